@@ -1,0 +1,1 @@
+"""kefu 客服: the Django project package."""

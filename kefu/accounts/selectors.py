@@ -1,0 +1,73 @@
+"""Reads of the accounts app, and the access_* loaders that fetch with a permission check."""
+
+import ipaddress
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from kefu.accounts.audit import audit
+from kefu.accounts.models import AuditAction, AuditEntry, Department, Team, User
+from kefu.accounts.roles import Perm
+
+
+def access_user(*, actor: User, user_id: int, request=None) -> User:
+    """The user with `user_id` if `actor` may manage users; 404 (audited) otherwise.
+
+    A refusal answers exactly like a missing object, so ids cannot be probed.
+    """
+    user = User.objects.select_related("department").filter(pk=user_id).first()
+    if user is None:
+        raise Http404
+    if not actor.has_perm(Perm.MANAGE_USERS):
+        audit(AuditAction.ACCESS_DENIED, actor=actor, obj=user, request=request)
+        raise Http404
+    return user
+
+
+def search_users(*, q: str = "", role: str = "", department_id: int | None = None, active: str = "") -> QuerySet[User]:
+    qs = User.objects.select_related("department", "agent_profile").order_by("id")
+    if q:
+        qs = qs.filter(Q(username__icontains=q) | Q(display_name__icontains=q) | Q(email__icontains=q))
+    if role:
+        qs = qs.filter(role=role)
+    if department_id:
+        qs = qs.filter(department_id=department_id)
+    if active in {"1", "0"}:
+        qs = qs.filter(is_active=active == "1")
+    return qs
+
+
+def search_audit_log(
+    *, q: str = "", action: str = "", actor: str = "", date_from=None, date_to=None
+) -> QuerySet[AuditEntry]:
+    qs = AuditEntry.objects.all()
+    if action:
+        qs = qs.filter(action=action)
+    if actor:
+        qs = qs.filter(actor_username__iexact=actor.strip())
+    if q:
+        match = Q(object_repr__icontains=q) | Q(object_id=q)
+        if _is_ip(q):
+            match |= Q(ip_address=q)
+        qs = qs.filter(match)
+    if date_from:
+        qs = qs.filter(created_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(created_at__date__lte=date_to)
+    return qs
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def departments_with_teams() -> QuerySet[Department]:
+    return Department.objects.prefetch_related("teams__skills", "members")
+
+
+def teams() -> QuerySet[Team]:
+    return Team.objects.select_related("department").prefetch_related("skills")

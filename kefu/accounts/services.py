@@ -1,0 +1,304 @@
+"""Writes of the accounts app: sign-in, users and roles, presence, reveals, API tokens, 2FA."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from kefu.accounts.audit import audit, client_address
+from kefu.accounts.events import PresenceChanged, RoleChanged
+from kefu.accounts.masking import PersonalKind
+from kefu.accounts.models import (
+    AgentProfile,
+    ApiToken,
+    AuditAction,
+    Department,
+    Presence,
+    SignInFailure,
+    User,
+)
+from kefu.accounts.roles import Perm, Role
+from kefu.core.errors import DomainError, PermissionRefused
+from kefu.core.events import emit
+
+
+class SignInRefused(DomainError):
+    status_code = 401
+
+
+# One message for an unknown user name and a wrong password, so neither can be told apart.
+def _bad_credentials() -> str:
+    return _("The user name or password is incorrect.")
+
+
+def _normalised(username: str) -> str:
+    return username.strip().lower()[:150]
+
+
+def _is_throttled(username: str, ip: str | None) -> bool:
+    since = timezone.now() - dt.timedelta(seconds=settings.KEFU_SIGN_IN_WINDOW_SECONDS)
+    recent = SignInFailure.objects.filter(created_at__gte=since)
+    if recent.filter(username=username).count() >= settings.KEFU_SIGN_IN_MAX_FAILURES:
+        return True
+    return bool(
+        ip
+        and recent.filter(ip_address=ip).count() >= settings.KEFU_SIGN_IN_MAX_FAILURES_PER_ADDRESS
+    )
+
+
+def sign_in(request, *, username: str, password: str) -> User:
+    """Check the password under the throttle, start the session, audit either way."""
+    name = _normalised(username)
+    ip = client_address(request)
+    if _is_throttled(name, ip):
+        audit(AuditAction.SIGN_IN_LOCKED, actor_username=name, request=request)
+        minutes = max(settings.KEFU_SIGN_IN_WINDOW_SECONDS // 60, 1)
+        raise SignInRefused(
+            _("Too many failed sign-ins. Please try again in %(minutes)d minutes.") % {"minutes": minutes}
+        )
+    user = authenticate(request, username=name, password=password)
+    if user is None:
+        inactive = User.objects.filter(username__iexact=name, is_active=False).first()
+        SignInFailure.objects.create(username=name, ip_address=ip)
+        audit(AuditAction.SIGN_IN_FAILED, actor_username=name, request=request)
+        if inactive is not None and inactive.check_password(password):
+            raise SignInRefused(_("This account is disabled. Please contact your administrator."))
+        raise SignInRefused(_bad_credentials())
+    login(request, user)
+    audit(AuditAction.SIGN_IN, actor=user, request=request, obj=user)
+    return user
+
+
+def sign_out(request) -> None:
+    if request.user.is_authenticated:
+        audit(AuditAction.SIGN_OUT, actor=request.user, request=request, obj=request.user)
+        if hasattr(request.user, "agent_profile"):
+            set_presence(user=request.user, presence=Presence.OFFLINE)
+    logout(request)
+
+
+# --- two-factor -----------------------------------------------------------------------------------
+
+def pending_totp_device(user: User) -> TOTPDevice:
+    """The unconfirmed device a user is setting up (made once, kept until confirmed)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name="kefu", confirmed=False)
+
+
+def has_confirmed_totp(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def verify_second_factor(request, *, code: str) -> bool:
+    """Check a TOTP code: confirms a device being set up, or verifies a confirmed one."""
+    user = request.user
+    code = "".join(c for c in code if c.isdigit())
+    confirmed = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    candidates = confirmed or [pending_totp_device(user)]
+    for device in candidates:
+        if device.verify_token(code):
+            if not device.confirmed:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                audit(AuditAction.TWO_FACTOR_ENROLLED, actor=user, request=request, obj=user)
+            otp_login(request, device)
+            return True
+    audit(AuditAction.TWO_FACTOR_FAILED, actor=user, request=request, obj=user)
+    return False
+
+
+# --- users and roles ------------------------------------------------------------------------------
+
+def _require(actor: User, perm: str) -> None:
+    if not actor.has_perm(perm):
+        raise PermissionRefused(_("You do not have permission to do this."))
+
+
+def _staff_flags(user: User) -> None:
+    user.is_staff = user.role == Role.ADMINISTRATOR
+
+
+def _keep_an_administrator(user: User) -> None:
+    """Refuse to remove the last active administrator: nobody could manage the system after."""
+    others = User.objects.filter(role=Role.ADMINISTRATOR, is_active=True).exclude(pk=user.pk)
+    if user.role == Role.ADMINISTRATOR and user.is_active and not others.exists():
+        raise DomainError(_("This is the last active administrator; make someone else administrator first."))
+
+
+@transaction.atomic
+def create_user(
+    *,
+    actor: User | None,
+    username: str,
+    password: str,
+    role: str,
+    department: Department | None = None,
+    display_name: str = "",
+    mobile: str = "",
+    email: str = "",
+    request=None,
+    check_password: bool = True,
+) -> User:
+    """Create a user with a role. `actor=None` is the operator's console (createadmin, demo)."""
+    if actor is not None:
+        _require(actor, Perm.MANAGE_USERS)
+    username = _normalised(username)
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(_("The user name “%(name)s” is taken.") % {"name": username})
+    user = User(
+        username=username, role=role, department=department, display_name=display_name,
+        mobile=mobile, email=email,
+    )
+    if check_password:
+        validate_password(password, user)
+    user.set_password(password)
+    _staff_flags(user)
+    user.save()
+    if role in {Role.AGENT, Role.SUPERVISOR, Role.MANAGER}:
+        AgentProfile.objects.create(user=user)
+    audit(AuditAction.USER_CREATED, actor=actor, obj=user, request=request, details={"role": role})
+    return user
+
+
+@transaction.atomic
+def change_role(*, actor: User, user: User, role: str, request=None) -> User:
+    _require(actor, Perm.MANAGE_USERS)
+    if role not in Role.values:
+        raise DomainError(_("Unknown role."))
+    if user.role == Role.ADMINISTRATOR and actor.role != Role.ADMINISTRATOR:
+        raise PermissionRefused(_("Only an administrator can change an administrator's role."))
+    if role == Role.ADMINISTRATOR and actor.role != Role.ADMINISTRATOR:
+        raise PermissionRefused(_("Only an administrator can make someone an administrator."))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    old_role = user.role
+    if old_role == role:
+        return user
+    _keep_an_administrator(user)
+    user.role = role
+    _staff_flags(user)
+    user.save(update_fields=["role", "is_staff"])
+    if role in {Role.AGENT, Role.SUPERVISOR, Role.MANAGER}:
+        AgentProfile.objects.get_or_create(user=user)
+    audit(
+        AuditAction.PERMISSION_CHANGED, actor=actor, obj=user, request=request,
+        details={"from": old_role, "to": role},
+    )
+    emit(RoleChanged(user_id=user.pk, old_role=old_role, new_role=role, changed_by_id=actor.pk))
+    return user
+
+
+@transaction.atomic
+def set_user_active(*, actor: User, user: User, active: bool, request=None) -> User:
+    _require(actor, Perm.MANAGE_USERS)
+    if user.pk == actor.pk and not active:
+        raise DomainError(_("You cannot deactivate your own account."))
+    if user.role == Role.ADMINISTRATOR and actor.role != Role.ADMINISTRATOR:
+        raise PermissionRefused(_("Only an administrator can change an administrator's account."))
+    if not active:
+        _keep_an_administrator(user)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit(
+        AuditAction.USER_DEACTIVATED if not active else AuditAction.PERMISSION_CHANGED,
+        actor=actor, obj=user, request=request, details={"active": active},
+    )
+    return user
+
+
+@transaction.atomic
+def set_presence(*, user: User, presence: str) -> AgentProfile:
+    if presence not in Presence.values:
+        raise DomainError(_("Unknown presence."))
+    profile, _created = AgentProfile.objects.select_for_update().get_or_create(user=user)
+    if profile.presence != presence:
+        profile.presence = presence
+        profile.presence_changed_at = timezone.now()
+        profile.save(update_fields=["presence", "presence_changed_at"])
+        emit(PresenceChanged(user_id=user.pk, presence=presence))
+    return profile
+
+
+# --- departments, teams, skills -------------------------------------------------------------------
+
+@transaction.atomic
+def save_organisation_unit(*, actor: User, form, request=None):
+    """Save a validated Department, Team or Skill form (settings page); audited."""
+    _require(actor, Perm.MANAGE_USERS)
+    unit = form.save()
+    audit(
+        AuditAction.ORGANISATION_CHANGED, actor=actor, obj=unit, request=request,
+        details={"fields": sorted(form.changed_data)},
+    )
+    return unit
+
+
+# --- personal data --------------------------------------------------------------------------------
+
+def reveal_personal_data(
+    *, actor: User, obj, field: str, kind: PersonalKind, subject=None, request=None
+) -> str:
+    """Show one masked value in full to a user allowed to see it, and audit that they did.
+
+    `subject` is whose data it is when `obj` is a part of it (a customer's contact identity); the
+    audit row names the subject, never the value itself.
+    """
+    _require(actor, Perm.REVEAL_PERSONAL_DATA)
+    value = getattr(obj, field) or ""
+    details = {"field": field, "kind": str(kind)}
+    if subject is not None:
+        details["part"] = f"{obj._meta.label_lower}:{obj.pk}"
+    audit(AuditAction.REVEAL, actor=actor, obj=subject or obj, request=request, details=details)
+    return value
+
+
+def record_export(*, actor: User, what: str, rows: int, request=None, filters=None) -> None:
+    """Audit a download. Call from every export, after checking Perm.EXPORT_DATA."""
+    _require(actor, Perm.EXPORT_DATA)
+    audit(
+        AuditAction.EXPORT, actor=actor, request=request, object_type=what,
+        details={"rows": rows, "filters": filters or {}},
+    )
+
+
+# --- API tokens -----------------------------------------------------------------------------------
+
+TOKEN_PREFIX = "kefu_"  # noqa: S105  a marker that tells a kefu token at a glance, not a secret
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_api_token(*, user: User, name: str, actor: User | None = None) -> tuple[ApiToken, str]:
+    """A new token; the raw value is returned once and only its digest is stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name[:80], prefix=raw[:12], digest=_digest(raw))
+    audit(AuditAction.API_TOKEN_CREATED, actor=actor, obj=user, details={"token": token.prefix})
+    return token, raw
+
+
+def user_for_api_token(raw: str) -> User | None:
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=_digest(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

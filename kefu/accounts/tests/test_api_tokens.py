@@ -1,0 +1,75 @@
+"""API tokens: `kefu apitoken USER` prints one, only its hash is stored, Bearer works."""
+
+import hashlib
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from kefu.accounts.models import ApiToken
+from kefu.accounts.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_command_prints_a_token_that_signs_api_calls(make_user):
+    manager = make_user(Role.MANAGER, username="boss")
+    out = io.StringIO()
+    call_command("apitoken", "boss", stdout=out)
+    raw = out.getvalue().strip()
+    stored = ApiToken.objects.get(user=manager)
+    assert stored.digest == hashlib.sha256(raw.encode()).hexdigest()
+    assert raw not in {stored.digest, stored.prefix}
+    response = Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 200
+    assert response.json()["username"] == "boss"
+    # A token is not a browser session: managers' tokens work without the second factor.
+    assert Client().get("/api/v1/users", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+
+
+@pytest.mark.parametrize("header", ["Bearer kefu_wrong", "Bearer ", "Basic abc", "Bearer " + "x" * 5000])
+def test_bad_tokens_get_401(header):
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=header).status_code == 401
+
+
+def test_revoked_tokens_and_disabled_users_are_refused(make_user):
+    from django.utils import timezone
+
+    from kefu.accounts import services
+
+    user = make_user(Role.AGENT)
+    token, raw = services.create_api_token(user=user, name="t")
+    token.revoked_at = timezone.now()
+    token.save()
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
+    _token, raw2 = services.create_api_token(user=user, name="t2")
+    user.is_active = False
+    user.save()
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw2}").status_code == 401
+
+
+def test_an_agent_token_cannot_list_users(make_user):
+    from kefu.accounts import services
+
+    _token, raw = services.create_api_token(user=make_user(Role.AGENT), name="t")
+    response = Client().get("/api/v1/users", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 403
+    assert response.json() == {"detail": "您没有执行此操作的权限。"}
+
+
+def test_unknown_command_user_is_a_clear_error():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No active user"):
+        call_command("apitoken", "nobody")
+
+
+def test_the_schema_and_docs_are_served():
+    schema = Client().get("/api/v1/openapi.json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert {"/api/v1/me", "/api/v1/users", "/api/v1/users/{user_id}", "/api/v1/audit"} <= set(paths)
+    docs = Client().get("/api/v1/docs")
+    assert docs.status_code == 200
+    assert "cdn" not in docs.content.decode().lower()  # served from our own static files

@@ -1,0 +1,137 @@
+"""The business calendar: working days and working hours, and deadlines counted in working time.
+
+Working days come from, in order: a manager's CalendarDay for that date; the `holidays` package's
+China calendar (statutory holidays and adjusted working days 调休, zh_CN names; later years
+projected by rule, so a deadline computed in late December never fails); otherwise Monday to Friday.
+Working hours come from the team (Team.work_start/work_end) or the default 09:00–18:00.
+All arithmetic is done in Asia/Shanghai local time; results are aware datetimes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+from django.conf import settings
+
+from kefu.core.models import CalendarDay, CalendarDayKind
+
+# Far enough for any SLA; stops a misconfigured calendar (every day a holiday) from looping forever.
+MAX_DAYS_SEARCHED = 3 * 366
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    start: dt.time = dt.time(9, 0)
+    end: dt.time = dt.time(18, 0)
+
+    def __post_init__(self) -> None:
+        if self.start >= self.end:
+            raise ValueError("working hours must start before they end")
+
+    @classmethod
+    def of_team(cls, team) -> WorkingHours:
+        return cls(start=team.work_start, end=team.work_end) if team is not None else cls()
+
+
+@lru_cache(maxsize=32)
+def _statutory(year: int) -> holidays.HolidayBase:
+    return holidays.China(years=year, language="zh_CN")
+
+
+class BusinessCalendar:
+    """Working-time arithmetic. Build one per computation: it caches the overrides it reads."""
+
+    def __init__(self, hours: WorkingHours | None = None, *, tz: str | None = None):
+        self.hours = hours or WorkingHours()
+        self.tz = ZoneInfo(tz or settings.TIME_ZONE)
+        self._overrides: dict[int, dict[dt.date, CalendarDay]] = {}
+
+    @classmethod
+    def for_team(cls, team) -> BusinessCalendar:
+        return cls(WorkingHours.of_team(team))
+
+    def _override(self, day: dt.date) -> CalendarDay | None:
+        if day.year not in self._overrides:
+            self._overrides[day.year] = {
+                d.date: d for d in CalendarDay.objects.filter(date__year=day.year)
+            }
+        return self._overrides[day.year].get(day)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        override = self._override(day)
+        if override is not None:
+            return override.kind == CalendarDayKind.WORKDAY
+        return _statutory(day.year).is_working_day(day)
+
+    def day_name(self, day: dt.date) -> str:
+        """The holiday's name (国庆节, 休息日（由 2026-10-10 调休）) or a manager's name for the day, or ''.
+
+        Adjusted working days (调休上班) have no name in the package; is_working_day() tells them.
+        """
+        override = self._override(day)
+        if override is not None:
+            return override.name
+        return _statutory(day.year).get(day) or ""
+
+    def _window(self, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        return (
+            dt.datetime.combine(day, self.hours.start, tzinfo=self.tz),
+            dt.datetime.combine(day, self.hours.end, tzinfo=self.tz),
+        )
+
+    def _working_windows(self, start: dt.datetime):
+        """Yield (window_start, window_end) of each working day from start's local date onwards."""
+        day = start.astimezone(self.tz).date()
+        for _ in range(MAX_DAYS_SEARCHED):
+            if self.is_working_day(day):
+                yield self._window(day)
+            day += dt.timedelta(days=1)
+        raise ValueError("no working day found within three years; check the calendar")
+
+    def add_working_time(self, start: dt.datetime, duration: dt.timedelta) -> dt.datetime:
+        """The moment `duration` of working time after `start` (which must be aware).
+
+        A positive duration always ends inside working hours: work that arrives at night starts
+        counting at the next working morning.
+        """
+        if start.tzinfo is None:
+            raise ValueError("start must be an aware datetime")
+        if duration <= dt.timedelta(0):
+            return start.astimezone(self.tz)
+        remaining = duration
+        cursor = start.astimezone(self.tz)
+        for window_start, window_end in self._working_windows(cursor):
+            cursor = max(cursor, window_start)
+            if cursor >= window_end:
+                continue
+            available = window_end - cursor
+            if remaining <= available:
+                return cursor + remaining
+            remaining -= available
+        raise AssertionError("unreachable")  # _working_windows raises first
+
+    def working_time_between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+        """Working time from `start` to `end` (zero if end is not after start)."""
+        if end <= start:
+            return dt.timedelta(0)
+        total = dt.timedelta(0)
+        end_local = end.astimezone(self.tz)
+        for window_start, window_end in self._working_windows(start):
+            if window_start >= end_local:
+                break
+            lo = max(window_start, start.astimezone(self.tz))
+            hi = min(window_end, end_local)
+            if hi > lo:
+                total += hi - lo
+        return total
+
+    def is_working_time(self, moment: dt.datetime) -> bool:
+        local = moment.astimezone(self.tz)
+        if not self.is_working_day(local.date()):
+            return False
+        window_start, window_end = self._window(local.date())
+        return window_start <= local < window_end

@@ -1,0 +1,137 @@
+"""Typed domain events, emitted after commit, delivered to explicitly registered subscribers.
+
+    @dataclass(frozen=True)
+    class TicketAssigned(DomainEvent):
+        name: ClassVar[str] = "tickets.assigned"
+        ticket_id: int
+        assignee_id: int
+
+    emit(TicketAssigned(ticket_id=t.id, assignee_id=u.id))      # inside the service's transaction
+
+    subscribe(TicketAssigned, push_to_assignee, mode=Delivery.INLINE)     # real-time pushes
+    subscribe(TicketAssigned, "kefu.notifications.subscribers.notify")    # a Huey task
+
+Nothing is delivered if the transaction rolls back. INLINE subscribers run in the process that
+committed (they only push notifications over the channel layer, which may drop them; the database is
+the record). TASK subscribers run in a Huey worker; their payload is the event's fields, so events
+carry ids and plain values, never model instances.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class DomainEvent:
+    """Base of every event. Subclasses are frozen dataclasses with a unique `name`."""
+
+    name: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.name:
+            raise TypeError(f"{cls.__qualname__} needs a class attribute `name`")
+        if cls.name in EVENT_TYPES and EVENT_TYPES[cls.name] is not cls:
+            raise TypeError(f"event name {cls.name!r} is used twice")
+        EVENT_TYPES[cls.name] = cls
+
+    def payload(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+EVENT_TYPES: dict[str, type[DomainEvent]] = {}
+
+
+class Delivery(StrEnum):
+    INLINE = "inline"  # in the committing process, right after commit
+    TASK = "task"  # in a Huey worker
+
+
+@dataclasses.dataclass(frozen=True)
+class Subscription:
+    handler: Callable[[DomainEvent], None] | str
+    mode: Delivery
+
+    @property
+    def handler_path(self) -> str:
+        return _path_of(self.handler)
+
+    def resolve(self) -> Callable[[DomainEvent], None]:
+        return import_string(self.handler) if isinstance(self.handler, str) else self.handler
+
+
+_subscriptions: dict[type[DomainEvent], list[Subscription]] = defaultdict(list)
+
+
+def _path_of(handler: Callable[..., Any] | str) -> str:
+    if isinstance(handler, str):
+        return handler
+    return f"{handler.__module__}.{handler.__qualname__}"
+
+
+def subscribe(
+    event_type: type[DomainEvent],
+    handler: Callable[[DomainEvent], None] | str,
+    *,
+    mode: Delivery = Delivery.TASK,
+) -> None:
+    """Register `handler(event)` for `event_type`. Call from an app's subscribers.register().
+
+    A TASK handler runs in another process, so it must be importable: a module-level function or
+    its dotted path.
+    """
+    if mode is Delivery.TASK and not isinstance(handler, str) and "<locals>" in handler.__qualname__:
+        raise ValueError("a task subscriber must be a module-level function")
+    subscription = Subscription(handler=handler, mode=mode)
+    if subscription not in _subscriptions[event_type]:
+        _subscriptions[event_type].append(subscription)
+
+
+def unsubscribe(event_type: type[DomainEvent], handler: Callable[..., Any] | str) -> None:
+    """Remove `handler`, given as the function it was subscribed with or as its dotted path."""
+    _subscriptions[event_type] = [
+        s for s in _subscriptions[event_type] if s.handler != handler and s.handler_path != handler
+    ]
+
+
+def subscriptions_for(event_type: type[DomainEvent]) -> list[Subscription]:
+    return list(_subscriptions.get(event_type, []))
+
+
+def emit(event: DomainEvent) -> None:
+    """Deliver `event` once the current transaction commits (at once when none is open)."""
+    if not isinstance(event, DomainEvent):
+        raise TypeError(f"emit() takes a DomainEvent, not {type(event).__name__}")
+    transaction.on_commit(lambda: _deliver(event), robust=True)
+
+
+def _deliver(event: DomainEvent) -> None:
+    from kefu.core.tasks import deliver_event  # the task module imports this one
+
+    # Each subscriber on its own: one that fails (or a queue that is down) must not keep the event
+    # from the others, and nothing can undo the change that has already been committed.
+    for subscription in subscriptions_for(type(event)):
+        try:
+            if subscription.mode is Delivery.INLINE:
+                subscription.resolve()(event)
+            else:
+                deliver_event(subscription.handler_path, event.name, event.payload())
+        except Exception:
+            logger.exception("subscriber %s failed on %s", subscription.handler_path, event.name)
+
+
+def run_subscriber(handler_path: str, event_name: str, payload: dict[str, Any]) -> None:
+    """What the Huey task does: rebuild the event and call the handler."""
+    event = EVENT_TYPES[event_name](**payload)
+    import_string(handler_path)(event)

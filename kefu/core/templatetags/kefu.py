@@ -1,0 +1,41 @@
+from django import template
+from django.template.loader import render_to_string
+
+from kefu.accounts.masking import PersonalKind, mask
+from kefu.accounts.models import Presence
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with `changes` applied (filters stay in the URL)."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def query_without(context, *keys) -> str:
+    query = context["request"].GET.copy()
+    for key in keys:
+        query.pop(key, None)
+    return query.urlencode()
+
+
+@register.filter
+def masked(value, kind: str) -> str:
+    """{{ user.mobile|masked:"mobile" }} → 138****1234 (the one masking helper)."""
+    return mask(value, PersonalKind(kind))
+
+
+@register.simple_tag
+def presence_choices():
+    return Presence.choices
+
+
+@register.simple_tag(takes_context=True)
+def render_card(context, card) -> str:
+    """A workbench card (kefu.core.workbench.Card) rendered with its own context."""
+    return render_to_string(card.template, card.context, request=context.get("request"))

@@ -1,0 +1,114 @@
+"""The app shell: Chinese navigation by role, error pages in Chinese, language switch, demo data."""
+
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from django.test import Client, RequestFactory
+
+from conftest import sign_in
+from kefu.accounts.models import Department, User
+from kefu.accounts.roles import Role
+from kefu.core.views import server_error
+
+pytestmark = pytest.mark.django_db
+
+
+def nav_labels(html: str) -> list[str]:
+    return re.findall(r'<span class="nav-link-title">([^<]*)</span>', html)
+
+
+@pytest.mark.parametrize(
+    ("role", "labels"),
+    [
+        (Role.AGENT, ["工作台"]),
+        (Role.DEPARTMENT_STAFF, ["工作台"]),
+        (Role.MANAGER, ["工作台", "设置"]),
+        (Role.ADMINISTRATOR, ["工作台", "设置"]),
+    ],
+)
+def test_navigation_by_role_in_chinese(client_for, role, labels):
+    client, _user = client_for(role)
+    assert nav_labels(client.get("/").content.decode()) == labels
+
+
+def test_english_is_available_from_the_language_switch(client_for):
+    client, _user = client_for(Role.MANAGER)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert nav_labels(client.get("/").content.decode()) == ["Workbench", "Settings"]
+
+
+def test_the_browser_language_does_not_override_chinese(client_for):
+    client, _user = client_for(Role.AGENT)
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert nav_labels(html) == ["工作台"]
+
+
+def test_not_found_and_forbidden_pages_are_friendly_and_chinese(client_for):
+    client, _user = client_for(Role.AGENT)
+    missing = client.get("/no/such/page/")
+    assert missing.status_code == 404 and "页面不存在" in missing.content.decode()
+    forbidden = client.get("/settings/users/")
+    assert forbidden.status_code == 403 and "您没有打开此页面的权限。" in forbidden.content.decode()
+
+
+def test_the_server_error_page_needs_nothing_and_shows_no_trace():
+    response = server_error(RequestFactory().get("/"))
+    body = response.content.decode()
+    assert response.status_code == 500
+    assert "系统出错了" in body and "Traceback" not in body
+
+
+def test_presence_switch_from_the_menu(client_for):
+    client, agent = client_for(Role.AGENT)
+    response = client.post("/accounts/presence/", {"presence": "busy"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and 'value="busy" selected' in response.content.decode()
+    agent.agent_profile.refresh_from_db()
+    assert agent.agent_profile.presence == "busy"
+    assert client.post("/accounts/presence/", {"presence": "asleep"}).status_code == 302
+    agent.agent_profile.refresh_from_db()
+    assert agent.agent_profile.presence == "busy"
+
+
+def test_demo_builds_the_organisation_with_one_password():
+    out = io.StringIO()
+    call_command("demo", "--password", "Demo2026pass", stdout=out)
+    assert set(Department.objects.values_list("name", flat=True)) == {"客服部", "技术部", "仓库", "财务部", "服务监察部"}
+    expected = {"admin", "manager", "supervisor1", "supervisor2", *(f"agent{i}" for i in range(1, 9)),
+                "inspector", "tech1", "warehouse1", "finance1", "audit1"}
+    assert set(User.objects.values_list("username", flat=True)) == expected
+    assert User.objects.get(username="tech1").department.name == "技术部"
+    assert User.objects.get(username="agent3").agent_profile.skills.exists()
+    sign_in(Client(), User.objects.get(username="agent1"), password="Demo2026pass")
+    # Idempotent, and a second run with another password changes it.
+    call_command("demo", "--password", "Other2026pass", stdout=io.StringIO())
+    assert User.objects.count() == len(expected)
+    assert User.objects.get(username="agent1").check_password("Other2026pass")
+
+
+def test_demo_without_a_password_prints_a_generated_one():
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    password = re.search(r"Password for all of them: (\S+)", out.getvalue()).group(1)
+    assert User.objects.get(username="agent1").check_password(password)
+
+
+def test_createadmin_without_a_password_fails_clearly():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--password"):
+        call_command("createadmin", "root", password=None)
+    call_command("createadmin", "root", password="Root2026pass", stdout=io.StringIO())
+    assert User.objects.get(username="root").role == Role.ADMINISTRATOR
+
+
+@pytest.mark.parametrize("text", ["<script>alert('x')</script>", '"><img src=x onerror=alert(1)>', "😀 春节 𠀀", "=1+1"])
+def test_hostile_names_in_settings_render_as_inert_text(client_for, text):
+    client, _manager = client_for(Role.MANAGER)
+    client.post("/settings/departments/", {"kind": "department", "d-name": text, "d-code": "x1"})
+    client.post("/settings/calendar/", {"date": "2026-12-30", "kind": "holiday", "name": text})
+    for url in ["/settings/departments/", "/settings/calendar/?year=2026", "/settings/audit/", "/"]:
+        body = client.get(url).content.decode()
+        assert "<script>alert" not in body and "<img src=x" not in body, url
+    assert Department.objects.filter(name=text).exists()

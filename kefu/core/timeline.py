@@ -1,0 +1,50 @@
+"""Writing to the timeline: one call, in the caller's transaction."""
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from kefu.core.models import TimelineEntry
+
+
+def record(
+    *,
+    subject: models.Model,
+    kind: str,
+    summary: str,
+    actor=None,
+    data: dict[str, Any] | None = None,
+    is_internal: bool = False,
+    occurred_at=None,
+    customer_id: int | None = None,
+) -> TimelineEntry:
+    entry = TimelineEntry(
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=str(subject.pk),
+        kind=kind,
+        summary=summary[:300],
+        actor=actor,
+        data=data or {},
+        is_internal=is_internal,
+        customer_id=customer_id,
+    )
+    if occurred_at is not None:
+        entry.occurred_at = occurred_at
+    entry.save()
+    return entry
+
+
+def entries_for(subject: models.Model, *, include_internal: bool = True):
+    qs = TimelineEntry.objects.filter(
+        subject_type=ContentType.objects.get_for_model(subject), subject_id=str(subject.pk)
+    ).select_related("actor")
+    return qs if include_internal else qs.filter(is_internal=False)
+
+
+def entries_for_customer(customer_id: int, *, kinds: list[str] | None = None):
+    """A customer's whole history: entries about the customer and about their tickets, chats…"""
+    qs = TimelineEntry.objects.filter(customer_id=customer_id).select_related("actor")
+    if kinds:
+        qs = qs.filter(kind__in=kinds)
+    return qs

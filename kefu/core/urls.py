@@ -1,0 +1,13 @@
+from django.urls import path
+
+from kefu.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("settings/", views.settings_index, name="settings"),
+    path("settings/calendar/", views.calendar_view, name="calendar"),
+    path("settings/calendar/<int:day_id>/delete/", views.calendar_day_delete, name="calendar_day_delete"),
+]

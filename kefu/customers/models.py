@@ -1,0 +1,230 @@
+"""The customer archive 客户档案: customers, their contact identities, tags, custom fields."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Gender(models.TextChoices):
+    UNKNOWN = "unknown", _("Unknown")
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class Level(models.TextChoices):
+    REGULAR = "regular", _("Regular")  # 普通
+    MEMBER = "member", _("Member")  # 会员
+    VIP = "vip", _("VIP")  # VIP: own skill group, visited first
+
+
+class Source(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    WEB_CHAT = "web_chat", _("Web chat")
+    EMAIL = "email", _("E-mail")
+    WECHAT = "wechat", _("WeChat")
+    SHOP = "shop", _("Online shop")
+    COUNTER = "counter", _("Service counter")
+    IMPORT = "import", _("Import")
+    OTHER = "other", _("Other")
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=30, unique=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """A person or company served. Contact points live in ContactIdentity; `mobile` mirrors the
+    primary mobile number (E.164) for display, and `mobile_last4` makes "last four digits" search an
+    index lookup."""
+
+    name = models.CharField(_("name"), max_length=60, db_index=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, default=Gender.UNKNOWN)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    mobile_last4 = models.CharField(max_length=4, blank=True, db_index=True)
+    phone = models.CharField(_("landline"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    region = models.CharField(_("province"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=30, blank=True)
+    district = models.CharField(_("district"), max_length=30, blank=True)
+    street = models.CharField(_("street"), max_length=40, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    level = models.CharField(_("membership level"), max_length=10, choices=Level.choices, default=Level.REGULAR)
+    member_no = models.CharField(_("membership card no."), max_length=40, blank=True)
+    card_no = models.CharField(_("stored-value card no."), max_length=40, blank=True)
+    source = models.CharField(_("source channel"), max_length=20, choices=Source.choices, default=Source.OTHER)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
+    custom = models.JSONField(_("custom fields"), default=dict, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    needed_skill = models.ForeignKey(
+        "accounts.Skill", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("skill needed"), help_text=_("Assignment prefers agents with this skill."),
+    )
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="owned_customers", verbose_name=_("owner agent"),
+    )
+    # The seven-day rule (应在一周内与客户进行沟通): set at assignment, cleared by the first contact.
+    owner_assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    contact_due_at = models.DateTimeField(_("contact due by"), null=True, blank=True, db_index=True)
+    last_contacted_at = models.DateTimeField(_("last contacted at"), null=True, blank=True)
+
+    # Review 资料整理: a supervisor confirms new records; completeness is kept up to date by services.
+    completeness = models.PositiveSmallIntegerField(_("completeness %"), default=0, db_index=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True, db_index=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    )
+    accuracy_flag = models.CharField(
+        _("accuracy doubt"), max_length=200, blank=True,
+        help_text=_("What looks wrong in this record; cleared when it is corrected."),
+    )
+
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("merged into"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["owner", "-id"], name="customer_owner_recent"),
+            models.Index(fields=["level", "-id"], name="customer_level_recent"),
+            models.Index(fields=["region", "city", "district"], name="customer_region"),
+            models.Index(fields=["created_by", "created_at"], name="customer_capture"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
+
+
+class IdentityKind(models.TextChoices):
+    MOBILE = "mobile", _("Mobile")
+    PHONE = "phone", _("Landline")
+    EMAIL = "email", _("E-mail")
+    WECHAT = "wechat", _("WeChat")
+    QQ = "qq", _("QQ")
+    WANGWANG = "wangwang", _("Wangwang")
+    VISITOR = "visitor", _("Web visitor")
+
+
+class ContactIdentity(models.Model):
+    """One way to reach or recognise a customer; a (kind, normalised value) belongs to one customer."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(_("kind"), max_length=10, choices=IdentityKind.choices)
+    value = models.CharField(_("value"), max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact identity")
+        verbose_name_plural = _("contact identities")
+        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="identity_unique_kind_value")]
+        indexes = [models.Index(fields=["customer", "kind"], name="identity_customer_kind")]
+
+    def __str__(self) -> str:
+        # No value here: the string of an object ends up in logs and audit rows.
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class FieldType(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choice")
+
+
+class CustomField(models.Model):
+    """A manager-defined field; values live in Customer.custom under `code`."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    label = models.CharField(_("label"), max_length=40)
+    field_type = models.CharField(_("type"), max_length=10, choices=FieldType.choices, default=FieldType.TEXT)
+    choices = models.JSONField(_("choices"), default=list, blank=True, help_text=_("For choice fields: the options."))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class DuplicateStatus(models.TextChoices):
+    OPEN = "open", _("To decide")
+    MERGED = "merged", _("Merged")
+    DISMISSED = "dismissed", _("Not the same customer")
+
+
+class DuplicateCandidate(models.Model):
+    """Two customers that look like one: proposed for a merge when a contact point collides."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["customer", "other"], name="duplicate_pair_once")]
+
+    def __str__(self) -> str:
+        return f"{self.customer} ~ {self.other}"
+
+
+class ImportStatus(models.TextChoices):
+    CHECKING = "checking", _("Checking the file")  # dry run under way
+    CHECKED = "checked", _("Checked, waiting for confirmation")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed, nothing imported")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ImportJob(models.Model):
+    """An uploaded file: checked row by row first (dry run), imported whole only when confirmed."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=200)
+    stored_path = models.CharField(max_length=300)
+    mapping = models.JSONField(default=dict, blank=True)  # column index (str) -> field name
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.CHECKING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    valid_rows = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    imported_rows = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=list, blank=True)  # [{"row": n, "errors": [...]}, …], first 1,000
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.file_name

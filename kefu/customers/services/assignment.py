@@ -1,0 +1,114 @@
+"""Assignment 资料处理: customers to agents, balancing how many each owns and matching skills
+(按照负责客户数量均衡、兼顾业务能力); each assigned agent contacts the customer within a week."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import User
+from kefu.accounts.roles import Perm, Role
+from kefu.core import timeline
+from kefu.core.errors import DomainError, PermissionRefused
+from kefu.core.events import emit
+from kefu.customers.events import CustomersAssigned
+from kefu.customers.models import Customer
+
+CONTACT_WITHIN = dt.timedelta(days=7)  # 应在一周内与客户进行沟通
+
+
+@dataclass(frozen=True)
+class AgentLoad:
+    agent: User
+    owned_before: int
+    assigned: int
+
+    @property
+    def owned_after(self) -> int:
+        return self.owned_before + self.assigned
+
+
+@dataclass(frozen=True)
+class AssignmentPlan:
+    """Who gets which customer, and each agent's load before and after: what is shown to confirm."""
+
+    pairs: tuple[tuple[int, int], ...]  # (customer_id, agent_id)
+    loads: tuple[AgentLoad, ...]
+
+
+def _require_assign(actor: User) -> None:
+    if not actor.has_perm(Perm.ASSIGN_WORK):
+        raise PermissionRefused(_("You do not have permission to do this."))
+
+
+def assignable_agents() -> list[User]:
+    return list(
+        User.objects.filter(role=Role.AGENT, is_active=True)
+        .select_related("agent_profile")
+        .prefetch_related("agent_profile__skills")
+        .order_by("id")
+    )
+
+
+def plan_assignment(*, actor: User, customers: list[Customer], agents: list[User]) -> AssignmentPlan:
+    """Give each customer to the agent who will own the fewest customers after it, among the agents
+    with the skill the customer needs (all chosen agents when none has it). Deterministic: ties go
+    to the agent listed first."""
+    _require_assign(actor)
+    if not agents:
+        raise DomainError(_("Choose at least one agent."))
+    if not customers:
+        raise DomainError(_("Choose at least one customer."))
+    owned = Counter(
+        dict(
+            Customer.objects.filter(owner__in=agents, merged_into__isnull=True)
+            .values_list("owner").annotate(n=Count("id")).values_list("owner", "n")
+        )
+    )
+    skills = {a.pk: {s.pk for s in a.agent_profile.skills.all()} if hasattr(a, "agent_profile") else set() for a in agents}
+    assigned: Counter = Counter()
+    pairs = []
+    # Customers needing a skill first: they have fewer possible agents.
+    for customer in sorted(customers, key=lambda c: (c.needed_skill_id is None, c.pk)):
+        candidates = [a for a in agents if customer.needed_skill_id in skills[a.pk]] if customer.needed_skill_id else []
+        pool = candidates or agents
+        chosen = min(pool, key=lambda a: (owned[a.pk] + assigned[a.pk], agents.index(a)))
+        assigned[chosen.pk] += 1
+        pairs.append((customer.pk, chosen.pk))
+    loads = tuple(AgentLoad(agent=a, owned_before=owned[a.pk], assigned=assigned[a.pk]) for a in agents)
+    return AssignmentPlan(pairs=tuple(pairs), loads=loads)
+
+
+@transaction.atomic
+def assign_customers(*, actor: User, pairs: list[tuple[int, int]]) -> int:
+    """Carry out a confirmed plan: set owners, start each seven-day contact clock, record it."""
+    _require_assign(actor)
+    agents = {a.pk: a for a in User.objects.filter(pk__in={agent_id for _c, agent_id in pairs}, role=Role.AGENT, is_active=True)}
+    customers = {c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[c for c, _a in pairs], merged_into__isnull=True)}
+    if len(customers) != len({c for c, _a in pairs}) or any(a not in agents for _c, a in pairs):
+        raise DomainError(_("Some customers or agents changed since the plan was made; make the plan again."))
+    now = timezone.now()
+    by_agent: dict[int, list[int]] = {}
+    for customer_id, agent_id in pairs:
+        customer = customers[customer_id]
+        if customer.owner_id == agent_id:
+            continue
+        customer.owner_id = agent_id
+        customer.owner_assigned_at = now
+        customer.contact_due_at = now + CONTACT_WITHIN
+        customer.save(update_fields=["owner", "owner_assigned_at", "contact_due_at", "updated_at"])
+        timeline.record(subject=customer, customer_id=customer.pk, kind="customers.assigned", actor=actor,
+                        summary=_("Assigned to %(agent)s, to contact by %(due)s")
+                        % {"agent": agents[agent_id], "due": timezone.localtime(customer.contact_due_at).strftime("%Y-%m-%d")},
+                        data={"owner_id": agent_id})
+        by_agent.setdefault(agent_id, []).append(customer_id)
+    for agent_id, customer_ids in by_agent.items():
+        emit(CustomersAssigned(owner_id=agent_id, customer_ids=tuple(customer_ids), assigned_by_id=actor.pk))
+    return sum(len(ids) for ids in by_agent.values())
+

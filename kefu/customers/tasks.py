@@ -1,0 +1,19 @@
+"""Scheduled work of the customer archive: the daily backup (客户数据定期备份)."""
+
+import logging
+import os
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from kefu.core.backup import create_backup, prune_backups
+
+logger = logging.getLogger(__name__)
+
+
+@db_periodic_task(crontab(minute="30", hour="18"))  # Huey counts in UTC: 02:30 in Asia/Shanghai
+def back_up_daily() -> None:
+    """Every night at 02:30 Beijing time: a backup of the whole database, keeping KEFU_BACKUP_KEEP_DAYS (14) days."""
+    path = create_backup()
+    removed = prune_backups(keep_days=int(os.environ.get("KEFU_BACKUP_KEEP_DAYS", "14")))
+    logger.info("daily backup written to %s; %d old backups removed", path, removed)

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from kefu.realtime.consumers import AgentConsumer
+
+websocket_urlpatterns = [
+    path("ws/agent/", AgentConsumer.as_asgi()),
+]

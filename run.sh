@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# kefu's two commands (README, Quick start):
+#   ./run.sh start [kefu serve options]   set up, migrate, load demo data on first start, run everything
+#   ./run.sh test  [pytest options]       install what the tests need, run the whole test suite
+# Needs only Python 3.11. Environment: KEFU_DATA_DIR, DATABASE_URL, REDIS_URL, … (README, Configuration).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else return 1; fi
+}
+
+apt_install() {
+  echo "kefu: installing Debian packages: $*" >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null &&
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null
+}
+
+find_python() {
+  for candidate in python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+      "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  echo "kefu needs Python 3.11 (python3.11 or python3 on PATH)." >&2
+  return 1
+}
+
+# Creates .venv and installs kefu into it; reinstalls when pyproject.toml changes.
+ensure_env() {
+  local extras=$1 stamp=".venv/.kefu-installed-$1"
+  if [ ! -x .venv/bin/python ]; then
+    local python; python=$(find_python)
+    if ! "$python" -m venv .venv 2>/dev/null; then
+      rm -rf .venv
+      apt_install python3-venv || { echo "kefu: '$python -m venv' failed; install python3-venv." >&2; exit 1; }
+      "$python" -m venv .venv
+    fi
+  fi
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    echo "kefu: installing dependencies into .venv …" >&2
+    .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null || true
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
+    touch "$stamp"
+  fi
+}
+
+# Browser tests drive Debian's Chromium; under CI they are never skipped, so it must be there.
+# A CJK font makes screenshots and layout checks render Chinese as a person sees it.
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/truetype/wqy ]; then return 0; fi
+  apt_install chromium fonts-wqy-microhei && return 0
+  if [ "${CI:-}" = "true" ]; then
+    echo "kefu: /usr/bin/chromium is missing and could not be installed (CI never skips browser tests)." >&2
+    exit 1
+  fi
+  echo "kefu: Chromium could not be installed here; browser tests will be skipped." >&2
+}
+
+case "${1:-}" in
+  start)
+    shift
+    ensure_env runtime
+    exec .venv/bin/kefu serve "$@"
+    ;;
+  test)
+    shift
+    ensure_env test
+    ensure_chromium
+    workers=${KEFU_TEST_WORKERS:-$(nproc 2>/dev/null || echo 2)}
+    exec .venv/bin/python -m pytest -n "$workers" --dist loadgroup "$@"
+    ;;
+  *)
+    echo "usage: ./run.sh start [--port 8000 --host 0.0.0.0 --no-demo] | ./run.sh test [pytest options]" >&2
+    exit 2
+    ;;
+esac

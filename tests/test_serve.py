@@ -1,0 +1,81 @@
+"""The README's first command, end to end: `kefu serve` on a fresh data folder.
+
+Runs the real server in a child process (embedded mode, whatever mode the suite runs in) and
+checks what a new user meets: demo data loaded on first start, the sign-ins printed, a healthy
+/healthz with the in-process worker's heartbeat, a working sign-in, and a clean stop on Ctrl+C.
+"""
+
+import http.cookiejar
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+pytestmark = pytest.mark.xdist_group("browser")  # keeps the heavy end-to-end work on one worker
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "KEFU_TESTING", "KEFU_INSTANCE"}}
+    env.update(KEFU_DATA_DIR=str(tmp_path / "data"), KEFU_DEMO_PASSWORD="Serve2026demo", KEFU_LOG_LEVEL="warning", KEFU_DEMO_CUSTOMERS="100")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kefu.cli", "serve", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=2)
+            break
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if process.poll() is not None:
+                pytest.fail("kefu serve exited early:\n" + process.stdout.read())
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("kefu serve did not answer within 120 s")
+    yield process, base
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_serve_starts_everything_with_demo_data_and_stops_cleanly(server):
+    process, base = server
+    health = json.load(urllib.request.urlopen(f"{base}/healthz", timeout=5))
+    assert health["status"] == "ok"
+    assert health["checks"]["worker"]["state"] == "ok"
+    assert health["checks"]["database"]["engine"] == "sqlite"
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/accounts/sign-in/", timeout=5).read().decode()
+    assert "登录" in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": "agent1", "password": "Serve2026demo"})
+    request = urllib.request.Request(f"{base}/accounts/sign-in/", data=form.encode(), headers={"Referer": f"{base}/accounts/sign-in/"})
+    workbench = opener.open(request, timeout=10).read().decode()
+    assert '<span class="nav-link-title">工作台</span>' in workbench
+
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "Password for all of them: Serve2026demo" in output
+    assert "agent1" in output and "http://127.0.0.1:" in output
