@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from kefu.api import api
 
@@ -13,5 +14,7 @@ urlpatterns = [
     path("customers/", include("kefu.customers.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Administrators sign in through kefu's own page (throttle, audit, two-factor), also for the admin.
+    path("admin/login/", RedirectView.as_view(pattern_name="accounts:sign_in", query_string=True)),
     path("admin/", admin.site.urls),
 ]

@@ -13,7 +13,7 @@ from kefu.accounts.models import (
     User,
 )
 
-ACCESS_FIELDS = ("role", "is_active", "is_staff", "is_superuser", "groups", "user_permissions")
+ACCESS_FIELDS = ("role", "is_active")
 
 
 @admin.register(User)
@@ -22,10 +22,13 @@ class UserAdmin(DjangoUserAdmin):
 
     list_display = ["username", "display_name", "role", "department", "is_active"]
     list_filter = ["role", "department", "is_active"]
+    # Rights come from the role alone: no superuser flag, groups or per-user permissions here.
     fieldsets = [
-        *DjangoUserAdmin.fieldsets,
-        ("kefu", {"fields": ["role", "display_name", "mobile", "department"]}),
+        (None, {"fields": ["username", "password"]}),
+        ("kefu", {"fields": ["role", "display_name", "mobile", "email", "department", "is_active"]}),
+        ("", {"fields": ["last_login", "date_joined"]}),
     ]
+    readonly_fields = ["last_login", "date_joined"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

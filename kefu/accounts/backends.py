@@ -1,8 +1,11 @@
 """Authentication backend whose permissions come from the user's role (roles.py)."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from kefu.accounts.roles import permissions_of
+
+UserModel = get_user_model()
 
 
 class RoleBackend(ModelBackend):
@@ -10,6 +13,13 @@ class RoleBackend(ModelBackend):
 
     Per-user and group permissions are not consulted: one table says who may do what.
     """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        """User names are case-insensitive: `Zhang.Wei` signs in as `zhang.wei`."""
+        if username is not None:
+            match = UserModel._default_manager.filter(username__iexact=username.strip()).first()
+            username = match.username if match is not None else username
+        return super().authenticate(request, username=username, password=password, **kwargs)
 
     def get_user_permissions(self, user_obj, obj=None):
         return set()

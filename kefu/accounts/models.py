@@ -2,7 +2,12 @@
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import (  # the helpers PermissionsMixin itself uses
+    AbstractUser,
+    UserManager,
+    _user_has_module_perms,
+    _user_has_perm,
+)
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -70,8 +75,16 @@ class Team(models.Model):
         return self.name
 
 
+class KefuUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        """`manage.py createsuperuser` makes an administrator: the role, never the superuser flag."""
+        extra_fields.update(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=False)
+        return self._create_user(username.strip().lower(), email, password, **extra_fields)
+
+
 class User(AbstractUser):
-    """A person who signs in. `role` decides the permission set (see roles.py)."""
+    """A person who signs in. `role` decides the permission set (see roles.py); Django's superuser
+    flag is ignored, so nobody holds rights that the role table does not show."""
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AGENT)
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
@@ -81,6 +94,8 @@ class User(AbstractUser):
         related_name="members", verbose_name=_("department"),
     )
 
+    objects = KefuUserManager()
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
@@ -88,6 +103,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    # PermissionsMixin answers True for any active superuser; kefu asks the backends (the role) only.
+    def has_perm(self, perm, obj=None) -> bool:
+        return self.is_active and _user_has_perm(self, perm, obj)
+
+    def has_module_perms(self, app_label) -> bool:
+        return self.is_active and _user_has_module_perms(self, app_label)
 
     @property
     def requires_two_factor(self) -> bool:
@@ -165,7 +187,7 @@ class AuditEntry(models.Model):
     object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
-    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:

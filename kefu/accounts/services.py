@@ -45,9 +45,10 @@ def _normalised(username: str) -> str:
     return username.strip().lower()[:150]
 
 
-def _is_throttled(username: str, ip: str | None) -> bool:
+def _is_throttled(username: str, ip: str | None, *, before: int) -> bool:
+    """Too many failures in the window, counting the attempts recorded before attempt `before`."""
     since = timezone.now() - dt.timedelta(seconds=settings.KEFU_SIGN_IN_WINDOW_SECONDS)
-    recent = SignInFailure.objects.filter(created_at__gte=since)
+    recent = SignInFailure.objects.filter(created_at__gte=since, pk__lt=before)
     if recent.filter(username=username).count() >= settings.KEFU_SIGN_IN_MAX_FAILURES:
         return True
     return bool(
@@ -57,10 +58,15 @@ def _is_throttled(username: str, ip: str | None) -> bool:
 
 
 def sign_in(request, *, username: str, password: str) -> User:
-    """Check the password under the throttle, start the session, audit either way."""
+    """Check the password under the throttle, start the session, audit either way.
+
+    The attempt is written down before the password is checked and struck off when it succeeds,
+    so guesses sent in parallel count against each other and cannot all slip under the limit."""
     name = _normalised(username)
     ip = client_address(request)
-    if _is_throttled(name, ip):
+    attempt = SignInFailure.objects.create(username=name, ip_address=ip)
+    if _is_throttled(name, ip, before=attempt.pk):
+        attempt.delete()
         audit(AuditAction.SIGN_IN_LOCKED, actor_username=name, request=request)
         minutes = max(settings.KEFU_SIGN_IN_WINDOW_SECONDS // 60, 1)
         raise SignInRefused(
@@ -69,11 +75,11 @@ def sign_in(request, *, username: str, password: str) -> User:
     user = authenticate(request, username=name, password=password)
     if user is None:
         inactive = User.objects.filter(username__iexact=name, is_active=False).first()
-        SignInFailure.objects.create(username=name, ip_address=ip)
         audit(AuditAction.SIGN_IN_FAILED, actor_username=name, request=request)
         if inactive is not None and inactive.check_password(password):
             raise SignInRefused(_("This account is disabled. Please contact your administrator."))
         raise SignInRefused(_bad_credentials())
+    attempt.delete()
     login(request, user)
     audit(AuditAction.SIGN_IN, actor=user, request=request, obj=user)
     return user

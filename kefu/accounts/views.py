@@ -31,9 +31,9 @@ from kefu.accounts.masking import PersonalKind
 from kefu.accounts.models import AgentProfile, Presence, Skill
 from kefu.accounts.roles import Perm
 from kefu.core.decorators import require_perm
-from kefu.core.redirects import safe_next
 from kefu.core.errors import DomainError
 from kefu.core.pagination import keyset_page
+from kefu.core.redirects import safe_next
 
 
 def sign_in(request):

@@ -81,7 +81,11 @@ def on_invalid(request, exc: ValidationError):
 from kefu.accounts.api import router as accounts_router  # noqa: E402
 from kefu.core.api import router as core_router  # noqa: E402
 from kefu.customers.api import router as customers_router  # noqa: E402
+from kefu.customers.api_transfer import router as customers_transfer_router  # noqa: E402
+from kefu.customers.api_work import router as customers_work_router  # noqa: E402
 
 api.add_router("", core_router)
 api.add_router("", accounts_router)
 api.add_router("", customers_router)
+api.add_router("", customers_work_router)
+api.add_router("", customers_transfer_router)

@@ -1,4 +1,4 @@
-"""Scheduled work of the customer archive: the daily backup (客户数据定期备份)."""
+"""Background work of the customer archive: the daily backup (客户数据定期备份) and imports."""
 
 import logging
 import os
@@ -7,6 +7,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from kefu.core.backup import create_backup, prune_backups
+from kefu.customers.services import transfer  # noqa: F401  (registers the import tasks)
 
 logger = logging.getLogger(__name__)
 

@@ -25,13 +25,17 @@ CONTACT_WITHIN = dt.timedelta(days=7)  # 应在一周内与客户进行沟通
 
 @dataclass(frozen=True)
 class AgentLoad:
+    """One agent's customers now, how many of the batch they receive, and their count afterwards.
+    Batch customers an agent owns now and keeps count in `assigned` too; those moving away do not."""
+
     agent: User
     owned_before: int
     assigned: int
+    owned_after: int
 
     @property
-    def owned_after(self) -> int:
-        return self.owned_before + self.assigned
+    def change(self) -> int:
+        return self.owned_after - self.owned_before
 
 
 @dataclass(frozen=True)
@@ -65,9 +69,11 @@ def plan_assignment(*, actor: User, customers: list[Customer], agents: list[User
         raise DomainError(_("Choose at least one agent."))
     if not customers:
         raise DomainError(_("Choose at least one customer."))
-    owned = Counter(
+    batch_ids = [c.pk for c in customers]
+    owners_now = Counter(c.owner_id for c in customers if c.owner_id)
+    owned_outside_batch = Counter(
         dict(
-            Customer.objects.filter(owner__in=agents, merged_into__isnull=True)
+            Customer.objects.filter(owner__in=agents, merged_into__isnull=True).exclude(pk__in=batch_ids)
             .values_list("owner").annotate(n=Count("id")).values_list("owner", "n")
         )
     )
@@ -78,10 +84,14 @@ def plan_assignment(*, actor: User, customers: list[Customer], agents: list[User
     for customer in sorted(customers, key=lambda c: (c.needed_skill_id is None, c.pk)):
         candidates = [a for a in agents if customer.needed_skill_id in skills[a.pk]] if customer.needed_skill_id else []
         pool = candidates or agents
-        chosen = min(pool, key=lambda a: (owned[a.pk] + assigned[a.pk], agents.index(a)))
+        chosen = min(pool, key=lambda a: (owned_outside_batch[a.pk] + assigned[a.pk], agents.index(a)))
         assigned[chosen.pk] += 1
         pairs.append((customer.pk, chosen.pk))
-    loads = tuple(AgentLoad(agent=a, owned_before=owned[a.pk], assigned=assigned[a.pk]) for a in agents)
+    loads = tuple(
+        AgentLoad(agent=a, owned_before=owned_outside_batch[a.pk] + owners_now[a.pk], assigned=assigned[a.pk],
+                  owned_after=owned_outside_batch[a.pk] + assigned[a.pk])
+        for a in agents
+    )
     return AssignmentPlan(pairs=tuple(pairs), loads=loads)
 
 

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
 from kefu.accounts.roles import Perm
 from kefu.core import timeline
-from kefu.core.errors import DomainError, PermissionRefused
+from kefu.core.errors import Conflict, DomainError, PermissionRefused
 from kefu.core.events import emit
 from kefu.core.models import TimelineEntry
 from kefu.customers.events import CustomersMerged
 from kefu.customers.models import ContactIdentity, Customer, DuplicateCandidate, DuplicateStatus
-from kefu.customers.services.profiles import PROFILE_FIELDS, _sync_primary_contacts, completeness_of
+from kefu.customers.services.profiles import (
+    PROFILE_FIELDS,
+    _sync_primary_contacts,
+    completeness_of,
+    propose_duplicate,
+)
 
 # Fields copied from the merged record when the survivor's are empty.
 FILLABLE = [f for f in PROFILE_FIELDS if f not in {"level", "source", "needed_skill"}]
@@ -48,7 +54,8 @@ def merge_customers(*, actor: User, survivor: Customer, duplicate: Customer, req
         survivor.level = duplicate.level
     survivor.custom = {**duplicate.custom, **survivor.custom}
     if survivor.owner_id is None:
-        survivor.owner_id, survivor.contact_due_at = duplicate.owner_id, duplicate.contact_due_at
+        survivor.owner_id = duplicate.owner_id
+        survivor.owner_assigned_at, survivor.contact_due_at = duplicate.owner_assigned_at, duplicate.contact_due_at
     survivor.last_contacted_at = max(filter(None, [survivor.last_contacted_at, duplicate.last_contacted_at]), default=None)
     survivor.completeness = completeness_of(survivor)
     survivor.save()
@@ -60,9 +67,7 @@ def merge_customers(*, actor: User, survivor: Customer, duplicate: Customer, req
 
     duplicate.merged_into = survivor
     duplicate.save(update_fields=["merged_into", "updated_at"])
-    DuplicateCandidate.objects.filter(customer__in=[survivor, duplicate], other__in=[survivor, duplicate]).update(
-        status=DuplicateStatus.MERGED, decided_by=actor
-    )
+    _carry_over_duplicate_pairs(actor, duplicate, survivor)
     _sync_primary_contacts(survivor)
     timeline.record(subject=survivor, customer_id=survivor.pk, kind="customers.merged", actor=actor,
                     summary=_("Merged with customer no. %(id)s (%(name)s)") % {"id": duplicate.pk, "name": duplicate.name},
@@ -71,6 +76,17 @@ def merge_customers(*, actor: User, survivor: Customer, duplicate: Customer, req
           details={"merged_id": duplicate.pk, "merged_name": duplicate.name, "moved": moved})
     emit(CustomersMerged(survivor_id=survivor.pk, merged_id=duplicate.pk, merged_by_id=actor.pk))
     return survivor
+
+
+def _carry_over_duplicate_pairs(actor: User, duplicate: Customer, survivor: Customer) -> None:
+    """Close every open pair naming the merged record; a pair with a third customer is proposed again
+    for the survivor, so no suggestion is lost and none points at a merged id."""
+    pairs = DuplicateCandidate.objects.filter(Q(customer=duplicate) | Q(other=duplicate), status=DuplicateStatus.OPEN)
+    for pair in pairs:
+        third = pair.other if pair.customer_id == duplicate.pk else pair.customer
+        if third.pk != survivor.pk and not third.is_merged:
+            propose_duplicate(customer=survivor, other=third, reason=pair.reason)
+    pairs.update(status=DuplicateStatus.MERGED, decided_by=actor)
 
 
 def _move_linked_records(duplicate: Customer, survivor: Customer) -> dict[str, int]:
@@ -90,6 +106,9 @@ def _move_linked_records(duplicate: Customer, survivor: Customer) -> dict[str, i
 @transaction.atomic
 def dismiss_duplicate(*, actor: User, candidate: DuplicateCandidate) -> None:
     _require(actor)
+    candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.status != DuplicateStatus.OPEN:
+        raise Conflict(_("This pair has already been decided; reload the page."))
     candidate.status = DuplicateStatus.DISMISSED
     candidate.decided_by = actor
     candidate.save(update_fields=["status", "decided_by"])

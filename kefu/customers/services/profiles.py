@@ -48,13 +48,27 @@ PROFILE_FIELDS = (
 
 
 class IdentityTaken(DomainError):
-    """The contact point already belongs to another customer (a duplicate is proposed)."""
+    """The contact point already belongs to another customer. When an existing record asked for it,
+    `update_customer` proposes the pair as duplicates once the refused change has rolled back."""
 
     status_code = 409
 
-    def __init__(self, message: str, *, other: Customer):
+    def __init__(self, message: str, *, other: Customer, asked_by: Customer | None = None, reason: str = ""):
         super().__init__(message)
         self.other = other
+        self.asked_by = asked_by
+        self.reason = reason
+
+    @classmethod
+    def of(cls, kind: str, value: str, *, owner: Customer, asked_by: Customer | None = None) -> IdentityTaken:
+        label = IdentityKind(kind).label
+        return cls(
+            _("%(kind)s %(value)s already belongs to customer “%(name)s” (no. %(id)s).")
+            % {"kind": label, "value": value, "name": owner.name, "id": owner.pk},
+            other=owner,
+            asked_by=asked_by,
+            reason=_("Same %(kind)s: %(value)s") % {"kind": label, "value": value},
+        )
 
 
 def missing_fields(customer: Customer) -> list[str]:
@@ -121,16 +135,11 @@ class ContactPoints:
 
 
 def _attach_identities(customer: Customer, pairs: list[tuple[str, str]], *, actor: User | None) -> None:
-    """Attach contact points; one owned by another customer raises IdentityTaken and proposes a merge."""
+    """Attach contact points; one owned by another customer raises IdentityTaken."""
     for kind, value in pairs:
         owner = ContactIdentity.objects.filter(kind=kind, value=value).exclude(customer=customer).select_related("customer").first()
         if owner is not None:
-            propose_duplicate(customer=owner.customer, other=customer, reason=_("Same %(kind)s: %(value)s") % {"kind": IdentityKind(kind).label, "value": value})
-            raise IdentityTaken(
-                _("%(kind)s %(value)s already belongs to customer “%(name)s” (no. %(id)s).")
-                % {"kind": IdentityKind(kind).label, "value": value, "name": owner.customer.name, "id": owner.customer.pk},
-                other=owner.customer,
-            )
+            raise IdentityTaken.of(kind, value, owner=owner.customer, asked_by=customer)
         try:
             with transaction.atomic():
                 ContactIdentity.objects.get_or_create(customer=customer, kind=kind, value=value)
@@ -179,11 +188,7 @@ def create_customer(
     for kind, value in pairs:
         existing = ContactIdentity.objects.filter(kind=kind, value=value).select_related("customer").first()
         if existing is not None:
-            raise IdentityTaken(
-                _("%(kind)s %(value)s already belongs to customer “%(name)s” (no. %(id)s).")
-                % {"kind": IdentityKind(kind).label, "value": value, "name": existing.customer.name, "id": existing.customer.pk},
-                other=existing.customer,
-            )
+            raise IdentityTaken.of(kind, value, owner=existing.customer)
     unknown = set(profile) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"unknown customer fields: {sorted(unknown)}")
@@ -207,8 +212,20 @@ def _tags(names: list[str]) -> list[Tag]:
     return [Tag.objects.get_or_create(name=n)[0] for n in dict.fromkeys(cleaned)]
 
 
+def update_customer(*, actor: User, customer: Customer, **changes) -> Customer:
+    """Change the profile; new contact points are added. A contact point already owned by another
+    customer refuses the whole change (IdentityTaken) and proposes the two as duplicates for a
+    supervisor to merge. Correcting a record clears its accuracy doubt."""
+    try:
+        return _update_customer(actor=actor, customer=customer, **changes)
+    except IdentityTaken as taken:
+        if taken.asked_by is not None:  # recorded after the refused change rolled back
+            propose_duplicate(customer=taken.other, other=taken.asked_by, reason=taken.reason)
+        raise
+
+
 @transaction.atomic
-def update_customer(
+def _update_customer(
     *,
     actor: User,
     customer: Customer,
@@ -217,8 +234,6 @@ def update_customer(
     custom: dict | None = None,
     **profile,
 ) -> Customer:
-    """Change the profile; new contact points are added (an identity already owned elsewhere raises
-    IdentityTaken and proposes a merge). Correcting a record clears its accuracy doubt."""
     _require_serve(actor)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     unknown = set(profile) - set(PROFILE_FIELDS)

@@ -82,7 +82,7 @@ def test_a_bad_number_names_the_problem_and_saves_nothing(client_for):
 
 def test_search_by_name_last_four_full_mobile_email_and_identity(make_user):
     supervisor = make_user(Role.SUPERVISOR)
-    zhang = make_customer(supervisor, name="张伟", mobiles=["13800138000"], email="zw@example.cn")
+    make_customer(supervisor, name="张伟", mobiles=["13800138000"], email="zw@example.cn")
     li = make_customer(supervisor, name="李娜", mobiles=["13912348000"])
     profiles.update_customer(actor=supervisor, customer=li, contacts=profiles.ContactPoints({IdentityKind.WECHAT: ["wxid_lina"]}))
 
@@ -155,7 +155,7 @@ def test_hostile_names_are_stored_as_typed_and_shown_as_text(client_for, text):
 
 
 def test_api_create_get_update_and_duplicates(client_for):
-    client, agent = client_for(Role.AGENT)
+    client, _agent = client_for(Role.AGENT)
     created = client.post("/api/v1/customers", {"name": "陈静", "mobiles": ["13700001234"], "level": "member", "tags": ["批发客户"]},
                           content_type="application/json")
     assert created.status_code == 201, created.content

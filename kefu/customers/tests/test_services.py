@@ -95,10 +95,6 @@ def test_plan_balances_the_number_of_customers_each_agent_owns(make_user, superv
     assert again.pairs == plan.pairs  # deterministic, whatever order the customers come in
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "service bug, assignment.py:68-84: customers in the batch that already have an owner among the "
-    "chosen agents are counted in that agent's load, so the preview's 'after' is wrong and the balance skewed"
-))
 def test_the_preview_matches_what_each_agent_owns_after_the_confirmation(make_user, supervisor):
     a, b = make_user(Role.AGENT), make_user(Role.AGENT)
     already_a = CustomerFactory(owner=a)  # selected again, e.g. from an "all customers in 南宁" filter
@@ -308,13 +304,43 @@ def test_dismissing_a_duplicate_records_who_decided(make_user, supervisor):
     assert (candidate.status, candidate.decided_by) == (DuplicateStatus.DISMISSED, supervisor)
 
 
+def test_a_pair_already_merged_cannot_be_dismissed_afterwards(make_user, supervisor):
+    survivor, duplicate, candidate = make_pair(make_user)
+    merging.merge_customers(actor=supervisor, survivor=survivor, duplicate=duplicate)
+    with pytest.raises(DomainError, match="already been decided"):
+        merging.dismiss_duplicate(actor=supervisor, candidate=candidate)
+    candidate.refresh_from_db()
+    assert candidate.status == DuplicateStatus.MERGED
+
+
+def test_a_merge_passes_the_merged_records_other_suggestions_to_the_survivor(make_user, supervisor):
+    survivor, duplicate, _candidate = make_pair(make_user)
+    third = CustomerFactory(name="张伟（第三条）")
+    profiles.propose_duplicate(customer=duplicate, other=third, reason="同一 QQ")
+
+    merging.merge_customers(actor=supervisor, survivor=survivor, duplicate=duplicate)
+
+    open_pairs = set(DuplicateCandidate.objects.filter(status=DuplicateStatus.OPEN).values_list("customer_id", "other_id", "reason"))
+    assert open_pairs == {(survivor.pk, third.pk, "同一 QQ")}
+
+
+def test_a_merged_survivor_without_owner_takes_the_duplicates_owner_and_contact_clock(make_user, supervisor):
+    survivor, duplicate, _candidate = make_pair(make_user)
+    agent = make_user(Role.AGENT)
+    assignment.assign_customers(actor=supervisor, pairs=[(duplicate.pk, agent.pk)])
+    duplicate.refresh_from_db()
+
+    merging.merge_customers(actor=supervisor, survivor=survivor, duplicate=duplicate)
+
+    survivor.refresh_from_db()
+    assert (survivor.owner, survivor.owner_assigned_at, survivor.contact_due_at) == (
+        agent, duplicate.owner_assigned_at, duplicate.contact_due_at,
+    )
+
+
 # --- duplicates at entry -----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "service bug, profiles.py:128-129: propose_duplicate runs inside update_customer's @transaction.atomic "
-    "(profiles.py:210), and the IdentityTaken raised next rolls the proposal back"
-))
 def test_a_mobile_owned_by_another_customer_is_refused_and_proposed_as_a_duplicate(make_user):
     agent = make_user(Role.AGENT)
     owner = profiles.create_customer(actor=agent, name="李娜", contacts=profiles.ContactPoints({"mobile": ["13900139000"]}))
