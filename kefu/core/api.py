@@ -9,7 +9,7 @@ from kefu.core.errors import DomainError
 
 router = Router(tags=["calendar"])
 
-MAX_MINUTES = 60 * 24 * 365
+MAX_MINUTES = 60 * 24 * 90  # 90 days: far beyond any deadline, and always within the calendar's reach
 
 
 class DueOut(Schema):

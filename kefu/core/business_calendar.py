@@ -16,11 +16,22 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from django.conf import settings
+from django.utils.translation import gettext as _
 
+from kefu.core.errors import DomainError
 from kefu.core.models import CalendarDay, CalendarDayKind
 
-# Far enough for any SLA; stops a misconfigured calendar (every day a holiday) from looping forever.
+# Far enough for any deadline; stops a misconfigured calendar (every day a holiday) from looping forever.
 MAX_DAYS_SEARCHED = 3 * 366
+
+
+class CalendarError(DomainError):
+    """A deadline cannot be computed: the calendar has no working time within MAX_DAYS_SEARCHED."""
+
+
+def _require_aware(*moments: dt.datetime) -> None:
+    if any(m.tzinfo is None for m in moments):
+        raise ValueError("working-time arithmetic needs aware datetimes")
 
 
 @dataclass(frozen=True)
@@ -83,14 +94,17 @@ class BusinessCalendar:
             dt.datetime.combine(day, self.hours.end, tzinfo=self.tz),
         )
 
-    def _working_windows(self, start: dt.datetime):
-        """Yield (window_start, window_end) of each working day from start's local date onwards."""
+    def _working_windows(self, start: dt.datetime, until: dt.date | None = None):
+        """Yield (window_start, window_end) of each working day from start's local date onwards:
+        through `until` when given, else for at most MAX_DAYS_SEARCHED days (then CalendarError)."""
         day = start.astimezone(self.tz).date()
-        for _ in range(MAX_DAYS_SEARCHED):
+        last = until or day + dt.timedelta(days=MAX_DAYS_SEARCHED - 1)
+        while day <= last:
             if self.is_working_day(day):
                 yield self._window(day)
             day += dt.timedelta(days=1)
-        raise ValueError("no working day found within three years; check the calendar")
+        if until is None:
+            raise CalendarError(_("No deadline can be computed: the calendar has no working time in the next three years."))
 
     def add_working_time(self, start: dt.datetime, duration: dt.timedelta) -> dt.datetime:
         """The moment `duration` of working time after `start` (which must be aware).
@@ -98,8 +112,7 @@ class BusinessCalendar:
         A positive duration always ends inside working hours: work that arrives at night starts
         counting at the next working morning.
         """
-        if start.tzinfo is None:
-            raise ValueError("start must be an aware datetime")
+        _require_aware(start)
         if duration <= dt.timedelta(0):
             return start.astimezone(self.tz)
         remaining = duration
@@ -115,15 +128,14 @@ class BusinessCalendar:
         raise AssertionError("unreachable")  # _working_windows raises first
 
     def working_time_between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
-        """Working time from `start` to `end` (zero if end is not after start)."""
+        """Working time from `start` to `end` (zero if end is not after start), however far apart."""
+        _require_aware(start, end)
         if end <= start:
             return dt.timedelta(0)
         total = dt.timedelta(0)
-        end_local = end.astimezone(self.tz)
-        for window_start, window_end in self._working_windows(start):
-            if window_start >= end_local:
-                break
-            lo = max(window_start, start.astimezone(self.tz))
+        start_local, end_local = start.astimezone(self.tz), end.astimezone(self.tz)
+        for window_start, window_end in self._working_windows(start_local, until=end_local.date()):
+            lo = max(window_start, start_local)
             hi = min(window_end, end_local)
             if hi > lo:
                 total += hi - lo

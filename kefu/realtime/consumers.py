@@ -9,6 +9,7 @@ CLOSE_UNAUTHENTICATED = 4401
 
 class AgentConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
+        audiences.note_socket_loop()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)

@@ -95,3 +95,20 @@ def test_anonymous_visitors_are_sent_to_sign_in_or_refused(url):
     else:
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/sign-in/")
+
+
+def test_the_superuser_flag_grants_nothing_beyond_the_role(client_for):
+    client, agent = client_for(Role.AGENT)
+    agent.is_superuser = True
+    agent.save()
+    assert not agent.has_perm(Perm.MANAGE_USERS)
+    assert client.get("/settings/users/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_createsuperuser_makes_an_administrator_by_role():
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("Root.Admin", "root@example.cn", "a-long-pass-phrase-1")
+    assert (admin.username, admin.role, admin.is_staff, admin.is_superuser) == ("root.admin", Role.ADMINISTRATOR, True, False)
+    assert admin.has_perm(Perm.MANAGE_USERS)

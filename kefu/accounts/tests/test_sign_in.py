@@ -129,3 +129,25 @@ def test_password_rules_are_enforced_on_new_users(client_for, password, message)
     from kefu.accounts.models import User
 
     assert not User.objects.filter(username="newagent").exists()
+
+
+def test_user_names_are_case_insensitive_even_for_accounts_made_outside_kefu():
+    user = UserFactory(username="Zhang.Wei")  # e.g. made by `manage.py createsuperuser` or the admin
+    for typed in ("zhang.wei", "ZHANG.WEI", " Zhang.Wei "):
+        client = Client()
+        assert post_sign_in(client, typed, PASSWORD).status_code == 302
+        assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_a_successful_sign_in_is_not_counted_as_a_failure():
+    UserFactory(username="agent7")
+    for _ in range(settings.KEFU_SIGN_IN_MAX_FAILURES + 2):
+        assert post_sign_in(Client(), "agent7", PASSWORD).status_code == 302
+    assert not SignInFailure.objects.exists()
+    assert post_sign_in(Client(), "agent7", PASSWORD).status_code == 302
+
+
+def test_the_admin_signs_in_through_kefus_own_page():
+    response = Client().get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/sign-in/?next=/admin/"

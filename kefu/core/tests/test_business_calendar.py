@@ -132,3 +132,36 @@ def test_the_due_api_counts_working_time(client_for):
     assert body["due_at"] == "2026-10-08T16:00:00+08:00"
     assert client.get("/api/v1/calendar/due", {"start": "yesterday", "minutes": 5}).status_code == 422
     assert client.get("/api/v1/calendar/due", {"start": "1073-04-13T03:35:09Z", "minutes": 5}).json() == {"detail": "开始时间须在 2000 年至 2100 年之间。"}
+
+
+@pytest.mark.django_db
+def test_working_time_between_dates_years_apart_is_counted_to_the_end():
+    calendar = BusinessCalendar()
+    four_years = calendar.working_time_between(at(2026, 1, 5, 9), at(2030, 1, 7, 9))
+    one_year = calendar.working_time_between(at(2026, 1, 5, 9), at(2027, 1, 4, 9))
+    assert 3.8 * one_year < four_years < 4.2 * one_year
+    with pytest.raises(ValueError, match="aware"):
+        calendar.working_time_between(dt.datetime(2026, 1, 5, 9), at(2026, 1, 6, 9))
+
+
+@pytest.mark.django_db
+def test_a_calendar_without_working_days_gives_a_clear_answer(client_for, monkeypatch):
+    monkeypatch.setattr("kefu.core.business_calendar.MAX_DAYS_SEARCHED", 14)
+    CalendarDay.objects.bulk_create(
+        CalendarDay(date=dt.date(2026, 3, 1) + dt.timedelta(days=n), kind="holiday", name="停业") for n in range(20)
+    )
+    client, _agent = client_for(Role.AGENT)
+    response = client.get("/api/v1/calendar/due", {"start": "2026-03-01T10:00:00+08:00", "minutes": 60})
+    assert response.status_code == 400
+    assert "三年内" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_the_due_api_answers_at_its_largest_allowed_duration(client_for):
+    from kefu.core.api import MAX_MINUTES
+
+    client, _agent = client_for(Role.AGENT)
+    ok = client.get("/api/v1/calendar/due", {"start": "2026-12-31T23:59:00+08:00", "minutes": MAX_MINUTES})
+    assert ok.status_code == 200
+    too_long = client.get("/api/v1/calendar/due", {"start": "2026-12-31T23:59:00+08:00", "minutes": MAX_MINUTES + 1})
+    assert too_long.status_code == 400

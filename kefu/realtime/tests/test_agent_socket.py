@@ -60,3 +60,21 @@ async def test_an_agent_does_not_receive_other_agents_presence():
     await sync_to_async(services.set_presence)(user=agent, presence=Presence.AWAY)
     assert (await communicator.receive_json_from(timeout=3))["presence"] == "away"
     await communicator.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_push_from_a_background_thread_reaches_the_socket():
+    """`kefu serve` runs background tasks as threads beside the sockets' event loop; what they push
+    with the in-process channel layer must still arrive."""
+    import asyncio
+    import threading
+
+    from kefu.realtime import audiences
+
+    user, socket = await socket_of(Role.AGENT)
+    worker = threading.Thread(target=audiences.push, args=(audiences.user_group(user.pk), {"event": "ping"}))
+    worker.start()
+    assert await socket.receive_json_from(timeout=3) == {"event": "ping"}
+    await asyncio.to_thread(worker.join, 3)
+    assert not worker.is_alive()
+    await socket.disconnect()
