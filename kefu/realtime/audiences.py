@@ -23,7 +23,7 @@ _socket_loop: asyncio.AbstractEventLoop | None = None
 
 def note_socket_loop() -> None:
     """Call from async code serving sockets (the consumer's connect)."""
-    global _socket_loop  # noqa: PLW0603
+    global _socket_loop
     _socket_loop = asyncio.get_running_loop()
 
 
