@@ -65,7 +65,9 @@ def search_customers(
     if q:
         qs = qs.filter(_query_filter(q))
     if tag:
-        qs = qs.filter(tags__name=tag)
+        # Exists, not a join: the planner keeps walking customers newest first instead of sorting
+        # every holder of a popular tag (bench/README.md).
+        qs = qs.filter(Exists(Customer.tags.through.objects.filter(customer_id=OuterRef("pk"), tag__name=tag)))
     if level:
         qs = qs.filter(level=level)
     if region:
@@ -99,14 +101,15 @@ def _query_filter(q: str) -> Q:
     # A name by prefix (张 finds every 张…), as a range so both databases use the name index, or an
     # account name on any channel (exact).
     by_name = Q(name__gte=q, name__lt=q + "\U0010ffff")
-    owners = list(ContactIdentity.objects.filter(value=q).values_list("customer_id", flat=True)[:50])
+    owners = list(
+        ContactIdentity.objects.filter(kind__in=IdentityKind.values, value=q)  # served by the (kind, value) index
+        .values_list("customer_id", flat=True)[:50]
+    )
     return by_name | Q(pk__in=owners) if owners else by_name
 
 
 def _identity_match(kind: str | None, value: str) -> Q:
-    rows = ContactIdentity.objects.filter(value=value)
-    if kind:
-        rows = rows.filter(kind=kind)
+    rows = ContactIdentity.objects.filter(kind__in=[kind] if kind else IdentityKind.values, value=value)
     return Q(pk__in=rows.values("customer_id"))
 
 

@@ -3,6 +3,7 @@
 import logging
 import os
 
+from django.db import connection
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
@@ -18,3 +19,12 @@ def back_up_daily() -> None:
     path = create_backup()
     removed = prune_backups(keep_days=int(os.environ.get("KEFU_BACKUP_KEEP_DAYS", "14")))
     logger.info("daily backup written to %s; %d old backups removed", path, removed)
+
+
+@db_periodic_task(crontab(minute="45", hour="18"))  # 02:45 in Asia/Shanghai, after the backup
+def refresh_planner_statistics() -> None:
+    """SQLite gathers no statistics by itself; without them searches by tag or name pick slow plans
+    (bench/README.md). PostgreSQL's autovacuum does this on its own."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize=0x10002")  # analyse what needs it, also tables never analysed

@@ -123,13 +123,9 @@ def assign(request):
         filters = form.cleaned_data if form.is_valid() else {}
         qs = selectors.search_customers(actor=request.user, **{k: v for k, v in filters.items() if v})
         customers = list(qs.select_related("owner", "needed_skill")[: MAX_BATCH + 1])
-        if len(customers) > MAX_BATCH:
-            customers = customers[:MAX_BATCH]
-            messages.warning(request, _("More than %(max)d customers match: the first %(max)d are taken. Assign them, then the rest.") % {"max": MAX_BATCH})
+        customers = _first_batch(request, customers)
     else:
-        if len(ids) > MAX_BATCH:
-            ids = ids[:MAX_BATCH]
-            messages.warning(request, _("More than %(max)d customers match: the first %(max)d are taken. Assign them, then the rest.") % {"max": MAX_BATCH})
+        ids = _first_batch(request, ids)
         customers = _visible(request.user, ids)
         left_out = len(ids) - len(customers)
         if left_out:
@@ -147,6 +143,13 @@ def assign(request):
         except DomainError as refusal:
             error = refusal.message
     return _render_assign(request, customers=customers, agent_ids=agent_ids, plan=plan, error=error)
+
+
+def _first_batch(request, items: list) -> list:
+    """At most MAX_BATCH of `items`, telling the supervisor when some were left for later."""
+    if len(items) > MAX_BATCH:
+        messages.warning(request, _("More than %(max)d customers match: the first %(max)d are taken. Assign them, then the rest.") % {"max": MAX_BATCH})
+    return items[:MAX_BATCH]
 
 
 def _visible(actor: User, ids: list[int]) -> list[Customer]:
