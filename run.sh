@@ -47,15 +47,18 @@ ensure_env() {
 }
 
 # Browser tests drive Debian's Chromium; under CI they are never skipped, so it must be there.
-# A CJK font makes screenshots and layout checks render Chinese as a person sees it.
-ensure_chromium() {
-  if [ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/truetype/wqy ]; then return 0; fi
-  apt_install chromium fonts-wqy-microhei && return 0
+# A CJK font makes screenshots and layout checks render Chinese as a person sees it. GNU gettext
+# lets the i18n test extract the source strings and find any the Chinese catalogue lacks.
+ensure_test_tools() {
+  if [ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/truetype/wqy ] && command -v msgmerge >/dev/null 2>&1; then
+    return 0
+  fi
+  apt_install chromium fonts-wqy-microhei gettext && return 0
   if [ "${CI:-}" = "true" ]; then
-    echo "kefu: /usr/bin/chromium is missing and could not be installed (CI never skips browser tests)." >&2
+    echo "kefu: chromium or gettext is missing and could not be installed (CI never skips those tests)." >&2
     exit 1
   fi
-  echo "kefu: Chromium could not be installed here; browser tests will be skipped." >&2
+  echo "kefu: Chromium or gettext could not be installed here; the tests that need them will be skipped." >&2
 }
 
 case "${1:-}" in
@@ -67,7 +70,7 @@ case "${1:-}" in
   test)
     shift
     ensure_env test
-    ensure_chromium
+    ensure_test_tools
     workers=${KEFU_TEST_WORKERS:-$(nproc 2>/dev/null || echo 2)}
     exec .venv/bin/python -m pytest -n "$workers" --dist loadgroup "$@"
     ;;

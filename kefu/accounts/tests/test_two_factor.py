@@ -71,3 +71,13 @@ def test_an_enrolled_manager_verifies_at_the_next_sign_in_without_a_new_qr_code(
     page = second.get("/accounts/two-factor/").content.decode()
     assert "data:image/svg+xml" not in page
     assert second.get("/").status_code == 302
+
+
+def test_the_page_asked_for_is_kept_whole_through_the_second_factor(make_user):
+    manager = make_user(Role.MANAGER)
+    client = password_only(manager)
+    response = client.get("/customers/?q=%E5%BC%A0&level=vip")  # 张, as a browser sends it
+    assert response["Location"] == "/accounts/two-factor/?next=%2Fcustomers%2F%3Fq%3D%25E5%25BC%25A0%26level%3Dvip"
+    assert client.get(response["Location"]).status_code == 200  # sets up the authenticator
+    done = client.post(response["Location"], {"code": totp_code(manager)})
+    assert done.status_code == 302 and done["Location"] == "/customers/?q=%E5%BC%A0&level=vip"
