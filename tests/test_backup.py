@@ -58,6 +58,19 @@ def test_restoring_a_missing_file_is_a_clear_error(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_restoring_a_file_that_is_not_a_backup_changes_nothing(tmp_path):
+    kefu(tmp_path, "migrate", "-v0")
+    kefu(tmp_path, "shell", "--no-imports", "-c",
+         "from kefu.customers.models import Customer; Customer.objects.create(name='留下的客户')")
+    before = archive(tmp_path)
+    not_a_backup = tmp_path / "customers.xlsx"
+    not_a_backup.write_bytes(b"PK\x03\x04 this is a spreadsheet, not a database" * 100)
+    result = kefu(tmp_path, "restore", str(not_a_backup), "--yes", check=False)
+    assert result.returncode != 0
+    assert "restore failed" in result.stderr and "Traceback" not in result.stderr
+    assert archive(tmp_path) == before
+
+
 def test_the_daily_backup_task_writes_one_and_prunes_old_ones(tmp_path):
     kefu(tmp_path, "migrate", "-v0")
     old = tmp_path / "backups" / "kefu-20200101-000000.sqlite3"

@@ -1,5 +1,6 @@
 """Backup and restore of the database: SQLite online backup, or pg_dump/pg_restore on PostgreSQL."""
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -42,7 +43,29 @@ def _pg_args() -> list[str]:
     return args
 
 
+@contextlib.contextmanager
+def _reported_as_backup_error(action: str):
+    """A failed copy, a file that is not a backup, a tool's non-zero exit: one clear BackupError."""
+    try:
+        yield
+    except subprocess.CalledProcessError as error:
+        raise BackupError(f"{action} failed: {error.cmd[0]} exited with status {error.returncode}") from error
+    except (sqlite3.Error, OSError) as error:
+        raise BackupError(f"{action} failed: {error}") from error
+
+
 def create_backup(target: Path | None = None) -> Path:
+    with _reported_as_backup_error("backup"):
+        return _create_backup(target)
+
+
+def restore_backup(source: Path) -> None:
+    """Replace the database's contents with the backup's. Stop the server first."""
+    with _reported_as_backup_error("restore"):
+        _restore_backup(source)
+
+
+def _create_backup(target: Path | None) -> Path:
     """Write a consistent copy of the database while it is in use; returns the file."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     if connection.vendor == "sqlite":
@@ -66,14 +89,14 @@ def create_backup(target: Path | None = None) -> Path:
     raise BackupError(f"backups are not supported on {connection.vendor}")
 
 
-def restore_backup(source: Path) -> None:
-    """Replace the database's contents with the backup's. Stop the server first."""
+def _restore_backup(source: Path) -> None:
     if not source.exists():
         raise BackupError(f"{source} does not exist")
     if connection.vendor == "sqlite":
         connection.close()
-        backup = sqlite3.connect(str(source))
+        backup = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
+            backup.execute("SELECT count(*) FROM sqlite_master").fetchone()  # "file is not a database" here, before any change
             live = sqlite3.connect(str(settings.DATABASES["default"]["NAME"]))
             with live:
                 backup.backup(live)
