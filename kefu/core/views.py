@@ -1,6 +1,7 @@
 """Pages of the core app: the workbench, the settings index, the business calendar, health, errors."""
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import uuid
@@ -128,6 +129,10 @@ async def _channel_layer_state() -> dict:
         marker = uuid.uuid4().hex
         await layer.send(channel, {"type": "healthz.ping", "marker": marker})
         message = await asyncio.wait_for(layer.receive(channel), timeout=2)
+        # Let the channel go: a cancelled receive is how a Channels layer forgets one (the Redis
+        # pub/sub layer unsubscribes then); otherwise every probe would leave a subscription behind.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(layer.receive(channel), timeout=0.05)
         if message.get("marker") != marker:
             return {"state": "down", "backend": backend, "error": "wrong message"}
     except Exception as exc:

@@ -71,3 +71,24 @@ def test_a_stale_heartbeat_is_reported_down(monkeypatch):
 
 def test_tests_run_tasks_immediately():
     assert HUEY.immediate
+
+
+@pytest.mark.django_db
+@pytest.mark.asyncio
+async def test_healthz_probes_leave_no_channel_behind():
+    """Monitoring calls /healthz every few seconds for months: each probe must let its channel go."""
+    from django.test import AsyncClient
+
+    client = AsyncClient()
+    for _ in range(3):
+        assert (await client.get("/healthz")).status_code in (200, 503)
+    if settings.REDIS_URL:
+        import redis.asyncio as aioredis
+
+        connection = aioredis.from_url(settings.REDIS_URL)
+        assert [c for c in await connection.pubsub_channels() if b"healthz." in c] == []
+        await connection.aclose()
+    else:
+        from channels.layers import get_channel_layer
+
+        assert [c for c in get_channel_layer().channels if "healthz." in c] == []
