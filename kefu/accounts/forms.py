@@ -1,4 +1,6 @@
 from django import forms
+from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
+from django.contrib.auth.forms import SetPasswordForm as DjangoSetPasswordForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -96,3 +98,11 @@ class AuditFilterForm(StyledFormMixin, forms.Form):
     action = forms.ChoiceField(label=_("Action"), choices=[("", _("All actions")), *AuditAction.choices], required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PasswordChangeForm(StyledFormMixin, DjangoPasswordChangeForm):
+    """Old password, new password twice; the new one must pass the password rules (settings)."""
+
+
+class SetPasswordForm(StyledFormMixin, DjangoSetPasswordForm):
+    """A user administrator sets someone's new password, twice, under the same rules."""

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
@@ -218,6 +218,30 @@ def set_user_active(*, actor: User, user: User, active: bool, request=None) -> U
         AuditAction.USER_DEACTIVATED if not active else AuditAction.PERMISSION_CHANGED,
         actor=actor, obj=user, request=request, details={"active": active},
     )
+    return user
+
+
+@transaction.atomic
+def change_own_password(request, *, new_password: str) -> User:
+    """The signed-in user's new password (the form has checked the old one and the rules). The
+    current session stays signed in; every other session of the user ends. Audited."""
+    user = request.user
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    update_session_auth_hash(request, user)
+    audit(AuditAction.PASSWORD_CHANGED, actor=user, obj=user, request=request, details={"by": "self"})
+    return user
+
+
+@transaction.atomic
+def set_password_for(*, actor: User, user: User, new_password: str, request=None) -> User:
+    """A user administrator sets someone's password (forgotten password); their sessions end. Audited."""
+    _require(actor, Perm.MANAGE_USERS)
+    if user.role == Role.ADMINISTRATOR and actor.role != Role.ADMINISTRATOR:
+        raise PermissionRefused(_("Only an administrator can change an administrator's account."))
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit(AuditAction.PASSWORD_CHANGED, actor=actor, obj=user, request=request, details={"by": "administrator"})
     return user
 
 

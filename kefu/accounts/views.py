@@ -18,8 +18,10 @@ from kefu.accounts import selectors, services
 from kefu.accounts.forms import (
     AuditFilterForm,
     DepartmentForm,
+    PasswordChangeForm,
     PresenceForm,
     RoleForm,
+    SetPasswordForm,
     SignInForm,
     SkillForm,
     TeamForm,
@@ -129,6 +131,27 @@ def user_detail(request, user_id: int):
         return redirect("accounts:user", user_id=user.pk)
     profile = AgentProfile.objects.filter(user=user).prefetch_related("skills", "teams").first()
     return render(request, "accounts/user_detail.html", {"subject": user, "role_form": role_form, "profile": profile})
+
+
+@login_required
+def change_password(request):
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.change_own_password(request, new_password=form.cleaned_data["new_password1"])
+        messages.success(request, _("Your password has been changed. Other devices signed in with it are signed out."))
+        return redirect("core:home")
+    return render(request, "accounts/password.html", {"form": form, "subject": None})
+
+
+@require_perm(Perm.MANAGE_USERS)
+def user_set_password(request, user_id: int):
+    user = selectors.access_user(actor=request.user, user_id=user_id, request=request)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.set_password_for(actor=request.user, user=user, new_password=form.cleaned_data["new_password1"], request=request)
+        messages.success(request, _("The new password is set. Give it to %(name)s in person, not by chat.") % {"name": user})
+        return redirect("accounts:user", user_id=user.pk)
+    return render(request, "accounts/password.html", {"form": form, "subject": user})
 
 
 @login_required
