@@ -75,7 +75,11 @@ def on_unauthenticated(request, exc):
 
 @api.exception_handler(ValidationError)
 def on_invalid(request, exc: ValidationError):
-    return api.create_response(request, {"detail": exc.errors}, status=422)
+    """One readable sentence naming the fields, in the user's language; the details for programs."""
+    fields = sorted({".".join(str(part) for part in error.get("loc", ())[1:]) or str(error.get("loc", ("?",))[0])
+                     for error in exc.errors})
+    message = _("Some values are missing or not valid: %(fields)s.") % {"fields": ", ".join(fields)}
+    return api.create_response(request, {"detail": message, "errors": exc.errors}, status=422)
 
 
 from kefu.accounts.api import router as accounts_router  # noqa: E402

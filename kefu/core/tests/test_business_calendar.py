@@ -130,7 +130,10 @@ def test_the_due_api_counts_working_time(client_for):
     client, _agent = client_for(Role.AGENT)
     body = client.get("/api/v1/calendar/due", {"start": "2026-09-30T16:00:00+08:00", "minutes": 540}).json()
     assert body["due_at"] == "2026-10-08T16:00:00+08:00"
-    assert client.get("/api/v1/calendar/due", {"start": "yesterday", "minutes": 5}).status_code == 422
+    invalid = client.get("/api/v1/calendar/due", {"start": "yesterday", "minutes": 5})
+    assert invalid.status_code == 422
+    assert invalid.json()["detail"] == "有些值缺失或无效：start。"
+    assert invalid.json()["errors"][0]["loc"] == ["query", "start"]
     assert client.get("/api/v1/calendar/due", {"start": "1073-04-13T03:35:09Z", "minutes": 5}).json() == {"detail": "开始时间须在 2000 年至 2100 年之间。"}
 
 
