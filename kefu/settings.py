@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "kefu.core",
     "kefu.accounts",
     "kefu.customers",
+    "kefu.tickets",
     "kefu.realtime",
 ]
 

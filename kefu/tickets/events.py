@@ -1,0 +1,90 @@
+"""Events of tickets. Ids and plain values only: TASK subscribers rebuild them in a Huey worker."""
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from kefu.core.events import DomainEvent
+
+
+@dataclass(frozen=True)
+class TicketCreated(DomainEvent):
+    name: ClassVar[str] = "tickets.created"
+    ticket_id: int
+    number: str
+    type: str
+    created_by_id: int | None
+
+
+@dataclass(frozen=True)
+class TicketTransitioned(DomainEvent):
+    """Any move of the state machine (one event type; `transition` names the move)."""
+
+    name: ClassVar[str] = "tickets.transitioned"
+    ticket_id: int
+    transition: str
+    from_state: str
+    to_state: str
+    actor_id: int
+    version: int
+
+
+@dataclass(frozen=True)
+class TicketRouted(DomainEvent):
+    """A valid complaint was routed: the department's staff should be told."""
+
+    name: ClassVar[str] = "tickets.routed"
+    ticket_id: int
+    department_id: int
+    routed_by_id: int
+
+
+@dataclass(frozen=True)
+class PlanApprovalRequested(DomainEvent):
+    """A resolution plan waits for a supervisor (请主管领导批示)."""
+
+    name: ClassVar[str] = "tickets.plan_approval_requested"
+    ticket_id: int
+    proposed_by_id: int
+
+
+@dataclass(frozen=True)
+class TicketAssigned(DomainEvent):
+    name: ClassVar[str] = "tickets.assigned"
+    ticket_id: int
+    assignee_id: int | None
+    previous_assignee_id: int | None
+    assigned_by_id: int
+
+
+@dataclass(frozen=True)
+class TicketNoteAdded(DomainEvent):
+    name: ClassVar[str] = "tickets.note_added"
+    ticket_id: int
+    note_id: int
+    kind: str
+    author_id: int
+
+
+@dataclass(frozen=True)
+class TicketSlaWarning(DomainEvent):
+    """A deadline is near (the assignee and the department are warned)."""
+
+    name: ClassVar[str] = "tickets.sla_warning"
+    ticket_id: int
+    clock: str
+    due_at: str  # ISO 8601, UTC
+    assignee_id: int | None
+    department_id: int | None
+
+
+@dataclass(frozen=True)
+class TicketSlaBreached(DomainEvent):
+    """A deadline passed: escalated to the supervisors named here."""
+
+    name: ClassVar[str] = "tickets.sla_breached"
+    ticket_id: int
+    clock: str
+    due_at: str  # ISO 8601, UTC
+    assignee_id: int | None
+    department_id: int | None
+    escalated_to_ids: tuple[int, ...]

@@ -1,0 +1,307 @@
+"""Tickets 工单 and complaint forms 客诉单: categories, numbering, notes, time limits, routing, breaches.
+
+Only services in kefu/tickets/services/ write these rows (states.py holds the transition tables).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kefu.tickets.states import Priority, TicketState, TicketType, Validity
+
+
+class TicketCategory(models.Model):
+    """客诉分类: a tree managed by managers. A category that tickets use is deactivated, never deleted
+    (tickets hold it with PROTECT)."""
+
+    name = models.CharField(_("name"), max_length=60)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("parent category"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("ticket category")
+        verbose_name_plural = _("ticket categories")
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="ticket_category_unique_name_in_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def lineage(self) -> list["TicketCategory"]:
+        """This category, then its parent, up to the root (a cycle stops the walk)."""
+        chain, seen, node = [], set(), self
+        while node is not None and node.pk not in seen:
+            chain.append(node)
+            seen.add(node.pk)
+            node = node.parent
+        return chain
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    WEB_CHAT = "web_chat", _("Web chat")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    WECHAT = "wechat", _("WeChat")
+    SHOP = "shop", _("Online shop")
+    COUNTER = "counter", _("Service counter")
+    API = "api", _("API")
+    OTHER = "other", _("Other")
+
+
+class Satisfaction(models.TextChoices):
+    NONE = "", _("Not asked yet")
+    VERY_SATISFIED = "very_satisfied", _("Very satisfied")
+    SATISFIED = "satisfied", _("Satisfied")
+    NEUTRAL = "neutral", _("Neutral")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+    VERY_DISSATISFIED = "very_dissatisfied", _("Very dissatisfied")
+
+
+class TicketNumberCounter(models.Model):
+    """The last number given out on one Asia/Shanghai day; incremented under the row lock."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+class Ticket(models.Model):
+    """A piece of work with a type and a state. A complaint's 客诉单 fields live on it too."""
+
+    number = models.CharField(_("number"), max_length=24, unique=True)
+    type = models.CharField(_("type"), max_length=20, choices=TicketType.choices)
+    state = models.CharField(_("state"), max_length=20, choices=TicketState.choices, default=TicketState.RECEIVED)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
+        verbose_name=_("customer"),
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.OTHER)
+    category = models.ForeignKey(
+        TicketCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
+        verbose_name=_("category"),
+    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    subject = models.CharField(_("subject"), max_length=200)
+    content = models.TextField(_("content"), blank=True)
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
+        verbose_name=_("responsible department"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="assigned_tickets", verbose_name=_("assignee"),
+    )
+    watchers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="watched_tickets", verbose_name=_("watchers"),
+    )
+
+    # Time limits 客诉处理时限标准, in working time from the policy that applied (services/sla.py).
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
+    stage_started_at = models.DateTimeField(_("stage started at"), null=True, blank=True)
+    stage_due_at = models.DateTimeField(_("stage due"), null=True, blank=True)
+    resolve_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+
+    # Short flow.
+    answer = models.TextField(_("answer"), blank=True)
+
+    # The complaint form 客诉单 and the loop's records.
+    restatement = models.TextField(_("restatement confirmed with the customer"), blank=True)
+    complainant = models.CharField(_("complainant"), max_length=60, blank=True)
+    complained_at = models.DateTimeField(_("complaint time"), null=True, blank=True)
+    validity = models.CharField(_("validity"), max_length=10, choices=Validity.choices, blank=True, default=Validity.UNJUDGED)
+    invalid_reason = models.TextField(_("reason it is not valid"), blank=True)
+    reply_to_customer = models.TextField(_("reply to the customer"), blank=True)
+    cause = models.TextField(_("cause"), blank=True)
+    resolution_plan = models.TextField(_("resolution plan"), blank=True)
+    plan_return_reason = models.TextField(_("reason the plan was sent back"), blank=True)
+    plan_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("plan decided by"),
+    )
+    plan_decided_at = models.DateTimeField(_("plan decided at"), null=True, blank=True)
+    carried_out_at = models.DateTimeField(_("carried out at"), null=True, blank=True)
+    carried_out_note = models.TextField(_("what was done"), blank=True)
+    return_visit_outcome = models.TextField(_("return visit outcome"), blank=True)
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True, default=Satisfaction.NONE,
+    )
+    return_visited_at = models.DateTimeField(_("return visited at"), null=True, blank=True)
+    return_visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("return visited by"),
+    )
+
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # Optimistic concurrency: every change adds one; a service given an older version refuses.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["state", "-id"], name="ticket_state_recent"),
+            models.Index(fields=["assignee", "state", "-id"], name="ticket_assignee_recent"),
+            models.Index(fields=["department", "state", "-id"], name="ticket_department_recent"),
+            models.Index(fields=["customer", "-id"], name="ticket_customer_recent"),
+            models.Index(fields=["stage_due_at"], name="ticket_stage_due"),
+            models.Index(fields=["resolve_due_at"], name="ticket_resolve_due"),
+        ]
+        constraints = [
+            # A valid complaint closes only after its return visit (追踪回访); an invalid one only with its reason.
+            models.CheckConstraint(
+                condition=~models.Q(type=TicketType.COMPLAINT, state=TicketState.CLOSED, validity=Validity.VALID,
+                                    return_visited_at__isnull=True),
+                name="ticket_closed_complaint_has_return_visit",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(validity=Validity.INVALID, invalid_reason=""),
+                name="ticket_invalid_complaint_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != TicketState.CLOSED
+
+
+class NoteKind(models.TextChoices):
+    INTERNAL = "internal", _("Internal note")  # 内部备注: never shown to the customer
+    PROGRESS = "progress", _("Progress note")  # the department reports progress
+    INFO_REQUEST = "info_request", _("Information request")  # the department asks the CS side for more
+
+
+class TicketNote(models.Model):
+    """A note on a ticket by the CS side or the responsible department. Never shown to customers."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(_("kind"), max_length=20, choices=NoteKind.choices, default=NoteKind.INTERNAL)
+    body = models.TextField(_("text"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ticket note")
+        verbose_name_plural = _("ticket notes")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"
+
+
+class SlaPolicy(models.Model):
+    """处理时限标准: working minutes allowed for the first response, each stage and the resolution.
+
+    The most specific active policy wins: category and priority, then category alone (walking up
+    the category tree), then priority alone, then the default (neither)."""
+
+    name = models.CharField(_("name"), max_length=80)
+    category = models.ForeignKey(
+        TicketCategory, on_delete=models.CASCADE, null=True, blank=True, related_name="sla_policies",
+        verbose_name=_("category"),
+    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, blank=True)
+    first_response_minutes = models.PositiveIntegerField(_("first response (working minutes)"))
+    stage_minutes = models.PositiveIntegerField(_("each stage (working minutes)"))
+    resolution_minutes = models.PositiveIntegerField(_("resolution (working minutes)"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("time limit policy")
+        verbose_name_plural = _("time limit policies")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "priority"], condition=models.Q(is_active=True),
+                name="sla_policy_one_active_per_scope",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(first_response_minutes__gt=0, stage_minutes__gt=0, resolution_minutes__gt=0),
+                name="sla_policy_positive_minutes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoutingRule(models.Model):
+    """A category's responsible department (managers edit them). Subcategories inherit the rule of
+    their nearest ancestor that has one."""
+
+    category = models.OneToOneField(
+        TicketCategory, on_delete=models.CASCADE, related_name="routing_rule", verbose_name=_("category"),
+    )
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="+", verbose_name=_("responsible department"),
+    )
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+
+    def __str__(self) -> str:
+        return f"{self.category} → {self.department}"
+
+
+class SlaClock(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    STAGE = "stage", _("Stage")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class SlaLevel(models.TextChoices):
+    WARNING = "warning", _("About to breach")  # the deadline is near: the assignee is warned
+    BREACH = "breach", _("Breached")  # the deadline passed: escalated to the supervisors
+
+
+class SlaAlert(models.Model):
+    """One warning or breach of one deadline, recorded once (the sweep skips recorded ones).
+
+    Department and assignee are copied at the moment of the breach: the counts per department and
+    per agent stay right after the ticket moves on."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_alerts")
+    clock = models.CharField(_("time limit"), max_length=20, choices=SlaClock.choices)
+    level = models.CharField(_("level"), max_length=10, choices=SlaLevel.choices)
+    due_at = models.DateTimeField(_("due"))
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("time limit alert")
+        verbose_name_plural = _("time limit alerts")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "clock", "level", "due_at"], name="sla_alert_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.clock} {self.level}"

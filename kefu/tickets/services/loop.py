@@ -1,0 +1,293 @@
+"""Every move of the complaint loop and of the short flow (states.py holds the tables).
+
+Each service: one transaction; lock the row and check `expected_version` (Conflict otherwise); set
+the step's fields on the locked instance; check the transition (guards see those fields: refusal
+raises TransitionRefused and the transaction rolls back, so nothing changes); write; restart the
+stage clock; record the step on the ticket's and the customer's timeline; emit events after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kefu.accounts.models import Department, User
+from kefu.core import timeline
+from kefu.core.errors import DomainError
+from kefu.core.events import emit
+from kefu.tickets.events import PlanApprovalRequested, TicketRouted, TicketTransitioned
+from kefu.tickets.models import RoutingRule, Satisfaction, Ticket, TicketCategory
+from kefu.tickets.services import sla
+from kefu.tickets.services.tickets import lock_ticket, save_changed
+from kefu.tickets.states import TicketState, Validity, flow_for
+
+# What the timeline says of each move ("TS20261123-0001: …").
+SUMMARIES = {
+    "confirm_restatement": gettext_lazy("restated and confirmed with the customer"),
+    "judge_invalid": gettext_lazy("judged not valid and closed: %(detail)s"),
+    "judge_valid": gettext_lazy("judged valid; complaint form filled and routed to %(detail)s"),
+    "record_cause": gettext_lazy("cause recorded: %(detail)s"),
+    "propose_plan": gettext_lazy("resolution plan sent for approval: %(detail)s"),
+    "approve_plan": gettext_lazy("resolution plan approved"),
+    "return_plan": gettext_lazy("resolution plan sent back: %(detail)s"),
+    "carry_out_plan": gettext_lazy("resolution plan carried out"),
+    "record_return_visit": gettext_lazy("return visit recorded (%(detail)s)"),
+    "close": gettext_lazy("closed"),
+    "reopen": gettext_lazy("reopened: %(detail)s"),
+    "answer": gettext_lazy("answered: %(detail)s"),
+}
+# Steps that only the CS side and the department see; the rest may be told to the customer.
+INTERNAL_STEPS = frozenset({"record_cause", "propose_plan", "approve_plan", "return_plan", "carry_out_plan"})
+# Fields of one pass through the loop; a reopen clears them (their values stay on the timeline).
+LOOP_FIELDS = (
+    "validity", "invalid_reason", "reply_to_customer", "cause", "resolution_plan", "plan_return_reason",
+    "plan_decided_by", "plan_decided_at", "carried_out_at", "carried_out_note", "return_visit_outcome",
+    "satisfaction", "return_visited_at", "return_visited_by", "answer",
+)
+
+
+def _move(
+    ticket: Ticket,
+    name: str,
+    *,
+    actor: User,
+    now: dt.datetime,
+    fields: list[str],
+    detail: str = "",
+    data: dict[str, Any] | None = None,
+) -> Ticket:
+    """Check and make the move `name` on a locked ticket whose step fields are already set."""
+    flow = flow_for(ticket.type)
+    from_state = ticket.state
+    transition = flow.check(from_state, name, actor=actor, obj=ticket)  # raises; the caller's atomic rolls back
+    ticket.state = transition.target
+    changed = [*fields, "state", "stage_started_at", "stage_due_at"]
+    if ticket.first_responded_at is None and name in {"confirm_restatement", "answer", "judge_invalid"}:
+        ticket.first_responded_at = now
+        changed.append("first_responded_at")
+    if ticket.state == TicketState.CLOSED:
+        ticket.closed_at = now
+        changed.append("closed_at")
+    sla.restart_stage(ticket, now=now)
+    save_changed(ticket, sorted(set(changed)))
+    summary = str(SUMMARIES[name]) % {"detail": detail[:200]} if "%(detail)s" in str(SUMMARIES[name]) else str(SUMMARIES[name])
+    timeline.record(
+        subject=ticket, customer_id=ticket.customer_id, kind=f"tickets.{name}", actor=actor, occurred_at=now,
+        summary=f"{ticket.number}: {summary}", is_internal=name in INTERNAL_STEPS,
+        data={"from": from_state, "to": ticket.state, "version": ticket.version, **(data or {})},
+    )
+    emit(TicketTransitioned(ticket_id=ticket.pk, transition=name, from_state=from_state, to_state=ticket.state,
+                            actor_id=actor.pk, version=ticket.version))
+    return ticket
+
+
+def routing_department_for(category: TicketCategory | None) -> Department | None:
+    """The department of the nearest routing rule up the category tree, or None."""
+    if category is None:
+        return None
+    lineage = category.lineage()
+    rules = {r.category_id: r for r in RoutingRule.objects.filter(category__in=lineage).select_related("department")}
+    for node in lineage:
+        if node.pk in rules:
+            return rules[node.pk].department
+    return None
+
+
+# --- the complaint loop --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def confirm_restatement(*, actor: User, ticket_id: int, expected_version: int, restatement: str,
+                        now: dt.datetime | None = None) -> Ticket:
+    """受理/复述确认: the agent restated the complaint and the customer confirmed it."""
+    now = now or timezone.now()
+    ticket = lock_ticket(ticket_id=ticket_id, expected_version=expected_version)
+    ticket.restatement = restatement.strip()
+    return _move(ticket, "confirm_restatement", actor=actor, now=now, fields=["restatement"],
+                 data={"restatement": ticket.restatement})
+
+
+@transaction.atomic
+def judge_complaint_invalid(*, actor: User, ticket_id: int, expected_version: int, reason: str, reply: str,
+                            now: dt.datetime | None = None) -> Ticket:
+    """投诉判断, not valid: a tactful reply to the customer and the recorded reason; the ticket closes."""
+    now = now or timezone.now()
+    ticket = lock_ticket(ticket_id=ticket_id, expected_version=expected_version)
+    ticket.validity = Validity.INVALID
+    ticket.invalid_reason = reason.strip()
+    ticket.reply_to_customer = reply.strip()
+    return _move(ticket, "judge_invalid", actor=actor, now=now,
+                 fields=["validity", "invalid_reason", "reply_to_customer"], detail=ticket.invalid_reason,
+                 data={"reason": ticket.invalid_reason, "reply": ticket.reply_to_customer})
+
+
+@transaction.atomic
+def judge_complaint_valid(
+    *, actor: User, ticket_id: int, expected_version: int, complainant: str | None = None,
+    complained_at: dt.datetime | None = None, content: str | None = None, category_id: int | None = None,
+    department_id: int | None = None, now: dt.datetime | None = None,
+) -> Ticket:
+    """投诉判断, valid: the 客诉单 is completed (complainant, time, content, category) and routed to the
+    responsible department: the one given, else the category's routing rule."""
+    now = now or timezone.now()
+    ticket = lock_ticket(ticket_id=ticket_id, expected_version=expected_version)
+    if complainant is not None:
+        ticket.complainant = complainant.strip()[:60]
+    if complained_at is not None:
+        ticket.complained_at = complained_at
+    if content is not None:
+        ticket.content = content.strip()
+    if category_id is not None:
+        category = TicketCategory.objects.filter(pk=category_id, is_active=True).first()
+        if category is None:
+            raise DomainError(_("This category does not exist or is no longer in use."))
+        ticket.category = category
+    if department_id is not None:
+        department = Department.objects.filter(pk=department_id).first()
+        if department is None:
+            raise DomainError(_("This department does not exist."))
+    else:
+        department = routing_department_for(ticket.category)
+    ticket.department = department
+    ticket.validity = Validity.VALID
+    _move(ticket, "judge_valid", actor=actor, now=now,
+          fields=["complainant", "complained_at", "content", "category", "department", "validity"],
+          detail=str(department) if department else "",
+          data={"department_id": ticket.department_id, "category_id": ticket.category_id})
+    emit(TicketRouted(ticket_id=ticket.pk, department_id=ticket.department_id, routed_by_id=actor.pk))
+    return ticket
+
+
+@transaction.atomic
+def record_cause(*, actor: User, ticket_id: int, expected_version: int, cause: str,
+                 now: dt.datetime | None = None) -> Ticket:
+    """The responsible department investigated and records the cause."""
+    now = now or timezone.now()
+    ticket = lock_ticket(ticket_id=ticket_id, expected_version=expected_version)
+    ticket.cause = cause.strip()
+    return _move(ticket, "record_cause", actor=actor, now=now, fields=["cause"], detail=ticket.cause,
+                 data={"cause": ticket.cause})
+
+
+@transaction.atomic
+def propose_resolution_plan(*, actor: User, ticket_id: int, expected_version: int, plan: str,
+                            now: dt.datetime | None = None) -> Ticket:
+    """The department proposes a resolution plan for a supervisor's approval (请主管领导批示)."""
+    now = now or timezone.now()
+    ticket = lock_ticket(ticket_id=ticket_id, expected_version=expected_version)
+    ticket.resolution_plan = plan.strip()
+    ticket.plan_return_reason = ""
+    _move(ticket, "propose_plan", actor=actor, now=now, fields=["resolution_plan", "plan_return_reason"],
+          detail=ticket.resolution_plan, data={"plan": ticket.resolution_plan})
+    emit(PlanApprovalRequested(ticket_id=ticket.pk, proposed_by_id=actor.pk))
+    return ticket
+
+
+@transaction.atomic
+def approve_resolution_plan(*, actor: User, ticket_id: int, expected_version: int,
+                            now: dt.datetime | None = None) -> Ticket:
+    """审批: a supervisor approves the plan; the department may carry it out."""
+    now = now or timezone.now()
+    ticket = lock_ticket(ticket_id=ticket_id, expected_version=expected_version)
+    ticket.plan_decided_by = actor
+    ticket.plan_decided_at = now
+    return _move(ticket, "approve_plan", actor=actor, now=now, fields=["plan_decided_by", "plan_decided_at"],
+                 data={"plan": ticket.resolution_plan})
+
+
+@transaction.atomic
+def return_resolution_plan(*, actor: User, ticket_id: int, expected_version: int, reason: str,
+                           now: dt.datetime | None = None) -> Ticket:
+    """审批: a supervisor sends the plan back with a reason; the department proposes again."""
+    now = now or timezone.now()
+    ticket = lock_ticket(ticket_id=ticket_id, expected_version=expected_version)
+    ticket.plan_return_reason = reason.strip()
+    ticket.plan_decided_by = actor
+    ticket.plan_decided_at = now
+    return _move(ticket, "return_plan", actor=actor, now=now,
+                 fields=["plan_return_reason", "plan_decided_by", "plan_decided_at"],
+                 detail=ticket.plan_return_reason, data={"reason": ticket.plan_return_reason, "plan": ticket.resolution_plan})
+
+
+@transaction.atomic
+def carry_out_resolution_plan(*, actor: User, ticket_id: int, expected_version: int, note: str = "",
+                              now: dt.datetime | None = None) -> Ticket:
+    """The department has carried out the approved plan (its part is done)."""
+    now = now or timezone.now()
+    ticket = lock_ticket(ticket_id=ticket_id, expected_version=expected_version)
+    ticket.carried_out_at = now
+    ticket.carried_out_note = note.strip()
+    return _move(ticket, "carry_out_plan", actor=actor, now=now, fields=["carried_out_at", "carried_out_note"],
+                 data={"note": ticket.carried_out_note})
+
+
+@transaction.atomic
+def record_return_visit(*, actor: User, ticket_id: int, expected_version: int, outcome: str, satisfaction: str,
+                        now: dt.datetime | None = None) -> Ticket:
+    """追踪回访: the customer was told the result; the outcome and their satisfaction are recorded."""
+    if satisfaction and satisfaction not in Satisfaction.values:
+        raise DomainError(_("Unknown satisfaction level."))
+    now = now or timezone.now()
+    ticket = lock_ticket(ticket_id=ticket_id, expected_version=expected_version)
+    ticket.return_visit_outcome = outcome.strip()
+    ticket.satisfaction = satisfaction
+    ticket.return_visited_at = now
+    ticket.return_visited_by = actor
+    return _move(ticket, "record_return_visit", actor=actor, now=now,
+                 fields=["return_visit_outcome", "satisfaction", "return_visited_at", "return_visited_by"],
+                 detail=Satisfaction(satisfaction).label if satisfaction else "",
+                 data={"outcome": ticket.return_visit_outcome, "satisfaction": satisfaction})
+
+
+# --- both flows ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def answer_ticket(*, actor: User, ticket_id: int, expected_version: int, answer: str,
+                  now: dt.datetime | None = None) -> Ticket:
+    """Short flow: the answer given to a consultation, suggestion or other short ticket."""
+    now = now or timezone.now()
+    ticket = lock_ticket(ticket_id=ticket_id, expected_version=expected_version)
+    ticket.answer = answer.strip()
+    return _move(ticket, "answer", actor=actor, now=now, fields=["answer"], detail=ticket.answer,
+                 data={"answer": ticket.answer})
+
+
+@transaction.atomic
+def close_ticket(*, actor: User, ticket_id: int, expected_version: int, now: dt.datetime | None = None) -> Ticket:
+    """Close and archive. A complaint closes only after its return visit."""
+    now = now or timezone.now()
+    ticket = lock_ticket(ticket_id=ticket_id, expected_version=expected_version)
+    return _move(ticket, "close", actor=actor, now=now, fields=[])
+
+
+@transaction.atomic
+def reopen_ticket(*, actor: User, ticket_id: int, expected_version: int, reason: str,
+                  now: dt.datetime | None = None) -> Ticket:
+    """Reopen a closed ticket: a complaint goes back to the validity judgment, a short ticket to
+    received. The last pass's records are cleared on the ticket and kept on the timeline."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Say why the ticket is reopened."))
+    now = now or timezone.now()
+    ticket = lock_ticket(ticket_id=ticket_id, expected_version=expected_version)
+    previous = {
+        f: (getattr(ticket, f"{f}_id") if f in {"plan_decided_by", "return_visited_by"} else getattr(ticket, f))
+        for f in LOOP_FIELDS
+    }
+    previous = {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in previous.items()}
+    if ticket.state == TicketState.CLOSED:
+        for f in LOOP_FIELDS:
+            field = Ticket._meta.get_field(f)
+            setattr(ticket, f, None if field.null else field.get_default())
+        ticket.closed_at = None
+        ticket.reopen_count += 1
+        sla.restart_resolution(ticket, now=now)
+    return _move(ticket, "reopen", actor=actor, now=now,
+                 fields=[*LOOP_FIELDS, "closed_at", "reopen_count", "resolve_due_at"], detail=reason,
+                 data={"reason": reason, "previous": previous})

@@ -1,0 +1,219 @@
+"""Creating tickets, assigning them, watchers and notes; the lock-and-version helper every write uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import Department, User
+from kefu.accounts.roles import Perm
+from kefu.core import timeline
+from kefu.core.errors import Conflict, DomainError, PermissionRefused
+from kefu.core.events import emit
+from kefu.customers.models import Customer
+from kefu.tickets.events import TicketAssigned, TicketCreated, TicketNoteAdded
+from kefu.tickets.models import Channel, NoteKind, Ticket, TicketCategory, TicketNote
+from kefu.tickets.services import sla
+from kefu.tickets.services.numbering import next_ticket_number
+from kefu.tickets.states import Priority, TicketType
+
+SUBJECT_MAX = 200
+
+
+def lock_ticket(*, ticket_id: int, expected_version: int) -> Ticket:
+    """The ticket, locked for this transaction, if nobody changed it since `expected_version`.
+
+    Call inside the service's transaction. Raises Conflict with the fresh state otherwise: of two
+    agents moving the same ticket at once, the second one lands here.
+    """
+    ticket = (
+        Ticket.objects.select_for_update().select_related("category", "department", "customer")
+        .filter(pk=ticket_id).first()
+    )
+    if ticket is None:
+        raise DomainError(_("This ticket does not exist."))
+    if ticket.version != expected_version:
+        raise Conflict(
+            _("Someone else changed ticket %(number)s first; it is now “%(state)s” (version %(version)s). "
+              "Look at its fresh state and try again.")
+            % {"number": ticket.number, "state": ticket.get_state_display(), "version": ticket.version}
+        )
+    return ticket
+
+
+def save_changed(ticket: Ticket, fields: list[str]) -> None:
+    """Write `fields` and the next version. Call while holding the row lock from lock_ticket()."""
+    ticket.version += 1
+    ticket.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def can_see_ticket(user: User, ticket: Ticket) -> bool:
+    """The CS side sees every ticket; department staff only those routed to their department."""
+    from kefu.tickets.selectors import sees_every_ticket
+
+    if sees_every_ticket(user):
+        return True
+    if user.has_perm(Perm.WORK_ROUTED_TASKS):
+        return ticket.department_id is not None and ticket.department_id == user.department_id
+    return False
+
+
+def _clean_subject(subject: str) -> str:
+    subject = " ".join(subject.split())
+    if not subject:
+        raise DomainError(_("A ticket needs a subject."))
+    if len(subject) > SUBJECT_MAX:
+        raise DomainError(_("The subject is longer than %(max)d characters.") % {"max": SUBJECT_MAX})
+    return subject
+
+
+@transaction.atomic
+def create_ticket(
+    *,
+    actor: User,
+    type: str,
+    subject: str,
+    content: str = "",
+    customer_id: int | None = None,
+    channel: str = Channel.OTHER,
+    category_id: int | None = None,
+    priority: str = Priority.NORMAL,
+    department_id: int | None = None,
+    assignee_id: int | None = None,
+    complainant: str = "",
+    complained_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """A new ticket in state `received`, numbered, with its deadlines in working time."""
+    if not actor.has_perm(Perm.SERVE_CUSTOMERS):
+        raise PermissionRefused(_("Your role may not create tickets."))
+    if type not in TicketType.values:
+        raise DomainError(_("Unknown ticket type."))
+    if channel not in Channel.values:
+        raise DomainError(_("Unknown channel."))
+    if priority not in Priority.values:
+        raise DomainError(_("Unknown priority."))
+    now = now or timezone.now()
+    ticket = Ticket(
+        type=type, subject=_clean_subject(subject), content=content.strip(), channel=channel, priority=priority,
+        complainant=complainant.strip()[:60], complained_at=complained_at, created_by=actor, created_at=now,
+    )
+    if customer_id is not None:
+        customer = Customer.objects.filter(pk=customer_id).first()
+        if customer is None:
+            raise DomainError(_("This customer does not exist."))
+        ticket.customer_id = customer.merged_into_id or customer.pk
+        if type == TicketType.COMPLAINT and not ticket.complainant:
+            ticket.complainant = customer.name
+    if type == TicketType.COMPLAINT and ticket.complained_at is None:
+        ticket.complained_at = now
+    if category_id is not None:
+        category = TicketCategory.objects.filter(pk=category_id, is_active=True).first()
+        if category is None:
+            raise DomainError(_("This category does not exist or is no longer in use."))
+        ticket.category = category
+    if department_id is not None:
+        if not Department.objects.filter(pk=department_id).exists():
+            raise DomainError(_("This department does not exist."))
+        ticket.department_id = department_id
+    if assignee_id is not None:
+        ticket.assignee = _assignable(actor=actor, assignee_id=assignee_id, current=None)
+    sla.set_deadlines_on_create(ticket, now=now)
+    ticket.number = next_ticket_number(at=now)
+    ticket.save()
+    timeline.record(
+        subject=ticket, customer_id=ticket.customer_id, kind="tickets.created", actor=actor, occurred_at=now,
+        summary=_("%(number)s: %(type)s received: %(subject)s")
+        % {"number": ticket.number, "type": ticket.get_type_display(), "subject": ticket.subject},
+        data={"number": ticket.number, "type": ticket.type},
+    )
+    emit(TicketCreated(ticket_id=ticket.pk, number=ticket.number, type=ticket.type, created_by_id=actor.pk))
+    if ticket.assignee_id:
+        emit(TicketAssigned(ticket_id=ticket.pk, assignee_id=ticket.assignee_id, previous_assignee_id=None,
+                            assigned_by_id=actor.pk))
+    return ticket
+
+
+def _assignable(*, actor: User, assignee_id: int | None, current: int | None) -> User | None:
+    """The new assignee if `actor` may give the ticket to them.
+
+    Supervisors and managers (调配) give tickets to anyone who serves customers; an agent may only
+    take an unassigned ticket for themselves.
+    """
+    takes_it_themselves = actor.has_perm(Perm.SERVE_CUSTOMERS) and assignee_id == actor.pk and current is None
+    if not actor.has_perm(Perm.ASSIGN_WORK) and not takes_it_themselves:
+        raise PermissionRefused(_("Only a supervisor may assign tickets; you may take an unassigned one yourself."))
+    if assignee_id is None:
+        return None
+    assignee = User.objects.filter(pk=assignee_id, is_active=True).first()
+    if assignee is None or not assignee.has_perm(Perm.SERVE_CUSTOMERS):
+        raise DomainError(_("Tickets can only be assigned to active customer service staff."))
+    return assignee
+
+
+@transaction.atomic
+def assign_ticket(*, actor: User, ticket_id: int, expected_version: int, assignee_id: int | None) -> Ticket:
+    """Give the ticket to one assignee (or none). There is only ever one assignee."""
+    ticket = lock_ticket(ticket_id=ticket_id, expected_version=expected_version)
+    previous = ticket.assignee_id
+    assignee = _assignable(actor=actor, assignee_id=assignee_id, current=previous)
+    if previous == assignee_id:
+        return ticket
+    ticket.assignee = assignee
+    save_changed(ticket, ["assignee"])
+    summary = (
+        _("%(number)s: assigned to %(user)s") % {"number": ticket.number, "user": assignee}
+        if assignee else _("%(number)s: unassigned") % {"number": ticket.number}
+    )
+    timeline.record(subject=ticket, customer_id=ticket.customer_id, kind="tickets.assigned", actor=actor,
+                    summary=summary, is_internal=True, data={"assignee_id": assignee_id, "previous_assignee_id": previous})
+    emit(TicketAssigned(ticket_id=ticket.pk, assignee_id=assignee_id, previous_assignee_id=previous, assigned_by_id=actor.pk))
+    return ticket
+
+
+@transaction.atomic
+def set_watching(*, actor: User, ticket_id: int, user_id: int, watching: bool) -> None:
+    """Add or remove a watcher. Anyone may watch a ticket they can see; only a supervisor adds others."""
+    ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+    if ticket is None or not can_see_ticket(actor, ticket):
+        raise DomainError(_("This ticket does not exist."))
+    if user_id != actor.pk and not actor.has_perm(Perm.ASSIGN_WORK):
+        raise PermissionRefused(_("Only a supervisor may add or remove other watchers."))
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not can_see_ticket(user, ticket):
+        raise DomainError(_("This user cannot see the ticket."))
+    if watching:
+        ticket.watchers.add(user)
+    else:
+        ticket.watchers.remove(user)
+
+
+@transaction.atomic
+def add_note(*, actor: User, ticket_id: int, kind: str, body: str) -> TicketNote:
+    """An internal note, a progress note or an information request. Never shown to the customer.
+
+    The CS side writes internal and progress notes; the responsible department's staff write progress
+    notes and ask for information (补充信息)."""
+    body = body.strip()
+    if not body:
+        raise DomainError(_("The note is empty."))
+    if kind not in NoteKind.values:
+        raise DomainError(_("Unknown kind of note."))
+    ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+    if ticket is None or not can_see_ticket(actor, ticket):
+        raise DomainError(_("This ticket does not exist."))
+    cs_side = actor.has_perm(Perm.SERVE_CUSTOMERS)
+    department_side = actor.has_perm(Perm.WORK_ROUTED_TASKS) and actor.department_id == ticket.department_id
+    allowed = (cs_side and kind != NoteKind.INFO_REQUEST) or department_side
+    if not allowed:
+        raise PermissionRefused(_("Your role may not add this kind of note to this ticket."))
+    note = TicketNote.objects.create(ticket=ticket, kind=kind, body=body, author=actor)
+    timeline.record(subject=ticket, customer_id=ticket.customer_id, kind=f"tickets.note_{kind}", actor=actor,
+                    summary=_("%(number)s: %(kind)s: %(body)s")
+                    % {"number": ticket.number, "kind": note.get_kind_display(), "body": body[:200]},
+                    is_internal=True, data={"note_id": note.pk})
+    emit(TicketNoteAdded(ticket_id=ticket.pk, note_id=note.pk, kind=kind, author_id=actor.pk))
+    return note
