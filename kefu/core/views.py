@@ -164,6 +164,11 @@ def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+def csrf_failure(request, reason=""):
+    """A form sent from an expired page (CSRF check failed): say so in Chinese, keep no trace."""
+    return render(request, "403_csrf.html", status=403)
+
+
 def server_error(request):
     # No context processors and no database: this page must render when everything else fails.
     return HttpResponse(loader.get_template("500.html").render({}), status=500)

@@ -113,3 +113,13 @@ def test_hostile_names_in_settings_render_as_inert_text(client_for, text):
         body = client.get(url).content.decode()
         assert "<script>alert" not in body and "<img src=x" not in body, url
     assert Department.objects.filter(name=text).exists()
+
+
+def test_a_form_from_an_expired_page_gets_a_chinese_explanation(make_user):
+    agent = make_user(Role.AGENT)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agent)
+    response = client.post("/accounts/presence/", {"presence": "online"})
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "页面已过期，未保存任何内容。" in body and "CSRF" not in body
