@@ -122,4 +122,4 @@ def test_a_form_from_an_expired_page_gets_a_chinese_explanation(make_user):
     response = client.post("/accounts/presence/", {"presence": "online"})
     body = response.content.decode()
     assert response.status_code == 403
-    assert "页面已过期，未保存任何内容。" in body and "CSRF" not in body
+    assert "页面已过期，未保存任何内容。" in body and "CSRF verification failed" not in body
