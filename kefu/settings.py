@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "kefu.accounts",
     "kefu.customers",
     "kefu.tickets",
+    "kefu.notifications",
     "kefu.realtime",
 ]
 
@@ -105,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "kefu.core.navigation.navigation",
+                "kefu.notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -239,3 +241,19 @@ KEFU_LOAD_DEMO = env_bool("KEFU_DEMO", True)
 KEFU_SITE_NAME = _("kefu Customer Service")
 # A worker whose last heartbeat is older than this is reported down by /healthz.
 KEFU_WORKER_HEARTBEAT_MAX_AGE = int(os.environ.get("KEFU_WORKER_HEARTBEAT_MAX_AGE", "180"))
+# The address people open kefu at, for links in e-mails (notifications).
+KEFU_BASE_URL = os.environ.get("KEFU_BASE_URL", "http://127.0.0.1:8000")
+
+# --- E-mail (notifications now; e-mail inboxes later) -----------------------------------------
+# Without EMAIL_HOST, mail is written to the server's log instead of being sent.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "465" if env_bool("EMAIL_USE_SSL", False) else "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kefu <noreply@localhost>")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)

@@ -52,8 +52,16 @@ def access_ticket(*, actor: User, ticket_id: int, request=None) -> Ticket:
 
 
 def allowed_transitions(*, actor: User, ticket: Ticket) -> list[Transition]:
-    """The loop's next moves `actor` may make now: the buttons on the ticket page."""
-    return flow_for(ticket.type).allowed(ticket.state, actor=actor, obj=ticket)
+    """The loop's next moves `actor` may make now: the buttons on the ticket page.
+
+    Guards that check the move's own input (states.input_check) are skipped: the button shows and
+    the form asks for the input; the service refuses the move if it is still missing."""
+    flow = flow_for(ticket.type)
+    return [
+        t for t in flow.transitions.values()
+        if ticket.state in t.source
+        and all(g(actor, ticket) is None for g in t.guards if not getattr(g, "checks_input", False))
+    ]
 
 
 def ticket_history(ticket: Ticket) -> QuerySet[TimelineEntry]:

@@ -67,6 +67,18 @@ class Validity(models.TextChoices):
 # --- guards: guard(actor, ticket) -> reason | None -----------------------------------------------
 
 
+def input_check(guard):
+    """Mark a guard that checks what the user types with the move (a cause, a reason): the page
+    shows the move's button anyway and asks for it (selectors.allowed_transitions skips these)."""
+
+    def checked(actor, ticket):
+        return guard(actor, ticket)
+
+    checked.checks_input = True  # type: ignore[attr-defined]
+    checked.__name__ = f"{guard.__name__}_input"
+    return checked
+
+
 def in_responsible_department(actor, ticket) -> str | None:
     """Department staff of the ticket's responsible department, and nobody else."""
     if actor is None or not actor.has_perm(Perm.WORK_ROUTED_TASKS):
@@ -135,24 +147,24 @@ COMPLAINT_FLOW = StateMachine(
     states=TicketState,
     transitions=[
         Transition("confirm_restatement", _("Restate and confirm"), source=[TicketState.RECEIVED],
-                   target=TicketState.CONFIRMED, guards=(serves, restatement_given)),
+                   target=TicketState.CONFIRMED, guards=(serves, input_check(restatement_given))),
         Transition("judge_invalid", _("Judge not valid and close"), source=[TicketState.CONFIRMED],
-                   target=TicketState.CLOSED, guards=(serves, invalid_reason_and_reply_given)),
+                   target=TicketState.CLOSED, guards=(serves, input_check(invalid_reason_and_reply_given))),
         Transition("judge_valid", _("Judge valid and route"), source=[TicketState.CONFIRMED],
-                   target=TicketState.ROUTED, guards=(serves, complaint_form_complete)),
+                   target=TicketState.ROUTED, guards=(serves, input_check(complaint_form_complete))),
         Transition("record_cause", _("Record the cause"), source=[TicketState.ROUTED],
-                   target=TicketState.INVESTIGATED, guards=(in_responsible_department, cause_recorded)),
+                   target=TicketState.INVESTIGATED, guards=(in_responsible_department, input_check(cause_recorded))),
         Transition("propose_plan", _("Propose a resolution plan"), source=[TicketState.INVESTIGATED],
                    target=TicketState.PLAN_PROPOSED,
-                   guards=(in_responsible_department, cause_recorded, plan_written)),
+                   guards=(in_responsible_department, cause_recorded, input_check(plan_written))),
         Transition("approve_plan", _("Approve the plan"), source=[TicketState.PLAN_PROPOSED],
                    target=TicketState.PLAN_APPROVED, guard=approves),
         Transition("return_plan", _("Send the plan back"), source=[TicketState.PLAN_PROPOSED],
-                   target=TicketState.INVESTIGATED, guards=(approves, return_reason_given)),
+                   target=TicketState.INVESTIGATED, guards=(approves, input_check(return_reason_given))),
         Transition("carry_out_plan", _("Mark the plan carried out"), source=[TicketState.PLAN_APPROVED],
                    target=TicketState.CARRIED_OUT, guard=in_responsible_department),
         Transition("record_return_visit", _("Record the return visit"), source=[TicketState.CARRIED_OUT],
-                   target=TicketState.RETURN_VISITED, guards=(serves, return_visit_recorded)),
+                   target=TicketState.RETURN_VISITED, guards=(serves, input_check(return_visit_recorded))),
         Transition("close", _("Close"), source=[TicketState.RETURN_VISITED],
                    target=TicketState.CLOSED, guards=(serves, return_visit_recorded)),
         Transition("reopen", _("Reopen"), source=[TicketState.CLOSED],
@@ -165,7 +177,7 @@ SHORT_FLOW = StateMachine(
     states=TicketState,
     transitions=[
         Transition("answer", _("Answer"), source=[TicketState.RECEIVED],
-                   target=TicketState.ANSWERED, guards=(serves, answer_given)),
+                   target=TicketState.ANSWERED, guards=(serves, input_check(answer_given))),
         Transition("close", _("Close"), source=[TicketState.ANSWERED],
                    target=TicketState.CLOSED, guard=serves),
         Transition("reopen", _("Reopen"), source=[TicketState.CLOSED],
