@@ -30,7 +30,7 @@ def lock_ticket(*, ticket_id: int, expected_version: int) -> Ticket:
     agents moving the same ticket at once, the second one lands here.
     """
     ticket = (
-        Ticket.objects.select_for_update().select_related("category", "department", "customer")
+        Ticket.objects.select_for_update(of=("self",)).select_related("category", "department", "customer")
         .filter(pk=ticket_id).first()
     )
     if ticket is None:

@@ -76,3 +76,37 @@ def test_concurrent_creators_never_share_a_number(make_user):
     assert errors == []
     numbers = sorted(Ticket.objects.values_list("number", flat=True))
     assert numbers == [f"TS20261127-{i:04d}" for i in range(1, threads_n * per_thread + 1)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's test database is one in-memory connection")
+@pytest.mark.django_db(transaction=True)
+def test_of_two_agents_racing_on_one_ticket_exactly_one_wins(make_user):
+    from django.db import connections
+
+    from kefu.core.errors import Conflict
+    from kefu.tickets.services import loop
+
+    agents = [make_user(Role.AGENT), make_user(Role.AGENT)]
+    ticket = create_ticket(actor=agents[0], type=TicketType.CONSULTATION, subject="并发",
+                           now=dt.datetime(2026, 11, 27, 10, tzinfo=SH))
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def work(agent, answer):
+        try:
+            barrier.wait()
+            loop.answer_ticket(actor=agent, ticket_id=ticket.pk, expected_version=ticket.version, answer=answer)
+            outcomes.append("won")
+        except Conflict:
+            outcomes.append("conflict")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(a, f"答复{i}")) for i, a in enumerate(agents)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ["conflict", "won"]
+    fresh = Ticket.objects.get(pk=ticket.pk)
+    assert fresh.version == 2 and fresh.answer in {"答复0", "答复1"}

@@ -1,0 +1,101 @@
+"""The loop's moves as the pages and the API offer them: which service carries out each named
+transition and which inputs it takes. One table, so a button and an API call do the same thing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kefu.accounts.models import Department, User
+from kefu.core.errors import DomainError
+from kefu.tickets.models import Satisfaction, Ticket, TicketCategory
+from kefu.tickets.services import loop
+
+
+@dataclass(frozen=True)
+class Action:
+    service: Callable[..., Ticket]
+    inputs: tuple[str, ...] = ()  # the service's keyword arguments besides actor/ticket/version
+    primary: bool = True  # False: a secondary move (send back, judge not valid), shown as an outline button
+
+
+ACTIONS: dict[str, Action] = {
+    "confirm_restatement": Action(loop.confirm_restatement, ("restatement",)),
+    "judge_valid": Action(loop.judge_complaint_valid, ("complainant", "content", "category_id", "department_id")),
+    "judge_invalid": Action(loop.judge_complaint_invalid, ("reason", "reply"), primary=False),
+    "record_cause": Action(loop.record_cause, ("cause",)),
+    "propose_plan": Action(loop.propose_resolution_plan, ("plan",)),
+    "approve_plan": Action(loop.approve_resolution_plan),
+    "return_plan": Action(loop.return_resolution_plan, ("reason",), primary=False),
+    "carry_out_plan": Action(loop.carry_out_resolution_plan, ("note",)),
+    "record_return_visit": Action(loop.record_return_visit, ("outcome", "satisfaction")),
+    "answer": Action(loop.answer_ticket, ("answer",)),
+    "close": Action(loop.close_ticket),
+    "reopen": Action(loop.reopen_ticket, ("reason",), primary=False),
+}
+
+TEXT_MAX = 4000
+
+
+def _category_choices():
+    return [("", "—")] + [(c.pk, " / ".join(str(x) for x in c.lineage())) for c in TicketCategory.objects.filter(is_active=True)]
+
+
+def _department_choices():
+    return [("", _("By the category's routing rule"))] + [(d.pk, d.name) for d in Department.objects.order_by("name")]
+
+
+def _input_field(name: str, ticket: Ticket) -> forms.Field:
+    text = {"widget": forms.Textarea(attrs={"rows": 3}), "max_length": TEXT_MAX}
+    if name == "restatement":
+        return forms.CharField(label=_("Restatement confirmed with the customer"), initial=ticket.content, **text)
+    if name == "complainant":
+        return forms.CharField(label=_("Complainant"), max_length=60, initial=ticket.complainant)
+    if name == "content":
+        return forms.CharField(label=_("Complaint content"), initial=ticket.content, **text)
+    if name == "category_id":
+        return forms.TypedChoiceField(label=_("Category"), choices=_category_choices, coerce=int, empty_value=None,
+                                      initial=ticket.category_id)
+    if name == "department_id":
+        return forms.TypedChoiceField(label=_("Responsible department"), choices=_department_choices, coerce=int,
+                                      empty_value=None, required=False, initial=ticket.department_id)
+    if name == "reason":
+        return forms.CharField(label=_("Reason"), **text)
+    if name == "reply":
+        return forms.CharField(label=_("Tactful reply to the customer"), **text)
+    if name == "cause":
+        return forms.CharField(label=_("Cause"), initial=ticket.cause, **text)
+    if name == "plan":
+        return forms.CharField(label=_("Resolution plan"), initial=ticket.resolution_plan, **text)
+    if name == "note":
+        return forms.CharField(label=_("What was done"), required=False, **text)
+    if name == "outcome":
+        return forms.CharField(label=_("What the customer was told and said"), **text)
+    if name == "satisfaction":
+        choices = [(v, label) for v, label in Satisfaction.choices if v]
+        return forms.ChoiceField(label=_("Satisfaction"), choices=choices)
+    if name == "answer":
+        return forms.CharField(label=_("Answer given to the customer"), initial=ticket.answer, **text)
+    raise KeyError(name)
+
+
+def action_form(name: str, ticket: Ticket, data=None) -> forms.Form:
+    """The form for one move: its inputs, a hidden `version` and nothing else."""
+    from kefu.core.forms import StyledFormMixin
+
+    fields = {field: _input_field(field, ticket) for field in ACTIONS[name].inputs}
+    fields["version"] = forms.IntegerField(widget=forms.HiddenInput, initial=ticket.version)
+    form_class = type(f"{name}_form", (StyledFormMixin, forms.Form), fields)
+    return form_class(data, prefix=name)
+
+
+def perform(name: str, *, actor: User, ticket_id: int, expected_version: int, values: dict) -> Ticket:
+    """Carry out the move `name` with `values` (already cleaned). Unknown moves are refused."""
+    action = ACTIONS.get(name)
+    if action is None:
+        raise DomainError(_("Unknown action."))
+    kwargs = {k: values[k] for k in action.inputs if k in values}
+    return action.service(actor=actor, ticket_id=ticket_id, expected_version=expected_version, **kwargs)

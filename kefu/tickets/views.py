@@ -1,0 +1,278 @@
+"""Ticket pages: the list with saved views, a new ticket, and the ticket page with the loop's next
+moves as buttons. Every change goes through kefu.tickets.services (via actions.perform)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from kefu.accounts.models import User
+from kefu.accounts.roles import Perm, Role
+from kefu.accounts.services import record_export
+from kefu.core.decorators import require_perm
+from kefu.core.errors import Conflict, DomainError
+from kefu.core.pagination import keyset_page
+from kefu.core.spreadsheets import XLSX_CONTENT_TYPE, write_xlsx
+from kefu.tickets import actions, selectors, statistics
+from kefu.tickets.forms import VIEW_LABELS, NoteForm, TicketCreateForm, TicketFilterForm
+from kefu.tickets.services import tickets as ticket_services
+from kefu.tickets.states import OPEN_STATES, TicketState, TicketType, flow_for
+
+STEPS = {  # the loop drawn on the ticket page, in order
+    "complaint": [TicketState.RECEIVED, TicketState.CONFIRMED, TicketState.ROUTED, TicketState.INVESTIGATED,
+                  TicketState.PLAN_PROPOSED, TicketState.PLAN_APPROVED, TicketState.CARRIED_OUT,
+                  TicketState.RETURN_VISITED, TicketState.CLOSED],
+    "short": [TicketState.RECEIVED, TicketState.ANSWERED, TicketState.CLOSED],
+}
+
+
+def _filtered(request, form: TicketFilterForm):
+    view = request.GET.get("view", "")
+    qs = selectors.saved_view(user=request.user, view=view) if view in selectors.SAVED_VIEWS else selectors.visible_tickets(request.user)
+    if not form.is_valid():
+        return qs.order_by("-id"), view
+    data = form.cleaned_data
+    if data["q"]:
+        q = data["q"].strip()
+        qs = qs.filter(Q(number=q.upper()) | Q(subject__icontains=q) | Q(customer__name=q))
+    if data["type"]:
+        qs = qs.filter(type=data["type"])
+    if data["state"] == "open":
+        qs = qs.filter(state__in=OPEN_STATES)
+    elif data["state"]:
+        qs = qs.filter(state=data["state"])
+    if data["priority"]:
+        qs = qs.filter(priority=data["priority"])
+    if data["category"]:
+        qs = qs.filter(Q(category_id=data["category"]) | Q(category__parent_id=data["category"]))
+    return qs.order_by("id" if data["order"] == "oldest" else "-id"), view
+
+
+@require_perm(Perm.SERVE_CUSTOMERS, Perm.WORK_ROUTED_TASKS, Perm.INSPECT_QUALITY)
+def ticket_list(request):
+    form = TicketFilterForm(request.GET)
+    qs, view = _filtered(request, form)
+    page = keyset_page(qs.select_related("customer", "department", "assignee", "category"), cursor=request.GET.get("cursor"))
+    now = timezone.now()
+    return render(request, "tickets/list.html", {
+        "form": form, "page": page, "view": view, "views": VIEW_LABELS.items(), "now": now,
+        "agents": _assignable_users() if request.user.has_perm(Perm.ASSIGN_WORK) else [],
+    })
+
+
+def _assignable_users():
+    return User.objects.filter(is_active=True, role__in=[Role.AGENT, Role.SUPERVISOR]).order_by("id")
+
+
+@require_perm(Perm.ASSIGN_WORK)
+@require_POST
+def bulk(request):
+    """Bulk assign or close the ticked tickets; each one on its own, so one refusal stops none of the others."""
+    ids = [int(i) for i in request.POST.getlist("ticket") if i.isdigit()][:200]
+    tickets = list(selectors.visible_tickets(request.user).filter(pk__in=ids))
+    operation = request.POST.get("operation")
+    done, refused = 0, []
+    for ticket in tickets:
+        try:
+            if operation == "assign":
+                assignee = request.POST.get("assignee", "")
+                ticket_services.assign_ticket(actor=request.user, ticket_id=ticket.pk, expected_version=ticket.version,
+                                              assignee_id=int(assignee) if assignee.isdigit() else None)
+            elif operation == "close":
+                actions.perform("close", actor=request.user, ticket_id=ticket.pk, expected_version=ticket.version, values={})
+            else:
+                raise DomainError(_("Unknown action."))
+            done += 1
+        except DomainError as refusal:
+            refused.append(f"{ticket.number}: {refusal.message}")
+    if done:
+        messages.success(request, ngettext("%(count)d ticket changed.", "%(count)d tickets changed.", done) % {"count": done})
+    for line in refused[:10]:
+        messages.error(request, line)
+    return redirect(request.POST.get("back") if str(request.POST.get("back", "")).startswith("/tickets/") else reverse("tickets:list"))
+
+
+@require_perm(Perm.SERVE_CUSTOMERS)
+def ticket_create(request):
+    initial = {"customer": request.GET.get("customer")} if request.GET.get("customer", "").isdigit() else {}
+    if request.GET.get("type") in TicketType.values:
+        initial["type"] = request.GET["type"]
+    form = TicketCreateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = ticket_services.create_ticket(
+                actor=request.user, type=data["type"], subject=data["subject"], content=data["content"],
+                customer_id=data["customer"], channel=data["channel"], category_id=data["category"],
+                priority=data["priority"], complainant=data["complainant"],
+            )
+        except DomainError as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, _("Ticket %(number)s created.") % {"number": ticket.number})
+            return redirect("tickets:detail", ticket_id=ticket.pk)
+    return render(request, "tickets/create.html", {"form": form})
+
+
+@login_required
+def ticket_detail(request, ticket_id: int, forms_with_errors: dict | None = None):
+    ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
+    allowed = selectors.allowed_transitions(actor=request.user, ticket=ticket)
+    forms_with_errors = forms_with_errors or {}
+    moves = [
+        {"transition": t, "form": forms_with_errors.get(t.name) or actions.action_form(t.name, ticket),
+         "primary": actions.ACTIONS[t.name].primary, "open": t.name in forms_with_errors}
+        for t in allowed if t.name in actions.ACTIONS
+    ]
+    flow = "complaint" if flow_for(ticket.type) is flow_for(TicketType.COMPLAINT) else "short"
+    steps = STEPS[flow]
+    reached = steps.index(ticket.state) if ticket.state in steps else 0
+    return render(request, "tickets/detail.html", {
+        "ticket": ticket, "moves": moves, "now": timezone.now(),
+        "steps": [{"label": TicketState(s).label, "done": i < reached, "current": i == reached} for i, s in enumerate(steps)],
+        "notes": ticket.notes.select_related("author").order_by("-id")[:100],
+        "history": selectors.ticket_history(ticket)[:200],
+        "note_form": NoteForm(),
+        "watchers": list(ticket.watchers.all()),
+        "agents": _assignable_users() if request.user.has_perm(Perm.ASSIGN_WORK) else [],
+        "may_take": ticket.assignee_id is None and request.user.has_perm(Perm.SERVE_CUSTOMERS) and ticket.is_open,
+    })
+
+
+@login_required
+@require_POST
+def ticket_move(request, ticket_id: int, name: str):
+    ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
+    if name not in actions.ACTIONS:
+        return redirect("tickets:detail", ticket_id=ticket.pk)
+    form = actions.action_form(name, ticket, request.POST)
+    if not form.is_valid():
+        return ticket_detail(request, ticket.pk, forms_with_errors={name: form})
+    values = dict(form.cleaned_data)
+    version = values.pop("version")
+    try:
+        moved = actions.perform(name, actor=request.user, ticket_id=ticket.pk, expected_version=version, values=values)
+    except Conflict as conflict:
+        messages.error(request, conflict.message)
+        return redirect("tickets:detail", ticket_id=ticket.pk)
+    except DomainError as refusal:
+        form.add_error(None, refusal.message)
+        return ticket_detail(request, ticket.pk, forms_with_errors={name: form})
+    messages.success(request, _("%(number)s: %(state)s") % {"number": moved.number, "state": moved.get_state_display()})
+    return redirect("tickets:detail", ticket_id=moved.pk)
+
+
+@login_required
+@require_POST
+def ticket_note(request, ticket_id: int):
+    ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            ticket_services.add_note(actor=request.user, ticket_id=ticket.pk, kind=form.cleaned_data["kind"], body=form.cleaned_data["body"])
+        except DomainError as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, _("Note added."))
+    else:
+        messages.error(request, _("The note is empty or too long (at most 4,000 characters)."))
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
+@login_required
+@require_POST
+def ticket_assign(request, ticket_id: int):
+    ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
+    raw = request.POST.get("assignee", "")
+    assignee_id = request.user.pk if raw == "me" else (int(raw) if raw.isdigit() else None)
+    version = int(request.POST["version"]) if request.POST.get("version", "").isdigit() else -1
+    try:
+        ticket_services.assign_ticket(actor=request.user, ticket_id=ticket.pk, expected_version=version, assignee_id=assignee_id)
+    except DomainError as refusal:  # a conflict (someone was faster) or a refusal
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Assignment saved."))
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
+@login_required
+@require_POST
+def ticket_watch(request, ticket_id: int):
+    ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
+    watching = request.POST.get("watching") == "1"
+    try:
+        ticket_services.set_watching(actor=request.user, ticket_id=ticket.pk, user_id=request.user.pk, watching=watching)
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+        return redirect("tickets:detail", ticket_id=ticket.pk)
+    messages.success(request, _("You follow this ticket now.") if watching else _("You no longer follow this ticket."))
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
+# --- 投诉分类统计表 ----------------------------------------------------------------------------------
+
+STATS_HEADER = (_lazy("Month"), _lazy("Category"), _lazy("Department"), _lazy("Complaints"), _lazy("Valid"),
+                _lazy("Not valid"), _lazy("Not judged yet"), _lazy("Within the time limit"), _lazy("Over the time limit"))
+
+
+def _stats_period(request) -> tuple[dt.date, dt.date]:
+    """?since=YYYY-MM&until=YYYY-MM (months, inclusive); by default this year up to this month."""
+    today = timezone.localdate()
+
+    def month(value: str, default: dt.date) -> dt.date:
+        try:
+            year, number = (int(part) for part in str(value).split("-"))
+            return dt.date(year, number, 1) if 2000 <= year <= 2100 else default
+        except (TypeError, ValueError):
+            return default
+
+    since = month(request.GET.get("since"), today.replace(month=1, day=1))
+    until = month(request.GET.get("until"), today.replace(day=1))
+    if until < since:
+        since, until = until, since
+    return since, until
+
+
+@require_perm(Perm.VIEW_REPORTS)
+def stats(request):
+    since, until = _stats_period(request)
+    start = timezone.make_aware(dt.datetime.combine(since, dt.time()))
+    end_month = (until.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    end = timezone.make_aware(dt.datetime.combine(end_month, dt.time()))
+    table = statistics.complaint_table(since=start, until=end)
+    if request.GET.get("format") == "xlsx":
+        record_export(actor=request.user, what="complaint statistics", rows=len(table), request=request,
+                      filters={"since": since.isoformat(), "until": until.isoformat()})
+        rows = ([r.month.strftime("%Y-%m"), r.category, r.department, r.total, r.valid, r.invalid, r.not_judged,
+                 r.within_limit, r.over_limit] for r in table)
+        out = write_xlsx(title=str(_("Complaint statistics")), header=[str(h) for h in STATS_HEADER], rows=rows)
+        name = f"{_('complaint-statistics')}-{since:%Y%m}-{until:%Y%m}.xlsx"
+        return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)
+    return render(request, "tickets/stats.html", {
+        "table": table, "totals": statistics.totals(table), "since": since, "until": until, "header": STATS_HEADER,
+    })
+
+
+app_name = "tickets"
+urlpatterns = [
+    path("", ticket_list, name="list"),
+    path("new/", ticket_create, name="create"),
+    path("bulk/", bulk, name="bulk"),
+    path("statistics/", stats, name="stats"),
+    path("<int:ticket_id>/", ticket_detail, name="detail"),
+    path("<int:ticket_id>/move/<slug:name>/", ticket_move, name="move"),
+    path("<int:ticket_id>/notes/", ticket_note, name="note"),
+    path("<int:ticket_id>/assign/", ticket_assign, name="assign"),
+    path("<int:ticket_id>/watch/", ticket_watch, name="watch"),
+]
