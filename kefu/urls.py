@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("kefu.core.urls")),
     path("", include("kefu.accounts.urls")),
     path("customers/", include("kefu.customers.urls")),
+    path("notifications/", include("kefu.notifications.views")),
+    path("tickets/", include("kefu.tickets.views")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Administrators sign in through kefu's own page (throttle, audit, two-factor), also for the admin.

@@ -24,7 +24,7 @@ class NavEntry:
 NAVIGATION = (
     NavEntry("home", _("Workbench"), "core:home", "core", ()),
     NavEntry("conversations", _("Conversations"), "conversations:workspace", "conversations", (Perm.SERVE_CUSTOMERS, Perm.INSPECT_QUALITY)),
-    NavEntry("tickets", _("Tickets"), "tickets:list", "tickets", (Perm.SERVE_CUSTOMERS, Perm.WORK_ROUTED_TASKS)),
+    NavEntry("tickets", _("Tickets"), "tickets:list", "tickets", (Perm.SERVE_CUSTOMERS, Perm.WORK_ROUTED_TASKS, Perm.INSPECT_QUALITY)),
     NavEntry("customers", _("Customers"), "customers:list", "customers", (Perm.SERVE_CUSTOMERS,)),
     NavEntry("followups", _("Return visits"), "followups:list", "followups", (Perm.SERVE_CUSTOMERS,)),
     NavEntry("knowledge", _("Knowledge base"), "knowledge:list", "knowledge", (Perm.SERVE_CUSTOMERS, Perm.WORK_ROUTED_TASKS, Perm.INSPECT_QUALITY)),

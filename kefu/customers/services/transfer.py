@@ -36,7 +36,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
-import openpyxl
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
@@ -47,7 +46,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from huey.contrib.djhuey import db_task
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
@@ -60,6 +58,7 @@ from kefu.accounts.services import record_export
 from kefu.core.errors import Conflict, DomainError, PermissionRefused
 from kefu.core.events import DomainEvent, emit
 from kefu.core.models import TimelineEntry
+from kefu.core.spreadsheets import XLSX_CONTENT_TYPE, neutralise, write_xlsx
 from kefu.core.statemachine import StateMachine, Transition, require_perm
 from kefu.customers import identities, selectors
 from kefu.customers.models import (
@@ -1015,14 +1014,6 @@ def _write_rows(job: ImportJob, actor: User | None, *, ip_address: str) -> int:
 
 # --- export ---------------------------------------------------------------------------------------
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: str) -> str:
-    """A cell a spreadsheet would run as a formula gets a leading apostrophe (CSV/formula injection)."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
 def _phone_shown(value: str, kind: PersonalKind, viewer: User) -> str:
     return for_viewer(identities.display_phone(value) if value else "", kind, viewer=viewer, full=True)
 
@@ -1096,8 +1087,8 @@ def export_customers(*, actor: User, filters: dict, fmt: str = "xlsx", request=N
     header = [str(label) for label, _getter in EXPORT_COLUMNS]
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     file_stem = _("customers") + "-" + stamp
-    out = tempfile.TemporaryFile()  # noqa: SIM115  handed to the response, which closes it
     if fmt == "csv":
+        out = tempfile.TemporaryFile()  # noqa: SIM115  handed to the response, which closes it
         text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
         writer = csv.writer(text)
         writer.writerow(header)
@@ -1107,14 +1098,8 @@ def export_customers(*, actor: User, filters: dict, fmt: str = "xlsx", request=N
         text.detach()
         content_type, suffix = "text/csv; charset=utf-8", ".csv"
     else:
-        workbook = openpyxl.Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=str(_("Customers"))[:31])
-        sheet.append(header)
-        for customer in qs.iterator(chunk_size=2000):
-            sheet.append([ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c
-                          for c in _export_cells(customer, actor)])
-        workbook.save(out)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        suffix = ".xlsx"
+        out = write_xlsx(title=str(_("Customers")), header=header,
+                         rows=(_export_cells(c, actor) for c in qs.iterator(chunk_size=2000)))
+        content_type, suffix = XLSX_CONTENT_TYPE, ".xlsx"
     out.seek(0)
     return ExportFile(file=out, file_name=file_stem + suffix, content_type=content_type, rows=rows)

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "kefu.notifications"
+    label = "notifications"
+    verbose_name = "notifications"
+
+    def ready(self) -> None:
+        from kefu.notifications import subscribers
+
+        subscribers.register()
