@@ -40,8 +40,14 @@ ACTIONS: dict[str, Action] = {
 TEXT_MAX = 4000
 
 
+def category_path(category: TicketCategory | None) -> str:
+    """产品质量 / 屏幕故障: from the root down."""
+    return " / ".join(c.name for c in reversed(category.lineage())) if category else ""
+
+
 def _category_choices():
-    return [("", "—")] + [(c.pk, " / ".join(str(x) for x in c.lineage())) for c in TicketCategory.objects.filter(is_active=True)]
+    categories = TicketCategory.objects.filter(is_active=True).select_related("parent__parent")
+    return [("", "—"), *sorted(((c.pk, category_path(c)) for c in categories), key=lambda choice: choice[1])]
 
 
 def _department_choices():

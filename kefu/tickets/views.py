@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
@@ -222,8 +222,8 @@ def ticket_watch(request, ticket_id: int):
 
 # --- 投诉分类统计表 ----------------------------------------------------------------------------------
 
-STATS_HEADER = (_lazy("Month"), _lazy("Category"), _lazy("Department"), _lazy("Complaints"), _lazy("Valid"),
-                _lazy("Not valid"), _lazy("Not judged yet"), _lazy("Within the time limit"), _lazy("Over the time limit"))
+STATS_HEADER = (gettext_lazy("Month"), gettext_lazy("Category"), gettext_lazy("Department"), gettext_lazy("Complaints"), gettext_lazy("Valid"),
+                gettext_lazy("Not valid"), gettext_lazy("Not judged yet"), gettext_lazy("Within the time limit"), gettext_lazy("Over the time limit"))
 
 
 def _stats_period(request) -> tuple[dt.date, dt.date]:

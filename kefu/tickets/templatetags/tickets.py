@@ -38,3 +38,10 @@ def due_badge(due, now, done=False):
     css = "text-danger fw-bold" if due < now else "text-secondary"
     local = timezone.localtime(due)
     return format_html('<span class="{}" title="{}">{}</span>', css, local.strftime("%Y-%m-%d %H:%M"), local.strftime("%m-%d %H:%M"))
+
+
+@register.filter
+def category_path(category) -> str:
+    from kefu.tickets.actions import category_path as path
+
+    return path(category)
