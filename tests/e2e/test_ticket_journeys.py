@@ -23,7 +23,7 @@ def test_a_complaint_goes_round_the_whole_loop(browser, live_server):
     UserFactory(username="tech1", display_name="赵工", role=Role.DEPARTMENT_STAFF, department=tech)
     UserFactory(username="zhuguan", display_name="陈主管", role=Role.SUPERVISOR)
     quality = TicketCategory.objects.create(name="产品质量")
-    screen = TicketCategory.objects.create(name="屏幕故障", parent=quality)
+    TicketCategory.objects.create(name="屏幕故障", parent=quality)
     RoutingRule.objects.create(category=quality, department=tech)
     customer = Customer.objects.create(name="黄伟")
 
