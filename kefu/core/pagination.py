@@ -31,7 +31,7 @@ def _parse_cursor(cursor: Any) -> int | None:
         value = int(cursor)
     except (TypeError, ValueError):
         return None
-    return value if value > 0 else None
+    return value if 0 < value < 2**63 else None  # beyond a 64-bit id it names no row (and SQLite overflows)
 
 
 def keyset_page(qs: QuerySet, *, cursor: Any = None, size: int = DEFAULT_PAGE_SIZE) -> Page:

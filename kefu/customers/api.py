@@ -1,7 +1,7 @@
 """Customer archive API: list and search, get, create, update. Personal data masked."""
 
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from kefu.accounts.masking import PersonalKind, mask
 from kefu.accounts.roles import Perm
@@ -62,7 +62,7 @@ def _run(service, **kwargs):
 
 @router.get("/customers", response=CustomerPage, summary="Search the customer archive")
 def list_customers(request, q: str = "", tag: str = "", level: str = "", region: str = "", city: str = "",
-                   district: str = "", owner_id: int | None = None, unassigned: bool = False,
+                   district: str = "", owner_id: int | None = Query(None, ge=1, le=2**63 - 1), unassigned: bool = False,
                    cursor: int | None = None, limit: int = 50):
     _require_serve(request)
     qs = selectors.search_customers(actor=request.user, q=q, tag=tag, level=level, region=region, city=city,

@@ -98,6 +98,17 @@ def action_form(name: str, ticket: Ticket, data=None) -> forms.Form:
     return form_class(data, prefix=name)
 
 
+def form_for_values(name: str, ticket: Ticket, *, version: int, values: dict) -> forms.Form:
+    """The move's form bound to `values` (an API call's); inputs left out keep the ticket's current value."""
+    unbound = action_form(name, ticket)
+    data = {}
+    for field in ACTIONS[name].inputs:
+        value = values.get(field, unbound.fields[field].initial)
+        data[f"{name}-{field}"] = "" if value is None else value
+    data[f"{name}-version"] = version
+    return action_form(name, ticket, data)
+
+
 def perform(name: str, *, actor: User, ticket_id: int, expected_version: int, values: dict) -> Ticket:
     """Carry out the move `name` with `values` (already cleaned). Unknown moves are refused."""
     action = ACTIONS.get(name)

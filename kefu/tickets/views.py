@@ -7,7 +7,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -25,8 +24,9 @@ from kefu.core.pagination import keyset_page
 from kefu.core.spreadsheets import XLSX_CONTENT_TYPE, write_xlsx
 from kefu.tickets import actions, selectors, statistics
 from kefu.tickets.forms import VIEW_LABELS, NoteForm, TicketCreateForm, TicketFilterForm
+from kefu.tickets.search import search_tickets
 from kefu.tickets.services import tickets as ticket_services
-from kefu.tickets.states import OPEN_STATES, TicketState, TicketType, flow_for
+from kefu.tickets.states import TicketState, TicketType, flow_for
 
 STEPS = {  # the loop drawn on the ticket page, in order
     "complaint": [TicketState.RECEIVED, TicketState.CONFIRMED, TicketState.ROUTED, TicketState.INVESTIGATED,
@@ -38,24 +38,9 @@ STEPS = {  # the loop drawn on the ticket page, in order
 
 def _filtered(request, form: TicketFilterForm):
     view = request.GET.get("view", "")
-    qs = selectors.saved_view(user=request.user, view=view) if view in selectors.SAVED_VIEWS else selectors.visible_tickets(request.user)
-    if not form.is_valid():
-        return qs.order_by("-id"), view
-    data = form.cleaned_data
-    if data["q"]:
-        q = data["q"].strip()
-        qs = qs.filter(Q(number=q.upper()) | Q(subject__icontains=q) | Q(customer__name=q))
-    if data["type"]:
-        qs = qs.filter(type=data["type"])
-    if data["state"] == "open":
-        qs = qs.filter(state__in=OPEN_STATES)
-    elif data["state"]:
-        qs = qs.filter(state=data["state"])
-    if data["priority"]:
-        qs = qs.filter(priority=data["priority"])
-    if data["category"]:
-        qs = qs.filter(Q(category_id=data["category"]) | Q(category__parent_id=data["category"]))
-    return qs.order_by("id" if data["order"] == "oldest" else "-id"), view
+    filters = {k: v for k, v in form.cleaned_data.items() if k != "order"} if form.is_valid() else {}
+    oldest = form.is_valid() and form.cleaned_data["order"] == "oldest"
+    return search_tickets(user=request.user, view=view, oldest_first=oldest, **filters), view
 
 
 @require_perm(Perm.SERVE_CUSTOMERS, Perm.WORK_ROUTED_TASKS, Perm.INSPECT_QUALITY)

@@ -1,0 +1,90 @@
+"""Tickets API: create, list, get, move along the loop, notes. The same services and the same move
+table (actions.py) as the pages, so a ticket made here behaves exactly like one made on a page."""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+from ninja.errors import ValidationError
+
+from kefu.accounts.roles import Perm
+from kefu.core.errors import DomainError
+from kefu.core.pagination import keyset_page
+from kefu.tickets import actions, selectors
+from kefu.tickets.actions import category_path
+from kefu.tickets.models import Ticket
+from kefu.tickets.schemas import MoveIn, NoteIn, NoteOut, TicketIn, TicketOut, TicketPage
+from kefu.tickets.search import search_tickets
+from kefu.tickets.services import tickets as ticket_services
+
+router = Router(tags=["tickets"])
+
+FIELDS = ("id", "number", "type", "state", "priority", "channel", "subject", "content", "customer_id", "category_id",
+          "department_id", "assignee_id", "complainant", "validity", "cause", "resolution_plan", "return_visit_outcome",
+          "satisfaction", "answer", "first_response_due_at", "stage_due_at", "resolve_due_at", "created_at", "closed_at",
+          "version")
+
+
+def ticket_out(ticket: Ticket, user) -> dict:
+    return {
+        **{f: getattr(ticket, f) for f in FIELDS},
+        "state_label": ticket.get_state_display(),
+        "category": category_path(ticket.category),
+        "next_moves": [t.name for t in selectors.allowed_transitions(actor=user, ticket=ticket)],
+    }
+
+
+def _may_list(user) -> None:
+    if not any(user.has_perm(p) for p in (Perm.SERVE_CUSTOMERS, Perm.WORK_ROUTED_TASKS, Perm.INSPECT_QUALITY)):
+        raise PermissionDenied
+
+
+@router.post("/tickets", response={201: TicketOut}, summary="Create a ticket")
+def create_ticket(request, body: TicketIn):
+    ticket = ticket_services.create_ticket(actor=request.user, **body.dict())
+    return Status(201, ticket_out(ticket, request.user))
+
+
+@router.get("/tickets", response=TicketPage, summary="List tickets (a saved view and filters, newest first)")
+def list_tickets(request, view: str = "", q: str = "", type: str = "", state: str = "", priority: str = "",
+                 category: int | None = Query(None, ge=1, le=2**31 - 1), cursor: int | None = None, limit: int = 50):
+    _may_list(request.user)
+    qs = search_tickets(user=request.user, view=view, q=q, type=type, state=state, priority=priority, category=category)
+    page = keyset_page(qs.select_related("category__parent"), cursor=cursor, size=limit)
+    return {"items": [ticket_out(t, request.user) for t in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/tickets/{ticket_id}", response=TicketOut, summary="One ticket, with the moves the caller may make")
+def get_ticket(request, ticket_id: int):
+    return ticket_out(selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request), request.user)
+
+
+@router.post("/tickets/{ticket_id}/moves/{name}", response=TicketOut,
+             summary="Move the ticket along its loop (confirm_restatement, judge_valid, record_cause, approve_plan, close, …)")
+def move_ticket(request, ticket_id: int, name: str, body: MoveIn):
+    ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
+    if name not in actions.ACTIONS:
+        raise DomainError(_("Unknown action."))
+    form = actions.form_for_values(name, ticket, version=body.version, values=body.values)
+    if not form.is_valid():
+        raise ValidationError([
+            {"loc": ["body", "values", field], "msg": " ".join(messages), "type": "value_error"}
+            for field, messages in form.errors.items()
+        ])
+    values = dict(form.cleaned_data)
+    version = values.pop("version")
+    moved = actions.perform(name, actor=request.user, ticket_id=ticket.pk, expected_version=version, values=values)
+    return ticket_out(moved, request.user)
+
+
+@router.post("/tickets/{ticket_id}/notes", response={201: NoteOut}, summary="Add an internal note, progress note or information request")
+def add_note(request, ticket_id: int, body: NoteIn):
+    ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
+    note = ticket_services.add_note(actor=request.user, ticket_id=ticket.pk, kind=body.kind, body=body.body)
+    return Status(201, {"id": note.pk, "kind": note.kind, "body": note.body, "author_id": note.author_id, "created_at": note.created_at})
+
+
+@router.get("/tickets/{ticket_id}/notes", response=list[NoteOut], summary="The ticket's notes, newest first")
+def list_notes(request, ticket_id: int):
+    ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
+    return [{"id": n.pk, "kind": n.kind, "body": n.body, "author_id": n.author_id, "created_at": n.created_at}
+            for n in ticket.notes.order_by("-id")[:200]]

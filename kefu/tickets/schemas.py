@@ -1,0 +1,71 @@
+import datetime as dt
+
+from ninja import Field, Schema
+
+
+class TicketIn(Schema):
+    type: str = Field(description="consultation, complaint, suggestion, after_sales, dispatch or feedback")
+    subject: str = Field(max_length=200)
+    content: str = Field("", max_length=4000)
+    customer_id: int | None = None
+    channel: str = "api"
+    category_id: int | None = None
+    priority: str = "normal"
+    complainant: str = Field("", max_length=60)
+
+
+class TicketOut(Schema):
+    id: int
+    number: str
+    type: str
+    state: str
+    state_label: str
+    priority: str
+    channel: str
+    subject: str
+    content: str
+    customer_id: int | None
+    category_id: int | None
+    category: str
+    department_id: int | None
+    assignee_id: int | None
+    complainant: str
+    validity: str
+    cause: str
+    resolution_plan: str
+    return_visit_outcome: str
+    satisfaction: str
+    answer: str
+    first_response_due_at: dt.datetime | None
+    stage_due_at: dt.datetime | None
+    resolve_due_at: dt.datetime | None
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    version: int = Field(description="send it back with a move: a stale version answers 409 with the fresh state")
+    next_moves: list[str] = Field(description="the moves the caller may make now (POST …/moves/{name})")
+
+
+class TicketPage(Schema):
+    items: list[TicketOut]
+    next_cursor: int | None
+
+
+class MoveIn(Schema):
+    version: int
+    values: dict[str, str | int | None] = Field(
+        default_factory=dict,
+        description="the move's inputs, e.g. {\"cause\": \"…\"} for record_cause; see the ticket page's forms",
+    )
+
+
+class NoteIn(Schema):
+    kind: str = Field("internal", description="internal, progress or info_request")
+    body: str = Field(max_length=4000)
+
+
+class NoteOut(Schema):
+    id: int
+    kind: str
+    body: str
+    author_id: int | None
+    created_at: dt.datetime
