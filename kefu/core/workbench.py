@@ -7,6 +7,8 @@ from django.apps import apps
 from django.utils.module_loading import import_string
 
 WORKBENCH_CARDS = [
+    "kefu.tickets.workbench.supervision_card",
+    "kefu.tickets.workbench.my_tickets_card",
     "kefu.customers.workbench.contact_due_card",
     "kefu.customers.workbench.review_card",
 ]

@@ -21,6 +21,7 @@ from kefu.core.redirects import safe_next
 from kefu.customers import identities, selectors
 from kefu.customers.forms import ContactForm, CustomerForm, FlagForm, SearchForm
 from kefu.customers.models import ContactIdentity, CustomField, IdentityKind
+from kefu.customers.panels import panels_for
 from kefu.customers.services import profiles
 
 TIMELINE_KINDS = [
@@ -62,6 +63,7 @@ def customer_detail(request, customer_id: int):
         "overdue": customer.contact_due_at is not None and customer.contact_due_at < timezone.now(),
         "contact_form": ContactForm(),
         "flag_form": FlagForm(),
+        "panels": panels_for(request, customer),
     })
 
 

@@ -155,3 +155,27 @@ def test_the_complaint_statistics_and_their_export(cast, complaint_in, make_user
     assert rows[1][1:6] == ("产品质量 / 屏幕故障", "技术部", 2, 2, 0)
     assert AuditEntry.objects.filter(action=AuditAction.EXPORT, actor=manager).exists()
     assert client_of(cast.agent).get("/tickets/statistics/").status_code == 403
+
+
+def test_the_workbench_shows_my_tickets_and_what_a_supervisor_must_watch(cast, complaint_in, new_complaint):
+    from kefu.tickets.services.tickets import assign_ticket
+
+    waiting = complaint_in(TicketState.PLAN_PROPOSED)
+    overdue = new_complaint()  # created 2026-11-23: every deadline has long passed
+    assign_ticket(actor=cast.supervisor, ticket_id=overdue.pk, expected_version=overdue.version, assignee_id=cast.agent.pk)
+    agent_home = client_of(cast.agent).get("/").content.decode()
+    assert 'data-testid="card-my-tickets"' in agent_home and overdue.number in agent_home
+    assert 'data-testid="card-ticket-supervision"' not in agent_home
+    boss_home = client_of(cast.supervisor).get("/").content.decode()
+    assert 'data-testid="card-ticket-supervision"' in boss_home
+    assert 'data-testid="breach-count">2<' in boss_home  # both tickets are past their deadlines
+    assert "1 个方案等待审批" in boss_home
+    staff_home = client_of(cast.staff).get("/").content.decode()
+    assert waiting.number in staff_home and overdue.number not in staff_home  # routed to tech; the other is not
+
+
+def test_the_customer_page_lists_the_customers_tickets(cast, customer, new_complaint):
+    ticket = new_complaint()
+    page = client_of(cast.agent).get(f"/customers/{customer.pk}/").content.decode()
+    assert 'data-testid="customer-tickets"' in page and ticket.number in page
+    assert f"/tickets/new/?customer={customer.pk}" in page
