@@ -8,6 +8,7 @@ Another user's customer answers exactly like a missing one (404).
 
 import unicodedata
 
+from django.apps import apps
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404
@@ -31,9 +32,17 @@ def visible_customers(user: User) -> QuerySet[Customer]:
     if sees_all_customers(user):
         return qs
     if not user.has_perm(Perm.SERVE_CUSTOMERS):
-        return qs.none()
+        return _routed_to_department(user, qs)
     served = TimelineEntry.objects.filter(customer_id=OuterRef("pk"), actor=user)
     return qs.filter(Q(owner=user) | Q(created_by=user) | Exists(served))
+
+
+def _routed_to_department(user: User, qs: QuerySet[Customer]) -> QuerySet[Customer]:
+    """Department staff (部门人员) see the customers of tickets routed to their department, nobody else."""
+    if not user.has_perm(Perm.WORK_ROUTED_TASKS) or user.department_id is None or not apps.is_installed("kefu.tickets"):
+        return qs.none()
+    routed = apps.get_model("tickets", "Ticket").objects.filter(customer_id=OuterRef("pk"), department_id=user.department_id)
+    return qs.filter(Exists(routed))
 
 
 def access_customer(*, actor: User, customer_id: int, request=None) -> Customer:

@@ -43,7 +43,7 @@ def customer_list(request):
     return render(request, "customers/list.html", {"form": form, "page": page})
 
 
-@require_perm(Perm.SERVE_CUSTOMERS)
+@require_perm(Perm.SERVE_CUSTOMERS, Perm.WORK_ROUTED_TASKS)
 def customer_detail(request, customer_id: int):
     customer = selectors.access_customer(actor=request.user, customer_id=customer_id, request=request)
     if customer.pk != customer_id:

@@ -179,3 +179,17 @@ def test_the_customer_page_lists_the_customers_tickets(cast, customer, new_compl
     page = client_of(cast.agent).get(f"/customers/{customer.pk}/").content.decode()
     assert 'data-testid="customer-tickets"' in page and ticket.number in page
     assert f"/tickets/new/?customer={customer.pk}" in page
+
+
+def test_department_staff_open_the_customers_of_tickets_routed_to_them_only(cast, complaint_in, customer):
+    from kefu.customers.models import Customer
+
+    stranger = Customer.objects.create(name="无关客户")
+    complaint_in(TicketState.ROUTED)  # the customer's complaint, routed to tech
+    staff, other = client_of(cast.staff), client_of(cast.other_staff)
+    page = staff.get(f"/customers/{customer.pk}/")
+    assert page.status_code == 200 and "张伟" in page.content.decode()
+    assert "记录联系" not in page.content.decode()  # they read the record; serving the customer is the CS side's
+    assert staff.get(f"/customers/{stranger.pk}/").status_code == 404
+    assert other.get(f"/customers/{customer.pk}/").status_code == 404
+    assert staff.get("/customers/").status_code == 403  # no browsing of the archive
