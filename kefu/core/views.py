@@ -60,6 +60,8 @@ def settings_index(request):
         (Perm.MANAGE_USERS, _("Users and roles"), "accounts:users", _("Create users, give roles, deactivate accounts.")),
         (Perm.MANAGE_USERS, _("Departments and teams"), "accounts:departments", _("Departments, skill groups and their working hours.")),
         (Perm.MANAGE_SETTINGS, _("Business calendar"), "core:calendar", _("Statutory holidays, adjusted working days and your own days off.")),
+        (Perm.MANAGE_SETTINGS, _("Ticket categories and time limits"), "tickets_settings:index",
+         _("Complaint categories, the department each goes to, and the time limits for handling them.")),
         (Perm.VIEW_AUDIT_LOG, _("Audit log"), "accounts:audit_log", _("Who did what, when and from where.")),
     ]
     visible = [s for s in sections if request.user.has_perm(s[0])]
