@@ -241,6 +241,11 @@ KEFU_LOAD_DEMO = env_bool("KEFU_DEMO", True)
 KEFU_SITE_NAME = _("kefu Customer Service")
 # A worker whose last heartbeat is older than this is reported down by /healthz.
 KEFU_WORKER_HEARTBEAT_MAX_AGE = int(os.environ.get("KEFU_WORKER_HEARTBEAT_MAX_AGE", "180"))
+# Uploaded files (ticket attachments…), served only through views that check permissions. With several
+# machines, put KEFU_DATA_DIR/media on shared storage.
+MEDIA_ROOT = DATA_DIR / "media"
+KEFU_ATTACHMENT_MAX_MB = int(os.environ.get("KEFU_ATTACHMENT_MAX_MB", "10"))
+
 # The address people open kefu at, for links in e-mails (notifications).
 KEFU_BASE_URL = os.environ.get("KEFU_BASE_URL", "http://127.0.0.1:8000")
 

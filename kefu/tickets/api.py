@@ -2,9 +2,11 @@
 table (actions.py) as the pages, so a ticket made here behaves exactly like one made on a page."""
 
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import File, Query, Router, Status
 from ninja.errors import ValidationError
+from ninja.files import UploadedFile
 
 from kefu.accounts.roles import Perm
 from kefu.core.errors import DomainError
@@ -12,8 +14,17 @@ from kefu.core.pagination import keyset_page
 from kefu.tickets import actions, selectors
 from kefu.tickets.actions import category_path
 from kefu.tickets.models import Ticket
-from kefu.tickets.schemas import MoveIn, NoteIn, NoteOut, TicketIn, TicketOut, TicketPage
+from kefu.tickets.schemas import (
+    AttachmentOut,
+    MoveIn,
+    NoteIn,
+    NoteOut,
+    TicketIn,
+    TicketOut,
+    TicketPage,
+)
 from kefu.tickets.search import search_tickets
+from kefu.tickets.services import attachments
 from kefu.tickets.services import tickets as ticket_services
 
 router = Router(tags=["tickets"])
@@ -88,3 +99,21 @@ def list_notes(request, ticket_id: int):
     ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
     return [{"id": n.pk, "kind": n.kind, "body": n.body, "author_id": n.author_id, "created_at": n.created_at}
             for n in ticket.notes.order_by("-id")[:200]]
+
+
+def attachment_out(a) -> dict:
+    return {"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size, "uploaded_by_id": a.uploaded_by_id,
+            "created_at": a.created_at, "url": reverse("tickets:attachment", args=[a.ticket_id, a.pk])}
+
+
+@router.post("/tickets/{ticket_id}/attachments", response={201: AttachmentOut},
+             summary="Attach an image or document (checked for what it really is; size-limited)")
+def add_attachment(request, ticket_id: int, file: File[UploadedFile]):
+    ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
+    return Status(201, attachment_out(attachments.add_attachment(actor=request.user, ticket_id=ticket.pk, upload=file)))
+
+
+@router.get("/tickets/{ticket_id}/attachments", response=list[AttachmentOut], summary="The ticket's files")
+def list_attachments(request, ticket_id: int):
+    ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
+    return [attachment_out(a) for a in ticket.attachments.all()]

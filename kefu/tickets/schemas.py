@@ -69,3 +69,13 @@ class NoteOut(Schema):
     body: str
     author_id: int | None
     created_at: dt.datetime
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    uploaded_by_id: int | None
+    created_at: dt.datetime
+    url: str = Field(description="download it with the same credentials")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -25,6 +26,7 @@ from kefu.core.spreadsheets import XLSX_CONTENT_TYPE, write_xlsx
 from kefu.tickets import actions, selectors, statistics
 from kefu.tickets.forms import VIEW_LABELS, NoteForm, TicketCreateForm, TicketFilterForm
 from kefu.tickets.search import search_tickets
+from kefu.tickets.services import attachments
 from kefu.tickets.services import tickets as ticket_services
 from kefu.tickets.states import TicketState, TicketType, flow_for
 
@@ -126,6 +128,8 @@ def ticket_detail(request, ticket_id: int, forms_with_errors: dict | None = None
         "ticket": ticket, "moves": moves, "now": timezone.now(),
         "steps": [{"label": TicketState(s).label, "done": i < reached, "current": i == reached} for i, s in enumerate(steps)],
         "notes": ticket.notes.select_related("author").order_by("-id")[:100],
+        "attachments": ticket.attachments.select_related("uploaded_by"),
+        "max_upload_mb": settings.KEFU_ATTACHMENT_MAX_MB,
         "history": selectors.ticket_history(ticket)[:200],
         "note_form": NoteForm(),
         "watchers": list(ticket.watchers.all()),
@@ -204,6 +208,36 @@ def ticket_watch(request, ticket_id: int):
     return redirect("tickets:detail", ticket_id=ticket.pk)
 
 
+@login_required
+@require_POST
+def attachment_upload(request, ticket_id: int):
+    ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file to attach."))
+    else:
+        try:
+            attachments.add_attachment(actor=request.user, ticket_id=ticket.pk, upload=upload)
+        except DomainError as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, _("File attached."))
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
+@login_required
+def attachment_download(request, ticket_id: int, attachment_id: int):
+    ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
+    attachment = ticket.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type,
+                            as_attachment=not attachment.is_image, filename=attachment.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    return response
+
+
 # --- 投诉分类统计表 ----------------------------------------------------------------------------------
 
 STATS_HEADER = (gettext_lazy("Month"), gettext_lazy("Category"), gettext_lazy("Department"), gettext_lazy("Complaints"), gettext_lazy("Valid"),
@@ -259,4 +293,6 @@ urlpatterns = [
     path("<int:ticket_id>/notes/", ticket_note, name="note"),
     path("<int:ticket_id>/assign/", ticket_assign, name="assign"),
     path("<int:ticket_id>/watch/", ticket_watch, name="watch"),
+    path("<int:ticket_id>/attachments/", attachment_upload, name="attachment_upload"),
+    path("<int:ticket_id>/attachments/<int:attachment_id>/", attachment_download, name="attachment"),
 ]
