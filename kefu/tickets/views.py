@@ -26,7 +26,7 @@ from kefu.core.spreadsheets import XLSX_CONTENT_TYPE, write_xlsx
 from kefu.tickets import actions, selectors, statistics
 from kefu.tickets.forms import VIEW_LABELS, NoteForm, TicketCreateForm, TicketFilterForm
 from kefu.tickets.search import search_tickets
-from kefu.tickets.services import attachments
+from kefu.tickets.services import attachments, replies
 from kefu.tickets.services import tickets as ticket_services
 from kefu.tickets.states import TicketState, TicketType, flow_for
 
@@ -129,6 +129,8 @@ def ticket_detail(request, ticket_id: int, forms_with_errors: dict | None = None
         "steps": [{"label": TicketState(s).label, "done": i < reached, "current": i == reached} for i, s in enumerate(steps)],
         "notes": ticket.notes.select_related("author").order_by("-id")[:100],
         "attachments": ticket.attachments.select_related("uploaded_by"),
+        "reply_to": replies.reply_address(ticket),
+        "replies": selectors.ticket_history(ticket).filter(kind="tickets.reply")[:20],
         "max_upload_mb": settings.KEFU_ATTACHMENT_MAX_MB,
         "history": selectors.ticket_history(ticket)[:200],
         "note_form": NoteForm(),
@@ -205,6 +207,19 @@ def ticket_watch(request, ticket_id: int):
         messages.error(request, refusal.message)
         return redirect("tickets:detail", ticket_id=ticket.pk)
     messages.success(request, _("You follow this ticket now.") if watching else _("You no longer follow this ticket."))
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
+@require_perm(Perm.SERVE_CUSTOMERS)
+@require_POST
+def ticket_reply(request, ticket_id: int):
+    ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
+    try:
+        replies.reply_to_customer(actor=request.user, ticket_id=ticket.pk, body=request.POST.get("body", ""))
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Reply sent to the customer."))
     return redirect("tickets:detail", ticket_id=ticket.pk)
 
 
@@ -294,5 +309,6 @@ urlpatterns = [
     path("<int:ticket_id>/assign/", ticket_assign, name="assign"),
     path("<int:ticket_id>/watch/", ticket_watch, name="watch"),
     path("<int:ticket_id>/attachments/", attachment_upload, name="attachment_upload"),
+    path("<int:ticket_id>/reply/", ticket_reply, name="reply"),
     path("<int:ticket_id>/attachments/<int:attachment_id>/", attachment_download, name="attachment"),
 ]

@@ -193,3 +193,35 @@ def test_department_staff_open_the_customers_of_tickets_routed_to_them_only(cast
     assert staff.get(f"/customers/{stranger.pk}/").status_code == 404
     assert other.get(f"/customers/{customer.pk}/").status_code == 404
     assert staff.get("/customers/").status_code == 403  # no browsing of the archive
+
+
+def test_a_reply_goes_to_the_customer_by_email_and_stays_on_the_record(cast, customer, new_complaint):
+    from django.core import mail
+
+    customer.email = "zhangwei@example.cn"
+    customer.save()
+    ticket = new_complaint()
+    client = client_of(cast.agent)
+    page = client.post(f"/tickets/{ticket.pk}/reply/", {"body": "您好，我们已收到您的反馈，会在三个工作日内处理。"}, follow=True).content.decode()
+    assert "回复已发送给客户" in page and "我们已收到您的反馈" in page
+    [message] = mail.outbox
+    assert message.to == ["zhangwei@example.cn"] and message.subject == f"[{ticket.number}] 屏幕有亮点"
+    ticket.refresh_from_db()
+    assert ticket.first_responded_at is not None
+    customer_page = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert "我们已收到您的反馈" in customer_page
+
+
+def test_a_reply_that_cannot_be_sent_is_not_recorded(cast, customer, new_complaint, settings):
+    from kefu.core.models import TimelineEntry
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens there
+    customer.email = "zhangwei@example.cn"
+    customer.save()
+    ticket = new_complaint()
+    page = client_of(cast.agent).post(f"/tickets/{ticket.pk}/reply/", {"body": "您好"}, follow=True).content.decode()
+    assert "邮件未能发送" in page
+    assert not TimelineEntry.objects.filter(kind="tickets.reply").exists()
+    ticket.refresh_from_db()
+    assert ticket.first_responded_at is None
