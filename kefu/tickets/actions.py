@@ -35,6 +35,7 @@ ACTIONS: dict[str, Action] = {
     "answer": Action(loop.answer_ticket, ("answer",)),
     "close": Action(loop.close_ticket),
     "reopen": Action(loop.reopen_ticket, ("reason",), primary=False),
+    "merge_into": Action(loop.merge_into, ("survivor",), primary=False),
 }
 
 TEXT_MAX = 4000
@@ -83,6 +84,9 @@ def _input_field(name: str, ticket: Ticket) -> forms.Field:
     if name == "satisfaction":
         choices = [(v, label) for v, label in Satisfaction.choices if v]
         return forms.ChoiceField(label=_("Satisfaction"), choices=choices)
+    if name == "survivor":
+        return forms.CharField(label=_("Number of the ticket to keep"), max_length=30,
+                               help_text=_("This ticket is closed as its duplicate; notes, files and followers move there."))
     if name == "answer":
         return forms.CharField(label=_("Answer given to the customer"), initial=ticket.answer, **text)
     raise KeyError(name)

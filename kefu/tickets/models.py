@@ -143,6 +143,9 @@ class Ticket(models.Model):
 
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("merged into"),
+    )
     # Optimistic concurrency: every change adds one; a service given an older version refuses.
     version = models.PositiveIntegerField(_("version"), default=1)
     created_by = models.ForeignKey(

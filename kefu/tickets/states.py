@@ -9,6 +9,7 @@ Complaints (投诉) go through the whole loop of seeds 001/003:
                                         └──return_plan──▶ investigated (sent back, 退回)
     plan_approved ──carry_out_plan──▶ carried_out ──record_return_visit──▶ return_visited ──close──▶ closed
     closed ──reopen──▶ confirmed (judged again; the history stays on the timeline)
+    received/confirmed ──merge_into──▶ closed (a duplicate: notes, files and watchers move to the survivor)
 
 Every other type (consultation, suggestion, and for now after-sales, dispatch and feedback, which
 later issues extend) takes the short flow: received ──answer──▶ answered ──close──▶ closed, and
@@ -135,6 +136,15 @@ def return_visit_recorded(actor, ticket) -> str | None:
     return None
 
 
+def merge_target_given(actor, ticket) -> str | None:
+    return None if ticket.merged_into_id else _("name the ticket to merge into")
+
+
+def not_merged(actor, ticket) -> str | None:
+    """A ticket merged into another stays closed: the survivor carries the work on."""
+    return _("it was merged into another ticket") if ticket.merged_into_id else None
+
+
 def answer_given(actor, ticket) -> str | None:
     return None if ticket.answer.strip() else _("the answer is empty")
 
@@ -168,7 +178,9 @@ COMPLAINT_FLOW = StateMachine(
         Transition("close", _("Close"), source=[TicketState.RETURN_VISITED],
                    target=TicketState.CLOSED, guards=(serves, return_visit_recorded)),
         Transition("reopen", _("Reopen"), source=[TicketState.CLOSED],
-                   target=TicketState.CONFIRMED, guard=serves),
+                   target=TicketState.CONFIRMED, guards=(serves, not_merged)),
+        Transition("merge_into", _("Merge into another ticket"), source=[TicketState.RECEIVED, TicketState.CONFIRMED],
+                   target=TicketState.CLOSED, guards=(serves, input_check(merge_target_given))),
     ],
 )
 
@@ -181,7 +193,9 @@ SHORT_FLOW = StateMachine(
         Transition("close", _("Close"), source=[TicketState.ANSWERED],
                    target=TicketState.CLOSED, guard=serves),
         Transition("reopen", _("Reopen"), source=[TicketState.CLOSED],
-                   target=TicketState.RECEIVED, guard=serves),
+                   target=TicketState.RECEIVED, guards=(serves, not_merged)),
+        Transition("merge_into", _("Merge into another ticket"), source=[TicketState.RECEIVED, TicketState.ANSWERED],
+                   target=TicketState.CLOSED, guards=(serves, input_check(merge_target_given))),
     ],
 )
 

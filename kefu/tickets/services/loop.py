@@ -40,6 +40,7 @@ SUMMARIES = {
     "close": gettext_lazy("closed"),
     "reopen": gettext_lazy("reopened: %(detail)s"),
     "answer": gettext_lazy("answered: %(detail)s"),
+    "merge_into": gettext_lazy("merged into %(detail)s as a duplicate"),
 }
 # Steps that only the CS side and the department see; the rest may be told to the customer.
 INTERNAL_STEPS = frozenset({"record_cause", "propose_plan", "approve_plan", "return_plan", "carry_out_plan"})
@@ -291,3 +292,32 @@ def reopen_ticket(*, actor: User, ticket_id: int, expected_version: int, reason:
     return _move(ticket, "reopen", actor=actor, now=now,
                  fields=[*LOOP_FIELDS, "closed_at", "reopen_count", "resolve_due_at"], detail=reason,
                  data={"reason": reason, "previous": previous})
+
+
+@transaction.atomic
+def merge_into(*, actor: User, ticket_id: int, expected_version: int, survivor: str,
+               now: dt.datetime | None = None) -> Ticket:
+    """A duplicate (same customer, same matter) is closed into the `survivor` (its number): notes,
+    files and watchers move there, the survivor's history says so, and the duplicate cannot reopen."""
+    now = now or timezone.now()
+    ticket = lock_ticket(ticket_id=ticket_id, expected_version=expected_version)
+    target = Ticket.objects.select_for_update().filter(number=str(survivor).strip().upper()).first()
+    if target is None:  # only those who serve customers may merge (the move's guard), and they see every ticket
+        raise DomainError(_("There is no ticket %(number)s.") % {"number": str(survivor).strip()[:30]})
+    if target.pk == ticket.pk or target.merged_into_id is not None or not target.is_open:
+        raise DomainError(_("Merge into an open ticket other than this one."))
+    if ticket.customer_id and target.customer_id and ticket.customer_id != target.customer_id:
+        raise DomainError(_("%(number)s belongs to another customer; only the same customer's tickets are merged.")
+                          % {"number": target.number})
+    ticket.merged_into = target
+    moved = {
+        "notes": ticket.notes.update(ticket=target),
+        "attachments": ticket.attachments.update(ticket=target),
+    }
+    target.watchers.add(*ticket.watchers.all())
+    _move(ticket, "merge_into", actor=actor, now=now, fields=["merged_into"], detail=target.number,
+          data={"survivor_id": target.pk, "moved": moved})
+    timeline.record(subject=target, customer_id=target.customer_id, kind="tickets.merged", actor=actor, occurred_at=now,
+                    summary=_("%(number)s: %(duplicate)s merged into this ticket") % {"number": target.number, "duplicate": ticket.number},
+                    data={"duplicate_id": ticket.pk, "moved": moved})
+    return ticket

@@ -23,7 +23,7 @@ def test_a_complaint_goes_round_the_loop_through_the_api(cast, category, custome
                                                "customer_id": customer.pk, "category_id": category.pk})
     assert created.status_code == 201
     body = created.json()
-    assert (body["state"], body["category"], body["next_moves"]) == ("received", "产品质量 / 屏幕故障", ["confirm_restatement"])
+    assert (body["state"], body["category"], body["next_moves"]) == ("received", "产品质量 / 屏幕故障", ["confirm_restatement", "merge_into"])
 
     def move(client, name, version, **values):
         response = api(client, "post", f"/tickets/{body['id']}/moves/{name}", {"version": version, "values": values})

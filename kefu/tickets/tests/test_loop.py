@@ -50,6 +50,9 @@ CALLS = {
         actor=a, ticket_id=t.pk, expected_version=t.version, outcome="已解决", satisfaction=Satisfaction.SATISFIED, now=NOW),
     "close": lambda a, t: loop.close_ticket(actor=a, ticket_id=t.pk, expected_version=t.version, now=NOW),
     "reopen": lambda a, t: loop.reopen_ticket(actor=a, ticket_id=t.pk, expected_version=t.version, reason="客户反映问题复现", now=NOW),
+    "merge_into": lambda a, t: loop.merge_into(
+        actor=a, ticket_id=t.pk, expected_version=t.version, now=NOW,
+        survivor=create_ticket(actor=t.created_by, type=t.type, subject="同一问题，客户又来电", customer_id=t.customer_id, now=NOW).number),
 }
 
 CS = ("agent", "supervisor", "manager")
@@ -66,6 +69,7 @@ ALLOWED = {
     "record_return_visit": (TicketState.CARRIED_OUT, CS),
     "close": (TicketState.RETURN_VISITED, CS),
     "reopen": (TicketState.CLOSED, CS),
+    "merge_into": (TicketState.RECEIVED, CS),
 }
 ROLES = ("agent", "supervisor", "manager", "inspector", "staff", "other_staff")
 
@@ -269,7 +273,7 @@ def test_only_the_cs_side_moves_short_tickets(role, cast):
 
 
 def test_the_short_flow_table_has_its_three_moves():
-    assert set(SHORT_FLOW.transitions) == {"answer", "close", "reopen"}
+    assert set(SHORT_FLOW.transitions) == {"answer", "close", "reopen", "merge_into"}
 
 
 # --- optimistic concurrency ------------------------------------------------------------------------
@@ -289,3 +293,32 @@ def test_of_two_agents_moving_the_same_ticket_the_second_gets_a_conflict(cast, c
     assert refused.value.status_code == 409
     assert snapshot(ticket) == before
     assert Ticket.objects.get(pk=ticket.pk).restatement == "复述一"
+
+
+def test_a_merged_duplicate_hands_over_its_notes_and_stays_closed(cast, new_complaint):
+    from kefu.tickets.services.tickets import add_note
+
+    duplicate, survivor = new_complaint(), new_complaint()
+    add_note(actor=cast.agent, ticket_id=duplicate.pk, kind="internal", body="客户第二次来电")
+    duplicate.refresh_from_db()
+    merged = loop.merge_into(actor=cast.agent, ticket_id=duplicate.pk, expected_version=duplicate.version,
+                             survivor=survivor.number.lower(), now=NOW)
+    assert (merged.state, merged.merged_into) == (TicketState.CLOSED, survivor)
+    assert [n.body for n in survivor.notes.all()] == ["客户第二次来电"]
+    assert TimelineEntry.objects.filter(kind="tickets.merged", subject_id=str(survivor.pk)).count() == 1
+    with pytest.raises(TransitionRefused, match="merged into another ticket"):
+        loop.reopen_ticket(actor=cast.agent, ticket_id=merged.pk, expected_version=merged.version, reason="x", now=NOW)
+
+
+def test_a_ticket_is_merged_only_into_another_open_ticket_of_the_same_customer(cast, new_complaint):
+    from kefu.customers.models import Customer
+
+    ticket = new_complaint()
+    stranger = create_ticket(actor=cast.agent, type=TicketType.COMPLAINT, subject="别的客户",
+                             customer_id=Customer.objects.create(name="李四").pk, now=NOW)
+    before = snapshot(ticket)
+    for survivor, message in [(ticket.number, "other than this one"), ("TS19990101-0001", "There is no ticket"),
+                              (stranger.number, "belongs to another customer")]:
+        with pytest.raises(DomainError, match=message):
+            loop.merge_into(actor=cast.agent, ticket_id=ticket.pk, expected_version=ticket.version, survivor=survivor, now=NOW)
+    assert snapshot(ticket) == before
