@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from kefu.accounts.models import User
+from kefu.accounts.models import Department, User
 from kefu.accounts.roles import Perm, Role
 from kefu.accounts.services import record_export
 from kefu.core.decorators import require_perm
@@ -294,7 +294,15 @@ def stats(request):
         return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)
     return render(request, "tickets/stats.html", {
         "table": table, "totals": statistics.totals(table), "since": since, "until": until, "header": STATS_HEADER,
+        "breaches_by_department": _named(selectors.breach_counts_by_department(since=start, until=end), Department),
+        "breaches_by_agent": _named(selectors.breach_counts_by_agent(since=start, until=end), User),
     })
+
+
+def _named(counts: dict, model) -> list[tuple[str, int]]:
+    """{id: n} as [(name, n)], most first; None is shown as “—” (no department, nobody assigned)."""
+    names = {o.pk: str(o) for o in model.objects.filter(pk__in=[k for k in counts if k is not None])}
+    return sorted(((names.get(k, "—") if k is not None else "—", n) for k, n in counts.items()), key=lambda r: (-r[1], r[0]))
 
 
 app_name = "tickets"

@@ -225,3 +225,16 @@ def test_a_reply_that_cannot_be_sent_is_not_recorded(cast, customer, new_complai
     assert not TimelineEntry.objects.filter(kind="tickets.reply").exists()
     ticket.refresh_from_db()
     assert ticket.first_responded_at is None
+
+
+def test_the_statistics_count_breaches_per_department_and_assignee(cast, complaint_in, make_user):
+    import datetime as dt
+
+    from kefu.accounts.roles import Role
+    from kefu.tickets.services.sla import sweep_sla
+
+    complaint_in(TicketState.ROUTED)  # created 2026-11-23 10:00: its deadlines pass in the following days
+    sweep_sla(dt.datetime(2026, 12, 31, 12, tzinfo=dt.UTC))
+    page = client_of(make_user(Role.MANAGER)).get("/tickets/statistics/?since=2026-11&until=2026-12").content.decode()
+    department_table = page.split('data-testid="breaches-by-department"')[1].split("</table>")[0]
+    assert "技术部" in department_table
