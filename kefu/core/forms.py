@@ -8,6 +8,7 @@ class StyledFormMixin:
     """Gives every widget Tabler's class, so templates render `{{ field }}` and nothing more."""
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # labels sit above their fields: no colon
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget

@@ -87,3 +87,6 @@ def test_a_complaint_goes_round_the_whole_loop(browser, live_server):
         "出厂质检漏检", "免费更换屏幕并赠送优惠券", "客户已收到新屏幕，问题解决")
     history = agent.get_by_test_id("history").inner_text()
     assert "处理方案已批准" in history and "已记录回访" in history
+    agent.goto("/tickets/?state=closed")
+    assert agent.get_by_test_id("tickets-table").get_by_role("link", name=ticket.number).is_visible()
+    screenshot(agent, "ticket-list")
