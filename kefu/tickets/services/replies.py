@@ -38,7 +38,7 @@ def reply_to_customer(*, actor: User, ticket_id: int, body: str, now: dt.datetim
         raise DomainError(_("The reply is longer than %(max)d characters.") % {"max": REPLY_MAX})
     now = now or timezone.now()
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("customer").filter(pk=ticket_id).first()
+        ticket = Ticket.objects.select_for_update(of=("self",)).select_related("customer").filter(pk=ticket_id).first()
         if ticket is None:
             raise DomainError(_("This ticket does not exist."))
         address = reply_address(ticket)
