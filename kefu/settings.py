@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "kefu.accounts",
     "kefu.customers",
     "kefu.realtime",
+    "kefu.conversations",  # after realtime: pushes about a change go out before routing reacts to it
 ]
 
 MIDDLEWARE = [
