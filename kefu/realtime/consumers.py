@@ -7,6 +7,7 @@ Frames from the client (JSON, `type`):
     send     {conversation_id, key, body, internal} a reply, or an internal note when internal is
                                                    true; answered with `ack` {key, seq} once stored
     typing   {conversation_id}
+    close    {conversation_id}                     answered with `closed_ok`
 The socket follows the conversations its user serves from the start, and those assigned while it is
 open; a repeated key is answered with the first message's ack.
 """
@@ -43,6 +44,15 @@ def _send(user, conversation_id, key, body, internal) -> dict:
                                  is_internal=bool(internal))
     return {"event": "ack", "key": key, "conversation_id": conversation.pk, "seq": message.seq,
             "message_id": message.pk}
+
+
+def _close(user, conversation_id) -> dict:
+    from kefu.conversations.selectors import access_conversation
+    from kefu.conversations.services.lifecycle import close_conversation
+
+    conversation = access_conversation(actor=user, conversation_id=conversation_id)
+    close_conversation(conversation=conversation, actor=user)
+    return {"event": "closed_ok", "conversation_id": conversation.pk}
 
 
 def _may_see(user, conversation_id) -> int:
@@ -119,6 +129,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
                 await self.send_json(await database_sync_to_async(_send)(
                     self.user, content.get("conversation_id"), key, content.get("body"), content.get("internal"),
                 ))
+            elif frame_type == "close":
+                await self.send_json(await database_sync_to_async(_close)(self.user, content.get("conversation_id")))
             elif frame_type == "typing":
                 conversation_id = await database_sync_to_async(_may_see)(self.user, content.get("conversation_id"))
                 for group in audiences.typing_groups(conversation_id=conversation_id, from_visitor=False):

@@ -6,7 +6,7 @@ says. Frames from the widget (JSON, `type`):
     hello   {token, identity: {user_id, hmac}, conversation_id, last_seq}
             → `welcome` {token to keep, conversation_id, state, messages after last_seq}
     send    {key, body} → `ack` {key, seq, conversation_id} once stored; the same key again → the
-            same ack. The first message starts a conversation.
+            same ack. A message that starts a conversation is followed by `conversations.state`.
     typing  {}
     rate    {rating: 1–5}
     close   {}
@@ -49,6 +49,7 @@ def _hello(inbox, token, claim, conversation_id, last_seq):
         "conversation_id": conversation.pk if conversation else None,
         "state": conversation.state if conversation else None,
         "last_seq": conversation.last_seq if conversation else 0,
+        "agent_name": _agent_name(conversation),
         "messages": [],
     }
     if conversation is not None:
@@ -56,6 +57,18 @@ def _hello(inbox, token, claim, conversation_id, last_seq):
     if claim is not None and verified_user_id(secret=inbox.secret, claim=claim) is None:
         welcome["identity_refused"] = True
     return visitor, conversation, welcome
+
+
+def _agent_name(conversation) -> str:
+    return str(conversation.assignee) if conversation is not None and conversation.assignee_id else ""
+
+
+def _state(conversation_id) -> dict:
+    from kefu.conversations.models import Conversation
+
+    conversation = Conversation.objects.select_related("assignee").get(pk=conversation_id)
+    return {"event": "conversations.state", "conversation_id": conversation.pk, "state": conversation.state,
+            "agent_name": _agent_name(conversation)}
 
 
 def _shown(message: dict) -> dict:
@@ -143,11 +156,16 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
                 await self.send_json({"event": "error", "code": "no_hello", "key": key,
                                       "message": _("The chat is not ready yet; please reload the page.")})
             elif frame_type == "send":
+                before = self.conversation.pk if self.conversation is not None else None
                 self.conversation, ack = await database_sync_to_async(_message_ack)(
                     self.visitor, self.conversation, key, content.get("body"),
                 )
                 await self._follow(self.conversation)
                 await self.send_json(ack)
+                if self.conversation.pk != before:
+                    # The message started a conversation, which routing may have assigned before this
+                    # socket followed it: read its state now that later changes will be pushed.
+                    await self.send_json(await database_sync_to_async(_state)(self.conversation.pk))
             elif frame_type == "typing":
                 if self.conversation is not None:
                     for group in audiences.typing_groups(conversation_id=self.conversation.pk, from_visitor=True):
