@@ -6,8 +6,10 @@ HMAC identity."""
 import asyncio
 
 import pytest
+import pytest_asyncio
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 from django.test import Client
 
 from conftest import sign_in
@@ -20,6 +22,14 @@ from kefu.conversations.tests.conftest import ORIGIN, make_agent
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TIMEOUT = 3
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def close_thread_connections():
+    """sync_to_async work runs in one shared thread whose connection nobody closes; an open one
+    keeps PostgreSQL from dropping the test database at the end."""
+    yield
+    await sync_to_async(connections.close_all)()
 
 
 def visitor_socket(inbox, origin: str = ORIGIN, key: str | None = None) -> WebsocketCommunicator:
