@@ -1,4 +1,10 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels (kefu.realtime)."""
+"""ASGI entry point: HTTP through Django, websockets through Channels (kefu.realtime).
+
+Two kinds of websocket: the agent's (/ws/agent/), signed in by the session and accepted only from
+ALLOWED_HOSTS origins; the chat widget's (/ws/visitor/<inbox key>/), opened from customers' own
+sites, which has no session and is accepted only from its inbox's allowed origins (checked by
+VisitorConsumer, which knows the inbox).
+"""
 
 import os
 
@@ -12,11 +18,20 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from kefu.realtime.routing import websocket_urlpatterns  # noqa: E402
+from kefu.realtime.routing import (  # noqa: E402
+    VISITOR_PATH_PREFIX,
+    PathPrefixRouter,
+    visitor_websocket_urlpatterns,
+    websocket_urlpatterns,
+)
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": PathPrefixRouter(
+            prefix=VISITOR_PATH_PREFIX,
+            matched=URLRouter(visitor_websocket_urlpatterns),
+            default=AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        ),
     }
 )

@@ -1,12 +1,16 @@
 """Who receives which real-time event: decided here and nowhere else.
 
-Groups: `user.<id>` (every socket of one signed-in user) and `supervisors` (live boards of users who
-may assign work). A customer's sockets (chat widget) will have their own groups; internal notes are
-never sent to them.
+Groups: `user.<id>` (every socket of one signed-in user), `supervisors` (live boards of users who
+may assign work), and per conversation `conversation.<id>.agents` (agent sockets following it: its
+agent's, and any that joined it) and `conversation.<id>.visitor` (the visitor's widget sockets).
+Internal notes and agent-only details never go to a visitor group: `message_groups()` and
+`conversation_groups()` are the only places that add one.
 """
 
 import asyncio
 import logging
+import uuid
+from collections import deque
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -34,6 +38,44 @@ def user_group(user_id: int) -> str:
 SUPERVISORS_GROUP = "supervisors"
 
 
+def conversation_agents_group(conversation_id: int) -> str:
+    return f"conversation.{conversation_id}.agents"
+
+
+def visitor_group(conversation_id: int) -> str:
+    return f"conversation.{conversation_id}.visitor"
+
+
+def message_groups(*, conversation_id: int, is_internal: bool) -> list[str]:
+    """Who sees a new message: the agents following the conversation; the visitor unless it is an
+    internal note."""
+    groups = [conversation_agents_group(conversation_id)]
+    if not is_internal:
+        groups.append(visitor_group(conversation_id))
+    return groups
+
+
+def conversation_groups(*, conversation_id: int, user_ids=(), supervisors: bool = True) -> list[str]:
+    """Agent-side groups for a change of a conversation (assignment, transfer, close): the agents
+    following it, the named users (new and previous agent) and the supervisors' boards. Never the
+    visitor: what the visitor is told is chosen by the caller with `visitor_group()`."""
+    groups = [conversation_agents_group(conversation_id)]
+    groups += [user_group(uid) for uid in dict.fromkeys(user_ids) if uid is not None]
+    if supervisors:
+        groups.append(SUPERVISORS_GROUP)
+    return groups
+
+
+def typing_groups(*, conversation_id: int, from_visitor: bool) -> list[str]:
+    """A typing indicator goes to the other side only."""
+    return [conversation_agents_group(conversation_id)] if from_visitor else [visitor_group(conversation_id)]
+
+
+async def apush(group: str, payload: dict) -> None:
+    """`push` for code already running on the sockets' event loop (a consumer)."""
+    await get_channel_layer().group_send(group, {"type": "push", "payload": payload})
+
+
 def push(group: str, payload: dict) -> None:
     """Send `payload` to the group's sockets, from any thread. Best effort: the database is the record."""
 
@@ -50,6 +92,43 @@ def push(group: str, payload: dict) -> None:
     except TimeoutError:
         future.cancel()
         logger.warning("push to %s timed out", group)
+
+
+def conversation_groups_for(user) -> list[str]:
+    """The conversations an agent's socket follows from the start: those they are serving.
+    Runs queries: call through database_sync_to_async from a consumer."""
+    from kefu.conversations.selectors import open_conversation_ids
+
+    return [conversation_agents_group(cid) for cid in open_conversation_ids(user)]
+
+
+def push_many(groups: list[str], payload: dict) -> None:
+    """Push one event to several groups. A socket in more than one of them (an agent following the
+    conversation who is also its assignee or a supervisor) shows it once: see RecentPushes."""
+    payload = {**payload, PUSH_ID: uuid.uuid4().hex}
+    for group in dict.fromkeys(groups):
+        push(group, payload)
+
+
+PUSH_ID = "_push_id"
+
+
+class RecentPushes:
+    """What one socket has delivered lately, to drop the copy of an event that reached it through a
+    second group."""
+
+    def __init__(self, size: int = 256):
+        self._ids: deque[str] = deque(maxlen=size)
+
+    def first_time(self, payload: dict) -> bool:
+        """Strips the push id from `payload`; False when this socket has already delivered it."""
+        push_id = payload.pop(PUSH_ID, None)
+        if push_id is None:
+            return True
+        if push_id in self._ids:
+            return False
+        self._ids.append(push_id)
+        return True
 
 
 def groups_for(user) -> list[str]:

@@ -1,6 +1,14 @@
-"""Real-time pushes for domain events (inline subscribers)."""
+"""Real-time pushes for domain events (inline subscribers). Recipients come from audiences.py."""
 
 from kefu.accounts.events import PresenceChanged
+from kefu.conversations.events import (
+    ConversationAssigned,
+    ConversationClosed,
+    ConversationRated,
+    ConversationRequeued,
+    ConversationStarted,
+    MessagePosted,
+)
 from kefu.core.events import Delivery, subscribe
 from kefu.realtime import audiences
 
@@ -11,5 +19,73 @@ def push_presence(event: PresenceChanged) -> None:
     audiences.push(audiences.SUPERVISORS_GROUP, payload)
 
 
+def push_message(event: MessagePosted) -> None:
+    message = {
+        "id": event.message_id, "seq": event.seq, "sender": event.sender, "author_name": event.author_name,
+        "body": event.body, "created_at": event.created_at,
+    }
+    visitor_group = audiences.visitor_group(event.conversation_id)
+    for group in audiences.message_groups(conversation_id=event.conversation_id, is_internal=event.is_internal):
+        if group == visitor_group:
+            shown = message
+        else:
+            shown = {**message, "author_id": event.author_id, "is_internal": event.is_internal}
+        audiences.push(group, {"event": "conversations.message", "conversation_id": event.conversation_id,
+                               "message": shown})
+
+
+def push_started(event: ConversationStarted) -> None:
+    audiences.push(audiences.SUPERVISORS_GROUP, {
+        "event": event.name, "conversation_id": event.conversation_id, "inbox_id": event.inbox_id,
+        "customer_id": event.customer_id,
+    })
+
+
+def push_assigned(event: ConversationAssigned) -> None:
+    payload = {
+        "event": event.name, "conversation_id": event.conversation_id, "assignee_id": event.assignee_id,
+        "assignee_name": event.assignee_name, "previous_assignee_id": event.previous_assignee_id,
+    }
+    audiences.push_many(audiences.conversation_groups(
+        conversation_id=event.conversation_id, user_ids=(event.assignee_id, event.previous_assignee_id),
+    ), payload)
+    audiences.push(audiences.visitor_group(event.conversation_id), {
+        "event": "conversations.agent_joined", "conversation_id": event.conversation_id,
+        "agent_name": event.assignee_name,
+    })
+
+
+def push_requeued(event: ConversationRequeued) -> None:
+    payload = {"event": event.name, "conversation_id": event.conversation_id, "team_id": event.team_id,
+               "previous_assignee_id": event.previous_assignee_id}
+    audiences.push_many(audiences.conversation_groups(
+        conversation_id=event.conversation_id, user_ids=(event.previous_assignee_id,),
+    ), payload)
+    audiences.push(audiences.visitor_group(event.conversation_id), {
+        "event": "conversations.waiting", "conversation_id": event.conversation_id,
+    })
+
+
+def push_closed(event: ConversationClosed) -> None:
+    payload = {"event": event.name, "conversation_id": event.conversation_id, "reason": event.reason}
+    audiences.push_many(
+        audiences.conversation_groups(conversation_id=event.conversation_id, user_ids=(event.assignee_id,)), payload,
+    )
+    audiences.push(audiences.visitor_group(event.conversation_id), payload)
+
+
+def push_rated(event: ConversationRated) -> None:
+    payload = {"event": event.name, "conversation_id": event.conversation_id, "rating": event.rating}
+    audiences.push_many(
+        audiences.conversation_groups(conversation_id=event.conversation_id, user_ids=(event.assignee_id,)), payload,
+    )
+
+
 def register() -> None:
     subscribe(PresenceChanged, push_presence, mode=Delivery.INLINE)
+    subscribe(MessagePosted, push_message, mode=Delivery.INLINE)
+    subscribe(ConversationStarted, push_started, mode=Delivery.INLINE)
+    subscribe(ConversationAssigned, push_assigned, mode=Delivery.INLINE)
+    subscribe(ConversationRequeued, push_requeued, mode=Delivery.INLINE)
+    subscribe(ConversationClosed, push_closed, mode=Delivery.INLINE)
+    subscribe(ConversationRated, push_rated, mode=Delivery.INLINE)

@@ -1,8 +1,10 @@
 """The agent socket: only signed-in users, and presence pushes reach the right groups."""
 
 import pytest
+import pytest_asyncio
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 from django.test import Client
 
 from conftest import sign_in
@@ -13,6 +15,14 @@ from kefu.asgi import application
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def close_thread_connections():
+    """sync_to_async work runs in one shared thread whose connection nobody closes; an open one
+    keeps PostgreSQL from dropping the test database at the end."""
+    yield
+    await sync_to_async(connections.close_all)()
 
 
 def connect(client: Client | None = None) -> WebsocketCommunicator:

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ConversationsConfig(AppConfig):
+    name = "kefu.conversations"
+    label = "conversations"
+    verbose_name = _("Conversations")
+
+    def ready(self) -> None:
+        from kefu.conversations import subscribers
+
+        subscribers.register()

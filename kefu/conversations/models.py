@@ -1,0 +1,218 @@
+"""Chats 会话: inboxes (entry points), visitors, conversations and their messages.
+
+The database is the store of every message; the channel layer only carries notifications. Reports
+read their facts from here: first-response time (`first_response_at - created_at`), each response
+time (`Message.response_seconds` on the agent's first reply after the customer wrote), handling time
+(`closed_at - assigned_at`).
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def new_public_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_visitor_token_id() -> str:
+    return secrets.token_hex(16)
+
+
+class ChannelKind(models.TextChoices):
+    WEB = "web", _("Web chat")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    PHONE = "phone", _("Phone")
+
+
+class Inbox(models.Model):
+    """A configured entry point (渠道): one web widget, e-mail box, SMS number or phone line."""
+
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(_("channel"), max_length=10, choices=ChannelKind.choices, default=ChannelKind.WEB)
+    # Public: written into the widget's <script> tag on the customer's site.
+    public_key = models.CharField(_("widget key"), max_length=40, unique=True, default=new_public_key)
+    # Private: the site signs its user's id with it (HMAC-SHA256) to identify a known customer.
+    secret = models.CharField(_("identity secret"), max_length=64, default=new_secret)
+    allowed_origins = models.JSONField(
+        _("allowed origins"), default=list, blank=True,
+        help_text=_("Sites that may embed the chat widget, as scheme://host[:port]."),
+    )
+    auto_close_minutes = models.PositiveIntegerField(
+        _("auto-close after idle minutes"), default=30,
+        help_text=_("A conversation with no message for this long is closed; 0 keeps it open."),
+    )
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("team"), help_text=_("Conversations of this inbox go to this team's agents."),
+    )
+    needed_skill = models.ForeignKey(
+        "accounts.Skill", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("skill needed"),
+    )
+    # 主旺旺号 不接待, 转给相应的旺旺号: the main account receives the inbox's chats but serves none.
+    main_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("routing-only main account"),
+        help_text=_("This account only routes: conversations of this inbox are never given to it."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inbox")
+        verbose_name_plural = _("inboxes")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def allows_origin(self, origin: str) -> bool:
+        return bool(origin) and origin.rstrip("/").lower() in {o.rstrip("/").lower() for o in self.allowed_origins}
+
+
+class Visitor(models.Model):
+    """Somebody on the other side of an inbox: anonymous (known by a signed token) or verified."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="visitors")
+    token_id = models.CharField(max_length=32, unique=True, default=new_visitor_token_id)
+    # The site's own user id, set only from a claim signed with the inbox secret. Null, not "", when
+    # unknown: the unique constraint must let any number of anonymous visitors through.
+    external_id = models.CharField(_("verified user id"), max_length=120, null=True, blank=True)  # noqa: DJ001
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="visitors",
+        verbose_name=_("customer"),
+    )
+    name = models.CharField(_("name"), max_length=60, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("visitor")
+        verbose_name_plural = _("visitors")
+        constraints = [
+            models.UniqueConstraint(fields=["inbox", "external_id"], name="visitor_unique_external_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"#{self.pk}"
+
+
+class ConversationState(models.TextChoices):
+    WAITING = "waiting", _("Waiting")  # in the queue, nobody assigned
+    OPEN = "open", _("Open")  # an agent is serving it
+    CLOSED = "closed", _("Closed")  # ended; a new message starts a new conversation
+
+
+class CloseReason(models.TextChoices):
+    AGENT = "agent", _("Closed by the agent")
+    VISITOR = "visitor", _("Closed by the visitor")
+    IDLE = "idle", _("Closed after idle time")
+
+
+class Conversation(models.Model):
+    """One exchange with a visitor over one inbox."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="conversations")
+    visitor = models.ForeignKey(Visitor, on_delete=models.PROTECT, related_name="conversations")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations",
+        verbose_name=_("customer"),
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=ConversationState.choices, default=ConversationState.WAITING,
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("agent"),
+    )
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("team"),
+    )
+    needed_skill = models.ForeignKey(
+        "accounts.Skill", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("skill needed"),
+    )
+    # The sequence number of the newest message; raised under the row lock (post_message).
+    last_seq = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True, db_index=True)
+    assigned_at = models.DateTimeField(_("first assigned at"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    # The oldest visitor message still without an agent's reply: the start of the next response time.
+    awaiting_reply_since = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(_("last activity at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    )
+    close_reason = models.CharField(_("close reason"), max_length=10, choices=CloseReason.choices, blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="conversation_queue"),
+            models.Index(fields=["assignee", "state"], name="conversation_assignee_state"),
+            models.Index(fields=["visitor", "-id"], name="conversation_visitor_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+                name="conversation_rating_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == ConversationState.CLOSED
+
+
+class SenderKind(models.TextChoices):
+    VISITOR = "visitor", _("Visitor")
+    AGENT = "agent", _("Agent")
+    SYSTEM = "system", _("System")
+
+
+class Message(models.Model):
+    """One message of a conversation, numbered 1, 2, 3… without gaps in the conversation."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveIntegerField()
+    sender = models.CharField(_("sender"), max_length=10, choices=SenderKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    )
+    # The client's idempotency key: the same key again returns the stored message. Null when the
+    # server made the message (system lines).
+    client_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001  (NULLs are not unique)
+    body = models.TextField(_("message"))
+    is_internal = models.BooleanField(
+        _("internal note"), default=False, help_text=_("Internal notes are seen by agents only."),
+    )
+    # On an agent's first reply after the visitor wrote: seconds since the visitor's oldest
+    # unanswered message (每次响应时间).
+    response_seconds = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["conversation", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="message_unique_seq"),
+            models.UniqueConstraint(fields=["conversation", "client_key"], name="message_unique_client_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.conversation_id}.{self.seq}"

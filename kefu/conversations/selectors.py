@@ -1,0 +1,80 @@
+"""Reads of conversations, and who may open which one.
+
+Supervisors and managers (Perm.ASSIGN_WORK) see every conversation. An agent sees the ones assigned
+to them and those of their teams. Another agent's conversation answers exactly like a missing one
+(404), so ids reveal nothing.
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from kefu.accounts.models import User
+from kefu.accounts.roles import ROLE_PERMISSIONS, Perm
+from kefu.conversations.models import Conversation, ConversationState, Message, Visitor
+
+SERVING_ROLES = frozenset(role for role, perms in ROLE_PERMISSIONS.items() if Perm.SERVE_CUSTOMERS in perms)
+
+
+def can_serve(user: User) -> bool:
+    return user.is_active and user.has_perm(Perm.SERVE_CUSTOMERS)
+
+
+def visible_conversations(user: User) -> QuerySet[Conversation]:
+    qs = Conversation.objects.all()
+    if user.has_perm(Perm.ASSIGN_WORK):
+        return qs
+    if not can_serve(user):
+        return qs.none()
+    team_ids = list(user.agent_profile.teams.values_list("id", flat=True)) if hasattr(user, "agent_profile") else []
+    return qs.filter(Q(assignee=user) | Q(team_id__in=team_ids))
+
+
+def access_conversation(*, actor: User, conversation_id) -> Conversation:
+    """The conversation if `actor` may see it; Http404 otherwise (also for a malformed id)."""
+    try:
+        conversation_id = int(conversation_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    conversation = visible_conversations(actor).select_related("inbox").filter(pk=conversation_id).first()
+    if conversation is None:
+        raise Http404
+    return conversation
+
+
+def active_conversation(visitor: Visitor) -> Conversation | None:
+    """The visitor's conversation that is not closed yet, if any."""
+    return (
+        Conversation.objects.filter(visitor=visitor)
+        .exclude(state=ConversationState.CLOSED).order_by("-id").first()
+    )
+
+
+def messages_after(conversation: Conversation, seq: int, *, include_internal: bool = False, limit: int = 500) -> list[Message]:
+    """Messages numbered after `seq`, oldest first: what a reconnecting client missed. Internal notes only when asked:
+    a visitor's replay never includes them."""
+    qs = Message.objects.filter(conversation=conversation, seq__gt=max(int(seq), 0))
+    if not include_internal:
+        qs = qs.filter(is_internal=False)
+    return list(qs.select_related("author").order_by("seq")[:limit])
+
+
+def open_conversation_ids(user: User) -> list[int]:
+    """Conversations `user` is serving now: their sockets follow these."""
+    return list(
+        Conversation.objects.filter(assignee=user, state=ConversationState.OPEN).values_list("id", flat=True)
+    )
+
+
+def message_payload(message: Message) -> dict:
+    """A message as sockets and the API show it. Callers decide who may receive it (audiences)."""
+    author = message.author
+    return {
+        "id": message.pk,
+        "seq": message.seq,
+        "sender": message.sender,
+        "author_id": message.author_id,
+        "author_name": str(author) if author else "",
+        "body": message.body,
+        "is_internal": message.is_internal,
+        "created_at": message.created_at.isoformat(),
+    }

@@ -1,0 +1,214 @@
+"""A conversation's life: started by the visitor's first message, transferred, taken over, closed
+by an agent, by the visitor or after idle time (auto-close), rated."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import Team, User
+from kefu.accounts.roles import Perm
+from kefu.conversations.events import (
+    ConversationClosed,
+    ConversationRated,
+    ConversationRequeued,
+    ConversationStarted,
+)
+from kefu.conversations.models import (
+    CloseReason,
+    Conversation,
+    ConversationState,
+    Inbox,
+    SenderKind,
+    Visitor,
+)
+from kefu.conversations.selectors import active_conversation, can_serve
+from kefu.conversations.services.messages import post_message
+from kefu.conversations.services.routing import give_conversation
+from kefu.conversations.states import CONVERSATION_FLOW
+from kefu.core import timeline
+from kefu.core.errors import DomainError, PermissionRefused
+from kefu.core.events import emit
+
+
+def _lock(conversation: Conversation) -> Conversation:
+    return Conversation.objects.select_for_update().select_related("inbox").get(pk=conversation.pk)
+
+
+def _sync(target: Conversation, source: Conversation) -> None:
+    """Let the caller's instance show what was saved."""
+    for f in Conversation._meta.concrete_fields:
+        setattr(target, f.attname, getattr(source, f.attname))  # through the descriptor: stale caches drop
+
+
+def _record(conversation: Conversation, *, kind: str, summary: str, actor=None, data=None) -> None:
+    if conversation.customer_id is not None:
+        timeline.record(subject=conversation, customer_id=conversation.customer_id, kind=kind, summary=summary,
+                        actor=actor, data=data)
+
+
+def _require_serving_or_supervisor(actor: User, conversation: Conversation) -> None:
+    if actor.has_perm(Perm.ASSIGN_WORK):
+        return
+    if conversation.assignee_id != actor.pk or not can_serve(actor):
+        raise PermissionRefused(_("Only the agent serving this conversation or a supervisor can do this."))
+
+
+@transaction.atomic
+def start_conversation(*, visitor: Visitor) -> Conversation:
+    """The visitor's live conversation, or a new waiting one (routing then looks for an agent)."""
+    Visitor.objects.select_for_update().filter(pk=visitor.pk).first()  # one start per visitor at a time
+    existing = active_conversation(visitor)
+    if existing is not None:
+        return existing
+    inbox = visitor.inbox
+    conversation = Conversation.objects.create(
+        inbox=inbox, visitor=visitor, customer_id=visitor.customer_id, team_id=inbox.team_id,
+        needed_skill_id=inbox.needed_skill_id, last_activity_at=timezone.now(),
+    )
+    _record(conversation, kind="conversations.started",
+            summary=_("Chat #%(id)s started through %(inbox)s") % {"id": conversation.pk, "inbox": inbox.name},
+            data={"inbox_id": inbox.pk})
+    emit(ConversationStarted(conversation_id=conversation.pk, inbox_id=inbox.pk, visitor_id=visitor.pk,
+                             customer_id=conversation.customer_id))
+    return conversation
+
+
+@transaction.atomic
+def transfer_conversation(
+    *, actor: User, conversation: Conversation, to_agent: User | None = None, to_team: Team | None = None,
+    note: str = "",
+) -> Conversation:
+    """Hand the conversation to another agent, or back to the queue of a team (技能组), with a note
+    that agents see (an internal note in the conversation). The serving agent or a supervisor may."""
+    if (to_agent is None) == (to_team is None):
+        raise DomainError(_("Choose either an agent or a team to transfer to."))
+    locked = _lock(conversation)
+    _require_serving_or_supervisor(actor, locked)
+    note = (note or "").strip()
+    if to_agent is not None:
+        _check_can_take(locked, to_agent)
+        target_name = str(to_agent)
+        give_conversation(conversation=locked, agent=to_agent, by=actor)
+    else:
+        CONVERSATION_FLOW.check(locked.state, "requeue", actor=actor, obj=locked)
+        target_name = to_team.name
+        previous = locked.assignee_id
+        locked.state, locked.assignee, locked.team = ConversationState.WAITING, None, to_team
+        locked.save(update_fields=["state", "assignee", "team"])
+        emit(ConversationRequeued(conversation_id=locked.pk, team_id=to_team.pk, previous_assignee_id=previous,
+                                  transferred_by_id=actor.pk))
+    summary = _("Transferred to %(target)s") % {"target": target_name}
+    _record(locked, kind="conversations.transferred", summary=summary, actor=actor,
+            data={"to_agent_id": to_agent.pk if to_agent else None, "to_team_id": to_team.pk if to_team else None})
+    post_message(conversation=locked, sender=SenderKind.AGENT, author=actor, is_internal=True,
+                 body=f"{summary}: {note}" if note else summary)
+    _sync(conversation, locked)
+    return conversation
+
+
+def _check_can_take(conversation: Conversation, agent: User) -> None:
+    if not can_serve(agent):
+        raise DomainError(_("%(agent)s does not serve customers.") % {"agent": agent})
+    if conversation.inbox.main_account_id == agent.pk:
+        raise DomainError(_("%(agent)s is this inbox's routing-only main account and serves no conversations.")
+                          % {"agent": agent})
+    if conversation.assignee_id == agent.pk:
+        raise DomainError(_("%(agent)s is already serving this conversation.") % {"agent": agent})
+
+
+@transaction.atomic
+def assign_conversation(*, actor: User, conversation: Conversation, agent: User) -> Conversation:
+    """A supervisor's 调配: take the conversation over (agent=actor) or give it to another agent,
+    whether it is waiting or being served."""
+    if not actor.has_perm(Perm.ASSIGN_WORK):
+        raise PermissionRefused(_("You do not have permission to do this."))
+    locked = _lock(conversation)
+    _check_can_take(locked, agent)
+    give_conversation(conversation=locked, agent=agent, by=actor)
+    _sync(conversation, locked)
+    return conversation
+
+
+def close_conversation(
+    *, conversation: Conversation, actor: User | None = None, visitor: Visitor | None = None,
+) -> Conversation:
+    """Close as the serving agent or a supervisor (`actor`), or as the conversation's visitor."""
+    if (actor is None) == (visitor is None):
+        raise ValueError("close_conversation needs exactly one of actor and visitor")
+    with transaction.atomic():
+        locked = _lock(conversation)
+        if visitor is not None:
+            if locked.visitor_id != visitor.pk:
+                raise Http404
+            reason = CloseReason.VISITOR
+        else:
+            _require_serving_or_supervisor(actor, locked)
+            reason = CloseReason.AGENT
+        _close(locked, actor=actor, reason=reason)
+    _sync(conversation, locked)
+    return conversation
+
+
+def _close(locked: Conversation, *, actor: User | None, reason: str) -> None:
+    CONVERSATION_FLOW.check(locked.state, "close", actor=actor, obj=locked)
+    post_message(conversation=locked, sender=SenderKind.SYSTEM, body=_("This conversation has ended."))
+    locked.state = ConversationState.CLOSED
+    locked.closed_at = timezone.now()
+    locked.closed_by = actor
+    locked.close_reason = reason
+    locked.save(update_fields=["state", "closed_at", "closed_by", "close_reason"])
+    _record(locked, kind="conversations.closed", actor=actor,
+            summary=_("Chat #%(id)s closed (%(reason)s)") % {"id": locked.pk, "reason": CloseReason(reason).label},
+            data={"reason": reason})
+    emit(ConversationClosed(conversation_id=locked.pk, assignee_id=locked.assignee_id,
+                            closed_by_id=actor.pk if actor else None, reason=reason))
+
+
+def close_idle(*, now: dt.datetime) -> int:
+    """Close every conversation with no message for its inbox's auto-close time (0: never).
+    Each in its own transaction, checked again under the row lock: a message that has just arrived
+    keeps the conversation open. Returns how many were closed."""
+    closed = 0
+    for inbox in Inbox.objects.filter(auto_close_minutes__gt=0):
+        cutoff = now - dt.timedelta(minutes=inbox.auto_close_minutes)
+        idle = Q(last_activity_at__lt=cutoff) | Q(last_activity_at__isnull=True, created_at__lt=cutoff)
+        ids = list(
+            Conversation.objects.filter(idle, inbox=inbox).exclude(state=ConversationState.CLOSED)
+            .order_by("id").values_list("id", flat=True)[:1000]
+        )
+        for conversation_id in ids:
+            with transaction.atomic():
+                locked = Conversation.objects.select_for_update().filter(idle, pk=conversation_id).exclude(
+                    state=ConversationState.CLOSED).first()
+                if locked is None:
+                    continue
+                _close(locked, actor=None, reason=CloseReason.IDLE)
+                closed += 1
+    return closed
+
+
+@transaction.atomic
+def rate_conversation(*, visitor: Visitor, conversation: Conversation, rating) -> Conversation:
+    """The visitor's 1–5 rating 满意度评价, given once the agent has served (changing it is allowed)."""
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise DomainError(_("A rating is a whole number from 1 to 5."))
+    locked = _lock(conversation)
+    if locked.visitor_id != visitor.pk:
+        raise Http404
+    if locked.assignee_id is None:
+        raise DomainError(_("Only a conversation an agent has served can be rated."))
+    Conversation.objects.filter(pk=locked.pk).update(rating=rating)
+    locked.rating = rating
+    _record(locked, kind="conversations.rated", summary=_("Chat #%(id)s rated %(rating)d/5") % {
+        "id": locked.pk, "rating": rating}, data={"rating": rating})
+    emit(ConversationRated(conversation_id=locked.pk, assignee_id=locked.assignee_id, rating=rating))
+    _sync(conversation, locked)
+    return conversation
+
+

@@ -1,0 +1,193 @@
+"""The chat widget's socket, /ws/visitor/<inbox key>/, opened from the customer's own site.
+
+Not behind ALLOWED_HOSTS and sessions (kefu/asgi.py): the page is a third-party site, so the
+socket is accepted only from the inbox's allowed origins, and the visitor is who their signed token
+says. Frames from the widget (JSON, `type`):
+    hello   {token, identity: {user_id, hmac}, conversation_id, last_seq}
+            → `welcome` {token to keep, conversation_id, state, messages after last_seq}
+    send    {key, body} → `ack` {key, seq, conversation_id} once stored; the same key again → the
+            same ack. A message that starts a conversation is followed by `conversations.state`.
+    typing  {}
+    rate    {rating: 1–5}
+    close   {}
+Internal notes never reach this socket: audiences.py never puts one into a visitor group, and the
+replay reads messages without them.
+"""
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from kefu.core.errors import DomainError
+from kefu.realtime import audiences
+
+CLOSE_UNKNOWN_INBOX = 4404
+CLOSE_ORIGIN_REFUSED = 4403
+
+
+def _inbox(key: str):
+    from kefu.conversations.models import ChannelKind, Inbox
+
+    return Inbox.objects.filter(public_key=key, kind=ChannelKind.WEB).first()
+
+
+def _hello(inbox, token, claim, conversation_id, last_seq):
+    from kefu.conversations.identity import verified_user_id
+    from kefu.conversations.models import Conversation
+    from kefu.conversations.selectors import active_conversation, message_payload, messages_after
+    from kefu.conversations.services.visitors import identify_visitor
+
+    visitor, token = identify_visitor(inbox=inbox, token=token, claim=claim)
+    conversation = None
+    if conversation_id is not None:
+        # Another visitor's conversation id is answered as if the visitor had asked for none.
+        conversation = Conversation.objects.filter(pk=_int(conversation_id), visitor=visitor).first()
+    conversation = conversation or active_conversation(visitor)
+    welcome = {
+        "event": "welcome", "token": token, "verified": visitor.external_id is not None,
+        "conversation_id": conversation.pk if conversation else None,
+        "state": conversation.state if conversation else None,
+        "last_seq": conversation.last_seq if conversation else 0,
+        "agent_name": _agent_name(conversation),
+        "messages": [],
+    }
+    if conversation is not None:
+        welcome["messages"] = [_shown(message_payload(m)) for m in messages_after(conversation, _int(last_seq))]
+    if claim is not None and verified_user_id(secret=inbox.secret, claim=claim) is None:
+        welcome["identity_refused"] = True
+    return visitor, conversation, welcome
+
+
+def _agent_name(conversation) -> str:
+    return str(conversation.assignee) if conversation is not None and conversation.assignee_id else ""
+
+
+def _state(conversation_id) -> dict:
+    from kefu.conversations.models import Conversation
+
+    conversation = Conversation.objects.select_related("assignee").get(pk=conversation_id)
+    return {"event": "conversations.state", "conversation_id": conversation.pk, "state": conversation.state,
+            "agent_name": _agent_name(conversation)}
+
+
+def _shown(message: dict) -> dict:
+    """A message as the visitor sees it: no agent ids, no internal flag."""
+    return {k: v for k, v in message.items() if k not in {"author_id", "is_internal"}}
+
+
+def _message_ack(visitor, conversation, key, body) -> tuple:
+    from kefu.conversations.services.messages import send_visitor_message
+
+    message = send_visitor_message(visitor=visitor, conversation=conversation, body=body, client_key=key)
+    return message.conversation, {"event": "ack", "key": key, "conversation_id": message.conversation_id,
+                                  "seq": message.seq, "message_id": message.pk}
+
+
+def _rate(visitor, conversation, rating):
+    from kefu.conversations.services.lifecycle import rate_conversation
+
+    rate_conversation(visitor=visitor, conversation=conversation, rating=rating)
+
+
+def _close(visitor, conversation):
+    from kefu.conversations.services.lifecycle import close_conversation
+
+    close_conversation(visitor=visitor, conversation=conversation)
+
+
+def _int(value) -> int:
+    try:
+        return max(int(value or 0), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+class VisitorConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        audiences.note_socket_loop()
+        self.visitor = None
+        self.conversation = None
+        self.group = None
+        self.recent = audiences.RecentPushes()
+        self.inbox = await database_sync_to_async(_inbox)(self.scope["url_route"]["kwargs"]["inbox_key"])
+        if self.inbox is None:
+            await self.close(code=CLOSE_UNKNOWN_INBOX)
+            return
+        origin = dict(self.scope.get("headers", [])).get(b"origin", b"").decode("latin-1")
+        if not self.inbox.allows_origin(origin):
+            await self.close(code=CLOSE_ORIGIN_REFUSED)
+            return
+        await self.accept()
+
+    async def disconnect(self, code):
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def _follow(self, conversation) -> None:
+        group = audiences.visitor_group(conversation.pk) if conversation is not None else None
+        if group == self.group:
+            return
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if group is not None:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.group = group
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        try:
+            return await super().decode_json(text_data)
+        except ValueError:
+            return None
+
+    async def receive_json(self, content, **kwargs):
+        content = content if isinstance(content, dict) else {}
+        frame_type, key = content.get("type"), content.get("key")
+        try:
+            if frame_type == "hello":
+                self.visitor, self.conversation, welcome = await database_sync_to_async(_hello)(
+                    self.inbox, content.get("token"), content.get("identity"), content.get("conversation_id"),
+                    content.get("last_seq"),
+                )
+                await self._follow(self.conversation)
+                await self.send_json(welcome)
+            elif self.visitor is None:
+                await self.send_json({"event": "error", "code": "no_hello", "key": key,
+                                      "message": _("The chat is not ready yet; please reload the page.")})
+            elif frame_type == "send":
+                before = self.conversation.pk if self.conversation is not None else None
+                self.conversation, ack = await database_sync_to_async(_message_ack)(
+                    self.visitor, self.conversation, key, content.get("body"),
+                )
+                await self._follow(self.conversation)
+                await self.send_json(ack)
+                if self.conversation.pk != before:
+                    # The message started a conversation, which routing may have assigned before this
+                    # socket followed it: read its state now that later changes will be pushed.
+                    await self.send_json(await database_sync_to_async(_state)(self.conversation.pk))
+            elif frame_type == "typing":
+                if self.conversation is not None:
+                    for group in audiences.typing_groups(conversation_id=self.conversation.pk, from_visitor=True):
+                        await audiences.apush(group, {"event": "conversations.typing",
+                                                      "conversation_id": self.conversation.pk, "sender": "visitor"})
+            elif frame_type == "rate" and self.conversation is not None:
+                await database_sync_to_async(_rate)(self.visitor, self.conversation, content.get("rating"))
+                await self.send_json({"event": "rated", "conversation_id": self.conversation.pk})
+            elif frame_type == "close" and self.conversation is not None:
+                await database_sync_to_async(_close)(self.visitor, self.conversation)
+            else:
+                await self.send_json({"event": "error", "code": "bad_frame", "message": _("Unknown request.")})
+        except Http404:
+            await self.send_json({"event": "error", "code": "not_found", "key": key,
+                                  "message": _("Conversation not found.")})
+        except DomainError as error:
+            await self.send_json({"event": "error", "code": "refused", "key": key, "message": str(error)})
+
+    async def push(self, message):
+        payload = dict(message["payload"])
+        if not self.recent.first_time(payload):
+            return
+        if payload.get("message", {}).get("is_internal"):
+            return  # never sent to a visitor group; refused here too should that ever change
+        await self.send_json(payload)
