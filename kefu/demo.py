@@ -13,6 +13,7 @@ CREDENTIALS_FILE = "demo-sign-ins.txt"
 DEMO_BUILDERS = [
     "kefu.accounts.demo.build",
     "kefu.customers.demo.build",
+    "kefu.tickets.demo.build",
 ]
 
 

@@ -19,7 +19,7 @@ ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 def kefu(data_dir, *args, database_url: str = "", check=True):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "KEFU_TESTING", "KEFU_INSTANCE"}}
-    env.update(KEFU_DATA_DIR=str(data_dir), KEFU_DEMO_CUSTOMERS="200")
+    env.update(KEFU_DATA_DIR=str(data_dir), KEFU_DEMO_CUSTOMERS="200", KEFU_DEMO_TICKETS="100")
     if database_url:
         env["DATABASE_URL"] = database_url
     result = subprocess.run([sys.executable, "-m", "kefu.cli", *args], env=env, capture_output=True, text=True, timeout=180)

@@ -33,7 +33,7 @@ def free_port() -> int:
 def server(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "KEFU_TESTING", "KEFU_INSTANCE"}}
-    env.update(KEFU_DATA_DIR=str(tmp_path / "data"), KEFU_DEMO_PASSWORD="Serve2026demo", KEFU_LOG_LEVEL="warning", KEFU_DEMO_CUSTOMERS="100")
+    env.update(KEFU_DATA_DIR=str(tmp_path / "data"), KEFU_DEMO_PASSWORD="Serve2026demo", KEFU_LOG_LEVEL="warning", KEFU_DEMO_CUSTOMERS="100", KEFU_DEMO_TICKETS="100")
     process = subprocess.Popen(
         [sys.executable, "-m", "kefu.cli", "serve", "--port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
