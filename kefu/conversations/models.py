@@ -11,6 +11,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def new_public_key() -> str:
@@ -106,7 +107,7 @@ class Visitor(models.Model):
 
 class ConversationState(models.TextChoices):
     WAITING = "waiting", _("Waiting")  # in the queue, nobody assigned
-    OPEN = "open", _("Open")  # an agent is serving it
+    OPEN = "open", pgettext_lazy("conversation state", "Open")  # an agent is serving it
     CLOSED = "closed", _("Closed")  # ended; a new message starts a new conversation
 
 

@@ -212,7 +212,7 @@ async def test_a_refused_message_is_answered_with_its_key_and_nothing_is_stored(
     socket, _ = await visitor(inbox)
     ok = await send(socket, "k1", "你好")
     refused = await send(socket, "k2", "x" * 5001)
-    assert refused["event"] == "error" and refused["key"] == "k2" and "too long" in refused["message"]
+    assert refused["event"] == "error" and refused["key"] == "k2" and "消息过长" in refused["message"]  # answered in the default language
     assert await stored(ok["conversation_id"]) == [(1, "visitor", "你好", False)]
     await socket.disconnect()
 
