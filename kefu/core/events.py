@@ -19,10 +19,12 @@ carry ids and plain values, never model instances.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -109,10 +111,26 @@ def subscriptions_for(event_type: type[DomainEvent]) -> list[Subscription]:
     return list(_subscriptions.get(event_type, []))
 
 
+_muted: contextvars.ContextVar[bool] = contextvars.ContextVar("kefu_events_muted", default=False)
+
+
+@contextlib.contextmanager
+def muted() -> Iterator[None]:
+    """Events emitted inside are dropped, not delivered: for building demo data that describes a
+    made-up past, which nobody should be notified of. Never around real work."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
 def emit(event: DomainEvent) -> None:
     """Deliver `event` once the current transaction commits (at once when none is open)."""
     if not isinstance(event, DomainEvent):
         raise TypeError(f"emit() takes a DomainEvent, not {type(event).__name__}")
+    if _muted.get():
+        return
     transaction.on_commit(lambda: _deliver(event), robust=True)
 
 

@@ -19,8 +19,6 @@ import datetime as dt
 import heapq
 import os
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -30,6 +28,7 @@ from faker import Faker
 from kefu.accounts.models import Department, User
 from kefu.accounts.roles import Role
 from kefu.core.business_calendar import BusinessCalendar
+from kefu.core.events import muted
 from kefu.core.models import TimelineEntry
 from kefu.customers.models import Customer, Level
 from kefu.tickets.models import (
@@ -583,17 +582,6 @@ def _pick(rng: random.Random, weights: dict):
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-@contextmanager
-def _nobody_told() -> Iterator[None]:
-    """Drop the events emitted inside: they describe a made-up past (run inside a transaction)."""
-    connection = transaction.get_connection()
-    before = len(connection.run_on_commit)
-    try:
-        yield
-    finally:
-        del connection.run_on_commit[before:]
-
-
 # --- the catalog -----------------------------------------------------------------------------------
 
 
@@ -997,7 +985,7 @@ def build(*, password: str, count: int | None = None, seed: int = 2026, now: dt.
         return
     count = count if count is not None else int(os.environ.get("KEFU_DEMO_TICKETS", str(DEFAULT_COUNT)))
     now = now or timezone.now()
-    with transaction.atomic(), _nobody_told():
+    with transaction.atomic(), muted():
         categories = build_catalog()
         builder = _Builder(count=count, seed=seed, now=now, categories=categories)
         if count <= 0 or not builder.agents:

@@ -103,3 +103,14 @@ def test_set_presence_emits_presence_changed(make_user, django_capture_on_commit
     finally:
         unsubscribe(PresenceChanged, listen)
     assert received == [PresenceChanged(user_id=agent.pk, presence="online")]
+
+
+@pytest.mark.django_db
+def test_muted_events_are_dropped_not_delivered(listeners, django_capture_on_commit_callbacks):
+    from kefu.core.events import muted
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with muted():
+            emit(SomethingHappened(thing_id=1))
+        emit(SomethingHappened(thing_id=2))
+    assert sorted({e.thing_id for _kind, e in listeners}) == [2]
