@@ -25,6 +25,7 @@ from kefu.core.pagination import keyset_page
 from kefu.core.spreadsheets import XLSX_CONTENT_TYPE, write_xlsx
 from kefu.tickets import actions, selectors, statistics
 from kefu.tickets.forms import VIEW_LABELS, NoteForm, TicketCreateForm, TicketFilterForm
+from kefu.tickets.models import Ticket
 from kefu.tickets.search import search_tickets
 from kefu.tickets.services import attachments, replies
 from kefu.tickets.services import tickets as ticket_services
@@ -163,21 +164,29 @@ def ticket_move(request, ticket_id: int, name: str):
     return redirect("tickets:detail", ticket_id=moved.pk)
 
 
+def _carry_out(request, ticket: Ticket, action, success: str):
+    """Run one service call for a form on the ticket page; its refusal or `success` becomes the toast,
+    and the page is shown again."""
+    try:
+        action()
+    except DomainError as refusal:  # a refusal, or a conflict: someone was faster
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, success)
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
 @login_required
 @require_POST
 def ticket_note(request, ticket_id: int):
     ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
     form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            ticket_services.add_note(actor=request.user, ticket_id=ticket.pk, kind=form.cleaned_data["kind"], body=form.cleaned_data["body"])
-        except DomainError as refusal:
-            messages.error(request, refusal.message)
-        else:
-            messages.success(request, _("Note added."))
-    else:
+    if not form.is_valid():
         messages.error(request, _("The note is empty or too long (at most 4,000 characters)."))
-    return redirect("tickets:detail", ticket_id=ticket.pk)
+        return redirect("tickets:detail", ticket_id=ticket.pk)
+    data = form.cleaned_data
+    return _carry_out(request, ticket, lambda: ticket_services.add_note(
+        actor=request.user, ticket_id=ticket.pk, kind=data["kind"], body=data["body"]), _("Note added."))
 
 
 @login_required
@@ -187,13 +196,8 @@ def ticket_assign(request, ticket_id: int):
     raw = request.POST.get("assignee", "")
     assignee_id = request.user.pk if raw == "me" else (int(raw) if raw.isdigit() else None)
     version = int(request.POST["version"]) if request.POST.get("version", "").isdigit() else -1
-    try:
-        ticket_services.assign_ticket(actor=request.user, ticket_id=ticket.pk, expected_version=version, assignee_id=assignee_id)
-    except DomainError as refusal:  # a conflict (someone was faster) or a refusal
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, _("Assignment saved."))
-    return redirect("tickets:detail", ticket_id=ticket.pk)
+    return _carry_out(request, ticket, lambda: ticket_services.assign_ticket(
+        actor=request.user, ticket_id=ticket.pk, expected_version=version, assignee_id=assignee_id), _("Assignment saved."))
 
 
 @login_required
@@ -201,26 +205,17 @@ def ticket_assign(request, ticket_id: int):
 def ticket_watch(request, ticket_id: int):
     ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
     watching = request.POST.get("watching") == "1"
-    try:
-        ticket_services.set_watching(actor=request.user, ticket_id=ticket.pk, user_id=request.user.pk, watching=watching)
-    except DomainError as refusal:
-        messages.error(request, refusal.message)
-        return redirect("tickets:detail", ticket_id=ticket.pk)
-    messages.success(request, _("You follow this ticket now.") if watching else _("You no longer follow this ticket."))
-    return redirect("tickets:detail", ticket_id=ticket.pk)
+    return _carry_out(request, ticket, lambda: ticket_services.set_watching(
+        actor=request.user, ticket_id=ticket.pk, user_id=request.user.pk, watching=watching),
+        _("You follow this ticket now.") if watching else _("You no longer follow this ticket."))
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
 @require_POST
 def ticket_reply(request, ticket_id: int):
     ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
-    try:
-        replies.reply_to_customer(actor=request.user, ticket_id=ticket.pk, body=request.POST.get("body", ""))
-    except DomainError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, _("Reply sent to the customer."))
-    return redirect("tickets:detail", ticket_id=ticket.pk)
+    return _carry_out(request, ticket, lambda: replies.reply_to_customer(
+        actor=request.user, ticket_id=ticket.pk, body=request.POST.get("body", "")), _("Reply sent to the customer."))
 
 
 @login_required
@@ -230,14 +225,9 @@ def attachment_upload(request, ticket_id: int):
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, _("Choose a file to attach."))
-    else:
-        try:
-            attachments.add_attachment(actor=request.user, ticket_id=ticket.pk, upload=upload)
-        except DomainError as refusal:
-            messages.error(request, refusal.message)
-        else:
-            messages.success(request, _("File attached."))
-    return redirect("tickets:detail", ticket_id=ticket.pk)
+        return redirect("tickets:detail", ticket_id=ticket.pk)
+    return _carry_out(request, ticket, lambda: attachments.add_attachment(
+        actor=request.user, ticket_id=ticket.pk, upload=upload), _("File attached."))
 
 
 @login_required
