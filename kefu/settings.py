@@ -126,9 +126,15 @@ SQLITE_OPTIONS = {
 }
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+    elif env_bool("KEFU_DB_POOL", True):
+        # Under ASGI Django opens a connection per request unless a pool keeps them (bench/README.md,
+        # tickets: 100 sessions for 100 requests); psycopg's pool, sized per process.
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1, "max_size": int(os.environ.get("KEFU_DB_POOL_SIZE", "10")), "timeout": 10,
+        }
 else:
     DATABASES = {
         "default": {

@@ -24,8 +24,11 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module. Not per session: Playwright's sync API keeps an event loop running
+    in this thread while it is open, and asyncio tests that run on the same worker afterwards would fail
+    with "cannot be called from a running event loop"."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"{CHROMIUM} is missing: CI never skips browser tests (apt-get install chromium)")
