@@ -107,6 +107,25 @@
     return node;
   }
 
+  // A picture icon drawn here: no icon font, no image request to any other host.
+  function pictureIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "20");
+    svg.setAttribute("height", "20");
+    svg.setAttribute("aria-hidden", "true");
+    [["rect", { x: "3", y: "5", width: "18", height: "14", rx: "2", fill: "none", stroke: "currentColor", "stroke-width": "2" }],
+      ["circle", { cx: "9", cy: "10", r: "1.8", fill: "currentColor" }],
+      ["path", { d: "M5 17l5-5 3 3 2-2 4 4", fill: "none", stroke: "currentColor", "stroke-width": "2", "stroke-linejoin": "round" }]]
+      .forEach(function (spec) {
+        var shape = document.createElementNS(ns, spec[0]);
+        Object.keys(spec[1]).forEach(function (k) { shape.setAttribute(k, spec[1][k]); });
+        svg.appendChild(shape);
+      });
+    return svg;
+  }
+
   var CSS = [
     ":host{all:initial}",
     "[hidden]{display:none!important}",
@@ -137,7 +156,7 @@
     "form.compose{display:flex;gap:6px;padding:8px;border-top:1px solid #d0d7de;align-items:flex-end}",
     "textarea{flex:1;resize:none;height:40px;max-height:120px;border:1px solid #8c959f;border-radius:8px;padding:8px;font-size:14px}",
     ".send{background:#1f6feb;color:#fff;border:0;border-radius:8px;height:40px;padding:0 14px;cursor:pointer;font-size:14px}",
-    ".attach{background:#fff;border:1px solid #8c959f;border-radius:8px;height:40px;width:40px;cursor:pointer;font-size:18px;color:#1f2328}",
+    ".attach{background:#fff;border:1px solid #8c959f;border-radius:8px;height:40px;width:40px;cursor:pointer;color:#1f2328;display:flex;align-items:center;justify-content:center}",
     ".visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     ".rating,.offline{padding:12px;border-top:1px solid #d0d7de;background:#fff}",
     ".rating p,.offline p{margin:0 0 8px}",
@@ -169,7 +188,7 @@
   var typingLine = el("div", { className: "typing", "aria-live": "polite" });
   var input = el("textarea", { id: "kefu-input", placeholder: T.placeholder, rows: "1", maxlength: "5000" });
   var fileInput = el("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/webp", className: "visually-hidden", id: "kefu-file", tabindex: "-1" });
-  var attachButton = el("button", { type: "button", className: "attach", "aria-label": T.image, title: T.image, text: "🖼" });
+  var attachButton = el("button", { type: "button", className: "attach", "aria-label": T.image, title: T.image }, [pictureIcon()]);
   var sendButton = el("button", { type: "submit", className: "send", text: T.send });
   var compose = el("form", { className: "compose" },
     [el("label", { className: "visually-hidden", for: "kefu-input", text: T.placeholder }), attachButton, fileInput, input, sendButton]);
@@ -591,7 +610,7 @@
     launcher.setAttribute("aria-expanded", String(open));
     if (open) {
       unread = 0; showUnread();
-      if (state !== "open" && state !== "waiting") loadConfig();
+      if (online === null || (state !== "open" && state !== "waiting")) loadConfig();
       connect();
       setTimeout(function () { input.focus(); scrollDown(); }, 0);
     } else {
