@@ -21,3 +21,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Connections held open across requests outlive the test database's teardown (async tests,
 # live-server threads); close each one after use.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# The browser journeys of the chat widget run kefu's ASGI application in a thread of the test
+# process (websockets need it; Django's live server speaks WSGI only). An in-memory SQLite database
+# cannot be shared by that server's threads, so SQLite tests use a file in the throwaway data folder
+# (Channels' documentation asks the same of its live-server tests).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["KEFU_DATA_DIR"], "test.sqlite3")}  # noqa: F405

@@ -46,6 +46,10 @@ class Inbox(models.Model):
         _("allowed origins"), default=list, blank=True,
         help_text=_("Sites that may embed the chat widget, as scheme://host[:port]."),
     )
+    greeting = models.CharField(
+        _("greeting"), max_length=200, blank=True,
+        help_text=_("The first line visitors read in the chat widget; empty for the standard greeting."),
+    )
     auto_close_minutes = models.PositiveIntegerField(
         _("auto-close after idle minutes"), default=30,
         help_text=_("A conversation with no message for this long is closed; 0 keeps it open."),
@@ -217,3 +221,24 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.conversation_id}.{self.seq}"
+
+
+class ChatImage(models.Model):
+    """An image a visitor sent through the widget. The message that carries it says
+    `IMAGE_MARKER + url` (see kefu/conversations/services/widget.py); the file is served only by
+    a view that checks who asks (the conversation's visitor by token, agents who may see it)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="images")
+    public_id = models.CharField(max_length=32, unique=True, default=new_visitor_token_id)
+    file = models.FileField(upload_to="chat-images/", max_length=200)
+    name = models.CharField(_("file name"), max_length=120)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("chat image")
+        verbose_name_plural = _("chat images")
+
+    def __str__(self) -> str:
+        return self.name

@@ -78,3 +78,43 @@ def message_payload(message: Message) -> dict:
         "is_internal": message.is_internal,
         "created_at": message.created_at.isoformat(),
     }
+
+
+def on_duty(inbox) -> bool:
+    """Whether somebody is online who could serve this inbox's chats (busy with other chats or not:
+    a full agent still means a queue, not the offline form). Same rules as routing: a serving role,
+    the inbox's team and skill when it names them, never its routing-only main account."""
+    from kefu.accounts.models import AgentProfile, Presence
+
+    profiles = AgentProfile.objects.filter(
+        presence=Presence.ONLINE, user__is_active=True, user__role__in=SERVING_ROLES,
+    )
+    if inbox.main_account_id is not None:
+        profiles = profiles.exclude(user_id=inbox.main_account_id)
+    if inbox.team_id is not None:
+        profiles = profiles.filter(teams=inbox.team_id)
+    if inbox.needed_skill_id is not None:
+        profiles = profiles.filter(Q(skills=inbox.needed_skill_id) | Q(teams__skills=inbox.needed_skill_id))
+    return profiles.exists()
+
+
+def _waiting_of_inbox(inbox_id: int) -> QuerySet[Conversation]:
+    return Conversation.objects.filter(inbox_id=inbox_id, state=ConversationState.WAITING)
+
+
+def queue_position(conversation: Conversation) -> int | None:
+    """1 for the oldest waiting conversation of the inbox, 2 for the next…; None unless waiting.
+    The queue is the inbox's: routing serves the oldest first (services/routing.py)."""
+    if conversation.state != ConversationState.WAITING:
+        return None
+    ahead = _waiting_of_inbox(conversation.inbox_id).filter(
+        Q(created_at__lt=conversation.created_at) | Q(created_at=conversation.created_at, id__lt=conversation.pk)
+    ).count()
+    return ahead + 1
+
+
+def queue_positions(inbox_id: int, *, limit: int = 200) -> list[tuple[int, int]]:
+    """(conversation id, position) of the inbox's waiting conversations, oldest first; the first
+    `limit` only (those behind learn their place when they move up or ask)."""
+    ids = _waiting_of_inbox(inbox_id).order_by("created_at", "id").values_list("id", flat=True)[:limit]
+    return [(cid, n) for n, cid in enumerate(ids, start=1)]

@@ -81,6 +81,20 @@ def push_rated(event: ConversationRated) -> None:
     )
 
 
+def push_queue(event: ConversationAssigned | ConversationClosed | ConversationRequeued) -> None:
+    """The queue of the conversation's inbox moved: tell each waiting visitor their new place."""
+    from kefu.conversations.models import Conversation
+    from kefu.conversations.selectors import queue_positions
+
+    inbox_id = Conversation.objects.filter(pk=event.conversation_id).values_list("inbox_id", flat=True).first()
+    if inbox_id is None:
+        return
+    for conversation_id, position in queue_positions(inbox_id):
+        audiences.push(audiences.visitor_group(conversation_id), {
+            "event": "conversations.queue", "conversation_id": conversation_id, "position": position,
+        })
+
+
 def register() -> None:
     subscribe(PresenceChanged, push_presence, mode=Delivery.INLINE)
     subscribe(MessagePosted, push_message, mode=Delivery.INLINE)
@@ -89,3 +103,5 @@ def register() -> None:
     subscribe(ConversationRequeued, push_requeued, mode=Delivery.INLINE)
     subscribe(ConversationClosed, push_closed, mode=Delivery.INLINE)
     subscribe(ConversationRated, push_rated, mode=Delivery.INLINE)
+    for event_type in (ConversationAssigned, ConversationClosed, ConversationRequeued):
+        subscribe(event_type, push_queue, mode=Delivery.INLINE)

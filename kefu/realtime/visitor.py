@@ -8,6 +8,9 @@ says. Frames from the widget (JSON, `type`):
     send    {key, body} → `ack` {key, seq, conversation_id} once stored; the same key again → the
             same ack. A message that starts a conversation is followed by `conversations.state`.
     typing  {}
+    queue   {} → `conversations.queue` {conversation_id, position}: 1 for the next to be served,
+            null when not waiting. Also pushed when the queue moves (realtime/subscribers.py), and
+            part of `welcome` and `conversations.state` as `queue_position`.
     rate    {rating: 1–5}
     close   {}
 Internal notes never reach this socket: audiences.py never puts one into a visitor group, and the
@@ -35,7 +38,12 @@ def _inbox(key: str):
 def _hello(inbox, token, claim, conversation_id, last_seq):
     from kefu.conversations.identity import verified_user_id
     from kefu.conversations.models import Conversation
-    from kefu.conversations.selectors import active_conversation, message_payload, messages_after
+    from kefu.conversations.selectors import (
+        active_conversation,
+        message_payload,
+        messages_after,
+        queue_position,
+    )
     from kefu.conversations.services.visitors import identify_visitor
 
     visitor, token = identify_visitor(inbox=inbox, token=token, claim=claim)
@@ -50,6 +58,7 @@ def _hello(inbox, token, claim, conversation_id, last_seq):
         "state": conversation.state if conversation else None,
         "last_seq": conversation.last_seq if conversation else 0,
         "agent_name": _agent_name(conversation),
+        "queue_position": queue_position(conversation) if conversation else None,
         "messages": [],
     }
     if conversation is not None:
@@ -65,10 +74,20 @@ def _agent_name(conversation) -> str:
 
 def _state(conversation_id) -> dict:
     from kefu.conversations.models import Conversation
+    from kefu.conversations.selectors import queue_position
 
     conversation = Conversation.objects.select_related("assignee").get(pk=conversation_id)
     return {"event": "conversations.state", "conversation_id": conversation.pk, "state": conversation.state,
-            "agent_name": _agent_name(conversation)}
+            "agent_name": _agent_name(conversation), "queue_position": queue_position(conversation)}
+
+
+def _queue(conversation_id) -> dict:
+    from kefu.conversations.models import Conversation
+    from kefu.conversations.selectors import queue_position
+
+    conversation = Conversation.objects.get(pk=conversation_id)
+    return {"event": "conversations.queue", "conversation_id": conversation.pk,
+            "position": queue_position(conversation)}
 
 
 def _shown(message: dict) -> dict:
@@ -171,6 +190,8 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
                     for group in audiences.typing_groups(conversation_id=self.conversation.pk, from_visitor=True):
                         await audiences.apush(group, {"event": "conversations.typing",
                                                       "conversation_id": self.conversation.pk, "sender": "visitor"})
+            elif frame_type == "queue" and self.conversation is not None:
+                await self.send_json(await database_sync_to_async(_queue)(self.conversation.pk))
             elif frame_type == "rate" and self.conversation is not None:
                 await database_sync_to_async(_rate)(self.visitor, self.conversation, content.get("rating"))
                 await self.send_json({"event": "rated", "conversation_id": self.conversation.pk})

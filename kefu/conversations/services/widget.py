@@ -1,0 +1,139 @@
+"""What the chat widget does over HTTP: images sent in a chat, and the message left through the
+offline form when nobody is on duty.
+
+An image is a `ChatImage` row (file under MEDIA_ROOT/chat-images/, random name) and a visitor
+message whose body is `IMAGE_MARKER + " " + url`, the url of the permission-checked view
+(kefu/conversations/widget_views.py). Keeping it a plain message keeps the sequence numbers, the
+idempotency key and the replay exactly as for text; clients that know the marker show the picture,
+any other shows a readable line with the link.
+
+The offline form becomes a ticket (channel web_chat) created by one dedicated service account,
+`WIDGET_SERVICE_USERNAME`, made on first use: a ticket must have a creator who may create tickets,
+and the form is nobody's personal action — not an agent's, and not the inbox's routing-only main
+account (a person whose name would then appear on tickets they never saw). The account has no usable
+password and no agent profile, so it cannot sign in and routing never gives it a chat.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.core.cache import cache
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import User
+from kefu.accounts.roles import Role
+from kefu.conversations.models import ChatImage, Inbox, Message, Visitor
+from kefu.conversations.selectors import active_conversation
+from kefu.conversations.services.messages import send_visitor_message
+from kefu.core.errors import DomainError
+from kefu.core.uploads import inspect_upload, storage_path
+from kefu.customers.identities import InvalidIdentity, normalise_email, normalise_phone
+from kefu.tickets.models import Channel, Ticket
+from kefu.tickets.services.tickets import create_ticket
+from kefu.tickets.states import TicketType
+
+IMAGE_MARKER = "[图片]"  # a fixed token of the message format (not interface text): never translated
+WIDGET_SERVICE_USERNAME = "kefu-widget"
+WIDGET_SERVICE_DISPLAY_NAME = "网页留言"
+OFFLINE_NAME_MAX = 60
+OFFLINE_MESSAGE_MAX = 2000
+OFFLINE_PER_VISITOR_PER_HOUR = 5
+
+
+def image_url(public_id: str) -> str:
+    return reverse("widget:image", args=[public_id])
+
+
+def image_body(public_id: str) -> str:
+    return f"{IMAGE_MARKER} {image_url(public_id)}"
+
+
+def send_visitor_image(*, visitor: Visitor, upload, client_key: str | None) -> Message:
+    """Store an image the visitor sent and post it as their message in their live conversation
+    (a new one when none is open). The same key again returns the message stored first and keeps
+    no second file. Only images are accepted, checked by their content (kefu.core.uploads)."""
+    inspected = inspect_upload(upload)
+    if not inspected.kind.is_image:
+        raise DomainError(_("Only images (PNG, JPEG, GIF, WebP) can be sent in the chat."))
+    image = ChatImage(name=inspected.name, content_type=inspected.kind.content_type, size=inspected.size)
+    body = image_body(image.public_id)
+    stored = default_storage.save(storage_path("chat-images", inspected), upload)
+    try:
+        with transaction.atomic():
+            message = send_visitor_message(
+                visitor=visitor, conversation=active_conversation(visitor), body=body, client_key=client_key,
+            )
+            if message.body == body:
+                image.conversation, image.file = message.conversation, stored
+                image.save()
+    except Exception:
+        default_storage.delete(stored)
+        raise
+    if message.body != body:  # this key was stored before: the first image stands
+        default_storage.delete(stored)
+    return message
+
+
+def widget_service_user() -> User:
+    """The account the offline form's tickets are created by (see the module's note)."""
+    user, created = User.objects.get_or_create(
+        username=WIDGET_SERVICE_USERNAME,
+        defaults={"role": Role.AGENT, "display_name": WIDGET_SERVICE_DISPLAY_NAME, "is_active": True},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def _clean_text(value, *, limit: int, empty_message: str, long_message: str) -> str:
+    if not isinstance(value, str):
+        value = ""
+    value = "".join(c for c in unicodedata.normalize("NFC", value) if c in "\n\t" or unicodedata.category(c) != "Cc")
+    value = value.strip()
+    if not value:
+        raise DomainError(empty_message)
+    if len(value) > limit:
+        raise DomainError(long_message % {"limit": limit})
+    return value
+
+
+def _clean_contact(value) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise DomainError(_("Please leave a phone number or an e-mail address so we can reply."))
+    try:
+        return normalise_email(text) if "@" in text else normalise_phone(text)
+    except InvalidIdentity:
+        raise DomainError(
+            _("“%(value)s” is neither a phone number nor an e-mail address.") % {"value": text[:60]}
+        ) from None
+
+
+def leave_offline_message(*, inbox: Inbox, visitor: Visitor, name, contact, message) -> Ticket:
+    """The offline form 留言: a consultation ticket on the web chat channel, linked to the
+    visitor's customer when the site vouched for them. At most OFFLINE_PER_VISITOR_PER_HOUR per
+    visitor and hour (a flood is refused with a clear message, nothing is created)."""
+    name = _clean_text(name, limit=OFFLINE_NAME_MAX, empty_message=_("Please tell us your name."),
+                       long_message=_("The name is too long: at most %(limit)d characters."))
+    contact = _clean_contact(contact)
+    text = _clean_text(message, limit=OFFLINE_MESSAGE_MAX, empty_message=_("Please write your message."),
+                       long_message=_("The message is too long: at most %(limit)d characters."))
+    counter = f"kefu:widget-offline:{visitor.token_id}"
+    cache.add(counter, 0, timeout=3600)
+    if cache.incr(counter) > OFFLINE_PER_VISITOR_PER_HOUR:
+        raise DomainError(_("You have already left several messages; we will contact you soon."))
+    content = "\n".join([
+        text, "",
+        _("Contact: %(contact)s") % {"contact": contact},
+        _("Left through the chat widget of %(inbox)s while nobody was on duty.") % {"inbox": inbox.name},
+    ])
+    return create_ticket(
+        actor=widget_service_user(), type=TicketType.CONSULTATION, channel=Channel.WEB_CHAT,
+        subject=_("Message from %(name)s (web chat)") % {"name": name}, content=content,
+        customer_id=visitor.customer_id, complainant=name,
+    )
