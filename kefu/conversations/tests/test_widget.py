@@ -96,7 +96,7 @@ def test_other_origins_are_refused_and_nothing_is_written(inbox, visitor, origin
 
 def test_an_unknown_inbox_is_not_found(db):
     response = widget_client().get("/widget/no-such-key/config/")
-    assert response.status_code == 404 and response.json() == {"error": "This chat is not available."}
+    assert response.status_code == 404 and response.json() == {"error": "此在线客服不可用。"}  # Chinese by default
 
 
 def test_errors_are_in_english_on_request(db):
