@@ -1,5 +1,7 @@
 """Real-time pushes for domain events (inline subscribers). Recipients come from audiences.py."""
 
+from django.apps import apps
+
 from kefu.accounts.events import PresenceChanged
 from kefu.conversations.events import (
     ConversationAssigned,
@@ -81,6 +83,15 @@ def push_rated(event: ConversationRated) -> None:
     )
 
 
+def push_incoming_call(event) -> None:
+    from kefu.telephony.selectors import caller_card
+
+    card = caller_card(event.call_id)
+    if card is not None:
+        for group in audiences.incoming_call_groups(agent_id=event.agent_id):
+            audiences.push(group, card)
+
+
 def register() -> None:
     subscribe(PresenceChanged, push_presence, mode=Delivery.INLINE)
     subscribe(MessagePosted, push_message, mode=Delivery.INLINE)
@@ -89,3 +100,7 @@ def register() -> None:
     subscribe(ConversationRequeued, push_requeued, mode=Delivery.INLINE)
     subscribe(ConversationClosed, push_closed, mode=Delivery.INLINE)
     subscribe(ConversationRated, push_rated, mode=Delivery.INLINE)
+    if apps.is_installed("kefu.telephony"):
+        from kefu.telephony.events import IncomingCallRinging
+
+        subscribe(IncomingCallRinging, push_incoming_call, mode=Delivery.INLINE)

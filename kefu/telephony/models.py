@@ -8,20 +8,21 @@ call id (`external_id`), unique, so a replayed webhook finds the row it already 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CallDirection(models.TextChoices):
-    INBOUND = "in", _("Incoming")  # 呼入: the customer called us
-    OUTBOUND = "out", _("Outgoing")  # 呼出: we called the customer (return visits, callbacks)
+    INBOUND = "in", pgettext_lazy("call direction", "Incoming")  # 呼入: the customer called us
+    OUTBOUND = "out", pgettext_lazy("call direction", "Outgoing")  # 呼出: we called the customer (return visits, callbacks)
 
 
 class CallOutcome(models.TextChoices):
-    RINGING = "ringing", _("Ringing")  # still ringing or under way: the telephony system has not reported the end yet
-    ANSWERED = "answered", _("Answered")  # the two sides talked
-    MISSED = "missed", _("Missed")  # rang, nobody answered (incoming) or the customer did not pick up (outgoing)
-    BUSY = "busy", _("Busy")  # the other line was busy
-    VOICEMAIL = "voicemail", _("Voicemail")  # a message was left on voicemail
-    CALLBACK_REQUESTED = "callback", _("Callback requested")  # talked; the customer asked to be called back
+    RINGING = "ringing", pgettext_lazy("call outcome", "Ringing")  # still ringing or under way: the telephony system has not reported the end yet
+    ANSWERED = "answered", pgettext_lazy("call outcome", "Answered")  # the two sides talked
+    MISSED = "missed", pgettext_lazy("call outcome", "Missed")  # rang, nobody answered (incoming) or the customer did not pick up (outgoing)
+    BUSY = "busy", pgettext_lazy("call outcome", "Busy")  # the other line was busy
+    VOICEMAIL = "voicemail", pgettext_lazy("call outcome", "Voicemail")  # a message was left on voicemail
+    CALLBACK_REQUESTED = "callback", pgettext_lazy("call outcome", "Callback requested")  # talked; the customer asked to be called back
 
 
 # Outcomes in which the customer was reached: they count as contact (the seven-day rule).
