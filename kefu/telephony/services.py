@@ -158,7 +158,7 @@ def update_call_notes(*, actor: User, call: Call, subject: str, notes: str, outc
     """Complete the work record after the call: reason, notes, and the outcome of a call the system
     reported as ringing or missed (e.g. callback requested)."""
     _require_serve(actor)
-    call = Call.objects.select_for_update().select_related("customer", "agent").get(pk=call.pk)
+    call = Call.objects.select_for_update(of=("self",)).select_related("customer", "agent").get(pk=call.pk)
     call.subject, call.notes = subject.strip()[:200], notes.strip()[:4000]
     fields = ["subject", "notes", "updated_at"]
     if outcome and outcome != call.outcome:
@@ -273,7 +273,7 @@ def handle_telephony_event(payload: dict) -> tuple[Call, bool]:
 
 
 def _apply(event: str, call_id: str, payload: dict) -> tuple[Call, bool]:
-    call = Call.objects.select_for_update().select_related("agent", "customer").filter(external_id=call_id).first()
+    call = Call.objects.select_for_update(of=("self",)).select_related("agent", "customer").filter(external_id=call_id).first()
     agent = agent_for(extension=str(payload.get("extension") or ""), user_id=_int(payload.get("user_id")))
     now = timezone.now()
     if call is None:

@@ -34,7 +34,7 @@ def test_forged_stale_and_unconfigured_requests_are_refused(settings, cast):
     assert post(payload, timestamp=int(time.time()) + 301).status_code == 401
     assert post(payload, signature="00").status_code == 401
     assert Client().post("/telephony/webhook/", data=b"{}", content_type="application/json").status_code == 401
-    assert post(payload, timestamp=int(time.time()) - 299).status_code == 200  # inside the five minutes
+    assert post(payload, timestamp=int(time.time()) - 290).status_code == 200  # inside the five minutes
     settings.KEFU_TELEPHONY_SECRET = ""
     assert post({**payload, "call_id": "c2"}).status_code == 503
     assert list(Call.objects.values_list("external_id", flat=True)) == ["c1"]
