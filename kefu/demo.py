@@ -14,6 +14,8 @@ DEMO_BUILDERS = [
     "kefu.accounts.demo.build",
     "kefu.customers.demo.build",
     "kefu.tickets.demo.build",
+    "kefu.telephony.demo.build",
+    "kefu.sms.demo.build",
 ]
 
 

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "kefu.notifications",
     "kefu.realtime",
     "kefu.conversations",  # after realtime: pushes about a change go out before routing reacts to it
+    "kefu.telephony",
+    "kefu.sms",
 ]
 
 MIDDLEWARE = [
@@ -269,3 +271,30 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kefu <noreply@localho
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
 )
+
+# --- Phone and SMS ----------------------------------------------------------------------------
+# The shared secret a telephony system signs its webhook calls with (HMAC-SHA256); empty: the
+# webhook answers 503 and only calls entered by agents are recorded.
+KEFU_TELEPHONY_SECRET = os.environ.get("KEFU_TELEPHONY_SECRET", "")
+# How far a webhook's timestamp may be from our clock (seconds) before it is refused as a replay.
+KEFU_TELEPHONY_TOLERANCE_SECONDS = int(os.environ.get("KEFU_TELEPHONY_TOLERANCE_SECONDS", "300"))
+# The company name in the call script's greeting (您好，XX客服，工号…).
+KEFU_COMPANY_NAME = os.environ.get("KEFU_COMPANY_NAME", "")
+# console (default: written to KEFU_DATA_DIR/sms.log, nothing sent), aliyun or tencent.
+KEFU_SMS_BACKEND = os.environ.get("KEFU_SMS_BACKEND", "console")
+KEFU_SMS_TIMEOUT_SECONDS = int(os.environ.get("KEFU_SMS_TIMEOUT_SECONDS", "10"))
+KEFU_SMS_ALIYUN = {
+    "access_key_id": os.environ.get("KEFU_SMS_ALIYUN_ACCESS_KEY_ID", ""),
+    "access_key_secret": os.environ.get("KEFU_SMS_ALIYUN_ACCESS_KEY_SECRET", ""),
+    "sign_name": os.environ.get("KEFU_SMS_ALIYUN_SIGN_NAME", ""),
+    "endpoint": os.environ.get("KEFU_SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+    "region": os.environ.get("KEFU_SMS_ALIYUN_REGION", "cn-hangzhou"),
+}
+KEFU_SMS_TENCENT = {
+    "secret_id": os.environ.get("KEFU_SMS_TENCENT_SECRET_ID", ""),
+    "secret_key": os.environ.get("KEFU_SMS_TENCENT_SECRET_KEY", ""),
+    "sdk_app_id": os.environ.get("KEFU_SMS_TENCENT_SDK_APP_ID", ""),
+    "sign_name": os.environ.get("KEFU_SMS_TENCENT_SIGN_NAME", ""),
+    "endpoint": os.environ.get("KEFU_SMS_TENCENT_ENDPOINT", "https://sms.tencentcloudapi.com/"),
+    "region": os.environ.get("KEFU_SMS_TENCENT_REGION", "ap-guangzhou"),
+}

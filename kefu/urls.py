@@ -16,6 +16,7 @@ urlpatterns = [
     path("tickets/", include("kefu.tickets.views")),
     path("settings/tickets/", include("kefu.tickets.settings_views")),
     path("widget/", include("kefu.conversations.widget_views")),
+    path("telephony/", include("kefu.telephony.views")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Administrators sign in through kefu's own page (throttle, audit, two-factor), also for the admin.

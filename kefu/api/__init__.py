@@ -87,6 +87,7 @@ from kefu.core.api import router as core_router  # noqa: E402
 from kefu.customers.api import router as customers_router  # noqa: E402
 from kefu.customers.api_transfer import router as customers_transfer_router  # noqa: E402
 from kefu.customers.api_work import router as customers_work_router  # noqa: E402
+from kefu.telephony.api import router as telephony_router  # noqa: E402
 from kefu.tickets.api import router as tickets_router  # noqa: E402
 
 api.add_router("", core_router)
@@ -95,3 +96,4 @@ api.add_router("", customers_router)
 api.add_router("", customers_work_router)
 api.add_router("", customers_transfer_router)
 api.add_router("", tickets_router)
+api.add_router("", telephony_router)

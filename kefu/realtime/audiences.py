@@ -66,6 +66,11 @@ def conversation_groups(*, conversation_id: int, user_ids=(), supervisors: bool 
     return groups
 
 
+def incoming_call_groups(*, agent_id: int) -> list[str]:
+    """A ringing call's caller card goes to the sockets of the agent it rings for, nobody else."""
+    return [user_group(agent_id)]
+
+
 def typing_groups(*, conversation_id: int, from_visitor: bool) -> list[str]:
     """A typing indicator goes to the other side only."""
     return [conversation_agents_group(conversation_id)] if from_visitor else [visitor_group(conversation_id)]

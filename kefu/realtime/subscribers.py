@@ -1,5 +1,7 @@
 """Real-time pushes for domain events (inline subscribers). Recipients come from audiences.py."""
 
+from django.apps import apps
+
 from kefu.accounts.events import PresenceChanged
 from kefu.conversations.events import (
     ConversationAssigned,
@@ -95,6 +97,15 @@ def push_queue(event: ConversationAssigned | ConversationClosed | ConversationRe
         })
 
 
+def push_incoming_call(event) -> None:
+    from kefu.telephony.selectors import caller_card
+
+    card = caller_card(event.call_id)
+    if card is not None:
+        for group in audiences.incoming_call_groups(agent_id=event.agent_id):
+            audiences.push(group, card)
+
+
 def register() -> None:
     subscribe(PresenceChanged, push_presence, mode=Delivery.INLINE)
     subscribe(MessagePosted, push_message, mode=Delivery.INLINE)
@@ -105,3 +116,7 @@ def register() -> None:
     subscribe(ConversationRated, push_rated, mode=Delivery.INLINE)
     for event_type in (ConversationAssigned, ConversationClosed, ConversationRequeued):
         subscribe(event_type, push_queue, mode=Delivery.INLINE)
+    if apps.is_installed("kefu.telephony"):
+        from kefu.telephony.events import IncomingCallRinging
+
+        subscribe(IncomingCallRinging, push_incoming_call, mode=Delivery.INLINE)

@@ -25,6 +25,55 @@
     badge.classList.toggle("d-none", !count);
   }
 
+  function safeLink(link) {
+    return typeof link === "string" && link.charAt(0) === "/" && link.charAt(1) !== "/";
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text); // never innerHTML
+    return node;
+  }
+
+  // A ringing call: the caller's customer card, until dismissed (来电弹屏).
+  function incomingCall(data) {
+    var box = document.getElementById("toasts");
+    if (!box) return;
+    var labels = box.dataset;
+    var card = el("div", "card shadow-sm mb-2 kefu-incoming-call");
+    card.setAttribute("role", "alert");
+    card.setAttribute("data-call-id", String(data.call_id));
+    var body = el("div", "card-body p-3");
+    body.appendChild(el("div", "text-secondary small", (labels.incomingCall || "Incoming call") + " · " + (data.number || "")));
+    var c = data.customer;
+    if (c) {
+      var title = el("div", "h3 mb-1");
+      var name = el(safeLink(c.url) ? "a" : "span", "", c.name);
+      if (safeLink(c.url)) name.href = c.url;
+      title.appendChild(name);
+      title.appendChild(el("span", "badge bg-azure-lt ms-2", c.level_label || c.level));
+      body.appendChild(title);
+      if (c.mobile) body.appendChild(el("div", "small", c.mobile));
+      body.appendChild(el("div", "small", (labels.openTickets || "Open tickets") + ": " + c.open_tickets));
+    } else {
+      body.appendChild(el("div", "h3 mb-1", labels.unknownCaller || "Unknown caller"));
+    }
+    var actions = el("div", "mt-2 d-flex gap-2");
+    if (safeLink(data.call_url)) {
+      var open = el("a", "btn btn-sm btn-primary", labels.openCall || "Open the call");
+      open.href = data.call_url;
+      actions.appendChild(open);
+    }
+    var close = el("button", "btn btn-sm", labels.dismiss || "Dismiss");
+    close.type = "button";
+    close.addEventListener("click", function () { card.remove(); });
+    actions.appendChild(close);
+    body.appendChild(actions);
+    card.appendChild(body);
+    box.appendChild(card);
+  }
+
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + "/ws/agent/");
@@ -35,6 +84,8 @@
       if (data.event === "notification") {
         setUnread(data.unread);
         toast(data.title, data.link);
+      } else if (data.event === "telephony.incoming_call") {
+        incomingCall(data);
       }
     };
     socket.onclose = function (event) {
