@@ -14,6 +14,7 @@ DEMO_BUILDERS = [
     "kefu.accounts.demo.build",
     "kefu.customers.demo.build",
     "kefu.tickets.demo.build",
+    "kefu.replies.demo.build",
 ]
 
 
