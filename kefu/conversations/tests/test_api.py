@@ -51,7 +51,7 @@ def test_list_get_post_with_a_key_transfer_and_close(inbox):
     moved = client.post(f"/api/v1/conversations/{conversation.pk}/transfer", {"agent_id": second.pk, "note": "请跟进"},
                         content_type="application/json")
     assert moved.status_code == 200 and moved.json()["assignee_id"] == second.pk
-    assert client.post(f"/api/v1/conversations/{conversation.pk}/close").status_code == 403  # no longer theirs
+    assert client.post(f"/api/v1/conversations/{conversation.pk}/close").status_code == 404  # no longer theirs to see
     closed = api(second).post(f"/api/v1/conversations/{conversation.pk}/close")
     assert closed.status_code == 200 and closed.json()["state"] == ConversationState.CLOSED
 
