@@ -72,7 +72,7 @@ def _chat_context(request, conversation) -> dict:
     context = {
         "conversation": conversation,
         "who": display_name(conversation),
-        "messages": selectors.messages_after(conversation, 0, include_internal=True, limit=1000),
+        "chat_messages": selectors.messages_after(conversation, 0, include_internal=True, limit=1000),
         "may_reply": open_ and (serving or supervisor) and user.has_perm(Perm.SERVE_CUSTOMERS),
         "may_note": open_ and (user.has_perm(Perm.SERVE_CUSTOMERS) or supervisor),
         "may_act": open_ and (serving or supervisor),
