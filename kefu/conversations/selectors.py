@@ -38,6 +38,8 @@ def access_conversation(*, actor: User, conversation_id) -> Conversation:
         conversation_id = int(conversation_id)
     except (TypeError, ValueError):
         raise Http404 from None
+    if not 0 < conversation_id < 2**63:  # beyond what the databases store: missing, not a crash
+        raise Http404
     conversation = visible_conversations(actor).select_related("inbox").filter(pk=conversation_id).first()
     if conversation is None:
         raise Http404

@@ -39,6 +39,8 @@ def access_reply(*, actor: User, reply_id) -> CannedReply:
         reply_id = int(reply_id)
     except (TypeError, ValueError):
         raise Http404 from None
+    if not 0 < reply_id < 2**63:
+        raise Http404
     reply = CannedReply.objects.filter(pk=reply_id).first()
     if reply is None or not may_manage(actor, reply):
         raise Http404

@@ -98,3 +98,9 @@ def test_the_schema_lists_the_conversation_endpoints():
                  "/api/v1/conversations/{conversation_id}/messages", "/api/v1/conversations/{conversation_id}/transfer",
                  "/api/v1/conversations/{conversation_id}/close", "/api/v1/canned-replies"):
         assert path in paths
+
+
+def test_an_id_beyond_the_database_range_is_not_found(inbox):
+    client = api(make_agent())
+    assert client.get(f"/api/v1/conversations/{2**70}").status_code == 404
+    assert client.get(f"/api/v1/canned-replies?conversation={2**70}").status_code == 404
