@@ -16,6 +16,7 @@ DEMO_BUILDERS = [
     "kefu.tickets.demo.build",
     "kefu.telephony.demo.build",
     "kefu.sms.demo.build",
+    "kefu.replies.demo.build",
 ]
 
 

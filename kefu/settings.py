@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "kefu.tickets",
     "kefu.notifications",
     "kefu.realtime",
+    "kefu.replies",
     "kefu.conversations",  # after realtime: pushes about a change go out before routing reacts to it
     "kefu.telephony",
     "kefu.sms",

@@ -17,6 +17,8 @@ urlpatterns = [
     path("settings/tickets/", include("kefu.tickets.settings_views")),
     path("widget/", include("kefu.conversations.widget_views")),
     path("telephony/", include("kefu.telephony.views")),
+    path("conversations/", include("kefu.conversations.urls")),
+    path("replies/", include("kefu.replies.views")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Administrators sign in through kefu's own page (throttle, audit, two-factor), also for the admin.

@@ -83,10 +83,12 @@ def on_invalid(request, exc: ValidationError):
 
 
 from kefu.accounts.api import router as accounts_router  # noqa: E402
+from kefu.conversations.api import router as conversations_router  # noqa: E402
 from kefu.core.api import router as core_router  # noqa: E402
 from kefu.customers.api import router as customers_router  # noqa: E402
 from kefu.customers.api_transfer import router as customers_transfer_router  # noqa: E402
 from kefu.customers.api_work import router as customers_work_router  # noqa: E402
+from kefu.replies.api import router as replies_router  # noqa: E402
 from kefu.telephony.api import router as telephony_router  # noqa: E402
 from kefu.tickets.api import router as tickets_router  # noqa: E402
 
@@ -97,3 +99,5 @@ api.add_router("", customers_work_router)
 api.add_router("", customers_transfer_router)
 api.add_router("", tickets_router)
 api.add_router("", telephony_router)
+api.add_router("", conversations_router)
+api.add_router("", replies_router)

@@ -68,6 +68,11 @@ class Inbox(models.Model):
         verbose_name=_("routing-only main account"),
         help_text=_("This account only routes: conversations of this inbox are never given to it."),
     )
+    # 售前: its chats show the pre-sales service flow 欢迎语→活动告知→宝贝介绍→订单确认→收藏店铺 as a checklist.
+    is_presales = models.BooleanField(
+        _("pre-sales inbox"), default=False,
+        help_text=_("Chats of this inbox show the pre-sales service flow as a checklist."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -1,16 +1,19 @@
 """Reads of conversations, and who may open which one.
 
-Supervisors and managers (Perm.ASSIGN_WORK) see every conversation. An agent sees the ones assigned
+Supervisors and managers (Perm.ASSIGN_WORK) and inspectors (Perm.INSPECT_QUALITY, read only) see
+every conversation. An agent sees the ones assigned
 to them and those of their teams. Another agent's conversation answers exactly like a missing one
 (404), so ids reveal nothing.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import ROLE_PERMISSIONS, Perm
-from kefu.conversations.models import Conversation, ConversationState, Message, Visitor
+from kefu.conversations.models import Conversation, ConversationState, Message, SenderKind, Visitor
 
 SERVING_ROLES = frozenset(role for role, perms in ROLE_PERMISSIONS.items() if Perm.SERVE_CUSTOMERS in perms)
 
@@ -21,8 +24,8 @@ def can_serve(user: User) -> bool:
 
 def visible_conversations(user: User) -> QuerySet[Conversation]:
     qs = Conversation.objects.all()
-    if user.has_perm(Perm.ASSIGN_WORK):
-        return qs
+    if user.has_perm(Perm.ASSIGN_WORK) or user.has_perm(Perm.INSPECT_QUALITY):
+        return qs  # inspectors (质检) read every conversation; the services refuse them any change
     if not can_serve(user):
         return qs.none()
     team_ids = list(user.agent_profile.teams.values_list("id", flat=True)) if hasattr(user, "agent_profile") else []
@@ -35,6 +38,8 @@ def access_conversation(*, actor: User, conversation_id) -> Conversation:
         conversation_id = int(conversation_id)
     except (TypeError, ValueError):
         raise Http404 from None
+    if not 0 < conversation_id < 2**63:  # beyond what the databases store: missing, not a crash
+        raise Http404
     conversation = visible_conversations(actor).select_related("inbox").filter(pk=conversation_id).first()
     if conversation is None:
         raise Http404
@@ -118,3 +123,57 @@ def queue_positions(inbox_id: int, *, limit: int = 200) -> list[tuple[int, int]]
     `limit` only (those behind learn their place when they move up or ask)."""
     ids = _waiting_of_inbox(inbox_id).order_by("created_at", "id").values_list("id", flat=True)[:limit]
     return [(cid, n) for n, cid in enumerate(ids, start=1)]
+
+
+LISTS = ("waiting", "mine", "team", "closed")
+LIST_SIZE = 100
+
+
+def conversation_list(user: User, name: str) -> QuerySet[Conversation]:
+    """One of the workspace's lists, as `user` may see it:
+    waiting  the queue (the agent's teams; every queue for supervisors), oldest first
+    mine     the conversations `user` is serving now
+    team     open ones of the agent's teams served by someone else (every one for supervisors)
+    closed   ended ones, most recently closed first
+    """
+    qs = visible_conversations(user).select_related("inbox", "visitor", "customer", "assignee")
+    qs = qs.annotate(last_body=Subquery(
+        Message.objects.filter(conversation=OuterRef("pk"), is_internal=False).order_by("-seq").values("body")[:1]
+    ))
+    if name == "waiting":
+        return qs.filter(state=ConversationState.WAITING).order_by("created_at", "id")
+    if name == "mine":
+        return qs.filter(state=ConversationState.OPEN, assignee=user).order_by("-last_activity_at", "-id")
+    if name == "team":
+        return qs.filter(state=ConversationState.OPEN).exclude(assignee=user).order_by("-last_activity_at", "-id")
+    if name == "closed":
+        return qs.filter(state=ConversationState.CLOSED).order_by("-closed_at", "-id")
+    return qs.none()
+
+
+def list_counts(user: User) -> dict[str, int]:
+    """How many conversations each open list holds (the closed list is not counted)."""
+    visible = visible_conversations(user)
+    return {
+        "waiting": visible.filter(state=ConversationState.WAITING).count(),
+        "mine": visible.filter(state=ConversationState.OPEN, assignee=user).count(),
+        "team": visible.filter(state=ConversationState.OPEN).exclude(assignee=user).count(),
+    }
+
+
+def display_name(conversation: Conversation) -> str:
+    """Who is on the other side, as agents see them: the customer, the visitor's name, or 访客 #id."""
+    if conversation.customer_id is not None:
+        return conversation.customer.name
+    visitor = conversation.visitor
+    return visitor.name or _("Visitor #%(id)s") % {"id": visitor.pk}
+
+
+def transcript(conversation: Conversation) -> str:
+    """The chat as the customer saw it (internal notes left out), one line per message, Shanghai time."""
+    lines = []
+    name = display_name(conversation)
+    for m in Message.objects.filter(conversation=conversation, is_internal=False).select_related("author").order_by("seq"):
+        who = {SenderKind.VISITOR: name, SenderKind.SYSTEM: _("System")}.get(m.sender) or (str(m.author) if m.author else _("Agent"))
+        lines.append(f"[{timezone.localtime(m.created_at):%Y-%m-%d %H:%M}] {who}: {m.body}")
+    return "\n".join(lines)

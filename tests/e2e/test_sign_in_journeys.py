@@ -31,7 +31,7 @@ def test_an_agent_signs_in_and_sees_the_agents_navigation(page):
     assert page.get_by_test_id("sign-in-error").inner_text() == "用户名或密码错误。"
     sign_in(page, "agent1")
     page.wait_for_url(re.compile(r"/$"))
-    assert nav(page) == ["工作台", "工单", "客户"]
+    assert nav(page) == ["工作台", "会话", "工单", "客户"]
     assert page.get_by_test_id("whoami").inner_text() == "李娜"
     screenshot(page, "agent-workbench")
     # The agent's own presence switch in the user menu.
@@ -55,7 +55,7 @@ def test_a_manager_sets_up_two_factor_and_reveals_a_number(page):
     page.get_by_label("6位验证码").fill(f"{code:06d}")
     page.get_by_role("button", name="验证").click()
     page.wait_for_url(re.compile(r"/$"))
-    assert nav(page) == ["工作台", "工单", "客户", "设置"]
+    assert nav(page) == ["工作台", "会话", "工单", "客户", "设置"]
     page.get_by_role("link", name="设置").click()
     page.get_by_role("link", name="用户与角色").click()
     table = page.get_by_test_id("users-table")

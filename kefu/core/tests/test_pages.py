@@ -22,12 +22,12 @@ def nav_labels(html: str) -> list[str]:
 @pytest.mark.parametrize(
     ("role", "labels"),
     [
-        (Role.AGENT, ["工作台", "工单", "客户"]),
-        (Role.SUPERVISOR, ["工作台", "工单", "客户"]),
+        (Role.AGENT, ["工作台", "会话", "工单", "客户"]),
+        (Role.SUPERVISOR, ["工作台", "会话", "工单", "客户"]),
         (Role.DEPARTMENT_STAFF, ["工作台", "工单"]),
-        (Role.INSPECTOR, ["工作台", "工单"]),
-        (Role.MANAGER, ["工作台", "工单", "客户", "设置"]),
-        (Role.ADMINISTRATOR, ["工作台", "工单", "客户", "设置"]),
+        (Role.INSPECTOR, ["工作台", "会话", "工单"]),
+        (Role.MANAGER, ["工作台", "会话", "工单", "客户", "设置"]),
+        (Role.ADMINISTRATOR, ["工作台", "会话", "工单", "客户", "设置"]),
     ],
 )
 def test_navigation_by_role_in_chinese(client_for, role, labels):
@@ -38,13 +38,13 @@ def test_navigation_by_role_in_chinese(client_for, role, labels):
 def test_english_is_available_from_the_language_switch(client_for):
     client, _user = client_for(Role.MANAGER)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    assert nav_labels(client.get("/").content.decode()) == ["Workbench", "Tickets", "Customers", "Settings"]
+    assert nav_labels(client.get("/").content.decode()) == ["Workbench", "Conversations", "Tickets", "Customers", "Settings"]
 
 
 def test_the_browser_language_does_not_override_chinese(client_for):
     client, _user = client_for(Role.AGENT)
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
-    assert nav_labels(html) == ["工作台", "工单", "客户"]
+    assert nav_labels(html) == ["工作台", "会话", "工单", "客户"]
 
 
 def test_not_found_and_forbidden_pages_are_friendly_and_chinese(client_for):

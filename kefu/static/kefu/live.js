@@ -1,14 +1,23 @@
 // Live updates for signed-in pages: one socket to /ws/agent/, reconnecting with back-off.
 // Notifications update the bell's count and show a toast; the page itself stays as it is.
+// Other scripts (the workspace) share this one socket through window.kefuLive:
+//   kefuLive.on(function (frame) {...})   every frame received
+//   kefuLive.onOpen(function () {...})    each (re)connection, after the server's hello
+//   kefuLive.send(frame) → true when it went out (false while disconnected)
+//   kefuLive.toast(text, level)           level: success | info | error
 (function () {
   "use strict";
   var delay = 1000;
+  var socket = null;
+  var ready = false;
+  var listeners = [];
+  var openers = [];
 
-  function toast(text, link) {
+  function toast(text, link, level) {
     var box = document.getElementById("toasts");
     if (!box) return;
     var alert = document.createElement("div");
-    alert.className = "alert alert-info";
+    alert.className = "alert alert-" + ({ error: "danger", success: "success" }[level] || "info");
     alert.setAttribute("role", "status");
     var anchor = document.createElement(link ? "a" : "span");
     anchor.textContent = text; // never innerHTML: titles carry what customers typed
@@ -76,24 +85,42 @@
 
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + location.host + "/ws/agent/");
+    socket = new WebSocket(scheme + location.host + "/ws/agent/");
     socket.onopen = function () { delay = 1000; };
     socket.onmessage = function (message) {
       var data;
       try { data = JSON.parse(message.data); } catch (e) { return; }
+      if (data.event === "hello") {
+        ready = true;
+        openers.forEach(function (fn) { try { fn(); } catch (e) { console.error(e); } });
+      }
       if (data.event === "notification") {
         setUnread(data.unread);
         toast(data.title, data.link);
       } else if (data.event === "telephony.incoming_call") {
         incomingCall(data);
       }
+      listeners.forEach(function (fn) { try { fn(data); } catch (e) { console.error(e); } });
     };
     socket.onclose = function (event) {
+      ready = false;
       if (event.code === 4401) return; // signed out or second factor missing: do not retry
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
     };
   }
+
+  window.kefuLive = {
+    on: function (fn) { listeners.push(fn); },
+    onOpen: function (fn) { openers.push(fn); if (ready) fn(); },
+    send: function (frame) {
+      if (!socket || !ready || socket.readyState !== 1) return false;
+      socket.send(JSON.stringify(frame));
+      return true;
+    },
+    isOpen: function () { return ready; },
+    toast: function (text, level) { toast(text, null, level); },
+  };
 
   if ("WebSocket" in window) connect();
 })();

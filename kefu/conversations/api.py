@@ -1,0 +1,106 @@
+"""Conversations API, agent side: the workspace's lists, a conversation with its messages after a
+sequence number, a reply or internal note with an idempotency key, transfer, take over / reassign,
+close. The same selectors and services as the workspace and the agent socket."""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from ninja import Router, Status
+
+from kefu.accounts.models import Team, User
+from kefu.accounts.roles import Perm
+from kefu.conversations import selectors
+from kefu.conversations.models import Conversation
+from kefu.conversations.schemas import (
+    AssignIn,
+    ConversationDetail,
+    ConversationOut,
+    ConversationPage,
+    MessageIn,
+    MessageOut,
+    TransferIn,
+)
+from kefu.conversations.services import lifecycle
+from kefu.conversations.services.messages import send_agent_message
+from kefu.core.errors import DomainError
+
+router = Router(tags=["conversations"])
+MAX_ID = 2**31 - 1
+
+
+def _may_use(user) -> None:
+    if not (user.has_perm(Perm.SERVE_CUSTOMERS) or user.has_perm(Perm.INSPECT_QUALITY)):
+        raise PermissionDenied
+
+
+def conversation_out(c: Conversation) -> dict:
+    return {
+        "id": c.pk, "state": c.state, "state_label": c.get_state_display(), "inbox_id": c.inbox_id, "inbox": c.inbox.name,
+        "name": selectors.display_name(c), "customer_id": c.customer_id, "assignee_id": c.assignee_id,
+        "team_id": c.team_id, "last_seq": c.last_seq, "created_at": c.created_at, "last_activity_at": c.last_activity_at,
+        "closed_at": c.closed_at, "close_reason": c.close_reason, "rating": c.rating,
+    }
+
+
+def _load(request, conversation_id: int) -> Conversation:
+    _may_use(request.user)
+    conversation = selectors.access_conversation(actor=request.user, conversation_id=conversation_id)
+    return Conversation.objects.select_related("inbox", "visitor", "customer").get(pk=conversation.pk)
+
+
+@router.get("/conversations", response=ConversationPage,
+            summary="List conversations: view = waiting, mine, team or closed (the workspace's lists)")
+def list_conversations(request, view: str = "mine", limit: int = 50):
+    _may_use(request.user)
+    if view not in selectors.LISTS:
+        raise DomainError(_("Unknown list: choose waiting, mine, team or closed."))
+    limit = max(1, min(limit, selectors.LIST_SIZE))
+    return {"items": [conversation_out(c) for c in selectors.conversation_list(request.user, view)[:limit]]}
+
+
+@router.get("/conversations/{conversation_id}", response=ConversationDetail,
+            summary="One conversation with its messages after sequence number `after` (0: from the start)")
+def get_conversation(request, conversation_id: int, after: int = 0):
+    conversation = _load(request, conversation_id)
+    messages = selectors.messages_after(conversation, max(0, min(after, MAX_ID)), include_internal=True)
+    return {**conversation_out(conversation), "messages": [selectors.message_payload(m) for m in messages]}
+
+
+@router.post("/conversations/{conversation_id}/messages", response={200: MessageOut, 201: MessageOut},
+             summary="Reply to the customer, or add an internal note (internal=true); the same key returns the same message")
+def post_message(request, conversation_id: int, body: MessageIn):
+    conversation = _load(request, conversation_id)
+    before = conversation.last_seq
+    message = send_agent_message(actor=request.user, conversation=conversation, body=body.body, client_key=body.key,
+                                 is_internal=body.internal)
+    return Status(201 if message.seq > before else 200, selectors.message_payload(message))
+
+
+@router.post("/conversations/{conversation_id}/transfer", response=ConversationOut,
+             summary="Transfer to an agent (agent_id) or back to a team's queue (team_id), with a note for agents")
+def transfer(request, conversation_id: int, body: TransferIn):
+    conversation = _load(request, conversation_id)
+    to_agent = User.objects.filter(pk=body.agent_id, is_active=True).first() if body.agent_id else None
+    to_team = Team.objects.filter(pk=body.team_id).first() if body.team_id else None
+    if (body.agent_id and to_agent is None) or (body.team_id and to_team is None):
+        raise DomainError(_("This agent or team does not exist."))
+    lifecycle.transfer_conversation(actor=request.user, conversation=conversation, to_agent=to_agent, to_team=to_team,
+                                    note=body.note)
+    return conversation_out(conversation)
+
+
+@router.post("/conversations/{conversation_id}/assign", response=ConversationOut,
+             summary="Supervisors: take the conversation over (your own id) or reassign it to another agent")
+def assign(request, conversation_id: int, body: AssignIn):
+    conversation = _load(request, conversation_id)
+    agent = User.objects.filter(pk=body.agent_id, is_active=True).first()
+    if agent is None:
+        raise DomainError(_("This agent or team does not exist."))
+    lifecycle.assign_conversation(actor=request.user, conversation=conversation, agent=agent)
+    return conversation_out(conversation)
+
+
+@router.post("/conversations/{conversation_id}/close", response=ConversationOut, summary="Close the conversation")
+def close(request, conversation_id: int):
+    conversation = _load(request, conversation_id)
+    lifecycle.close_conversation(conversation=conversation, actor=request.user)
+    return conversation_out(conversation)

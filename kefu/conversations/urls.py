@@ -1,0 +1,17 @@
+from django.urls import path
+
+from kefu.conversations import views
+
+app_name = "conversations"
+urlpatterns = [
+    path("", views.workspace, name="workspace"),
+    path("lists/", views.lists, name="lists"),
+    path("<int:conversation_id>/", views.chat, name="chat"),
+    path("<int:conversation_id>/transfer/", views.transfer, name="transfer"),
+    path("<int:conversation_id>/close/", views.close, name="close"),
+    path("<int:conversation_id>/assign/", views.assign, name="assign"),
+    path("<int:conversation_id>/ticket/", views.make_ticket, name="ticket"),
+    path("<int:conversation_id>/customers/", views.customer_search, name="customer_search"),
+    path("<int:conversation_id>/customer/link/", views.link_customer, name="link_customer"),
+    path("<int:conversation_id>/customer/new/", views.create_customer, name="create_customer"),
+]

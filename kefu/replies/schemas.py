@@ -1,0 +1,11 @@
+from ninja import Field, Schema
+
+
+class CannedReplyOut(Schema):
+    id: int
+    shortcut: str
+    title: str
+    body: str = Field(description="With {customer_name}, {agent_name}, {order_no} filled when a conversation is given")
+    category: str
+    scope: str = Field(description="personal, team or everyone")
+    team_id: int | None

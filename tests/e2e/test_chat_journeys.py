@@ -1,0 +1,96 @@
+"""The workspace 会话 in the browser: an agent answers a visitor with a canned reply typed with `/`,
+adds an internal note and transfers the chat; a second agent (second browser context) sees it
+arrive live and closes it. Served by uvicorn (pages and websockets) on the test database."""
+
+import re
+
+import pytest
+
+from kefu.accounts.models import Presence
+from kefu.conversations.models import Conversation, ConversationState, Message, SenderKind, Visitor
+from kefu.conversations.services.messages import send_visitor_message
+from kefu.conversations.tests.conftest import make_agent, make_inbox
+from kefu.replies.models import CannedReply, ReplyCategory
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_sign_in_journeys import sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_an_agent_answers_with_a_canned_reply_notes_and_transfers_and_the_next_agent_closes(browser, asgi_live_server):
+    li = make_agent(username="zuoxi1", display_name="李娜")
+    zhang = make_agent(username="zuoxi2", display_name="张伟", presence=Presence.OFFLINE)
+    CannedReply.objects.create(shortcut="hy", title="欢迎语", category=ReplyCategory.OPENING,
+                               body="您好！欢迎光临本店😘 我是客服{agent_name}，很高兴为您服务，请问有什么可以帮助您吗？")
+    CannedReply.objects.create(shortcut="ax", title="买家遇到问题", category=ReplyCategory.COMFORT,
+                               body="您好！请不要着急！我们会帮您解决处理好的！")
+    inbox = make_inbox(name="官网在线客服", is_presales=True)
+    visitor = Visitor.objects.create(inbox=inbox, name="王先生")
+    send_visitor_message(visitor=visitor, conversation=None, body="你好，这款台灯有现货吗？", client_key="v-1")
+    conversation = Conversation.objects.get()
+    assert conversation.assignee == li  # routing: the only agent online
+
+    def person(username):
+        context = browser.new_context(base_url=asgi_live_server, locale="en-US", timezone_id="Asia/Shanghai",
+                                      viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.on("dialog", lambda dialog: dialog.accept())
+        sign_in(page, username)
+        page.wait_for_url(re.compile(r"/$"))
+        return page
+
+    agent = person("zuoxi1")
+    agent.get_by_role("link", name="会话").click()
+    agent.get_by_test_id(f"conversation-{conversation.pk}").click()
+    agent.get_by_test_id("messages").get_by_text("你好，这款台灯有现货吗？").wait_for()
+    assert agent.get_by_test_id("presales-checklist").is_visible()
+
+    box = agent.get_by_test_id("reply-box")
+    box.click()
+    box.type("/h")
+    menu = agent.get_by_test_id("canned-menu")
+    menu.get_by_text("欢迎语").wait_for()
+    assert "ax" not in menu.inner_text()  # filtered as typed
+    box.press("Enter")  # inserts the reply, variables filled
+    assert box.input_value() == "您好！欢迎光临本店😘 我是客服李娜，很高兴为您服务，请问有什么可以帮助您吗？"
+    assert agent.locator('[data-step="welcome"]').is_checked()
+    box.press("Enter")  # sends
+    agent.locator(".kefu-msg-agent:not(.kefu-msg-pending)").get_by_text("我是客服李娜").wait_for()
+    assert box.input_value() == ""
+
+    agent.get_by_test_id("note-toggle").check()
+    box.fill("客户问的是 A12 款，库存请仓库确认")
+    box.press("Enter")
+    agent.locator(".kefu-msg-note:not(.kefu-msg-pending)").get_by_text("库存请仓库确认").wait_for()
+    box.fill("草稿：先别发")  # a draft survives a reload
+    agent.reload()
+    assert agent.get_by_test_id("reply-box").input_value() == "草稿：先别发"
+    agent.get_by_test_id("reply-box").fill("")
+    screenshot(agent, "workspace-agent")
+
+    stored = list(Message.objects.filter(conversation=conversation).order_by("seq").values_list("sender", "is_internal", "body"))
+    assert stored[1] == (SenderKind.AGENT, False, "您好！欢迎光临本店😘 我是客服李娜，很高兴为您服务，请问有什么可以帮助您吗？")
+    assert stored[2] == (SenderKind.AGENT, True, "客户问的是 A12 款，库存请仓库确认")
+
+    second = person("zuoxi2")
+    second.goto("/conversations/")
+    second.get_by_test_id("list-empty").wait_for()
+
+    agent.get_by_test_id("transfer-panel").locator("summary").click()
+    agent.locator("#transfer-target").select_option(value=f"agent:{zhang.pk}")
+    agent.locator("#transfer-note").fill("客户要开发票，请跟进")
+    agent.get_by_test_id("transfer-panel").get_by_role("button", name="转接").click()
+    agent.get_by_text(f"会话 #{conversation.pk} 已转接给 张伟。").wait_for()
+
+    arrived = second.get_by_test_id(f"conversation-{conversation.pk}")
+    arrived.wait_for()  # live: no reload
+    arrived.click()
+    second.get_by_test_id("messages").get_by_text("客户要开发票，请跟进").wait_for()
+    screenshot(second, "workspace-second-agent")
+    second.get_by_test_id("close-chat").click()
+    second.get_by_test_id("chat-closed").wait_for()
+    conversation.refresh_from_db()
+    assert (conversation.state, conversation.assignee_id, conversation.closed_by_id) == (ConversationState.CLOSED, zhang.pk, zhang.pk)
+    second.context.close()
+    agent.context.close()
