@@ -13,12 +13,12 @@ open; a repeated key is answered with the first message's ack.
 """
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import DomainError
 from kefu.realtime import audiences
+from kefu.realtime.frames import JsonFrameConsumer, frame_int
 
 CLOSE_UNAUTHENTICATED = 4401
 
@@ -27,7 +27,7 @@ def _join(user, conversation_id, last_seq) -> dict:
     from kefu.conversations.selectors import access_conversation, message_payload, messages_after
 
     conversation = access_conversation(actor=user, conversation_id=conversation_id)
-    messages = messages_after(conversation, _int(last_seq), include_internal=True)
+    messages = messages_after(conversation, frame_int(last_seq), include_internal=True)
     return {
         "event": "joined", "conversation_id": conversation.pk, "state": conversation.state,
         "assignee_id": conversation.assignee_id, "last_seq": conversation.last_seq,
@@ -61,14 +61,8 @@ def _may_see(user, conversation_id) -> int:
     return access_conversation(actor=user, conversation_id=conversation_id).pk
 
 
-def _int(value) -> int:
-    try:
-        return max(int(value or 0), 0)
-    except (TypeError, ValueError):
-        return 0
 
-
-class AgentConsumer(AsyncJsonWebsocketConsumer):
+class AgentConsumer(JsonFrameConsumer):
     async def connect(self):
         audiences.note_socket_loop()
         user = self.scope.get("user")
@@ -104,13 +98,6 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             self.groups_joined.remove(group)
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    @classmethod
-    async def decode_json(cls, text_data):
-        try:
-            return await super().decode_json(text_data)
-        except ValueError:
-            return None
-
     async def receive_json(self, content, **kwargs):
         frame_type = content.get("type") if isinstance(content, dict) else None
         key = content.get("key") if isinstance(content, dict) else None
@@ -122,7 +109,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
                 await self._follow(answer["conversation_id"])
                 await self.send_json(answer)
             elif frame_type == "leave":
-                conversation_id = _int(content.get("conversation_id"))
+                conversation_id = frame_int(content.get("conversation_id"))
                 self.followed.discard(conversation_id)
                 await self._unfollow(conversation_id)
             elif frame_type == "send":

@@ -18,12 +18,12 @@ replay reads messages without them.
 """
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import DomainError
 from kefu.realtime import audiences
+from kefu.realtime.frames import JsonFrameConsumer, frame_int
 
 CLOSE_UNKNOWN_INBOX = 4404
 CLOSE_ORIGIN_REFUSED = 4403
@@ -50,7 +50,7 @@ def _hello(inbox, token, claim, conversation_id, last_seq):
     conversation = None
     if conversation_id is not None:
         # Another visitor's conversation id is answered as if the visitor had asked for none.
-        conversation = Conversation.objects.filter(pk=_int(conversation_id), visitor=visitor).first()
+        conversation = Conversation.objects.filter(pk=frame_int(conversation_id), visitor=visitor).first()
     conversation = conversation or active_conversation(visitor)
     welcome = {
         "event": "welcome", "token": token, "verified": visitor.external_id is not None,
@@ -62,7 +62,7 @@ def _hello(inbox, token, claim, conversation_id, last_seq):
         "messages": [],
     }
     if conversation is not None:
-        welcome["messages"] = [_shown(message_payload(m)) for m in messages_after(conversation, _int(last_seq))]
+        welcome["messages"] = [_shown(message_payload(m)) for m in messages_after(conversation, frame_int(last_seq))]
     if claim is not None and verified_user_id(secret=inbox.secret, claim=claim) is None:
         welcome["identity_refused"] = True
     return visitor, conversation, welcome
@@ -115,14 +115,8 @@ def _close(visitor, conversation):
     close_conversation(visitor=visitor, conversation=conversation)
 
 
-def _int(value) -> int:
-    try:
-        return max(int(value or 0), 0)
-    except (TypeError, ValueError):
-        return 0
 
-
-class VisitorConsumer(AsyncJsonWebsocketConsumer):
+class VisitorConsumer(JsonFrameConsumer):
     async def connect(self):
         audiences.note_socket_loop()
         self.visitor = None
@@ -152,13 +146,6 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         if group is not None:
             await self.channel_layer.group_add(group, self.channel_name)
         self.group = group
-
-    @classmethod
-    async def decode_json(cls, text_data):
-        try:
-            return await super().decode_json(text_data)
-        except ValueError:
-            return None
 
     async def receive_json(self, content, **kwargs):
         content = content if isinstance(content, dict) else {}
