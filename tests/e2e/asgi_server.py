@@ -29,12 +29,14 @@ def _loopback_socket() -> socket.socket:
 def running_kefu():
     """Yields kefu's base URL (http://localhost:<port>) while uvicorn serves kefu.asgi."""
     import uvicorn
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
     from kefu.asgi import application
 
     sock = _loopback_socket()
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(application, lifespan="off", log_level="warning", ws="websockets-sansio"))
+    server = uvicorn.Server(uvicorn.Config(ASGIStaticFilesHandler(application), lifespan="off", log_level="warning",
+                                           ws="websockets-sansio"))
     loop = asyncio.new_event_loop()
 
     def run() -> None:

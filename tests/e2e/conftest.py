@@ -59,26 +59,7 @@ def screenshot(page, name: str) -> None:
 def asgi_live_server(transactional_db):
     """The whole ASGI application (pages and websockets) served by uvicorn in a thread of this
     process, so it shares the test database and the in-process channel layer. Yields its URL."""
-    import socket
-    import threading
-    import time
+    from tests.e2e.asgi_server import running_kefu
 
-    import uvicorn
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
-    from kefu.asgi import application
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(ASGIStaticFilesHandler(application), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running_kefu() as url:
+        yield url

@@ -94,3 +94,84 @@ def test_an_agent_answers_with_a_canned_reply_notes_and_transfers_and_the_next_a
     assert (conversation.state, conversation.assignee_id, conversation.closed_by_id) == (ConversationState.CLOSED, zhang.pk, zhang.pk)
     second.context.close()
     agent.context.close()
+
+
+def test_a_shop_visitor_is_answered_from_the_workspace_transferred_and_rates_the_chat(browser, transactional_db):
+    """Issue 5's journey end to end: a visitor on a third-party page chats through the widget, an
+    agent answers with a canned reply, transfers, the second agent answers, the visitor rates."""
+    from playwright.sync_api import expect
+
+    from kefu.accounts.models import User
+    from kefu.conversations.models import Inbox
+    from tests.e2e.asgi_server import running_kefu, third_party_page
+    from tests.e2e.test_widget_journeys import bubbles, shop_page
+
+    make_agent(username="zuoxi1", display_name="李娜")
+    make_agent(username="zuoxi2", display_name="张伟", presence=Presence.OFFLINE)
+    CannedReply.objects.create(shortcut="hy", title="欢迎语", category=ReplyCategory.OPENING,
+                               body="您好！欢迎光临本店😘 我是客服{agent_name}，很高兴为您服务，请问有什么可以帮助您吗？")
+    with running_kefu() as kefu_url:
+        inbox = Inbox.objects.create(name="小店在线客服", allowed_origins=[])
+        with third_party_page(shop_page(kefu_url, inbox.public_key)) as shop_url:
+            inbox.allowed_origins = [shop_url]
+            inbox.save()
+
+            def context_page(**options):
+                context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                              viewport={"width": 1280, "height": 800}, **options)
+                page = context.new_page()
+                page.set_default_timeout(10_000)
+                return page
+
+            visitor = context_page()
+            visitor.on("dialog", lambda dialog: pytest.fail(f"a script ran: {dialog.message}"))
+            visitor.goto(shop_url)
+            visitor.get_by_role("button", name="在线客服").click()
+            box = visitor.get_by_label("请输入消息，Enter 发送")
+            box.fill("你好，发票怎么开？")
+            box.press("Enter")
+            expect(visitor.get_by_role("status").filter(has_text="客服 李娜 为您服务")).to_be_visible()
+            conversation = Conversation.objects.get()
+
+            def agent_page(username):
+                page = context_page(base_url=kefu_url)
+                page.on("dialog", lambda dialog: dialog.accept())
+                sign_in(page, username)
+                page.wait_for_url(re.compile(r"/$"))
+                page.goto("/conversations/")
+                return page
+
+            li = agent_page("zuoxi1")
+            li.get_by_test_id(f"conversation-{conversation.pk}").click()
+            li.get_by_test_id("messages").get_by_text("你好，发票怎么开？").wait_for()
+            reply = li.get_by_test_id("reply-box")
+            reply.click()
+            reply.type("/hy")
+            li.get_by_test_id("canned-menu").get_by_text("欢迎语").wait_for()
+            reply.press("Enter")
+            reply.press("Enter")
+            expect(bubbles(visitor, "我是客服李娜")).to_have_count(1)
+
+            li.get_by_test_id("transfer-panel").locator("summary").click()
+            zhang = User.objects.get(username="zuoxi2")
+            li.locator("#transfer-target").select_option(value=f"agent:{zhang.pk}")
+            li.locator("#transfer-note").fill("客户要开增值税发票")
+            li.get_by_test_id("transfer-panel").get_by_role("button", name="转接").click()
+            li.get_by_text(f"会话 #{conversation.pk} 已转接给 张伟。").wait_for()
+
+            second = agent_page("zuoxi2")
+            second.get_by_test_id(f"conversation-{conversation.pk}").click()
+            second.get_by_test_id("messages").get_by_text("客户要开增值税发票").wait_for()  # the internal note
+            second.get_by_test_id("reply-box").fill("您好，增值税发票已开好，请查收邮箱")
+            second.get_by_test_id("reply-box").press("Enter")
+            expect(bubbles(visitor, "增值税发票已开好")).to_have_count(1)
+            expect(bubbles(visitor, "客户要开增值税发票")).to_have_count(0)  # internal notes never reach the visitor
+
+            visitor.get_by_role("button", name="结束会话").click()
+            visitor.get_by_role("button", name="5 星").click()
+            expect(visitor.get_by_text("感谢您的评价！")).to_be_visible()
+            screenshot(second, "journey-second-agent")
+            conversation.refresh_from_db()
+            assert (conversation.state, conversation.rating, conversation.assignee.username) == ("closed", 5, "zuoxi2")
+            for page in (visitor, li, second):
+                page.context.close()
