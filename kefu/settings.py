@@ -256,6 +256,9 @@ KEFU_WORKER_HEARTBEAT_MAX_AGE = int(os.environ.get("KEFU_WORKER_HEARTBEAT_MAX_AG
 MEDIA_ROOT = DATA_DIR / "media"
 KEFU_ATTACHMENT_MAX_MB = int(os.environ.get("KEFU_ATTACHMENT_MAX_MB", "10"))
 
+# New chats one network address may start per minute (0: no limit, e.g. for load tests).
+KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE = int(os.environ.get("KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE", "10"))
+
 # The address people open kefu at, for links in e-mails (notifications).
 KEFU_BASE_URL = os.environ.get("KEFU_BASE_URL", "http://127.0.0.1:8000")
 

@@ -90,15 +90,22 @@ def _queue(conversation_id) -> dict:
             "position": queue_position(conversation)}
 
 
+def _client_address(scope) -> str | None:
+    """The visitor's address as the server saw it (uvicorn applies the proxy's X-Forwarded-For when
+    the proxy is trusted: FORWARDED_ALLOW_IPS)."""
+    client = scope.get("client")
+    return client[0] if client else None
+
+
 def _shown(message: dict) -> dict:
     """A message as the visitor sees it: no agent ids, no internal flag."""
     return {k: v for k, v in message.items() if k not in {"author_id", "is_internal"}}
 
 
-def _message_ack(visitor, conversation, key, body) -> tuple:
+def _message_ack(visitor, conversation, key, body, address=None) -> tuple:
     from kefu.conversations.services.messages import send_visitor_message
 
-    message = send_visitor_message(visitor=visitor, conversation=conversation, body=body, client_key=key)
+    message = send_visitor_message(visitor=visitor, conversation=conversation, body=body, client_key=key, address=address)
     return message.conversation, {"event": "ack", "key": key, "conversation_id": message.conversation_id,
                                   "seq": message.seq, "message_id": message.pk}
 
@@ -164,7 +171,7 @@ class VisitorConsumer(JsonFrameConsumer):
             elif frame_type == "send":
                 before = self.conversation.pk if self.conversation is not None else None
                 self.conversation, ack = await database_sync_to_async(_message_ack)(
-                    self.visitor, self.conversation, key, content.get("body"),
+                    self.visitor, self.conversation, key, content.get("body"), _client_address(self.scope),
                 )
                 await self._follow(self.conversation)
                 await self.send_json(ack)

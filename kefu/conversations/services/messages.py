@@ -7,6 +7,8 @@ is locked while the number is taken, the key is unique per conversation in the d
 writer that still loses the race reads the winner's row.
 """
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -16,7 +18,7 @@ from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.conversations.events import MessagePosted
 from kefu.conversations.models import Conversation, Message, SenderKind, Visitor
-from kefu.conversations.selectors import can_serve, messages_after  # noqa: F401  (replay lives with the reads)
+from kefu.conversations.selectors import active_conversation, can_serve, messages_after  # noqa: F401  (replay lives with the reads)
 from kefu.core.errors import DomainError, PermissionRefused
 from kefu.core.events import emit
 
@@ -119,9 +121,29 @@ def _store(*, conversation, sender, body, key, author, is_internal) -> Message:
     return message
 
 
-def send_visitor_message(*, visitor: Visitor, conversation: Conversation | None, body: str, client_key: str | None) -> Message:
+def _throttle_new_chats(address: str | None) -> None:
+    """A flood of new chats from one address (a script minting visitor tokens) is refused; chats
+    already open go on. Counted in the cache (per process in embedded mode). The limit is
+    KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE; 0 turns it off (load tests from one machine)."""
+    limit = settings.KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE
+    if not address or not limit:
+        return
+    counter = f"kefu:new-chats:{address}"
+    cache.add(counter, 0, timeout=60)
+    try:
+        count = cache.incr(counter)
+    except ValueError:  # expired between add and incr
+        cache.add(counter, 1, timeout=60)
+        count = 1
+    if count > limit:
+        raise DomainError(_("Too many new chats from your network; please wait a minute and try again."))
+
+
+def send_visitor_message(*, visitor: Visitor, conversation: Conversation | None, body: str, client_key: str | None,
+                         address: str | None = None) -> Message:
     """What the chat widget sends. Without a live conversation (none yet, or the last one closed)
-    the message starts a new one; a key already stored in `conversation` is answered from there."""
+    the message starts a new one, unless `address` (the visitor's network address) has started too
+    many in the last minute; a key already stored in `conversation` is answered from there."""
     from kefu.conversations.services.lifecycle import start_conversation
 
     if conversation is not None and conversation.visitor_id != visitor.pk:
@@ -133,6 +155,8 @@ def send_visitor_message(*, visitor: Visitor, conversation: Conversation | None,
     if conversation is not None:
         conversation.refresh_from_db(fields=["state"])  # an agent or auto-close may have closed it
     if conversation is None or conversation.is_closed:
+        if active_conversation(visitor) is None:
+            _throttle_new_chats(address)
         conversation = start_conversation(visitor=visitor)
     try:
         return post_message(conversation=conversation, sender=SenderKind.VISITOR, body=body, client_key=key)

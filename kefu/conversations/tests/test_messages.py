@@ -236,3 +236,26 @@ def test_different_keys_sent_at_once_get_distinct_gapless_numbers():
     assert errors == []
     assert [r[0] for r in rows(conversation)] == [1, 2, 3, 4, 5]
     assert sorted(r[2] for r in rows(conversation)) == [f"m{n}" for n in range(5)]
+
+
+def test_a_flood_of_new_chats_from_one_address_is_throttled_and_open_chats_go_on(inbox):
+    from django.core.cache import cache
+
+    from kefu.conversations.models import Visitor
+    from kefu.conversations.services.messages import (
+        NEW_CHATS_PER_ADDRESS_PER_MINUTE,
+        send_visitor_message,
+    )
+
+    cache.clear()
+    visitors = [Visitor.objects.create(inbox=inbox) for _ in range(NEW_CHATS_PER_ADDRESS_PER_MINUTE + 1)]
+    started = [send_visitor_message(visitor=v, conversation=None, body="你好", client_key=f"k{n}", address="203.0.113.9")
+               for n, v in enumerate(visitors[:-1])]
+    with pytest.raises(DomainError, match="Too many new chats"):
+        send_visitor_message(visitor=visitors[-1], conversation=None, body="你好", client_key="flood", address="203.0.113.9")
+    assert Conversation.objects.count() == NEW_CHATS_PER_ADDRESS_PER_MINUTE
+    # A chat already open from that address goes on; another address is not affected.
+    send_visitor_message(visitor=visitors[0], conversation=started[0].conversation, body="还在吗", client_key="more", address="203.0.113.9")
+    send_visitor_message(visitor=visitors[-1], conversation=None, body="你好", client_key="other", address="198.51.100.7")
+    assert Conversation.objects.count() == NEW_CHATS_PER_ADDRESS_PER_MINUTE + 1
+    cache.clear()
