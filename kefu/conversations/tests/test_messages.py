@@ -239,14 +239,13 @@ def test_different_keys_sent_at_once_get_distinct_gapless_numbers():
 
 
 def test_a_flood_of_new_chats_from_one_address_is_throttled_and_open_chats_go_on(inbox):
+    from django.conf import settings
     from django.core.cache import cache
 
     from kefu.conversations.models import Visitor
-    from kefu.conversations.services.messages import (
-        NEW_CHATS_PER_ADDRESS_PER_MINUTE,
-        send_visitor_message,
-    )
+    from kefu.conversations.services.messages import send_visitor_message
 
+    NEW_CHATS_PER_ADDRESS_PER_MINUTE = settings.KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE
     cache.clear()
     visitors = [Visitor.objects.create(inbox=inbox) for _ in range(NEW_CHATS_PER_ADDRESS_PER_MINUTE + 1)]
     started = [send_visitor_message(visitor=v, conversation=None, body="你好", client_key=f"k{n}", address="203.0.113.9")
