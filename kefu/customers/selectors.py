@@ -18,6 +18,7 @@ from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
 from kefu.accounts.roles import Perm
 from kefu.core.models import TimelineEntry
+from kefu.core.querysets import filter_given
 from kefu.customers import identities
 from kefu.customers.models import ContactIdentity, Customer, IdentityKind
 
@@ -77,16 +78,7 @@ def search_customers(
         # Exists, not a join: the planner keeps walking customers newest first instead of sorting
         # every holder of a popular tag (bench/README.md).
         qs = qs.filter(Exists(Customer.tags.through.objects.filter(customer_id=OuterRef("pk"), tag__name=tag)))
-    if level:
-        qs = qs.filter(level=level)
-    if region:
-        qs = qs.filter(region=region)
-    if city:
-        qs = qs.filter(city=city)
-    if district:
-        qs = qs.filter(district=district)
-    if owner_id:
-        qs = qs.filter(owner_id=owner_id)
+    qs = filter_given(qs, level=level, region=region, city=city, district=district, owner_id=owner_id)
     if unassigned:
         qs = qs.filter(owner__isnull=True)
     return qs.select_related("owner").order_by("-id")

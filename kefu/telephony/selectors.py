@@ -13,6 +13,7 @@ from django.urls import reverse
 from kefu.accounts.masking import mask_mobile, mask_phone
 from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
+from kefu.core.querysets import filter_given
 from kefu.customers.selectors import visible_customers
 from kefu.telephony.models import Call
 
@@ -43,18 +44,8 @@ def search_calls(*, actor: User, q: str = "", direction: str = "", outcome: str 
     q = q.strip().replace(" ", "").replace("-", "")
     if q:
         qs = qs.filter(number__endswith=q) if q.lstrip("+").isdigit() else qs.filter(customer__name__startswith=q)
-    if direction:
-        qs = qs.filter(direction=direction)
-    if outcome:
-        qs = qs.filter(outcome=outcome)
-    if agent_id:
-        qs = qs.filter(agent_id=agent_id)
-    if customer_id:
-        qs = qs.filter(customer_id=customer_id)
-    if since:
-        qs = qs.filter(started_at__gte=since)
-    if until:
-        qs = qs.filter(started_at__lt=until)
+    qs = filter_given(qs, direction=direction, outcome=outcome, agent_id=agent_id, customer_id=customer_id,
+                      started_at__gte=since, started_at__lt=until)
     return qs.select_related("customer", "agent").order_by("-id")
 
 

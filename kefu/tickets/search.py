@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from kefu.accounts.models import User
+from kefu.core.querysets import filter_given
 from kefu.tickets import selectors
 from kefu.tickets.models import Ticket
 from kefu.tickets.states import OPEN_STATES
@@ -18,17 +19,14 @@ def search_tickets(
     number (exact, any case), the subject (contains) or the customer's name (exact); `state` may be
     "open" for every state but closed; `category` includes its subcategories."""
     qs = selectors.saved_view(user=user, view=view) if view in selectors.SAVED_VIEWS else selectors.visible_tickets(user)
+    qs = filter_given(qs, type=type, priority=priority)
     q = q.strip()
     if q:
         qs = qs.filter(Q(number=q.upper()) | Q(subject__icontains=q) | Q(customer__name=q))
-    if type:
-        qs = qs.filter(type=type)
     if state == "open":
         qs = qs.filter(state__in=OPEN_STATES)
     elif state:
         qs = qs.filter(state=state)
-    if priority:
-        qs = qs.filter(priority=priority)
     if category:
         qs = qs.filter(Q(category_id=category) | Q(category__parent_id=category))
     return qs.order_by("id" if oldest_first else "-id")
