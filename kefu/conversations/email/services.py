@@ -142,9 +142,19 @@ def _check_attachments(parsed: ParsedMail) -> tuple[list[tuple], list[dict]]:
     return accepted, refused
 
 
-def receive_mail(inbox: Inbox, raw: bytes) -> Message:
-    """Store one fetched mail as a customer's message (once, however often it is fetched)."""
+def _is_loop(inbox: Inbox, parsed: ParsedMail) -> bool:
+    """Our own mail coming back (a copy to ourselves, a bounce loop) is not a customer's message."""
+    config = MailSettings.objects.filter(inbox=inbox).only("address").first()
+    return config is not None and parsed.from_address.strip().lower() == config.address.strip().lower()
+
+
+def receive_mail(inbox: Inbox, raw: bytes) -> Message | None:
+    """Store one fetched mail as a customer's message (once, however often it is fetched). Mail
+    from the inbox's own address is ignored (None): answering it would start a loop."""
     parsed = parse_mail(raw)
+    if _is_loop(inbox, parsed):
+        logger.info("inbox %s: ignored a mail from its own address", inbox.pk)
+        return None
     existing = MailRecord.objects.filter(inbox=inbox, direction=MailDirection.IN, mail_id=parsed.message_id).first()
     if existing is not None and existing.message is not None:
         return existing.message

@@ -262,3 +262,11 @@ def test_a_wrong_password_stores_nothing_and_logs_no_password(mail_inbox, imap, 
     assert not Message.objects.filter(conversation__inbox=mail_inbox).exists()
     assert "wrong-pw-123" not in caplog.text and PASSWORD not in caplog.text
     assert len(box.unseen()) == 1
+
+
+def test_mail_from_the_inboxs_own_address_is_ignored_but_marked_seen(mail_inbox, imap):
+    box, _port = imap
+    box.deliver(mail("plain").replace(b"<Li.Lei@Example.cn>", b"<KEFU@shop.example>"))
+    assert poll_inbox(mail_inbox) == 1
+    assert not Conversation.objects.filter(inbox=mail_inbox).exists()
+    assert box.unseen() == []
