@@ -279,8 +279,8 @@ class MailSettings(models.Model):
 
 
 class MailDirection(models.TextChoices):
-    IN = "in", _("Received")
-    OUT = "out", _("Sent")
+    IN = "in", pgettext_lazy("e-mail direction", "Received")
+    OUT = "out", pgettext_lazy("e-mail direction", "Sent")
 
 
 class MailRecord(models.Model):
@@ -302,8 +302,8 @@ class MailRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("e-mail")
-        verbose_name_plural = _("e-mails")
+        verbose_name = _("e-mail message")
+        verbose_name_plural = _("e-mail messages")
         constraints = [
             models.UniqueConstraint(fields=["inbox", "direction", "mail_id"], name="mailrecord_unique_message_id"),
         ]
