@@ -247,3 +247,86 @@ class ChatImage(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MailSettings(models.Model):
+    """The mailbox of an e-mail inbox: IMAP to fetch what customers write, SMTP to send the answers.
+    The password is needed in clear to log in; it is never logged nor shown back (see __repr__)."""
+
+    inbox = models.OneToOneField(Inbox, on_delete=models.CASCADE, related_name="mail", verbose_name=_("inbox"))
+    address = models.EmailField(_("e-mail address"), help_text=_("Replies are sent from this address."))
+    imap_host = models.CharField(_("IMAP server"), max_length=200)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    imap_ssl = models.BooleanField(_("IMAP over SSL"), default=True)
+    imap_folder = models.CharField(_("IMAP folder"), max_length=100, default="INBOX")
+    smtp_host = models.CharField(_("SMTP server"), max_length=200)
+    smtp_port = models.PositiveIntegerField(_("SMTP port"), default=465)
+    smtp_ssl = models.BooleanField(_("SMTP over SSL"), default=True)
+    smtp_starttls = models.BooleanField(_("SMTP with STARTTLS"), default=False)
+    username = models.CharField(_("user name"), max_length=200)
+    password = models.CharField(_("password"), max_length=200)
+    last_polled_at = models.DateTimeField(_("last fetched at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mailbox settings")
+        verbose_name_plural = _("mailbox settings")
+
+    def __str__(self) -> str:
+        return self.address
+
+    def __repr__(self) -> str:
+        return f"<MailSettings {self.address} imap={self.imap_host}:{self.imap_port} smtp={self.smtp_host}:{self.smtp_port}>"
+
+
+class MailDirection(models.TextChoices):
+    IN = "in", pgettext_lazy("e-mail direction", "Received")
+    OUT = "out", pgettext_lazy("e-mail direction", "Sent")
+
+
+class MailRecord(models.Model):
+    """The e-mail behind a message: its Message-ID and threading headers, so that answers find their
+    conversation again, and the sanitised HTML when the mail had no plain text."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="mails")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="mails")
+    direction = models.CharField(max_length=3, choices=MailDirection.choices)
+    mail_id = models.CharField(_("Message-ID"), max_length=255)
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    references = models.TextField(blank=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    address = models.CharField(_("e-mail address"), max_length=254, blank=True)
+    ticket_number = models.CharField(max_length=24, blank=True, db_index=True)
+    html = models.TextField(_("sanitised HTML"), blank=True)
+    refused_attachments = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("e-mail message")
+        verbose_name_plural = _("e-mail messages")
+        constraints = [
+            models.UniqueConstraint(fields=["inbox", "direction", "mail_id"], name="mailrecord_unique_message_id"),
+        ]
+        indexes = [models.Index(fields=["inbox", "mail_id"], name="mailrecord_inbox_mail_id")]
+
+    def __str__(self) -> str:
+        return self.mail_id
+
+
+class MailAttachment(models.Model):
+    """A file that came with a customer's e-mail, kept after kefu.core.uploads accepted it."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="mail_attachments")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mail_attachments")
+    file = models.FileField(upload_to="mail/", max_length=200)
+    name = models.CharField(_("file name"), max_length=120)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("e-mail attachment")
+        verbose_name_plural = _("e-mail attachments")
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,6 +4,7 @@
        ▲                 │  ▲
        └────requeue──────┘  └─ reassign (transfer to an agent, take over)
     waiting ──close──▶ closed
+    closed ──reopen──▶ waiting   (e-mail: the customer answered a closed thread)
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -19,5 +20,7 @@ CONVERSATION_FLOW = StateMachine(
         Transition("reassign", _("Reassign"), source={S.OPEN}, target=S.OPEN),
         Transition("requeue", _("Transfer to a team"), source={S.WAITING, S.OPEN}, target=S.WAITING),
         Transition("close", _("Close"), source={S.WAITING, S.OPEN}, target=S.CLOSED),
+        # E-mail only: the customer's answer to a closed thread continues it (a chat starts anew).
+        Transition("reopen", _("Reopen"), source={S.CLOSED}, target=S.WAITING),
     ],
 )

@@ -5,7 +5,12 @@ import logging
 
 from kefu.accounts.events import PresenceChanged
 from kefu.accounts.models import Presence
-from kefu.conversations.events import ConversationClosed, ConversationRequeued, ConversationStarted
+from kefu.conversations.events import (
+    ConversationClosed,
+    ConversationRequeued,
+    ConversationStarted,
+    MessagePosted,
+)
 from kefu.core.events import Delivery, DomainEvent, subscribe
 
 logger = logging.getLogger(__name__)
@@ -22,3 +27,5 @@ def route_waiting(event: DomainEvent) -> None:
 def register() -> None:
     for event_type in (ConversationStarted, ConversationRequeued, ConversationClosed, PresenceChanged):
         subscribe(event_type, route_waiting, mode=Delivery.INLINE)
+    # E-mail inboxes: the agent's reply goes out by SMTP (kefu/conversations/email/).
+    subscribe(MessagePosted, "kefu.conversations.email.subscribers.send_agent_reply", mode=Delivery.TASK)

@@ -1,4 +1,5 @@
-"""Background work of conversations: auto-close after idle time (default 30 minutes per inbox)."""
+"""Background work of conversations: auto-close after idle time (default 30 minutes per inbox), and
+fetching the mail of e-mail inboxes."""
 
 import logging
 
@@ -17,3 +18,13 @@ def close_idle_conversations() -> None:
     closed = close_idle(now=timezone.now())
     if closed:
         logger.info("auto-closed %d idle conversations", closed)
+
+
+@db_periodic_task(crontab(minute="*"))
+def poll_email_inboxes() -> None:
+    """Every minute: fetch the unseen mail of every e-mail inbox (kefu/conversations/email/)."""
+    from kefu.conversations.email.services import poll_all_inboxes
+
+    stored = poll_all_inboxes()
+    if stored:
+        logger.info("stored %d e-mails", stored)

@@ -60,10 +60,11 @@ def _require_serving_or_supervisor(actor: User, conversation: Conversation) -> N
 
 
 @transaction.atomic
-def start_conversation(*, visitor: Visitor) -> Conversation:
-    """The visitor's live conversation, or a new waiting one (routing then looks for an agent)."""
+def start_conversation(*, visitor: Visitor, reuse_active: bool = True) -> Conversation:
+    """The visitor's live conversation, or a new waiting one (routing then looks for an agent).
+    E-mail passes `reuse_active=False`: a mail that answers nothing starts its own thread."""
     Visitor.objects.select_for_update().filter(pk=visitor.pk).first()  # one start per visitor at a time
-    existing = active_conversation(visitor)
+    existing = active_conversation(visitor) if reuse_active else None
     if existing is not None:
         return existing
     inbox = visitor.inbox
@@ -168,6 +169,28 @@ def _close(locked: Conversation, *, actor: User | None, reason: str) -> None:
             data={"reason": reason})
     emit(ConversationClosed(conversation_id=locked.pk, assignee_id=locked.assignee_id,
                             closed_by_id=actor.pk if actor else None, reason=reason))
+
+
+def reopen_conversation(*, conversation: Conversation) -> Conversation:
+    """Put a closed conversation back in the queue: an e-mail answer belongs to its thread, never to
+    a new conversation. Routing then finds an agent, as for a transfer to a team."""
+    with transaction.atomic():
+        locked = _lock(conversation)
+        if locked.is_closed:
+            CONVERSATION_FLOW.check(locked.state, "reopen", obj=locked)
+            previous = locked.assignee_id
+            locked.state = ConversationState.WAITING
+            locked.assignee = None
+            locked.closed_at = None
+            locked.closed_by = None
+            locked.close_reason = ""
+            locked.save(update_fields=["state", "assignee", "closed_at", "closed_by", "close_reason"])
+            _record(locked, kind="conversations.reopened",
+                    summary=_("Chat #%(id)s reopened by the customer's e-mail") % {"id": locked.pk})
+            emit(ConversationRequeued(conversation_id=locked.pk, team_id=locked.team_id,
+                                      previous_assignee_id=previous, transferred_by_id=None))
+    _sync(conversation, locked)
+    return conversation
 
 
 def close_idle(*, now: dt.datetime) -> int:

@@ -1,0 +1,309 @@
+"""E-mail inboxes: fetch customers' mails over IMAP into conversations, send agents' replies by SMTP.
+
+Threading, in this order (a mail never opens a new conversation when it answers a known one):
+1. In-Reply-To, then References (nearest first), against the Message-IDs stored for this inbox's mails,
+   received and sent (MailRecord): the answer joins that conversation.
+2. A ticket number in the subject (`[TS20261123-0001]`, which ticket replies put there,
+   kefu/tickets/services/replies.py): the conversation of this inbox that already carries that number,
+   else a new conversation for the ticket's customer. Either way the answer is also written on the
+   ticket's history (timeline kind `tickets.customer_email`), so whoever works the ticket sees it.
+3. Otherwise a new conversation of the sender (a visitor per address; the customer found by the
+   e-mail identity, or created).
+A closed conversation that receives an answer is reopened (back in the queue).
+
+The same mail fetched twice is stored once: the Message-ID is looked up first, is unique per inbox
+in MailRecord, and is the message's idempotency key (hashed when longer than a key may be). A mail
+without a Message-ID gets one derived from its bytes.
+
+Attachments are checked by kefu.core.uploads (content, not name); refused ones are listed in the
+message and on the MailRecord, never stored. Nothing from a mail is ever executed or rendered raw.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import imaplib
+import logging
+from email.utils import make_msgid
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.conversations.email.parsing import ParsedMail, parse_mail
+from kefu.conversations.models import (
+    ChannelKind,
+    Conversation,
+    Inbox,
+    MailAttachment,
+    MailDirection,
+    MailRecord,
+    MailSettings,
+    Message,
+    SenderKind,
+    Visitor,
+)
+from kefu.conversations.services.messages import MAX_BODY_CHARS, post_message
+from kefu.core import timeline
+from kefu.core.errors import DomainError
+from kefu.core.uploads import inspect_upload, storage_path
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTACHMENTS = 20
+MAX_REFERENCES = 20
+
+
+def mail_key(mail_id: str) -> str:
+    """The idempotency key of a mail's message: its Message-ID, hashed when too long for a key."""
+    if len(mail_id) <= 64 and mail_id.isprintable():
+        return mail_id
+    return "mail:" + hashlib.sha256(mail_id.encode()).hexdigest()[:59]
+
+
+# Receiving ---------------------------------------------------------------------------------------
+
+def _sender_visitor(inbox: Inbox, parsed: ParsedMail) -> Visitor:
+    from kefu.customers.identities import InvalidIdentity, normalise_email
+    from kefu.customers.models import IdentityKind
+    from kefu.customers.selectors import find_by_identity
+    from kefu.customers.services.profiles import create_customer
+
+    try:
+        address = normalise_email(parsed.from_address)
+    except InvalidIdentity:
+        address = ""
+    if not address:
+        raise DomainError(_("The e-mail has no valid sender address."))
+    visitor = Visitor.objects.filter(inbox=inbox, external_id=f"mailto:{address}").select_related("customer").first()
+    if visitor is not None and visitor.customer_id is not None:
+        return visitor
+    customer = find_by_identity(IdentityKind.EMAIL, address)
+    if customer is None:
+        customer = create_customer(actor=None, name=parsed.from_name or address.split("@")[0], email=address)
+    if visitor is None:
+        visitor, _created = Visitor.objects.get_or_create(
+            inbox=inbox, external_id=f"mailto:{address}", defaults={"name": parsed.from_name or address, "customer": customer},
+        )
+    if visitor.customer_id is None:
+        visitor.customer = customer
+        visitor.save(update_fields=["customer"])
+    return visitor
+
+
+def _threaded_conversation(inbox: Inbox, parsed: ParsedMail) -> Conversation | None:
+    ids = parsed.thread_ids
+    if ids:
+        records = {r.mail_id: r for r in MailRecord.objects.filter(inbox=inbox, mail_id__in=ids).select_related("conversation")}
+        for mail_id in ids:
+            if mail_id in records:
+                return records[mail_id].conversation
+    if parsed.ticket_number:
+        record = (MailRecord.objects.filter(inbox=inbox, ticket_number=parsed.ticket_number)
+                  .select_related("conversation").order_by("-id").first())
+        if record is not None:
+            return record.conversation
+    return None
+
+
+def _ticket(parsed: ParsedMail):
+    if not parsed.ticket_number:
+        return None
+    from kefu.tickets.models import Ticket
+
+    return Ticket.objects.filter(number=parsed.ticket_number).select_related("customer").first()
+
+
+def _body(parsed: ParsedMail, refused: list[dict]) -> str:
+    notes = [_("Attachment not kept: %(name)s (%(reason)s)") % r for r in refused]
+    text = parsed.text or ("" if notes else _("(no text)"))
+    tail = "\n\n" + "\n".join(notes) if notes else ""
+    room = MAX_BODY_CHARS - len(tail)
+    if len(text) > room:
+        text = text[: room - 1] + "…"
+    return (text + tail).strip()
+
+
+def _check_attachments(parsed: ParsedMail) -> tuple[list[tuple], list[dict]]:
+    accepted, refused = [], []
+    for index, attachment in enumerate(parsed.attachments):
+        upload = ContentFile(attachment.data, name=attachment.name)
+        if index >= MAX_ATTACHMENTS:
+            refused.append({"name": attachment.name, "reason": _("too many attachments")})
+            continue
+        try:
+            accepted.append((upload, inspect_upload(upload)))
+        except DomainError as error:
+            refused.append({"name": attachment.name[:120], "reason": str(error)})
+    return accepted, refused
+
+
+def _is_loop(inbox: Inbox, parsed: ParsedMail) -> bool:
+    """Our own mail coming back (a copy to ourselves, a bounce loop) is not a customer's message."""
+    config = MailSettings.objects.filter(inbox=inbox).only("address").first()
+    return config is not None and parsed.from_address.strip().lower() == config.address.strip().lower()
+
+
+def receive_mail(inbox: Inbox, raw: bytes) -> Message | None:
+    """Store one fetched mail as a customer's message (once, however often it is fetched). Mail
+    from the inbox's own address is ignored (None): answering it would start a loop."""
+    parsed = parse_mail(raw)
+    if _is_loop(inbox, parsed):
+        logger.info("inbox %s: ignored a mail from its own address", inbox.pk)
+        return None
+    existing = MailRecord.objects.filter(inbox=inbox, direction=MailDirection.IN, mail_id=parsed.message_id).first()
+    if existing is not None and existing.message is not None:
+        return existing.message
+    accepted, refused = _check_attachments(parsed)
+    stored_files: list[str] = []
+    try:
+        with transaction.atomic():
+            message = _store_mail(inbox, parsed, accepted, refused, stored_files)
+    except IntegrityError:  # the same mail stored by a concurrent poll
+        for name in stored_files:
+            default_storage.delete(name)
+        existing = MailRecord.objects.filter(inbox=inbox, direction=MailDirection.IN, mail_id=parsed.message_id).first()
+        if existing is None or existing.message is None:
+            raise
+        return existing.message
+    except Exception:
+        for name in stored_files:
+            default_storage.delete(name)
+        raise
+    return message
+
+
+def _store_mail(inbox, parsed, accepted, refused, stored_files) -> Message:
+    from kefu.conversations.services.lifecycle import reopen_conversation, start_conversation
+
+    visitor = _sender_visitor(inbox, parsed)
+    ticket = _ticket(parsed)
+    conversation = _threaded_conversation(inbox, parsed)
+    if conversation is None:
+        conversation = start_conversation(visitor=visitor, reuse_active=False)
+        if ticket is not None and ticket.customer_id and conversation.customer_id != ticket.customer_id:
+            conversation.customer_id = ticket.customer_id
+            conversation.save(update_fields=["customer"])
+    elif conversation.is_closed:
+        reopen_conversation(conversation=conversation)
+    message = post_message(conversation=conversation, sender=SenderKind.VISITOR, body=_body(parsed, refused),
+                           client_key=mail_key(parsed.message_id))
+    MailRecord.objects.create(
+        inbox=inbox, conversation=conversation, message=message, direction=MailDirection.IN, mail_id=parsed.message_id,
+        in_reply_to=parsed.in_reply_to, references=" ".join(parsed.references[-MAX_REFERENCES:]), subject=parsed.subject,
+        address=parsed.from_address[:254], ticket_number=parsed.ticket_number if ticket else "", html=parsed.html,
+        refused_attachments=refused,
+    )
+    for upload, inspected in accepted:
+        name = default_storage.save(storage_path("mail", inspected), upload)
+        stored_files.append(name)
+        MailAttachment.objects.create(conversation=conversation, message=message, file=name, name=inspected.name,
+                                      content_type=inspected.kind.content_type, size=inspected.size)
+    if ticket is not None:
+        timeline.record(subject=ticket, customer_id=ticket.customer_id or conversation.customer_id,
+                        kind="tickets.customer_email",
+                        summary=_("%(number)s: the customer answered by e-mail: %(body)s")
+                        % {"number": ticket.number, "body": message.body[:200]},
+                        data={"conversation_id": conversation.pk, "message_id": message.pk})
+    return message
+
+
+def poll_inbox(inbox: Inbox) -> int:
+    """Fetch the unseen mails of the inbox's IMAP folder, store each, then mark it seen. Mails are
+    read with BODY.PEEK[] so that one which could not be stored stays unseen for the next poll.
+    Returns how many mails were stored (or found already stored)."""
+    config: MailSettings = inbox.mail
+    client_class = imaplib.IMAP4_SSL if config.imap_ssl else imaplib.IMAP4
+    client = client_class(config.imap_host, config.imap_port, timeout=30)
+    count = 0
+    try:
+        client.login(config.username, config.password)
+        status, _data = client.select(config.imap_folder)
+        if status != "OK":
+            raise DomainError(_("The mail folder %(folder)s cannot be opened.") % {"folder": config.imap_folder})
+        _status, data = client.uid("SEARCH", None, "UNSEEN")
+        for uid in (data[0] or b"").split():
+            _status, fetched = client.uid("FETCH", uid, "(BODY.PEEK[])")
+            raw = next((item[1] for item in fetched or [] if isinstance(item, tuple)), None)
+            if raw is None:
+                continue
+            try:
+                receive_mail(inbox, raw)
+            except Exception:
+                logger.exception("inbox %s: mail uid %s could not be stored; it stays unseen", inbox.pk, uid.decode())
+                continue
+            client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+            count += 1
+    finally:
+        with contextlib.suppress(OSError, imaplib.IMAP4.error):
+            client.logout()
+    MailSettings.objects.filter(pk=config.pk).update(last_polled_at=timezone.now())
+    return count
+
+
+def poll_all_inboxes() -> int:
+    total = 0
+    for inbox in Inbox.objects.filter(kind=ChannelKind.EMAIL, mail__isnull=False).select_related("mail"):
+        try:
+            total += poll_inbox(inbox)
+        except (OSError, imaplib.IMAP4.error, DomainError) as error:  # never the settings: they hold the password
+            logger.warning("inbox %s: fetching mail failed: %s", inbox.pk, type(error).__name__)
+    return total
+
+
+# Sending -----------------------------------------------------------------------------------------
+
+def _reply_subject(subject: str, ticket_number: str) -> str:
+    subject = subject.strip()
+    while subject[:3].lower() in ("re:", "回复:") or subject[:3] == "回复：":
+        subject = subject[3:].strip()
+    if ticket_number and f"[{ticket_number}]" not in subject:
+        subject = f"[{ticket_number}] {subject}"
+    return f"Re: {subject}" if subject else _("Re: your message")
+
+
+def send_email_reply(conversation: Conversation, message: Message) -> MailRecord:
+    """Send an agent's reply through the inbox's SMTP server, answering the customer's latest mail
+    (In-Reply-To, and References with the thread's Message-IDs), and keep its Message-ID so the
+    customer's answer threads back. Sending the same message again does nothing."""
+    sent = MailRecord.objects.filter(message=message, direction=MailDirection.OUT).first()
+    if sent is not None:
+        return sent
+    inbox = conversation.inbox
+    config = MailSettings.objects.filter(inbox=inbox).first()
+    if config is None:
+        raise DomainError(_("This inbox has no mail server settings."))
+    records = list(conversation.mails.order_by("id"))
+    received = [r for r in records if r.direction == MailDirection.IN]
+    if not received:
+        raise DomainError(_("The customer has not written by e-mail in this conversation."))
+    last = received[-1]
+    first = received[0]
+    ticket_number = next((r.ticket_number for r in reversed(records) if r.ticket_number), "")
+    references = []
+    for record in records:
+        for mail_id in [*record.references.split(), record.mail_id]:
+            if mail_id not in references:
+                references.append(mail_id)
+    references = references[-MAX_REFERENCES:]
+    mail_id = make_msgid(domain=config.address.rpartition("@")[2] or "kefu.invalid")
+    subject = _reply_subject(first.subject, ticket_number)
+    headers = {"Message-ID": mail_id, "In-Reply-To": last.mail_id, "References": " ".join(references)}
+    if ticket_number:
+        headers["X-Kefu-Ticket"] = ticket_number
+    connection = get_connection(
+        "django.core.mail.backends.smtp.EmailBackend", host=config.smtp_host, port=config.smtp_port,
+        username=config.username, password=config.password, use_ssl=config.smtp_ssl,
+        use_tls=config.smtp_starttls and not config.smtp_ssl, timeout=30, fail_silently=False,
+    )
+    EmailMessage(subject=subject, body=message.body, from_email=config.address, to=[last.address],
+                 headers=headers, connection=connection).send(fail_silently=False)
+    return MailRecord.objects.create(
+        inbox=inbox, conversation=conversation, message=message, direction=MailDirection.OUT, mail_id=mail_id,
+        in_reply_to=last.mail_id, references=" ".join(references), subject=subject[:255], address=last.address,
+        ticket_number=ticket_number,
+    )
