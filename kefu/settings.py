@@ -256,6 +256,8 @@ KEFU_WORKER_HEARTBEAT_MAX_AGE = int(os.environ.get("KEFU_WORKER_HEARTBEAT_MAX_AG
 MEDIA_ROOT = DATA_DIR / "media"
 KEFU_ATTACHMENT_MAX_MB = int(os.environ.get("KEFU_ATTACHMENT_MAX_MB", "10"))
 
+# How long a chat widget visitor's signed token stays valid (seconds; 180 days).
+KEFU_VISITOR_TOKEN_MAX_AGE = int(os.environ.get("KEFU_VISITOR_TOKEN_MAX_AGE", str(180 * 24 * 3600)))
 # New chats one network address may start per minute (0: no limit, e.g. for load tests).
 KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE = int(os.environ.get("KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE", "10"))
 
