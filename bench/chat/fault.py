@@ -32,6 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import MAX_CHATS, Server, Stats, drive, make_env, open_chats, setup, shell
 
+STORED = """
+import json
+from kefu.conversations.models import Message
+keys = Message.objects.filter(conversation__inbox__public_key=INBOX_KEY).values_list("client_key", flat=True)
+print("BENCH=" + json.dumps({"keys": [k for k in keys if k]}))
+"""
+
 CHECK = """
 import json
 from collections import defaultdict
@@ -130,13 +137,14 @@ def main() -> None:
         server = Server(e, port=server.port)
         server.start()
         restart_s = time.perf_counter() - restart
+        stored_at_restart = set(shell(e, STORED.replace("INBOX_KEY", repr(info["inbox_key"])))["keys"])
         r2 = asyncio.run(phase2(visitors, st))
         acks_path = e.data_dir / "acks.json"
         acks_path.write_text(json.dumps({k: [c, s] for k, (_, c, s) in st.acked.items()}))
         check = shell(e, CHECK.replace("ACKS_PATH", repr(str(acks_path))).replace("INBOX_KEY", repr(info["inbox_key"])))
-        stored_keys = set(check.pop("stored_keys"))
+        check.pop("stored_keys")
         unacked_left = [k for k in st.sched if k not in st.acked]
-        committed_unacked = len({k for k in killed_with if k in stored_keys})
+        committed_unacked = len(killed_with & stored_at_restart)
         mode = "scaled (PostgreSQL + Redis, 2 web processes)" if scaled else "embedded (SQLite WAL, 1 web process)"
         print(f"\n`{' '.join([Path(sys.executable).name, *sys.argv])}` — {mode}")
         print(f"{args.conversations} conversations, {args.rate:g} msg/s offered, SIGKILL at {args.kill_at:g} s; "

@@ -446,7 +446,16 @@ async def load(args, port: int, setup_info: dict, server: Server) -> dict:
     agents, visitors, open_s = await open_chats(port, setup_info["inbox_key"], setup_info["cookies"],
                                                 args.conversations, st, stop)
     server.sample_rss()
+    profiler = None
+    if args.profile:  # py-spy on the server process for most of the window (collapsed stacks)
+        spy = Path(PYTHON).with_name("py-spy")
+        profiler = subprocess.Popen([  # noqa: S603  py-spy beside our interpreter
+            str(spy), "record", "-p", str(server.proc.pid), "-d", str(int(args.seconds) - 2),
+                                     "-f", "raw", "-o", args.profile, "-r", "50", "--subprocesses", "--nonblocking"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     t0, end = await drive(visitors, args.rate, args.seconds, st, server)
+    if profiler is not None:
+        profiler.wait(timeout=60)
     await wait_outstanding(st, args.drain)
     server.sample_rss()
     res = summarise(st, t0, end)
@@ -469,6 +478,7 @@ def main() -> None:
     parser.add_argument("--web-processes", type=int, default=0, help="default 1 embedded, 2 scaled")
     parser.add_argument("--drain", type=float, default=15, help="seconds to wait for late acks and pushes")
     parser.add_argument("--scaled", action="store_true", help="PostgreSQL + Redis (also when DATABASE_URL is set)")
+    parser.add_argument("--profile", default="", help="write py-spy collapsed stacks of the server here")
     args = parser.parse_args()
     scaled = args.scaled or bool(os.environ.get("DATABASE_URL"))
     agents = args.agents or max(2, math.ceil(args.conversations / (MAX_CHATS - 10)))
