@@ -161,7 +161,10 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # The in-process layer drops pushes beyond `capacity` per socket without a word (bench/README.md,
+    # chat: an agent's screen lost most pushes at 100); the database stays the record and clients
+    # catch up from their last sequence number, but a busy agent should not need to.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 2000}}}
 
 HUEY_IMMEDIATE = env_bool("KEFU_HUEY_IMMEDIATE", TESTING)
 if REDIS_URL:
