@@ -13,10 +13,7 @@ open; a repeated key is answered with the first message's ack.
 """
 
 from channels.db import database_sync_to_async
-from django.http import Http404
-from django.utils.translation import gettext as _
 
-from kefu.core.errors import DomainError
 from kefu.realtime import audiences
 from kefu.realtime.frames import JsonFrameConsumer, frame_int
 
@@ -98,38 +95,30 @@ class AgentConsumer(JsonFrameConsumer):
             self.groups_joined.remove(group)
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    async def receive_json(self, content, **kwargs):
-        frame_type = content.get("type") if isinstance(content, dict) else None
-        key = content.get("key") if isinstance(content, dict) else None
-        try:
-            if frame_type == "join":
-                answer = await database_sync_to_async(_join)(self.user, content.get("conversation_id"),
-                                                             content.get("last_seq"))
-                self.followed.add(answer["conversation_id"])
-                await self._follow(answer["conversation_id"])
-                await self.send_json(answer)
-            elif frame_type == "leave":
-                conversation_id = frame_int(content.get("conversation_id"))
-                self.followed.discard(conversation_id)
-                await self._unfollow(conversation_id)
-            elif frame_type == "send":
-                await self.send_json(await database_sync_to_async(_send)(
-                    self.user, content.get("conversation_id"), key, content.get("body"), content.get("internal"),
-                ))
-            elif frame_type == "close":
-                await self.send_json(await database_sync_to_async(_close)(self.user, content.get("conversation_id")))
-            elif frame_type == "typing":
-                conversation_id = await database_sync_to_async(_may_see)(self.user, content.get("conversation_id"))
-                for group in audiences.typing_groups(conversation_id=conversation_id, from_visitor=False):
-                    await audiences.apush(group, {"event": "conversations.typing", "conversation_id": conversation_id,
-                                                  "sender": "agent"})
-            else:
-                await self.send_json({"event": "error", "code": "bad_frame", "message": _("Unknown request.")})
-        except Http404:
-            await self.send_json({"event": "error", "code": "not_found", "key": key,
-                                  "message": _("Conversation not found.")})
-        except DomainError as error:
-            await self.send_json({"event": "error", "code": "refused", "key": key, "message": str(error)})
+    async def frame(self, frame_type, key, content) -> None:
+        if frame_type == "join":
+            answer = await database_sync_to_async(_join)(self.user, content.get("conversation_id"),
+                                                         content.get("last_seq"))
+            self.followed.add(answer["conversation_id"])
+            await self._follow(answer["conversation_id"])
+            await self.send_json(answer)
+        elif frame_type == "leave":
+            conversation_id = frame_int(content.get("conversation_id"))
+            self.followed.discard(conversation_id)
+            await self._unfollow(conversation_id)
+        elif frame_type == "send":
+            await self.send_json(await database_sync_to_async(_send)(
+                self.user, content.get("conversation_id"), key, content.get("body"), content.get("internal"),
+            ))
+        elif frame_type == "close":
+            await self.send_json(await database_sync_to_async(_close)(self.user, content.get("conversation_id")))
+        elif frame_type == "typing":
+            conversation_id = await database_sync_to_async(_may_see)(self.user, content.get("conversation_id"))
+            for group in audiences.typing_groups(conversation_id=conversation_id, from_visitor=False):
+                await audiences.apush(group, {"event": "conversations.typing", "conversation_id": conversation_id,
+                                              "sender": "agent"})
+        else:
+            await self.unknown_frame()
 
     async def push(self, message):
         payload = dict(message["payload"])

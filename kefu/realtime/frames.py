@@ -1,6 +1,10 @@
 """What every kefu socket shares: JSON frames, where a frame that is not JSON is ignored, not fatal."""
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from kefu.core.errors import DomainError
 
 
 def frame_int(value) -> int:
@@ -20,3 +24,22 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
             return await super().decode_json(text_data)
         except ValueError:
             return None
+
+    async def receive_json(self, content, **kwargs):
+        """Parse the frame, hand it to `frame(type, key, content)`; a refusal or an unknown id is
+        answered on the socket with the frame's key, never by closing it."""
+        content = content if isinstance(content, dict) else {}
+        key = content.get("key")
+        try:
+            await self.frame(content.get("type"), key, content)
+        except Http404:
+            await self.send_json({"event": "error", "code": "not_found", "key": key,
+                                  "message": _("Conversation not found.")})
+        except DomainError as error:
+            await self.send_json({"event": "error", "code": "refused", "key": key, "message": str(error)})
+
+    async def frame(self, frame_type, key, content) -> None:
+        raise NotImplementedError
+
+    async def unknown_frame(self) -> None:
+        await self.send_json({"event": "error", "code": "bad_frame", "message": _("Unknown request.")})

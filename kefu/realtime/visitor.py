@@ -18,10 +18,8 @@ replay reads messages without them.
 """
 
 from channels.db import database_sync_to_async
-from django.http import Http404
 from django.utils.translation import gettext as _
 
-from kefu.core.errors import DomainError
 from kefu.realtime import audiences
 from kefu.realtime.frames import JsonFrameConsumer, frame_int
 
@@ -154,50 +152,42 @@ class VisitorConsumer(JsonFrameConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         self.group = group
 
-    async def receive_json(self, content, **kwargs):
-        content = content if isinstance(content, dict) else {}
-        frame_type, key = content.get("type"), content.get("key")
-        try:
-            if frame_type == "hello":
-                self.visitor, self.conversation, welcome = await database_sync_to_async(_hello)(
-                    self.inbox, content.get("token"), content.get("identity"), content.get("conversation_id"),
-                    content.get("last_seq"),
-                )
-                await self._follow(self.conversation)
-                await self.send_json(welcome)
-            elif self.visitor is None:
-                await self.send_json({"event": "error", "code": "no_hello", "key": key,
-                                      "message": _("The chat is not ready yet; please reload the page.")})
-            elif frame_type == "send":
-                before = self.conversation.pk if self.conversation is not None else None
-                self.conversation, ack = await database_sync_to_async(_message_ack)(
-                    self.visitor, self.conversation, key, content.get("body"), _client_address(self.scope),
-                )
-                await self._follow(self.conversation)
-                await self.send_json(ack)
-                if self.conversation.pk != before:
-                    # The message started a conversation, which routing may have assigned before this
-                    # socket followed it: read its state now that later changes will be pushed.
-                    await self.send_json(await database_sync_to_async(_state)(self.conversation.pk))
-            elif frame_type == "typing":
-                if self.conversation is not None:
-                    for group in audiences.typing_groups(conversation_id=self.conversation.pk, from_visitor=True):
-                        await audiences.apush(group, {"event": "conversations.typing",
-                                                      "conversation_id": self.conversation.pk, "sender": "visitor"})
-            elif frame_type == "queue" and self.conversation is not None:
-                await self.send_json(await database_sync_to_async(_queue)(self.conversation.pk))
-            elif frame_type == "rate" and self.conversation is not None:
-                await database_sync_to_async(_rate)(self.visitor, self.conversation, content.get("rating"))
-                await self.send_json({"event": "rated", "conversation_id": self.conversation.pk})
-            elif frame_type == "close" and self.conversation is not None:
-                await database_sync_to_async(_close)(self.visitor, self.conversation)
-            else:
-                await self.send_json({"event": "error", "code": "bad_frame", "message": _("Unknown request.")})
-        except Http404:
-            await self.send_json({"event": "error", "code": "not_found", "key": key,
-                                  "message": _("Conversation not found.")})
-        except DomainError as error:
-            await self.send_json({"event": "error", "code": "refused", "key": key, "message": str(error)})
+    async def frame(self, frame_type, key, content) -> None:
+        if frame_type == "hello":
+            self.visitor, self.conversation, welcome = await database_sync_to_async(_hello)(
+                self.inbox, content.get("token"), content.get("identity"), content.get("conversation_id"),
+                content.get("last_seq"),
+            )
+            await self._follow(self.conversation)
+            await self.send_json(welcome)
+        elif self.visitor is None:
+            await self.send_json({"event": "error", "code": "no_hello", "key": key,
+                                  "message": _("The chat is not ready yet; please reload the page.")})
+        elif frame_type == "send":
+            before = self.conversation.pk if self.conversation is not None else None
+            self.conversation, ack = await database_sync_to_async(_message_ack)(
+                self.visitor, self.conversation, key, content.get("body"), _client_address(self.scope),
+            )
+            await self._follow(self.conversation)
+            await self.send_json(ack)
+            if self.conversation.pk != before:
+                # The message started a conversation, which routing may have assigned before this
+                # socket followed it: read its state now that later changes will be pushed.
+                await self.send_json(await database_sync_to_async(_state)(self.conversation.pk))
+        elif frame_type == "typing":
+            if self.conversation is not None:
+                for group in audiences.typing_groups(conversation_id=self.conversation.pk, from_visitor=True):
+                    await audiences.apush(group, {"event": "conversations.typing",
+                                                  "conversation_id": self.conversation.pk, "sender": "visitor"})
+        elif frame_type == "queue" and self.conversation is not None:
+            await self.send_json(await database_sync_to_async(_queue)(self.conversation.pk))
+        elif frame_type == "rate" and self.conversation is not None:
+            await database_sync_to_async(_rate)(self.visitor, self.conversation, content.get("rating"))
+            await self.send_json({"event": "rated", "conversation_id": self.conversation.pk})
+        elif frame_type == "close" and self.conversation is not None:
+            await database_sync_to_async(_close)(self.visitor, self.conversation)
+        else:
+            await self.unknown_frame()
 
     async def push(self, message):
         payload = dict(message["payload"])
