@@ -195,4 +195,7 @@ class VisitorConsumer(JsonFrameConsumer):
             return
         if payload.get("message", {}).get("is_internal"):
             return  # never sent to a visitor group; refused here too should that ever change
+        about = payload.get("conversation_id")
+        if about is not None and (self.conversation is None or about != self.conversation.pk):
+            return  # only ever this visitor's own conversation, whatever reaches the group
         await self.send_json(payload)
