@@ -15,6 +15,7 @@ urlpatterns = [
     path("notifications/", include("kefu.notifications.views")),
     path("tickets/", include("kefu.tickets.views")),
     path("settings/tickets/", include("kefu.tickets.settings_views")),
+    path("settings/inboxes/", include("kefu.conversations.settings_views")),
     path("widget/", include("kefu.conversations.widget_views")),
     path("telephony/", include("kefu.telephony.views")),
     path("conversations/", include("kefu.conversations.urls")),
