@@ -120,10 +120,7 @@ class AgentConsumer(JsonFrameConsumer):
         else:
             await self.unknown_frame()
 
-    async def push(self, message):
-        payload = dict(message["payload"])
-        if not self.recent.first_time(payload):
-            return
+    async def deliver(self, payload: dict) -> None:
         # Follow what this user is given; stop following what was taken away (unless joined on purpose).
         if payload.get("event") == "conversations.assigned":
             if payload.get("assignee_id") == self.user.pk:

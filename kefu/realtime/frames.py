@@ -38,8 +38,18 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
         except DomainError as error:
             await self.send_json({"event": "error", "code": "refused", "key": key, "message": str(error)})
 
+    async def push(self, message):
+        """A push from the channel layer: passed to `deliver` once, even when it reached this socket
+        through two of its groups (`self.recent`, set in connect)."""
+        payload = dict(message["payload"])
+        if self.recent.first_time(payload):
+            await self.deliver(payload)
+
     async def frame(self, frame_type, key, content) -> None:
-        raise NotImplementedError
+        raise NotImplementedError  # each consumer handles its own frames
+
+    async def deliver(self, payload: dict) -> None:
+        raise NotImplementedError  # each consumer decides what of a push its client sees
 
     async def unknown_frame(self) -> None:
         await self.send_json({"event": "error", "code": "bad_frame", "message": _("Unknown request.")})

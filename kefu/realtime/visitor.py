@@ -189,10 +189,7 @@ class VisitorConsumer(JsonFrameConsumer):
         else:
             await self.unknown_frame()
 
-    async def push(self, message):
-        payload = dict(message["payload"])
-        if not self.recent.first_time(payload):
-            return
+    async def deliver(self, payload: dict) -> None:
         if payload.get("message", {}).get("is_internal"):
             return  # never sent to a visitor group; refused here too should that ever change
         about = payload.get("conversation_id")

@@ -23,7 +23,12 @@ from kefu.core.events import emit
 from kefu.tickets.events import PlanApprovalRequested, TicketRouted, TicketTransitioned
 from kefu.tickets.models import RoutingRule, Satisfaction, Ticket, TicketCategory
 from kefu.tickets.services import sla
-from kefu.tickets.services.tickets import lock_ticket, save_changed
+from kefu.tickets.services.tickets import (
+    active_category,
+    existing_department,
+    lock_ticket,
+    save_changed,
+)
 from kefu.tickets.states import TicketState, Validity, flow_for
 
 # What the timeline says of each move ("TS20261123-0001: …").
@@ -144,14 +149,9 @@ def judge_complaint_valid(
     if content is not None:
         ticket.content = content.strip()
     if category_id is not None:
-        category = TicketCategory.objects.filter(pk=category_id, is_active=True).first()
-        if category is None:
-            raise DomainError(_("This category does not exist or is no longer in use."))
-        ticket.category = category
+        ticket.category = active_category(category_id)
     if department_id is not None:
-        department = Department.objects.filter(pk=department_id).first()
-        if department is None:
-            raise DomainError(_("This department does not exist."))
+        department = existing_department(department_id)
     else:
         department = routing_department_for(ticket.category)
     ticket.department = department

@@ -71,6 +71,21 @@ def _clean_subject(subject: str) -> str:
 
 
 @transaction.atomic
+def active_category(category_id: int) -> TicketCategory:
+    """The category a ticket may be filed under now (it exists and is turned on)."""
+    category = TicketCategory.objects.filter(pk=category_id, is_active=True).first()
+    if category is None:
+        raise DomainError(_("This category does not exist or is no longer in use."))
+    return category
+
+
+def existing_department(department_id: int) -> Department:
+    department = Department.objects.filter(pk=department_id).first()
+    if department is None:
+        raise DomainError(_("This department does not exist."))
+    return department
+
+
 def create_ticket(
     *,
     actor: User,
@@ -111,14 +126,9 @@ def create_ticket(
     if type == TicketType.COMPLAINT and ticket.complained_at is None:
         ticket.complained_at = now
     if category_id is not None:
-        category = TicketCategory.objects.filter(pk=category_id, is_active=True).first()
-        if category is None:
-            raise DomainError(_("This category does not exist or is no longer in use."))
-        ticket.category = category
+        ticket.category = active_category(category_id)
     if department_id is not None:
-        if not Department.objects.filter(pk=department_id).exists():
-            raise DomainError(_("This department does not exist."))
-        ticket.department_id = department_id
+        ticket.department = existing_department(department_id)
     if assignee_id is not None:
         ticket.assignee = _assignable(actor=actor, assignee_id=assignee_id, current=None)
     sla.set_deadlines_on_create(ticket, now=now)
