@@ -1,8 +1,6 @@
 """Managers' settings for the chat widget inboxes (渠道): name, the sites that may embed it, greeting,
 team and skill, the routing-only main account, pre-sales, auto-close; and the snippet to paste."""
 
-from urllib.parse import urlsplit
-
 from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,7 +10,9 @@ from django.utils.translation import gettext_lazy
 
 from kefu.accounts.roles import Perm
 from kefu.conversations.models import ChannelKind, Inbox
+from kefu.conversations.services import inboxes
 from kefu.core.decorators import require_perm
+from kefu.core.errors import DomainError
 from kefu.core.forms import StyledFormMixin
 
 
@@ -24,7 +24,7 @@ class InboxForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = Inbox
-        fields = ["name", "greeting", "team", "needed_skill", "main_account", "is_presales", "auto_close_minutes"]
+        fields = list(inboxes.INBOX_FIELDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -32,23 +32,13 @@ class InboxForm(StyledFormMixin, forms.ModelForm):
             self.fields["origins"].initial = "\n".join(self.instance.allowed_origins)
 
     def clean_origins(self) -> list[str]:
-        origins = []
-        for line in self.cleaned_data["origins"].splitlines():
-            line = line.strip().rstrip("/")
-            if not line:
-                continue
-            parts = urlsplit(line)
-            if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
-                raise forms.ValidationError(_("“%(origin)s” is not a site address like https://shop.example.cn.") % {"origin": line[:100]})
-            origins.append(f"{parts.scheme}://{parts.netloc}".lower())
-        return list(dict.fromkeys(origins))
-
-    def save(self, commit=True):
-        inbox = super().save(commit=False)
-        inbox.allowed_origins = self.cleaned_data["origins"]
-        if commit:
-            inbox.save()
-        return inbox
+        lines = [line for line in self.cleaned_data["origins"].splitlines() if line.strip()]
+        try:
+            for line in lines:
+                inboxes.normalise_origin(line)
+        except DomainError as refusal:
+            raise forms.ValidationError(refusal.message) from refusal
+        return lines
 
 
 @require_perm(Perm.MANAGE_SETTINGS)
@@ -63,7 +53,9 @@ def inbox_edit(request, inbox_id: int | None = None):
     inbox = get_object_or_404(Inbox, pk=inbox_id, kind=ChannelKind.WEB) if inbox_id else Inbox(kind=ChannelKind.WEB)
     form = InboxForm(request.POST or None, instance=inbox)
     if request.method == "POST" and form.is_valid():
-        inbox = form.save()
+        data = form.cleaned_data
+        inbox = inboxes.save_inbox(actor=request.user, inbox=inbox if inbox.pk else None, origins=data["origins"],
+                                   request=request, **{name: data[name] for name in inboxes.INBOX_FIELDS})
         messages.success(request, _("Chat inbox “%(name)s” saved.") % {"name": inbox.name})
         return redirect("inbox_settings:edit", inbox_id=inbox.pk)
     snippet = (

@@ -45,3 +45,18 @@ def test_only_managers_set_up_inboxes(make_user, role):
     assert client.get("/settings/inboxes/").status_code == 403
     assert client.post("/settings/inboxes/new/", {"name": "x", "auto_close_minutes": 30}).status_code == 403
     assert not Inbox.objects.exists()
+
+
+def test_saving_an_inbox_is_audited_and_needs_the_settings_right(make_user):
+    from kefu.accounts.models import AuditAction, AuditEntry
+    from kefu.conversations.services.inboxes import save_inbox
+    from kefu.core.errors import PermissionRefused
+
+    manager = make_user(Role.MANAGER)
+    inbox = save_inbox(actor=manager, inbox=None, origins=["https://a.cn/"], name="官网", auto_close_minutes=30)
+    entry = AuditEntry.objects.get(action=AuditAction.ORGANISATION_CHANGED, object_id=str(inbox.pk))
+    assert entry.details["allowed_origins"] == ["https://a.cn"]
+    with pytest.raises(PermissionRefused):
+        save_inbox(actor=make_user(Role.SUPERVISOR), inbox=inbox, origins=[], name="改名")
+    inbox.refresh_from_db()
+    assert (inbox.name, inbox.allowed_origins) == ("官网", ["https://a.cn"])
