@@ -43,6 +43,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from bench.common import percentile, scratch_postgres  # noqa: E402
+
 TAGS = ["老客户", "批发客户", "投诉过", "价格敏感", "节日问候", "生日客户", "企业客户", "VIP关怀", "新客户", "回访优先",
         "电商客户", "门店客户", "会员日", "沉睡客户", "高价值", "退款过", "大客户", "活动报名", "推荐人", "待回访"]
 LEVELS = ["普通"] * 7 + ["会员"] * 2 + ["VIP"]
@@ -71,10 +73,6 @@ def rss_mb() -> float:
             return int(line.split()[1]) / 1024
     return 0.0
 
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 # --- (a) the file ---------------------------------------------------------------------------------
@@ -177,26 +175,6 @@ def to_shared_strings(path: Path) -> None:
 
 
 # --- setup ----------------------------------------------------------------------------------------
-
-def scratch_postgres(url: str) -> tuple[str, callable]:
-    """Create a scratch database on the server of `url`; returns its URL and a function that drops it."""
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(url)
-    name = f"kefu_bench_customers_{os.getpid()}"
-    conninfo = {"host": config["HOST"] or None, "port": config["PORT"] or None, "user": config["USER"] or None,
-                "password": config["PASSWORD"] or None, "dbname": config["NAME"] or "postgres", "autocommit": True}
-    with psycopg.connect(**{k: v for k, v in conninfo.items() if v is not None}) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(**{k: v for k, v in conninfo.items() if v is not None}) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    base, _, _ = url.rpartition("/")
-    return f"{base}/{name}", drop
-
 
 def setup_django(data_dir: Path) -> None:
     os.environ["KEFU_DATA_DIR"] = str(data_dir)
@@ -410,7 +388,7 @@ def main() -> None:
     drop_database = None
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
-        scratch_url, drop_database = scratch_postgres(url)
+        scratch_url, drop_database = scratch_postgres(url, "customers")
         os.environ["DATABASE_URL"] = scratch_url
         mode = "scaled (PostgreSQL, scratch database)"
     else:

@@ -51,6 +51,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from bench.common import percentile, scratch_postgres  # noqa: E402
+
 CATEGORIES = {  # 客诉分类: root → leaves, with the responsible department's code
     "产品质量": (["外观瑕疵", "功能故障", "配件缺失", "使用寿命短"], "quality"),
     "物流配送": (["延迟送达", "包装破损", "错发漏发", "配送员态度"], "logistics"),
@@ -76,30 +78,6 @@ AGENTS = 30  # the supervisor is one of them
 CUSTOMERS = 50_000
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def scratch_postgres(url: str) -> tuple[str, callable]:
-    """Create a scratch database on the server of `url`; returns its URL and a function that drops it."""
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(url)
-    name = f"kefu_bench_tickets_{os.getpid()}"
-    conninfo = {"host": config["HOST"] or None, "port": config["PORT"] or None, "user": config["USER"] or None,
-                "password": config["PASSWORD"] or None, "dbname": config["NAME"] or "postgres", "autocommit": True}
-    with psycopg.connect(**{k: v for k, v in conninfo.items() if v is not None}) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(**{k: v for k, v in conninfo.items() if v is not None}) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    base, _, _ = url.rpartition("/")
-    return f"{base}/{name}", drop
 
 
 def setup_django(data_dir: Path) -> None:
@@ -597,7 +575,7 @@ def main() -> None:
     drop_database = None
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
-        scratch_url, drop_database = scratch_postgres(url)
+        scratch_url, drop_database = scratch_postgres(url, "tickets")
         os.environ["DATABASE_URL"] = scratch_url
         mode = "scaled (PostgreSQL, scratch database)"
     else:

@@ -1,0 +1,34 @@
+"""What the benchmark scripts share: percentiles from raw samples and a scratch PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+
+def percentile(samples: list[float], p: float) -> float:
+    """The sample at rank p% (nearest rank, linear index), from the raw samples."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def scratch_postgres(url: str, label: str) -> tuple[str, Callable[[], None]]:
+    """Create a scratch database `kefu_bench_<label>_<pid>` on the server of `url`; returns its URL and a
+    function that drops it."""
+    import dj_database_url
+    import psycopg
+
+    config = dj_database_url.parse(url)
+    name = f"kefu_bench_{label}_{os.getpid()}"
+    conninfo = {"host": config["HOST"] or None, "port": config["PORT"] or None, "user": config["USER"] or None,
+                "password": config["PASSWORD"] or None, "dbname": config["NAME"] or "postgres", "autocommit": True}
+    conninfo = {k: v for k, v in conninfo.items() if v is not None}
+    with psycopg.connect(**conninfo) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(**conninfo) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}", drop
