@@ -70,7 +70,6 @@ def _clean_subject(subject: str) -> str:
     return subject
 
 
-@transaction.atomic
 def active_category(category_id: int) -> TicketCategory:
     """The category a ticket may be filed under now (it exists and is turned on)."""
     category = TicketCategory.objects.filter(pk=category_id, is_active=True).first()
@@ -86,6 +85,7 @@ def existing_department(department_id: int) -> Department:
     return department
 
 
+@transaction.atomic
 def create_ticket(
     *,
     actor: User,

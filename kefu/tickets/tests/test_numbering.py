@@ -110,3 +110,13 @@ def test_of_two_agents_racing_on_one_ticket_exactly_one_wins(make_user):
     assert sorted(outcomes) == ["conflict", "won"]
     fresh = Ticket.objects.get(pk=ticket.pk)
     assert fresh.version == 2 and fresh.answer in {"答复0", "答复1"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_create_ticket_brings_its_own_transaction(make_user):
+    """Called from a view or a task with no transaction open (the tests' own transaction hides that)."""
+    from kefu.accounts.roles import Role
+    from kefu.tickets.services.tickets import create_ticket
+
+    ticket = create_ticket(actor=make_user(Role.AGENT), type="consultation", subject="发票怎么开？")
+    assert ticket.number.startswith("TS") and ticket.number.endswith("-0001")
