@@ -165,10 +165,11 @@ if REDIS_URL:
         }
     }
 else:
-    # The in-process layer drops pushes beyond `capacity` per socket without a word (bench/README.md,
-    # chat: an agent's screen lost most pushes at 100); the database stays the record and clients
-    # catch up from their last sequence number, but a busy agent should not need to.
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 2000}}}
+    # In process, O(recipients) per push (kefu/realtime/layers.py). Beyond `capacity` pushes waiting
+    # for one socket the next is dropped (logged; at channels' default of 100 an agent's screen lost
+    # most pushes, bench/README.md, chat); the database stays the record and clients catch up from
+    # their last sequence number, but a busy agent should not need to.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "kefu.realtime.layers.LocalChannelLayer", "CONFIG": {"capacity": 2000}}}
 
 HUEY_IMMEDIATE = env_bool("KEFU_HUEY_IMMEDIATE", TESTING)
 if REDIS_URL:

@@ -9,7 +9,9 @@ Internal notes and agent-only details never go to a visitor group: `message_grou
 
 import asyncio
 import logging
+import threading
 import uuid
+import weakref
 from collections import deque
 
 from asgiref.sync import async_to_sync
@@ -17,11 +19,9 @@ from channels.layers import get_channel_layer
 
 logger = logging.getLogger(__name__)
 
-PUSH_TIMEOUT_SECONDS = 5
-
 # The event loop that serves the sockets of this process, noted when the first socket connects.
-# The in-process channel layer's queues belong to that loop: a push made from another thread (a
-# background task running as a thread of `kefu serve`) must be handed to it, or it never arrives.
+# The in-process channel layer's queues belong to that loop: a push made from another thread (the
+# sockets' database thread, a background task running as a thread of `kefu serve`) is handed to it.
 _socket_loop: asyncio.AbstractEventLoop | None = None
 
 
@@ -82,21 +82,55 @@ async def apush(group: str, payload: dict) -> None:
 
 
 def push(group: str, payload: dict) -> None:
-    """Send `payload` to the group's sockets, from any thread. Best effort: the database is the record."""
-
-    async def send() -> None:
-        await get_channel_layer().group_send(group, {"type": "push", "payload": payload})
-
+    """Send `payload` to the group's sockets, from any thread, without waiting for them: pushes are
+    handed to the sockets' loop and sent there one after another, in the order they were made.
+    Best effort: the database is the record."""
     loop = _socket_loop
     if loop is None or not loop.is_running():
-        async_to_sync(send)()
+        async_to_sync(apush)(group, payload)
         return
-    future = asyncio.run_coroutine_threadsafe(send(), loop)
-    try:
-        future.result(timeout=PUSH_TIMEOUT_SECONDS)
-    except TimeoutError:
-        future.cancel()
-        logger.warning("push to %s timed out", group)
+    with _outbox_lock:
+        outbox = _outboxes.get(loop)
+        if outbox is None:
+            outbox = _outboxes[loop] = _Outbox(loop)
+        outbox.put(group, payload)
+
+
+class _Outbox:
+    """The pushes waiting for one event loop. `put` is called with _outbox_lock held."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.waiting: deque[tuple[str, dict]] = deque()
+        self.sending = False
+        self.task: asyncio.Task | None = None
+
+    def put(self, group: str, payload: dict) -> None:
+        self.waiting.append((group, payload))
+        if not self.sending:
+            self.sending = True
+            self.loop.call_soon_threadsafe(self._start)
+
+    def _start(self) -> None:
+        self.task = self.loop.create_task(self._send_all())
+
+    async def _send_all(self) -> None:
+        while True:
+            with _outbox_lock:
+                if not self.waiting:
+                    self.sending = False
+                    return
+                batch = list(self.waiting)
+                self.waiting.clear()
+            for group, payload in batch:
+                try:
+                    await apush(group, payload)
+                except Exception:
+                    logger.exception("push to %s failed", group)
+
+
+_outbox_lock = threading.Lock()
+_outboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Outbox] = weakref.WeakKeyDictionary()
 
 
 def conversation_groups_for(user) -> list[str]:

@@ -100,14 +100,6 @@ def _shown(message: dict) -> dict:
     return {k: v for k, v in message.items() if k not in {"author_id", "is_internal"}}
 
 
-def _message_ack(visitor, conversation, key, body, address=None) -> tuple:
-    from kefu.conversations.services.messages import send_visitor_message
-
-    message = send_visitor_message(visitor=visitor, conversation=conversation, body=body, client_key=key, address=address)
-    return message.conversation, {"event": "ack", "key": key, "conversation_id": message.conversation_id,
-                                  "seq": message.seq, "message_id": message.pk}
-
-
 def _rate(visitor, conversation, rating):
     from kefu.conversations.services.lifecycle import rate_conversation
 
@@ -164,12 +156,17 @@ class VisitorConsumer(JsonFrameConsumer):
             await self.send_json({"event": "error", "code": "no_hello", "key": key,
                                   "message": _("The chat is not ready yet; please reload the page.")})
         elif frame_type == "send":
+            from kefu.conversations.services.writer import send_visitor_message_from_socket
+
             before = self.conversation.pk if self.conversation is not None else None
-            self.conversation, ack = await database_sync_to_async(_message_ack)(
-                self.visitor, self.conversation, key, content.get("body"), _client_address(self.scope),
+            message = await send_visitor_message_from_socket(
+                visitor=self.visitor, conversation=self.conversation, body=content.get("body"), client_key=key,
+                address=_client_address(self.scope),
             )
+            self.conversation = message.conversation  # loaded with the message, fresh
             await self._follow(self.conversation)
-            await self.send_json(ack)
+            await self.send_json({"event": "ack", "key": key, "conversation_id": message.conversation_id,
+                                  "seq": message.seq, "message_id": message.pk})
             if self.conversation.pk != before:
                 # The message started a conversation, which routing may have assigned before this
                 # socket followed it: read its state now that later changes will be pushed.

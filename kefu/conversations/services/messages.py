@@ -5,7 +5,12 @@ acknowledgement is sent only after the row is committed. The same key in the sam
 returns the message stored first, also when copies arrive at the same moment: the conversation row
 is locked while the number is taken, the key is unique per conversation in the database, and a
 writer that still loses the race reads the winner's row.
+
+Messages arriving on sockets are stored in batches, one transaction and one commit for all that
+arrived while the previous batch was written (store_messages; the writer is services/writer.py).
 """
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -30,7 +35,7 @@ class ConversationClosedError(DomainError):
     """The conversation closed before the message could be stored."""
 
 
-def _clean_body(body) -> str:
+def clean_body(body) -> str:
     if not isinstance(body, str):
         raise DomainError(_("A message must be text."))
     body = body.replace("\x00", "").strip()
@@ -43,7 +48,7 @@ def _clean_body(body) -> str:
     return body
 
 
-def _clean_key(key) -> str | None:
+def clean_key(key) -> str | None:
     if key is None or key == "":
         return None
     if not isinstance(key, str) or len(key) > MAX_KEY_CHARS or not key.isprintable():
@@ -52,7 +57,8 @@ def _clean_key(key) -> str | None:
 
 
 def _by_key(conversation_id: int, key: str) -> Message | None:
-    return Message.objects.filter(conversation_id=conversation_id, client_key=key).select_related("author").first()
+    return (Message.objects.filter(conversation_id=conversation_id, client_key=key)
+            .select_related("author", "conversation").first())
 
 
 def post_message(
@@ -69,56 +75,113 @@ def post_message(
 
     Checks what every message must be; who may post is the caller's business (send_* below).
     """
-    body = _clean_body(body)
-    key = _clean_key(client_key)
+    body = clean_body(body)
+    key = clean_key(client_key)
     if sender not in SenderKind.values:
         raise DomainError(_("Unknown sender."))
     if is_internal and sender != SenderKind.AGENT:
         raise DomainError(_("Only agents write internal notes."))
-    if key is not None and (existing := _by_key(conversation.pk, key)) is not None:
-        return existing
+    item = NewMessage(conversation_id=conversation.pk, sender=sender, body=body, key=key, author=author,
+                      is_internal=is_internal)
     try:
-        with transaction.atomic():
-            return _store(conversation=conversation, sender=sender, body=body, key=key, author=author,
-                          is_internal=is_internal)
+        [result] = store_messages([item])
     except IntegrityError:
-        if key is None or (existing := _by_key(conversation.pk, key)) is None:
+        if key is None or (result := _by_key(conversation.pk, key)) is None:
             raise
-        return existing
+    if isinstance(result, Exception):
+        raise result
+    for field in CLOCK_FIELDS:  # the caller's copy moves on with the stored one
+        setattr(conversation, field, getattr(result.conversation, field))
+    return result
 
 
-def _store(*, conversation, sender, body, key, author, is_internal) -> Message:
-    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    if key is not None and (existing := _by_key(locked.pk, key)) is not None:
-        return existing  # a copy committed while this one waited for the lock
-    if locked.is_closed:
-        raise ConversationClosedError(_("This conversation is closed."))
-    now = timezone.now()
-    locked.last_seq += 1
+@dataclass(frozen=True)
+class NewMessage:
+    """One message to store; body and key already checked (clean_body, clean_key)."""
+
+    conversation_id: int
+    sender: str
+    body: str
+    key: str | None = None
+    author: User | None = None
+    is_internal: bool = False
+
+
+def store_messages(batch: list[NewMessage]) -> list[Message | Exception]:
+    """Store `batch` in one transaction and one commit (group commit: the socket writer hands over
+    everything that arrived while the last batch was being written). Returns, in order, each
+    message (the one stored first when its key was seen before, also earlier in this batch) or the
+    error that refused it (a closed or unknown conversation), which refuses that message only.
+
+    The conversations are locked while their numbers are taken, so sequence numbers have no gaps
+    and a key is stored once, also against other processes.
+    """
+    if not batch:
+        return []
+    with transaction.atomic():
+        ids = sorted({item.conversation_id for item in batch})
+        locked = {c.pk: c for c in Conversation.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        keys = {item.key for item in batch if item.key is not None}
+        known = {
+            (m.conversation_id, m.client_key): m
+            for m in Message.objects.filter(conversation_id__in=ids, client_key__in=keys).select_related("author", "conversation")
+        } if keys else {}
+        results: list[Message | Exception] = []
+        new: list[Message] = []
+        changed: set[int] = set()
+        now = timezone.now()
+        for item in batch:
+            conversation = locked.get(item.conversation_id)
+            if item.key is not None and (item.conversation_id, item.key) in known:
+                results.append(known[item.conversation_id, item.key])
+            elif conversation is None:
+                results.append(Http404())
+            elif conversation.is_closed:
+                results.append(ConversationClosedError(_("This conversation is closed.")))
+            else:
+                message = _numbered(conversation, item, now)
+                changed.add(conversation.pk)
+                new.append(message)
+                results.append(message)
+                if item.key is not None:
+                    known[item.conversation_id, item.key] = message
+        if not new:
+            return results
+        Message.objects.bulk_create(new)
+        Conversation.objects.bulk_update([locked[pk] for pk in sorted(changed)], CLOCK_FIELDS)
+        for message in new:
+            emit(MessagePosted(
+                conversation_id=message.conversation_id, message_id=message.pk, seq=message.seq,
+                sender=message.sender, author_id=message.author_id,
+                author_name=str(message.author) if message.author_id else "", body=message.body,
+                is_internal=message.is_internal, created_at=message.created_at.isoformat(),
+            ))
+    return results
+
+
+CLOCK_FIELDS = ["last_seq", "last_activity_at", "awaiting_reply_since", "first_response_at"]
+
+
+def _numbered(conversation: Conversation, item: NewMessage, now) -> Message:
+    """The conversation's next message, with its clocks moved on (in memory; the caller saves):
+    the last activity, since when the visitor waits for an answer, the first response, and on an
+    agent's answer the seconds the visitor waited (每次响应时间)."""
+    conversation.last_seq += 1
     response_seconds = None
-    if not is_internal:
-        locked.last_activity_at = now
-        if sender == SenderKind.VISITOR and locked.awaiting_reply_since is None:
-            locked.awaiting_reply_since = now
-        elif sender == SenderKind.AGENT:
-            if locked.awaiting_reply_since is not None:
-                response_seconds = max(int((now - locked.awaiting_reply_since).total_seconds()), 0)
-                locked.awaiting_reply_since = None
-            if locked.first_response_at is None:
-                locked.first_response_at = now
-    locked.save(update_fields=["last_seq", "last_activity_at", "awaiting_reply_since", "first_response_at"])
-    message = Message.objects.create(
-        conversation=locked, seq=locked.last_seq, sender=sender, author=author, client_key=key, body=body,
-        is_internal=is_internal, response_seconds=response_seconds,
+    if not item.is_internal:
+        conversation.last_activity_at = now
+        if item.sender == SenderKind.VISITOR and conversation.awaiting_reply_since is None:
+            conversation.awaiting_reply_since = now
+        elif item.sender == SenderKind.AGENT:
+            if conversation.awaiting_reply_since is not None:
+                response_seconds = max(int((now - conversation.awaiting_reply_since).total_seconds()), 0)
+                conversation.awaiting_reply_since = None
+            if conversation.first_response_at is None:
+                conversation.first_response_at = now
+    return Message(
+        conversation=conversation, seq=conversation.last_seq, sender=item.sender, author=item.author,
+        client_key=item.key, body=item.body, is_internal=item.is_internal, response_seconds=response_seconds,
     )
-    for field in ("last_seq", "last_activity_at", "awaiting_reply_since", "first_response_at"):
-        setattr(conversation, field, getattr(locked, field))
-    emit(MessagePosted(
-        conversation_id=locked.pk, message_id=message.pk, seq=message.seq, sender=sender,
-        author_id=author.pk if author else None, author_name=str(author) if author else "", body=body,
-        is_internal=is_internal, created_at=message.created_at.isoformat(),
-    ))
-    return message
 
 
 def _throttle_new_chats(address: str | None) -> None:
@@ -148,10 +211,10 @@ def send_visitor_message(*, visitor: Visitor, conversation: Conversation | None,
 
     if conversation is not None and conversation.visitor_id != visitor.pk:
         raise Http404
-    key = _clean_key(client_key)
+    key = clean_key(client_key)
     if conversation is not None and key is not None and (existing := _by_key(conversation.pk, key)) is not None:
         return existing
-    _clean_body(body)  # refuse before starting a conversation for nothing
+    clean_body(body)  # refuse before starting a conversation for nothing
     if conversation is not None:
         conversation.refresh_from_db(fields=["state"])  # an agent or auto-close may have closed it
     if conversation is None or conversation.is_closed:

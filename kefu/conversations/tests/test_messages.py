@@ -14,9 +14,12 @@ from kefu.conversations.selectors import messages_after
 from kefu.conversations.services.lifecycle import close_conversation
 from kefu.conversations.services.messages import (
     MAX_BODY_CHARS,
+    ConversationClosedError,
+    NewMessage,
     post_message,
     send_agent_message,
     send_visitor_message,
+    store_messages,
 )
 from kefu.conversations.tests.conftest import make_agent, make_conversation, make_inbox
 from kefu.core.errors import DomainError, PermissionRefused
@@ -51,6 +54,31 @@ def test_a_repeated_key_returns_the_first_message_even_with_another_body(inbox):
     first = post_message(conversation=conversation, sender=SenderKind.VISITOR, body="one", client_key="k")
     again = post_message(conversation=conversation, sender=SenderKind.VISITOR, body="two", client_key="k")
     assert again.pk == first.pk and again.body == "one"
+
+
+def test_a_batch_is_numbered_per_conversation_and_refuses_only_what_it_must(inbox, django_capture_on_commit_callbacks):
+    first, second, closed = make_conversation(inbox), make_conversation(inbox), make_conversation(inbox)
+    post_message(conversation=first, sender=SenderKind.VISITOR, body="早先的", client_key="old")
+    close_conversation(conversation=closed, actor=make_agent(role=Role.SUPERVISOR))
+    visitor = SenderKind.VISITOR
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        results = store_messages([
+            NewMessage(conversation_id=first.pk, sender=visitor, body="一", key="a"),
+            NewMessage(conversation_id=second.pk, sender=visitor, body="甲", key="a"),
+            NewMessage(conversation_id=closed.pk, sender=visitor, body="迟到的", key="c"),
+            NewMessage(conversation_id=first.pk, sender=visitor, body="一 again", key="a"),  # same key, same batch
+            NewMessage(conversation_id=first.pk, sender=visitor, body="又是早先的", key="old"),  # stored before
+            NewMessage(conversation_id=first.pk, sender=visitor, body="二", key="b"),
+            NewMessage(conversation_id=10**12, sender=visitor, body="?", key="z"),
+        ])
+    assert [r.seq if isinstance(r, Message) else type(r) for r in results] == [
+        2, 1, ConversationClosedError, 2, 1, 3, Http404,
+    ]
+    assert results[3].pk == results[0].pk and results[4].body == "早先的"
+    assert rows(first) == [(1, "visitor", "早先的"), (2, "visitor", "一"), (3, "visitor", "二")]
+    assert rows(second) == [(1, "visitor", "甲")]
+    assert Conversation.objects.get(pk=first.pk).last_seq == 3
+    assert len(callbacks) == 3  # one MessagePosted per new message, none for repeats or refusals
 
 
 def test_server_messages_without_a_key_are_all_stored(inbox):

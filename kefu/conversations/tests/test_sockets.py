@@ -197,6 +197,48 @@ async def test_the_same_key_from_five_sockets_at_once_is_stored_once(inbox):
 
 
 @pytest.mark.asyncio
+async def test_the_same_key_from_five_sockets_in_a_live_chat_is_stored_once(inbox):
+    first, welcome = await visitor(inbox)
+    opened = await send(first, "open", "你好")
+    sockets = [first] + [(await visitor(inbox, token=welcome["token"]))[0] for _ in range(4)]
+    acks = await asyncio.gather(*(send(s, "dup", "重发的消息") for s in sockets))
+    assert {(a["seq"], a["message_id"]) for a in acks} == {(2, acks[0]["message_id"])}
+    assert await stored(opened["conversation_id"]) == [(1, "visitor", "你好", False), (2, "visitor", "重发的消息", False)]
+    for socket in sockets:
+        await socket.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_messages_arriving_together_from_many_chats_are_committed_together(inbox, monkeypatch):
+    from kefu.conversations.services import writer
+
+    batches = []
+    store = writer.store_messages
+    monkeypatch.setattr(writer, "store_messages", lambda batch: batches.append(len(batch)) or store(batch))
+    chats = [await visitor(inbox) for _ in range(20)]
+    openings = [await send(socket, "open", "你好") for socket, _ in chats]  # started one by one
+    acks = await asyncio.gather(*(send(socket, "second", f"第二条 {n}") for n, (socket, _) in enumerate(chats)))
+    assert [a["seq"] for a in acks] == [2] * 20
+    assert [a["conversation_id"] for a in acks] == [o["conversation_id"] for o in openings]
+    assert sum(batches) == 20 and len(batches) < 20, batches  # fewer commits than messages
+    for n, opening in enumerate(openings):
+        assert (await stored(opening["conversation_id"]))[1] == (2, "visitor", f"第二条 {n}", False)
+    for socket, _ in chats:
+        await socket.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_message_to_a_chat_an_agent_closed_starts_the_next_one(inbox):
+    socket, _ = await visitor(inbox)
+    first = await send(socket, "k1", "你好")
+    await sync_to_async(Conversation.objects.filter(pk=first["conversation_id"]).update)(state="closed")
+    again = await send(socket, "k2", "还在吗")
+    assert again["event"] == "ack" and again["conversation_id"] != first["conversation_id"] and again["seq"] == 1
+    assert await stored(again["conversation_id"]) == [(1, "visitor", "还在吗", False)]
+    await socket.disconnect()
+
+
+@pytest.mark.asyncio
 async def test_messages_are_numbered_in_the_order_sent_and_replayed_in_that_order(inbox):
     socket, welcome = await visitor(inbox)
     acks = [await send(socket, f"k{n}", f"第{n}条") for n in range(10)]
