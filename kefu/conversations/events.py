@@ -21,6 +21,7 @@ class MessagePosted(DomainEvent):
 
     name: ClassVar[str] = "conversations.message_posted"
     conversation_id: int
+    channel: str  # the inbox's ChannelKind: web, email, …
     message_id: int
     seq: int
     sender: str

@@ -5,6 +5,7 @@ import logging
 
 from kefu.accounts.events import PresenceChanged
 from kefu.accounts.models import Presence
+from kefu.conversations.email.subscribers import is_email_reply
 from kefu.conversations.events import (
     ConversationClosed,
     ConversationRequeued,
@@ -28,4 +29,5 @@ def register() -> None:
     for event_type in (ConversationStarted, ConversationRequeued, ConversationClosed, PresenceChanged):
         subscribe(event_type, route_waiting, mode=Delivery.INLINE)
     # E-mail inboxes: the agent's reply goes out by SMTP (kefu/conversations/email/).
-    subscribe(MessagePosted, "kefu.conversations.email.subscribers.send_agent_reply", mode=Delivery.TASK)
+    subscribe(MessagePosted, "kefu.conversations.email.subscribers.send_agent_reply", mode=Delivery.TASK,
+              when=is_email_reply)

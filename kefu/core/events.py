@@ -10,6 +10,7 @@
 
     subscribe(TicketAssigned, push_to_assignee, mode=Delivery.INLINE)     # real-time pushes
     subscribe(TicketAssigned, "kefu.notifications.subscribers.notify")    # a Huey task
+    subscribe(MessagePosted, "…send_agent_reply", when=is_email_reply)      # only events it wants
 
 Nothing is delivered if the transaction rolls back. INLINE subscribers run in the process that
 committed (they only push notifications over the channel layer, which may drop them; the database is
@@ -64,6 +65,7 @@ class Delivery(StrEnum):
 class Subscription:
     handler: Callable[[DomainEvent], None] | str
     mode: Delivery
+    when: Callable[[DomainEvent], bool] | None = None
 
     @property
     def handler_path(self) -> str:
@@ -87,15 +89,18 @@ def subscribe(
     handler: Callable[[DomainEvent], None] | str,
     *,
     mode: Delivery = Delivery.TASK,
+    when: Callable[[DomainEvent], bool] | None = None,
 ) -> None:
     """Register `handler(event)` for `event_type`. Call from an app's subscribers.register().
 
     A TASK handler runs in another process, so it must be importable: a module-level function or
-    its dotted path.
+    its dotted path. `when(event)`, checked in the committing process from the event's fields
+    alone, skips the events the handler has no use for: a task not worth queueing (every chat
+    message queued a Huey task for the few e-mail replies: bench/README.md, chat).
     """
     if mode is Delivery.TASK and not isinstance(handler, str) and "<locals>" in handler.__qualname__:
         raise ValueError("a task subscriber must be a module-level function")
-    subscription = Subscription(handler=handler, mode=mode)
+    subscription = Subscription(handler=handler, mode=mode, when=when)
     if subscription not in _subscriptions[event_type]:
         _subscriptions[event_type].append(subscription)
 
@@ -141,6 +146,8 @@ def _deliver(event: DomainEvent) -> None:
     # from the others, and nothing can undo the change that has already been committed.
     for subscription in subscriptions_for(type(event)):
         try:
+            if subscription.when is not None and not subscription.when(event):
+                continue
             if subscription.mode is Delivery.INLINE:
                 subscription.resolve()(event)
             else:

@@ -8,12 +8,14 @@ from kefu.conversations.models import ChannelKind, Message, SenderKind
 logger = logging.getLogger(__name__)
 
 
+def is_email_reply(event: MessagePosted) -> bool:
+    """An agent's answer (not a note) in an e-mail conversation: checked before a task is queued."""
+    return event.channel == ChannelKind.EMAIL and event.sender == SenderKind.AGENT and not event.is_internal
+
+
 def send_agent_reply(event: MessagePosted) -> None:
     from kefu.conversations.email.services import send_email_reply
 
-    if event.sender != SenderKind.AGENT or event.is_internal:
-        return
     message = Message.objects.select_related("conversation__inbox").filter(pk=event.message_id).first()
-    if message is None or message.conversation.inbox.kind != ChannelKind.EMAIL:
-        return
-    send_email_reply(message.conversation, message)
+    if message is not None and is_email_reply(event):
+        send_email_reply(message.conversation, message)

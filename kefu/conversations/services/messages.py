@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.conversations.events import MessagePosted
-from kefu.conversations.models import Conversation, Message, SenderKind, Visitor
+from kefu.conversations.models import Conversation, Inbox, Message, SenderKind, Visitor
 from kefu.conversations.selectors import active_conversation, can_serve, messages_after  # noqa: F401  (replay lives with the reads)
 from kefu.core.errors import DomainError, PermissionRefused
 from kefu.core.events import emit
@@ -149,9 +149,11 @@ def store_messages(batch: list[NewMessage]) -> list[Message | Exception]:
             return results
         Message.objects.bulk_create(new)
         Conversation.objects.bulk_update([locked[pk] for pk in sorted(changed)], CLOCK_FIELDS)
+        channels = dict(Inbox.objects.filter(pk__in={locked[pk].inbox_id for pk in changed}).values_list("pk", "kind"))
         for message in new:
             emit(MessagePosted(
-                conversation_id=message.conversation_id, message_id=message.pk, seq=message.seq,
+                conversation_id=message.conversation_id, channel=channels[message.conversation.inbox_id],
+                message_id=message.pk, seq=message.seq,
                 sender=message.sender, author_id=message.author_id,
                 author_name=str(message.author) if message.author_id else "", body=message.body,
                 is_internal=message.is_internal, created_at=message.created_at.isoformat(),

@@ -114,3 +114,30 @@ def test_muted_events_are_dropped_not_delivered(listeners, django_capture_on_com
             emit(SomethingHappened(thing_id=1))
         emit(SomethingHappened(thing_id=2))
     assert sorted({e.thing_id for _kind, e in listeners}) == [2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_subscription_with_a_condition_is_not_queued_for_events_it_does_not_want(monkeypatch):
+    queued = []
+    monkeypatch.setattr("kefu.core.tasks.deliver_event", lambda path, name, payload: queued.append(payload))
+    subscribe(SomethingHappened, remember_in_task, mode=Delivery.TASK, when=lambda event: event.thing_id > 10)
+    try:
+        emit(SomethingHappened(thing_id=3))
+        emit(SomethingHappened(thing_id=11))
+    finally:
+        unsubscribe(SomethingHappened, remember_in_task)
+    assert queued == [{"thing_id": 11}]
+
+
+def test_only_an_agent_reply_in_an_email_conversation_queues_the_smtp_task():
+    from kefu.conversations.events import MessagePosted
+
+    [subscription] = [s for s in subscriptions_for(MessagePosted) if s.mode is Delivery.TASK]
+    base = dict(conversation_id=1, message_id=1, seq=1, author_id=None, author_name="", body="x",
+                created_at="2026-11-29T00:00:00+00:00")
+    wanted = [
+        subscription.when(MessagePosted(channel=channel, sender=sender, is_internal=internal, **base))
+        for channel, sender, internal in [("email", "agent", False), ("email", "agent", True),
+                                          ("email", "visitor", False), ("web", "agent", False)]
+    ]
+    assert wanted == [True, False, False, False]
