@@ -35,3 +35,7 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+from kefu.core.server_gc import tune_if_requested  # noqa: E402
+
+tune_if_requested()
