@@ -160,7 +160,8 @@ KEFU_INSTANCE = os.environ.get("KEFU_INSTANCE", "kefu")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # channels_redis' pub/sub layer, sending a batch of pushes at once (kefu/realtime/layers.py).
+            "BACKEND": "kefu.realtime.layers.RedisPubSubLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{KEFU_INSTANCE}:asgi"},
         }
     }

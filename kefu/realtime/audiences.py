@@ -17,6 +17,8 @@ from collections import deque
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from kefu.realtime.layers import group_send_many
+
 logger = logging.getLogger(__name__)
 
 # The event loop that serves the sockets of this process, noted when the first socket connects.
@@ -120,13 +122,12 @@ class _Outbox:
                 if not self.waiting:
                     self.sending = False
                     return
-                batch = list(self.waiting)
+                batch = [(group, {"type": "push", "payload": payload}) for group, payload in self.waiting]
                 self.waiting.clear()
-            for group, payload in batch:
-                try:
-                    await apush(group, payload)
-                except Exception:
-                    logger.exception("push to %s failed", group)
+            try:
+                await group_send_many(get_channel_layer(), batch)
+            except Exception:
+                logger.exception("%d pushes failed", len(batch))
 
 
 _outbox_lock = threading.Lock()

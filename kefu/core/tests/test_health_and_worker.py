@@ -24,7 +24,7 @@ def test_healthz_is_ok_and_names_each_part(client):
     assert body["status"] == "ok"
     assert set(body["checks"]) == {"database", "channel_layer", "worker"}
     assert body["checks"]["database"]["engine"] == ("postgresql" if settings.DATABASE_URL.startswith("postgres") else "sqlite")
-    expected_layer = "RedisPubSubChannelLayer" if settings.REDIS_URL else "LocalChannelLayer"
+    expected_layer = "RedisPubSubLayer" if settings.REDIS_URL else "LocalChannelLayer"
     assert body["checks"]["channel_layer"] == {"state": "ok", "backend": expected_layer}
 
 

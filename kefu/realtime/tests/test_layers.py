@@ -8,9 +8,10 @@ import threading
 import time
 
 import pytest
+from django.conf import settings
 
 from kefu.realtime import audiences
-from kefu.realtime.layers import LocalChannelLayer
+from kefu.realtime.layers import LocalChannelLayer, RedisPubSubLayer, group_send_many
 
 
 @pytest.mark.asyncio
@@ -78,3 +79,22 @@ async def test_pushes_made_on_other_threads_arrive_in_the_order_they_were_made(m
     await asyncio.to_thread(pushes, 100)
     received = [(await asyncio.wait_for(layer.receive(channel), timeout=2))["payload"]["n"] for _ in range(200)]
     assert received == list(range(200))
+
+
+@pytest.mark.asyncio
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (CI runs the suite with it)")
+async def test_a_batch_of_pushes_goes_through_redis_in_order_to_each_group():
+    layer = RedisPubSubLayer(hosts=[settings.REDIS_URL], prefix=f"{settings.KEFU_INSTANCE}:layertest")
+    try:
+        first, second = await layer.new_channel(), await layer.new_channel()
+        await layer.group_add("conversation.1.agents", first)
+        await layer.group_add("conversation.1.agents", second)
+        await layer.group_add("conversation.1.visitor", second)
+        sends = [(f"conversation.1.{'agents' if n % 3 else 'visitor'}", {"type": "push", "payload": {"n": n}})
+                 for n in range(30)]
+        await group_send_many(layer, sends)
+        to_agents = [n for n in range(30) if n % 3]
+        assert [(await asyncio.wait_for(layer.receive(first), 2))["payload"]["n"] for _ in to_agents] == to_agents
+        assert [(await asyncio.wait_for(layer.receive(second), 2))["payload"]["n"] for _ in range(30)] == list(range(30))
+    finally:
+        await layer.flush()
