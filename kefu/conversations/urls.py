@@ -1,11 +1,12 @@
 from django.urls import path
 
-from kefu.conversations import views
+from kefu.conversations import statistics_views, views
 
 app_name = "conversations"
 urlpatterns = [
     path("", views.workspace, name="workspace"),
     path("lists/", views.lists, name="lists"),
+    path("statistics/", statistics_views.chat_statistics, name="statistics"),
     path("<int:conversation_id>/", views.chat, name="chat"),
     path("<int:conversation_id>/transfer/", views.transfer, name="transfer"),
     path("<int:conversation_id>/close/", views.close, name="close"),

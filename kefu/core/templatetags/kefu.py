@@ -39,3 +39,20 @@ def presence_choices():
 def render_card(context, card) -> str:
     """A workbench card (kefu.core.workbench.Card) rendered with its own context."""
     return render_to_string(card.template, card.context, request=context.get("request"))
+
+
+@register.filter
+def seconds_as_duration(value) -> str:
+    """{{ 75|seconds_as_duration }} → "1分15秒" (in the active language); "—" when there is none."""
+    from django.utils.translation import gettext
+
+    if value is None or value == "":
+        return "—"
+    seconds = round(float(value))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return gettext("%(h)dh %(m)02dm") % {"h": hours, "m": minutes}
+    if minutes:
+        return gettext("%(m)dm %(s)02ds") % {"m": minutes, "s": seconds}
+    return gettext("%(s)ds") % {"s": seconds}

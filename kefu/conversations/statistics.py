@@ -1,0 +1,108 @@
+"""会话统计: the chat facts per agent and day, for supervisors' reports and quality checks.
+
+For each local day (Asia/Shanghai) and agent: the chats given to the agent that day, how many were
+answered (响应度), the average first response (from the visitor's first message to the first answer),
+the average of every response (each agent answer after the visitor waited: Message.response_seconds),
+the average handling time (assigned to closed), messages per chat and the average rating. Grouped in
+the database: two queries for any period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from kefu.conversations.models import Conversation, Message, SenderKind
+
+MAX_DAYS = 92
+
+
+@dataclass
+class AgentDay:
+    day: dt.date
+    agent_id: int
+    chats: int = 0
+    answered: int = 0
+    messages: int = 0
+    first_response_seconds: float | None = None
+    response_seconds: float | None = None
+    responses: int = 0
+    handling_seconds: float | None = None
+    rating: float | None = None
+
+    @property
+    def response_rate(self) -> float | None:
+        """Share of the day's chats the agent answered (旺旺响应度), 0–1."""
+        return self.answered / self.chats if self.chats else None
+
+    @property
+    def messages_per_chat(self) -> float | None:
+        return self.messages / self.chats if self.chats else None
+
+
+def _seconds(value) -> float | None:
+    if value is None:
+        return None
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value) / 1_000_000
+
+
+def agent_days(*, since: dt.date, until: dt.date) -> list[AgentDay]:
+    """One row per agent and local day in [since, until] (both included) with at least one chat or
+    one response; newest day first, then by agent id."""
+    rows = _facts(since=since, until=until, by_day=True)
+    return sorted(rows.values(), key=lambda d: (-d.day.toordinal(), d.agent_id))
+
+
+def agent_totals(*, since: dt.date, until: dt.date) -> list[AgentDay]:
+    """The same facts over the whole period, one row per agent (`day` is `since`), most chats first."""
+    rows = _facts(since=since, until=until, by_day=False)
+    return sorted(rows.values(), key=lambda d: (-d.chats, d.agent_id))
+
+
+def _facts(*, since: dt.date, until: dt.date, by_day: bool) -> dict[tuple, AgentDay]:
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(dt.datetime.combine(since, dt.time()), tz)
+    end = timezone.make_aware(dt.datetime.combine(until + dt.timedelta(days=1), dt.time()), tz)
+    rows: dict[tuple, AgentDay] = {}
+
+    def grouped(queryset, at: str, agent: str):
+        if by_day:
+            return queryset.annotate(day=TruncDate(at, tzinfo=tz)).values("day", agent)
+        return queryset.values(agent)
+
+    def row(r, agent: str) -> AgentDay:
+        day = r["day"] if by_day else since
+        return rows.setdefault((day, r[agent]), AgentDay(day=day, agent_id=r[agent]))
+
+    chats = grouped(
+        Conversation.objects.filter(assigned_at__gte=start, assigned_at__lt=end, assignee__isnull=False),
+        "assigned_at", "assignee_id",
+    ).annotate(
+        chats=Count("id"),
+        answered=Count("id", filter=Q(first_response_at__isnull=False)),
+        messages=Sum("last_seq"),
+        first_response=Avg(ExpressionWrapper(F("first_response_at") - F("created_at"), output_field=DurationField()),
+                           filter=Q(first_response_at__isnull=False)),
+        handling=Avg(ExpressionWrapper(F("closed_at") - F("assigned_at"), output_field=DurationField()),
+                     filter=Q(closed_at__isnull=False)),
+        rating=Avg("rating"),
+    ).order_by()
+    for r in chats:
+        fact = row(r, "assignee_id")
+        fact.chats, fact.answered, fact.messages = r["chats"], r["answered"], r["messages"] or 0
+        fact.first_response_seconds = _seconds(r["first_response"])
+        fact.handling_seconds = _seconds(r["handling"])
+        fact.rating = r["rating"]
+    responses = grouped(
+        Message.objects.filter(sender=SenderKind.AGENT, response_seconds__isnull=False, author__isnull=False,
+                               created_at__gte=start, created_at__lt=end),
+        "created_at", "author_id",
+    ).annotate(n=Count("id"), average=Avg("response_seconds")).order_by()
+    for r in responses:
+        fact = row(r, "author_id")
+        fact.responses, fact.response_seconds = r["n"], r["average"]
+    return rows
