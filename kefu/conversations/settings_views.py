@@ -46,12 +46,16 @@ class InboxForm(StyledFormMixin, forms.ModelForm):
 
 _INBOX_FORM_FIELDS = forms.fields_for_model(Inbox, fields=mail_inboxes.EMAIL_INBOX_FIELDS)
 _MAIL_FORM_FIELDS = forms.fields_for_model(MailSettings, fields=mail_inboxes.MAIL_FIELDS)
-_PORT_ERROR = gettext_lazy("Enter the port as a whole number from 1 to 65535.")
 
 
 def _port_field(name: str) -> forms.IntegerField:
     return forms.IntegerField(label=_MAIL_FORM_FIELDS[name].label, initial=_MAIL_FORM_FIELDS[name].initial,
-                              error_messages={"invalid": _PORT_ERROR, "required": _PORT_ERROR})
+                              error_messages={"invalid": mail_inboxes.PORT_ERROR, "required": mail_inboxes.PORT_ERROR})
+
+
+def _text_field(name: str, required_message, **kwargs) -> forms.CharField:
+    return forms.CharField(label=_MAIL_FORM_FIELDS[name].label, max_length=_MAIL_FORM_FIELDS[name].max_length,
+                           error_messages={"required": required_message}, **kwargs)
 
 
 class EmailInboxForm(StyledFormMixin, forms.Form):
@@ -59,26 +63,24 @@ class EmailInboxForm(StyledFormMixin, forms.Form):
     again when saving)."""
 
     name = _INBOX_FORM_FIELDS["name"]
-    address = _MAIL_FORM_FIELDS["address"]
+    address = forms.EmailField(label=_MAIL_FORM_FIELDS["address"].label, help_text=_MAIL_FORM_FIELDS["address"].help_text,
+                               error_messages={"required": mail_inboxes.ADDRESS_REQUIRED, "invalid": mail_inboxes.ADDRESS_REQUIRED})
     team = _INBOX_FORM_FIELDS["team"]
     needed_skill = _INBOX_FORM_FIELDS["needed_skill"]
     main_account = _INBOX_FORM_FIELDS["main_account"]
     auto_close_minutes = _INBOX_FORM_FIELDS["auto_close_minutes"]
-    imap_host = forms.CharField(label=_MAIL_FORM_FIELDS["imap_host"].label, max_length=200,
-                                help_text=gettext_lazy("For example imap.exmail.qq.com."))
+    imap_host = _text_field("imap_host", mail_inboxes.HOST_REQUIRED, help_text=gettext_lazy("For example imap.exmail.qq.com."))
     imap_port = _port_field("imap_port")
     imap_ssl = forms.BooleanField(label=_MAIL_FORM_FIELDS["imap_ssl"].label, required=False, initial=True,
                                   help_text=gettext_lazy("Usually on, with port 993."))
-    imap_folder = forms.CharField(label=_MAIL_FORM_FIELDS["imap_folder"].label, max_length=100, initial="INBOX")
-    smtp_host = forms.CharField(label=_MAIL_FORM_FIELDS["smtp_host"].label, max_length=200,
-                                help_text=gettext_lazy("For example smtp.exmail.qq.com."))
+    imap_folder = _text_field("imap_folder", mail_inboxes.FOLDER_REQUIRED, initial="INBOX")
+    smtp_host = _text_field("smtp_host", mail_inboxes.HOST_REQUIRED, help_text=gettext_lazy("For example smtp.exmail.qq.com."))
     smtp_port = _port_field("smtp_port")
     smtp_ssl = forms.BooleanField(label=_MAIL_FORM_FIELDS["smtp_ssl"].label, required=False, initial=True,
                                   help_text=gettext_lazy("Usually on, with port 465."))
     smtp_starttls = forms.BooleanField(label=_MAIL_FORM_FIELDS["smtp_starttls"].label, required=False,
                                        help_text=gettext_lazy("Instead of SSL, usually with port 587."))
-    username = forms.CharField(label=_MAIL_FORM_FIELDS["username"].label, max_length=200,
-                               help_text=gettext_lazy("Usually the full e-mail address."))
+    username = _text_field("username", mail_inboxes.USERNAME_REQUIRED, help_text=gettext_lazy("Usually the full e-mail address."))
     password = forms.CharField(
         label=gettext_lazy("Password"), required=False, strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),

@@ -70,6 +70,8 @@ def classify_mail_error(error: BaseException, *, secret: str = "") -> MailFailur
     if isinstance(error, smtplib.SMTPResponseException):
         return MailFailure(MailProblem.SERVER, clean_detail(f"{error.smtp_code} {clean_detail(error.smtp_error)}", secret=secret))
     if isinstance(error, smtplib.SMTPServerDisconnected):
+        if isinstance(error.__context__, TimeoutError):  # smtplib wraps a read that timed out
+            return MailFailure(MailProblem.TIMEOUT)
         return MailFailure(MailProblem.SERVER, clean_detail(error, secret=secret))
     if isinstance(error, smtplib.SMTPException | imaplib.IMAP4.error):
         return MailFailure(MailProblem.SERVER, clean_detail(error, secret=secret))

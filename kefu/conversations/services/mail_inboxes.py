@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
@@ -40,6 +41,12 @@ MAIL_FIELDS = (
 PASSWORD_BOUND_FIELDS = ("imap_host", "imap_port", "imap_ssl", "smtp_host", "smtp_port", "smtp_ssl", "smtp_starttls", "username")
 MAX_PASSWORD = 200
 
+PORT_ERROR = gettext_lazy("Enter the port as a whole number from 1 to 65535.")
+HOST_REQUIRED = gettext_lazy("Enter the server's host name, e.g. imap.exmail.qq.com.")
+FOLDER_REQUIRED = gettext_lazy("Enter the IMAP folder to fetch from, usually INBOX.")
+USERNAME_REQUIRED = gettext_lazy("Enter the user name of the mailbox, usually its e-mail address.")
+ADDRESS_REQUIRED = gettext_lazy("Enter the inbox's e-mail address, e.g. kefu@shop.example.cn.")
+
 _HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -61,7 +68,7 @@ def normalise_host(text: str) -> str:
         % {"host": (text or "").strip()[:100]}
     )
     if not host:
-        raise DomainError(_("Enter the server's host name, e.g. imap.exmail.qq.com."))
+        raise DomainError(str(HOST_REQUIRED))
     try:
         return str(ipaddress.ip_address(host.removeprefix("[").removesuffix("]")))
     except ValueError:
@@ -78,7 +85,7 @@ def normalise_host(text: str) -> str:
 
 def _port_problem(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
-        return _("Enter the port as a whole number from 1 to 65535.")
+        return str(PORT_ERROR)
     return None
 
 
@@ -102,14 +109,14 @@ def mail_settings_problems(*, values: dict[str, Any], password: str, stored: Mai
         validate_email(address)
         cleaned["address"] = address
     except ValidationError:
-        errors["address"] = _("Enter the inbox's e-mail address, e.g. kefu@shop.example.cn.")
+        errors["address"] = str(ADDRESS_REQUIRED)
     folder = (values.get("imap_folder") or "").strip()
     if not folder or len(folder) > 100 or _CONTROL.search(folder):
-        errors["imap_folder"] = _("Enter the IMAP folder to fetch from, usually INBOX.")
+        errors["imap_folder"] = str(FOLDER_REQUIRED)
     cleaned["imap_folder"] = folder
     username = (values.get("username") or "").strip()
     if not username or len(username) > 200 or _CONTROL.search(username):
-        errors["username"] = _("Enter the user name of the mailbox, usually its e-mail address.")
+        errors["username"] = str(USERNAME_REQUIRED)
     cleaned["username"] = username
     for field in ("imap_ssl", "smtp_ssl", "smtp_starttls"):
         cleaned[field] = bool(values.get(field))
