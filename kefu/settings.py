@@ -44,6 +44,11 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Earlier values of SECRET_KEY, comma-separated, after a rotation: signatures made with them stay valid
+# and secrets encrypted with a key derived from them stay readable (kefu/core/crypto.py).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", "")
+# The key of secrets kefu must read back (e-mail inbox passwords); empty: derived from SECRET_KEY.
+KEFU_SECRET_ENCRYPTION_KEY = os.environ.get("KEFU_SECRET_ENCRYPTION_KEY", "")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")

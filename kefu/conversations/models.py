@@ -13,6 +13,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kefu.core.crypto import decrypt_secret, encrypt_secret
+
 
 def new_public_key() -> str:
     return secrets.token_urlsafe(16)
@@ -249,9 +251,26 @@ class ChatImage(models.Model):
         return self.name
 
 
+class MailProblem(models.TextChoices):
+    """Why fetching mail, or a connection test, failed; each label says what to check."""
+
+    HOST_NOT_FOUND = "host_not_found", _("The server name cannot be found: check the host name.")
+    REFUSED = "refused", _("The server refused the connection: check the port.")
+    UNREACHABLE = "unreachable", _("The server cannot be reached from kefu's machine.")
+    TIMEOUT = "timeout", _("The server did not answer in time: check the host name, the port and the firewall.")
+    TLS = "tls", _("The secure connection failed: check the SSL and STARTTLS settings and the port.")
+    LOGIN = "login", _("The server refused the user name or password (some providers need an authorisation code instead of the password).")
+    FOLDER = "folder", _("The mail folder cannot be opened: check its name.")
+    PASSWORD_UNREADABLE = "password_unreadable", _("The stored password cannot be decrypted (the secret key changed): enter the password again.")
+    SERVER = "server", _("The server answered with an error.")
+    OTHER = "other", _("An unexpected error occurred.")
+
+
 class MailSettings(models.Model):
     """The mailbox of an e-mail inbox: IMAP to fetch what customers write, SMTP to send the answers.
-    The password is needed in clear to log in; it is never logged nor shown back (see __repr__)."""
+    The password is stored encrypted (kefu/core/crypto.py) and decrypted only to log in; it is never
+    logged nor shown back (see __repr__). Managers edit these in kefu's settings
+    (kefu/conversations/settings_views.py), never in the admin site."""
 
     inbox = models.OneToOneField(Inbox, on_delete=models.CASCADE, related_name="mail", verbose_name=_("inbox"))
     address = models.EmailField(_("e-mail address"), help_text=_("Replies are sent from this address."))
@@ -264,8 +283,14 @@ class MailSettings(models.Model):
     smtp_ssl = models.BooleanField(_("SMTP over SSL"), default=True)
     smtp_starttls = models.BooleanField(_("SMTP with STARTTLS"), default=False)
     username = models.CharField(_("user name"), max_length=200)
-    password = models.CharField(_("password"), max_length=200)
+    # A Fernet token; set_password() and get_password() are the only ways in and out.
+    password_encrypted = models.TextField(blank=True, editable=False)
+    # The last poll that succeeded, and the last that failed (why, in MailProblem's terms, and the
+    # server's own words, without the password).
     last_polled_at = models.DateTimeField(_("last fetched at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=20, choices=MailProblem.choices, blank=True)
+    last_error_detail = models.CharField(_("last error details"), max_length=300, blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("mailbox settings")
@@ -276,6 +301,23 @@ class MailSettings(models.Model):
 
     def __repr__(self) -> str:
         return f"<MailSettings {self.address} imap={self.imap_host}:{self.imap_port} smtp={self.smtp_host}:{self.smtp_port}>"
+
+    def set_password(self, raw_password: str) -> None:
+        """Keep `raw_password` encrypted with the current key (call save() afterwards)."""
+        self.password_encrypted = encrypt_secret(raw_password)
+
+    def get_password(self) -> str:
+        """The password in clear, to log in; raises SecretUnreadable when the key has changed."""
+        return decrypt_secret(self.password_encrypted)
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_encrypted)
+
+    @property
+    def is_failing(self) -> bool:
+        """The last poll failed: no success since the last error."""
+        return self.last_error_at is not None and (self.last_polled_at is None or self.last_error_at >= self.last_polled_at)
 
 
 class MailDirection(models.TextChoices):

@@ -62,8 +62,8 @@ def settings_index(request):
         (Perm.MANAGE_SETTINGS, _("Business calendar"), "core:calendar", _("Statutory holidays, adjusted working days and your own days off.")),
         (Perm.MANAGE_SETTINGS, _("Ticket categories and time limits"), "tickets_settings:index",
          _("Complaint categories, the department each goes to, and the time limits for handling them.")),
-        (Perm.MANAGE_SETTINGS, _("Chat inboxes"), "inbox_settings:list",
-         _("The chat widget: which sites may embed it, its greeting, team and pre-sales checklist.")),
+        (Perm.MANAGE_SETTINGS, _("Chat and e-mail inboxes"), "inbox_settings:list",
+         _("The chat widget (sites, greeting, pre-sales checklist) and the e-mail inboxes (mail servers, connection test, fetching), each with its team.")),
         (Perm.VIEW_AUDIT_LOG, _("Audit log"), "accounts:audit_log", _("Who did what, when and from where.")),
     ]
     visible = [s for s in sections if request.user.has_perm(s[0])]

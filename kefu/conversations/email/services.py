@@ -34,6 +34,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.conversations.email.connection import (
+    POLL_TIMEOUT_SECONDS,
+    MailFailure,
+    classify_mail_error,
+    open_imap,
+)
 from kefu.conversations.email.parsing import ParsedMail, parse_mail
 from kefu.conversations.models import (
     ChannelKind,
@@ -215,16 +221,25 @@ def _store_mail(inbox, parsed, accepted, refused, stored_files) -> Message:
 def poll_inbox(inbox: Inbox) -> int:
     """Fetch the unseen mails of the inbox's IMAP folder, store each, then mark it seen. Mails are
     read with BODY.PEEK[] so that one which could not be stored stays unseen for the next poll.
-    Returns how many mails were stored (or found already stored)."""
+    Returns how many mails were stored (or found already stored). The outcome is kept on the
+    settings for the settings page: the time of a success, or why it failed (then re-raised)."""
     config: MailSettings = inbox.mail
-    client_class = imaplib.IMAP4_SSL if config.imap_ssl else imaplib.IMAP4
-    client = client_class(config.imap_host, config.imap_port, timeout=30)
+    try:
+        count = _fetch_unseen(inbox, config)
+    except Exception as error:
+        failure = classify_mail_error(error)
+        MailSettings.objects.filter(pk=config.pk).update(
+            last_error=failure.problem, last_error_detail=failure.detail[:300], last_error_at=timezone.now(),
+        )
+        raise
+    MailSettings.objects.filter(pk=config.pk).update(last_polled_at=timezone.now())
+    return count
+
+
+def _fetch_unseen(inbox: Inbox, config: MailSettings) -> int:
+    client = open_imap(config, password=config.get_password(), timeout=POLL_TIMEOUT_SECONDS)
     count = 0
     try:
-        client.login(config.username, config.password)
-        status, _data = client.select(config.imap_folder)
-        if status != "OK":
-            raise DomainError(_("The mail folder %(folder)s cannot be opened.") % {"folder": config.imap_folder})
         _status, data = client.uid("SEARCH", None, "UNSEEN")
         for uid in (data[0] or b"").split():
             _status, fetched = client.uid("FETCH", uid, "(BODY.PEEK[])")
@@ -241,17 +256,20 @@ def poll_inbox(inbox: Inbox) -> int:
     finally:
         with contextlib.suppress(OSError, imaplib.IMAP4.error):
             client.logout()
-    MailSettings.objects.filter(pk=config.pk).update(last_polled_at=timezone.now())
     return count
 
 
 def poll_all_inboxes() -> int:
+    """Poll every e-mail inbox; one that fails (its reason kept by poll_inbox) does not stop the others."""
     total = 0
     for inbox in Inbox.objects.filter(kind=ChannelKind.EMAIL, mail__isnull=False).select_related("mail"):
         try:
             total += poll_inbox(inbox)
         except (OSError, imaplib.IMAP4.error, DomainError) as error:  # never the settings: they hold the password
-            logger.warning("inbox %s: fetching mail failed: %s", inbox.pk, type(error).__name__)
+            problem = error.problem if isinstance(error, MailFailure) else type(error).__name__
+            logger.warning("inbox %s: fetching mail failed: %s", inbox.pk, problem)
+        except Exception:
+            logger.exception("inbox %s: fetching mail failed", inbox.pk)
     return total
 
 
@@ -297,7 +315,7 @@ def send_email_reply(conversation: Conversation, message: Message) -> MailRecord
         headers["X-Kefu-Ticket"] = ticket_number
     connection = get_connection(
         "django.core.mail.backends.smtp.EmailBackend", host=config.smtp_host, port=config.smtp_port,
-        username=config.username, password=config.password, use_ssl=config.smtp_ssl,
+        username=config.username, password=config.get_password(), use_ssl=config.smtp_ssl,
         use_tls=config.smtp_starttls and not config.smtp_ssl, timeout=30, fail_silently=False,
     )
     EmailMessage(subject=subject, body=message.body, from_email=config.address, to=[last.address],

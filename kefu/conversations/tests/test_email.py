@@ -92,10 +92,12 @@ def mail_inbox(db, imap, smtp, settings, tmp_path):
     _box, imap_port = imap
     _collector, smtp_port = smtp
     inbox = make_inbox(name="售后邮箱", kind=ChannelKind.EMAIL, allowed_origins=[])
-    MailSettings.objects.create(
+    config = MailSettings(
         inbox=inbox, address="kefu@shop.example", imap_host="127.0.0.1", imap_port=imap_port, imap_ssl=False,
-        smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_ssl=False, username=USER, password=PASSWORD,
+        smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_ssl=False, username=USER,
     )
+    config.set_password(PASSWORD)
+    config.save()
     return inbox
 
 
@@ -257,7 +259,9 @@ def test_a_wrong_password_stores_nothing_and_logs_no_password(mail_inbox, imap, 
 
     box, _port = imap
     box.deliver(mail("plain"))
-    MailSettings.objects.filter(inbox=mail_inbox).update(password="wrong-pw-123")
+    config = MailSettings.objects.get(inbox=mail_inbox)
+    config.set_password("wrong-pw-123")
+    config.save()
     assert poll_all_inboxes() == 0
     assert not Message.objects.filter(conversation__inbox=mail_inbox).exists()
     assert "wrong-pw-123" not in caplog.text and PASSWORD not in caplog.text

@@ -19,7 +19,7 @@ def in_chinese():
 
 def test_a_manager_creates_an_inbox_and_gets_its_script_tag(make_user):
     client = sign_in(Client(), make_user(Role.MANAGER))
-    assert "在线客服渠道" in client.get("/settings/").content.decode()
+    assert 'href="/settings/inboxes/"' in client.get("/settings/").content.decode()
     response = client.post("/settings/inboxes/new/", {
         "name": "官网在线客服", "greeting": "您好，欢迎咨询！", "origins": "https://Shop.Example.cn/\nhttps://shop.example.cn",
         "auto_close_minutes": 30, "is_presales": "on",
