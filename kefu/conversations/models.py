@@ -308,7 +308,7 @@ class MailRecord(models.Model):
     ticket_number = models.CharField(max_length=24, blank=True, db_index=True)
     html = models.TextField(_("sanitised HTML"), blank=True)
     refused_attachments = models.JSONField(default=list, blank=True)
-    send_state = models.CharField(_("sending"), max_length=8, choices=MailSendState.choices, blank=True)
+    send_state = models.CharField(_("sending state"), max_length=8, choices=MailSendState.choices, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)  # SMTP attempts made (the current round after a resend)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

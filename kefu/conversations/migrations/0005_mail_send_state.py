@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='mailrecord',
             name='send_state',
-            field=models.CharField(blank=True, choices=[('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Not sent')], max_length=8, verbose_name='sending'),
+            field=models.CharField(blank=True, choices=[('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Not sent')], max_length=8, verbose_name='sending state'),
         ),
         migrations.RunPython(mark_sent_replies, migrations.RunPython.noop),
     ]

@@ -1,6 +1,7 @@
 """Factories and fixtures of the conversations tests; for e-mail, real servers on loopback: the test
 IMAP4rev1 server (imap_server.py) and aiosmtpd, and recorded mails in mails/."""
 
+import contextlib
 import socket
 import threading
 from pathlib import Path
@@ -91,8 +92,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def smtp():
+@contextlib.contextmanager
+def running_smtp():
+    """An SMTP server on loopback that wants USER/PASSWORD: yields (collector, port)."""
     collector = Collector()
     controller = Controller(collector, hostname="127.0.0.1", port=free_port(), authenticator=_authenticate,
                             auth_require_tls=False, auth_required=True)
@@ -101,6 +103,12 @@ def smtp():
         yield collector, controller.port
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp():
+    with running_smtp() as server:
+        yield server
 
 
 @pytest.fixture

@@ -271,3 +271,17 @@ def test_the_api_resends_a_failed_reply(chat, smtp, django_capture_on_commit_cal
         response = client.post(f"/api/v1/conversations/{conversation.pk}/messages/{message.pk}/resend")
     assert response.status_code == 200 and response.json()["id"] == message.pk
     assert record_of(message).send_state == MailSendState.SENT and len(collector.messages) == 1
+
+
+def test_a_replys_new_state_is_pushed_to_the_agents_following_the_chat_never_to_the_customer(
+        chat, smtp, django_capture_on_commit_callbacks, monkeypatch):
+    from kefu.realtime import audiences
+
+    pushes = []
+    monkeypatch.setattr(audiences, "push_many", lambda groups, payload: pushes.append((groups, payload)))
+    conversation, agent = chat
+    message = reply(conversation, agent, django_capture_on_commit_callbacks)
+    [(groups, payload)] = [p for p in pushes if p[1]["event"] == "conversations.email_reply_state"]
+    assert groups == [f"conversation.{conversation.pk}.agents"]
+    assert payload == {"event": "conversations.email_reply_state", "conversation_id": conversation.pk,
+                       "message_id": message.pk, "state": "sent"}
