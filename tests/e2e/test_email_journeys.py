@@ -9,7 +9,14 @@ import pytest
 
 from kefu.conversations.email.services import receive_mail
 from kefu.conversations.models import ChannelKind, Conversation, MailSendState, MailSettings
-from kefu.conversations.tests.conftest import PASSWORD, USER, mail, make_agent, make_inbox, running_smtp
+from kefu.conversations.tests.conftest import (
+    PASSWORD,
+    USER,
+    mail,
+    make_agent,
+    make_inbox,
+    running_smtp,
+)
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_sign_in_journeys import sign_in
 

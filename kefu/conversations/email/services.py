@@ -386,7 +386,9 @@ def attempt_email_reply(*, record_id: int, attempt: int) -> int | None:
         _deliver(record)
     except Exception as error:  # every failure is told to the agent; none may lose the reply silently
         retry, reason = describe_failure(error)
-        logger.warning("e-mail reply %s: attempt %d of %d failed (%s)", record.pk, attempt, MAX_ATTEMPTS, type(error).__name__)
+        expected = isinstance(error, smtplib.SMTPException | OSError | DomainError)
+        logger.warning("e-mail reply %s: attempt %d of %d failed (%s)", record.pk, attempt, MAX_ATTEMPTS,
+                       type(error).__name__, exc_info=not expected)
         if retry and attempt < MAX_ATTEMPTS:
             MailRecord.objects.filter(pk=record.pk).update(last_error=reason[:300])
             return RETRY_DELAYS[attempt - 1]

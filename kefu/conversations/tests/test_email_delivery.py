@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import json
+import smtplib
 from email import policy
 
 import pytest
@@ -15,7 +16,12 @@ from huey.contrib.djhuey import HUEY
 
 from conftest import sign_in
 from kefu.accounts.roles import Role
-from kefu.conversations.email.services import MAX_ATTEMPTS, RETRY_DELAYS, poll_inbox
+from kefu.conversations.email.services import (
+    MAX_ATTEMPTS,
+    RETRY_DELAYS,
+    describe_failure,
+    poll_inbox,
+)
 from kefu.conversations.events import EmailReplyStateChanged
 from kefu.conversations.models import (
     Conversation,
@@ -285,3 +291,21 @@ def test_a_replys_new_state_is_pushed_to_the_agents_following_the_chat_never_to_
     assert groups == [f"conversation.{conversation.pk}.agents"]
     assert payload == {"event": "conversations.email_reply_state", "conversation_id": conversation.pk,
                        "message_id": message.pk, "state": "sent"}
+
+
+@pytest.mark.parametrize(("error", "retry", "reason"), [
+    (smtplib.SMTPAuthenticationError(535, b"5.7.8 bad credentials"), False, "the mail server refused the user name or password"),
+    (smtplib.SMTPAuthenticationError(454, b"4.7.0 try later"), True, "the mail server answered 454 4.7.0 try later"),
+    (smtplib.SMTPRecipientsRefused({"a@example.cn": (550, b"5.1.1 no such user")}), False,
+     "the mail server answered 550 5.1.1 no such user"),
+    (smtplib.SMTPRecipientsRefused({"a@example.cn": (450, b"4.2.1 slow down")}), True,
+     "the mail server answered 450 4.2.1 slow down"),
+    (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), True,
+     "the mail server could not be reached (Connection unexpectedly closed)"),
+    (ConnectionRefusedError(111, "Connection refused"), True, "the mail server could not be reached ([Errno 111] Connection refused)"),
+    (smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server."), False,
+     "the mail server does not support the login or encryption the settings ask for"),
+    (ValueError("a bug"), False, "an unexpected error (ValueError)"),
+])
+def test_temporary_failures_are_retried_and_permanent_ones_are_not(error, retry, reason):
+    assert describe_failure(error) == (retry, reason)
