@@ -1,14 +1,18 @@
 """Conversations API, agent side: the workspace's lists, a conversation with its messages after a
 sequence number, a reply or internal note with an idempotency key, transfer, take over / reassign,
-close. The same selectors and services as the workspace and the agent socket."""
+close; an e-mail's attachments and resending a failed e-mail reply. The same selectors and
+services as the workspace and the agent socket."""
 
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from kefu.accounts.models import Team, User
 from kefu.accounts.roles import Perm
 from kefu.conversations import selectors
+from kefu.conversations.downloads import attachment_response
+from kefu.conversations.email.services import resend_email_reply
 from kefu.conversations.models import Conversation
 from kefu.conversations.schemas import (
     AssignIn,
@@ -61,8 +65,29 @@ def list_conversations(request, view: str = "mine", limit: int = 50):
             summary="One conversation with its messages after sequence number `after` (0: from the start)")
 def get_conversation(request, conversation_id: int, after: int = 0):
     conversation = _load(request, conversation_id)
-    messages = selectors.messages_after(conversation, max(0, min(after, MAX_ID)), include_internal=True)
-    return {**conversation_out(conversation), "messages": [selectors.message_payload(m) for m in messages]}
+    messages = selectors.with_mail(
+        conversation, selectors.messages_after(conversation, max(0, min(after, MAX_ID)), include_internal=True))
+
+    def url(attachment) -> str:
+        return reverse("api:conversation_attachment", args=[conversation.pk, attachment.pk])
+
+    return {**conversation_out(conversation), "messages": [
+        {**selectors.message_payload(m), "email": selectors.mail_payload(m, url)} for m in messages]}
+
+
+@router.get("/conversations/{conversation_id}/attachments/{attachment_id}", url_name="conversation_attachment",
+            summary="Download a file kept from the customer's e-mail", response={200: None})
+def attachment(request, conversation_id: int, attachment_id: int):
+    conversation = _load(request, conversation_id)
+    return attachment_response(selectors.mail_attachment(conversation, min(attachment_id, MAX_ID)))
+
+
+@router.post("/conversations/{conversation_id}/messages/{message_id}/resend", response=MessageOut,
+             summary="Send an e-mail reply that could not be sent again (the serving agent or a supervisor)")
+def resend(request, conversation_id: int, message_id: int):
+    conversation = _load(request, conversation_id)
+    record = resend_email_reply(actor=request.user, conversation=conversation, message_id=min(message_id, MAX_ID))
+    return selectors.message_payload(record.message)
 
 
 @router.post("/conversations/{conversation_id}/messages", response={200: MessageOut, 201: MessageOut},

@@ -71,3 +71,17 @@ class ConversationRated(DomainEvent):
     conversation_id: int
     assignee_id: int | None
     rating: int
+
+
+@dataclass(frozen=True)
+class EmailReplyStateChanged(DomainEvent):
+    """An agent's e-mail reply was sent, finally failed (`reason` says why, for the agent), or was
+    queued again by a resend. `state` is a MailSendState value."""
+
+    name: ClassVar[str] = "conversations.email_reply_state"
+    conversation_id: int
+    message_id: int
+    state: str
+    reason: str
+    author_id: int | None
+    assignee_id: int | None

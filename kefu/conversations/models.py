@@ -325,9 +325,18 @@ class MailDirection(models.TextChoices):
     OUT = "out", pgettext_lazy("e-mail direction", "Sent")
 
 
+class MailSendState(models.TextChoices):
+    """How far an agent's e-mail reply got (blank on received mails)."""
+
+    SENDING = "sending", _("Sending")  # queued, or waiting for its next attempt after a temporary failure
+    SENT = "sent", pgettext_lazy("e-mail state", "Sent")  # the SMTP server accepted it
+    FAILED = "failed", _("Not sent")  # given up (last attempt, or a refusal that retrying cannot fix); may be resent
+
+
 class MailRecord(models.Model):
     """The e-mail behind a message: its Message-ID and threading headers, so that answers find their
-    conversation again, and the sanitised HTML when the mail had no plain text."""
+    conversation again, and the sanitised HTML when the mail had no plain text. An agent's reply has
+    its record from the first attempt on, so every attempt sends the same mail (same Message-ID)."""
 
     inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+")
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="mails")
@@ -341,6 +350,9 @@ class MailRecord(models.Model):
     ticket_number = models.CharField(max_length=24, blank=True, db_index=True)
     html = models.TextField(_("sanitised HTML"), blank=True)
     refused_attachments = models.JSONField(default=list, blank=True)
+    send_state = models.CharField(_("sending state"), max_length=8, choices=MailSendState.choices, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)  # SMTP attempts made (the current round after a resend)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

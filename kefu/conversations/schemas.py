@@ -3,6 +3,30 @@ import datetime as dt
 from ninja import Field, Schema
 
 
+class MailAttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int = Field(description="Bytes")
+    url: str = Field(description="Download (Content-Disposition: attachment), with the same authentication")
+
+
+class RefusedAttachmentOut(Schema):
+    name: str
+    reason: str = Field(description="Why the file was not kept (its type, its size)")
+
+
+class MailOut(Schema):
+    direction: str = Field(description="in: the customer's mail; out: an agent's reply sent by e-mail")
+    subject: str
+    address: str = Field(description="The sender of a received mail, the recipient of a reply")
+    has_html: bool = Field(description="A received mail that had HTML only (the text is derived from it)")
+    send_state: str = Field(description="Replies: sending, sent or failed (may be resent); empty for received mail")
+    error: str = Field(description="Why the last attempt at sending failed")
+    attachments: list[MailAttachmentOut]
+    refused_attachments: list[RefusedAttachmentOut]
+
+
 class MessageOut(Schema):
     id: int
     seq: int
@@ -36,8 +60,12 @@ class ConversationPage(Schema):
     items: list[ConversationOut]
 
 
+class DetailMessageOut(MessageOut):
+    email: MailOut | None = Field(None, description="E-mail conversations: the mail behind the message")
+
+
 class ConversationDetail(ConversationOut):
-    messages: list[MessageOut] = Field(description="Messages after `after` (internal notes included), oldest first")
+    messages: list[DetailMessageOut] = Field(description="Messages after `after` (internal notes included), oldest first")
 
 
 class MessageIn(Schema):

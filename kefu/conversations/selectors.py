@@ -13,7 +13,17 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import ROLE_PERMISSIONS, Perm
-from kefu.conversations.models import Conversation, ConversationState, Message, SenderKind, Visitor
+from kefu.conversations.models import (
+    ChannelKind,
+    Conversation,
+    ConversationState,
+    MailAttachment,
+    MailDirection,
+    MailRecord,
+    Message,
+    SenderKind,
+    Visitor,
+)
 
 SERVING_ROLES = frozenset(role for role, perms in ROLE_PERMISSIONS.items() if Perm.SERVE_CUSTOMERS in perms)
 
@@ -44,6 +54,67 @@ def access_conversation(*, actor: User, conversation_id) -> Conversation:
     if conversation is None:
         raise Http404
     return conversation
+
+
+def with_mail(conversation: Conversation, messages: list[Message]) -> list[Message]:
+    """Give each message of an e-mail conversation its mail, in two queries: `mail_record` (the
+    MailRecord received or sent, or None) and `attachment_list` (the files kept, in order).
+    Other conversations' messages are returned untouched."""
+    if conversation.inbox.kind != ChannelKind.EMAIL or not messages:
+        return messages
+    ids = [m.pk for m in messages]
+    records = {r.message_id: r for r in MailRecord.objects.filter(conversation=conversation, message_id__in=ids)}
+    files: dict[int, list[MailAttachment]] = {}
+    for attachment in MailAttachment.objects.filter(conversation=conversation, message_id__in=ids).order_by("id"):
+        files.setdefault(attachment.message_id, []).append(attachment)
+    for message in messages:
+        message.mail_record = records.get(message.pk)
+        message.attachment_list = files.get(message.pk, [])
+    return messages
+
+
+def conversation_message(conversation: Conversation, message_id) -> Message:
+    """One message of the conversation (load the conversation with access_conversation); Http404
+    for another conversation's or a malformed id."""
+    try:
+        message_id = int(message_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    message = Message.objects.filter(conversation=conversation, pk=message_id).select_related("author").first() \
+        if 0 < message_id < 2**63 else None
+    if message is None:
+        raise Http404
+    return with_mail(conversation, [message])[0]
+
+
+def mail_attachment(conversation: Conversation, attachment_id) -> MailAttachment:
+    """A file kept from one of the conversation's e-mails; Http404 for another conversation's."""
+    try:
+        attachment_id = int(attachment_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    attachment = MailAttachment.objects.filter(conversation=conversation, pk=attachment_id).first() \
+        if 0 < attachment_id < 2**63 else None
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+def mail_payload(message: Message, attachment_url) -> dict | None:
+    """The e-mail fields of a message passed through with_mail (None for a chat message):
+    `attachment_url(attachment)` says where each file is downloaded."""
+    record: MailRecord | None = getattr(message, "mail_record", None)
+    if record is None:
+        return None
+    return {
+        "direction": record.direction, "subject": record.subject, "address": record.address,
+        "has_html": record.direction == MailDirection.IN and bool(record.html),
+        "send_state": record.send_state, "error": record.last_error,
+        "attachments": [{"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size,
+                         "url": attachment_url(a)} for a in message.attachment_list],
+        "refused_attachments": [{"name": str(r.get("name", "")), "reason": str(r.get("reason", ""))}
+                                for r in record.refused_attachments],
+    }
 
 
 def active_conversation(visitor: Visitor) -> Conversation | None:

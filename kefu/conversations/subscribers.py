@@ -5,11 +5,12 @@ import logging
 
 from kefu.accounts.events import PresenceChanged
 from kefu.accounts.models import Presence
-from kefu.conversations.email.subscribers import is_email_reply
+from kefu.conversations.email.subscribers import is_email_reply, is_resend
 from kefu.conversations.events import (
     ConversationClosed,
     ConversationRequeued,
     ConversationStarted,
+    EmailReplyStateChanged,
     MessagePosted,
 )
 from kefu.core.events import Delivery, DomainEvent, subscribe
@@ -31,3 +32,5 @@ def register() -> None:
     # E-mail inboxes: the agent's reply goes out by SMTP (kefu/conversations/email/).
     subscribe(MessagePosted, "kefu.conversations.email.subscribers.send_agent_reply", mode=Delivery.TASK,
               when=is_email_reply)
+    subscribe(EmailReplyStateChanged, "kefu.conversations.email.subscribers.send_resent_reply", mode=Delivery.TASK,
+              when=is_resend)

@@ -1,11 +1,11 @@
-"""Background work of conversations: auto-close after idle time (default 30 minutes per inbox), and
-fetching the mail of e-mail inboxes."""
+"""Background work of conversations: auto-close after idle time (default 30 minutes per inbox),
+fetching the mail of e-mail inboxes, and sending agents' e-mail replies with retries."""
 
 import logging
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from kefu.conversations.services.lifecycle import close_idle
 
@@ -28,3 +28,15 @@ def poll_email_inboxes() -> None:
     stored = poll_all_inboxes()
     if stored:
         logger.info("stored %d e-mails", stored)
+
+
+@db_task()
+def send_email_reply_attempt(record_id: int, attempt: int) -> None:
+    """One attempt at sending an agent's e-mail reply; after a temporary failure the next attempt is
+    scheduled here (kefu/conversations/email/services.py: RETRY_DELAYS). Not Huey's own `retries`:
+    the attempt number decides the delay and when to give up and tell the agent."""
+    from kefu.conversations.email.services import attempt_email_reply
+
+    delay = attempt_email_reply(record_id=record_id, attempt=attempt)
+    if delay is not None:
+        send_email_reply_attempt.schedule(args=(record_id, attempt + 1), delay=delay)

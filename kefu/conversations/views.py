@@ -17,6 +17,8 @@ from django.views.decorators.http import require_POST
 from kefu.accounts.models import Team, User
 from kefu.accounts.roles import Perm, Role
 from kefu.conversations import selectors
+from kefu.conversations.downloads import attachment_response
+from kefu.conversations.email.services import resend_email_reply
 from kefu.conversations.models import ConversationState
 from kefu.conversations.selectors import (
     access_conversation,
@@ -72,7 +74,9 @@ def _chat_context(request, conversation) -> dict:
     context = {
         "conversation": conversation,
         "who": display_name(conversation),
-        "chat_messages": selectors.messages_after(conversation, 0, include_internal=True, limit=1000),
+        "chat_messages": selectors.with_mail(
+            conversation, selectors.messages_after(conversation, 0, include_internal=True, limit=1000)),
+        "may_resend": _may_resend(user, conversation),
         "may_reply": open_ and (serving or supervisor) and user.has_perm(Perm.SERVE_CUSTOMERS),
         "may_note": open_ and (user.has_perm(Perm.SERVE_CUSTOMERS) or supervisor),
         "may_act": open_ and (serving or supervisor),
@@ -90,6 +94,13 @@ def _chat_context(request, conversation) -> dict:
         "agent_name": str(user),
     }
     return context
+
+
+def _may_resend(user, conversation) -> bool:
+    """Whether to offer "resend" on a failed e-mail reply (email.services.resend_email_reply decides)."""
+    if user.has_perm(Perm.ASSIGN_WORK):
+        return True
+    return conversation.assignee_id == user.pk and selectors.can_serve(user)
 
 
 def _replies_json(user) -> list[dict]:
@@ -266,3 +277,33 @@ def create_customer(request, conversation_id: int):
     else:
         text = _("This mobile belongs to %(customer)s: chat #%(id)s is linked to that customer.")
     return _answer(request, conversation, text % {"customer": customer.name, "id": conversation.pk})
+
+
+@require_perm(*WORKSPACE_PERMS)
+def message(request, conversation_id: int, message_id: int):
+    """One message as the workspace shows it: the script fetches an e-mail's subject, attachments
+    and sending state with this when the message arrives or its mail changes."""
+    conversation = access_conversation(actor=request.user, conversation_id=conversation_id)
+    return render(request, "conversations/_message.html", {
+        "m": selectors.conversation_message(conversation, message_id), "who": display_name(conversation),
+        "may_resend": _may_resend(request.user, conversation),
+    })
+
+
+@require_perm(*WORKSPACE_PERMS)
+def attachment(request, conversation_id: int, attachment_id: int):
+    """A file from a customer's e-mail, always downloaded (never shown in the page), with the type
+    the upload check found and nosniff: whoever may see the conversation, 404 for anybody else."""
+    conversation = access_conversation(actor=request.user, conversation_id=conversation_id)
+    return attachment_response(selectors.mail_attachment(conversation, attachment_id))
+
+
+@require_perm(*WORKSPACE_PERMS)
+@require_POST
+def resend(request, conversation_id: int, message_id: int):
+    conversation = access_conversation(actor=request.user, conversation_id=conversation_id)
+    try:
+        resend_email_reply(actor=request.user, conversation=conversation, message_id=message_id)
+    except DomainError as error:
+        return _refused(request, conversation, error)
+    return _answer(request, conversation, _("The e-mail reply is being sent again."), reload_lists=False)

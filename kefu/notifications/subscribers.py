@@ -1,4 +1,5 @@
-"""Who is told what about tickets (in the app and by e-mail). Task subscribers: run in the worker."""
+"""Who is told what about tickets and failed e-mail replies (in the app and by e-mail). Task
+subscribers: run in the worker."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import ROLE_PERMISSIONS, Perm, Role
+from kefu.conversations.events import EmailReplyStateChanged
+from kefu.conversations.models import MailSendState
 from kefu.core.events import Delivery, subscribe
 from kefu.notifications.services import notify
 from kefu.tickets.events import (
@@ -88,7 +91,22 @@ def on_sla_breached(event: TicketSlaBreached) -> None:
                title=_("%(number)s: the %(clock)s time limit has passed") % {"number": ticket.number, "clock": SlaClock(event.clock).label})
 
 
+def is_failed_reply(event: EmailReplyStateChanged) -> bool:
+    return event.state == MailSendState.FAILED
+
+
+def on_email_reply_failed(event: EmailReplyStateChanged) -> None:
+    """The reply's author, and the agent serving the chat now if someone else, learn that the
+    customer did not get it, with a link to the chat where it can be resent."""
+    link = reverse("conversations:workspace") + f"?c={event.conversation_id}"
+    with translation.override(settings.LANGUAGE_CODE):
+        notify(recipient_ids=[event.author_id, event.assignee_id], kind=event.name, link=link,
+               title=_("Chat #%(id)s: your e-mail reply could not be sent (%(reason)s)") % {
+                   "id": event.conversation_id, "reason": event.reason})
+
+
 def register() -> None:
+    subscribe(EmailReplyStateChanged, f"{__name__}.on_email_reply_failed", mode=Delivery.TASK, when=is_failed_reply)
     for event_type, handler in [
         (TicketAssigned, on_assigned),
         (TicketRouted, on_routed),

@@ -9,6 +9,7 @@ from kefu.conversations.events import (
     ConversationRated,
     ConversationRequeued,
     ConversationStarted,
+    EmailReplyStateChanged,
     MessagePosted,
 )
 from kefu.core.events import Delivery, subscribe
@@ -34,6 +35,13 @@ def push_message(event: MessagePosted) -> None:
             shown = {**message, "author_id": event.author_id, "is_internal": event.is_internal}
         audiences.push(group, {"event": "conversations.message", "conversation_id": event.conversation_id,
                                "message": shown})
+
+
+def push_email_state(event: EmailReplyStateChanged) -> None:
+    """Agents looking at the chat see the reply's mark change (sending, sent, not sent); its author
+    is told of a failure by a notification (kefu/notifications/subscribers.py)."""
+    audiences.push_many(audiences.conversation_groups(conversation_id=event.conversation_id, supervisors=False), {"event": event.name, "conversation_id": event.conversation_id, "message_id": event.message_id,
+        "state": event.state})
 
 
 def push_started(event: ConversationStarted) -> None:
@@ -110,6 +118,7 @@ def register() -> None:
     subscribe(PresenceChanged, push_presence, mode=Delivery.INLINE)
     subscribe(MessagePosted, push_message, mode=Delivery.INLINE)
     subscribe(ConversationStarted, push_started, mode=Delivery.INLINE)
+    subscribe(EmailReplyStateChanged, push_email_state, mode=Delivery.INLINE)
     subscribe(ConversationAssigned, push_assigned, mode=Delivery.INLINE)
     subscribe(ConversationRequeued, push_requeued, mode=Delivery.INLINE)
     subscribe(ConversationClosed, push_closed, mode=Delivery.INLINE)

@@ -17,6 +17,11 @@ without a Message-ID gets one derived from its bytes.
 
 Attachments are checked by kefu.core.uploads (content, not name); refused ones are listed in the
 message and on the MailRecord, never stored. Nothing from a mail is ever executed or rendered raw.
+
+An agent's reply is sent after commit, in a Huey worker (subscribers.py, tasks.py): its MailRecord
+is made first (state `sending`), then attempted; a temporary failure is tried again after
+RETRY_DELAYS, a permanent one (a refused login, a 5xx answer) or the last attempt marks it
+`failed`, posts an internal note and notifies the agent, who may resend it (resend_email_reply).
 """
 
 from __future__ import annotations
@@ -25,15 +30,20 @@ import contextlib
 import hashlib
 import imaplib
 import logging
+import smtplib
 from email.utils import make_msgid
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.accounts.models import User
+from kefu.accounts.roles import Perm
 from kefu.conversations.email.connection import (
     POLL_TIMEOUT_SECONDS,
     MailFailure,
@@ -41,6 +51,7 @@ from kefu.conversations.email.connection import (
     open_imap,
 )
 from kefu.conversations.email.parsing import ParsedMail, parse_mail
+from kefu.conversations.events import EmailReplyStateChanged
 from kefu.conversations.models import (
     ChannelKind,
     Conversation,
@@ -48,14 +59,20 @@ from kefu.conversations.models import (
     MailAttachment,
     MailDirection,
     MailRecord,
+    MailSendState,
     MailSettings,
     Message,
     SenderKind,
     Visitor,
 )
-from kefu.conversations.services.messages import MAX_BODY_CHARS, post_message
+from kefu.conversations.services.messages import (
+    MAX_BODY_CHARS,
+    ConversationClosedError,
+    post_message,
+)
 from kefu.core import timeline
-from kefu.core.errors import DomainError
+from kefu.core.errors import DomainError, PermissionRefused
+from kefu.core.events import emit
 from kefu.core.uploads import inspect_upload, storage_path
 
 logger = logging.getLogger(__name__)
@@ -284,44 +301,163 @@ def _reply_subject(subject: str, ticket_number: str) -> str:
     return f"Re: {subject}" if subject else _("Re: your message")
 
 
-def send_email_reply(conversation: Conversation, message: Message) -> MailRecord:
-    """Send an agent's reply through the inbox's SMTP server, answering the customer's latest mail
-    (In-Reply-To, and References with the thread's Message-IDs), and keep its Message-ID so the
-    customer's answer threads back. Sending the same message again does nothing."""
+# Seconds before the 2nd, 3rd, … attempt after a temporary failure (the server down or busy, a 4xx
+# answer): about two and a half hours in all. Then the reply is marked failed, an internal note is
+# posted and the agent is notified, so that nobody believes the customer has the answer.
+RETRY_DELAYS = (60, 300, 1800, 7200)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+
+
+def prepare_email_reply(*, message: Message) -> MailRecord:
+    """The outgoing record of an agent's reply, made once, before the first attempt: the
+    Message-ID, recipient (the sender of the customer's latest mail), subject and threading headers
+    (In-Reply-To, References with the thread's Message-IDs) that every attempt sends, so a retry or
+    a resend is the same mail and the customer's answer threads back. Missing mail settings or a
+    customer who never wrote by e-mail are found by the attempt, which reports them."""
     sent = MailRecord.objects.filter(message=message, direction=MailDirection.OUT).first()
     if sent is not None:
         return sent
+    conversation = message.conversation
     inbox = conversation.inbox
     config = MailSettings.objects.filter(inbox=inbox).first()
-    if config is None:
-        raise DomainError(_("This inbox has no mail server settings."))
-    records = list(conversation.mails.order_by("id"))
+    # Replies that never left are no part of the thread the customer knows.
+    records = list(conversation.mails.filter(Q(direction=MailDirection.IN) | Q(send_state=MailSendState.SENT)).order_by("id"))
     received = [r for r in records if r.direction == MailDirection.IN]
-    if not received:
-        raise DomainError(_("The customer has not written by e-mail in this conversation."))
-    last = received[-1]
-    first = received[0]
+    last = received[-1] if received else None
     ticket_number = next((r.ticket_number for r in reversed(records) if r.ticket_number), "")
-    references = []
+    references: list[str] = []
     for record in records:
         for mail_id in [*record.references.split(), record.mail_id]:
             if mail_id not in references:
                 references.append(mail_id)
     references = references[-MAX_REFERENCES:]
-    mail_id = make_msgid(domain=config.address.rpartition("@")[2] or "kefu.invalid")
-    subject = _reply_subject(first.subject, ticket_number)
-    headers = {"Message-ID": mail_id, "In-Reply-To": last.mail_id, "References": " ".join(references)}
-    if ticket_number:
-        headers["X-Kefu-Ticket"] = ticket_number
+    domain = config.address.rpartition("@")[2] if config is not None else ""
+    subject = _reply_subject(received[0].subject if received else "", ticket_number)
+    return MailRecord.objects.create(
+        inbox=inbox, conversation=conversation, message=message, direction=MailDirection.OUT,
+        mail_id=make_msgid(domain=domain or "kefu.invalid"), in_reply_to=last.mail_id if last else "",
+        references=" ".join(references), subject=subject[:255], address=last.address if last else "",
+        ticket_number=ticket_number, send_state=MailSendState.SENDING,
+    )
+
+
+def _deliver(record: MailRecord) -> None:
+    """Hand the reply of `record` to the inbox's SMTP server; raises what went wrong."""
+    config = MailSettings.objects.filter(inbox_id=record.inbox_id).first()
+    if config is None:
+        raise DomainError(_("This inbox has no mail server settings."))
+    if not record.address:
+        raise DomainError(_("The customer has not written by e-mail in this conversation."))
+    headers = {"Message-ID": record.mail_id, "References": record.references}
+    if record.in_reply_to:
+        headers["In-Reply-To"] = record.in_reply_to
+    if record.ticket_number:
+        headers["X-Kefu-Ticket"] = record.ticket_number
     connection = get_connection(
         "django.core.mail.backends.smtp.EmailBackend", host=config.smtp_host, port=config.smtp_port,
         username=config.username, password=config.get_password(), use_ssl=config.smtp_ssl,
         use_tls=config.smtp_starttls and not config.smtp_ssl, timeout=30, fail_silently=False,
     )
-    EmailMessage(subject=subject, body=message.body, from_email=config.address, to=[last.address],
+    EmailMessage(subject=record.subject, body=record.message.body, from_email=config.address, to=[record.address],
                  headers=headers, connection=connection).send(fail_silently=False)
-    return MailRecord.objects.create(
-        inbox=inbox, conversation=conversation, message=message, direction=MailDirection.OUT, mail_id=mail_id,
-        in_reply_to=last.mail_id, references=" ".join(references), subject=subject[:255], address=last.address,
-        ticket_number=ticket_number,
-    )
+
+
+def _server_text(raw) -> str:
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+    return " ".join(text.split())[:160]
+
+
+def describe_failure(error: Exception) -> tuple[bool, str]:
+    """(whether another attempt may succeed, why it failed in words for the agent). 4xx answers and
+    servers that cannot be reached are temporary; 5xx answers, a refused login and settings the
+    server does not support are not: retrying them only delays the agent's finding out. Never the
+    settings in the text: they hold the password."""
+    if isinstance(error, DomainError):
+        return False, error.message
+    if isinstance(error, smtplib.SMTPAuthenticationError) and error.smtp_code >= 500:
+        return False, _("the mail server refused the user name or password")
+    if isinstance(error, smtplib.SMTPRecipientsRefused) and error.recipients:
+        code, text = next(iter(error.recipients.values()))
+        return code < 500, _("the mail server answered %(code)s %(text)s") % {"code": code, "text": _server_text(text)}
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code < 500, _("the mail server answered %(code)s %(text)s") % {
+            "code": error.smtp_code, "text": _server_text(error.smtp_error)}
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return False, _("the mail server does not support the login or encryption the settings ask for")
+    if isinstance(error, smtplib.SMTPException | OSError):  # disconnected, refused, timed out, TLS failed
+        return True, _("the mail server could not be reached (%(error)s)") % {"error": str(error)[:120] or type(error).__name__}
+    return False, _("an unexpected error (%(error)s)") % {"error": type(error).__name__}
+
+
+def attempt_email_reply(*, record_id: int, attempt: int) -> int | None:
+    """Attempt number `attempt` (1, 2, …) at sending the reply of `record_id`. Returns the seconds to
+    wait before the next attempt when a temporary failure leaves attempts, else None (sent, given
+    up, or this attempt already made). The attempt is claimed first, the counter compared and raised
+    in one UPDATE, so one attempt never runs twice (a task delivered again, a resend racing a retry);
+    no lock is held while the SMTP server answers."""
+    claimed = MailRecord.objects.filter(pk=record_id, direction=MailDirection.OUT, send_state=MailSendState.SENDING,
+                                        attempts=attempt - 1).update(attempts=attempt)
+    if not claimed:
+        return None
+    record = MailRecord.objects.select_related("message", "conversation").get(pk=record_id)
+    try:
+        _deliver(record)
+    except Exception as error:  # every failure is told to the agent; none may lose the reply silently
+        retry, reason = describe_failure(error)
+        expected = isinstance(error, smtplib.SMTPException | OSError | DomainError)
+        logger.warning("e-mail reply %s: attempt %d of %d failed (%s)", record.pk, attempt, MAX_ATTEMPTS,
+                       type(error).__name__, exc_info=not expected)
+        if retry and attempt < MAX_ATTEMPTS:
+            MailRecord.objects.filter(pk=record.pk).update(last_error=reason[:300])
+            return RETRY_DELAYS[attempt - 1]
+        give_up_email_reply(record=record, reason=reason)
+        return None
+    with transaction.atomic():
+        MailRecord.objects.filter(pk=record.pk).update(send_state=MailSendState.SENT, last_error="")
+        _emit_state(record, MailSendState.SENT)
+    return None
+
+
+def _emit_state(record: MailRecord, state: str, reason: str = "") -> None:
+    emit(EmailReplyStateChanged(
+        conversation_id=record.conversation_id, message_id=record.message_id, state=state, reason=reason,
+        author_id=record.message.author_id, assignee_id=record.conversation.assignee_id,
+    ))
+
+
+def give_up_email_reply(*, record: MailRecord, reason: str) -> None:
+    """The reply will not be sent: marked failed with `reason`, an internal note in the
+    conversation (邮件发送失败：…) and an event that notifies the agent (kefu/notifications)."""
+    with transaction.atomic():
+        MailRecord.objects.filter(pk=record.pk).update(send_state=MailSendState.FAILED, last_error=reason[:300])
+        excerpt = " ".join(record.message.body.split())
+        excerpt = excerpt[:40] + "…" if len(excerpt) > 40 else excerpt
+        note = _("E-mail not sent: %(reason)s. The reply “%(excerpt)s” did not reach the customer; resend it from "
+                 "the message once the problem is solved.") % {"reason": reason, "excerpt": excerpt}
+        # A closed chat takes no more messages: the reply's mark and the notification still tell.
+        with contextlib.suppress(ConversationClosedError):
+            post_message(conversation=record.conversation, sender=SenderKind.SYSTEM, body=note, is_internal=True)
+        _emit_state(record, MailSendState.FAILED, reason)
+
+
+def resend_email_reply(*, actor: User, conversation: Conversation, message_id: int) -> MailRecord:
+    """Send a failed e-mail reply again, from its first attempt: the same mail with the same
+    Message-ID (a reply a server took without saying so is then recognisable as one mail). The
+    agent serving the conversation or a supervisor may; load `conversation` with
+    access_conversation first."""
+    from kefu.conversations.selectors import can_serve
+
+    supervisor = actor.has_perm(Perm.ASSIGN_WORK)
+    if not supervisor and not (can_serve(actor) and conversation.assignee_id == actor.pk):
+        raise PermissionRefused(_("Only the agent serving this conversation or a supervisor can resend a reply."))
+    with transaction.atomic():
+        record = (MailRecord.objects.select_for_update().select_related("message", "conversation")
+                  .filter(conversation=conversation, message_id=message_id, direction=MailDirection.OUT).first())
+        if record is None:
+            raise Http404
+        if record.send_state != MailSendState.FAILED:
+            raise DomainError(_("Only a reply that could not be sent can be resent."))
+        record.send_state, record.attempts = MailSendState.SENDING, 0
+        record.save(update_fields=["send_state", "attempts"])
+        _emit_state(record, MailSendState.SENDING)  # subscribers.send_resent_reply makes the first attempt
+    return record

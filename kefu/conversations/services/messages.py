@@ -79,7 +79,7 @@ def post_message(
     key = clean_key(client_key)
     if sender not in SenderKind.values:
         raise DomainError(_("Unknown sender."))
-    if is_internal and sender != SenderKind.AGENT:
+    if is_internal and sender == SenderKind.VISITOR:  # agents' notes, and the system's (a mail that failed)
         raise DomainError(_("Only agents write internal notes."))
     item = NewMessage(conversation_id=conversation.pk, sender=sender, body=body, key=key, author=author,
                       is_internal=is_internal)

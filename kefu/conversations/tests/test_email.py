@@ -4,20 +4,14 @@ aiosmtpd. Recorded mails are in mails/."""
 from __future__ import annotations
 
 import email
-import socket
-import threading
 from email import policy
-from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from kefu.conversations.email.services import poll_inbox
 from kefu.conversations.models import (
-    ChannelKind,
     Conversation,
     ConversationState,
     MailAttachment,
@@ -29,77 +23,12 @@ from kefu.conversations.models import (
 )
 from kefu.conversations.services.lifecycle import close_conversation
 from kefu.conversations.services.messages import send_agent_message
-from kefu.conversations.tests.conftest import make_agent, make_inbox
-from kefu.conversations.tests.imap_server import IMAPServer, Mailbox
+from kefu.conversations.tests.conftest import PASSWORD, mail, make_agent
 from kefu.core.models import TimelineEntry
 from kefu.customers.models import ContactIdentity
 
 # AUTH without TLS: it is loopback, and the point is that the client logs in.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
-
-MAILS = Path(__file__).parent / "mails"
-USER, PASSWORD = "kefu@shop.example", "s3cret-pw"
-
-
-def mail(name: str) -> bytes:
-    return (MAILS / f"{name}.eml").read_bytes()
-
-
-class Collector:
-    def __init__(self):
-        self.messages: list[tuple[str, list[str], bytes]] = []
-        self.received = threading.Event()
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
-        self.received.set()
-        return "250 OK"
-
-
-def _authenticate(server, session, envelope, mechanism, auth_data):
-    ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
-    return AuthResult(success=ok)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=free_port(), authenticator=_authenticate,
-                            auth_require_tls=False, auth_required=True)
-    controller.start()
-    try:
-        yield collector, controller.port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def imap():
-    box = Mailbox(USER, PASSWORD)
-    with IMAPServer(box) as server:
-        yield box, server.port
-
-
-@pytest.fixture
-def mail_inbox(db, imap, smtp, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    _box, imap_port = imap
-    _collector, smtp_port = smtp
-    inbox = make_inbox(name="售后邮箱", kind=ChannelKind.EMAIL, allowed_origins=[])
-    config = MailSettings(
-        inbox=inbox, address="kefu@shop.example", imap_host="127.0.0.1", imap_port=imap_port, imap_ssl=False,
-        smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_ssl=False, username=USER,
-    )
-    config.set_password(PASSWORD)
-    config.save()
-    return inbox
-
 
 def visitor_messages(conversation: Conversation) -> list[Message]:
     return list(conversation.messages.filter(sender=SenderKind.VISITOR).order_by("seq"))

@@ -24,9 +24,8 @@ from kefu.conversations.services.mail_inboxes import (
     normalise_host,
     save_email_inbox,
 )
-from kefu.conversations.tests.conftest import make_inbox
+from kefu.conversations.tests.conftest import PASSWORD, USER, Collector, free_port, mail, make_inbox
 from kefu.conversations.tests.imap_server import IMAPServer, Mailbox
-from kefu.conversations.tests.test_email import PASSWORD, USER, Collector, free_port, mail
 from kefu.core.crypto import SecretUnreadable, decrypt_secret, encrypt_secret
 from kefu.core.errors import PermissionRefused
 

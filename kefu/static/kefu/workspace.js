@@ -71,6 +71,7 @@
     var el = document.createElement("div");
     el.className = "kefu-msg kefu-msg-" + m.sender + (m.is_internal ? " kefu-msg-note" : "");
     if (m.seq) el.dataset.seq = m.seq;
+    if (m.id) el.dataset.messageId = m.id;
     var meta = document.createElement("div");
     meta.className = "kefu-msg-meta";
     if (m.is_internal) {
@@ -91,6 +92,16 @@
     return el;
   }
   function scrollDown() { if (chat) chat.messages.scrollTop = chat.messages.scrollHeight; }
+  // An e-mail's subject, sender, attachments and sending state come from the server's rendering of
+  // the message (the socket carries the text only).
+  function refreshMessage(messageId) {
+    if (!chat || !window.htmx) return;
+    var el = chat.messages.querySelector('[data-message-id="' + Number(messageId) + '"]');
+    if (!el) return;
+    var box = chat.messages, atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+    htmx.ajax("GET", "/conversations/" + chat.id + "/messages/" + Number(messageId) + "/", { target: el, swap: "outerHTML" })
+      .then(function () { if (atBottom) scrollDown(); });
+  }
   function append(m) {
     if (!chat || !m.seq || m.seq <= chat.lastSeq) return false;
     var empty = chat.messages.querySelector(".kefu-no-messages");
@@ -102,6 +113,7 @@
     chat.messages.appendChild(messageEl(m, chat.el.dataset.visitorName));
     chat.lastSeq = m.seq;
     scrollDown();
+    if (chat.el.dataset.channel === "email" && m.id && !m.is_internal && m.sender !== "system") refreshMessage(m.id);
     if (document.hasFocus()) markSeen();
     return true;
   }
@@ -306,6 +318,9 @@
           if (item) item.dataset.lastSeq = m.seq;
           paintUnread();
         }
+        break;
+      case "conversations.email_reply_state":
+        if (chat && data.conversation_id === chat.id) refreshMessage(data.message_id);
         break;
       case "conversations.typing":
         if (chat && data.conversation_id === chat.id && data.sender === "visitor") {
