@@ -303,6 +303,9 @@ KEFU_COMPANY_NAME = os.environ.get("KEFU_COMPANY_NAME", "")
 # console (default: written to KEFU_DATA_DIR/sms.log, nothing sent), aliyun or tencent.
 KEFU_SMS_BACKEND = os.environ.get("KEFU_SMS_BACKEND", "console")
 KEFU_SMS_TIMEOUT_SECONDS = int(os.environ.get("KEFU_SMS_TIMEOUT_SECONDS", "10"))
+# The secret in the delivery-report URLs given to the providers (/sms/reports/aliyun/<token>/,
+# /sms/reports/tencent/<token>/); they do not sign their reports. Empty: the URLs answer 404.
+KEFU_SMS_CALLBACK_TOKEN = os.environ.get("KEFU_SMS_CALLBACK_TOKEN", "")
 KEFU_SMS_ALIYUN = {
     "access_key_id": os.environ.get("KEFU_SMS_ALIYUN_ACCESS_KEY_ID", ""),
     "access_key_secret": os.environ.get("KEFU_SMS_ALIYUN_ACCESS_KEY_SECRET", ""),

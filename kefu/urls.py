@@ -20,6 +20,7 @@ urlpatterns = [
     path("telephony/", include("kefu.telephony.views")),
     path("conversations/", include("kefu.conversations.urls")),
     path("replies/", include("kefu.replies.views")),
+    path("sms/", include("kefu.sms.views")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Administrators sign in through kefu's own page (throttle, audit, two-factor), also for the admin.

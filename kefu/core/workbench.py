@@ -11,6 +11,7 @@ WORKBENCH_CARDS = [
     "kefu.tickets.workbench.my_tickets_card",
     "kefu.customers.workbench.contact_due_card",
     "kefu.customers.workbench.review_card",
+    "kefu.sms.workbench.undelivered_card",
 ]
 
 

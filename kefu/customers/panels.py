@@ -9,6 +9,7 @@ from kefu.core.workbench import Card
 CUSTOMER_PANELS = [
     "kefu.tickets.panels.open_tickets",
     "kefu.telephony.panels.recent_calls",
+    "kefu.sms.panels.recent_sms",
 ]
 
 

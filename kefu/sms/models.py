@@ -20,6 +20,8 @@ class SmsTemplate(models.Model):
         help_text=_("The template's id at the SMS provider, e.g. SMS_123456789 or 1110; empty: the code is used."),
     )
     body = models.TextField(_("text"), max_length=500, help_text=_("Variables in braces: {name}, {code}."))
+    # Variables that may be left empty when sending; every other variable of the text is required.
+    optional_variables = models.JSONField(_("optional variables"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -35,11 +37,18 @@ class SmsTemplate(models.Model):
         """The variables in the order they appear (Tencent Cloud takes the values in this order)."""
         return list(dict.fromkeys(VARIABLE.findall(self.body)))
 
+    @property
+    def required_variables(self) -> list[str]:
+        return [name for name in self.variables if name not in self.optional_variables]
+
     def render(self, params: dict) -> str:
         return VARIABLE.sub(lambda m: str(params.get(m.group(1), m.group(0))), self.body)
 
 
 class SmsStatus(models.TextChoices):
+    """queued → sent | failed (the provider's answer to the send); then the provider's delivery report
+    moves sent → delivered | failed, and failed → delivered. Delivered is final: see record_delivery."""
+
     QUEUED = "queued", _("Queued")  # stored, not yet handed to the provider
     SENT = "sent", _("Sent")  # the provider accepted it
     FAILED = "failed", _("Failed")  # the provider refused it or could not be reached; see the error
@@ -62,6 +71,10 @@ class SmsMessage(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # From the provider's delivery report (回执): its status code (DELIVERED, DELIVRD, or the
+    # operator's error code) and the time it gives for the delivery or the failure.
+    report_code = models.CharField(_("report code"), max_length=60, blank=True)
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("SMS message")

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from kefu.core.errors import DomainError
 from kefu.sms.models import SmsMessage, SmsStatus, SmsTemplate
-from kefu.sms.services import record_delivery, send_sms
+from kefu.sms.services import send_sms
 from kefu.sms.signing import aliyun_signature, tc3_authorization
 
 pytestmark = pytest.mark.django_db
@@ -171,11 +171,3 @@ def test_tencent_signature_failure_and_unreachable_provider(settings, template):
     assert unreachable.status == SmsStatus.FAILED and unreachable.error.startswith("network:")
     assert list(SmsMessage.objects.values_list("status", flat=True)) == [SmsStatus.FAILED, SmsStatus.FAILED]
 
-
-def test_delivery_reports(template):
-    result = send_sms("13800138000", "dispatch", {"name": "张伟", "number": "T1"})
-    assert record_delivery(provider="console", provider_message_id="unknown", delivered=True) is None
-    delivered = record_delivery(provider="console", provider_message_id=result.provider_message_id, delivered=True)
-    assert delivered.status == SmsStatus.DELIVERED and delivered.delivered_at is not None
-    again = record_delivery(provider="console", provider_message_id=result.provider_message_id, delivered=False, error="x")
-    assert again.status == SmsStatus.DELIVERED
