@@ -10,8 +10,8 @@ from django_otp.oath import TOTP
 
 from kefu.accounts.roles import Role
 from kefu.conversations.models import ChannelKind, Inbox
-from kefu.conversations.tests.imap_server import IMAPServer, Mailbox
 from kefu.conversations.tests.conftest import PASSWORD, USER, Collector, free_port
+from kefu.conversations.tests.imap_server import IMAPServer, Mailbox
 from kefu.conversations.tests.test_email_settings import check_login
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_sign_in_journeys import sign_in
