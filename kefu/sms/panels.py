@@ -12,4 +12,5 @@ def recent_sms(request, customer):
     return Card("sms/panel_customer.html", {
         "customer": customer, "sms": selectors.recent_sms_of(customer.pk),
         "sees_all": selectors.may_see_all_sms(request.user),
+        "templates": selectors.sendable_templates(customer) if customer.mobile else [],
     })

@@ -64,3 +64,12 @@ def access_template(*, actor, template_id) -> SmsTemplate:
     if template is None:
         raise Http404
     return template
+
+
+def sendable_templates(customer) -> list[dict]:
+    """The templates an agent may send from the customer's page, each with its variables and the
+    values known already (the customer's name for a variable called `name`)."""
+    known = {"name": customer.name, "customer_name": customer.name}
+    return [{"template": t, "fields": [{"name": v, "value": known.get(v, ""), "required": v in t.required_variables}
+                                       for v in t.variables]}
+            for t in SmsTemplate.objects.order_by("name")]

@@ -92,6 +92,27 @@ def send_sms(to: str, template_code: str, params: dict | None = None, *, actor=N
                      provider_message_id=message.provider_message_id, error=message.error)
 
 
+def send_customer_sms(*, actor, customer, template_code: str, params: dict) -> SmsResult:
+    """An agent sends a templated SMS to a customer's mobile from the customer's page (which has
+    checked that the actor may see the customer). Recorded on the customer's timeline, with whether
+    the provider took it; the delivery report updates the status later."""
+    from kefu.accounts.roles import Perm
+    from kefu.core import timeline
+
+    if not actor.has_perm(Perm.SERVE_CUSTOMERS):
+        raise PermissionRefused(_("You do not have permission to do this."))
+    if not customer.mobile:
+        raise DomainError(_("This customer has no mobile number to send an SMS to."))
+    result = send_sms(customer.mobile, template_code, params, actor=actor, customer=customer)
+    message = SmsMessage.objects.get(pk=result.message_id)
+    template = SmsTemplate.objects.get(code=template_code)
+    summary = (_("SMS “%(template)s” sent") if result.ok else _("SMS “%(template)s” not sent: %(error)s")) % {
+        "template": template.name, "error": result.error}
+    timeline.record(subject=message, customer_id=customer.pk, kind="sms.sent", actor=actor, summary=summary,
+                    data={"sms_id": message.pk, "status": result.status})
+    return result
+
+
 # --- delivery reports (回执) -------------------------------------------------------------------
 
 class Outcome(StrEnum):

@@ -59,6 +59,28 @@ def template_edit(request, template_id: int | None = None):
     return render(request, "sms/template_form.html", {"form": form, "template": template})
 
 
+@require_perm(Perm.SERVE_CUSTOMERS)
+@require_POST
+def send_to_customer(request, customer_id: int):
+    """The customer page's "send SMS" form: one template, its variables."""
+    from kefu.customers.selectors import access_customer
+
+    customer = access_customer(actor=request.user, customer_id=customer_id, request=request)
+    code = request.POST.get("template", "")
+    template = SmsTemplate.objects.filter(code=code).first()
+    params = {name: request.POST.get(f"var_{name}", "")[:200] for name in (template.variables if template else [])}
+    try:
+        result = services.send_customer_sms(actor=request.user, customer=customer, template_code=code, params=params)
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        if result.ok:
+            messages.success(request, _("SMS sent to %(name)s.") % {"name": customer.name})
+        else:
+            messages.error(request, _("The SMS provider refused the message: %(error)s") % {"error": result.error})
+    return redirect("customers:detail", customer_id=customer.pk)
+
+
 @require_perm(Perm.ASSIGN_WORK, Perm.MANAGE_SETTINGS)
 @require_POST
 def template_delete(request, template_id: int):
@@ -79,5 +101,6 @@ urlpatterns = [
     path("templates/new/", template_edit, name="template_create"),
     path("templates/<int:template_id>/", template_edit, name="template_edit"),
     path("templates/<int:template_id>/delete/", template_delete, name="template_delete"),
+    path("customer/<int:customer_id>/send/", send_to_customer, name="send_to_customer"),
     path("reports/<slug:provider>/<str:token>/", delivery_report, name="delivery_report"),
 ]

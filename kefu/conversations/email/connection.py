@@ -27,11 +27,13 @@ MAX_DETAIL = 200
 
 
 class MailFailure(DomainError):
-    """Logging in or talking to a mail server failed; `problem` says what to check."""
+    """Logging in or talking to a mail server failed; `problem` says what to check, `temporary`
+    whether trying again later may succeed (the server could not be reached, or answered 4xx)."""
 
-    def __init__(self, problem: MailProblem, detail: str = ""):
+    def __init__(self, problem: MailProblem, detail: str = "", *, temporary: bool = False):
         self.problem = problem
         self.detail = detail
+        self.temporary = temporary
         super().__init__(str(problem.label) + (f" ({detail})" if detail else ""))
 
 
@@ -52,31 +54,36 @@ def clean_detail(text: object, *, secret: str = "") -> str:
 
 
 def classify_mail_error(error: BaseException, *, secret: str = "") -> MailFailure:
-    """The MailFailure that explains `error` (raised while connecting, logging in or talking)."""
+    """The MailFailure that explains `error` (raised while connecting, logging in or talking). The one
+    place that decides what a mail error means: the settings page, polling and the reply retries
+    (services.describe_failure) all read it from here."""
     if isinstance(error, MailFailure):
         return error
     if isinstance(error, SecretUnreadable):
         return MailFailure(MailProblem.PASSWORD_UNREADABLE)
     if isinstance(error, socket.gaierror):
-        return MailFailure(MailProblem.HOST_NOT_FOUND, clean_detail(error.strerror or error))
+        return MailFailure(MailProblem.HOST_NOT_FOUND, clean_detail(error.strerror or error), temporary=True)
     if isinstance(error, TimeoutError):
-        return MailFailure(MailProblem.TIMEOUT)
+        return MailFailure(MailProblem.TIMEOUT, temporary=True)
     if isinstance(error, ssl.SSLError | ssl.CertificateError):
         return MailFailure(MailProblem.TLS, clean_detail(getattr(error, "reason", None) or error))
     if isinstance(error, ConnectionRefusedError):
-        return MailFailure(MailProblem.REFUSED)
-    if isinstance(error, smtplib.SMTPAuthenticationError):
-        return MailFailure(MailProblem.LOGIN, clean_detail(f"{error.smtp_code} {clean_detail(error.smtp_error)}", secret=secret))
+        return MailFailure(MailProblem.REFUSED, temporary=True)
+    if isinstance(error, smtplib.SMTPRecipientsRefused) and error.recipients:
+        code, text = next(iter(error.recipients.values()))
+        error = smtplib.SMTPResponseException(code, text)  # the answer about the first recipient
     if isinstance(error, smtplib.SMTPResponseException):
-        return MailFailure(MailProblem.SERVER, clean_detail(f"{error.smtp_code} {clean_detail(error.smtp_error)}", secret=secret))
+        problem = MailProblem.LOGIN if isinstance(error, smtplib.SMTPAuthenticationError) else MailProblem.SERVER
+        return MailFailure(problem, clean_detail(f"{error.smtp_code} {clean_detail(error.smtp_error)}", secret=secret),
+                           temporary=400 <= error.smtp_code < 500)
     if isinstance(error, smtplib.SMTPServerDisconnected):
         if isinstance(error.__context__, TimeoutError):  # smtplib wraps a read that timed out
-            return MailFailure(MailProblem.TIMEOUT)
-        return MailFailure(MailProblem.SERVER, clean_detail(error, secret=secret))
+            return MailFailure(MailProblem.TIMEOUT, temporary=True)
+        return MailFailure(MailProblem.SERVER, clean_detail(error, secret=secret), temporary=True)
     if isinstance(error, smtplib.SMTPException | imaplib.IMAP4.error):
         return MailFailure(MailProblem.SERVER, clean_detail(error, secret=secret))
     if isinstance(error, OSError):
-        return MailFailure(MailProblem.UNREACHABLE, clean_detail(error.strerror or type(error).__name__))
+        return MailFailure(MailProblem.UNREACHABLE, clean_detail(error.strerror or type(error).__name__), temporary=True)
     return MailFailure(MailProblem.OTHER, type(error).__name__)
 
 

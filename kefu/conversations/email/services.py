@@ -362,31 +362,15 @@ def _deliver(record: MailRecord) -> None:
                  headers=headers, connection=connection).send(fail_silently=False)
 
 
-def _server_text(raw) -> str:
-    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
-    return " ".join(text.split())[:160]
-
-
-def describe_failure(error: Exception) -> tuple[bool, str]:
-    """(whether another attempt may succeed, why it failed in words for the agent). 4xx answers and
-    servers that cannot be reached are temporary; 5xx answers, a refused login and settings the
-    server does not support are not: retrying them only delays the agent's finding out. Never the
-    settings in the text: they hold the password."""
-    if isinstance(error, DomainError):
+def describe_failure(error: Exception, *, secret: str = "") -> tuple[bool, str]:
+    """(whether another attempt may succeed, why it failed in words for the agent), as
+    connection.classify_mail_error decides: 4xx answers and servers that cannot be reached are
+    temporary; 5xx answers, a refused login and settings the server does not support are not:
+    retrying them only delays the agent's finding out. Never the password in the text."""
+    if isinstance(error, DomainError) and not isinstance(error, MailFailure):
         return False, error.message
-    if isinstance(error, smtplib.SMTPAuthenticationError) and error.smtp_code >= 500:
-        return False, _("the mail server refused the user name or password")
-    if isinstance(error, smtplib.SMTPRecipientsRefused) and error.recipients:
-        code, text = next(iter(error.recipients.values()))
-        return code < 500, _("the mail server answered %(code)s %(text)s") % {"code": code, "text": _server_text(text)}
-    if isinstance(error, smtplib.SMTPResponseException):
-        return error.smtp_code < 500, _("the mail server answered %(code)s %(text)s") % {
-            "code": error.smtp_code, "text": _server_text(error.smtp_error)}
-    if isinstance(error, smtplib.SMTPNotSupportedError):
-        return False, _("the mail server does not support the login or encryption the settings ask for")
-    if isinstance(error, smtplib.SMTPException | OSError):  # disconnected, refused, timed out, TLS failed
-        return True, _("the mail server could not be reached (%(error)s)") % {"error": str(error)[:120] or type(error).__name__}
-    return False, _("an unexpected error (%(error)s)") % {"error": type(error).__name__}
+    failure = classify_mail_error(error, secret=secret)
+    return failure.temporary, failure.message
 
 
 def attempt_email_reply(*, record_id: int, attempt: int) -> int | None:

@@ -110,7 +110,7 @@ def test_a_server_that_refuses_then_accepts_gets_the_reply_on_the_next_attempt(
     message = reply(conversation, agent, django_capture_on_commit_callbacks)
     record = record_of(message)
     assert (record.send_state, record.attempts) == (MailSendState.SENDING, 1)
-    assert record.last_error == "the mail server answered 451 4.3.0 Mailbox busy, try again later"
+    assert record.last_error == "The server answered with an error. (451 4.3.0 Mailbox busy, try again later)"
     assert collector.messages == []
     [retry] = scheduled()
     assert retry.args == (record.pk, 2)
@@ -147,7 +147,7 @@ def test_a_reply_the_server_keeps_refusing_is_given_up_with_a_note_and_a_notific
     assert (record.send_state, record.attempts) == (MailSendState.FAILED, MAX_ATTEMPTS)
     assert scheduled() == [] and collector.messages == []
     assert notes(conversation) == [
-        "E-mail not sent: the mail server answered 451 4.3.0 Mailbox busy, try again later. The reply “您好，已为您催促仓库，"
+        "E-mail not sent: The server answered with an error. (451 4.3.0 Mailbox busy, try again later). The reply “您好，已为您催促仓库，"
         "今天发出。” did not reach the customer; resend it from the message once the problem is solved."
     ]
     [notice] = Notification.objects.all()
@@ -169,7 +169,7 @@ def test_a_refused_login_is_not_retried_and_the_password_is_never_shown(
     assert (record.send_state, record.attempts) == (MailSendState.FAILED, 1)
     assert scheduled() == []
     [note] = notes(conversation)
-    assert note.startswith("E-mail not sent: the mail server refused the user name or password.")
+    assert note.startswith("E-mail not sent: The server refused the user name or password")
     for secret in ("wrong-pw-123", PASSWORD):
         assert secret not in note and secret not in caplog.text and secret not in record.last_error
     assert Notification.objects.filter(recipient=agent).count() == 1
@@ -181,7 +181,7 @@ def test_a_permanent_refusal_is_not_retried(chat, smtp, django_capture_on_commit
     collector.refusals = [SPAM]
     message = reply(conversation, agent, django_capture_on_commit_callbacks)
     assert record_of(message).send_state == MailSendState.FAILED
-    assert record_of(message).last_error == "the mail server answered 554 5.7.1 Rejected as spam"
+    assert record_of(message).last_error == "The server answered with an error. (554 5.7.1 Rejected as spam)"
     assert scheduled() == []
 
 
@@ -191,7 +191,7 @@ def test_a_server_that_cannot_be_reached_is_tried_again_later(chat, django_captu
     message = reply(conversation, agent, django_capture_on_commit_callbacks)
     record = record_of(message)
     assert (record.send_state, record.attempts) == (MailSendState.SENDING, 1)
-    assert record.last_error.startswith("the mail server could not be reached")
+    assert record.last_error == "The server refused the connection: check the port."
     assert [t.args for t in scheduled()] == [(record.pk, 2)]
     assert notes(conversation) == []
 
@@ -274,7 +274,7 @@ def test_the_api_resends_a_failed_reply(chat, smtp, django_capture_on_commit_cal
     client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     detail = client.get(f"/api/v1/conversations/{conversation.pk}").json()
     [sent] = [m for m in detail["messages"] if m["id"] == message.pk]
-    assert sent["email"]["send_state"] == "failed" and sent["email"]["error"] == "the mail server answered 554 5.7.1 Rejected as spam"
+    assert sent["email"]["send_state"] == "failed" and sent["email"]["error"] == "The server answered with an error. (554 5.7.1 Rejected as spam)"
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/api/v1/conversations/{conversation.pk}/messages/{message.pk}/resend")
     assert response.status_code == 200 and response.json()["id"] == message.pk
@@ -295,19 +295,23 @@ def test_a_replys_new_state_is_pushed_to_the_agents_following_the_chat_never_to_
                        "message_id": message.pk, "state": "sent"}
 
 
+LOGIN = "The server refused the user name or password (some providers need an authorisation code instead of the password)."
+ANSWERED = "The server answered with an error."
+UNREACHABLE = "The server cannot be reached from kefu's machine."
+
+
 @pytest.mark.parametrize(("error", "retry", "reason"), [
-    (smtplib.SMTPAuthenticationError(535, b"5.7.8 bad credentials"), False, "the mail server refused the user name or password"),
-    (smtplib.SMTPAuthenticationError(454, b"4.7.0 try later"), True, "the mail server answered 454 4.7.0 try later"),
+    (smtplib.SMTPAuthenticationError(535, b"5.7.8 bad credentials"), False, f"{LOGIN} (535 5.7.8 bad credentials)"),
+    (smtplib.SMTPAuthenticationError(454, b"4.7.0 try later"), True, f"{LOGIN} (454 4.7.0 try later)"),
     (smtplib.SMTPRecipientsRefused({"a@example.cn": (550, b"5.1.1 no such user")}), False,
-     "the mail server answered 550 5.1.1 no such user"),
-    (smtplib.SMTPRecipientsRefused({"a@example.cn": (450, b"4.2.1 slow down")}), True,
-     "the mail server answered 450 4.2.1 slow down"),
-    (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), True,
-     "the mail server could not be reached (Connection unexpectedly closed)"),
-    (ConnectionRefusedError(111, "Connection refused"), True, "the mail server could not be reached ([Errno 111] Connection refused)"),
+     f"{ANSWERED} (550 5.1.1 no such user)"),
+    (smtplib.SMTPRecipientsRefused({"a@example.cn": (450, b"4.2.1 slow down")}), True, f"{ANSWERED} (450 4.2.1 slow down)"),
+    (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), True, f"{ANSWERED} (Connection unexpectedly closed)"),
+    (ConnectionRefusedError(111, "Connection refused"), True, "The server refused the connection: check the port."),
+    (OSError(113, "No route to host"), True, f"{UNREACHABLE} (No route to host)"),
     (smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server."), False,
-     "the mail server does not support the login or encryption the settings ask for"),
-    (ValueError("a bug"), False, "an unexpected error (ValueError)"),
+     f"{ANSWERED} (SMTP AUTH extension not supported by server.)"),
+    (ValueError("a bug"), False, "An unexpected error occurred. (ValueError)"),
 ])
 def test_temporary_failures_are_retried_and_permanent_ones_are_not(error, retry, reason):
     assert describe_failure(error) == (retry, reason)

@@ -121,3 +121,47 @@ def test_hostile_text_in_a_message_is_shown_as_text(make_user, template):
     page = signed_in(make_user(Role.SUPERVISOR)).get("/sms/").content.decode()
     assert "<script>alert('x')</script>" not in page and "&lt;script&gt;" in page
     assert '"><img src=x' not in page
+
+
+def test_an_agent_sends_a_templated_sms_from_the_customer_page(make_user, template):
+    from kefu.core.models import TimelineEntry
+
+    agent = make_user(Role.AGENT)
+    customer = create_customer(actor=agent, name="张伟", contacts=ContactPoints({"mobile": ["13800138000"]}))
+    client = signed_in(agent)
+    page = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert 'data-testid="sms-template-dispatch"' in page and 'value="张伟"' in page  # the name filled in
+    response = client.post(f"/sms/customer/{customer.pk}/send/",
+                           {"template": "dispatch", "var_name": "张伟", "var_number": "T20261123-001"}, follow=True)
+    assert "SMS sent to 张伟." in response.content.decode()
+    [sent] = SmsMessage.objects.filter(customer=customer)
+    assert (sent.to, sent.status, sent.body, sent.created_by) == (
+        "+8613800138000", SmsStatus.SENT, "您好，张伟，您的服务单T20261123-001已派工。", agent)
+    [entry] = TimelineEntry.objects.filter(customer_id=customer.pk, kind="sms.sent")
+    assert entry.summary == "SMS “派工通知” sent" and entry.actor == agent
+    assert ">Sent<" in response.content.decode()  # the panel shows it at once
+
+
+def test_sending_refuses_a_missing_value_and_a_customer_the_agent_cannot_see(make_user, template):
+    agent = make_user(Role.AGENT)
+    mine = create_customer(actor=agent, name="张伟", contacts=ContactPoints({"mobile": ["13800138000"]}))
+    other = create_customer(actor=make_user(Role.AGENT), name="李娜", contacts=ContactPoints({"mobile": ["13900139000"]}))
+    client = signed_in(agent)
+    refused = client.post(f"/sms/customer/{mine.pk}/send/", {"template": "dispatch", "var_name": "张伟"}, follow=True)
+    assert "The template needs values for: number." in refused.content.decode()
+    assert client.post(f"/sms/customer/{other.pk}/send/",
+                       {"template": "dispatch", "var_name": "x", "var_number": "1"}).status_code == 404
+    assert signed_in(make_user(Role.INSPECTOR)).post(
+        f"/sms/customer/{mine.pk}/send/", {"template": "dispatch", "var_name": "x", "var_number": "1"}).status_code == 403
+    assert not SmsMessage.objects.exists()
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_STRINGS)
+def test_what_an_agent_types_into_an_sms_is_shown_as_text(make_user, template, hostile):
+    agent = make_user(Role.AGENT)
+    customer = create_customer(actor=agent, name="张伟", contacts=ContactPoints({"mobile": ["13800138000"]}))
+    client = signed_in(agent)
+    client.post(f"/sms/customer/{customer.pk}/send/", {"template": "dispatch", "var_name": "张伟", "var_number": hostile})
+    page = client.get(f"/customers/{customer.pk}/").content.decode()
+    if any(c in hostile for c in "<>\"'&"):
+        assert hostile not in page  # escaped wherever it shows (the panel's text of the message)
