@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.conversations.events import MessagePosted
-from kefu.conversations.models import Conversation, Inbox, Message, SenderKind, Visitor
+from kefu.conversations.models import Conversation, Message, SenderKind, Visitor
 from kefu.conversations.selectors import active_conversation, can_serve, messages_after  # noqa: F401  (replay lives with the reads)
 from kefu.core.errors import DomainError, PermissionRefused
 from kefu.core.events import emit
@@ -120,7 +120,8 @@ def store_messages(batch: list[NewMessage]) -> list[Message | Exception]:
         return []
     with transaction.atomic():
         ids = sorted({item.conversation_id for item in batch})
-        locked = {c.pk: c for c in Conversation.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        locked = {c.pk: c for c in Conversation.objects.select_for_update(of=("self",)).select_related("inbox")
+                  .filter(pk__in=ids).order_by("pk")}
         keys = {item.key for item in batch if item.key is not None}
         known = {
             (m.conversation_id, m.client_key): m
@@ -149,10 +150,9 @@ def store_messages(batch: list[NewMessage]) -> list[Message | Exception]:
             return results
         Message.objects.bulk_create(new)
         _save_clocks([locked[pk] for pk in sorted(changed)])
-        channels = dict(Inbox.objects.filter(pk__in={locked[pk].inbox_id for pk in changed}).values_list("pk", "kind"))
         for message in new:
             emit(MessagePosted(
-                conversation_id=message.conversation_id, channel=channels[message.conversation.inbox_id],
+                conversation_id=message.conversation_id, channel=message.conversation.inbox.kind,
                 message_id=message.pk, seq=message.seq,
                 sender=message.sender, author_id=message.author_id,
                 author_name=str(message.author) if message.author_id else "", body=message.body,
