@@ -352,6 +352,9 @@ class MailRecord(models.Model):
     refused_attachments = models.JSONField(default=list, blank=True)
     send_state = models.CharField(_("sending state"), max_length=8, choices=MailSendState.choices, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)  # SMTP attempts made (the current round after a resend)
+    # When the latest attempt began (or the resend that starts a round): a reply still sending long after
+    # it is one whose worker died, and the sweep tells the agent (email/services.py: give_up_stalled_replies).
+    attempted_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

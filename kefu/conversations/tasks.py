@@ -30,6 +30,16 @@ def poll_email_inboxes() -> None:
         logger.info("stored %d e-mails", stored)
 
 
+@db_periodic_task(crontab(minute="*/10"))
+def give_up_stalled_email_replies() -> None:
+    """Every ten minutes: replies left "sending" by a worker that died are given up and the agent told."""
+    from kefu.conversations.email.services import give_up_stalled_replies
+
+    stalled = give_up_stalled_replies(now=timezone.now())
+    if stalled:
+        logger.warning("%d e-mail replies had stalled; their agents were told", stalled)
+
+
 @db_task()
 def send_email_reply_attempt(record_id: int, attempt: int) -> None:
     """One attempt at sending an agent's e-mail reply; after a temporary failure the next attempt is

@@ -27,6 +27,7 @@ RETRY_DELAYS, a permanent one (a refused login, a 5xx answer) or the last attemp
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import imaplib
 import logging
@@ -380,7 +381,7 @@ def attempt_email_reply(*, record_id: int, attempt: int) -> int | None:
     in one UPDATE, so one attempt never runs twice (a task delivered again, a resend racing a retry);
     no lock is held while the SMTP server answers."""
     claimed = MailRecord.objects.filter(pk=record_id, direction=MailDirection.OUT, send_state=MailSendState.SENDING,
-                                        attempts=attempt - 1).update(attempts=attempt)
+                                        attempts=attempt - 1).update(attempts=attempt, attempted_at=timezone.now())
     if not claimed:
         return None
     record = MailRecord.objects.select_related("message", "conversation").get(pk=record_id)
@@ -400,6 +401,28 @@ def attempt_email_reply(*, record_id: int, attempt: int) -> int | None:
         MailRecord.objects.filter(pk=record.pk).update(send_state=MailSendState.SENT, last_error="")
         _emit_state(record, MailSendState.SENT)
     return None
+
+
+# The longest a reply may rightly stay "sending": the longest wait between attempts and an hour for
+# the attempt itself and a busy worker.
+STALLED_AFTER = dt.timedelta(seconds=max(RETRY_DELAYS) + 3600)
+
+
+def give_up_stalled_replies(*, now: dt.datetime) -> int:
+    """Replies still "sending" long after their latest attempt began: the worker that was to make
+    the next attempt died with it (a crash, a restart mid-send). Each is given up like a failed one,
+    so the agent is told and can resend, rather than the reply waiting silently for ever."""
+    stalled = MailRecord.objects.filter(direction=MailDirection.OUT, send_state=MailSendState.SENDING).filter(
+        Q(attempted_at__lt=now - STALLED_AFTER) | Q(attempted_at__isnull=True, created_at__lt=now - STALLED_AFTER),
+    ).select_related("message", "conversation")
+    count = 0
+    for record in stalled:
+        # Claimed first: an attempt finishing at this moment keeps its outcome.
+        if MailRecord.objects.filter(pk=record.pk, send_state=MailSendState.SENDING,
+                                     attempts=record.attempts).update(attempted_at=now):
+            give_up_email_reply(record=record, reason=_("the sending was interrupted (the server restarted?)"))
+            count += 1
+    return count
 
 
 def _emit_state(record: MailRecord, state: str, reason: str = "") -> None:
@@ -441,7 +464,7 @@ def resend_email_reply(*, actor: User, conversation: Conversation, message_id: i
             raise Http404
         if record.send_state != MailSendState.FAILED:
             raise DomainError(_("Only a reply that could not be sent can be resent."))
-        record.send_state, record.attempts = MailSendState.SENDING, 0
-        record.save(update_fields=["send_state", "attempts"])
+        record.send_state, record.attempts, record.attempted_at = MailSendState.SENDING, 0, timezone.now()
+        record.save(update_fields=["send_state", "attempts", "attempted_at"])
         _emit_state(record, MailSendState.SENDING)  # subscribers.send_resent_reply makes the first attempt
     return record

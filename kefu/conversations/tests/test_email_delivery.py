@@ -315,3 +315,28 @@ UNREACHABLE = "The server cannot be reached from kefu's machine."
 ])
 def test_temporary_failures_are_retried_and_permanent_ones_are_not(error, retry, reason):
     assert describe_failure(error) == (retry, reason)
+
+
+def test_a_reply_whose_worker_died_mid_round_is_given_up_and_the_agent_told(
+        chat, smtp, django_capture_on_commit_callbacks, states):
+    from kefu.conversations.email.services import STALLED_AFTER, give_up_stalled_replies
+
+    conversation, agent = chat
+    collector, _port = smtp
+    collector.refusals = [BUSY]
+    message = reply(conversation, agent, django_capture_on_commit_callbacks)
+    record = record_of(message)
+    HUEY.flush()  # the worker died: the scheduled retry is gone with it
+    began = record.attempted_at
+    assert began is not None and record.send_state == MailSendState.SENDING
+
+    assert give_up_stalled_replies(now=began + STALLED_AFTER - dt.timedelta(minutes=1)) == 0  # may still come
+    with django_capture_on_commit_callbacks(execute=True):
+        assert give_up_stalled_replies(now=began + STALLED_AFTER + dt.timedelta(minutes=1)) == 1
+    record.refresh_from_db()
+    assert record.send_state == MailSendState.FAILED and "interrupted" in record.last_error
+    [note] = notes(conversation)
+    assert note.startswith("E-mail not sent: the sending was interrupted")
+    assert Notification.objects.filter(recipient=agent).exists()
+    assert [e.state for e in states][-1] == MailSendState.FAILED
+    assert give_up_stalled_replies(now=began + 2 * STALLED_AFTER) == 0  # told once
