@@ -32,17 +32,6 @@ def _join(user, conversation_id, last_seq) -> dict:
     }
 
 
-def _send(user, conversation_id, key, body, internal) -> dict:
-    from kefu.conversations.selectors import access_conversation
-    from kefu.conversations.services.messages import send_agent_message
-
-    conversation = access_conversation(actor=user, conversation_id=conversation_id)
-    message = send_agent_message(actor=user, conversation=conversation, body=body, client_key=key,
-                                 is_internal=bool(internal))
-    return {"event": "ack", "key": key, "conversation_id": conversation.pk, "seq": message.seq,
-            "message_id": message.pk}
-
-
 def _close(user, conversation_id) -> dict:
     from kefu.conversations.selectors import access_conversation
     from kefu.conversations.services.lifecycle import close_conversation
@@ -107,9 +96,14 @@ class AgentConsumer(JsonFrameConsumer):
             self.followed.discard(conversation_id)
             await self._unfollow(conversation_id)
         elif frame_type == "send":
-            await self.send_json(await database_sync_to_async(_send)(
-                self.user, content.get("conversation_id"), key, content.get("body"), content.get("internal"),
-            ))
+            from kefu.conversations.services.writer import send_agent_message_from_socket
+
+            message = await send_agent_message_from_socket(
+                actor=self.user, conversation_id=content.get("conversation_id"), body=content.get("body"),
+                client_key=key, is_internal=bool(content.get("internal")),
+            )
+            await self.send_json({"event": "ack", "key": key, "conversation_id": message.conversation_id,
+                                  "seq": message.seq, "message_id": message.pk})
         elif frame_type == "close":
             await self.send_json(await database_sync_to_async(_close)(self.user, content.get("conversation_id")))
         elif frame_type == "typing":

@@ -245,16 +245,21 @@ def send_visitor_message(*, visitor: Visitor, conversation: Conversation | None,
         return post_message(conversation=conversation, sender=SenderKind.VISITOR, body=body, client_key=key)
 
 
-def send_agent_message(
-    *, actor: User, conversation: Conversation, body: str, client_key: str | None, is_internal: bool = False,
-) -> Message:
-    """An agent's reply, or an internal note 内部备注 (seen by agents only). Load `conversation` with
-    access_conversation first. Replies come from the agent serving it, or a supervisor; any agent
-    who can see the conversation may add a note."""
+def check_agent_may_send(*, actor: User, conversation: Conversation, is_internal: bool) -> None:
+    """Replies come from the agent serving the conversation, or a supervisor; any agent who can see
+    it (access_conversation) may add a note. Raises PermissionRefused."""
     if not can_serve(actor) and not actor.has_perm(Perm.ASSIGN_WORK):
         raise PermissionRefused(_("You do not have permission to do this."))
     if not is_internal and conversation.assignee_id != actor.pk and not actor.has_perm(Perm.ASSIGN_WORK):
         raise PermissionRefused(_("Only the agent serving this conversation can reply to the customer."))
+
+
+def send_agent_message(
+    *, actor: User, conversation: Conversation, body: str, client_key: str | None, is_internal: bool = False,
+) -> Message:
+    """An agent's reply, or an internal note 内部备注 (seen by agents only). Load `conversation` with
+    access_conversation first."""
+    check_agent_may_send(actor=actor, conversation=conversation, is_internal=is_internal)
     return post_message(
         conversation=conversation, sender=SenderKind.AGENT, body=body, client_key=client_key, author=actor,
         is_internal=is_internal,

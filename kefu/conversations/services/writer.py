@@ -10,6 +10,7 @@ chat). Each message is still acknowledged only after the batch that holds it has
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import weakref
 
@@ -19,6 +20,7 @@ from kefu.conversations.models import Conversation, Message, SenderKind, Visitor
 from kefu.conversations.services.messages import (
     ConversationClosedError,
     NewMessage,
+    check_agent_may_send,
     clean_body,
     clean_key,
     send_visitor_message,
@@ -103,3 +105,20 @@ async def send_visitor_message_from_socket(*, visitor: Visitor, conversation: Co
     return await database_sync_to_async(send_visitor_message)(
         visitor=visitor, conversation=conversation, body=body, client_key=client_key, address=address,
     )
+
+
+async def send_agent_message_from_socket(*, actor, conversation_id, body, client_key, is_internal: bool) -> Message:
+    """What the agent's socket sends: checked on the database thread (may this agent see the
+    conversation, and reply in it), then stored through the writer with everything else arriving."""
+    item = NewMessage(conversation_id=0, sender=SenderKind.AGENT, body=clean_body(body), key=clean_key(client_key),
+                      author=actor, is_internal=is_internal)
+    conversation_id = await database_sync_to_async(_checked_for_agent)(actor, conversation_id, is_internal)
+    return await message_writer().store(dataclasses.replace(item, conversation_id=conversation_id))
+
+
+def _checked_for_agent(actor, conversation_id, is_internal: bool) -> int:
+    from kefu.conversations.selectors import access_conversation
+
+    conversation = access_conversation(actor=actor, conversation_id=conversation_id)
+    check_agent_may_send(actor=actor, conversation=conversation, is_internal=is_internal)
+    return conversation.pk
