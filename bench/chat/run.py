@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/chat/run.py                                  # 100 chats, 200 msg/s, 30 s
     .venv/bin/python bench/chat/run.py --conversations 1000 --rate 1000 --seconds 30   # the aim
+    .venv/bin/python bench/chat/run.py --conversations 1000 --rate 600 --agent-replies 0.66   # agents answer too
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/11 \
         .venv/bin/python bench/chat/run.py                              # scaled: 2 web processes
 
@@ -30,6 +31,7 @@ import json
 import math
 import os
 import platform
+import random
 import shutil
 import signal
 import socket
@@ -48,6 +50,7 @@ PYTHON = sys.executable
 ORIGIN = "http://shop.bench.test:8080"
 MAX_CHATS = 50  # AgentProfile's check constraint: 1 to 50
 CONNECT_TIMEOUT = 20
+REPLY_SHARE = 0.0  # --agent-replies: the share of visitor messages an agent answers at once
 
 
 # ---------------------------------------------------------------- server and setup
@@ -236,6 +239,8 @@ class Stats:
     assigned: set = field(default_factory=set)
     conversations: dict = field(default_factory=dict)  # visitor index -> conversation id
     max_lag: float = 0.0
+    reply_sent: dict = field(default_factory=dict)  # reply key -> time the agent sent it
+    reply_acked: dict = field(default_factory=dict)  # reply key -> time its ack arrived
 
 
 async def agent_loop(url: str, port: int, cookie: str, st: Stats, ready: asyncio.Event, stop: asyncio.Event) -> None:
@@ -259,6 +264,12 @@ async def agent_loop(url: str, port: int, cookie: str, st: Stats, ready: asyncio
                             st.duplicate_pushes += 1
                         else:
                             st.pushed[key] = now
+                            if REPLY_SHARE and random.random() < REPLY_SHARE:  # the agent answers this one
+                                st.reply_sent[f"reply-{key}"] = time.perf_counter()
+                                await ws.send(json.dumps({"type": "send", "key": f"reply-{key}", "body": "好的，马上处理",
+                                                          "conversation_id": frame["conversation_id"]}))
+                elif event == "ack" and str(frame.get("key", "")).startswith("reply-"):
+                    st.reply_acked[frame["key"]] = now
                 elif event == "conversations.assigned":
                     st.assigned.add(frame["conversation_id"])
                 if stop.is_set():
@@ -430,13 +441,18 @@ def summarise(st: Stats, t0: float, end: float, keys=None) -> dict:
         "missing_acks": len(keys) - len(ack_ms), "missing_pushes": len(keys) - len(push_ms),
         "duplicate_pushes": st.duplicate_pushes, "error_frames": len(st.errors), "dropped": st.dropped,
         "acked_per_s": in_window / (end - t0), "ack_ms": ack_ms, "push_ms": push_ms, "max_lag_ms": st.max_lag * 1000,
+        "reply_ms": [(st.reply_acked[k] - st.reply_sent[k]) * 1000 for k in st.reply_sent if k in st.reply_acked],
+        "replies_sent": len(st.reply_sent),
     }
 
 
 def table(res: dict) -> str:
     rows = ["| measure | samples | p50 ms | p95 ms | p99 ms | max ms |", "|---|---:|---:|---:|---:|---:|"]
-    for name, key in (("visitor send → ack (committed)", "ack_ms"), ("visitor send → agent socket push", "push_ms")):
-        v = res[key]
+    measures = [("visitor send → ack (committed)", "ack_ms"), ("visitor send → agent socket push", "push_ms")]
+    if res.get("replies_sent"):
+        measures.append((f"agent reply → ack (committed; {len(res['reply_ms'])} of {res['replies_sent']} acked)", "reply_ms"))
+    for name, key in measures:
+        v = res.get(key, [])
         rows.append(f"| {name} | {len(v)} | {pct(v, 50):.1f} | {pct(v, 95):.1f} | {pct(v, 99):.1f} | "
                     f"{(max(v) if v else float('nan')):.1f} |")
     return "\n".join(rows)
@@ -481,7 +497,11 @@ def main() -> None:
     parser.add_argument("--drain", type=float, default=15, help="seconds to wait for late acks and pushes")
     parser.add_argument("--scaled", action="store_true", help="PostgreSQL + Redis (also when DATABASE_URL is set)")
     parser.add_argument("--profile", default="", help="write py-spy collapsed stacks of the server here")
+    parser.add_argument("--agent-replies", type=float, default=0.0,
+                        help="share (0-1) of visitor messages an agent answers at once, through its socket")
     args = parser.parse_args()
+    global REPLY_SHARE
+    REPLY_SHARE = args.agent_replies
     scaled = args.scaled or bool(os.environ.get("DATABASE_URL"))
     agents = args.agents or max(2, math.ceil(args.conversations / (MAX_CHATS - 10)))
     e = make_env(scaled=scaled, web_processes=args.web_processes or None)

@@ -96,16 +96,9 @@ class AgentConsumer(JsonFrameConsumer):
             self.followed.discard(conversation_id)
             await self._unfollow(conversation_id)
         elif frame_type == "send":
-            from kefu.conversations.services.writer import send_agent_message_from_socket
-
-            message = await send_agent_message_from_socket(
-                actor=self.user, conversation_id=content.get("conversation_id"), body=content.get("body"),
-                client_key=key, is_internal=bool(content.get("internal")),
-            )
-            await self.send_json({"event": "ack", "key": key, "conversation_id": message.conversation_id,
-                                  "seq": message.seq, "message_id": message.pk})
-        elif frame_type == "close":
-            await self.send_json(await database_sync_to_async(_close)(self.user, content.get("conversation_id")))
+            self.in_background(key, self._send(key, content))
+        elif frame_type == "close":  # after the replies sent before it
+            self.in_background(key, self._close(content))
         elif frame_type == "typing":
             conversation_id = await database_sync_to_async(_may_see)(self.user, content.get("conversation_id"))
             for group in audiences.typing_groups(conversation_id=conversation_id, from_visitor=False):
@@ -113,6 +106,19 @@ class AgentConsumer(JsonFrameConsumer):
                                               "sender": "agent"})
         else:
             await self.unknown_frame()
+
+    async def _send(self, key, content) -> None:
+        from kefu.conversations.services.writer import send_agent_message_from_socket
+
+        message = await send_agent_message_from_socket(
+            actor=self.user, conversation_id=content.get("conversation_id"), body=content.get("body"),
+            client_key=key, is_internal=bool(content.get("internal")),
+        )
+        await self.send_json({"event": "ack", "key": key, "conversation_id": message.conversation_id,
+                              "seq": message.seq, "message_id": message.pk})
+
+    async def _close(self, content) -> None:
+        await self.send_json(await database_sync_to_async(_close)(self.user, content.get("conversation_id")))
 
     async def deliver(self, payload: dict) -> None:
         # Follow what this user is given; stop following what was taken away (unless joined on purpose).

@@ -1,11 +1,17 @@
 """What every kefu socket shares: JSON frames, where a frame that is not JSON is ignored, not fatal."""
 
+import asyncio
+import logging
+from collections.abc import Awaitable
+
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
 
 
 def frame_int(value) -> int:
@@ -27,17 +33,37 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
             return None
 
     async def receive_json(self, content, **kwargs):
-        """Parse the frame, hand it to `frame(type, key, content)`; a refusal or an unknown id is
-        answered on the socket with the frame's key, never by closing it."""
+        """Parse the frame, hand it to `frame(type, key, content)`."""
         content = content if isinstance(content, dict) else {}
         key = content.get("key")
+        await self.answered(key, self.frame(content.get("type"), key, content))
+
+    async def answered(self, key, work: Awaitable) -> None:
+        """Await `work`; a refusal or an unknown id is answered on the socket with the frame's key,
+        never by closing it."""
         try:
-            await self.frame(content.get("type"), key, content)
+            await work
         except Http404:
             await self.send_json({"event": "error", "code": "not_found", "key": key,
                                   "message": _("Conversation not found.")})
         except DomainError as error:
             await self.send_json({"event": "error", "code": "refused", "key": key, "message": str(error)})
+
+    def in_background(self, key, work: Awaitable) -> None:
+        """Run `work` after the work put in the background before it, in order, without holding up
+        the socket: pushes keep reaching a busy agent while a message waits for its commit (frames
+        are otherwise handled one at a time; bench/README.md, chat, agents answering)."""
+        previous = getattr(self, "_background", None)
+
+        async def run() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
+            try:
+                await self.answered(key, work)
+            except Exception:  # the socket closed meanwhile, or the database failed: the client resends
+                logger.warning("a background frame of %s failed", self.channel_name, exc_info=True)
+
+        self._background = asyncio.ensure_future(run())
 
     async def dispatch(self, message):
         """channels' dispatch without its `aclose_old_connections()` before every message: a hop to

@@ -334,6 +334,31 @@ async def test_typing_goes_to_the_other_side_only(inbox):
     await visitor_ws.disconnect()
 
 
+@pytest.mark.asyncio
+async def test_an_agent_waiting_for_a_commit_still_receives_pushes_and_acks_come_in_order(inbox, monkeypatch):
+    import threading
+
+    from kefu.conversations.services import writer
+
+    _agent, agent_ws = await agent_socket()
+    visitor_ws, _ = await visitor(inbox)
+    ack = await send(visitor_ws, "v1", "在吗")
+    await receive_until(agent_ws, is_event("conversations.assigned"))
+    release, store = threading.Event(), writer.store_messages
+    monkeypatch.setattr(writer, "store_messages", lambda batch: release.wait(5) and store(batch))
+    for n in range(3):  # sent without waiting, as a fast typist's client does
+        await agent_ws.send_json_to({"type": "send", "conversation_id": ack["conversation_id"], "key": f"a{n}",
+                                     "body": f"回复{n}"})
+    await visitor_ws.send_json_to({"type": "typing"})
+    typing, before = await receive_until(agent_ws, is_event("conversations.typing"))  # while the replies wait
+    assert typing["sender"] == "visitor" and not any(f.get("event") == "ack" for f in before)
+    release.set()
+    acks = [(await receive_until(agent_ws, is_ack(f"a{n}")))[0]["seq"] for n in range(3)]
+    assert acks == [2, 3, 4]
+    await agent_ws.disconnect()
+    await visitor_ws.disconnect()
+
+
 @sync_to_async
 def give_open_conversations(agent, inbox, count: int) -> None:
     """Written directly: start_conversation would have routing assign them as they are made."""
