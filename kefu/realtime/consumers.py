@@ -110,9 +110,11 @@ class AgentConsumer(JsonFrameConsumer):
     async def _send(self, key, content) -> None:
         from kefu.conversations.services.writer import send_agent_message_from_socket
 
+        conversation_id = frame_int(content.get("conversation_id"))
         message = await send_agent_message_from_socket(
-            actor=self.user, conversation_id=content.get("conversation_id"), body=content.get("body"),
-            client_key=key, is_internal=bool(content.get("internal")),
+            actor=self.user, conversation_id=conversation_id, body=content.get("body"), client_key=key,
+            is_internal=bool(content.get("internal")),
+            following=audiences.conversation_agents_group(conversation_id) in self.groups_joined,
         )
         await self.send_json({"event": "ack", "key": key, "conversation_id": message.conversation_id,
                               "seq": message.seq, "message_id": message.pk})

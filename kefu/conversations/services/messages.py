@@ -139,6 +139,8 @@ def store_messages(batch: list[NewMessage]) -> list[Message | Exception]:
                 results.append(Http404())
             elif conversation.is_closed:
                 results.append(ConversationClosedError(_("This conversation is closed.")))
+            elif not _may_reply(item, conversation):
+                results.append(PermissionRefused(_("Only the agent serving this conversation can reply to the customer.")))
             else:
                 message = _numbered(conversation, item, now)
                 changed.add(conversation.pk)
@@ -177,6 +179,15 @@ def _save_clocks(conversations: list[Conversation]) -> None:
         cursor.executemany(sql, [
             [f.get_db_prep_save(getattr(c, f.attname), connection) for f in fields] + [c.pk] for c in conversations
         ])
+
+
+def _may_reply(item: NewMessage, conversation: Conversation) -> bool:
+    """An agent's answer to the customer comes from the agent serving the conversation, or a
+    supervisor; a note from anyone who may see it. Checked under the conversation's lock, so a
+    reassignment a moment before is respected."""
+    if item.sender != SenderKind.AGENT or item.is_internal or item.author is None:
+        return True
+    return conversation.assignee_id == item.author.pk or item.author.has_perm(Perm.ASSIGN_WORK)
 
 
 def _numbered(conversation: Conversation, item: NewMessage, now) -> Message:
@@ -245,13 +256,11 @@ def send_visitor_message(*, visitor: Visitor, conversation: Conversation | None,
         return post_message(conversation=conversation, sender=SenderKind.VISITOR, body=body, client_key=key)
 
 
-def check_agent_may_send(*, actor: User, conversation: Conversation, is_internal: bool) -> None:
-    """Replies come from the agent serving the conversation, or a supervisor; any agent who can see
-    it (access_conversation) may add a note. Raises PermissionRefused."""
+def check_agent_may_send(*, actor: User) -> None:
+    """Agents and supervisors write in conversations they may see (access_conversation); who may
+    answer the customer is checked when the message is stored (_may_reply). Raises PermissionRefused."""
     if not can_serve(actor) and not actor.has_perm(Perm.ASSIGN_WORK):
         raise PermissionRefused(_("You do not have permission to do this."))
-    if not is_internal and conversation.assignee_id != actor.pk and not actor.has_perm(Perm.ASSIGN_WORK):
-        raise PermissionRefused(_("Only the agent serving this conversation can reply to the customer."))
 
 
 def send_agent_message(
@@ -259,7 +268,7 @@ def send_agent_message(
 ) -> Message:
     """An agent's reply, or an internal note 内部备注 (seen by agents only). Load `conversation` with
     access_conversation first."""
-    check_agent_may_send(actor=actor, conversation=conversation, is_internal=is_internal)
+    check_agent_may_send(actor=actor)
     return post_message(
         conversation=conversation, sender=SenderKind.AGENT, body=body, client_key=client_key, author=actor,
         is_internal=is_internal,

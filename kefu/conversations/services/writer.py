@@ -107,18 +107,21 @@ async def send_visitor_message_from_socket(*, visitor: Visitor, conversation: Co
     )
 
 
-async def send_agent_message_from_socket(*, actor, conversation_id, body, client_key, is_internal: bool) -> Message:
-    """What the agent's socket sends: checked on the database thread (may this agent see the
-    conversation, and reply in it), then stored through the writer with everything else arriving."""
+async def send_agent_message_from_socket(*, actor, conversation_id, body, client_key, is_internal: bool,
+                                         following: bool = False) -> Message:
+    """What the agent's socket sends, stored through the writer with everything else arriving. A
+    reply in a conversation the socket follows (it was assigned to this agent, or the agent opened
+    it after the access check) goes straight to the writer, which checks under the lock that the
+    agent serves it; anything else is first checked on the database thread (access_conversation)."""
+    check_agent_may_send(actor=actor)  # the user's permissions, loaded with the socket
     item = NewMessage(conversation_id=0, sender=SenderKind.AGENT, body=clean_body(body), key=clean_key(client_key),
                       author=actor, is_internal=is_internal)
-    conversation_id = await database_sync_to_async(_checked_for_agent)(actor, conversation_id, is_internal)
+    if not (following and not is_internal):
+        conversation_id = await database_sync_to_async(_visible_id)(actor, conversation_id)
     return await message_writer().store(dataclasses.replace(item, conversation_id=conversation_id))
 
 
-def _checked_for_agent(actor, conversation_id, is_internal: bool) -> int:
+def _visible_id(actor, conversation_id) -> int:
     from kefu.conversations.selectors import access_conversation
 
-    conversation = access_conversation(actor=actor, conversation_id=conversation_id)
-    check_agent_may_send(actor=actor, conversation=conversation, is_internal=is_internal)
-    return conversation.pk
+    return access_conversation(actor=actor, conversation_id=conversation_id).pk

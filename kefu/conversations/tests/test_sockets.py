@@ -18,6 +18,7 @@ from kefu.asgi import application
 from kefu.conversations import identity
 from kefu.conversations.models import Conversation, Message
 from kefu.conversations.tests.conftest import ORIGIN, make_agent
+from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -461,6 +462,39 @@ async def test_a_supervisor_watching_a_chat_sees_internal_notes_once(inbox):
         rest.append(await supervisor_ws.receive_json_from())
     assert [f for f in rest if f.get("event") == "conversations.closed"] == []
     for socket in (agent_ws, supervisor_ws, v):
+        await socket.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_teammate_following_a_chat_may_note_but_not_answer_and_nor_may_the_agent_it_was_taken_from(inbox):
+    from kefu.conversations.services.lifecycle import assign_conversation
+
+    team = await sync_to_async(TeamFactory)()
+    first, first_ws = await agent_socket(teams=[team])
+    v, _ = await visitor(inbox)
+    ack = await send(v, "k", "你好")
+    cid = ack["conversation_id"]
+    await receive_until(first_ws, is_event("conversations.assigned"))
+    await sync_to_async(Conversation.objects.filter(pk=cid).update)(team=team)
+    mate, mate_ws = await agent_socket(teams=[team], presence="offline")
+    await mate_ws.send_json_to({"type": "join", "conversation_id": cid, "last_seq": 0})
+    await receive_until(mate_ws, is_event("joined"))
+
+    await mate_ws.send_json_to({"type": "send", "conversation_id": cid, "key": "m1", "body": "我来回答"})
+    refused, _ = await receive_until(mate_ws, lambda f: f.get("key") == "m1")
+    assert refused["event"] == "error" and "接待" in refused["message"]
+    note = await send(mate_ws, "m2", "备注：老客户", conversation_id=cid, internal=True)
+    assert note["event"] == "ack"
+
+    supervisor = await sync_to_async(make_agent)(role=Role.SUPERVISOR)
+    conversation = await sync_to_async(Conversation.objects.get)(pk=cid)
+    await sync_to_async(assign_conversation)(actor=supervisor, conversation=conversation, agent=mate)
+    taken = await send(first_ws, "f1", "还在吗", conversation_id=cid)  # the old agent's socket, a moment late
+    assert taken["event"] == "error"
+    answer = await send(mate_ws, "m3", "您好，我来处理", conversation_id=cid)
+    assert answer["event"] == "ack"
+    assert [body for _seq, _sender, body, _internal in await stored(cid)] == ["你好", "备注：老客户", "您好，我来处理"]
+    for socket in (first_ws, mate_ws, v):
         await socket.disconnect()
 
 
