@@ -470,7 +470,7 @@ async def test_a_teammate_following_a_chat_may_note_but_not_answer_and_nor_may_t
     from kefu.conversations.services.lifecycle import assign_conversation
 
     team = await sync_to_async(TeamFactory)()
-    first, first_ws = await agent_socket(teams=[team])
+    _first, first_ws = await agent_socket(teams=[team])
     v, _ = await visitor(inbox)
     ack = await send(v, "k", "你好")
     cid = ack["conversation_id"]
