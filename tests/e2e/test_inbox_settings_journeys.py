@@ -10,9 +10,8 @@ from django_otp.oath import TOTP
 
 from kefu.accounts.roles import Role
 from kefu.conversations.models import ChannelKind, Inbox
-from kefu.conversations.tests.conftest import PASSWORD, USER, Collector, free_port
+from kefu.conversations.tests.conftest import PASSWORD, USER, running_smtp
 from kefu.conversations.tests.imap_server import IMAPServer, Mailbox
-from kefu.conversations.tests.test_email_settings import check_login
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_sign_in_journeys import sign_in
 from tests.factories import DepartmentFactory, UserFactory
@@ -23,16 +22,8 @@ pytestmark = [pytest.mark.django_db(transaction=True),
 
 @pytest.fixture
 def mail_servers():
-    from aiosmtpd.controller import Controller
-
-    controller = Controller(Collector(), hostname="127.0.0.1", port=free_port(), authenticator=check_login,
-                            auth_require_tls=False, auth_required=True)
-    controller.start()
-    try:
-        with IMAPServer(Mailbox(USER, PASSWORD)) as imap:
-            yield imap.port, controller.port
-    finally:
-        controller.stop()
+    with running_smtp() as (_collector, smtp_port), IMAPServer(Mailbox(USER, PASSWORD)) as imap:
+        yield imap.port, smtp_port
 
 
 def test_a_manager_sets_up_an_email_inbox_and_tests_its_connection(page, live_server, mail_servers):

@@ -7,8 +7,6 @@ import json
 import socket
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 from django.conf import settings as django_settings
 from django.test import Client
 
@@ -24,7 +22,7 @@ from kefu.conversations.services.mail_inboxes import (
     normalise_host,
     save_email_inbox,
 )
-from kefu.conversations.tests.conftest import PASSWORD, USER, Collector, free_port, mail, make_inbox
+from kefu.conversations.tests.conftest import PASSWORD, USER, free_port, mail, make_inbox, running_smtp
 from kefu.conversations.tests.imap_server import IMAPServer, Mailbox
 from kefu.core.crypto import SecretUnreadable, decrypt_secret, encrypt_secret
 from kefu.core.errors import PermissionRefused
@@ -32,21 +30,10 @@ from kefu.core.errors import PermissionRefused
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 
 
-def check_login(server, session, envelope, mechanism, auth_data):
-    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (USER.encode(), PASSWORD.encode())
-    return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535 itself on failure
-
-
 @pytest.fixture
 def smtp_server():
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=free_port(), authenticator=check_login,
-                            auth_require_tls=False, auth_required=True)
-    controller.start()
-    try:
-        yield controller.port
-    finally:
-        controller.stop()
+    with running_smtp() as (_collector, port):
+        yield port
 
 
 @pytest.fixture
