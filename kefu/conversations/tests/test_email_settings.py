@@ -22,7 +22,14 @@ from kefu.conversations.services.mail_inboxes import (
     normalise_host,
     save_email_inbox,
 )
-from kefu.conversations.tests.conftest import PASSWORD, USER, free_port, mail, make_inbox, running_smtp
+from kefu.conversations.tests.conftest import (
+    PASSWORD,
+    USER,
+    free_port,
+    mail,
+    make_inbox,
+    running_smtp,
+)
 from kefu.conversations.tests.imap_server import IMAPServer, Mailbox
 from kefu.core.crypto import SecretUnreadable, decrypt_secret, encrypt_secret
 from kefu.core.errors import PermissionRefused
