@@ -17,6 +17,7 @@ DEMO_BUILDERS = [
     "kefu.telephony.demo.build",
     "kefu.sms.demo.build",
     "kefu.replies.demo.build",
+    "kefu.conversations.demo.build",
 ]
 
 
