@@ -99,7 +99,7 @@ def build(*, password: str, count: int | None = None, seed: int = 2026, now: dt.
     with muted():
         for index, started in enumerate(starts):
             recent = index >= count - LEFT_OPEN - LEFT_WAITING
-            started = now - dt.timedelta(minutes=20 * (count - index)) if recent else _working_hours(started, rng, now)
+            started = now - dt.timedelta(minutes=15 * (count - index)) if recent else _working_hours(started, rng, now)
             _chat(inbox, rng, started, agents, supervisor, customers, waiting=index >= count - LEFT_WAITING,
                   stays_open=recent)
 
