@@ -32,3 +32,22 @@ def scratch_postgres(url: str, label: str) -> tuple[str, Callable[[], None]]:
 
     base, _, _ = url.rpartition("/")
     return f"{base}/{name}", drop
+
+
+def clean_up(*, data_dir, keep: bool, drop_database: Callable[[], None] | None) -> None:
+    """End of a run: close Django's connections (if Django was set up), then keep the data folder and
+    scratch database (`--keep`, printed) or drop and delete them."""
+    import shutil
+
+    try:
+        from django.db import connections
+
+        connections.close_all()
+    except Exception:  # noqa: S110  Django may not be set up if setup itself failed
+        pass
+    if keep:
+        print(f"kept: KEFU_DATA_DIR={data_dir} DATABASE_URL={os.environ.get('DATABASE_URL', '')}")
+        return
+    if drop_database is not None:
+        drop_database()
+    shutil.rmtree(data_dir, ignore_errors=True)

@@ -43,7 +43,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from bench.common import percentile, scratch_postgres  # noqa: E402
+from bench.common import clean_up, percentile, scratch_postgres  # noqa: E402
 
 TAGS = ["老客户", "批发客户", "投诉过", "价格敏感", "节日问候", "生日客户", "企业客户", "VIP关怀", "新客户", "回访优先",
         "电商客户", "门店客户", "会员日", "沉睡客户", "高价值", "退款过", "大客户", "活动报名", "推荐人", "待回访"]
@@ -449,18 +449,7 @@ def main() -> None:
                     print(f"  {line}")
         print(f"\ntotal {time.perf_counter() - started:.0f} s")
     finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: S110  Django may not be set up if setup itself failed
-            pass
-        if args.keep:
-            print(f"kept: KEFU_DATA_DIR={data_dir} DATABASE_URL={os.environ.get('DATABASE_URL', '')}")
-        else:
-            if drop_database is not None:
-                drop_database()
-            shutil.rmtree(data_dir, ignore_errors=True)
+        clean_up(data_dir=data_dir, keep=args.keep, drop_database=drop_database)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,6 @@ import json
 import os
 import platform
 import random
-import shutil
 import signal
 import socket
 import statistics
@@ -51,7 +50,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from bench.common import percentile, scratch_postgres  # noqa: E402
+from bench.common import clean_up, percentile, scratch_postgres  # noqa: E402
 
 CATEGORIES = {  # 客诉分类: root → leaves, with the responsible department's code
     "产品质量": (["外观瑕疵", "功能故障", "配件缺失", "使用寿命短"], "quality"),
@@ -651,18 +650,7 @@ def main() -> None:
     finally:
         if server is not None:
             stop_server(server)
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: S110  Django may not be set up if setup itself failed
-            pass
-        if args.keep:
-            print(f"kept: KEFU_DATA_DIR={data_dir} DATABASE_URL={os.environ.get('DATABASE_URL', '')}")
-        else:
-            if drop_database is not None:
-                drop_database()
-            shutil.rmtree(data_dir, ignore_errors=True)
+        clean_up(data_dir=data_dir, keep=args.keep, drop_database=drop_database)
 
 
 if __name__ == "__main__":
