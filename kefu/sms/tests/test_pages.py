@@ -4,6 +4,7 @@ supervisors and managers, and the workbench card; and who may open them."""
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import escape
 
 from conftest import HOSTILE_STRINGS, sign_in
 from kefu.accounts.roles import Role
@@ -162,6 +163,9 @@ def test_what_an_agent_types_into_an_sms_is_shown_as_text(make_user, template, h
     customer = create_customer(actor=agent, name="张伟", contacts=ContactPoints({"mobile": ["13800138000"]}))
     client = signed_in(agent)
     client.post(f"/sms/customer/{customer.pk}/send/", {"template": "dispatch", "var_name": "张伟", "var_number": hostile})
+    [sent] = SmsMessage.objects.filter(customer=customer)
+    assert hostile.strip() in sent.body  # stored as typed
     page = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert escape(sent.body) in page  # shown as text in the panel
     if any(c in hostile for c in "<>\"'&"):
-        assert hostile not in page  # escaped wherever it shows (the panel's text of the message)
+        assert hostile not in page
