@@ -13,7 +13,6 @@ from tests.factories import PASSWORD, DepartmentFactory, UserFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
 
-
 HOSTILE_STRINGS = [
     "<script>alert('x')</script>",
     '"><img src=x onerror=alert(1)>',
@@ -21,11 +20,22 @@ HOSTILE_STRINGS = [
     "😀 张伟 𠀀",
     "\u202etxt.exe",
     "Robert'); DROP TABLE accounts_user;--",
-    "=HYPERLINK(\"http://evil\",\"x\")",
+    '=HYPERLINK("http://evil","x")',
     "+1+1",
     "-2+3",
     "@SUM(A1)",
     "\tleading tab",
+]
+
+# Control characters in front of a formula prefix: a check that runs before the stripping lets
+# "\u0001=1+1" through as "=1+1" (issue 10.12). Kept apart from HOSTILE_STRINGS because NUL and
+# friends are refused or stripped at the boundaries; exports and imports test with both lists.
+HOSTILE_CONTROL_STRINGS = [
+    "\u0001=1+1",
+    "\x02=3+4",
+    "\x1f@SUM(A1)",
+    "\x0b-2+3",
+    "\x07\x08+1+1",
 ]
 
 

@@ -2,7 +2,7 @@
 # kefu's two commands (README, Quick start):
 #   ./run.sh start [kefu serve options]   set up, migrate, load demo data on first start, run everything
 #   ./run.sh test  [pytest options]       install what the tests need, run the whole test suite
-# Needs only Python 3.11. Environment: KEFU_DATA_DIR, DATABASE_URL, REDIS_URL, … (README, Configuration).
+# Needs only Python 3.11 or newer. Environment: KEFU_DATA_DIR, DATABASE_URL, REDIS_URL, … (README, Configuration).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,19 +17,19 @@ apt_install() {
 }
 
 find_python() {
-  for candidate in python3.11 python3; do
+  for candidate in python3 python3.13 python3.12 python3.11; do
     if command -v "$candidate" >/dev/null 2>&1 &&
-      "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+      "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' 2>/dev/null; then
       echo "$candidate"; return 0
     fi
   done
-  echo "kefu needs Python 3.11 (python3.11 or python3 on PATH)." >&2
+  echo "kefu needs Python 3.11 or newer (python3 on PATH)." >&2
   return 1
 }
 
 # Creates .venv and installs kefu into it; reinstalls when pyproject.toml changes.
 ensure_env() {
-  local extras=$1 stamp=".venv/.kefu-installed-$1"
+  local extras=$1 stamp=".venv/.kefu-installed-$1" lock="requirements/$1.txt"
   if [ ! -x .venv/bin/python ]; then
     local python; python=$(find_python)
     if ! "$python" -m venv .venv 2>/dev/null; then
@@ -38,10 +38,18 @@ ensure_env() {
       "$python" -m venv .venv
     fi
   fi
-  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    echo "kefu: installing dependencies into .venv …" >&2
-    .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null || true
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
+    echo "kefu: installing dependencies into .venv (exact versions from $lock) …" >&2
+    mkdir -p data
+    local log=data/install.log
+    # The lock pins every package with its hashes: a fresh machine gets what CI tested.
+    if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip &&
+      .venv/bin/python -m pip install --disable-pip-version-check --require-hashes -r "$lock" &&
+      .venv/bin/python -m pip install --disable-pip-version-check --no-deps -e . ; } >"$log" 2>&1; then
+      tail -n 30 "$log" >&2
+      echo "kefu: installing dependencies failed; the whole output is in $log" >&2
+      exit 1
+    fi
     touch "$stamp"
   fi
 }

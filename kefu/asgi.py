@@ -18,6 +18,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from kefu.core.bodies import LimitRequestBody  # noqa: E402
 from kefu.realtime.routing import (  # noqa: E402
     VISITOR_PATH_PREFIX,
     PathPrefixRouter,
@@ -27,11 +28,13 @@ from kefu.realtime.routing import (  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": LimitRequestBody(django_asgi_app),
         "websocket": PathPrefixRouter(
             prefix=VISITOR_PATH_PREFIX,
             matched=URLRouter(visitor_websocket_urlpatterns),
-            default=AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+            default=AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
         ),
     }
 )

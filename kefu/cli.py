@@ -1,11 +1,11 @@
 """The `kefu` console command for operators: Django's manage.py with kefu's settings.
 
-    kefu serve          migrate, load demo data on first start, run web + websockets + worker
-    kefu worker         run only the background worker and scheduler (scaled-out machines)
-    kefu demo           build the demo organisation (and, as apps land, their data)
-    kefu createadmin    create an administrator
-    kefu apitoken USER  print a new API token for scripts
-    kefu backup / kefu restore FILE
+kefu serve          migrate, load demo data on first start, run web + websockets + worker
+kefu worker         run only the background worker and scheduler (scaled-out machines)
+kefu demo           build the demo organisation (and, as apps land, their data)
+kefu createadmin    create an administrator
+kefu apitoken USER  print a new API token for scripts
+kefu backup / kefu restore FILE
 """
 
 import os

@@ -52,7 +52,7 @@ KEFU_SECRET_ENCRYPTION_KEY = os.environ.get("KEFU_SECRET_ENCRYPTION_KEY", "")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
-CSRF_FAILURE_VIEW = "kefu.core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "kefu.web.views.csrf_failure"
 USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 if env_bool("SECURE_PROXY_SSL", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -72,9 +72,11 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes (kefu/accounts/services.py)
     "ninja",
     "kefu.core",
     "kefu.accounts",
+    "kefu.exports",  # the one export service, used by the apps below
     "kefu.customers",
     "kefu.tickets",
     "kefu.notifications",
@@ -83,11 +85,22 @@ INSTALLED_APPS = [
     "kefu.conversations",  # after realtime: pushes about a change go out before routing reacts to it
     "kefu.telephony",
     "kefu.sms",
+    "kefu.quality",
+    "kefu.dispatch",
+    "kefu.feedback",
+    "kefu.orders",
+    "kefu.aftersales",
+    "kefu.visits",
+    "kefu.reports",
+    "kefu.web",  # the application shell, above every other app
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kefu.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kefu.core.middleware.CleanInputMiddleware",
+    "kefu.core.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kefu.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -114,8 +127,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "kefu.core.navigation.navigation",
+                "kefu.web.navigation.navigation",
                 "kefu.notifications.context_processors.unread_notifications",
+                "kefu.web.context_processors.demo_loading",
             ],
         },
     },
@@ -141,13 +155,15 @@ if DATABASE_URL:
         # Under ASGI Django opens a connection per request unless a pool keeps them (bench/README.md,
         # tickets: 100 sessions for 100 requests); psycopg's pool, sized per process.
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": 1, "max_size": int(os.environ.get("KEFU_DB_POOL_SIZE", "10")), "timeout": 10,
+            "min_size": 1,
+            "max_size": int(os.environ.get("KEFU_DB_POOL_SIZE", "10")),
+            "timeout": 10,
         }
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "kefu.sqlite3",
+            "NAME": str(DATA_DIR / "kefu.sqlite3"),
             "OPTIONS": SQLITE_OPTIONS,
             # Keep connections: opening one per request or chat message cost 18% of the chat server's
             # time (bench/README.md, chat). A local file has nothing to time out.
@@ -175,17 +191,41 @@ else:
     # for one socket the next is dropped (logged; at channels' default of 100 an agent's screen lost
     # most pushes, bench/README.md, chat); the database stays the record and clients catch up from
     # their last sequence number, but a busy agent should not need to.
-    CHANNEL_LAYERS = {"default": {"BACKEND": "kefu.realtime.layers.LocalChannelLayer", "CONFIG": {"capacity": 2000}}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "kefu.realtime.layers.LocalChannelLayer",
+            "CONFIG": {"capacity": 2000},
+        }
+    }
+
+# Django's cache: counters shared by every process in scaled mode (API rate limits, chats started
+# per address); in embedded mode one process keeps them in memory.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": KEFU_INSTANCE,
+        }
+    }
 
 HUEY_IMMEDIATE = env_bool("KEFU_HUEY_IMMEDIATE", TESTING)
+# A worker that could not reach its queue tries again after at most 2 s (Huey's default grows to
+# 10 s), so work resumes seconds after Redis is back.
+CONSUMER = {
+    "workers": int(os.environ.get("KEFU_WORKERS", "2")),
+    "worker_type": "thread",
+    "max_delay": 2.0,
+}
 if REDIS_URL:
     HUEY = {
-        "huey_class": "huey.RedisHuey",
+        # Keeps in the database what it cannot queue while Redis is down (kefu/core/queue.py).
+        "huey_class": "kefu.core.queue.KeepingRedisHuey",
         "name": KEFU_INSTANCE,
         "url": REDIS_URL,
         "immediate": HUEY_IMMEDIATE,
         "utc": True,
-        "consumer": {"workers": int(os.environ.get("KEFU_WORKERS", "2")), "worker_type": "thread"},
+        "consumer": CONSUMER,
     }
 else:
     HUEY = {
@@ -194,7 +234,7 @@ else:
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": HUEY_IMMEDIATE,
         "utc": True,
-        "consumer": {"workers": int(os.environ.get("KEFU_WORKERS", "2")), "worker_type": "thread"},
+        "consumer": CONSUMER,
     }
 
 # --- Auth -------------------------------------------------------------------------------------
@@ -204,9 +244,11 @@ LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:sign_in"
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Argon2, at most KEFU_PASSWORD_HASHES_AT_ONCE hashes at a time per process (each holds 100 MiB).
+    "kefu.accounts.passwords.BoundedArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+KEFU_PASSWORD_HASHES_AT_ONCE = int(os.environ.get("KEFU_PASSWORD_HASHES_AT_ONCE", "1"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "kefu.accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -218,11 +260,21 @@ SESSION_COOKIE_AGE = int(os.environ.get("KEFU_SESSION_SECONDS", str(12 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 OTP_TOTP_ISSUER = os.environ.get("KEFU_OTP_ISSUER", "kefu 客服")
+# The admin site never shows a user's authenticator secret (django-otp's config and QR pages answer
+# 403): whoever holds it can make that user's codes. A lost authenticator is reset, not copied.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Sign-in throttling: this many failures for one user name or one address within the window lock
 # further attempts until the window has passed.
 KEFU_SIGN_IN_MAX_FAILURES = int(os.environ.get("KEFU_SIGN_IN_MAX_FAILURES", "5"))
-KEFU_SIGN_IN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("KEFU_SIGN_IN_MAX_FAILURES_PER_ADDRESS", "30"))
+KEFU_SIGN_IN_MAX_FAILURES_PER_ADDRESS = int(
+    os.environ.get("KEFU_SIGN_IN_MAX_FAILURES_PER_ADDRESS", "30")
+)
 KEFU_SIGN_IN_WINDOW_SECONDS = int(os.environ.get("KEFU_SIGN_IN_WINDOW_SECONDS", "900"))
+
+# API rate limits (kefu/api/throttling.py): calls per API token (or signed-in user) and per network
+# address, as "N/s", "N/min", "N/hour" or "N/day"; over either, 429 with Retry-After. Empty: no limit.
+KEFU_API_RATE_PER_TOKEN = os.environ.get("KEFU_API_RATE_PER_TOKEN", "600/min")
+KEFU_API_RATE_PER_ADDRESS = os.environ.get("KEFU_API_RATE_PER_ADDRESS", "1200/min")
 
 # --- I18n and time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -252,7 +304,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "one_line_refusals": {"()": "kefu.core.log_filters.OneLineRefusals"},
+        "one_line_outages": {"()": "kefu.core.log_filters.OneLineOutages"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["one_line_refusals", "one_line_outages"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("KEFU_LOG_LEVEL", "INFO").upper()},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -273,7 +335,9 @@ KEFU_ATTACHMENT_MAX_MB = int(os.environ.get("KEFU_ATTACHMENT_MAX_MB", "10"))
 # How long a chat widget visitor's signed token stays valid (seconds; 180 days).
 KEFU_VISITOR_TOKEN_MAX_AGE = int(os.environ.get("KEFU_VISITOR_TOKEN_MAX_AGE", str(180 * 24 * 3600)))
 # New chats one network address may start per minute (0: no limit, e.g. for load tests).
-KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE = int(os.environ.get("KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE", "10"))
+KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE = int(
+    os.environ.get("KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE", "10")
+)
 
 # The address people open kefu at, for links in e-mails (notifications).
 KEFU_BASE_URL = os.environ.get("KEFU_BASE_URL", "http://127.0.0.1:8000")
@@ -289,7 +353,9 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kefu <noreply@localhost>")
 EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
 )
 
 # --- Phone and SMS ----------------------------------------------------------------------------
@@ -321,3 +387,14 @@ KEFU_SMS_TENCENT = {
     "endpoint": os.environ.get("KEFU_SMS_TENCENT_ENDPOINT", "https://sms.tencentcloudapi.com/"),
     "region": os.environ.get("KEFU_SMS_TENCENT_REGION", "ap-guangzhou"),
 }
+
+# uvicorn's websocket settings for kefu's sockets (the frame limit is the application's); named here so
+# that `kefu serve` (kefu/web) needs no import of the real-time app.
+KEFU_WEBSOCKET_OPTIONS = "kefu.realtime.frames.server_options"
+
+# Orders (kefu/orders/services/promises.py): an order paid before this time (Beijing) on a working
+# day, with stock, ships that day (seed 002 ⑨); otherwise on the next working day.
+KEFU_SHIPPING_CUTOFF = os.environ.get("KEFU_SHIPPING_CUTOFF", "16:00")
+# After-sales (kefu/aftersales/selectors.py: finance_sheet): refunds handed to finance before this
+# time (Beijing) are on that day's refund sheet; later ones on the next day's.
+KEFU_FINANCE_SHEET_CUTOFF = os.environ.get("KEFU_FINANCE_SHEET_CUTOFF", "17:00")

@@ -8,11 +8,21 @@ import os
 import tempfile
 
 os.environ["KEFU_TESTING"] = "1"
-os.environ.setdefault("KEFU_DATA_DIR", tempfile.mkdtemp(prefix="kefu-test-"))
-# Parallel workers (and parallel CI runs) keep their Redis keys apart.
-os.environ.setdefault("KEFU_INSTANCE", f"kefu-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}")
+# Each test process has its own database (pytest-django names it per xdist worker), so it needs its
+# own data folder and its own Redis keys (channel layer prefix, Huey queue); parallel CI runs too.
+# The xdist controller imports these settings before it starts its workers, which inherit its
+# environment: a value inherited from another process is replaced, not kept (with setdefault every
+# worker of a run shared the controller's KEFU_INSTANCE, and a push to `conversation.1.visitor` in
+# one worker reached the visitor of the other worker's conversation 1: issue 10.8,
+# tests/test_parallel_isolation.py). Processes a test starts inherit their worker's values.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+if os.environ.get("KEFU_TEST_WORKER") != _worker:
+    _run = os.environ.setdefault("KEFU_TEST_RUN", str(os.getpid()))  # the controller's: one per run
+    os.environ["KEFU_TEST_WORKER"] = _worker
+    os.environ["KEFU_DATA_DIR"] = tempfile.mkdtemp(prefix=f"kefu-test-{_worker}-")
+    os.environ["KEFU_INSTANCE"] = f"kefu-test-{_run}-{_worker}"
 
-from kefu.settings import *  # noqa: F403
+from kefu.settings import *  # noqa: E402, F403
 
 # Argon2 stays the production hasher (tested in kefu/accounts/tests/test_sign_in.py); the suite
 # creates hundreds of users and a fast hasher keeps it quick.
@@ -27,4 +37,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # cannot be shared by that server's threads, so SQLite tests use a file in the throwaway data folder
 # (Channels' documentation asks the same of its live-server tests).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["KEFU_DATA_DIR"], "test.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(os.environ["KEFU_DATA_DIR"], "test.sqlite3")
+    }
+
+# API rate limits count across tests (the cache outlives each test) and every test client calls from
+# 127.0.0.1: off for the suite; kefu/api/tests/test_rate_limits.py sets its own.
+KEFU_API_RATE_PER_TOKEN = ""
+KEFU_API_RATE_PER_ADDRESS = ""

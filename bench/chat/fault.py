@@ -81,7 +81,9 @@ print("BENCH=" + json.dumps({"stored": len(rows), "conversations": len(by_conv),
 async def phase1(args, server: Server, info: dict):
     st = Stats()
     stop = asyncio.Event()
-    agents, visitors, _ = await open_chats(server.port, info["inbox_key"], info["cookies"], args.conversations, st, stop)
+    agents, visitors, _ = await open_chats(
+        server.port, info["inbox_key"], info["cookies"], args.conversations, st, stop
+    )
     await drive(visitors, args.rate, args.seconds, st, server, kill_at=args.kill_at)
     stop.set()
     await asyncio.sleep(0.5)
@@ -95,8 +97,13 @@ async def phase1(args, server: Server, info: dict):
 async def phase2(visitors, st: Stats) -> dict:
     """Reconnect every visitor and resend its unacknowledged messages in order, each until acked."""
     before = dict(st.acked)
-    pending = {v.index: sorted((k for k in st.sched if k.startswith(f"v{v.index}-") and k not in before),
-                               key=lambda k: int(k.split("-")[1])) for v in visitors}
+    pending = {
+        v.index: sorted(
+            (k for k in st.sched if k.startswith(f"v{v.index}-") and k not in before),
+            key=lambda k: int(k.split("-")[1]),
+        )
+        for v in visitors
+    }
     sem = asyncio.Semaphore(50)
 
     async def resend(v):
@@ -116,7 +123,9 @@ async def phase2(visitors, st: Stats) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--conversations", type=int, default=50)
     parser.add_argument("--rate", type=float, default=100)
     parser.add_argument("--seconds", type=float, default=10)
@@ -137,18 +146,31 @@ def main() -> None:
         server = Server(e, port=server.port)
         server.start()
         restart_s = time.perf_counter() - restart
-        stored_at_restart = set(shell(e, STORED.replace("INBOX_KEY", repr(info["inbox_key"])))["keys"])
+        stored_at_restart = set(
+            shell(e, STORED.replace("INBOX_KEY", repr(info["inbox_key"])))["keys"]
+        )
         r2 = asyncio.run(phase2(visitors, st))
         acks_path = e.data_dir / "acks.json"
         acks_path.write_text(json.dumps({k: [c, s] for k, (_, c, s) in st.acked.items()}))
-        check = shell(e, CHECK.replace("ACKS_PATH", repr(str(acks_path))).replace("INBOX_KEY", repr(info["inbox_key"])))
+        check = shell(
+            e,
+            CHECK.replace("ACKS_PATH", repr(str(acks_path))).replace(
+                "INBOX_KEY", repr(info["inbox_key"])
+            ),
+        )
         check.pop("stored_keys")
         unacked_left = [k for k in st.sched if k not in st.acked]
         committed_unacked = len(killed_with & stored_at_restart)
-        mode = "scaled (PostgreSQL + Redis, 2 web processes)" if scaled else "embedded (SQLite WAL, 1 web process)"
+        mode = (
+            "scaled (PostgreSQL + Redis, 2 web processes)"
+            if scaled
+            else "embedded (SQLite WAL, 1 web process)"
+        )
         print(f"\n`{' '.join([Path(sys.executable).name, *sys.argv])}` — {mode}")
-        print(f"{args.conversations} conversations, {args.rate:g} msg/s offered, SIGKILL at {args.kill_at:g} s; "
-              f"restart took {restart_s:.1f} s (migrate check, collectstatic, uvicorn)\n")
+        print(
+            f"{args.conversations} conversations, {args.rate:g} msg/s offered, SIGKILL at {args.kill_at:g} s; "
+            f"restart took {restart_s:.1f} s (migrate check, collectstatic, uvicorn)\n"
+        )
         print("| check | value |\n|---|---:|")
         for name, value in (
             ("messages sent (incl. first ones)", len(st.sched)),
@@ -160,16 +182,27 @@ def main() -> None:
             ("acknowledged keys checked in the database", check["acked_checked"]),
             ("acknowledged but missing", check["acked_missing"]),
             ("acknowledged but stored at another conversation/seq", check["acked_wrong_place"]),
-            ("keys stored more than once / seq gaps / out of order (problems)", check["problem_count"]),
+            (
+                "keys stored more than once / seq gaps / out of order (problems)",
+                check["problem_count"],
+            ),
             ("error frames", len(st.errors)),
         ):
             print(f"| {name} | {value} |")
         if check["problems"] or st.errors:
             print("\n", *check["problems"][:10], *st.errors[:10], sep="\n  ")
-        ok = (check["acked_missing"] == 0 and check["acked_wrong_place"] == 0 and check["problem_count"] == 0
-              and not unacked_left and check["stored"] == len(st.sched))
-        print(f"\n**{'PASS' if ok else 'FAIL'}**: every acknowledged message stored exactly once and in order"
-              if ok else "\n**FAIL**")
+        ok = (
+            check["acked_missing"] == 0
+            and check["acked_wrong_place"] == 0
+            and check["problem_count"] == 0
+            and not unacked_left
+            and check["stored"] == len(st.sched)
+        )
+        print(
+            f"\n**{'PASS' if ok else 'FAIL'}**: every acknowledged message stored exactly once and in order"
+            if ok
+            else "\n**FAIL**"
+        )
     finally:
         server.stop()
         e.cleanup()

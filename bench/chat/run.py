@@ -99,12 +99,28 @@ def drop_database(admin_url: str, name: str) -> None:
 
 def make_env(*, scaled: bool, web_processes: int | None) -> Env:
     data_dir = Path(tempfile.mkdtemp(prefix="kefu-chatbench-"))
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "KEFU_INSTANCE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "KEFU_INSTANCE"}
+    }
     # One machine drives every visitor, so the per-address limit on new chats is off for the load.
-    env.update({"KEFU_DATA_DIR": str(data_dir), "KEFU_DEMO": "0", "KEFU_LOG_LEVEL": "warning",
-                "KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE": "0",
-                "DJANGO_SETTINGS_MODULE": "kefu.settings", "PYTHONPATH": str(REPO)})
-    e = Env(data_dir=data_dir, env=env, scaled=scaled, web_processes=web_processes or (2 if scaled else 1))
+    env.update(
+        {
+            "KEFU_DATA_DIR": str(data_dir),
+            "KEFU_DEMO": "0",
+            "KEFU_LOG_LEVEL": "warning",
+            "KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE": "0",
+            "DJANGO_SETTINGS_MODULE": "kefu.settings",
+            "PYTHONPATH": str(REPO),
+        }
+    )
+    e = Env(
+        data_dir=data_dir,
+        env=env,
+        scaled=scaled,
+        web_processes=web_processes or (2 if scaled else 1),
+    )
     if scaled:
         admin_url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
         name = f"kefu_chatbench_{os.getpid()}"
@@ -128,16 +144,33 @@ class Server:
     def start(self, timeout: float = 120) -> None:
         log = open(self.e.data_dir / "serve.log", "ab")  # noqa: SIM115  closed with the process
         self.proc = subprocess.Popen(  # noqa: S603  our own interpreter and fixed arguments
-            [PYTHON, "-m", "kefu.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--no-demo",
-             "--web-processes", str(self.e.web_processes)],
-            env=self.e.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                PYTHON,
+                "-m",
+                "kefu.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-demo",
+                "--web-processes",
+                str(self.e.web_processes),
+            ],
+            env=self.e.env,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"kefu serve exited: see {self.e.data_dir / 'serve.log'}")
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/accounts/sign-in/", timeout=2) as r:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{self.port}/accounts/sign-in/", timeout=2
+                ) as r:
                     if r.status == 200:
                         break
             except OSError:
@@ -157,7 +190,10 @@ class Server:
             with contextlib.suppress(OSError):
                 for tid in os.listdir(f"/proc/{pid}/task"):
                     with contextlib.suppress(OSError):
-                        todo += [int(c) for c in Path(f"/proc/{pid}/task/{tid}/children").read_text().split()]
+                        todo += [
+                            int(c)
+                            for c in Path(f"/proc/{pid}/task/{tid}/children").read_text().split()
+                        ]
         return pids
 
     def sample_rss(self) -> None:
@@ -189,8 +225,15 @@ class Server:
 
 def shell(e: Env, code: str, timeout: float = 300) -> dict:
     """Run `code` in `kefu shell`; it prints one JSON line starting with BENCH= as its answer."""
-    out = subprocess.run([PYTHON, "-m", "kefu.cli", "shell", "-c", code],  # noqa: S603  code written here
-                         env=e.env, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False)
+    out = subprocess.run(  # noqa: S603  code written here
+        [PYTHON, "-m", "kefu.cli", "shell", "-c", code],
+        env=e.env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     for line in out.stdout.splitlines():
         if line.startswith("BENCH="):
             return json.loads(line[6:])
@@ -221,7 +264,11 @@ print("BENCH=" + json.dumps({"inbox_key": inbox.public_key, "cookies": cookies})
 
 
 def setup(e: Env, agents: int) -> dict:
-    code = SETUP.replace("ORIGIN", repr(ORIGIN)).replace("AGENTS", str(agents)).replace("MAX_CHATS", str(MAX_CHATS))
+    code = (
+        SETUP.replace("ORIGIN", repr(ORIGIN))
+        .replace("AGENTS", str(agents))
+        .replace("MAX_CHATS", str(MAX_CHATS))
+    )
     return shell(e, code)
 
 
@@ -243,11 +290,18 @@ class Stats:
     reply_acked: dict = field(default_factory=dict)  # reply key -> time its ack arrived
 
 
-async def agent_loop(url: str, port: int, cookie: str, st: Stats, ready: asyncio.Event, stop: asyncio.Event) -> None:
+async def agent_loop(
+    url: str, port: int, cookie: str, st: Stats, ready: asyncio.Event, stop: asyncio.Event
+) -> None:
     headers = {"Cookie": cookie, "Origin": f"http://127.0.0.1:{port}"}
     try:
-        async with websockets.connect(url, additional_headers=headers, open_timeout=CONNECT_TIMEOUT,
-                                      max_queue=None, ping_interval=None) as ws:
+        async with websockets.connect(
+            url,
+            additional_headers=headers,
+            open_timeout=CONNECT_TIMEOUT,
+            max_queue=None,
+            ping_interval=None,
+        ) as ws:
             hello = json.loads(await asyncio.wait_for(ws.recv(), CONNECT_TIMEOUT))
             if hello.get("event") != "hello":
                 st.errors.append(f"agent hello: {hello}")
@@ -264,10 +318,20 @@ async def agent_loop(url: str, port: int, cookie: str, st: Stats, ready: asyncio
                             st.duplicate_pushes += 1
                         else:
                             st.pushed[key] = now
-                            if REPLY_SHARE and random.random() < REPLY_SHARE:  # the agent answers this one
+                            if (
+                                REPLY_SHARE and random.random() < REPLY_SHARE
+                            ):  # the agent answers this one
                                 st.reply_sent[f"reply-{key}"] = time.perf_counter()
-                                await ws.send(json.dumps({"type": "send", "key": f"reply-{key}", "body": "好的，马上处理",
-                                                          "conversation_id": frame["conversation_id"]}))
+                                await ws.send(
+                                    json.dumps(
+                                        {
+                                            "type": "send",
+                                            "key": f"reply-{key}",
+                                            "body": "好的，马上处理",
+                                            "conversation_id": frame["conversation_id"],
+                                        }
+                                    )
+                                )
                 elif event == "ack" and str(frame.get("key", "")).startswith("reply-"):
                     st.reply_acked[frame["key"]] = now
                 elif event == "conversations.assigned":
@@ -291,8 +355,13 @@ class Visitor:
         self.acks: dict[str, asyncio.Future] = {}
 
     async def connect(self) -> None:
-        self.ws = await websockets.connect(self.url, additional_headers={"Origin": ORIGIN},
-                                           open_timeout=CONNECT_TIMEOUT, max_queue=None, ping_interval=None)
+        self.ws = await websockets.connect(
+            self.url,
+            additional_headers={"Origin": ORIGIN},
+            open_timeout=CONNECT_TIMEOUT,
+            max_queue=None,
+            ping_interval=None,
+        )
         hello = {"type": "hello", "token": self.token}
         if self.conversation_id is not None:
             hello["conversation_id"] = self.conversation_id
@@ -320,7 +389,9 @@ class Visitor:
                     if fut is not None and not fut.done():
                         fut.set_result(frame)
                 elif event == "error":
-                    self.st.errors.append(f"visitor {self.index}: {frame.get('code')} {frame.get('message')}")
+                    self.st.errors.append(
+                        f"visitor {self.index}: {frame.get('code')} {frame.get('message')}"
+                    )
                     fut = self.acks.pop(frame.get("key"), None)
                     if fut is not None and not fut.done():
                         fut.set_result(frame)
@@ -332,7 +403,11 @@ class Visitor:
         fut = asyncio.get_running_loop().create_future() if wait else None
         if fut is not None:
             self.acks[key] = fut
-        await self.ws.send(json.dumps({"type": "send", "key": key, "body": f"bench {key} 你好，请问这件衣服还有货吗？"}))
+        await self.ws.send(
+            json.dumps(
+                {"type": "send", "key": key, "body": f"bench {key} 你好，请问这件衣服还有货吗？"}
+            )
+        )
         return fut
 
     async def close(self) -> None:
@@ -350,7 +425,9 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, max(0, math.ceil(p / 100 * len(values)) - 1))]
 
 
-async def open_chats(port: int, inbox_key: str, cookies: list[str], n: int, st: Stats, stop: asyncio.Event):
+async def open_chats(
+    port: int, inbox_key: str, cookies: list[str], n: int, st: Stats, stop: asyncio.Event
+):
     agent_url = f"ws://127.0.0.1:{port}/ws/agent/"
     agents = []
     for cookie in cookies:
@@ -379,8 +456,14 @@ async def open_chats(port: int, inbox_key: str, cookies: list[str], n: int, st: 
     return agents, visitors, time.perf_counter() - started
 
 
-async def drive(visitors: list[Visitor], rate: float, seconds: float, st: Stats, server: Server | None,
-                kill_at: float | None = None) -> tuple[float, float]:
+async def drive(
+    visitors: list[Visitor],
+    rate: float,
+    seconds: float,
+    st: Stats,
+    server: Server | None,
+    kill_at: float | None = None,
+) -> tuple[float, float]:
     """Open loop: visitor i sends every n/rate seconds, the first at i/rate. Returns (t0, t_end)."""
     n = len(visitors)
     interval = n / rate
@@ -437,40 +520,83 @@ def summarise(st: Stats, t0: float, end: float, keys=None) -> dict:
     push_ms = [(st.pushed[k] - st.sched[k]) * 1000 for k in keys if k in st.pushed]
     in_window = sum(1 for k in keys if k in st.acked and st.acked[k][0] <= end)
     return {
-        "sent": len(keys), "acked": len(ack_ms), "pushed": len(push_ms),
-        "missing_acks": len(keys) - len(ack_ms), "missing_pushes": len(keys) - len(push_ms),
-        "duplicate_pushes": st.duplicate_pushes, "error_frames": len(st.errors), "dropped": st.dropped,
-        "acked_per_s": in_window / (end - t0), "ack_ms": ack_ms, "push_ms": push_ms, "max_lag_ms": st.max_lag * 1000,
-        "reply_ms": [(st.reply_acked[k] - st.reply_sent[k]) * 1000 for k in st.reply_sent if k in st.reply_acked],
+        "sent": len(keys),
+        "acked": len(ack_ms),
+        "pushed": len(push_ms),
+        "missing_acks": len(keys) - len(ack_ms),
+        "missing_pushes": len(keys) - len(push_ms),
+        "duplicate_pushes": st.duplicate_pushes,
+        "error_frames": len(st.errors),
+        "dropped": st.dropped,
+        "acked_per_s": in_window / (end - t0),
+        "ack_ms": ack_ms,
+        "push_ms": push_ms,
+        "max_lag_ms": st.max_lag * 1000,
+        "reply_ms": [
+            (st.reply_acked[k] - st.reply_sent[k]) * 1000
+            for k in st.reply_sent
+            if k in st.reply_acked
+        ],
         "replies_sent": len(st.reply_sent),
     }
 
 
 def table(res: dict) -> str:
-    rows = ["| measure | samples | p50 ms | p95 ms | p99 ms | max ms |", "|---|---:|---:|---:|---:|---:|"]
-    measures = [("visitor send → ack (committed)", "ack_ms"), ("visitor send → agent socket push", "push_ms")]
+    rows = [
+        "| measure | samples | p50 ms | p95 ms | p99 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    measures = [
+        ("visitor send → ack (committed)", "ack_ms"),
+        ("visitor send → agent socket push", "push_ms"),
+    ]
     if res.get("replies_sent"):
-        measures.append((f"agent reply → ack (committed; {len(res['reply_ms'])} of {res['replies_sent']} acked)", "reply_ms"))
+        measures.append(
+            (
+                f"agent reply → ack (committed; {len(res['reply_ms'])} of {res['replies_sent']} acked)",
+                "reply_ms",
+            )
+        )
     for name, key in measures:
         v = res.get(key, [])
-        rows.append(f"| {name} | {len(v)} | {pct(v, 50):.1f} | {pct(v, 95):.1f} | {pct(v, 99):.1f} | "
-                    f"{(max(v) if v else float('nan')):.1f} |")
+        rows.append(
+            f"| {name} | {len(v)} | {pct(v, 50):.1f} | {pct(v, 95):.1f} | {pct(v, 99):.1f} | "
+            f"{(max(v) if v else float('nan')):.1f} |"
+        )
     return "\n".join(rows)
 
 
 async def load(args, port: int, setup_info: dict, server: Server) -> dict:
     st = Stats()
     stop = asyncio.Event()
-    agents, visitors, open_s = await open_chats(port, setup_info["inbox_key"], setup_info["cookies"],
-                                                args.conversations, st, stop)
+    agents, visitors, open_s = await open_chats(
+        port, setup_info["inbox_key"], setup_info["cookies"], args.conversations, st, stop
+    )
     server.sample_rss()
     profiler = None
     if args.profile:  # py-spy on the server process for most of the window (collapsed stacks)
         spy = Path(PYTHON).with_name("py-spy")
-        profiler = subprocess.Popen([  # noqa: S603  py-spy beside our interpreter
-            str(spy), "record", "-p", str(server.proc.pid), "-d", str(int(args.seconds) - 2),
-                                     "-f", "raw", "-o", args.profile, "-r", "50", "--subprocesses", "--nonblocking"],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        profiler = subprocess.Popen(  # noqa: S603  py-spy beside our interpreter
+            [
+                str(spy),
+                "record",
+                "-p",
+                str(server.proc.pid),
+                "-d",
+                str(int(args.seconds) - 2),
+                "-f",
+                "raw",
+                "-o",
+                args.profile,
+                "-r",
+                "50",
+                "--subprocesses",
+                "--nonblocking",
+                "--gil",  # only the thread holding the GIL: where the CPU goes
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     t0, end = await drive(visitors, args.rate, args.seconds, st, server)
     if profiler is not None:
         profiler.wait(timeout=60)
@@ -488,17 +614,36 @@ async def load(args, port: int, setup_info: dict, server: Server) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--conversations", type=int, default=100)
-    parser.add_argument("--rate", type=float, default=200, help="messages per second, all visitors together")
+    parser.add_argument(
+        "--rate", type=float, default=200, help="messages per second, all visitors together"
+    )
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--agents", type=int, default=0, help=f"default: conversations / {MAX_CHATS - 10}, at least 2")
+    parser.add_argument(
+        "--agents",
+        type=int,
+        default=0,
+        help=f"default: conversations / {MAX_CHATS - 10}, at least 2",
+    )
     parser.add_argument("--web-processes", type=int, default=0, help="default 1 embedded, 2 scaled")
-    parser.add_argument("--drain", type=float, default=15, help="seconds to wait for late acks and pushes")
-    parser.add_argument("--scaled", action="store_true", help="PostgreSQL + Redis (also when DATABASE_URL is set)")
-    parser.add_argument("--profile", default="", help="write py-spy collapsed stacks of the server here")
-    parser.add_argument("--agent-replies", type=float, default=0.0,
-                        help="share (0-1) of visitor messages an agent answers at once, through its socket")
+    parser.add_argument(
+        "--drain", type=float, default=15, help="seconds to wait for late acks and pushes"
+    )
+    parser.add_argument(
+        "--scaled", action="store_true", help="PostgreSQL + Redis (also when DATABASE_URL is set)"
+    )
+    parser.add_argument(
+        "--profile", default="", help="write py-spy collapsed stacks of the server here"
+    )
+    parser.add_argument(
+        "--agent-replies",
+        type=float,
+        default=0.0,
+        help="share (0-1) of visitor messages an agent answers at once, through its socket",
+    )
     args = parser.parse_args()
     global REPLY_SHARE
     REPLY_SHARE = args.agent_replies
@@ -512,20 +657,31 @@ def main() -> None:
         info = setup(e, agents)
         res = asyncio.run(load(args, server.port, info, server))
         load2 = os.getloadavg()[0]
-        mode = (f"scaled (PostgreSQL + Redis, {e.web_processes} web processes)" if scaled
-                else "embedded (SQLite WAL, in-process channel layer, 1 web process)")
-        print(f"\n`{' '.join([Path(PYTHON).name, *sys.argv])}` — {mode}; {platform.node()}, {os.cpu_count()} cores, "
-              f"load average {load1:.1f} before, {load2:.1f} after")
-        print(f"{args.conversations} conversations, {agents} agents, offered {args.rate:g} msg/s for {args.seconds:g} s "
-              f"(opening the chats took {res['open_s']:.1f} s)\n")
+        mode = (
+            f"scaled (PostgreSQL + Redis, {e.web_processes} web processes)"
+            if scaled
+            else "embedded (SQLite WAL, in-process channel layer, 1 web process)"
+        )
+        print(
+            f"\n`{' '.join([Path(PYTHON).name, *sys.argv])}` — {mode}; {platform.node()}, {os.cpu_count()} cores, "
+            f"load average {load1:.1f} before, {load2:.1f} after"
+        )
+        print(
+            f"{args.conversations} conversations, {agents} agents, offered {args.rate:g} msg/s for {args.seconds:g} s "
+            f"(opening the chats took {res['open_s']:.1f} s)\n"
+        )
         print(table(res))
         print()
-        print("| messages sent | acked | acked/s in the window | agent pushes | missing acks | missing pushes | "
-              "duplicate pushes | error frames | dropped sockets | sender lag max ms | server peak RSS |")
+        print(
+            "| messages sent | acked | acked/s in the window | agent pushes | missing acks | missing pushes | "
+            "duplicate pushes | error frames | dropped sockets | sender lag max ms | server peak RSS |"
+        )
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        print(f"| {res['sent']} | {res['acked']} | {res['acked_per_s']:.0f} | {res['pushed']} | {res['missing_acks']} | "
-              f"{res['missing_pushes']} | {res['duplicate_pushes']} | {res['error_frames']} | {res['dropped']} | "
-              f"{res['max_lag_ms']:.0f} | {server.peak_rss_mb():.0f} MB ({len(server.peak_kb)} processes) |")
+        print(
+            f"| {res['sent']} | {res['acked']} | {res['acked_per_s']:.0f} | {res['pushed']} | {res['missing_acks']} | "
+            f"{res['missing_pushes']} | {res['duplicate_pushes']} | {res['error_frames']} | {res['dropped']} | "
+            f"{res['max_lag_ms']:.0f} | {server.peak_rss_mb():.0f} MB ({len(server.peak_kb)} processes) |"
+        )
         if res["first_errors"]:
             print("\nfirst errors:", *res["first_errors"], sep="\n  ")
         if os.environ.get("BENCH_KEEP_SERVER"):

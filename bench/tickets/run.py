@@ -50,7 +50,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from bench.common import clean_up, percentile, scratch_postgres  # noqa: E402
+from bench.common import clean_up, cpu_seconds, percentile, row, rss_mb, scratch_postgres  # noqa: E402
 
 CATEGORIES = {  # 客诉分类: root → leaves, with the responsible department's code
     "产品质量": (["外观瑕疵", "功能故障", "配件缺失", "使用寿命短"], "quality"),
@@ -61,22 +61,71 @@ CATEGORIES = {  # 客诉分类: root → leaves, with the responsible department
     "账户系统": (["无法登录", "订单异常", "积分问题"], "tech"),
     "营销活动": (["活动规则", "赠品未发放", "虚假宣传"], "marketing"),
 }
-DEPARTMENTS = [("cs", "客服部", True), ("quality", "质检部", False), ("logistics", "物流部", False),
-               ("aftersales", "售后部", False), ("finance", "财务部", False), ("tech", "技术部", False),
-               ("marketing", "市场部", False)]
-SUBJECTS = ["收到的商品有划痕", "快递三天没动", "申请退货", "发票开错了", "活动赠品没收到", "会员积分不见了", "电话打不通",
-            "师傅上门迟到", "产品说明书看不懂", "价格比门店贵", "安装后漏水", "订单显示已签收但没收到", "想咨询保修期",
-            "建议增加夜间客服", "APP 无法登录", "重复扣款", "客服态度不好", "配件少了一个", "维修两周还没修好", "询问发货时间"]
-TYPES = [("consultation", 40), ("complaint", 25), ("suggestion", 5), ("after_sales", 15), ("dispatch", 8), ("feedback", 7)]
-CHANNELS = [("phone", 40), ("web_chat", 20), ("wechat", 15), ("email", 5), ("shop", 10), ("counter", 5), ("api", 3), ("other", 2)]
+DEPARTMENTS = [
+    ("cs", "客服部", True),
+    ("quality", "质检部", False),
+    ("logistics", "物流部", False),
+    ("aftersales", "售后部", False),
+    ("finance", "财务部", False),
+    ("tech", "技术部", False),
+    ("marketing", "市场部", False),
+]
+SUBJECTS = [
+    "收到的商品有划痕",
+    "快递三天没动",
+    "申请退货",
+    "发票开错了",
+    "活动赠品没收到",
+    "会员积分不见了",
+    "电话打不通",
+    "师傅上门迟到",
+    "产品说明书看不懂",
+    "价格比门店贵",
+    "安装后漏水",
+    "订单显示已签收但没收到",
+    "想咨询保修期",
+    "建议增加夜间客服",
+    "APP 无法登录",
+    "重复扣款",
+    "客服态度不好",
+    "配件少了一个",
+    "维修两周还没修好",
+    "询问发货时间",
+]
+TYPES = [
+    ("consultation", 40),
+    ("complaint", 25),
+    ("suggestion", 5),
+    ("after_sales", 15),
+    ("dispatch", 8),
+    ("feedback", 7),
+]
+CHANNELS = [
+    ("phone", 40),
+    ("web_chat", 20),
+    ("wechat", 15),
+    ("email", 5),
+    ("shop", 10),
+    ("counter", 5),
+    ("api", 3),
+    ("other", 2),
+]
 PRIORITIES = [("low", 10), ("normal", 70), ("high", 15), ("urgent", 5)]
-LOOP_OPEN = [("received", 10), ("confirmed", 10), ("routed", 20), ("investigated", 15), ("plan_proposed", 10),
-             ("plan_approved", 10), ("carried_out", 10), ("return_visited", 15)]
-SATISFACTION = ["very_satisfied", "satisfied", "satisfied", "neutral", "dissatisfied"]
+LOOP_OPEN = [
+    ("received", 10),
+    ("confirmed", 10),
+    ("routed", 20),
+    ("investigated", 15),
+    ("plan_proposed", 10),
+    ("plan_approved", 10),
+    ("carried_out", 10),
+    ("return_visited", 15),
+]
+SATISFACTION = [5, 4, 4, 3, 2]  # the one scale (kefu.core.satisfaction): 1 非常不满意 … 5 非常满意
 AGENTS = 30  # the supervisor is one of them
+RSS_EVERY = 600  # API creations between two readings of the server's memory
 CUSTOMERS = 50_000
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
 
 
 def setup_django(data_dir: Path) -> None:
@@ -96,6 +145,7 @@ def setup_django(data_dir: Path) -> None:
 
 # --- reference data: departments, categories and routing, users, customers -------------------------
 
+
 def seed() -> dict:
     from django.db import connection, transaction
 
@@ -105,8 +155,10 @@ def seed() -> dict:
     from kefu.customers.models import Customer
     from kefu.tickets.models import RoutingRule, TicketCategory
 
-    departments = {code: Department.objects.create(code=code, name=name, is_customer_service=cs)
-                   for code, name, cs in DEPARTMENTS}
+    departments = {
+        code: Department.objects.create(code=code, name=name, is_customer_service=cs)
+        for code, name, cs in DEPARTMENTS
+    }
     leaves = []  # (leaf id, root id, department id)
     for order, (root_name, (children, code)) in enumerate(CATEGORIES.items()):
         root = TicketCategory.objects.create(name=root_name, sort_order=order)
@@ -114,15 +166,33 @@ def seed() -> dict:
         for child_order, child in enumerate(children):
             leaf = TicketCategory.objects.create(name=child, parent=root, sort_order=child_order)
             leaves.append((leaf.pk, root.pk, departments[code].pk))
-    supervisor = services.create_user(actor=None, username="bench-supervisor", password="Bench2026pass",  # noqa: S106
-                                      role=Role.SUPERVISOR, department=departments["cs"], check_password=False)
+    supervisor = services.create_user(
+        actor=None,
+        username="bench-supervisor",
+        password="Bench2026pass",  # noqa: S106
+        role=Role.SUPERVISOR,
+        department=departments["cs"],
+        check_password=False,
+    )
     agents = [supervisor.pk] + [
-        services.create_user(actor=None, username=f"bench-agent-{i:02d}", password="Bench2026pass",  # noqa: S106
-                             role=Role.AGENT, department=departments["cs"], check_password=False).pk
+        services.create_user(
+            actor=None,
+            username=f"bench-agent-{i:02d}",
+            password="Bench2026pass",  # noqa: S106
+            role=Role.AGENT,
+            department=departments["cs"],
+            check_password=False,
+        ).pk
         for i in range(1, AGENTS)
     ]
-    staff = services.create_user(actor=None, username="bench-tech", password="Bench2026pass",  # noqa: S106
-                                 role=Role.DEPARTMENT_STAFF, department=departments["tech"], check_password=False)
+    staff = services.create_user(
+        actor=None,
+        username="bench-tech",
+        password="Bench2026pass",  # noqa: S106
+        role=Role.DEPARTMENT_STAFF,
+        department=departments["tech"],
+        check_password=False,
+    )
 
     # Customers: plain INSERTs of the required columns (the customers benchmark loads them in full).
     fields = list(Customer._meta.concrete_fields)
@@ -139,28 +209,43 @@ def seed() -> dict:
             template.append("")
     position = {f.attname: i for i, f in enumerate(fields)}
     quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(Customer._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    sql = (
+        f"INSERT INTO {quote(Customer._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
     rng = random.Random(3)
-    surnames, given = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗", "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华"
+    surnames, given = (
+        "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗",
+        "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华",
+    )
     rows = []
     for i in range(1, CUSTOMERS + 1):
         row = list(template)
         mobile = f"+86139{(i * 7919 + 4242) % 10**8:08d}"
         row[position["id"]] = i
-        row[position["name"]] = rng.choice(surnames) + "".join(rng.choice(given) for _ in range(rng.choice((1, 2))))
+        row[position["name"]] = rng.choice(surnames) + "".join(
+            rng.choice(given) for _ in range(rng.choice((1, 2)))
+        )
         row[position["mobile"]] = mobile
         row[position["mobile_last4"]] = mobile[-4:]
         rows.append(row)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(sql, rows)
         if connection.vendor == "postgresql":
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{Customer._meta.db_table}', 'id'), {CUSTOMERS})")
-    return {"supervisor": supervisor, "staff": staff, "agents": agents, "leaves": leaves,
-            "departments": {code: d.pk for code, d in departments.items()}}
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{Customer._meta.db_table}', 'id'), {CUSTOMERS})"
+            )
+    return {
+        "supervisor": supervisor,
+        "staff": staff,
+        "agents": agents,
+        "leaves": leaves,
+        "departments": {code: d.pk for code, d in departments.items()},
+    }
 
 
 # --- (a) bulk load --------------------------------------------------------------------------------
+
 
 def weighted(rng: random.Random, pairs):
     values, weights = zip(*pairs, strict=True)
@@ -181,16 +266,47 @@ def ticket_rows(count: int, ref: dict, now: dt.datetime, seed: int = 7):
     """Yield (ticket row as a dict of column → value) for `count` tickets over the year before `now`,
     in creation order, and fill ref['counters'] with the last number of each local day."""
     rng = random.Random(seed)
-    pick_type, pick_channel, pick_priority = weighted(rng, TYPES), weighted(rng, CHANNELS), weighted(rng, PRIORITIES)
+    pick_type, pick_channel, pick_priority = (
+        weighted(rng, TYPES),
+        weighted(rng, CHANNELS),
+        weighted(rng, PRIORITIES),
+    )
     pick_loop = weighted(rng, LOOP_OPEN)
-    hours = [0, 0, 0, 0, 0, 0, 0, 1, 4, 8, 9, 8, 6, 7, 8, 8, 7, 6, 4, 3, 3, 2, 1, 0]  # local hour of day
+    hours = [
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        1,
+        4,
+        8,
+        9,
+        8,
+        6,
+        7,
+        8,
+        8,
+        7,
+        6,
+        4,
+        3,
+        3,
+        2,
+        1,
+        0,
+    ]  # local hour of day
     hour_pick = weighted(rng, list(enumerate(hours)))
     start = now - dt.timedelta(days=365)
     offsets = []
     for _ in range(count):
         day = rng.randrange(365)
         local_hour = hour_pick()
-        offsets.append(day * 86400 + (local_hour - 8) * 3600 + rng.random() * 3600)  # UTC = local - 8 h
+        offsets.append(
+            day * 86400 + (local_hour - 8) * 3600 + rng.random() * 3600
+        )  # UTC = local - 8 h
     offsets.sort()
     span_end = (now - start).total_seconds() - 600
     leaves, agents, departments = ref["leaves"], ref["agents"], ref["departments"]
@@ -202,7 +318,11 @@ def ticket_rows(count: int, ref: dict, now: dt.datetime, seed: int = 7):
         ticket_type = pick_type()
         local_day = (created + dt.timedelta(hours=8)).date()
         counters[local_day] = counters.get(local_day, 0) + 1
-        leaf = rng.choice(leaves) if (ticket_type == "complaint" and rng.random() < 0.98) or rng.random() < 0.7 else None
+        leaf = (
+            rng.choice(leaves)
+            if (ticket_type == "complaint" and rng.random() < 0.98) or rng.random() < 0.7
+            else None
+        )
         closed_share = 0.95 if age_days > 21 else age_days / 21 * 0.9
         closed = rng.random() < closed_share
         if ticket_type == "complaint":
@@ -210,12 +330,20 @@ def ticket_rows(count: int, ref: dict, now: dt.datetime, seed: int = 7):
         else:
             state = "closed" if closed else ("answered" if rng.random() < 0.4 else "received")
         r = {
-            "number": f"TS{local_day:%Y%m%d}-{counters[local_day]:04d}", "type": ticket_type, "state": state,
+            "number": f"TS{local_day:%Y%m%d}-{counters[local_day]:04d}",
+            "type": ticket_type,
+            "state": state,
             "customer_id": rng.randint(1, CUSTOMERS) if rng.random() < 0.85 else None,
-            "channel": pick_channel(), "priority": pick_priority(), "subject": rng.choice(SUBJECTS),
-            "category_id": leaf[0] if leaf else None, "created_at": created, "created_by_id": rng.choice(agents),
-            "first_response_due_at": created + dt.timedelta(hours=1), "stage_started_at": created,
-            "stage_due_at": created + dt.timedelta(days=1), "resolve_due_at": created + dt.timedelta(days=4),
+            "channel": pick_channel(),
+            "priority": pick_priority(),
+            "subject": rng.choice(SUBJECTS),
+            "category_id": leaf[0] if leaf else None,
+            "created_at": created,
+            "created_by_id": rng.choice(agents),
+            "first_response_due_at": created + dt.timedelta(hours=1),
+            "stage_started_at": created,
+            "stage_due_at": created + dt.timedelta(days=1),
+            "resolve_due_at": created + dt.timedelta(days=4),
             "version": 1,
         }
         unassigned = (state == "received" and rng.random() < 0.5) or rng.random() < 0.03
@@ -267,20 +395,32 @@ def bulk_load(count: int, ref: dict) -> float:
     from django.db import connection, transaction
 
     from kefu.core.models import TimelineEntry
-    from kefu.tickets.models import Ticket, TicketNumberCounter
+    from kefu.tickets.models import SlaAlert, Ticket, TicketNumberCounter
 
     quote = connection.ops.quote_name
     table = Ticket._meta.db_table
     pg = connection.vendor == "postgresql"
     started = time.perf_counter()
+    documents = []
+    try:  # the search index's documents point at tickets (kefu.core.search)
+        from kefu.tickets.models import TicketSearchDocument
+
+        documents.append(TicketSearchDocument._meta.db_table)
+    except ImportError:
+        pass
     with transaction.atomic(), connection.cursor() as cursor:
+        for documents_table in documents:
+            cursor.execute(f"DELETE FROM {quote(documents_table)}")
         cursor.execute(f"DELETE FROM {quote(TimelineEntry._meta.db_table)}")
+        cursor.execute(f"DELETE FROM {quote(SlaAlert._meta.db_table)}")
         cursor.execute(f"DELETE FROM {quote(Ticket.watchers.through._meta.db_table)}")
         cursor.execute(f"DELETE FROM {quote(table)}")
         cursor.execute(f"DELETE FROM {quote(TicketNumberCounter._meta.db_table)}")
     if not pg:
         with connection.cursor() as cursor:
-            cursor.execute("PRAGMA cache_size=-1000000")  # this connection only; closed after the load
+            cursor.execute(
+                "PRAGMA cache_size=-1000000"
+            )  # this connection only; closed after the load
 
     fields = [f for f in Ticket._meta.concrete_fields if f.attname != "id"]
     defaults = {}
@@ -288,21 +428,27 @@ def bulk_load(count: int, ref: dict) -> float:
         defaults[f.attname] = None if f.null else (f.get_default() if f.has_default() else "")
     columns = [f.attname for f in fields]
     dates = {f.attname for f in fields if f.get_internal_type() == "DateTimeField"}
-    sql = (f"INSERT INTO {quote(table)} ({', '.join(quote(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    sql = (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
     def value(name, v):
         if v is None or name not in dates:
             return v
-        return v if pg else str(v.replace(tzinfo=None))  # Django keeps SQLite datetimes as naive UTC text
+        return (
+            v if pg else str(v.replace(tzinfo=None))
+        )  # Django keeps SQLite datetimes as naive UTC text
 
     batch: list[tuple] = []
 
     def flush() -> None:
         with transaction.atomic(), connection.cursor() as cursor:
             if pg:
-                with cursor.cursor.copy(f"COPY {quote(table)} ({', '.join(quote(c) for c in [f.column for f in fields])}) FROM STDIN") as copy:
+                with cursor.cursor.copy(
+                    f"COPY {quote(table)} ({', '.join(quote(c) for c in [f.column for f in fields])}) FROM STDIN"
+                ) as copy:
                     for row in batch:
                         copy.write_row(row)
             else:
@@ -315,11 +461,32 @@ def bulk_load(count: int, ref: dict) -> float:
             flush()
     if batch:
         flush()
-    TicketNumberCounter.objects.bulk_create([TicketNumberCounter(day=d, last=n) for d, n in ref["counters"].items()])
+    TicketNumberCounter.objects.bulk_create(
+        [TicketNumberCounter(day=d, last=n) for d, n in ref["counters"].items()]
+    )
+    # What the sweep would have recorded: a resolution breach for each ticket closed after its
+    # deadline or still open past it (the statistics count 超时 from these rows).
+    alerts, tickets_table = quote(SlaAlert._meta.db_table), quote(table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {alerts} (ticket_id, clock, level, due_at, department_id, assignee_id, "
+            f"recorded_at) SELECT id, 'resolution', 'breach', resolve_due_at, department_id, "
+            f"assignee_id, resolve_due_at FROM {tickets_table} WHERE resolve_due_at IS NOT NULL "
+            f"AND ((closed_at IS NOT NULL AND closed_at > resolve_due_at) "
+            f"OR (closed_at IS NULL AND resolve_due_at < %s))",
+            [value("resolve_due_at", now)],
+        )
+        cursor.execute(  # the ticket's own mark of its first breach (services/sla.py)
+            f"UPDATE {tickets_table} SET first_breach_at = resolve_due_at WHERE id IN "
+            f"(SELECT ticket_id FROM {alerts})"
+        )
     with connection.cursor() as cursor:
         if pg:
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {quote(table)}))")
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {quote(table)}))"
+            )
             cursor.execute(f"ANALYZE {quote(table)}")
+            cursor.execute(f"ANALYZE {alerts}")
         else:
             cursor.execute("ANALYZE")
     connection.close()
@@ -327,6 +494,7 @@ def bulk_load(count: int, ref: dict) -> float:
 
 
 # --- (a) lists ------------------------------------------------------------------------------------
+
 
 def list_cases(ref: dict) -> list[tuple[str, dict]]:
     from kefu.tickets.models import Ticket
@@ -368,11 +536,24 @@ def bench_lists(ref: dict, token: str, samples: int, case_seconds: float) -> lis
     for label, params in [*cases, ("department staff: my_department", {"view": "my_department"})]:
         for kind, client, path in targets:
             if label.startswith("department staff"):
-                client = staff_client if kind == "page" else Client(HTTP_AUTHORIZATION=f"Bearer {ref['staff_token']}")
+                client = (
+                    staff_client
+                    if kind == "page"
+                    else Client(HTTP_AUTHORIZATION=f"Bearer {ref['staff_token']}")
+                )
             for _ in range(3):  # warm the caches the way a running server has them
                 response = client.get(path, params)
-                assert response.status_code == 200, (path, params, response.status_code, response.content[:300])
-            found = len(response.json()["items"]) if kind == "API" else response.content.count(b'data-state="')
+                assert response.status_code == 200, (
+                    path,
+                    params,
+                    response.status_code,
+                    response.content[:300],
+                )
+            found = (
+                len(response.json()["items"])
+                if kind == "API"
+                else response.content.count(b'data-state="')
+            )
             times = []
             deadline = time.perf_counter() + case_seconds
             for _ in range(samples):
@@ -398,28 +579,32 @@ def explain(ref: dict, labels: set[str]) -> list[str]:
         qs = search_tickets(user=ref["supervisor"], **filters).select_related("category__parent")
         if "cursor" in params:
             qs = qs.filter(id__lt=params["cursor"])
-        plans.append(f"{label}: " + " | ".join(line.strip() for line in qs[:51].explain().splitlines()))
+        plans.append(
+            f"{label}: " + " | ".join(line.strip() for line in qs[:51].explain().splitlines())
+        )
     return plans
 
 
 # --- (b) statistics -------------------------------------------------------------------------------
 
+
 def bench_stats(runs: int) -> tuple[list[float], int, int]:
     from django.utils import timezone
 
-    from kefu.tickets.statistics import complaint_table, totals
+    from kefu.tickets.statistics import complaint_table
 
     now = timezone.now()
     since, until = now - dt.timedelta(days=366), now + dt.timedelta(days=1)
     times, table = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
-        table = complaint_table(since=since, until=until, now=now)
+        table = complaint_table(since=since, until=until)
         times.append((time.perf_counter() - t0) * 1000)
-    return times, len(table), totals(table)["total"]
+    return times, len(table), sum(r.total for r in table)
 
 
 # --- (c) creation ---------------------------------------------------------------------------------
+
 
 def creation_payloads(ref: dict, count: int, seed: int) -> list[dict]:
     rng = random.Random(seed)
@@ -427,12 +612,19 @@ def creation_payloads(ref: dict, count: int, seed: int) -> list[dict]:
     payloads = []
     for _ in range(count):
         ticket_type = pick_type()
-        leaf = rng.choice(ref["leaves"]) if ticket_type == "complaint" or rng.random() < 0.7 else None
-        payloads.append({
-            "type": ticket_type, "subject": rng.choice(SUBJECTS), "content": "客户来电反映的问题，已记录。",
-            "customer_id": rng.randint(1, CUSTOMERS) if rng.random() < 0.85 else None,
-            "category_id": leaf[0] if leaf else None, "priority": pick_priority(),
-        })
+        leaf = (
+            rng.choice(ref["leaves"]) if ticket_type == "complaint" or rng.random() < 0.7 else None
+        )
+        payloads.append(
+            {
+                "type": ticket_type,
+                "subject": rng.choice(SUBJECTS),
+                "content": "客户来电反映的问题，已记录。",
+                "customer_id": rng.randint(1, CUSTOMERS) if rng.random() < 0.85 else None,
+                "category_id": leaf[0] if leaf else None,
+                "priority": pick_priority(),
+            }
+        )
     return payloads
 
 
@@ -463,16 +655,36 @@ def free_port() -> int:
 
 
 def start_server(port: int, log: Path, web_processes: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "kefu.cli", "serve", "--no-worker", "--no-demo", "--host", "127.0.0.1",
-               "--port", str(port), "--web-processes", str(web_processes)]
+    command = [
+        sys.executable,
+        "-m",
+        "kefu.cli",
+        "serve",
+        "--no-worker",
+        "--no-demo",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--web-processes",
+        str(web_processes),
+    ]
     env = {**os.environ, "KEFU_LOG_LEVEL": "warning"}
     with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,  # noqa: S603
-                                  start_new_session=True)
+        server = subprocess.Popen(  # noqa: S603
+            command,
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"kefu serve stopped ({server.returncode}):\n{log.read_text()[-2000:]}")
+            raise SystemExit(
+                f"kefu serve stopped ({server.returncode}):\n{log.read_text()[-2000:]}"
+            )
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", "/")  # any answer will do
@@ -496,16 +708,30 @@ def stop_server(server: subprocess.Popen) -> None:
 
 
 def api_token(username: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "kefu.cli", "apitoken", username, "--name", "bench"],  # noqa: S603
-                          cwd=REPO, env={**os.environ}, capture_output=True, text=True, timeout=120, check=True)
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "kefu.cli", "apitoken", username, "--name", "bench"],
+        cwd=REPO,
+        env={**os.environ},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return done.stdout.strip().splitlines()[-1]
 
 
-def bench_create_api(ref: dict, port: int, token: str, count: int, clients: int) -> tuple[float, list[float], int]:
-    payloads = [json.dumps(p).encode() for p in creation_payloads(ref, count + 10 * clients, seed=33)]
+def bench_create_api(
+    ref: dict, port: int, token: str, count: int, clients: int, server_pid: int | None = None
+) -> tuple[float, list[float], int]:
+    """POST count tickets over `clients` connections. With server_pid, print the server's resident
+    memory after every RSS_EVERY tickets (a leak grows without end; a cache levels off)."""
+    payloads = [
+        json.dumps(p).encode() for p in creation_payloads(ref, count + 10 * clients, seed=33)
+    ]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     lock = threading.Lock()
     times: list[float] = []
+    rss: list[tuple[int, float]] = [(0, rss_mb(server_pid))] if server_pid else []
     errors = [0]
     queue = iter(payloads)
     barrier = threading.Barrier(clients + 1)
@@ -533,6 +759,8 @@ def bench_create_api(ref: dict, port: int, token: str, count: int, clients: int)
                 times.append(elapsed)
                 if response.status != 201:
                     errors[0] += 1
+                if server_pid and len(times) % RSS_EVERY == 0:
+                    rss.append((len(times), rss_mb(server_pid)))
         conn.close()
 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
@@ -542,30 +770,73 @@ def bench_create_api(ref: dict, port: int, token: str, count: int, clients: int)
     started = time.perf_counter()
     for t in threads:
         t.join(timeout=600)
-    return time.perf_counter() - started, times, errors[0]
+    elapsed = time.perf_counter() - started
+    if rss:
+        print(
+            f"  server RSS over {clients} client(s), MB after n tickets: "
+            + ", ".join(f"{n:,}: {mb:.0f}" for n, mb in rss),
+            flush=True,
+        )
+    return elapsed, times, errors[0]
 
 
 # --- main -----------------------------------------------------------------------------------------
 
-def row(label: str, samples: list[float], *extra) -> str:
-    cells = [label, *[str(e) for e in extra], str(len(samples)), f"{statistics.median(samples):.1f}",
-             f"{percentile(samples, 95):.1f}", f"{percentile(samples, 99):.1f}", f"{max(samples):.1f}"]
-    return "| " + " | ".join(cells) + " |"
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tickets", default="100000,1000000", help="sizes to measure the lists at (default 100000,1000000)")
-    parser.add_argument("--samples", type=int, default=200, help="requests per list case and endpoint (default 200)")
-    parser.add_argument("--case-seconds", type=float, default=20, help="stop sampling one case after this long")
-    parser.add_argument("--stats-samples", type=int, default=3, help="complaint_table runs (default 3)")
-    parser.add_argument("--create", type=int, default=2000, help="tickets created through the service layer (default 2000)")
-    parser.add_argument("--api-create", type=int, default=3000, help="tickets created through the API (default 3000)")
+    parser.add_argument(
+        "--tickets",
+        default="100000,1000000",
+        help="sizes to measure the lists at (default 100000,1000000)",
+    )
+    parser.add_argument(
+        "--samples", type=int, default=200, help="requests per list case and endpoint (default 200)"
+    )
+    parser.add_argument(
+        "--case-seconds", type=float, default=20, help="stop sampling one case after this long"
+    )
+    parser.add_argument(
+        "--stats-samples", type=int, default=3, help="complaint_table runs (default 3)"
+    )
+    parser.add_argument(
+        "--create",
+        type=int,
+        default=2000,
+        help="tickets created through the service layer (default 2000)",
+    )
+    parser.add_argument(
+        "--api-create",
+        type=int,
+        default=3000,
+        help="tickets created through the API (default 3000)",
+    )
     parser.add_argument("--clients", type=int, default=4, help="concurrent API clients (default 4)")
-    parser.add_argument("--web-processes", type=int, default=1, help="kefu serve --web-processes (more need REDIS_URL)")
+    parser.add_argument(
+        "--web-processes",
+        type=int,
+        default=1,
+        help="kefu serve --web-processes (more need REDIS_URL)",
+    )
+    parser.add_argument(
+        "--search-samples",
+        type=int,
+        default=100,
+        help="requests per search case and endpoint, over HTTP (default 100)",
+    )
     parser.add_argument("--skip-lists", action="store_true")
+    parser.add_argument("--skip-search", action="store_true")
+    parser.add_argument(
+        "--only-search",
+        action="store_true",
+        help="load and measure the search cases only (no list cases, statistics or creation)",
+    )
     parser.add_argument("--skip-create", action="store_true")
-    parser.add_argument("--keep", action="store_true", help="keep the data folder (and scratch database) to look at plans")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the data folder (and scratch database) to look at plans",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.tickets.split(",") if s.strip()]
     started = time.perf_counter()
@@ -582,8 +853,10 @@ def main() -> None:
         mode = "embedded (SQLite, WAL)"
     server = None
     try:
-        print(f"# bench/tickets — {time.strftime('%Y-%m-%d %H:%M')}, {mode}, {os.cpu_count()} cores, "
-              f"Python {platform.python_version()}")
+        print(
+            f"# bench/tickets — {time.strftime('%Y-%m-%d %H:%M')}, {mode}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}"
+        )
         print(f"# command: {' '.join([Path(sys.executable).name, *sys.argv])}", flush=True)
         setup_django(data_dir)
         ref = seed()
@@ -598,13 +871,21 @@ def main() -> None:
             for size in sizes:
                 seconds = bulk_load(size, ref)
                 last = Ticket.objects.count()
-                print(f"\nbulk-loaded {size:,} tickets over one year in {seconds:.1f} s (then ANALYZE); "
-                      f"{Ticket.objects.filter(state='closed').count() / last:.0%} closed, "
-                      f"{Ticket.objects.exclude(state='closed').filter(assignee__isnull=True).count():,} open and unassigned")
+                print(
+                    f"\nbulk-loaded {size:,} tickets over one year in {seconds:.1f} s (then ANALYZE); "
+                    f"{Ticket.objects.filter(state='closed').count() / last:.0%} closed, "
+                    f"{Ticket.objects.exclude(state='closed').filter(assignee__isnull=True).count():,} open and unassigned"
+                )
                 load_before = os.getloadavg()[0]
-                results = bench_lists(ref, token, args.samples, args.case_seconds)
-                print(f"\n**{size:,} tickets** — first page of 50, newest first (rows = rows on the page; "
-                      f"1-minute load average {load_before:.1f} before the cases, {os.getloadavg()[0]:.1f} after)\n")
+                results = (
+                    bench_lists(ref, token, args.samples, args.case_seconds)
+                    if not args.only_search
+                    else []
+                )
+                print(
+                    f"\n**{size:,} tickets** — first page of 50, newest first (rows = rows on the page; "
+                    f"1-minute load average {load_before:.1f} before the cases, {os.getloadavg()[0]:.1f} after)\n"
+                )
                 print("| list | via | rows | samples | p50 ms | p95 ms | p99 ms | max ms |")
                 print("|---|---|---:|---:|---:|---:|---:|---:|")
                 slow = set()
@@ -617,29 +898,60 @@ def main() -> None:
                     for line in explain(ref, slow):
                         print(f"  {line}")
                 sys.stdout.flush()
-            times, groups, total = bench_stats(args.stats_samples)
-            print(f"\ncomplaint_table over one year ({last:,} tickets, {total:,} complaints, {groups:,} rows): "
-                  f"{len(times)} runs, median {statistics.median(times) / 1000:.2f} s, max {max(times) / 1000:.2f} s")
+                if not args.skip_search:
+                    from bench.tickets import search_cases
+
+                    for line in search_cases.run(
+                        ref,
+                        token=token,
+                        staff_token=ref["staff_token"],
+                        samples=args.search_samples,
+                        case_seconds=args.case_seconds,
+                        data_dir=data_dir,
+                        start_server=start_server,
+                        stop_server=stop_server,
+                        free_port=free_port,
+                    ):
+                        print(line)
+                    sys.stdout.flush()
+            if not args.only_search:
+                times, groups, total = bench_stats(args.stats_samples)
+                print(
+                    f"\ncomplaint_table over one year ({last:,} tickets, {total:,} complaints, {groups:,} rows): "
+                    f"{len(times)} runs, median {statistics.median(times) / 1000:.2f} s, max {max(times) / 1000:.2f} s"
+                )
             connection.close()
-        if not args.skip_create:
+        if not args.skip_create and not args.only_search:
             present = Ticket.objects.count()
             connection.close()
             load_before = os.getloadavg()[0]
             elapsed, times = bench_create_service(ref, args.create)
-            print(f"\n**Creation** (with {present:,} tickets already in the table; 1-minute load average "
-                  f"{load_before:.1f} before)\n")
+            print(
+                f"\n**Creation** (with {present:,} tickets already in the table; 1-minute load average "
+                f"{load_before:.1f} before)\n"
+            )
             print("| how | clients | tickets | seconds | tickets/s | p50 ms | p95 ms | p99 ms |")
             print("|---|---:|---:|---:|---:|---:|---:|---:|")
-            print(f"| create_ticket (service, in process) | 1 | {len(times):,} | {elapsed:.1f} | {len(times) / elapsed:,.0f} | "
-                  f"{statistics.median(times):.1f} | {percentile(times, 95):.1f} | {percentile(times, 99):.1f} |")
+            print(
+                f"| create_ticket (service, in process) | 1 | {len(times):,} | {elapsed:.1f} | {len(times) / elapsed:,.0f} | "
+                f"{statistics.median(times):.1f} | {percentile(times, 95):.1f} | {percentile(times, 99):.1f} |"
+            )
             sys.stdout.flush()
             port = free_port()
             server = start_server(port, data_dir / "serve.log", args.web_processes)
             for clients in sorted({1, args.clients}):
-                elapsed, times, errors = bench_create_api(ref, port, token, args.api_create, clients)
-                print(f"| POST /api/v1/tickets (HTTP, kefu serve, {args.web_processes} web process) | {clients} | "
-                      f"{len(times):,} | {elapsed:.1f} | {len(times) / elapsed:,.0f} | {statistics.median(times):.1f} | "
-                      f"{percentile(times, 95):.1f} | {percentile(times, 99):.1f} |" + (f" {errors} errors" if errors else ""))
+                cpu_before = cpu_seconds(server.pid)
+                elapsed, times, errors = bench_create_api(
+                    ref, port, token, args.api_create, clients, server.pid
+                )
+                cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / max(1, len(times))
+                print(
+                    f"| POST /api/v1/tickets (HTTP, kefu serve, {args.web_processes} web process) | {clients} | "
+                    f"{len(times):,} | {elapsed:.1f} | {len(times) / elapsed:,.0f} | {statistics.median(times):.1f} | "
+                    f"{percentile(times, 95):.1f} | {percentile(times, 99):.1f} |"
+                    + f" server CPU {cpu_ms:.1f} ms/ticket"
+                    + (f" {errors} errors" if errors else "")
+                )
                 sys.stdout.flush()
             stop_server(server)
             server = None

@@ -25,7 +25,10 @@ class UserAdmin(DjangoUserAdmin):
     # Rights come from the role alone: no superuser flag, groups or per-user permissions here.
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
-        ("kefu", {"fields": ["role", "display_name", "mobile", "email", "department", "is_active"]}),
+        (
+            "kefu",
+            {"fields": ["role", "display_name", "mobile", "email", "department", "is_active"]},
+        ),
         ("", {"fields": ["last_login", "date_joined"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
@@ -34,18 +37,46 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         changed = sorted(set(form.changed_data) & set(ACCESS_FIELDS))
         if not change:
-            audit(AuditAction.USER_CREATED, actor=request.user, obj=obj, request=request, details={"via": "admin"})
+            audit(
+                AuditAction.USER_CREATED,
+                actor=request.user,
+                obj=obj,
+                request=request,
+                details={"via": "admin"},
+            )
         elif changed:
-            audit(AuditAction.PERMISSION_CHANGED, actor=request.user, obj=obj, request=request,
-                  details={"via": "admin", "fields": changed, "role": obj.role, "active": obj.is_active})
+            audit(
+                AuditAction.PERMISSION_CHANGED,
+                actor=request.user,
+                obj=obj,
+                request=request,
+                details={
+                    "via": "admin",
+                    "fields": changed,
+                    "role": obj.role,
+                    "active": obj.is_active,
+                },
+            )
 
     def delete_model(self, request, obj):
-        audit(AuditAction.DELETE, actor=request.user, obj=obj, request=request, details={"via": "admin"})
+        audit(
+            AuditAction.DELETE,
+            actor=request.user,
+            obj=obj,
+            request=request,
+            details={"via": "admin"},
+        )
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
         for user in queryset:
-            audit(AuditAction.DELETE, actor=request.user, obj=user, request=request, details={"via": "admin"})
+            audit(
+                AuditAction.DELETE,
+                actor=request.user,
+                obj=user,
+                request=request,
+                details={"via": "admin"},
+            )
         super().delete_queryset(request, queryset)
 
 
@@ -66,4 +97,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 admin.site.register([Department, Skill, Team, AgentProfile])
-admin.site.register(ApiToken, list_display=["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"])
+admin.site.register(
+    ApiToken, list_display=["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
+)

@@ -55,9 +55,20 @@ class UserPage(Schema):
 
 
 @router.get("/users", response=UserPage, summary="Users (masked personal data)")
-def list_users(request, q: str = "", role: str = "", department_id: int | None = None, cursor: int | None = None, limit: int = 50):
+def list_users(
+    request,
+    q: str = "",
+    role: str = "",
+    department_id: int | None = None,
+    cursor: int | None = None,
+    limit: int = 50,
+):
     _require(request, Perm.MANAGE_USERS)
-    page = keyset_page(selectors.search_users(q=q, role=role, department_id=department_id), cursor=cursor, size=limit)
+    page = keyset_page(
+        selectors.search_users(q=q, role=role, department_id=department_id),
+        cursor=cursor,
+        size=limit,
+    )
     return {"items": [user_out(u) for u in page.items], "next_cursor": page.next_cursor}
 
 
@@ -66,13 +77,19 @@ def get_user(request, user_id: int):
     return user_out(selectors.access_user(actor=request.user, user_id=user_id, request=request))
 
 
-@router.post("/users/{user_id}/reveal/{field}", response=RevealOut, summary="Reveal one value in full (audited)")
+@router.post(
+    "/users/{user_id}/reveal/{field}",
+    response=RevealOut,
+    summary="Reveal one value in full (audited)",
+)
 def reveal_user_field(request, user_id: int, field: str):
     kinds = {"mobile": PersonalKind.MOBILE, "email": PersonalKind.EMAIL}
     if field not in kinds:
         raise Http404
     user = selectors.access_user(actor=request.user, user_id=user_id, request=request)
-    value = services.reveal_personal_data(actor=request.user, obj=user, field=field, kind=kinds[field], request=request)
+    value = services.reveal_personal_data(
+        actor=request.user, obj=user, field=field, kind=kinds[field], request=request
+    )
     return {"field": field, "value": value}
 
 
@@ -87,18 +104,34 @@ class AuditPage(Schema):
 
 
 @router.get("/audit", response=AuditPage, summary="Audit log (managers)")
-def list_audit(request, q: str = "", action: str = "", actor: str = "",
-               date_from: dt.date | None = None, date_to: dt.date | None = None, cursor: int | None = None, limit: int = 50):
+def list_audit(
+    request,
+    q: str = "",
+    action: str = "",
+    actor: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    cursor: int | None = None,
+    limit: int = 50,
+):
     _require(request, Perm.VIEW_AUDIT_LOG)
-    qs = selectors.search_audit_log(q=q, action=action, actor=actor, date_from=date_from, date_to=date_to)
+    qs = selectors.search_audit_log(
+        q=q, action=action, actor=actor, date_from=date_from, date_to=date_to
+    )
     page = keyset_page(qs, cursor=cursor, size=limit)
     return {"items": [_audit_out(e) for e in page.items], "next_cursor": page.next_cursor}
 
 
 def _audit_out(entry: AuditEntry) -> dict:
     return {
-        "id": entry.pk, "created_at": entry.created_at, "actor_username": entry.actor_username,
-        "action": entry.action, "action_label": entry.get_action_display(), "object_type": entry.object_type,
-        "object_id": entry.object_id, "object_repr": entry.object_repr, "ip_address": entry.ip_address,
+        "id": entry.pk,
+        "created_at": entry.created_at,
+        "actor_username": entry.actor_username,
+        "action": entry.action,
+        "action_label": entry.get_action_display(),
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "object_repr": entry.object_repr,
+        "ip_address": entry.ip_address,
         "details": entry.details,
     }

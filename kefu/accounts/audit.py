@@ -2,9 +2,35 @@
 
 from typing import Any
 
+from django.apps import apps
 from django.db import models
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import AuditAction, AuditEntry
+
+# What older audit rows name when they are about no single object (exports wrote what they exported
+# in English; they now write the export's Chinese label as the object itself).
+OBJECT_KINDS = {
+    "customers": _("Customers"),
+    "chat statistics": _("Chat statistics"),
+    "complaint statistics": _("Complaint statistics"),
+    "url": _("Page"),
+}
+
+
+def object_kind(object_type: str) -> str:
+    """The kind of object an audit row is about, in the reader's language: a model's name
+    ("accounts.user" → 用户) or one of OBJECT_KINDS; nothing for anything else (the row's object
+    names itself), never an English code."""
+    if object_type in OBJECT_KINDS:
+        return str(OBJECT_KINDS[object_type])
+    if "." in object_type:
+        try:
+            return capfirst(apps.get_model(object_type)._meta.verbose_name)
+        except (LookupError, ValueError):
+            pass
+    return ""
 
 
 def client_address(request) -> str | None:

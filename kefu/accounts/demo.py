@@ -16,13 +16,26 @@ DEPARTMENTS = [
     ("finance", "财务部", False, "退款、补偿与发票"),
     ("audit", "服务监察部", False, "有效投诉的调查处理与服务监督"),
 ]
-SKILLS = [("presales", "售前"), ("aftersales", "售后"), ("complaints", "投诉处理"), ("vip", "VIP服务"), ("phone", "电话坐席")]
+SKILLS = [
+    ("presales", "售前"),
+    ("aftersales", "售后"),
+    ("complaints", "投诉处理"),
+    ("vip", "VIP服务"),
+    ("phone", "电话坐席"),
+]
 TEAMS = [
     ("售前组", ["presales", "vip"], dt.time(8, 30), dt.time(22, 0)),
     ("售后组", ["aftersales", "complaints"], dt.time(9, 0), dt.time(18, 0)),
     ("热线组", ["phone", "complaints"], dt.time(8, 0), dt.time(20, 0)),
 ]
-STAFF_USERS = [("tech1", "tech"), ("warehouse1", "warehouse"), ("finance1", "finance"), ("audit1", "audit")]
+STAFF_USERS = [
+    ("tech1", "tech"),
+    ("tech2", "tech"),  # technicians sent on work orders 派工单 (kefu/dispatch)
+    ("tech3", "tech"),
+    ("warehouse1", "warehouse"),
+    ("finance1", "finance"),
+    ("audit1", "audit"),
+]
 
 
 def demo_usernames() -> list[str]:
@@ -42,13 +55,18 @@ def build(*, password: str, seed: int = 2026) -> None:
     departments = {}
     for code, name, is_cs, description in DEPARTMENTS:
         departments[code], _created = Department.objects.get_or_create(
-            code=code, defaults={"name": name, "is_customer_service": is_cs, "description": description}
+            code=code,
+            defaults={"name": name, "is_customer_service": is_cs, "description": description},
         )
-    skills = {code: Skill.objects.get_or_create(code=code, defaults={"name": name})[0] for code, name in SKILLS}
+    skills = {
+        code: Skill.objects.get_or_create(code=code, defaults={"name": name})[0]
+        for code, name in SKILLS
+    }
     teams = []
     for name, skill_codes, start, end in TEAMS:
         team, created = Team.objects.get_or_create(
-            name=name, defaults={"department": departments["cs"], "work_start": start, "work_end": end}
+            name=name,
+            defaults={"department": departments["cs"], "work_start": start, "work_end": end},
         )
         if created:
             team.skills.set([skills[c] for c in skill_codes])
@@ -61,9 +79,15 @@ def build(*, password: str, seed: int = 2026) -> None:
             existing.save(update_fields=["password"])
             return existing
         return services.create_user(
-            actor=None, username=username, password=password, role=role,
-            department=departments[department], display_name=display_name or fake.name(),
-            mobile=fake.phone_number(), email=f"{username}@kefu.example.cn", check_password=False,
+            actor=None,
+            username=username,
+            password=password,
+            role=role,
+            department=departments[department],
+            display_name=display_name or fake.name(),
+            mobile=fake.phone_number(),
+            email=f"{username}@kefu.example.cn",
+            check_password=False,
         )
 
     person("admin", Role.ADMINISTRATOR, "cs", "系统管理员")
@@ -77,7 +101,9 @@ def build(*, password: str, seed: int = 2026) -> None:
         profile.teams.set([team])
         profile.skills.set(list(team.skills.all()))
         profile.max_concurrent_chats = rng.choice([3, 4, 5, 6])
-        profile.presence = rng.choice([Presence.ONLINE, Presence.ONLINE, Presence.BUSY, Presence.AWAY, Presence.OFFLINE])
+        profile.presence = rng.choice(
+            [Presence.ONLINE, Presence.ONLINE, Presence.BUSY, Presence.AWAY, Presence.OFFLINE]
+        )
         profile.save(update_fields=["max_concurrent_chats", "presence"])
     person("inspector", Role.INSPECTOR, "audit")
     for username, department in STAFF_USERS:

@@ -20,3 +20,14 @@ class RoleChanged(DomainEvent):
     old_role: str
     new_role: str
     changed_by_id: int | None
+
+
+@dataclass(frozen=True)
+class StandingChanged(DomainEvent):
+    """What a user's sign-ins stand on changed: deactivated or reactivated, a new role, a new
+    password (every other session ends), or a session signed out. Open sockets re-check theirs
+    (kefu/realtime/consumers.py) and close when it no longer holds."""
+
+    name: ClassVar[str] = "accounts.standing_changed"
+    user_id: int
+    reason: str  # deactivated, reactivated, role_changed, password_changed, signed_out

@@ -11,15 +11,24 @@ from kefu.core.forms import StyledFormMixin
 
 
 class SignInForm(StyledFormMixin, forms.Form):
-    username = forms.CharField(label=_("User name"), max_length=150,
-                               widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(label=_("Password"), max_length=256,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class TwoFactorForm(StyledFormMixin, forms.Form):
-    code = forms.CharField(label=_("6-digit code"), max_length=12,
-                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}))
+    code = forms.CharField(
+        label=_("6-digit code"),
+        max_length=40,  # a recovery code is longer than the 6 digits
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
 
 
 class PresenceForm(StyledFormMixin, forms.Form):
@@ -27,15 +36,27 @@ class PresenceForm(StyledFormMixin, forms.Form):
 
 
 class UserCreateForm(StyledFormMixin, forms.Form):
-    username = forms.RegexField(label=_("User name"), max_length=150, regex=r"^[A-Za-z0-9_.@+-]+$",
-                                error_messages={"invalid": _("Use letters, digits and . @ + - _ only.")})
+    username = forms.RegexField(
+        label=_("User name"),
+        max_length=150,
+        regex=r"^[A-Za-z0-9_.@+-]+$",
+        error_messages={"invalid": _("Use letters, digits and . @ + - _ only.")},
+    )
     display_name = forms.CharField(label=_("Display name"), max_length=60, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.all(), required=False)
-    mobile = forms.RegexField(label=_("Mobile"), regex=r"^\+?[0-9 -]{7,20}$", required=False,
-                              error_messages={"invalid": _("Enter a mobile number such as 13800138000.")})
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.all(), required=False
+    )
+    mobile = forms.RegexField(
+        label=_("Mobile"),
+        regex=r"^\+?[0-9 -]{7,20}$",
+        required=False,
+        error_messages={"invalid": _("Enter a mobile number such as 13800138000.")},
+    )
     email = forms.EmailField(label=_("E-mail"), required=False)
-    password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput, max_length=256)
+    password = forms.CharField(
+        label=_("Initial password"), widget=forms.PasswordInput, max_length=256
+    )
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,7 +67,9 @@ class UserCreateForm(StyledFormMixin, forms.Form):
         data = super().clean()
         if data.get("password") and data.get("username"):
             try:
-                validate_password(data["password"], User(username=data["username"], email=data.get("email", "")))
+                validate_password(
+                    data["password"], User(username=data["username"], email=data.get("email", ""))
+                )
             except ValidationError as error:
                 self.add_error("password", error)
         return data
@@ -74,7 +97,11 @@ class TeamForm(StyledFormMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("work_start") and data.get("work_end") and data["work_start"] >= data["work_end"]:
+        if (
+            data.get("work_start")
+            and data.get("work_end")
+            and data["work_start"] >= data["work_end"]
+        ):
             self.add_error("work_end", _("The working hours must end after they start."))
         return data
 
@@ -87,17 +114,29 @@ class SkillForm(StyledFormMixin, forms.ModelForm):
 
 class UserFilterForm(StyledFormMixin, forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    role = forms.ChoiceField(label=_("Role"), choices=[("", _("All roles")), *Role.choices], required=False)
-    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.all(), required=False,
-                                        empty_label=_("All departments"))
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[("", _("All roles")), *Role.choices], required=False
+    )
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.all(),
+        required=False,
+        empty_label=_("All departments"),
+    )
 
 
 class AuditFilterForm(StyledFormMixin, forms.Form):
     q = forms.CharField(label=_("Object or address"), required=False, max_length=100)
     actor = forms.CharField(label=_("User name"), required=False, max_length=150)
-    action = forms.ChoiceField(label=_("Action"), choices=[("", _("All actions")), *AuditAction.choices], required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    action = forms.ChoiceField(
+        label=_("Action"), choices=[("", _("All actions")), *AuditAction.choices], required=False
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class PasswordChangeForm(StyledFormMixin, DjangoPasswordChangeForm):

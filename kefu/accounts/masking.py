@@ -1,11 +1,13 @@
 """Personal-data masking (脱敏): the one helper every page, API response and export uses.
 
 Masking happens on the server, so a masked value never reaches a browser that may not see it.
-Pages and the API always show masked values; the audited reveal action (services.reveal_personal_data)
-shows one value in full to a user with the reveal permission. Exports made by such a user carry full
-values and are audited as exports.
+Pages, the API and exports always show masked values; the audited reveal action
+(services.reveal_personal_data) shows one value in full to a user with the reveal permission. A file
+with personal data in full is a separate, explicit export (kefu/exports: its own permission
+EXPORT_PERSONAL_DATA, a reason and a confirmation, audited with the number of values revealed).
 """
 
+import re
 from enum import StrEnum
 
 from kefu.accounts.roles import Perm
@@ -75,9 +77,52 @@ def mask(value: str | None, kind: PersonalKind) -> str:
 def for_viewer(value: str | None, kind: PersonalKind, *, viewer, full: bool = False) -> str:
     """The value as `viewer` may see it.
 
-    `full=True` is for the places that show values in full to those allowed (the reveal action,
-    an export by a user with the reveal permission); everywhere else the value is masked.
+    `full=True` is for the places that show values in full to those allowed (the reveal action);
+    everywhere else the value is masked.
     """
     if full and viewer is not None and viewer.has_perm(Perm.REVEAL_PERSONAL_DATA):
         return value or ""
     return mask(value, kind)
+
+
+# --- personal data inside free text ------------------------------------------------------------
+# A phone number or an ID number typed into a message, a ticket or a note would bypass the masking
+# of the fields above. Free text is masked for viewers without the reveal permission, on pages and
+# in the API alike, by `mask_text` (the only place these patterns live).
+
+_MOBILE_IN_TEXT = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)")
+_LANDLINE_IN_TEXT = re.compile(r"(?<!\d)(?:\((0\d{2,3})\)\s?|(0\d{2,3})[\s-])(\d{7,8})(?!\d)")
+_ID_IN_TEXT = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def is_resident_id(value: str) -> bool:
+    """An 18-character resident ID number (GB 11643) whose check character is right: order and
+    tracking numbers of 18 digits are left alone (only about one in eleven passes by chance)."""
+    if len(value) != 18 or not value[:17].isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
+    return "10X98765432"[total % 11] == value[17].upper()
+
+
+def _mask_id_match(match: re.Match) -> str:
+    value = match.group(0)
+    return mask_id_number(value) if is_resident_id(value) else value
+
+
+def _mask_landline(match: re.Match) -> str:
+    area = match.group(1) or match.group(2)
+    return mask_phone(f"{area}-{match.group(3)}")
+
+
+def mask_text(text: str | None, *, viewer) -> str:
+    """Free text as `viewer` may read it: mobile and landline numbers and resident ID numbers in it
+    are masked (138****8000) unless the viewer holds the reveal permission. Customer contact
+    details are stored as identities, never in bodies; this catches what people type anyway."""
+    if not text:
+        return text or ""
+    if viewer is not None and viewer.has_perm(Perm.REVEAL_PERSONAL_DATA):
+        return text
+    text = _ID_IN_TEXT.sub(_mask_id_match, text)
+    text = _MOBILE_IN_TEXT.sub(lambda m: mask_mobile(m.group(0)), text)
+    return _LANDLINE_IN_TEXT.sub(_mask_landline, text)

@@ -6,7 +6,14 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 # Paths a signed-in user may open before the second factor: the 2FA pages, sign-out, assets.
-OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/sign-out/", "/static/", "/healthz", "/i18n/", "/api/")
+OPEN_PREFIXES = (
+    "/accounts/two-factor/",
+    "/accounts/sign-out/",
+    "/static/",
+    "/healthz",
+    "/i18n/",
+    "/api/",
+)
 
 
 class RequireTwoFactorMiddleware:
@@ -22,5 +29,7 @@ class RequireTwoFactorMiddleware:
             and not user.is_verified()
             and not request.path.startswith(OPEN_PREFIXES)
         ):
-            return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': request.get_full_path()})}")
+            return redirect(
+                f"{reverse('accounts:two_factor')}?{urlencode({'next': request.get_full_path()})}"
+            )
         return self.get_response(request)

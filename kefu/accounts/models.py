@@ -1,17 +1,30 @@
 """Organisation and access: users, departments, teams and skills, presence, audit, API tokens."""
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any, ClassVar
 
-from django.contrib.auth.models import (  # the helpers PermissionsMixin itself uses
-    AbstractUser,
-    UserManager,
-    _user_has_module_perms,
-    _user_has_perm,
-)
+from django.contrib import auth
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.roles import TWO_FACTOR_ROLES, Role
+
+
+def _backends_grant(check: Callable[[Any], bool], method: str) -> bool:
+    """What Django's PermissionsMixin asks of the backends, through the public API: the first
+    backend that grants wins; one that raises PermissionDenied refuses for all."""
+    for backend in auth.get_backends():
+        if not hasattr(backend, method):
+            continue
+        try:
+            if check(backend):
+                return True
+        except PermissionDenied:
+            return False
+    return False
 
 
 class Department(models.Model):
@@ -20,7 +33,8 @@ class Department(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=80, unique=True)
     is_customer_service = models.BooleanField(
-        _("customer service department"), default=False,
+        _("customer service department"),
+        default=False,
         help_text=_("Agents, supervisors and managers belong to the customer service department."),
     )
     description = models.TextField(_("description"), blank=True)
@@ -56,7 +70,9 @@ class Team(models.Model):
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="teams", verbose_name=_("department")
     )
-    skills = models.ManyToManyField(Skill, blank=True, related_name="teams", verbose_name=_("skills"))
+    skills = models.ManyToManyField(
+        Skill, blank=True, related_name="teams", verbose_name=_("skills")
+    )
     work_start = models.TimeField(_("working hours start"), default=dt.time(9, 0))
     work_end = models.TimeField(_("working hours end"), default=dt.time(18, 0))
 
@@ -90,11 +106,15 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="members", verbose_name=_("department"),
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("department"),
     )
 
-    objects = KefuUserManager()
+    objects: ClassVar[KefuUserManager] = KefuUserManager()
 
     class Meta:
         verbose_name = _("user")
@@ -105,11 +125,15 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     # PermissionsMixin answers True for any active superuser; kefu asks the backends (the role) only.
-    def has_perm(self, perm, obj=None) -> bool:
-        return self.is_active and _user_has_perm(self, perm, obj)
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        return self.is_active and _backends_grant(
+            lambda backend: backend.has_perm(self, perm, obj), "has_perm"
+        )
 
-    def has_module_perms(self, app_label) -> bool:
-        return self.is_active and _user_has_module_perms(self, app_label)
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_active and _backends_grant(
+            lambda backend: backend.has_module_perms(self, app_label), "has_module_perms"
+        )
 
     @property
     def requires_two_factor(self) -> bool:
@@ -132,9 +156,12 @@ class AgentProfile(models.Model):
     )
     presence_changed_at = models.DateTimeField(_("presence changed at"), null=True, blank=True)
     max_concurrent_chats = models.PositiveSmallIntegerField(
-        _("maximum concurrent chats"), default=5,
+        _("maximum concurrent chats"),
+        default=5,
     )
-    skills = models.ManyToManyField(Skill, blank=True, related_name="agents", verbose_name=_("skills"))
+    skills = models.ManyToManyField(
+        Skill, blank=True, related_name="agents", verbose_name=_("skills")
+    )
     teams = models.ManyToManyField(Team, blank=True, related_name="agents", verbose_name=_("teams"))
 
     class Meta:
@@ -171,6 +198,17 @@ class AuditAction(models.TextChoices):
     ORGANISATION_CHANGED = "organisation_changed", _("Department, team or skill changed")
     MERGE = "merge", _("Records merged")
     IMPORT = "import", _("Data imported")
+    INBOX_CHANGED = "inbox_changed", _("Chat or e-mail inbox changed")
+    TWO_FACTOR_RESET = "two_factor_reset", _("Two-factor sign-in reset")
+    RECOVERY_CODES_CREATED = "recovery_codes_created", _("Recovery codes created")
+    RECOVERY_CODE_USED = "recovery_code_used", _("Signed in with a recovery code")
+    SETTINGS_CHANGED = "settings_changed", _("Settings changed")
+    # 紧急事件处理 and 调配: a supervisor taking a chat or ticket, or giving a chat to another agent;
+    # details say whether it was done or lost a race ("outcome": "done" / "conflict").
+    TAKE_OVER = "take_over", _("Taken over (emergency)")
+    REASSIGN = "reassign", _("Reassigned")
+    # 质检: a conversation picked, scored, appealed or decided (details say which step).
+    QUALITY_REVIEW = "quality_review", _("Quality review")
 
 
 class AuditEntry(models.Model):
@@ -178,8 +216,12 @@ class AuditEntry(models.Model):
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("actor"),
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     # Kept as text too: it must survive the user's deletion and name unknown sign-in attempts.
     actor_username = models.CharField(_("user name"), max_length=150, blank=True)

@@ -24,12 +24,16 @@ class Perm:
     SERVE_CUSTOMERS = "accounts.serve_customers"  # answer chats, calls, tickets; do return visits
     APPROVE = "accounts.approve"  # 审批: approve or return resolution plans and sheets
     ASSIGN_WORK = "accounts.assign_work"  # 调配: assign customers and work, take over, reassign
-    EVALUATE = "accounts.evaluate"  # 考核: performance and reward/penalty sheets
+    EVALUATE = "accounts.evaluate"  # 考核: draft the agents' reward/penalty and performance sheets
+    APPROVE_SHEETS = "accounts.approve_sheets"  # approve or return the drafted sheets (a superior)
     HANDLE_EMERGENCY = "accounts.handle_emergency"  # 紧急事件处理: override queues and limits
     INSPECT_QUALITY = "accounts.inspect_quality"  # 质检: review and score conversations
     WORK_ROUTED_TASKS = "accounts.work_routed_tasks"  # department staff: work routed to them
     REVEAL_PERSONAL_DATA = "accounts.reveal_personal_data"  # see a masked value in full (audited)
-    EXPORT_DATA = "accounts.export_data"  # download lists and reports as files (audited)
+    EXPORT_DATA = "accounts.export_data"  # download lists and reports as files, masked (audited)
+    # A full-value export: personal data unmasked in the file, with a reason and a confirmation
+    # (audited with the number of values revealed). Its own right, apart from EXPORT_DATA.
+    EXPORT_PERSONAL_DATA = "accounts.export_personal_data"
     VIEW_REPORTS = "accounts.view_reports"
     VIEW_AUDIT_LOG = "accounts.view_audit_log"
     MANAGE_USERS = "accounts.manage_users"  # users, roles, departments, teams
@@ -41,11 +45,13 @@ class Perm:
         APPROVE: _("Approval"),
         ASSIGN_WORK: _("Assignment"),
         EVALUATE: _("Evaluation"),
+        APPROVE_SHEETS: _("Approve evaluation sheets"),
         HANDLE_EMERGENCY: _("Emergency handling"),
         INSPECT_QUALITY: _("Quality inspection"),
         WORK_ROUTED_TASKS: _("Work routed to the department"),
         REVEAL_PERSONAL_DATA: _("Reveal personal data"),
         EXPORT_DATA: _("Export data"),
+        EXPORT_PERSONAL_DATA: _("Export personal data in full"),
         VIEW_REPORTS: _("View reports"),
         VIEW_AUDIT_LOG: _("View the audit log"),
         MANAGE_USERS: _("Manage users and departments"),
@@ -63,10 +69,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.APPROVE,
             Perm.ASSIGN_WORK,
             Perm.EVALUATE,
+            Perm.APPROVE_SHEETS,
             Perm.HANDLE_EMERGENCY,
             Perm.INSPECT_QUALITY,
             Perm.REVEAL_PERSONAL_DATA,
             Perm.EXPORT_DATA,
+            Perm.EXPORT_PERSONAL_DATA,
             Perm.VIEW_REPORTS,
             Perm.VIEW_AUDIT_LOG,
             Perm.MANAGE_USERS,
@@ -78,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.SERVE_CUSTOMERS,
             Perm.APPROVE,
             Perm.ASSIGN_WORK,
+            Perm.EVALUATE,  # seed 002: 部门主管 drafts the 奖罚评分表 for a superior's approval
             Perm.HANDLE_EMERGENCY,
             Perm.INSPECT_QUALITY,
             Perm.REVEAL_PERSONAL_DATA,

@@ -1,13 +1,30 @@
 """Reads of the accounts app, and the access_* loaders that fetch with a permission check."""
 
 import ipaddress
+from importlib import import_module
 
+from django.conf import settings
+from django.contrib import auth
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.crypto import constant_time_compare
 
 from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, AuditEntry, Department, Team, User
 from kefu.accounts.roles import Perm
+
+
+def awaiting_two_factor(usernames: list[str]) -> list[str]:
+    """Those of `usernames` whose role needs two-factor sign-in and who have not set it up."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    users = User.objects.filter(username__in=usernames, is_active=True)
+    enrolled = set(
+        TOTPDevice.objects.filter(user__in=users, confirmed=True).values_list("user_id", flat=True)
+    )
+    pending = {u.username for u in users if u.requires_two_factor and u.pk not in enrolled}
+    return [name for name in usernames if name in pending]
 
 
 def access_user(*, actor: User, user_id: int, request=None) -> User:
@@ -24,10 +41,39 @@ def access_user(*, actor: User, user_id: int, request=None) -> User:
     return user
 
 
-def search_users(*, q: str = "", role: str = "", department_id: int | None = None, active: str = "") -> QuerySet[User]:
+def session_user(session_key: str | None) -> User | None:
+    """The user a session signs in now, or None: the session ended (signed out, expired), the
+    password changed since it began, or the user is deactivated.
+
+    Django's check of a request's session (`auth.get_user`) for a session held open elsewhere (a
+    websocket), without its writes: get_user flushes or re-keys the session it checks, which is
+    for the browser's next request to do."""
+    if not session_key:
+        return None
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()
+    try:
+        user_id = User._meta.pk.to_python(data[auth.SESSION_KEY])
+        backend_path = data[auth.BACKEND_SESSION_KEY]
+    except (KeyError, ValidationError):
+        return None
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    user = auth.load_backend(backend_path).get_user(user_id)  # None when inactive
+    if user is None:
+        return None
+    session_hash = data.get(auth.HASH_SESSION_KEY) or ""
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    return user if any(constant_time_compare(session_hash, h) for h in hashes) else None
+
+
+def search_users(
+    *, q: str = "", role: str = "", department_id: int | None = None, active: str = ""
+) -> QuerySet[User]:
     qs = User.objects.select_related("department", "agent_profile").order_by("id")
     if q:
-        qs = qs.filter(Q(username__icontains=q) | Q(display_name__icontains=q) | Q(email__icontains=q))
+        qs = qs.filter(
+            Q(username__icontains=q) | Q(display_name__icontains=q) | Q(email__icontains=q)
+        )
     if role:
         qs = qs.filter(role=role)
     if department_id:

@@ -13,10 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kefu.accounts.audit import audit, client_address
-from kefu.accounts.events import PresenceChanged, RoleChanged
+from kefu.accounts.events import PresenceChanged, RoleChanged, StandingChanged
 from kefu.accounts.masking import PersonalKind
 from kefu.accounts.models import (
     AgentProfile,
@@ -70,7 +71,8 @@ def sign_in(request, *, username: str, password: str) -> User:
         audit(AuditAction.SIGN_IN_LOCKED, actor_username=name, request=request)
         minutes = max(settings.KEFU_SIGN_IN_WINDOW_SECONDS // 60, 1)
         raise SignInRefused(
-            _("Too many failed sign-ins. Please try again in %(minutes)d minutes.") % {"minutes": minutes}
+            _("Too many failed sign-ins. Please try again in %(minutes)d minutes.")
+            % {"minutes": minutes}
         )
     user = authenticate(request, username=name, password=password)
     if user is None:
@@ -86,14 +88,18 @@ def sign_in(request, *, username: str, password: str) -> User:
 
 
 def sign_out(request) -> None:
-    if request.user.is_authenticated:
-        audit(AuditAction.SIGN_OUT, actor=request.user, request=request, obj=request.user)
-        if hasattr(request.user, "agent_profile"):
-            set_presence(user=request.user, presence=Presence.OFFLINE)
+    user = request.user if request.user.is_authenticated else None
+    if user is not None:
+        audit(AuditAction.SIGN_OUT, actor=user, request=request, obj=user)
+        if hasattr(user, "agent_profile"):
+            set_presence(user=user, presence=Presence.OFFLINE)
     logout(request)
+    if user is not None:  # once the session has ended: its sockets find it gone
+        emit(StandingChanged(user_id=user.pk, reason="signed_out"))
 
 
 # --- two-factor -----------------------------------------------------------------------------------
+
 
 def pending_totp_device(user: User) -> TOTPDevice:
     """The unconfirmed device a user is setting up (made once, kept until confirmed)."""
@@ -105,25 +111,85 @@ def has_confirmed_totp(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+RECOVERY_CODE_COUNT = 10
+
+
 def verify_second_factor(request, *, code: str) -> bool:
-    """Check a TOTP code: confirms a device being set up, or verifies a confirmed one."""
+    """Check a TOTP code (confirms a device being set up, or verifies a confirmed one) or, once a
+    device is confirmed, one of the user's recovery codes (each works once). A first confirmation
+    creates the recovery codes and leaves them in the session, to be shown once."""
     user = request.user
-    code = "".join(c for c in code if c.isdigit())
     confirmed = list(TOTPDevice.objects.filter(user=user, confirmed=True))
-    candidates = confirmed or [pending_totp_device(user)]
-    for device in candidates:
-        if device.verify_token(code):
+    digits = "".join(c for c in code if c.isdigit())
+    for device in confirmed or [pending_totp_device(user)]:
+        if device.verify_token(digits):
             if not device.confirmed:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 audit(AuditAction.TWO_FACTOR_ENROLLED, actor=user, request=request, obj=user)
+                request.session[NEW_RECOVERY_CODES] = create_recovery_codes(
+                    user=user, request=request
+                )
             otp_login(request, device)
             return True
+    recovery = "".join(c for c in code.lower() if c.isalnum())
+    if confirmed and recovery:
+        for device in StaticDevice.objects.filter(user=user, confirmed=True):
+            if device.verify_token(recovery):
+                otp_login(request, device)
+                left = device.token_set.count()
+                audit(
+                    AuditAction.RECOVERY_CODE_USED,
+                    actor=user,
+                    request=request,
+                    obj=user,
+                    details={"codes_left": left},
+                )
+                return True
     audit(AuditAction.TWO_FACTOR_FAILED, actor=user, request=request, obj=user)
     return False
 
 
+NEW_RECOVERY_CODES = "kefu_new_recovery_codes"  # session key: codes made but not yet shown
+
+
+@transaction.atomic
+def create_recovery_codes(*, user: User, request=None) -> list[str]:
+    """Ten new one-time recovery codes for `user` (django-otp static tokens), replacing any old
+    ones. Returned once to show the user; only they can see them again by making new ones."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="kefu recovery codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    audit(AuditAction.RECOVERY_CODES_CREATED, actor=user, obj=user, request=request)
+    return codes
+
+
+def recovery_codes_left(user: User) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+@transaction.atomic
+def reset_two_factor(*, actor: User, user: User, request=None) -> User:
+    """A user administrator removes someone's authenticator and recovery codes (a lost phone):
+    at their next sign-in they set up two-factor again. Audited."""
+    _require(actor, Perm.MANAGE_USERS)
+    if user.role == Role.ADMINISTRATOR and actor.role != Role.ADMINISTRATOR:
+        raise PermissionRefused(_("Only an administrator can change an administrator's account."))
+    removed = TOTPDevice.objects.filter(user=user).delete()[0]
+    removed += StaticDevice.objects.filter(user=user).delete()[0]
+    audit(
+        AuditAction.TWO_FACTOR_RESET,
+        actor=actor,
+        obj=user,
+        request=request,
+        details={"devices_removed": removed},
+    )
+    return user
+
+
 # --- users and roles ------------------------------------------------------------------------------
+
 
 def _require(actor: User, perm: str) -> None:
     if not actor.has_perm(perm):
@@ -138,7 +204,9 @@ def _keep_an_administrator(user: User) -> None:
     """Refuse to remove the last active administrator: nobody could manage the system after."""
     others = User.objects.filter(role=Role.ADMINISTRATOR, is_active=True).exclude(pk=user.pk)
     if user.role == Role.ADMINISTRATOR and user.is_active and not others.exists():
-        raise DomainError(_("This is the last active administrator; make someone else administrator first."))
+        raise DomainError(
+            _("This is the last active administrator; make someone else administrator first.")
+        )
 
 
 @transaction.atomic
@@ -162,8 +230,12 @@ def create_user(
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(_("The user name “%(name)s” is taken.") % {"name": username})
     user = User(
-        username=username, role=role, department=department, display_name=display_name,
-        mobile=mobile, email=email,
+        username=username,
+        role=role,
+        department=department,
+        display_name=display_name,
+        mobile=mobile,
+        email=email,
     )
     if check_password:
         validate_password(password, user)
@@ -196,10 +268,14 @@ def change_role(*, actor: User, user: User, role: str, request=None) -> User:
     if role in {Role.AGENT, Role.SUPERVISOR, Role.MANAGER}:
         AgentProfile.objects.get_or_create(user=user)
     audit(
-        AuditAction.PERMISSION_CHANGED, actor=actor, obj=user, request=request,
+        AuditAction.PERMISSION_CHANGED,
+        actor=actor,
+        obj=user,
+        request=request,
         details={"from": old_role, "to": role},
     )
     emit(RoleChanged(user_id=user.pk, old_role=old_role, new_role=role, changed_by_id=actor.pk))
+    emit(StandingChanged(user_id=user.pk, reason="role_changed"))
     return user
 
 
@@ -216,8 +292,12 @@ def set_user_active(*, actor: User, user: User, active: bool, request=None) -> U
     user.save(update_fields=["is_active"])
     audit(
         AuditAction.USER_DEACTIVATED if not active else AuditAction.PERMISSION_CHANGED,
-        actor=actor, obj=user, request=request, details={"active": active},
+        actor=actor,
+        obj=user,
+        request=request,
+        details={"active": active},
     )
+    emit(StandingChanged(user_id=user.pk, reason="reactivated" if active else "deactivated"))
     return user
 
 
@@ -229,7 +309,10 @@ def change_own_password(request, *, new_password: str) -> User:
     user.set_password(new_password)
     user.save(update_fields=["password"])
     update_session_auth_hash(request, user)
-    audit(AuditAction.PASSWORD_CHANGED, actor=user, obj=user, request=request, details={"by": "self"})
+    audit(
+        AuditAction.PASSWORD_CHANGED, actor=user, obj=user, request=request, details={"by": "self"}
+    )
+    emit(StandingChanged(user_id=user.pk, reason="password_changed"))
     return user
 
 
@@ -241,7 +324,14 @@ def set_password_for(*, actor: User, user: User, new_password: str, request=None
         raise PermissionRefused(_("Only an administrator can change an administrator's account."))
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    audit(AuditAction.PASSWORD_CHANGED, actor=actor, obj=user, request=request, details={"by": "administrator"})
+    audit(
+        AuditAction.PASSWORD_CHANGED,
+        actor=actor,
+        obj=user,
+        request=request,
+        details={"by": "administrator"},
+    )
+    emit(StandingChanged(user_id=user.pk, reason="password_changed"))
     return user
 
 
@@ -260,19 +350,27 @@ def set_presence(*, user: User, presence: str) -> AgentProfile:
 
 # --- departments, teams, skills -------------------------------------------------------------------
 
+
 @transaction.atomic
 def save_organisation_unit(*, actor: User, form, request=None):
-    """Save a validated Department, Team or Skill form (settings page); audited."""
+    """Save a validated Department, Team or Skill form (settings page), new or changed; audited
+    with the fields that changed and, for a change, their earlier values."""
     _require(actor, Perm.MANAGE_USERS)
+    created = form.instance.pk is None
+    before = {} if created else {f: str(form.initial.get(f, "")) for f in form.changed_data}
     unit = form.save()
     audit(
-        AuditAction.ORGANISATION_CHANGED, actor=actor, obj=unit, request=request,
-        details={"fields": sorted(form.changed_data)},
+        AuditAction.ORGANISATION_CHANGED,
+        actor=actor,
+        obj=unit,
+        request=request,
+        details={"created": created, "fields": sorted(form.changed_data), "before": before},
     )
     return unit
 
 
 # --- personal data --------------------------------------------------------------------------------
+
 
 def reveal_personal_data(
     *, actor: User, obj, field: str, kind: PersonalKind, subject=None, request=None
@@ -289,15 +387,6 @@ def reveal_personal_data(
         details["part"] = f"{obj._meta.label_lower}:{obj.pk}"
     audit(AuditAction.REVEAL, actor=actor, obj=subject or obj, request=request, details=details)
     return value
-
-
-def record_export(*, actor: User, what: str, rows: int, request=None, filters=None) -> None:
-    """Audit a download. Call from every export, after checking Perm.EXPORT_DATA."""
-    _require(actor, Perm.EXPORT_DATA)
-    audit(
-        AuditAction.EXPORT, actor=actor, request=request, object_type=what,
-        details={"rows": rows, "filters": filters or {}},
-    )
 
 
 # --- API tokens -----------------------------------------------------------------------------------
@@ -321,13 +410,14 @@ def create_api_token(*, user: User, name: str, actor: User | None = None) -> tup
 def user_for_api_token(raw: str) -> User | None:
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    token = (
+    found = list(  # [:1], not first(): no ORDER BY to compile on every API request
         ApiToken.objects.select_related("user")
         .filter(digest=_digest(raw), revoked_at__isnull=True, user__is_active=True)
-        .first()
+        .order_by()[:1]
     )
-    if token is None:
+    if not found:
         return None
+    token = found[0]
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

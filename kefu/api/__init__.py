@@ -3,15 +3,26 @@
 Each app keeps its own api.py (a Router) and schemas.py; they are mounted here.
 """
 
-from django.core.exceptions import PermissionDenied
+import inspect
+import math
+import re
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja import NinjaAPI, Router
+from ninja.errors import AuthenticationError, Throttled, ValidationError
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import normalize_path, replace_path_param_notation
 
 from kefu.accounts.services import user_for_api_token
-from kefu.core.errors import DomainError
+from kefu.api.throttling import PerAddress, PerToken
+from kefu.core.bodies import too_large_message
+from kefu.core.errors import Conflict, DomainError
+from kefu.core.text import clean_data
 
 
 class BearerToken(HttpBearer):
@@ -38,12 +49,70 @@ class SessionCookie(APIKeyCookie):
         return user
 
 
-api = NinjaAPI(
+def typed_path_parameters(router: Router) -> Router:
+    """`{customer_id}` becomes `{int:customer_id}` where every operation of the path takes an int.
+
+    Untyped, `/customers/{customer_id}` also matched `/customers/imports` and, registered first,
+    answered its POST with 405 (issue 9.1). Typed, a path's integer parameters match digits only,
+    whatever order the routers are added in. The schema is unchanged (ninja drops the converter).
+    """
+    for path in list(router.path_operations):
+        names = re.findall(r"{(\w+)}", path)
+        typed = path
+        for name in names:
+            operations = router.path_operations[path].operations
+            if all(
+                inspect.signature(op.view_func).parameters[name].annotation in (int, "int")
+                for op in operations
+            ):
+                typed = typed.replace("{" + name + "}", "{int:" + name + "}")
+        if typed != path:
+            router.path_operations[typed] = router.path_operations.pop(path)
+    return router
+
+
+class CleanParser(Parser):
+    """JSON bodies without control characters (kefu/core/text.py); query strings and forms are
+    cleaned by CleanInputMiddleware before ninja reads them."""
+
+    def parse_body(self, request):
+        return clean_data(super().parse_body(request))
+
+
+class KefuAPI(NinjaAPI):
+    def add_router(self, prefix, router, **kwargs):
+        return super().add_router(prefix, typed_path_parameters(router), **kwargs)
+
+    def _get_urls(self):
+        """Ninja's URL patterns, where a path with an upload operation (`accepts_upload`) carries
+        its limit on every pattern of the path: Django resolves a path to its first pattern,
+        whatever the method, and the body limit is looked up before the body is read."""
+        patterns = super()._get_urls()
+        limits = {}
+        for bound in self._get_bound_routers():
+            for path, path_view in bound.path_operations.items():
+                for operation in path_view.operations:
+                    declared = getattr(operation.view_func, "max_upload_bytes", None)
+                    if declared:
+                        route = "/".join(p for p in (bound.prefix, path) if p)
+                        limits[normalize_path(replace_path_param_notation(route)).lstrip("/")] = (
+                            declared
+                        )
+        for pattern in patterns:
+            declared = limits.get(str(getattr(pattern, "pattern", "")))
+            if declared:
+                pattern.callback.max_upload_bytes = declared
+        return patterns
+
+
+api = KefuAPI(
     title="kefu API",
     version="1",
     description="kefu 客服 REST API. Authenticate with `Authorization: Bearer <token>` (`kefu apitoken USER`).",
     auth=[BearerToken(), SessionCookie()],
     urls_namespace="api",
+    parser=CleanParser(),
+    throttle=[PerToken(), PerAddress()],
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
@@ -55,6 +124,12 @@ def _error(request, message, status):
 
 @api.exception_handler(DomainError)
 def on_domain_error(request, exc: DomainError):
+    if (
+        isinstance(exc, Conflict) and exc.current is not None
+    ):  # the loser of a race sees the winner's state
+        return api.create_response(
+            request, {"detail": exc.message, "current": exc.current}, status=exc.status_code
+        )
     return _error(request, exc.message, exc.status_code)
 
 
@@ -73,24 +148,55 @@ def on_unauthenticated(request, exc):
     return _error(request, _("Sign in or send a valid API token."), 401)
 
 
+@api.exception_handler(Throttled)
+def on_throttled(request, exc: Throttled):
+    """429; ninja adds Retry-After (whole seconds) from the throttle's wait."""
+    seconds = max(1, math.ceil(exc.wait or 1))
+    return _error(
+        request, _("Too many requests; try again in %(seconds)d s.") % {"seconds": seconds}, 429
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    return _error(request, too_large_message(settings.DATA_UPLOAD_MAX_MEMORY_SIZE), 413)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_form(request, exc):
+    return _error(request, _("The uploaded form could not be read; send it again."), 400)
+
+
 @api.exception_handler(ValidationError)
 def on_invalid(request, exc: ValidationError):
     """One readable sentence naming the fields, in the user's language; the details for programs."""
-    fields = sorted({".".join(str(part) for part in error.get("loc", ())[1:]) or str(error.get("loc", ("?",))[0])
-                     for error in exc.errors})
+    fields = sorted(
+        {
+            ".".join(str(part) for part in error.get("loc", ())[1:])
+            or str(error.get("loc", ("?",))[0])
+            for error in exc.errors
+        }
+    )
     message = _("Some values are missing or not valid: %(fields)s.") % {"fields": ", ".join(fields)}
     return api.create_response(request, {"detail": message, "errors": exc.errors}, status=422)
 
 
 from kefu.accounts.api import router as accounts_router  # noqa: E402
+from kefu.aftersales.api import router as aftersales_router  # noqa: E402
 from kefu.conversations.api import router as conversations_router  # noqa: E402
 from kefu.core.api import router as core_router  # noqa: E402
 from kefu.customers.api import router as customers_router  # noqa: E402
 from kefu.customers.api_transfer import router as customers_transfer_router  # noqa: E402
 from kefu.customers.api_work import router as customers_work_router  # noqa: E402
+from kefu.dispatch.api import router as dispatch_router  # noqa: E402
+from kefu.feedback.api import router as feedback_router  # noqa: E402
+from kefu.orders.api import router as orders_router  # noqa: E402
+from kefu.quality.api import router as quality_router  # noqa: E402
 from kefu.replies.api import router as replies_router  # noqa: E402
+from kefu.reports.api import router as reports_router  # noqa: E402
 from kefu.telephony.api import router as telephony_router  # noqa: E402
 from kefu.tickets.api import router as tickets_router  # noqa: E402
+from kefu.visits.api import router as visits_router  # noqa: E402
 
 api.add_router("", core_router)
 api.add_router("", accounts_router)
@@ -99,5 +205,12 @@ api.add_router("", customers_work_router)
 api.add_router("", customers_transfer_router)
 api.add_router("", tickets_router)
 api.add_router("", telephony_router)
+api.add_router("", orders_router)
+api.add_router("", aftersales_router)
+api.add_router("", dispatch_router)
+api.add_router("", feedback_router)
 api.add_router("", conversations_router)
 api.add_router("", replies_router)
+api.add_router("", visits_router)
+api.add_router("", reports_router)
+api.add_router("", quality_router)

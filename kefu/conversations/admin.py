@@ -10,7 +10,9 @@ from kefu.conversations.models import MailSettings
 class MailSettingsAdmin(admin.ModelAdmin):
     list_display = ("address", "inbox", "imap_host", "smtp_host", "last_polled_at", "last_error")
     exclude = ("password_encrypted",)
-    readonly_fields = tuple(f.name for f in MailSettings._meta.fields if f.name not in ("id", "password_encrypted"))
+    readonly_fields = tuple(
+        f.name for f in MailSettings._meta.fields if f.name not in ("id", "password_encrypted")
+    )
 
     def has_add_permission(self, request):
         return False

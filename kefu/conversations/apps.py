@@ -8,6 +8,6 @@ class ConversationsConfig(AppConfig):
     verbose_name = _("Conversations")
 
     def ready(self) -> None:
-        from kefu.conversations import subscribers
+        from kefu.conversations import exports, subscribers  # noqa: F401  exports registers itself
 
         subscribers.register()

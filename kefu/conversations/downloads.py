@@ -12,7 +12,9 @@ def attachment_response(attachment: MailAttachment) -> FileResponse:
         handle = attachment.file.open("rb")
     except OSError:  # the file is gone from storage: as missing as a wrong id
         raise Http404 from None
-    response = FileResponse(handle, content_type=attachment.content_type, as_attachment=True, filename=attachment.name)
+    response = FileResponse(
+        handle, content_type=attachment.content_type, as_attachment=True, filename=attachment.name
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"

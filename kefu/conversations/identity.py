@@ -14,7 +14,9 @@ from django.conf import settings
 from django.core import signing
 
 TOKEN_SALT = "kefu.conversations.visitor-token"  # noqa: S105  (a salt, not a secret)
-VISITOR_TOKEN_MAX_AGE = 180 * 24 * 3600  # seconds: a returning visitor within half a year is recognised
+VISITOR_TOKEN_MAX_AGE = (
+    180 * 24 * 3600
+)  # seconds: a returning visitor within half a year is recognised
 
 
 def token_max_age() -> int:
@@ -30,10 +32,16 @@ def read_visitor_token(token: str, *, inbox_id: int, max_age: int | None = None)
     if not isinstance(token, str) or not token or len(token) > 300:
         return None
     try:
-        data = signing.loads(token, salt=TOKEN_SALT, max_age=token_max_age() if max_age is None else max_age)
+        data = signing.loads(
+            token, salt=TOKEN_SALT, max_age=token_max_age() if max_age is None else max_age
+        )
     except signing.BadSignature:  # SignatureExpired is one of these
         return None
-    if not isinstance(data, dict) or data.get("i") != inbox_id or not isinstance(data.get("v"), str):
+    if (
+        not isinstance(data, dict)
+        or data.get("i") != inbox_id
+        or not isinstance(data.get("v"), str)
+    ):
         return None
     return data["v"]
 
@@ -49,7 +57,11 @@ def verified_user_id(*, secret: str, claim: Any) -> str | None:
     if not isinstance(claim, dict):
         return None
     user_id, signature = claim.get("user_id"), claim.get("hmac")
-    if not isinstance(user_id, str | int) or isinstance(user_id, bool) or not isinstance(signature, str):
+    if (
+        not isinstance(user_id, str | int)
+        or isinstance(user_id, bool)
+        or not isinstance(signature, str)
+    ):
         return None
     user_id = str(user_id).strip()
     if not user_id or len(user_id) > 120 or not secret:

@@ -21,7 +21,9 @@ from kefu.core.forms import StyledFormMixin
 
 class InboxForm(StyledFormMixin, forms.ModelForm):
     origins = forms.CharField(
-        label=gettext_lazy("Sites that may embed the chat"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=gettext_lazy("Sites that may embed the chat"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("One per line, e.g. https://shop.example.cn"),
     )
 
@@ -49,13 +51,20 @@ _MAIL_FORM_FIELDS = forms.fields_for_model(MailSettings, fields=mail_inboxes.MAI
 
 
 def _port_field(name: str) -> forms.IntegerField:
-    return forms.IntegerField(label=_MAIL_FORM_FIELDS[name].label, initial=_MAIL_FORM_FIELDS[name].initial,
-                              error_messages={"invalid": mail_inboxes.PORT_ERROR, "required": mail_inboxes.PORT_ERROR})
+    return forms.IntegerField(
+        label=_MAIL_FORM_FIELDS[name].label,
+        initial=_MAIL_FORM_FIELDS[name].initial,
+        error_messages={"invalid": mail_inboxes.PORT_ERROR, "required": mail_inboxes.PORT_ERROR},
+    )
 
 
 def _text_field(name: str, required_message, **kwargs) -> forms.CharField:
-    return forms.CharField(label=_MAIL_FORM_FIELDS[name].label, max_length=_MAIL_FORM_FIELDS[name].max_length,
-                           error_messages={"required": required_message}, **kwargs)
+    return forms.CharField(
+        label=_MAIL_FORM_FIELDS[name].label,
+        max_length=_MAIL_FORM_FIELDS[name].max_length,
+        error_messages={"required": required_message},
+        **kwargs,
+    )
 
 
 class EmailInboxForm(StyledFormMixin, forms.Form):
@@ -63,31 +72,65 @@ class EmailInboxForm(StyledFormMixin, forms.Form):
     again when saving)."""
 
     name = _INBOX_FORM_FIELDS["name"]
-    address = forms.EmailField(label=_MAIL_FORM_FIELDS["address"].label, help_text=_MAIL_FORM_FIELDS["address"].help_text,
-                               error_messages={"required": mail_inboxes.ADDRESS_REQUIRED, "invalid": mail_inboxes.ADDRESS_REQUIRED})
+    address = forms.EmailField(
+        label=_MAIL_FORM_FIELDS["address"].label,
+        help_text=_MAIL_FORM_FIELDS["address"].help_text,
+        error_messages={
+            "required": mail_inboxes.ADDRESS_REQUIRED,
+            "invalid": mail_inboxes.ADDRESS_REQUIRED,
+        },
+    )
     team = _INBOX_FORM_FIELDS["team"]
     needed_skill = _INBOX_FORM_FIELDS["needed_skill"]
     main_account = _INBOX_FORM_FIELDS["main_account"]
     auto_close_minutes = _INBOX_FORM_FIELDS["auto_close_minutes"]
-    imap_host = _text_field("imap_host", mail_inboxes.HOST_REQUIRED, help_text=gettext_lazy("For example imap.exmail.qq.com."))
+    imap_host = _text_field(
+        "imap_host",
+        mail_inboxes.HOST_REQUIRED,
+        help_text=gettext_lazy("For example imap.exmail.qq.com."),
+    )
     imap_port = _port_field("imap_port")
-    imap_ssl = forms.BooleanField(label=_MAIL_FORM_FIELDS["imap_ssl"].label, required=False, initial=True,
-                                  help_text=gettext_lazy("Usually on, with port 993."))
+    imap_ssl = forms.BooleanField(
+        label=_MAIL_FORM_FIELDS["imap_ssl"].label,
+        required=False,
+        initial=True,
+        help_text=gettext_lazy("Usually on, with port 993."),
+    )
     imap_folder = _text_field("imap_folder", mail_inboxes.FOLDER_REQUIRED, initial="INBOX")
-    smtp_host = _text_field("smtp_host", mail_inboxes.HOST_REQUIRED, help_text=gettext_lazy("For example smtp.exmail.qq.com."))
+    smtp_host = _text_field(
+        "smtp_host",
+        mail_inboxes.HOST_REQUIRED,
+        help_text=gettext_lazy("For example smtp.exmail.qq.com."),
+    )
     smtp_port = _port_field("smtp_port")
-    smtp_ssl = forms.BooleanField(label=_MAIL_FORM_FIELDS["smtp_ssl"].label, required=False, initial=True,
-                                  help_text=gettext_lazy("Usually on, with port 465."))
-    smtp_starttls = forms.BooleanField(label=_MAIL_FORM_FIELDS["smtp_starttls"].label, required=False,
-                                       help_text=gettext_lazy("Instead of SSL, usually with port 587."))
-    username = _text_field("username", mail_inboxes.USERNAME_REQUIRED, help_text=gettext_lazy("Usually the full e-mail address."))
+    smtp_ssl = forms.BooleanField(
+        label=_MAIL_FORM_FIELDS["smtp_ssl"].label,
+        required=False,
+        initial=True,
+        help_text=gettext_lazy("Usually on, with port 465."),
+    )
+    smtp_starttls = forms.BooleanField(
+        label=_MAIL_FORM_FIELDS["smtp_starttls"].label,
+        required=False,
+        help_text=gettext_lazy("Instead of SSL, usually with port 587."),
+    )
+    username = _text_field(
+        "username",
+        mail_inboxes.USERNAME_REQUIRED,
+        help_text=gettext_lazy("Usually the full e-mail address."),
+    )
     password = forms.CharField(
-        label=gettext_lazy("Password"), required=False, strip=False,
+        label=gettext_lazy("Password"),
+        required=False,
+        strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
 
     GROUPS = (
-        (gettext_lazy("Inbox"), ("name", "address", "team", "needed_skill", "main_account", "auto_close_minutes")),
+        (
+            gettext_lazy("Inbox"),
+            ("name", "address", "team", "needed_skill", "main_account", "auto_close_minutes"),
+        ),
         (gettext_lazy("Receiving (IMAP)"), ("imap_host", "imap_port", "imap_ssl", "imap_folder")),
         (gettext_lazy("Sending (SMTP)"), ("smtp_host", "smtp_port", "smtp_ssl", "smtp_starttls")),
         (gettext_lazy("Signing in to the mailbox"), ("username", "password")),
@@ -104,9 +147,13 @@ class EmailInboxForm(StyledFormMixin, forms.Form):
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.fields["password"].help_text = (
-            _("A password is saved and never shown. Leave this empty to keep it; it is needed again when a server, port, SSL setting or the user name changes.")
-            if config is not None and config.has_password else
-            _("The mailbox password, or the authorisation code your mail provider gives for IMAP/SMTP.")
+            _(
+                "A password is saved and never shown. Leave this empty to keep it; it is needed again when a server, port, SSL setting or the user name changes."
+            )
+            if config is not None and config.has_password
+            else _(
+                "The mailbox password, or the authorisation code your mail provider gives for IMAP/SMTP."
+            )
         )
 
     def groups(self):
@@ -115,7 +162,8 @@ class EmailInboxForm(StyledFormMixin, forms.Form):
     def clean(self):
         data = super().clean()
         _values, problems = mail_inboxes.mail_settings_problems(
-            values={f: data.get(f) for f in mail_inboxes.MAIL_FIELDS}, password=data.get("password") or "",
+            values={f: data.get(f) for f in mail_inboxes.MAIL_FIELDS},
+            password=data.get("password") or "",
             stored=self.stored,
         )
         for field, message in problems.items():
@@ -129,9 +177,12 @@ class EmailInboxForm(StyledFormMixin, forms.Form):
 
     def mailbox_errors(self) -> list[tuple[str, str]]:
         """(label, message) of the errors that stop a connection test."""
-        return [(self.fields[f].label if f in self.fields else "", str(message))
-                for f, messages_ in self.errors.items() if f in self.MAILBOX_FIELDS or f == "__all__"
-                for message in messages_]
+        return [
+            (str(self.fields[f].label or "") if f in self.fields else "", str(message))
+            for f, messages_ in self.errors.items()
+            if f in self.MAILBOX_FIELDS or f == "__all__"
+            for message in messages_
+        ]
 
 
 def _email_inbox(inbox_id: int | None) -> tuple[Inbox | None, MailSettings | None]:
@@ -143,27 +194,47 @@ def _email_inbox(inbox_id: int | None) -> tuple[Inbox | None, MailSettings | Non
 
 @require_perm(Perm.MANAGE_SETTINGS)
 def inbox_list(request):
-    return render(request, "conversations/settings_inboxes.html", {
-        "inboxes": Inbox.objects.filter(kind=ChannelKind.WEB).select_related("team"),
-        "email_inboxes": Inbox.objects.filter(kind=ChannelKind.EMAIL).select_related("team", "mail"),
-    })
+    return render(
+        request,
+        "conversations/settings_inboxes.html",
+        {
+            "inboxes": Inbox.objects.filter(kind=ChannelKind.WEB).select_related("team"),
+            "email_inboxes": Inbox.objects.filter(kind=ChannelKind.EMAIL).select_related(
+                "team", "mail"
+            ),
+        },
+    )
 
 
 @require_perm(Perm.MANAGE_SETTINGS)
 def inbox_edit(request, inbox_id: int | None = None):
-    inbox = get_object_or_404(Inbox, pk=inbox_id, kind=ChannelKind.WEB) if inbox_id else Inbox(kind=ChannelKind.WEB)
+    inbox = (
+        get_object_or_404(Inbox, pk=inbox_id, kind=ChannelKind.WEB)
+        if inbox_id
+        else Inbox(kind=ChannelKind.WEB)
+    )
     form = InboxForm(request.POST or None, instance=inbox)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        inbox = inboxes.save_inbox(actor=request.user, inbox=inbox if inbox.pk else None, origins=data["origins"],
-                                   request=request, **{name: data[name] for name in inboxes.INBOX_FIELDS})
+        inbox = inboxes.save_inbox(
+            actor=request.user,
+            inbox=inbox if inbox.pk else None,
+            origins=data["origins"],
+            request=request,
+            **{name: data[name] for name in inboxes.INBOX_FIELDS},
+        )
         messages.success(request, _("Chat inbox “%(name)s” saved.") % {"name": inbox.name})
         return redirect("inbox_settings:edit", inbox_id=inbox.pk)
     snippet = (
         f'<script src="{request.scheme}://{request.get_host()}/static/kefu/widget.js" data-inbox="{inbox.public_key}" async></script>'
-        if inbox.pk else ""
+        if inbox.pk
+        else ""
     )
-    return render(request, "conversations/settings_inbox_form.html", {"form": form, "inbox": inbox, "snippet": snippet})
+    return render(
+        request,
+        "conversations/settings_inbox_form.html",
+        {"form": form, "inbox": inbox, "snippet": snippet},
+    )
 
 
 @require_perm(Perm.MANAGE_SETTINGS)
@@ -172,13 +243,19 @@ def email_inbox_edit(request, inbox_id: int | None = None):
     form = EmailInboxForm(request.POST or None, inbox=inbox, config=config)
     if request.method == "POST" and form.is_valid():
         try:
-            inbox = mail_inboxes.save_email_inbox(actor=request.user, inbox=inbox, request=request, **form.cleaned_data)
+            inbox = mail_inboxes.save_email_inbox(
+                actor=request.user, inbox=inbox, request=request, **form.cleaned_data
+            )
         except mail_inboxes.MailSettingsInvalid as refusal:
             form.add_refusal(refusal)
         else:
             messages.success(request, _("E-mail inbox “%(name)s” saved.") % {"name": inbox.name})
             return redirect("inbox_settings:email_edit", inbox_id=inbox.pk)
-    return render(request, "conversations/settings_email_inbox_form.html", {"form": form, "inbox": inbox, "config": config})
+    return render(
+        request,
+        "conversations/settings_email_inbox_form.html",
+        {"form": form, "inbox": inbox, "config": config},
+    )
 
 
 @require_perm(Perm.MANAGE_SETTINGS)
@@ -195,13 +272,21 @@ def email_inbox_check(request, inbox_id: int | None = None):
         data = form.cleaned_data
         try:
             report = mail_inboxes.check_mail_connection(
-                actor=request.user, inbox=inbox, password=data.get("password") or "",
+                actor=request.user,
+                inbox=inbox,
+                password=data.get("password") or "",
                 **{f: data[f] for f in mail_inboxes.MAIL_FIELDS},
             )
         except mail_inboxes.MailSettingsInvalid as refusal:
             form.add_refusal(refusal)
             errors = form.mailbox_errors()
-    context = {"form": form, "inbox": inbox, "config": config, "report": report, "check_errors": errors}
+    context = {
+        "form": form,
+        "inbox": inbox,
+        "config": config,
+        "report": report,
+        "check_errors": errors,
+    }
     if request.headers.get("HX-Request"):
         return render(request, "conversations/_mail_check.html", context)
     return render(request, "conversations/settings_email_inbox_form.html", context)

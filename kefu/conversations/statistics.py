@@ -3,20 +3,23 @@
 For each local day (Asia/Shanghai) and agent: the chats given to the agent that day, how many were
 answered (响应度), the average first response (from the visitor's first message to the first answer),
 the average of every response (each agent answer after the visitor waited: Message.response_seconds),
-the average handling time (assigned to closed), messages per chat and the average rating. Grouped in
-the database: two queries for any period.
+the average handling time (assigned to closed), messages per chat and the average rating; the
+satisfaction of every channel on the one 1–5 scale (kefu.core.satisfaction: chat ratings and the
+complaints' return visits added up, so a month's figure per agent is one number); and for pre-sales
+chats, the share with each step of the pre-sales flow done (PresalesTick). Grouped in the
+database: four queries for any period.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from kefu.conversations.models import Conversation, Message, SenderKind
+from kefu.conversations.models import Conversation, Message, PresalesStep, PresalesTick, SenderKind
 
 MAX_DAYS = 92
 
@@ -33,6 +36,14 @@ class AgentDay:
     responses: int = 0
     handling_seconds: float | None = None
     rating: float | None = None
+    rated: int = 0  # chats with a rating
+    rating_total: int = 0
+    visits: int = 0  # complaints' return visits with a satisfaction
+    visit_total: int = 0
+    presales_chats: int = 0
+    steps_done: dict[str, int] = field(
+        default_factory=dict
+    )  # step → pre-sales chats with it ticked
 
     @property
     def response_rate(self) -> float | None:
@@ -42,6 +53,26 @@ class AgentDay:
     @property
     def messages_per_chat(self) -> float | None:
         return self.messages / self.chats if self.chats else None
+
+    @property
+    def satisfaction_answers(self) -> int:
+        return self.rated + self.visits
+
+    @property
+    def satisfaction(self) -> float | None:
+        """Average on the 1–5 scale over chat ratings and return visits together."""
+        answers = self.satisfaction_answers
+        return (self.rating_total + self.visit_total) / answers if answers else None
+
+    def step_share(self, step: str) -> float | None:
+        """Share (0–1) of the agent's pre-sales chats with `step` ticked."""
+        if not self.presales_chats:
+            return None
+        return self.steps_done.get(step, 0) / self.presales_chats
+
+    @property
+    def step_shares(self) -> list[float | None]:
+        return [self.step_share(step) for step in PresalesStep.values]
 
 
 def _seconds(value) -> float | None:
@@ -69,39 +100,103 @@ def _facts(*, since: dt.date, until: dt.date, by_day: bool) -> dict[tuple, Agent
     end = timezone.make_aware(dt.datetime.combine(until + dt.timedelta(days=1), dt.time()), tz)
     rows: dict[tuple, AgentDay] = {}
 
-    def grouped(queryset, at: str, agent: str):
+    def grouped(queryset, at: str, agent: str, *more: str):
         if by_day:
-            return queryset.annotate(day=TruncDate(at, tzinfo=tz)).values("day", agent)
-        return queryset.values(agent)
+            return queryset.annotate(day=TruncDate(at, tzinfo=tz)).values("day", agent, *more)
+        return queryset.values(agent, *more)
 
     def row(r, agent: str) -> AgentDay:
         day = r["day"] if by_day else since
         return rows.setdefault((day, r[agent]), AgentDay(day=day, agent_id=r[agent]))
 
-    chats = grouped(
-        Conversation.objects.filter(assigned_at__gte=start, assigned_at__lt=end, assignee__isnull=False),
-        "assigned_at", "assignee_id",
-    ).annotate(
-        chats=Count("id"),
-        answered=Count("id", filter=Q(first_response_at__isnull=False)),
-        messages=Sum("last_seq"),
-        first_response=Avg(ExpressionWrapper(F("first_response_at") - F("created_at"), output_field=DurationField()),
-                           filter=Q(first_response_at__isnull=False)),
-        handling=Avg(ExpressionWrapper(F("closed_at") - F("assigned_at"), output_field=DurationField()),
-                     filter=Q(closed_at__isnull=False)),
-        rating=Avg("rating"),
-    ).order_by()
+    chats = (
+        grouped(
+            Conversation.objects.filter(
+                assigned_at__gte=start, assigned_at__lt=end, assignee__isnull=False
+            ),
+            "assigned_at",
+            "assignee_id",
+        )
+        .annotate(
+            chats=Count("id"),
+            answered=Count("id", filter=Q(first_response_at__isnull=False)),
+            messages=Sum("last_seq"),
+            first_response=Avg(
+                ExpressionWrapper(
+                    F("first_response_at") - F("created_at"), output_field=DurationField()
+                ),
+                filter=Q(first_response_at__isnull=False),
+            ),
+            handling=Avg(
+                ExpressionWrapper(F("closed_at") - F("assigned_at"), output_field=DurationField()),
+                filter=Q(closed_at__isnull=False),
+            ),
+            average_rating=Avg("rating"),
+            rated=Count("id", filter=Q(rating__isnull=False)),
+            rating_total=Sum("rating"),
+        )
+        .order_by()
+    )
     for r in chats:
         fact = row(r, "assignee_id")
         fact.chats, fact.answered, fact.messages = r["chats"], r["answered"], r["messages"] or 0
         fact.first_response_seconds = _seconds(r["first_response"])
         fact.handling_seconds = _seconds(r["handling"])
-        fact.rating = r["rating"]
-    responses = grouped(
-        Message.objects.filter(sender=SenderKind.AGENT, response_seconds__isnull=False, author__isnull=False,
-                               created_at__gte=start, created_at__lt=end),
-        "created_at", "author_id",
-    ).annotate(n=Count("id"), average=Avg("response_seconds")).order_by()
+        fact.rating = r["average_rating"]
+        fact.rated, fact.rating_total = r["rated"], r["rating_total"] or 0
+    presales = (
+        grouped(
+            Conversation.objects.filter(
+                assigned_at__gte=start,
+                assigned_at__lt=end,
+                assignee__isnull=False,
+                inbox__is_presales=True,
+            ),
+            "assigned_at",
+            "assignee_id",
+        )
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for r in presales:
+        row(r, "assignee_id").presales_chats = r["n"]
+    ticks = (
+        grouped(
+            PresalesTick.objects.filter(
+                conversation__assigned_at__gte=start,
+                conversation__assigned_at__lt=end,
+                conversation__assignee__isnull=False,
+                conversation__inbox__is_presales=True,
+            ),
+            "conversation__assigned_at",
+            "conversation__assignee_id",
+            "step",
+        )
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for r in ticks:  # a step is ticked once per chat: ticks counted are chats with the step
+        row(r, "conversation__assignee_id").steps_done[r["step"]] = r["n"]
+    from kefu.tickets.selectors import return_visit_satisfaction
+
+    for r in return_visit_satisfaction(start=start, end=end, tz=tz, by_day=by_day):
+        fact = row(r, "agent")
+        fact.visits, fact.visit_total = r["answers"], r["total"] or 0
+    responses = (
+        grouped(
+            Message.objects.filter(
+                sender=SenderKind.AGENT,
+                response_seconds__isnull=False,
+                author__isnull=False,
+                created_at__gte=start,
+                created_at__lt=end,
+            ),
+            "created_at",
+            "author_id",
+        )
+        .annotate(n=Count("id"), average=Avg("response_seconds"))
+        .order_by()
+    )
     for r in responses:
         fact = row(r, "author_id")
         fact.responses, fact.response_seconds = r["n"], r["average"]

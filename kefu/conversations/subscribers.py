@@ -13,6 +13,7 @@ from kefu.conversations.events import (
     EmailReplyStateChanged,
     MessagePosted,
 )
+from kefu.conversations.models import MailSendState
 from kefu.core.events import Delivery, DomainEvent, subscribe
 
 logger = logging.getLogger(__name__)
@@ -26,11 +27,39 @@ def route_waiting(event: DomainEvent) -> None:
     assign_waiting()
 
 
+def note_contact(event: ConversationClosed | EmailReplyStateChanged) -> None:
+    from kefu.conversations.services.contacts import note_conversation_contact
+
+    note_conversation_contact(conversation_id=event.conversation_id)
+
+
+def is_sent_reply(event: EmailReplyStateChanged) -> bool:
+    return event.state == MailSendState.SENT
+
+
 def register() -> None:
-    for event_type in (ConversationStarted, ConversationRequeued, ConversationClosed, PresenceChanged):
+    for event_type in (
+        ConversationStarted,
+        ConversationRequeued,
+        ConversationClosed,
+        PresenceChanged,
+    ):
         subscribe(event_type, route_waiting, mode=Delivery.INLINE)
     # E-mail inboxes: the agent's reply goes out by SMTP (kefu/conversations/email/).
-    subscribe(MessagePosted, "kefu.conversations.email.subscribers.send_agent_reply", mode=Delivery.TASK,
-              when=is_email_reply)
-    subscribe(EmailReplyStateChanged, "kefu.conversations.email.subscribers.send_resent_reply", mode=Delivery.TASK,
-              when=is_resend)
+    subscribe(
+        MessagePosted,
+        "kefu.conversations.email.subscribers.send_agent_reply",
+        mode=Delivery.TASK,
+        when=is_email_reply,
+    )
+    subscribe(
+        EmailReplyStateChanged,
+        "kefu.conversations.email.subscribers.send_resent_reply",
+        mode=Delivery.TASK,
+        when=is_resend,
+    )
+    # The seven-day rule: a closed chat, or an e-mail reply that went out, is contact made.
+    subscribe(ConversationClosed, f"{__name__}.note_contact", mode=Delivery.TASK)
+    subscribe(
+        EmailReplyStateChanged, f"{__name__}.note_contact", mode=Delivery.TASK, when=is_sent_reply
+    )

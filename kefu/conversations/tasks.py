@@ -1,5 +1,6 @@
 """Background work of conversations: auto-close after idle time (default 30 minutes per inbox),
-fetching the mail of e-mail inboxes, and sending agents' e-mail replies with retries."""
+routing what waits when a team's working hours begin, fetching the mail of e-mail inboxes, and
+sending agents' e-mail replies with retries."""
 
 import logging
 
@@ -18,6 +19,17 @@ def close_idle_conversations() -> None:
     closed = close_idle(now=timezone.now())
     if closed:
         logger.info("auto-closed %d idle conversations", closed)
+
+
+@db_periodic_task(crontab(minute="*"))
+def route_waiting_conversations() -> None:
+    """Every minute: chats that waited while their team was off duty go to its agents once the
+    team's hours begin (routing otherwise runs on events: a chat starts, an agent comes online…)."""
+    from kefu.conversations.services.routing import assign_waiting
+
+    made = assign_waiting()
+    if made:
+        logger.info("routed %d waiting conversations", len(made))
 
 
 @db_periodic_task(crontab(minute="*"))

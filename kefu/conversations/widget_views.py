@@ -20,6 +20,7 @@ import json
 from functools import wraps
 
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.urls import path
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -28,8 +29,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from kefu.conversations import identity
 from kefu.conversations.models import ChannelKind, ChatImage, Inbox, Visitor
-from kefu.conversations.selectors import access_conversation, on_duty
+from kefu.conversations.selectors import access_conversation, on_duty, team_hours
 from kefu.conversations.services import widget as widget_service
+from kefu.core.bodies import accepts_upload
 from kefu.core.errors import DomainError
 from kefu.core.uploads import max_upload_bytes
 
@@ -39,10 +41,12 @@ MAX_JSON_BYTES = 20_000
 
 
 def _error(message: str, status: int) -> JsonResponse:
-    return JsonResponse({"error": str(message)}, status=status, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {"error": str(message)}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
 
 
-def _cors(response: HttpResponse, origin: str, methods: str) -> HttpResponse:
+def _cors(response: HttpResponseBase, origin: str, methods: str) -> HttpResponseBase:
     response["Access-Control-Allow-Origin"] = origin
     response["Access-Control-Allow-Methods"] = methods
     response["Access-Control-Allow-Headers"] = f"Content-Type, {TOKEN_HEADER}"
@@ -88,8 +92,13 @@ def widget_endpoint(method: str):
                 if needs_visitor:
                     visitor = _visitor(request, inbox)
                     if visitor is None:
-                        return _cors(_error(_("Your chat session has expired; please reload the page."), 401),
-                                     origin, allowed)
+                        return _cors(
+                            _error(
+                                _("Your chat session has expired; please reload the page."), 401
+                            ),
+                            origin,
+                            allowed,
+                        )
                 try:
                     response = view(request, inbox, visitor)
                 except DomainError as error:
@@ -105,23 +114,40 @@ def widget_endpoint(method: str):
 
 @widget_endpoint("GET")
 def config(request, inbox: Inbox, visitor: Visitor | None) -> JsonResponse:
-    """What the widget shows before the visitor types: an empty greeting means the widget's own."""
-    return JsonResponse({
-        "inbox": inbox.name, "online": on_duty(inbox), "greeting": inbox.greeting,
-        "max_image_bytes": max_upload_bytes(),
-    }, json_dumps_params={"ensure_ascii": False})
+    """What the widget shows before the visitor types: an empty greeting means the widget's own.
+    `hours`: the inbox team's working hours, which the message form names when nobody is on duty."""
+    return JsonResponse(
+        {
+            "inbox": inbox.name,
+            "online": on_duty(inbox),
+            "hours": team_hours(inbox.team) if inbox.team_id else "",
+            "greeting": inbox.greeting,
+            "max_image_bytes": max_upload_bytes(),
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @widget_endpoint("POST")
+@accepts_upload(max_upload_bytes)
 def upload(request, inbox: Inbox, visitor: Visitor) -> JsonResponse:
     image = request.FILES.get("image")
     if image is None:
         raise DomainError(_("Choose an image to send."))
-    message = widget_service.send_visitor_image(visitor=visitor, upload=image, client_key=request.POST.get("key"))
-    return JsonResponse({
-        "event": "ack", "key": message.client_key, "conversation_id": message.conversation_id, "seq": message.seq,
-        "message_id": message.pk, "body": message.body,
-    }, json_dumps_params={"ensure_ascii": False})
+    message = widget_service.send_visitor_image(
+        visitor=visitor, upload=image, client_key=request.POST.get("key")
+    )
+    return JsonResponse(
+        {
+            "event": "ack",
+            "key": message.client_key,
+            "conversation_id": message.conversation_id,
+            "seq": message.seq,
+            "message_id": message.pk,
+            "body": message.body,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @widget_endpoint("POST")
@@ -135,7 +161,11 @@ def offline(request, inbox: Inbox, visitor: Visitor) -> JsonResponse:
     if not isinstance(data, dict):
         raise DomainError(_("Unknown request."))
     ticket = widget_service.leave_offline_message(
-        inbox=inbox, visitor=visitor, name=data.get("name"), contact=data.get("contact"), message=data.get("message"),
+        inbox=inbox,
+        visitor=visitor,
+        name=data.get("name"),
+        contact=data.get("contact"),
+        message=data.get("message"),
     )
     return JsonResponse({"ticket_number": ticket.number}, status=201)
 
@@ -145,7 +175,9 @@ def image(request, public_id: str):
     """An image of a chat. From a site (cross-origin, the widget's fetch with the token): the
     conversation's own visitor only. Signed in: an agent who may see the conversation. Anyone
     else gets the same 404 as for an image that does not exist."""
-    chat_image = ChatImage.objects.select_related("conversation__inbox").filter(public_id=public_id).first()
+    chat_image = (
+        ChatImage.objects.select_related("conversation__inbox").filter(public_id=public_id).first()
+    )
     if chat_image is None:
         raise Http404
     conversation = chat_image.conversation

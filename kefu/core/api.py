@@ -1,5 +1,7 @@
 import datetime as dt
+from typing import Any
 
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
@@ -9,7 +11,9 @@ from kefu.core.errors import DomainError
 
 router = Router(tags=["calendar"])
 
-MAX_MINUTES = 60 * 24 * 90  # 90 days: far beyond any deadline, and always within the calendar's reach
+MAX_MINUTES = (
+    60 * 24 * 90
+)  # 90 days: far beyond any deadline, and always within the calendar's reach
 
 
 class DueOut(Schema):
@@ -19,7 +23,7 @@ class DueOut(Schema):
 
 
 @router.get("/calendar/due", response=DueOut, summary="Deadline after N minutes of working time")
-def calendar_due(request, start: dt.datetime, minutes: int):
+def calendar_due(request: HttpRequest, start: dt.datetime, minutes: int) -> dict[str, Any]:
     """When `minutes` of working time, counted from `start` (ISO 8601), will have passed."""
     if not 0 <= minutes <= MAX_MINUTES:
         raise DomainError(_("Give minutes between 0 and %(max)d.") % {"max": MAX_MINUTES})

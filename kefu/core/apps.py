@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,4 +11,23 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from kefu.core import tasks  # noqa: F401  registers the core's Huey tasks
+        from kefu.core import events, search, tasks  # tasks: registers the core's Huey tasks
+
+        events.set_task_sender(tasks.deliver_event)
+        search.load()  # jieba's dictionary once per process, not on the first search
+        post_migrate.connect(_fill_new_search_indexes, sender=self)
+
+
+def _fill_new_search_indexes(*, using: str = "default", verbosity: int = 1, **kwargs: Any) -> None:
+    """A kind whose documents table is still empty while its objects exist (its first migrate on
+    an install with data) is filled now, so search works right after the upgrade."""
+    from kefu.core import search
+
+    for kind in search.kinds():
+        if kind.documents._default_manager.using(using).exists():
+            continue
+        if not kind.model._default_manager.using(using).exists():
+            continue
+        written = search.rebuild(kind)
+        if verbosity:
+            print(f"  Search index {kind.name}: {written:,} documents written.")

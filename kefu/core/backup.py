@@ -6,6 +6,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -23,7 +24,7 @@ def backup_dir() -> Path:
     return path
 
 
-def _pg_env() -> dict:
+def _pg_env() -> dict[str, str]:
     db = settings.DATABASES["default"]
     env = dict(os.environ)
     if db.get("PASSWORD"):
@@ -44,12 +45,14 @@ def _pg_args() -> list[str]:
 
 
 @contextlib.contextmanager
-def _reported_as_backup_error(action: str):
+def _reported_as_backup_error(action: str) -> Iterator[None]:
     """A failed copy, a file that is not a backup, a tool's non-zero exit: one clear BackupError."""
     try:
         yield
     except subprocess.CalledProcessError as error:
-        raise BackupError(f"{action} failed: {error.cmd[0]} exited with status {error.returncode}") from error
+        raise BackupError(
+            f"{action} failed: {error.cmd[0]} exited with status {error.returncode}"
+        ) from error
     except (sqlite3.Error, OSError) as error:
         raise BackupError(f"{action} failed: {error}") from error
 
@@ -81,10 +84,15 @@ def _create_backup(target: Path | None) -> Path:
         return target
     if connection.vendor == "postgresql":
         if shutil.which("pg_dump") is None:
-            raise BackupError("pg_dump is not installed (Debian: apt-get install postgresql-client).")
+            raise BackupError(
+                "pg_dump is not installed (Debian: apt-get install postgresql-client)."
+            )
         target = target or backup_dir() / f"kefu-{stamp}.pgdump"
-        subprocess.run(["pg_dump", "--format=custom", "--file", str(target), *_pg_args()],  # noqa: S603, S607
-                       check=True, env=_pg_env())
+        subprocess.run(  # noqa: S603
+            ["pg_dump", "--format=custom", "--file", str(target), *_pg_args()],  # noqa: S607
+            check=True,
+            env=_pg_env(),
+        )
         return target
     raise BackupError(f"backups are not supported on {connection.vendor}")
 
@@ -96,7 +104,9 @@ def _restore_backup(source: Path) -> None:
         connection.close()
         backup = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
-            backup.execute("SELECT count(*) FROM sqlite_master").fetchone()  # "file is not a database" here, before any change
+            backup.execute(
+                "SELECT count(*) FROM sqlite_master"
+            ).fetchone()  # "file is not a database" here, before any change
             live = sqlite3.connect(str(settings.DATABASES["default"]["NAME"]))
             with live:
                 backup.backup(live)
@@ -106,8 +116,11 @@ def _restore_backup(source: Path) -> None:
         return
     if connection.vendor == "postgresql":
         connection.close()
-        subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", *_pg_args(), str(source)],  # noqa: S603, S607
-                       check=True, env=_pg_env())
+        subprocess.run(  # noqa: S603
+            ["pg_restore", "--clean", "--if-exists", "--no-owner", *_pg_args(), str(source)],  # noqa: S607
+            check=True,
+            env=_pg_env(),
+        )
         return
     raise BackupError(f"restore is not supported on {connection.vendor}")
 

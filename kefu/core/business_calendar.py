@@ -10,8 +10,10 @@ All arithmetic is done in Asia/Shanghai local time; results are aware datetimes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -34,6 +36,16 @@ def _require_aware(*moments: dt.datetime) -> None:
         raise ValueError("working-time arithmetic needs aware datetimes")
 
 
+class HasWorkingHours(Protocol):
+    """A team (accounts.Team), as far as the calendar needs it."""
+
+    @property
+    def work_start(self) -> dt.time: ...
+
+    @property
+    def work_end(self) -> dt.time: ...
+
+
 @dataclass(frozen=True)
 class WorkingHours:
     start: dt.time = dt.time(9, 0)
@@ -44,13 +56,14 @@ class WorkingHours:
             raise ValueError("working hours must start before they end")
 
     @classmethod
-    def of_team(cls, team) -> WorkingHours:
+    def of_team(cls, team: HasWorkingHours | None) -> WorkingHours:
         return cls(start=team.work_start, end=team.work_end) if team is not None else cls()
 
 
 @lru_cache(maxsize=32)
 def _statutory(year: int) -> holidays.HolidayBase:
-    return holidays.China(years=year, language="zh_CN")
+    # The package leaves its country classes unannotated.
+    return holidays.China(years=year, language="zh_CN")  # type: ignore[no-untyped-call]
 
 
 class BusinessCalendar:
@@ -62,13 +75,20 @@ class BusinessCalendar:
         self._overrides: dict[int, dict[dt.date, CalendarDay]] = {}
 
     @classmethod
-    def for_team(cls, team) -> BusinessCalendar:
+    def for_team(cls, team: HasWorkingHours | None) -> BusinessCalendar:
         return cls(WorkingHours.of_team(team))
+
+    def with_hours(self, hours: WorkingHours) -> BusinessCalendar:
+        """The same days (and the managers' overrides already read) with other working hours:
+        one calendar answers for several teams."""
+        other = BusinessCalendar(hours, tz=self.tz.key)
+        other._overrides = self._overrides
+        return other
 
     def _override(self, day: dt.date) -> CalendarDay | None:
         if day.year not in self._overrides:
             self._overrides[day.year] = {
-                d.date: d for d in CalendarDay.objects.filter(date__year=day.year)
+                d.date: d for d in CalendarDay.objects.filter(date__year=day.year).order_by()
             }
         return self._overrides[day.year].get(day)
 
@@ -94,7 +114,9 @@ class BusinessCalendar:
             dt.datetime.combine(day, self.hours.end, tzinfo=self.tz),
         )
 
-    def _working_windows(self, start: dt.datetime, until: dt.date | None = None):
+    def _working_windows(
+        self, start: dt.datetime, until: dt.date | None = None
+    ) -> Iterator[tuple[dt.datetime, dt.datetime]]:
         """Yield (window_start, window_end) of each working day from start's local date onwards:
         through `until` when given, else for at most MAX_DAYS_SEARCHED days (then CalendarError)."""
         day = start.astimezone(self.tz).date()
@@ -104,7 +126,11 @@ class BusinessCalendar:
                 yield self._window(day)
             day += dt.timedelta(days=1)
         if until is None:
-            raise CalendarError(_("No deadline can be computed: the calendar has no working time in the next three years."))
+            raise CalendarError(
+                _(
+                    "No deadline can be computed: the calendar has no working time in the next three years."
+                )
+            )
 
     def add_working_time(self, start: dt.datetime, duration: dt.timedelta) -> dt.datetime:
         """The moment `duration` of working time after `start` (which must be aware).

@@ -28,17 +28,28 @@ class SecretUnreadable(DomainError):
     """A stored secret was encrypted with a key kefu no longer has (SECRET_KEY changed)."""
 
     def __init__(self, message: str = ""):
-        super().__init__(message or _("A stored password cannot be decrypted: the secret key has changed. Enter the password again."))
+        super().__init__(
+            message
+            or _(
+                "A stored password cannot be decrypted: the secret key has changed. Enter the password again."
+            )
+        )
 
 
 def derive_key(material: str) -> bytes:
     """A Fernet key (url-safe base64 of 32 bytes) from any secret text."""
-    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(material.encode())
+    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
+        material.encode()
+    )
     return base64.urlsafe_b64encode(raw)
 
 
 def _key_materials() -> tuple[str, ...]:
-    materials = [settings.KEFU_SECRET_ENCRYPTION_KEY, settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    materials = [
+        settings.KEFU_SECRET_ENCRYPTION_KEY,
+        settings.SECRET_KEY,
+        *settings.SECRET_KEY_FALLBACKS,
+    ]
     return tuple(dict.fromkeys(m for m in materials if m))
 
 

@@ -1,12 +1,21 @@
 """Errors the domain raises on purpose. Entry points turn them into a clear message (never a trace)."""
 
+from typing import TYPE_CHECKING, Any
+
+if (
+    TYPE_CHECKING
+):  # a text or a lazily translated one (gettext_lazy); only the type checker knows it
+    from django_stubs_ext import StrOrPromise as StrOrPromise  # re-exported: apps type messages
+else:
+    StrOrPromise = str
+
 
 class DomainError(Exception):
     """A business rule refused the action. The message is for the user, already translated."""
 
     status_code = 400
 
-    def __init__(self, message: str = ""):
+    def __init__(self, message: StrOrPromise = ""):
         super().__init__(message)
         self.message = str(message)
 
@@ -14,11 +23,30 @@ class DomainError(Exception):
         return self.message
 
 
+class NotFound(DomainError):
+    """The object does not exist, or the user may not know that it does (the same answer: 404)."""
+
+    status_code = 404
+
+
 class Conflict(DomainError):
-    """Somebody else changed the object first; the user should look at its fresh state."""
+    """Somebody else changed the object first; the user should look at its fresh state.
+
+    `current` is that fresh state as plain values (the API sends it beside the message)."""
 
     status_code = 409
+
+    def __init__(self, message: StrOrPromise = "", *, current: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.current = current
 
 
 class PermissionRefused(DomainError):
     status_code = 403
+
+
+class InvalidState(DomainError):
+    """The object's state does not allow the action now (it is closed, already done); the message
+    says which. Not a refusal by role (that is PermissionRefused, 403)."""
+
+    status_code = 409

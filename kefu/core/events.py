@@ -9,7 +9,7 @@
     emit(TicketAssigned(ticket_id=t.id, assignee_id=u.id))      # inside the service's transaction
 
     subscribe(TicketAssigned, push_to_assignee, mode=Delivery.INLINE)     # real-time pushes
-    subscribe(TicketAssigned, "kefu.notifications.subscribers.notify")    # a Huey task
+    subscribe(TicketAssigned, "…subscribers.notify")                      # a Huey task
     subscribe(MessagePosted, "…send_agent_reply", when=is_email_reply)      # only events it wants
 
 Nothing is delivered if the transaction rolls back. INLINE subscribers run in the process that
@@ -27,7 +27,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.db import transaction
 from django.utils.module_loading import import_string
@@ -54,6 +54,7 @@ class DomainEvent:
 
 
 EVENT_TYPES: dict[str, type[DomainEvent]] = {}
+E = TypeVar("E", bound=DomainEvent)  # a subscriber is typed by the event it takes
 
 
 class Delivery(StrEnum):
@@ -63,9 +64,9 @@ class Delivery(StrEnum):
 
 @dataclasses.dataclass(frozen=True)
 class Subscription:
-    handler: Callable[[DomainEvent], None] | str
+    handler: Callable[[Any], None] | str  # takes the event type it was subscribed for
     mode: Delivery
-    when: Callable[[DomainEvent], bool] | None = None
+    when: Callable[[Any], bool] | None = None
 
     @property
     def handler_path(self) -> str:
@@ -77,6 +78,16 @@ class Subscription:
 
 _subscriptions: dict[type[DomainEvent], list[Subscription]] = defaultdict(list)
 
+# What queues a TASK subscriber's run: `sender(handler_path, event_name, payload)`. Set once by
+# CoreConfig.ready() to the Huey task in kefu.core.tasks, so this module imports no task machinery
+# (it stays a leaf that every app's events module can import).
+_task_sender: Callable[[str, str, dict[str, Any]], Any] | None = None
+
+
+def set_task_sender(sender: Callable[[str, str, dict[str, Any]], Any]) -> None:
+    global _task_sender
+    _task_sender = sender
+
 
 def _path_of(handler: Callable[..., Any] | str) -> str:
     if isinstance(handler, str):
@@ -85,11 +96,11 @@ def _path_of(handler: Callable[..., Any] | str) -> str:
 
 
 def subscribe(
-    event_type: type[DomainEvent],
-    handler: Callable[[DomainEvent], None] | str,
+    event_type: type[E],
+    handler: Callable[[E], None] | str,
     *,
     mode: Delivery = Delivery.TASK,
-    when: Callable[[DomainEvent], bool] | None = None,
+    when: Callable[[E], bool] | None = None,
 ) -> None:
     """Register `handler(event)` for `event_type`. Call from an app's subscribers.register().
 
@@ -98,7 +109,11 @@ def subscribe(
     alone, skips the events the handler has no use for: a task not worth queueing (every chat
     message queued a Huey task for the few e-mail replies: bench/README.md, chat).
     """
-    if mode is Delivery.TASK and not isinstance(handler, str) and "<locals>" in handler.__qualname__:
+    if (
+        mode is Delivery.TASK
+        and not isinstance(handler, str)
+        and "<locals>" in handler.__qualname__
+    ):
         raise ValueError("a task subscriber must be a module-level function")
     subscription = Subscription(handler=handler, mode=mode, when=when)
     if subscription not in _subscriptions[event_type]:
@@ -140,8 +155,6 @@ def emit(event: DomainEvent) -> None:
 
 
 def _deliver(event: DomainEvent) -> None:
-    from kefu.core.tasks import deliver_event  # the task module imports this one
-
     # Each subscriber on its own: one that fails (or a queue that is down) must not keep the event
     # from the others, and nothing can undo the change that has already been committed.
     for subscription in subscriptions_for(type(event)):
@@ -151,7 +164,9 @@ def _deliver(event: DomainEvent) -> None:
             if subscription.mode is Delivery.INLINE:
                 subscription.resolve()(event)
             else:
-                deliver_event(subscription.handler_path, event.name, event.payload())
+                if _task_sender is None:
+                    raise RuntimeError("no task sender: kefu.core is not in INSTALLED_APPS")
+                _task_sender(subscription.handler_path, event.name, event.payload())
         except Exception:
             logger.exception("subscriber %s failed on %s", subscription.handler_path, event.name)
 

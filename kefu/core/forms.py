@@ -1,13 +1,20 @@
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core.models import CalendarDayKind
 
+if TYPE_CHECKING:  # the mixin goes before a Form or a ModelForm, whose fields it styles
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
 
-class StyledFormMixin:
+
+class StyledFormMixin(_FormBase):
     """Gives every widget Tabler's class, so templates render `{{ field }}` and nothing more."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")  # labels sit above their fields: no colon
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
@@ -26,5 +33,9 @@ class StyledFormMixin:
 class CalendarDayForm(StyledFormMixin, forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(label=_("Kind"), choices=CalendarDayKind.choices)
-    name = forms.CharField(label=_("Holiday name"), max_length=60, required=False,
-                           help_text=_("For example 春节 or 公司年会."))
+    name = forms.CharField(
+        label=_("Holiday name"),
+        max_length=60,
+        required=False,
+        help_text=_("For example 春节 or 公司年会."),
+    )

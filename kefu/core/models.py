@@ -23,13 +23,19 @@ class TimelineEntry(models.Model):
     subject_id = models.CharField(max_length=64)
     subject = GenericForeignKey("subject_type", "subject_id")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
     )
     summary = models.CharField(_("summary"), max_length=300)
     data = models.JSONField(default=dict, blank=True)
     is_internal = models.BooleanField(
-        _("internal"), default=False, help_text=_("Internal entries are never shown to customers."),
+        _("internal"),
+        default=False,
+        help_text=_("Internal entries are never shown to customers."),
     )
     # The customer whose history shows this entry too (a ticket's step appears in the ticket's and
     # in the customer's timeline). A plain id, not a foreign key, so the core does not depend on
@@ -41,9 +47,18 @@ class TimelineEntry(models.Model):
         verbose_name_plural = _("timeline entries")
         ordering = ["-occurred_at", "-id"]
         indexes = [
-            models.Index(fields=["subject_type", "subject_id", "-occurred_at"], name="timeline_subject_recent"),
+            models.Index(
+                fields=["subject_type", "subject_id", "-occurred_at"],
+                name="timeline_subject_recent",
+            ),
             models.Index(fields=["kind", "-occurred_at"], name="timeline_kind_recent"),
             models.Index(fields=["customer_id", "-occurred_at"], name="timeline_customer_recent"),
+            # Whom a user has served: the customers an agent may see (customers.selectors).
+            models.Index(
+                fields=["actor", "customer_id"],
+                condition=models.Q(customer_id__isnull=False),
+                name="timeline_actor_customer",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -74,3 +89,19 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class KeptTask(models.Model):
+    """Background work that could not be queued because Redis was unreachable (scaled mode): kept
+    here, in the database that just committed the change it follows, and queued again once Redis
+    answers (kefu/core/queue.py). Oldest first."""
+
+    data = models.BinaryField()  # the task as Huey serialises it
+    priority = models.IntegerField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"kept task #{self.pk}"

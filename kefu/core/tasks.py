@@ -23,3 +23,4 @@ def record_worker_heartbeat() -> None:
 @on_startup()
 def record_heartbeat_on_start() -> None:
     worker.record_heartbeat(HUEY)
+    worker.start_heartbeat(HUEY, beat=record_worker_heartbeat)

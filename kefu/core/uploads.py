@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import File
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import DomainError
@@ -29,14 +30,21 @@ class FileKind:
 
 
 KINDS = {
-    k.code: k for k in (
+    k.code: k
+    for k in (
         FileKind("png", "image/png", (".png",), is_image=True),
         FileKind("jpeg", "image/jpeg", (".jpg", ".jpeg"), is_image=True),
         FileKind("gif", "image/gif", (".gif",), is_image=True),
         FileKind("webp", "image/webp", (".webp",), is_image=True),
         FileKind("pdf", "application/pdf", (".pdf",)),
-        FileKind("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",)),
-        FileKind("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)),
+        FileKind(
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            (".docx",),
+        ),
+        FileKind(
+            "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)
+        ),
         FileKind("text", "text/plain; charset=utf-8", (".txt", ".csv", ".log")),
     )
 }
@@ -53,7 +61,7 @@ def max_upload_bytes() -> int:
     return settings.KEFU_ATTACHMENT_MAX_MB * 1024 * 1024
 
 
-def _sniff(head: bytes, upload) -> str | None:
+def _sniff(head: bytes, upload: File[bytes]) -> str | None:
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
     if head.startswith(b"\xff\xd8\xff"):
@@ -71,7 +79,7 @@ def _sniff(head: bytes, upload) -> str | None:
     return None
 
 
-def _office_kind(upload) -> str | None:
+def _office_kind(upload: File[bytes]) -> str | None:
     try:
         upload.seek(0)
         with zipfile.ZipFile(upload) as archive:
@@ -93,7 +101,9 @@ def _is_text(head: bytes) -> bool:
             head.decode(encoding)
             return True
         except UnicodeDecodeError as error:
-            if encoding == "utf-8" and error.start >= len(head) - 3:  # a character cut by the 8 KB window
+            if (
+                encoding == "utf-8" and error.start >= len(head) - 3
+            ):  # a character cut by the 8 KB window
                 return True
     return False
 
@@ -101,7 +111,9 @@ def _is_text(head: bytes) -> bool:
 def clean_name(name: str) -> str:
     """The file's own name without folders, control or direction characters; at most 120 characters."""
     name = Path(str(name).replace("\\", "/")).name
-    name = "".join(c for c in unicodedata.normalize("NFC", name) if unicodedata.category(c)[0] != "C")
+    name = "".join(
+        c for c in unicodedata.normalize("NFC", name) if unicodedata.category(c)[0] != "C"
+    )
     name = re.sub(r"\s+", " ", name).strip(" .")
     if len(name) > 120:
         stem, dot, ext = name.rpartition(".")
@@ -109,11 +121,13 @@ def clean_name(name: str) -> str:
     return name or "file"
 
 
-def inspect_upload(upload) -> InspectedUpload:
+def inspect_upload(upload: File[bytes]) -> InspectedUpload:
     """Refuse what is too large, empty, of a kind not accepted, or not what its name says."""
     size = upload.size or 0
     if size > max_upload_bytes():
-        raise DomainError(_("The file is larger than %(max)d MB.") % {"max": settings.KEFU_ATTACHMENT_MAX_MB})
+        raise DomainError(
+            _("The file is larger than %(max)d MB.") % {"max": settings.KEFU_ATTACHMENT_MAX_MB}
+        )
     if size == 0:
         raise DomainError(_("The file is empty."))
     upload.seek(0)
@@ -123,11 +137,19 @@ def inspect_upload(upload) -> InspectedUpload:
     code = _sniff(head, upload)
     upload.seek(0)
     if code is None:
-        raise DomainError(_("Only images (PNG, JPEG, GIF, WebP), PDF, Word (.docx), Excel (.xlsx) and text files can be attached."))
+        raise DomainError(
+            _(
+                "Only images (PNG, JPEG, GIF, WebP), PDF, Word (.docx), Excel (.xlsx) and text files can be attached."
+            )
+        )
     kind = KINDS[code]
     if Path(name).suffix.lower() not in kind.extensions:
-        raise DomainError(_("“%(name)s” is not what its name says: its content is %(kind)s. Rename it or save it again in the right format.")
-                          % {"name": name, "kind": kind.extensions[0].lstrip(".").upper()})
+        raise DomainError(
+            _(
+                "“%(name)s” is not what its name says: its content is %(kind)s. Rename it or save it again in the right format."
+            )
+            % {"name": name, "kind": kind.extensions[0].lstrip(".").upper()}
+        )
     return InspectedUpload(kind=kind, name=name, size=size)
 
 

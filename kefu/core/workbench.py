@@ -1,33 +1,13 @@
-"""Cards on the workbench (工作台), contributed by apps. One list; each entry is the dotted path of a
-function `card(request) -> Card | None` (None when the card has nothing for this user)."""
+"""A card on the workbench or a panel on another app's page: a template and its context.
+
+Apps declare their workbench cards in their `navigation.py` (kefu/core/shell.py); the shell
+(kefu/web/workbench.py) calls them and renders each card with `{% render_card %}`."""
 
 from dataclasses import dataclass, field
-
-from django.apps import apps
-from django.utils.module_loading import import_string
-
-WORKBENCH_CARDS = [
-    "kefu.tickets.workbench.supervision_card",
-    "kefu.tickets.workbench.my_tickets_card",
-    "kefu.customers.workbench.contact_due_card",
-    "kefu.customers.workbench.review_card",
-    "kefu.sms.workbench.undelivered_card",
-]
+from typing import Any
 
 
 @dataclass
 class Card:
     template: str
-    context: dict = field(default_factory=dict)
-
-
-def cards_for(request) -> list[Card]:
-    cards = []
-    for path in WORKBENCH_CARDS:
-        app_label = path.split(".")[1]
-        if not apps.is_installed(f"kefu.{app_label}"):
-            continue
-        card = import_string(path)(request)
-        if card is not None:
-            cards.append(card)
-    return cards
+    context: dict[str, Any] = field(default_factory=dict)

@@ -8,7 +8,10 @@ import datetime as dt
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from kefu.customers.services import transfer
+from kefu.core.bodies import accepts_upload
+from kefu.customers import selectors
+from kefu.customers.services.transfer import imports
+from kefu.customers.services.transfer.files import MAX_FILE_BYTES
 
 router = Router(tags=["customers"])
 
@@ -53,26 +56,48 @@ def job_out(job) -> dict:
         "imported_rows": job.imported_rows,
         "message": job.message,
         "mapping": {str(k): str(v) for k, v in (job.mapping or {}).items()},
-        "errors": [{"row": e.get("row", 0), "name": e.get("name", ""), "errors": e.get("errors", [])} for e in job.report],
+        "errors": [
+            {"row": e.get("row", 0), "name": e.get("name", ""), "errors": e.get("errors", [])}
+            for e in job.report
+        ],
     }
 
 
-@router.post("/customers/imports", response={201: ImportJobOut}, summary="Upload a .xlsx or .csv file and check it (dry run)")
+@router.post(
+    "/customers/imports",
+    response={201: ImportJobOut},
+    summary="Upload a .xlsx or .csv file and check it (dry run)",
+)
+@accepts_upload(lambda: MAX_FILE_BYTES)
 def create_import(request, file: File[UploadedFile]):
-    job = transfer.start_import(actor=request.user, upload=file, language=getattr(request, "LANGUAGE_CODE", ""))
+    job = imports.start_import(
+        actor=request.user, upload=file, language=getattr(request, "LANGUAGE_CODE", "")
+    )
     job.refresh_from_db()
     return Status(201, job_out(job))
 
 
-@router.get("/customers/imports/{job_id}", response=ImportJobOut, summary="An import: status, counts and the rows with errors")
+@router.get(
+    "/customers/imports/{job_id}",
+    response=ImportJobOut,
+    summary="An import: status, counts and the rows with errors",
+)
 def get_import(request, job_id: int):
-    return job_out(transfer.access_import_job(actor=request.user, job_id=job_id, request=request))
+    return job_out(selectors.access_import_job(actor=request.user, job_id=job_id, request=request))
 
 
-@router.post("/customers/imports/{job_id}/confirm", response=ImportJobOut,
-             summary="Import the valid rows (all in one transaction, or nothing)")
+@router.post(
+    "/customers/imports/{job_id}/confirm",
+    response=ImportJobOut,
+    summary="Import the valid rows (in short chunks; nothing if the archive changed since the check)",
+)
 def confirm_import(request, job_id: int, body: ConfirmIn):
-    job = transfer.access_import_job(actor=request.user, job_id=job_id, request=request)
-    job = transfer.confirm_import(actor=request.user, job=job, valid_rows=body.valid_rows,
-                                  language=getattr(request, "LANGUAGE_CODE", ""), request=request)
+    job = selectors.access_import_job(actor=request.user, job_id=job_id, request=request)
+    job = imports.confirm_import(
+        actor=request.user,
+        job=job,
+        valid_rows=body.valid_rows,
+        language=getattr(request, "LANGUAGE_CODE", ""),
+        request=request,
+    )
     return job_out(job)

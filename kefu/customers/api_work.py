@@ -15,18 +15,29 @@ router = Router(tags=["customers"])
 
 
 class MergeIn(Schema):
-    duplicate_id: int  # the customer that is merged away; its id answers with the survivor afterwards
+    duplicate_id: (
+        int  # the customer that is merged away; its id answers with the survivor afterwards
+    )
 
 
-@router.post("/customers/{customer_id}/merge", response=CustomerOut,
-             summary="Merge another customer into this one (the survivor); audited")
+@router.post(
+    "/customers/{customer_id}/merge",
+    response=CustomerOut,
+    summary="Merge another customer into this one (the survivor); audited",
+)
 def merge_customer(request, customer_id: int, body: MergeIn):
     if not request.user.has_perm(Perm.ASSIGN_WORK):
         raise PermissionDenied
-    survivor = selectors.access_customer(actor=request.user, customer_id=customer_id, request=request)
-    duplicate = selectors.access_customer(actor=request.user, customer_id=body.duplicate_id, request=request)
+    survivor = selectors.access_customer(
+        actor=request.user, customer_id=customer_id, request=request
+    )
+    duplicate = selectors.access_customer(
+        actor=request.user, customer_id=body.duplicate_id, request=request
+    )
     if survivor.pk != customer_id or duplicate.pk != body.duplicate_id:
         # access_customer answers a merged-away id with its survivor: this pair is out of date.
         raise Conflict(_("One of these customers has already been merged; reload the page."))
-    survivor = merging.merge_customers(actor=request.user, survivor=survivor, duplicate=duplicate, request=request)
+    survivor = merging.merge_customers(
+        actor=request.user, survivor=survivor, duplicate=duplicate, request=request
+    )
     return customer_out(survivor)

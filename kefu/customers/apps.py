@@ -9,3 +9,4 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from kefu.customers import tasks  # noqa: F401  registers the app's Huey tasks
+        from kefu.customers.services.transfer import exports  # noqa: F401  registers the export

@@ -63,7 +63,18 @@ PLACES = {
     },
 }
 TAGS = ["老客户", "批发客户", "投诉过", "价格敏感", "节日问候", "生日客户", "企业客户"]
-ROADS = ["民族大道", "友爱路", "金湖路", "体育路", "中山路", "天河路", "深南大道", "解放路", "人民路", "建设路"]
+ROADS = [
+    "民族大道",
+    "友爱路",
+    "金湖路",
+    "体育路",
+    "中山路",
+    "天河路",
+    "深南大道",
+    "解放路",
+    "人民路",
+    "建设路",
+]
 
 
 def build(*, password: str, count: int | None = None, seed: int = 2026) -> None:
@@ -87,7 +98,9 @@ def build(*, password: str, count: int | None = None, seed: int = 2026) -> None:
     ]
     now = timezone.now()
     taken: set[str] = set()
-    customers, contacts, created_times = [], [], []
+    customers: list[Customer] = []
+    contacts: list[list[tuple[IdentityKind, str]]] = []
+    created_times: list[dt.datetime] = []
     while len(customers) < count:
         try:
             mobile = identities.normalise_mobile(fake.phone_number())
@@ -99,18 +112,38 @@ def build(*, password: str, count: int | None = None, seed: int = 2026) -> None:
         province, city, district, street = rng.choice(places)
         level = rng.choices([Level.REGULAR, Level.MEMBER, Level.VIP], weights=[70, 22, 8])[0]
         gender = rng.choice([Gender.MALE, Gender.FEMALE, Gender.FEMALE, Gender.UNKNOWN])
-        name = fake.name_male() if gender == Gender.MALE else fake.name_female() if gender == Gender.FEMALE else fake.name()
+        name = (
+            fake.name_male()
+            if gender == Gender.MALE
+            else fake.name_female()
+            if gender == Gender.FEMALE
+            else fake.name()
+        )
         owner = rng.choice(agents) if agents and rng.random() < 0.7 else None
         created = now - dt.timedelta(days=rng.uniform(0, 180), minutes=rng.randint(0, 600))
         customer = Customer(
-            name=name, gender=gender, mobile=mobile, mobile_last4=mobile[-4:],
-            region=province, city=city, district=district,
+            name=name,
+            gender=gender,
+            mobile=mobile,
+            mobile_last4=mobile[-4:],
+            region=province,
+            city=city,
+            district=district,
             street=street if rng.random() < 0.9 else "",
             address=f"{rng.choice(ROADS)}{rng.randint(1, 300)}号" if rng.random() < 0.8 else "",
             level=level,
             member_no=f"M{rng.randint(10**7, 10**8 - 1)}" if level != Level.REGULAR else "",
             card_no=f"C{rng.randint(10**9, 10**10 - 1)}" if rng.random() < 0.15 else "",
-            source=rng.choice([Source.PHONE, Source.WEB_CHAT, Source.SHOP, Source.SHOP, Source.WECHAT, Source.COUNTER]),
+            source=rng.choice(
+                [
+                    Source.PHONE,
+                    Source.WEB_CHAT,
+                    Source.SHOP,
+                    Source.SHOP,
+                    Source.WECHAT,
+                    Source.COUNTER,
+                ]
+            ),
             needed_skill=vip_skill if level == Level.VIP else None,
             owner=owner,
             created_by=rng.choice(agents) if agents else None,
@@ -123,15 +156,27 @@ def build(*, password: str, count: int | None = None, seed: int = 2026) -> None:
             if customer.owner_assigned_at > now - dt.timedelta(days=10) and rng.random() < 0.7:
                 customer.contact_due_at = customer.owner_assigned_at + CONTACT_WITHIN
             else:
-                customer.last_contacted_at = customer.owner_assigned_at + dt.timedelta(days=rng.randint(0, 6))
-        email = f"{fake.user_name()}{rng.randint(1, 999)}@{rng.choice(['qq.com', '163.com', '126.com', 'example.cn'])}" if rng.random() < 0.4 else ""
+                customer.last_contacted_at = customer.owner_assigned_at + dt.timedelta(
+                    days=rng.randint(0, 6)
+                )
+        email = (
+            f"{fake.user_name()}{rng.randint(1, 999)}@{rng.choice(['qq.com', '163.com', '126.com', 'example.cn'])}"
+            if rng.random() < 0.4
+            else ""
+        )
         customer.email = email
         customer.completeness = completeness_of(customer)
         customers.append(customer)
         created_times.append(created)
-        contacts.append([(IdentityKind.MOBILE, mobile)]
-                        + ([(IdentityKind.EMAIL, email)] if email else [])
-                        + ([(IdentityKind.WECHAT, f"wxid_{fake.pystr(min_chars=8, max_chars=12).lower()}")] if rng.random() < 0.3 else []))
+        contacts.append(
+            [(IdentityKind.MOBILE, mobile)]
+            + ([(IdentityKind.EMAIL, email)] if email else [])
+            + (
+                [(IdentityKind.WECHAT, f"wxid_{fake.pystr(min_chars=8, max_chars=12).lower()}")]
+                if rng.random() < 0.3
+                else []
+            )
+        )
     Customer.objects.bulk_create(customers, batch_size=500)
     for customer, created in zip(customers, created_times, strict=True):
         customer.created_at = created
@@ -154,8 +199,15 @@ def build(*, password: str, count: int | None = None, seed: int = 2026) -> None:
     customer_type = ContentType.objects.get_for_model(Customer)
     TimelineEntry.objects.bulk_create(
         [
-            TimelineEntry(subject_type=customer_type, subject_id=str(c.pk), customer_id=c.pk, kind="customers.created",
-                          summary=_("Customer record created"), actor=c.created_by, occurred_at=created)
+            TimelineEntry(
+                subject_type=customer_type,
+                subject_id=str(c.pk),
+                customer_id=c.pk,
+                kind="customers.created",
+                summary=_("Customer record created"),
+                actor=c.created_by,
+                occurred_at=created,
+            )
             for c, created in zip(customers, created_times, strict=True)
         ],
         batch_size=1000,

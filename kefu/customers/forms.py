@@ -12,8 +12,12 @@ class CustomerForm(StyledFormMixin, forms.Form):
 
     name = forms.CharField(label=_("Full name"), max_length=60)
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, initial=Gender.UNKNOWN)
-    mobiles = forms.CharField(label=_("Mobile numbers"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                              help_text=_("One per line, e.g. 13800138000 or +86 138 0013 8000."))
+    mobiles = forms.CharField(
+        label=_("Mobile numbers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line, e.g. 13800138000 or +86 138 0013 8000."),
+    )
     phone = forms.CharField(label=_("Landline"), max_length=20, required=False)
     email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
     wechat = forms.CharField(label=_("WeChat"), max_length=120, required=False)
@@ -24,13 +28,23 @@ class CustomerForm(StyledFormMixin, forms.Form):
     district = forms.CharField(label=_("District"), max_length=30, required=False)
     street = forms.CharField(label=_("Street"), max_length=40, required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    level = forms.ChoiceField(label=_("Membership level"), choices=Level.choices, initial=Level.REGULAR)
+    level = forms.ChoiceField(
+        label=_("Membership level"), choices=Level.choices, initial=Level.REGULAR
+    )
     member_no = forms.CharField(label=_("Membership card no."), max_length=40, required=False)
     card_no = forms.CharField(label=_("Stored-value card no."), max_length=40, required=False)
-    source = forms.ChoiceField(label=_("Source channel"), choices=Source.choices, initial=Source.PHONE)
-    needed_skill = forms.ModelChoiceField(label=_("Skill needed"), queryset=Skill.objects.all(), required=False)
-    tags = forms.CharField(label=_("Tags"), max_length=300, required=False, help_text=_("Separate with commas."))
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    source = forms.ChoiceField(
+        label=_("Source channel"), choices=Source.choices, initial=Source.PHONE
+    )
+    needed_skill = forms.ModelChoiceField(
+        label=_("Skill needed"), queryset=Skill.objects.all(), required=False
+    )
+    tags = forms.CharField(
+        label=_("Tags"), max_length=300, required=False, help_text=_("Separate with commas.")
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,21 +52,42 @@ class CustomerForm(StyledFormMixin, forms.Form):
         for definition in self.custom_fields:
             name = f"custom_{definition.code}"
             if definition.field_type == FieldType.CHOICE:
-                field = forms.ChoiceField(choices=[("", "—"), *[(c, c) for c in definition.choices]], required=False)
+                field = forms.ChoiceField(
+                    choices=[("", "—"), *[(c, c) for c in definition.choices]], required=False
+                )
             elif definition.field_type == FieldType.DATE:
-                field = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+                field = forms.DateField(
+                    required=False, widget=forms.DateInput(attrs={"type": "date"})
+                )
             elif definition.field_type == FieldType.NUMBER:
                 field = forms.DecimalField(required=False)
             else:
                 field = forms.CharField(required=False, max_length=200)
             field.label = definition.label
-            field.widget.attrs["class"] = "form-select" if definition.field_type == FieldType.CHOICE else "form-control"
+            field.widget.attrs["class"] = (
+                "form-select" if definition.field_type == FieldType.CHOICE else "form-control"
+            )
             self.fields[name] = field
 
     def profile(self) -> dict:
         data = self.cleaned_data
-        keys = ["name", "gender", "phone", "email", "region", "city", "district", "street", "address",
-                "level", "member_no", "card_no", "source", "notes", "needed_skill"]
+        keys = [
+            "name",
+            "gender",
+            "phone",
+            "email",
+            "region",
+            "city",
+            "district",
+            "street",
+            "address",
+            "level",
+            "member_no",
+            "card_no",
+            "source",
+            "notes",
+            "needed_skill",
+        ]
         return {k: data[k] for k in keys}
 
     def contact_values(self) -> dict[str, list[str]]:
@@ -83,8 +118,19 @@ class FlagForm(StyledFormMixin, forms.Form):
 class SearchForm(StyledFormMixin, forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=60)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=30)
-    level = forms.ChoiceField(label=_("Level"), choices=[("", _("All levels")), *Level.choices], required=False)
+    level = forms.ChoiceField(
+        label=_("Level"), choices=[("", _("All levels")), *Level.choices], required=False
+    )
     region = forms.CharField(label=_("Province"), required=False, max_length=20)
     city = forms.CharField(label=_("City"), required=False, max_length=30)
     district = forms.CharField(label=_("District"), required=False, max_length=30)
     unassigned = forms.BooleanField(label=_("Without owner"), required=False)
+    field = forms.ChoiceField(label=_("Custom field"), required=False)
+    field_value = forms.CharField(label=_("Value"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.custom_fields = list(CustomField.objects.all())
+        self.fields["field"].choices = [("", _("Any field"))] + [
+            (f.code, f.label) for f in self.custom_fields
+        ]

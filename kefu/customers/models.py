@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kefu.accounts.masking import PersonalKind
+
 
 class Gender(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
@@ -46,9 +48,11 @@ class Customer(models.Model):
     index lookup."""
 
     name = models.CharField(_("name"), max_length=60, db_index=True)
-    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, default=Gender.UNKNOWN)
+    gender = models.CharField(
+        _("gender"), max_length=10, choices=Gender.choices, default=Gender.UNKNOWN
+    )
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
-    mobile_last4 = models.CharField(max_length=4, blank=True, db_index=True)
+    mobile_last4 = models.CharField(max_length=4, blank=True)  # indexed in Meta (exact match only)
     phone = models.CharField(_("landline"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     region = models.CharField(_("province"), max_length=20, blank=True)
@@ -56,46 +60,78 @@ class Customer(models.Model):
     district = models.CharField(_("district"), max_length=30, blank=True)
     street = models.CharField(_("street"), max_length=40, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    level = models.CharField(_("membership level"), max_length=10, choices=Level.choices, default=Level.REGULAR)
+    level = models.CharField(
+        _("membership level"), max_length=10, choices=Level.choices, default=Level.REGULAR
+    )
     member_no = models.CharField(_("membership card no."), max_length=40, blank=True)
     card_no = models.CharField(_("stored-value card no."), max_length=40, blank=True)
-    source = models.CharField(_("source channel"), max_length=20, choices=Source.choices, default=Source.OTHER)
+    source = models.CharField(
+        _("source channel"), max_length=20, choices=Source.choices, default=Source.OTHER
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     needed_skill = models.ForeignKey(
-        "accounts.Skill", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("skill needed"), help_text=_("Assignment prefers agents with this skill."),
+        "accounts.Skill",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("skill needed"),
+        help_text=_("Assignment prefers agents with this skill."),
     )
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="owned_customers", verbose_name=_("owner agent"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_customers",
+        verbose_name=_("owner agent"),
+        db_index=False,  # customer_owner_recent (owner, -id) serves every look-up by owner
     )
     # The seven-day rule (应在一周内与客户进行沟通): set at assignment, cleared by the first contact.
     owner_assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     contact_due_at = models.DateTimeField(_("contact due by"), null=True, blank=True, db_index=True)
+    # When the owner was told the contact is overdue (once per assignment; see remind_overdue_contacts).
+    contact_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_contacted_at = models.DateTimeField(_("last contacted at"), null=True, blank=True)
 
     # Review 资料整理: a supervisor confirms new records; completeness is kept up to date by services.
     completeness = models.PositiveSmallIntegerField(_("completeness %"), default=0, db_index=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True, db_index=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     accuracy_flag = models.CharField(
-        _("accuracy doubt"), max_length=200, blank=True,
+        _("accuracy doubt"),
+        max_length=200,
+        blank=True,
         help_text=_("What looks wrong in this record; cleared when it is corrected."),
     )
 
     # Indexed only where set (customer_merged): most customers are live, and an index over all of
     # them makes "merged_into IS NULL" look selective to SQLite's planner (bench/README.md).
     merged_into = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("merged into"), db_index=False,
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged into"),
+        db_index=False,
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # customer_capture (created_by, created_at) serves it
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -105,11 +141,31 @@ class Customer(models.Model):
         verbose_name_plural = _("customers")
         ordering = ["-id"]
         indexes = [
+            # Each index is upkeep on every write (an import writes thousands a second), so none
+            # repeats another's leading columns, and none has PostgreSQL's LIKE twin
+            # (varchar_pattern_ops) unless searched by prefix (name is; mobile_last4 is not).
+            models.Index(fields=["mobile_last4"], name="customer_mobile_last4"),
             models.Index(fields=["owner", "-id"], name="customer_owner_recent"),
             models.Index(fields=["level", "-id"], name="customer_level_recent"),
             models.Index(fields=["region", "city", "district"], name="customer_region"),
             models.Index(fields=["created_by", "created_at"], name="customer_capture"),
-            models.Index(fields=["merged_into"], name="customer_merged", condition=models.Q(merged_into__isnull=False)),
+            models.Index(
+                fields=["merged_into"],
+                name="customer_merged",
+                condition=models.Q(merged_into__isnull=False),
+            ),
+            # Customers waiting for their first contact (the seven-day rule), a few among millions: the
+            # workbench's figures and the due list walk these only (selectors.contact_due).
+            models.Index(
+                fields=["contact_due_at"],
+                name="customer_contact_due",
+                condition=models.Q(contact_due_at__isnull=False, merged_into__isnull=True),
+            ),
+            models.Index(
+                fields=["owner", "contact_due_at"],
+                name="customer_owner_contact_due",
+                condition=models.Q(contact_due_at__isnull=False, merged_into__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -130,10 +186,21 @@ class IdentityKind(models.TextChoices):
     VISITOR = "visitor", _("Web visitor")
 
 
+# The contact kinds shown masked, and how (accounts.masking): pages and the API mask alike.
+MASKED_KINDS: dict[str, PersonalKind] = {
+    IdentityKind.MOBILE: PersonalKind.MOBILE,
+    IdentityKind.PHONE: PersonalKind.PHONE,
+    IdentityKind.EMAIL: PersonalKind.EMAIL,
+}
+
+
 class ContactIdentity(models.Model):
     """One way to reach or recognise a customer; a (kind, normalised value) belongs to one customer."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    # identity_customer_kind (customer, kind) serves look-ups by customer: no index of its own.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="identities", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=IdentityKind.choices)
     value = models.CharField(_("value"), max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -141,7 +208,9 @@ class ContactIdentity(models.Model):
     class Meta:
         verbose_name = _("contact identity")
         verbose_name_plural = _("contact identities")
-        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="identity_unique_kind_value")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="identity_unique_kind_value")
+        ]
         indexes = [models.Index(fields=["customer", "kind"], name="identity_customer_kind")]
 
     def __str__(self) -> str:
@@ -161,8 +230,12 @@ class CustomField(models.Model):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     label = models.CharField(_("label"), max_length=40)
-    field_type = models.CharField(_("type"), max_length=10, choices=FieldType.choices, default=FieldType.TEXT)
-    choices = models.JSONField(_("choices"), default=list, blank=True, help_text=_("For choice fields: the options."))
+    field_type = models.CharField(
+        _("type"), max_length=10, choices=FieldType.choices, default=FieldType.TEXT
+    )
+    choices = models.JSONField(
+        _("choices"), default=list, blank=True, help_text=_("For choice fields: the options.")
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -186,15 +259,21 @@ class DuplicateCandidate(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     other = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(_("reason"), max_length=200)
-    status = models.CharField(_("status"), max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("possible duplicate")
         verbose_name_plural = _("possible duplicates")
         ordering = ["-id"]
-        constraints = [models.UniqueConstraint(fields=["customer", "other"], name="duplicate_pair_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "other"], name="duplicate_pair_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer} ~ {self.other}"
@@ -212,18 +291,24 @@ class ImportStatus(models.TextChoices):
 class ImportJob(models.Model):
     """An uploaded file: checked row by row first (dry run), imported whole only when confirmed."""
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     file_name = models.CharField(max_length=200)
     stored_path = models.CharField(max_length=300)
     mapping = models.JSONField(default=dict, blank=True)  # column index (str) -> field name
-    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.CHECKING)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.CHECKING
+    )
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     valid_rows = models.PositiveIntegerField(default=0)
     error_rows = models.PositiveIntegerField(default=0)
     imported_rows = models.PositiveIntegerField(default=0)
-    report = models.JSONField(default=list, blank=True)  # [{"row": n, "errors": [...]}, …], first 1,000
+    report = models.JSONField(
+        default=list, blank=True
+    )  # [{"row": n, "errors": [...]}, …], first 1,000
     message = models.CharField(max_length=300, blank=True)
 
     class Meta:

@@ -10,6 +10,7 @@ CUSTOMER_PANELS = [
     "kefu.tickets.panels.open_tickets",
     "kefu.telephony.panels.recent_calls",
     "kefu.sms.panels.recent_sms",
+    "kefu.orders.panels.recent_orders",
 ]
 
 

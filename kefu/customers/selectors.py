@@ -6,10 +6,12 @@ customers of work routed to them: tickets add those rules when they land; until 
 Another user's customer answers exactly like a missing one (404).
 """
 
+import datetime as dt
+import decimal
 import unicodedata
 
 from django.apps import apps
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -18,9 +20,16 @@ from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
 from kefu.accounts.roles import Perm
 from kefu.core.models import TimelineEntry
-from kefu.core.querysets import filter_given
+from kefu.core.querysets import are_many, filter_given, narrow_to
 from kefu.customers import identities
-from kefu.customers.models import ContactIdentity, Customer, IdentityKind
+from kefu.customers.models import (
+    ContactIdentity,
+    Customer,
+    CustomField,
+    FieldType,
+    IdentityKind,
+    ImportJob,
+)
 
 
 def sees_all_customers(user: User) -> bool:
@@ -34,16 +43,50 @@ def visible_customers(user: User) -> QuerySet[Customer]:
         return qs
     if not user.has_perm(Perm.SERVE_CUSTOMERS):
         return _routed_to_department(user, qs)
-    served = TimelineEntry.objects.filter(customer_id=OuterRef("pk"), actor=user)
-    return qs.filter(Q(owner=user) | Q(created_by=user) | Exists(served))
+    return qs.filter(_served_by(user))
+
+
+def _served_by(user: User) -> Q:
+    """Owned, created or served (on the timeline) by `user`. The served ones are read once from the
+    (actor, customer_id) index, not probed per customer: an agent's calls page took 8–18 s probing
+    every customer (bench/README.md, pages)."""
+    served = TimelineEntry.objects.filter(actor=user, customer_id__isnull=False).values(
+        "customer_id"
+    )
+    return Q(owner=user) | Q(created_by=user) | Q(pk__in=served)
+
+
+def customer_ids_visible_to(user: User) -> list[QuerySet]:
+    """For a user who serves customers and does not see them all: the ids of the customers they may
+    see, as three subqueries each served by an index (owner, creator, the timeline's actor), for
+    `customer_id__in=` tests on other tables (calls)."""
+    live = Customer.objects.filter(merged_into__isnull=True).order_by()
+    return [
+        live.filter(owner=user).values("pk"),
+        live.filter(created_by=user).values("pk"),
+        TimelineEntry.objects.filter(actor=user, customer_id__isnull=False)
+        .order_by()
+        .values("customer_id"),
+    ]
 
 
 def _routed_to_department(user: User, qs: QuerySet[Customer]) -> QuerySet[Customer]:
     """Department staff (部门人员) see the customers of tickets routed to their department, nobody else."""
-    if not user.has_perm(Perm.WORK_ROUTED_TASKS) or user.department_id is None or not apps.is_installed("kefu.tickets"):
+    if (
+        not user.has_perm(Perm.WORK_ROUTED_TASKS)
+        or user.department_id is None
+        or not apps.is_installed("kefu.tickets")
+    ):
         return qs.none()
-    routed = apps.get_model("tickets", "Ticket").objects.filter(customer_id=OuterRef("pk"), department_id=user.department_id)
+    routed = apps.get_model("tickets", "Ticket").objects.filter(
+        customer_id=OuterRef("pk"), department_id=user.department_id
+    )
     return qs.filter(Exists(routed))
+
+
+def may_open_customer(user: User, customer: Customer) -> bool:
+    """Whether `user` may open `customer`'s record (and so learn its name and number)."""
+    return visible_customers(user).filter(pk=customer.pk).exists()
 
 
 def access_customer(*, actor: User, customer_id: int, request=None) -> Customer:
@@ -51,12 +94,18 @@ def access_customer(*, actor: User, customer_id: int, request=None) -> Customer:
 
     A merged-away id is answered with the survivor, so old links keep working.
     """
-    customer = Customer.objects.select_related("owner", "needed_skill", "merged_into").filter(pk=customer_id).first()
+    customer = (
+        Customer.objects.select_related("owner", "needed_skill", "merged_into")
+        .filter(pk=customer_id)
+        .first()
+    )
     if customer is None:
         raise Http404
     hops = 0
     while customer.merged_into_id is not None and hops < 10:
-        customer = Customer.objects.select_related("owner", "needed_skill", "merged_into").get(pk=customer.merged_into_id)
+        customer = Customer.objects.select_related("owner", "needed_skill", "merged_into").get(
+            pk=customer.merged_into_id
+        )
         hops += 1
     if not visible_customers(actor).filter(pk=customer.pk).exists():
         audit(AuditAction.ACCESS_DENIED, actor=actor, obj=customer, request=request)
@@ -64,24 +113,86 @@ def access_customer(*, actor: User, customer_id: int, request=None) -> Customer:
     return customer
 
 
+# --- imports (导入) -------------------------------------------------------------------------------
+
+
+def sees_all_imports(user: User) -> bool:
+    """Managers (who read what everyone did) see every import; others only their own."""
+    return user.has_perm(Perm.VIEW_AUDIT_LOG)
+
+
+def visible_import_jobs(user: User) -> QuerySet[ImportJob]:
+    qs = ImportJob.objects.select_related("created_by").order_by("-id")
+    return qs if sees_all_imports(user) else qs.filter(created_by=user)
+
+
+def access_import_job(*, actor: User, job_id: int, request=None) -> ImportJob:
+    """The job if `actor` created it or is a manager; 404 (audited when it exists) otherwise."""
+    job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
+    if job is None:
+        raise Http404
+    if job.created_by_id != actor.pk and not sees_all_imports(actor):
+        audit(AuditAction.ACCESS_DENIED, actor=actor, obj=job, request=request)
+        raise Http404
+    return job
+
+
 def search_customers(
-    *, actor: User, q: str = "", tag: str = "", level: str = "", region: str = "", city: str = "",
-    district: str = "", owner_id: int | None = None, unassigned: bool = False,
+    *,
+    actor: User,
+    q: str = "",
+    tag: str = "",
+    level: str = "",
+    region: str = "",
+    city: str = "",
+    district: str = "",
+    owner_id: int | None = None,
+    unassigned: bool = False,
+    field: str = "",
+    field_value: str = "",
 ) -> QuerySet[Customer]:
     """The archive's search: name (prefix), mobile (full or last four digits), e-mail, any identity,
     tag, level, region. Every branch is an index lookup, so it stays fast at millions of rows."""
     qs = visible_customers(actor)
+    if not sees_all_customers(actor) and actor.has_perm(Perm.SERVE_CUSTOMERS):
+        # An agent's list: walk newest first when they may see many (core.querysets.narrow_to).
+        live = Customer.objects.filter(merged_into__isnull=True)
+        qs = narrow_to(live, _served_by(actor), many=are_many(*customer_ids_visible_to(actor)))
     q = unicodedata.normalize("NFKC", q).strip()
     if q:
         qs = qs.filter(_query_filter(q))
     if tag:
         # Exists, not a join: the planner keeps walking customers newest first instead of sorting
         # every holder of a popular tag (bench/README.md).
-        qs = qs.filter(Exists(Customer.tags.through.objects.filter(customer_id=OuterRef("pk"), tag__name=tag)))
-    qs = filter_given(qs, level=level, region=region, city=city, district=district, owner_id=owner_id)
+        qs = qs.filter(
+            Exists(Customer.tags.through.objects.filter(customer_id=OuterRef("pk"), tag__name=tag))
+        )
+    qs = filter_given(
+        qs, level=level, region=region, city=city, district=district, owner_id=owner_id
+    )
     if unassigned:
         qs = qs.filter(owner__isnull=True)
+    if field and field_value:
+        qs = qs.filter(custom_field_filter(field, field_value))
     return qs.select_related("owner").order_by("-id")
+
+
+def custom_field_filter(code: str, value: str) -> Q:
+    """Customers whose custom field `code` holds `value`: a text field by contained words, the other
+    kinds by the exact stored value (numbers and dates are stored normalised, so 5.0 finds 5.0). An
+    unknown field finds nobody. Not indexed: combine it with another filter on large archives."""
+    definition = CustomField.objects.filter(code=code).first()
+    value = unicodedata.normalize("NFKC", value).strip()
+    if definition is None or not value:
+        return Q(pk__in=[])
+    if definition.field_type == FieldType.TEXT:
+        return Q(**{f"custom__{code}__icontains": value})
+    if definition.field_type == FieldType.NUMBER:
+        try:
+            value = str(decimal.Decimal(value))
+        except decimal.InvalidOperation:
+            return Q(pk__in=[])
+    return Q(**{f"custom__{code}": value})
 
 
 def _query_filter(q: str) -> Q:
@@ -103,14 +214,19 @@ def _query_filter(q: str) -> Q:
     # account name on any channel (exact).
     by_name = Q(name__gte=q, name__lt=q + "\U0010ffff")
     owners = list(
-        ContactIdentity.objects.filter(kind__in=IdentityKind.values, value=q)  # served by the (kind, value) index
-        .values_list("customer_id", flat=True)[:50]
+        ContactIdentity.objects.filter(kind__in=IdentityKind.values, value=q).values_list(
+            "customer_id", flat=True
+        )[  # served by the (kind, value) index
+            :50
+        ]
     )
     return by_name | Q(pk__in=owners) if owners else by_name
 
 
 def _identity_match(kind: str | None, value: str) -> Q:
-    rows = ContactIdentity.objects.filter(kind__in=[kind] if kind else IdentityKind.values, value=value)
+    rows = ContactIdentity.objects.filter(
+        kind__in=[kind] if kind else IdentityKind.values, value=value
+    )
     return Q(pk__in=rows.values("customer_id"))
 
 
@@ -124,7 +240,11 @@ def review_queue(*, incomplete_below: int = 100) -> QuerySet[Customer]:
     """New records nobody has reviewed yet, and records that are incomplete or doubted."""
     return (
         Customer.objects.filter(merged_into__isnull=True)
-        .filter(Q(reviewed_at__isnull=True) | Q(completeness__lt=incomplete_below) | ~Q(accuracy_flag=""))
+        .filter(
+            Q(reviewed_at__isnull=True)
+            | Q(completeness__lt=incomplete_below)
+            | ~Q(accuracy_flag="")
+        )
         .select_related("created_by", "owner")
         .order_by("-id")
     )
@@ -132,7 +252,7 @@ def review_queue(*, incomplete_below: int = 100) -> QuerySet[Customer]:
 
 def daily_capture_counts(*, days: int = 7) -> list[dict]:
     """Customers captured per agent per day (Asia/Shanghai days), newest day first."""
-    since = timezone.now() - timezone.timedelta(days=days)
+    since = timezone.now() - dt.timedelta(days=days)
     return list(
         Customer.objects.filter(created_at__gte=since, created_by__isnull=False)
         .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
@@ -142,11 +262,34 @@ def daily_capture_counts(*, days: int = 7) -> list[dict]:
     )
 
 
-def contact_due(*, owner: User | None = None, overdue_only: bool = False) -> QuerySet[Customer]:
-    """Customers still waiting for their first contact since assignment (the seven-day rule)."""
-    qs = Customer.objects.filter(merged_into__isnull=True, contact_due_at__isnull=False).select_related("owner")
+def overdue_contact(*, now: dt.datetime | None = None) -> Q:
+    """The seven-day rule's one test (seed 000): the owner's first contact was due before `now`.
+
+    Lists filter or annotate with it (`contact_due`); one customer asks `is_contact_overdue`.
+    """
+    return Q(contact_due_at__lt=now or timezone.now())
+
+
+def is_contact_overdue(customer: Customer, *, now: dt.datetime | None = None) -> bool:
+    """overdue_contact() for one customer already loaded (its twin, kept beside it; a test checks
+    that both give the same answer)."""
+    due = customer.contact_due_at
+    return due is not None and due < (now or timezone.now())
+
+
+def contact_due(
+    *, owner: User | None = None, overdue_only: bool = False, now: dt.datetime | None = None
+) -> QuerySet[Customer]:
+    """Customers still waiting for their first contact since assignment (the seven-day rule), each
+    with `contact_overdue` (the rule's test at `now`)."""
+    overdue = overdue_contact(now=now or timezone.now())
+    qs = (
+        Customer.objects.filter(merged_into__isnull=True, contact_due_at__isnull=False)
+        .select_related("owner")
+        .annotate(contact_overdue=ExpressionWrapper(overdue, output_field=BooleanField()))
+    )
     if owner is not None:
         qs = qs.filter(owner=owner)
     if overdue_only:
-        qs = qs.filter(contact_due_at__lt=timezone.now())
+        qs = qs.filter(overdue)
     return qs.order_by("contact_due_at")

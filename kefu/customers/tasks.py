@@ -8,7 +8,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from kefu.core.backup import create_backup, prune_backups
-from kefu.customers.services import transfer  # noqa: F401  (registers the import tasks)
+from kefu.customers.services.transfer import tasks as transfer_tasks  # noqa: F401  (registers the import tasks)
 
 logger = logging.getLogger(__name__)
 
@@ -27,4 +27,16 @@ def refresh_planner_statistics() -> None:
     (bench/README.md). PostgreSQL's autovacuum does this on its own."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            cursor.execute("PRAGMA optimize=0x10002")  # analyse what needs it, also tables never analysed
+            cursor.execute(
+                "PRAGMA optimize=0x10002"
+            )  # analyse what needs it, also tables never analysed
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def remind_overdue_contacts() -> None:
+    """Every quarter of an hour: owners hear about customers whose seven-day contact is overdue."""
+    from kefu.customers.services.assignment import remind_overdue_contacts as remind
+
+    reminded = remind()
+    if reminded:
+        logger.info("seven-day rule: %d overdue customers reminded to their owners", reminded)

@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from kefu.accounts.roles import Perm
+from kefu.core.querysets import count_up_to
 from kefu.core.workbench import Card
 from kefu.customers import selectors
 
@@ -14,16 +15,21 @@ def contact_due_card(request):
     sees_all = user.has_perm(Perm.ASSIGN_WORK)
     due = selectors.contact_due(owner=None if sees_all else user)
     now = timezone.now()
-    return Card("customers/card_contact_due.html", {
-        "due_customers": list(due[:6]),
-        "due_count": due.count(),
-        "overdue_count": due.filter(contact_due_at__lt=now).count(),
-        "sees_all": sees_all,
-        "now": now,
-    })
+    return Card(
+        "customers/card_contact_due.html",
+        {
+            "due_customers": list(due[:6]),
+            "due_count": count_up_to(due),
+            "overdue_count": count_up_to(due.filter(contact_overdue=True)),
+            "sees_all": sees_all,
+            "now": now,
+        },
+    )
 
 
 def review_card(request):
     if not request.user.has_perm(Perm.ASSIGN_WORK):
         return None
-    return Card("customers/card_review.html", {"review_count": selectors.review_queue().count()})
+    return Card(
+        "customers/card_review.html", {"review_count": count_up_to(selectors.review_queue())}
+    )

@@ -7,7 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 class Notification(models.Model):
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
     )
     kind = models.CharField(_("kind"), max_length=40)  # the event's name, e.g. tickets.assigned
     title = models.CharField(_("title"), max_length=200)
@@ -21,7 +24,11 @@ class Notification(models.Model):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["recipient", "-id"], name="notification_inbox"),
-            models.Index(fields=["recipient"], name="notification_unread", condition=models.Q(read_at__isnull=True)),
+            models.Index(
+                fields=["recipient"],
+                name="notification_unread",
+                condition=models.Q(read_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

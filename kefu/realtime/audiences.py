@@ -17,7 +17,7 @@ from collections import deque
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from kefu.realtime.layers import group_send_many
+from kefu.realtime.layers import UNREACHABLE, group_send_many
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,9 @@ def message_groups(*, conversation_id: int, is_internal: bool) -> list[str]:
     return groups
 
 
-def conversation_groups(*, conversation_id: int, user_ids=(), supervisors: bool = True) -> list[str]:
+def conversation_groups(
+    *, conversation_id: int, user_ids=(), supervisors: bool = True
+) -> list[str]:
     """Agent-side groups for a change of a conversation (assignment, transfer, close): the agents
     following it, the named users (new and previous agent) and the supervisors' boards. Never the
     visitor: what the visitor is told is chosen by the caller with `visitor_group()`."""
@@ -75,7 +77,11 @@ def incoming_call_groups(*, agent_id: int) -> list[str]:
 
 def typing_groups(*, conversation_id: int, from_visitor: bool) -> list[str]:
     """A typing indicator goes to the other side only."""
-    return [conversation_agents_group(conversation_id)] if from_visitor else [visitor_group(conversation_id)]
+    return (
+        [conversation_agents_group(conversation_id)]
+        if from_visitor
+        else [visitor_group(conversation_id)]
+    )
 
 
 async def apush(group: str, payload: dict) -> None:
@@ -122,16 +128,22 @@ class _Outbox:
                 if not self.waiting:
                     self.sending = False
                     return
-                batch = [(group, {"type": "push", "payload": payload}) for group, payload in self.waiting]
+                batch = [
+                    (group, {"type": "push", "payload": payload}) for group, payload in self.waiting
+                ]
                 self.waiting.clear()
             try:
                 await group_send_many(get_channel_layer(), batch)
+            except UNREACHABLE as error:  # Redis is down: one line, not a traceback per batch
+                logger.warning("%d pushes lost: Redis unreachable (%s)", len(batch), error)
             except Exception:
                 logger.exception("%d pushes failed", len(batch))
 
 
 _outbox_lock = threading.Lock()
-_outboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Outbox] = weakref.WeakKeyDictionary()
+_outboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Outbox] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def conversation_groups_for(user) -> list[str]:

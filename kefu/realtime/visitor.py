@@ -17,6 +17,8 @@ Internal notes never reach this socket: audiences.py never puts one into a visit
 replay reads messages without them.
 """
 
+from collections import deque
+
 from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
@@ -48,10 +50,14 @@ def _hello(inbox, token, claim, conversation_id, last_seq):
     conversation = None
     if conversation_id is not None:
         # Another visitor's conversation id is answered as if the visitor had asked for none.
-        conversation = Conversation.objects.filter(pk=frame_int(conversation_id), visitor=visitor).first()
+        conversation = Conversation.objects.filter(
+            pk=frame_int(conversation_id), visitor=visitor
+        ).first()
     conversation = conversation or active_conversation(visitor)
     welcome = {
-        "event": "welcome", "token": token, "verified": visitor.external_id is not None,
+        "event": "welcome",
+        "token": token,
+        "verified": visitor.external_id is not None,
         "conversation_id": conversation.pk if conversation else None,
         "state": conversation.state if conversation else None,
         "last_seq": conversation.last_seq if conversation else 0,
@@ -60,14 +66,18 @@ def _hello(inbox, token, claim, conversation_id, last_seq):
         "messages": [],
     }
     if conversation is not None:
-        welcome["messages"] = [_shown(message_payload(m)) for m in messages_after(conversation, frame_int(last_seq))]
+        welcome["messages"] = [
+            _shown(message_payload(m)) for m in messages_after(conversation, frame_int(last_seq))
+        ]
     if claim is not None and verified_user_id(secret=inbox.secret, claim=claim) is None:
         welcome["identity_refused"] = True
     return visitor, conversation, welcome
 
 
 def _agent_name(conversation) -> str:
-    return str(conversation.assignee) if conversation is not None and conversation.assignee_id else ""
+    return (
+        str(conversation.assignee) if conversation is not None and conversation.assignee_id else ""
+    )
 
 
 def _state(conversation_id) -> dict:
@@ -75,8 +85,13 @@ def _state(conversation_id) -> dict:
     from kefu.conversations.selectors import queue_position
 
     conversation = Conversation.objects.select_related("assignee").get(pk=conversation_id)
-    return {"event": "conversations.state", "conversation_id": conversation.pk, "state": conversation.state,
-            "agent_name": _agent_name(conversation), "queue_position": queue_position(conversation)}
+    return {
+        "event": "conversations.state",
+        "conversation_id": conversation.pk,
+        "state": conversation.state,
+        "agent_name": _agent_name(conversation),
+        "queue_position": queue_position(conversation),
+    }
 
 
 def _queue(conversation_id) -> dict:
@@ -84,8 +99,11 @@ def _queue(conversation_id) -> dict:
     from kefu.conversations.selectors import queue_position
 
     conversation = Conversation.objects.get(pk=conversation_id)
-    return {"event": "conversations.queue", "conversation_id": conversation.pk,
-            "position": queue_position(conversation)}
+    return {
+        "event": "conversations.queue",
+        "conversation_id": conversation.pk,
+        "position": queue_position(conversation),
+    }
 
 
 def _client_address(scope) -> str | None:
@@ -112,15 +130,29 @@ def _close(visitor, conversation):
     close_conversation(visitor=visitor, conversation=conversation)
 
 
-
 class VisitorConsumer(JsonFrameConsumer):
+    def unavailable_frame(self) -> dict:
+        """The widget shows its message form with this (widget.js: `unavailable`)."""
+        return {
+            "event": "unavailable",
+            "message": _(
+                "Live chat is unavailable at the moment. Please leave us a message and we will "
+                "get back to you."
+            ),
+        }
+
     async def connect(self):
         audiences.note_socket_loop()
         self.visitor = None
         self.conversation = None
         self.group = None
         self.recent = audiences.RecentPushes()
-        self.inbox = await database_sync_to_async(_inbox)(self.scope["url_route"]["kwargs"]["inbox_key"])
+        # Messages this socket sent and was answered `ack` for: their push is not sent back to it
+        # (the ack told the widget already), only to the visitor's other tabs.
+        self.acked: deque[int] = deque(maxlen=64)
+        self.inbox = await database_sync_to_async(_inbox)(
+            self.scope["url_route"]["kwargs"]["inbox_key"]
+        )
         if self.inbox is None:
             await self.close(code=CLOSE_UNKNOWN_INBOX)
             return
@@ -147,39 +179,69 @@ class VisitorConsumer(JsonFrameConsumer):
     async def frame(self, frame_type, key, content) -> None:
         if frame_type == "hello":
             self.visitor, self.conversation, welcome = await database_sync_to_async(_hello)(
-                self.inbox, content.get("token"), content.get("identity"), content.get("conversation_id"),
+                self.inbox,
+                content.get("token"),
+                content.get("identity"),
+                content.get("conversation_id"),
                 content.get("last_seq"),
             )
             await self._follow(self.conversation)
             await self.send_json(welcome)
         elif self.visitor is None:
-            await self.send_json({"event": "error", "code": "no_hello", "key": key,
-                                  "message": _("The chat is not ready yet; please reload the page.")})
+            await self.send_json(
+                {
+                    "event": "error",
+                    "code": "no_hello",
+                    "key": key,
+                    "message": _("The chat is not ready yet; please reload the page."),
+                }
+            )
         elif frame_type == "send":
             from kefu.conversations.services.writer import send_visitor_message_from_socket
 
             before = self.conversation.pk if self.conversation is not None else None
             message = await send_visitor_message_from_socket(
-                visitor=self.visitor, conversation=self.conversation, body=content.get("body"), client_key=key,
+                visitor=self.visitor,
+                conversation=self.conversation,
+                body=content.get("body"),
+                client_key=key,
                 address=_client_address(self.scope),
             )
             self.conversation = message.conversation  # loaded with the message, fresh
             await self._follow(self.conversation)
-            await self.send_json({"event": "ack", "key": key, "conversation_id": message.conversation_id,
-                                  "seq": message.seq, "message_id": message.pk})
+            self.acked.append(message.pk)
+            await self.send_json(
+                {
+                    "event": "ack",
+                    "key": key,
+                    "conversation_id": message.conversation_id,
+                    "seq": message.seq,
+                    "message_id": message.pk,
+                }
+            )
             if self.conversation.pk != before:
                 # The message started a conversation, which routing may have assigned before this
                 # socket followed it: read its state now that later changes will be pushed.
                 await self.send_json(await database_sync_to_async(_state)(self.conversation.pk))
         elif frame_type == "typing":
             if self.conversation is not None:
-                for group in audiences.typing_groups(conversation_id=self.conversation.pk, from_visitor=True):
-                    await audiences.apush(group, {"event": "conversations.typing",
-                                                  "conversation_id": self.conversation.pk, "sender": "visitor"})
+                for group in audiences.typing_groups(
+                    conversation_id=self.conversation.pk, from_visitor=True
+                ):
+                    await audiences.apush(
+                        group,
+                        {
+                            "event": "conversations.typing",
+                            "conversation_id": self.conversation.pk,
+                            "sender": "visitor",
+                        },
+                    )
         elif frame_type == "queue" and self.conversation is not None:
             await self.send_json(await database_sync_to_async(_queue)(self.conversation.pk))
         elif frame_type == "rate" and self.conversation is not None:
-            await database_sync_to_async(_rate)(self.visitor, self.conversation, content.get("rating"))
+            await database_sync_to_async(_rate)(
+                self.visitor, self.conversation, content.get("rating")
+            )
             await self.send_json({"event": "rated", "conversation_id": self.conversation.pk})
         elif frame_type == "close" and self.conversation is not None:
             await database_sync_to_async(_close)(self.visitor, self.conversation)
@@ -192,4 +254,6 @@ class VisitorConsumer(JsonFrameConsumer):
         about = payload.get("conversation_id")
         if about is not None and (self.conversation is None or about != self.conversation.pk):
             return  # only ever this visitor's own conversation, whatever reaches the group
+        if payload.get("message", {}).get("id") in self.acked:
+            return  # its own message, acknowledged already: one frame less per message
         await self.send_json(payload)

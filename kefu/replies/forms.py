@@ -10,14 +10,26 @@ PERSONAL, EVERYONE = "personal", "everyone"
 
 class ReplyForm(forms.Form):
     scope = forms.ChoiceField(label=_("Who uses it"))
-    shortcut = forms.CharField(label=_("Shortcut"), max_length=30, help_text=_("Typed after / in the reply box, e.g. hello."),
-                               widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}))
-    title = forms.CharField(label=_("Title"), max_length=80, widget=forms.TextInput(attrs={"class": "form-control"}))
-    category = forms.ChoiceField(label=_("Category"), choices=ReplyCategory.choices,
-                                 widget=forms.Select(attrs={"class": "form-select"}))
-    body = forms.CharField(label=_("Text"), max_length=2000,
-                           help_text=_("Variables: {customer_name}, {agent_name}, {order_no}."),
-                           widget=forms.Textarea(attrs={"class": "form-control", "rows": 4}))
+    shortcut = forms.CharField(
+        label=_("Shortcut"),
+        max_length=30,
+        help_text=_("Typed after / in the reply box, e.g. hello."),
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+    )
+    title = forms.CharField(
+        label=_("Title"), max_length=80, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=ReplyCategory.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=2000,
+        help_text=_("Variables: {customer_name}, {agent_name}."),
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 4}),
+    )
 
     def __init__(self, *args, user, editing=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -26,7 +38,10 @@ class ReplyForm(forms.Form):
             choices.append((PERSONAL, _("Only me (personal)")))
         if user.has_perm(Perm.ASSIGN_WORK):
             choices.append((EVERYONE, _("Every agent")))
-            choices += [(f"team:{t.pk}", _("Team: %(name)s") % {"name": t.name}) for t in Team.objects.order_by("name")]
+            choices += [
+                (f"team:{t.pk}", _("Team: %(name)s") % {"name": t.name})
+                for t in Team.objects.order_by("name")
+            ]
         self.fields["scope"].choices = choices
         self.fields["scope"].widget.attrs["class"] = "form-select"
         if editing is not None:

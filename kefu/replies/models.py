@@ -2,7 +2,7 @@
 
 A reply belongs to one agent (personal), to one team, or to everyone (neither owner nor team: the
 house scripts, such as seed 002's standard phrases). Bodies may name variables that are filled from
-the conversation when inserted: {customer_name}, {agent_name}, {order_no}.
+the conversation when inserted: {customer_name}, {agent_name}.
 """
 
 from django.conf import settings
@@ -18,30 +18,50 @@ class ReplyCategory(models.TextChoices):
     LOGISTICS = "logistics", _("Logistics")  # 物流
     APOLOGY = "apology", _("Apology")  # 道歉
     CLOSING = "closing", _("Closing")  # 结束语
-    PRESALES = "presales", _("Pre-sales flow")  # 售前服务流程: 活动告知, 宝贝介绍, 订单确认, 收藏店铺
+    PRESALES = (
+        "presales",
+        _("Pre-sales flow"),
+    )  # 售前服务流程: 活动告知, 宝贝介绍, 订单确认, 收藏店铺
 
 
 class CannedReply(models.Model):
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="canned_replies",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_replies",
         verbose_name=_("personal reply of"),
     )
     team = models.ForeignKey(
-        "accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="canned_replies",
+        "accounts.Team",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_replies",
         verbose_name=_("team"),
     )
     shortcut = models.CharField(
-        _("shortcut"), max_length=30, help_text=_("Typed after / in the reply box, e.g. hello."),
+        _("shortcut"),
+        max_length=30,
+        help_text=_("Typed after / in the reply box, e.g. hello."),
     )
     title = models.CharField(_("title"), max_length=80)
     body = models.TextField(
-        _("text"), max_length=2000,
-        help_text=_("Variables: {customer_name}, {agent_name}, {order_no}."),
+        _("text"),
+        max_length=2000,
+        help_text=_("Variables: {customer_name}, {agent_name}."),
     )
-    category = models.CharField(_("category"), max_length=12, choices=ReplyCategory.choices, default=ReplyCategory.OPENING)
+    category = models.CharField(
+        _("category"), max_length=12, choices=ReplyCategory.choices, default=ReplyCategory.OPENING
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -52,7 +72,8 @@ class CannedReply(models.Model):
         ordering = ["category", "position", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(owner__isnull=True) | models.Q(team__isnull=True), name="canned_reply_one_scope",
+                condition=models.Q(owner__isnull=True) | models.Q(team__isnull=True),
+                name="canned_reply_one_scope",
             ),
         ]
 

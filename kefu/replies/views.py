@@ -22,32 +22,62 @@ def reply_list(request):
         replies = [r for r in replies if r.category == category]
     for reply in replies:
         reply.manageable = selectors.may_manage(request.user, reply)
-    return render(request, "replies/list.html", {
-        "replies": replies, "categories": ReplyCategory.choices, "category": category,
-        "form": ReplyForm(user=request.user, initial={"scope": "personal"}),
-    })
+    return render(
+        request,
+        "replies/list.html",
+        {
+            "replies": replies,
+            "categories": ReplyCategory.choices,
+            "category": category,
+            "form": ReplyForm(user=request.user, initial={"scope": "personal"}),
+        },
+    )
 
 
 @require_perm(Perm.SERVE_CUSTOMERS, Perm.ASSIGN_WORK)
 def reply_edit(request, reply_id: int | None = None):
     reply = selectors.access_reply(actor=request.user, reply_id=reply_id) if reply_id else None
-    initial = ({"scope": scope_of(reply), "shortcut": reply.shortcut, "title": reply.title, "category": reply.category,
-                "body": reply.body} if reply else {"scope": "personal"})
+    initial = (
+        {
+            "scope": scope_of(reply),
+            "shortcut": reply.shortcut,
+            "title": reply.title,
+            "category": reply.category,
+            "body": reply.body,
+        }
+        if reply
+        else {"scope": "personal"}
+    )
     form = ReplyForm(request.POST or None, user=request.user, editing=reply, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             if reply is None:
                 personal, team = form.scope_values()
-                saved = services.create_reply(actor=request.user, personal=personal, team=team, shortcut=data["shortcut"],
-                                              title=data["title"], body=data["body"], category=data["category"])
+                saved = services.create_reply(
+                    actor=request.user,
+                    personal=personal,
+                    team=team,
+                    shortcut=data["shortcut"],
+                    title=data["title"],
+                    body=data["body"],
+                    category=data["category"],
+                )
             else:
-                saved = services.update_reply(actor=request.user, reply=reply, shortcut=data["shortcut"],
-                                              title=data["title"], body=data["body"], category=data["category"])
+                saved = services.update_reply(
+                    actor=request.user,
+                    reply=reply,
+                    shortcut=data["shortcut"],
+                    title=data["title"],
+                    body=data["body"],
+                    category=data["category"],
+                )
         except DomainError as refusal:
             form.add_error(None, refusal.message)
         else:
-            messages.success(request, _("Canned reply /%(shortcut)s saved.") % {"shortcut": saved.shortcut})
+            messages.success(
+                request, _("Canned reply /%(shortcut)s saved.") % {"shortcut": saved.shortcut}
+            )
             return redirect("replies:list")
     return render(request, "replies/form.html", {"form": form, "reply": reply})
 
@@ -61,7 +91,9 @@ def reply_delete(request, reply_id: int):
     except DomainError as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, _("Canned reply /%(shortcut)s deleted.") % {"shortcut": reply.shortcut})
+        messages.success(
+            request, _("Canned reply /%(shortcut)s deleted.") % {"shortcut": reply.shortcut}
+        )
     return redirect("replies:list")
 
 

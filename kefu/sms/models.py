@@ -16,10 +16,16 @@ class SmsTemplate(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=60)
     provider_template_id = models.CharField(
-        _("provider template id"), max_length=60, blank=True,
-        help_text=_("The template's id at the SMS provider, e.g. SMS_123456789 or 1110; empty: the code is used."),
+        _("provider template id"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "The template's id at the SMS provider, e.g. SMS_123456789 or 1110; empty: the code is used."
+        ),
     )
-    body = models.TextField(_("text"), max_length=500, help_text=_("Variables in braces: {name}, {code}."))
+    body = models.TextField(
+        _("text"), max_length=500, help_text=_("Variables in braces: {name}, {code}.")
+    )
     # Variables that may be left empty when sending; every other variable of the text is required.
     optional_variables = models.JSONField(_("optional variables"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -61,13 +67,24 @@ class SmsMessage(models.Model):
     params = models.JSONField(_("variables"), default=dict, blank=True)
     body = models.TextField(_("text"), blank=True)  # rendered from the template, for display
     provider = models.CharField(_("provider"), max_length=20)
-    provider_message_id = models.CharField(_("provider message id"), max_length=100, blank=True, db_index=True)
-    status = models.CharField(_("status"), max_length=10, choices=SmsStatus.choices, default=SmsStatus.QUEUED)
+    provider_message_id = models.CharField(
+        _("provider message id"), max_length=100, blank=True, db_index=True
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=SmsStatus.choices, default=SmsStatus.QUEUED
+    )
     error = models.CharField(_("error"), max_length=300, blank=True)
-    customer = models.ForeignKey("customers.Customer", on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="+", verbose_name=_("customer"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
@@ -76,11 +93,17 @@ class SmsMessage(models.Model):
     report_code = models.CharField(_("report code"), max_length=60, blank=True)
     reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
 
+    template_name: str  # not a column: set by selectors.with_template_names for the list
+
     class Meta:
         verbose_name = _("SMS message")
         verbose_name_plural = _("SMS messages")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["status", "-id"], name="sms_status_recent")]
+        indexes = [
+            models.Index(fields=["status", "-id"], name="sms_status_recent"),
+            # The workbench's "failed in the last seven days" (workbench.py).
+            models.Index(fields=["status", "created_at"], name="sms_status_created"),
+        ]
 
     def __str__(self) -> str:
         return f"SMS #{self.pk} {self.template_code} {self.status}"

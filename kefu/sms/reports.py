@@ -26,6 +26,8 @@ import json
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from kefu.core.text import strip_control_characters
+
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 
@@ -39,7 +41,9 @@ class DeliveryReport:
     delivered: bool
     code: str  # the provider's status code: DELIVERED / DELIVRD, or the operator's error code
     text: str  # the provider's description of the status
-    at: dt.datetime | None  # when the phone received it, or when the failure was reported; None: not given
+    at: (
+        dt.datetime | None
+    )  # when the phone received it, or when the failure was reported; None: not given
 
 
 def provider_time(value) -> dt.datetime | None:
@@ -77,7 +81,7 @@ def _text(item: dict, key: str, index: int, *, required: bool = False, limit: in
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise MalformedReport(f"report {index}: {key} must be a string")
-    value = str(value).replace("\x00", "").strip()
+    value = strip_control_characters(str(value)).strip()
     if required and not value:
         raise MalformedReport(f"report {index}: {key} is empty")
     return value[:limit]
@@ -92,10 +96,15 @@ def parse_aliyun(body: bytes) -> list[DeliveryReport]:
             success = success.lower() == "true"  # tolerated: the flag as text
         if not isinstance(success, bool):
             raise MalformedReport(f"report {index}: success must be true or false")
-        reports.append(DeliveryReport(
-            provider_message_id=message_id, delivered=success, code=_text(item, "err_code", index, limit=60),
-            text=_text(item, "err_msg", index), at=provider_time(item.get("report_time")),
-        ))
+        reports.append(
+            DeliveryReport(
+                provider_message_id=message_id,
+                delivered=success,
+                code=_text(item, "err_code", index, limit=60),
+                text=_text(item, "err_msg", index),
+                at=provider_time(item.get("report_time")),
+            )
+        )
     return reports
 
 
@@ -109,10 +118,15 @@ def parse_tencent(body: bytes) -> list[DeliveryReport]:
         status = _text(item, "report_status", index, required=True).upper()
         if status not in TENCENT_STATUSES:
             raise MalformedReport(f"report {index}: report_status must be SUCCESS or FAIL")
-        reports.append(DeliveryReport(
-            provider_message_id=message_id, delivered=TENCENT_STATUSES[status], code=_text(item, "errmsg", index, limit=60),
-            text=_text(item, "description", index), at=provider_time(item.get("user_receive_time")),
-        ))
+        reports.append(
+            DeliveryReport(
+                provider_message_id=message_id,
+                delivered=TENCENT_STATUSES[status],
+                code=_text(item, "errmsg", index, limit=60),
+                text=_text(item, "description", index),
+                at=provider_time(item.get("user_receive_time")),
+            )
+        )
     return reports
 
 

@@ -23,30 +23,43 @@ def may_see_all_sms(user) -> bool:
     return user.has_perm(Perm.ASSIGN_WORK)
 
 
-def search_sms(*, actor, status: str = "", q: str = "", template_code: str = "", customer_id: int | None = None) -> QuerySet[SmsMessage]:
+def search_sms(
+    *, actor, status: str = "", q: str = "", template_code: str = "", customer_id: int | None = None
+) -> QuerySet[SmsMessage]:
     if not may_see_all_sms(actor):
         return SmsMessage.objects.none()
     qs = SmsMessage.objects.all()
     q = q.strip().replace(" ", "").replace("-", "")
     if q:
-        qs = qs.filter(to__endswith=q) if q.lstrip("+").isdigit() else qs.filter(customer__name__startswith=q)
+        qs = (
+            qs.filter(to__endswith=q)
+            if q.lstrip("+").isdigit()
+            else qs.filter(customer__name__startswith=q)
+        )
     qs = filter_given(qs, status=status, template_code=template_code, customer_id=customer_id)
     return qs.select_related("customer", "created_by").order_by("-id")
 
 
 def recent_sms_of(customer_id: int, *, limit: int = 8) -> list[SmsMessage]:
     """A customer's latest messages; the caller has checked that the user may see the customer."""
-    return with_template_names(list(SmsMessage.objects.filter(customer_id=customer_id).order_by("-id")[:limit]))
+    return with_template_names(
+        list(SmsMessage.objects.filter(customer_id=customer_id).order_by("-id")[:limit])
+    )
 
 
-def undelivered_count(*, days: int = 7) -> int:
+def undelivered(*, days: int = 7) -> QuerySet[SmsMessage]:
+    """Messages that failed in the last `days` days (the sms_failed_recent index)."""
     since = timezone.now() - dt.timedelta(days=days)
-    return SmsMessage.objects.filter(status=SmsStatus.FAILED, created_at__gte=since).count()
+    return SmsMessage.objects.filter(status=SmsStatus.FAILED, created_at__gte=since)
 
 
 def with_template_names(sms: list[SmsMessage]) -> list[SmsMessage]:
     """Each message with `template_name`: its template's name, or the code when the template is gone."""
-    names = dict(SmsTemplate.objects.filter(code__in={m.template_code for m in sms}).values_list("code", "name"))
+    names = dict(
+        SmsTemplate.objects.filter(code__in={m.template_code for m in sms}).values_list(
+            "code", "name"
+        )
+    )
     for message in sms:
         message.template_name = names.get(message.template_code, message.template_code)
     return sms
@@ -70,6 +83,13 @@ def sendable_templates(customer) -> list[dict]:
     """The templates an agent may send from the customer's page, each with its variables and the
     values known already (the customer's name for a variable called `name`)."""
     known = {"name": customer.name, "customer_name": customer.name}
-    return [{"template": t, "fields": [{"name": v, "value": known.get(v, ""), "required": v in t.required_variables}
-                                       for v in t.variables]}
-            for t in SmsTemplate.objects.order_by("name")]
+    return [
+        {
+            "template": t,
+            "fields": [
+                {"name": v, "value": known.get(v, ""), "required": v in t.required_variables}
+                for v in t.variables
+            ],
+        }
+        for t in SmsTemplate.objects.order_by("name")
+    ]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import DomainError, PermissionRefused
+from kefu.core.text import strip_control_characters
 from kefu.customers import identities
 from kefu.sms.backends import OutgoingSms, get_backend
 from kefu.sms.models import VARIABLE, SmsMessage, SmsStatus, SmsTemplate
@@ -41,16 +42,27 @@ def check_params(template: SmsTemplate, params: dict[str, str]) -> dict[str, str
     does not have, and the optional ones left out filled in empty (the providers want each one)."""
     unknown = [name for name in params if name not in template.variables]
     if unknown:
-        raise DomainError(_("The SMS template “%(template)s” has no variable named: %(names)s.")
-                          % {"template": template.name, "names": ", ".join(unknown)})
+        raise DomainError(
+            _("The SMS template “%(template)s” has no variable named: %(names)s.")
+            % {"template": template.name, "names": ", ".join(unknown)}
+        )
     missing = [name for name in template.required_variables if not params.get(name, "").strip()]
     if missing:
-        raise DomainError(_("The template needs values for: %(names)s.") % {"names": ", ".join(missing)})
+        raise DomainError(
+            _("The template needs values for: %(names)s.") % {"names": ", ".join(missing)}
+        )
     return {name: params.get(name, "") for name in template.variables}
 
 
-def send_sms(to: str, template_code: str, params: dict | None = None, *, actor=None, customer=None,
-             backend: str | None = None) -> SmsResult:
+def send_sms(
+    to: str,
+    template_code: str,
+    params: dict | None = None,
+    *,
+    actor=None,
+    customer=None,
+    backend: str | None = None,
+) -> SmsResult:
     """Send one templated SMS through the configured provider and store it with its status.
 
     The row is committed as `queued` before the provider is called (nothing is lost if the process
@@ -66,17 +78,29 @@ def send_sms(to: str, template_code: str, params: dict | None = None, *, actor=N
         raise DomainError(str(error)) from error
     template = SmsTemplate.objects.filter(code=template_code).first()
     if template is None:
-        raise DomainError(_("There is no SMS template with the code “%(code)s”.") % {"code": template_code})
+        raise DomainError(
+            _("There is no SMS template with the code “%(code)s”.") % {"code": template_code}
+        )
     params = check_params(template, params)
     provider = get_backend(backend)
     text = template.render(params)
     with transaction.atomic():
         message = SmsMessage.objects.create(
-            to=number, template_code=template_code, params=params, body=text, provider=provider.name,
-            customer=customer, created_by=actor,
+            to=number,
+            template_code=template_code,
+            params=params,
+            body=text,
+            provider=provider.name,
+            customer=customer,
+            created_by=actor,
         )
-    outgoing = OutgoingSms(to=number, template_id=template.provider_template_id or template.code, params=params,
-                           variables=template.variables, text=text)
+    outgoing = OutgoingSms(
+        to=number,
+        template_id=template.provider_template_id or template.code,
+        params=params,
+        variables=template.variables,
+        text=text,
+    )
     try:
         answer = provider.send(outgoing)
     except Exception as error:  # a provider bug must not lose the record of the attempt
@@ -84,12 +108,21 @@ def send_sms(to: str, template_code: str, params: dict | None = None, *, actor=N
         message.status, message.error = SmsStatus.FAILED, f"{type(error).__name__}: {error}"[:300]
     else:
         if answer.ok:
-            message.status, message.provider_message_id, message.sent_at = SmsStatus.SENT, answer.provider_message_id, timezone.now()
+            message.status, message.provider_message_id, message.sent_at = (
+                SmsStatus.SENT,
+                answer.provider_message_id,
+                timezone.now(),
+            )
         else:
             message.status, message.error = SmsStatus.FAILED, answer.error[:300]
     message.save(update_fields=["status", "provider_message_id", "sent_at", "error"])
-    return SmsResult(message_id=message.pk, status=message.status, provider=message.provider,
-                     provider_message_id=message.provider_message_id, error=message.error)
+    return SmsResult(
+        message_id=message.pk,
+        status=message.status,
+        provider=message.provider,
+        provider_message_id=message.provider_message_id,
+        error=message.error,
+    )
 
 
 def send_customer_sms(*, actor, customer, template_code: str, params: dict) -> SmsResult:
@@ -98,6 +131,7 @@ def send_customer_sms(*, actor, customer, template_code: str, params: dict) -> S
     the provider took it; the delivery report updates the status later."""
     from kefu.accounts.roles import Perm
     from kefu.core import timeline
+    from kefu.customers.services.profiles import note_contact
 
     if not actor.has_perm(Perm.SERVE_CUSTOMERS):
         raise PermissionRefused(_("You do not have permission to do this."))
@@ -106,14 +140,24 @@ def send_customer_sms(*, actor, customer, template_code: str, params: dict) -> S
     result = send_sms(customer.mobile, template_code, params, actor=actor, customer=customer)
     message = SmsMessage.objects.get(pk=result.message_id)
     template = SmsTemplate.objects.get(code=template_code)
-    summary = (_("SMS “%(template)s” sent") if result.ok else _("SMS “%(template)s” not sent: %(error)s")) % {
-        "template": template.name, "error": result.error}
-    timeline.record(subject=message, customer_id=customer.pk, kind="sms.sent", actor=actor, summary=summary,
-                    data={"sms_id": message.pk, "status": result.status})
+    summary = (
+        _("SMS “%(template)s” sent") if result.ok else _("SMS “%(template)s” not sent: %(error)s")
+    ) % {"template": template.name, "error": result.error}
+    if result.ok:  # the seven-day rule: an SMS the provider took is contact made
+        note_contact(actor=actor, customer_id=customer.pk, at=message.created_at)
+    timeline.record(
+        subject=message,
+        customer_id=customer.pk,
+        kind="sms.sent",
+        actor=actor,
+        summary=summary,
+        data={"sms_id": message.pk, "status": result.status},
+    )
     return result
 
 
 # --- delivery reports (回执) -------------------------------------------------------------------
+
 
 class Outcome(StrEnum):
     APPLIED = "applied"  # the report changed the stored status
@@ -132,8 +176,15 @@ def _failure_text(code: str, text: str) -> str:
 
 
 @transaction.atomic
-def record_delivery(*, provider: str, provider_message_id: str, delivered: bool, error: str = "", code: str = "",
-                    at: dt.datetime | None = None) -> DeliveryResult:
+def record_delivery(
+    *,
+    provider: str,
+    provider_message_id: str,
+    delivered: bool,
+    error: str = "",
+    code: str = "",
+    at: dt.datetime | None = None,
+) -> DeliveryResult:
     """One delivery report (回执) of `provider` for its message id.
 
     Delivered is final: a later "failed" for a delivered message changes nothing. Neither provider
@@ -146,7 +197,11 @@ def record_delivery(*, provider: str, provider_message_id: str, delivered: bool,
     """
     if not provider_message_id:
         return DeliveryResult(Outcome.UNKNOWN)
-    message = SmsMessage.objects.select_for_update().filter(provider=provider, provider_message_id=provider_message_id).first()
+    message = (
+        SmsMessage.objects.select_for_update()
+        .filter(provider=provider, provider_message_id=provider_message_id)
+        .first()
+    )
     if message is None:
         return DeliveryResult(Outcome.UNKNOWN)
     if message.status == SmsStatus.DELIVERED:
@@ -157,7 +212,10 @@ def record_delivery(*, provider: str, provider_message_id: str, delivered: bool,
         message.status, message.delivered_at, message.error = SmsStatus.DELIVERED, at, ""
     else:
         failure = _failure_text(code, error)
-        if message.status == SmsStatus.FAILED and (message.report_code, message.error) == (code, failure):
+        if message.status == SmsStatus.FAILED and (message.report_code, message.error) == (
+            code,
+            failure,
+        ):
             return DeliveryResult(Outcome.UNCHANGED, message)
         message.status, message.error = SmsStatus.FAILED, failure
     message.report_code, message.reported_at = code, at
@@ -181,12 +239,24 @@ def record_delivery_reports(*, provider: str, reports: list[DeliveryReport]) -> 
     pushes again). Returns how many changed a message, repeated what was known, or named no message."""
     counts = dict.fromkeys(Outcome, 0)
     for report in reports:
-        result = record_delivery(provider=provider, provider_message_id=report.provider_message_id,
-                                 delivered=report.delivered, error=report.text, code=report.code, at=report.at)
+        result = record_delivery(
+            provider=provider,
+            provider_message_id=report.provider_message_id,
+            delivered=report.delivered,
+            error=report.text,
+            code=report.code,
+            at=report.at,
+        )
         counts[result.outcome] += 1
-    summary = ReportSummary(applied=counts[Outcome.APPLIED], unchanged=counts[Outcome.UNCHANGED], unknown=counts[Outcome.UNKNOWN])
+    summary = ReportSummary(
+        applied=counts[Outcome.APPLIED],
+        unchanged=counts[Outcome.UNCHANGED],
+        unknown=counts[Outcome.UNKNOWN],
+    )
     if summary.unknown:
-        logger.warning("SMS delivery reports from %s with unknown message ids: %s", provider, summary)
+        logger.warning(
+            "SMS delivery reports from %s with unknown message ids: %s", provider, summary
+        )
     else:
         logger.info("SMS delivery reports from %s: %s", provider, summary)
     return summary
@@ -207,11 +277,13 @@ def _require_manage(actor) -> None:
 def clean_template_text(body: str) -> str:
     """The text with its variables checked. Aliyun's ${name} is accepted and stored as {name}; any
     other brace that is not a variable is refused, because the provider would send it as typed."""
-    body = VARIABLE_DOLLAR.sub(r"{\1}", (body or "").replace("\x00", "").strip())
+    body = VARIABLE_DOLLAR.sub(r"{\1}", strip_control_characters(body or "").strip())
     if not body or len(body) > MAX_TEMPLATE_TEXT:
         raise DomainError(_("The text is 1 to %(max)d characters.") % {"max": MAX_TEMPLATE_TEXT})
     if "{" in VARIABLE.sub("", body) or "}" in VARIABLE.sub("", body):
-        raise DomainError(_("Write variables as {name}: letters, digits and _, not starting with a digit."))
+        raise DomainError(
+            _("Write variables as {name}: letters, digits and _, not starting with a digit.")
+        )
     return body
 
 
@@ -219,11 +291,15 @@ def clean_optional_variables(names: list[str], *, body: str) -> list[str]:
     variables = list(dict.fromkeys(VARIABLE.findall(body)))
     unknown = [name for name in names if name not in variables]
     if unknown:
-        raise DomainError(_("Not a variable of the text: %(names)s.") % {"names": ", ".join(unknown)})
+        raise DomainError(
+            _("Not a variable of the text: %(names)s.") % {"names": ", ".join(unknown)}
+        )
     return [name for name in variables if name in names]  # in the text's order, once each
 
 
-def _clean_fields(*, name: str, provider_template_id: str, body: str, optional_variables: list[str]) -> dict:
+def _clean_fields(
+    *, name: str, provider_template_id: str, body: str, optional_variables: list[str]
+) -> dict:
     name = " ".join((name or "").split())
     if not name or len(name) > 60:
         raise DomainError(_("A name is 1 to 60 characters."))
@@ -231,31 +307,63 @@ def _clean_fields(*, name: str, provider_template_id: str, body: str, optional_v
     if len(provider_template_id) > 60 or any(c.isspace() for c in provider_template_id):
         raise DomainError(_("The provider's template id is at most 60 characters, without spaces."))
     body = clean_template_text(body)
-    return {"name": name, "provider_template_id": provider_template_id, "body": body,
-            "optional_variables": clean_optional_variables(optional_variables, body=body)}
+    return {
+        "name": name,
+        "provider_template_id": provider_template_id,
+        "body": body,
+        "optional_variables": clean_optional_variables(optional_variables, body=body),
+    }
 
 
 @transaction.atomic
-def create_sms_template(*, actor, code: str, name: str, body: str, provider_template_id: str = "",
-                        optional_variables: list[str] | None = None) -> SmsTemplate:
+def create_sms_template(
+    *,
+    actor,
+    code: str,
+    name: str,
+    body: str,
+    provider_template_id: str = "",
+    optional_variables: list[str] | None = None,
+) -> SmsTemplate:
     _require_manage(actor)
     code = (code or "").strip().lower()
     if not CODE_RE.match(code):
-        raise DomainError(_("A code is 1 to 40 lower-case letters, digits, - or _, starting with a letter or digit."))
+        raise DomainError(
+            _(
+                "A code is 1 to 40 lower-case letters, digits, - or _, starting with a letter or digit."
+            )
+        )
     if SmsTemplate.objects.filter(code=code).exists():
-        raise DomainError(_("There is already an SMS template with the code “%(code)s”.") % {"code": code})
-    fields = _clean_fields(name=name, provider_template_id=provider_template_id, body=body,
-                           optional_variables=optional_variables or [])
+        raise DomainError(
+            _("There is already an SMS template with the code “%(code)s”.") % {"code": code}
+        )
+    fields = _clean_fields(
+        name=name,
+        provider_template_id=provider_template_id,
+        body=body,
+        optional_variables=optional_variables or [],
+    )
     return SmsTemplate.objects.create(code=code, **fields)
 
 
 @transaction.atomic
-def update_sms_template(*, actor, template: SmsTemplate, name: str, body: str, provider_template_id: str = "",
-                        optional_variables: list[str] | None = None) -> SmsTemplate:
+def update_sms_template(
+    *,
+    actor,
+    template: SmsTemplate,
+    name: str,
+    body: str,
+    provider_template_id: str = "",
+    optional_variables: list[str] | None = None,
+) -> SmsTemplate:
     """The code stays: other apps send by it. Messages already sent keep the text they were sent with."""
     _require_manage(actor)
-    for field, value in _clean_fields(name=name, provider_template_id=provider_template_id, body=body,
-                                      optional_variables=optional_variables or []).items():
+    for field, value in _clean_fields(
+        name=name,
+        provider_template_id=provider_template_id,
+        body=body,
+        optional_variables=optional_variables or [],
+    ).items():
         setattr(template, field, value)
     template.save()
     return template

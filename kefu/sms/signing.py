@@ -24,7 +24,11 @@ def percent_encode(value: str) -> str:
 
 
 def aliyun_canonical_query(params: dict[str, str]) -> str:
-    return "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in sorted(params.items()) if k != "Signature")
+    return "&".join(
+        f"{percent_encode(k)}={percent_encode(v)}"
+        for k, v in sorted(params.items())
+        if k != "Signature"
+    )
 
 
 def aliyun_string_to_sign(params: dict[str, str], *, method: str = "GET") -> str:
@@ -32,8 +36,11 @@ def aliyun_string_to_sign(params: dict[str, str], *, method: str = "GET") -> str
 
 
 def aliyun_signature(params: dict[str, str], access_key_secret: str, *, method: str = "GET") -> str:
-    digest = hmac.new(f"{access_key_secret}&".encode(), aliyun_string_to_sign(params, method=method).encode(),
-                      hashlib.sha1).digest()
+    digest = hmac.new(
+        f"{access_key_secret}&".encode(),
+        aliyun_string_to_sign(params, method=method).encode(),
+        hashlib.sha1,
+    ).digest()
     return base64.b64encode(digest).decode()
 
 
@@ -41,7 +48,9 @@ def _hmac256(key: bytes, message: str) -> bytes:
     return hmac.new(key, message.encode(), hashlib.sha256).digest()
 
 
-def tc3_canonical_request(*, method: str, headers: dict[str, str], payload: str, uri: str = "/", query: str = "") -> tuple[str, str]:
+def tc3_canonical_request(
+    *, method: str, headers: dict[str, str], payload: str, uri: str = "/", query: str = ""
+) -> tuple[str, str]:
     """(canonical request, signed header names). `headers` are the ones signed, e.g. content-type and host."""
     names = sorted(h.lower() for h in headers)
     lowered = {k.lower(): v for k, v in headers.items()}
@@ -51,13 +60,23 @@ def tc3_canonical_request(*, method: str, headers: dict[str, str], payload: str,
     return f"{method}\n{uri}\n{query}\n{canonical_headers}\n{signed}\n{hashed_payload}", signed
 
 
-def tc3_authorization(*, secret_id: str, secret_key: str, service: str, timestamp: int, headers: dict[str, str],
-                      payload: str, method: str = "POST") -> str:
+def tc3_authorization(
+    *,
+    secret_id: str,
+    secret_key: str,
+    service: str,
+    timestamp: int,
+    headers: dict[str, str],
+    payload: str,
+    method: str = "POST",
+) -> str:
     """The Authorization header of a TC3-HMAC-SHA256 request."""
     date = dt.datetime.fromtimestamp(timestamp, tz=dt.UTC).strftime("%Y-%m-%d")
     canonical, signed = tc3_canonical_request(method=method, headers=headers, payload=payload)
     scope = f"{date}/{service}/tc3_request"
-    string_to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    string_to_sign = (
+        f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    )
     key = _hmac256(_hmac256(_hmac256(f"TC3{secret_key}".encode(), date), service), "tc3_request")
     signature = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
     return f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders={signed}, Signature={signature}"

@@ -21,14 +21,23 @@ from kefu.sms.webhooks import delivery_report
 def sms_list(request):
     form = SmsFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.search_sms(actor=request.user, status=filters.get("status", ""), q=filters.get("q", ""),
-                              customer_id=filters.get("customer"))
+    qs = selectors.search_sms(
+        actor=request.user,
+        status=filters.get("status", ""),
+        q=filters.get("q", ""),
+        customer_id=filters.get("customer"),
+    )
     page = keyset_page(qs, cursor=request.GET.get("cursor"))
     selectors.with_template_names(page.items)
-    return render(request, "sms/list.html", {
-        "form": form, "page": page,
-        "may_manage_templates": selectors.may_manage_templates(request.user),
-    })
+    return render(
+        request,
+        "sms/list.html",
+        {
+            "form": form,
+            "page": page,
+            "may_manage_templates": selectors.may_manage_templates(request.user),
+        },
+    )
 
 
 @require_perm(Perm.ASSIGN_WORK, Perm.MANAGE_SETTINGS)
@@ -38,19 +47,40 @@ def template_list(request):
 
 @require_perm(Perm.ASSIGN_WORK, Perm.MANAGE_SETTINGS)
 def template_edit(request, template_id: int | None = None):
-    template = selectors.access_template(actor=request.user, template_id=template_id) if template_id else None
-    initial = ({"code": template.code, "name": template.name, "provider_template_id": template.provider_template_id,
-                "body": template.body, "optional_variables": ", ".join(template.optional_variables)} if template else {})
+    template = (
+        selectors.access_template(actor=request.user, template_id=template_id)
+        if template_id
+        else None
+    )
+    initial = (
+        {
+            "code": template.code,
+            "name": template.name,
+            "provider_template_id": template.provider_template_id,
+            "body": template.body,
+            "optional_variables": ", ".join(template.optional_variables),
+        }
+        if template
+        else {}
+    )
     form = SmsTemplateForm(request.POST or None, editing=template, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        fields = {"name": data["name"], "provider_template_id": data["provider_template_id"], "body": data["body"],
-                  "optional_variables": form.optional_names()}
+        fields = {
+            "name": data["name"],
+            "provider_template_id": data["provider_template_id"],
+            "body": data["body"],
+            "optional_variables": form.optional_names(),
+        }
         try:
             if template is None:
-                saved = services.create_sms_template(actor=request.user, code=data["code"], **fields)
+                saved = services.create_sms_template(
+                    actor=request.user, code=data["code"], **fields
+                )
             else:
-                saved = services.update_sms_template(actor=request.user, template=template, **fields)
+                saved = services.update_sms_template(
+                    actor=request.user, template=template, **fields
+                )
         except DomainError as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -68,16 +98,24 @@ def send_to_customer(request, customer_id: int):
     customer = access_customer(actor=request.user, customer_id=customer_id, request=request)
     code = request.POST.get("template", "")
     template = SmsTemplate.objects.filter(code=code).first()
-    params = {name: request.POST.get(f"var_{name}", "")[:200] for name in (template.variables if template else [])}
+    params = {
+        name: request.POST.get(f"var_{name}", "")[:200]
+        for name in (template.variables if template else [])
+    }
     try:
-        result = services.send_customer_sms(actor=request.user, customer=customer, template_code=code, params=params)
+        result = services.send_customer_sms(
+            actor=request.user, customer=customer, template_code=code, params=params
+        )
     except DomainError as refusal:
         messages.error(request, refusal.message)
     else:
         if result.ok:
             messages.success(request, _("SMS sent to %(name)s.") % {"name": customer.name})
         else:
-            messages.error(request, _("The SMS provider refused the message: %(error)s") % {"error": result.error})
+            messages.error(
+                request,
+                _("The SMS provider refused the message: %(error)s") % {"error": result.error},
+            )
     return redirect("customers:detail", customer_id=customer.pk)
 
 

@@ -25,7 +25,9 @@ from kefu.sms.services import record_delivery_reports
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY = 1024 * 1024  # some thousands of reports; the providers merge a few hundred at most into one push
+MAX_BODY = (
+    1024 * 1024
+)  # some thousands of reports; the providers merge a few hundred at most into one push
 
 ACKNOWLEDGEMENTS = {
     "aliyun": lambda ok, text: {"code": 0 if ok else 1, "msg": text},
@@ -64,6 +66,8 @@ def delivery_report(request, provider: str, token: str):
         logger.warning("SMS delivery report from %s refused: %s", provider, problem)
         return JsonResponse(answer(False, str(problem)), status=400)
     summary = record_delivery_reports(provider=provider, reports=reports)
-    response = JsonResponse(answer(True, OK_TEXT[provider]), json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        answer(True, OK_TEXT[provider]), json_dumps_params={"ensure_ascii": False}
+    )
     response["X-Kefu-Sms-Reports"] = str(summary)
     return response

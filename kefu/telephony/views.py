@@ -39,8 +39,11 @@ def call_list(request):
     form = CallFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.search_calls(
-        actor=request.user, q=filters.get("q", ""), direction=filters.get("direction", ""),
-        outcome=filters.get("outcome", ""), agent_id=request.user.pk if filters.get("mine") else None,
+        actor=request.user,
+        q=filters.get("q", ""),
+        direction=filters.get("direction", ""),
+        outcome=filters.get("outcome", ""),
+        agent_id=request.user.pk if filters.get("mine") else None,
         since=_day_start(filters["since"]) if filters.get("since") else None,
         until=_day_start(filters["until"] + dt.timedelta(days=1)) if filters.get("until") else None,
     )
@@ -54,10 +57,16 @@ def call_create(request):
     raw_customer = request.POST.get("customer") or request.GET.get("customer", "")
     if str(raw_customer).isdigit():
         try:
-            customer = access_customer(actor=request.user, customer_id=int(raw_customer), request=request)
+            customer = access_customer(
+                actor=request.user, customer_id=int(raw_customer), request=request
+            )
         except Http404:
             customer = None
-    initial = {"direction": request.GET.get("direction") if request.GET.get("direction") in CallDirection.values else CallDirection.INBOUND}
+    initial = {
+        "direction": request.GET.get("direction")
+        if request.GET.get("direction") in CallDirection.values
+        else CallDirection.INBOUND
+    }
     if customer is not None:
         initial.update(customer=customer.pk, number=customer.mobile or customer.phone)
     elif request.GET.get("number"):
@@ -67,10 +76,16 @@ def call_create(request):
         data = form.cleaned_data
         try:
             call = services.record_call(
-                actor=request.user, direction=data["direction"], number=data["number"], outcome=data["outcome"],
-                started_at=data["started_at"], customer_id=data["customer"],
+                actor=request.user,
+                direction=data["direction"],
+                number=data["number"],
+                outcome=data["outcome"],
+                started_at=data["started_at"],
+                customer_id=data["customer"],
                 duration_seconds=data["duration_minutes"] * 60 + data["duration_seconds"],
-                recording_url=data["recording_url"], subject=data["subject"], notes=data["notes"],
+                recording_url=data["recording_url"],
+                subject=data["subject"],
+                notes=data["notes"],
             )
         except DomainError as refusal:
             form.add_error(None, refusal.message)
@@ -80,9 +95,15 @@ def call_create(request):
             messages.success(request, _("Call recorded."))
             return redirect("telephony:detail", call_id=call.pk)
     direction = form["direction"].value() or CallDirection.INBOUND
-    return render(request, "telephony/form.html", {
-        "form": form, "customer": customer, "script": script_for(direction=direction, agent=request.user, customer=customer),
-    })
+    return render(
+        request,
+        "telephony/form.html",
+        {
+            "form": form,
+            "customer": customer,
+            "script": script_for(direction=direction, agent=request.user, customer=customer),
+        },
+    )
 
 
 @require_perm(Perm.SERVE_CUSTOMERS, Perm.INSPECT_QUALITY)
@@ -90,15 +111,29 @@ def call_detail(request, call_id: int, forms_with_errors: dict | None = None):
     call = selectors.access_call(actor=request.user, call_id=call_id)
     forms_with_errors = forms_with_errors or {}
     may_edit = request.user.has_perm(Perm.SERVE_CUSTOMERS)
-    return render(request, "telephony/detail.html", {
-        "call": call, "may_edit": may_edit, "number": selectors.masked_number(call.number),
-        "record_form": forms_with_errors.get("record") or WorkRecordForm(initial={
-            "outcome": call.outcome if call.is_ended else "answered", "subject": call.subject, "notes": call.notes}),
-        "link_form": forms_with_errors.get("link") or LinkCustomerForm(),
-        "new_form": forms_with_errors.get("new") or NewCustomerForm(),
-        "script": script_for(direction=call.direction, agent=call.agent or request.user, customer=call.customer),
-        "history": timeline.entries_for(call)[:50],
-    })
+    return render(
+        request,
+        "telephony/detail.html",
+        {
+            "call": call,
+            "may_edit": may_edit,
+            "number": selectors.masked_number(call.number),
+            "record_form": forms_with_errors.get("record")
+            or WorkRecordForm(
+                initial={
+                    "outcome": call.outcome if call.is_ended else "answered",
+                    "subject": call.subject,
+                    "notes": call.notes,
+                }
+            ),
+            "link_form": forms_with_errors.get("link") or LinkCustomerForm(),
+            "new_form": forms_with_errors.get("new") or NewCustomerForm(),
+            "script": script_for(
+                direction=call.direction, agent=call.agent or request.user, customer=call.customer
+            ),
+            "history": timeline.entries_for(call)[:50],
+        },
+    )
 
 
 def _post(request, call_id: int, form_class, key: str, action):
@@ -121,7 +156,13 @@ def _post(request, call_id: int, form_class, key: str, action):
 @require_POST
 def call_record(request, call_id: int):
     def act(call, data):
-        services.update_call_notes(actor=request.user, call=call, subject=data["subject"], notes=data["notes"], outcome=data["outcome"])
+        services.update_call_notes(
+            actor=request.user,
+            call=call,
+            subject=data["subject"],
+            notes=data["notes"],
+            outcome=data["outcome"],
+        )
         messages.success(request, _("Work record saved."))
 
     return _post(request, call_id, WorkRecordForm, "record", act)
@@ -141,8 +182,12 @@ def call_link(request, call_id: int):
 @require_POST
 def call_new_customer(request, call_id: int):
     def act(call, data):
-        customer = services.create_customer_from_call(actor=request.user, call=call, name=data["name"])
-        messages.success(request, _("Customer %(name)s created and linked.") % {"name": customer.name})
+        customer = services.create_customer_from_call(
+            actor=request.user, call=call, name=data["name"]
+        )
+        messages.success(
+            request, _("Customer %(name)s created and linked.") % {"name": customer.name}
+        )
 
     return _post(request, call_id, NewCustomerForm, "new", act)
 

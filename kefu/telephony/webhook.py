@@ -33,7 +33,9 @@ def sign(body: bytes, *, timestamp: int | str, secret: str) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def verify(body: bytes, *, timestamp: str, signature: str, secret: str, now: float | None = None) -> str | None:
+def verify(
+    body: bytes, *, timestamp: str, signature: str, secret: str, now: float | None = None
+) -> str | None:
     """None when the request is genuine and fresh; otherwise why not (for the caller's log)."""
     try:
         sent_at = int(timestamp)
@@ -57,8 +59,12 @@ def telephony_webhook(request):
     body = request.body
     if len(body) > MAX_BODY:
         return JsonResponse({"detail": "body too large"}, status=413)
-    problem = verify(body, timestamp=request.headers.get("X-Kefu-Timestamp", ""),
-                     signature=request.headers.get("X-Kefu-Signature", ""), secret=secret)
+    problem = verify(
+        body,
+        timestamp=request.headers.get("X-Kefu-Timestamp", ""),
+        signature=request.headers.get("X-Kefu-Signature", ""),
+        secret=secret,
+    )
     if problem:
         return JsonResponse({"detail": problem}, status=401)
     try:
@@ -71,5 +77,12 @@ def telephony_webhook(request):
         call, changed = handle_telephony_event(payload)
     except DomainError as refusal:
         return JsonResponse({"detail": refusal.message}, status=400)
-    return JsonResponse({"id": call.pk, "call_id": call.external_id, "outcome": call.outcome, "changed": changed,
-                         "customer_id": call.customer_id})
+    return JsonResponse(
+        {
+            "id": call.pk,
+            "call_id": call.external_id,
+            "outcome": call.outcome,
+            "changed": changed,
+            "customer_id": call.customer_id,
+        }
+    )

@@ -8,4 +8,7 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tickets")
 
     def ready(self) -> None:
-        from kefu.tickets import tasks  # noqa: F401  registers the app's Huey tasks
+        from kefu.tickets import documents, exports, subscribers, tasks  # noqa: F401  tasks: Huey tasks; exports: the export
+
+        documents.register()
+        subscribers.register()

@@ -13,6 +13,7 @@ class TicketCreated(DomainEvent):
     number: str
     type: str
     created_by_id: int | None
+    priority: str = "normal"  # Priority: an urgent ticket is told to the supervisors at once
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class TicketRouted(DomainEvent):
 
     name: ClassVar[str] = "tickets.routed"
     ticket_id: int
-    department_id: int
+    department_id: int | None  # None: no routing rule named a department
     routed_by_id: int
 
 
@@ -54,6 +55,18 @@ class TicketAssigned(DomainEvent):
     assignee_id: int | None
     previous_assignee_id: int | None
     assigned_by_id: int
+
+
+@dataclass(frozen=True)
+class TicketHandlerChanged(DomainEvent):
+    """处理人: who in the responsible department handles the complaint (picked on routing, taken or
+    given later). The new handler is told unless they took it themselves."""
+
+    name: ClassVar[str] = "tickets.handler_changed"
+    ticket_id: int
+    handler_id: int | None
+    previous_handler_id: int | None
+    changed_by_id: int
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.satisfaction import Satisfaction, satisfaction_check
+from kefu.core.search.documents import SearchDocument
 from kefu.tickets.states import Priority, TicketState, TicketType, Validity
 
 
@@ -16,7 +18,11 @@ class TicketCategory(models.Model):
 
     name = models.CharField(_("name"), max_length=60)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("parent category"),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -27,7 +33,9 @@ class TicketCategory(models.Model):
         verbose_name_plural = _("ticket categories")
         ordering = ["sort_order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["parent", "name"], name="ticket_category_unique_name_in_parent"),
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="ticket_category_unique_name_in_parent"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -35,7 +43,9 @@ class TicketCategory(models.Model):
 
     def lineage(self) -> list["TicketCategory"]:
         """This category, then its parent, up to the root (a cycle stops the walk)."""
-        chain, seen, node = [], set(), self
+        chain: list[TicketCategory] = []
+        seen: set[int] = set()
+        node: TicketCategory | None = self
         while node is not None and node.pk not in seen:
             chain.append(node)
             seen.add(node.pk)
@@ -55,15 +65,6 @@ class Channel(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Satisfaction(models.TextChoices):
-    NONE = "", _("Not asked yet")
-    VERY_SATISFIED = "very_satisfied", _("Very satisfied")
-    SATISFIED = "satisfied", _("Satisfied")
-    NEUTRAL = "neutral", _("Neutral")
-    DISSATISFIED = "dissatisfied", _("Dissatisfied")
-    VERY_DISSATISFIED = "very_dissatisfied", _("Very dissatisfied")
-
-
 class TicketNumberCounter(models.Model):
     """The last number given out on one Asia/Shanghai day; incremented under the row lock."""
 
@@ -79,29 +80,64 @@ class Ticket(models.Model):
 
     number = models.CharField(_("number"), max_length=24, unique=True)
     type = models.CharField(_("type"), max_length=20, choices=TicketType.choices)
-    state = models.CharField(_("state"), max_length=20, choices=TicketState.choices, default=TicketState.RECEIVED)
+    state = models.CharField(
+        _("state"), max_length=20, choices=TicketState.choices, default=TicketState.RECEIVED
+    )
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
         verbose_name=_("customer"),
     )
-    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.OTHER)
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=Channel.choices, default=Channel.OTHER
+    )
     category = models.ForeignKey(
-        TicketCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
+        TicketCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
         verbose_name=_("category"),
     )
-    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
     subject = models.CharField(_("subject"), max_length=200)
     content = models.TextField(_("content"), blank=True)
     department = models.ForeignKey(
-        "accounts.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
         verbose_name=_("responsible department"),
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="assigned_tickets", verbose_name=_("assignee"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
+    )
+    # 处理人: who in the responsible department handles a routed complaint (picked when it is routed;
+    # the department's staff may take it, a supervisor may give it to another of them).
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handled_tickets",
+        verbose_name=_("handler"),
     )
     watchers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="watched_tickets", verbose_name=_("watchers"),
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="watched_tickets",
+        verbose_name=_("watchers"),
     )
 
     # Time limits 客诉处理时限标准, in working time from the policy that applied (services/sla.py).
@@ -118,38 +154,78 @@ class Ticket(models.Model):
     restatement = models.TextField(_("restatement confirmed with the customer"), blank=True)
     complainant = models.CharField(_("complainant"), max_length=60, blank=True)
     complained_at = models.DateTimeField(_("complaint time"), null=True, blank=True)
-    validity = models.CharField(_("validity"), max_length=10, choices=Validity.choices, blank=True, default=Validity.UNJUDGED)
+    validity = models.CharField(
+        _("validity"),
+        max_length=10,
+        choices=Validity.choices,
+        blank=True,
+        default=Validity.UNJUDGED,
+    )
     invalid_reason = models.TextField(_("reason it is not valid"), blank=True)
     reply_to_customer = models.TextField(_("reply to the customer"), blank=True)
     cause = models.TextField(_("cause"), blank=True)
     resolution_plan = models.TextField(_("resolution plan"), blank=True)
     plan_return_reason = models.TextField(_("reason the plan was sent back"), blank=True)
     plan_decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("plan decided by"),
     )
     plan_decided_at = models.DateTimeField(_("plan decided at"), null=True, blank=True)
     carried_out_at = models.DateTimeField(_("carried out at"), null=True, blank=True)
     carried_out_note = models.TextField(_("what was done"), blank=True)
     return_visit_outcome = models.TextField(_("return visit outcome"), blank=True)
-    satisfaction = models.CharField(
-        _("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True, default=Satisfaction.NONE,
+    # The one scale of every channel (kefu.core.satisfaction): 1 非常不满意 … 5 非常满意; null
+    # until the return visit asked.
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction"), null=True, blank=True, choices=Satisfaction.choices
     )
+    # 三天之内回访: set when the plan is carried out, three working days later (services/sla.py).
+    return_visit_due_at = models.DateTimeField(_("return visit due"), null=True, blank=True)
     return_visited_at = models.DateTimeField(_("return visited at"), null=True, blank=True)
     return_visited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("return visited by"),
+    )
+
+    # 总结评价: on closing a valid complaint, the case's summary evaluation and what resolving it cost.
+    summary_evaluation = models.TextField(_("summary evaluation"), blank=True)
+    resolution_cost = models.DecimalField(
+        _("cost of the resolution (yuan)"), max_digits=11, decimal_places=2, null=True, blank=True
+    )
+
+    # 超时, as the statistics count it: when the sweep first recorded a breach of any of the ticket's
+    # limits, and of the return-visit limit (services/sla.py keeps them with the SlaAlert rows).
+    first_breach_at = models.DateTimeField(_("first time limit breached at"), null=True, blank=True)
+    return_visit_breach_at = models.DateTimeField(
+        _("return visit limit breached at"), null=True, blank=True
     )
 
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("merged into"),
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged into"),
     )
     # Optimistic concurrency: every change adds one; a service given an older version refuses.
     version = models.PositiveIntegerField(_("version"), default=1)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), db_index=True)
@@ -164,20 +240,57 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "state", "-id"], name="ticket_assignee_recent"),
             models.Index(fields=["department", "state", "-id"], name="ticket_department_recent"),
             models.Index(fields=["customer", "-id"], name="ticket_customer_recent"),
-            models.Index(fields=["stage_due_at"], name="ticket_stage_due"),
-            models.Index(fields=["resolve_due_at"], name="ticket_resolve_due"),
+            # Deadlines of open tickets only (closed ones keep theirs for the statistics): the about-to-
+            # breach figures and lists and the deadline sweep read these, never the closed majority.
+            models.Index(
+                fields=["first_response_due_at"],
+                condition=models.Q(first_responded_at__isnull=True)
+                & ~models.Q(state=TicketState.CLOSED),
+                name="ticket_open_first_due",
+            ),
+            models.Index(
+                fields=["stage_due_at"],
+                condition=~models.Q(state=TicketState.CLOSED),
+                name="ticket_open_stage_due",
+            ),
+            models.Index(
+                fields=["resolve_due_at"],
+                condition=~models.Q(state=TicketState.CLOSED),
+                name="ticket_open_resolve_due",
+            ),
+            models.Index(
+                fields=["assignee", "resolve_due_at"],
+                condition=~models.Q(state=TicketState.CLOSED),
+                name="ticket_assignee_open_due",
+            ),
+            models.Index(fields=["handler", "state", "-id"], name="ticket_handler_recent"),
+            models.Index(
+                fields=["return_visit_due_at"],
+                condition=models.Q(return_visited_at__isnull=True)
+                & ~models.Q(state=TicketState.CLOSED),
+                name="ticket_open_return_visit_due",
+            ),
         ]
         constraints = [
             # A valid complaint closes only after its return visit (追踪回访); an invalid one only with its reason.
             models.CheckConstraint(
-                condition=~models.Q(type=TicketType.COMPLAINT, state=TicketState.CLOSED, validity=Validity.VALID,
-                                    return_visited_at__isnull=True),
+                condition=~models.Q(
+                    type=TicketType.COMPLAINT,
+                    state=TicketState.CLOSED,
+                    validity=Validity.VALID,
+                    return_visited_at__isnull=True,
+                ),
                 name="ticket_closed_complaint_has_return_visit",
             ),
             models.CheckConstraint(
                 condition=~models.Q(validity=Validity.INVALID, invalid_reason=""),
                 name="ticket_invalid_complaint_has_reason",
             ),
+            models.CheckConstraint(
+                condition=models.Q(resolution_cost__isnull=True) | models.Q(resolution_cost__gte=0),
+                name="ticket_resolution_cost_not_negative",
+            ),
+            satisfaction_check("satisfaction", name="ticket_satisfaction_1_to_5"),
         ]
 
     def __str__(self) -> str:
@@ -188,20 +301,41 @@ class Ticket(models.Model):
         return self.state != TicketState.CLOSED
 
 
+class TicketSearchDocument(SearchDocument):
+    """The ticket's words for search (kefu.core.search; written by kefu/tickets/search.py)."""
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("ticket search document")
+        verbose_name_plural = _("ticket search documents")
+
+
 class NoteKind(models.TextChoices):
     INTERNAL = "internal", _("Internal note")  # 内部备注: never shown to the customer
     PROGRESS = "progress", _("Progress note")  # the department reports progress
-    INFO_REQUEST = "info_request", _("Information request")  # the department asks the CS side for more
+    INFO_REQUEST = (
+        "info_request",
+        _("Information request"),
+    )  # the department asks the CS side for more
 
 
 class TicketNote(models.Model):
     """A note on a ticket by the CS side or the responsible department. Never shown to customers."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notes")
-    kind = models.CharField(_("kind"), max_length=20, choices=NoteKind.choices, default=NoteKind.INTERNAL)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=NoteKind.choices, default=NoteKind.INTERNAL
+    )
     body = models.TextField(_("text"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("author"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("author"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -222,7 +356,11 @@ class SlaPolicy(models.Model):
 
     name = models.CharField(_("name"), max_length=80)
     category = models.ForeignKey(
-        TicketCategory, on_delete=models.CASCADE, null=True, blank=True, related_name="sla_policies",
+        TicketCategory,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sla_policies",
         verbose_name=_("category"),
     )
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, blank=True)
@@ -237,11 +375,14 @@ class SlaPolicy(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["category", "priority"], condition=models.Q(is_active=True),
+                fields=["category", "priority"],
+                condition=models.Q(is_active=True),
                 name="sla_policy_one_active_per_scope",
             ),
             models.CheckConstraint(
-                condition=models.Q(first_response_minutes__gt=0, stage_minutes__gt=0, resolution_minutes__gt=0),
+                condition=models.Q(
+                    first_response_minutes__gt=0, stage_minutes__gt=0, resolution_minutes__gt=0
+                ),
                 name="sla_policy_positive_minutes",
             ),
         ]
@@ -255,10 +396,16 @@ class RoutingRule(models.Model):
     their nearest ancestor that has one."""
 
     category = models.OneToOneField(
-        TicketCategory, on_delete=models.CASCADE, related_name="routing_rule", verbose_name=_("category"),
+        TicketCategory,
+        on_delete=models.CASCADE,
+        related_name="routing_rule",
+        verbose_name=_("category"),
     )
     department = models.ForeignKey(
-        "accounts.Department", on_delete=models.PROTECT, related_name="+", verbose_name=_("responsible department"),
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("responsible department"),
     )
 
     class Meta:
@@ -273,6 +420,7 @@ class SlaClock(models.TextChoices):
     FIRST_RESPONSE = "first_response", _("First response")
     STAGE = "stage", _("Stage")
     RESOLUTION = "resolution", _("Resolution")
+    RETURN_VISIT = "return_visit", _("Return visit")  # 三天之内回访, after the plan is carried out
 
 
 class SlaLevel(models.TextChoices):
@@ -291,10 +439,18 @@ class SlaAlert(models.Model):
     level = models.CharField(_("level"), max_length=10, choices=SlaLevel.choices)
     due_at = models.DateTimeField(_("due"))
     department = models.ForeignKey(
-        "accounts.Department", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "accounts.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded at"), db_index=True)
 
@@ -303,7 +459,9 @@ class SlaAlert(models.Model):
         verbose_name_plural = _("time limit alerts")
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["ticket", "clock", "level", "due_at"], name="sla_alert_once"),
+            models.UniqueConstraint(
+                fields=["ticket", "clock", "level", "due_at"], name="sla_alert_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -319,7 +477,9 @@ class TicketAttachment(models.Model):
     name = models.CharField(_("name"), max_length=120)
     content_type = models.CharField(_("type"), max_length=120)
     size = models.PositiveIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -13,9 +13,12 @@ def open_tickets(request, customer):
     if not user.has_perm(Perm.SERVE_CUSTOMERS):
         return None
     mine = selectors.visible_tickets(user).filter(customer=customer)
-    return Card("tickets/panel_customer.html", {
-        "customer": customer,
-        "open_tickets": list(mine.filter(state__in=OPEN_STATES).order_by("-id")[:10]),
-        "closed_tickets": list(mine.exclude(state__in=OPEN_STATES).order_by("-id")[:5]),
-        "now": timezone.now(),
-    })
+    return Card(
+        "tickets/panel_customer.html",
+        {
+            "customer": customer,
+            "open_tickets": list(mine.filter(state__in=OPEN_STATES).order_by("-id")[:10]),
+            "closed_tickets": list(mine.exclude(state__in=OPEN_STATES).order_by("-id")[:5]),
+            "now": timezone.now(),
+        },
+    )

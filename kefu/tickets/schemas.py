@@ -1,10 +1,13 @@
 import datetime as dt
+from decimal import Decimal
 
 from ninja import Field, Schema
 
 
 class TicketIn(Schema):
-    type: str = Field(description="consultation, complaint, suggestion, after_sales, dispatch or feedback")
+    type: str = Field(
+        description="consultation, complaint, suggestion, after_sales, dispatch or feedback"
+    )
     subject: str = Field(max_length=200)
     content: str = Field("", max_length=4000)
     customer_id: int | None = None
@@ -29,20 +32,34 @@ class TicketOut(Schema):
     category: str
     department_id: int | None
     assignee_id: int | None
+    handler_id: int | None = Field(
+        description="处理人: the responsible department's staff member handling a routed ticket"
+    )
     complainant: str
     validity: str
     cause: str
     resolution_plan: str
     return_visit_outcome: str
-    satisfaction: str
+    return_visit_due_at: dt.datetime | None = Field(
+        description="三天之内回访: three working days after the plan was carried out"
+    )
+    summary_evaluation: str = Field(description="总结评价, recorded when a complaint closes")
+    resolution_cost: Decimal | None = Field(description="处理代价 in yuan, recorded on closing")
+    satisfaction: int | None = Field(
+        description="The return visit's satisfaction, 1 (非常不满意) to 5 (非常满意), the scale of every channel"
+    )
     answer: str
     first_response_due_at: dt.datetime | None
     stage_due_at: dt.datetime | None
     resolve_due_at: dt.datetime | None
     created_at: dt.datetime
     closed_at: dt.datetime | None
-    version: int = Field(description="send it back with a move: a stale version answers 409 with the fresh state")
-    next_moves: list[str] = Field(description="the moves the caller may make now (POST …/moves/{name})")
+    version: int = Field(
+        description="send it back with a move: a stale version answers 409 with the fresh state"
+    )
+    next_moves: list[str] = Field(
+        description="the moves the caller may make now (POST …/moves/{name})"
+    )
 
 
 class TicketPage(Schema):
@@ -52,9 +69,9 @@ class TicketPage(Schema):
 
 class MoveIn(Schema):
     version: int
-    values: dict[str, str | int | None] = Field(
+    values: dict[str, str | int | float | None] = Field(
         default_factory=dict,
-        description="the move's inputs, e.g. {\"cause\": \"…\"} for record_cause; see the ticket page's forms",
+        description='the move\'s inputs, e.g. {"cause": "…"} for record_cause; see the ticket page\'s forms',
     )
 
 
@@ -79,3 +96,10 @@ class AttachmentOut(Schema):
     uploaded_by_id: int | None
     created_at: dt.datetime
     url: str = Field(description="download it with the same credentials")
+
+
+class HandlerIn(Schema):
+    version: int
+    handler_id: int | None = Field(
+        description="a staff member of the responsible department (yourself to take it); null clears it"
+    )

@@ -1,4 +1,4 @@
-"""Reads of tickets, who may see which ticket, the saved views, and breach counts.
+"""Reads of tickets, who may see which ticket, and the saved views (statistics.py counts breaches).
 
 The CS side (agents, supervisors, managers; inspectors read) sees every ticket: SPEC C4 "the CS side
 sees every step". Department staff see only tickets routed to their own department. Another
@@ -19,13 +19,15 @@ from kefu.accounts.roles import Perm
 from kefu.core.business_calendar import BusinessCalendar
 from kefu.core.models import TimelineEntry
 from kefu.core.statemachine import Transition
-from kefu.tickets.models import SlaAlert, SlaLevel, Ticket
+from kefu.tickets.models import Ticket
 from kefu.tickets.services.sla import WARNING_BEFORE
 from kefu.tickets.states import OPEN_STATES, TicketState, flow_for
 
 
 def sees_every_ticket(user: User) -> bool:
-    return any(user.has_perm(p) for p in (Perm.SERVE_CUSTOMERS, Perm.ASSIGN_WORK, Perm.INSPECT_QUALITY))
+    return any(
+        user.has_perm(p) for p in (Perm.SERVE_CUSTOMERS, Perm.ASSIGN_WORK, Perm.INSPECT_QUALITY)
+    )
 
 
 def visible_tickets(user: User) -> QuerySet[Ticket]:
@@ -40,8 +42,9 @@ def visible_tickets(user: User) -> QuerySet[Ticket]:
 def access_ticket(*, actor: User, ticket_id: int, request=None) -> Ticket:
     """The ticket if `actor` may see it; 404 (audited when it exists) otherwise."""
     ticket = (
-        Ticket.objects.select_related("category", "department", "assignee", "customer")
-        .filter(pk=ticket_id).first()
+        Ticket.objects.select_related("category", "department", "assignee", "handler", "customer")
+        .filter(pk=ticket_id)
+        .first()
     )
     if ticket is None:
         raise Http404
@@ -58,7 +61,8 @@ def allowed_transitions(*, actor: User, ticket: Ticket) -> list[Transition]:
     the form asks for the input; the service refuses the move if it is still missing."""
     flow = flow_for(ticket.type)
     return [
-        t for t in flow.transitions.values()
+        t
+        for t in flow.transitions.values()
         if ticket.state in t.source
         and all(g(actor, ticket) is None for g in t.guards if not getattr(g, "checks_input", False))
     ]
@@ -76,11 +80,15 @@ SAVED_VIEWS = ("mine", "my_department", "unassigned", "about_to_breach", "awaiti
 
 
 def about_to_breach_q(*, now: dt.datetime, horizon: dt.datetime) -> Q:
-    """Open tickets with a deadline at or before `horizon` (passed ones included)."""
-    return Q(state__in=OPEN_STATES) & (
+    """Open tickets with a deadline at or before `horizon` (passed ones included).
+
+    Written as "not closed" (what OPEN_STATES means), the term the partial deadline indexes of open
+    tickets carry (models.Ticket.Meta), so both databases walk those instead of every ticket."""
+    return ~Q(state=TicketState.CLOSED) & (
         Q(first_responded_at__isnull=True, first_response_due_at__lte=horizon)
         | Q(stage_due_at__lte=horizon)
         | Q(resolve_due_at__lte=horizon)
+        | Q(return_visited_at__isnull=True, return_visit_due_at__lte=horizon)
     )
 
 
@@ -90,7 +98,11 @@ def saved_view(*, user: User, view: str, now: dt.datetime | None = None) -> Quer
     if view == "mine":
         qs = qs.filter(assignee=user, state__in=OPEN_STATES)
     elif view == "my_department":
-        qs = qs.filter(department_id=user.department_id, state__in=OPEN_STATES) if user.department_id else qs.none()
+        qs = (
+            qs.filter(department_id=user.department_id, state__in=OPEN_STATES)
+            if user.department_id
+            else qs.none()
+        )
     elif view == "unassigned":
         qs = qs.filter(assignee__isnull=True, state__in=OPEN_STATES)
     elif view == "about_to_breach":
@@ -104,25 +116,24 @@ def saved_view(*, user: User, view: str, now: dt.datetime | None = None) -> Quer
     return qs.order_by("-id")
 
 
-# --- breach counts ------------------------------------------------------------------------------
+def return_visit_satisfaction(*, start: dt.datetime, end: dt.datetime, tz=None, by_day: bool):
+    """Complaints' return-visit satisfaction 追踪回访满意度 recorded in [start, end), per agent (the
+    ticket's assignee, else whoever made the visit) and, when `by_day`, per local day: rows of
+    {"agent", "day"?, "answers", "total"} on the 1–5 scale every channel shares, so that a chat
+    statistic can add them to its ratings."""
+    from django.db.models import Sum
+    from django.db.models.functions import Coalesce, TruncDate
 
-
-def _breaches(since: dt.datetime | None, until: dt.datetime | None) -> QuerySet[SlaAlert]:
-    qs = SlaAlert.objects.filter(level=SlaLevel.BREACH)
-    if since is not None:
-        qs = qs.filter(recorded_at__gte=since)
-    if until is not None:
-        qs = qs.filter(recorded_at__lt=until)
-    return qs
-
-
-def breach_counts_by_department(*, since: dt.datetime | None = None, until: dt.datetime | None = None) -> dict[int | None, int]:
-    """Breaches recorded in [since, until) per responsible department at the time of the breach."""
-    rows = _breaches(since, until).values("department_id").annotate(n=Count("id")).order_by()
-    return {r["department_id"]: r["n"] for r in rows}
-
-
-def breach_counts_by_agent(*, since: dt.datetime | None = None, until: dt.datetime | None = None) -> dict[int | None, int]:
-    """Breaches recorded in [since, until) per assignee at the time of the breach (None: unassigned)."""
-    rows = _breaches(since, until).values("assignee_id").annotate(n=Count("id")).order_by()
-    return {r["assignee_id"]: r["n"] for r in rows}
+    qs = Ticket.objects.filter(
+        return_visited_at__gte=start, return_visited_at__lt=end, satisfaction__isnull=False
+    ).annotate(agent=Coalesce("assignee_id", "return_visited_by_id"))
+    keys = ["agent"]
+    if by_day:
+        qs = qs.annotate(day=TruncDate("return_visited_at", tzinfo=tz))
+        keys.append("day")
+    return (
+        qs.filter(agent__isnull=False)
+        .values(*keys)
+        .annotate(answers=Count("id"), total=Sum("satisfaction"))
+        .order_by()
+    )

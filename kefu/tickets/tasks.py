@@ -15,4 +15,6 @@ def sweep_ticket_time_limits() -> None:
     """Every five minutes: record and announce each warning and breach once (services/sla.py)."""
     result = sweep_sla()
     if result.warnings or result.breaches:
-        logger.info("ticket time limits: %d warnings, %d breaches", result.warnings, result.breaches)
+        logger.info(
+            "ticket time limits: %d warnings, %d breaches", result.warnings, result.breaches
+        )

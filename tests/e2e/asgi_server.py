@@ -32,11 +32,19 @@ def running_kefu():
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
     from kefu.asgi import application
+    from kefu.realtime.frames import server_options
 
     sock = _loopback_socket()
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(ASGIStaticFilesHandler(application), lifespan="off", log_level="warning",
-                                           ws="websockets-sansio"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            ASGIStaticFilesHandler(application),
+            lifespan="off",
+            log_level="warning",
+            ws="websockets-sansio",
+            **server_options(),
+        )
+    )
     loop = asyncio.new_event_loop()
 
     def run() -> None:
@@ -55,7 +63,9 @@ def running_kefu():
     finally:
         # Database work of the sockets ran in asgiref's shared thread: close its connection there,
         # or PostgreSQL cannot drop the test database at the end.
-        asyncio.run_coroutine_threadsafe(sync_to_async(connections.close_all)(), loop).result(timeout=5)
+        asyncio.run_coroutine_threadsafe(sync_to_async(connections.close_all)(), loop).result(
+            timeout=5
+        )
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()

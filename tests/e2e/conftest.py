@@ -11,10 +11,18 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
 ]
-SCREENSHOTS = Path(os.environ.get("KEFU_SCREENSHOTS", Path(__file__).resolve().parents[2] / "test-results"))
+SCREENSHOTS = Path(
+    os.environ.get("KEFU_SCREENSHOTS", Path(__file__).resolve().parents[2] / "test-results")
+)
 
 
 def pytest_collection_modifyitems(items):
@@ -31,7 +39,9 @@ def browser():
     with "cannot be called from a running event loop"."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing: CI never skips browser tests (apt-get install chromium)")
+            pytest.fail(
+                f"{CHROMIUM} is missing: CI never skips browser tests (apt-get install chromium)"
+            )
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium to run the browser journeys")
     from playwright.sync_api import sync_playwright
 
@@ -43,7 +53,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 800})
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 800}
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

@@ -20,32 +20,60 @@ from kefu.conversations.tests.conftest import (
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_sign_in_journeys import sign_in
 
-pytestmark = [pytest.mark.django_db(transaction=True),
-              pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning"),
+]
 
 
 def test_an_agent_reads_a_customers_email_and_resends_the_reply_the_server_refused(
-        browser, asgi_live_server, settings, tmp_path):
+    browser, asgi_live_server, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     agent_user = make_agent(username="zuoxi1", display_name="李娜")
     with running_smtp() as (collector, smtp_port):
         inbox = make_inbox(name="售后邮箱", kind=ChannelKind.EMAIL, allowed_origins=[])
-        config = MailSettings(inbox=inbox, address=USER, imap_host="127.0.0.1", imap_port=1, imap_ssl=False,
-                              smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_ssl=False, username=USER)
+        config = MailSettings(
+            inbox=inbox,
+            address=USER,
+            imap_host="127.0.0.1",
+            imap_port=1,
+            imap_ssl=False,
+            smtp_host="127.0.0.1",
+            smtp_port=smtp_port,
+            smtp_ssl=False,
+            username=USER,
+        )
         config.set_password(PASSWORD)
         config.save()
         receive_mail(inbox, mail("html"))
-        receive_mail(inbox, mail("attachment").replace(b"Subject:", b"In-Reply-To: <html-0001@mail.example.com>\r\nSubject:"))
+        receive_mail(
+            inbox,
+            mail("attachment").replace(
+                b"Subject:", b"In-Reply-To: <html-0001@mail.example.com>\r\nSubject:"
+            ),
+        )
         conversation = Conversation.objects.get(inbox=inbox)
         assert conversation.assignee == agent_user  # routing: the only agent online
 
-        context = browser.new_context(base_url=asgi_live_server, locale="en-US", timezone_id="Asia/Shanghai",
-                                      viewport={"width": 1280, "height": 900})
+        context = browser.new_context(
+            base_url=asgi_live_server,
+            locale="en-US",
+            timezone_id="Asia/Shanghai",
+            viewport={"width": 1280, "height": 900},
+        )
         page = context.new_page()
         page.set_default_timeout(10_000)
         remote = []
-        page.on("request", lambda request: remote.append(request.url) if "localhost" not in request.url
-                and not request.url.startswith(("data:", "about:", "cid:")) else None)  # cid: never leaves the browser
+        page.on(
+            "request",
+            lambda request: (
+                remote.append(request.url)
+                if "localhost" not in request.url
+                and not request.url.startswith(("data:", "about:", "cid:"))
+                else None
+            ),
+        )  # cid: never leaves the browser
         dialogs = []
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         sign_in(page, "zuoxi1")
@@ -77,16 +105,25 @@ def test_an_agent_reads_a_customers_email_and_resends_the_reply_the_server_refus
         box = page.get_by_test_id("reply-box")
         box.fill("您好，漏水的水壶我们给您换新。")
         box.press("Enter")
-        reply = messages.locator(".kefu-msg-agent:not(.kefu-msg-pending)", has_text="漏水的水壶我们给您换新")
+        reply = messages.locator(
+            ".kefu-msg-agent:not(.kefu-msg-pending)", has_text="漏水的水壶我们给您换新"
+        )
         reply.locator('[data-mail-state="failed"], [data-testid="mail-state"]').first.wait_for()
         reply.get_by_test_id("resend").wait_for()
         assert "554 5.7.1 Rejected as spam" in reply.get_by_test_id("mail-failed").inner_text()
-        messages.locator(".kefu-msg-note", has_text="554 5.7.1 Rejected as spam").wait_for()  # the internal note, live
+        messages.locator(
+            ".kefu-msg-note", has_text="554 5.7.1 Rejected as spam"
+        ).wait_for()  # the internal note, live
         screenshot(page, "workspace-email-failed")
 
         reply.get_by_test_id("resend").click()
-        page.locator('.kefu-msg-agent[data-mail-state="sent"]').get_by_text("漏水的水壶我们给您换新").wait_for()
+        page.locator('.kefu-msg-agent[data-mail-state="sent"]').get_by_text(
+            "漏水的水壶我们给您换新"
+        ).wait_for()
         assert len(collector.messages) == 1
         assert remote == [] and dialogs == []  # nothing loaded from elsewhere, no script ran
         context.close()
-    assert conversation.mails.get(message__body="您好，漏水的水壶我们给您换新。").send_state == MailSendState.SENT
+    assert (
+        conversation.mails.get(message__body="您好，漏水的水壶我们给您换新。").send_state
+        == MailSendState.SENT
+    )

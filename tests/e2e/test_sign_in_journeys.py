@@ -7,6 +7,7 @@ import pytest
 from django_otp.oath import TOTP
 
 from kefu.accounts.roles import Role
+from kefu.web.tests.test_pages import NAV_BY_ROLE
 from tests.e2e.conftest import screenshot
 from tests.factories import PASSWORD, DepartmentFactory, UserFactory
 
@@ -21,7 +22,10 @@ def sign_in(page, username: str, password: str = PASSWORD) -> None:
 
 
 def nav(page) -> list[str]:
-    return [t.strip() for t in page.get_by_test_id("main-nav").locator(".nav-link-title").all_inner_texts()]
+    return [
+        t.strip()
+        for t in page.get_by_test_id("main-nav").locator(".nav-link-title").all_inner_texts()
+    ]
 
 
 def test_an_agent_signs_in_and_sees_the_agents_navigation(page):
@@ -31,7 +35,7 @@ def test_an_agent_signs_in_and_sees_the_agents_navigation(page):
     assert page.get_by_test_id("sign-in-error").inner_text() == "用户名或密码错误。"
     sign_in(page, "agent1")
     page.wait_for_url(re.compile(r"/$"))
-    assert nav(page) == ["工作台", "会话", "工单", "客户"]
+    assert nav(page) == NAV_BY_ROLE[Role.AGENT]
     assert page.get_by_test_id("whoami").inner_text() == "李娜"
     screenshot(page, "agent-workbench")
     # The agent's own presence switch in the user menu.
@@ -46,7 +50,9 @@ def test_an_agent_signs_in_and_sees_the_agents_navigation(page):
 def test_a_manager_sets_up_two_factor_and_reveals_a_number(page):
     cs = DepartmentFactory(code="cs", name="客服部", is_customer_service=True)
     UserFactory(username="manager", display_name="周经理", role=Role.MANAGER, department=cs)
-    UserFactory(username="agent2", display_name="王芳", role=Role.AGENT, department=cs, mobile="13912345678")
+    UserFactory(
+        username="agent2", display_name="王芳", role=Role.AGENT, department=cs, mobile="13912345678"
+    )
     sign_in(page, "manager")
     page.wait_for_url(re.compile(r"/accounts/two-factor/"))
     assert page.get_by_role("heading", name="两步验证").is_visible()
@@ -54,8 +60,12 @@ def test_a_manager_sets_up_two_factor_and_reveals_a_number(page):
     code = TOTP(base64.b32decode(secret)).token()
     page.get_by_label("6位验证码").fill(f"{code:06d}")
     page.get_by_role("button", name="验证").click()
+    # The ten recovery codes are shown once, then the page asked for.
+    page.wait_for_url(re.compile(r"/accounts/recovery-codes/"))
+    assert page.get_by_test_id("recovery-codes").locator("li").count() == 10
+    page.get_by_role("link", name="我已保存").click()
     page.wait_for_url(re.compile(r"/$"))
-    assert nav(page) == ["工作台", "会话", "工单", "客户", "设置"]
+    assert nav(page) == NAV_BY_ROLE[Role.MANAGER]
     page.get_by_role("link", name="设置").click()
     page.get_by_role("link", name="用户与角色").click()
     table = page.get_by_test_id("users-table")
@@ -74,7 +84,9 @@ def test_a_manager_sets_up_two_factor_and_reveals_a_number(page):
 
 def test_the_layout_works_on_a_phone(browser, live_server):
     UserFactory(username="agent3", role=Role.AGENT)
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True)
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True
+    )
     page = context.new_page()
     sign_in(page, "agent3")
     page.wait_for_url(re.compile(r"/$"))

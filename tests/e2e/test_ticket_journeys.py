@@ -28,7 +28,9 @@ def test_a_complaint_goes_round_the_whole_loop(browser, live_server):
     customer = Customer.objects.create(name="黄伟")
 
     def person(username):
-        context = browser.new_context(base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900})
+        context = browser.new_context(
+            base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900}
+        )
         page = context.new_page()
         page.set_default_timeout(10_000)
         sign_in(page, username)
@@ -56,7 +58,11 @@ def test_a_complaint_goes_round_the_whole_loop(browser, live_server):
     agent.get_by_role("button", name="创建工单").click()
     agent.wait_for_url(re.compile(r"/tickets/\d+/$"))
     ticket = Ticket.objects.get()
-    step(agent, "confirm_restatement", **{"与客户复述确认的内容": "客户确认：屏幕有三个亮点，希望换货"})
+    step(
+        agent,
+        "confirm_restatement",
+        **{"与客户复述确认的内容": "客户确认：屏幕有三个亮点，希望换货"},
+    )
     step(agent, "judge_valid")
     assert "技术部" in agent.get_by_test_id("ticket-facts").inner_text()
 
@@ -76,17 +82,28 @@ def test_a_complaint_goes_round_the_whole_loop(browser, live_server):
     step(tech1, "carry_out_plan", 执行情况="已寄出新屏幕")
 
     agent.goto(f"/tickets/{ticket.pk}/")
-    step(agent, "record_return_visit", **{"告知客户的结果及客户反馈": "客户已收到新屏幕，问题解决", "满意度": "满意"})
-    step(agent, "close")
+    step(
+        agent,
+        "record_return_visit",
+        **{"告知客户的结果及客户反馈": "客户已收到新屏幕，问题解决", "满意度": "4 · 满意"},
+    )
+    step(agent, "close", 总结评价="出厂漏检，已要求质检加强抽检", **{"处理代价（元）": "380"})
     assert agent.locator('[data-state="closed"]').inner_text() == "已关闭"
-    assert agent.get_by_test_id("move-reopen").is_visible()  # the only move left: back into the loop
+    assert agent.get_by_test_id(
+        "move-reopen"
+    ).is_visible()  # the only move left: back into the loop
     screenshot(agent, "ticket-closed")
     ticket.refresh_from_db()
-    assert ticket.state == TicketState.CLOSED
+    assert (ticket.state, ticket.satisfaction) == (TicketState.CLOSED, 4)  # 满意 on the one scale
     assert (ticket.cause, ticket.resolution_plan, ticket.return_visit_outcome) == (
-        "出厂质检漏检", "免费更换屏幕并赠送优惠券", "客户已收到新屏幕，问题解决")
+        "出厂质检漏检",
+        "免费更换屏幕并赠送优惠券",
+        "客户已收到新屏幕，问题解决",
+    )
     history = agent.get_by_test_id("history").inner_text()
     assert "处理方案已批准" in history and "已记录回访" in history
     agent.goto("/tickets/?state=closed")
-    assert agent.get_by_test_id("tickets-table").get_by_role("link", name=ticket.number).is_visible()
+    assert (
+        agent.get_by_test_id("tickets-table").get_by_role("link", name=ticket.number).is_visible()
+    )
     screenshot(agent, "ticket-list")

@@ -90,13 +90,19 @@ def test_a_visitor_chats_survives_a_reload_and_an_outage_and_rates_the_chat(brow
     assert conversation.assignee_id == agent.pk
 
     # The agent answers (with markup that must stay text); the visitor sees it.
-    send_agent_message(actor=agent, conversation=conversation, client_key="a1",
-                       body="您好，请提供订单号 <img src=x onerror=alert(1)>")
+    send_agent_message(
+        actor=agent,
+        conversation=conversation,
+        client_key="a1",
+        body="您好，请提供订单号 <img src=x onerror=alert(1)>",
+    )
     expect(bubbles(page, "您好，请提供订单号 <img src=x onerror=alert(1)>")).to_have_count(1)
     assert page.locator(".msg img").count() == 0
 
     # An image, checked and stored by kefu, shown from the permission-checked view.
-    page.locator("input[type=file]").set_input_files(files=[{"name": "订单截图.png", "mimeType": "image/png", "buffer": PNG}])
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "订单截图.png", "mimeType": "image/png", "buffer": PNG}]
+    )
     expect(page.locator(".msg.visitor img")).to_have_count(1)
     image = ChatImage.objects.get()
     assert image.conversation_id == conversation.pk
@@ -124,19 +130,34 @@ def test_a_visitor_chats_survives_a_reload_and_an_outage_and_rates_the_chat(brow
     expect(page.get_by_role("status").filter(has_text="客服 李娜 为您服务")).to_be_visible()
     assert Message.objects.filter(body="订单号 20261130001").count() == 1
     expect(bubbles(page, "订单号 20261130001")).to_have_count(1)
-    seqs = list(Message.objects.filter(conversation=conversation).order_by("seq").values_list("seq", flat=True))
+    seqs = list(
+        Message.objects.filter(conversation=conversation)
+        .order_by("seq")
+        .values_list("seq", flat=True)
+    )
     assert seqs == list(range(1, len(seqs) + 1))
-    assert page.evaluate("() => localStorage.getItem(Object.keys(localStorage).find(k => k.endsWith(':outbox')))") == "[]"
+    assert (
+        page.evaluate(
+            "() => localStorage.getItem(Object.keys(localStorage).find(k => k.endsWith(':outbox')))"
+        )
+        == "[]"
+    )
 
     # The agent types and answers; the visitor ends the chat and rates it.
-    send_agent_message(actor=agent, conversation=conversation, client_key="a2", body="已为您开好发票")
+    send_agent_message(
+        actor=agent, conversation=conversation, client_key="a2", body="已为您开好发票"
+    )
     expect(bubbles(page, "已为您开好发票")).to_have_count(1)
     page.get_by_role("button", name="结束会话").click()
     expect(page.get_by_role("status").filter(has_text="本次会话已结束")).to_be_visible()
-    page.get_by_role("button", name="5 星").click()
+    page.get_by_role("button", name="5 星：非常满意").click()  # the one scale's Chinese labels
     expect(page.get_by_text("感谢您的评价！")).to_be_visible()
     conversation.refresh_from_db()
-    assert (conversation.state, conversation.rating, conversation.close_reason) == ("closed", 5, "visitor")
+    assert (conversation.state, conversation.rating, conversation.close_reason) == (
+        "closed",
+        5,
+        "visitor",
+    )
     screenshot(page, "widget-chat-rated")
     context.close()
 
@@ -152,15 +173,54 @@ def test_nobody_on_duty_the_offline_form_becomes_a_ticket(browser, site):
     page.get_by_label("手机号或邮箱").fill("明天再说")
     page.get_by_label("留言内容").fill("想咨询批量采购的价格")
     page.get_by_role("button", name="提交留言").click()
-    expect(page.get_by_role("alert")).to_contain_text("明天再说")  # the refusal names what was typed
+    expect(page.get_by_role("alert")).to_contain_text(
+        "明天再说"
+    )  # the refusal names what was typed
     assert Ticket.objects.count() == 0
     page.get_by_label("手机号或邮箱").fill("13800138000")
     page.get_by_role("button", name="提交留言").click()
     ticket = wait_for(lambda: Ticket.objects.first())
-    expect(page.get_by_text(f"留言已收到（编号 {ticket.number}），我们会尽快联系您。")).to_be_visible()
+    expect(
+        page.get_by_text(f"留言已收到（编号 {ticket.number}），我们会尽快联系您。")
+    ).to_be_visible()
     assert (ticket.channel, ticket.complainant, ticket.created_by.username) == (
-        Channel.WEB_CHAT, "<b>王先生</b>", "kefu-widget")
+        Channel.WEB_CHAT,
+        "<b>王先生</b>",
+        "kefu-widget",
+    )
     assert ticket.content.startswith("想咨询批量采购的价格")
+    assert Conversation.objects.count() == 0
+    context.close()
+
+
+def test_outside_its_teams_hours_the_widget_offers_the_message_form_and_names_the_hours(
+    browser, site, monkeypatch
+):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from tests.factories import TeamFactory
+
+    _kefu_url, inbox, page_url = site
+    aftersales = TeamFactory(name="售后组", work_start=dt.time(9, 0), work_end=dt.time(18, 0))
+    make_agent(display_name="还在线的客服", presence=Presence.ONLINE, teams=[aftersales])
+    inbox.team = aftersales
+    inbox.save()
+    evening = dt.datetime(2026, 12, 2, 20, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Wednesday
+    monkeypatch.setattr("kefu.conversations.selectors.business_now", lambda: evening)
+    context, page = new_page(browser)
+    page.goto(page_url)
+    page.get_by_role("button", name="在线客服").click()
+    expect(page.get_by_text("客服暂时不在线，请留言")).to_be_visible()
+    expect(
+        page.get_by_text("客服工作时间 09:00–18:00。留下联系方式，我们上班后会尽快联系您。")
+    ).to_be_visible()
+    page.get_by_label("您的称呼").fill("李女士")
+    page.get_by_label("手机号或邮箱").fill("13900139000")
+    page.get_by_label("留言内容").fill("明天上午请联系我退货")
+    page.get_by_role("button", name="提交留言").click()
+    ticket = wait_for(lambda: Ticket.objects.first())
+    expect(page.get_by_text(f"留言已收到（编号 {ticket.number}）", exact=False)).to_be_visible()
     assert Conversation.objects.count() == 0
     context.close()
 
@@ -168,7 +228,9 @@ def test_nobody_on_duty_the_offline_form_becomes_a_ticket(browser, site):
 def test_the_widget_fills_a_phone_screen(browser, site):
     _kefu_url, _inbox, page_url = site
     make_agent(presence=Presence.ONLINE)
-    context, page = new_page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context, page = new_page(
+        browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
     page.goto(page_url)
     page.get_by_role("button", name="在线客服").click()
     dialog = page.get_by_role("dialog")

@@ -28,7 +28,9 @@ def test_the_command_prints_a_token_that_signs_api_calls(make_user):
     assert Client().get("/api/v1/users", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
 
 
-@pytest.mark.parametrize("header", ["Bearer kefu_wrong", "Bearer ", "Basic abc", "Bearer " + "x" * 5000])
+@pytest.mark.parametrize(
+    "header", ["Bearer kefu_wrong", "Bearer ", "Basic abc", "Bearer " + "x" * 5000]
+)
 def test_bad_tokens_get_401(header):
     assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=header).status_code == 401
 

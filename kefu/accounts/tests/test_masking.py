@@ -41,7 +41,12 @@ def test_mask_other_kinds():
 def test_pages_and_api_show_the_mobile_masked(client_for, make_user):
     client, _manager = client_for(Role.MANAGER)
     agent = make_user(Role.AGENT, mobile="13912345678")
-    for url in ["/settings/users/", f"/settings/users/{agent.pk}/", f"/api/v1/users/{agent.pk}", "/api/v1/users"]:
+    for url in [
+        "/settings/users/",
+        f"/settings/users/{agent.pk}/",
+        f"/api/v1/users/{agent.pk}",
+        "/api/v1/users",
+    ]:
         body = client.get(url).content.decode()
         assert "139****5678" in body, url
         assert "13912345678" not in body, url
@@ -56,7 +61,10 @@ def test_reveal_shows_the_full_value_and_is_audited(client_for, make_user):
     assert "13912345678" in response.content.decode()
     entry = AuditEntry.objects.get(action=AuditAction.REVEAL)
     assert (entry.actor, entry.object_id, entry.details["field"], entry.ip_address) == (
-        manager, str(agent.pk), "mobile", "198.51.100.4",
+        manager,
+        str(agent.pk),
+        "mobile",
+        "198.51.100.4",
     )
 
 
@@ -66,11 +74,15 @@ def test_reveal_through_the_api_is_audited(client_for, make_user):
     agent = make_user(Role.AGENT, email="li.na@example.cn")
     response = client.post(f"/api/v1/users/{agent.pk}/reveal/email")
     assert response.json() == {"field": "email", "value": "li.na@example.cn"}
-    assert AuditEntry.objects.filter(action=AuditAction.REVEAL, object_id=str(agent.pk)).count() == 1
+    assert (
+        AuditEntry.objects.filter(action=AuditAction.REVEAL, object_id=str(agent.pk)).count() == 1
+    )
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", [Role.AGENT, Role.SUPERVISOR, Role.INSPECTOR, Role.DEPARTMENT_STAFF])
+@pytest.mark.parametrize(
+    "role", [Role.AGENT, Role.SUPERVISOR, Role.INSPECTOR, Role.DEPARTMENT_STAFF]
+)
 def test_only_those_who_manage_users_can_reveal_staff_details(client_for, make_user, role):
     client, user = client_for(role)
     agent = make_user(Role.AGENT, mobile="13912345678")
@@ -78,7 +90,9 @@ def test_only_those_who_manage_users_can_reveal_staff_details(client_for, make_u
     assert response.status_code == 404
     assert "13912345678" not in response.content.decode()
     assert not AuditEntry.objects.filter(action=AuditAction.REVEAL).exists()
-    assert AuditEntry.objects.filter(action=AuditAction.ACCESS_DENIED, actor=user, object_id=str(agent.pk)).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.ACCESS_DENIED, actor=user, object_id=str(agent.pk)
+    ).exists()
 
 
 @pytest.mark.django_db

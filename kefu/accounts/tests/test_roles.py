@@ -11,8 +11,15 @@ EXPECTED = {
     Role.ADMINISTRATOR: Perm.ALL,
     Role.MANAGER: Perm.ALL - {Perm.WORK_ROUTED_TASKS, Perm.USE_ADMIN_SITE},
     Role.SUPERVISOR: {
-        Perm.SERVE_CUSTOMERS, Perm.APPROVE, Perm.ASSIGN_WORK, Perm.HANDLE_EMERGENCY, Perm.INSPECT_QUALITY,
-        Perm.REVEAL_PERSONAL_DATA, Perm.EXPORT_DATA, Perm.VIEW_REPORTS,
+        Perm.SERVE_CUSTOMERS,
+        Perm.APPROVE,
+        Perm.ASSIGN_WORK,
+        Perm.EVALUATE,  # seed 002: drafts the 奖罚评分表 for a superior's approval
+        Perm.HANDLE_EMERGENCY,
+        Perm.INSPECT_QUALITY,
+        Perm.REVEAL_PERSONAL_DATA,
+        Perm.EXPORT_DATA,
+        Perm.VIEW_REPORTS,
     },
     Role.AGENT: {Perm.SERVE_CUSTOMERS, Perm.REVEAL_PERSONAL_DATA},
     Role.INSPECTOR: {Perm.INSPECT_QUALITY, Perm.VIEW_REPORTS},
@@ -109,6 +116,13 @@ def test_the_superuser_flag_grants_nothing_beyond_the_role(client_for):
 def test_createsuperuser_makes_an_administrator_by_role():
     from django.contrib.auth import get_user_model
 
-    admin = get_user_model().objects.create_superuser("Root.Admin", "root@example.cn", "a-long-pass-phrase-1")
-    assert (admin.username, admin.role, admin.is_staff, admin.is_superuser) == ("root.admin", Role.ADMINISTRATOR, True, False)
+    admin = get_user_model().objects.create_superuser(
+        "Root.Admin", "root@example.cn", "a-long-pass-phrase-1"
+    )
+    assert (admin.username, admin.role, admin.is_staff, admin.is_superuser) == (
+        "root.admin",
+        Role.ADMINISTRATOR,
+        True,
+        False,
+    )
     assert admin.has_perm(Perm.MANAGE_USERS)

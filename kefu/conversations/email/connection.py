@@ -62,7 +62,9 @@ def classify_mail_error(error: BaseException, *, secret: str = "") -> MailFailur
     if isinstance(error, SecretUnreadable):
         return MailFailure(MailProblem.PASSWORD_UNREADABLE)
     if isinstance(error, socket.gaierror):
-        return MailFailure(MailProblem.HOST_NOT_FOUND, clean_detail(error.strerror or error), temporary=True)
+        return MailFailure(
+            MailProblem.HOST_NOT_FOUND, clean_detail(error.strerror or error), temporary=True
+        )
     if isinstance(error, TimeoutError):
         return MailFailure(MailProblem.TIMEOUT, temporary=True)
     if isinstance(error, ssl.SSLError | ssl.CertificateError):
@@ -73,9 +75,16 @@ def classify_mail_error(error: BaseException, *, secret: str = "") -> MailFailur
         code, text = next(iter(error.recipients.values()))
         error = smtplib.SMTPResponseException(code, text)  # the answer about the first recipient
     if isinstance(error, smtplib.SMTPResponseException):
-        problem = MailProblem.LOGIN if isinstance(error, smtplib.SMTPAuthenticationError) else MailProblem.SERVER
-        return MailFailure(problem, clean_detail(f"{error.smtp_code} {clean_detail(error.smtp_error)}", secret=secret),
-                           temporary=400 <= error.smtp_code < 500)
+        problem = (
+            MailProblem.LOGIN
+            if isinstance(error, smtplib.SMTPAuthenticationError)
+            else MailProblem.SERVER
+        )
+        return MailFailure(
+            problem,
+            clean_detail(f"{error.smtp_code} {clean_detail(error.smtp_error)}", secret=secret),
+            temporary=400 <= error.smtp_code < 500,
+        )
     if isinstance(error, smtplib.SMTPServerDisconnected):
         if isinstance(error.__context__, TimeoutError):  # smtplib wraps a read that timed out
             return MailFailure(MailProblem.TIMEOUT, temporary=True)
@@ -83,17 +92,28 @@ def classify_mail_error(error: BaseException, *, secret: str = "") -> MailFailur
     if isinstance(error, smtplib.SMTPException | imaplib.IMAP4.error):
         return MailFailure(MailProblem.SERVER, clean_detail(error, secret=secret))
     if isinstance(error, OSError):
-        return MailFailure(MailProblem.UNREACHABLE, clean_detail(error.strerror or type(error).__name__), temporary=True)
+        return MailFailure(
+            MailProblem.UNREACHABLE,
+            clean_detail(error.strerror or type(error).__name__),
+            temporary=True,
+        )
     return MailFailure(MailProblem.OTHER, type(error).__name__)
 
 
-def open_imap(config: MailSettings, *, password: str, timeout: float = POLL_TIMEOUT_SECONDS) -> imaplib.IMAP4:
+def open_imap(
+    config: MailSettings, *, password: str, timeout: float = POLL_TIMEOUT_SECONDS
+) -> imaplib.IMAP4:
     """An IMAP session logged in with `password` and with the inbox's folder selected. The caller
     logs out. Raises MailFailure."""
+    client: imaplib.IMAP4
     try:
         if config.imap_ssl:
-            client = imaplib.IMAP4_SSL(config.imap_host, config.imap_port, ssl_context=ssl.create_default_context(),
-                                       timeout=timeout)
+            client = imaplib.IMAP4_SSL(
+                config.imap_host,
+                config.imap_port,
+                ssl_context=ssl.create_default_context(),
+                timeout=timeout,
+            )
         else:
             client = imaplib.IMAP4(config.imap_host, config.imap_port, timeout=timeout)
     except Exception as error:
@@ -107,7 +127,10 @@ def open_imap(config: MailSettings, *, password: str, timeout: float = POLL_TIME
             raise MailFailure(MailProblem.LOGIN, clean_detail(error, secret=password)) from error
         status, data = client.select(config.imap_folder)
         if status != "OK":
-            raise MailFailure(MailProblem.FOLDER, clean_detail(f"{config.imap_folder}: {clean_detail(data)}", secret=password))
+            raise MailFailure(
+                MailProblem.FOLDER,
+                clean_detail(f"{config.imap_folder}: {clean_detail(data)}", secret=password),
+            )
     except Exception as error:
         with contextlib.suppress(Exception):
             client.shutdown()
@@ -115,20 +138,28 @@ def open_imap(config: MailSettings, *, password: str, timeout: float = POLL_TIME
     return client
 
 
-def check_imap(config: MailSettings, *, password: str, timeout: float = CHECK_TIMEOUT_SECONDS) -> None:
+def check_imap(
+    config: MailSettings, *, password: str, timeout: float = CHECK_TIMEOUT_SECONDS
+) -> None:
     """Log in to IMAP, open the folder, log out. Raises MailFailure."""
     client = open_imap(config, password=password, timeout=timeout)
     with contextlib.suppress(Exception):
         client.logout()
 
 
-def check_smtp(config: MailSettings, *, password: str, timeout: float = CHECK_TIMEOUT_SECONDS) -> None:
+def check_smtp(
+    config: MailSettings, *, password: str, timeout: float = CHECK_TIMEOUT_SECONDS
+) -> None:
     """Greet the SMTP server, switch to TLS when asked, log in, quit. Raises MailFailure."""
     client: smtplib.SMTP | None = None
     try:
         if config.smtp_ssl:
-            client = smtplib.SMTP_SSL(config.smtp_host, config.smtp_port, timeout=timeout,
-                                      context=ssl.create_default_context())
+            client = smtplib.SMTP_SSL(
+                config.smtp_host,
+                config.smtp_port,
+                timeout=timeout,
+                context=ssl.create_default_context(),
+            )
         else:
             client = smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=timeout)
         client.ehlo()
@@ -177,7 +208,9 @@ def _result(check, config: MailSettings, password: str, timeout: float) -> Check
     return CheckResult(ok=True)
 
 
-def probe_mail_servers(config: MailSettings, *, password: str, timeout: float = CHECK_TIMEOUT_SECONDS) -> ConnectionReport:
+def probe_mail_servers(
+    config: MailSettings, *, password: str, timeout: float = CHECK_TIMEOUT_SECONDS
+) -> ConnectionReport:
     """Log in to IMAP and SMTP at the same time (the answer comes within `timeout`, about)."""
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail-check") as pool:
         imap = pool.submit(_result, check_imap, config, password, timeout)

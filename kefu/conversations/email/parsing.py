@@ -14,21 +14,59 @@ import html as html_lib
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.message import EmailMessage
+from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses
 
 import nh3
 
+from kefu.core.text import strip_control_characters
+
 TICKET_REF = re.compile(r"\[(TS\d{8}-\d{4,})\]")
 _MSGID = re.compile(r"<[^<>\s]+>")
-CHINESE_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030"}
+CHINESE_ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "euc-cn": "gb18030",
+}
 
 ALLOWED_TAGS = {
-    "a", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "hr", "i", "img", "li", "ol",
-    "p", "pre", "span", "strong", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
+    "a",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "div",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "span",
+    "strong",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href"}, "img": {"src", "alt", "width", "height"}, "td": {"colspan", "rowspan"}}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+}
 
 
 @dataclass
@@ -63,14 +101,20 @@ def message_ids(value: str | None) -> list[str]:
     return _MSGID.findall(str(value or ""))
 
 
-def decode_part(part: EmailMessage) -> str:
-    payload = part.get_payload(decode=True) or b""
+def payload_bytes(part: Message) -> bytes:
+    """A part's content, transfer-decoded (a multipart part has none)."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
+def decode_part(part: Message) -> str:
+    payload = payload_bytes(part)
     charset = (part.get_content_charset() or "utf-8").lower()
     charset = CHINESE_ALIASES.get(charset, charset)
     try:
-        return payload.decode(charset, errors="replace")
+        return strip_control_characters(payload.decode(charset, errors="replace"))
     except LookupError:  # an unknown charset name
-        return payload.decode("utf-8", errors="replace")
+        return strip_control_characters(payload.decode("utf-8", errors="replace"))
 
 
 def _keep_src(tag: str, attribute: str, value: str) -> str | None:
@@ -80,8 +124,14 @@ def _keep_src(tag: str, attribute: str, value: str) -> str | None:
 
 
 def sanitise_html(markup: str) -> str:
-    return nh3.clean(markup, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, attribute_filter=_keep_src,
-                     url_schemes={"http", "https", "mailto", "cid"}, link_rel="noopener noreferrer nofollow")
+    return nh3.clean(
+        markup,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_keep_src,
+        url_schemes={"http", "https", "mailto", "cid"},
+        link_rel="noopener noreferrer nofollow",
+    )
 
 
 def html_to_text(markup: str) -> str:
@@ -96,7 +146,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     message_id = (message_ids(mail.get("Message-ID")) or [""])[0]
     if not message_id:  # without one, the same bytes fetched twice must still be one message
         message_id = f"<{hashlib.sha256(raw).hexdigest()[:40]}@kefu.invalid>"
-    subject = " ".join(str(mail.get("Subject", "")).split())
+    subject = " ".join(strip_control_characters(str(mail.get("Subject", ""))).split())
     from_name, from_address = (getaddresses([str(mail.get("From", ""))]) or [("", "")])[0]
     text, html = "", ""
     body = mail.get_body(preferencelist=("plain", "html"))
@@ -109,12 +159,23 @@ def parse_mail(raw: bytes) -> ParsedMail:
     for part in mail.iter_attachments():
         if part.is_multipart() or part.get_content_type() == "message/rfc822":
             continue
-        attachments.append(Attachment(name=part.get_filename() or "attachment", content_type=part.get_content_type(),
-                                      data=part.get_payload(decode=True) or b""))
+        attachments.append(
+            Attachment(
+                name=part.get_filename() or "attachment",
+                content_type=part.get_content_type(),
+                data=payload_bytes(part),
+            )
+        )
     ticket = TICKET_REF.search(subject)
     return ParsedMail(
-        message_id=message_id[:255], in_reply_to=(message_ids(mail.get("In-Reply-To")) or [""])[0][:255],
-        references=message_ids(mail.get("References")), subject=subject[:255], from_name=from_name.strip()[:60],
-        from_address=from_address.strip(), text=text, html=html, attachments=attachments,
+        message_id=message_id[:255],
+        in_reply_to=(message_ids(mail.get("In-Reply-To")) or [""])[0][:255],
+        references=message_ids(mail.get("References")),
+        subject=subject[:255],
+        from_name=strip_control_characters(from_name).strip()[:60],
+        from_address=from_address.strip(),
+        text=text,
+        html=html,
+        attachments=attachments,
         ticket_number=ticket.group(1) if ticket else "",
     )

@@ -11,6 +11,13 @@ Threading, in this order (a mail never opens a new conversation when it answers 
    e-mail identity, or created).
 A closed conversation that receives an answer is reopened (back in the queue).
 
+Anyone who knows a Message-ID or a ticket number can answer a thread. A threaded mail whose sender
+is none of the conversation's addresses (its visitor's, its customer's e-mail identities; for a
+ticket number, the ticket customer's) is stored as that conversation's message marked "unverified
+sender" (MailRecord.sender_verified False; agents see 未验证的发件人), and does nothing by itself:
+a closed conversation is not reopened (the mail starts a conversation of its own sender instead),
+the ticket's history is not written and no customer is taken over from the ticket.
+
 The same mail fetched twice is stored once: the Message-ID is looked up first, is unique per inbox
 in MailRecord, and is the message's idempotency key (hashed when longer than a key may be). A mail
 without a Message-ID gets one derived from its bytes.
@@ -39,12 +46,10 @@ from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
-from kefu.accounts.roles import Perm
 from kefu.conversations.email.connection import (
     POLL_TIMEOUT_SECONDS,
     MailFailure,
@@ -72,7 +77,7 @@ from kefu.conversations.services.messages import (
     post_message,
 )
 from kefu.core import timeline
-from kefu.core.errors import DomainError, PermissionRefused
+from kefu.core.errors import DomainError, NotFound, PermissionRefused
 from kefu.core.events import emit
 from kefu.core.uploads import inspect_upload, storage_path
 
@@ -91,6 +96,7 @@ def mail_key(mail_id: str) -> str:
 
 # Receiving ---------------------------------------------------------------------------------------
 
+
 def _sender_visitor(inbox: Inbox, parsed: ParsedMail) -> Visitor:
     from kefu.customers.identities import InvalidIdentity, normalise_email
     from kefu.customers.models import IdentityKind
@@ -103,15 +109,23 @@ def _sender_visitor(inbox: Inbox, parsed: ParsedMail) -> Visitor:
         address = ""
     if not address:
         raise DomainError(_("The e-mail has no valid sender address."))
-    visitor = Visitor.objects.filter(inbox=inbox, external_id=f"mailto:{address}").select_related("customer").first()
+    visitor = (
+        Visitor.objects.filter(inbox=inbox, external_id=f"mailto:{address}")
+        .select_related("customer")
+        .first()
+    )
     if visitor is not None and visitor.customer_id is not None:
         return visitor
     customer = find_by_identity(IdentityKind.EMAIL, address)
     if customer is None:
-        customer = create_customer(actor=None, name=parsed.from_name or address.split("@")[0], email=address)
+        customer = create_customer(
+            actor=None, name=parsed.from_name or address.split("@")[0], email=address
+        )
     if visitor is None:
         visitor, _created = Visitor.objects.get_or_create(
-            inbox=inbox, external_id=f"mailto:{address}", defaults={"name": parsed.from_name or address, "customer": customer},
+            inbox=inbox,
+            external_id=f"mailto:{address}",
+            defaults={"name": parsed.from_name or address, "customer": customer},
         )
     if visitor.customer_id is None:
         visitor.customer = customer
@@ -122,13 +136,22 @@ def _sender_visitor(inbox: Inbox, parsed: ParsedMail) -> Visitor:
 def _threaded_conversation(inbox: Inbox, parsed: ParsedMail) -> Conversation | None:
     ids = parsed.thread_ids
     if ids:
-        records = {r.mail_id: r for r in MailRecord.objects.filter(inbox=inbox, mail_id__in=ids).select_related("conversation")}
+        records = {
+            r.mail_id: r
+            for r in MailRecord.objects.filter(inbox=inbox, mail_id__in=ids).select_related(
+                "conversation"
+            )
+        }
         for mail_id in ids:
             if mail_id in records:
                 return records[mail_id].conversation
     if parsed.ticket_number:
-        record = (MailRecord.objects.filter(inbox=inbox, ticket_number=parsed.ticket_number)
-                  .select_related("conversation").order_by("-id").first())
+        record = (
+            MailRecord.objects.filter(inbox=inbox, ticket_number=parsed.ticket_number)
+            .select_related("conversation")
+            .order_by("-id")
+            .first()
+        )
         if record is not None:
             return record.conversation
     return None
@@ -169,7 +192,9 @@ def _check_attachments(parsed: ParsedMail) -> tuple[list[tuple], list[dict]]:
 def _is_loop(inbox: Inbox, parsed: ParsedMail) -> bool:
     """Our own mail coming back (a copy to ourselves, a bounce loop) is not a customer's message."""
     config = MailSettings.objects.filter(inbox=inbox).only("address").first()
-    return config is not None and parsed.from_address.strip().lower() == config.address.strip().lower()
+    return (
+        config is not None and parsed.from_address.strip().lower() == config.address.strip().lower()
+    )
 
 
 def receive_mail(inbox: Inbox, raw: bytes) -> Message | None:
@@ -179,7 +204,9 @@ def receive_mail(inbox: Inbox, raw: bytes) -> Message | None:
     if _is_loop(inbox, parsed):
         logger.info("inbox %s: ignored a mail from its own address", inbox.pk)
         return None
-    existing = MailRecord.objects.filter(inbox=inbox, direction=MailDirection.IN, mail_id=parsed.message_id).first()
+    existing = MailRecord.objects.filter(
+        inbox=inbox, direction=MailDirection.IN, mail_id=parsed.message_id
+    ).first()
     if existing is not None and existing.message is not None:
         return existing.message
     accepted, refused = _check_attachments(parsed)
@@ -190,7 +217,9 @@ def receive_mail(inbox: Inbox, raw: bytes) -> Message | None:
     except IntegrityError:  # the same mail stored by a concurrent poll
         for name in stored_files:
             default_storage.delete(name)
-        existing = MailRecord.objects.filter(inbox=inbox, direction=MailDirection.IN, mail_id=parsed.message_id).first()
+        existing = MailRecord.objects.filter(
+            inbox=inbox, direction=MailDirection.IN, mail_id=parsed.message_id
+        ).first()
         if existing is None or existing.message is None:
             raise
         return existing.message
@@ -201,38 +230,103 @@ def receive_mail(inbox: Inbox, raw: bytes) -> Message | None:
     return message
 
 
+def _known_sender(address: str, *, visitor_ids=(), customer_id: int | None) -> bool:
+    """Whether `address` (normalised) is one of these visitors' addresses or this customer's
+    e-mail identities."""
+    from kefu.customers.models import ContactIdentity, IdentityKind
+
+    if not address:
+        return False
+    if Visitor.objects.filter(pk__in=visitor_ids, external_id=f"mailto:{address}").exists():
+        return True
+    return (
+        customer_id is not None
+        and ContactIdentity.objects.filter(
+            customer_id=customer_id, kind=IdentityKind.EMAIL, value=address
+        ).exists()
+    )
+
+
+def _sender_address(parsed: ParsedMail) -> str:
+    from kefu.customers.identities import InvalidIdentity, normalise_email
+
+    try:
+        return normalise_email(parsed.from_address)
+    except InvalidIdentity:
+        return ""
+
+
 def _store_mail(inbox, parsed, accepted, refused, stored_files) -> Message:
     from kefu.conversations.services.lifecycle import reopen_conversation, start_conversation
 
     visitor = _sender_visitor(inbox, parsed)
+    address = _sender_address(parsed)
     ticket = _ticket(parsed)
     conversation = _threaded_conversation(inbox, parsed)
+    verified = True
+    if conversation is not None:
+        verified = _known_sender(
+            address, visitor_ids=[conversation.visitor_id], customer_id=conversation.customer_id
+        )
+    elif ticket is not None:
+        verified = _known_sender(address, customer_id=ticket.customer_id)
+    if not verified:
+        logger.info("inbox %s: a mail from an address the thread does not know", inbox.pk)
+    if conversation is not None and conversation.is_closed and not verified:
+        conversation = None  # an unknown sender never reopens someone's conversation
     if conversation is None:
         conversation = start_conversation(visitor=visitor, reuse_active=False)
-        if ticket is not None and ticket.customer_id and conversation.customer_id != ticket.customer_id:
+        if (
+            verified
+            and ticket is not None
+            and ticket.customer_id
+            and conversation.customer_id != ticket.customer_id
+        ):
             conversation.customer_id = ticket.customer_id
             conversation.save(update_fields=["customer"])
     elif conversation.is_closed:
         reopen_conversation(conversation=conversation)
-    message = post_message(conversation=conversation, sender=SenderKind.VISITOR, body=_body(parsed, refused),
-                           client_key=mail_key(parsed.message_id))
+    message = post_message(
+        conversation=conversation,
+        sender=SenderKind.VISITOR,
+        body=_body(parsed, refused),
+        client_key=mail_key(parsed.message_id),
+    )
     MailRecord.objects.create(
-        inbox=inbox, conversation=conversation, message=message, direction=MailDirection.IN, mail_id=parsed.message_id,
-        in_reply_to=parsed.in_reply_to, references=" ".join(parsed.references[-MAX_REFERENCES:]), subject=parsed.subject,
-        address=parsed.from_address[:254], ticket_number=parsed.ticket_number if ticket else "", html=parsed.html,
+        inbox=inbox,
+        conversation=conversation,
+        message=message,
+        direction=MailDirection.IN,
+        mail_id=parsed.message_id,
+        in_reply_to=parsed.in_reply_to,
+        references=" ".join(parsed.references[-MAX_REFERENCES:]),
+        subject=parsed.subject,
+        address=parsed.from_address[:254],
+        ticket_number=parsed.ticket_number if ticket and verified else "",
+        html=parsed.html,
         refused_attachments=refused,
+        sender_verified=verified,
     )
     for upload, inspected in accepted:
         name = default_storage.save(storage_path("mail", inspected), upload)
         stored_files.append(name)
-        MailAttachment.objects.create(conversation=conversation, message=message, file=name, name=inspected.name,
-                                      content_type=inspected.kind.content_type, size=inspected.size)
-    if ticket is not None:
-        timeline.record(subject=ticket, customer_id=ticket.customer_id or conversation.customer_id,
-                        kind="tickets.customer_email",
-                        summary=_("%(number)s: the customer answered by e-mail: %(body)s")
-                        % {"number": ticket.number, "body": message.body[:200]},
-                        data={"conversation_id": conversation.pk, "message_id": message.pk})
+        MailAttachment.objects.create(
+            conversation=conversation,
+            message=message,
+            file=name,
+            name=inspected.name,
+            content_type=inspected.kind.content_type,
+            size=inspected.size,
+        )
+    if ticket is not None and verified:  # an unknown sender writes nothing on the ticket
+        timeline.record(
+            subject=ticket,
+            customer_id=ticket.customer_id or conversation.customer_id,
+            kind="tickets.customer_email",
+            summary=_("%(number)s: the customer answered by e-mail: %(body)s")
+            % {"number": ticket.number, "body": message.body[:200]},
+            data={"conversation_id": conversation.pk, "message_id": message.pk},
+        )
     return message
 
 
@@ -247,7 +341,9 @@ def poll_inbox(inbox: Inbox) -> int:
     except Exception as error:
         failure = classify_mail_error(error)
         MailSettings.objects.filter(pk=config.pk).update(
-            last_error=failure.problem, last_error_detail=failure.detail[:300], last_error_at=timezone.now(),
+            last_error=failure.problem,
+            last_error_detail=failure.detail[:300],
+            last_error_at=timezone.now(),
         )
         raise
     MailSettings.objects.filter(pk=config.pk).update(last_polled_at=timezone.now())
@@ -258,8 +354,8 @@ def _fetch_unseen(inbox: Inbox, config: MailSettings) -> int:
     client = open_imap(config, password=config.get_password(), timeout=POLL_TIMEOUT_SECONDS)
     count = 0
     try:
-        _status, data = client.uid("SEARCH", None, "UNSEEN")
-        for uid in (data[0] or b"").split():
+        _status, data = client.uid("SEARCH", "UNSEEN")
+        for uid in (data[0] or b"").decode().split():
             _status, fetched = client.uid("FETCH", uid, "(BODY.PEEK[])")
             raw = next((item[1] for item in fetched or [] if isinstance(item, tuple)), None)
             if raw is None:
@@ -267,7 +363,11 @@ def _fetch_unseen(inbox: Inbox, config: MailSettings) -> int:
             try:
                 receive_mail(inbox, raw)
             except Exception:
-                logger.exception("inbox %s: mail uid %s could not be stored; it stays unseen", inbox.pk, uid.decode())
+                logger.exception(
+                    "inbox %s: mail uid %s could not be stored; it stays unseen",
+                    inbox.pk,
+                    uid,
+                )
                 continue
             client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
             count += 1
@@ -280,10 +380,16 @@ def _fetch_unseen(inbox: Inbox, config: MailSettings) -> int:
 def poll_all_inboxes() -> int:
     """Poll every e-mail inbox; one that fails (its reason kept by poll_inbox) does not stop the others."""
     total = 0
-    for inbox in Inbox.objects.filter(kind=ChannelKind.EMAIL, mail__isnull=False).select_related("mail"):
+    for inbox in Inbox.objects.filter(kind=ChannelKind.EMAIL, mail__isnull=False).select_related(
+        "mail"
+    ):
         try:
             total += poll_inbox(inbox)
-        except (OSError, imaplib.IMAP4.error, DomainError) as error:  # never the settings: they hold the password
+        except (
+            OSError,
+            imaplib.IMAP4.error,
+            DomainError,
+        ) as error:  # never the settings: they hold the password
             problem = error.problem if isinstance(error, MailFailure) else type(error).__name__
             logger.warning("inbox %s: fetching mail failed: %s", inbox.pk, problem)
         except Exception:
@@ -292,6 +398,7 @@ def poll_all_inboxes() -> int:
 
 
 # Sending -----------------------------------------------------------------------------------------
+
 
 def _reply_subject(subject: str, ticket_number: str) -> str:
     subject = subject.strip()
@@ -322,7 +429,11 @@ def prepare_email_reply(*, message: Message) -> MailRecord:
     inbox = conversation.inbox
     config = MailSettings.objects.filter(inbox=inbox).first()
     # Replies that never left are no part of the thread the customer knows.
-    records = list(conversation.mails.filter(Q(direction=MailDirection.IN) | Q(send_state=MailSendState.SENT)).order_by("id"))
+    records = list(
+        conversation.mails.filter(
+            Q(direction=MailDirection.IN) | Q(send_state=MailSendState.SENT)
+        ).order_by("id")
+    )
     received = [r for r in records if r.direction == MailDirection.IN]
     last = received[-1] if received else None
     ticket_number = next((r.ticket_number for r in reversed(records) if r.ticket_number), "")
@@ -335,11 +446,24 @@ def prepare_email_reply(*, message: Message) -> MailRecord:
     domain = config.address.rpartition("@")[2] if config is not None else ""
     subject = _reply_subject(received[0].subject if received else "", ticket_number)
     return MailRecord.objects.create(
-        inbox=inbox, conversation=conversation, message=message, direction=MailDirection.OUT,
-        mail_id=make_msgid(domain=domain or "kefu.invalid"), in_reply_to=last.mail_id if last else "",
-        references=" ".join(references), subject=subject[:255], address=last.address if last else "",
-        ticket_number=ticket_number, send_state=MailSendState.SENDING,
+        inbox=inbox,
+        conversation=conversation,
+        message=message,
+        direction=MailDirection.OUT,
+        mail_id=make_msgid(domain=domain or "kefu.invalid"),
+        in_reply_to=last.mail_id if last else "",
+        references=" ".join(references),
+        subject=subject[:255],
+        address=last.address if last else "",
+        ticket_number=ticket_number,
+        send_state=MailSendState.SENDING,
     )
+
+
+def _reply_message(record: MailRecord) -> Message:
+    """The agent's message an outgoing reply carries (an outgoing record always has one)."""
+    assert record.message is not None, record.pk
+    return record.message
 
 
 def _deliver(record: MailRecord) -> None:
@@ -355,12 +479,24 @@ def _deliver(record: MailRecord) -> None:
     if record.ticket_number:
         headers["X-Kefu-Ticket"] = record.ticket_number
     connection = get_connection(
-        "django.core.mail.backends.smtp.EmailBackend", host=config.smtp_host, port=config.smtp_port,
-        username=config.username, password=config.get_password(), use_ssl=config.smtp_ssl,
-        use_tls=config.smtp_starttls and not config.smtp_ssl, timeout=30, fail_silently=False,
+        "django.core.mail.backends.smtp.EmailBackend",
+        host=config.smtp_host,
+        port=config.smtp_port,
+        username=config.username,
+        password=config.get_password(),
+        use_ssl=config.smtp_ssl,
+        use_tls=config.smtp_starttls and not config.smtp_ssl,
+        timeout=30,
+        fail_silently=False,
     )
-    EmailMessage(subject=record.subject, body=record.message.body, from_email=config.address, to=[record.address],
-                 headers=headers, connection=connection).send(fail_silently=False)
+    EmailMessage(
+        subject=record.subject,
+        body=_reply_message(record).body,
+        from_email=config.address,
+        to=[record.address],
+        headers=headers,
+        connection=connection,
+    ).send(fail_silently=False)
 
 
 def describe_failure(error: Exception, *, secret: str = "") -> tuple[bool, str]:
@@ -380,18 +516,30 @@ def attempt_email_reply(*, record_id: int, attempt: int) -> int | None:
     up, or this attempt already made). The attempt is claimed first, the counter compared and raised
     in one UPDATE, so one attempt never runs twice (a task delivered again, a resend racing a retry);
     no lock is held while the SMTP server answers."""
-    claimed = MailRecord.objects.filter(pk=record_id, direction=MailDirection.OUT, send_state=MailSendState.SENDING,
-                                        attempts=attempt - 1).update(attempts=attempt, attempted_at=timezone.now())
+    claimed = MailRecord.objects.filter(
+        pk=record_id,
+        direction=MailDirection.OUT,
+        send_state=MailSendState.SENDING,
+        attempts=attempt - 1,
+    ).update(attempts=attempt, attempted_at=timezone.now())
     if not claimed:
         return None
     record = MailRecord.objects.select_related("message", "conversation").get(pk=record_id)
     try:
         _deliver(record)
-    except Exception as error:  # every failure is told to the agent; none may lose the reply silently
+    except (
+        Exception
+    ) as error:  # every failure is told to the agent; none may lose the reply silently
         retry, reason = describe_failure(error)
         expected = isinstance(error, smtplib.SMTPException | OSError | DomainError)
-        logger.warning("e-mail reply %s: attempt %d of %d failed (%s)", record.pk, attempt, MAX_ATTEMPTS,
-                       type(error).__name__, exc_info=not expected)
+        logger.warning(
+            "e-mail reply %s: attempt %d of %d failed (%s)",
+            record.pk,
+            attempt,
+            MAX_ATTEMPTS,
+            type(error).__name__,
+            exc_info=not expected,
+        )
         if retry and attempt < MAX_ATTEMPTS:
             MailRecord.objects.filter(pk=record.pk).update(last_error=reason[:300])
             return RETRY_DELAYS[attempt - 1]
@@ -412,38 +560,61 @@ def give_up_stalled_replies(*, now: dt.datetime) -> int:
     """Replies still "sending" long after their latest attempt began: the worker that was to make
     the next attempt died with it (a crash, a restart mid-send). Each is given up like a failed one,
     so the agent is told and can resend, rather than the reply waiting silently for ever."""
-    stalled = MailRecord.objects.filter(direction=MailDirection.OUT, send_state=MailSendState.SENDING).filter(
-        Q(attempted_at__lt=now - STALLED_AFTER) | Q(attempted_at__isnull=True, created_at__lt=now - STALLED_AFTER),
-    ).select_related("message", "conversation")
+    stalled = (
+        MailRecord.objects.filter(direction=MailDirection.OUT, send_state=MailSendState.SENDING)
+        .filter(
+            Q(attempted_at__lt=now - STALLED_AFTER)
+            | Q(attempted_at__isnull=True, created_at__lt=now - STALLED_AFTER),
+        )
+        .select_related("message", "conversation")
+    )
     count = 0
     for record in stalled:
         # Claimed first: an attempt finishing at this moment keeps its outcome.
-        if MailRecord.objects.filter(pk=record.pk, send_state=MailSendState.SENDING,
-                                     attempts=record.attempts).update(attempted_at=now):
-            give_up_email_reply(record=record, reason=_("the sending was interrupted (the server restarted?)"))
+        if MailRecord.objects.filter(
+            pk=record.pk, send_state=MailSendState.SENDING, attempts=record.attempts
+        ).update(attempted_at=now):
+            give_up_email_reply(
+                record=record, reason=_("the sending was interrupted (the server restarted?)")
+            )
             count += 1
     return count
 
 
 def _emit_state(record: MailRecord, state: str, reason: str = "") -> None:
-    emit(EmailReplyStateChanged(
-        conversation_id=record.conversation_id, message_id=record.message_id, state=state, reason=reason,
-        author_id=record.message.author_id, assignee_id=record.conversation.assignee_id,
-    ))
+    emit(
+        EmailReplyStateChanged(
+            conversation_id=record.conversation_id,
+            message_id=_reply_message(record).pk,
+            state=state,
+            reason=reason,
+            author_id=_reply_message(record).author_id,
+            assignee_id=record.conversation.assignee_id,
+        )
+    )
 
 
 def give_up_email_reply(*, record: MailRecord, reason: str) -> None:
     """The reply will not be sent: marked failed with `reason`, an internal note in the
     conversation (邮件发送失败：…) and an event that notifies the agent (kefu/notifications)."""
     with transaction.atomic():
-        MailRecord.objects.filter(pk=record.pk).update(send_state=MailSendState.FAILED, last_error=reason[:300])
-        excerpt = " ".join(record.message.body.split())
+        MailRecord.objects.filter(pk=record.pk).update(
+            send_state=MailSendState.FAILED, last_error=reason[:300]
+        )
+        excerpt = " ".join(_reply_message(record).body.split())
         excerpt = excerpt[:40] + "…" if len(excerpt) > 40 else excerpt
-        note = _("E-mail not sent: %(reason)s. The reply “%(excerpt)s” did not reach the customer; resend it from "
-                 "the message once the problem is solved.") % {"reason": reason, "excerpt": excerpt}
+        note = _(
+            "E-mail not sent: %(reason)s. The reply “%(excerpt)s” did not reach the customer; resend it from "
+            "the message once the problem is solved."
+        ) % {"reason": reason, "excerpt": excerpt}
         # A closed chat takes no more messages: the reply's mark and the notification still tell.
         with contextlib.suppress(ConversationClosedError):
-            post_message(conversation=record.conversation, sender=SenderKind.SYSTEM, body=note, is_internal=True)
+            post_message(
+                conversation=record.conversation,
+                sender=SenderKind.SYSTEM,
+                body=note,
+                is_internal=True,
+            )
         _emit_state(record, MailSendState.FAILED, reason)
 
 
@@ -452,19 +623,30 @@ def resend_email_reply(*, actor: User, conversation: Conversation, message_id: i
     Message-ID (a reply a server took without saying so is then recognisable as one mail). The
     agent serving the conversation or a supervisor may; load `conversation` with
     access_conversation first."""
-    from kefu.conversations.selectors import can_serve
+    from kefu.conversations.states import serving_or_supervisor
 
-    supervisor = actor.has_perm(Perm.ASSIGN_WORK)
-    if not supervisor and not (can_serve(actor) and conversation.assignee_id == actor.pk):
-        raise PermissionRefused(_("Only the agent serving this conversation or a supervisor can resend a reply."))
+    if actor is None or serving_or_supervisor(actor, conversation) is not None:
+        raise PermissionRefused(
+            _("Only the agent serving this conversation or a supervisor can resend a reply.")
+        )
     with transaction.atomic():
-        record = (MailRecord.objects.select_for_update().select_related("message", "conversation")
-                  .filter(conversation=conversation, message_id=message_id, direction=MailDirection.OUT).first())
+        record = (
+            MailRecord.objects.select_for_update()
+            .select_related("message", "conversation")
+            .filter(conversation=conversation, message_id=message_id, direction=MailDirection.OUT)
+            .first()
+        )
         if record is None:
-            raise Http404
+            raise NotFound(_("This message does not exist."))
         if record.send_state != MailSendState.FAILED:
             raise DomainError(_("Only a reply that could not be sent can be resent."))
-        record.send_state, record.attempts, record.attempted_at = MailSendState.SENDING, 0, timezone.now()
+        record.send_state, record.attempts, record.attempted_at = (
+            MailSendState.SENDING,
+            0,
+            timezone.now(),
+        )
         record.save(update_fields=["send_state", "attempts", "attempted_at"])
-        _emit_state(record, MailSendState.SENDING)  # subscribers.send_resent_reply makes the first attempt
+        _emit_state(
+            record, MailSendState.SENDING
+        )  # subscribers.send_resent_reply makes the first attempt
     return record

@@ -18,7 +18,11 @@ logger = logging.getLogger(__name__)
 
 def is_email_reply(event: MessagePosted) -> bool:
     """An agent's answer (not a note) in an e-mail conversation: checked before a task is queued."""
-    return event.channel == ChannelKind.EMAIL and event.sender == SenderKind.AGENT and not event.is_internal
+    return (
+        event.channel == ChannelKind.EMAIL
+        and event.sender == SenderKind.AGENT
+        and not event.is_internal
+    )
 
 
 def is_resend(event: EmailReplyStateChanged) -> bool:
@@ -30,7 +34,9 @@ def send_agent_reply(event: MessagePosted) -> None:
     from kefu.conversations.email.services import prepare_email_reply
     from kefu.conversations.tasks import send_email_reply_attempt
 
-    message = Message.objects.select_related("conversation__inbox").filter(pk=event.message_id).first()
+    message = (
+        Message.objects.select_related("conversation__inbox").filter(pk=event.message_id).first()
+    )
     if message is None or not is_email_reply(event):
         return
     record = prepare_email_reply(message=message)
@@ -41,6 +47,8 @@ def send_agent_reply(event: MessagePosted) -> None:
 def send_resent_reply(event: EmailReplyStateChanged) -> None:
     from kefu.conversations.tasks import send_email_reply_attempt
 
-    record = MailRecord.objects.filter(message_id=event.message_id, direction=MailDirection.OUT).first()
+    record = MailRecord.objects.filter(
+        message_id=event.message_id, direction=MailDirection.OUT
+    ).first()
     if record is not None and record.send_state == MailSendState.SENDING and record.attempts == 0:
         send_email_reply_attempt.call_local(record.pk, 1)

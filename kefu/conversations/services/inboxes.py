@@ -12,7 +12,15 @@ from kefu.accounts.roles import Perm
 from kefu.conversations.models import ChannelKind, Inbox
 from kefu.core.errors import DomainError, PermissionRefused
 
-INBOX_FIELDS = ("name", "greeting", "team", "needed_skill", "main_account", "is_presales", "auto_close_minutes")
+INBOX_FIELDS = (
+    "name",
+    "greeting",
+    "team",
+    "needed_skill",
+    "main_account",
+    "is_presales",
+    "auto_close_minutes",
+)
 
 
 def normalise_origin(text: str) -> str:
@@ -20,12 +28,23 @@ def normalise_origin(text: str) -> str:
     anything that is not a bare http(s) site address is refused."""
     text = text.strip().rstrip("/")
     parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or parts.fragment:
-        raise DomainError(_("“%(origin)s” is not a site address like https://shop.example.cn.") % {"origin": text[:100]})
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path
+        or parts.query
+        or parts.fragment
+    ):
+        raise DomainError(
+            _("“%(origin)s” is not a site address like https://shop.example.cn.")
+            % {"origin": text[:100]}
+        )
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def save_inbox(*, actor: User, inbox: Inbox | None, origins: list[str], request=None, **fields) -> Inbox:
+def save_inbox(
+    *, actor: User, inbox: Inbox | None, origins: list[str], request=None, **fields
+) -> Inbox:
     """Create (inbox None) or change a web chat inbox; audited like other organisation settings."""
     if not actor.has_perm(Perm.MANAGE_SETTINGS):
         raise PermissionRefused(_("You do not have permission to do this."))
@@ -37,6 +56,11 @@ def save_inbox(*, actor: User, inbox: Inbox | None, origins: list[str], request=
         setattr(inbox, name, value)
     inbox.allowed_origins = list(dict.fromkeys(normalise_origin(o) for o in origins if o.strip()))
     inbox.save()
-    audit(AuditAction.ORGANISATION_CHANGED, actor=actor, obj=inbox, request=request,
-          details={"inbox": inbox.name, "allowed_origins": inbox.allowed_origins})
+    audit(
+        AuditAction.INBOX_CHANGED,
+        actor=actor,
+        obj=inbox,
+        request=request,
+        details={"inbox": inbox.name, "allowed_origins": inbox.allowed_origins},
+    )
     return inbox

@@ -34,11 +34,28 @@ from kefu.core.errors import DomainError, PermissionRefused
 
 EMAIL_INBOX_FIELDS = ("name", "team", "needed_skill", "main_account", "auto_close_minutes")
 MAIL_FIELDS = (
-    "address", "imap_host", "imap_port", "imap_ssl", "imap_folder",
-    "smtp_host", "smtp_port", "smtp_ssl", "smtp_starttls", "username",
+    "address",
+    "imap_host",
+    "imap_port",
+    "imap_ssl",
+    "imap_folder",
+    "smtp_host",
+    "smtp_port",
+    "smtp_ssl",
+    "smtp_starttls",
+    "username",
 )
 # Where and how the password is sent: changing any of these needs the password typed again.
-PASSWORD_BOUND_FIELDS = ("imap_host", "imap_port", "imap_ssl", "smtp_host", "smtp_port", "smtp_ssl", "smtp_starttls", "username")
+PASSWORD_BOUND_FIELDS = (
+    "imap_host",
+    "imap_port",
+    "imap_ssl",
+    "smtp_host",
+    "smtp_port",
+    "smtp_ssl",
+    "smtp_starttls",
+    "username",
+)
 MAX_PASSWORD = 200
 
 PORT_ERROR = gettext_lazy("Enter the port as a whole number from 1 to 65535.")
@@ -64,7 +81,9 @@ def normalise_host(text: str) -> str:
     without scheme, port, path or spaces; anything else is refused."""
     host = (text or "").strip().lower().rstrip(".")
     refusal = DomainError(
-        _("“%(host)s” is not a server name: write only the host, e.g. imap.exmail.qq.com (no http://, no port).")
+        _(
+            "“%(host)s” is not a server name: write only the host, e.g. imap.exmail.qq.com (no http://, no port)."
+        )
         % {"host": (text or "").strip()[:100]}
     )
     if not host:
@@ -78,7 +97,11 @@ def normalise_host(text: str) -> str:
     except UnicodeError:
         raise refusal from None
     labels = ascii_host.split(".")
-    if len(ascii_host) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels) or labels[-1].isdigit():
+    if (
+        len(ascii_host) > 253
+        or not all(_HOST_LABEL.fullmatch(label) for label in labels)
+        or labels[-1].isdigit()
+    ):
         raise refusal
     return host
 
@@ -89,7 +112,9 @@ def _port_problem(value: Any) -> str | None:
     return None
 
 
-def mail_settings_problems(*, values: dict[str, Any], password: str, stored: MailSettings | None) -> tuple[dict[str, Any], dict[str, str]]:
+def mail_settings_problems(
+    *, values: dict[str, Any], password: str, stored: MailSettings | None
+) -> tuple[dict[str, Any], dict[str, str]]:
     """(the cleaned values, field → what to fix). `stored` is the saved mailbox (None for a new one):
     its password is kept when `password` is empty and nothing it is bound to changed."""
     cleaned = dict(values)
@@ -103,7 +128,9 @@ def mail_settings_problems(*, values: dict[str, Any], password: str, stored: Mai
         if (problem := _port_problem(values.get(field))) is not None:
             errors[field] = problem
     if values.get("smtp_ssl") and values.get("smtp_starttls"):
-        errors["smtp_starttls"] = _("Choose SSL or STARTTLS for SMTP, not both: port 465 usually means SSL, port 587 STARTTLS.")
+        errors["smtp_starttls"] = _(
+            "Choose SSL or STARTTLS for SMTP, not both: port 465 usually means SSL, port 587 STARTTLS."
+        )
     address = (values.get("address") or "").strip()
     try:
         validate_email(address)
@@ -122,11 +149,17 @@ def mail_settings_problems(*, values: dict[str, Any], password: str, stored: Mai
         cleaned[field] = bool(values.get(field))
     if password:
         if len(password) > MAX_PASSWORD or _CONTROL.search(password):
-            errors["password"] = _("The password must be at most 200 characters, without line breaks or control characters.")
+            errors["password"] = _(
+                "The password must be at most 200 characters, without line breaks or control characters."
+            )
     elif stored is None or not stored.has_password:
-        errors["password"] = _("Enter the password of the mailbox (or the authorisation code your provider gives for IMAP/SMTP).")
+        errors["password"] = _(
+            "Enter the password of the mailbox (or the authorisation code your provider gives for IMAP/SMTP)."
+        )
     elif any(cleaned[f] != getattr(stored, f) for f in PASSWORD_BOUND_FIELDS):
-        errors["password"] = _("Enter the password again: a server, port, SSL setting or the user name changed, and the saved password is only sent where it was entered for.")
+        errors["password"] = _(
+            "Enter the password again: a server, port, SSL setting or the user name changed, and the saved password is only sent where it was entered for."
+        )
     return cleaned, errors
 
 
@@ -135,7 +168,9 @@ def _require_settings_right(actor: User) -> None:
         raise PermissionRefused(_("You do not have permission to do this."))
 
 
-def save_email_inbox(*, actor: User, inbox: Inbox | None, password: str = "", request=None, **fields) -> Inbox:
+def save_email_inbox(
+    *, actor: User, inbox: Inbox | None, password: str = "", request=None, **fields
+) -> Inbox:
     """Create (inbox None) or change an e-mail inbox and its mailbox. Audited like other
     organisation settings: which settings changed, never the password (only whether it changed)."""
     _require_settings_right(actor)
@@ -146,7 +181,9 @@ def save_email_inbox(*, actor: User, inbox: Inbox | None, password: str = "", re
         raise DomainError(_("This inbox is not an e-mail inbox."))
     stored = MailSettings.objects.filter(inbox=inbox).first() if inbox is not None else None
     mail_values, errors = mail_settings_problems(
-        values={f: fields.get(f) for f in MAIL_FIELDS}, password=password, stored=stored,
+        values={f: fields.get(f) for f in MAIL_FIELDS},
+        password=password,
+        stored=stored,
     )
     if not (fields.get("name") or "").strip():
         errors["name"] = _("Enter a name for the inbox.")
@@ -166,21 +203,34 @@ def save_email_inbox(*, actor: User, inbox: Inbox | None, password: str = "", re
         if password:
             config.set_password(password)
         config.save()
-        audit(AuditAction.ORGANISATION_CHANGED, actor=actor, obj=inbox, request=request, details={
-            "inbox": inbox.name, "kind": ChannelKind.EMAIL.value, "created": stored is None,
-            "changed": changed if stored is not None else [], "password_changed": bool(password),
-            "mail": {f: mail_values[f] for f in MAIL_FIELDS},
-        })
+        audit(
+            AuditAction.INBOX_CHANGED,
+            actor=actor,
+            obj=inbox,
+            request=request,
+            details={
+                "inbox": inbox.name,
+                "kind": ChannelKind.EMAIL.value,
+                "created": stored is None,
+                "changed": changed if stored is not None else [],
+                "password_changed": bool(password),
+                "mail": {f: mail_values[f] for f in MAIL_FIELDS},
+            },
+        )
     return inbox
 
 
-def check_mail_connection(*, actor: User, inbox: Inbox | None, password: str = "", **values) -> ConnectionReport:
+def check_mail_connection(
+    *, actor: User, inbox: Inbox | None, password: str = "", **values
+) -> ConnectionReport:
     """Log in to IMAP and SMTP with these settings, saved or not. Without a typed password the
     stored one is used, and only when the servers and user name are the saved ones. Raises
     MailSettingsInvalid when the settings cannot be tried."""
     _require_settings_right(actor)
     stored = MailSettings.objects.filter(inbox=inbox).first() if inbox is not None else None
-    cleaned, errors = mail_settings_problems(values={f: values.get(f) for f in MAIL_FIELDS}, password=password, stored=stored)
+    cleaned, errors = mail_settings_problems(
+        values={f: values.get(f) for f in MAIL_FIELDS}, password=password, stored=stored
+    )
     if errors:
         raise MailSettingsInvalid(errors)
     if not password and stored is not None:  # else mail_settings_problems has refused it
@@ -191,4 +241,3 @@ def check_mail_connection(*, actor: User, inbox: Inbox | None, password: str = "
             return ConnectionReport(imap=failure, smtp=failure)
     config = MailSettings(**cleaned)
     return probe_mail_servers(config, password=password)
-

@@ -12,20 +12,20 @@ arrived while the previous batch was written (store_messages; the writer is serv
 
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db import IntegrityError, connections, transaction
-from django.http import Http404
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.conversations.events import MessagePosted
-from kefu.conversations.models import Conversation, Message, SenderKind, Visitor
-from kefu.conversations.selectors import active_conversation, can_serve, messages_after  # noqa: F401  (replay lives with the reads)
-from kefu.core.errors import DomainError, PermissionRefused
+from kefu.conversations.models import Conversation, Message, SenderKind
+from kefu.conversations.selectors import can_serve
+from kefu.conversations.services import batch_sql
+from kefu.conversations.states import CONVERSATION_FLOW
+from kefu.core.errors import DomainError, NotFound, PermissionRefused
 from kefu.core.events import emit
+from kefu.core.text import strip_control_characters
 
 MAX_BODY_CHARS = 5000
 MAX_KEY_CHARS = 64
@@ -38,7 +38,7 @@ class ConversationClosedError(DomainError):
 def clean_body(body) -> str:
     if not isinstance(body, str):
         raise DomainError(_("A message must be text."))
-    body = body.replace("\x00", "").strip()
+    body = strip_control_characters(body).strip()
     if not body:
         raise DomainError(_("The message is empty."))
     if len(body) > MAX_BODY_CHARS:
@@ -52,13 +52,19 @@ def clean_key(key) -> str | None:
     if key is None or key == "":
         return None
     if not isinstance(key, str) or len(key) > MAX_KEY_CHARS or not key.isprintable():
-        raise DomainError(_("The message key must be text of at most %(limit)d characters.") % {"limit": MAX_KEY_CHARS})
+        raise DomainError(
+            _("The message key must be text of at most %(limit)d characters.")
+            % {"limit": MAX_KEY_CHARS}
+        )
     return key
 
 
-def _by_key(conversation_id: int, key: str) -> Message | None:
-    return (Message.objects.filter(conversation_id=conversation_id, client_key=key)
-            .select_related("author", "conversation").first())
+def message_by_key(conversation_id: int, key: str) -> Message | None:
+    return (
+        Message.objects.filter(conversation_id=conversation_id, client_key=key)
+        .select_related("author", "conversation")
+        .first()
+    )
 
 
 def post_message(
@@ -79,15 +85,25 @@ def post_message(
     key = clean_key(client_key)
     if sender not in SenderKind.values:
         raise DomainError(_("Unknown sender."))
-    if is_internal and sender == SenderKind.VISITOR:  # agents' notes, and the system's (a mail that failed)
+    if (
+        is_internal and sender == SenderKind.VISITOR
+    ):  # agents' notes, and the system's (a mail that failed)
         raise DomainError(_("Only agents write internal notes."))
-    item = NewMessage(conversation_id=conversation.pk, sender=sender, body=body, key=key, author=author,
-                      is_internal=is_internal)
+    item = NewMessage(
+        conversation_id=conversation.pk,
+        sender=sender,
+        body=body,
+        key=key,
+        author=author,
+        is_internal=is_internal,
+    )
     try:
         [result] = store_messages([item])
     except IntegrityError:
-        if key is None or (result := _by_key(conversation.pk, key)) is None:
+        found = message_by_key(conversation.pk, key) if key is not None else None
+        if found is None:
             raise
+        result = found
     if isinstance(result, Exception):
         raise result
     for field in CLOCK_FIELDS:  # the caller's copy moves on with the stored one
@@ -120,13 +136,8 @@ def store_messages(batch: list[NewMessage]) -> list[Message | Exception]:
         return []
     with transaction.atomic():
         ids = sorted({item.conversation_id for item in batch})
-        locked = {c.pk: c for c in Conversation.objects.select_for_update(of=("self",)).select_related("inbox")
-                  .filter(pk__in=ids).order_by("pk")}
         keys = {item.key for item in batch if item.key is not None}
-        known = {
-            (m.conversation_id, m.client_key): m
-            for m in Message.objects.filter(conversation_id__in=ids, client_key__in=keys).select_related("author", "conversation")
-        } if keys else {}
+        locked, kinds, known = batch_sql.lock_conversations(ids, keys)
         results: list[Message | Exception] = []
         new: list[Message] = []
         changed: set[int] = set()
@@ -136,13 +147,14 @@ def store_messages(batch: list[NewMessage]) -> list[Message | Exception]:
             if item.key is not None and (item.conversation_id, item.key) in known:
                 results.append(known[item.conversation_id, item.key])
             elif conversation is None:
-                results.append(Http404())
+                results.append(NotFound(_("Conversation not found.")))
             elif conversation.is_closed:
                 results.append(ConversationClosedError(_("This conversation is closed.")))
-            elif not _may_reply(item, conversation):
-                results.append(PermissionRefused(_("Only the agent serving this conversation can reply to the customer.")))
+            elif (refusal := _refusal(item, conversation)) is not None:
+                results.append(refusal)
             else:
                 message = _numbered(conversation, item, now)
+                message.created_at = now
                 changed.add(conversation.pk)
                 new.append(message)
                 results.append(message)
@@ -150,44 +162,42 @@ def store_messages(batch: list[NewMessage]) -> list[Message | Exception]:
                     known[item.conversation_id, item.key] = message
         if not new:
             return results
-        Message.objects.bulk_create(new)
-        _save_clocks([locked[pk] for pk in sorted(changed)])
+        batch_sql.insert_messages(new, [locked[pk] for pk in sorted(changed)])
         for message in new:
-            emit(MessagePosted(
-                conversation_id=message.conversation_id, channel=message.conversation.inbox.kind,
-                message_id=message.pk, seq=message.seq,
-                sender=message.sender, author_id=message.author_id,
-                author_name=str(message.author) if message.author_id else "", body=message.body,
-                is_internal=message.is_internal, created_at=message.created_at.isoformat(),
-            ))
+            emit(
+                MessagePosted(
+                    conversation_id=message.conversation_id,
+                    channel=kinds[message.conversation_id],
+                    message_id=message.pk,
+                    seq=message.seq,
+                    sender=message.sender,
+                    author_id=message.author_id,
+                    author_name=str(message.author) if message.author_id else "",
+                    body=message.body,
+                    is_internal=message.is_internal,
+                    created_at=now.isoformat(),
+                )
+            )
     return results
 
 
-CLOCK_FIELDS = ["last_seq", "last_activity_at", "awaiting_reply_since", "first_response_at"]
+CLOCK_FIELDS = batch_sql.CLOCK_COLUMNS
 
 
-def _save_clocks(conversations: list[Conversation]) -> None:
-    """One UPDATE statement run for each conversation (executemany): QuerySet.bulk_update builds a
-    CASE expression per row and field, which took 43% of a busy chat server's time."""
-    connection = connections[Conversation.objects.db]
-    fields = [Conversation._meta.get_field(name) for name in CLOCK_FIELDS]
-    quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608  (names from the model, values as parameters)
-        quote(Conversation._meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields), quote(Conversation._meta.pk.column),
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [
-            [f.get_db_prep_save(getattr(c, f.attname), connection) for f in fields] + [c.pk] for c in conversations
-        ])
-
-
-def _may_reply(item: NewMessage, conversation: Conversation) -> bool:
+def _refusal(item: NewMessage, conversation: Conversation) -> DomainError | None:
     """An agent's answer to the customer comes from the agent serving the conversation, or a
-    supervisor; a note from anyone who may see it. Checked under the conversation's lock, so a
-    reassignment a moment before is respected."""
-    if item.sender != SenderKind.AGENT or item.is_internal or item.author is None:
-        return True
-    return conversation.assignee_id == item.author.pk or item.author.has_perm(Perm.ASSIGN_WORK)
+    supervisor (the table's `reply`); a note from anyone on the service side (`note`). Checked under
+    the conversation's lock, so a reassignment a moment before is respected."""
+    if item.sender != SenderKind.AGENT or item.author is None:
+        return None
+    name = "note" if item.is_internal else "reply"
+    if CONVERSATION_FLOW.may(conversation.state, name, actor=item.author, obj=conversation):
+        return None
+    if item.is_internal:
+        return PermissionRefused(_("You do not have permission to do this."))
+    return PermissionRefused(
+        _("Only the agent serving this conversation can reply to the customer.")
+    )
 
 
 def _numbered(conversation: Conversation, item: NewMessage, now) -> Message:
@@ -202,58 +212,22 @@ def _numbered(conversation: Conversation, item: NewMessage, now) -> Message:
             conversation.awaiting_reply_since = now
         elif item.sender == SenderKind.AGENT:
             if conversation.awaiting_reply_since is not None:
-                response_seconds = max(int((now - conversation.awaiting_reply_since).total_seconds()), 0)
+                response_seconds = max(
+                    int((now - conversation.awaiting_reply_since).total_seconds()), 0
+                )
                 conversation.awaiting_reply_since = None
             if conversation.first_response_at is None:
                 conversation.first_response_at = now
     return Message(
-        conversation=conversation, seq=conversation.last_seq, sender=item.sender, author=item.author,
-        client_key=item.key, body=item.body, is_internal=item.is_internal, response_seconds=response_seconds,
+        conversation=conversation,
+        seq=conversation.last_seq,
+        sender=item.sender,
+        author=item.author,
+        client_key=item.key,
+        body=item.body,
+        is_internal=item.is_internal,
+        response_seconds=response_seconds,
     )
-
-
-def _throttle_new_chats(address: str | None) -> None:
-    """A flood of new chats from one address (a script minting visitor tokens) is refused; chats
-    already open go on. Counted in the cache (per process in embedded mode). The limit is
-    KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE; 0 turns it off (load tests from one machine)."""
-    limit = settings.KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE
-    if not address or not limit:
-        return
-    counter = f"kefu:new-chats:{address}"
-    cache.add(counter, 0, timeout=60)
-    try:
-        count = cache.incr(counter)
-    except ValueError:  # expired between add and incr
-        cache.add(counter, 1, timeout=60)
-        count = 1
-    if count > limit:
-        raise DomainError(_("Too many new chats from your network; please wait a minute and try again."))
-
-
-def send_visitor_message(*, visitor: Visitor, conversation: Conversation | None, body: str, client_key: str | None,
-                         address: str | None = None) -> Message:
-    """What the chat widget sends. Without a live conversation (none yet, or the last one closed)
-    the message starts a new one, unless `address` (the visitor's network address) has started too
-    many in the last minute; a key already stored in `conversation` is answered from there."""
-    from kefu.conversations.services.lifecycle import start_conversation
-
-    if conversation is not None and conversation.visitor_id != visitor.pk:
-        raise Http404
-    key = clean_key(client_key)
-    if conversation is not None and key is not None and (existing := _by_key(conversation.pk, key)) is not None:
-        return existing
-    clean_body(body)  # refuse before starting a conversation for nothing
-    if conversation is not None:
-        conversation.refresh_from_db(fields=["state"])  # an agent or auto-close may have closed it
-    if conversation is None or conversation.is_closed:
-        if active_conversation(visitor) is None:
-            _throttle_new_chats(address)
-        conversation = start_conversation(visitor=visitor)
-    try:
-        return post_message(conversation=conversation, sender=SenderKind.VISITOR, body=body, client_key=key)
-    except ConversationClosedError:  # closed between the check and the lock: continue in a new one
-        conversation = start_conversation(visitor=visitor)
-        return post_message(conversation=conversation, sender=SenderKind.VISITOR, body=body, client_key=key)
 
 
 def check_agent_may_send(*, actor: User) -> None:
@@ -264,12 +238,21 @@ def check_agent_may_send(*, actor: User) -> None:
 
 
 def send_agent_message(
-    *, actor: User, conversation: Conversation, body: str, client_key: str | None, is_internal: bool = False,
+    *,
+    actor: User,
+    conversation: Conversation,
+    body: str,
+    client_key: str | None,
+    is_internal: bool = False,
 ) -> Message:
     """An agent's reply, or an internal note 内部备注 (seen by agents only). Load `conversation` with
     access_conversation first."""
     check_agent_may_send(actor=actor)
     return post_message(
-        conversation=conversation, sender=SenderKind.AGENT, body=body, client_key=client_key, author=actor,
+        conversation=conversation,
+        sender=SenderKind.AGENT,
+        body=body,
+        client_key=client_key,
+        author=actor,
         is_internal=is_internal,
     )

@@ -11,8 +11,11 @@ from kefu.customers.models import ContactIdentity, IdentityKind
 def _customer_id_for(external_id: str) -> int | None:
     """The customer whose archive lists this site user id (a 访客 contact identity)."""
     found = (
-        ContactIdentity.objects.filter(kind=IdentityKind.VISITOR, value=external_id, customer__merged_into__isnull=True)
-        .values_list("customer_id", flat=True).first()
+        ContactIdentity.objects.filter(
+            kind=IdentityKind.VISITOR, value=external_id, customer__merged_into__isnull=True
+        )
+        .values_list("customer_id", flat=True)
+        .first()
     )
     return found
 
@@ -60,6 +63,8 @@ def _verified_visitor(*, inbox: Inbox, external_id: str, anonymous: Visitor | No
         return anonymous
     try:
         with transaction.atomic():
-            return Visitor.objects.create(inbox=inbox, external_id=external_id, customer_id=customer_id)
+            return Visitor.objects.create(
+                inbox=inbox, external_id=external_id, customer_id=customer_id
+            )
     except IntegrityError:
         return Visitor.objects.get(inbox=inbox, external_id=external_id)

@@ -23,9 +23,9 @@ from kefu.conversations.services.messages import (
     check_agent_may_send,
     clean_body,
     clean_key,
-    send_visitor_message,
     store_messages,
 )
+from kefu.conversations.services.widget import send_visitor_message
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class MessageWriter:
 
     async def store(self, item: NewMessage) -> Message:
         """The stored message (or the one stored first under the same key), once committed; raises
-        what refused it (ConversationClosedError, Http404)."""
+        what refused it (ConversationClosedError, NotFound)."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._waiting.append((item, future))
@@ -55,7 +55,9 @@ class MessageWriter:
             while self._waiting:
                 batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
                 try:
-                    results = await database_sync_to_async(_store_batch)([item for item, _ in batch])
+                    results = await database_sync_to_async(_store_batch)(
+                        [item for item, _ in batch]
+                    )
                 except Exception as error:  # the database is gone: every waiting socket is told
                     results = [error] * len(batch)
                 for (_, future), result in zip(batch, results, strict=True):
@@ -76,11 +78,15 @@ def _store_batch(batch: list[NewMessage]) -> list[Message | Exception]:
         if len(batch) == 1:
             return [error]
         # What the database refused in one message must not refuse the others: each on its own.
-        logger.warning("a batch of %d messages failed (%s); storing them one by one", len(batch), error)
+        logger.warning(
+            "a batch of %d messages failed (%s); storing them one by one", len(batch), error
+        )
         return [_store_batch([item])[0] for item in batch]
 
 
-_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, MessageWriter] = weakref.WeakKeyDictionary()
+_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, MessageWriter] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def message_writer() -> MessageWriter:
@@ -90,32 +96,52 @@ def message_writer() -> MessageWriter:
     return _writers[loop]
 
 
-async def send_visitor_message_from_socket(*, visitor: Visitor, conversation: Conversation | None, body,
-                                           client_key, address: str | None) -> Message:
+async def send_visitor_message_from_socket(
+    *, visitor: Visitor, conversation: Conversation | None, body, client_key, address: str | None
+) -> Message:
     """What the widget's socket sends. Into the visitor's live conversation through the writer;
     a message that starts a conversation (none yet, or the last one closed) goes the longer way,
     send_visitor_message, which also checks the flood limit."""
-    if conversation is not None and conversation.visitor_id == visitor.pk and not conversation.is_closed:
-        item = NewMessage(conversation_id=conversation.pk, sender=SenderKind.VISITOR, body=clean_body(body),
-                          key=clean_key(client_key))
+    if (
+        conversation is not None
+        and conversation.visitor_id == visitor.pk
+        and not conversation.is_closed
+    ):
+        item = NewMessage(
+            conversation_id=conversation.pk,
+            sender=SenderKind.VISITOR,
+            body=clean_body(body),
+            key=clean_key(client_key),
+        )
         try:
             return await message_writer().store(item)
         except ConversationClosedError:
             pass  # closed by an agent or the idle timer: the message starts the next conversation
     return await database_sync_to_async(send_visitor_message)(
-        visitor=visitor, conversation=conversation, body=body, client_key=client_key, address=address,
+        visitor=visitor,
+        conversation=conversation,
+        body=body,
+        client_key=client_key,
+        address=address,
     )
 
 
-async def send_agent_message_from_socket(*, actor, conversation_id, body, client_key, is_internal: bool,
-                                         following: bool = False) -> Message:
+async def send_agent_message_from_socket(
+    *, actor, conversation_id, body, client_key, is_internal: bool, following: bool = False
+) -> Message:
     """What the agent's socket sends, stored through the writer with everything else arriving. A
     reply in a conversation the socket follows (it was assigned to this agent, or the agent opened
     it after the access check) goes straight to the writer, which checks under the lock that the
     agent serves it; anything else is first checked on the database thread (access_conversation)."""
     check_agent_may_send(actor=actor)  # the user's permissions, loaded with the socket
-    item = NewMessage(conversation_id=0, sender=SenderKind.AGENT, body=clean_body(body), key=clean_key(client_key),
-                      author=actor, is_internal=is_internal)
+    item = NewMessage(
+        conversation_id=0,
+        sender=SenderKind.AGENT,
+        body=clean_body(body),
+        key=clean_key(client_key),
+        author=actor,
+        is_internal=is_internal,
+    )
     if not (following and not is_internal):
         conversation_id = await database_sync_to_async(_visible_id)(actor, conversation_id)
     return await message_writer().store(dataclasses.replace(item, conversation_id=conversation_id))

@@ -2,9 +2,11 @@
 IMAP4rev1 server (imap_server.py) and aiosmtpd, and recorded mails in mails/."""
 
 import contextlib
+import datetime as dt
 import socket
 import threading
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -21,6 +23,24 @@ from tests.factories import UserFactory
 ORIGIN = "http://shop.example:8080"
 
 
+# A Wednesday morning in Shanghai, a working day: every team's hours hold (tests of routing by
+# working hours set their own moment with `business_time`).
+WORKING_MORNING = dt.datetime(2026, 12, 2, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def business_time(monkeypatch):
+    """Working hours are judged at WORKING_MORNING unless a test moves the clock:
+    `business_time(moment)`. Message times and deadlines keep the real clock."""
+    moment = {"now": WORKING_MORNING}
+    monkeypatch.setattr("kefu.conversations.selectors.business_now", lambda: moment["now"])
+
+    def move(to: dt.datetime) -> None:
+        moment["now"] = to
+
+    return move
+
+
 @pytest.fixture(autouse=True)
 def in_english():
     """Refusals are asserted by their English msgid, whatever the translations say."""
@@ -34,7 +54,15 @@ def make_inbox(**kwargs) -> Inbox:
     return Inbox.objects.create(**kwargs)
 
 
-def make_agent(*, presence: str = Presence.ONLINE, max_chats: int = 5, role: str = Role.AGENT, skills=(), teams=(), **kw):
+def make_agent(
+    *,
+    presence: str = Presence.ONLINE,
+    max_chats: int = 5,
+    role: str = Role.AGENT,
+    skills=(),
+    teams=(),
+    **kw,
+):
     user = UserFactory(role=role, **kw)
     profile, _ = AgentProfile.objects.get_or_create(user=user)
     profile.presence = presence
@@ -76,13 +104,19 @@ class Collector:
     async def handle_DATA(self, server, session, envelope):
         if self.refusals:
             return self.refusals.pop(0)
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        self.messages.append(
+            (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+        )
         self.received.set()
         return "250 OK"
 
 
 def _authenticate(server, session, envelope, mechanism, auth_data):
-    ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
+    ok = (
+        isinstance(auth_data, LoginPassword)
+        and auth_data.login == USER.encode()
+        and auth_data.password == PASSWORD.encode()
+    )
     return AuthResult(success=ok, handled=False)  # handled=False: a wrong password is answered 535
 
 
@@ -96,8 +130,14 @@ def free_port() -> int:
 def running_smtp():
     """An SMTP server on loopback that wants USER/PASSWORD: yields (collector, port)."""
     collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=free_port(), authenticator=_authenticate,
-                            auth_require_tls=False, auth_required=True)
+    controller = Controller(
+        collector,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=_authenticate,
+        auth_require_tls=False,
+        auth_required=True,
+    )
     controller.start()
     try:
         yield collector, controller.port
@@ -125,8 +165,15 @@ def mail_inbox(db, imap, smtp, settings, tmp_path):
     _collector, smtp_port = smtp
     inbox = make_inbox(name="售后邮箱", kind=ChannelKind.EMAIL, allowed_origins=[])
     config = MailSettings(
-        inbox=inbox, address="kefu@shop.example", imap_host="127.0.0.1", imap_port=imap_port, imap_ssl=False,
-        smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_ssl=False, username=USER,
+        inbox=inbox,
+        address="kefu@shop.example",
+        imap_host="127.0.0.1",
+        imap_port=imap_port,
+        imap_ssl=False,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        smtp_ssl=False,
+        username=USER,
     )
     config.set_password(PASSWORD)
     config.save()

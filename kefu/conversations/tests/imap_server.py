@@ -45,8 +45,12 @@ class Mailbox:
 
 
 def _args(line: bytes) -> list[bytes]:
-    return [m.group(1).replace(b'\\"', b'"').replace(b"\\\\", b"\\") if m.group(1) is not None else m.group(2)
-            for m in _TOKEN.finditer(line)]
+    return [
+        m.group(1).replace(b'\\"', b'"').replace(b"\\\\", b"\\")
+        if m.group(1) is not None
+        else m.group(2)
+        for m in _TOKEN.finditer(line)
+    ]
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -78,7 +82,11 @@ class _Handler(socketserver.StreamRequestHandler):
                 self.send(b"* BYE logging out\r\n" + tag + b" OK LOGOUT done\r\n")
                 return
             elif command == b"LOGIN":
-                if len(args) == 2 and args[0].decode() == box.user and args[1].decode() == box.password:
+                if (
+                    len(args) == 2
+                    and args[0].decode() == box.user
+                    and args[1].decode() == box.password
+                ):
                     authed = True
                     self.send(tag + b" OK LOGIN done\r\n")
                 else:
@@ -91,9 +99,13 @@ class _Handler(socketserver.StreamRequestHandler):
                     with box.lock:
                         count = len(box.mails)
                         next_uid = (box.mails[-1].uid if box.mails else 0) + 1
-                    self.send(b"* FLAGS (\\Seen)\r\n* %d EXISTS\r\n* 0 RECENT\r\n"
-                              b"* OK [UIDVALIDITY 1] UIDs valid\r\n* OK [UIDNEXT %d] next\r\n" % (count, next_uid)
-                              + tag + b" OK [READ-WRITE] SELECT done\r\n")
+                    self.send(
+                        b"* FLAGS (\\Seen)\r\n* %d EXISTS\r\n* 0 RECENT\r\n"
+                        b"* OK [UIDVALIDITY 1] UIDs valid\r\n* OK [UIDNEXT %d] next\r\n"
+                        % (count, next_uid)
+                        + tag
+                        + b" OK [READ-WRITE] SELECT done\r\n"
+                    )
                 else:
                     self.send(tag + b" NO no such folder\r\n")
             elif not selected:
@@ -109,7 +121,13 @@ class _Handler(socketserver.StreamRequestHandler):
             index = {m.uid: (number, m) for number, m in enumerate(box.mails, start=1)}
             if sub == b"SEARCH" and [a.upper() for a in args] == [b"UNSEEN"]:
                 uids = b" ".join(str(m.uid).encode() for m in box.unseen())
-                self.send(b"* SEARCH" + (b" " + uids if uids else b"") + b"\r\n" + tag + b" OK SEARCH done\r\n")
+                self.send(
+                    b"* SEARCH"
+                    + (b" " + uids if uids else b"")
+                    + b"\r\n"
+                    + tag
+                    + b" OK SEARCH done\r\n"
+                )
             elif sub == b"FETCH" and len(args) >= 2:
                 item = b" ".join(args[1:]).strip(b"()").upper()
                 if item not in (b"BODY.PEEK[]", b"BODY[]", b"RFC822"):
@@ -123,7 +141,11 @@ class _Handler(socketserver.StreamRequestHandler):
                     if item != b"BODY.PEEK[]":
                         mail.flags.add("\\Seen")
                     name = b"RFC822" if item == b"RFC822" else b"BODY[]"
-                    out += b"* %d FETCH (UID %d %s {%d}\r\n" % (number, uid, name, len(mail.raw)) + mail.raw + b")\r\n"
+                    out += (
+                        b"* %d FETCH (UID %d %s {%d}\r\n" % (number, uid, name, len(mail.raw))
+                        + mail.raw
+                        + b")\r\n"
+                    )
                 self.send(out + tag + b" OK FETCH done\r\n")
             elif sub == b"STORE" and len(args) >= 3 and args[1].upper() == b"+FLAGS":
                 flags = b" ".join(args[2:]).strip(b"()").decode().split()
@@ -132,14 +154,18 @@ class _Handler(socketserver.StreamRequestHandler):
                     if uid in index:
                         number, mail = index[uid]
                         mail.flags.update(flags)
-                        out += b"* %d FETCH (UID %d FLAGS (%s))\r\n" % (number, uid, " ".join(sorted(mail.flags)).encode())
+                        out += b"* %d FETCH (UID %d FLAGS (%s))\r\n" % (
+                            number,
+                            uid,
+                            " ".join(sorted(mail.flags)).encode(),
+                        )
                 self.send(out + tag + b" OK STORE done\r\n")
             else:
                 self.send(tag + b" BAD unsupported UID command\r\n")
 
 
 def _uid_set(spec: bytes) -> list[int]:
-    uids = []
+    uids: list[int] = []
     for piece in spec.decode().split(","):
         if ":" in piece:
             low, high = piece.split(":")

@@ -28,14 +28,21 @@ def test_the_demo_chats_are_true_to_the_services_and_to_the_clock():
     assert states.count(ConversationState.OPEN) == demo.LEFT_OPEN
     assert states.count(ConversationState.CLOSED) == 40 - demo.LEFT_OPEN - demo.LEFT_WAITING
     assert all(c.created_at <= now and (c.closed_at or c.created_at) <= now for c in conversations)
-    assert min(c.created_at for c in conversations) >= now - dt.timedelta(days=demo.HISTORY_DAYS + 1)
+    assert min(c.created_at for c in conversations) >= now - dt.timedelta(
+        days=demo.HISTORY_DAYS + 1
+    )
     assert not Message.objects.filter(created_at__gt=now).exists()
     answered = [c for c in conversations if c.first_response_at]
-    assert answered and all(dt.timedelta(seconds=5) <= c.first_response_at - c.created_at <= dt.timedelta(minutes=3)
-                            for c in answered)
+    assert answered and all(
+        dt.timedelta(seconds=5) <= c.first_response_at - c.created_at <= dt.timedelta(minutes=3)
+        for c in answered
+    )
     assert Message.objects.filter(sender=SenderKind.AGENT, response_seconds__gt=0).exists()
 
-    totals = agent_totals(since=timezone.localdate(now) - dt.timedelta(days=demo.HISTORY_DAYS), until=timezone.localdate(now))
+    totals = agent_totals(
+        since=timezone.localdate(now) - dt.timedelta(days=demo.HISTORY_DAYS),
+        until=timezone.localdate(now),
+    )
     assert {t.agent_id for t in totals} <= {a.pk for a in agents}
     assert sum(t.chats for t in totals) == 40 - demo.LEFT_WAITING
     assert all(t.first_response_seconds and t.response_seconds for t in totals)

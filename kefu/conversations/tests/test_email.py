@@ -30,6 +30,7 @@ from kefu.customers.models import ContactIdentity
 # AUTH without TLS: it is loopback, and the point is that the client logs in.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 
+
 def visitor_messages(conversation: Conversation) -> list[Message]:
     return list(conversation.messages.filter(sender=SenderKind.VISITOR).order_by("seq"))
 
@@ -58,7 +59,10 @@ def test_the_same_mail_fetched_twice_is_stored_once(mail_inbox, imap):
     assert poll_inbox(mail_inbox) == 2
     box.mark_unseen()  # and fetched again, as after a crash before STORE \Seen
     assert poll_inbox(mail_inbox) == 2
-    assert Message.objects.filter(conversation__inbox=mail_inbox, sender=SenderKind.VISITOR).count() == 1
+    assert (
+        Message.objects.filter(conversation__inbox=mail_inbox, sender=SenderKind.VISITOR).count()
+        == 1
+    )
     assert MailRecord.objects.filter(inbox=mail_inbox).count() == 1
     assert Conversation.objects.filter(inbox=mail_inbox).count() == 1
 
@@ -120,7 +124,9 @@ def test_a_reply_threads_by_in_reply_to_also_into_a_closed_conversation(mail_inb
 def test_an_unrelated_mail_of_the_same_sender_starts_its_own_conversation(mail_inbox, imap):
     box, _port = imap
     box.deliver(mail("plain"))
-    box.deliver(mail("plain").replace(b"plain-0001@", b"plain-0002@").replace(b"In-Reply-To", b"X-Old"))
+    box.deliver(
+        mail("plain").replace(b"plain-0001@", b"plain-0002@").replace(b"In-Reply-To", b"X-Old")
+    )
     poll_inbox(mail_inbox)
     conversations = list(Conversation.objects.filter(inbox=mail_inbox))
     assert len(conversations) == 2
@@ -133,8 +139,13 @@ def test_a_ticket_number_in_the_subject_threads_to_the_ticket(mail_inbox, imap):
     from kefu.tickets.states import TicketType
 
     customer = create_customer(actor=None, name="王芳", email="wang.fang@example.org")
-    ticket = Ticket.objects.create(number="TS20261123-0001", type=TicketType.values[0], subject="Refund request", created_at=timezone.now(),
-                                   customer=customer)
+    ticket = Ticket.objects.create(
+        number="TS20261123-0001",
+        type=TicketType.values[0],
+        subject="Refund request",
+        created_at=timezone.now(),
+        customer=customer,
+    )
     box, _port = imap
     box.deliver(mail("ticket_subject"))
     box.deliver(mail("ticket_subject_again"))
@@ -142,7 +153,8 @@ def test_a_ticket_number_in_the_subject_threads_to_the_ticket(mail_inbox, imap):
     conversation = Conversation.objects.get(inbox=mail_inbox)  # both mails: one conversation
     assert conversation.customer_id == customer.pk
     assert [m.body for m in visitor_messages(conversation)] == [
-        "Thanks, I have sent the item back.", "The tracking number is SF1234567890.",
+        "Thanks, I have sent the item back.",
+        "The tracking number is SF1234567890.",
     ]
     entries = TimelineEntry.objects.filter(kind="tickets.customer_email", subject_id=ticket.pk)
     assert entries.count() == 2
@@ -157,12 +169,20 @@ def test_an_agents_reply_goes_out_by_smtp_and_the_answer_threads_back(mail_inbox
     poll_inbox(mail_inbox)
     conversation = Conversation.objects.get(inbox=mail_inbox)
     agent = make_agent()
-    Conversation.objects.filter(pk=conversation.pk).update(assignee=agent, state=ConversationState.OPEN)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        assignee=agent, state=ConversationState.OPEN
+    )
     conversation.refresh_from_db()
 
-    reply = send_agent_message(actor=agent, conversation=conversation, body="您好，已为您催促仓库，今天发出。",
-                               client_key="k1")
-    send_agent_message(actor=agent, conversation=conversation, body="note", client_key="k2", is_internal=True)
+    reply = send_agent_message(
+        actor=agent,
+        conversation=conversation,
+        body="您好，已为您催促仓库，今天发出。",
+        client_key="k1",
+    )
+    send_agent_message(
+        actor=agent, conversation=conversation, body="note", client_key="k2", is_internal=True
+    )
     assert collector.received.wait(10)
     assert len(collector.messages) == 1  # the internal note is never mailed
     mail_from, rcpt_tos, raw = collector.messages[0]
@@ -175,8 +195,11 @@ def test_an_agents_reply_goes_out_by_smtp_and_the_answer_threads_back(mail_inbox
     record = MailRecord.objects.get(message=reply, direction=MailDirection.OUT)
     assert record.mail_id == sent["Message-ID"]
 
-    answer = (mail("plain").replace(b"<plain-0001@mail.example.cn>", b"<answer-0001@mail.example.cn>")
-              .replace(b"Subject:", b"In-Reply-To: " + sent["Message-ID"].encode() + b"\r\nSubject:"))
+    answer = (
+        mail("plain")
+        .replace(b"<plain-0001@mail.example.cn>", b"<answer-0001@mail.example.cn>")
+        .replace(b"Subject:", b"In-Reply-To: " + sent["Message-ID"].encode() + b"\r\nSubject:")
+    )
     box.deliver(answer)
     poll_inbox(mail_inbox)
     assert Conversation.objects.filter(inbox=mail_inbox).count() == 1

@@ -61,9 +61,16 @@ def silent_port():
 
 def mailbox_form(imap_port: int = 1143, smtp_port: int = 1025, **changes) -> dict:
     data = {
-        "name": "售后邮箱", "address": "kefu@shop.example", "auto_close_minutes": 30,
-        "imap_host": "127.0.0.1", "imap_port": imap_port, "imap_folder": "INBOX",
-        "smtp_host": "127.0.0.1", "smtp_port": smtp_port, "username": USER, "password": PASSWORD,
+        "name": "售后邮箱",
+        "address": "kefu@shop.example",
+        "auto_close_minutes": 30,
+        "imap_host": "127.0.0.1",
+        "imap_port": imap_port,
+        "imap_folder": "INBOX",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp_port,
+        "username": USER,
+        "password": PASSWORD,
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}  # unchecked boxes are simply absent
@@ -71,9 +78,16 @@ def mailbox_form(imap_port: int = 1143, smtp_port: int = 1025, **changes) -> dic
 
 def mailbox_values(imap_port: int, smtp_port: int, **changes) -> dict:
     values = {
-        "address": "kefu@shop.example", "imap_host": "127.0.0.1", "imap_port": imap_port, "imap_ssl": False,
-        "imap_folder": "INBOX", "smtp_host": "127.0.0.1", "smtp_port": smtp_port, "smtp_ssl": False,
-        "smtp_starttls": False, "username": USER,
+        "address": "kefu@shop.example",
+        "imap_host": "127.0.0.1",
+        "imap_port": imap_port,
+        "imap_ssl": False,
+        "imap_folder": "INBOX",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp_port,
+        "smtp_ssl": False,
+        "smtp_starttls": False,
+        "username": USER,
     }
     values.update(changes)
     return values
@@ -92,19 +106,30 @@ def manager_client(make_user):
 @pytest.fixture
 def saved_inbox(make_user, imap_server, smtp_server):
     _box, imap_port = imap_server
-    return save_email_inbox(actor=make_user(Role.MANAGER), inbox=None, password=PASSWORD, name="售后邮箱",
-                            auto_close_minutes=30, **mailbox_values(imap_port, smtp_server))
+    return save_email_inbox(
+        actor=make_user(Role.MANAGER),
+        inbox=None,
+        password=PASSWORD,
+        name="售后邮箱",
+        auto_close_minutes=30,
+        **mailbox_values(imap_port, smtp_server),
+    )
 
 
 # The password at rest ----------------------------------------------------------------------------
 
+
 def test_a_secret_is_stored_encrypted_and_read_back():
     token = encrypt_secret("s3cret-pw 密码")
-    assert "s3cret" not in token and token != encrypt_secret("s3cret-pw 密码")  # random IV each time
+    assert "s3cret" not in token and token != encrypt_secret(
+        "s3cret-pw 密码"
+    )  # random IV each time
     assert decrypt_secret(token) == "s3cret-pw 密码"
 
 
-def test_a_changed_secret_key_makes_the_secret_unreadable_unless_the_old_key_is_a_fallback(settings):
+def test_a_changed_secret_key_makes_the_secret_unreadable_unless_the_old_key_is_a_fallback(
+    settings,
+):
     token = encrypt_secret("pw")
     settings.SECRET_KEY = "a-completely-different-secret-key-0123456789"
     with pytest.raises(SecretUnreadable):
@@ -130,7 +155,7 @@ def test_saving_stores_only_the_encrypted_password_and_the_audit_never_holds_it(
     assert saved_inbox.kind == ChannelKind.EMAIL
     assert PASSWORD not in config.password_encrypted and config.get_password() == PASSWORD
     assert PASSWORD not in repr(config) and PASSWORD not in str(config)
-    entry = AuditEntry.objects.get(action=AuditAction.ORGANISATION_CHANGED, object_id=str(saved_inbox.pk))
+    entry = AuditEntry.objects.get(action=AuditAction.INBOX_CHANGED, object_id=str(saved_inbox.pk))
     dumped = json.dumps(entry.details, ensure_ascii=False)
     assert PASSWORD not in dumped and config.password_encrypted not in dumped
     assert entry.details["password_changed"] is True and entry.details["kind"] == "email"
@@ -147,20 +172,33 @@ def test_the_migration_encrypts_clear_passwords_and_going_back_decrypts_them():
     executor.migrate(before)
     try:
         old_apps = executor.loader.project_state(before).apps
-        old_inbox = old_apps.get_model("conversations", "Inbox").objects.create(name="老邮箱", kind="email", allowed_origins=[])
+        old_inbox = old_apps.get_model("conversations", "Inbox").objects.create(
+            name="老邮箱", kind="email", allowed_origins=[]
+        )
         old_apps.get_model("conversations", "MailSettings").objects.create(
-            inbox=old_inbox, address="a@shop.example", imap_host="imap.shop.example", smtp_host="smtp.shop.example",
-            username="a@shop.example", password="clear-pw-1",
+            inbox=old_inbox,
+            address="a@shop.example",
+            imap_host="imap.shop.example",
+            smtp_host="smtp.shop.example",
+            username="a@shop.example",
+            password="clear-pw-1",
         )
         executor = MigrationExecutor(connection)
         executor.migrate(after)
         config = MailSettings.objects.get(inbox_id=old_inbox.pk)
-        assert "clear-pw-1" not in config.password_encrypted and config.get_password() == "clear-pw-1"
+        assert (
+            "clear-pw-1" not in config.password_encrypted and config.get_password() == "clear-pw-1"
+        )
 
         executor = MigrationExecutor(connection)
         executor.migrate(before)
         old_apps = executor.loader.project_state(before).apps
-        assert old_apps.get_model("conversations", "MailSettings").objects.get(inbox_id=old_inbox.pk).password == "clear-pw-1"
+        assert (
+            old_apps.get_model("conversations", "MailSettings")
+            .objects.get(inbox_id=old_inbox.pk)
+            .password
+            == "clear-pw-1"
+        )
     finally:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
@@ -169,18 +207,38 @@ def test_the_migration_encrypts_clear_passwords_and_going_back_decrypts_them():
 
 # Validation --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "host"), [
-    (" IMAP.Exmail.QQ.com. ", "imap.exmail.qq.com"), ("127.0.0.1", "127.0.0.1"), ("[::1]", "::1"),
-    ("邮件.公司.cn", "邮件.公司.cn"), ("mail", "mail"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "host"),
+    [
+        (" IMAP.Exmail.QQ.com. ", "imap.exmail.qq.com"),
+        ("127.0.0.1", "127.0.0.1"),
+        ("[::1]", "::1"),
+        ("邮件.公司.cn", "邮件.公司.cn"),
+        ("mail", "mail"),
+    ],
+)
 def test_host_names_are_normalised(text, host):
     assert normalise_host(text) == host
 
 
-@pytest.mark.parametrize("text", [
-    "http://imap.shop.cn", "imap.shop.cn:993", "imap shop.cn", "imap.shop.cn/x", "-imap.shop.cn", "a..b", "",
-    "user@imap.shop.cn", "999.1.1.1", "<script>", "imap.shop.cn\x00", "x" * 64 + ".cn",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "http://imap.shop.cn",
+        "imap.shop.cn:993",
+        "imap shop.cn",
+        "imap.shop.cn/x",
+        "-imap.shop.cn",
+        "a..b",
+        "",
+        "user@imap.shop.cn",
+        "999.1.1.1",
+        "<script>",
+        "imap.shop.cn\x00",
+        "x" * 64 + ".cn",
+    ],
+)
 def test_host_names_that_are_not_host_names_are_refused(text):
     from kefu.core.errors import DomainError
 
@@ -188,40 +246,59 @@ def test_host_names_that_are_not_host_names_are_refused(text):
         normalise_host(text)
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    ({"imap_port": 0}, "imap_port", "from 1 to 65535"),
-    ({"smtp_port": 70000}, "smtp_port", "from 1 to 65535"),
-    ({"imap_port": "abc"}, "imap_port", "from 1 to 65535"),
-    ({"smtp_ssl": "on", "smtp_starttls": "on"}, "smtp_starttls", "not both"),
-    ({"imap_host": "https://imap.shop.cn"}, "imap_host", "is not a server name"),
-    ({"smtp_host": "smtp.shop.cn:465"}, "smtp_host", "is not a server name"),
-    ({"password": ""}, "password", "Enter the password"),
-    ({"password": "pw\r\nA1 LOGOUT"}, "password", "without line breaks"),
-    ({"username": "a\r\nb"}, "username", "Enter the user name"),
-    ({"imap_folder": ""}, "imap_folder", "IMAP folder"),
-    ({"address": "not-an-address"}, "address", ""),
-])
-def test_invalid_settings_are_refused_with_a_message_on_the_field(manager_client, changes, field, message):
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"imap_port": 0}, "imap_port", "from 1 to 65535"),
+        ({"smtp_port": 70000}, "smtp_port", "from 1 to 65535"),
+        ({"imap_port": "abc"}, "imap_port", "from 1 to 65535"),
+        ({"smtp_ssl": "on", "smtp_starttls": "on"}, "smtp_starttls", "not both"),
+        ({"imap_host": "https://imap.shop.cn"}, "imap_host", "is not a server name"),
+        ({"smtp_host": "smtp.shop.cn:465"}, "smtp_host", "is not a server name"),
+        ({"password": ""}, "password", "Enter the password"),
+        ({"password": "pw\r\nA1 LOGOUT"}, "password", "without line breaks"),
+        ({"username": "a\r\nb"}, "username", "Enter the user name"),
+        ({"imap_folder": ""}, "imap_folder", "IMAP folder"),
+        ({"address": "not-an-address"}, "address", ""),
+    ],
+)
+def test_invalid_settings_are_refused_with_a_message_on_the_field(
+    manager_client, changes, field, message
+):
     response = manager_client.post("/settings/inboxes/email/new/", mailbox_form(**changes))
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert field in errors and message in " ".join(errors[field])
     assert 'data-testid="field-error"' in response.content.decode()
     assert not Inbox.objects.exists() and not MailSettings.objects.exists()
-    assert not AuditEntry.objects.filter(action=AuditAction.ORGANISATION_CHANGED).exists()
+    assert not AuditEntry.objects.filter(action=AuditAction.INBOX_CHANGED).exists()
 
 
-def test_the_service_refuses_invalid_settings_itself_and_needs_the_settings_right(make_user, saved_inbox):
+def test_the_service_refuses_invalid_settings_itself_and_needs_the_settings_right(
+    make_user, saved_inbox
+):
     manager = make_user(Role.MANAGER)
     with pytest.raises(MailSettingsInvalid) as refused:
-        save_email_inbox(actor=manager, inbox=None, password="pw", name="x",
-                         **mailbox_values(0, 25, smtp_ssl=True, smtp_starttls=True))
+        save_email_inbox(
+            actor=manager,
+            inbox=None,
+            password="pw",
+            name="x",
+            **mailbox_values(0, 25, smtp_ssl=True, smtp_starttls=True),
+        )
     assert set(refused.value.errors) == {"imap_port", "smtp_starttls"}
     with pytest.raises(PermissionRefused):
-        save_email_inbox(actor=make_user(Role.SUPERVISOR), inbox=saved_inbox, password="other", name="改名",
-                         **mailbox_values(1, 2))
+        save_email_inbox(
+            actor=make_user(Role.SUPERVISOR),
+            inbox=saved_inbox,
+            password="other",
+            name="改名",
+            **mailbox_values(1, 2),
+        )
     with pytest.raises(PermissionRefused):
-        check_mail_connection(actor=make_user(Role.AGENT), inbox=saved_inbox, **mailbox_values(1, 2))
+        check_mail_connection(
+            actor=make_user(Role.AGENT), inbox=saved_inbox, **mailbox_values(1, 2)
+        )
     saved_inbox.refresh_from_db()
     assert saved_inbox.name == "售后邮箱" and Inbox.objects.count() == 1
     assert MailSettings.objects.get(inbox=saved_inbox).get_password() == PASSWORD
@@ -229,66 +306,112 @@ def test_the_service_refuses_invalid_settings_itself_and_needs_the_settings_righ
 
 # The settings page -------------------------------------------------------------------------------
 
+
 def test_a_manager_creates_an_email_inbox_and_the_password_is_never_shown_back(manager_client):
-    response = manager_client.post("/settings/inboxes/email/new/", mailbox_form(1143, 1025, imap_host="IMAP.Shop.Example"), follow=True)
+    response = manager_client.post(
+        "/settings/inboxes/email/new/",
+        mailbox_form(1143, 1025, imap_host="IMAP.Shop.Example"),
+        follow=True,
+    )
     inbox = Inbox.objects.get()
     config = inbox.mail
     assert (inbox.kind, inbox.name, config.imap_host, config.imap_port, config.imap_ssl) == (
-        ChannelKind.EMAIL, "售后邮箱", "imap.shop.example", 1143, False)
+        ChannelKind.EMAIL,
+        "售后邮箱",
+        "imap.shop.example",
+        1143,
+        False,
+    )
     assert config.get_password() == PASSWORD
     page = response.content.decode()
     assert response.redirect_chain[-1][0] == f"/settings/inboxes/email/{inbox.pk}/"
     assert "E-mail inbox “售后邮箱” saved." in page
     assert PASSWORD not in page and config.password_encrypted not in page
-    assert 'type="password" name="password"' in page and "A password is saved and never shown" in page
+    assert (
+        'type="password" name="password"' in page and "A password is saved and never shown" in page
+    )
     listing = manager_client.get("/settings/inboxes/").content.decode()
-    assert "kefu@shop.example" in listing and "Not fetched yet" in listing and PASSWORD not in listing
+    assert (
+        "kefu@shop.example" in listing and "Not fetched yet" in listing and PASSWORD not in listing
+    )
 
 
 def test_an_empty_password_keeps_the_saved_one(manager_client, saved_inbox):
     config = saved_inbox.mail
     token = config.password_encrypted
-    response = manager_client.post(f"/settings/inboxes/email/{saved_inbox.pk}/",
-                                   mailbox_form(config.imap_port, config.smtp_port, password="", imap_folder="Support", name="售后"))
+    response = manager_client.post(
+        f"/settings/inboxes/email/{saved_inbox.pk}/",
+        mailbox_form(
+            config.imap_port, config.smtp_port, password="", imap_folder="Support", name="售后"
+        ),
+    )
     assert response.status_code == 302
     config.refresh_from_db()
-    assert (config.imap_folder, config.password_encrypted, config.get_password()) == ("Support", token, PASSWORD)
+    assert (config.imap_folder, config.password_encrypted, config.get_password()) == (
+        "Support",
+        token,
+        PASSWORD,
+    )
     entry = AuditEntry.objects.filter(object_id=str(saved_inbox.pk)).latest("id")
-    assert entry.details["password_changed"] is False and sorted(entry.details["changed"]) == ["imap_folder", "name"]
+    assert entry.details["password_changed"] is False and sorted(entry.details["changed"]) == [
+        "imap_folder",
+        "name",
+    ]
 
 
 def test_a_new_server_needs_the_password_again(manager_client, saved_inbox):
     """Else a manager could send the saved password to a server of their own and read it there."""
     config = saved_inbox.mail
-    response = manager_client.post(f"/settings/inboxes/email/{saved_inbox.pk}/",
-                                   mailbox_form(config.imap_port, config.smtp_port, password="", imap_host="imap.elsewhere.example"))
+    response = manager_client.post(
+        f"/settings/inboxes/email/{saved_inbox.pk}/",
+        mailbox_form(
+            config.imap_port, config.smtp_port, password="", imap_host="imap.elsewhere.example"
+        ),
+    )
     assert response.status_code == 200
     assert "Enter the password again" in " ".join(response.context["form"].errors["password"])
     config.refresh_from_db()
     assert config.imap_host == "127.0.0.1" and config.get_password() == PASSWORD
-    check = manager_client.post(f"/settings/inboxes/email/{saved_inbox.pk}/check/",
-                                mailbox_form(config.imap_port, config.smtp_port, password="", smtp_host="smtp.elsewhere.example"),
-                                HTTP_HX_REQUEST="true")
-    assert "Enter the password again" in check.content.decode() and 'data-testid="check-report"' not in check.content.decode()
+    check = manager_client.post(
+        f"/settings/inboxes/email/{saved_inbox.pk}/check/",
+        mailbox_form(
+            config.imap_port, config.smtp_port, password="", smtp_host="smtp.elsewhere.example"
+        ),
+        HTTP_HX_REQUEST="true",
+    )
+    assert (
+        "Enter the password again" in check.content.decode()
+        and 'data-testid="check-report"' not in check.content.decode()
+    )
 
 
 def test_a_hostile_inbox_name_is_shown_as_text(manager_client):
     for index, name in enumerate(HOSTILE_STRINGS[:3]):
-        manager_client.post("/settings/inboxes/email/new/", mailbox_form(1143, 1025, name=name, address=f"k{index}@shop.example"))
+        manager_client.post(
+            "/settings/inboxes/email/new/",
+            mailbox_form(1143, 1025, name=name, address=f"k{index}@shop.example"),
+        )
     listing = manager_client.get("/settings/inboxes/").content.decode()
     assert Inbox.objects.count() == 3
     assert "<script>alert" not in listing and "&lt;script&gt;alert" in listing
     assert "<img src=x" not in listing
 
 
-@pytest.mark.parametrize("role", [Role.AGENT, Role.SUPERVISOR, Role.INSPECTOR, Role.DEPARTMENT_STAFF])
+@pytest.mark.parametrize(
+    "role", [Role.AGENT, Role.SUPERVISOR, Role.INSPECTOR, Role.DEPARTMENT_STAFF]
+)
 def test_only_managers_set_up_email_inboxes(make_user, saved_inbox, role):
     client = sign_in(Client(), make_user(role))
     form = mailbox_form(1143, 1025)
     assert client.get("/settings/inboxes/email/new/").status_code == 403
     assert client.post("/settings/inboxes/email/new/", form).status_code == 403
     assert client.get(f"/settings/inboxes/email/{saved_inbox.pk}/").status_code == 403
-    assert client.post(f"/settings/inboxes/email/{saved_inbox.pk}/", {**form, "name": "改名"}).status_code == 403
+    assert (
+        client.post(
+            f"/settings/inboxes/email/{saved_inbox.pk}/", {**form, "name": "改名"}
+        ).status_code
+        == 403
+    )
     assert client.post("/settings/inboxes/email/new/check/", form).status_code == 403
     assert client.post(f"/settings/inboxes/email/{saved_inbox.pk}/check/", form).status_code == 403
     assert Inbox.objects.count() == 1 and Inbox.objects.get().name == "售后邮箱"
@@ -297,17 +420,28 @@ def test_only_managers_set_up_email_inboxes(make_user, saved_inbox, role):
 def test_a_chat_inbox_is_not_an_email_inbox_and_back(manager_client, saved_inbox):
     web = make_inbox()
     assert manager_client.get(f"/settings/inboxes/email/{web.pk}/").status_code == 404
-    assert manager_client.post(f"/settings/inboxes/email/{web.pk}/check/", mailbox_form(1, 2)).status_code == 404
+    assert (
+        manager_client.post(
+            f"/settings/inboxes/email/{web.pk}/check/", mailbox_form(1, 2)
+        ).status_code
+        == 404
+    )
     assert manager_client.get(f"/settings/inboxes/{saved_inbox.pk}/").status_code == 404
     assert manager_client.get("/settings/inboxes/email/new/check/").status_code == 405
 
 
 # The connection test -----------------------------------------------------------------------------
 
-def test_the_connection_test_signs_in_to_both_servers_with_unsaved_settings(manager_client, imap_server, smtp_server):
+
+def test_the_connection_test_signs_in_to_both_servers_with_unsaved_settings(
+    manager_client, imap_server, smtp_server
+):
     box, imap_port = imap_server
-    response = manager_client.post("/settings/inboxes/email/new/check/", mailbox_form(imap_port, smtp_server),
-                                   HTTP_HX_REQUEST="true")
+    response = manager_client.post(
+        "/settings/inboxes/email/new/check/",
+        mailbox_form(imap_port, smtp_server),
+        HTTP_HX_REQUEST="true",
+    )
     page = response.content.decode()
     assert response.status_code == 200 and 'data-testid="check-report"' in page
     assert "The connection works: kefu signed in to both servers." in page
@@ -315,10 +449,15 @@ def test_the_connection_test_signs_in_to_both_servers_with_unsaved_settings(mana
     assert not Inbox.objects.exists()  # nothing saved
 
 
-def test_the_connection_test_says_which_part_refused_the_password(manager_client, imap_server, smtp_server):
+def test_the_connection_test_says_which_part_refused_the_password(
+    manager_client, imap_server, smtp_server
+):
     _box, imap_port = imap_server
-    response = manager_client.post("/settings/inboxes/email/new/check/",
-                                   mailbox_form(imap_port, smtp_server, password="wrong-pw-123"), HTTP_HX_REQUEST="true")
+    response = manager_client.post(
+        "/settings/inboxes/email/new/check/",
+        mailbox_form(imap_port, smtp_server, password="wrong-pw-123"),
+        HTTP_HX_REQUEST="true",
+    )
     page = response.content.decode()
     assert "The connection test failed." in page
     assert page.count("The server refused the user name or password") == 2  # IMAP and SMTP
@@ -326,31 +465,61 @@ def test_the_connection_test_says_which_part_refused_the_password(manager_client
     assert "wrong-pw-123" not in page and "Traceback" not in page
 
 
-def test_the_connection_test_uses_the_saved_password_when_none_is_typed(manager_client, saved_inbox):
+def test_the_connection_test_uses_the_saved_password_when_none_is_typed(
+    manager_client, saved_inbox
+):
     config = saved_inbox.mail
-    response = manager_client.post(f"/settings/inboxes/email/{saved_inbox.pk}/check/",
-                                   mailbox_form(config.imap_port, config.smtp_port, password=""), HTTP_HX_REQUEST="true")
+    response = manager_client.post(
+        f"/settings/inboxes/email/{saved_inbox.pk}/check/",
+        mailbox_form(config.imap_port, config.smtp_port, password=""),
+        HTTP_HX_REQUEST="true",
+    )
     assert "The connection works" in response.content.decode()
 
 
-def test_without_htmx_the_connection_test_shows_the_whole_page(manager_client, imap_server, smtp_server):
+def test_without_htmx_the_connection_test_shows_the_whole_page(
+    manager_client, imap_server, smtp_server
+):
     _box, imap_port = imap_server
-    response = manager_client.post("/settings/inboxes/email/new/check/", mailbox_form(imap_port, smtp_server, imap_folder="Archive"))
+    response = manager_client.post(
+        "/settings/inboxes/email/new/check/",
+        mailbox_form(imap_port, smtp_server, imap_folder="Archive"),
+    )
     page = response.content.decode()
     assert 'data-testid="email-inbox-form"' in page and "The mail folder cannot be opened" in page
     assert "Receiving (IMAP)" in page and PASSWORD not in page
 
 
-def test_a_closed_port_an_unknown_host_and_ssl_on_a_plain_port_are_told_apart(imap_server, smtp_server):
+def test_a_closed_port_an_unknown_host_and_ssl_on_a_plain_port_are_told_apart(
+    imap_server, smtp_server
+):
     _box, imap_port = imap_server
     closed = free_port()
-    report = probe_mail_servers(MailSettings(**mailbox_values(closed, closed)), password=PASSWORD, timeout=2)
+    report = probe_mail_servers(
+        MailSettings(**mailbox_values(closed, closed)), password=PASSWORD, timeout=2
+    )
     assert (report.imap.problem, report.smtp.problem) == (MailProblem.REFUSED, MailProblem.REFUSED)
-    report = probe_mail_servers(MailSettings(**mailbox_values(imap_port, smtp_server, imap_host="no-such-host.invalid",
-                                                              smtp_host="no-such-host.invalid")), password=PASSWORD, timeout=2)
-    assert (report.imap.problem, report.smtp.problem) == (MailProblem.HOST_NOT_FOUND, MailProblem.HOST_NOT_FOUND)
-    report = probe_mail_servers(MailSettings(**mailbox_values(imap_port, smtp_server, imap_ssl=True, smtp_ssl=True)),
-                                password=PASSWORD, timeout=2)
+    report = probe_mail_servers(
+        MailSettings(
+            **mailbox_values(
+                imap_port,
+                smtp_server,
+                imap_host="no-such-host.invalid",
+                smtp_host="no-such-host.invalid",
+            )
+        ),
+        password=PASSWORD,
+        timeout=2,
+    )
+    assert (report.imap.problem, report.smtp.problem) == (
+        MailProblem.HOST_NOT_FOUND,
+        MailProblem.HOST_NOT_FOUND,
+    )
+    report = probe_mail_servers(
+        MailSettings(**mailbox_values(imap_port, smtp_server, imap_ssl=True, smtp_ssl=True)),
+        password=PASSWORD,
+        timeout=2,
+    )
     assert (report.imap.problem, report.smtp.problem) == (MailProblem.TLS, MailProblem.TLS)
     assert not report.ok
 
@@ -359,31 +528,45 @@ def test_a_server_that_never_answers_times_out_quickly(silent_port):
     import time
 
     started = time.monotonic()
-    report = probe_mail_servers(MailSettings(**mailbox_values(silent_port, silent_port)), password=PASSWORD, timeout=0.5)
+    report = probe_mail_servers(
+        MailSettings(**mailbox_values(silent_port, silent_port)), password=PASSWORD, timeout=0.5
+    )
     assert (report.imap.problem, report.smtp.problem) == (MailProblem.TIMEOUT, MailProblem.TIMEOUT)
     assert time.monotonic() - started < 3  # both at once, each within its timeout
 
 
-def test_an_unreadable_saved_password_is_reported_without_connecting(make_user, saved_inbox, imap_server, settings):
+def test_an_unreadable_saved_password_is_reported_without_connecting(
+    make_user, saved_inbox, imap_server, settings
+):
     box, _port = imap_server
     settings.SECRET_KEY = "another-secret-key-after-a-reinstall-0123456789"
     config = saved_inbox.mail
-    report = check_mail_connection(actor=make_user(Role.MANAGER), inbox=saved_inbox,
-                                   **mailbox_values(config.imap_port, config.smtp_port))
+    report = check_mail_connection(
+        actor=make_user(Role.MANAGER),
+        inbox=saved_inbox,
+        **mailbox_values(config.imap_port, config.smtp_port),
+    )
     assert report.imap.problem == report.smtp.problem == MailProblem.PASSWORD_UNREADABLE
     assert "LOGIN ***" not in box.commands
 
 
 # Fetching status ---------------------------------------------------------------------------------
 
-def test_a_failed_poll_is_kept_and_shown_until_a_poll_succeeds(manager_client, saved_inbox, imap_server, caplog):
+
+def test_a_failed_poll_is_kept_and_shown_until_a_poll_succeeds(
+    manager_client, saved_inbox, imap_server, caplog
+):
     box, _port = imap_server
     box.deliver(mail("plain"))
     config = saved_inbox.mail
     box.password = "changed-at-the-provider"
     assert poll_all_inboxes() == 0
     config.refresh_from_db()
-    assert (config.last_error, config.last_polled_at, config.is_failing) == (MailProblem.LOGIN, None, True)
+    assert (config.last_error, config.last_polled_at, config.is_failing) == (
+        MailProblem.LOGIN,
+        None,
+        True,
+    )
     assert "AUTHENTICATIONFAILED" in config.last_error_detail and PASSWORD not in caplog.text
     listing = manager_client.get("/settings/inboxes/").content.decode()
     assert "Fetching fails" in listing and "The server refused the user name or password" in listing
@@ -395,21 +578,34 @@ def test_a_failed_poll_is_kept_and_shown_until_a_poll_succeeds(manager_client, s
     listing = manager_client.get("/settings/inboxes/").content.decode()
     assert "Fetching works" in listing and 'data-testid="last-fetched"' in listing
     page = manager_client.get(f"/settings/inboxes/email/{saved_inbox.pk}/").content.decode()
-    assert "Fetching works" in page and "The server refused the user name or password" in page  # the earlier error
+    assert (
+        "Fetching works" in page and "The server refused the user name or password" in page
+    )  # the earlier error
 
 
-def test_one_failing_inbox_does_not_stop_the_others(make_user, saved_inbox, imap_server, smtp_server):
+def test_one_failing_inbox_does_not_stop_the_others(
+    make_user, saved_inbox, imap_server, smtp_server
+):
     box, imap_port = imap_server
     box.deliver(mail("plain"))
-    working = save_email_inbox(actor=make_user(Role.MANAGER), inbox=None, password=PASSWORD, name="好邮箱",
-                               **mailbox_values(imap_port, smtp_server, address="b@shop.example"))
-    MailSettings.objects.filter(inbox=saved_inbox).update(imap_port=free_port())  # polled first: inboxes go by id
+    working = save_email_inbox(
+        actor=make_user(Role.MANAGER),
+        inbox=None,
+        password=PASSWORD,
+        name="好邮箱",
+        **mailbox_values(imap_port, smtp_server, address="b@shop.example"),
+    )
+    MailSettings.objects.filter(inbox=saved_inbox).update(
+        imap_port=free_port()
+    )  # polled first: inboxes go by id
     assert poll_all_inboxes() == 1
     assert MailSettings.objects.get(inbox=saved_inbox).last_error == MailProblem.REFUSED
     assert MailSettings.objects.get(inbox=working).last_polled_at is not None
 
 
-def test_a_poll_with_an_unreadable_password_says_to_enter_it_again(saved_inbox, imap_server, settings):
+def test_a_poll_with_an_unreadable_password_says_to_enter_it_again(
+    saved_inbox, imap_server, settings
+):
     box, _port = imap_server
     settings.SECRET_KEY = "another-secret-key-after-a-reinstall-0123456789"
     with pytest.raises(SecretUnreadable):
@@ -420,6 +616,7 @@ def test_a_poll_with_an_unreadable_password_says_to_enter_it_again(saved_inbox, 
 
 # The admin site ----------------------------------------------------------------------------------
 
+
 def test_the_admin_site_shows_mailboxes_read_only_and_never_the_password(make_user, saved_inbox):
     client = english(sign_in(Client(), make_user(Role.ADMINISTRATOR)))
     config = saved_inbox.mail
@@ -429,6 +626,11 @@ def test_the_admin_site_shows_mailboxes_read_only_and_never_the_password(make_us
     assert "127.0.0.1" in html and PASSWORD not in html and config.password_encrypted not in html
     assert 'name="password' not in html
     assert client.get("/admin/conversations/mailsettings/add/").status_code == 403
-    assert client.post(f"/admin/conversations/mailsettings/{config.pk}/change/", {"imap_host": "x"}).status_code == 403
+    assert (
+        client.post(
+            f"/admin/conversations/mailsettings/{config.pk}/change/", {"imap_host": "x"}
+        ).status_code
+        == 403
+    )
     config.refresh_from_db()
     assert config.imap_host == "127.0.0.1"

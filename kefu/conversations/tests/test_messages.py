@@ -6,7 +6,6 @@ import threading
 
 import pytest
 from django.db import connection
-from django.http import Http404
 
 from kefu.accounts.roles import Role
 from kefu.conversations.models import Conversation, ConversationState, Message, SenderKind
@@ -18,17 +17,21 @@ from kefu.conversations.services.messages import (
     NewMessage,
     post_message,
     send_agent_message,
-    send_visitor_message,
     store_messages,
 )
+from kefu.conversations.services.widget import send_visitor_message
 from kefu.conversations.tests.conftest import make_agent, make_conversation, make_inbox
-from kefu.core.errors import DomainError, PermissionRefused
+from kefu.core.errors import DomainError, NotFound, PermissionRefused
 
 pytestmark = pytest.mark.django_db
 
 
 def rows(conversation) -> list[tuple]:
-    return list(Message.objects.filter(conversation=conversation).order_by("seq").values_list("seq", "sender", "body"))
+    return list(
+        Message.objects.filter(conversation=conversation)
+        .order_by("seq")
+        .values_list("seq", "sender", "body")
+    )
 
 
 def test_messages_are_numbered_one_by_one_in_each_conversation(inbox):
@@ -43,36 +46,62 @@ def test_messages_are_numbered_one_by_one_in_each_conversation(inbox):
 
 def test_the_same_key_five_times_stores_one_message(inbox):
     conversation = make_conversation(inbox)
-    messages = [post_message(conversation=conversation, sender=SenderKind.VISITOR, body="退款", client_key="k1")
-                for _ in range(5)]
+    messages = [
+        post_message(
+            conversation=conversation, sender=SenderKind.VISITOR, body="退款", client_key="k1"
+        )
+        for _ in range(5)
+    ]
     assert {m.pk for m in messages} == {messages[0].pk}
     assert rows(conversation) == [(1, "visitor", "退款")]
 
 
 def test_a_repeated_key_returns_the_first_message_even_with_another_body(inbox):
     conversation = make_conversation(inbox)
-    first = post_message(conversation=conversation, sender=SenderKind.VISITOR, body="one", client_key="k")
-    again = post_message(conversation=conversation, sender=SenderKind.VISITOR, body="two", client_key="k")
+    first = post_message(
+        conversation=conversation, sender=SenderKind.VISITOR, body="one", client_key="k"
+    )
+    again = post_message(
+        conversation=conversation, sender=SenderKind.VISITOR, body="two", client_key="k"
+    )
     assert again.pk == first.pk and again.body == "one"
 
 
-def test_a_batch_is_numbered_per_conversation_and_refuses_only_what_it_must(inbox, django_capture_on_commit_callbacks):
-    first, second, closed = make_conversation(inbox), make_conversation(inbox), make_conversation(inbox)
+def test_a_batch_is_numbered_per_conversation_and_refuses_only_what_it_must(
+    inbox, django_capture_on_commit_callbacks
+):
+    first, second, closed = (
+        make_conversation(inbox),
+        make_conversation(inbox),
+        make_conversation(inbox),
+    )
     post_message(conversation=first, sender=SenderKind.VISITOR, body="早先的", client_key="old")
     close_conversation(conversation=closed, actor=make_agent(role=Role.SUPERVISOR))
     visitor = SenderKind.VISITOR
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        results = store_messages([
-            NewMessage(conversation_id=first.pk, sender=visitor, body="一", key="a"),
-            NewMessage(conversation_id=second.pk, sender=visitor, body="甲", key="a"),
-            NewMessage(conversation_id=closed.pk, sender=visitor, body="迟到的", key="c"),
-            NewMessage(conversation_id=first.pk, sender=visitor, body="一 again", key="a"),  # same key, same batch
-            NewMessage(conversation_id=first.pk, sender=visitor, body="又是早先的", key="old"),  # stored before
-            NewMessage(conversation_id=first.pk, sender=visitor, body="二", key="b"),
-            NewMessage(conversation_id=10**12, sender=visitor, body="?", key="z"),
-        ])
+        results = store_messages(
+            [
+                NewMessage(conversation_id=first.pk, sender=visitor, body="一", key="a"),
+                NewMessage(conversation_id=second.pk, sender=visitor, body="甲", key="a"),
+                NewMessage(conversation_id=closed.pk, sender=visitor, body="迟到的", key="c"),
+                NewMessage(
+                    conversation_id=first.pk, sender=visitor, body="一 again", key="a"
+                ),  # same key, same batch
+                NewMessage(
+                    conversation_id=first.pk, sender=visitor, body="又是早先的", key="old"
+                ),  # stored before
+                NewMessage(conversation_id=first.pk, sender=visitor, body="二", key="b"),
+                NewMessage(conversation_id=10**12, sender=visitor, body="?", key="z"),
+            ]
+        )
     assert [r.seq if isinstance(r, Message) else type(r) for r in results] == [
-        2, 1, ConversationClosedError, 2, 1, 3, Http404,
+        2,
+        1,
+        ConversationClosedError,
+        2,
+        1,
+        3,
+        NotFound,
     ]
     assert results[3].pk == results[0].pk and results[4].body == "早先的"
     assert rows(first) == [(1, "visitor", "早先的"), (2, "visitor", "一"), (3, "visitor", "二")]
@@ -93,14 +122,19 @@ def test_server_messages_without_a_key_are_all_stored(inbox):
     [
         ("", "The message is empty."),
         ("   ", "The message is empty."),
-        ("x" * (MAX_BODY_CHARS + 1), f"The message is too long: at most {MAX_BODY_CHARS} characters."),
+        (
+            "x" * (MAX_BODY_CHARS + 1),
+            f"The message is too long: at most {MAX_BODY_CHARS} characters.",
+        ),
         (None, "A message must be text."),
     ],
 )
 def test_bad_bodies_are_refused_and_nothing_is_stored(inbox, body, message):
     conversation = make_conversation(inbox)
     with pytest.raises(DomainError, match=message.replace(".", r"\.")):
-        post_message(conversation=conversation, sender=SenderKind.VISITOR, body=body, client_key="k")
+        post_message(
+            conversation=conversation, sender=SenderKind.VISITOR, body=body, client_key="k"
+        )
     assert rows(conversation) == []
     assert Conversation.objects.get(pk=conversation.pk).last_seq == 0
 
@@ -108,7 +142,9 @@ def test_bad_bodies_are_refused_and_nothing_is_stored(inbox, body, message):
 def test_a_visitor_cannot_write_an_internal_note(inbox):
     conversation = make_conversation(inbox)
     with pytest.raises(DomainError, match="Only agents write internal notes"):
-        post_message(conversation=conversation, sender=SenderKind.VISITOR, body="x", is_internal=True)
+        post_message(
+            conversation=conversation, sender=SenderKind.VISITOR, body="x", is_internal=True
+        )
     assert rows(conversation) == []
 
 
@@ -118,10 +154,15 @@ def test_replay_gives_what_came_after_a_sequence_number_without_internal_notes(i
     conversation.assignee, conversation.state = agent, ConversationState.OPEN
     conversation.save()
     post_message(conversation=conversation, sender=SenderKind.VISITOR, body="1")
-    send_agent_message(actor=agent, conversation=conversation, body="note", client_key=None, is_internal=True)
+    send_agent_message(
+        actor=agent, conversation=conversation, body="note", client_key=None, is_internal=True
+    )
     send_agent_message(actor=agent, conversation=conversation, body="3", client_key=None)
     assert [(m.seq, m.body) for m in messages_after(conversation, 1)] == [(3, "3")]
-    assert [(m.seq, m.body) for m in messages_after(conversation, 1, include_internal=True)] == [(2, "note"), (3, "3")]
+    assert [(m.seq, m.body) for m in messages_after(conversation, 1, include_internal=True)] == [
+        (2, "note"),
+        (3, "3"),
+    ]
     assert messages_after(conversation, 3) == []
 
 
@@ -145,16 +186,20 @@ def test_a_visitor_message_after_closing_starts_a_new_conversation_but_a_resent_
     conversation.assignee, conversation.state = agent, ConversationState.OPEN
     conversation.save()
     close_conversation(conversation=conversation, actor=agent)
-    resent = send_visitor_message(visitor=visitor, conversation=conversation, body="在吗", client_key="k1")
+    resent = send_visitor_message(
+        visitor=visitor, conversation=conversation, body="在吗", client_key="k1"
+    )
     assert resent.conversation_id == conversation.pk and resent.seq == 1
-    fresh = send_visitor_message(visitor=visitor, conversation=conversation, body="还有问题", client_key="k2")
+    fresh = send_visitor_message(
+        visitor=visitor, conversation=conversation, body="还有问题", client_key="k2"
+    )
     assert fresh.conversation_id != conversation.pk and fresh.seq == 1
     assert fresh.conversation.state == ConversationState.WAITING
 
 
 def test_a_visitor_cannot_write_into_another_visitors_conversation(inbox):
     mine, theirs = make_conversation(inbox), make_conversation(inbox)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         send_visitor_message(visitor=mine.visitor, conversation=theirs, body="x", client_key="k")
     assert rows(theirs) == []
 
@@ -167,10 +212,16 @@ def test_only_the_serving_agent_or_a_supervisor_replies_but_any_team_agent_may_n
     with pytest.raises(PermissionRefused, match="Only the agent serving this conversation"):
         send_agent_message(actor=other, conversation=conversation, body="hi", client_key="k")
     assert rows(conversation) == []
-    send_agent_message(actor=other, conversation=conversation, body="note", client_key="n", is_internal=True)
+    send_agent_message(
+        actor=other, conversation=conversation, body="note", client_key="n", is_internal=True
+    )
     send_agent_message(actor=supervisor, conversation=conversation, body="主管回复", client_key="s")
     send_agent_message(actor=serving, conversation=conversation, body="您好", client_key="a")
-    assert rows(conversation) == [(1, "agent", "note"), (2, "agent", "主管回复"), (3, "agent", "您好")]
+    assert rows(conversation) == [
+        (1, "agent", "note"),
+        (2, "agent", "主管回复"),
+        (3, "agent", "您好"),
+    ]
 
 
 def test_first_response_and_each_response_time_are_recorded(inbox, monkeypatch):
@@ -197,8 +248,16 @@ def test_first_response_and_each_response_time_are_recorded(inbox, monkeypatch):
     second = at(130, sender=SenderKind.AGENT, author=agent, body="已改好")
     conversation.refresh_from_db()
     assert conversation.first_response_at == t0 + dt.timedelta(seconds=45)
-    assert [note.response_seconds, first.response_seconds, follow.response_seconds, second.response_seconds] == [
-        None, 45, None, 30,
+    assert [
+        note.response_seconds,
+        first.response_seconds,
+        follow.response_seconds,
+        second.response_seconds,
+    ] == [
+        None,
+        45,
+        None,
+        30,
     ]
     assert conversation.last_activity_at == t0 + dt.timedelta(seconds=130)
     assert conversation.awaiting_reply_since is None
@@ -209,7 +268,9 @@ def skip_on_shared_memory_sqlite():
     instead of waiting; the file database kefu runs on serialises writers (IMMEDIATE transactions,
     busy_timeout). These run for real on PostgreSQL; test_sockets covers the same key through five
     sockets at once on both."""
-    if connection.vendor == "sqlite" and "mode=memory" in str(connection.settings_dict["TEST"].get("NAME") or "mode=memory"):
+    if connection.vendor == "sqlite" and "mode=memory" in str(
+        connection.settings_dict["TEST"].get("NAME") or "mode=memory"
+    ):
         pytest.skip("threads cannot write at once to a shared-cache in-memory SQLite database")
 
 
@@ -223,7 +284,14 @@ def test_the_same_key_sent_five_times_at_once_stores_one_message():
     def send():
         try:
             barrier.wait(timeout=5)
-            results.append(post_message(conversation=conversation, sender=SenderKind.VISITOR, body="同时", client_key="dup"))
+            results.append(
+                post_message(
+                    conversation=conversation,
+                    sender=SenderKind.VISITOR,
+                    body="同时",
+                    client_key="dup",
+                )
+            )
         except Exception as error:  # collected and asserted below
             errors.append(error)
         finally:
@@ -250,7 +318,12 @@ def test_different_keys_sent_at_once_get_distinct_gapless_numbers():
     def send(n):
         try:
             barrier.wait(timeout=5)
-            post_message(conversation=conversation, sender=SenderKind.VISITOR, body=f"m{n}", client_key=f"k{n}")
+            post_message(
+                conversation=conversation,
+                sender=SenderKind.VISITOR,
+                body=f"m{n}",
+                client_key=f"k{n}",
+            )
         except Exception as error:
             errors.append(error)
         finally:
@@ -271,18 +344,42 @@ def test_a_flood_of_new_chats_from_one_address_is_throttled_and_open_chats_go_on
     from django.core.cache import cache
 
     from kefu.conversations.models import Visitor
-    from kefu.conversations.services.messages import send_visitor_message
+    from kefu.conversations.services.widget import send_visitor_message
 
     NEW_CHATS_PER_ADDRESS_PER_MINUTE = settings.KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE
     cache.clear()
-    visitors = [Visitor.objects.create(inbox=inbox) for _ in range(NEW_CHATS_PER_ADDRESS_PER_MINUTE + 1)]
-    started = [send_visitor_message(visitor=v, conversation=None, body="你好", client_key=f"k{n}", address="203.0.113.9")
-               for n, v in enumerate(visitors[:-1])]
+    visitors = [
+        Visitor.objects.create(inbox=inbox) for _ in range(NEW_CHATS_PER_ADDRESS_PER_MINUTE + 1)
+    ]
+    started = [
+        send_visitor_message(
+            visitor=v, conversation=None, body="你好", client_key=f"k{n}", address="203.0.113.9"
+        )
+        for n, v in enumerate(visitors[:-1])
+    ]
     with pytest.raises(DomainError, match="Too many new chats"):
-        send_visitor_message(visitor=visitors[-1], conversation=None, body="你好", client_key="flood", address="203.0.113.9")
+        send_visitor_message(
+            visitor=visitors[-1],
+            conversation=None,
+            body="你好",
+            client_key="flood",
+            address="203.0.113.9",
+        )
     assert Conversation.objects.count() == NEW_CHATS_PER_ADDRESS_PER_MINUTE
     # A chat already open from that address goes on; another address is not affected.
-    send_visitor_message(visitor=visitors[0], conversation=started[0].conversation, body="还在吗", client_key="more", address="203.0.113.9")
-    send_visitor_message(visitor=visitors[-1], conversation=None, body="你好", client_key="other", address="198.51.100.7")
+    send_visitor_message(
+        visitor=visitors[0],
+        conversation=started[0].conversation,
+        body="还在吗",
+        client_key="more",
+        address="203.0.113.9",
+    )
+    send_visitor_message(
+        visitor=visitors[-1],
+        conversation=None,
+        body="你好",
+        client_key="other",
+        address="198.51.100.7",
+    )
     assert Conversation.objects.count() == NEW_CHATS_PER_ADDRESS_PER_MINUTE + 1
     cache.clear()

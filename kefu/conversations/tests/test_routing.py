@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 def serving(agent, count: int, inbox) -> list[Conversation]:
     conversations = [make_conversation(inbox) for _ in range(count)]
     Conversation.objects.filter(pk__in=[c.pk for c in conversations]).update(
-        assignee=agent, state=ConversationState.OPEN,
+        assignee=agent,
+        state=ConversationState.OPEN,
     )
     return conversations
 
@@ -42,10 +43,19 @@ def test_the_agent_with_the_fewest_open_conversations_gets_the_next_one(inbox):
 
 def test_waiting_conversations_are_spread_oldest_first(inbox):
     a, b = make_agent(), make_agent()
-    first, second, third = make_conversation(inbox), make_conversation(inbox), make_conversation(inbox)
+    first, second, third = (
+        make_conversation(inbox),
+        make_conversation(inbox),
+        make_conversation(inbox),
+    )
     made = assign_waiting()
     assert [pair[0] for pair in made] == [first.pk, second.pk, third.pk]
-    loads = sorted([sum(1 for _c, agent in made if agent == a.pk), sum(1 for _c, agent in made if agent == b.pk)])
+    loads = sorted(
+        [
+            sum(1 for _c, agent in made if agent == a.pk),
+            sum(1 for _c, agent in made if agent == b.pk),
+        ]
+    )
     assert loads == [1, 2]
     assert states(first)[0][1] != states(second)[0][1]  # the second goes to the other agent
 
@@ -109,7 +119,9 @@ def test_the_routing_only_main_account_is_never_given_a_conversation():
     assert assign_waiting() == [(waiting.pk, sub.pk)]
 
 
-def test_when_capacity_frees_the_oldest_waiting_conversation_is_assigned(inbox, django_capture_on_commit_callbacks):
+def test_when_capacity_frees_the_oldest_waiting_conversation_is_assigned(
+    inbox, django_capture_on_commit_callbacks
+):
     agent = make_agent(max_chats=1)
     current = serving(agent, 1, inbox)[0]
     older, newer = make_conversation(inbox), make_conversation(inbox)
@@ -118,12 +130,22 @@ def test_when_capacity_frees_the_oldest_waiting_conversation_is_assigned(inbox, 
     assert states(older, newer) == [("open", agent.pk), ("waiting", None)]
 
 
-def test_an_agent_coming_online_takes_the_waiting_conversations(inbox, django_capture_on_commit_callbacks):
+def test_an_agent_coming_online_takes_the_waiting_conversations(
+    inbox, django_capture_on_commit_callbacks
+):
     agent = make_agent(presence=Presence.OFFLINE, max_chats=2)
-    first, second, third = make_conversation(inbox), make_conversation(inbox), make_conversation(inbox)
+    first, second, third = (
+        make_conversation(inbox),
+        make_conversation(inbox),
+        make_conversation(inbox),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         accounts.set_presence(user=agent, presence=Presence.ONLINE)
-    assert states(first, second, third) == [("open", agent.pk), ("open", agent.pk), ("waiting", None)]
+    assert states(first, second, third) == [
+        ("open", agent.pk),
+        ("open", agent.pk),
+        ("waiting", None),
+    ]
 
 
 def test_a_new_conversation_is_routed_when_it_starts(inbox, django_capture_on_commit_callbacks):

@@ -13,6 +13,7 @@ from django.db import connections
 from django.test import Client
 
 from conftest import sign_in
+from kefu.accounts.models import AgentProfile
 from kefu.accounts.roles import Role
 from kefu.asgi import application
 from kefu.conversations import identity
@@ -35,7 +36,9 @@ async def close_thread_connections():
 
 def visitor_socket(inbox, origin: str = ORIGIN, key: str | None = None) -> WebsocketCommunicator:
     return WebsocketCommunicator(
-        application, f"/ws/visitor/{key or inbox.public_key}/", headers=[(b"origin", origin.encode())],
+        application,
+        f"/ws/visitor/{key or inbox.public_key}/",
+        headers=[(b"origin", origin.encode())],
     )
 
 
@@ -54,9 +57,15 @@ async def agent_socket(**kwargs):
     user = await sync_to_async(make_agent)(**kwargs)
     client = await sync_to_async(sign_in)(Client(), user)
     cookie = "; ".join(f"{k}={v.value}" for k, v in client.cookies.items())
-    socket = WebsocketCommunicator(application, "/ws/agent/", headers=[
-        (b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie.encode()),
-    ])
+    socket = WebsocketCommunicator(
+        application,
+        "/ws/agent/",
+        headers=[
+            (b"origin", b"http://localhost"),
+            (b"host", b"localhost"),
+            (b"cookie", cookie.encode()),
+        ],
+    )
     connected, _ = await socket.connect()
     assert connected
     assert (await socket.receive_json_from(timeout=TIMEOUT))["event"] == "hello"
@@ -65,7 +74,7 @@ async def agent_socket(**kwargs):
 
 async def receive_until(socket, predicate, timeout: float = TIMEOUT) -> tuple[dict, list[dict]]:
     """The first frame matching `predicate`, and the frames that came before it."""
-    before = []
+    before: list[dict] = []
     while True:
         frame = await socket.receive_json_from(timeout=timeout)
         if predicate(frame):
@@ -79,17 +88,23 @@ def is_ack(key):
 
 async def send(socket, key, body, **extra) -> dict:
     await socket.send_json_to({"type": "send", "key": key, "body": body, **extra})
-    ack, _ = await receive_until(socket, lambda f: f.get("key") == key and f.get("event") in {"ack", "error"})
+    ack, _ = await receive_until(
+        socket, lambda f: f.get("key") == key and f.get("event") in {"ack", "error"}
+    )
     return ack
 
 
 @sync_to_async
 def stored(conversation_id) -> list[tuple]:
-    return list(Message.objects.filter(conversation_id=conversation_id).order_by("seq")
-                .values_list("seq", "sender", "body", "is_internal"))
+    return list(
+        Message.objects.filter(conversation_id=conversation_id)
+        .order_by("seq")
+        .values_list("seq", "sender", "body", "is_internal")
+    )
 
 
 # --- connecting ---------------------------------------------------------------------------------
+
 
 @pytest.mark.asyncio
 async def test_the_widget_socket_is_refused_from_another_origin_or_for_an_unknown_inbox(inbox):
@@ -103,7 +118,9 @@ async def test_the_widget_socket_is_refused_from_another_origin_or_for_an_unknow
 
 @pytest.mark.asyncio
 async def test_the_agent_socket_still_checks_allowed_hosts(inbox):
-    socket = WebsocketCommunicator(application, "/ws/agent/", headers=[(b"origin", ORIGIN.encode())])
+    socket = WebsocketCommunicator(
+        application, "/ws/agent/", headers=[(b"origin", ORIGIN.encode())]
+    )
     connected, _ = await socket.connect()
     assert not connected
 
@@ -124,10 +141,15 @@ async def test_frames_before_hello_are_refused(inbox):
 
 # --- token, replay ------------------------------------------------------------------------------
 
+
 @pytest.mark.asyncio
 async def test_the_token_brings_the_visitor_back_to_their_conversation_with_replay(inbox):
     socket, welcome = await visitor(inbox)
-    assert (welcome["conversation_id"], welcome["messages"], welcome["verified"]) == (None, [], False)
+    assert (welcome["conversation_id"], welcome["messages"], welcome["verified"]) == (
+        None,
+        [],
+        False,
+    )
     first = await send(socket, "k1", "你好")
     second = await send(socket, "k2", "我想退货")
     assert (first["seq"], second["seq"]) == (1, 2)
@@ -135,8 +157,17 @@ async def test_the_token_brings_the_visitor_back_to_their_conversation_with_repl
 
     again, welcome = await visitor(inbox, token=welcome["token"], last_seq=1)
     assert welcome["conversation_id"] == first["conversation_id"]
-    assert [(m["seq"], m["body"], m["sender"]) for m in welcome["messages"]] == [(2, "我想退货", "visitor")]
-    assert set(welcome["messages"][0]) == {"id", "seq", "sender", "author_name", "body", "created_at"}
+    assert [(m["seq"], m["body"], m["sender"]) for m in welcome["messages"]] == [
+        (2, "我想退货", "visitor")
+    ]
+    assert set(welcome["messages"][0]) == {
+        "id",
+        "seq",
+        "sender",
+        "author_name",
+        "body",
+        "created_at",
+    }
     await again.disconnect()
 
 
@@ -176,6 +207,7 @@ async def test_asking_for_another_visitors_conversation_gives_nothing_of_it(inbo
 
 # --- idempotency, ordering ----------------------------------------------------------------------
 
+
 @pytest.mark.asyncio
 async def test_the_same_key_five_times_is_acknowledged_five_times_and_stored_once(inbox):
     socket, _ = await visitor(inbox)
@@ -204,21 +236,30 @@ async def test_the_same_key_from_five_sockets_in_a_live_chat_is_stored_once(inbo
     sockets = [first] + [(await visitor(inbox, token=welcome["token"]))[0] for _ in range(4)]
     acks = await asyncio.gather(*(send(s, "dup", "重发的消息") for s in sockets))
     assert {(a["seq"], a["message_id"]) for a in acks} == {(2, acks[0]["message_id"])}
-    assert await stored(opened["conversation_id"]) == [(1, "visitor", "你好", False), (2, "visitor", "重发的消息", False)]
+    assert await stored(opened["conversation_id"]) == [
+        (1, "visitor", "你好", False),
+        (2, "visitor", "重发的消息", False),
+    ]
     for socket in sockets:
         await socket.disconnect()
 
 
 @pytest.mark.asyncio
-async def test_messages_arriving_together_from_many_chats_are_committed_together(inbox, monkeypatch):
+async def test_messages_arriving_together_from_many_chats_are_committed_together(
+    inbox, monkeypatch
+):
     from kefu.conversations.services import writer
 
     batches = []
     store = writer.store_messages
-    monkeypatch.setattr(writer, "store_messages", lambda batch: batches.append(len(batch)) or store(batch))
+    monkeypatch.setattr(
+        writer, "store_messages", lambda batch: batches.append(len(batch)) or store(batch)
+    )
     chats = [await visitor(inbox) for _ in range(20)]
     openings = [await send(socket, "open", "你好") for socket, _ in chats]  # started one by one
-    acks = await asyncio.gather(*(send(socket, "second", f"第二条 {n}") for n, (socket, _) in enumerate(chats)))
+    acks = await asyncio.gather(
+        *(send(socket, "second", f"第二条 {n}") for n, (socket, _) in enumerate(chats))
+    )
     assert [a["seq"] for a in acks] == [2] * 20
     assert [a["conversation_id"] for a in acks] == [o["conversation_id"] for o in openings]
     assert sum(batches) == 20 and len(batches) < 20, batches  # fewer commits than messages
@@ -232,9 +273,15 @@ async def test_messages_arriving_together_from_many_chats_are_committed_together
 async def test_a_message_to_a_chat_an_agent_closed_starts_the_next_one(inbox):
     socket, _ = await visitor(inbox)
     first = await send(socket, "k1", "你好")
-    await sync_to_async(Conversation.objects.filter(pk=first["conversation_id"]).update)(state="closed")
+    await sync_to_async(Conversation.objects.filter(pk=first["conversation_id"]).update)(
+        state="closed"
+    )
     again = await send(socket, "k2", "还在吗")
-    assert again["event"] == "ack" and again["conversation_id"] != first["conversation_id"] and again["seq"] == 1
+    assert (
+        again["event"] == "ack"
+        and again["conversation_id"] != first["conversation_id"]
+        and again["seq"] == 1
+    )
     assert await stored(again["conversation_id"]) == [(1, "visitor", "还在吗", False)]
     await socket.disconnect()
 
@@ -246,7 +293,9 @@ async def test_messages_are_numbered_in_the_order_sent_and_replayed_in_that_orde
     assert [a["seq"] for a in acks] == list(range(1, 11))
     await socket.disconnect()
     again, welcome = await visitor(inbox, token=welcome["token"], last_seq=0)
-    assert [(m["seq"], m["body"]) for m in welcome["messages"]] == [(n + 1, f"第{n}条") for n in range(10)]
+    assert [(m["seq"], m["body"]) for m in welcome["messages"]] == [
+        (n + 1, f"第{n}条") for n in range(10)
+    ]
     await again.disconnect()
 
 
@@ -255,12 +304,15 @@ async def test_a_refused_message_is_answered_with_its_key_and_nothing_is_stored(
     socket, _ = await visitor(inbox)
     ok = await send(socket, "k1", "你好")
     refused = await send(socket, "k2", "x" * 5001)
-    assert refused["event"] == "error" and refused["key"] == "k2" and "消息过长" in refused["message"]  # answered in the default language
+    assert (
+        refused["event"] == "error" and refused["key"] == "k2" and "消息过长" in refused["message"]
+    )  # answered in the default language
     assert await stored(ok["conversation_id"]) == [(1, "visitor", "你好", False)]
     await socket.disconnect()
 
 
 # --- agents, routing, internal notes ------------------------------------------------------------
+
 
 def is_event(name):
     return lambda f: f.get("event") == name
@@ -282,18 +334,32 @@ async def test_the_agent_is_assigned_and_chats_and_internal_notes_never_reach_th
     joined, _ = await receive_until(agent_ws, is_event("joined"))
     assert [(m["seq"], m["body"]) for m in joined["messages"]] == [(1, "你好，发票怎么开")]
 
-    await agent_ws.send_json_to({"type": "send", "conversation_id": conversation_id, "key": "n1",
-                                 "body": "内部备注：该客户上次投诉过", "internal": True})
+    await agent_ws.send_json_to(
+        {
+            "type": "send",
+            "conversation_id": conversation_id,
+            "key": "n1",
+            "body": "内部备注：该客户上次投诉过",
+            "internal": True,
+        }
+    )
     note_ack, _ = await receive_until(agent_ws, is_ack("n1"))
-    await agent_ws.send_json_to({"type": "send", "conversation_id": conversation_id, "key": "a1",
-                                 "body": "您好，请提供订单号"})
+    await agent_ws.send_json_to(
+        {
+            "type": "send",
+            "conversation_id": conversation_id,
+            "key": "a1",
+            "body": "您好，请提供订单号",
+        }
+    )
     reply_ack, _ = await receive_until(agent_ws, is_ack("a1"))
     assert (note_ack["seq"], reply_ack["seq"]) == (2, 3)
 
     # The visitor's own first message may come back first (its socket followed the new chat before that
     # push went out); the widget drops it by its seq. What matters: the reply arrives, the note never.
     reply, before = await receive_until(
-        visitor_ws, lambda f: f.get("event") == "conversations.message" and f["message"]["seq"] > 1)
+        visitor_ws, lambda f: f.get("event") == "conversations.message" and f["message"]["seq"] > 1
+    )
     assert reply["message"]["body"] == "您好，请提供订单号" and reply["message"]["seq"] == 3
     assert "is_internal" not in reply["message"] and "author_id" not in reply["message"]
     assert await visitor_ws.receive_nothing(timeout=0.3)
@@ -301,15 +367,23 @@ async def test_the_agent_is_assigned_and_chats_and_internal_notes_never_reach_th
 
     # A visitor's message reaches the agent live; the replay of a reconnecting visitor has no note.
     await send(visitor_ws, "v2", "订单号 123")
-    live, _ = await receive_until(agent_ws, lambda f: f.get("event") == "conversations.message"
-                                  and f["message"]["body"] == "订单号 123")
+    live, _ = await receive_until(
+        agent_ws,
+        lambda f: (
+            f.get("event") == "conversations.message" and f["message"]["body"] == "订单号 123"
+        ),
+    )
     assert live["message"]["seq"] == 4
     await visitor_ws.disconnect()
-    _again, welcome = await visitor(inbox, token=(await sync_to_async(_token_of)(conversation_id)), last_seq=0)
+    _again, welcome = await visitor(
+        inbox, token=(await sync_to_async(_token_of)(conversation_id)), last_seq=0
+    )
     assert [m["seq"] for m in welcome["messages"]] == [1, 3, 4]
     assert await stored(conversation_id) == [
-        (1, "visitor", "你好，发票怎么开", False), (2, "agent", "内部备注：该客户上次投诉过", True),
-        (3, "agent", "您好，请提供订单号", False), (4, "visitor", "订单号 123", False),
+        (1, "visitor", "你好，发票怎么开", False),
+        (2, "agent", "内部备注：该客户上次投诉过", True),
+        (3, "agent", "您好，请提供订单号", False),
+        (4, "visitor", "订单号 123", False),
     ]
     await agent_ws.disconnect()
     await _again.disconnect()
@@ -317,7 +391,9 @@ async def test_the_agent_is_assigned_and_chats_and_internal_notes_never_reach_th
 
 def _token_of(conversation_id) -> str:
     conversation = Conversation.objects.select_related("visitor").get(pk=conversation_id)
-    return identity.make_visitor_token(inbox_id=conversation.inbox_id, token_id=conversation.visitor.token_id)
+    return identity.make_visitor_token(
+        inbox_id=conversation.inbox_id, token_id=conversation.visitor.token_id
+    )
 
 
 @pytest.mark.asyncio
@@ -339,7 +415,9 @@ async def test_typing_goes_to_the_other_side_only(inbox):
 
 
 @pytest.mark.asyncio
-async def test_an_agent_waiting_for_a_commit_still_receives_pushes_and_acks_come_in_order(inbox, monkeypatch):
+async def test_an_agent_waiting_for_a_commit_still_receives_pushes_and_acks_come_in_order(
+    inbox, monkeypatch
+):
     import threading
 
     from kefu.conversations.services import writer
@@ -351,10 +429,18 @@ async def test_an_agent_waiting_for_a_commit_still_receives_pushes_and_acks_come
     release, store = threading.Event(), writer.store_messages
     monkeypatch.setattr(writer, "store_messages", lambda batch: release.wait(5) and store(batch))
     for n in range(3):  # sent without waiting, as a fast typist's client does
-        await agent_ws.send_json_to({"type": "send", "conversation_id": ack["conversation_id"], "key": f"a{n}",
-                                     "body": f"回复{n}"})
+        await agent_ws.send_json_to(
+            {
+                "type": "send",
+                "conversation_id": ack["conversation_id"],
+                "key": f"a{n}",
+                "body": f"回复{n}",
+            }
+        )
     await visitor_ws.send_json_to({"type": "typing"})
-    typing, before = await receive_until(agent_ws, is_event("conversations.typing"))  # while the replies wait
+    typing, before = await receive_until(
+        agent_ws, is_event("conversations.typing")
+    )  # while the replies wait
     assert typing["sender"] == "visitor" and not any(f.get("event") == "ack" for f in before)
     release.set()
     acks = [(await receive_until(agent_ws, is_ack(f"a{n}")))[0]["seq"] for n in range(3)]
@@ -369,8 +455,12 @@ def give_open_conversations(agent, inbox, count: int) -> None:
     from kefu.conversations.models import ConversationState, Visitor
 
     for _ in range(count):
-        Conversation.objects.create(inbox=inbox, visitor=Visitor.objects.create(inbox=inbox), assignee=agent,
-                                    state=ConversationState.OPEN)
+        Conversation.objects.create(
+            inbox=inbox,
+            visitor=Visitor.objects.create(inbox=inbox),
+            assignee=agent,
+            state=ConversationState.OPEN,
+        )
 
 
 @pytest.mark.asyncio
@@ -391,7 +481,10 @@ async def test_routing_gives_the_chat_to_the_agent_with_fewer_open_conversations
     later = []  # the visitor's message may follow the assignment; no other chat may
     while not await busy_ws.receive_nothing(timeout=0.2):
         later.append(await busy_ws.receive_json_from())
-    assert all(f["event"] == "conversations.message" and f["conversation_id"] == a2["conversation_id"] for f in later)
+    assert all(
+        f["event"] == "conversations.message" and f["conversation_id"] == a2["conversation_id"]
+        for f in later
+    )
     for socket in (busy_ws, light_ws, v1, v2):
         await socket.disconnect()
 
@@ -402,7 +495,9 @@ def _assignee(ack) -> int | None:
 
 
 @pytest.mark.asyncio
-async def test_full_and_offline_agents_are_skipped_and_the_waiting_chat_is_assigned_when_capacity_frees(inbox):
+async def test_full_and_offline_agents_are_skipped_and_the_waiting_chat_is_assigned_when_capacity_frees(
+    inbox,
+):
     agent, agent_ws = await agent_socket(max_chats=1)
     await agent_socket(presence="offline")
     v1, _ = await visitor(inbox)
@@ -417,8 +512,13 @@ async def test_full_and_offline_agents_are_skipped_and_the_waiting_chat_is_assig
     await agent_ws.send_json_to({"type": "close", "conversation_id": a1["conversation_id"]})
     closed, _ = await receive_until(v1, is_event("conversations.closed"))
     assert closed["conversation_id"] == a1["conversation_id"]
-    assigned, _ = await receive_until(agent_ws, lambda f: f.get("event") == "conversations.assigned"
-                                      and f["conversation_id"] == a2["conversation_id"])
+    assigned, _ = await receive_until(
+        agent_ws,
+        lambda f: (
+            f.get("event") == "conversations.assigned"
+            and f["conversation_id"] == a2["conversation_id"]
+        ),
+    )
     assert assigned["assignee_id"] == agent.pk
     await receive_until(v2, is_event("conversations.agent_joined"))
     for socket in (agent_ws, v1, v2):
@@ -432,8 +532,10 @@ async def test_an_agent_of_another_team_cannot_open_a_chat_by_id(inbox):
     ack = await send(v, "k", "你好")
     await receive_until(serving_ws, is_event("conversations.assigned"))
     _outsider, outsider_ws = await agent_socket(presence="offline")
-    for frame in ({"type": "join", "conversation_id": ack["conversation_id"]},
-                  {"type": "send", "conversation_id": ack["conversation_id"], "key": "x", "body": "偷看"}):
+    for frame in (
+        {"type": "join", "conversation_id": ack["conversation_id"]},
+        {"type": "send", "conversation_id": ack["conversation_id"], "key": "x", "body": "偷看"},
+    ):
         await outsider_ws.send_json_to(frame)
         error = await outsider_ws.receive_json_from(timeout=TIMEOUT)
         assert (error["event"], error["code"]) == ("error", "not_found")
@@ -452,8 +554,9 @@ async def test_a_supervisor_watching_a_chat_sees_internal_notes_once(inbox):
     await receive_until(agent_ws, is_event("conversations.assigned"))
     await supervisor_ws.send_json_to({"type": "join", "conversation_id": cid, "last_seq": 0})
     await receive_until(supervisor_ws, is_event("joined"))
-    await agent_ws.send_json_to({"type": "send", "conversation_id": cid, "key": "n", "body": "请主管看看",
-                                 "internal": True})
+    await agent_ws.send_json_to(
+        {"type": "send", "conversation_id": cid, "key": "n", "body": "请主管看看", "internal": True}
+    )
     note, _ = await receive_until(supervisor_ws, is_event("conversations.message"))
     assert note["message"]["is_internal"] is True and note["message"]["body"] == "请主管看看"
     await agent_ws.send_json_to({"type": "close", "conversation_id": cid})
@@ -469,7 +572,9 @@ async def test_a_supervisor_watching_a_chat_sees_internal_notes_once(inbox):
 
 
 @pytest.mark.asyncio
-async def test_a_teammate_following_a_chat_may_note_but_not_answer_and_nor_may_the_agent_it_was_taken_from(inbox):
+async def test_a_teammate_following_a_chat_may_note_but_not_answer_and_nor_may_the_agent_it_was_taken_from(
+    inbox,
+):
     from kefu.conversations.services.lifecycle import assign_conversation
 
     team = await sync_to_async(TeamFactory)()
@@ -483,7 +588,9 @@ async def test_a_teammate_following_a_chat_may_note_but_not_answer_and_nor_may_t
     await mate_ws.send_json_to({"type": "join", "conversation_id": cid, "last_seq": 0})
     await receive_until(mate_ws, is_event("joined"))
 
-    await mate_ws.send_json_to({"type": "send", "conversation_id": cid, "key": "m1", "body": "我来回答"})
+    await mate_ws.send_json_to(
+        {"type": "send", "conversation_id": cid, "key": "m1", "body": "我来回答"}
+    )
     refused, _ = await receive_until(mate_ws, lambda f: f.get("key") == "m1")
     assert refused["event"] == "error" and "接待" in refused["message"]
     note = await send(mate_ws, "m2", "备注：老客户", conversation_id=cid, internal=True)
@@ -491,25 +598,43 @@ async def test_a_teammate_following_a_chat_may_note_but_not_answer_and_nor_may_t
 
     supervisor = await sync_to_async(make_agent)(role=Role.SUPERVISOR)
     conversation = await sync_to_async(Conversation.objects.get)(pk=cid)
-    await sync_to_async(assign_conversation)(actor=supervisor, conversation=conversation, agent=mate)
-    taken = await send(first_ws, "f1", "还在吗", conversation_id=cid)  # the old agent's socket, a moment late
+    await sync_to_async(AgentProfile.objects.filter(user=mate).update)(
+        presence="online"
+    )  # a chat is given only to an agent who is online
+    await sync_to_async(assign_conversation)(
+        actor=supervisor, conversation=conversation, agent=mate
+    )
+    taken = await send(
+        first_ws, "f1", "还在吗", conversation_id=cid
+    )  # the old agent's socket, a moment late
     assert taken["event"] == "error"
     answer = await send(mate_ws, "m3", "您好，我来处理", conversation_id=cid)
     assert answer["event"] == "ack"
-    assert [body for _seq, _sender, body, _internal in await stored(cid)] == ["你好", "备注：老客户", "您好，我来处理"]
+    assert [body for _seq, _sender, body, _internal in await stored(cid)] == [
+        "你好",
+        "备注：老客户",
+        "您好，我来处理",
+    ]
     for socket in (first_ws, mate_ws, v):
         await socket.disconnect()
 
 
 # --- identity -----------------------------------------------------------------------------------
 
+
 @pytest.mark.asyncio
 async def test_a_signed_identity_is_accepted_and_a_wrong_one_refused(inbox):
-    good = {"user_id": "shop-42", "hmac": identity.identity_hmac(secret=inbox.secret, user_id="shop-42")}
+    good = {
+        "user_id": "shop-42",
+        "hmac": identity.identity_hmac(secret=inbox.secret, user_id="shop-42"),
+    }
     socket, welcome = await visitor(inbox, identity=good)
     assert welcome["verified"] is True and "identity_refused" not in welcome
     await socket.disconnect()
-    bad = {"user_id": "shop-42", "hmac": identity.identity_hmac(secret="guessed", user_id="shop-42")}
+    bad = {
+        "user_id": "shop-42",
+        "hmac": identity.identity_hmac(secret="guessed", user_id="shop-42"),
+    }
     socket, welcome = await visitor(inbox, identity=bad)
     assert welcome["verified"] is False and welcome["identity_refused"] is True
     await socket.disconnect()
@@ -531,6 +656,28 @@ async def test_the_visitor_rates_and_closes_from_the_widget(inbox):
     await v.send_json_to({"type": "close"})
     await receive_until(v, is_event("conversations.closed"))
     conversation = await sync_to_async(Conversation.objects.get)(pk=ack["conversation_id"])
-    assert (conversation.state, conversation.rating, conversation.close_reason) == ("closed", 5, "visitor")
+    assert (conversation.state, conversation.rating, conversation.close_reason) == (
+        "closed",
+        5,
+        "visitor",
+    )
     await agent_ws.disconnect()
     await v.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_visitors_message_is_acked_to_its_socket_and_pushed_only_to_their_other_tabs(inbox):
+    first, welcome = await visitor(inbox)
+    opened = await send(first, "open", "你好")
+    other, _ = await visitor(inbox, token=welcome["token"])  # a second tab of the same visitor
+    ack = await send(first, "k2", "第二条")
+    pushed, _ = await receive_until(other, is_event("conversations.message"))
+    assert (pushed["conversation_id"], pushed["message"]["seq"], pushed["message"]["body"]) == (
+        opened["conversation_id"],
+        ack["seq"],
+        "第二条",
+    )
+    # The sending socket had its ack: the same message is not sent to it a second time.
+    assert await first.receive_nothing(timeout=0.5)
+    for socket in (first, other):
+        await socket.disconnect()

@@ -73,7 +73,9 @@ def served(clock):
     post_message(conversation=first, sender=SenderKind.VISITOR, body="发货了吗")
     clock.at(MONDAY, "10:02:30")
     send_agent_message(actor=wang, conversation=first, body="今天16点前发出", client_key="a2")
-    send_agent_message(actor=wang, conversation=first, body="备注：加急", client_key="n1", is_internal=True)
+    send_agent_message(
+        actor=wang, conversation=first, body="备注：加急", client_key="n1", is_internal=True
+    )
     clock.at(MONDAY, "10:10:00")
     close_conversation(conversation=first, actor=wang)
     first.refresh_from_db()
@@ -96,35 +98,62 @@ def served(clock):
 
 def test_the_facts_per_agent_and_day(served):
     days = agent_days(since=MONDAY, until=MONDAY + dt.timedelta(days=1))
-    assert [(d.day, d.agent_id) for d in days] == [(MONDAY + dt.timedelta(days=1), served["li"].pk),
-                                                   (MONDAY, served["wang"].pk)]
+    assert [(d.day, d.agent_id) for d in days] == [
+        (MONDAY + dt.timedelta(days=1), served["li"].pk),
+        (MONDAY, served["wang"].pk),
+    ]
     li, wang = days
     assert (wang.chats, wang.answered, wang.response_rate) == (2, 1, 0.5)
     assert wang.first_response_seconds == pytest.approx(60)  # 10:00:00 → 10:01:00
-    assert (wang.responses, wang.response_seconds) == (2, pytest.approx(45))  # 60 s and 30 s; the note is no answer
+    assert (wang.responses, wang.response_seconds) == (
+        2,
+        pytest.approx(45),
+    )  # 60 s and 30 s; the note is no answer
     assert wang.handling_seconds == pytest.approx((570 + 300) / 2)  # assigned → closed
-    assert wang.messages_per_chat == pytest.approx((6 + 2) / 2)  # notes and the end line are messages too
+    assert wang.messages_per_chat == pytest.approx(
+        (6 + 2) / 2
+    )  # notes and the end line are messages too
     assert wang.rating == 5
-    assert (li.chats, li.answered, li.first_response_seconds, li.handling_seconds) == (1, 1, pytest.approx(20), None)
+    assert (li.chats, li.answered, li.first_response_seconds, li.handling_seconds) == (
+        1,
+        1,
+        pytest.approx(20),
+        None,
+    )
 
 
 def test_a_day_is_a_shanghai_day_and_the_period_totals_add_up(served):
-    assert agent_days(since=MONDAY + dt.timedelta(days=2), until=MONDAY + dt.timedelta(days=9)) == []
+    assert (
+        agent_days(since=MONDAY + dt.timedelta(days=2), until=MONDAY + dt.timedelta(days=9)) == []
+    )
     [wang] = agent_totals(since=MONDAY, until=MONDAY)
     assert (wang.agent_id, wang.chats, wang.responses) == (served["wang"].pk, 2, 2)
-    totals = {t.agent_id: t.chats for t in agent_totals(since=MONDAY - dt.timedelta(days=6), until=MONDAY + dt.timedelta(days=1))}
+    totals = {
+        t.agent_id: t.chats
+        for t in agent_totals(
+            since=MONDAY - dt.timedelta(days=6), until=MONDAY + dt.timedelta(days=1)
+        )
+    }
     assert totals == {served["wang"].pk: 2, served["li"].pk: 1}
 
 
 def test_the_page_shows_the_facts_to_supervisors_only_and_exports_them(served):
-    page = sign_in(Client(), served["supervisor"]).get("/conversations/statistics/", {
-        "since": MONDAY.isoformat(), "until": (MONDAY + dt.timedelta(days=1)).isoformat()})
+    page = sign_in(Client(), served["supervisor"]).get(
+        "/conversations/statistics/",
+        {"since": MONDAY.isoformat(), "until": (MONDAY + dt.timedelta(days=1)).isoformat()},
+    )
     assert page.status_code == 200
     html = page.content.decode()
     assert "会话统计" in html and str(served["wang"]) in html and str(served["li"]) in html
     assert "50%" in html and "1分00秒" in html and "45秒" in html and "7分15秒" in html
-    export = sign_in(Client(), served["supervisor"]).get("/conversations/statistics/", {
-        "since": MONDAY.isoformat(), "until": (MONDAY + dt.timedelta(days=1)).isoformat(), "format": "xlsx"})
+    export = sign_in(Client(), served["supervisor"]).get(
+        "/conversations/statistics/",
+        {
+            "since": MONDAY.isoformat(),
+            "until": (MONDAY + dt.timedelta(days=1)).isoformat(),
+            "format": "xlsx",
+        },
+    )
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][:4] == ("2026-11-24", str(served["li"]), 1, 100.0)
@@ -134,6 +163,13 @@ def test_the_page_shows_the_facts_to_supervisors_only_and_exports_them(served):
 
 def test_a_long_period_is_cut_with_a_word_and_nonsense_dates_fall_back(served):
     client = sign_in(Client(), served["supervisor"])
-    long = client.get("/conversations/statistics/", {"since": "2020-01-01", "until": MONDAY.isoformat()})
+    long = client.get(
+        "/conversations/statistics/", {"since": "2020-01-01", "until": MONDAY.isoformat()}
+    )
     assert long.status_code == 200 and "最多" in long.content.decode()
-    assert client.get("/conversations/statistics/", {"since": "<script>", "until": "2026-13-45"}).status_code == 200
+    assert (
+        client.get(
+            "/conversations/statistics/", {"since": "<script>", "until": "2026-13-45"}
+        ).status_code
+        == 200
+    )

@@ -4,20 +4,20 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kefu.accounts.roles import Role
-from kefu.core import services
 from kefu.core.business_calendar import BusinessCalendar, WorkingHours
 from kefu.core.models import CalendarDay, CalendarDayKind
+from kefu.web import services
 
 SH = ZoneInfo("Asia/Shanghai")
 H = dt.timedelta(hours=1)
 
 
-def at(*args) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=SH)
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=SH)
 
 
 @pytest.mark.django_db
@@ -41,7 +41,9 @@ def test_an_ordinary_weekend_is_skipped():
 
 @pytest.mark.django_db
 def test_work_arriving_at_night_starts_counting_next_morning():
-    assert BusinessCalendar().add_working_time(at(2026, 11, 23, 22, 30), 30 * dt.timedelta(minutes=1)) == at(2026, 11, 24, 9, 30)
+    assert BusinessCalendar().add_working_time(
+        at(2026, 11, 23, 22, 30), 30 * dt.timedelta(minutes=1)
+    ) == at(2026, 11, 24, 9, 30)
 
 
 @pytest.mark.django_db
@@ -53,7 +55,9 @@ def test_team_hours_are_used():
 @pytest.mark.django_db
 def test_a_managers_day_off_overrides_the_package(make_user):
     manager = make_user(Role.MANAGER)
-    services.set_calendar_day(actor=manager, date=dt.date(2026, 11, 24), kind=CalendarDayKind.HOLIDAY, name="公司年会")
+    services.set_calendar_day(
+        actor=manager, date=dt.date(2026, 11, 24), kind=CalendarDayKind.HOLIDAY, name="公司年会"
+    )
     calendar = BusinessCalendar()
     assert not calendar.is_working_day(dt.date(2026, 11, 24))
     assert calendar.day_name(dt.date(2026, 11, 24)) == "公司年会"
@@ -63,7 +67,9 @@ def test_a_managers_day_off_overrides_the_package(make_user):
 @pytest.mark.django_db
 def test_a_managers_working_day_overrides_a_weekend(make_user):
     manager = make_user(Role.MANAGER)
-    services.set_calendar_day(actor=manager, date=dt.date(2027, 2, 20), kind=CalendarDayKind.WORKDAY, name="春节调休")
+    services.set_calendar_day(
+        actor=manager, date=dt.date(2027, 2, 20), kind=CalendarDayKind.WORKDAY, name="春节调休"
+    )
     assert BusinessCalendar().is_working_day(dt.date(2027, 2, 20))
 
 
@@ -72,7 +78,9 @@ def test_an_agent_cannot_change_the_calendar(make_user):
     from kefu.core.errors import PermissionRefused
 
     with pytest.raises(PermissionRefused):
-        services.set_calendar_day(actor=make_user(Role.AGENT), date=dt.date(2026, 12, 1), kind=CalendarDayKind.HOLIDAY)
+        services.set_calendar_day(
+            actor=make_user(Role.AGENT), date=dt.date(2026, 12, 1), kind=CalendarDayKind.HOLIDAY
+        )
     assert not CalendarDay.objects.exists()
 
 
@@ -103,13 +111,16 @@ def test_naive_times_are_refused():
     start=st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2027, 12, 31)),
     minutes=st.integers(min_value=1, max_value=60 * 24 * 10),
 )
+@example(start=dt.datetime(2026, 11, 23, 17, 59, 0, 1), minutes=1)
 def test_no_deadline_is_ever_in_non_working_time(start, minutes):
     calendar = BusinessCalendar()
     aware = start.replace(tzinfo=SH)
     due = calendar.add_working_time(aware, dt.timedelta(minutes=minutes))
     assert due > aware
-    # The last minute of work before the deadline is working time, and the amounts agree.
-    assert calendar.is_working_time(due - dt.timedelta(minutes=1))
+    # The instant before the deadline is working time (a start with seconds or microseconds carries
+    # them into the next working period: 17:59:00.000001 plus a minute is 09:00:00.000001 the next
+    # working morning), and the amounts agree.
+    assert calendar.is_working_time(due - dt.timedelta(microseconds=1))
     assert calendar.working_time_between(aware, due) == dt.timedelta(minutes=minutes)
 
 
@@ -118,7 +129,9 @@ def test_the_calendar_page_lists_national_day_and_accepts_an_entry(client_for):
     client, _manager = client_for(Role.MANAGER)
     page = client.get("/settings/calendar/?year=2026").content.decode()
     assert "国庆节" in page and "2026-10-10" in page
-    response = client.post("/settings/calendar/", {"date": "2026-12-31", "kind": "holiday", "name": "跨年休息"})
+    response = client.post(
+        "/settings/calendar/", {"date": "2026-12-31", "kind": "holiday", "name": "跨年休息"}
+    )
     assert response.status_code == 302
     assert CalendarDay.objects.get(date=dt.date(2026, 12, 31)).name == "跨年休息"
     bad = client.post("/settings/calendar/", {"date": "not a date", "kind": "holiday"})
@@ -128,13 +141,17 @@ def test_the_calendar_page_lists_national_day_and_accepts_an_entry(client_for):
 @pytest.mark.django_db
 def test_the_due_api_counts_working_time(client_for):
     client, _agent = client_for(Role.AGENT)
-    body = client.get("/api/v1/calendar/due", {"start": "2026-09-30T16:00:00+08:00", "minutes": 540}).json()
+    body = client.get(
+        "/api/v1/calendar/due", {"start": "2026-09-30T16:00:00+08:00", "minutes": 540}
+    ).json()
     assert body["due_at"] == "2026-10-08T16:00:00+08:00"
     invalid = client.get("/api/v1/calendar/due", {"start": "yesterday", "minutes": 5})
     assert invalid.status_code == 422
     assert invalid.json()["detail"] == "有些值缺失或无效：start。"
     assert invalid.json()["errors"][0]["loc"] == ["query", "start"]
-    assert client.get("/api/v1/calendar/due", {"start": "1073-04-13T03:35:09Z", "minutes": 5}).json() == {"detail": "开始时间须在 2000 年至 2100 年之间。"}
+    assert client.get(
+        "/api/v1/calendar/due", {"start": "1073-04-13T03:35:09Z", "minutes": 5}
+    ).json() == {"detail": "开始时间须在 2000 年至 2100 年之间。"}
 
 
 @pytest.mark.django_db
@@ -151,10 +168,13 @@ def test_working_time_between_dates_years_apart_is_counted_to_the_end():
 def test_a_calendar_without_working_days_gives_a_clear_answer(client_for, monkeypatch):
     monkeypatch.setattr("kefu.core.business_calendar.MAX_DAYS_SEARCHED", 14)
     CalendarDay.objects.bulk_create(
-        CalendarDay(date=dt.date(2026, 3, 1) + dt.timedelta(days=n), kind="holiday", name="停业") for n in range(20)
+        CalendarDay(date=dt.date(2026, 3, 1) + dt.timedelta(days=n), kind="holiday", name="停业")
+        for n in range(20)
     )
     client, _agent = client_for(Role.AGENT)
-    response = client.get("/api/v1/calendar/due", {"start": "2026-03-01T10:00:00+08:00", "minutes": 60})
+    response = client.get(
+        "/api/v1/calendar/due", {"start": "2026-03-01T10:00:00+08:00", "minutes": 60}
+    )
     assert response.status_code == 400
     assert "三年内" in response.json()["detail"]
 
@@ -164,7 +184,11 @@ def test_the_due_api_answers_at_its_largest_allowed_duration(client_for):
     from kefu.core.api import MAX_MINUTES
 
     client, _agent = client_for(Role.AGENT)
-    ok = client.get("/api/v1/calendar/due", {"start": "2026-12-31T23:59:00+08:00", "minutes": MAX_MINUTES})
+    ok = client.get(
+        "/api/v1/calendar/due", {"start": "2026-12-31T23:59:00+08:00", "minutes": MAX_MINUTES}
+    )
     assert ok.status_code == 200
-    too_long = client.get("/api/v1/calendar/due", {"start": "2026-12-31T23:59:00+08:00", "minutes": MAX_MINUTES + 1})
+    too_long = client.get(
+        "/api/v1/calendar/due", {"start": "2026-12-31T23:59:00+08:00", "minutes": MAX_MINUTES + 1}
+    )
     assert too_long.status_code == 400

@@ -43,7 +43,10 @@ def test_events_are_delivered_after_commit_to_both_kinds_of_subscriber(listeners
     with transaction.atomic():
         emit(SomethingHappened(thing_id=7))
         assert listeners == []  # nothing before the commit
-    assert listeners == [("inline", SomethingHappened(thing_id=7)), ("task", SomethingHappened(thing_id=7))]
+    assert listeners == [
+        ("inline", SomethingHappened(thing_id=7)),
+        ("task", SomethingHappened(thing_id=7)),
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -74,6 +77,7 @@ def test_events_must_be_domain_events():
 
 def test_an_event_class_needs_a_unique_name():
     with pytest.raises(TypeError, match="used twice"):
+
         @dataclass(frozen=True)
         class Again(DomainEvent):
             name: ClassVar[str] = "tests.something_happened"
@@ -119,8 +123,15 @@ def test_muted_events_are_dropped_not_delivered(listeners, django_capture_on_com
 @pytest.mark.django_db(transaction=True)
 def test_a_subscription_with_a_condition_is_not_queued_for_events_it_does_not_want(monkeypatch):
     queued = []
-    monkeypatch.setattr("kefu.core.tasks.deliver_event", lambda path, name, payload: queued.append(payload))
-    subscribe(SomethingHappened, remember_in_task, mode=Delivery.TASK, when=lambda event: event.thing_id > 10)
+    monkeypatch.setattr(
+        "kefu.core.events._task_sender", lambda path, name, payload: queued.append(payload)
+    )
+    subscribe(
+        SomethingHappened,
+        remember_in_task,
+        mode=Delivery.TASK,
+        when=lambda event: event.thing_id > 10,
+    )
     try:
         emit(SomethingHappened(thing_id=3))
         emit(SomethingHappened(thing_id=11))
@@ -133,11 +144,24 @@ def test_only_an_agent_reply_in_an_email_conversation_queues_the_smtp_task():
     from kefu.conversations.events import MessagePosted
 
     [subscription] = [s for s in subscriptions_for(MessagePosted) if s.mode is Delivery.TASK]
-    base = dict(conversation_id=1, message_id=1, seq=1, author_id=None, author_name="", body="x",
-                created_at="2026-11-29T00:00:00+00:00")
+    base = dict(
+        conversation_id=1,
+        message_id=1,
+        seq=1,
+        author_id=None,
+        author_name="",
+        body="x",
+        created_at="2026-11-29T00:00:00+00:00",
+    )
     wanted = [
-        subscription.when(MessagePosted(channel=channel, sender=sender, is_internal=internal, **base))
-        for channel, sender, internal in [("email", "agent", False), ("email", "agent", True),
-                                          ("email", "visitor", False), ("web", "agent", False)]
+        subscription.when(
+            MessagePosted(channel=channel, sender=sender, is_internal=internal, **base)
+        )
+        for channel, sender, internal in [
+            ("email", "agent", False),
+            ("email", "agent", True),
+            ("email", "visitor", False),
+            ("web", "agent", False),
+        ]
     ]
     assert wanted == [True, False, False, False]

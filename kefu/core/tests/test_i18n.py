@@ -6,7 +6,7 @@ a stale django.mo, or when the source has strings the catalogue does not know ye
 
 After adding or changing strings, from the repository root:
 
-    .venv/bin/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=data --ignore=node_modules --no-obsolete
+    .venv/bin/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=data --ignore=node_modules --no-obsolete --no-location
     (translate the new entries in kefu/locale/zh_Hans/LC_MESSAGES/django.po, remove "#, fuzzy")
     .venv/bin/python manage.py compilemessages --ignore=.venv
 """
@@ -32,7 +32,9 @@ MO_PATH = LOCALE_DIR / "zh_Hans" / "LC_MESSAGES" / "django.mo"
 GETTEXT_PROGRAMS = ("xgettext", "msguniq", "msgmerge")
 
 # A printf-style conversion as Python's % operator reads it: %(name)s, %d, %5.2f … but not %%.
-PLACEHOLDER = re.compile(r"%(?:\((?P<name>[^)]+)\))?[#0\- +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?P<conv>[diouxXeEfFgGcrsa%])")
+PLACEHOLDER = re.compile(
+    r"%(?:\((?P<name>[^)]+)\))?[#0\- +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?P<conv>[diouxXeEfFgGcrsa%])"
+)
 
 
 def load_po(path: Path = PO_PATH) -> polib.POFile:
@@ -53,7 +55,8 @@ def translations_of(entry) -> list[str]:
 def untranslated(po) -> list[str]:
     """Entries that show English on a Chinese screen: empty, partly empty or fuzzy."""
     return [
-        e.msgid for e in live_entries(po)
+        e.msgid
+        for e in live_entries(po)
         if "fuzzy" in e.flags or not all(s.strip() for s in translations_of(e))
     ]
 
@@ -88,20 +91,26 @@ def fingerprint(path: Path) -> tuple[int, str]:
 
 
 def test_catalogue_exists_with_chinese_plural_rule():
-    assert PO_PATH.is_file(), f"{PO_PATH} is missing; run makemessages (see this module's docstring)"
+    assert PO_PATH.is_file(), (
+        f"{PO_PATH} is missing; run makemessages (see this module's docstring)"
+    )
     po = load_po()
     assert len(live_entries(po)) > 0
     assert po.metadata.get("Plural-Forms", "").replace(" ", "").startswith("nplurals=1;plural=0"), (
         "Chinese has one plural form: the header must say 'Plural-Forms: nplurals=1; plural=0;'"
     )
-    assert not po.metadata_is_fuzzy, "the header is marked fuzzy; remove '#, fuzzy' above msgid \"\""
+    assert not po.metadata_is_fuzzy, (
+        "the header is marked fuzzy; remove '#, fuzzy' above msgid \"\""
+    )
 
 
 def test_every_entry_is_translated_and_none_is_fuzzy():
     po = load_po()
     missing = [e.msgid for e in live_entries(po) if not all(s.strip() for s in translations_of(e))]
     fuzzy = [e.msgid for e in live_entries(po) if "fuzzy" in e.flags]
-    assert not missing, f"{len(missing)} untranslated entries in {PO_PATH.name}:\n" + "\n".join(missing)
+    assert not missing, f"{len(missing)} untranslated entries in {PO_PATH.name}:\n" + "\n".join(
+        missing
+    )
     assert not fuzzy, (
         f"{len(fuzzy)} fuzzy entries (msgmerge's guesses; check them and remove '#, fuzzy'):\n"
         + "\n".join(fuzzy)
@@ -138,7 +147,9 @@ def test_translations_keep_the_placeholders():
 
 
 def test_compiled_catalogue_matches_the_po():
-    assert MO_PATH.is_file(), f"{MO_PATH} is missing; run compilemessages (see this module's docstring)"
+    assert MO_PATH.is_file(), (
+        f"{MO_PATH} is missing; run compilemessages (see this module's docstring)"
+    )
     po = catalogue(live_entries(load_po()))
     mo = catalogue(polib.mofile(str(MO_PATH)))
     stale = sorted(k[1] for k in po.keys() & mo.keys() if po[k] != mo[k])
@@ -171,9 +182,11 @@ def test_catalogue_covers_every_string_in_the_source(tmp_path, monkeypatch):
     # write to it: everything then goes to LOCALE_PATHS, the temporary copy.
     with override_settings(LOCALE_PATHS=[tmp_locale]):
         call_command(
-            "makemessages", locale=["zh_Hans"],
+            "makemessages",
+            locale=["zh_Hans"],
             ignore_patterns=[".venv", "data", "node_modules", "locale"],
-            no_obsolete=True, verbosity=0,
+            no_obsolete=True,
+            verbosity=0,
         )
 
     after = {p: fingerprint(p) for p in watched}
@@ -183,7 +196,9 @@ def test_catalogue_covers_every_string_in_the_source(tmp_path, monkeypatch):
     )
 
     regenerated = load_po(tmp_locale / "zh_Hans" / "LC_MESSAGES" / "django.po")
-    assert live_entries(regenerated), "makemessages found no strings at all; is the source tree there?"
+    assert live_entries(regenerated), (
+        "makemessages found no strings at all; is the source tree there?"
+    )
     gaps = untranslated(regenerated)
     assert not gaps, (
         f"{len(gaps)} source strings have no Chinese translation (new, changed or fuzzy). Run "
@@ -198,7 +213,9 @@ def test_catalogue_covers_every_string_in_the_source(tmp_path, monkeypatch):
 def test_chinese_is_served_and_english_stays_available():
     with translation.override("zh-hans"):
         assert translation.gettext("Workbench") == "工作台"
-        assert translation.gettext("The user name or password is incorrect.") == "用户名或密码错误。"
+        assert (
+            translation.gettext("The user name or password is incorrect.") == "用户名或密码错误。"
+        )
         assert translation.ngettext("%(n)s member", "%(n)s members", 3) % {"n": 3} == "3 名成员"
         rendered = Template('{% load i18n %}{% translate "Sign out" %}').render(Context())
         assert rendered == "退出登录"

@@ -33,7 +33,9 @@ def _require(actor: User) -> None:
 
 
 @transaction.atomic
-def merge_customers(*, actor: User, survivor: Customer, duplicate: Customer, request=None) -> Customer:
+def merge_customers(
+    *, actor: User, survivor: Customer, duplicate: Customer, request=None
+) -> Customer:
     """Merge `duplicate` into `survivor`: contact points, tags, history and every record that points
     at the duplicate (tickets, chats, visits… as those apps land) move to the survivor; empty fields
     are filled from the duplicate; the duplicate's id redirects to the survivor. Audited."""
@@ -55,8 +57,13 @@ def merge_customers(*, actor: User, survivor: Customer, duplicate: Customer, req
     survivor.custom = {**duplicate.custom, **survivor.custom}
     if survivor.owner_id is None:
         survivor.owner_id = duplicate.owner_id
-        survivor.owner_assigned_at, survivor.contact_due_at = duplicate.owner_assigned_at, duplicate.contact_due_at
-    survivor.last_contacted_at = max(filter(None, [survivor.last_contacted_at, duplicate.last_contacted_at]), default=None)
+        survivor.owner_assigned_at, survivor.contact_due_at = (
+            duplicate.owner_assigned_at,
+            duplicate.contact_due_at,
+        )
+    survivor.last_contacted_at = max(
+        filter(None, [survivor.last_contacted_at, duplicate.last_contacted_at]), default=None
+    )
     survivor.completeness = completeness_of(survivor)
     survivor.save()
 
@@ -69,11 +76,22 @@ def merge_customers(*, actor: User, survivor: Customer, duplicate: Customer, req
     duplicate.save(update_fields=["merged_into", "updated_at"])
     _carry_over_duplicate_pairs(actor, duplicate, survivor)
     _sync_primary_contacts(survivor)
-    timeline.record(subject=survivor, customer_id=survivor.pk, kind="customers.merged", actor=actor,
-                    summary=_("Merged with customer no. %(id)s (%(name)s)") % {"id": duplicate.pk, "name": duplicate.name},
-                    data={"merged_id": duplicate.pk, "moved": moved})
-    audit(AuditAction.MERGE, actor=actor, obj=survivor, request=request,
-          details={"merged_id": duplicate.pk, "merged_name": duplicate.name, "moved": moved})
+    timeline.record(
+        subject=survivor,
+        customer_id=survivor.pk,
+        kind="customers.merged",
+        actor=actor,
+        summary=_("Merged with customer no. %(id)s (%(name)s)")
+        % {"id": duplicate.pk, "name": duplicate.name},
+        data={"merged_id": duplicate.pk, "moved": moved},
+    )
+    audit(
+        AuditAction.MERGE,
+        actor=actor,
+        obj=survivor,
+        request=request,
+        details={"merged_id": duplicate.pk, "merged_name": duplicate.name, "moved": moved},
+    )
     emit(CustomersMerged(survivor_id=survivor.pk, merged_id=duplicate.pk, merged_by_id=actor.pk))
     return survivor
 
@@ -81,7 +99,9 @@ def merge_customers(*, actor: User, survivor: Customer, duplicate: Customer, req
 def _carry_over_duplicate_pairs(actor: User, duplicate: Customer, survivor: Customer) -> None:
     """Close every open pair naming the merged record; a pair with a third customer is proposed again
     for the survivor, so no suggestion is lost and none points at a merged id."""
-    pairs = DuplicateCandidate.objects.filter(Q(customer=duplicate) | Q(other=duplicate), status=DuplicateStatus.OPEN)
+    pairs = DuplicateCandidate.objects.filter(
+        Q(customer=duplicate) | Q(other=duplicate), status=DuplicateStatus.OPEN
+    )
     for pair in pairs:
         third = pair.other if pair.customer_id == duplicate.pk else pair.customer
         if third.pk != survivor.pk and not third.is_merged:
@@ -94,10 +114,17 @@ def _move_linked_records(duplicate: Customer, survivor: Customer) -> dict[str, i
     moved = {}
     for relation in Customer._meta.related_objects:
         model = relation.related_model
-        if model in (ContactIdentity, DuplicateCandidate) or relation.many_to_many or model is Customer:
+        assert not isinstance(model, str)  # resolved once the apps are loaded
+        if (
+            model in (ContactIdentity, DuplicateCandidate)
+            or relation.many_to_many
+            or model is Customer
+        ):
             continue
         field = relation.field
-        count = model._default_manager.filter(**{field.name: duplicate}).update(**{field.name: survivor})
+        count = model._default_manager.filter(**{field.name: duplicate}).update(
+            **{field.name: survivor}
+        )
         if count:
             moved[model._meta.label_lower] = count
     return moved

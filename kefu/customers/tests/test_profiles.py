@@ -16,16 +16,25 @@ pytestmark = pytest.mark.django_db
 
 
 def make_customer(actor, name="张伟", mobiles=("13800138000",), **profile):
-    return profiles.create_customer(actor=actor, name=name,
-                                    contacts=profiles.ContactPoints({IdentityKind.MOBILE: list(mobiles)}), **profile)
+    return profiles.create_customer(
+        actor=actor,
+        name=name,
+        contacts=profiles.ContactPoints({IdentityKind.MOBILE: list(mobiles)}),
+        **profile,
+    )
 
 
-@pytest.mark.parametrize("typed", ["+86 138-0013-8000", "13800138000", "１３８００１３８０００", "(+86) 138 0013 8000"])
+@pytest.mark.parametrize(
+    "typed", ["+86 138-0013-8000", "13800138000", "１３８００１３８０００", "(+86) 138 0013 8000"]
+)
 def test_one_mobile_however_it_is_typed(typed):
     assert identities.normalise_mobile(typed) == "+8613800138000"
 
 
-@pytest.mark.parametrize(("kind", "value"), [("mobile", "12345"), ("mobile", "0771-5551234"), ("email", "not-mail"), ("qq", "12ab")])
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [("mobile", "12345"), ("mobile", "0771-5551234"), ("email", "not-mail"), ("qq", "12ab")],
+)
 def test_bad_contact_points_are_refused(kind, value):
     with pytest.raises(identities.InvalidIdentity):
         identities.normalise(kind, value)
@@ -43,30 +52,56 @@ def test_capture_refuses_a_number_that_belongs_to_another_customer(make_user):
 def test_the_create_page_points_to_the_existing_customer(client_for):
     client, agent = client_for(Role.AGENT)
     existing = make_customer(agent, name="李娜")
-    response = client.post("/customers/new/", {"name": "李娜娜", "gender": "female", "mobiles": "138 0013 8000",
-                                               "level": "regular", "source": "phone"})
+    response = client.post(
+        "/customers/new/",
+        {
+            "name": "李娜娜",
+            "gender": "female",
+            "mobiles": "138 0013 8000",
+            "level": "regular",
+            "source": "phone",
+        },
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert "李娜" in body and f'href="/customers/{existing.pk}/"' in body
     assert Customer.objects.count() == 1
-    hint = client.get("/customers/check/", {"kind": "mobile", "value": "13800138000"}).content.decode()
+    hint = client.get(
+        "/customers/check/", {"kind": "mobile", "value": "13800138000"}
+    ).content.decode()
     assert "李娜" in hint and 'data-testid="duplicate-hint"' in hint
 
 
 def test_capture_through_the_page(client_for):
     client, agent = client_for(Role.AGENT)
-    response = client.post("/customers/new/", {
-        "name": "王芳", "gender": "female", "mobiles": "13912345678\n+86 137 0000 1111", "email": "Wang.Fang@Example.cn",
-        "wechat": "wxid_wangfang", "region": "广西壮族自治区", "city": "南宁市", "district": "青秀区", "street": "新竹街道",
-        "address": "民族大道100号", "level": "vip", "source": "phone", "tags": "老客户，节日问候",
-    })
+    response = client.post(
+        "/customers/new/",
+        {
+            "name": "王芳",
+            "gender": "female",
+            "mobiles": "13912345678\n+86 137 0000 1111",
+            "email": "Wang.Fang@Example.cn",
+            "wechat": "wxid_wangfang",
+            "region": "广西壮族自治区",
+            "city": "南宁市",
+            "district": "青秀区",
+            "street": "新竹街道",
+            "address": "民族大道100号",
+            "level": "vip",
+            "source": "phone",
+            "tags": "老客户，节日问候",
+        },
+    )
     customer = Customer.objects.get(name="王芳")
     assert response["Location"] == f"/customers/{customer.pk}/"
     assert customer.mobile == "+8613912345678" and customer.mobile_last4 == "5678"
     assert customer.email == "wang.fang@example.cn"
     assert customer.completeness == 100
     assert sorted(customer.identities.values_list("kind", "value")) == [
-        ("email", "wang.fang@example.cn"), ("mobile", "+8613700001111"), ("mobile", "+8613912345678"), ("wechat", "wxid_wangfang"),
+        ("email", "wang.fang@example.cn"),
+        ("mobile", "+8613700001111"),
+        ("mobile", "+8613912345678"),
+        ("wechat", "wxid_wangfang"),
     ]
     assert sorted(customer.tags.values_list("name", flat=True)) == ["老客户", "节日问候"]
     assert customer.created_by == agent
@@ -75,7 +110,16 @@ def test_capture_through_the_page(client_for):
 
 def test_a_bad_number_names_the_problem_and_saves_nothing(client_for):
     client, _agent = client_for(Role.AGENT)
-    response = client.post("/customers/new/", {"name": "赵六", "gender": "male", "mobiles": "12345", "level": "regular", "source": "phone"})
+    response = client.post(
+        "/customers/new/",
+        {
+            "name": "赵六",
+            "gender": "male",
+            "mobiles": "12345",
+            "level": "regular",
+            "source": "phone",
+        },
+    )
     assert "“12345”不是有效的电话号码。" in response.content.decode()
     assert not Customer.objects.exists()
 
@@ -84,7 +128,11 @@ def test_search_by_name_last_four_full_mobile_email_and_identity(make_user):
     supervisor = make_user(Role.SUPERVISOR)
     make_customer(supervisor, name="张伟", mobiles=["13800138000"], email="zw@example.cn")
     li = make_customer(supervisor, name="李娜", mobiles=["13912348000"])
-    profiles.update_customer(actor=supervisor, customer=li, contacts=profiles.ContactPoints({IdentityKind.WECHAT: ["wxid_lina"]}))
+    profiles.update_customer(
+        actor=supervisor,
+        customer=li,
+        contacts=profiles.ContactPoints({IdentityKind.WECHAT: ["wxid_lina"]}),
+    )
 
     def names(**kwargs):
         return [c.name for c in search_customers(actor=supervisor, **kwargs)]
@@ -98,7 +146,11 @@ def test_search_by_name_last_four_full_mobile_email_and_identity(make_user):
 
 
 def test_agents_find_only_their_customers_supervisors_all(make_user):
-    agent, other, supervisor = make_user(Role.AGENT), make_user(Role.AGENT), make_user(Role.SUPERVISOR)
+    agent, other, supervisor = (
+        make_user(Role.AGENT),
+        make_user(Role.AGENT),
+        make_user(Role.SUPERVISOR),
+    )
     mine = make_customer(agent, name="甲", mobiles=["13800000001"])
     theirs = make_customer(other, name="乙", mobiles=["13800000002"])
     assert list(search_customers(actor=agent)) == [mine]
@@ -111,7 +163,12 @@ def test_another_agents_customer_answers_404_and_is_audited(client_for, make_use
     assert client.get(f"/customers/{theirs.pk}/").status_code == 404
     assert client.get("/customers/999999/").status_code == 404
     assert client.get(f"/api/v1/customers/{theirs.pk}").status_code == 404
-    assert AuditEntry.objects.filter(action=AuditAction.ACCESS_DENIED, actor=agent, object_id=str(theirs.pk)).count() == 2
+    assert (
+        AuditEntry.objects.filter(
+            action=AuditAction.ACCESS_DENIED, actor=agent, object_id=str(theirs.pk)
+        ).count()
+        == 2
+    )
 
 
 @pytest.mark.parametrize("role", [Role.INSPECTOR, Role.DEPARTMENT_STAFF])
@@ -140,7 +197,9 @@ def test_record_contact_and_timeline_filters(client_for):
     client.post(f"/customers/{customer.pk}/contact/", {"kind": "call", "note": "确认收货地址"})
     all_entries = client.get(f"/customers/{customer.pk}/").content.decode()
     assert "电话：确认收货地址" in all_entries and "客户档案已创建" in all_entries
-    contacts_only = client.get(f"/customers/{customer.pk}/?kind=customers.contacted").content.decode()
+    contacts_only = client.get(
+        f"/customers/{customer.pk}/?kind=customers.contacted"
+    ).content.decode()
     assert "电话：确认收货地址" in contacts_only and "客户档案已创建" not in contacts_only
 
 
@@ -156,16 +215,29 @@ def test_hostile_names_are_stored_as_typed_and_shown_as_text(client_for, text):
 
 def test_api_create_get_update_and_duplicates(client_for):
     client, _agent = client_for(Role.AGENT)
-    created = client.post("/api/v1/customers", {"name": "陈静", "mobiles": ["13700001234"], "level": "member", "tags": ["批发客户"]},
-                          content_type="application/json")
+    created = client.post(
+        "/api/v1/customers",
+        {"name": "陈静", "mobiles": ["13700001234"], "level": "member", "tags": ["批发客户"]},
+        content_type="application/json",
+    )
     assert created.status_code == 201, created.content
     body = created.json()
     assert (body["name"], body["mobile"], body["tags"]) == ("陈静", "137****1234", ["批发客户"])
-    again = client.post("/api/v1/customers", {"name": "陈静2", "mobiles": ["137 0000 1234"]}, content_type="application/json")
+    again = client.post(
+        "/api/v1/customers",
+        {"name": "陈静2", "mobiles": ["137 0000 1234"]},
+        content_type="application/json",
+    )
     assert again.status_code == 409 and "陈静" in again.json()["detail"]
-    patched = client.patch(f"/api/v1/customers/{body['id']}", {"city": "柳州市", "level": "vip"}, content_type="application/json")
+    patched = client.patch(
+        f"/api/v1/customers/{body['id']}",
+        {"city": "柳州市", "level": "vip"},
+        content_type="application/json",
+    )
     assert (patched.json()["city"], patched.json()["level"]) == ("柳州市", "vip")
-    bad = client.patch(f"/api/v1/customers/{body['id']}", {"level": "platinum"}, content_type="application/json")
+    bad = client.patch(
+        f"/api/v1/customers/{body['id']}", {"level": "platinum"}, content_type="application/json"
+    )
     assert bad.status_code == 400
     assert Customer.objects.get(pk=body["id"]).level == "vip"
     listed = client.get("/api/v1/customers", {"q": "1234"}).json()

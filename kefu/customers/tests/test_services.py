@@ -85,19 +85,31 @@ def test_plan_balances_the_number_of_customers_each_agent_owns(make_user, superv
     plan = assignment.plan_assignment(actor=supervisor, customers=new, agents=[a, b, c])
 
     assert plan.pairs == (
-        (new[0].pk, b.pk), (new[1].pk, b.pk), (new[2].pk, b.pk),  # b catches up with c
-        (new[3].pk, c.pk), (new[4].pk, b.pk), (new[5].pk, c.pk),  # then they alternate, b first on ties
+        (new[0].pk, b.pk),
+        (new[1].pk, b.pk),
+        (new[2].pk, b.pk),  # b catches up with c
+        (new[3].pk, c.pk),
+        (new[4].pk, b.pk),
+        (new[5].pk, c.pk),  # then they alternate, b first on ties
     )
-    assert [(load.agent, load.owned_before, load.assigned, load.owned_after) for load in plan.loads] == [
-        (a, 5, 0, 5), (b, 0, 4, 4), (c, 2, 2, 4),
+    assert [
+        (load.agent, load.owned_before, load.assigned, load.owned_after) for load in plan.loads
+    ] == [
+        (a, 5, 0, 5),
+        (b, 0, 4, 4),
+        (c, 2, 2, 4),
     ]
-    again = assignment.plan_assignment(actor=supervisor, customers=list(reversed(new)), agents=[a, b, c])
+    again = assignment.plan_assignment(
+        actor=supervisor, customers=list(reversed(new)), agents=[a, b, c]
+    )
     assert again.pairs == plan.pairs  # deterministic, whatever order the customers come in
 
 
 def test_the_preview_matches_what_each_agent_owns_after_the_confirmation(make_user, supervisor):
     a, b = make_user(Role.AGENT), make_user(Role.AGENT)
-    already_a = CustomerFactory(owner=a)  # selected again, e.g. from an "all customers in 南宁" filter
+    already_a = CustomerFactory(
+        owner=a
+    )  # selected again, e.g. from an "all customers in 南宁" filter
     new = CustomerFactory()
 
     plan = assignment.plan_assignment(actor=supervisor, customers=[already_a, new], agents=[a, b])
@@ -116,7 +128,9 @@ def test_plan_prefers_agents_with_the_needed_skill(make_user, supervisor):
     needs_skill = CustomerFactory(needed_skill=aftersales)
     plain = CustomerFactory()
 
-    plan = assignment.plan_assignment(actor=supervisor, customers=[plain, needs_skill], agents=[free, skilled])
+    plan = assignment.plan_assignment(
+        actor=supervisor, customers=[plain, needs_skill], agents=[free, skilled]
+    )
 
     assert plan.pairs == ((needs_skill.pk, skilled.pk), (plain.pk, free.pk))
     assert [(load.agent, load.owned_after) for load in plan.loads] == [(free, 1), (skilled, 4)]
@@ -148,30 +162,46 @@ def test_a_plan_needs_agents_customers_and_the_assignment_right(make_user, super
 
 
 def test_assign_customers_sets_owner_starts_the_clock_records_and_emits(
-    make_user, supervisor, events, monkeypatch, django_capture_on_commit_callbacks,
+    make_user,
+    supervisor,
+    events,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
 ):
     first, second = make_user(Role.AGENT), make_user(Role.AGENT)
     c1, c2, c3 = CustomerFactory.create_batch(3)
     monkeypatch.setattr(timezone, "now", lambda: NOW)
 
     with django_capture_on_commit_callbacks(execute=True):
-        count = assignment.assign_customers(actor=supervisor, pairs=[(c1.pk, first.pk), (c2.pk, second.pk), (c3.pk, first.pk)])
+        count = assignment.assign_customers(
+            actor=supervisor, pairs=[(c1.pk, first.pk), (c2.pk, second.pk), (c3.pk, first.pk)]
+        )
 
     assert count == 3
     due = NOW + dt.timedelta(days=7)
     assert customer_state(c1, c2, c3) == [
-        (c1.pk, first.pk, NOW, due, None), (c2.pk, second.pk, NOW, due, None), (c3.pk, first.pk, NOW, due, None),
+        (c1.pk, first.pk, NOW, due, None),
+        (c2.pk, second.pk, NOW, due, None),
+        (c3.pk, first.pk, NOW, due, None),
     ]
     entry = TimelineEntry.objects.get(customer_id=c1.pk, kind="customers.assigned")
-    assert (entry.actor, entry.data, entry.summary) == (supervisor, {"owner_id": first.pk}, f"Assigned to {first}, to contact by 2026-11-30")
+    assert (entry.actor, entry.data, entry.summary) == (
+        supervisor,
+        {"owner_id": first.pk},
+        f"Assigned to {first}, to contact by 2026-11-30",
+    )
     assert TimelineEntry.objects.filter(kind="customers.assigned").count() == 3
     assert events == [
-        CustomersAssigned(owner_id=first.pk, customer_ids=(c1.pk, c3.pk), assigned_by_id=supervisor.pk),
+        CustomersAssigned(
+            owner_id=first.pk, customer_ids=(c1.pk, c3.pk), assigned_by_id=supervisor.pk
+        ),
         CustomersAssigned(owner_id=second.pk, customer_ids=(c2.pk,), assigned_by_id=supervisor.pk),
     ]
 
 
-def test_a_customer_already_owned_by_the_chosen_agent_is_left_alone(make_user, supervisor, events, django_capture_on_commit_callbacks):
+def test_a_customer_already_owned_by_the_chosen_agent_is_left_alone(
+    make_user, supervisor, events, django_capture_on_commit_callbacks
+):
     agent = make_user(Role.AGENT)
     customer = CustomerFactory(owner=agent)
 
@@ -183,14 +213,19 @@ def test_a_customer_already_owned_by_the_chosen_agent_is_left_alone(make_user, s
     assert events == []
 
 
-def test_a_plan_whose_customer_was_merged_meanwhile_changes_nothing(make_user, supervisor, events, django_capture_on_commit_callbacks):
+def test_a_plan_whose_customer_was_merged_meanwhile_changes_nothing(
+    make_user, supervisor, events, django_capture_on_commit_callbacks
+):
     agent = make_user(Role.AGENT)
     keep, gone = CustomerFactory.create_batch(2)
     plan = assignment.plan_assignment(actor=supervisor, customers=[keep, gone], agents=[agent])
     merging.merge_customers(actor=supervisor, survivor=keep, duplicate=gone)
     before = customer_state(keep, gone)
 
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(DomainError, match="make the plan again"):
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(DomainError, match="make the plan again"),
+    ):
         assignment.assign_customers(actor=supervisor, pairs=list(plan.pairs))
 
     assert customer_state(keep, gone) == before
@@ -210,7 +245,9 @@ def test_recording_a_contact_meets_the_seven_day_rule(make_user):
     agent = make_user(Role.AGENT)
     customer = CustomerFactory(owner=agent, contact_due_at=NOW + dt.timedelta(days=3))
 
-    profiles.record_contact(actor=agent, customer=customer, kind="call", note="约了周五上门", at=NOW)
+    profiles.record_contact(
+        actor=agent, customer=customer, kind="call", note="约了周五上门", at=NOW
+    )
 
     customer.refresh_from_db()
     assert (customer.contact_due_at, customer.last_contacted_at) == (None, NOW)
@@ -225,12 +262,22 @@ def test_recording_a_contact_meets_the_seven_day_rule(make_user):
 def make_pair(make_user):
     agent = make_user(Role.AGENT)
     survivor = profiles.create_customer(
-        actor=agent, name="张伟", contacts=profiles.ContactPoints({"mobile": ["13800138000"]}),
-        tags=["老客户"], level=Level.MEMBER, city="南宁市",
+        actor=agent,
+        name="张伟",
+        contacts=profiles.ContactPoints({"mobile": ["13800138000"]}),
+        tags=["老客户"],
+        level=Level.MEMBER,
+        city="南宁市",
     )
     duplicate = profiles.create_customer(
-        actor=agent, name="张伟（重复）", contacts=profiles.ContactPoints({"wechat": ["wx_zhangwei"]}),
-        tags=["投诉"], level=Level.VIP, city="柳州市", district="青秀区", address="民族大道 100 号",
+        actor=agent,
+        name="张伟（重复）",
+        contacts=profiles.ContactPoints({"wechat": ["wx_zhangwei"]}),
+        tags=["投诉"],
+        level=Level.VIP,
+        city="柳州市",
+        district="青秀区",
+        address="民族大道 100 号",
         email="ZW@Example.cn",
     )
     candidate = profiles.propose_duplicate(customer=survivor, other=duplicate, reason="同一个人")
@@ -239,7 +286,13 @@ def make_pair(make_user):
 
 def test_merge_moves_everything_to_the_survivor_and_is_audited(make_user, supervisor):
     survivor, duplicate, candidate = make_pair(make_user)
-    timeline.record(subject=duplicate, customer_id=duplicate.pk, kind="customers.contacted", summary="电话", actor=supervisor)
+    timeline.record(
+        subject=duplicate,
+        customer_id=duplicate.pk,
+        kind="customers.contacted",
+        summary="电话",
+        actor=supervisor,
+    )
 
     result = merging.merge_customers(actor=supervisor, survivor=survivor, duplicate=duplicate)
 
@@ -247,25 +300,52 @@ def test_merge_moves_everything_to_the_survivor_and_is_audited(make_user, superv
     survivor.refresh_from_db()
     duplicate.refresh_from_db()
     assert set(ContactIdentity.objects.filter(customer=survivor).values_list("kind", "value")) == {
-        ("mobile", "+8613800138000"), ("wechat", "wx_zhangwei"), ("email", "zw@example.cn"),
+        ("mobile", "+8613800138000"),
+        ("wechat", "wx_zhangwei"),
+        ("email", "zw@example.cn"),
     }
     assert not ContactIdentity.objects.filter(customer=duplicate).exists()
     assert sorted(t.name for t in survivor.tags.all()) == ["投诉", "老客户"]
     assert not TimelineEntry.objects.filter(customer_id=duplicate.pk).exists()
-    assert sorted(TimelineEntry.objects.filter(customer_id=survivor.pk).values_list("kind", flat=True)) == [
-        "customers.contacted", "customers.created", "customers.created", "customers.merged",
+    assert sorted(
+        TimelineEntry.objects.filter(customer_id=survivor.pk).values_list("kind", flat=True)
+    ) == [
+        "customers.contacted",
+        "customers.created",
+        "customers.created",
+        "customers.merged",
     ]
     # Empty fields are filled from the duplicate, filled ones are kept; the higher level wins.
-    assert (survivor.name, survivor.city, survivor.district, survivor.address, survivor.email, survivor.level) == (
-        "张伟", "南宁市", "青秀区", "民族大道 100 号", "zw@example.cn", Level.VIP,
+    assert (
+        survivor.name,
+        survivor.city,
+        survivor.district,
+        survivor.address,
+        survivor.email,
+        survivor.level,
+    ) == (
+        "张伟",
+        "南宁市",
+        "青秀区",
+        "民族大道 100 号",
+        "zw@example.cn",
+        Level.VIP,
     )
     assert survivor.mobile == "+8613800138000"
     assert duplicate.merged_into_id == survivor.pk
     candidate.refresh_from_db()
     assert (candidate.status, candidate.decided_by) == (DuplicateStatus.MERGED, supervisor)
     audit = AuditEntry.objects.get(action=AuditAction.MERGE)
-    assert (audit.actor, audit.object_id, audit.details["merged_id"], audit.details["merged_name"]) == (
-        supervisor, str(survivor.pk), duplicate.pk, "张伟（重复）",
+    assert (
+        audit.actor,
+        audit.object_id,
+        audit.details["merged_id"],
+        audit.details["merged_name"],
+    ) == (
+        supervisor,
+        str(survivor.pk),
+        duplicate.pk,
+        "张伟（重复）",
     )
 
 
@@ -273,7 +353,10 @@ def test_merging_into_itself_or_an_already_merged_customer_is_refused(make_user,
     survivor, duplicate, _candidate = make_pair(make_user)
     with pytest.raises(DomainError, match="cannot be merged with itself"):
         merging.merge_customers(actor=supervisor, survivor=survivor, duplicate=survivor)
-    assert customer_state(survivor, duplicate) == [(survivor.pk, None, None, None, None), (duplicate.pk, None, None, None, None)]
+    assert customer_state(survivor, duplicate) == [
+        (survivor.pk, None, None, None, None),
+        (duplicate.pk, None, None, None, None),
+    ]
 
     third = CustomerFactory()
     merging.merge_customers(actor=supervisor, survivor=third, duplicate=duplicate)
@@ -281,8 +364,14 @@ def test_merging_into_itself_or_an_already_merged_customer_is_refused(make_user,
     for pair in [(survivor, duplicate), (duplicate, survivor)]:
         with pytest.raises(DomainError, match="already been merged"):
             merging.merge_customers(actor=supervisor, survivor=pair[0], duplicate=pair[1])
-    assert customer_state(survivor, duplicate) == [(survivor.pk, None, None, None, None), (duplicate.pk, None, None, None, third.pk)]
-    assert set(ContactIdentity.objects.values_list("customer_id", "kind", "value")) == identities_before
+    assert customer_state(survivor, duplicate) == [
+        (survivor.pk, None, None, None, None),
+        (duplicate.pk, None, None, None, third.pk),
+    ]
+    assert (
+        set(ContactIdentity.objects.values_list("customer_id", "kind", "value"))
+        == identities_before
+    )
     assert AuditEntry.objects.filter(action=AuditAction.MERGE).count() == 1
 
 
@@ -320,11 +409,17 @@ def test_a_merge_passes_the_merged_records_other_suggestions_to_the_survivor(mak
 
     merging.merge_customers(actor=supervisor, survivor=survivor, duplicate=duplicate)
 
-    open_pairs = set(DuplicateCandidate.objects.filter(status=DuplicateStatus.OPEN).values_list("customer_id", "other_id", "reason"))
+    open_pairs = set(
+        DuplicateCandidate.objects.filter(status=DuplicateStatus.OPEN).values_list(
+            "customer_id", "other_id", "reason"
+        )
+    )
     assert open_pairs == {(survivor.pk, third.pk, "同一 QQ")}
 
 
-def test_a_merged_survivor_without_owner_takes_the_duplicates_owner_and_contact_clock(make_user, supervisor):
+def test_a_merged_survivor_without_owner_takes_the_duplicates_owner_and_contact_clock(
+    make_user, supervisor
+):
     survivor, duplicate, _candidate = make_pair(make_user)
     agent = make_user(Role.AGENT)
     assignment.assign_customers(actor=supervisor, pairs=[(duplicate.pk, agent.pk)])
@@ -334,7 +429,9 @@ def test_a_merged_survivor_without_owner_takes_the_duplicates_owner_and_contact_
 
     survivor.refresh_from_db()
     assert (survivor.owner, survivor.owner_assigned_at, survivor.contact_due_at) == (
-        agent, duplicate.owner_assigned_at, duplicate.contact_due_at,
+        agent,
+        duplicate.owner_assigned_at,
+        duplicate.contact_due_at,
     )
 
 
@@ -343,22 +440,38 @@ def test_a_merged_survivor_without_owner_takes_the_duplicates_owner_and_contact_
 
 def test_a_mobile_owned_by_another_customer_is_refused_and_proposed_as_a_duplicate(make_user):
     agent = make_user(Role.AGENT)
-    owner = profiles.create_customer(actor=agent, name="李娜", contacts=profiles.ContactPoints({"mobile": ["13900139000"]}))
+    owner = profiles.create_customer(
+        actor=agent, name="李娜", contacts=profiles.ContactPoints({"mobile": ["13900139000"]})
+    )
     other = profiles.create_customer(actor=agent, name="李娜娜")
 
     with pytest.raises(profiles.IdentityTaken) as refused:
-        profiles.update_customer(actor=agent, customer=other, contacts=profiles.ContactPoints({"mobile": ["+86 139-0013-9000"]}))
+        profiles.update_customer(
+            actor=agent,
+            customer=other,
+            contacts=profiles.ContactPoints({"mobile": ["+86 139-0013-9000"]}),
+        )
 
     assert refused.value.other == owner
-    assert list(ContactIdentity.objects.filter(kind="mobile").values_list("customer_id", "value")) == [(owner.pk, "+8613900139000")]
-    assert list(DuplicateCandidate.objects.values_list("customer_id", "other_id", "status")) == [(owner.pk, other.pk, DuplicateStatus.OPEN)]
+    assert list(
+        ContactIdentity.objects.filter(kind="mobile").values_list("customer_id", "value")
+    ) == [(owner.pk, "+8613900139000")]
+    assert list(DuplicateCandidate.objects.values_list("customer_id", "other_id", "status")) == [
+        (owner.pk, other.pk, DuplicateStatus.OPEN)
+    ]
 
 
 def test_creating_a_customer_with_a_known_mobile_names_the_existing_one(make_user):
     agent = make_user(Role.AGENT)
-    owner = profiles.create_customer(actor=agent, name="李娜", contacts=profiles.ContactPoints({"mobile": ["13900139000"]}))
+    owner = profiles.create_customer(
+        actor=agent, name="李娜", contacts=profiles.ContactPoints({"mobile": ["13900139000"]})
+    )
     with pytest.raises(profiles.IdentityTaken) as refused:
-        profiles.create_customer(actor=agent, name="另一个", contacts=profiles.ContactPoints({"mobile": ["１３９００１３９０００"]}))
+        profiles.create_customer(
+            actor=agent,
+            name="另一个",
+            contacts=profiles.ContactPoints({"mobile": ["１３９００１３９０００"]}),
+        )
     assert refused.value.other == owner
     assert list(Customer.objects.values_list("name", flat=True)) == ["李娜"]
 
@@ -369,17 +482,35 @@ def test_creating_a_customer_with_a_known_mobile_names_the_existing_one(make_use
 def test_completeness_names_the_missing_fields(make_user):
     agent = make_user(Role.AGENT)
     customer = profiles.create_customer(
-        actor=agent, name="王芳", contacts=profiles.ContactPoints({"mobile": ["13700137000"]}),
-        gender=Gender.FEMALE, region="广西", city="南宁市",
+        actor=agent,
+        name="王芳",
+        contacts=profiles.ContactPoints({"mobile": ["13700137000"]}),
+        gender=Gender.FEMALE,
+        region="广西",
+        city="南宁市",
     )
     assert profiles.missing_fields(customer) == ["district", "street", "address"]
     assert customer.completeness == 62  # 5 of 8
 
     bare = profiles.create_customer(actor=agent, name="无名")
-    assert profiles.missing_fields(bare) == ["mobile", "gender", "province", "city", "district", "street", "address"]
+    assert profiles.missing_fields(bare) == [
+        "mobile",
+        "gender",
+        "province",
+        "city",
+        "district",
+        "street",
+        "address",
+    ]
     assert bare.completeness == 12  # 1 of 8
 
-    profiles.update_customer(actor=agent, customer=customer, district="青秀区", street="新竹街道", address="民族大道 1 号")
+    profiles.update_customer(
+        actor=agent,
+        customer=customer,
+        district="青秀区",
+        street="新竹街道",
+        address="民族大道 1 号",
+    )
     customer.refresh_from_db()
     assert (customer.completeness, profiles.missing_fields(customer)) == (100, [])
 
@@ -392,7 +523,13 @@ def test_visibility_by_role(make_user, supervisor):
     owned = CustomerFactory(owner=agent)
     created = CustomerFactory(created_by=agent)
     served = CustomerFactory(owner=colleague)
-    timeline.record(subject=served, customer_id=served.pk, kind="customers.contacted", summary="电话", actor=agent)
+    timeline.record(
+        subject=served,
+        customer_id=served.pk,
+        kind="customers.contacted",
+        summary="电话",
+        actor=agent,
+    )
     others = CustomerFactory(owner=colleague, created_by=colleague)
     merged = CustomerFactory(owner=agent, merged_into=others)
 
@@ -420,6 +557,10 @@ def test_access_to_another_agents_customer_is_a_404_and_audited(make_user):
         selectors.access_customer(actor=agent, customer_id=customer.pk)
     with pytest.raises(Http404):
         selectors.access_customer(actor=agent, customer_id=customer.pk + 1000)
-    assert list(AuditEntry.objects.filter(action=AuditAction.ACCESS_DENIED).values_list("actor", "object_id")) == [
+    assert list(
+        AuditEntry.objects.filter(action=AuditAction.ACCESS_DENIED).values_list(
+            "actor", "object_id"
+        )
+    ) == [
         (agent.pk, str(customer.pk)),
     ]

@@ -4,14 +4,12 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kefu.accounts import services as account_services
-from kefu.accounts.masking import PersonalKind
 from kefu.accounts.roles import Perm
 from kefu.core import timeline
 from kefu.core.decorators import require_perm
@@ -20,9 +18,9 @@ from kefu.core.pagination import keyset_page
 from kefu.core.redirects import safe_next
 from kefu.customers import identities, selectors
 from kefu.customers.forms import ContactForm, CustomerForm, FlagForm, SearchForm
-from kefu.customers.models import ContactIdentity, CustomField, IdentityKind
+from kefu.customers.models import MASKED_KINDS, ContactIdentity, CustomField, IdentityKind
 from kefu.customers.panels import panels_for
-from kefu.customers.services import profiles
+from kefu.customers.services import assignment, profiles
 
 TIMELINE_KINDS = [
     ("customers.", gettext_lazy("Record")),
@@ -31,7 +29,6 @@ TIMELINE_KINDS = [
     ("tickets.", gettext_lazy("Tickets")),
     ("followups.", gettext_lazy("Return visits")),
 ]
-MASK_KIND = {IdentityKind.MOBILE: PersonalKind.MOBILE, IdentityKind.PHONE: PersonalKind.PHONE, IdentityKind.EMAIL: PersonalKind.EMAIL}
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
@@ -45,26 +42,34 @@ def customer_list(request):
 
 @require_perm(Perm.SERVE_CUSTOMERS, Perm.WORK_ROUTED_TASKS)
 def customer_detail(request, customer_id: int):
-    customer = selectors.access_customer(actor=request.user, customer_id=customer_id, request=request)
+    customer = selectors.access_customer(
+        actor=request.user, customer_id=customer_id, request=request
+    )
     if customer.pk != customer_id:
         return redirect("customers:detail", customer_id=customer.pk)
     kind = request.GET.get("kind", "")
     entries = timeline.entries_for_customer(customer.pk)
     if kind:
         entries = entries.filter(kind__startswith=kind)
-    return render(request, "customers/detail.html", {
-        "customer": customer,
-        "identities": customer.identities.order_by("kind", "id"),
-        "custom_values": [(f.label, customer.custom.get(f.code, "")) for f in CustomField.objects.all()],
-        "missing": profiles.missing_fields(customer),
-        "entries": entries[:100],
-        "timeline_kinds": TIMELINE_KINDS,
-        "kind": kind,
-        "overdue": customer.contact_due_at is not None and customer.contact_due_at < timezone.now(),
-        "contact_form": ContactForm(),
-        "flag_form": FlagForm(),
-        "panels": panels_for(request, customer),
-    })
+    return render(
+        request,
+        "customers/detail.html",
+        {
+            "customer": customer,
+            "identities": customer.identities.order_by("kind", "id"),
+            "custom_values": [
+                (f.label, customer.custom.get(f.code, "")) for f in CustomField.objects.all()
+            ],
+            "missing": profiles.missing_fields(customer),
+            "entries": entries[:100],
+            "timeline_kinds": TIMELINE_KINDS,
+            "kind": kind,
+            "overdue": selectors.is_contact_overdue(customer),
+            "contact_form": ContactForm(),
+            "flag_form": FlagForm(),
+            "panels": panels_for(request, customer),
+        },
+    )
 
 
 def _save(request, form, customer=None):
@@ -72,13 +77,25 @@ def _save(request, form, customer=None):
     try:
         contacts = profiles.ContactPoints(form.contact_values())
         if customer is None:
-            return profiles.create_customer(actor=request.user, contacts=contacts, tags=form.tag_names(),
-                                            custom=form.custom_values(), **form.profile())
-        return profiles.update_customer(actor=request.user, customer=customer, contacts=contacts,
-                                        tags=form.tag_names(), custom=form.custom_values(), **form.profile())
+            return profiles.create_customer(
+                actor=request.user,
+                contacts=contacts,
+                tags=form.tag_names(),
+                custom=form.custom_values(),
+                **form.profile(),
+            )
+        return profiles.update_customer(
+            actor=request.user,
+            customer=customer,
+            contacts=contacts,
+            tags=form.tag_names(),
+            custom=form.custom_values(),
+            **form.profile(),
+        )
     except profiles.IdentityTaken as taken:
         form.add_error(None, taken.message)
-        form.existing = taken.other
+        form.existing = taken.other if taken.named else None  # named only to who may open it
+        form.taken = None if taken.named else taken  # the others may ask for it
     except (DomainError, identities.InvalidIdentity) as error:
         form.add_error(None, str(error))
     return None
@@ -97,7 +114,9 @@ def customer_create(request):
 
 @require_perm(Perm.SERVE_CUSTOMERS)
 def customer_edit(request, customer_id: int):
-    customer = selectors.access_customer(actor=request.user, customer_id=customer_id, request=request)
+    customer = selectors.access_customer(
+        actor=request.user, customer_id=customer_id, request=request
+    )
     initial = {
         **{f: getattr(customer, f) for f in profiles.PROFILE_FIELDS},
         "tags": ", ".join(t.name for t in customer.tags.all()),
@@ -107,7 +126,9 @@ def customer_edit(request, customer_id: int):
     if request.method == "POST" and form.is_valid() and _save(request, form, customer) is not None:
         messages.success(request, _("Saved."))
         return redirect("customers:detail", customer_id=customer.pk)
-    return render(request, "customers/form.html", {"form": form, "customer": customer, "creating": False})
+    return render(
+        request, "customers/form.html", {"form": form, "customer": customer, "creating": False}
+    )
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
@@ -115,34 +136,79 @@ def check_identity(request):
     """htmx, while capturing: does this mobile or e-mail already belong to a customer?"""
     kind, value = request.GET.get("kind", ""), request.GET.get("value", "")
     try:
-        existing = selectors.find_by_identity(kind, identities.normalise(kind, value)) if value.strip() else None
+        existing = (
+            selectors.find_by_identity(kind, identities.normalise(kind, value))
+            if value.strip()
+            else None
+        )
     except identities.InvalidIdentity as error:
         return HttpResponse(f'<div class="text-danger small">{escape(str(error))}</div>')
     if existing is None:
         return HttpResponse("")
-    visible = selectors.visible_customers(request.user).filter(pk=existing.pk).exists()
-    name = escape(existing.name) if visible else _("another agent's customer")
-    link = f' <a href="/customers/{existing.pk}/">{escape(_("Open it"))}</a>' if visible else ""
-    return HttpResponse(f'<div class="text-warning small" data-testid="duplicate-hint">{escape(_("Already in the archive:"))} {name}{link}</div>')
+    if not selectors.may_open_customer(request.user, existing):
+        return render(
+            request,
+            "customers/_taken_hint.html",
+            {"kind": kind, "value": identities.normalise(kind, value)},
+        )
+    link = f' <a href="/customers/{existing.pk}/">{escape(_("Open it"))}</a>'
+    return HttpResponse(
+        f'<div class="text-warning small" data-testid="duplicate-hint">{escape(_("Already in the archive:"))} {escape(existing.name)}{link}</div>'
+    )
+
+
+@require_perm(Perm.SERVE_CUSTOMERS)
+@require_POST
+def request_assignment(request):
+    """htmx from the capture form: ask the supervisors for the customer a contact point belongs to,
+    when the duplicate check would not name it. Answers with the line that replaces the button."""
+    try:
+        assignment.request_assignment(
+            actor=request.user,
+            kind=request.POST.get("kind", ""),
+            value=request.POST.get("value", ""),
+        )
+    except DomainError as refused:
+        text, css = refused.message, "text-danger"
+    else:
+        text, css = (
+            _("A supervisor has been asked to assign that customer to you; you will be notified."),
+            "text-success",
+        )
+    return HttpResponse(
+        f'<span class="{css} small" data-testid="assignment-requested">{escape(text)}</span>'
+    )
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
 @require_POST
 def reveal_identity(request, customer_id: int, identity_id: int):
-    customer = selectors.access_customer(actor=request.user, customer_id=customer_id, request=request)
+    customer = selectors.access_customer(
+        actor=request.user, customer_id=customer_id, request=request
+    )
     identity = ContactIdentity.objects.filter(pk=identity_id, customer=customer).first()
-    if identity is None or identity.kind not in MASK_KIND:
+    if identity is None or identity.kind not in MASKED_KINDS:
         return HttpResponse(status=404)
-    value = account_services.reveal_personal_data(actor=request.user, obj=identity, field="value",
-                                                  kind=MASK_KIND[identity.kind], subject=customer, request=request)
+    value = account_services.reveal_personal_data(
+        actor=request.user,
+        obj=identity,
+        field="value",
+        kind=MASKED_KINDS[identity.kind],
+        subject=customer,
+        request=request,
+    )
     shown = identities.display_phone(value) if identity.kind != IdentityKind.EMAIL else value
-    return HttpResponse(f'<span class="font-monospace" data-revealed="{identity.pk}">{escape(shown)}</span>')
+    return HttpResponse(
+        f'<span class="font-monospace" data-revealed="{identity.pk}">{escape(shown)}</span>'
+    )
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
 @require_POST
 def record_contact(request, customer_id: int):
-    customer = selectors.access_customer(actor=request.user, customer_id=customer_id, request=request)
+    customer = selectors.access_customer(
+        actor=request.user, customer_id=customer_id, request=request
+    )
     form = ContactForm(request.POST)
     if form.is_valid():
         profiles.record_contact(actor=request.user, customer=customer, **form.cleaned_data)
@@ -155,7 +221,9 @@ def record_contact(request, customer_id: int):
 @require_perm(Perm.ASSIGN_WORK)
 @require_POST
 def mark_reviewed(request, customer_id: int):
-    customer = selectors.access_customer(actor=request.user, customer_id=customer_id, request=request)
+    customer = selectors.access_customer(
+        actor=request.user, customer_id=customer_id, request=request
+    )
     profiles.mark_reviewed(actor=request.user, customer=customer)
     messages.success(request, _("Marked as reviewed."))
     return redirect(safe_next(request, reverse("customers:detail", args=[customer.pk])))
@@ -164,11 +232,17 @@ def mark_reviewed(request, customer_id: int):
 @require_perm(Perm.ASSIGN_WORK)
 @require_POST
 def flag_accuracy(request, customer_id: int):
-    customer = selectors.access_customer(actor=request.user, customer_id=customer_id, request=request)
+    customer = selectors.access_customer(
+        actor=request.user, customer_id=customer_id, request=request
+    )
     form = FlagForm(request.POST)
     if form.is_valid():
-        profiles.flag_accuracy(actor=request.user, customer=customer, doubt=form.cleaned_data["doubt"])
-        messages.success(request, _("The doubt is recorded; the record is back in the review queue."))
+        profiles.flag_accuracy(
+            actor=request.user, customer=customer, doubt=form.cleaned_data["doubt"]
+        )
+        messages.success(
+            request, _("The doubt is recorded; the record is back in the review queue.")
+        )
     return redirect("customers:detail", customer_id=customer.pk)
 
 
@@ -176,6 +250,7 @@ urlpatterns = [
     path("", customer_list, name="list"),
     path("new/", customer_create, name="create"),
     path("check/", check_identity, name="check_identity"),
+    path("request-assignment/", request_assignment, name="request_assignment"),
     path("<int:customer_id>/", customer_detail, name="detail"),
     path("<int:customer_id>/edit/", customer_edit, name="edit"),
     path("<int:customer_id>/reveal/<int:identity_id>/", reveal_identity, name="reveal"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -73,12 +73,16 @@ def review_queue(request):
         qs = qs.exclude(accuracy_flag="")
     page = keyset_page(qs, cursor=request.GET.get("cursor"))
     rows = [(customer, profiles.missing_fields(customer)) for customer in page.items]
-    return render(request, "customers/work_review.html", {
-        "page": page,
-        "rows": rows,
-        "filters": active,
-        "capture": _capture_table(days=CAPTURE_DAYS),
-    })
+    return render(
+        request,
+        "customers/work_review.html",
+        {
+            "page": page,
+            "rows": rows,
+            "filters": active,
+            "capture": _capture_table(days=CAPTURE_DAYS),
+        },
+    )
 
 
 @dataclass
@@ -102,8 +106,15 @@ def _capture_table(*, days: int) -> dict:
             continue
         agent = row["created_by__display_name"] or row["created_by__username"]
         by_agent.setdefault(agent, [0] * days)[index[row["day"]]] += row["count"]
-    rows = sorted((CaptureRow(agent=a, counts=c) for a, c in by_agent.items()), key=lambda r: (-r.total, r.agent))
-    return {"columns": columns, "rows": rows, "totals": [sum(r.counts[n] for r in rows) for n in range(days)]}
+    rows = sorted(
+        (CaptureRow(agent=a, counts=c) for a, c in by_agent.items()),
+        key=lambda r: (-r.total, r.agent),
+    )
+    return {
+        "columns": columns,
+        "rows": rows,
+        "totals": [sum(r.counts[n] for r in rows) for n in range(days)],
+    }
 
 
 # --- Assignment 资料处理 ----------------------------------------------------------------------
@@ -114,14 +125,26 @@ def assign(request):
     """Choose agents for the selected customers, preview the distribution, then confirm.
 
     Customers come as ids (`customer`, from the list's check boxes, kept in hidden inputs between
-    steps) or, on a GET without ids, as every customer matching the list's filters, up to MAX_BATCH.
+    steps) or, on a GET without ids, as every customer matching the list's filters that has no owner
+    yet, up to MAX_BATCH: customers someone already looks after move only when picked one by one.
     """
     data = request.POST if request.method == "POST" else request.GET
     ids = _ints(data.getlist("customer"))
     if request.method == "GET" and not ids:
         form = SearchForm(request.GET)
         filters = form.cleaned_data if form.is_valid() else {}
-        qs = selectors.search_customers(actor=request.user, **{k: v for k, v in filters.items() if v})
+        if not filters.get("unassigned"):
+            filters["unassigned"] = True
+            messages.info(
+                request,
+                _(
+                    "Only the customers in the list without an owner are taken. To give a customer "
+                    "who has an owner to someone else, tick it in the list and assign the selection."
+                ),
+            )
+        qs = selectors.search_customers(
+            actor=request.user, **{k: v for k, v in filters.items() if v}
+        )
         customers = list(qs.select_related("owner", "needed_skill")[: MAX_BATCH + 1])
         customers = _first_batch(request, customers)
     else:
@@ -129,17 +152,23 @@ def assign(request):
         customers = _visible(request.user, ids)
         left_out = len(ids) - len(customers)
         if left_out:
-            messages.warning(request, ngettext(
-                "%(count)d selected customer was left out: it has been merged or you may not see it.",
-                "%(count)d selected customers were left out: they have been merged or you may not see them.",
-                left_out,
-            ) % {"count": left_out})
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)d selected customer was left out: it has been merged or you may not see it.",
+                    "%(count)d selected customers were left out: they have been merged or you may not see them.",
+                    left_out,
+                )
+                % {"count": left_out},
+            )
     agent_ids = _ints(data.getlist("agent"))
     plan, error = None, ""
     if request.method == "POST" and data.get("step") == "preview":
         agents = [a for a in assignment.assignable_agents() if a.pk in set(agent_ids)]
         try:
-            plan = assignment.plan_assignment(actor=request.user, customers=customers, agents=agents)
+            plan = assignment.plan_assignment(
+                actor=request.user, customers=customers, agents=agents
+            )
         except DomainError as refusal:
             error = refusal.message
     return _render_assign(request, customers=customers, agent_ids=agent_ids, plan=plan, error=error)
@@ -148,28 +177,52 @@ def assign(request):
 def _first_batch(request, items: list) -> list:
     """At most MAX_BATCH of `items`, telling the supervisor when some were left for later."""
     if len(items) > MAX_BATCH:
-        messages.warning(request, _("More than %(max)d customers match: the first %(max)d are taken. Assign them, then the rest.") % {"max": MAX_BATCH})
+        messages.warning(
+            request,
+            _(
+                "More than %(max)d customers match: the first %(max)d are taken. Assign them, then the rest."
+            )
+            % {"max": MAX_BATCH},
+        )
     return items[:MAX_BATCH]
 
 
 def _visible(actor: User, ids: list[int]) -> list[Customer]:
-    return list(selectors.visible_customers(actor).filter(pk__in=ids).select_related("owner", "needed_skill").order_by("id"))
+    return list(
+        selectors.visible_customers(actor)
+        .filter(pk__in=ids)
+        .select_related("owner", "needed_skill")
+        .order_by("id")
+    )
 
 
-def _render_assign(request, *, customers: list[Customer], agent_ids: list[int], plan=None, error: str = ""):
+def _render_assign(
+    request, *, customers: list[Customer], agent_ids: list[int], plan=None, error: str = ""
+):
     agents = assignment.assignable_agents()
     owned = dict(
         Customer.objects.filter(owner__in=agents, merged_into__isnull=True)
-        .values_list("owner").annotate(n=Count("id")).values_list("owner", "n")
+        .values_list("owner")
+        .annotate(n=Count("id"))
+        .values_list("owner", "n")
     )
     chosen = set(agent_ids)
     agent_rows = [
-        {"agent": a, "skills": list(a.agent_profile.skills.all()) if hasattr(a, "agent_profile") else [],
-         "owned": owned.get(a.pk, 0), "checked": a.pk in chosen}
+        {
+            "agent": a,
+            "skills": list(a.agent_profile.skills.all()) if hasattr(a, "agent_profile") else [],
+            "owned": owned.get(a.pk, 0),
+            "checked": a.pk in chosen,
+        }
         for a in agents
     ]
-    context: dict[str, Any] = {"customers": customers, "agent_rows": agent_rows, "error": error, "plan": plan,
-                               "max_batch": MAX_BATCH}
+    context: dict[str, Any] = {
+        "customers": customers,
+        "agent_rows": agent_rows,
+        "error": error,
+        "plan": plan,
+        "max_batch": MAX_BATCH,
+    }
     if plan is not None:
         by_customer = {c.pk: c for c in customers}
         by_agent = {load.agent.pk: load.agent for load in plan.loads}
@@ -196,16 +249,26 @@ def assign_confirm(request):
     try:
         if len(customers) != len(customer_ids):
             # Merged away since the preview, or never visible to this user: the plan is stale.
-            raise DomainError(_("Some customers or agents changed since the plan was made; make the plan again."))
+            raise DomainError(
+                _("Some customers or agents changed since the plan was made; make the plan again.")
+            )
         count = assignment.assign_customers(actor=request.user, pairs=pairs)
     except DomainError as refusal:
-        return _render_assign(request, customers=customers, agent_ids=_ints([str(a) for _c, a in pairs]),
-                              error=refusal.message)
+        return _render_assign(
+            request,
+            customers=customers,
+            agent_ids=_ints([str(a) for _c, a in pairs]),
+            error=refusal.message,
+        )
     unchanged = len(pairs) - count
-    text = ngettext("%(count)d customer assigned.", "%(count)d customers assigned.", count) % {"count": count}
+    text = ngettext("%(count)d customer assigned.", "%(count)d customers assigned.", count) % {
+        "count": count
+    }
     if unchanged:
         text += " " + ngettext(
-            "%(count)d already belonged to the chosen agent.", "%(count)d already belonged to the chosen agents.", unchanged,
+            "%(count)d already belonged to the chosen agent.",
+            "%(count)d already belonged to the chosen agents.",
+            unchanged,
         ) % {"count": unchanged}
     messages.success(request, text)
     return redirect("customers:list")
@@ -214,50 +277,25 @@ def assign_confirm(request):
 # --- The seven-day rule ------------------------------------------------------------------------
 
 
-@dataclass
-class DuePage:
-    """A page ordered by (contact_due_at, id): the most urgent first, stable across pages."""
-
-    items: list[Customer]
-    next_cursor: str | None
-    cursor: str | None
-
-    @property
-    def has_next(self) -> bool:
-        return self.next_cursor is not None
-
-
-def _due_page(qs, *, cursor: str | None, size: int = DUE_PAGE_SIZE) -> DuePage:
-    parsed = None
-    if cursor:
-        micros, _sep, last_id = cursor.partition("_")
-        if micros.isdigit() and last_id.isdigit():
-            parsed = (dt.datetime.fromtimestamp(0, tz=dt.UTC) + dt.timedelta(microseconds=int(micros)), int(last_id))
-    if parsed is not None:
-        due, last_id = parsed
-        qs = qs.filter(Q(contact_due_at__gt=due) | Q(contact_due_at=due, id__gt=last_id))
-    rows = list(qs.order_by("contact_due_at", "id")[: size + 1])
-    has_next = len(rows) > size
-    rows = rows[:size]
-    next_cursor = None
-    if has_next:
-        last = rows[-1]
-        micros = (last.contact_due_at - dt.datetime.fromtimestamp(0, tz=dt.UTC)) // dt.timedelta(microseconds=1)
-        next_cursor = f"{micros}_{last.pk}"
-    return DuePage(items=rows, next_cursor=next_cursor, cursor=cursor if parsed else None)
-
-
 @require_perm(Perm.SERVE_CUSTOMERS, Perm.ASSIGN_WORK)
 def due_list(request):
     sees_all = selectors.sees_all_customers(request.user)
     overdue_only = sees_all and request.GET.get("overdue") == "on"
     qs = selectors.contact_due(owner=None if sees_all else request.user, overdue_only=overdue_only)
-    page = _due_page(qs, cursor=request.GET.get("cursor"))
-    now = timezone.now()
-    rows = [(customer, customer.contact_due_at < now) for customer in page.items]
-    return render(request, "customers/work_due.html", {
-        "page": page, "rows": rows, "sees_all": sees_all, "overdue_only": overdue_only,
-    })
+    page = keyset_page(
+        qs, cursor=request.GET.get("cursor"), size=DUE_PAGE_SIZE, by="contact_due_at"
+    )
+    rows = [(customer, customer.contact_overdue) for customer in page.items]
+    return render(
+        request,
+        "customers/work_due.html",
+        {
+            "page": page,
+            "rows": rows,
+            "sees_all": sees_all,
+            "overdue_only": overdue_only,
+        },
+    )
 
 
 # --- Merge ------------------------------------------------------------------------------------
@@ -267,8 +305,11 @@ def due_list(request):
 def duplicates(request):
     # A pair one of whose customers has been merged away is no longer a choice between two records.
     qs = (
-        DuplicateCandidate.objects.filter(status=DuplicateStatus.OPEN, customer__merged_into__isnull=True,
-                                          other__merged_into__isnull=True)
+        DuplicateCandidate.objects.filter(
+            status=DuplicateStatus.OPEN,
+            customer__merged_into__isnull=True,
+            other__merged_into__isnull=True,
+        )
         .select_related("customer__owner", "other__owner")
         .order_by("-id")
     )
@@ -294,21 +335,38 @@ def merge_candidate(request, candidate_id: int):
     if survivor_id not in (candidate.customer_id, candidate.other_id):
         messages.error(request, _("Choose which customer to keep."))
         return redirect("customers:duplicates")
-    duplicate_id = candidate.other_id if survivor_id == candidate.customer_id else candidate.customer_id
-    return _merge(request, survivor_id=survivor_id, duplicate_id=duplicate_id, on_error=reverse("customers:duplicates"))
+    duplicate_id = (
+        candidate.other_id if survivor_id == candidate.customer_id else candidate.customer_id
+    )
+    return _merge(
+        request,
+        survivor_id=survivor_id,
+        duplicate_id=duplicate_id,
+        on_error=reverse("customers:duplicates"),
+    )
 
 
 def _merge(request, *, survivor_id: int, duplicate_id: int, on_error: str):
-    survivor = selectors.access_customer(actor=request.user, customer_id=survivor_id, request=request)
-    duplicate = selectors.access_customer(actor=request.user, customer_id=duplicate_id, request=request)
+    survivor = selectors.access_customer(
+        actor=request.user, customer_id=survivor_id, request=request
+    )
+    duplicate = selectors.access_customer(
+        actor=request.user, customer_id=duplicate_id, request=request
+    )
     try:
         if survivor.pk != survivor_id or duplicate.pk != duplicate_id:
             raise DomainError(_("One of these customers has already been merged; reload the page."))
-        survivor = merging.merge_customers(actor=request.user, survivor=survivor, duplicate=duplicate, request=request)
+        survivor = merging.merge_customers(
+            actor=request.user, survivor=survivor, duplicate=duplicate, request=request
+        )
     except DomainError as refusal:
         messages.error(request, refusal.message)
         return redirect(on_error)
-    messages.success(request, _("Customer no. %(old)s is merged into this record; its old number opens it too.") % {"old": duplicate_id})
+    messages.success(
+        request,
+        _("Customer no. %(old)s is merged into this record; its old number opens it too.")
+        % {"old": duplicate_id},
+    )
     return redirect("customers:detail", customer_id=survivor.pk)
 
 
@@ -325,18 +383,29 @@ def dismiss_candidate(request, candidate_id: int):
 @require_perm(Perm.ASSIGN_WORK)
 def merge_with(request, customer_id: int):
     """Merge by hand from a profile: find the other record, compare, choose the survivor."""
-    customer = selectors.access_customer(actor=request.user, customer_id=customer_id, request=request)
+    customer = selectors.access_customer(
+        actor=request.user, customer_id=customer_id, request=request
+    )
     if customer.pk != customer_id:
         return redirect("customers:merge_with", customer_id=customer.pk)
     if request.method == "POST":
         other_id = _int(request.POST.get("other"))
         survivor_id = _int(request.POST.get("survivor"))
         back = reverse("customers:merge_with", args=[customer.pk])
-        if other_id is None or other_id == customer.pk or survivor_id not in (customer.pk, other_id):
+        if (
+            other_id is None
+            or other_id == customer.pk
+            or survivor_id not in (customer.pk, other_id)
+        ):
             messages.error(request, _("Choose which customer to keep."))
             return redirect(back)
         duplicate_id = other_id if survivor_id == customer.pk else customer.pk
-        return _merge(request, survivor_id=survivor_id, duplicate_id=duplicate_id, on_error=f"{back}?other={other_id}")
+        return _merge(
+            request,
+            survivor_id=survivor_id,
+            duplicate_id=duplicate_id,
+            on_error=f"{back}?other={other_id}",
+        )
     q = unicodedata.normalize("NFKC", request.GET.get("q", "")).strip()[:60]
     other, error = None, ""
     other_id = _int(request.GET.get("other"))
@@ -345,9 +414,17 @@ def merge_with(request, customer_id: int):
         if other.pk == customer.pk:
             other, error = None, _("A customer cannot be merged with itself.")
     matches = _merge_matches(request.user, q, exclude=customer.pk) if q and other is None else []
-    return render(request, "customers/work_merge.html", {
-        "customer": customer, "other": other, "q": q, "matches": matches, "error": error,
-    })
+    return render(
+        request,
+        "customers/work_merge.html",
+        {
+            "customer": customer,
+            "other": other,
+            "q": q,
+            "matches": matches,
+            "error": error,
+        },
+    )
 
 
 def _merge_matches(actor: User, q: str, *, exclude: int) -> list[Customer]:
@@ -355,7 +432,9 @@ def _merge_matches(actor: User, q: str, *, exclude: int) -> list[Customer]:
     digits = q.replace(" ", "").replace("-", "")
     found: list[Customer] = []
     if digits.isdigit() and len(digits) <= 10:
-        found += list(selectors.visible_customers(actor).filter(pk=int(digits)).select_related("owner"))
+        found += list(
+            selectors.visible_customers(actor).filter(pk=int(digits)).select_related("owner")
+        )
     found += list(selectors.search_customers(actor=actor, q=q)[:10])
     unique = {c.pk: c for c in found if c.pk != exclude}
     return list(unique.values())[:10]

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def titles(user) -> list[str]:
-    return list(Notification.objects.filter(recipient=user).order_by("id").values_list("title", flat=True))
+    return list(
+        Notification.objects.filter(recipient=user).order_by("id").values_list("title", flat=True)
+    )
 
 
 @pytest.fixture
@@ -30,7 +32,9 @@ def cast(make_user):
         supervisor = make_user(Role.SUPERVISOR)
         manager = make_user(Role.MANAGER)
         staff = make_user(Role.DEPARTMENT_STAFF, department=tech)
-        other_staff = make_user(Role.DEPARTMENT_STAFF, department=DepartmentFactory(code="wh", name="仓库"))
+        other_staff = make_user(
+            Role.DEPARTMENT_STAFF, department=DepartmentFactory(code="wh", name="仓库")
+        )
 
     Cast.category = category
     return Cast
@@ -38,23 +42,49 @@ def cast(make_user):
 
 def test_the_assignee_is_told_in_the_app_and_by_email(cast, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        ticket = create_ticket(actor=cast.supervisor, type=TicketType.CONSULTATION, subject="<b>发票</b>怎么开？")
-        assign_ticket(actor=cast.supervisor, ticket_id=ticket.pk, expected_version=ticket.version, assignee_id=cast.agent.pk)
+        ticket = create_ticket(
+            actor=cast.supervisor, type=TicketType.CONSULTATION, subject="<b>发票</b>怎么开？"
+        )
+        assign_ticket(
+            actor=cast.supervisor,
+            ticket_id=ticket.pk,
+            expected_version=ticket.version,
+            assignee_id=cast.agent.pk,
+        )
     assert titles(cast.agent) == [f"工单 {ticket.number} 已分配给您：<b>发票</b>怎么开？"]
     assert titles(cast.supervisor) == []  # never the person who did it
     assert [m.to for m in mail.outbox] == [["agent@example.cn"]]
     assert f"/tickets/{ticket.pk}/" in mail.outbox[0].body
 
 
-def test_routing_tells_the_department_and_a_plan_tells_the_approvers(cast, django_capture_on_commit_callbacks):
+def test_routing_tells_the_department_and_a_plan_tells_the_approvers(
+    cast, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        ticket = create_ticket(actor=cast.agent, type=TicketType.COMPLAINT, subject="屏幕坏了", content="屏幕有亮点", category_id=cast.category.pk,
-                               complainant="张伟")
-        ticket = loop.confirm_restatement(actor=cast.agent, ticket_id=ticket.pk, expected_version=ticket.version, restatement="屏幕坏了，已复述")
-        ticket = loop.judge_complaint_valid(actor=cast.agent, ticket_id=ticket.pk, expected_version=ticket.version)
-        ticket = loop.record_cause(actor=cast.staff, ticket_id=ticket.pk, expected_version=ticket.version, cause="质检漏检")
-        loop.propose_resolution_plan(actor=cast.staff, ticket_id=ticket.pk, expected_version=ticket.version, plan="换屏")
-    assert titles(cast.staff) == [f"投诉 {ticket.number} 已转到您的部门：屏幕坏了"]
+        ticket = create_ticket(
+            actor=cast.agent,
+            type=TicketType.COMPLAINT,
+            subject="屏幕坏了",
+            content="屏幕有亮点",
+            category_id=cast.category.pk,
+            complainant="张伟",
+        )
+        ticket = loop.confirm_restatement(
+            actor=cast.agent,
+            ticket_id=ticket.pk,
+            expected_version=ticket.version,
+            restatement="屏幕坏了，已复述",
+        )
+        ticket = loop.judge_complaint_valid(
+            actor=cast.agent, ticket_id=ticket.pk, expected_version=ticket.version
+        )
+        ticket = loop.record_cause(
+            actor=cast.staff, ticket_id=ticket.pk, expected_version=ticket.version, cause="质检漏检"
+        )
+        loop.propose_resolution_plan(
+            actor=cast.staff, ticket_id=ticket.pk, expected_version=ticket.version, plan="换屏"
+        )
+    assert titles(cast.staff) == [f"{ticket.number} 由您代表本部门处理：屏幕坏了"]  # the handler
     assert titles(cast.other_staff) == []
     expected = [f"{ticket.number} 的处理方案等待您审批"]
     assert titles(cast.supervisor) == expected and titles(cast.manager) == expected
@@ -63,8 +93,15 @@ def test_routing_tells_the_department_and_a_plan_tells_the_approvers(cast, djang
 
 def test_opening_a_notification_marks_it_read_and_goes_to_the_ticket(cast, client_for):
     client, user = client_for(Role.AGENT)
-    [mine] = notify(recipient_ids=[user.pk], kind="tickets.assigned", title="工单 TS20261123-0001 已分配给您", link="/tickets/1/")
-    [theirs] = notify(recipient_ids=[cast.agent.pk], kind="tickets.assigned", title="别人的", link="/tickets/2/")
+    [mine] = notify(
+        recipient_ids=[user.pk],
+        kind="tickets.assigned",
+        title="工单 TS20261123-0001 已分配给您",
+        link="/tickets/1/",
+    )
+    [theirs] = notify(
+        recipient_ids=[cast.agent.pk], kind="tickets.assigned", title="别人的", link="/tickets/2/"
+    )
     page = client.get("/notifications/").content.decode()
     assert "工单 TS20261123-0001 已分配给您" in page and "别人的" not in page
     assert 'data-testid="unread-count" id="unread-count">1<' in page

@@ -35,7 +35,7 @@ def connect(client: Client | None = None) -> WebsocketCommunicator:
 
 async def socket_of(role: str):
     """A new user with `role`, signed in, with its agent socket connected and greeted."""
-    user = await sync_to_async(UserFactory)(role=role)
+    user = await sync_to_async(UserFactory.create)(role=role)
     communicator = connect(await sync_to_async(sign_in)(Client(), user))
     connected, _ = await communicator.connect()
     assert connected
@@ -56,7 +56,9 @@ async def test_a_supervisor_sees_an_agents_presence_change_live():
     agent = await sync_to_async(UserFactory)(role=Role.AGENT)
     await sync_to_async(services.set_presence)(user=agent, presence=Presence.BUSY)
     assert await communicator.receive_json_from(timeout=3) == {
-        "event": "accounts.presence_changed", "user_id": agent.pk, "presence": "busy",
+        "event": "accounts.presence_changed",
+        "user_id": agent.pk,
+        "presence": "busy",
     }
     await communicator.disconnect()
 
@@ -82,7 +84,9 @@ async def test_a_push_from_a_background_thread_reaches_the_socket():
     from kefu.realtime import audiences
 
     user, socket = await socket_of(Role.AGENT)
-    worker = threading.Thread(target=audiences.push, args=(audiences.user_group(user.pk), {"event": "ping"}))
+    worker = threading.Thread(
+        target=audiences.push, args=(audiences.user_group(user.pk), {"event": "ping"})
+    )
     worker.start()
     assert await socket.receive_json_from(timeout=3) == {"event": "ping"}
     await asyncio.to_thread(worker.join, 3)

@@ -35,7 +35,9 @@ async def test_a_group_send_reaches_its_members_only_and_each_gets_its_own_copy(
 
 
 @pytest.mark.asyncio
-async def test_a_socket_that_stops_reading_loses_pushes_with_a_warning_and_the_others_get_theirs(caplog):
+async def test_a_socket_that_stops_reading_loses_pushes_with_a_warning_and_the_others_get_theirs(
+    caplog,
+):
     layer = LocalChannelLayer(capacity=3)
     stuck, reading = await layer.new_channel(), await layer.new_channel()
     for channel in (stuck, reading):
@@ -77,24 +79,38 @@ async def test_pushes_made_on_other_threads_arrive_in_the_order_they_were_made(m
     worker.start()
     await asyncio.to_thread(worker.join)  # push() does not wait for the loop: no deadlock here
     await asyncio.to_thread(pushes, 100)
-    received = [(await asyncio.wait_for(layer.receive(channel), timeout=2))["payload"]["n"] for _ in range(200)]
+    received = [
+        (await asyncio.wait_for(layer.receive(channel), timeout=2))["payload"]["n"]
+        for _ in range(200)
+    ]
     assert received == list(range(200))
 
 
 @pytest.mark.asyncio
 @pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (CI runs the suite with it)")
 async def test_a_batch_of_pushes_goes_through_redis_in_order_to_each_group():
-    layer = RedisPubSubLayer(hosts=[settings.REDIS_URL], prefix=f"{settings.KEFU_INSTANCE}:layertest")
+    layer = RedisPubSubLayer(
+        hosts=[settings.REDIS_URL], prefix=f"{settings.KEFU_INSTANCE}:layertest"
+    )
     try:
         first, second = await layer.new_channel(), await layer.new_channel()
         await layer.group_add("conversation.1.agents", first)
         await layer.group_add("conversation.1.agents", second)
         await layer.group_add("conversation.1.visitor", second)
-        sends = [(f"conversation.1.{'agents' if n % 3 else 'visitor'}", {"type": "push", "payload": {"n": n}})
-                 for n in range(30)]
+        sends = [
+            (
+                f"conversation.1.{'agents' if n % 3 else 'visitor'}",
+                {"type": "push", "payload": {"n": n}},
+            )
+            for n in range(30)
+        ]
         await group_send_many(layer, sends)
         to_agents = [n for n in range(30) if n % 3]
-        assert [(await asyncio.wait_for(layer.receive(first), 2))["payload"]["n"] for _ in to_agents] == to_agents
-        assert [(await asyncio.wait_for(layer.receive(second), 2))["payload"]["n"] for _ in range(30)] == list(range(30))
+        assert [
+            (await asyncio.wait_for(layer.receive(first), 2))["payload"]["n"] for _ in to_agents
+        ] == to_agents
+        assert [
+            (await asyncio.wait_for(layer.receive(second), 2))["payload"]["n"] for _ in range(30)
+        ] == list(range(30))
     finally:
         await layer.flush()

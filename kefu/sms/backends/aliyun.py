@@ -25,7 +25,9 @@ class AliyunBackend(SmsBackend):
     def __init__(self, config: dict | None = None):
         self.config = config or settings.KEFU_SMS_ALIYUN
 
-    def request_params(self, sms: OutgoingSms, *, nonce: str | None = None, timestamp: str | None = None) -> dict[str, str]:
+    def request_params(
+        self, sms: OutgoingSms, *, nonce: str | None = None, timestamp: str | None = None
+    ) -> dict[str, str]:
         params = {
             "AccessKeyId": self.config["access_key_id"],
             "Action": "SendSms",
@@ -45,7 +47,9 @@ class AliyunBackend(SmsBackend):
         return params
 
     def send(self, sms: OutgoingSms) -> ProviderAnswer:
-        query = "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in self.request_params(sms).items())
+        query = "&".join(
+            f"{percent_encode(k)}={percent_encode(v)}" for k, v in self.request_params(sms).items()
+        )
         url = self.config["endpoint"].rstrip("/") + "/?" + query
         try:
             status, body = http_call(urllib.request.Request(url, method="GET"))  # noqa: S310
@@ -53,5 +57,6 @@ class AliyunBackend(SmsBackend):
             return ProviderAnswer(ok=False, error=f"network: {error}"[:300])
         if status == 200 and body.get("Code") == "OK":
             return ProviderAnswer(ok=True, provider_message_id=str(body.get("BizId", "")))
-        return ProviderAnswer(ok=False, error=f"{body.get('Code', status)}: {body.get('Message', '')}"[:300])
-
+        return ProviderAnswer(
+            ok=False, error=f"{body.get('Code', status)}: {body.get('Message', '')}"[:300]
+        )

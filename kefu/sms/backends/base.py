@@ -15,7 +15,9 @@ class OutgoingSms:
     to: str  # E.164, e.g. +8613800138000
     template_id: str  # the provider's template id
     params: dict[str, str]
-    variables: list[str] = field(default_factory=list)  # the template's variables in order, when known
+    variables: list[str] = field(
+        default_factory=list
+    )  # the template's variables in order, when known
     text: str = ""  # rendered for display (the console backend writes it)
 
     @property

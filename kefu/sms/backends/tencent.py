@@ -21,22 +21,33 @@ class TencentBackend(SmsBackend):
     def __init__(self, config: dict | None = None):
         self.config = config or settings.KEFU_SMS_TENCENT
 
-    def build_request(self, sms: OutgoingSms, *, timestamp: int | None = None) -> tuple[str, dict[str, str], str]:
+    def build_request(
+        self, sms: OutgoingSms, *, timestamp: int | None = None
+    ) -> tuple[str, dict[str, str], str]:
         """(url, headers, JSON body) of the SendSms call."""
         timestamp = timestamp or int(time.time())
-        payload = json.dumps({
-            "PhoneNumberSet": [sms.to],
-            "SmsSdkAppId": self.config["sdk_app_id"],
-            "SignName": self.config["sign_name"],
-            "TemplateId": sms.template_id,
-            "TemplateParamSet": sms.ordered_values,
-        }, ensure_ascii=False)
+        payload = json.dumps(
+            {
+                "PhoneNumberSet": [sms.to],
+                "SmsSdkAppId": self.config["sdk_app_id"],
+                "SignName": self.config["sign_name"],
+                "TemplateId": sms.template_id,
+                "TemplateParamSet": sms.ordered_values,
+            },
+            ensure_ascii=False,
+        )
         url = self.config["endpoint"]
         host = urlsplit(url).netloc
         signed = {"content-type": CONTENT_TYPE, "host": host}
         headers = {
-            "Authorization": tc3_authorization(secret_id=self.config["secret_id"], secret_key=self.config["secret_key"],
-                                               service="sms", timestamp=timestamp, headers=signed, payload=payload),
+            "Authorization": tc3_authorization(
+                secret_id=self.config["secret_id"],
+                secret_key=self.config["secret_key"],
+                service="sms",
+                timestamp=timestamp,
+                headers=signed,
+                payload=payload,
+            ),
             "Content-Type": CONTENT_TYPE,
             "Host": host,
             "X-TC-Action": "SendSms",
@@ -53,12 +64,18 @@ class TencentBackend(SmsBackend):
             status, body = http_call(request)
         except OSError as error:
             return ProviderAnswer(ok=False, error=f"network: {error}"[:300])
-        response = body.get("Response") if isinstance(body.get("Response"), dict) else {}
+        answer = body.get("Response")
+        response: dict = answer if isinstance(answer, dict) else {}
         if "Error" in response:
-            error = response["Error"] or {}
-            return ProviderAnswer(ok=False, error=f"{error.get('Code', status)}: {error.get('Message', '')}"[:300])
+            refusal = response["Error"] or {}
+            return ProviderAnswer(
+                ok=False,
+                error=f"{refusal.get('Code', status)}: {refusal.get('Message', '')}"[:300],
+            )
         statuses = response.get("SendStatusSet") or []
         first = statuses[0] if statuses and isinstance(statuses[0], dict) else {}
         if status == 200 and first.get("Code") == "Ok":
             return ProviderAnswer(ok=True, provider_message_id=str(first.get("SerialNo", "")))
-        return ProviderAnswer(ok=False, error=f"{first.get('Code', status)}: {first.get('Message', '')}"[:300])
+        return ProviderAnswer(
+            ok=False, error=f"{first.get('Code', status)}: {first.get('Message', '')}"[:300]
+        )

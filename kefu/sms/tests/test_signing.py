@@ -18,10 +18,19 @@ from kefu.sms.signing import (
 )
 
 ALIYUN_EXAMPLE = {
-    "AccessKeyId": "testId", "Action": "SendSms", "Format": "XML", "OutId": "123", "PhoneNumbers": "15300000001",
-    "RegionId": "cn-hangzhou", "SignName": "阿里云短信测试专用", "SignatureMethod": "HMAC-SHA1",
-    "SignatureNonce": "45e25e9b-0a6f-4070-8c85-2956eda1b466", "SignatureVersion": "1.0",
-    "TemplateCode": "SMS_71390007", "TemplateParam": '{"customer":"test"}', "Timestamp": "2017-07-12T02:42:19Z",
+    "AccessKeyId": "testId",
+    "Action": "SendSms",
+    "Format": "XML",
+    "OutId": "123",
+    "PhoneNumbers": "15300000001",
+    "RegionId": "cn-hangzhou",
+    "SignName": "阿里云短信测试专用",
+    "SignatureMethod": "HMAC-SHA1",
+    "SignatureNonce": "45e25e9b-0a6f-4070-8c85-2956eda1b466",
+    "SignatureVersion": "1.0",
+    "TemplateCode": "SMS_71390007",
+    "TemplateParam": '{"customer":"test"}',
+    "Timestamp": "2017-07-12T02:42:19Z",
     "Version": "2017-05-25",
 }
 ALIYUN_STRING_TO_SIGN = (
@@ -42,27 +51,40 @@ def test_aliyun_sms_example_string_to_sign_and_signature():
     assert aliyun_string_to_sign(ALIYUN_EXAMPLE) == ALIYUN_STRING_TO_SIGN
     assert aliyun_signature(ALIYUN_EXAMPLE, "testSecret") == "zJDF+Lrzhj/ThnlvIToysFRq6t4="
     # The Signature parameter itself is never part of what is signed.
-    assert aliyun_canonical_query({**ALIYUN_EXAMPLE, "Signature": "x"}) == aliyun_canonical_query(ALIYUN_EXAMPLE)
+    assert aliyun_canonical_query({**ALIYUN_EXAMPLE, "Signature": "x"}) == aliyun_canonical_query(
+        ALIYUN_EXAMPLE
+    )
 
 
-TC3_PAYLOAD = '{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}'
+TC3_PAYLOAD = (
+    '{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}'
+)
 TC3_HEADERS = {"content-type": "application/json; charset=utf-8", "host": "cvm.tencentcloudapi.com"}
 
 
 def test_tencent_tc3_example_canonical_request():
-    canonical, signed = tc3_canonical_request(method="POST", headers=TC3_HEADERS, payload=TC3_PAYLOAD)
+    canonical, signed = tc3_canonical_request(
+        method="POST", headers=TC3_HEADERS, payload=TC3_PAYLOAD
+    )
     assert signed == "content-type;host"
     assert canonical == (
         "POST\n/\n\ncontent-type:application/json; charset=utf-8\nhost:cvm.tencentcloudapi.com\n\n"
         "content-type;host\n" + hashlib.sha256(TC3_PAYLOAD.encode()).hexdigest()
     )
-    assert hashlib.sha256(canonical.encode()).hexdigest() == "5ffe6a04c0664d6b969fab9a13bdab201d63ee709638e2749d62a09ca18d7031"
+    assert (
+        hashlib.sha256(canonical.encode()).hexdigest()
+        == "5ffe6a04c0664d6b969fab9a13bdab201d63ee709638e2749d62a09ca18d7031"
+    )
 
 
 def test_tencent_tc3_example_authorization():
     assert tc3_authorization(
-        secret_id="AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE", secret_key="Gu5t9xGARNpq86cd98joQYCN3EXAMPLE",
-        service="cvm", timestamp=1551113065, headers=TC3_HEADERS, payload=TC3_PAYLOAD,
+        secret_id="AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE",
+        secret_key="Gu5t9xGARNpq86cd98joQYCN3EXAMPLE",
+        service="cvm",
+        timestamp=1551113065,
+        headers=TC3_HEADERS,
+        payload=TC3_PAYLOAD,
     ) == (
         "TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE/2019-02-25/cvm/tc3_request, "
         "SignedHeaders=content-type;host, Signature=72e494ea809ad7a8c8f7a4507b9bddcbaa8e581f516e8da2f66e2c5a96525168"

@@ -20,8 +20,13 @@ def signed_in(user) -> Client:
     return client
 
 
-FORM = {"code": "visit", "name": "回访提醒", "provider_template_id": "SMS_000002",
-        "body": "${name}您好，我们将于{time}就您的{number}进行回访。{note}", "optional_variables": "note"}
+FORM = {
+    "code": "visit",
+    "name": "回访提醒",
+    "provider_template_id": "SMS_000002",
+    "body": "${name}您好，我们将于{time}就您的{number}进行回访。{note}",
+    "optional_variables": "note",
+}
 
 
 def test_a_supervisor_adds_edits_and_deletes_a_template(make_user):
@@ -30,30 +35,49 @@ def test_a_supervisor_adds_edits_and_deletes_a_template(make_user):
     response = client.post("/sms/templates/new/", FORM)
     assert response.status_code == 302
     template = SmsTemplate.objects.get(code="visit")
-    assert (template.name, template.provider_template_id, template.body, template.optional_variables) == (
-        "回访提醒", "SMS_000002", "{name}您好，我们将于{time}就您的{number}进行回访。{note}", ["note"])  # Aliyun's ${name} → {name}
+    assert (
+        template.name,
+        template.provider_template_id,
+        template.body,
+        template.optional_variables,
+    ) == (
+        "回访提醒",
+        "SMS_000002",
+        "{name}您好，我们将于{time}就您的{number}进行回访。{note}",
+        ["note"],
+    )  # Aliyun's ${name} → {name}
     assert template.required_variables == ["name", "time", "number"]
     page = client.get("/sms/templates/").content.decode()
     assert "回访提醒" in page and "note?" in page
 
-    edited = client.post(f"/sms/templates/{template.pk}/", {**FORM, "code": "changed", "name": "回访通知", "optional_variables": ""})
+    edited = client.post(
+        f"/sms/templates/{template.pk}/",
+        {**FORM, "code": "changed", "name": "回访通知", "optional_variables": ""},
+    )
     assert edited.status_code == 302
     template.refresh_from_db()
-    assert (template.code, template.name, template.optional_variables) == ("visit", "回访通知", [])  # the code stays
+    assert (template.code, template.name, template.optional_variables) == (
+        "visit",
+        "回访通知",
+        [],
+    )  # the code stays
 
     assert client.post(f"/sms/templates/{template.pk}/delete/").status_code == 302
     assert not SmsTemplate.objects.exists()
 
 
-@pytest.mark.parametrize(("change", "error"), [
-    ({"body": "您好{ name }，"}, "Write variables as {name}"),
-    ({"body": "您好{1}，"}, "Write variables as {name}"),
-    ({"body": "您好{name，"}, "Write variables as {name}"),
-    ({"optional_variables": "note, nobody"}, "Not a variable of the text: nobody."),
-    ({"code": "带中文"}, "A code is 1 to 40 lower-case letters"),
-    ({"provider_template_id": "SMS 1"}, "without spaces"),
-    ({"name": "   "}, "This field is required."),
-])
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"body": "您好{ name }，"}, "Write variables as {name}"),
+        ({"body": "您好{1}，"}, "Write variables as {name}"),
+        ({"body": "您好{name，"}, "Write variables as {name}"),
+        ({"optional_variables": "note, nobody"}, "Not a variable of the text: nobody."),
+        ({"code": "带中文"}, "A code is 1 to 40 lower-case letters"),
+        ({"provider_template_id": "SMS 1"}, "without spaces"),
+        ({"name": "   "}, "This field is required."),
+    ],
+)
 def test_a_template_that_would_not_work_is_refused_and_says_why(make_user, change, error):
     client = signed_in(make_user(Role.MANAGER))
     page = client.post("/sms/templates/new/", {**FORM, **change}).content.decode()
@@ -75,7 +99,9 @@ def test_other_roles_may_not_manage_templates(make_user, role):
     client = signed_in(make_user(role))
     assert client.get("/sms/templates/").status_code == 403
     assert client.post("/sms/templates/new/", FORM).status_code == 403
-    assert client.post(f"/sms/templates/{template.pk}/", {**FORM, "name": "改了"}).status_code == 403
+    assert (
+        client.post(f"/sms/templates/{template.pk}/", {**FORM, "name": "改了"}).status_code == 403
+    )
     assert client.post(f"/sms/templates/{template.pk}/delete/").status_code == 403
     assert list(SmsTemplate.objects.values_list("code", "name")) == [("dispatch", "派工通知")]
     with pytest.raises(PermissionRefused):
@@ -90,8 +116,12 @@ def test_a_missing_template_is_404(make_user):
 
 @pytest.fixture
 def visit(db):
-    return SmsTemplate.objects.create(code="visit", name="回访提醒", body="{name}您好，我们将于{time}回访。{note}",
-                                      optional_variables=["note"])
+    return SmsTemplate.objects.create(
+        code="visit",
+        name="回访提醒",
+        body="{name}您好，我们将于{time}回访。{note}",
+        optional_variables=["note"],
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@
 (function () {
   "use strict";
   var delay = 1000;
+  var refusedBefore = false; // the last socket was closed with 4401 before any hello
   var socket = null;
   var ready = false;
   var listeners = [];
@@ -92,6 +93,7 @@
       try { data = JSON.parse(message.data); } catch (e) { return; }
       if (data.event === "hello") {
         ready = true;
+        refusedBefore = false;
         openers.forEach(function (fn) { try { fn(); } catch (e) { console.error(e); } });
       }
       if (data.event === "notification") {
@@ -104,7 +106,15 @@
     };
     socket.onclose = function (event) {
       ready = false;
-      if (event.code === 4401) return; // signed out or second factor missing: do not retry
+      // 4401: signed out, deactivated, second factor missing, or the session's standing changed (a new
+      // role, a new session key after a password change). One more try picks up a session that still
+      // holds (the browser's cookie is current); a second refusal in a row stops.
+      if (event.code === 4401) {
+        if (refusedBefore) return;
+        refusedBefore = true;
+        setTimeout(connect, 2000);
+        return;
+      }
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
     };

@@ -23,11 +23,14 @@
       serving: "客服 {name} 为您服务", ended: "本次会话已结束", typing: "客服正在输入…",
       pending: "发送中", failed: "未发送，将在恢复连接后自动重发", you: "我", agent: "客服", system: "系统",
       imageUploading: "图片上传中…", imageFailed: "图片发送失败：{reason}", imageLoading: "[图片加载中]",
-      imageError: "[图片无法显示]", rateTitle: "请为本次服务评分", rated: "感谢您的评价！",
-      star: "{n} 星", offlineTitle: "客服暂时不在线，请留言", offlineHint: "留下联系方式，我们上班后会尽快联系您。",
+      imageError: "[图片无法显示]", imageTooLarge: "图片不能超过 {mb} MB", rateTitle: "请为本次服务评分", rated: "感谢您的评价！",
+      star: "{n} 星：{level}", levels: ["非常不满意", "不满意", "一般", "满意", "非常满意"],
+      offlineTitle: "客服暂时不在线，请留言", offlineHint: "留下联系方式，我们上班后会尽快联系您。",
+      offlineHours: "客服工作时间 {hours}。留下联系方式，我们上班后会尽快联系您。",
       name: "您的称呼", contact: "手机号或邮箱", message: "留言内容", submit: "提交留言",
       offlineDone: "留言已收到（编号 {number}），我们会尽快联系您。", refused: "此网站未开通在线客服。",
       error: "出错了，请稍后再试。", newChat: "发起新的咨询", unread: "{n} 条新消息",
+      unavailable: "在线客服暂时无法连接，请留言，我们会尽快联系您。",
     },
     en: {
       button: "Chat with us", title: "Customer service", close: "Minimise", end: "End chat", send: "Send",
@@ -37,13 +40,17 @@
       serving: "{name} is serving you", ended: "This chat has ended", typing: "The agent is typing…",
       pending: "Sending", failed: "Not sent yet; it will be resent when the connection is back", you: "Me",
       agent: "Agent", system: "System", imageUploading: "Uploading image…", imageFailed: "The image was not sent: {reason}",
-      imageLoading: "[loading image]", imageError: "[the image cannot be shown]", rateTitle: "How did we do?",
-      rated: "Thank you for your rating!", star: "{n} stars", offlineTitle: "Nobody is online; leave us a message",
-      offlineHint: "Leave your contact details and we will get back to you soon.", name: "Your name",
+      imageLoading: "[loading image]", imageError: "[the image cannot be shown]", imageTooLarge: "images can be at most {mb} MB", rateTitle: "How did we do?",
+      rated: "Thank you for your rating!", star: "{n} stars: {level}",
+      levels: ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"],
+      offlineTitle: "Nobody is online; leave us a message",
+      offlineHint: "Leave your contact details and we will get back to you soon.",
+      offlineHours: "We answer chats {hours}. Leave your contact details and we will get back to you soon.", name: "Your name",
       contact: "Phone or e-mail", message: "Message", submit: "Send message",
       offlineDone: "Message received (number {number}); we will contact you soon.",
       refused: "Chat is not enabled for this site.", error: "Something went wrong; please try again later.",
       newChat: "Start a new chat", unread: "{n} new messages",
+      unavailable: "Live chat is unavailable right now. Leave us a message and we will get back to you.",
     },
   };
 
@@ -51,6 +58,8 @@
   var TYPING_EVERY_MS = 3000;
   var TYPING_SHOWN_MS = 4000;
   var QUEUE_POLL_MS = 20000;
+  var UNAVAILABLE_RETRY_MS = 4000; // the server could not reach its live-update service: try again soon
+  var CLOSE_UNAVAILABLE = 4503;
 
   var script = document.currentScript || (function () {
     var found = document.querySelectorAll("script[data-inbox]");
@@ -175,7 +184,15 @@
   // --- the interface -----------------------------------------------------------------------------
   var host = el("div", { id: "kefu-widget", "data-kefu": "widget" });
   var root = host.attachShadow({ mode: "open" });
-  root.appendChild(el("style", { text: CSS }));
+  // A constructed style sheet is not an inline <style>: it works on sites whose own
+  // Content-Security-Policy allows no inline styles (docs/chat-widget.md). Older browsers: <style>.
+  if ("adoptedStyleSheets" in root && typeof CSSStyleSheet === "function" && CSSStyleSheet.prototype.replaceSync) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    root.appendChild(el("style", { text: CSS }));
+  }
 
   var badge = el("span", { className: "badge", hidden: "" });
   var launcher = el("button", { className: "launcher", type: "button", "aria-expanded": "false", "aria-controls": "kefu-panel" },
@@ -211,6 +228,7 @@
   var retries = 0;
   var retryTimer = null;
   var refused = false;
+  var unavailable = false; // the server said live chat cannot run now: the message form is offered
   var lastSeq = 0; // the highest seq rendered
   var bySeq = {}; // seq → bubble
   var byKey = {}; // key → pending bubble (ours, not acknowledged)
@@ -218,6 +236,8 @@
   var agentName = "";
   var queuePosition = null;
   var online = null; // someone on duty (config)
+  var maxImageBytes = 0; // from config; larger images are refused here, before uploading
+  var hours = ""; // the inbox team's working hours (config), named by the message form
   var isOpen = false;
   var unread = 0;
   var lastTypingSent = 0;
@@ -230,6 +250,7 @@
   function setStatus() {
     var text;
     if (refused) text = T.refused;
+    else if (unavailable) text = T.unavailable;
     else if (!ready) text = retries > 0 ? T.reconnecting : T.connecting;
     else if (state === "open") text = t("serving", { name: agentName || T.agent });
     else if (state === "waiting") text = queuePosition > 1 ? t("queue", { n: queuePosition - 1 }) : queuePosition === 1 ? T.queueFirst : T.waiting;
@@ -237,10 +258,12 @@
     else text = "";
     statusLine.textContent = text;
     endButton.hidden = !(ready && (state === "open" || state === "waiting"));
-    var showOffline = ready && online === false && state !== "open" && state !== "waiting" && !outbox.length;
+    var showOffline = unavailable || (ready && online === false && state !== "open" && state !== "waiting" && !outbox.length);
     offlineBox.hidden = !showOffline;
     compose.hidden = showOffline;
     if (showOffline && !offlineBox.firstChild) buildOfflineForm();
+    if (offlineTitle) offlineTitle.textContent = unavailable ? T.unavailable : T.offlineTitle;
+    if (offlineHint) offlineHint.hidden = unavailable; // "after work" does not fit an outage
     var canRate = state === "closed" && conversationId && agentName && ratedIds.indexOf(conversationId) < 0;
     ratingBox.hidden = !canRate;
     if (canRate && !ratingBox.firstChild) buildRating();
@@ -394,6 +417,14 @@
       socket = null;
       ready = false;
       if (e.code === 4403 || e.code === 4404) { refused = true; setStatus(); return; }
+      if (e.code === CLOSE_UNAVAILABLE) {
+        unavailable = true;
+        setStatus();
+        markFailed();
+        clearTimeout(retryTimer);
+        retryTimer = setTimeout(connect, UNAVAILABLE_RETRY_MS * (0.75 + Math.random() * 0.5));
+        return;
+      }
       scheduleReconnect();
     };
   }
@@ -419,6 +450,7 @@
     switch (f.event) {
       case "welcome":
         ready = true;
+        unavailable = false;
         retries = 0;
         token = f.token; save("token", token);
         if (f.conversation_id !== conversationId) {
@@ -457,6 +489,10 @@
         break;
       case "conversations.closed":
         if (f.conversation_id === conversationId) { state = "closed"; setStatus(); }
+        break;
+      case "unavailable":
+        unavailable = true;
+        setStatus();
         break;
       case "rated":
         if (ratedIds.indexOf(f.conversation_id) < 0) { ratedIds.push(f.conversation_id); save("rated", ratedIds.slice(-50)); }
@@ -526,6 +562,8 @@
   function loadConfig() {
     return api("/config/").then(function (c) {
       online = !!c.online;
+      maxImageBytes = c.max_image_bytes || 0;
+      hours = c.hours || "";
       if (c.inbox) titleLine.textContent = c.inbox;
       if (c.greeting) greetingText = c.greeting;
       greet();
@@ -541,6 +579,12 @@
     setPending(b, true);
     log.appendChild(b);
     scrollDown();
+    if (maxImageBytes && file.size > maxImageBytes) {
+      setPending(b, true);
+      b.querySelector(".body").textContent = t("imageFailed", { reason: t("imageTooLarge", { mb: Math.floor(maxImageBytes / 1048576) }) });
+      b.querySelector(".state").remove();
+      return;
+    }
     var form = new FormData();
     form.append("image", file);
     form.append("key", key);
@@ -564,7 +608,8 @@
     ratingBox.appendChild(el("p", { text: T.rateTitle }));
     var stars = el("div", { className: "stars", role: "group", "aria-label": T.rateTitle });
     [1, 2, 3, 4, 5].forEach(function (n) {
-      var s = el("button", { type: "button", "aria-label": t("star", { n: n }), title: t("star", { n: n }), text: "★" });
+      var label = t("star", { n: n, level: T.levels[n - 1] });
+      var s = el("button", { type: "button", "aria-label": label, title: label, text: "★" });
       s.addEventListener("click", function () { sendFrame({ type: "rate", rating: n }); });
       stars.appendChild(s);
     });
@@ -576,6 +621,8 @@
     return [el("label", { for: id, text: labelText }), control];
   }
 
+  var offlineTitle = null; // the form's first line: nobody on duty, or live chat unavailable
+  var offlineHint = null;
   function buildOfflineForm() {
     var name = el("input", { type: "text", maxlength: "60", autocomplete: "name", required: "" });
     var contact = el("input", { type: "text", maxlength: "80", autocomplete: "tel", required: "" });
@@ -583,7 +630,7 @@
     var error = el("div", { className: "error", role: "alert" });
     var submit = el("button", { type: "submit", className: "send", text: T.submit });
     var form = el("form", { novalidate: "" }, [].concat(
-      [el("p", { text: T.offlineTitle }), el("p", { className: "hint", text: T.offlineHint })],
+      [offlineTitle = el("p", { text: unavailable ? T.unavailable : T.offlineTitle }), offlineHint = el("p", { className: "hint", text: hours ? t("offlineHours", { hours: hours }) : T.offlineHint })],
       field(T.name, name, "kefu-name"), field(T.contact, contact, "kefu-contact"), field(T.message, message, "kefu-message"),
       [error, submit]));
     form.addEventListener("submit", function (e) {

@@ -24,7 +24,6 @@
   function load(key) { try { return localStorage.getItem(key); } catch (e) { return null; } }
   function draftKey(id) { return "kefu.draft." + USER_ID + "." + id; }
   function seenKey(id) { return "kefu.seen." + USER_ID + "." + id; }
-  function stepsKey(id) { return "kefu.presales." + USER_ID + "." + id; }
   try { pending = JSON.parse(load("kefu.pending." + USER_ID) || "{}") || {}; } catch (e) { pending = {}; }
   function savePending() { store("kefu.pending." + USER_ID, JSON.stringify(pending)); }
 
@@ -93,14 +92,36 @@
   }
   function scrollDown() { if (chat) chat.messages.scrollTop = chat.messages.scrollHeight; }
   // An e-mail's subject, sender, attachments and sending state come from the server's rendering of
-  // the message (the socket carries the text only).
+  // the message (the socket carries the text only). One fetch per message at a time: a change that
+  // arrives while one is on its way fetches again after it, and the element is looked up when the
+  // answer comes (a push may overtake the message's own first rendering).
+  var refreshing = {};
   function refreshMessage(messageId) {
-    if (!chat || !window.htmx) return;
-    var el = chat.messages.querySelector('[data-message-id="' + Number(messageId) + '"]');
-    if (!el) return;
-    var box = chat.messages, atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
-    htmx.ajax("GET", "/conversations/" + chat.id + "/messages/" + Number(messageId) + "/", { target: el, swap: "outerHTML" })
-      .then(function () { if (atBottom) scrollDown(); });
+    var id = Number(messageId), conversationId = chat && chat.id;
+    if (!conversationId) return;
+    if (refreshing[id]) { refreshing[id] = "again"; return; }
+    if (!chat.messages.querySelector('[data-message-id="' + id + '"]')) return;
+    refreshing[id] = true;
+    fetch("/conversations/" + conversationId + "/messages/" + id + "/", { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        var el = chat && chat.id === conversationId && chat.messages.querySelector('[data-message-id="' + id + '"]');
+        if (!html || !el) return;
+        var box = chat.messages, atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+        var template = document.createElement("template");
+        template.innerHTML = html.trim(); // the server's rendering, escaped there
+        var fresh = template.content.firstElementChild;
+        if (!fresh) return;
+        el.replaceWith(fresh);
+        if (window.htmx) htmx.process(fresh);
+        if (atBottom) scrollDown();
+      })
+      .catch(function () { /* offline: the next change or a reload renders it */ })
+      .then(function () {
+        var again = refreshing[id] === "again";
+        delete refreshing[id];
+        if (again) refreshMessage(id);
+      });
   }
   function append(m) {
     if (!chat || !m.seq || m.seq <= chat.lastSeq) return false;
@@ -152,8 +173,8 @@
   // --- canned replies: "/" in the reply box -----------------------------------------------------
   var menu = { open: false, items: [], index: 0, start: -1 };
   function fill(body) {
-    var values = { customer_name: chat.el.dataset.customerName || chat.el.dataset.visitorName, agent_name: chat.el.dataset.agentName, order_no: "" };
-    return body.replace(/\{(customer_name|agent_name|order_no)\}/g, function (all, name) { return values[name] || all; });
+    var values = { customer_name: chat.el.dataset.customerName || chat.el.dataset.visitorName, agent_name: chat.el.dataset.agentName };
+    return body.replace(/\{(customer_name|agent_name)\}/g, function (all, name) { return values[name] || all; });
   }
   function slashQuery() {
     var box = chat.box, upto = box.value.slice(0, box.selectionStart);
@@ -195,17 +216,48 @@
     var active = el.querySelector(".active");
     if (active) active.scrollIntoView({ block: "nearest" });
   }
+  // Ranked by what was typed after "/" (the shortcut itself, then the start of a shortcut or title,
+  // then a title, shortcut or text that contains it) and by the chat: its team's replies and, in a
+  // pre-sales chat, the flow's next step first (after-sales chats get the pre-sales flow last).
+  function contextOf() {
+    var teams = (chat.el.dataset.team || root.dataset.teams || "").split(",").filter(Boolean).map(Number);
+    var done = {};
+    chat.el.querySelectorAll("[data-step]").forEach(function (box) { if (box.checked) done[box.dataset.shortcut] = true; });
+    var next = null;
+    chat.el.querySelectorAll("[data-step]").forEach(function (box) { if (!next && !done[box.dataset.shortcut]) next = box.dataset.shortcut; });
+    return { teams: teams, presales: chat.el.dataset.presales === "1", next: next, done: done };
+  }
+  function rank(r, text, ctx) {
+    var s = r.shortcut.toLowerCase(), t = r.title.toLowerCase(), b = r.body.toLowerCase(), match;
+    if (!text) match = 0;
+    else if (s === text) match = 100;
+    else if (s.indexOf(text) === 0) match = 80;
+    else if (t.indexOf(text) === 0) match = 70;
+    else if (t.indexOf(text) >= 0) match = 60;
+    else if (s.indexOf(text) >= 0) match = 50;
+    else if (b.indexOf(text) >= 0) match = 40;
+    else return null;
+    var context = 0;
+    if (r.team_id && ctx.teams.indexOf(r.team_id) >= 0) context += 4;
+    if (ctx.presales) {
+      if (r.shortcut === ctx.next) context += 8;
+      else if (ctx.done[r.shortcut]) context -= 2;
+      if (r.category === "presales" || r.category === "opening") context += 3;
+    } else if (r.category === "presales") {
+      context -= 6;
+    }
+    return match + context;
+  }
   function updateMenu() {
     var q = chat && chat.box ? slashQuery() : null;
     if (!q) { closeMenu(); return; }
-    var text = q.text;
-    var starts = [], contains = [];
-    REPLIES.forEach(function (r) {
-      var s = r.shortcut.toLowerCase();
-      if (s.indexOf(text) === 0) starts.push(r);
-      else if (text && (s.indexOf(text) > 0 || r.title.toLowerCase().indexOf(text) >= 0 || r.body.toLowerCase().indexOf(text) >= 0)) contains.push(r);
+    var ctx = contextOf(), ranked = [];
+    REPLIES.forEach(function (r, order) {
+      var score = rank(r, q.text, ctx);
+      if (score !== null) ranked.push({ r: r, score: score, order: order });
     });
-    menu.items = starts.concat(contains).slice(0, 30);
+    ranked.sort(function (a, b) { return b.score - a.score || a.order - b.order; });
+    menu.items = ranked.slice(0, 30).map(function (x) { return x.r; });
     menu.start = q.start;
     if (!menu.open) menu.index = 0;
     menu.index = Math.min(menu.index, Math.max(menu.items.length - 1, 0));
@@ -220,25 +272,30 @@
     box.value = value.slice(0, menu.start) + text + value.slice(caret);
     closeMenu();
     box.focus();
-    var gap = box.value.indexOf("{order_no}", menu.start); // a value left to type: select it
-    if (gap >= 0 && gap < menu.start + text.length) box.setSelectionRange(gap, gap + "{order_no}".length);
-    else box.setSelectionRange(menu.start + text.length, menu.start + text.length);
+    box.setSelectionRange(menu.start + text.length, menu.start + text.length);
     store(draftKey(chat.id), box.value);
     tickStep(r.shortcut);
   }
 
-  // --- pre-sales checklist ----------------------------------------------------------------------
-  function stepsState() { try { return JSON.parse(load(stepsKey(chat.id)) || "{}") || {}; } catch (e) { return {}; } }
-  function paintSteps() {
-    var done = stepsState();
-    chat.el.querySelectorAll("[data-step]").forEach(function (box) { box.checked = !!done[box.dataset.step]; });
+  // --- pre-sales checklist: each tick is stored with the conversation (services/presales.py) -----
+  var CSRF = (function () { try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"]; } catch (e) { return ""; } })();
+  function saveStep(box, done) {
+    var list = box.closest("[data-url]");
+    if (!list) return;
+    var body = new URLSearchParams({ step: box.dataset.step, done: done ? "1" : "0" });
+    fetch(list.dataset.url, { method: "POST", body: body, credentials: "same-origin", headers: { "X-CSRFToken": CSRF, "HX-Request": "true" } })
+      .then(function (response) { return response.json().then(function (data) { return { ok: response.ok, data: data }; }); })
+      .then(function (answer) {
+        if (!answer.ok) { box.checked = !done; live.toast(answer.data.error || T.not_sent, "error"); return; }
+        box.checked = !!answer.data.done;
+      })
+      .catch(function () { box.checked = !done; live.toast(T.offline, "error"); });
   }
   function tickStep(shortcut) {
     var box = chat && chat.el.querySelector('[data-shortcut="' + CSS.escape(shortcut) + '"]');
-    if (!box) return;
-    var done = stepsState(); done[box.dataset.step] = true;
-    store(stepsKey(chat.id), JSON.stringify(done));
-    paintSteps();
+    if (!box || box.checked || box.disabled) return;
+    box.checked = true;
+    saveStep(box, true);
   }
 
   // --- the open conversation --------------------------------------------------------------------
@@ -257,7 +314,6 @@
     var note = document.getElementById("note-toggle");
     if (note) { note.closest("form").classList.toggle("kefu-noting", note.checked); }
     Object.keys(pending).forEach(function (key) { showPending(key, pending[key]); });
-    paintSteps();
     scrollDown();
     markSeen();
     live.send({ type: "join", conversation_id: chat.id, last_seq: chat.lastSeq });
@@ -279,6 +335,19 @@
 
   function refreshChat() {
     if (chat && window.htmx) htmx.ajax("GET", "/conversations/" + chat.id + "/", { target: "#chat", swap: "innerHTML" });
+  }
+  function handedOver(data) {
+    var pane = document.getElementById("chat");
+    var text = T.handed_over.replace("%(id)s", data.conversation_id).replace("%(name)s", data.assignee_name || "");
+    live.send({ type: "leave", conversation_id: chat.id });
+    chat = null;
+    var card = document.createElement("div"); card.className = "card kefu-empty-chat h-100";
+    var body = document.createElement("div"); body.className = "card-body d-flex flex-column justify-content-center align-items-center text-center";
+    body.dataset.testid = "handed-over";
+    var line = document.createElement("p"); line.className = "mb-1"; line.dataset.testid = "handed-over-line"; line.textContent = text;
+    body.appendChild(line); card.appendChild(body);
+    pane.textContent = ""; pane.appendChild(card);
+    paintUnread();
   }
   function refreshLists() { document.body.dispatchEvent(new CustomEvent("kefu:lists")); }
 
@@ -337,7 +406,12 @@
           unread[data.conversation_id] = unread[data.conversation_id] || 1;
         }
         refreshLists();
-        if (chat && data.conversation_id === chat.id) refreshChat();
+        if (chat && data.conversation_id === chat.id) {
+          // Handed to a colleague: an agent may no longer open it (a refresh would find nothing);
+          // the pane says where it went. Supervisors see every chat and get it fresh.
+          if (data.previous_assignee_id === USER_ID && data.assignee_id !== USER_ID && chat.el.dataset.supervisor !== "1") handedOver(data);
+          else refreshChat();
+        }
         break;
       case "conversations.requeued":
       case "conversations.started":
@@ -356,6 +430,13 @@
   });
 
   // --- events -----------------------------------------------------------------------------------
+  // A lost race (409: someone else took the chat first) still shows the chat as it now is.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status === 409 && event.detail.target && event.detail.target.id === "chat") {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
   document.body.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target.id === "chat") setupChat();
     if (event.detail.target.id === "lists") paintUnread();
@@ -378,10 +459,7 @@
   });
   document.addEventListener("change", function (event) {
     if (event.target.id === "note-toggle") event.target.closest("form").classList.toggle("kefu-noting", event.target.checked);
-    if (event.target.dataset && event.target.dataset.step && chat) {
-      var done = stepsState(); done[event.target.dataset.step] = event.target.checked;
-      store(stepsKey(chat.id), JSON.stringify(done));
-    }
+    if (event.target.dataset && event.target.dataset.step && chat) saveStep(event.target, event.target.checked);
   });
   document.addEventListener("submit", function (event) {
     if (event.target.id === "reply-form") { event.preventDefault(); send(); }

@@ -27,4 +27,9 @@ def cast(make_user):
 @pytest.fixture
 def customer(cast):
     """张伟, created by the agent (so the agent may see them), mobile 138 0013 8000."""
-    return create_customer(actor=cast.agent, name="张伟", contacts=ContactPoints({"mobile": ["13800138000"]}), level="vip")
+    return create_customer(
+        actor=cast.agent,
+        name="张伟",
+        contacts=ContactPoints({"mobile": ["13800138000"]}),
+        level="vip",
+    )

@@ -31,8 +31,15 @@ async def close_thread_connections():
 async def socket_for(user) -> WebsocketCommunicator:
     client = await sync_to_async(sign_in)(Client(), user)
     cookie = "; ".join(f"{k}={v.value}" for k, v in client.cookies.items())
-    communicator = WebsocketCommunicator(application, "/ws/agent/", headers=[
-        (b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie.encode())])
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/agent/",
+        headers=[
+            (b"origin", b"http://localhost"),
+            (b"host", b"localhost"),
+            (b"cookie", cookie.encode()),
+        ],
+    )
     connected, _ = await communicator.connect()
     assert connected
     assert (await communicator.receive_json_from())["event"] == "hello"
@@ -42,8 +49,13 @@ async def socket_for(user) -> WebsocketCommunicator:
 def ring(payload: dict) -> int:
     body = json.dumps(payload).encode()
     timestamp = int(time.time())
-    response = Client().post("/telephony/webhook/", data=body, content_type="application/json",
-                             HTTP_X_KEFU_TIMESTAMP=str(timestamp), HTTP_X_KEFU_SIGNATURE=sign(body, timestamp=timestamp, secret=SECRET))
+    response = Client().post(
+        "/telephony/webhook/",
+        data=body,
+        content_type="application/json",
+        HTTP_X_KEFU_TIMESTAMP=str(timestamp),
+        HTTP_X_KEFU_SIGNATURE=sign(body, timestamp=timestamp, secret=SECRET),
+    )
     assert response.status_code == 200, response.content
     return response.json()["id"]
 
@@ -52,7 +64,9 @@ def setup():
     agent = UserFactory(role=Role.AGENT)
     other = UserFactory(role=Role.AGENT)
     Extension.objects.create(user=agent, number="8001")
-    customer = create_customer(actor=agent, name="张伟", contacts=ContactPoints({"mobile": ["13800138000"]}), level="vip")
+    customer = create_customer(
+        actor=agent, name="张伟", contacts=ContactPoints({"mobile": ["13800138000"]}), level="vip"
+    )
     return agent, other, customer
 
 
@@ -61,17 +75,40 @@ async def test_the_callers_card_reaches_the_agents_socket(settings):
     settings.KEFU_TELEPHONY_SECRET = SECRET
     agent, other, customer = await sync_to_async(setup)()
     mine, theirs = await socket_for(agent), await socket_for(other)
-    call_id = await sync_to_async(ring)({"event": "call.ringing", "call_id": "pbx-1", "number": "+8613800138000", "extension": "8001"})
+    call_id = await sync_to_async(ring)(
+        {
+            "event": "call.ringing",
+            "call_id": "pbx-1",
+            "number": "+8613800138000",
+            "extension": "8001",
+        }
+    )
     card = await mine.receive_json_from(timeout=3)
     assert card == {
-        "event": "telephony.incoming_call", "call_id": call_id, "number": "138****8000", "call_url": f"/telephony/{call_id}/",
-        "customer": {"id": customer.pk, "name": "张伟", "level": "vip", "level_label": "VIP", "mobile": "138****8000",
-                     "open_tickets": 0, "url": f"/customers/{customer.pk}/"},
+        "event": "telephony.incoming_call",
+        "call_id": call_id,
+        "number": "138****8000",
+        "call_url": f"/telephony/{call_id}/",
+        "customer": {
+            "id": customer.pk,
+            "name": "张伟",
+            "level": "vip",
+            "level_label": "VIP",
+            "mobile": "138****8000",
+            "open_tickets": 0,
+            "url": f"/customers/{customer.pk}/",
+        },
     }
     assert await theirs.receive_nothing(timeout=0.3)
     # An unknown number rings by the agent's user id: a card without a customer, linking from the call page.
-    unknown_id = await sync_to_async(ring)({"event": "call.ringing", "call_id": "pbx-2", "number": "13912345678", "user_id": agent.pk})
+    unknown_id = await sync_to_async(ring)(
+        {"event": "call.ringing", "call_id": "pbx-2", "number": "13912345678", "user_id": agent.pk}
+    )
     unknown = await mine.receive_json_from(timeout=3)
-    assert (unknown["call_id"], unknown["customer"], unknown["number"]) == (unknown_id, None, "139****5678")
+    assert (unknown["call_id"], unknown["customer"], unknown["number"]) == (
+        unknown_id,
+        None,
+        "139****5678",
+    )
     await mine.disconnect()
     await theirs.disconnect()

@@ -16,11 +16,15 @@ from kefu.tickets.states import Priority
 
 def _require_settings(actor: User) -> None:
     if not actor.has_perm(Perm.MANAGE_SETTINGS):
-        raise PermissionRefused(_("Only a manager may change categories, routing rules and time limits."))
+        raise PermissionRefused(
+            _("Only a manager may change categories, routing rules and time limits.")
+        )
 
 
 @transaction.atomic
-def create_category(*, actor: User, name: str, parent_id: int | None = None, sort_order: int = 0) -> TicketCategory:
+def create_category(
+    *, actor: User, name: str, parent_id: int | None = None, sort_order: int = 0
+) -> TicketCategory:
     _require_settings(actor)
     name = " ".join(name.split())
     if not name or len(name) > 60:
@@ -46,7 +50,11 @@ def set_category_active(*, actor: User, category_id: int, active: bool) -> Ticke
     ids, frontier = [category.pk], [category.pk]
     if not active:
         while frontier:
-            frontier = list(TicketCategory.objects.filter(parent_id__in=frontier).exclude(pk__in=ids).values_list("pk", flat=True))
+            frontier = list(
+                TicketCategory.objects.filter(parent_id__in=frontier)
+                .exclude(pk__in=ids)
+                .values_list("pk", flat=True)
+            )
             ids += frontier
     TicketCategory.objects.filter(pk__in=ids).update(is_active=active)
     category.refresh_from_db()
@@ -62,7 +70,9 @@ def delete_category(*, actor: User, category_id: int) -> None:
     if category is None:
         raise DomainError(_("This category does not exist."))
     in_use = Ticket.objects.filter(category=category).count()
-    refusal = _("Category “%(name)s” is used by %(count)d tickets or has subcategories; deactivate it instead.")
+    refusal = _(
+        "Category “%(name)s” is used by %(count)d tickets or has subcategories; deactivate it instead."
+    )
     if in_use or category.children.exists():
         raise DomainError(refusal % {"name": category.name, "count": in_use})
     try:
@@ -70,12 +80,19 @@ def delete_category(*, actor: User, category_id: int) -> None:
             category.delete()
     except ProtectedError as error:  # a ticket took it between the check and the delete
         raise DomainError(refusal % {"name": category.name, "count": in_use}) from error
-    audit(AuditAction.DELETE, actor=actor, object_type="tickets.ticketcategory", object_id=str(category_id),
-          object_repr=category.name)
+    audit(
+        AuditAction.DELETE,
+        actor=actor,
+        object_type="tickets.ticketcategory",
+        object_id=str(category_id),
+        object_repr=category.name,
+    )
 
 
 @transaction.atomic
-def set_routing_rule(*, actor: User, category_id: int, department_id: int | None) -> RoutingRule | None:
+def set_routing_rule(
+    *, actor: User, category_id: int, department_id: int | None
+) -> RoutingRule | None:
     """Route a category's valid complaints to a department; None removes the rule."""
     _require_settings(actor)
     category = TicketCategory.objects.filter(pk=category_id).first()
@@ -86,14 +103,22 @@ def set_routing_rule(*, actor: User, category_id: int, department_id: int | None
         return None
     if not Department.objects.filter(pk=department_id).exists():
         raise DomainError(_("This department does not exist."))
-    rule, _created = RoutingRule.objects.update_or_create(category=category, defaults={"department_id": department_id})
+    rule, _created = RoutingRule.objects.update_or_create(
+        category=category, defaults={"department_id": department_id}
+    )
     return rule
 
 
 @transaction.atomic
 def set_sla_policy(
-    *, actor: User, name: str, first_response_minutes: int, stage_minutes: int, resolution_minutes: int,
-    category_id: int | None = None, priority: str = "",
+    *,
+    actor: User,
+    name: str,
+    first_response_minutes: int,
+    stage_minutes: int,
+    resolution_minutes: int,
+    category_id: int | None = None,
+    priority: str = "",
 ) -> SlaPolicy:
     """Set the time limits (in working minutes) for a category and/or priority; replaces the active
     policy of the same scope."""
@@ -104,9 +129,14 @@ def set_sla_policy(
         raise DomainError(_("Time limits must be positive numbers of working minutes."))
     if category_id is not None and not TicketCategory.objects.filter(pk=category_id).exists():
         raise DomainError(_("This category does not exist."))
-    SlaPolicy.objects.filter(category_id=category_id, priority=priority, is_active=True).update(is_active=False)
+    SlaPolicy.objects.filter(category_id=category_id, priority=priority, is_active=True).update(
+        is_active=False
+    )
     return SlaPolicy.objects.create(
-        name=name.strip()[:80] or _("Time limits"), category_id=category_id, priority=priority,
-        first_response_minutes=first_response_minutes, stage_minutes=stage_minutes,
+        name=name.strip()[:80] or _("Time limits"),
+        category_id=category_id,
+        priority=priority,
+        first_response_minutes=first_response_minutes,
+        stage_minutes=stage_minutes,
         resolution_minutes=resolution_minutes,
     )

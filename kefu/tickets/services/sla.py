@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,12 +24,14 @@ from kefu.core.business_calendar import BusinessCalendar
 from kefu.core.events import emit
 from kefu.tickets.events import TicketSlaBreached, TicketSlaWarning
 from kefu.tickets.models import SlaAlert, SlaClock, SlaLevel, SlaPolicy, Ticket, TicketCategory
-from kefu.tickets.states import OPEN_STATES
+from kefu.tickets.states import TicketState
 
 logger = logging.getLogger(__name__)
 
 # Warn when this much working time (or less) is left before a deadline.
 WARNING_BEFORE = dt.timedelta(minutes=60)
+# 必须保证在三天之内回访 (seed 003): the return visit of a complaint whose plan was carried out.
+RETURN_VISIT_WORKING_DAYS = 3
 # Tickets handled per clock and level in one sweep; the next sweep takes the rest.
 SWEEP_BATCH = 500
 
@@ -39,14 +41,6 @@ class Limits:
     first_response: dt.timedelta
     stage: dt.timedelta
     resolution: dt.timedelta
-
-    @classmethod
-    def of(cls, policy: SlaPolicy) -> Limits:
-        return cls(
-            first_response=dt.timedelta(minutes=policy.first_response_minutes),
-            stage=dt.timedelta(minutes=policy.stage_minutes),
-            resolution=dt.timedelta(minutes=policy.resolution_minutes),
-        )
 
 
 # When no policy applies: answer within an hour, each stage within a working day, done in three.
@@ -60,23 +54,39 @@ DEFAULT_LIMITS = Limits(
 def limits_for(*, category: TicketCategory | None, priority: str) -> Limits:
     """The most specific active policy: category+priority, category, each ancestor likewise,
     then priority alone, then the default policy (no category, no priority), then DEFAULT_LIMITS."""
-    policies = {
-        (p.category_id, p.priority): p
-        for p in SlaPolicy.objects.filter(is_active=True).only(
-            "category_id", "priority", "first_response_minutes", "stage_minutes", "resolution_minutes"
+    policies: dict[tuple[int | None, str], Limits] = {
+        (category_id, policy_priority): Limits(
+            first_response=dt.timedelta(minutes=first),
+            stage=dt.timedelta(minutes=stage),
+            resolution=dt.timedelta(minutes=resolution),
+        )
+        for category_id, policy_priority, first, stage, resolution in SlaPolicy.objects.filter(
+            is_active=True
+        )
+        .order_by()
+        .values_list(
+            "category_id",
+            "priority",
+            "first_response_minutes",
+            "stage_minutes",
+            "resolution_minutes",
         )
     }
+    if not policies:
+        return DEFAULT_LIMITS
     keys: list[tuple[int | None, str]] = []
     for node in category.lineage() if category is not None else []:
         keys += [(node.pk, priority), (node.pk, "")]
     keys += [(None, priority), (None, "")]
     for key in keys:
         if key in policies:
-            return Limits.of(policies[key])
+            return policies[key]
     return DEFAULT_LIMITS
 
 
-def set_deadlines_on_create(ticket: Ticket, *, now: dt.datetime, calendar: BusinessCalendar | None = None) -> None:
+def set_deadlines_on_create(
+    ticket: Ticket, *, now: dt.datetime, calendar: BusinessCalendar | None = None
+) -> None:
     calendar = calendar or BusinessCalendar()
     limits = limits_for(category=ticket.category, priority=ticket.priority)
     ticket.first_response_due_at = calendar.add_working_time(now, limits.first_response)
@@ -85,7 +95,9 @@ def set_deadlines_on_create(ticket: Ticket, *, now: dt.datetime, calendar: Busin
     ticket.resolve_due_at = calendar.add_working_time(now, limits.resolution)
 
 
-def restart_stage(ticket: Ticket, *, now: dt.datetime, calendar: BusinessCalendar | None = None) -> None:
+def restart_stage(
+    ticket: Ticket, *, now: dt.datetime, calendar: BusinessCalendar | None = None
+) -> None:
     """A new stage of the loop starts now; a closed ticket has no stage deadline."""
     if not ticket.is_open:
         ticket.stage_started_at = None
@@ -96,18 +108,39 @@ def restart_stage(ticket: Ticket, *, now: dt.datetime, calendar: BusinessCalenda
     ticket.stage_due_at = (calendar or BusinessCalendar()).add_working_time(now, limits.stage)
 
 
-def restart_resolution(ticket: Ticket, *, now: dt.datetime, calendar: BusinessCalendar | None = None) -> None:
+def restart_resolution(
+    ticket: Ticket, *, now: dt.datetime, calendar: BusinessCalendar | None = None
+) -> None:
     """After a reopen the resolution clock starts again from now."""
     limits = limits_for(category=ticket.category, priority=ticket.priority)
-    ticket.resolve_due_at = (calendar or BusinessCalendar()).add_working_time(now, limits.resolution)
+    ticket.resolve_due_at = (calendar or BusinessCalendar()).add_working_time(
+        now, limits.resolution
+    )
+
+
+def return_visit_limit(calendar: BusinessCalendar) -> dt.timedelta:
+    """Three working days of the calendar's hours, as working time."""
+    day = dt.datetime.combine(dt.date.min, calendar.hours.end) - dt.datetime.combine(
+        dt.date.min, calendar.hours.start
+    )
+    return RETURN_VISIT_WORKING_DAYS * day
+
+
+def return_visit_due(now: dt.datetime, *, calendar: BusinessCalendar | None = None) -> dt.datetime:
+    """Three working days after `now` on the business calendar (holidays and 调休 respected): the
+    plan carried out on Friday 10:00 is visited by Wednesday 10:00; at night, counting starts at the
+    next working morning."""
+    calendar = calendar or BusinessCalendar()
+    return calendar.add_working_time(now, return_visit_limit(calendar))
 
 
 # --- the sweep ---------------------------------------------------------------------------------
 
-CLOCK_FIELDS = {
+CLOCK_FIELDS: dict[str, str] = {
     SlaClock.FIRST_RESPONSE: "first_response_due_at",
     SlaClock.STAGE: "stage_due_at",
     SlaClock.RESOLUTION: "resolve_due_at",
+    SlaClock.RETURN_VISIT: "return_visit_due_at",
 }
 
 
@@ -120,46 +153,75 @@ class SweepResult:
 def supervisors_to_escalate_to() -> list[int]:
     """Active users whose role holds the assignment right (supervisors, managers): they take escalations.
     Administrators hold every right but do not work the queues."""
-    roles = [r for r, perms in ROLE_PERMISSIONS.items() if Perm.ASSIGN_WORK in perms and r != Role.ADMINISTRATOR]
-    return list(User.objects.filter(is_active=True, role__in=roles).order_by("id").values_list("id", flat=True))
+    roles = [
+        r
+        for r, perms in ROLE_PERMISSIONS.items()
+        if Perm.ASSIGN_WORK in perms and r != Role.ADMINISTRATOR
+    ]
+    return list(
+        User.objects.filter(is_active=True, role__in=roles)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
 
 
 def due_tickets(*, clock: str, level: str, now: dt.datetime, horizon: dt.datetime):
     """Open tickets whose `clock` deadline needs an alert of `level` not yet recorded for it."""
     field = CLOCK_FIELDS[clock]
-    qs = Ticket.objects.filter(state__in=OPEN_STATES, **{f"{field}__isnull": False})
+    # "Not closed" is OPEN_STATES, in the form the partial indexes of open deadlines carry.
+    qs = Ticket.objects.filter(~Q(state=TicketState.CLOSED), **{f"{field}__isnull": False})
     if clock == SlaClock.FIRST_RESPONSE:
         qs = qs.filter(first_responded_at__isnull=True)
+    if clock == SlaClock.RETURN_VISIT:
+        qs = qs.filter(return_visited_at__isnull=True)
     if level == SlaLevel.BREACH:
         qs = qs.filter(**{f"{field}__lte": now})
     else:
         qs = qs.filter(**{f"{field}__gt": now, f"{field}__lte": horizon})
-    recorded = SlaAlert.objects.filter(ticket=OuterRef("pk"), clock=clock, level=level, due_at=OuterRef(field))
+    recorded = SlaAlert.objects.filter(
+        ticket=OuterRef("pk"), clock=clock, level=level, due_at=OuterRef(field)
+    )
     return qs.filter(~Exists(recorded))
 
 
 def sweep_sla(now: dt.datetime | None = None) -> SweepResult:
     """Record a warning for each deadline less than WARNING_BEFORE of working time away and a breach
-    for each one passed, each once; breaches are escalated to the supervisors."""
+    for each one passed, each once; breaches are escalated to the supervisors.
+
+    Warnings are given only in working time: on a Saturday the deadlines of Monday morning are an
+    hour of working time away, but nobody is there to act; Monday's first sweep warns them."""
     now = now or timezone.now()
-    horizon = BusinessCalendar().add_working_time(now, WARNING_BEFORE)
+    calendar = BusinessCalendar()
+    horizon = calendar.add_working_time(now, WARNING_BEFORE)
     escalate_to: tuple[int, ...] | None = None
     counts = {SlaLevel.WARNING: 0, SlaLevel.BREACH: 0}
-    for level in (SlaLevel.BREACH, SlaLevel.WARNING):
+    levels = [SlaLevel.BREACH]
+    if calendar.is_working_time(now):
+        levels.append(SlaLevel.WARNING)
+    for level in levels:
         for clock, field in CLOCK_FIELDS.items():
             ids = list(
                 due_tickets(clock=clock, level=level, now=now, horizon=horizon)
-                .order_by(field).values_list("pk", flat=True)[:SWEEP_BATCH]
+                .order_by(field)
+                .values_list("pk", flat=True)[:SWEEP_BATCH]
             )
             for ticket_id in ids:
                 if level == SlaLevel.BREACH and escalate_to is None:
                     escalate_to = tuple(supervisors_to_escalate_to())
-                if _record_alert(ticket_id=ticket_id, clock=clock, level=level, now=now, escalate_to=escalate_to or ()):
+                if _record_alert(
+                    ticket_id=ticket_id,
+                    clock=clock,
+                    level=level,
+                    now=now,
+                    escalate_to=escalate_to or (),
+                ):
                     counts[level] += 1
     return SweepResult(warnings=counts[SlaLevel.WARNING], breaches=counts[SlaLevel.BREACH])
 
 
-def _record_alert(*, ticket_id: int, clock: str, level: str, now: dt.datetime, escalate_to: tuple[int, ...]) -> bool:
+def _record_alert(
+    *, ticket_id: int, clock: str, level: str, now: dt.datetime, escalate_to: tuple[int, ...]
+) -> bool:
     """Record one alert with its timeline entry and event; False when it was recorded already."""
     field = CLOCK_FIELDS[clock]
     try:
@@ -169,24 +231,52 @@ def _record_alert(*, ticket_id: int, clock: str, level: str, now: dt.datetime, e
             if due_at is None or not ticket.is_open:
                 return False
             alert, created = SlaAlert.objects.get_or_create(
-                ticket=ticket, clock=clock, level=level, due_at=due_at,
-                defaults={"department_id": ticket.department_id, "assignee_id": ticket.assignee_id, "recorded_at": now},
+                ticket=ticket,
+                clock=clock,
+                level=level,
+                due_at=due_at,
+                defaults={
+                    "department_id": ticket.department_id,
+                    "assignee_id": ticket.assignee_id,
+                    "recorded_at": now,
+                },
             )
             if not created:
                 return False
+            if level == SlaLevel.BREACH:  # what the statistics count as 超时 (statistics.py)
+                marks = {"first_breach_at": ticket.first_breach_at or now}
+                if clock == SlaClock.RETURN_VISIT:
+                    marks["return_visit_breach_at"] = ticket.return_visit_breach_at or now
+                # not a change the people working the ticket make: no new version, no conflict
+                Ticket.objects.filter(pk=ticket.pk).update(**marks)
             clock_label = SlaClock(clock).label
             due_text = timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")
             if level == SlaLevel.BREACH:
-                summary = _("%(number)s: %(clock)s time limit passed (due %(due)s); escalated to the supervisors") % {
-                    "number": ticket.number, "clock": clock_label, "due": due_text}
+                summary = _(
+                    "%(number)s: %(clock)s time limit passed (due %(due)s); escalated to the supervisors"
+                ) % {"number": ticket.number, "clock": clock_label, "due": due_text}
             else:
                 summary = _("%(number)s: %(clock)s time limit is near (due %(due)s)") % {
-                    "number": ticket.number, "clock": clock_label, "due": due_text}
-            timeline.record(subject=ticket, customer_id=ticket.customer_id, kind=f"tickets.sla_{level}",
-                            summary=summary, is_internal=True, occurred_at=now,
-                            data={"clock": clock, "due_at": due_at.isoformat(), "alert_id": alert.pk})
-            common = {"ticket_id": ticket.pk, "clock": clock, "due_at": due_at.astimezone(dt.UTC).isoformat(),
-                      "assignee_id": ticket.assignee_id, "department_id": ticket.department_id}
+                    "number": ticket.number,
+                    "clock": clock_label,
+                    "due": due_text,
+                }
+            timeline.record(
+                subject=ticket,
+                customer_id=ticket.customer_id,
+                kind=f"tickets.sla_{level}",
+                summary=summary,
+                is_internal=True,
+                occurred_at=now,
+                data={"clock": clock, "due_at": due_at.isoformat(), "alert_id": alert.pk},
+            )
+            common = {
+                "ticket_id": ticket.pk,
+                "clock": clock,
+                "due_at": due_at.astimezone(dt.UTC).isoformat(),
+                "assignee_id": ticket.assignee_id,
+                "department_id": ticket.department_id,
+            }
             if level == SlaLevel.BREACH:
                 emit(TicketSlaBreached(**common, escalated_to_ids=escalate_to))
             else:

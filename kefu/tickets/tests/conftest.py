@@ -17,6 +17,13 @@ from kefu.tickets.states import TicketState, TicketType
 from tests.factories import DepartmentFactory
 
 SH = ZoneInfo("Asia/Shanghai")
+
+
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    """A moment in Shanghai time, as the tests write it."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=SH)
+
+
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=SH)  # a Monday, inside working hours
 
 
@@ -85,23 +92,76 @@ def events():
 # The path through the loop: (state reached, who acts, how).
 def _steps(cast, now):
     return [
-        (TicketState.CONFIRMED, lambda t: loop.confirm_restatement(
-            actor=cast.agent, ticket_id=t.pk, expected_version=t.version, restatement="客户反映屏幕有亮点，已复述确认", now=now)),
-        (TicketState.ROUTED, lambda t: loop.judge_complaint_valid(
-            actor=cast.agent, ticket_id=t.pk, expected_version=t.version, now=now)),
-        (TicketState.INVESTIGATED, lambda t: loop.record_cause(
-            actor=cast.staff, ticket_id=t.pk, expected_version=t.version, cause="出厂质检漏检", now=now)),
-        (TicketState.PLAN_PROPOSED, lambda t: loop.propose_resolution_plan(
-            actor=cast.staff, ticket_id=t.pk, expected_version=t.version, plan="免费更换屏幕并补偿优惠券", now=now)),
-        (TicketState.PLAN_APPROVED, lambda t: loop.approve_resolution_plan(
-            actor=cast.supervisor, ticket_id=t.pk, expected_version=t.version, now=now)),
-        (TicketState.CARRIED_OUT, lambda t: loop.carry_out_resolution_plan(
-            actor=cast.staff, ticket_id=t.pk, expected_version=t.version, note="已换屏", now=now)),
-        (TicketState.RETURN_VISITED, lambda t: loop.record_return_visit(
-            actor=cast.agent, ticket_id=t.pk, expected_version=t.version, outcome="客户确认已解决",
-            satisfaction=Satisfaction.SATISFIED, now=now)),
-        (TicketState.CLOSED, lambda t: loop.close_ticket(
-            actor=cast.agent, ticket_id=t.pk, expected_version=t.version, now=now)),
+        (
+            TicketState.CONFIRMED,
+            lambda t: loop.confirm_restatement(
+                actor=cast.agent,
+                ticket_id=t.pk,
+                expected_version=t.version,
+                restatement="客户反映屏幕有亮点，已复述确认",
+                now=now,
+            ),
+        ),
+        (
+            TicketState.ROUTED,
+            lambda t: loop.judge_complaint_valid(
+                actor=cast.agent, ticket_id=t.pk, expected_version=t.version, now=now
+            ),
+        ),
+        (
+            TicketState.INVESTIGATED,
+            lambda t: loop.record_cause(
+                actor=cast.staff,
+                ticket_id=t.pk,
+                expected_version=t.version,
+                cause="出厂质检漏检",
+                now=now,
+            ),
+        ),
+        (
+            TicketState.PLAN_PROPOSED,
+            lambda t: loop.propose_resolution_plan(
+                actor=cast.staff,
+                ticket_id=t.pk,
+                expected_version=t.version,
+                plan="免费更换屏幕并补偿优惠券",
+                now=now,
+            ),
+        ),
+        (
+            TicketState.PLAN_APPROVED,
+            lambda t: loop.approve_resolution_plan(
+                actor=cast.supervisor, ticket_id=t.pk, expected_version=t.version, now=now
+            ),
+        ),
+        (
+            TicketState.CARRIED_OUT,
+            lambda t: loop.carry_out_resolution_plan(
+                actor=cast.staff, ticket_id=t.pk, expected_version=t.version, note="已换屏", now=now
+            ),
+        ),
+        (
+            TicketState.RETURN_VISITED,
+            lambda t: loop.record_return_visit(
+                actor=cast.agent,
+                ticket_id=t.pk,
+                expected_version=t.version,
+                outcome="客户确认已解决",
+                satisfaction=Satisfaction.SATISFIED,
+                now=now,
+            ),
+        ),
+        (
+            TicketState.CLOSED,
+            lambda t: loop.close_ticket(
+                actor=cast.agent,
+                ticket_id=t.pk,
+                expected_version=t.version,
+                summary="漏检导致，已要求质检加强抽检",
+                cost="120.00",
+                now=now,
+            ),
+        ),
     ]
 
 
@@ -109,9 +169,15 @@ def _steps(cast, now):
 def new_complaint(cast, category, customer):
     def make(**kwargs) -> Ticket:
         kwargs.setdefault("now", NOW)
-        return create_ticket(actor=cast.agent, type=TicketType.COMPLAINT, subject="屏幕有亮点",
-                             content="新买的显示器屏幕有三个亮点", customer_id=customer.pk,
-                             category_id=category.pk, **kwargs)
+        return create_ticket(
+            actor=cast.agent,
+            type=TicketType.COMPLAINT,
+            subject="屏幕有亮点",
+            content="新买的显示器屏幕有三个亮点",
+            customer_id=customer.pk,
+            category_id=category.pk,
+            **kwargs,
+        )
 
     return make
 

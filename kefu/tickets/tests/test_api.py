@@ -13,20 +13,41 @@ pytestmark = pytest.mark.django_db
 
 
 def api(client, method, url, body=None):
-    kwargs = {"content_type": "application/json", "data": json.dumps(body)} if body is not None else {}
+    kwargs = (
+        {"content_type": "application/json", "data": json.dumps(body)} if body is not None else {}
+    )
     return getattr(client, method)(f"/api/v1{url}", **kwargs)
 
 
 def test_a_complaint_goes_round_the_loop_through_the_api(cast, category, customer):
     agent, staff, boss = (sign_in(Client(), u) for u in (cast.agent, cast.staff, cast.supervisor))
-    created = api(agent, "post", "/tickets", {"type": "complaint", "subject": "屏幕有亮点", "content": "三个亮点",
-                                               "customer_id": customer.pk, "category_id": category.pk})
+    created = api(
+        agent,
+        "post",
+        "/tickets",
+        {
+            "type": "complaint",
+            "subject": "屏幕有亮点",
+            "content": "三个亮点",
+            "customer_id": customer.pk,
+            "category_id": category.pk,
+        },
+    )
     assert created.status_code == 201
     body = created.json()
-    assert (body["state"], body["category"], body["next_moves"]) == ("received", "产品质量 / 屏幕故障", ["confirm_restatement", "merge_into"])
+    assert (body["state"], body["category"], body["next_moves"]) == (
+        "received",
+        "产品质量 / 屏幕故障",
+        ["confirm_restatement", "merge_into"],
+    )
 
     def move(client, name, version, **values):
-        response = api(client, "post", f"/tickets/{body['id']}/moves/{name}", {"version": version, "values": values})
+        response = api(
+            client,
+            "post",
+            f"/tickets/{body['id']}/moves/{name}",
+            {"version": version, "values": values},
+        )
         assert response.status_code == 200, response.content
         return response.json()
 
@@ -37,8 +58,9 @@ def test_a_complaint_goes_round_the_loop_through_the_api(cast, category, custome
     t = move(staff, "propose_plan", t["version"], plan="换屏")
     t = move(boss, "approve_plan", t["version"])
     t = move(staff, "carry_out_plan", t["version"], note="已换")
-    t = move(agent, "record_return_visit", t["version"], outcome="已解决", satisfaction="satisfied")
-    t = move(agent, "close", t["version"])
+    t = move(agent, "record_return_visit", t["version"], outcome="已解决", satisfaction=4)
+    t = move(agent, "close", t["version"], summary="漏检，已加强质检", cost=120.5)
+    assert (t["summary_evaluation"], t["resolution_cost"]) == ("漏检，已加强质检", "120.50")
     assert (t["state"], t["next_moves"]) == ("closed", ["reopen"])
     assert Ticket.objects.get().state == TicketState.CLOSED
 
@@ -46,13 +68,33 @@ def test_a_complaint_goes_round_the_loop_through_the_api(cast, category, custome
 def test_refusals_answer_clearly_and_change_nothing(cast, complaint_in):
     ticket = complaint_in(TicketState.PLAN_PROPOSED)
     agent = sign_in(Client(), cast.agent)
-    refused = api(agent, "post", f"/tickets/{ticket.pk}/moves/approve_plan", {"version": ticket.version, "values": {}})
-    assert refused.status_code == 400 and "批准方案" in refused.json()["detail"]
-    stale = api(sign_in(Client(), cast.supervisor), "post", f"/tickets/{ticket.pk}/moves/approve_plan", {"version": 1, "values": {}})
+    refused = api(
+        agent,
+        "post",
+        f"/tickets/{ticket.pk}/moves/approve_plan",
+        {"version": ticket.version, "values": {}},
+    )
+    assert refused.status_code == 403 and "批准方案" in refused.json()["detail"]  # a role refusal
+    stale = api(
+        sign_in(Client(), cast.supervisor),
+        "post",
+        f"/tickets/{ticket.pk}/moves/approve_plan",
+        {"version": 1, "values": {}},
+    )
     assert stale.status_code == 409 and "方案待审批" in stale.json()["detail"]
-    unknown = api(agent, "post", f"/tickets/{ticket.pk}/moves/explode", {"version": ticket.version, "values": {}})
+    unknown = api(
+        agent,
+        "post",
+        f"/tickets/{ticket.pk}/moves/explode",
+        {"version": ticket.version, "values": {}},
+    )
     assert unknown.status_code == 400
-    missing = api(sign_in(Client(), cast.supervisor), "post", f"/tickets/{ticket.pk}/moves/return_plan", {"version": ticket.version, "values": {}})
+    missing = api(
+        sign_in(Client(), cast.supervisor),
+        "post",
+        f"/tickets/{ticket.pk}/moves/return_plan",
+        {"version": ticket.version, "values": {}},
+    )
     assert missing.status_code == 422 and "values.reason" in missing.json()["detail"]
     ticket.refresh_from_db()
     assert (ticket.state, ticket.version) == (TicketState.PLAN_PROPOSED, ticket.version)
@@ -66,22 +108,40 @@ def test_department_isolation_and_listing(cast, complaint_in):
     assert api(other, "get", "/tickets").json()["items"] == []
     assert api(other, "get", f"/tickets/{routed.pk}").status_code == 404
     assert api(staff, "get", f"/tickets/{received.pk}").status_code == 404
-    mine = api(sign_in(Client(), cast.supervisor), "get", "/tickets?view=awaiting_approval").json()["items"]
+    mine = api(sign_in(Client(), cast.supervisor), "get", "/tickets?view=awaiting_approval").json()[
+        "items"
+    ]
     assert mine == []
 
 
 def test_notes_through_the_api(cast, complaint_in):
     ticket = complaint_in(TicketState.ROUTED)
     staff = sign_in(Client(), cast.staff)
-    created = api(staff, "post", f"/tickets/{ticket.pk}/notes", {"kind": "info_request", "body": "请提供购买凭证照片"})
+    created = api(
+        staff,
+        "post",
+        f"/tickets/{ticket.pk}/notes",
+        {"kind": "info_request", "body": "请提供购买凭证照片"},
+    )
     assert created.status_code == 201
     agent = sign_in(Client(), cast.agent)
-    assert api(agent, "post", f"/tickets/{ticket.pk}/notes", {"kind": "info_request", "body": "x"}).status_code == 403
-    assert [n["body"] for n in api(agent, "get", f"/tickets/{ticket.pk}/notes").json()] == ["请提供购买凭证照片"]
+    assert (
+        api(
+            agent, "post", f"/tickets/{ticket.pk}/notes", {"kind": "info_request", "body": "x"}
+        ).status_code
+        == 403
+    )
+    assert [n["body"] for n in api(agent, "get", f"/tickets/{ticket.pk}/notes").json()] == [
+        "请提供购买凭证照片"
+    ]
 
 
 def test_the_ticket_endpoints_are_in_the_openapi_schema(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
-    for path in ("/api/v1/tickets", "/api/v1/tickets/{ticket_id}", "/api/v1/tickets/{ticket_id}/moves/{name}",
-                 "/api/v1/tickets/{ticket_id}/notes"):
+    for path in (
+        "/api/v1/tickets",
+        "/api/v1/tickets/{ticket_id}",
+        "/api/v1/tickets/{ticket_id}/moves/{name}",
+        "/api/v1/tickets/{ticket_id}/notes",
+    ):
         assert path in paths

@@ -16,6 +16,7 @@ from kefu.tickets.models import (
     NoteKind,
     RoutingRule,
     SlaAlert,
+    SlaClock,
     SlaLevel,
     SlaPolicy,
     Ticket,
@@ -30,14 +31,26 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "Demo2026pass"
 MOVE_KINDS = {f"tickets.{name}" for name in SUMMARIES}
 # The loop's records that a complaint holds in each state (and every state after it).
-LOOP_ORDER = [TicketState.ROUTED, TicketState.INVESTIGATED, TicketState.PLAN_PROPOSED, TicketState.PLAN_APPROVED,
-              TicketState.CARRIED_OUT, TicketState.RETURN_VISITED]
+LOOP_ORDER: list[str] = [
+    TicketState.ROUTED,
+    TicketState.INVESTIGATED,
+    TicketState.PLAN_PROPOSED,
+    TicketState.PLAN_APPROVED,
+    TicketState.CARRIED_OUT,
+    TicketState.RETURN_VISITED,
+]
 RECORDS = {
-    TicketState.ROUTED: ("department_id", "complainant", "complained_at", "category_id"),
+    TicketState.ROUTED: (
+        "department_id",
+        "handler_id",  # 处理人: every routed complaint has one
+        "complainant",
+        "complained_at",
+        "category_id",
+    ),
     TicketState.INVESTIGATED: ("cause",),
     TicketState.PLAN_PROPOSED: ("resolution_plan",),
     TicketState.PLAN_APPROVED: ("plan_decided_by_id", "plan_decided_at"),
-    TicketState.CARRIED_OUT: ("carried_out_at",),
+    TicketState.CARRIED_OUT: ("carried_out_at", "return_visit_due_at"),  # 三天之内回访
     TicketState.RETURN_VISITED: ("return_visited_at", "return_visit_outcome", "satisfaction"),
 }
 
@@ -53,7 +66,9 @@ def small_demo(monkeypatch):
 
 def in_working_time(calendar: BusinessCalendar, moment: dt.datetime) -> bool:
     """Inside a working window; its closing instant (18:00) counts, as add_working_time may end there."""
-    return calendar.is_working_time(moment) or calendar.is_working_time(moment - dt.timedelta(microseconds=1))
+    return calendar.is_working_time(moment) or calendar.is_working_time(
+        moment - dt.timedelta(microseconds=1)
+    )
 
 
 def check_ticket(ticket: Ticket, moves: int, calendar: BusinessCalendar, now: dt.datetime) -> None:
@@ -65,9 +80,14 @@ def check_ticket(ticket: Ticket, moves: int, calendar: BusinessCalendar, now: dt
     if ticket.state == TicketState.CLOSED:
         assert ticket.closed_at is not None and ticket.stage_due_at is None
         if ticket.merged_into_id:
+            assert ticket.merged_into is not None
             assert ticket.merged_into.customer_id == ticket.customer_id
         elif ticket.type == TicketType.COMPLAINT and ticket.validity == Validity.VALID:
-            assert ticket.return_visited_at and ticket.return_visit_outcome.strip() and ticket.satisfaction
+            assert (
+                ticket.return_visited_at
+                and ticket.return_visit_outcome.strip()
+                and ticket.satisfaction
+            )
         elif ticket.type == TicketType.COMPLAINT:
             assert ticket.validity == Validity.INVALID
             assert ticket.invalid_reason.strip() and ticket.reply_to_customer.strip()
@@ -75,18 +95,27 @@ def check_ticket(ticket: Ticket, moves: int, calendar: BusinessCalendar, now: dt
             assert ticket.answer.strip()
     else:
         assert ticket.closed_at is None and ticket.merged_into_id is None
-        assert ticket.stage_due_at is not None and ticket.stage_due_at > ticket.stage_started_at
+        assert ticket.stage_due_at is not None and ticket.stage_started_at is not None
+        assert ticket.stage_due_at > ticket.stage_started_at
     if ticket.type == TicketType.COMPLAINT:
         assert ticket.complainant and ticket.complained_at and ticket.customer_id
-        if ticket.state in LOOP_ORDER or (ticket.state == TicketState.CLOSED and ticket.validity == Validity.VALID):
+        if ticket.state in LOOP_ORDER or (
+            ticket.state == TicketState.CLOSED and ticket.validity == Validity.VALID
+        ):
             assert ticket.validity == Validity.VALID
-            reached = LOOP_ORDER if ticket.state == TicketState.CLOSED else LOOP_ORDER[:LOOP_ORDER.index(ticket.state) + 1]
+            reached = (
+                LOOP_ORDER
+                if ticket.state == TicketState.CLOSED
+                else LOOP_ORDER[: LOOP_ORDER.index(ticket.state) + 1]
+            )
             for state in reached:
-                for name in RECORDS[state]:
+                for name in RECORDS[TicketState(state)]:
                     assert getattr(ticket, name), (ticket.number, ticket.state, name)
         if ticket.state in {TicketState.RECEIVED, TicketState.CONFIRMED}:
             assert ticket.validity == Validity.UNJUDGED
-            assert ticket.department_id is None or ticket.reopen_count, "routed only once judged valid"
+            assert ticket.department_id is None or ticket.reopen_count, (
+                "routed only once judged valid"
+            )
     elif ticket.state == TicketState.ANSWERED:
         assert ticket.answer.strip()
     if ticket.state not in {TicketState.RECEIVED, TicketState.CLOSED}:
@@ -114,18 +143,39 @@ def test_a_small_demo_has_every_state_and_keeps_the_invariants(small_demo):
     assert any(t.reopen_count and t.state == TicketState.CLOSED for t in tickets)
     assert any(t.reopen_count and t.state in OPEN_STATES for t in tickets)
     assert any(t.merged_into_id for t in tickets)
-    assert any(t.plan_return_reason for t in complaints) or TimelineEntry.objects.filter(kind="tickets.return_plan").exists()
-    assert TicketNote.objects.filter(author__role=Role.DEPARTMENT_STAFF, kind=NoteKind.PROGRESS).exists()
+    assert (
+        any(t.plan_return_reason for t in complaints)
+        or TimelineEntry.objects.filter(kind="tickets.return_plan").exists()
+    )
+    assert TicketNote.objects.filter(
+        author__role=Role.DEPARTMENT_STAFF, kind=NoteKind.PROGRESS
+    ).exists()
     assert TicketNote.objects.filter(kind=NoteKind.INFO_REQUEST).exists()
-    assert all(note.created_at < small_demo for note in TicketNote.objects.all()), "notes are dated in the demo's past"
+    assert all(note.created_at < small_demo for note in TicketNote.objects.all()), (
+        "notes are dated in the demo's past"
+    )
+
+    # 总结评价: every closed valid complaint has its summary and its cost (0 included).
+    evaluated = [
+        t
+        for t in complaints
+        if t.state == TicketState.CLOSED and t.validity == Validity.VALID and not t.merged_into_id
+    ]
+    assert evaluated and all(
+        t.summary_evaluation and t.resolution_cost is not None for t in evaluated
+    )
+    assert any(t.resolution_cost > 0 for t in evaluated)
 
     # Breaches: on record in the past (the sweep ran along the way) and for tickets still open now.
     breaches = SlaAlert.objects.filter(level=SlaLevel.BREACH)
     assert breaches.filter(ticket__state__in=OPEN_STATES).exists()
     assert breaches.filter(recorded_at__lt=small_demo - dt.timedelta(days=1)).exists()
+    assert SlaAlert.objects.filter(clock=SlaClock.RETURN_VISIT).exists()  # a late return visit
 
     moves: dict[int, int] = {}
-    entries = TimelineEntry.objects.filter(subject_type__model="ticket", kind__in=MOVE_KINDS).values_list("subject_id", "occurred_at")
+    entries = TimelineEntry.objects.filter(
+        subject_type__model="ticket", kind__in=MOVE_KINDS
+    ).values_list("subject_id", "occurred_at")
     for subject_id, occurred_at in entries:
         moves[int(subject_id)] = moves.get(int(subject_id), 0) + 1
         assert occurred_at <= now
@@ -137,9 +187,16 @@ def test_a_small_demo_has_every_state_and_keeps_the_invariants(small_demo):
 
 def test_the_catalog_routes_every_category_and_sets_time_limits(small_demo):
     roots = TicketCategory.objects.filter(parent=None)
-    assert {"产品质量", "物流配送", "售后服务", "服务态度", "价格与活动", "账户与支付"} <= set(roots.values_list("name", flat=True))
+    assert {"产品质量", "物流配送", "售后服务", "服务态度", "价格与活动", "账户与支付"} <= set(
+        roots.values_list("name", flat=True)
+    )
     assert TicketCategory.objects.filter(parent__name="物流配送", name="快递破损").exists()
-    assert set(RoutingRule.objects.values_list("department__code", flat=True)) == {"tech", "warehouse", "finance", "audit"}
+    assert set(RoutingRule.objects.values_list("department__code", flat=True)) == {
+        "tech",
+        "warehouse",
+        "finance",
+        "audit",
+    }
     for root in roots:  # each root routes, so each leaf does
         assert RoutingRule.objects.filter(category=root).exists()
     urgent = SlaPolicy.objects.get(category=None, priority=Priority.URGENT, is_active=True)
@@ -149,8 +206,15 @@ def test_the_catalog_routes_every_category_and_sets_time_limits(small_demo):
 
 def test_building_again_changes_nothing(small_demo):
     def counts():
-        return (Ticket.objects.count(), TicketCategory.objects.count(), RoutingRule.objects.count(),
-                SlaPolicy.objects.count(), SlaAlert.objects.count(), TicketNote.objects.count(), TimelineEntry.objects.count())
+        return (
+            Ticket.objects.count(),
+            TicketCategory.objects.count(),
+            RoutingRule.objects.count(),
+            SlaPolicy.objects.count(),
+            SlaAlert.objects.count(),
+            TicketNote.objects.count(),
+            TimelineEntry.objects.count(),
+        )
 
     before = counts()
     build_demo(password=PASSWORD)

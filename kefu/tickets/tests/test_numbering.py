@@ -17,19 +17,39 @@ from .conftest import SH
 
 def test_numbers_count_per_shanghai_day(cast):
     # 16:30 UTC on the 22nd is 00:30 on the 23rd in Shanghai: the 23rd's first ticket.
-    first = create_ticket(actor=cast.agent, type=TicketType.CONSULTATION, subject="a",
-                          now=dt.datetime(2026, 11, 22, 16, 30, tzinfo=dt.UTC))
-    second = create_ticket(actor=cast.agent, type=TicketType.COMPLAINT, subject="b",
-                           now=dt.datetime(2026, 11, 23, 23, 59, tzinfo=SH))
-    next_day = create_ticket(actor=cast.agent, type=TicketType.CONSULTATION, subject="c",
-                             now=dt.datetime(2026, 11, 24, 0, 0, tzinfo=SH))
-    assert [first.number, second.number, next_day.number] == ["TS20261123-0001", "TS20261123-0002", "TS20261124-0001"]
+    first = create_ticket(
+        actor=cast.agent,
+        type=TicketType.CONSULTATION,
+        subject="a",
+        now=dt.datetime(2026, 11, 22, 16, 30, tzinfo=dt.UTC),
+    )
+    second = create_ticket(
+        actor=cast.agent,
+        type=TicketType.COMPLAINT,
+        subject="b",
+        now=dt.datetime(2026, 11, 23, 23, 59, tzinfo=SH),
+    )
+    next_day = create_ticket(
+        actor=cast.agent,
+        type=TicketType.CONSULTATION,
+        subject="c",
+        now=dt.datetime(2026, 11, 24, 0, 0, tzinfo=SH),
+    )
+    assert [first.number, second.number, next_day.number] == [
+        "TS20261123-0001",
+        "TS20261123-0002",
+        "TS20261124-0001",
+    ]
 
 
 def test_many_creations_get_unique_consecutive_numbers(cast):
     now = dt.datetime(2026, 11, 25, 10, tzinfo=SH)
-    numbers = [create_ticket(actor=cast.agent, type=TicketType.CONSULTATION, subject=f"问题{i}", now=now).number
-               for i in range(120)]
+    numbers = [
+        create_ticket(
+            actor=cast.agent, type=TicketType.CONSULTATION, subject=f"问题{i}", now=now
+        ).number
+        for i in range(120)
+    ]
     assert numbers == [f"TS20261125-{i:04d}" for i in range(1, 121)]
 
 
@@ -38,7 +58,10 @@ def test_a_rolled_back_creation_gives_its_number_back(cast):
     with pytest.raises(RuntimeError), transaction.atomic():
         create_ticket(actor=cast.agent, type=TicketType.CONSULTATION, subject="x", now=now)
         raise RuntimeError("rolled back")
-    assert create_ticket(actor=cast.agent, type=TicketType.CONSULTATION, subject="y", now=now).number == "TS20261126-0001"
+    assert (
+        create_ticket(actor=cast.agent, type=TicketType.CONSULTATION, subject="y", now=now).number
+        == "TS20261126-0001"
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -47,7 +70,9 @@ def test_numbers_are_only_given_inside_a_transaction():
         next_ticket_number(at=dt.datetime(2026, 11, 26, 10, tzinfo=SH))
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's test database is one in-memory connection")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite's test database is one in-memory connection"
+)
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_creators_never_share_a_number(make_user):
     from django.db import connections
@@ -62,7 +87,9 @@ def test_concurrent_creators_never_share_a_number(make_user):
         try:
             barrier.wait()
             for i in range(per_thread):
-                create_ticket(actor=agent, type=TicketType.CONSULTATION, subject=f"并发{i}", now=now)
+                create_ticket(
+                    actor=agent, type=TicketType.CONSULTATION, subject=f"并发{i}", now=now
+                )
         except BaseException as error:
             errors.append(error)
         finally:
@@ -78,7 +105,9 @@ def test_concurrent_creators_never_share_a_number(make_user):
     assert numbers == [f"TS20261127-{i:04d}" for i in range(1, threads_n * per_thread + 1)]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's test database is one in-memory connection")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite's test database is one in-memory connection"
+)
 @pytest.mark.django_db(transaction=True)
 def test_of_two_agents_racing_on_one_ticket_exactly_one_wins(make_user):
     from django.db import connections
@@ -87,15 +116,21 @@ def test_of_two_agents_racing_on_one_ticket_exactly_one_wins(make_user):
     from kefu.tickets.services import loop
 
     agents = [make_user(Role.AGENT), make_user(Role.AGENT)]
-    ticket = create_ticket(actor=agents[0], type=TicketType.CONSULTATION, subject="并发",
-                           now=dt.datetime(2026, 11, 27, 10, tzinfo=SH))
+    ticket = create_ticket(
+        actor=agents[0],
+        type=TicketType.CONSULTATION,
+        subject="并发",
+        now=dt.datetime(2026, 11, 27, 10, tzinfo=SH),
+    )
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
     def work(agent, answer):
         try:
             barrier.wait()
-            loop.answer_ticket(actor=agent, ticket_id=ticket.pk, expected_version=ticket.version, answer=answer)
+            loop.answer_ticket(
+                actor=agent, ticket_id=ticket.pk, expected_version=ticket.version, answer=answer
+            )
             outcomes.append("won")
         except Conflict:
             outcomes.append("conflict")

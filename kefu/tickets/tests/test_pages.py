@@ -29,14 +29,28 @@ def client_of(user) -> Client:
 
 def test_an_agent_files_a_complaint_from_the_form(cast, category, customer):
     client = client_of(cast.agent)
-    response = client.post("/tickets/new/", {
-        "type": TicketType.COMPLAINT, "subject": "屏幕有亮点", "content": "新买的显示器有三个亮点", "customer": customer.pk,
-        "channel": "phone", "category": category.pk, "priority": "high", "complainant": "",
-    })
+    response = client.post(
+        "/tickets/new/",
+        {
+            "type": TicketType.COMPLAINT,
+            "subject": "屏幕有亮点",
+            "content": "新买的显示器有三个亮点",
+            "customer": customer.pk,
+            "channel": "phone",
+            "category": category.pk,
+            "priority": "high",
+            "complainant": "",
+        },
+    )
     ticket = Ticket.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/tickets/{ticket.pk}/"
     assert (ticket.type, ticket.state, ticket.customer, ticket.complainant, ticket.priority) == (
-        TicketType.COMPLAINT, TicketState.RECEIVED, customer, "张伟", "high")
+        TicketType.COMPLAINT,
+        TicketState.RECEIVED,
+        customer,
+        "张伟",
+        "high",
+    )
     page = client.get(response["Location"]).content.decode()
     assert ticket.number in page and "复述确认" in page  # the first step is offered
     assert "批准方案" not in page
@@ -44,9 +58,20 @@ def test_an_agent_files_a_complaint_from_the_form(cast, category, customer):
 
 def test_the_form_names_what_is_missing_and_keeps_the_input(cast):
     client = client_of(cast.agent)
-    response = client.post("/tickets/new/", {"type": "complaint", "subject": "", "content": "保留的内容", "channel": "phone", "priority": "normal"})
+    response = client.post(
+        "/tickets/new/",
+        {
+            "type": "complaint",
+            "subject": "",
+            "content": "保留的内容",
+            "channel": "phone",
+            "priority": "normal",
+        },
+    )
     body = response.content.decode()
-    assert response.status_code == 200 and "保留的内容" in body and 'data-testid="field-error"' in body
+    assert (
+        response.status_code == 200 and "保留的内容" in body and 'data-testid="field-error"' in body
+    )
     assert not Ticket.objects.exists()
 
 
@@ -54,14 +79,25 @@ def test_each_role_sees_only_its_own_next_steps(cast, complaint_in):
     ticket = complaint_in(TicketState.PLAN_PROPOSED)
     agent_page = client_of(cast.agent).get(f"/tickets/{ticket.pk}/").content.decode()
     supervisor_page = client_of(cast.supervisor).get(f"/tickets/{ticket.pk}/").content.decode()
-    assert 'data-testid="move-approve_plan"' not in agent_page and 'data-testid="no-moves"' in agent_page
-    assert 'data-testid="move-approve_plan"' in supervisor_page and 'data-testid="move-return_plan"' in supervisor_page
+    assert (
+        'data-testid="move-approve_plan"' not in agent_page
+        and 'data-testid="no-moves"' in agent_page
+    )
+    assert (
+        'data-testid="move-approve_plan"' in supervisor_page
+        and 'data-testid="move-return_plan"' in supervisor_page
+    )
 
 
-def test_a_move_with_missing_input_is_refused_with_the_reason_and_nothing_changes(cast, complaint_in):
+def test_a_move_with_missing_input_is_refused_with_the_reason_and_nothing_changes(
+    cast, complaint_in
+):
     ticket = complaint_in(TicketState.ROUTED)
     client = client_of(cast.staff)
-    response = client.post(f"/tickets/{ticket.pk}/move/record_cause/", {"record_cause-version": ticket.version, "record_cause-cause": "  "})
+    response = client.post(
+        f"/tickets/{ticket.pk}/move/record_cause/",
+        {"record_cause-version": ticket.version, "record_cause-cause": "  "},
+    )
     assert response.status_code == 200 and 'data-testid="field-error"' in response.content.decode()
     ticket.refresh_from_db()
     assert (ticket.state, ticket.cause) == (TicketState.ROUTED, "")
@@ -70,9 +106,14 @@ def test_a_move_with_missing_input_is_refused_with_the_reason_and_nothing_change
 def test_the_second_of_two_agents_gets_a_conflict_with_the_fresh_state(cast, complaint_in):
     ticket = complaint_in(TicketState.RECEIVED)
     first, second = client_of(cast.agent), client_of(cast.agent2)
-    data = {"confirm_restatement-version": ticket.version, "confirm_restatement-restatement": "客户确认：屏幕有亮点"}
+    data = {
+        "confirm_restatement-version": ticket.version,
+        "confirm_restatement-restatement": "客户确认：屏幕有亮点",
+    }
     assert first.post(f"/tickets/{ticket.pk}/move/confirm_restatement/", data).status_code == 302
-    late = second.post(f"/tickets/{ticket.pk}/move/confirm_restatement/", data, follow=True).content.decode()
+    late = second.post(
+        f"/tickets/{ticket.pk}/move/confirm_restatement/", data, follow=True
+    ).content.decode()
     assert "已被他人先行修改" in late and "已复述确认" in late
     ticket.refresh_from_db()
     assert (ticket.state, ticket.version) == (TicketState.CONFIRMED, 2)
@@ -85,8 +126,16 @@ def test_department_staff_see_only_their_departments_tickets(cast, complaint_in)
     assert staff.get(f"/tickets/{routed.pk}/").status_code == 200
     assert staff.get(f"/tickets/{not_yet.pk}/").status_code == 404
     assert other.get(f"/tickets/{routed.pk}/").status_code == 404
-    assert other.post(f"/tickets/{routed.pk}/move/record_cause/", {"record_cause-version": routed.version, "record_cause-cause": "x"}).status_code == 404
-    assert AuditEntry.objects.filter(action=AuditAction.ACCESS_DENIED, object_id=str(routed.pk)).exists()
+    assert (
+        other.post(
+            f"/tickets/{routed.pk}/move/record_cause/",
+            {"record_cause-version": routed.version, "record_cause-cause": "x"},
+        ).status_code
+        == 404
+    )
+    assert AuditEntry.objects.filter(
+        action=AuditAction.ACCESS_DENIED, object_id=str(routed.pk)
+    ).exists()
     listing = staff.get("/tickets/").content.decode()
     assert routed.number in listing and not_yet.number not in listing
 
@@ -106,21 +155,47 @@ def test_saved_views_and_filters(cast, complaint_in, new_complaint):
 
 
 def test_bulk_assign_and_close_report_each_ticket(cast, complaint_in, new_complaint):
-    closable = complaint_in(TicketState.RETURN_VISITED)
+    from kefu.tickets.services import loop
+    from kefu.tickets.services.tickets import create_ticket
+
+    question = create_ticket(actor=cast.agent, type=TicketType.CONSULTATION, subject="发票")
+    closable = loop.answer_ticket(
+        actor=cast.agent, ticket_id=question.pk, expected_version=1, answer="订单页可开"
+    )
     not_closable = new_complaint()
+    to_evaluate = complaint_in(TicketState.RETURN_VISITED)  # closes only with its 总结评价
     client = client_of(cast.supervisor)
-    client.post("/tickets/bulk/", {"ticket": [closable.pk, not_closable.pk], "operation": "assign", "assignee": cast.agent2.pk})
+    client.post(
+        "/tickets/bulk/",
+        {
+            "ticket": [closable.pk, not_closable.pk, to_evaluate.pk],
+            "operation": "assign",
+            "assignee": cast.agent2.pk,
+        },
+    )
     assert set(Ticket.objects.values_list("assignee", flat=True)) == {cast.agent2.pk}
-    page = client.post("/tickets/bulk/", {"ticket": [closable.pk, not_closable.pk], "operation": "close"}, follow=True).content.decode()
+    page = client.post(
+        "/tickets/bulk/",
+        {"ticket": [closable.pk, not_closable.pk, to_evaluate.pk], "operation": "close"},
+        follow=True,
+    ).content.decode()
     closable.refresh_from_db()
     not_closable.refresh_from_db()
-    assert (closable.state, not_closable.state) == (TicketState.CLOSED, TicketState.RECEIVED)
+    to_evaluate.refresh_from_db()
+    assert (closable.state, not_closable.state, to_evaluate.state) == (
+        TicketState.CLOSED,
+        TicketState.RECEIVED,
+        TicketState.RETURN_VISITED,
+    )
     assert "已处理 1 个工单。" in page and not_closable.number in page
+    assert f"{to_evaluate.number}: " in page and "总结评价" in page
 
 
 def test_an_agent_may_not_bulk_assign(cast, new_complaint):
     ticket = new_complaint()
-    response = client_of(cast.agent).post("/tickets/bulk/", {"ticket": [ticket.pk], "operation": "assign", "assignee": cast.agent.pk})
+    response = client_of(cast.agent).post(
+        "/tickets/bulk/", {"ticket": [ticket.pk], "operation": "assign", "assignee": cast.agent.pk}
+    )
     assert response.status_code == 403
     ticket.refresh_from_db()
     assert ticket.assignee is None
@@ -129,7 +204,15 @@ def test_an_agent_may_not_bulk_assign(cast, new_complaint):
 @pytest.mark.parametrize("hostile", HOSTILE_STRINGS)
 def test_hostile_subjects_are_shown_as_text(cast, hostile):
     client = client_of(cast.agent)
-    client.post("/tickets/new/", {"type": "consultation", "subject": hostile or "空", "channel": "web_chat", "priority": "normal"})
+    client.post(
+        "/tickets/new/",
+        {
+            "type": "consultation",
+            "subject": hostile or "空",
+            "channel": "web_chat",
+            "priority": "normal",
+        },
+    )
     ticket = Ticket.objects.get()
     for url in ("/tickets/", f"/tickets/{ticket.pk}/"):
         body = client.get(url).content.decode()
@@ -148,7 +231,9 @@ def test_the_complaint_statistics_and_their_export(cast, complaint_in, make_user
     assert "投诉分类统计表" in page and "产品质量 / 屏幕故障" in page and "技术部" in page
     assert 'data-testid="total-complaints">2<' in page
     export = client.get("/tickets/statistics/?since=2026-01&until=2026-12&format=xlsx")
-    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert export.status_code == 200 and export["Content-Type"].startswith(
+        "application/vnd.openxmlformats"
+    )
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("月份", "分类", "部门", "投诉数")
@@ -157,12 +242,19 @@ def test_the_complaint_statistics_and_their_export(cast, complaint_in, make_user
     assert client_of(cast.agent).get("/tickets/statistics/").status_code == 403
 
 
-def test_the_workbench_shows_my_tickets_and_what_a_supervisor_must_watch(cast, complaint_in, new_complaint):
+def test_the_workbench_shows_my_tickets_and_what_a_supervisor_must_watch(
+    cast, complaint_in, new_complaint
+):
     from kefu.tickets.services.tickets import assign_ticket
 
     waiting = complaint_in(TicketState.PLAN_PROPOSED)
     overdue = new_complaint()  # created 2026-11-23: every deadline has long passed
-    assign_ticket(actor=cast.supervisor, ticket_id=overdue.pk, expected_version=overdue.version, assignee_id=cast.agent.pk)
+    assign_ticket(
+        actor=cast.supervisor,
+        ticket_id=overdue.pk,
+        expected_version=overdue.version,
+        assignee_id=cast.agent.pk,
+    )
     agent_home = client_of(cast.agent).get("/").content.decode()
     assert 'data-testid="card-my-tickets"' in agent_home and overdue.number in agent_home
     assert 'data-testid="card-ticket-supervision"' not in agent_home
@@ -171,7 +263,9 @@ def test_the_workbench_shows_my_tickets_and_what_a_supervisor_must_watch(cast, c
     assert 'data-testid="breach-count">2<' in boss_home  # both tickets are past their deadlines
     assert "1 个方案等待审批" in boss_home
     staff_home = client_of(cast.staff).get("/").content.decode()
-    assert waiting.number in staff_home and overdue.number not in staff_home  # routed to tech; the other is not
+    assert (
+        waiting.number in staff_home and overdue.number not in staff_home
+    )  # routed to tech; the other is not
 
 
 def test_the_customer_page_lists_the_customers_tickets(cast, customer, new_complaint):
@@ -181,7 +275,9 @@ def test_the_customer_page_lists_the_customers_tickets(cast, customer, new_compl
     assert f"/tickets/new/?customer={customer.pk}" in page
 
 
-def test_department_staff_open_the_customers_of_tickets_routed_to_them_only(cast, complaint_in, customer):
+def test_department_staff_open_the_customers_of_tickets_routed_to_them_only(
+    cast, complaint_in, customer
+):
     from kefu.customers.models import Customer
 
     stranger = Customer.objects.create(name="无关客户")
@@ -189,23 +285,33 @@ def test_department_staff_open_the_customers_of_tickets_routed_to_them_only(cast
     staff, other = client_of(cast.staff), client_of(cast.other_staff)
     page = staff.get(f"/customers/{customer.pk}/")
     assert page.status_code == 200 and "张伟" in page.content.decode()
-    assert "记录联系" not in page.content.decode()  # they read the record; serving the customer is the CS side's
+    assert (
+        "记录联系" not in page.content.decode()
+    )  # they read the record; serving the customer is the CS side's
     assert staff.get(f"/customers/{stranger.pk}/").status_code == 404
     assert other.get(f"/customers/{customer.pk}/").status_code == 404
     assert staff.get("/customers/").status_code == 403  # no browsing of the archive
 
 
-def test_a_reply_goes_to_the_customer_by_email_and_stays_on_the_record(cast, customer, new_complaint):
+def test_a_reply_goes_to_the_customer_by_email_and_stays_on_the_record(
+    cast, customer, new_complaint
+):
     from django.core import mail
 
     customer.email = "zhangwei@example.cn"
     customer.save()
     ticket = new_complaint()
     client = client_of(cast.agent)
-    page = client.post(f"/tickets/{ticket.pk}/reply/", {"body": "您好，我们已收到您的反馈，会在三个工作日内处理。"}, follow=True).content.decode()
+    page = client.post(
+        f"/tickets/{ticket.pk}/reply/",
+        {"body": "您好，我们已收到您的反馈，会在三个工作日内处理。"},
+        follow=True,
+    ).content.decode()
     assert "回复已发送给客户" in page and "我们已收到您的反馈" in page
     [message] = mail.outbox
-    assert message.to == ["zhangwei@example.cn"] and message.subject == f"[{ticket.number}] 屏幕有亮点"
+    assert (
+        message.to == ["zhangwei@example.cn"] and message.subject == f"[{ticket.number}] 屏幕有亮点"
+    )
     ticket.refresh_from_db()
     assert ticket.first_responded_at is not None
     customer_page = client.get(f"/customers/{customer.pk}/").content.decode()
@@ -216,11 +322,19 @@ def test_a_reply_that_cannot_be_sent_is_not_recorded(cast, customer, new_complai
     from kefu.core.models import TimelineEntry
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens there
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = (
+        "127.0.0.1",
+        9,
+        2,
+    )  # nothing listens there
     customer.email = "zhangwei@example.cn"
     customer.save()
     ticket = new_complaint()
-    page = client_of(cast.agent).post(f"/tickets/{ticket.pk}/reply/", {"body": "您好"}, follow=True).content.decode()
+    page = (
+        client_of(cast.agent)
+        .post(f"/tickets/{ticket.pk}/reply/", {"body": "您好"}, follow=True)
+        .content.decode()
+    )
     assert "邮件未能发送" in page
     assert not TimelineEntry.objects.filter(kind="tickets.reply").exists()
     ticket.refresh_from_db()
@@ -233,8 +347,14 @@ def test_the_statistics_count_breaches_per_department_and_assignee(cast, complai
     from kefu.accounts.roles import Role
     from kefu.tickets.services.sla import sweep_sla
 
-    complaint_in(TicketState.ROUTED)  # created 2026-11-23 10:00: its deadlines pass in the following days
+    complaint_in(
+        TicketState.ROUTED
+    )  # created 2026-11-23 10:00: its deadlines pass in the following days
     sweep_sla(dt.datetime(2026, 12, 31, 12, tzinfo=dt.UTC))
-    page = client_of(make_user(Role.MANAGER)).get("/tickets/statistics/?since=2026-11&until=2026-12").content.decode()
+    page = (
+        client_of(make_user(Role.MANAGER))
+        .get("/tickets/statistics/?since=2026-11&until=2026-12")
+        .content.decode()
+    )
     department_table = page.split('data-testid="breaches-by-department"')[1].split("</table>")[0]
     assert "技术部" in department_table

@@ -53,11 +53,13 @@ def act(name: str, actor, ticket: Ticket, *, version: int, now: dt.datetime, fil
     if name == "carry_out":
         return loop.carry_out_resolution_plan(**common)
     if name == "visit":
-        return loop.record_return_visit(**common, outcome=text, satisfaction=Satisfaction.NEUTRAL if filled else "")
+        return loop.record_return_visit(
+            **common, outcome=text, satisfaction=Satisfaction.NEUTRAL if filled else ""
+        )
     if name == "answer":
         return loop.answer_ticket(**common, answer=text)
     if name == "close":
-        return loop.close_ticket(**common)
+        return loop.close_ticket(**common, summary=text, cost="50" if filled else None)
     if name == "reopen":
         return loop.reopen_ticket(**common, reason=text)
     if name == "assign":
@@ -79,13 +81,34 @@ NEXT = {
     TicketState.ANSWERED: ("close", "agent"),
     TicketState.CLOSED: ("reopen", "agent2"),
 }
-ACTIONS = ("advance", "advance", "advance", "advance", "advance", "advance", "confirm", "invalid", "valid", "cause", "plan", "approve", "send_back", "carry_out", "visit",
-           "answer", "close", "reopen", "assign")
+ACTIONS = (
+    "advance",
+    "advance",
+    "advance",
+    "advance",
+    "advance",
+    "advance",
+    "confirm",
+    "invalid",
+    "valid",
+    "cause",
+    "plan",
+    "approve",
+    "send_back",
+    "carry_out",
+    "visit",
+    "answer",
+    "close",
+    "reopen",
+    "assign",
+)
 
 
 def in_working_time(calendar: BusinessCalendar, moment: dt.datetime) -> bool:
     """Inside a working window; its closing instant (18:00) counts, as add_working_time may end there."""
-    return calendar.is_working_time(moment) or calendar.is_working_time(moment - dt.timedelta(microseconds=1))
+    return calendar.is_working_time(moment) or calendar.is_working_time(
+        moment - dt.timedelta(microseconds=1)
+    )
 
 
 def check_invariants(ticket: Ticket, calendar: BusinessCalendar) -> None:
@@ -95,33 +118,54 @@ def check_invariants(ticket: Ticket, calendar: BusinessCalendar) -> None:
         if ticket.type == TicketType.COMPLAINT:
             assert ticket.validity in {Validity.VALID, Validity.INVALID}
             if ticket.validity == Validity.VALID:
-                assert ticket.return_visited_at and ticket.return_visit_outcome.strip() and ticket.satisfaction
+                assert (
+                    ticket.return_visited_at
+                    and ticket.return_visit_outcome.strip()
+                    and ticket.satisfaction
+                )
             else:
                 assert ticket.invalid_reason.strip() and ticket.reply_to_customer.strip()
         assert ticket.stage_due_at is None
     else:
         assert ticket.closed_at is None
-        assert ticket.stage_due_at is not None and ticket.stage_due_at > ticket.stage_started_at
+        assert ticket.stage_due_at is not None and ticket.stage_started_at is not None
+        assert ticket.stage_due_at > ticket.stage_started_at
     for due in (ticket.first_response_due_at, ticket.stage_due_at, ticket.resolve_due_at):
         if due is not None:
             assert in_working_time(calendar, due), due
             assert due > ticket.created_at
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
-    ticket_type=st.sampled_from([TicketType.COMPLAINT, TicketType.COMPLAINT, TicketType.CONSULTATION, TicketType.SUGGESTION]),
+    ticket_type=st.sampled_from(
+        [TicketType.COMPLAINT, TicketType.COMPLAINT, TicketType.CONSULTATION, TicketType.SUGGESTION]
+    ),
     start=st.sampled_from(STARTS),
     steps=st.lists(
-        st.tuples(st.sampled_from(ACTIONS), st.sampled_from(ROLES), st.integers(0, 3 * 24 * 60), st.booleans(),
-                  st.integers(0, 9)),
+        st.tuples(
+            st.sampled_from(ACTIONS),
+            st.sampled_from(ROLES),
+            st.integers(0, 3 * 24 * 60),
+            st.booleans(),
+            st.integers(0, 9),
+        ),
         max_size=30,
     ),
 )
 def test_random_sequences_keep_the_invariants(cast, category, customer, ticket_type, start, steps):
     calendar = BusinessCalendar()
-    ticket = create_ticket(actor=cast.agent, type=ticket_type, subject="随机", content="内容", customer_id=customer.pk,
-                           category_id=category.pk, now=start)
+    ticket = create_ticket(
+        actor=cast.agent,
+        type=ticket_type,
+        subject="随机",
+        content="内容",
+        customer_id=customer.pk,
+        category_id=category.pk,
+        now=start,
+    )
     check_invariants(ticket, calendar)
     now = start
     for name, role, minutes, filled, stale in steps:
@@ -136,12 +180,27 @@ def test_random_sequences_keep_the_invariants(cast, category, customer, ticket_t
                 name, filled = {"valid": "invalid", "approve": "send_back"}[name], True
             filled = filled or stale > 1
         try:
-            act(name, getattr(cast, role), before, version=version, now=now, filled=filled, cast=cast)
+            act(
+                name,
+                getattr(cast, role),
+                before,
+                version=version,
+                now=now,
+                filled=filled,
+                cast=cast,
+            )
         except DomainError:
             after = Ticket.objects.get(pk=ticket.pk)
-            assert (after.state, after.version, after.assignee_id) == (before.state, before.version, before.assignee_id)
+            assert (after.state, after.version, after.assignee_id) == (
+                before.state,
+                before.version,
+                before.assignee_id,
+            )
         else:
             after = Ticket.objects.get(pk=ticket.pk)
-            assert after.version in {before.version, before.version + 1}  # the same assignee again changes nothing
+            assert after.version in {
+                before.version,
+                before.version + 1,
+            }  # the same assignee again changes nothing
         check_invariants(after, calendar)
     event(f"{ticket_type} ended {Ticket.objects.get(pk=ticket.pk).state} after {len(steps)} steps")

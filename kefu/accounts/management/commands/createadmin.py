@@ -18,10 +18,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, username, password, email, **options):
         if not password:
-            raise CommandError("Give --password or set KEFU_ADMIN_PASSWORD (no prompt: scripts run this).")
+            raise CommandError(
+                "Give --password or set KEFU_ADMIN_PASSWORD (no prompt: scripts run this)."
+            )
         try:
-            user = services.create_user(actor=None, username=username, password=password,
-                                        role=Role.ADMINISTRATOR, email=email)
+            user = services.create_user(
+                actor=None,
+                username=username,
+                password=password,
+                role=Role.ADMINISTRATOR,
+                email=email,
+            )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         except DomainError as error:

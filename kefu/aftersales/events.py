@@ -1,0 +1,28 @@
+"""Events of the after-sales app."""
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from kefu.core.events import DomainEvent
+
+
+@dataclass(frozen=True)
+class CaseMoved(DomainEvent):
+    """An after-sales case was opened (move "open") or moved along its flow."""
+
+    name: ClassVar[str] = "aftersales.case_moved"
+    case_id: int
+    order_id: int
+    move: str
+    state: str
+    actor_id: int
+
+
+@dataclass(frozen=True)
+class ReviewClosed(DomainEvent):
+    """A neutral or negative review was handled: its outcome is known."""
+
+    name: ClassVar[str] = "aftersales.review_closed"
+    review_id: int
+    order_id: int
+    outcome: str

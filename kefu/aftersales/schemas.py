@@ -1,0 +1,34 @@
+import datetime as dt
+
+from ninja import Field, Schema
+
+
+class CaseIn(Schema):
+    kind: str = Field(description="return, exchange, refund_only, reissue or quality")
+    reason: str = Field(max_length=500)
+    refund: str = Field("0", max_length=20, description="yuan with at most two decimals")
+
+
+class MoveIn(Schema):
+    note: str = Field("", max_length=200)
+    parcel_notes: str = Field("", max_length=500, description="拆件登记: notes found in the parcel")
+    version: int | None = None
+
+
+class CaseOut(Schema):
+    id: int
+    order_id: int
+    customer_id: int | None
+    kind: str
+    state: str
+    state_label: str
+    reason: str
+    refund_fen: int
+    photos_reviewed: bool
+    arbitration: bool
+    parcel_notes: str
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    version: int
+    moves: list[str] = Field(description="the moves the caller may make now")
+    log: list[dict]

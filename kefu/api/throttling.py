@@ -1,0 +1,83 @@
+"""API rate limits (issue 10.11): requests per token (or signed-in user) and per network address.
+
+django-ninja's throttling runs after authentication, so these count calls that got past it; a
+client over either limit gets 429 with `Retry-After` (seconds until its window ends). The limits
+are settings (`KEFU_API_RATE_PER_TOKEN`, `KEFU_API_RATE_PER_ADDRESS`, README: Configuration), read
+on each request. Counts are fixed one-minute (or other) windows in Django's cache: Redis in scaled
+mode, so every process counts together; in embedded mode there is one process anyway. The sign-in
+page keeps its own throttle (kefu/accounts/services.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from ninja.throttling import BaseThrottle
+
+PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """ "600/min" → (600, 60). An empty rate or 0 requests means no limit: (0, 0)."""
+    if not rate:
+        return 0, 0
+    count, _slash, period = rate.partition("/")
+    return int(count), PERIODS[period.strip() or "min"]
+
+
+class WindowThrottle(BaseThrottle):
+    setting = ""
+    scope = ""
+
+    def __init__(self):
+        self._local = threading.local()
+
+    def ident(self, request) -> str:
+        raise NotImplementedError
+
+    def allow_request(self, request) -> bool:
+        limit, period = parse_rate(getattr(settings, self.setting))
+        if not limit:
+            return True
+        now = time.time()
+        window = int(now // period)
+        key = f"api-rate:{self.scope}:{self.ident(request)}:{period}:{window}"
+        cache.add(key, 0, timeout=period + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=period + 1)
+            count = 1
+        self._local.wait = (window + 1) * period - now
+        return count <= limit
+
+    def wait(self) -> float | None:
+        return getattr(self._local, "wait", None)
+
+
+class PerToken(WindowThrottle):
+    """Each API token counts alone; a browser session counts per user."""
+
+    setting = "KEFU_API_RATE_PER_TOKEN"
+    scope = "token"
+
+    def ident(self, request) -> str:
+        header = request.headers.get("Authorization", "")
+        if header.lower().startswith("bearer "):
+            return "t" + hashlib.sha256(header[7:].strip().encode()).hexdigest()[:32]
+        return f"u{request.user.pk}"
+
+
+class PerAddress(WindowThrottle):
+    """All calls from one address, whatever token they carry (behind a proxy: the address the
+    server was told by the trusted proxy, FORWARDED_ALLOW_IPS)."""
+
+    setting = "KEFU_API_RATE_PER_ADDRESS"
+    scope = "address"
+
+    def ident(self, request) -> str:
+        return request.META.get("REMOTE_ADDR", "") or "unknown"

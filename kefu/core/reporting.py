@@ -1,0 +1,79 @@
+"""The shape in which an app declares its report figures (kefu/reports, docs/reports.md).
+
+An app lists its figures in its own `report_figures.py`, as it lists its menu entries in
+`navigation.py`:
+
+    FIGURES = [
+        Figure(
+            key="example",
+            label=_("Examples"),
+            records="kefu.example.selectors.done_for_reports",  # () -> QuerySet of the records
+            date_field="done_at",
+            dimensions={"agent": Dimension("agent_id", ("agent__display_name", "agent__username"))},
+            record_columns=(Column(_("Customer"), "customer__name"),),
+            record_url="example:detail",
+            order=60,
+        ),
+    ]
+
+The reports app collects every installed app's `FIGURES` and computes each one with SQL aggregates
+(a count, an average or a share, grouped by day or month and by one dimension); nothing here runs
+a query. Core defines only the shapes, so neither core nor the reports app names the app that
+declares a figure.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Label = Any  # a str or a lazy translation (gettext_lazy)
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A way to filter and to break a figure down: `path` is the lookup the records are filtered and
+    grouped by (an id or a plain value); `labels` the lookups that name a group (the first non-empty
+    one wins); `choices` the (value, label) pairs of a choices field."""
+
+    path: str
+    labels: tuple[str, ...] = ()
+    choices: tuple[tuple[str, Label], ...] = ()
+    options: str = ""  # dotted path of a function () -> [(value, label)] for the filter's list
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What a figure counts: `count` the records; `average` of `field`; `share` the percentage of the
+    records matching `condition` (a Q object)."""
+
+    kind: str = "count"  # count | average | share
+    field: str = ""
+    condition: Any = None  # django.db.models.Q for `share`
+    digits: int = 0  # decimals shown
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the drill-down list: a label and a lookup (or the choices field's display)."""
+
+    label: Label
+    path: str
+    choices: tuple[tuple[str, Label], ...] = ()
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str  # unique, a URL part: /reports/<key>/
+    label: Label
+    records: str  # dotted path of a function () -> QuerySet of the records behind the figure
+    date_field: str  # the instant that places a record in a period (stored UTC, cut in local days)
+    dimensions: dict[str, Dimension] = field(default_factory=dict)
+    measure: Measure = Measure()
+    breakdown: str = ""  # the dimension shown by default under the chart
+    record_columns: tuple[Column, ...] = ()
+    record_url: str = ""  # URL name taking the record's pk (the record's own page)
+    description: Label = ""
+    unit: Label = ""
+    perms: tuple[str, ...] = ()  # needed besides the right to read reports
+    order: int = 50
+    in_pack: bool = True  # part of the scheduled daily/weekly/monthly pack
+    higher_is_better: bool = True

@@ -1,0 +1,167 @@
+"""The SQL of each database: the index next to a document table, and the ids that match a query.
+
+SQLite: an FTS5 table `<documents>_fts` over the document table (external content, detail=none:
+no positions are kept, only which documents hold a word), kept in step by three triggers; the
+unicode61 tokenizer only splits the space-separated tokens again. Matching ids come out of FTS5
+in rowid order, so "the newest 51 that match" reads 51 entries of the index.
+
+PostgreSQL: the body column is a tsvector with a GIN index. A GIN index cannot return ids in order,
+and the planner, which believes matches are spread evenly over the ids, may instead walk the
+primary key backwards and test every row: right for a frequent word, a walk over the whole table
+for a word that clusters far from the newest rows (one day's ticket numbers). So the newest ids
+are read in two steps: a walk over a bounded window of the newest ids, then, if that window had
+too few, the index alone (bitmap scan, then the top N sorted).
+"""
+
+# ruff: noqa: S608  table and column names come from the models (quoted); user text is only ever a
+# bound parameter, and only as tokens of letters and digits (_check).
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from django.db import connections, transaction
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+RECENT_WINDOW = 20_000  # ids walked in order before the index is asked on its own (PostgreSQL)
+
+Quote = Callable[[str], str]  # a database's quoting of a name (`connection.ops.quote_name`)
+
+
+def _quote(connection: BaseDatabaseWrapper, name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _check(tokens: tuple[str, ...]) -> None:
+    # tokens.py only makes letters and digits; refuse anything else rather than quote it.
+    for token in tokens:
+        if not token or not all(c.isalnum() for c in token):
+            raise ValueError(f"not a search token: {token!r}")
+
+
+def fts5_query(tokens: tuple[str, ...]) -> str:
+    _check(tokens)
+    return " ".join(f'"{t}"' for t in tokens)
+
+
+def tsquery(tokens: tuple[str, ...]) -> str:
+    _check(tokens)
+    return " & ".join(f"'{t}'" for t in tokens)
+
+
+def create_index_sql(vendor: str, table: str, pk: str, *, quote: Quote) -> list[str]:
+    t, fts, k = quote(table), quote(f"{table}_fts"), quote(pk)
+    if vendor == "sqlite":
+        return [
+            f"CREATE VIRTUAL TABLE {fts} USING fts5(body, content={t}, content_rowid={k}, "
+            "detail=none, tokenize='unicode61 remove_diacritics 0')",
+            f"CREATE TRIGGER {quote(table + '_ai')} AFTER INSERT ON {t} BEGIN "
+            f"INSERT INTO {fts}(rowid, body) VALUES (new.{k}, new.body); END",
+            f"CREATE TRIGGER {quote(table + '_ad')} AFTER DELETE ON {t} BEGIN "
+            f"INSERT INTO {fts}({fts}, rowid, body) VALUES ('delete', old.{k}, old.body); END",
+            f"CREATE TRIGGER {quote(table + '_au')} AFTER UPDATE ON {t} BEGIN "
+            f"INSERT INTO {fts}({fts}, rowid, body) VALUES ('delete', old.{k}, old.body); "
+            f"INSERT INTO {fts}(rowid, body) VALUES (new.{k}, new.body); END",
+            f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
+        ]
+    if vendor == "postgresql":
+        return [f"CREATE INDEX {quote(table + '_body')} ON {t} USING gin (body)"]
+    raise NotImplementedError(f"search has no index for {vendor}")
+
+
+def drop_index_sql(vendor: str, table: str, *, quote: Quote) -> list[str]:
+    if vendor == "sqlite":
+        return [
+            *(f"DROP TRIGGER IF EXISTS {quote(table + s)}" for s in ("_ai", "_ad", "_au")),
+            f"DROP TABLE IF EXISTS {quote(table + '_fts')}",
+        ]
+    if vendor == "postgresql":
+        return [f"DROP INDEX IF EXISTS {quote(table + '_body')}"]
+    raise NotImplementedError(f"search has no index for {vendor}")
+
+
+def match_subquery(
+    vendor: str, table: str, pk: str, tokens: tuple[str, ...], *, quote: Quote
+) -> tuple[str, list[str]]:
+    """SQL selecting every matching id (for a filter that is not paged newest first)."""
+    if vendor == "sqlite":
+        fts = quote(f"{table}_fts")
+        return f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [fts5_query(tokens)]
+    return (
+        f"SELECT {quote(pk)} FROM {quote(table)} WHERE body @@ %s::tsquery",
+        [tsquery(tokens)],
+    )
+
+
+def matching_ids(
+    *,
+    using: str,
+    table: str,
+    pk: str,
+    tokens: tuple[str, ...],
+    after: int | None,
+    limit: int,
+    descending: bool,
+) -> list[int]:
+    """Up to `limit` ids of matching documents past `after` (below it when descending), in order."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    if connection.vendor == "sqlite":
+        fts = quote(f"{table}_fts")
+        sql = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"
+        params: list[str | int] = [fts5_query(tokens)]
+        if after is not None:
+            sql += " AND rowid < %s" if descending else " AND rowid > %s"
+            params.append(after)
+        sql += f" ORDER BY rowid {'DESC' if descending else 'ASC'} LIMIT %s"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, limit])
+            return [row[0] for row in cursor.fetchall()]
+    return _pg_matching_ids(
+        connection, quote(table), quote(pk), tsquery(tokens), after, limit, descending
+    )
+
+
+def _pg_matching_ids(
+    connection: BaseDatabaseWrapper,
+    t: str,
+    k: str,
+    query: str,
+    after: int | None,
+    limit: int,
+    descending: bool,
+) -> list[int]:
+    before, order = ("<", "DESC") if descending else (">", "ASC")
+    with connection.cursor() as cursor:
+        if after is None:
+            cursor.execute(f"SELECT {'max' if descending else 'min'}({k}) FROM {t}")
+            edge = cursor.fetchone()[0]
+            if edge is None:
+                return []
+            after = edge + 1 if descending else edge - 1
+        bound = after - RECENT_WINDOW if descending else after + RECENT_WINDOW
+        window = f"{k} >= %s" if descending else f"{k} <= %s"
+        cursor.execute(
+            f"SELECT {k} FROM {t} WHERE body @@ %s::tsquery AND {k} {before} %s AND {window} "
+            f"ORDER BY {k} {order} LIMIT %s",
+            [query, after, bound, limit],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        if len(ids) >= limit:
+            return ids
+        rest = f"{k} < %s" if descending else f"{k} > %s"
+        with transaction.atomic(using=connection.alias):
+            # The index alone: the planner must not walk the ids in order testing each row.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute(
+                f"SELECT {k} FROM {t} WHERE body @@ %s::tsquery AND {rest} "
+                f"ORDER BY {k} {order} LIMIT %s",
+                [query, bound, limit - len(ids)],
+            )
+            ids += [row[0] for row in cursor.fetchall()]
+            cursor.execute("SET LOCAL enable_seqscan = on")
+            cursor.execute("SET LOCAL enable_indexscan = on")
+        return ids

@@ -1,0 +1,214 @@
+"""Reads of work orders: who may see which order, the technician's day, the dispatch board and the
+figures the reports read (`dispatch_figures`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, F, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from kefu.accounts.audit import audit
+from kefu.accounts.models import AuditAction, User
+from kefu.accounts.roles import Perm
+from kefu.dispatch.models import OPEN_STATES, WorkOrder, WorkOrderState
+
+# Warned this long before a limit (like the tickets' time limits).
+WARNING_BEFORE = dt.timedelta(minutes=30)
+
+
+def sees_every_order(user: User) -> bool:
+    return user.has_perm(Perm.SERVE_CUSTOMERS) or user.has_perm(Perm.ASSIGN_WORK)
+
+
+def visible_work_orders(user: User) -> QuerySet[WorkOrder]:
+    """The CS side sees every order; a technician only the orders given to them."""
+    qs = WorkOrder.objects.all()
+    if sees_every_order(user):
+        return qs
+    if user.has_perm(Perm.WORK_ROUTED_TASKS):
+        return qs.filter(technician=user)
+    return qs.none()
+
+
+def access_work_order(*, actor: User, work_order_id: int, request=None) -> WorkOrder:
+    """The order if `actor` may see it; 404 (audited when it exists) otherwise."""
+    order = (
+        WorkOrder.objects.select_related("customer", "technician", "ticket", "visited_by")
+        .filter(pk=work_order_id)
+        .first()
+    )
+    if order is None:
+        raise Http404
+    if not visible_work_orders(actor).filter(pk=order.pk).exists():
+        audit(AuditAction.ACCESS_DENIED, actor=actor, obj=order, request=request)
+        raise Http404
+    return order
+
+
+def lateness(order: WorkOrder, *, now: dt.datetime) -> str:
+    """ "late" (a limit passed), "soon" (within WARNING_BEFORE) or "" for an open order."""
+    if order.state not in OPEN_STATES or order.state == WorkOrderState.FAILED:
+        return ""
+    due = order.arrival_due_at if order.arrived_at is None else order.completion_due_at
+    if due < now:
+        return "late"
+    if due < now + WARNING_BEFORE:
+        return "soon"
+    return ""
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+    return start, start + dt.timedelta(days=1)
+
+
+def technician_day(*, technician: User, day: dt.date) -> list[WorkOrder]:
+    """The technician's orders for the day, plus any still open from before, by appointment."""
+    start, end = day_bounds(day)
+    return list(
+        WorkOrder.objects.select_related("customer")
+        .filter(technician=technician)
+        .filter(
+            Q(appointment_start__gte=start, appointment_start__lt=end)
+            | Q(appointment_start__lt=start, state__in=OPEN_STATES)
+        )
+        .order_by("appointment_start", "id")[:100]
+    )
+
+
+def technician_upcoming(*, technician: User, day: dt.date, days: int = 7) -> list[WorkOrder]:
+    """The technician's open orders of the coming days (after `day`), by appointment."""
+    _start, end = day_bounds(day)
+    return list(
+        WorkOrder.objects.select_related("customer")
+        .filter(
+            technician=technician,
+            state__in=OPEN_STATES,
+            appointment_start__gte=end,
+            appointment_start__lt=end + dt.timedelta(days=days),
+        )
+        .order_by("appointment_start", "id")[:100]
+    )
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    day: dt.date
+    technician_id: int | None = None
+    area: str = ""
+    state: str = ""
+    late_only: bool = False
+
+
+BOARD_LIMIT = 200
+# What a board row shows and its lateness needs: loading only these keeps a full board fast.
+BOARD_FIELDS = (
+    "number",
+    "state",
+    "area",
+    "appointment_start",
+    "appointment_end",
+    "arrival_due_at",
+    "completion_due_at",
+    "arrived_at",
+    "completed_at",
+    "version",
+    "customer__name",
+    "technician__username",
+    "technician__display_name",
+)
+
+
+def board(*, actor: User, filters: BoardFilter, now: dt.datetime | None = None) -> dict:
+    """The supervisors' board: the day's orders (and older ones still open) by state, each with its
+    lateness; counts by state. One query for the rows, one for the counts."""
+    now = now or timezone.now()
+    start, end = day_bounds(filters.day)
+    qs = visible_work_orders(actor).filter(
+        Q(appointment_start__gte=start, appointment_start__lt=end)
+        | Q(appointment_start__lt=start, state__in=OPEN_STATES)
+    )
+    if filters.technician_id:
+        qs = qs.filter(technician_id=filters.technician_id)
+    if filters.area:
+        qs = qs.filter(area=filters.area)
+    counts = dict(qs.values_list("state").annotate(n=Count("id")).order_by())
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.late_only:
+        qs = qs.filter(
+            Q(arrived_at__isnull=True, arrival_due_at__lt=now)
+            | Q(arrived_at__isnull=False, completed_at__isnull=True, completion_due_at__lt=now),
+            state__in=[s for s in OPEN_STATES if s != WorkOrderState.FAILED],
+        )
+    rows = list(
+        qs.select_related("customer", "technician")
+        .only(*BOARD_FIELDS)
+        .order_by("appointment_start", "id")[:BOARD_LIMIT]
+    )
+    for order in rows:
+        order.lateness = lateness(order, now=now)
+    columns = [
+        {"state": s, "label": s.label, "count": counts.get(s.value, 0)} for s in WorkOrderState
+    ]
+    return {
+        "rows": rows,
+        "columns": columns,
+        "late": len([r for r in rows if r.lateness == "late"]),
+    }
+
+
+def areas() -> list[str]:
+    return list(
+        WorkOrder.objects.exclude(area="")
+        .values_list("area", flat=True)
+        .distinct()
+        .order_by("area")[:200]
+    )
+
+
+def visits_due(*, now: dt.datetime | None = None) -> QuerySet[WorkOrder]:
+    """Done orders whose return visit is still to be made, the most urgent first."""
+    return (
+        WorkOrder.objects.filter(state=WorkOrderState.DONE)
+        .select_related("customer", "technician")
+        .order_by("visit_due_at", "id")
+    )
+
+
+def dispatch_figures(*, start: dt.datetime, end: dt.datetime) -> dict:
+    """Figures for the reports (the period [start, end)): orders created, done, not done, cancelled,
+    arrivals late, completions after their limit, return visits made and on time, mean satisfaction."""
+    created = WorkOrder.objects.filter(created_at__gte=start, created_at__lt=end)
+    done = WorkOrder.objects.filter(completed_at__gte=start, completed_at__lt=end)
+    visited = WorkOrder.objects.filter(visited_at__gte=start, visited_at__lt=end)
+    by_state = dict(created.values_list("state").annotate(n=Count("id")).order_by())
+    done_figures = done.aggregate(
+        total=Count("id"),
+        late_arrival=Count("id", filter=Q(arrived_at__gt=F("arrival_due_at"))),
+        overdue=Count("id", filter=Q(completed_at__gt=F("completion_due_at"))),
+    )
+    visit_figures = visited.aggregate(
+        total=Count("id"),
+        on_time=Count("id", filter=Q(visited_at__lte=F("visit_due_at"))),
+        satisfaction=Avg("satisfaction"),
+    )
+    return {
+        "created": sum(by_state.values()),
+        "by_state": by_state,
+        "done": done_figures["total"],
+        "arrived_late": done_figures["late_arrival"],
+        "completed_late": done_figures["overdue"],
+        "failed": WorkOrder.objects.filter(failed_at__gte=start, failed_at__lt=end).count(),
+        "visited": visit_figures["total"],
+        "visited_on_time": visit_figures["on_time"],
+        "mean_satisfaction": (
+            round(visit_figures["satisfaction"], 2)
+            if visit_figures["satisfaction"] is not None
+            else None
+        ),
+    }

@@ -1,0 +1,274 @@
+"""Writes of feedback and bugs: a customer's report (with screenshots), grouping reports into one
+problem, the problem's state set by the development department, and telling every reporter."""
+
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import User
+from kefu.accounts.roles import Perm
+from kefu.conversations.models import SenderKind
+from kefu.conversations.services.messages import post_message
+from kefu.core import timeline
+from kefu.core.errors import Conflict, DomainError, PermissionRefused
+from kefu.core.events import emit
+from kefu.core.text import strip_control_characters
+from kefu.core.uploads import inspect_upload, storage_path
+from kefu.customers.models import Customer
+from kefu.feedback.events import ProblemOpened, ProblemStateChanged
+from kefu.feedback.models import (
+    Category,
+    FeedbackReport,
+    NoticeOutcome,
+    Problem,
+    ProblemState,
+    ReportChannel,
+    ReporterNotice,
+    Screenshot,
+    Severity,
+)
+from kefu.feedback.states import PROBLEM_FLOW
+from kefu.sms.services import send_sms
+
+MAX_SCREENSHOTS = 5
+SMS_TEMPLATE = "feedback_update"  # {name} {title} {result}
+
+
+def _text(value: str, *, limit: int, required: str | None = None) -> str:
+    value = strip_control_characters(value or "").strip()[:limit]
+    if required and not value:
+        raise DomainError(required)
+    return value
+
+
+def submit_report(
+    *,
+    actor: User,
+    customer: Customer,
+    channel: str,
+    category: str,
+    severity: str,
+    title: str,
+    steps: str = "",
+    device: str = "",
+    app_version: str = "",
+    conversation_id: int | None = None,
+    ticket_id: int | None = None,
+    screenshots: list | tuple = (),
+) -> FeedbackReport:
+    """A customer's report, as the agent took it down. Screenshots must be images; a refused one
+    refuses the whole report and stores nothing."""
+    if not actor.has_perm(Perm.SERVE_CUSTOMERS):
+        raise PermissionRefused(_("Your role may not record feedback."))
+    if channel not in ReportChannel.values or category not in Category.values:
+        raise DomainError(_("Choose the channel and the category."))
+    if severity not in Severity.values:
+        raise DomainError(_("Choose the severity."))
+    if len(screenshots) > MAX_SCREENSHOTS:
+        raise DomainError(_("At most %(n)d screenshots.") % {"n": MAX_SCREENSHOTS})
+    inspected = [inspect_upload(upload) for upload in screenshots]
+    if any(not i.kind.is_image for i in inspected):
+        raise DomainError(_("Screenshots must be images (PNG, JPEG, GIF, WebP)."))
+    values = {
+        "title": _text(title, limit=200, required=_("Give the problem a short title.")),
+        "steps": _text(steps, limit=4000),
+        "device": _text(device, limit=100),
+        "app_version": _text(app_version, limit=40),
+    }
+    stored = [
+        default_storage.save(storage_path("feedback", i), u)
+        for i, u in zip(inspected, screenshots, strict=True)
+    ]
+    try:
+        with transaction.atomic():
+            report = FeedbackReport.objects.create(
+                customer=customer,
+                channel=channel,
+                category=category,
+                severity=severity,
+                conversation_id=conversation_id,
+                ticket_id=ticket_id,
+                created_by=actor,
+                **values,
+            )
+            for path, info in zip(stored, inspected, strict=True):
+                Screenshot.objects.create(
+                    report=report,
+                    file=path,
+                    name=info.name,
+                    content_type=info.kind.content_type,
+                    size=info.size,
+                )
+            timeline.record(
+                subject=report,
+                customer_id=customer.pk,
+                kind="feedback.reported",
+                actor=actor,
+                summary=_("Feedback: %(title)s") % {"title": report.title},
+            )
+    except Exception:
+        for path in stored:
+            default_storage.delete(path)
+        raise
+    return report
+
+
+@transaction.atomic
+def group_report(
+    *, actor: User, report_id: int, problem_id: int | None = None, title: str = ""
+) -> Problem:
+    """Put a report into an open problem, or make a new problem of it (with `title`, or the
+    report's own)."""
+    if not actor.has_perm(Perm.SERVE_CUSTOMERS):
+        raise PermissionRefused(_("Your role may not group feedback."))
+    report = FeedbackReport.objects.select_for_update().filter(pk=report_id).first()
+    if report is None:
+        raise DomainError(_("This report does not exist (any more)."))
+    if report.problem_id is not None:
+        raise Conflict(
+            _("This report is already grouped into problem #%(id)d.") % {"id": report.problem_id}
+        )
+    if problem_id:
+        problem = Problem.objects.select_for_update().filter(pk=problem_id).first()
+        if problem is None:
+            raise DomainError(_("This problem does not exist (any more)."))
+        if problem.state not in (ProblemState.OPEN, ProblemState.CONFIRMED):
+            raise DomainError(_("The problem is closed; make a new one for this report."))
+    else:
+        problem = Problem.objects.create(
+            title=_text(title, limit=200) or report.title,
+            category=report.category,
+            severity=report.severity,
+            created_by=actor,
+        )
+        emit(ProblemOpened(problem_id=problem.pk, opened_by_id=actor.pk))
+    report.problem = problem
+    report.save(update_fields=["problem"])
+    timeline.record(
+        subject=report,
+        customer_id=report.customer_id,
+        kind="feedback.grouped",
+        actor=actor,
+        is_internal=True,
+        summary=_("Feedback grouped into problem #%(id)d") % {"id": problem.pk},
+    )
+    return problem
+
+
+@transaction.atomic
+def change_problem_state(
+    *,
+    actor: User,
+    problem_id: int,
+    move: str,
+    fixed_version: str = "",
+    note: str = "",
+    expected_version: int | None = None,
+) -> Problem:
+    """confirm, fix (in a version) or wont_fix (with a reason). Final states are final: a second
+    close is refused and changes nothing. Every reporter is told after commit."""
+    problem = Problem.objects.select_for_update().filter(pk=problem_id).first()
+    if problem is None:
+        raise DomainError(_("This problem does not exist (any more)."))
+    transition = PROBLEM_FLOW.check(problem.state, move, actor=actor, obj=problem)
+    if expected_version is not None and expected_version != problem.version:
+        raise Conflict(_("Someone changed this problem meanwhile; look at it again."))
+    if move == "fix":
+        problem.fixed_version = _text(
+            fixed_version, limit=40, required=_("Give the version that fixes it.")
+        )
+    if move == "wont_fix":
+        problem.resolution_note = _text(
+            note, limit=300, required=_("Say why it will not be fixed; the customers are told.")
+        )
+    elif note:
+        problem.resolution_note = _text(note, limit=300)
+    problem.state = str(transition.target)
+    problem.state_changed_at = timezone.now()
+    problem.version += 1
+    problem.save()
+    emit(ProblemStateChanged(problem_id=problem.pk, state=problem.state, changed_by_id=actor.pk))
+    return problem
+
+
+def result_text(problem: Problem) -> str:
+    if problem.state == ProblemState.FIXED:
+        return _("fixed in version %(version)s") % {"version": problem.fixed_version}
+    if problem.state == ProblemState.WONT_FIX:
+        return _("it will not be changed: %(note)s") % {"note": problem.resolution_note}
+    return _("confirmed by our developers, who are working on it")
+
+
+def tell_reporter(*, report: FeedbackReport, problem: Problem) -> ReporterNotice | None:
+    """Tell one reporter the problem's state through the channel they used (the chat when there is
+    one, else SMS to their mobile), and put it on their timeline. At most once per report and
+    state: a repeated call (a retried task) returns None and sends nothing."""
+    text = _("About your feedback “%(title)s”: %(result)s.") % {
+        "title": report.title,
+        "result": result_text(problem),
+    }
+    try:
+        with transaction.atomic():
+            notice = ReporterNotice.objects.create(
+                report=report, state=problem.state, outcome=NoticeOutcome.TIMELINE
+            )
+            timeline.record(
+                subject=report,
+                customer_id=report.customer_id,
+                kind="feedback.told",
+                summary=text,
+                data={"problem_id": problem.pk, "state": problem.state},
+            )
+    except IntegrityError:
+        return None
+    detail = ""
+    conversation = report.conversation if report.conversation_id else None
+    if report.channel == ReportChannel.CHAT and conversation is not None:
+        post_message(
+            conversation=conversation,
+            sender=SenderKind.SYSTEM,
+            body=text,
+            client_key=f"feedback-notice-{notice.pk}",
+        )
+        outcome = NoticeOutcome.CHAT
+    elif report.customer.mobile:
+        try:
+            send_sms(
+                report.customer.mobile,
+                SMS_TEMPLATE,
+                {
+                    "name": report.customer.name,
+                    "title": report.title[:20],
+                    "result": result_text(problem),
+                },
+                customer=report.customer,
+            )
+            outcome = NoticeOutcome.SMS
+        except DomainError as refusal:
+            outcome, detail = NoticeOutcome.TIMELINE, refusal.message[:300]
+    else:
+        outcome = NoticeOutcome.TIMELINE
+    ReporterNotice.objects.filter(pk=notice.pk).update(outcome=outcome, detail=detail)
+    notice.outcome, notice.detail = outcome, detail
+    return notice
+
+
+def tell_reporters(*, problem_id: int) -> int:
+    """Every report of the problem told of its current state once; returns how many were told now."""
+    problem = Problem.objects.filter(pk=problem_id).first()
+    if problem is None:
+        return 0
+    told = 0
+    reports = (
+        FeedbackReport.objects.filter(problem=problem)
+        .exclude(notices__state=problem.state)
+        .select_related("customer", "conversation")
+        .order_by("id")
+    )
+    for report in reports.iterator(chunk_size=500):
+        if tell_reporter(report=report, problem=problem) is not None:
+            told += 1
+    return told

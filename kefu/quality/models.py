@@ -1,0 +1,285 @@
+"""Quality and performance 质检/绩效: for now the monthly reward/penalty sheet 奖罚评分表 (seed 002: the
+department supervisor drafts it for each agent and hands it to a superior for approval before payday)."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SheetState(models.TextChoices):
+    DRAFT = "draft", _("Draft")  # the supervisor is still writing it
+    SUBMITTED = "submitted", _("Waiting for approval")  # handed to a manager
+    RETURNED = "returned", _("Returned")  # the manager sent it back with a reason; editable again
+    APPROVED = "approved", _("Approved")  # final: locked, counts for pay
+
+
+class RewardPenaltySheet(models.Model):
+    """One agent's reward/penalty points for one month. Editable while draft or returned."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="reward_penalty_sheets",
+        verbose_name=_("agent"),
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    state = models.CharField(
+        _("state"), max_length=12, choices=SheetState.choices, default=SheetState.DRAFT
+    )
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("reason"), max_length=300, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reward/penalty sheet")
+        verbose_name_plural = _("reward/penalty sheets")
+        ordering = ["-month", "agent_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "month"], name="sheet_once_per_agent_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.agent}"
+
+    @property
+    def total(self) -> int:
+        return sum(item.points for item in self.items.all())
+
+
+class SheetItem(models.Model):
+    """One reason for points: positive for a reward (表扬、好评), negative for a penalty (差错、投诉)."""
+
+    sheet = models.ForeignKey(RewardPenaltySheet, on_delete=models.CASCADE, related_name="items")
+    points = models.SmallIntegerField(_("points"))
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.points:+d} {self.reason}"
+
+
+# ---- Quality inspection 质检 -------------------------------------------------------------------
+
+
+class CheckKind(models.TextChoices):
+    """What one scoring item of the rubric 质检标准 checks (seed 002 第四篇: 开头语、结束语、道歉语固定)."""
+
+    GREETING = "greeting", _("Required greeting")  # 开头语
+    CLOSING = "closing", _("Required closing")  # 结束语
+    APOLOGY = "apology", _("Apology when the customer complains")  # 道歉语
+    FORBIDDEN = "forbidden", _("Forbidden words and phrases")  # 服务禁语、违规承诺
+    FILLER = "filler", _("Filler words used sparingly")  # 啊、恩、噢、行 少用
+    FIRST_RESPONSE = "first_response", _("First response time")  # 首次响应
+    RESPONSE_TIME = "response_time", _("Response time")  # 每次响应
+    PRESALES_FLOW = "presales_flow", _("Pre-sales flow followed")  # 售前服务流程
+    RESOLUTION = "resolution", _("Resolution")  # 问题解决
+
+
+class RubricItem(models.Model):
+    """One scoring item of the rubric 质检标准. The weights of the active items sum to 100; a
+    conversation loses an item's weight when the item's check finds a fault."""
+
+    kind = models.CharField(_("check"), max_length=16, choices=CheckKind.choices)
+    label = models.CharField(_("name"), max_length=80)
+    weight = models.PositiveSmallIntegerField(_("weight"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    # The phrase list managers edit, one phrase a line: what must be said (greeting, closing,
+    # apology) or must not (forbidden, filler).
+    phrases = models.TextField(_("phrases"), blank=True, max_length=4000)
+    # For the apology: what the customer writes when complaining (投诉、差评…).
+    triggers = models.TextField(_("customer's complaint phrases"), blank=True, max_length=4000)
+    # Seconds for response times; times allowed for filler words.
+    limit = models.PositiveIntegerField(_("limit"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("scoring item")
+        verbose_name_plural = _("scoring items")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_severe(self) -> bool:
+        """A forbidden word alerts the supervisor at once."""
+        return self.kind == CheckKind.FORBIDDEN
+
+    def phrase_list(self) -> list[str]:
+        return [p.strip() for p in self.phrases.splitlines() if p.strip()]
+
+    def trigger_list(self) -> list[str]:
+        return [p.strip() for p in self.triggers.splitlines() if p.strip()]
+
+
+class Inspection(models.Model):
+    """The automatic check of one closed conversation: its score out of 100 and its findings."""
+
+    conversation = models.OneToOneField(
+        "conversations.Conversation",
+        on_delete=models.CASCADE,
+        related_name="inspection",
+        verbose_name=_("conversation"),
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    channel = models.CharField(_("channel"), max_length=10)
+    score = models.PositiveSmallIntegerField(_("automatic score"))
+    severe = models.BooleanField(_("severe finding"), default=False)
+    closed_at = models.DateTimeField(_("closed at"))
+    checked_at = models.DateTimeField(_("checked at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("quality check")
+        verbose_name_plural = _("quality checks")
+        ordering = ["-closed_at", "-id"]
+        indexes = [
+            models.Index(fields=["agent", "closed_at"], name="inspection_agent_closed"),
+            models.Index(fields=["-closed_at", "-id"], name="inspection_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.conversation_id} {self.score}"
+
+
+class Finding(models.Model):
+    """One fault found in a conversation, pointing at the message it is about (none when something
+    was missing from the whole conversation and no message stands for it)."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="findings")
+    item = models.ForeignKey(
+        RubricItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("check"), max_length=16, choices=CheckKind.choices)
+    label = models.CharField(_("scoring item"), max_length=80)
+    message = models.ForeignKey(
+        "conversations.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("message"),
+    )
+    matched = models.CharField(_("words found"), max_length=80, blank=True)
+    detail = models.CharField(_("finding"), max_length=200)
+    points = models.PositiveSmallIntegerField(_("points lost"))
+    severe = models.BooleanField(_("severe"), default=False)
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+class SampleReason(models.TextChoices):
+    RANDOM = "random", _("Random sample")
+    COMPLAINT = "complaint", _("The customer complained")
+    LOW_RATING = "low_rating", _("Low rating")
+    NEW_AGENT = "new_agent", _("New agent's first week")
+    SEVERE = "severe", _("Severe finding")
+    MANUAL = "manual", _("Chosen by an inspector")
+
+
+class ReviewState(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")  # sampled, nobody has scored it yet
+    DONE = "done", _("Reviewed")  # scored; the agent sees it and may appeal within N days
+    APPEALED = "appealed", _("Appealed")  # the agent disagrees; a supervisor decides
+    DECIDED = "decided", _("Appeal decided")  # final
+
+
+class Review(models.Model):
+    """The manual review 人工复核 of a sampled conversation, and the agent's one appeal."""
+
+    inspection = models.OneToOneField(Inspection, on_delete=models.CASCADE, related_name="review")
+    reason = models.CharField(_("sampled because"), max_length=12, choices=SampleReason.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ReviewState.choices, default=ReviewState.PENDING
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewer"),
+    )
+    item_points = models.JSONField(default=dict, blank=True)  # rubric item id → points given
+    score = models.PositiveSmallIntegerField(_("review score"), null=True, blank=True)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    appeal_reason = models.CharField(_("appeal"), max_length=500, blank=True)
+    appealed_at = models.DateTimeField(_("appealed at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision"), max_length=500, blank=True)
+    final_score = models.PositiveSmallIntegerField(_("final score"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "-created_at"], name="review_queue")]
+
+    def __str__(self) -> str:
+        return f"#{self.inspection_id} {self.state}"
+
+
+class QualitySettings(models.Model):
+    """The sampling rules and the appeal period: one row."""
+
+    random_percent = models.PositiveSmallIntegerField(
+        _("random sample (%)"), default=5, validators=[MaxValueValidator(100)]
+    )
+    sample_complaints = models.BooleanField(_("every complaint"), default=True)
+    sample_low_ratings = models.BooleanField(_("every low rating"), default=True)
+    low_rating_max = models.PositiveSmallIntegerField(
+        _("low rating: at most"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    new_agent_days = models.PositiveSmallIntegerField(
+        _("every chat of a new agent for (days)"), default=7, validators=[MaxValueValidator(90)]
+    )
+    sample_severe = models.BooleanField(_("every severe finding"), default=True)
+    appeal_days = models.PositiveSmallIntegerField(
+        _("appeal within (days)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+
+    class Meta:
+        verbose_name = _("quality settings")
+        verbose_name_plural = _("quality settings")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

@@ -1,0 +1,33 @@
+"""What the quality app shows in the shell (kefu/core/shell.py): the reward/penalty sheets (views.py:
+sheet_list — those who draft or approve sheets, and agents, who see their own approved ones), the
+quality checks (inspection_views.py: inspection_list — inspectors, supervisors and managers), the
+agent's own reviews (my_reviews) and the rubric (rubric_page)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from kefu.accounts.roles import Perm
+from kefu.core.shell import NavEntry
+
+NAVIGATION = [
+    NavEntry(
+        "quality",
+        _("Reward/penalty sheets"),
+        "quality:sheets",
+        perms=(Perm.EVALUATE, Perm.APPROVE_SHEETS, Perm.SERVE_CUSTOMERS),
+        order=70,
+    ),
+    NavEntry(
+        "quality_checks",
+        _("Quality checks"),
+        "quality:inspections",
+        perms=(Perm.INSPECT_QUALITY, Perm.EVALUATE),
+        order=71,
+    ),
+    NavEntry(
+        "quality_mine",
+        _("My quality reviews"),
+        "quality:my_reviews",
+        perms=(Perm.SERVE_CUSTOMERS,),
+        order=72,
+    ),
+]

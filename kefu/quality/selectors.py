@@ -1,0 +1,250 @@
+"""Reads of quality and performance: who may see which sheet, check and review; the transcript with
+its findings; per-agent quality figures over a date range (`agent_quality`, for reports and KPIs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from kefu.accounts.models import User
+from kefu.accounts.roles import Perm
+from kefu.conversations.models import Message
+from kefu.quality.models import (
+    Finding,
+    Inspection,
+    Review,
+    ReviewState,
+    RewardPenaltySheet,
+    SheetState,
+)
+
+
+def may_open_sheets(user: User) -> bool:
+    return user.has_perm(Perm.EVALUATE) or user.has_perm(Perm.APPROVE_SHEETS)
+
+
+def visible_sheets(user: User) -> QuerySet[RewardPenaltySheet]:
+    """Supervisors and managers see every sheet; an agent sees their own once it is approved;
+    anyone else sees none."""
+    qs = RewardPenaltySheet.objects.select_related("agent", "drafted_by", "decided_by")
+    if may_open_sheets(user):
+        return qs
+    return qs.filter(Q(agent=user) & Q(state=SheetState.APPROVED))
+
+
+def sheet_list(user: User, *, month=None, state: str = "") -> QuerySet[RewardPenaltySheet]:
+    qs = visible_sheets(user).annotate(points=Sum("items__points"))
+    if month is not None:
+        qs = qs.filter(month=month)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("-month", "agent__display_name", "id")
+
+
+def access_sheet(*, actor: User, sheet_id: int) -> RewardPenaltySheet:
+    sheet = visible_sheets(actor).filter(pk=sheet_id).first()
+    if sheet is None:
+        raise Http404
+    return sheet
+
+
+# ---- Quality inspection 质检 -------------------------------------------------------------------
+
+
+def may_inspect(user: User) -> bool:
+    return user.has_perm(Perm.INSPECT_QUALITY)
+
+
+def visible_inspections(user: User) -> QuerySet[Inspection]:
+    """Inspectors, supervisors and managers see every check; an agent sees the checks of their own
+    conversations once reviewed (the automatic score alone is a tool for the inspectors)."""
+    qs = Inspection.objects.select_related("agent", "conversation", "review")
+    if may_inspect(user) or user.has_perm(Perm.EVALUATE):
+        return qs
+    return qs.filter(
+        agent=user,
+        review__state__in=[ReviewState.DONE, ReviewState.APPEALED, ReviewState.DECIDED],
+    )
+
+
+def inspection_list(
+    user: User,
+    *,
+    agent_id: int | None = None,
+    severe: bool = False,
+    review_state: str = "",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> QuerySet[Inspection]:
+    qs = visible_inspections(user)
+    if agent_id:
+        qs = qs.filter(agent_id=agent_id)
+    if severe:
+        qs = qs.filter(severe=True)
+    if review_state == "none":
+        qs = qs.filter(review__isnull=True)
+    elif review_state in ReviewState.values:
+        qs = qs.filter(review__state=review_state)
+    if start is not None:
+        qs = qs.filter(closed_at__gte=_day_start(start))
+    if end is not None:
+        qs = qs.filter(closed_at__lt=_day_start(end + dt.timedelta(days=1)))
+    return qs.order_by("-closed_at", "-id")
+
+
+def access_inspection(*, actor: User, inspection_id) -> Inspection:
+    try:
+        inspection_id = int(inspection_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not 0 < inspection_id < 2**63:
+        raise Http404
+    inspection = visible_inspections(actor).filter(pk=inspection_id).first()
+    if inspection is None:
+        raise Http404
+    return inspection
+
+
+def review_of(inspection: Inspection) -> Review | None:
+    return (
+        Review.objects.filter(inspection=inspection)
+        .select_related("reviewer", "decided_by")
+        .first()
+    )
+
+
+def transcript(inspection: Inspection) -> list[dict]:
+    """The conversation's messages (internal notes left out for nobody: inspectors read them too),
+    each with its findings and the words to highlight."""
+    findings = list(inspection.findings.all())
+    by_message: dict[int, list[Finding]] = {}
+    for finding in findings:
+        if finding.message_id:
+            by_message.setdefault(finding.message_id, []).append(finding)
+    rows = []
+    for message in (
+        Message.objects.filter(conversation_id=inspection.conversation_id)
+        .select_related("author")
+        .order_by("seq")
+    ):
+        found = by_message.get(message.pk, [])
+        marks = [w for f in found for w in f.matched.split("、") if w]
+        rows.append(
+            {
+                "message": message,
+                "findings": found,
+                "parts": highlight(message.body, marks),
+            }
+        )
+    return rows
+
+
+def highlight(text: str, marks: list[str]) -> list[tuple[str, bool]]:
+    """`text` cut into (part, marked) pairs at the words to highlight; the template escapes each."""
+    marks = sorted({m for m in marks if m}, key=len, reverse=True)
+    if not marks:
+        return [(text, False)]
+    pattern = re.compile("|".join(re.escape(m) for m in marks), re.IGNORECASE)
+    parts: list[tuple[str, bool]] = []
+    last = 0
+    for match in pattern.finditer(text):
+        if match.start() > last:
+            parts.append((text[last : match.start()], False))
+        parts.append((match.group(0), True))
+        last = match.end()
+    if last < len(text):
+        parts.append((text[last:], False))
+    return parts
+
+
+def review_queue(user: User, *, state: str = ReviewState.PENDING) -> QuerySet[Review]:
+    qs = Review.objects.select_related("inspection", "inspection__agent", "reviewer")
+    if state in ReviewState.values:
+        qs = qs.filter(state=state)
+    if not (may_inspect(user) or user.has_perm(Perm.EVALUATE)):
+        return qs.none()
+    return qs.order_by("-created_at", "-id")
+
+
+def my_reviews(user: User) -> QuerySet[Review]:
+    """The agent's reviewed conversations: what they see and may appeal."""
+    return (
+        Review.objects.select_related("inspection", "reviewer", "decided_by")
+        .filter(inspection__agent=user)
+        .exclude(state=ReviewState.PENDING)
+        .order_by("-reviewed_at", "-id")
+    )
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@dataclass(frozen=True)
+class AgentQuality:
+    """One agent's quality figures over a date range (for the reports and the KPIs)."""
+
+    agent_id: int
+    checked: int  # conversations checked automatically
+    auto_score: float | None  # their average automatic score
+    severe: int  # conversations with a severe finding (a forbidden word)
+    findings: int
+    reviewed: int  # conversations reviewed by hand
+    review_score: float | None  # average final score of the reviews (after appeals)
+    appeals: int
+    appeals_changed: int  # appeals that changed the score
+
+
+def agent_quality(
+    *, start: dt.date, end: dt.date, agent_ids: list[int] | None = None
+) -> dict[int, AgentQuality]:
+    """Per agent, the quality figures of conversations closed from `start` to `end` (both days
+    included, local time). Agents without a checked conversation are left out."""
+    qs = Inspection.objects.filter(
+        closed_at__gte=_day_start(start),
+        closed_at__lt=_day_start(end + dt.timedelta(days=1)),
+        agent__isnull=False,
+    )
+    if agent_ids is not None:
+        qs = qs.filter(agent_id__in=agent_ids)
+    done = [ReviewState.DONE, ReviewState.APPEALED, ReviewState.DECIDED]
+    rows = qs.values("agent_id").annotate(
+        checked=Count("id"),
+        auto_score=Avg("score"),
+        severe_count=Count("id", filter=Q(severe=True)),
+        reviewed=Count("review", filter=Q(review__state__in=done)),
+        review_score=Avg("review__final_score", filter=Q(review__state__in=done)),
+        appeals=Count("review", filter=Q(review__appealed_at__isnull=False)),
+        appeals_changed=Count(
+            "review",
+            filter=Q(review__state=ReviewState.DECIDED)
+            & ~Q(review__final_score=F("review__score")),
+        ),
+    )
+    findings = dict(
+        Finding.objects.filter(inspection__in=qs)
+        .values("inspection__agent_id")
+        .annotate(n=Count("id"))
+        .values_list("inspection__agent_id", "n")
+    )
+    return {
+        row["agent_id"]: AgentQuality(
+            agent_id=row["agent_id"],
+            checked=row["checked"],
+            auto_score=round(row["auto_score"], 1) if row["auto_score"] is not None else None,
+            severe=row["severe_count"],
+            findings=findings.get(row["agent_id"], 0),
+            reviewed=row["reviewed"],
+            review_score=(
+                round(row["review_score"], 1) if row["review_score"] is not None else None
+            ),
+            appeals=row["appeals"],
+            appeals_changed=row["appeals_changed"],
+        )
+        for row in rows
+    }

@@ -1,0 +1,22 @@
+"""The automatic checks run in the worker after a conversation closes; a low rating given after the
+close puts the conversation up for review."""
+
+from kefu.conversations.events import ConversationClosed, ConversationRated
+from kefu.core.events import Delivery, subscribe
+
+
+def check_closed(event: ConversationClosed) -> None:
+    from kefu.quality.services.checks import check_conversation
+
+    check_conversation(event.conversation_id)
+
+
+def sample_rated(event: ConversationRated) -> None:
+    from kefu.quality.services.checks import sample_low_rating
+
+    sample_low_rating(event.conversation_id)
+
+
+def register() -> None:
+    subscribe(ConversationClosed, f"{__name__}.check_closed", mode=Delivery.TASK)
+    subscribe(ConversationRated, f"{__name__}.sample_rated", mode=Delivery.TASK)

@@ -1,0 +1,182 @@
+"""Item 2: every conversation is checked automatically when it closes (in the worker, after commit):
+findings point at their messages, the score is 100 minus the weights of the faulty items, a
+forbidden word alerts the supervisors at once, and words are matched as jieba cuts them."""
+
+import pytest
+
+from kefu.accounts.roles import Role
+from kefu.notifications.models import Notification
+from kefu.quality.matching import PhraseList
+from kefu.quality.models import CheckKind, Inspection, Review, SampleReason
+from kefu.quality.services.checks import check_conversation
+from kefu.quality.tests.conftest import GOOD_CHAT, old_agent, served_chat
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_good_chat_scores_100_when_it_closes(no_random_sample):
+    agent = old_agent()
+    conversation, _ = served_chat(agent, GOOD_CHAT)
+    inspection = Inspection.objects.get(conversation=conversation)
+    assert (inspection.score, inspection.severe, inspection.agent) == (100, False, agent)
+    assert not inspection.findings.exists()
+    assert not Review.objects.exists()  # nothing sampled
+
+
+def test_a_forbidden_word_is_found_at_its_message_and_alerts_the_supervisor(no_random_sample):
+    supervisor = UserFactory(role=Role.SUPERVISOR)
+    agent = old_agent(display_name="王芳")
+    conversation, made = served_chat(
+        agent,
+        [
+            ("visitor", "这个怎么用"),
+            ("agent", "您好，说明书上都有，你自己看吧"),
+            ("agent", "感谢您的咨询，再见"),
+        ],
+    )
+    inspection = Inspection.objects.get(conversation=conversation)
+    [finding] = inspection.findings.all()
+    assert finding.kind == CheckKind.FORBIDDEN and finding.severe
+    assert (finding.message_id, finding.matched) == (made[1].pk, "你自己看")
+    assert inspection.severe and inspection.score == 100 - finding.points == 80
+    [notice] = Notification.objects.filter(recipient=supervisor)
+    assert "王芳" in notice.title and notice.link == f"/quality/checks/{inspection.pk}/"
+    assert not Notification.objects.filter(recipient=agent).exists()
+    assert Review.objects.get(inspection=inspection).reason == SampleReason.SEVERE
+
+
+def test_missing_greeting_closing_apology_and_slow_replies_each_cost_their_weight(
+    no_random_sample,
+):
+    agent = old_agent()
+    conversation, made = served_chat(
+        agent,
+        [
+            ("visitor", "你们发货太慢了，我要投诉"),
+            ("agent", "已经在发了"),
+            ("visitor", "什么时候到"),
+            ("agent", "明天"),
+            ("visitor", "还在吗？"),
+        ],
+        response_seconds={1: 300, 3: 500},
+    )
+    inspection = Inspection.objects.get(conversation=conversation)
+    found = {f.kind: f for f in inspection.findings.all()}
+    assert set(found) == {
+        CheckKind.GREETING,
+        CheckKind.CLOSING,
+        CheckKind.APOLOGY,
+        CheckKind.FIRST_RESPONSE,
+        CheckKind.RESPONSE_TIME,
+        CheckKind.RESOLUTION,
+    }
+    assert found[CheckKind.APOLOGY].message_id == made[0].pk
+    assert found[CheckKind.APOLOGY].matched in {"太慢", "投诉"}
+    assert found[CheckKind.FIRST_RESPONSE].message_id == made[1].pk
+    assert found[CheckKind.RESPONSE_TIME].message_id == made[3].pk
+    assert found[CheckKind.RESOLUTION].message_id == made[4].pk
+    assert inspection.score == 100 - 10 * 6
+    assert Review.objects.get(inspection=inspection).reason == SampleReason.COMPLAINT
+
+
+def test_words_are_matched_as_jieba_cuts_them_not_as_substrings():
+    fillers = PhraseList(["行", "啊"])
+    assert [h.phrase for h in fillers.hits("行，我帮您查啊")] == ["行", "啊"]
+    assert fillers.hits("银行卡不行") == []  # 行 inside other words
+    forbidden = PhraseList(["滚", "你自己看"])
+    assert forbidden.hits("滚动条在右边") == []
+    assert [h.phrase for h in forbidden.hits("你滚")] == ["滚"]
+    assert [h.phrase for h in forbidden.hits("你自己看说明书")] == ["你自己看"]
+    assert PhraseList(["ok"]).first("ＯＫ，没问题") == "ok"  # full-width letters
+
+
+def test_filler_words_beyond_the_limit_are_a_finding(no_random_sample):
+    agent = old_agent()
+    conversation, made = served_chat(
+        agent,
+        [*GOOD_CHAT[:2], ("agent", "嗯嗯，行啊"), ("agent", "哦，感谢您的咨询，再见")],
+    )
+    [finding] = Inspection.objects.get(conversation=conversation).findings.all()
+    assert (
+        finding.kind == CheckKind.FILLER and finding.message_id == made[2].pk
+    )  # 嗯、嗯、行、啊: 4 > 3
+
+
+def test_a_chat_nobody_served_is_not_checked_and_a_check_runs_once(no_random_sample):
+    agent = old_agent()
+    conversation, _ = served_chat(agent, GOOD_CHAT)
+    first = Inspection.objects.get(conversation=conversation)
+    assert check_conversation(conversation.pk) == first
+    assert Inspection.objects.count() == 1
+
+
+def test_a_new_agents_chats_and_low_ratings_are_sampled(no_random_sample):
+    from kefu.conversations.services.lifecycle import rate_conversation
+
+    new = old_agent()
+    new.date_joined = new.date_joined.now(tz=new.date_joined.tzinfo)
+    new.save()
+    conversation, _ = served_chat(new, GOOD_CHAT)
+    assert conversation.inspection.review.reason == SampleReason.NEW_AGENT
+
+    agent = old_agent()
+    conversation, _ = served_chat(agent, GOOD_CHAT)
+    assert not Review.objects.filter(inspection__conversation=conversation).exists()
+    rate_conversation(visitor=conversation.visitor, conversation=conversation, rating=1)
+    assert Review.objects.get(inspection__conversation=conversation).reason == (
+        SampleReason.LOW_RATING
+    )
+
+
+def test_the_quality_events_are_emitted_after_commit(no_random_sample):
+    """ConversationChecked, ReviewDone, ReviewAppealed and AppealDecided (docs/events.md)."""
+    from kefu.core.events import Delivery, subscribe, unsubscribe
+    from kefu.quality.events import (
+        AppealDecided,
+        ConversationChecked,
+        ReviewAppealed,
+        ReviewDone,
+    )
+    from kefu.quality.services import reviews
+    from kefu.quality.services.rubric import active_items
+
+    got = []
+    types = [ConversationChecked, ReviewDone, ReviewAppealed, AppealDecided]
+    for t in types:
+        subscribe(t, got.append, mode=Delivery.INLINE)
+    try:
+        agent = old_agent()
+        conversation, _made = served_chat(
+            agent, [("visitor", "在吗"), ("agent", "您好，滚，感谢您的咨询")]
+        )
+        [checked] = [e for e in got if isinstance(e, ConversationChecked)]
+        inspection = conversation.inspection
+        assert (checked.inspection_id, checked.agent_id, checked.severe, checked.score) == (
+            inspection.pk,
+            agent.pk,
+            True,
+            inspection.score,
+        )
+        review = inspection.review
+        inspector = UserFactory(role=Role.INSPECTOR)
+        reviews.review_conversation(
+            actor=inspector,
+            review_id=review.pk,
+            item_points={i.pk: i.weight for i in active_items()},
+            comment="",
+        )
+        reviews.appeal_review(actor=agent, review_id=review.pk, reason="不服")
+        supervisor = UserFactory(role=Role.SUPERVISOR)
+        reviews.decide_appeal(actor=supervisor, review_id=review.pk, uphold=True, note="维持")
+    finally:
+        for t in types:
+            unsubscribe(t, got.append)
+    names = [e.name for e in got]
+    assert names == [
+        "quality.conversation_checked",
+        "quality.reviewed",
+        "quality.appealed",
+        "quality.appeal_decided",
+    ]
+    assert got[-1].upheld and got[-1].final_score == 100 and got[-1].agent_id == agent.pk

@@ -1,0 +1,164 @@
+"""The reward/penalty sheet 奖罚评分表 (seed 002: the supervisor drafts it, a superior approves it):
+who may draft, submit, approve and return, what each sees, and that refusals change nothing."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from kefu.accounts.roles import Role
+from kefu.notifications.models import Notification
+from kefu.quality.models import RewardPenaltySheet, SheetItem, SheetState
+
+pytestmark = pytest.mark.django_db(transaction=True)  # notifications are sent after commit
+
+LAST_MONTH = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+
+
+def draft(client, agent, month=LAST_MONTH):
+    return client.post("/quality/sheets/new/", {"agent": agent.pk, "month": month})
+
+
+def sheet_of(agent) -> RewardPenaltySheet:
+    return RewardPenaltySheet.objects.get(agent=agent)
+
+
+@pytest.mark.parametrize(
+    ("role", "may"),
+    [
+        (Role.SUPERVISOR, True),
+        (Role.MANAGER, True),
+        (Role.ADMINISTRATOR, True),
+        (Role.AGENT, False),
+        (Role.INSPECTOR, False),
+        (Role.DEPARTMENT_STAFF, False),
+    ],
+)
+def test_supervisors_and_managers_draft_sheets_nobody_else(client_for, make_user, role, may):
+    client, _user = client_for(role)
+    agent = make_user(Role.AGENT)
+    response = draft(client, agent)
+    assert RewardPenaltySheet.objects.filter(agent=agent).exists() == may
+    if not may:
+        assert response.status_code == 403
+
+
+def test_the_supervisor_drafts_and_submits_and_a_manager_approves(client_for, make_user):
+    supervisor_client, supervisor = client_for(Role.SUPERVISOR)
+    manager_client, manager = client_for(Role.MANAGER)
+    agent = make_user(Role.AGENT, display_name="李娜")
+    draft(supervisor_client, agent)
+    sheet = sheet_of(agent)
+    page = f"/quality/sheets/{sheet.pk}/"
+    supervisor_client.post(page + "items/", {"points": "5", "reason": "顾客表扬信"})
+    supervisor_client.post(page + "items/", {"points": "-3", "reason": "首次响应超时两次"})
+    html = supervisor_client.get(page).content.decode()
+    assert 'data-testid="total">2<' in html and "顾客表扬信" in html
+    assert 'data-testid="approve"' not in html  # the supervisor may not approve
+
+    supervisor_client.post(page + "submit/")
+    assert sheet_of(agent).state == SheetState.SUBMITTED
+    [notice] = Notification.objects.filter(recipient=manager)
+    assert "李娜" in notice.title and notice.link == page
+
+    # the supervisor holds no approval right, so a forged approval changes nothing
+    supervisor_client.post(page + "decide/", {"decision": "approve"})
+    assert sheet_of(agent).state == SheetState.SUBMITTED
+
+    html = manager_client.get(page).content.decode()
+    assert 'data-testid="approve"' in html
+    manager_client.post(page + "decide/", {"decision": "approve"})
+    sheet = sheet_of(agent)
+    assert (sheet.state, sheet.decided_by) == (SheetState.APPROVED, manager)
+    assert Notification.objects.filter(recipient=supervisor, link=page).exists()
+
+    # approved: locked
+    supervisor_client.post(page + "items/", {"points": "10", "reason": "补加"})
+    assert SheetItem.objects.filter(sheet=sheet).count() == 2
+
+
+def test_a_return_needs_a_reason_and_makes_the_sheet_editable_again(client_for, make_user):
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    manager_client, _manager = client_for(Role.MANAGER)
+    agent = make_user(Role.AGENT)
+    draft(supervisor_client, agent)
+    page = f"/quality/sheets/{sheet_of(agent).pk}/"
+    supervisor_client.post(page + "items/", {"points": "-5", "reason": "服务态度投诉"})
+    supervisor_client.post(page + "submit/")
+
+    html = manager_client.post(page + "decide/", {"decision": "return"}, follow=True)
+    assert "说明退回的原因" in html.content.decode()
+    assert sheet_of(agent).state == SheetState.SUBMITTED
+
+    manager_client.post(
+        page + "decide/", {"decision": "return", "note": "投诉未核实，请核实后再扣分"}
+    )
+    assert sheet_of(agent).state == SheetState.RETURNED
+    html = supervisor_client.get(page).content.decode()
+    assert "投诉未核实" in html and 'data-testid="item-form"' in html
+
+
+def test_a_manager_does_not_approve_a_sheet_they_drafted(client_for, make_user):
+    client, _manager = client_for(Role.MANAGER)
+    agent = make_user(Role.AGENT)
+    draft(client, agent)
+    page = f"/quality/sheets/{sheet_of(agent).pk}/"
+    client.post(page + "items/", {"points": "2", "reason": "好评"})
+    client.post(page + "submit/")
+    html = client.post(page + "decide/", {"decision": "approve"}, follow=True).content.decode()
+    assert sheet_of(agent).state == SheetState.SUBMITTED
+    assert "须由起草人以外的人审批" in html
+
+
+@pytest.mark.parametrize(
+    ("post", "message"),
+    [
+        ({"points": "0", "reason": "x"}, "-100"),
+        ({"points": "101", "reason": "x"}, "-100"),
+        ({"points": "3", "reason": ""}, "-100"),
+    ],
+)
+def test_bad_lines_are_refused_with_a_message(client_for, make_user, post, message):
+    client, _supervisor = client_for(Role.SUPERVISOR)
+    agent = make_user(Role.AGENT)
+    draft(client, agent)
+    page = f"/quality/sheets/{sheet_of(agent).pk}/"
+    html = client.post(page + "items/", post, follow=True).content.decode()
+    assert message in html
+    assert not SheetItem.objects.exists()
+
+
+def test_an_empty_sheet_cannot_be_submitted_and_a_month_has_one_sheet(client_for, make_user):
+    client, _supervisor = client_for(Role.SUPERVISOR)
+    agent = make_user(Role.AGENT)
+    draft(client, agent)
+    page = f"/quality/sheets/{sheet_of(agent).pk}/"
+    client.post(page + "submit/")
+    assert sheet_of(agent).state == SheetState.DRAFT
+    html = client.post(
+        "/quality/sheets/new/", {"agent": agent.pk, "month": LAST_MONTH}, follow=True
+    ).content.decode()
+    assert f"{LAST_MONTH} 评分表已存在" in html
+    assert RewardPenaltySheet.objects.filter(agent=agent).count() == 1
+
+
+def test_an_agent_sees_only_their_own_approved_sheets(client_for, make_user):
+    agent_client, agent = client_for(Role.AGENT)
+    other = make_user(Role.AGENT)
+    supervisor = make_user(Role.SUPERVISOR)
+    month = timezone.localdate().replace(day=1)
+    mine = RewardPenaltySheet.objects.create(
+        agent=agent, month=month, drafted_by=supervisor, state=SheetState.APPROVED
+    )
+    draft_of_mine = RewardPenaltySheet.objects.create(
+        agent=agent, month=month - dt.timedelta(days=40), drafted_by=supervisor
+    )
+    theirs = RewardPenaltySheet.objects.create(
+        agent=other, month=month, drafted_by=supervisor, state=SheetState.APPROVED
+    )
+    html = agent_client.get("/quality/sheets/").content.decode()
+    assert f'data-testid="sheet-{mine.pk}"' in html
+    assert f'data-testid="sheet-{theirs.pk}"' not in html
+    assert f'data-testid="sheet-{draft_of_mine.pk}"' not in html
+    assert agent_client.get(f"/quality/sheets/{theirs.pk}/").status_code == 404
+    assert agent_client.get(f"/quality/sheets/{draft_of_mine.pk}/").status_code == 404

@@ -1,0 +1,211 @@
+"""Pages of quality and performance: the monthly reward/penalty sheets 奖罚评分表."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from kefu.accounts.models import User
+from kefu.accounts.roles import Perm, Role
+from kefu.core.decorators import require_perm
+from kefu.core.errors import DomainError
+from kefu.core.forms import StyledFormMixin
+from kefu.core.pages import perform
+from kefu.quality import selectors, services
+from kefu.quality.inspection_views import urlpatterns as inspection_urls
+from kefu.quality.models import SheetState
+from kefu.quality.states import SHEET_FLOW
+
+
+def _month(raw: str) -> dt.date | None:
+    year, _dash, month = (raw or "").partition("-")
+    try:
+        return dt.date(int(year), int(month), 1)
+    except ValueError:
+        return None
+
+
+class DraftForm(StyledFormMixin, forms.Form):
+    agent = forms.TypedChoiceField(label=gettext_lazy("Agent"), coerce=int)
+    month = forms.CharField(
+        label=gettext_lazy("Month"),
+        widget=forms.TextInput(attrs={"type": "month", "lang": "zh-CN"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        agents = User.objects.filter(role=Role.AGENT, is_active=True).order_by("display_name")
+        self.fields["agent"].choices = [(a.pk, str(a)) for a in agents]
+
+    def clean_month(self) -> dt.date:
+        month = _month(self.cleaned_data["month"])
+        if month is None:
+            raise forms.ValidationError(_("Give the month as 2026-11."))
+        return month
+
+
+class ItemForm(StyledFormMixin, forms.Form):
+    points = forms.IntegerField(
+        label=gettext_lazy("Points"), min_value=-services.MAX_POINTS, max_value=services.MAX_POINTS
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
+
+
+@login_required
+def sheet_list(request):
+    if not (selectors.may_open_sheets(request.user) or request.user.role == Role.AGENT):
+        raise PermissionDenied
+    month = _month(request.GET.get("month", ""))
+    state = request.GET.get("state", "")
+    state = state if state in SheetState.values else ""
+    sheets = selectors.sheet_list(request.user, month=month, state=state)[:500]
+    this_month = timezone.localdate().strftime("%Y-%m")
+    return render(
+        request,
+        "quality/sheet_list.html",
+        {
+            "sheets": sheets,
+            "month": month.strftime("%Y-%m") if month else "",
+            "state": state,
+            "states": SheetState.choices,
+            "may_draft": request.user.has_perm(Perm.EVALUATE),
+            "form": DraftForm(initial={"month": this_month}),
+        },
+    )
+
+
+@require_perm(Perm.EVALUATE)
+@require_POST
+def sheet_draft(request):
+    form = DraftForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an agent and give the month as 2026-11."))
+        return redirect("quality:sheets")
+    try:
+        sheet = services.draft_sheet(
+            actor=request.user,
+            agent_id=form.cleaned_data["agent"],
+            month=form.cleaned_data["month"],
+        )
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+        return redirect("quality:sheets")
+    return redirect("quality:sheet", sheet_id=sheet.pk)
+
+
+@login_required
+def sheet_detail(request, sheet_id: int):
+    sheet = selectors.access_sheet(actor=request.user, sheet_id=sheet_id)
+    moves = {t.name for t in SHEET_FLOW.allowed(sheet.state, actor=request.user, obj=sheet)}
+    return render(
+        request,
+        "quality/sheet_detail.html",
+        {
+            "sheet": sheet,
+            "items": list(sheet.items.all()),
+            "total": sheet.total,
+            "moves": moves,
+            "item_form": ItemForm(),
+        },
+    )
+
+
+def _act(request, sheet_id: int, action, success: str):
+    selectors.access_sheet(actor=request.user, sheet_id=sheet_id)
+    return perform(request, action, success=success, then="quality:sheet", sheet_id=sheet_id)
+
+
+def _version(request) -> int | None:
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+@login_required
+@require_POST
+def item_add(request, sheet_id: int):
+    form = ItemForm(request.POST)
+    if not form.is_valid():
+        selectors.access_sheet(actor=request.user, sheet_id=sheet_id)
+        messages.error(
+            request,
+            _("Points must be between -%(max)d and %(max)d, and a reason is needed.")
+            % {"max": services.MAX_POINTS},
+        )
+        return redirect("quality:sheet", sheet_id=sheet_id)
+    return _act(
+        request,
+        sheet_id,
+        lambda: services.add_item(
+            actor=request.user,
+            sheet_id=sheet_id,
+            points=form.cleaned_data["points"],
+            reason=form.cleaned_data["reason"],
+            expected_version=_version(request),
+        ),
+        _("Line added."),
+    )
+
+
+@login_required
+@require_POST
+def item_remove(request, sheet_id: int, item_id: int):
+    return _act(
+        request,
+        sheet_id,
+        lambda: services.remove_item(actor=request.user, sheet_id=sheet_id, item_id=item_id),
+        _("Line removed."),
+    )
+
+
+@login_required
+@require_POST
+def sheet_submit(request, sheet_id: int):
+    return _act(
+        request,
+        sheet_id,
+        lambda: services.submit_sheet(
+            actor=request.user, sheet_id=sheet_id, expected_version=_version(request)
+        ),
+        _("Submitted: the managers are told."),
+    )
+
+
+@login_required
+@require_POST
+def sheet_decide(request, sheet_id: int):
+    approve = request.POST.get("decision") == "approve"
+    return _act(
+        request,
+        sheet_id,
+        lambda: services.decide_sheet(
+            actor=request.user,
+            sheet_id=sheet_id,
+            approve=approve,
+            note=request.POST.get("note", ""),
+            expected_version=_version(request),
+        ),
+        _("Approved: the sheet is final.") if approve else _("Returned to the supervisor."),
+    )
+
+
+app_name = "quality"
+urlpatterns = [
+    path("sheets/", sheet_list, name="sheets"),
+    path("sheets/new/", sheet_draft, name="sheet_draft"),
+    path("sheets/<int:sheet_id>/", sheet_detail, name="sheet"),
+    path("sheets/<int:sheet_id>/items/", item_add, name="item_add"),
+    path("sheets/<int:sheet_id>/items/<int:item_id>/remove/", item_remove, name="item_remove"),
+    path("sheets/<int:sheet_id>/submit/", sheet_submit, name="submit"),
+    path("sheets/<int:sheet_id>/decide/", sheet_decide, name="decide"),
+    *inspection_urls,
+]

@@ -1,0 +1,97 @@
+"""The live board 实时看板: the queue, the agents, the tickets about to breach and today's counts,
+read with a handful of indexed aggregates (the page is refreshed by pushes over /ws/agent/, never by
+polling: kefu/static/reports/board.js)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Min
+from django.utils import timezone
+
+from kefu.accounts.models import AgentProfile, Presence
+from kefu.conversations.models import Conversation, ConversationState
+from kefu.customers.models import Customer
+from kefu.tickets.models import Ticket
+from kefu.tickets.selectors import about_to_breach_q
+from kefu.tickets.states import TicketType
+
+BREACH_HORIZON = dt.timedelta(hours=1)
+# The pushes after which the board reads itself again (the events' names, kefu/realtime/subscribers.py).
+REFRESH_ON = (
+    "accounts.presence_changed",
+    "conversations.started",
+    "conversations.assigned",
+    "conversations.requeued",
+    "conversations.closed",
+    "reports.board_changed",
+)
+
+
+def board(*, now: dt.datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    today = timezone.make_aware(dt.datetime.combine(timezone.localtime(now).date(), dt.time()))
+    waiting = Conversation.objects.filter(state=ConversationState.WAITING).aggregate(
+        n=Count("pk"), oldest=Min("created_at")
+    )
+    presence = dict(
+        AgentProfile.objects.filter(user__is_active=True)
+        .values_list("presence")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    open_chats = dict(
+        Conversation.objects.filter(state=ConversationState.OPEN, assignee__isnull=False)
+        .values_list("assignee_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    agents = list(
+        AgentProfile.objects.filter(user__is_active=True)
+        .exclude(presence=Presence.OFFLINE)
+        .values(
+            "user_id", "user__display_name", "user__username", "presence", "max_concurrent_chats"
+        )
+        .order_by("user__username")[:200]
+    )
+    load = sorted(
+        ({**a, "chats": open_chats.get(a["user_id"], 0)} for a in agents),
+        key=lambda a: (-a["chats"], a["user__username"]),
+    )[:50]
+    day = (today, now)  # today so far
+    breaching = Ticket.objects.filter(about_to_breach_q(now=now, horizon=now + BREACH_HORIZON))
+    return {
+        "now": now,
+        "waiting": waiting["n"],
+        "longest_wait": int((now - waiting["oldest"]).total_seconds()) if waiting["oldest"] else 0,
+        "presence": [
+            {"value": value, "label": label, "n": presence.get(value, 0)}
+            for value, label in Presence.choices
+        ],
+        "agents": [
+            {
+                "name": a["user__display_name"] or a["user__username"],
+                "presence": a["presence"],
+                "presence_label": Presence(a["presence"]).label,
+                "chats": a["chats"],
+                "capacity": a["max_concurrent_chats"],
+            }
+            for a in load
+        ],
+        "breaching_count": breaching.count(),
+        "breaching": list(
+            breaching.order_by("resolve_due_at", "pk").values(
+                "pk", "number", "subject", "resolve_due_at", "stage_due_at", "first_response_due_at"
+            )[:10]
+        ),
+        "today": {
+            "tickets": Ticket.objects.filter(created_at__range=day).count(),
+            "complaints": Ticket.objects.filter(
+                created_at__range=day, type=TicketType.COMPLAINT
+            ).count(),
+            "closed": Ticket.objects.filter(closed_at__range=day).count(),
+            "chats": Conversation.objects.filter(created_at__range=day).count(),
+            "customers": Customer.objects.filter(created_at__range=day).count(),
+        },
+    }

@@ -1,0 +1,99 @@
+"""服务分析报告 per responsible department (issue 13.4): the complaints routed to the department in
+the period against the period before, by category (repeated problems: a category twice or more),
+the causes it recorded, the average time to an approved plan and to closing, and the customers'
+suggestions routed to it. SQL aggregates, and the latest texts with a limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F
+
+from kefu.accounts.models import Department, User
+from kefu.accounts.roles import Perm
+from kefu.reports.selectors import ReportFilters, change, local_range
+from kefu.tickets.models import Ticket
+from kefu.tickets.states import TicketType
+
+TEXTS = 20  # the latest causes and suggestions shown
+
+
+def may_read_department(user: User, department: Department) -> bool:
+    """Readers of reports see every department's; a department's staff their own only."""
+    if user.has_perm(Perm.VIEW_REPORTS):
+        return True
+    return user.has_perm(Perm.WORK_ROUTED_TASKS) and user.department_id == department.pk
+
+
+def departments_for(user: User):
+    qs = Department.objects.filter(is_customer_service=False).order_by("name")
+    if user.has_perm(Perm.VIEW_REPORTS):
+        return qs
+    if user.has_perm(Perm.WORK_ROUTED_TASKS) and user.department_id is not None:
+        return qs.filter(pk=user.department_id)
+    return qs.none()
+
+
+def _complaints(department: Department, filters: ReportFilters):
+    start, end = local_range(filters.since, filters.until)
+    return Ticket.objects.filter(
+        type=TicketType.COMPLAINT, department=department, created_at__gte=start, created_at__lt=end
+    )
+
+
+def _hours(value) -> float | None:
+    return None if value is None else round(value.total_seconds() / 3600, 1)
+
+
+def analysis(department: Department, filters: ReportFilters) -> dict[str, Any]:
+    complaints = _complaints(department, filters)
+    durations = complaints.aggregate(
+        n=Count("pk"),
+        to_plan=Avg(
+            ExpressionWrapper(F("plan_decided_at") - F("created_at"), output_field=DurationField())
+        ),
+        to_close=Avg(
+            ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
+        ),
+    )
+    previous = _complaints(department, filters.previous()).count()
+    categories = list(
+        complaints.values("category__parent__name", "category__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "category__name")[:30]
+    )
+    start, end = local_range(filters.since, filters.until)
+    return {
+        "department": department,
+        "complaints": durations["n"],
+        "previous": previous,
+        **change(durations["n"], previous),
+        "hours_to_plan": _hours(durations["to_plan"]),
+        "hours_to_close": _hours(durations["to_close"]),
+        "categories": [
+            {
+                "label": " / ".join(
+                    n for n in (c["category__parent__name"], c["category__name"]) if n
+                )
+                or "—",
+                "n": c["n"],
+                "repeated": c["n"] >= 2,
+            }
+            for c in categories
+        ],
+        "causes": list(
+            complaints.exclude(cause="")
+            .order_by("-created_at")
+            .values("pk", "number", "cause")[:TEXTS]
+        ),
+        "suggestions": list(
+            Ticket.objects.filter(
+                type=TicketType.SUGGESTION,
+                department=department,
+                created_at__gte=start,
+                created_at__lt=end,
+            )
+            .order_by("-created_at")
+            .values("pk", "number", "subject")[:TEXTS]
+        ),
+    }

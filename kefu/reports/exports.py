@@ -1,0 +1,121 @@
+"""The reports as Excel files, kinds of the one export service (kefu/exports: permission, audit,
+formula-safe cells): a figure with its filters (the table under the chart, then the series), and an
+issued report of the pack (every figure, then each one's largest groups)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kefu.accounts.models import User
+from kefu.accounts.roles import Perm
+from kefu.core.errors import NotFound, PermissionRefused
+from kefu.exports.registry import ExportColumn, ExportKind, Prepared, register
+from kefu.reports import registry, selectors
+from kefu.reports.models import IssuedReport
+
+HEADER = (
+    gettext_lazy("Group"),
+    gettext_lazy("This period"),
+    gettext_lazy("Previous period"),
+    gettext_lazy("Change"),
+    gettext_lazy("Change (%)"),
+)
+
+
+def parse_report_filters(query: QueryDict) -> dict[str, Any]:
+    filters = selectors.parse_filters(query)
+    return {"figure": str(query.get("figure") or "")[:40], **filters.query()}
+
+
+def _figure_for(actor: User, key: str):
+    figure = registry.get_figure(key)
+    if figure is None:
+        raise NotFound(_("There is no such report."))
+    if not registry.may_read(actor, figure):
+        raise PermissionRefused(_("You may not read this report."))
+    return figure
+
+
+def prepare_report(*, actor: User, filters: dict[str, Any]) -> Prepared:
+    figure = _figure_for(actor, filters.get("figure", ""))
+    result = selectors.figure_result(figure, selectors.parse_filters(filters))
+    rows: list[list[Any]] = [
+        [
+            str(figure.label),
+            result.total,
+            result.previous,
+            result.change["delta"],
+            result.change["percent"],
+        ],
+        [f"{figure.label} · {selectors.FILTER_LABELS.get(result.by, result.by)}"],
+    ]
+    rows += [[r["label"], r["value"], r["previous"], r["delta"], r["percent"]] for r in result.rows]
+    rows += [[f"{figure.label} · {_('Date')}"]]
+    rows += [[str(d), v] for d, v in result.series]
+    return Prepared(count=len(rows), rows=rows)
+
+
+def _report_stem(filters: dict[str, Any]) -> str:
+    return f"{_('report')}-{filters.get('figure', '')}-{filters.get('since', '')}-{filters.get('until', '')}"
+
+
+REPORT = register(
+    ExportKind(
+        name="report",
+        label=gettext_lazy("Report"),
+        title=gettext_lazy("Report"),
+        file_stem=_report_stem,
+        columns=tuple(ExportColumn(label) for label in HEADER),
+        prepare=prepare_report,
+        parse_filters=parse_report_filters,
+        view_perms=(Perm.VIEW_REPORTS,),
+        page="reports:index",
+    )
+)
+
+
+def parse_issued_filters(query: QueryDict) -> dict[str, Any]:
+    value = str(query.get("id") or "")
+    return {"id": int(value) if value.isdigit() and len(value) < 10 else 0}
+
+
+def prepare_issued(*, actor: User, filters: dict[str, Any]) -> Prepared:
+    report = IssuedReport.objects.filter(pk=filters.get("id") or 0).first()
+    if report is None:
+        raise NotFound(_("There is no such report."))
+    readable = {f.key for f in registry.figures_for(actor)}
+    rows: list[list[Any]] = [[str(report)]]
+    figures = [f for f in report.content if f["key"] in readable]
+    rows += [[f["label"], f["total"], f["previous"], f["delta"], f["percent"]] for f in figures]
+    for f in figures:
+        rows += [[f"{f['label']} · {f['by_label']}"]]
+        rows += [
+            [r["label"], r["value"], r["previous"], r["delta"], r["percent"]] for r in f["rows"]
+        ]
+    return Prepared(count=len(rows), rows=rows)
+
+
+def _issued_stem(filters: dict[str, Any]) -> str:
+    report = IssuedReport.objects.filter(pk=filters.get("id") or 0).first()
+    if report is None:
+        return _("report")
+    return f"{report.kind}-{report.period_start:%Y%m%d}-{report.period_end:%Y%m%d}"
+
+
+ISSUED = register(
+    ExportKind(
+        name="issued_report",
+        label=gettext_lazy("Issued report"),
+        title=gettext_lazy("Issued report"),
+        file_stem=_issued_stem,
+        columns=tuple(ExportColumn(label) for label in HEADER),
+        prepare=prepare_issued,
+        parse_filters=parse_issued_filters,
+        view_perms=(Perm.VIEW_REPORTS,),
+        page="reports:issued_list",
+    )
+)

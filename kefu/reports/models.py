@@ -1,0 +1,52 @@
+"""Issued reports: the daily, weekly and monthly pack, each stored once as it was issued (figures
+with their change against the previous period and their largest groups), so the page, the Excel
+file and the printable view show the same document however the data changes later."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PackKind(models.TextChoices):
+    DAILY = "daily", _("Daily report")  # 日报: the previous day, ready before 10:00
+    WEEKLY = "weekly", _("Weekly report")  # 周报: last Monday to Sunday, ready before Monday 10:00
+    MONTHLY = "monthly", _("Monthly report")  # 月报: the previous month, ready before the 5th
+
+
+class IssuedReport(models.Model):
+    kind = models.CharField(_("kind"), max_length=10, choices=PackKind.choices)
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))  # inclusive
+    issued_at = models.DateTimeField(_("issued at"))
+    content = models.JSONField(_("content"), default=list)
+
+    class Meta:
+        verbose_name = _("issued report")
+        verbose_name_plural = _("issued reports")
+        ordering = ["-period_start", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "period_start"], name="issued_report_once"),
+        ]
+        indexes = [models.Index(fields=["-issued_at"], name="issued_report_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period_start:%Y-%m-%d}–{self.period_end:%Y-%m-%d}"
+
+
+class PackRecipient(models.Model):
+    """Someone a manager chose to receive the pack (in the app and by e-mail). With nobody chosen,
+    every reader of the pack receives it (services.readers)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+
+    class Meta:
+        verbose_name = _("pack recipient")
+        verbose_name_plural = _("pack recipients")
+
+    def __str__(self) -> str:
+        return str(self.user)

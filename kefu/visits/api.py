@@ -1,0 +1,149 @@
+"""Return visits API: plans, the visit tasks, their records and the figures. The same selectors
+and services as the pages."""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import Query, Router, Status
+
+from kefu.accounts.roles import Perm
+from kefu.core.errors import DomainError
+from kefu.core.pagination import keyset_page
+from kefu.visits import selectors, services
+from kefu.visits.models import ReturnVisit, VisitCampaign, VisitRecord
+from kefu.visits.schemas import (
+    FiguresOut,
+    PlanOut,
+    PlanPage,
+    RecordIn,
+    RecordOut,
+    VisitOut,
+    VisitPage,
+)
+
+router = Router(tags=["visits"])
+
+
+def plan_out(plan: VisitCampaign) -> dict:
+    return {
+        "id": plan.pk,
+        "number": plan.number,
+        "title": plan.title,
+        "purpose": plan.purpose,
+        "channel": plan.channel,
+        "period_start": plan.period_start,
+        "period_end": plan.period_end,
+        "rules": plan.rules,
+        "planned_count": plan.planned_count,
+        "state": plan.state,
+        "state_label": str(plan.get_state_display()),
+        "selected_count": plan.selected_count,
+        "issued_count": plan.issued_count,
+    }
+
+
+def visit_out(visit: ReturnVisit) -> dict:
+    return {
+        "id": visit.pk,
+        "campaign_id": visit.campaign_id,
+        "customer_id": visit.customer_id,
+        "customer_name": visit.customer.name,
+        "assignee_id": visit.assignee_id,
+        "source": visit.source,
+        "channel": visit.channel,
+        "state": visit.state,
+        "scheduled_at": visit.scheduled_at,
+        "due_at": visit.due_at,
+    }
+
+
+def record_out(record: VisitRecord) -> dict:
+    return {
+        "visit_id": record.visit_id,
+        "reached": record.reached,
+        "unreached_reason": record.unreached_reason,
+        "satisfaction": record.satisfaction,
+        "product_opinion": record.product_opinion,
+        "service_opinion": record.service_opinion,
+        "suggestions": record.suggestions,
+        "next_contact_at": record.next_contact_at,
+        "call_id": record.call_id,
+        "complaint_id": record.complaint_id,
+        "recorded_by_id": record.recorded_by_id,
+        "recorded_at": record.recorded_at,
+    }
+
+
+def _serves(user) -> None:
+    if not user.has_perm(Perm.SERVE_CUSTOMERS):
+        raise PermissionDenied
+
+
+@router.get("/visits/plans", response=PlanPage, summary="List visit plans, newest first")
+def list_plans(
+    request,
+    state: str = "",
+    cursor: int | None = None,
+    limit: int = Query(50, ge=1, le=200),
+):
+    if not selectors.may_plan(request.user):
+        raise PermissionDenied
+    qs = selectors.visible_campaigns(request.user)
+    if state:
+        qs = qs.filter(state=state[:12])
+    page = keyset_page(qs.order_by("-id"), cursor=cursor, size=limit)
+    return {"items": [plan_out(p) for p in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/visits/plans/{plan_id}", response=PlanOut, summary="One visit plan")
+def get_plan(request, plan_id: int):
+    if not selectors.may_plan(request.user):
+        raise PermissionDenied
+    return plan_out(selectors.access_campaign(actor=request.user, campaign_id=plan_id))
+
+
+@router.get("/visits/today", response=VisitPage, summary="My visits for today, soonest first")
+def my_visits_today(request, limit: int = Query(50, ge=1, le=200)):
+    _serves(request.user)
+    visits = list(selectors.today_list(request.user)[:limit])
+    return {"items": [visit_out(v) for v in visits], "next_cursor": None}
+
+
+@router.get("/visits/tasks/{visit_id}", response=VisitOut, summary="One visit task")
+def get_visit(request, visit_id: int):
+    _serves(request.user)
+    return visit_out(selectors.access_visit(actor=request.user, visit_id=visit_id))
+
+
+@router.get("/visits/tasks/{visit_id}/record", response=RecordOut, summary="A visit's record")
+def get_record(request, visit_id: int):
+    _serves(request.user)
+    visit = selectors.access_visit(actor=request.user, visit_id=visit_id)
+    record = VisitRecord.objects.filter(visit=visit).first()
+    if record is None:
+        raise Http404
+    return record_out(record)
+
+
+@router.post(
+    "/visits/tasks/{visit_id}/record",
+    response={201: RecordOut},
+    summary="Save the visit record 回访记录表 (complete, or refused with the reason)",
+)
+def post_record(request, visit_id: int, body: RecordIn):
+    _serves(request.user)
+    visit = selectors.access_visit(actor=request.user, visit_id=visit_id)
+    record = services.record_visit(actor=request.user, visit_id=visit.pk, **body.dict())
+    return Status(201, record_out(record))
+
+
+@router.get("/visits/figures", response=FiguresOut, summary="Visits done, reach and satisfaction")
+def figures(request, start: dt.date, end: dt.date):
+    if not request.user.has_perm(Perm.VIEW_REPORTS):
+        raise PermissionDenied
+    if end < start or (end - start).days > 366:
+        raise DomainError("end must be on or after start, at most a year later")
+    if start.year < 2000 or end.year > 2100:
+        raise DomainError("the dates must lie between 2000 and 2100")
+    return selectors.visit_figures(start=start, end=end)

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class VisitsConfig(AppConfig):
+    name = "kefu.visits"
+    label = "visits"
+    verbose_name = _("Return visits")
+
+    def ready(self) -> None:
+        from kefu.visits import subscribers, tasks  # noqa: F401  tasks: Huey tasks
+
+        subscribers.register()

@@ -1,0 +1,56 @@
+"""Events of return visits (docs/events.md)."""
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from kefu.core.events import DomainEvent
+
+
+@dataclass(frozen=True)
+class PlanReminderDue(DomainEvent):
+    """The 25th: next month's plan is due (seed 001); a draft was made if there was none."""
+
+    name: ClassVar[str] = "visits.plan_reminder_due"
+    campaign_id: int
+    month: str  # 2027-01
+
+
+@dataclass(frozen=True)
+class CampaignSubmitted(DomainEvent):
+    name: ClassVar[str] = "visits.campaign_submitted"
+    campaign_id: int
+    submitted_by_id: int
+
+
+@dataclass(frozen=True)
+class CampaignDecided(DomainEvent):
+    name: ClassVar[str] = "visits.campaign_decided"
+    campaign_id: int
+    state: str  # approved or returned
+    decided_by_id: int
+    drafted_by_id: int | None
+
+
+@dataclass(frozen=True)
+class CampaignIssued(DomainEvent):
+    name: ClassVar[str] = "visits.campaign_issued"
+    campaign_id: int
+    issued_count: int
+
+
+@dataclass(frozen=True)
+class VisitsMoved(DomainEvent):
+    name: ClassVar[str] = "visits.moved"
+    visit_ids: tuple[int, ...]
+    to_agent_id: int
+    moved_by_id: int
+
+
+@dataclass(frozen=True)
+class VisitRecorded(DomainEvent):
+    name: ClassVar[str] = "visits.recorded"
+    visit_id: int
+    customer_id: int
+    agent_id: int
+    reached: bool
+    satisfaction: str

@@ -1,0 +1,228 @@
+"""Forms of return visits: the plan (with its range), the visit record 回访记录表, the rules."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kefu.accounts.models import Team
+from kefu.core.forms import StyledFormMixin
+from kefu.customers.models import Level, Tag
+from kefu.visits.models import Satisfaction, UnreachedReason, VisitChannel
+from kefu.visits.selectors import agents_for
+
+
+class CampaignForm(StyledFormMixin, forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=100)
+    purpose = forms.CharField(label=gettext_lazy("Purpose"), max_length=200)
+    service_item = forms.CharField(
+        label=gettext_lazy("Service item"),
+        max_length=60,
+        required=False,
+        help_text=gettext_lazy("Filled into the script: 请问您对____服务项目满意吗?"),
+    )
+    script = forms.CharField(
+        label=gettext_lazy("Script"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy(
+            "Blanks: {agent} {customer} {time} {service}. Empty: the seeds' script."
+        ),
+    )
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=VisitChannel.choices)
+    period_start = forms.DateField(
+        label=gettext_lazy("Period start"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    period_end = forms.DateField(
+        label=gettext_lazy("Period end"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    planned_count = forms.IntegerField(
+        label=gettext_lazy("Planned number"),
+        min_value=0,
+        max_value=10_000_000,
+        initial=0,
+        help_text=gettext_lazy("0: every customer selected."),
+    )
+    team = forms.TypedChoiceField(
+        label=gettext_lazy("Team"), coerce=int, required=False, empty_value=None
+    )
+    # The range 回访范围
+    levels = forms.MultipleChoiceField(
+        label=gettext_lazy("Membership level"),
+        choices=Level.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    region = forms.CharField(label=gettext_lazy("Province"), max_length=20, required=False)
+    city = forms.CharField(label=gettext_lazy("City"), max_length=30, required=False)
+    district = forms.CharField(label=gettext_lazy("District"), max_length=30, required=False)
+    street = forms.CharField(label=gettext_lazy("Street"), max_length=40, required=False)
+    owner_id = forms.TypedChoiceField(
+        label=gettext_lazy("Owner agent"), coerce=int, required=False, empty_value=None
+    )
+    tag_id = forms.TypedChoiceField(
+        label=gettext_lazy("Tag"), coerce=int, required=False, empty_value=None
+    )
+    no_contact_days = forms.IntegerField(
+        label=gettext_lazy("Last contact older than (days)"),
+        min_value=1,
+        max_value=3650,
+        required=False,
+    )
+    complaint_closed_days = forms.IntegerField(
+        label=gettext_lazy("Complaint closed within (days)"),
+        min_value=1,
+        max_value=365,
+        required=False,
+    )
+    birthday_in_period = forms.BooleanField(
+        label=gettext_lazy("Birthday in the period"), required=False
+    )
+    card_expiring = forms.BooleanField(
+        label=gettext_lazy("Card expires in the period (renewal, upgrade)"), required=False
+    )
+
+    RULE_FIELDS = (
+        "levels",
+        "region",
+        "city",
+        "district",
+        "street",
+        "owner_id",
+        "tag_id",
+        "no_contact_days",
+        "complaint_closed_days",
+        "birthday_in_period",
+        "card_expiring",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        blank = [("", "—")]
+        self.fields["team"].choices = blank + [
+            (t.pk, t.name) for t in Team.objects.order_by("name")
+        ]
+        self.fields["owner_id"].choices = blank + [(u.pk, str(u)) for u in agents_for(None)]
+        self.fields["tag_id"].choices = blank + [(t.pk, t.name) for t in Tag.objects.all()[:500]]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", _("The period must end on or after its start."))
+        return data
+
+    def rules(self) -> dict:
+        return {k: self.cleaned_data.get(k) for k in self.RULE_FIELDS}
+
+    @classmethod
+    def initial_for(cls, campaign) -> dict:
+        initial = {
+            "title": campaign.title,
+            "purpose": campaign.purpose,
+            "service_item": campaign.service_item,
+            "script": campaign.script,
+            "channel": campaign.channel,
+            "period_start": campaign.period_start,
+            "period_end": campaign.period_end,
+            "planned_count": campaign.planned_count,
+            "team": campaign.team_id,
+        }
+        initial.update(campaign.rules or {})
+        return initial
+
+
+class VisitRecordForm(StyledFormMixin, forms.Form):
+    reached = forms.TypedChoiceField(
+        label=gettext_lazy("Reached the customer"),
+        choices=[("yes", gettext_lazy("Reached")), ("no", gettext_lazy("Not reached"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    unreached_reason = forms.ChoiceField(
+        label=gettext_lazy("Why not reached"),
+        choices=[("", "—"), *UnreachedReason.choices],
+        required=False,
+    )
+    satisfaction = forms.ChoiceField(
+        label=gettext_lazy("Satisfaction"),
+        choices=Satisfaction.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    product_opinion = forms.CharField(
+        label=gettext_lazy("Opinion on the product"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    service_opinion = forms.CharField(
+        label=gettext_lazy("Opinion on the service (what to improve)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    suggestions = forms.CharField(
+        label=gettext_lazy("Suggestions"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    next_contact_at = forms.DateTimeField(
+        label=gettext_lazy("Next contact agreed"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    call = forms.TypedChoiceField(
+        label=gettext_lazy("Call record"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args, calls=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["call"].choices = [("", "—")] + [
+            (c.pk, f"{timezone.localtime(c.started_at):%Y-%m-%d %H:%M} · {c.get_outcome_display()}")
+            for c in calls
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reached") is True and not data.get("satisfaction"):
+            self.add_error("satisfaction", _("Record whether the customer is satisfied."))
+        if data.get("reached") is False and not data.get("unreached_reason"):
+            self.add_error("unreached_reason", _("Record why the customer was not reached."))
+        return data
+
+
+class RulesForm(StyledFormMixin, forms.Form):
+    quiet_hours = forms.CharField(
+        label=gettext_lazy("Quiet hours"),
+        max_length=200,
+        help_text=gettext_lazy("Periods separated by commas, e.g. 12:00-14:00, 21:00-09:00."),
+    )
+    member_coverage_percent = forms.IntegerField(
+        label=gettext_lazy("Member coverage target %"), min_value=0, max_value=100
+    )
+    days_after_complaint = forms.IntegerField(
+        label=gettext_lazy("Working days to visit after a complaint closes"),
+        min_value=1,
+        max_value=30,
+    )
+
+    def clean_quiet_hours(self) -> list[list[str]]:
+        raw = self.cleaned_data["quiet_hours"]
+        pairs = []
+        for part in raw.replace("，", ",").split(","):
+            part = part.strip().replace("–", "-").replace("—", "-")
+            if not part:
+                continue
+            start, dash, end = part.partition("-")
+            if not dash:
+                raise forms.ValidationError(
+                    _("Give each quiet period as two times like 12:00–14:00.")
+                )
+            pairs.append([start.strip(), end.strip()])
+        return pairs

@@ -1,0 +1,77 @@
+from django import template
+from django.db.models import Model
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+
+from kefu.accounts.masking import PersonalKind, mask
+from kefu.accounts.models import Presence
+from kefu.core.labels import choice_labels
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with `changes` applied (filters stay in the URL)."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def query_without(context, *keys) -> str:
+    query = context["request"].GET.copy()
+    for key in keys:
+        query.pop(key, None)
+    return query.urlencode()
+
+
+@register.filter
+def masked(value, kind: str) -> str:
+    """{{ user.mobile|masked:"mobile" }} → 138****1234 (the one masking helper)."""
+    return mask(value, PersonalKind(kind))
+
+
+@register.filter
+def personal_text(value, viewer) -> str:
+    """Free text with phone and ID numbers masked for viewers without the reveal permission:
+    {{ ticket.content|personal_text:user }} (kefu.accounts.masking.mask_text)."""
+    from kefu.accounts.masking import mask_text
+
+    return mask_text(value, viewer=viewer)
+
+
+@register.simple_tag
+def presence_choices():
+    return Presence.choices
+
+
+@register.simple_tag(takes_context=True)
+def render_card(context, card) -> str:
+    """A workbench card (kefu.core.workbench.Card) rendered with its own context."""
+    return render_to_string(card.template, card.context, request=context.get("request"))
+
+
+@register.filter
+def seconds_as_duration(value) -> str:
+    """{{ 75|seconds_as_duration }} → "1分15秒" (in the active language); "—" when there is none."""
+    from django.utils.translation import gettext
+
+    if value is None or value == "":
+        return "—"
+    seconds = round(float(value))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return gettext("%(h)dh %(m)02dm") % {"h": hours, "m": minutes}
+    if minutes:
+        return gettext("%(m)dm %(s)02ds") % {"m": minutes, "s": seconds}
+    return gettext("%(s)ds") % {"s": seconds}
+
+
+@register.filter
+def label(obj: Model, field_name: str) -> str:
+    """{{ call|label:"outcome" }}: the display label of a choice field (as get_outcome_display)."""
+    value = getattr(obj, field_name)
+    return choice_labels(type(obj), field_name, get_language()).get(value, value)

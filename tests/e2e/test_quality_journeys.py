@@ -1,0 +1,72 @@
+"""Quality inspection in the browser (issue 14, items 2 and 3): a chat with a forbidden word is
+flagged when it closes and sampled; the inspector reviews it on the review screen (the word
+highlighted), the agent appeals, the supervisor changes the score. Three people, three contexts."""
+
+import re
+
+import pytest
+
+from kefu.accounts.roles import Role
+from kefu.quality.models import Review, ReviewState
+from kefu.quality.tests.conftest import old_agent, served_chat
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_sign_in_journeys import sign_in
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+def test_a_forbidden_word_is_flagged_reviewed_appealed_and_decided(browser, live_server):
+    agent = old_agent(username="zuoxi1", display_name="李娜")
+    UserFactory(username="zhijian", display_name="周质检", role=Role.INSPECTOR)
+    UserFactory(username="zhuguan", display_name="陈主管", role=Role.SUPERVISOR)
+    conversation, _made = served_chat(
+        agent,
+        [
+            ("visitor", "这个怎么用"),
+            ("agent", "您好，你自己看说明书"),
+            ("agent", "感谢您的咨询，再见"),
+        ],
+    )
+    inspection = conversation.inspection
+    assert inspection.severe and inspection.review.reason == "severe"
+
+    def person(username):
+        context = browser.new_context(
+            base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900}
+        )
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        sign_in(page, username)
+        page.wait_for_url(re.compile(r"/$"))
+        return page
+
+    inspector = person("zhijian")
+    inspector.goto("/quality/reviews/")
+    inspector.get_by_role("link", name=f"#{conversation.pk}").click()
+    inspector.wait_for_url(re.compile(r"/quality/checks/\d+/$"))
+    assert inspector.get_by_test_id("mark").first.inner_text() == "你自己看"
+    inspector.get_by_label("服务禁语").fill("0")
+    inspector.get_by_label("评语").fill("使用服务禁语")
+    inspector.get_by_test_id("save-review").click()
+    inspector.wait_for_load_state()
+    assert inspector.get_by_test_id("review-score").inner_text() == "80"
+    screenshot(inspector, "quality-reviewed")
+
+    agent_page = person("zuoxi1")
+    agent_page.get_by_role("link", name="我的质检").click()
+    agent_page.get_by_role("link", name=f"#{conversation.pk}").click()
+    agent_page.get_by_label(re.compile("^申诉")).fill("客户先辱骂，我在解释")
+    agent_page.get_by_test_id("appeal").click()
+    agent_page.wait_for_load_state()
+    assert "客户先辱骂" in agent_page.get_by_test_id("appeal-reason").inner_text()
+
+    supervisor = person("zhuguan")
+    supervisor.goto(f"/quality/checks/{inspection.pk}/")
+    supervisor.get_by_label("裁决理由").fill("情有可原")
+    supervisor.get_by_label("新分数").fill("90")
+    supervisor.get_by_test_id("change").click()
+    supervisor.wait_for_load_state()
+    assert supervisor.get_by_test_id("final-score").inner_text() == "90"
+    review = Review.objects.get(inspection=inspection)
+    assert (review.state, review.final_score) == (ReviewState.DECIDED, 90)

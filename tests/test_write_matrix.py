@@ -1,0 +1,656 @@
+"""The authorisation matrix of every write endpoint of tickets, conversations, customers and SMS,
+pages and API alike (issue 10.6; TESTING.md 2): each endpoint × each role. A role that may write
+gets past the permission check (its request may still be refused for its content or the object's
+state: 2xx, 3xx, 400, 409, 422); a role that may not gets 403 — or 404 where it may not even see the
+object — and nothing changes. A new write endpoint fails `test_every_write_endpoint_is_in_the_matrix`
+until it is added here.
+
+Quality inspectors read and score; they write nowhere here (they may follow a ticket: a
+subscription of their own, not a change to it)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import get_resolver
+
+from conftest import sign_in
+from kefu.accounts.roles import Role
+from kefu.conversations.models import (
+    Conversation,
+    Inbox,
+    MailDirection,
+    MailRecord,
+    MailSendState,
+    Message,
+    PresalesTick,
+    Visitor,
+)
+from kefu.conversations.services.lifecycle import start_conversation
+from kefu.conversations.services.messages import post_message
+from kefu.conversations.services.routing import give_conversation
+from kefu.core.models import TimelineEntry
+from kefu.customers.models import ContactIdentity, Customer, DuplicateCandidate
+from kefu.customers.services import profiles
+from kefu.sms.models import SmsMessage, SmsTemplate
+from kefu.tickets.models import (
+    RoutingRule,
+    SlaPolicy,
+    Ticket,
+    TicketAttachment,
+    TicketCategory,
+    TicketNote,
+)
+from kefu.tickets.services import loop
+from kefu.tickets.services.tickets import create_ticket
+from tests.factories import DepartmentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+A, M, S, G, Q, D = "admin", "manager", "supervisor", "agent", "inspector", "staff"
+ROLES = {
+    A: Role.ADMINISTRATOR,
+    M: Role.MANAGER,
+    S: Role.SUPERVISOR,
+    G: Role.AGENT,
+    Q: Role.INSPECTOR,
+    D: Role.DEPARTMENT_STAFF,
+}
+CS = {A, M, S, G}
+BOSSES = {A, M, S}
+SETTINGS = {A, M}
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+class World:
+    """What the endpoints act on, built afresh for each request: a complaint routed to the
+    technical department (whose staff member is the `staff` role), a consultation, a live chat
+    served by the agent, the agent's customer (and a possible duplicate of it), an SMS template."""
+
+    def __init__(self, role: str):
+        cs = DepartmentFactory.create(code="cs", name="客服部", is_customer_service=True)
+        tech = DepartmentFactory.create(code="tech", name="技术部")
+        self.agent = UserFactory.create(role=Role.AGENT, department=cs)
+        self.agent2 = UserFactory.create(role=Role.AGENT, department=cs)
+        self.staff = UserFactory.create(role=Role.DEPARTMENT_STAFF, department=tech)
+        self.actor = {G: self.agent, D: self.staff}.get(role) or UserFactory.create(
+            role=ROLES[role], department=cs
+        )
+        self.customer = profiles.create_customer(
+            actor=self.agent,
+            name="张伟",
+            contacts=profiles.ContactPoints({"mobile": ["13800138000"]}),
+        )
+        Customer.objects.filter(pk=self.customer.pk).update(owner=self.agent)
+        self.other = profiles.create_customer(actor=self.agent, name="张伟（重复）")
+        self.candidate = profiles.propose_duplicate(
+            customer=self.customer, other=self.other, reason="同名"
+        )
+        self.identity = ContactIdentity.objects.get(customer=self.customer)
+        self.category = TicketCategory.objects.create(name="产品质量")
+        RoutingRule.objects.create(category=self.category, department=tech)
+        complaint = create_ticket(
+            actor=self.agent,
+            type="complaint",
+            subject="屏幕有亮点",
+            content="三个亮点",
+            customer_id=self.customer.pk,
+            category_id=self.category.pk,
+        )
+        complaint = loop.confirm_restatement(
+            actor=self.agent, ticket_id=complaint.pk, expected_version=1, restatement="已复述"
+        )
+        self.routed = loop.judge_complaint_valid(
+            actor=self.agent, ticket_id=complaint.pk, expected_version=complaint.version
+        )
+        self.question = create_ticket(
+            actor=self.agent, type="consultation", subject="发票", customer_id=self.customer.pk
+        )
+        inbox = Inbox.objects.create(name="官网在线客服", allowed_origins=["http://shop.example"])
+        visitor = Visitor.objects.create(inbox=inbox)
+        self.chat = start_conversation(visitor=visitor)
+        post_message(conversation=self.chat, sender="visitor", body="在吗")
+        chat = Conversation.objects.select_for_update().get(pk=self.chat.pk)
+        give_conversation(conversation=chat, agent=self.agent, by=None)
+        self.message = post_message(  # an e-mail reply that could not be sent: it may be resent
+            conversation=self.chat, sender="agent", body="您好", author=self.agent
+        )
+        MailRecord.objects.create(
+            inbox=inbox,
+            conversation=self.chat,
+            message=self.message,
+            direction=MailDirection.OUT,
+            mail_id="<reply-1@kefu.example>",
+            send_state=MailSendState.FAILED,
+        )
+        self.template = SmsTemplate.objects.create(code="notice", name="通知", body="您好{name}")
+
+    def chat_version(self) -> int:
+        return Conversation.objects.get(pk=self.chat.pk).version
+
+    def snapshot(self) -> tuple:
+        """Everything a write here could change (audit rows of refusals excepted)."""
+        models = (
+            Ticket,
+            TicketNote,
+            TicketAttachment,
+            TicketCategory,
+            RoutingRule,
+            SlaPolicy,
+            TimelineEntry,
+            Customer,
+            ContactIdentity,
+            Message,
+            Conversation,
+            SmsMessage,
+            SmsTemplate,
+            PresalesTick,
+        )
+        return (
+            tuple(m.objects.count() for m in models),
+            tuple(
+                Ticket.objects.order_by("id").values_list("version", "state", "assignee", "handler")
+            ),
+            tuple(
+                Conversation.objects.order_by("id").values_list(
+                    "state", "assignee", "customer", "team"
+                )
+            ),
+            tuple(
+                Customer.objects.order_by("id").values_list(
+                    "name", "owner", "merged_into", "accuracy_flag", "reviewed_at"
+                )
+            ),
+            tuple(DuplicateCandidate.objects.order_by("id").values_list("status")),
+            tuple(SmsTemplate.objects.order_by("id").values_list("name", "body")),
+            tuple(Ticket.objects.get(pk=self.routed.pk).watchers.values_list("id", flat=True)),
+        )
+
+
+def png(name="截图.png"):
+    return SimpleUploadedFile(name, PNG, content_type="image/png")
+
+
+@dataclass(frozen=True)
+class Write:
+    name: str  # the URL name (namespace:name) or the API operation (METHOD /api/v1/…)
+    url: Callable[[World], str]
+    data: Callable[[World], dict] = lambda w: {}
+    allowed: frozenset[str] = frozenset()
+    hidden: frozenset[str] = frozenset()  # roles that may not even see the object: 404
+    method: str = "post"
+    json: bool = False
+
+
+def W(name, url, data=lambda w: {}, *, allowed, hidden=(), method="post", json=False) -> Write:
+    return Write(name, url, data, frozenset(allowed), frozenset(hidden), method, json)
+
+
+MATRIX = [
+    # --- tickets: pages -------------------------------------------------------------------------
+    W(
+        "tickets:create",
+        lambda w: "/tickets/new/",
+        lambda w: {
+            "type": "consultation",
+            "subject": "问",
+            "channel": "phone",
+            "priority": "normal",
+        },
+        allowed=CS,
+    ),
+    W(
+        "tickets:bulk",
+        lambda w: "/tickets/bulk/",
+        lambda w: {"ticket": [w.question.pk], "operation": "assign", "assignee": w.agent2.pk},
+        allowed=BOSSES,
+    ),
+    W(
+        "tickets:move",
+        lambda w: f"/tickets/{w.routed.pk}/move/record_cause/",
+        lambda w: {"record_cause-version": w.routed.version, "record_cause-cause": "漏检"},
+        allowed={D},
+    ),
+    W(
+        "tickets:note",
+        lambda w: f"/tickets/{w.routed.pk}/notes/",
+        lambda w: {"kind": "progress", "body": "在查"},
+        allowed=CS | {D},
+    ),
+    W(
+        "tickets:assign",
+        lambda w: f"/tickets/{w.question.pk}/assign/",
+        lambda w: {"assignee": "me", "version": w.question.version},
+        allowed=CS,
+        hidden={D},
+    ),
+    W(
+        "tickets:take_over",
+        lambda w: f"/tickets/{w.routed.pk}/take-over/",
+        lambda w: {"version": w.routed.version, "reason": "客户情绪激动，紧急处理"},
+        allowed=BOSSES,
+    ),
+    W(
+        "tickets:watch",
+        lambda w: f"/tickets/{w.routed.pk}/watch/",
+        lambda w: {"watching": "1"},
+        allowed=CS | {Q, D},
+    ),
+    W(
+        "tickets:handler",
+        lambda w: f"/tickets/{w.routed.pk}/handler/",
+        lambda w: {"handler": w.staff.pk, "version": w.routed.version},
+        allowed=BOSSES | {D},
+    ),
+    W(
+        "tickets:attachment_upload",
+        lambda w: f"/tickets/{w.routed.pk}/attachments/",
+        lambda w: {"file": png()},
+        allowed=CS | {D},
+    ),
+    W(
+        "tickets:reply",
+        lambda w: f"/tickets/{w.question.pk}/reply/",
+        lambda w: {"body": "您好"},
+        allowed=CS,
+    ),
+    W(
+        "tickets_settings:category_add",
+        lambda w: "/settings/tickets/categories/",
+        lambda w: {"name": "物流"},
+        allowed=SETTINGS,
+    ),
+    W(
+        "tickets_settings:category_active",
+        lambda w: f"/settings/tickets/categories/{w.category.pk}/active/",
+        lambda w: {"active": "0"},
+        allowed=SETTINGS,
+    ),
+    W(
+        "tickets_settings:category_delete",
+        lambda w: f"/settings/tickets/categories/{w.category.pk}/delete/",
+        allowed=SETTINGS,
+    ),
+    W(
+        "tickets_settings:category_routing",
+        lambda w: f"/settings/tickets/categories/{w.category.pk}/routing/",
+        lambda w: {"department": ""},
+        allowed=SETTINGS,
+    ),
+    W(
+        "tickets_settings:time_limit",
+        lambda w: "/settings/tickets/time-limits/",
+        lambda w: {"first_response_minutes": 30, "stage_minutes": 60, "resolution_minutes": 90},
+        allowed=SETTINGS,
+    ),
+    # --- tickets: API ---------------------------------------------------------------------------
+    W(
+        "POST /api/v1/tickets",
+        lambda w: "/api/v1/tickets",
+        lambda w: {"type": "consultation", "subject": "问"},
+        allowed=CS,
+        json=True,
+    ),
+    W(
+        "POST /api/v1/tickets/{ticket_id}/moves/{name}",
+        lambda w: f"/api/v1/tickets/{w.routed.pk}/moves/record_cause",
+        lambda w: {"version": w.routed.version, "values": {"cause": "漏检"}},
+        allowed={D},
+        json=True,
+    ),
+    W(
+        "POST /api/v1/tickets/{ticket_id}/notes",
+        lambda w: f"/api/v1/tickets/{w.routed.pk}/notes",
+        lambda w: {"kind": "progress", "body": "在查"},
+        allowed=CS | {D},
+        json=True,
+    ),
+    W(
+        "POST /api/v1/tickets/{ticket_id}/attachments",
+        lambda w: f"/api/v1/tickets/{w.routed.pk}/attachments",
+        lambda w: {"file": png()},
+        allowed=CS | {D},
+    ),
+    W(
+        "POST /api/v1/tickets/{ticket_id}/handler",
+        lambda w: f"/api/v1/tickets/{w.routed.pk}/handler",
+        lambda w: {"version": w.routed.version, "handler_id": w.staff.pk},
+        allowed=BOSSES | {D},
+        json=True,
+    ),
+    # --- conversations: pages -----------------------------------------------------------------------
+    W(
+        "conversations:transfer",
+        lambda w: f"/conversations/{w.chat.pk}/transfer/",
+        lambda w: {"target": f"agent:{w.agent2.pk}"},
+        allowed=CS,
+    ),
+    W("conversations:close", lambda w: f"/conversations/{w.chat.pk}/close/", allowed=CS),
+    W(
+        "conversations:assign",
+        lambda w: f"/conversations/{w.chat.pk}/assign/",
+        lambda w: {"agent": "me"},
+        allowed=BOSSES,
+    ),
+    W(
+        "conversations:ticket",
+        lambda w: f"/conversations/{w.chat.pk}/ticket/",
+        lambda w: {"type": "consultation", "subject": "问"},
+        allowed=CS,
+    ),
+    W(
+        "conversations:link_customer",
+        lambda w: f"/conversations/{w.chat.pk}/customer/link/",
+        lambda w: {"customer": w.customer.pk},
+        allowed=CS,
+    ),
+    W(
+        "conversations:create_customer",
+        lambda w: f"/conversations/{w.chat.pk}/customer/new/",
+        lambda w: {"name": "李娜"},
+        allowed=CS,
+    ),
+    W(
+        "conversations:presales_step",
+        lambda w: f"/conversations/{w.chat.pk}/presales/",
+        lambda w: {"step": "welcome", "done": "1"},
+        allowed=CS,
+    ),
+    W(
+        "conversations:resend",
+        lambda w: f"/conversations/{w.chat.pk}/messages/{w.message.pk}/resend/",
+        allowed=CS,
+    ),
+    # --- conversations: API ---------------------------------------------------------------------
+    W(
+        "POST /api/v1/conversations/{conversation_id}/messages",
+        lambda w: f"/api/v1/conversations/{w.chat.pk}/messages",
+        lambda w: {"key": "k1", "body": "您好"},
+        allowed=CS,
+        json=True,
+    ),
+    W(
+        "POST /api/v1/conversations/{conversation_id}/messages/{message_id}/resend",
+        lambda w: f"/api/v1/conversations/{w.chat.pk}/messages/{w.message.pk}/resend",
+        allowed=CS,
+    ),
+    W(
+        "POST /api/v1/conversations/{conversation_id}/transfer",
+        lambda w: f"/api/v1/conversations/{w.chat.pk}/transfer",
+        lambda w: {"agent_id": w.agent2.pk, "version": w.chat_version()},
+        allowed=CS,
+        json=True,
+    ),
+    W(
+        "POST /api/v1/conversations/{conversation_id}/assign",
+        lambda w: f"/api/v1/conversations/{w.chat.pk}/assign",
+        lambda w: {"agent_id": w.actor.pk, "version": w.chat_version()},
+        allowed=BOSSES,
+        json=True,
+    ),
+    W(
+        "POST /api/v1/conversations/{conversation_id}/close",
+        lambda w: f"/api/v1/conversations/{w.chat.pk}/close",
+        allowed=CS,
+    ),
+    # --- customers: pages -----------------------------------------------------------------------
+    W("customers:create", lambda w: "/customers/new/", lambda w: {"name": "李娜"}, allowed=CS),
+    W(
+        "customers:edit",
+        lambda w: f"/customers/{w.customer.pk}/edit/",
+        lambda w: {"name": "张伟伟", "gender": "unknown"},
+        allowed=CS,
+    ),
+    W(
+        "customers:reveal",
+        lambda w: f"/customers/{w.customer.pk}/reveal/{w.identity.pk}/",
+        allowed=CS,
+    ),
+    W(
+        "customers:contact",
+        lambda w: f"/customers/{w.customer.pk}/contact/",
+        lambda w: {"channel": "phone"},
+        allowed=CS,
+    ),
+    W(
+        "customers:request_assignment",
+        lambda w: "/customers/request-assignment/",
+        lambda w: {"kind": "mobile", "value": "13800138000"},
+        allowed=CS,
+    ),
+    W(
+        "customers:mark_reviewed",
+        lambda w: f"/customers/{w.customer.pk}/reviewed/",
+        allowed=BOSSES,
+    ),
+    W(
+        "customers:flag",
+        lambda w: f"/customers/{w.customer.pk}/flag/",
+        lambda w: {"doubt": "电话打不通"},
+        allowed=BOSSES,
+    ),
+    W(
+        "customers:import",
+        lambda w: "/customers/import/",
+        lambda w: {
+            "file": SimpleUploadedFile("客户.csv", "姓名,手机\n李娜,13900139000\n".encode())
+        },
+        allowed=BOSSES,
+    ),
+    W(
+        "customers:assign",
+        lambda w: "/customers/assign/",
+        lambda w: {"customer": [w.other.pk], "agent": [w.agent2.pk]},
+        allowed=BOSSES,
+    ),
+    W(
+        "customers:assign_confirm",
+        lambda w: "/customers/assign/confirm/",
+        lambda w: {"customer": [w.other.pk], "agent": [w.agent2.pk]},
+        allowed=BOSSES,
+    ),
+    W(
+        "customers:merge",
+        lambda w: f"/customers/duplicates/{w.candidate.pk}/merge/",
+        lambda w: {"survivor": w.customer.pk},
+        allowed=BOSSES,
+    ),
+    W(
+        "customers:dismiss",
+        lambda w: f"/customers/duplicates/{w.candidate.pk}/dismiss/",
+        allowed=BOSSES,
+    ),
+    W(
+        "customers:merge_with",
+        lambda w: f"/customers/{w.customer.pk}/merge/",
+        lambda w: {"duplicate": w.other.pk},
+        allowed=BOSSES,
+    ),
+    # --- customers: API ---------------------------------------------------------------------------
+    W(
+        "POST /api/v1/customers",
+        lambda w: "/api/v1/customers",
+        lambda w: {"name": "李娜"},
+        allowed=CS,
+        json=True,
+    ),
+    W(
+        "POST /api/v1/customers/assignment-requests",
+        lambda w: "/api/v1/customers/assignment-requests",
+        lambda w: {"kind": "mobile", "value": "13800138000"},
+        allowed=CS,
+        json=True,
+    ),
+    W(
+        "PATCH /api/v1/customers/{customer_id}",
+        lambda w: f"/api/v1/customers/{w.customer.pk}",
+        lambda w: {"name": "张伟伟"},
+        allowed=CS,
+        method="patch",
+        json=True,
+    ),
+    W(
+        "POST /api/v1/customers/imports",
+        lambda w: "/api/v1/customers/imports",
+        lambda w: {
+            "file": SimpleUploadedFile("客户.csv", "姓名,手机\n李娜,13900139000\n".encode())
+        },
+        allowed=BOSSES,
+    ),
+    W(
+        "POST /api/v1/customers/{customer_id}/merge",
+        lambda w: f"/api/v1/customers/{w.customer.pk}/merge",
+        lambda w: {"duplicate_id": w.other.pk},
+        allowed=BOSSES,
+        json=True,
+    ),
+    # --- SMS --------------------------------------------------------------------------------------
+    W(
+        "sms:template_create",
+        lambda w: "/sms/templates/new/",
+        lambda w: {"code": "hello", "name": "问候", "body": "您好"},
+        allowed=BOSSES,
+    ),
+    W(
+        "sms:template_edit",
+        lambda w: f"/sms/templates/{w.template.pk}/",
+        lambda w: {"code": "notice", "name": "通知2", "body": "您好{name}"},
+        allowed=BOSSES,
+    ),
+    W(
+        "sms:template_delete",
+        lambda w: f"/sms/templates/{w.template.pk}/delete/",
+        allowed=BOSSES,
+    ),
+    W(
+        "sms:send_to_customer",
+        lambda w: f"/sms/customer/{w.customer.pk}/send/",
+        lambda w: {"template": "notice", "var_name": "张伟"},
+        allowed=CS,
+    ),
+]
+
+# Pages that only read, and writes covered elsewhere (with the reason).
+READ_ONLY = {
+    "tickets:list",
+    "tickets:stats",
+    "tickets:detail",
+    "tickets:attachment",
+    "tickets_settings:index",
+    "conversations:workspace",
+    "conversations:lists",
+    "conversations:statistics",
+    "conversations:chat",
+    "conversations:customer_search",
+    "conversations:message",
+    "conversations:attachment",
+    "customers:list",
+    "customers:check_identity",
+    "customers:detail",
+    "customers:review",
+    "customers:due",
+    "customers:duplicates",
+    "customers:import_job",
+    "customers:export",
+    "sms:list",
+    "sms:templates",
+}
+ELSEWHERE = {
+    # an import job is its creator's (or a manager's): kefu/customers/tests/test_transfer.py
+    "customers:import_confirm",
+    "customers:import_cancel",
+    "POST /api/v1/customers/imports/{job_id}/confirm",
+    # signed by the SMS provider, no user: kefu/sms/tests/test_signing.py
+    "sms:delivery_report",
+}
+APPS = ("tickets", "tickets_settings", "conversations", "customers", "sms")
+API_PREFIXES = ("/api/v1/tickets", "/api/v1/conversations", "/api/v1/customers", "/api/v1/sms")
+
+
+def _url_names() -> set[str]:
+    names = set()
+
+    def walk(patterns, namespace=None):
+        for p in patterns:
+            if hasattr(p, "url_patterns"):
+                walk(p.url_patterns, p.namespace or namespace)
+            elif namespace in APPS:
+                names.add(f"{namespace}:{p.name}")
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_write_endpoint_is_in_the_matrix(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    api_writes = {
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if method in {"post", "put", "patch", "delete"} and path.startswith(API_PREFIXES)
+    }
+    endpoints = _url_names() | api_writes
+    covered = {w.name for w in MATRIX}
+    assert covered <= endpoints, f"rows for endpoints that do not exist: {covered - endpoints}"
+    missing = endpoints - covered - READ_ONLY - ELSEWHERE
+    assert not missing, f"write endpoints without a row in the matrix: {sorted(missing)}"
+
+
+def _send(client: Client, write: Write, world: World):
+    url, data = write.url(world), write.data(world)
+    if write.json:
+        return getattr(client, write.method)(
+            url, data=json.dumps(data), content_type="application/json"
+        )
+    return getattr(client, write.method)(url, data)
+
+
+# Issue 9.1: POST /api/v1/customers/imports answers 405 until the routing fix of the security branch
+# (03fdee4, typed path parameters) lands on main; then this row passes and the mark can go.
+ROUTED_WRONG = {"POST /api/v1/customers/imports"}
+
+
+def _params():
+    for w in MATRIX:
+        marks = (
+            [pytest.mark.xfail(reason="issue 9.1: 405 until the routing fix lands", strict=False)]
+            if w.name in ROUTED_WRONG
+            else []
+        )
+        yield pytest.param(w, id=w.name, marks=marks)
+
+
+@pytest.mark.parametrize("write", list(_params()))
+@pytest.mark.parametrize("role", list(ROLES))
+def test_each_write_endpoint_checks_the_role(write, role, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    world = World(role)
+    client = sign_in(Client(), world.actor)
+    before = world.snapshot()
+    response = _send(client, write, world)
+    status = response.status_code
+    if role in write.allowed:
+        assert status not in {401, 403, 404, 405} and status < 500, (
+            status,
+            response.content[:400],
+        )
+    else:
+        expected = 404 if role in write.hidden else 403
+        assert status == expected, (status, response.content[:400])
+        assert world.snapshot() == before  # nothing changed
+
+
+def test_the_matrix_is_not_empty_for_any_role():
+    """Every role is refused somewhere and allowed somewhere (or nowhere, said on purpose)."""
+    for role in ROLES:
+        refused = [w for w in MATRIX if role not in w.allowed]
+        assert refused or role == A
+    assert not [w for w in MATRIX if Q in w.allowed and w.name != "tickets:watch"]
