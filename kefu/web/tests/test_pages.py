@@ -273,7 +273,14 @@ def test_presence_switch_from_the_menu(client_for):
     assert agent.agent_profile.presence == "busy"
 
 
-def test_demo_builds_the_organisation_with_one_password():
+@pytest.fixture
+def small_demo(monkeypatch):
+    """The demo's history kept small: these tests are about the organisation and the password."""
+    for name, count in {"CUSTOMERS": 60, "TICKETS": 30, "CALLS": 20, "CHATS": 10}.items():
+        monkeypatch.setenv(f"KEFU_DEMO_{name}", str(count))
+
+
+def test_demo_builds_the_organisation_with_one_password(small_demo):
     out = io.StringIO()
     call_command("demo", "--password", "Demo2026pass", stdout=out)
     assert set(Department.objects.values_list("name", flat=True)) == {
@@ -307,7 +314,7 @@ def test_demo_builds_the_organisation_with_one_password():
     assert User.objects.get(username="agent1").check_password("Other2026pass")
 
 
-def test_demo_without_a_password_prints_a_generated_one():
+def test_demo_without_a_password_prints_a_generated_one(small_demo):
     out = io.StringIO()
     call_command("demo", stdout=out)
     password = re.search(r"Password for all of them: (\S+)", out.getvalue()).group(1)
