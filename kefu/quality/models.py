@@ -144,6 +144,8 @@ class Inspection(models.Model):
     channel = models.CharField(_("channel"), max_length=10)
     score = models.PositiveSmallIntegerField(_("automatic score"))
     severe = models.BooleanField(_("severe finding"), default=False)
+    # The customer complained (the apology item's complaint phrases): counted in the KPIs 投诉.
+    complained = models.BooleanField(_("the customer complained"), default=False)
     closed_at = models.DateTimeField(_("closed at"))
     checked_at = models.DateTimeField(_("checked at"), auto_now_add=True)
 
@@ -283,3 +285,87 @@ class QualitySettings(models.Model):
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
+
+
+# ---- KPIs and the monthly performance sheet 绩效考核表 ----------------------------------------------
+
+
+class Indicator(models.TextChoices):
+    """The indicators of an agent's month, computed from the facts already recorded (kpi.py)."""
+
+    FIRST_RESPONSE = "first_response", _("First response time")  # 首次响应时间 (seconds)
+    HANDLED = "handled", _("Chats, tickets and calls handled")  # 处理量
+    TIME_LIMITS = "time_limits", _("Tickets closed within the time limit")  # 时限达成率 (%)
+    SATISFACTION = "satisfaction", _("Satisfaction")  # 满意度 (1–5)
+    QUALITY = "quality", _("Quality score")  # 质检得分 (0–100)
+    COMPLAINTS = "complaints", _("Complaints")  # 投诉 (conversations)
+
+
+class KpiTarget(models.Model):
+    """A manager's target and weight for one indicator; the active weights add up to 100."""
+
+    indicator = models.CharField(
+        _("indicator"), max_length=16, choices=Indicator.choices, unique=True
+    )
+    target = models.FloatField(_("target"))
+    weight = models.PositiveSmallIntegerField(_("weight"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("KPI target")
+        verbose_name_plural = _("KPI targets")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.get_indicator_display()
+
+
+class PerformanceState(models.TextChoices):
+    DRAFT = "draft", _("Draft")  # computed; refreshed from the facts until signed
+    SIGNED = "signed", _("Signed by the supervisor")  # locked; the agent sees it
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged by the agent")  # final
+
+
+class PerformanceSheet(models.Model):
+    """One agent's performance sheet 绩效考核表 for one month: each indicator against its target,
+    the weighted score, the supervisor's signature and the agent's acknowledgement."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="performance_sheets",
+        verbose_name=_("agent"),
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    state = models.CharField(
+        _("state"), max_length=12, choices=PerformanceState.choices, default=PerformanceState.DRAFT
+    )
+    # [{"indicator", "value", "target", "weight", "achievement", "points", "detail"}]
+    figures = models.JSONField(default=list, blank=True)
+    score = models.FloatField(_("score"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signed by"),
+    )
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    comment = models.CharField(_("supervisor's comment"), max_length=300, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("performance sheet")
+        verbose_name_plural = _("performance sheets")
+        ordering = ["-month", "agent_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "month"], name="performance_once_per_agent_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.agent}"

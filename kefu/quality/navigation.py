@@ -30,4 +30,11 @@ NAVIGATION = [
         perms=(Perm.SERVE_CUSTOMERS,),
         order=72,
     ),
+    NavEntry(
+        "quality_performance",
+        _("Performance sheets"),
+        "quality:performance",
+        perms=(Perm.EVALUATE, Perm.APPROVE_SHEETS, Perm.SERVE_CUSTOMERS),
+        order=73,
+    ),
 ]

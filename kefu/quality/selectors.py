@@ -16,7 +16,10 @@ from kefu.accounts.roles import Perm
 from kefu.conversations.models import Message
 from kefu.quality.models import (
     Finding,
+    Indicator,
     Inspection,
+    PerformanceSheet,
+    PerformanceState,
     Review,
     ReviewState,
     RewardPenaltySheet,
@@ -248,3 +251,56 @@ def agent_quality(
         )
         for row in rows
     }
+
+
+# ---- KPIs and the performance sheet 绩效考核表 ----------------------------------------------------
+
+
+def may_see_all_performance(user: User) -> bool:
+    return user.has_perm(Perm.EVALUATE) or user.has_perm(Perm.APPROVE_SHEETS)
+
+
+def visible_performance(user: User) -> QuerySet[PerformanceSheet]:
+    """Supervisors and managers see every sheet; an agent sees their own once signed; nobody else
+    sees any (the leaderboard is where agents see each other's scores)."""
+    qs = PerformanceSheet.objects.select_related("agent", "signed_by")
+    if may_see_all_performance(user):
+        return qs
+    return qs.filter(agent=user, state__in=[PerformanceState.SIGNED, PerformanceState.ACKNOWLEDGED])
+
+
+def access_performance(*, actor: User, sheet_id: int) -> PerformanceSheet:
+    sheet = visible_performance(actor).filter(pk=sheet_id).first()
+    if sheet is None:
+        raise Http404
+    return sheet
+
+
+def performance_lines(sheet: PerformanceSheet) -> list[dict]:
+    """The sheet's lines with the indicator's name and unit, for the page, the print view and the
+    Excel file."""
+    from kefu.quality.kpi import SPECS
+
+    labels = dict(Indicator.choices)
+    rows = []
+    for line in sheet.figures:
+        spec = SPECS.get(line["indicator"])
+        if spec is None:
+            continue
+        rows.append(
+            {
+                **line,
+                "label": labels[line["indicator"]],
+                "unit": spec.unit,
+                "higher_is_better": spec.higher_is_better,
+                "shown": _shown(line["value"], spec.digits),
+                "target_shown": _shown(line["target"], spec.digits),
+            }
+        )
+    return rows
+
+
+def _shown(value, digits: int) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.{digits}f}"

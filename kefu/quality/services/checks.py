@@ -288,6 +288,7 @@ def check_conversation(conversation_id: int) -> Inspection | None:
                 channel=conversation.inbox.kind,
                 score=result.score,
                 severe=result.severe,
+                complained=result.complained,
                 closed_at=conversation.closed_at or timezone.now(),
             )
             Finding.objects.bulk_create(
