@@ -369,3 +369,111 @@ class PerformanceSheet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.agent}"
+
+
+# ---- Rosters 排班/值班 -------------------------------------------------------------------------
+
+
+class Shift(models.Model):
+    """A kind of shift 班次: 早班, 中班, 晚班 or a custom one. An end not after the start runs past
+    midnight (a night shift 22:00–06:00)."""
+
+    name = models.CharField(_("name"), max_length=30, unique=True)
+    start = models.TimeField(_("starts at"))
+    end = models.TimeField(_("ends at"))
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        ordering = ["position", "start", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(start=models.F("end")), name="shift_not_empty"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    @property
+    def overnight(self) -> bool:
+        return self.end <= self.start
+
+
+class RosterEntry(models.Model):
+    """One agent on one shift on one day 值班. An agent's shifts never overlap (services.roster)."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="roster_entries",
+        verbose_name=_("agent"),
+    )
+    day = models.DateField(_("day"))
+    shift = models.ForeignKey(
+        Shift, on_delete=models.PROTECT, related_name="entries", verbose_name=_("shift")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("roster entry")
+        verbose_name_plural = _("roster entries")
+        ordering = ["day", "shift__start", "agent_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "day", "shift"], name="roster_once")
+        ]
+        indexes = [models.Index(fields=["day", "agent"], name="roster_day_agent")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.shift.name} {self.agent}"
+
+
+class SwapState(models.TextChoices):
+    PENDING = "pending", _("Waiting for the supervisor")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class ShiftSwap(models.Model):
+    """An agent asks to swap their shift on a day with a colleague 换班: approved by a supervisor,
+    the colleague takes the shift and the agent takes the colleague's shift of that day, if any."""
+
+    entry = models.ForeignKey(
+        RosterEntry, on_delete=models.CASCADE, related_name="swaps", verbose_name=_("shift")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    colleague = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("colleague"),
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=SwapState.choices, default=SwapState.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shift swap")
+        verbose_name_plural = _("shift swaps")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.entry} → {self.colleague}"

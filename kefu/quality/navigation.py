@@ -37,4 +37,18 @@ NAVIGATION = [
         perms=(Perm.EVALUATE, Perm.APPROVE_SHEETS, Perm.SERVE_CUSTOMERS),
         order=73,
     ),
+    NavEntry(
+        "quality_roster",
+        _("Roster"),
+        "quality:roster",
+        perms=(Perm.ASSIGN_WORK,),
+        order=74,
+    ),
+    NavEntry(
+        "quality_my_shifts",
+        _("My shifts"),
+        "quality:my_shifts",
+        perms=(Perm.SERVE_CUSTOMERS,),
+        order=75,
+    ),
 ]

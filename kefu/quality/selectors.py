@@ -23,7 +23,10 @@ from kefu.quality.models import (
     Review,
     ReviewState,
     RewardPenaltySheet,
+    RosterEntry,
     SheetState,
+    ShiftSwap,
+    SwapState,
 )
 
 
@@ -304,3 +307,101 @@ def _shown(value, digits: int) -> str:
     if value is None:
         return "—"
     return f"{value:.{digits}f}"
+
+
+# ---- Rosters 排班/值班 ---------------------------------------------------------------------------
+
+
+def roster_agents(team_id: int | None = None) -> QuerySet[User]:
+    from kefu.accounts.roles import Role
+
+    qs = User.objects.filter(role=Role.AGENT, is_active=True)
+    if team_id:
+        qs = qs.filter(agent_profile__teams__id=team_id)
+    return qs.order_by("display_name", "username", "id")
+
+
+def roster_week(first_day: dt.date, *, team_id: int | None = None) -> dict:
+    """The week's grid: its days (with the business calendar's holidays), the agents and each
+    (agent, day) cell's shift ids."""
+    from kefu.core.business_calendar import BusinessCalendar
+
+    calendar = BusinessCalendar()
+    days = [first_day + dt.timedelta(days=n) for n in range(7)]
+    agents = list(roster_agents(team_id))
+    cells: dict[tuple[int, dt.date], list[int]] = {}
+    for agent_id, day, shift_id in RosterEntry.objects.filter(
+        agent__in=agents, day__gte=days[0], day__lte=days[-1]
+    ).values_list("agent_id", "day", "shift_id"):
+        cells.setdefault((agent_id, day), []).append(shift_id)
+    return {
+        "days": [
+            {"day": d, "name": calendar.day_name(d), "working": calendar.is_working_day(d)}
+            for d in days
+        ],
+        "rows": [
+            {"agent": a, "cells": [{"day": d, "shifts": cells.get((a.pk, d), [])} for d in days]}
+            for a in agents
+        ],
+    }
+
+
+def my_shifts(user: User, *, start: dt.date, days: int = 28) -> QuerySet[RosterEntry]:
+    return (
+        RosterEntry.objects.filter(
+            agent=user, day__gte=start, day__lt=start + dt.timedelta(days=days)
+        )
+        .select_related("shift")
+        .order_by("day", "shift__start")
+    )
+
+
+def _covers(entry: RosterEntry, moment: dt.datetime) -> bool:
+    from kefu.quality.services.roster import interval
+
+    start, end = interval(entry.day, entry.shift)
+    return start <= moment < end
+
+
+def on_duty(moment: dt.datetime | None = None) -> list[RosterEntry]:
+    """Who is on shift now 值班: the entries of today and yesterday (a night shift) covering it."""
+    moment = moment or timezone.now()
+    today = timezone.localtime(moment).date()
+    entries = RosterEntry.objects.filter(
+        day__gte=today - dt.timedelta(days=1), day__lte=today, agent__is_active=True
+    ).select_related("shift", "agent")
+    return sorted(
+        (e for e in entries if _covers(e, moment)),
+        key=lambda e: (e.shift.start, str(e.agent)),
+    )
+
+
+def shift_status(agent_ids: list[int], moment: dt.datetime) -> dict[int, bool]:
+    """For routing: True for the agents on shift at `moment`; False for those rostered on the day
+    before, the day or the day after but not on shift now; agents with no entry in those three days
+    are left out (not rostered: their team's hours stand for the shift)."""
+    today = timezone.localtime(moment).date()
+    status: dict[int, bool] = {}
+    for entry in RosterEntry.objects.filter(
+        agent_id__in=agent_ids,
+        day__gte=today - dt.timedelta(days=1),
+        day__lte=today + dt.timedelta(days=1),
+    ).select_related("shift"):
+        status[entry.agent_id] = status.get(entry.agent_id, False) or _covers(entry, moment)
+    return status
+
+
+def swaps_waiting() -> QuerySet[ShiftSwap]:
+    return (
+        ShiftSwap.objects.filter(state=SwapState.PENDING)
+        .select_related("entry", "entry__shift", "requested_by", "colleague")
+        .order_by("entry__day", "id")
+    )
+
+
+def my_swaps(user: User) -> QuerySet[ShiftSwap]:
+    return (
+        ShiftSwap.objects.filter(Q(requested_by=user) | Q(colleague=user))
+        .select_related("entry", "entry__shift", "requested_by", "colleague", "decided_by")
+        .order_by("-created_at", "-id")[:30]
+    )

@@ -25,6 +25,7 @@ from kefu.quality import selectors, services
 from kefu.quality.inspection_views import urlpatterns as inspection_urls
 from kefu.quality.models import SheetState
 from kefu.quality.performance_views import urlpatterns as performance_urls
+from kefu.quality.roster_views import urlpatterns as roster_urls
 from kefu.quality.states import SHEET_FLOW
 
 
@@ -210,4 +211,5 @@ urlpatterns = [
     path("sheets/<int:sheet_id>/decide/", sheet_decide, name="decide"),
     *inspection_urls,
     *performance_urls,
+    *roster_urls,
 ]
