@@ -51,4 +51,11 @@ NAVIGATION = [
         perms=(Perm.SERVE_CUSTOMERS,),
         order=75,
     ),
+    NavEntry(
+        "quality_leaderboard",
+        _("Leaderboard"),
+        "quality:leaderboard",
+        perms=(Perm.SERVE_CUSTOMERS, Perm.EVALUATE, Perm.APPROVE_SHEETS),
+        order=76,
+    ),
 ]

@@ -405,3 +405,50 @@ def my_swaps(user: User) -> QuerySet[ShiftSwap]:
         .select_related("entry", "entry__shift", "requested_by", "colleague", "decided_by")
         .order_by("-created_at", "-id")[:30]
     )
+
+
+# ---- Leaderboards 评比 ---------------------------------------------------------------------------
+
+
+def leaderboard_teams(user: User):
+    """The teams whose board the user may open; None for every team and the whole company."""
+    from kefu.accounts.models import Team
+
+    if may_see_all_performance(user) or user.has_perm(Perm.ASSIGN_WORK):
+        return None
+    return Team.objects.filter(agents__user=user).order_by("name")
+
+
+def leaderboard(month: dt.date, *, team_id: int | None = None) -> list[dict]:
+    """The month's ranking of the agents (of a team) by their KPI score: a signed sheet's score
+    when there is one, else computed from the facts now. Ties share a rank."""
+    from kefu.quality.kpi import month_scores
+
+    agents = list(roster_agents(team_id))
+    scores = month_scores(month, [a.pk for a in agents])
+    signed = dict(
+        PerformanceSheet.objects.filter(month=month, agent__in=agents)
+        .exclude(state=PerformanceState.DRAFT)
+        .values_list("agent_id", "score")
+    )
+    rows = []
+    for agent in agents:
+        _detail, lines, score = scores[agent.pk]
+        values = {line["indicator"]: line["value"] for line in lines}
+        rows.append(
+            {
+                "agent": agent,
+                "score": signed.get(agent.pk, score),
+                "handled": values.get(Indicator.HANDLED),
+                "satisfaction": values.get(Indicator.SATISFACTION),
+                "quality": values.get(Indicator.QUALITY),
+                "first_response": values.get(Indicator.FIRST_RESPONSE),
+            }
+        )
+    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), str(r["agent"])))
+    rank, previous = 0, object()
+    for n, row in enumerate(rows, start=1):
+        if row["score"] != previous:
+            rank, previous = n, row["score"]
+        row["rank"] = rank if row["score"] is not None else None
+    return rows

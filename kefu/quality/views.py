@@ -23,6 +23,7 @@ from kefu.core.forms import StyledFormMixin
 from kefu.core.pages import perform
 from kefu.quality import selectors, services
 from kefu.quality.inspection_views import urlpatterns as inspection_urls
+from kefu.quality.leaderboard_views import urlpatterns as leaderboard_urls
 from kefu.quality.models import SheetState
 from kefu.quality.performance_views import urlpatterns as performance_urls
 from kefu.quality.roster_views import urlpatterns as roster_urls
@@ -212,4 +213,5 @@ urlpatterns = [
     *inspection_urls,
     *performance_urls,
     *roster_urls,
+    *leaderboard_urls,
 ]

@@ -59,7 +59,7 @@ def test_the_supervisor_builds_next_weeks_roster_and_the_agent_sees_it(client_fo
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.INSPECTOR, Role.DEPARTMENT_STAFF])
 def test_only_supervisors_and_managers_edit_the_roster(client_for, role):
-    client, user = client_for(role)
+    client, _user = client_for(role)
     assert client.get("/quality/roster/").status_code == 403
     assert client.post("/quality/roster/", {"week": NEXT_WEEK.isoformat()}).status_code == 403
     assert client.post("/quality/roster/copy/", {"week": NEXT_WEEK.isoformat()}).status_code == 403
