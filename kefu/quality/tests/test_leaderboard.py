@@ -32,7 +32,7 @@ def test_the_team_is_ranked_and_the_agent_sees_their_rank(client_for, make_user)
     html = page.content.decode()
     assert "忙碌的同事" in html and "我自己" in html
     assert "别组的人" not in html
-    assert html.index("忙碌的同事") < html.index('data-testid="rank-%d"' % me.pk)
+    assert html.index("忙碌的同事") < html.index(f'data-testid="rank-{me.pk}"')
     rank = html.split('data-testid="my-rank">')[1].split("</div>")[0]
     assert "2" in rank and "1" not in rank  # second of two
     # Another team's board answers as a missing one.
