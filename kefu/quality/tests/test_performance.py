@@ -54,13 +54,6 @@ def line(sheet, key):
     return next(x for x in sheet.figures if x["indicator"] == key)
 
 
-@pytest.fixture
-def no_random_sample(db):
-    from kefu.quality.models import QualitySettings
-
-    QualitySettings.objects.update_or_create(pk=1, defaults={"random_percent": 0})
-
-
 def test_the_sheet_is_computed_from_the_recorded_facts(client_for, no_random_sample):
     supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
     agent = old_agent(display_name="王芳")
