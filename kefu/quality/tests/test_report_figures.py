@@ -28,7 +28,7 @@ def test_the_quality_score_and_complaints_by_agent(client_for, no_random_sample)
 
 
 def test_the_performance_score_is_for_those_who_evaluate(client_for, make_user):
-    supervisor_client, supervisor = client_for(Role.SUPERVISOR)
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
     agent = make_user(Role.AGENT, display_name="绩效对象")
     supervisor_client.post(
         "/quality/performance/compute/", {"month": timezone.localdate().strftime("%Y-%m")}
