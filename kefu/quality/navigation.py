@@ -15,6 +15,7 @@ NAVIGATION = [
         "quality:sheets",
         perms=(Perm.EVALUATE, Perm.APPROVE_SHEETS, Perm.SERVE_CUSTOMERS),
         order=70,
+        group="quality",
     ),
     NavEntry(
         "quality_checks",
@@ -22,6 +23,7 @@ NAVIGATION = [
         "quality:inspections",
         perms=(Perm.INSPECT_QUALITY, Perm.EVALUATE),
         order=71,
+        group="quality",
     ),
     NavEntry(
         "quality_mine",
@@ -29,6 +31,7 @@ NAVIGATION = [
         "quality:my_reviews",
         perms=(Perm.SERVE_CUSTOMERS,),
         order=72,
+        group="quality",
     ),
     NavEntry(
         "quality_performance",
@@ -36,6 +39,7 @@ NAVIGATION = [
         "quality:performance",
         perms=(Perm.EVALUATE, Perm.APPROVE_SHEETS, Perm.SERVE_CUSTOMERS),
         order=73,
+        group="quality",
     ),
     NavEntry(
         "quality_roster",
@@ -43,6 +47,7 @@ NAVIGATION = [
         "quality:roster",
         perms=(Perm.ASSIGN_WORK,),
         order=74,
+        group="quality",
     ),
     NavEntry(
         "quality_my_shifts",
@@ -50,6 +55,7 @@ NAVIGATION = [
         "quality:my_shifts",
         perms=(Perm.SERVE_CUSTOMERS,),
         order=75,
+        group="quality",
     ),
     NavEntry(
         "quality_leaderboard",
@@ -57,5 +63,6 @@ NAVIGATION = [
         "quality:leaderboard",
         perms=(Perm.SERVE_CUSTOMERS, Perm.EVALUATE, Perm.APPROVE_SHEETS),
         order=76,
+        group="quality",
     ),
 ]
