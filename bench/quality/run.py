@@ -221,7 +221,9 @@ def main() -> None:
             ("Excel of the month", supervisor, f"/quality/performance/export/?month={m}"),
         ]
         print()
-        print("| page | status | samples | p50 ms | p95 ms | p99 ms | max ms | server CPU ms/page |")
+        print(
+            "| page | status | samples | p50 ms | p95 ms | p99 ms | max ms | server CPU ms/page |"
+        )
         print("|---|---|---|---|---|---|---|---|")
         for label, browser, path in cases:
             samples = args.samples if "Excel" not in label else max(5, args.samples // 10)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.http import Http404
@@ -431,7 +432,7 @@ def leaderboard(month: dt.date, *, team_id: int | None = None) -> list[dict]:
         .exclude(state=PerformanceState.DRAFT)
         .values_list("agent_id", "score")
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for agent in agents:
         _detail, lines, score = scores[agent.pk]
         values = {line["indicator"]: line["value"] for line in lines}
@@ -445,7 +446,7 @@ def leaderboard(month: dt.date, *, team_id: int | None = None) -> list[dict]:
                 "first_response": values.get(Indicator.FIRST_RESPONSE),
             }
         )
-    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), str(r["agent"])))
+    rows.sort(key=lambda r: (r["score"] is None, -float(r["score"] or 0), str(r["agent"])))
     rank, previous = 0, object()
     for n, row in enumerate(rows, start=1):
         if row["score"] != previous:

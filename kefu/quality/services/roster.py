@@ -74,7 +74,10 @@ def save_shift(
         raise DomainError(_("Give the shift a name of at most 30 characters."))
     if start == end:
         raise DomainError(_("A shift ends at another time than it starts."))
-    if Shift.objects.filter(name=name).exclude(pk=shift_id).exists():
+    same_name = Shift.objects.filter(name=name)
+    if shift_id is not None:
+        same_name = same_name.exclude(pk=shift_id)
+    if same_name.exists():
         raise DomainError(_("There is a shift named %(name)s already.") % {"name": name})
     if shift_id is None:
         if Shift.objects.count() >= MAX_SHIFTS:
@@ -83,9 +86,10 @@ def save_shift(
             name=name, start=start, end=end, is_active=is_active, position=Shift.objects.count()
         )
     else:
-        shift = Shift.objects.select_for_update().filter(pk=shift_id).first()
-        if shift is None:
+        found = Shift.objects.select_for_update().filter(pk=shift_id).first()
+        if found is None:
             raise DomainError(_("This shift does not exist (any more)."))
+        shift = found
         if (shift.start, shift.end) != (start, end) and shift.entries.filter(
             day__gte=timezone.localdate()
         ).exists():
