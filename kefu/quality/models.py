@@ -130,8 +130,19 @@ class Inspection(models.Model):
     conversation = models.OneToOneField(
         "conversations.Conversation",
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="inspection",
         verbose_name=_("conversation"),
+    )
+    # A telephony call, checked by its notes (then `conversation` is empty; one of the two is set).
+    call = models.OneToOneField(
+        "telephony.Call",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="inspection",
+        verbose_name=_("call"),
     )
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -157,9 +168,23 @@ class Inspection(models.Model):
             models.Index(fields=["agent", "closed_at"], name="inspection_agent_closed"),
             models.Index(fields=["-closed_at", "-id"], name="inspection_recent"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(conversation__isnull=False, call__isnull=True)
+                | models.Q(conversation__isnull=True, call__isnull=False),
+                name="inspection_of_a_chat_or_a_call",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.conversation_id} {self.score}"
+        return f"#{self.conversation_id or self.call_id} {self.score}"
+
+    @property
+    def subject_label(self) -> str:
+        """「会话 #12」 or 「通话 #7」: what was checked."""
+        if self.call_id:
+            return _("call #%(id)s") % {"id": self.call_id}
+        return _("chat #%(id)s") % {"id": self.conversation_id}
 
 
 class Finding(models.Model):

@@ -70,7 +70,7 @@ def may_inspect(user: User) -> bool:
 def visible_inspections(user: User) -> QuerySet[Inspection]:
     """Inspectors, supervisors and managers see every check; an agent sees the checks of their own
     conversations once reviewed (the automatic score alone is a tool for the inspectors)."""
-    qs = Inspection.objects.select_related("agent", "conversation", "review")
+    qs = Inspection.objects.select_related("agent", "conversation", "call", "review")
     if may_inspect(user) or user.has_perm(Perm.EVALUATE):
         return qs
     return qs.filter(
@@ -129,6 +129,8 @@ def transcript(inspection: Inspection) -> list[dict]:
     """The conversation's messages (internal notes left out for nobody: inspectors read them too),
     each with its findings and the words to highlight."""
     findings = list(inspection.findings.all())
+    if inspection.call_id is not None:
+        return _call_notes(inspection, findings)
     by_message: dict[int, list[Finding]] = {}
     for finding in findings:
         if finding.message_id:
@@ -149,6 +151,19 @@ def transcript(inspection: Inspection) -> list[dict]:
             }
         )
     return rows
+
+
+def _call_notes(inspection: Inspection, findings: list[Finding]) -> list[dict]:
+    """A call has no transcript: its notes stand as one agent's line, with every finding."""
+    from kefu.conversations.models import SenderKind
+
+    call = inspection.call
+    if call is None:
+        return []
+    note = Message(seq=1, sender=SenderKind.AGENT, body=call.notes, author=call.agent)
+    note.created_at = call.started_at
+    marks = [w for f in findings for w in f.matched.split("、") if w]
+    return [{"message": note, "findings": findings, "parts": highlight(call.notes, marks)}]
 
 
 def highlight(text: str, marks: list[str]) -> list[tuple[str, bool]]:

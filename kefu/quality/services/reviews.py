@@ -12,7 +12,7 @@ from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
 from kefu.accounts.roles import Perm
 from kefu.core.errors import Conflict, DomainError, PermissionRefused
-from kefu.core.events import emit
+from kefu.core.events import emit as emit_event
 from kefu.core.text import strip_control_characters
 from kefu.quality.events import AppealDecided, ReviewAppealed, ReviewDone
 from kefu.quality.models import Inspection, Review, ReviewState, SampleReason
@@ -59,7 +59,11 @@ def pick_for_review(*, actor: User, inspection_id: int, request=None) -> Review:
         actor=actor,
         obj=review,
         request=request,
-        details={"step": "picked", "conversation": inspection.conversation_id},
+        details={
+            "step": "picked",
+            "conversation": inspection.conversation_id,
+            "call": inspection.call_id,
+        },
     )
     return review
 
@@ -110,14 +114,15 @@ def review_conversation(
             "conversation": review.inspection.conversation_id,
         },
     )
-    emit(
+    _emit(
+        review,
         ReviewDone(
             review_id=review.pk,
             conversation_id=review.inspection.conversation_id,
             agent_id=review.inspection.agent_id,
             reviewer_id=actor.pk,
             score=review.score,
-        )
+        ),
     )
     return review
 
@@ -142,12 +147,13 @@ def appeal_review(*, actor: User, review_id: int, reason: str, request=None) -> 
         request=request,
         details={"step": "appealed", "conversation": review.inspection.conversation_id},
     )
-    emit(
+    _emit(
+        review,
         ReviewAppealed(
             review_id=review.pk,
             conversation_id=review.inspection.conversation_id,
             agent_id=actor.pk,
-        )
+        ),
     )
     return review
 
@@ -193,7 +199,8 @@ def decide_appeal(
             "conversation": review.inspection.conversation_id,
         },
     )
-    emit(
+    _emit(
+        review,
         AppealDecided(
             review_id=review.pk,
             conversation_id=review.inspection.conversation_id,
@@ -201,6 +208,13 @@ def decide_appeal(
             decided_by_id=actor.pk,
             upheld=uphold,
             final_score=final,
-        )
+        ),
     )
     return review
+
+
+def _emit(review: Review, event) -> None:
+    """The review's event, for a chat (its notifications name the chat). A call's review is audited
+    like a chat's; the events, whose readers expect a chat, are not sent for it yet."""
+    if review.inspection.conversation_id is not None:
+        emit_event(event)
