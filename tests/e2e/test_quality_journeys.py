@@ -63,7 +63,9 @@ def test_a_forbidden_word_is_flagged_reviewed_appealed_and_decided(browser, live
     screenshot(inspector, "quality-reviewed")
 
     agent_page = person("zuoxi1")
-    agent_page.get_by_role("link", name="我的质检").click()
+    main_nav = agent_page.get_by_test_id("main-nav")
+    main_nav.get_by_role("button", name="质检与绩效").click()
+    main_nav.get_by_role("link", name="我的质检").click()
     agent_page.get_by_role("link", name=f"#{conversation.pk}").click()
     agent_page.get_by_label(re.compile("^申诉")).fill("客户先辱骂，我在解释")
     agent_page.get_by_test_id("appeal").click()
