@@ -129,7 +129,7 @@ def transcript(inspection: Inspection) -> list[dict]:
     """The conversation's messages (internal notes left out for nobody: inspectors read them too),
     each with its findings and the words to highlight."""
     findings = list(inspection.findings.all())
-    if inspection.call_id is not None:
+    if inspection.conversation_id is None:
         return _call_notes(inspection, findings)
     by_message: dict[int, list[Finding]] = {}
     for finding in findings:
