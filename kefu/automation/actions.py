@@ -187,10 +187,8 @@ def _do(key: str, value: Any, *, rule: CachedRule, facts: Facts, actor: Any) -> 
         if key == "webhook":
             services.queue_webhook(webhook_id=int(value), event=f"automation.{rule.trigger}", data=data)
         else:
-            text = _("%(record)s\n[%(link)s](%(link)s)") % {
-                "record": _title(facts),
-                "link": _link(facts),
-            }
+            link = _link(facts)
+            text = f"{_title(facts)}\n[{link}]({link})"
             services.queue_robot(
                 robot_id=int(value),
                 event=f"automation.{rule.trigger}",

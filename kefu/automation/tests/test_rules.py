@@ -89,8 +89,8 @@ def test_a_dry_run_shows_what_would_have_happened_and_changes_nothing(client_for
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Dry run: 1 of the last 2 records would have matched" in page
-    assert "Set the priority: Urgent" in page
+    assert "试运行：最近 2 条记录中有 1 条会命中" in page
+    assert "设置优先级: 紧急" in page
     assert f'data-testid="dry-{hit.pk}"' in page and f'data-testid="dry-{miss.pk}"' in page
     assert not Rule.objects.exists()
     assert Ticket.objects.get(pk=hit.pk).priority == "normal"
@@ -102,7 +102,7 @@ def test_an_action_that_does_not_fit_the_trigger_is_refused_with_the_reason(clie
         "/automation/rules/new/",
         {"name": "x", "trigger": "customer_created", "then_set_priority": "urgent", "save": "1"},
     )
-    assert "does not apply to" in response.content.decode()
+    assert "不适用于" in response.content.decode()
     assert not Rule.objects.exists()
 
 
