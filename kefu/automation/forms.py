@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.automation import catalog
 from kefu.automation.models import Robot, RobotKind, Rule, Webhook
@@ -34,7 +35,7 @@ def _choices(rows) -> list[tuple[Any, str]]:
 
 
 class RuleForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=80)
+    name = forms.CharField(label=pgettext_lazy("a thing's name", "Name"), max_length=80)
     trigger = forms.ChoiceField(label=_("When"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -142,13 +143,13 @@ class RuleForm(forms.Form):
 
 
 class WebhookForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=80)
+    name = forms.CharField(label=pgettext_lazy("a thing's name", "Name"), max_length=80)
     url = forms.CharField(label=_("URL"), max_length=500)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
 
 class RobotForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=80)
+    name = forms.CharField(label=pgettext_lazy("a thing's name", "Name"), max_length=80)
     kind = forms.ChoiceField(label=_("Kind"), choices=RobotKind.choices)
     url = forms.CharField(label=_("Robot webhook address"), max_length=500)
     secret = forms.CharField(
