@@ -25,11 +25,10 @@ logger = logging.getLogger(__name__)
 def _label_of(key: str, value: Any) -> str:
     """The value as the form shows it (a name, not an id)."""
     from kefu.accounts.models import Department, User
+    from kefu.automation.models import Robot, Webhook
     from kefu.replies.models import CannedReply
     from kefu.tickets.models import TicketCategory
     from kefu.tickets.states import Priority
-
-    from kefu.automation.models import Robot, Webhook
 
     lookups: dict[str, Any] = {
         "set_category": TicketCategory,
@@ -118,7 +117,7 @@ def _do(key: str, value: Any, *, rule: CachedRule, facts: Facts, actor: Any) -> 
         from kefu.customers.models import Customer
         from kefu.customers.services.profiles import update_customer
 
-        customer = Customer.objects.filter(pk=facts.customer_id).first()
+        customer = Customer.objects.filter(pk=facts.customer_id or 0).first()
         if customer is None:
             raise DomainError(_("The record has no customer."))
         names = list(customer.tags.values_list("name", flat=True))
@@ -161,7 +160,7 @@ def _do(key: str, value: Any, *, rule: CachedRule, facts: Facts, actor: Any) -> 
         from kefu.customers.models import Customer
         from kefu.sms.services import send_customer_sms
 
-        customer = Customer.objects.filter(pk=facts.customer_id).first()
+        customer = Customer.objects.filter(pk=facts.customer_id or 0).first()
         if customer is None:
             raise DomainError(_("The record has no customer."))
         result = send_customer_sms(
@@ -185,7 +184,9 @@ def _do(key: str, value: Any, *, rule: CachedRule, facts: Facts, actor: Any) -> 
 
         data = {"rule": rule.name, "kind": facts.kind, "id": facts.id, "title": _title(facts)}
         if key == "webhook":
-            services.queue_webhook(webhook_id=int(value), event=f"automation.{rule.trigger}", data=data)
+            services.queue_webhook(
+                webhook_id=int(value), event=f"automation.{rule.trigger}", data=data
+            )
         else:
             link = _link(facts)
             text = f"{_title(facts)}\n[{link}]({link})"
@@ -208,7 +209,13 @@ def carry_out(rule: CachedRule, facts: Facts, *, chain: tuple[int, ...]) -> list
     with caused_by(chain):
         for key, text in planned(rule.actions, facts.kind):
             if actor is None:
-                results.append({"action": text, "ok": False, "text": _("The rule's author is no longer active.")})
+                results.append(
+                    {
+                        "action": text,
+                        "ok": False,
+                        "text": _("The rule's author is no longer active."),
+                    }
+                )
                 continue
             try:
                 # An SMS is stored before the provider is called and must not roll back after it.
@@ -220,5 +227,7 @@ def carry_out(rule: CachedRule, facts: Facts, *, chain: tuple[int, ...]) -> list
                 results.append({"action": text, "ok": False, "text": refusal.message})
             except Exception:  # one broken action must not stop the rule's others
                 logger.exception("rule %s: action %s failed", rule.id, key)
-                results.append({"action": text, "ok": False, "text": _("Failed; see the server log.")})
+                results.append(
+                    {"action": text, "ok": False, "text": _("Failed; see the server log.")}
+                )
     return results

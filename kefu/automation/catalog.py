@@ -32,11 +32,18 @@ TRIGGERS = [
         ),
     ),
     Trigger("sla_warning", _("A ticket's time limit is near"), TICKET, ("tickets.sla_warning",)),
-    Trigger("sla_breached", _("A ticket's time limit is breached"), TICKET, ("tickets.sla_breached",)),
+    Trigger(
+        "sla_breached", _("A ticket's time limit is breached"), TICKET, ("tickets.sla_breached",)
+    ),
     Trigger(
         "conversation_started", _("A conversation starts"), CONVERSATION, ("conversations.started",)
     ),
-    Trigger("conversation_closed", _("A conversation is closed"), CONVERSATION, ("conversations.closed",)),
+    Trigger(
+        "conversation_closed",
+        _("A conversation is closed"),
+        CONVERSATION,
+        ("conversations.closed",),
+    ),
     Trigger(
         "conversation_rated",
         _("A customer answers the satisfaction survey"),

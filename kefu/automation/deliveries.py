@@ -28,7 +28,10 @@ def body_for_robot(kind: str, title: str, text: str) -> str:
     if kind == RobotKind.WECOM:
         message = {"msgtype": "markdown", "markdown": {"content": f"**{title}**\n{text}"}}
     else:
-        message = {"msgtype": "markdown", "markdown": {"title": title, "text": f"### {title}\n{text}"}}
+        message = {
+            "msgtype": "markdown",
+            "markdown": {"title": title, "text": f"### {title}\n{text}"},
+        }
     return json.dumps(message, ensure_ascii=False)
 
 
@@ -67,9 +70,7 @@ def _robot_refused(text: str) -> str:
 
 def attempt(delivery_id: int) -> int | None:
     """One try. Returns the seconds to wait before the next try, or None when it is finished."""
-    delivery = (
-        Delivery.objects.select_related("webhook", "robot").filter(pk=delivery_id).first()
-    )
+    delivery = Delivery.objects.select_related("webhook", "robot").filter(pk=delivery_id).first()
     if delivery is None or delivery.state != DeliveryState.PENDING:
         return None
     target = delivery.webhook or delivery.robot

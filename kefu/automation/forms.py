@@ -48,7 +48,9 @@ class RuleForm(forms.Form):
         from kefu.tickets.models import Channel, TicketCategory
         from kefu.tickets.states import Priority, TicketType
 
-        self.fields["trigger"].choices = [(t.code, t.label) for t in catalog.TRIGGERS]
+        trigger = self.fields["trigger"]
+        assert isinstance(trigger, forms.ChoiceField)
+        trigger.choices = [(t.code, str(t.label)) for t in catalog.TRIGGERS]
         categories = _choices(
             (c.pk, str(c)) for c in TicketCategory.objects.filter(is_active=True).order_by("name")
         )
@@ -88,7 +90,8 @@ class RuleForm(forms.Form):
             ),
             "notify_user": forms.ChoiceField(choices=staff),
             "sms_template": forms.ChoiceField(
-                choices=BLANK + list(SmsTemplate.objects.order_by("name").values_list("code", "name"))
+                choices=BLANK
+                + list(SmsTemplate.objects.order_by("name").values_list("code", "name"))
             ),
             "create_ticket": forms.CharField(max_length=200),
             "webhook": forms.ChoiceField(
@@ -100,11 +103,11 @@ class RuleForm(forms.Form):
         }
         for key, field in conditions.items():
             field.required = False
-            field.label = catalog.CONDITIONS[key][0]
+            field.label = str(catalog.CONDITIONS[key][0])
             self.fields[f"if_{key}"] = field
         for key, field in actions.items():
             field.required = False
-            field.label = catalog.ACTIONS[key][0]
+            field.label = str(catalog.ACTIONS[key][0])
             self.fields[f"then_{key}"] = field
 
     @classmethod

@@ -21,7 +21,10 @@ class Rule(models.Model):
     position = models.PositiveIntegerField(_("order"), default=0)
     is_enabled = models.BooleanField(_("enabled"), default=False)
     acts_as = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("acts as")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("acts as"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -59,6 +62,9 @@ class RuleLog(models.Model):
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["rule", "-id"], name="automation_log_rule")]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.subject_kind} #{self.subject_id}"
 
 
 class Webhook(models.Model):

@@ -6,5 +6,7 @@ from kefu.accounts.roles import Perm
 from kefu.core.shell import NavEntry
 
 NAVIGATION = [
-    NavEntry("automation", _("Automation"), "automation:rules", perms=(Perm.MANAGE_SETTINGS,), order=92),
+    NavEntry(
+        "automation", _("Automation"), "automation:rules", perms=(Perm.MANAGE_SETTINGS,), order=92
+    ),
 ]

@@ -119,7 +119,9 @@ class Answer:
     location: str = ""
 
 
-def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float = TIMEOUT_SECONDS) -> Answer:
+def post(
+    url: str, body: bytes, headers: dict[str, str], *, timeout: float = TIMEOUT_SECONDS
+) -> Answer:
     """POST `body` to the checked, pinned address of `url`. Raises TargetRefused or OSError."""
     target = check_url(url)
     connection: http.client.HTTPConnection = (

@@ -161,7 +161,13 @@ def _checked_url(url: str) -> str:
 
 @transaction.atomic
 def save_webhook(
-    *, actor: User, webhook: Webhook | None, name: str, url: str, is_active: bool, request: Any = None
+    *,
+    actor: User,
+    webhook: Webhook | None,
+    name: str,
+    url: str,
+    is_active: bool,
+    request: Any = None,
 ) -> Webhook:
     """A webhook whose address is on the public Internet (checked now and at every send)."""
     _require(actor)
@@ -242,7 +248,9 @@ def queue_robot(*, robot_id: int, event: str, title: str, text: str) -> Delivery
 def tell_robots(*, flag: str, event: str, title: str, text: str) -> int:
     """Post to every active robot that asked for `flag` (on_warning, on_breach, on_report)."""
     count = 0
-    for robot_id in Robot.objects.filter(is_active=True, **{flag: True}).values_list("pk", flat=True):
+    for robot_id in Robot.objects.filter(is_active=True, **{flag: True}).values_list(
+        "pk", flat=True
+    ):
         queue_robot(robot_id=robot_id, event=event, title=title, text=text)
         count += 1
     return count

@@ -13,15 +13,17 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from kefu.automation import catalog, engine, services
-import kefu.conversations.events  # noqa: F401  (their event types, by name)
-import kefu.customers.events  # noqa: F401
+from kefu.conversations import events as _conversation_events  # their event types, by name
 from kefu.core.events import EVENT_TYPES, Delivery, DomainEvent, current_cause, subscribe
+from kefu.customers import events as _customer_events
 from kefu.reports.events import ReportIssued
 from kefu.tickets.events import TicketSlaBreached, TicketSlaWarning
 
 
 def has_rules(event: DomainEvent) -> bool:
-    return any(engine.rules_cache.for_trigger(t.code) for t in catalog.TRIGGERS_BY_EVENT[event.name])
+    return any(
+        engine.rules_cache.for_trigger(t.code) for t in catalog.TRIGGERS_BY_EVENT[event.name]
+    )
 
 
 def queue_evaluation(event: DomainEvent) -> None:
@@ -68,6 +70,9 @@ def robots_on_report(event: ReportIssued) -> None:
         text=_("The %(kind)s pack from %(start)s is ready in kefu's reports.")
         % {"kind": event.kind, "start": event.period_start},
     )
+
+
+_IMPORTED = (_conversation_events, _customer_events)  # EVENT_TYPES holds them once imported
 
 
 def register() -> None:

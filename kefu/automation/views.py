@@ -71,7 +71,11 @@ def rule_form(request, rule_id: int | None = None):
                     messages.success(
                         request,
                         _("Rule “%(name)s” saved.") % {"name": saved.name}
-                        + ("" if saved.is_enabled else " " + _("It is off: dry-run it, then turn it on.")),
+                        + (
+                            ""
+                            if saved.is_enabled
+                            else " " + _("It is off: dry-run it, then turn it on.")
+                        ),
                     )
                     return redirect("automation:rules")
             except DomainError as refusal:

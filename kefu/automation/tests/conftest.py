@@ -52,7 +52,9 @@ class Receiver:
                     }
                 )
                 status, text, headers = (
-                    receiver.answers.pop(0) if receiver.answers else (200, '{"errcode":0,"errmsg":"ok"}', {})
+                    receiver.answers.pop(0)
+                    if receiver.answers
+                    else (200, '{"errcode":0,"errmsg":"ok"}', {})
                 )
                 self.send_response(status)
                 for name, value in headers.items():

@@ -40,7 +40,9 @@ def test_a_vip_complaint_is_set_urgent_and_posted_to_the_wecom_robot(
     client_for, receiver, loopback_allowed, django_capture_on_commit_callbacks
 ):
     manager_client, manager = client_for(Role.MANAGER)
-    robot = Robot.objects.create(name="客服群", kind="wecom", url=f"{receiver.url}/cgi-bin/webhook/send?key=k1")
+    robot = Robot.objects.create(
+        name="客服群", kind="wecom", url=f"{receiver.url}/cgi-bin/webhook/send?key=k1"
+    )
     vip = Customer.objects.create(name="王女士", level=Level.VIP)
     regular = Customer.objects.create(name="李先生", level=Level.REGULAR)
 
@@ -67,14 +69,21 @@ def test_a_vip_complaint_is_set_urgent_and_posted_to_the_wecom_robot(
     assert Ticket.objects.get(pk=hit.pk).priority == "urgent"
     assert Ticket.objects.get(pk=miss.pk).priority == "normal"
     log = RuleLog.objects.get(rule=rule)
-    assert (log.subject_id, log.outcome, [r["ok"] for r in log.results]) == (hit.pk, Outcome.DONE, [True, True])
+    assert (log.subject_id, log.outcome, [r["ok"] for r in log.results]) == (
+        hit.pk,
+        Outcome.DONE,
+        [True, True],
+    )
     [posted] = receiver.requests
     assert posted["query"] == {"key": "k1"}
     assert posted["json"]["msgtype"] == "markdown"
     assert hit.number in posted["json"]["markdown"]["content"]
     page = manager_client.get("/automation/log/").content.decode()
     assert "VIP 投诉加急" in page and f"ticket #{hit.pk}" in page
-    steps = [e.details["automation"] for e in AuditEntry.objects.filter(action=AuditAction.SETTINGS_CHANGED)]
+    steps = [
+        e.details["automation"]
+        for e in AuditEntry.objects.filter(action=AuditAction.SETTINGS_CHANGED)
+    ]
     assert steps == ["rule_enabled", "rule_created"]
 
 
@@ -158,14 +167,28 @@ def test_customer_rules_tag_the_customer_and_open_a_ticket(
 
     assert list(zhejiang.tags.values_list("name", flat=True)) == ["新客"]
     assert not other.tags.exists()
-    assert list(Ticket.objects.values_list("subject", "customer_id")) == [("新客户首次联系", zhejiang.pk)]
+    assert list(Ticket.objects.values_list("subject", "customer_id")) == [
+        ("新客户首次联系", zhejiang.pk)
+    ]
 
 
-@pytest.mark.parametrize("role", [Role.AGENT, Role.SUPERVISOR, Role.INSPECTOR, Role.DEPARTMENT_STAFF])
+@pytest.mark.parametrize(
+    "role", [Role.AGENT, Role.SUPERVISOR, Role.INSPECTOR, Role.DEPARTMENT_STAFF]
+)
 def test_only_managers_and_administrators_reach_automation(client_for, make_user, role):
     client, _ = client_for(role)
-    rule = Rule.objects.create(name="r", trigger="ticket_created", actions={"set_priority": "high"}, acts_as=make_user(Role.MANAGER))
-    for url in ("/automation/", f"/automation/rules/{rule.pk}/", "/automation/webhooks/", "/automation/robots/"):
+    rule = Rule.objects.create(
+        name="r",
+        trigger="ticket_created",
+        actions={"set_priority": "high"},
+        acts_as=make_user(Role.MANAGER),
+    )
+    for url in (
+        "/automation/",
+        f"/automation/rules/{rule.pk}/",
+        "/automation/webhooks/",
+        "/automation/robots/",
+    ):
         assert client.get(url).status_code == 403
     assert client.post(f"/automation/rules/{rule.pk}/switch/", {"enabled": "1"}).status_code == 403
     assert not Rule.objects.get(pk=rule.pk).is_enabled

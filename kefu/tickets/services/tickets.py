@@ -354,7 +354,9 @@ def set_ticket_fields(
         customer_id=ticket.customer_id,
         kind="tickets.fields_changed",
         actor=actor,
-        summary=_("%(number)s: priority %(priority)s, category %(category)s, department %(department)s")
+        summary=_(
+            "%(number)s: priority %(priority)s, category %(category)s, department %(department)s"
+        )
         % {
             "number": ticket.number,
             "priority": ticket.get_priority_display(),
