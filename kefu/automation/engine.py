@@ -121,9 +121,7 @@ def facts_for(kind: str, subject_id: int, *, at: dt.datetime | None = None) -> F
     if kind == catalog.CUSTOMER:
         from kefu.customers.models import Customer
 
-        people = list(
-            Customer.objects.filter(pk=subject_id).values("level", "region")[:1]
-        )
+        people = list(Customer.objects.filter(pk=subject_id).values("level", "region")[:1])
         if not people:
             return None
         return Facts(kind, subject_id, now, _customer_values("", dict(people[0])), subject_id)

@@ -32,11 +32,15 @@ def wecom(settings):
 
 def test_a_manager_builds_dry_runs_and_enables_a_vip_complaint_rule(browser, live_server, wecom):
     cs = DepartmentFactory(code="cs", name="客服部", is_customer_service=True)
-    manager = UserFactory(username="jingli", display_name="周经理", role=Role.MANAGER, department=cs)
+    manager = UserFactory(
+        username="jingli", display_name="周经理", role=Role.MANAGER, department=cs
+    )
     UserFactory(username="zuoxi1", display_name="李娜", role=Role.AGENT, department=cs)
     vip = Customer.objects.create(name="王女士", level=Level.VIP)
     regular = Customer.objects.create(name="李先生", level=Level.REGULAR)
-    earlier = create_ticket(actor=manager, type="complaint", subject="上次的投诉", customer_id=vip.pk)
+    earlier = create_ticket(
+        actor=manager, type="complaint", subject="上次的投诉", customer_id=vip.pk
+    )
     create_ticket(actor=manager, type="complaint", subject="普通客户投诉", customer_id=regular.pk)
 
     def person(username):
