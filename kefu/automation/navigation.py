@@ -7,6 +7,11 @@ from kefu.core.shell import NavEntry
 
 NAVIGATION = [
     NavEntry(
-        "automation", _("Automation"), "automation:rules", perms=(Perm.MANAGE_SETTINGS,), order=92
+        "automation",
+        _("Automation"),
+        "automation:rules",
+        perms=(Perm.MANAGE_SETTINGS,),
+        order=92,
+        group="channels",
     ),
 ]
