@@ -76,10 +76,11 @@ def _link(facts: Facts) -> str:
 def _title(facts: Facts) -> str:
     """A line naming the record, for notifications, robots and webhooks."""
     if facts.kind == catalog.TICKET:
+        from kefu.automation.deliveries import inert
         from kefu.tickets.models import Ticket
 
         ticket = Ticket.objects.filter(pk=facts.id).only("number", "subject").first()
-        return f"{ticket.number} {ticket.subject}" if ticket else f"#{facts.id}"
+        return f"{ticket.number} {inert(ticket.subject)}" if ticket else f"#{facts.id}"
     if facts.kind == catalog.CONVERSATION:
         return _("Conversation #%(id)d") % {"id": facts.id}
     return _("Customer #%(id)d") % {"id": facts.id}

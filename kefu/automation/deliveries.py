@@ -23,6 +23,17 @@ def body_for_webhook(event: str, data: dict[str, Any]) -> str:
     return json.dumps({"event": event, "data": data}, ensure_ascii=False, sort_keys=True)
 
 
+_INERT = str.maketrans(
+    {"[": "［", "]": "］", "<": "＜", ">": "＞", "\n": " ", "\r": " ", "`": "｀"}
+)
+
+
+def inert(text: str) -> str:
+    """Text anyone may have typed (a ticket's subject), made plain for a robot's markdown: no link,
+    no tag (WeCom renders <font>), no line of its own."""
+    return text.translate(_INERT)
+
+
 def body_for_robot(kind: str, title: str, text: str) -> str:
     """The robot's published markdown message (WeCom: markdown.content; DingTalk: title + text)."""
     if kind == RobotKind.WECOM:

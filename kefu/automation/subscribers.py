@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from kefu.automation import catalog, engine, services
+from kefu.automation import catalog, deliveries, engine, services
 from kefu.conversations import events as _conversation_events  # their event types, by name
 from kefu.core.events import EVENT_TYPES, Delivery, DomainEvent, current_cause, subscribe
 from kefu.customers import events as _customer_events
@@ -38,7 +38,7 @@ def _ticket_line(ticket_id: int) -> tuple[str, str]:
     from kefu.tickets.models import Ticket
 
     ticket = Ticket.objects.filter(pk=ticket_id).only("number", "subject").first()
-    line = f"{ticket.number} {ticket.subject}" if ticket else f"#{ticket_id}"
+    line = f"{ticket.number} {deliveries.inert(ticket.subject)}" if ticket else f"#{ticket_id}"
     return line, reverse("tickets:detail", kwargs={"ticket_id": ticket_id})
 
 

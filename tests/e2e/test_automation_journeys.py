@@ -62,7 +62,9 @@ def test_a_manager_builds_dry_runs_and_enables_a_vip_complaint_rule(browser, liv
     boss.get_by_role("link", name="我已保存").click()
     boss.wait_for_url(re.compile(r"/$"))
 
-    boss.get_by_test_id("main-nav").get_by_role("link", name="自动化").click()
+    main_nav = boss.get_by_test_id("main-nav")
+    main_nav.get_by_role("button", name="渠道与工具").click()
+    main_nav.get_by_role("link", name="自动化").click()
     assert boss.get_by_test_id("empty-state").is_visible()
     boss.get_by_role("link", name="群机器人").click()
     boss.get_by_label("名称").fill("客服主管群")
@@ -110,7 +112,8 @@ def test_a_manager_builds_dry_runs_and_enables_a_vip_complaint_rule(browser, liv
     [posted] = wecom.requests
     assert posted["query"] == {"key": "KEY1"}
     assert posted["json"]["msgtype"] == "markdown"
-    assert f"{ticket.number} 收到的商品破损 <b>" in posted["json"]["markdown"]["content"]
+    # What the customer typed reaches the group as plain text: no tag, no link.
+    assert f"{ticket.number} 收到的商品破损 ＜b＞" in posted["json"]["markdown"]["content"]
     assert RuleLog.objects.get().subject_id == ticket.pk
 
     boss.get_by_role("link", name="规则执行记录").click()

@@ -199,3 +199,49 @@ def test_a_missing_rule_is_404_for_a_manager(client_for):
     assert client.get("/automation/rules/999/").status_code == 404
     assert client.post("/automation/rules/999/switch/", {"enabled": "1"}).status_code == 404
     assert client.get("/automation/").status_code == 200
+
+
+def test_a_vip_chat_gets_the_greeting_once_and_the_manager_is_notified(
+    make_user, django_capture_on_commit_callbacks
+):
+    from kefu.automation import services
+    from kefu.conversations.models import Inbox, Message, SenderKind, Visitor
+    from kefu.conversations.services.lifecycle import start_conversation
+    from kefu.notifications.models import Notification
+    from kefu.replies.models import CannedReply
+
+    manager = make_user(Role.MANAGER)
+    greeting = CannedReply.objects.create(
+        shortcut="vip",
+        title="VIP 问候",
+        body="{customer_name}您好，VIP 专属客服为您服务",
+        created_by=manager,
+    )
+    rule = services.save_rule(
+        actor=manager,
+        rule=None,
+        name="VIP 会话问候",
+        trigger="conversation_started",
+        conditions={"customer_level": "vip", "channel": "web_chat"},
+        actions={"canned_reply": greeting.pk, "notify_user": manager.pk},
+    )
+    services.set_rule_enabled(actor=manager, rule_id=rule.pk, enabled=True)
+    inbox = Inbox.objects.create(name="网站")
+    vip = Customer.objects.create(name="周敏", level=Level.VIP)
+    regular = Customer.objects.create(name="路人", level=Level.REGULAR)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        chat = start_conversation(visitor=Visitor.objects.create(inbox=inbox, customer=vip))
+        other = start_conversation(visitor=Visitor.objects.create(inbox=inbox, customer=regular))
+
+    system = Message.objects.filter(sender=SenderKind.SYSTEM, body__contains="VIP 专属")
+    assert list(system.values_list("conversation_id", "body")) == [
+        (chat.pk, "周敏您好，VIP 专属客服为您服务")
+    ]
+    [notice] = Notification.objects.filter(recipient=manager, kind="automation")
+    assert notice.link == f"/conversations/{chat.pk}/"
+    # The same rule on the same chat again stores nothing new (the message's key).
+    from kefu.automation import engine
+
+    engine.handle_event("conversations.started", {"conversation_id": chat.pk}, ())
+    assert system.count() == 1

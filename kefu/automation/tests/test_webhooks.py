@@ -262,3 +262,9 @@ def test_a_robot_that_answers_an_error_code_is_a_failed_delivery(
     assert deliveries.attempt(delivery.pk) == 10
     delivery.refresh_from_db()
     assert delivery.error == "errcode 93000: invalid webhook url"
+
+
+def test_a_typed_subject_reaches_a_robot_as_plain_text():
+    assert deliveries.inert(
+        '退款[点这里](http://evil.example)<font color="red">急</font>\n`x`'
+    ) == ('退款［点这里］(http://evil.example)＜font color="red"＞急＜/font＞ ｀x｀')
