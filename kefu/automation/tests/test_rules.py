@@ -232,7 +232,7 @@ def test_a_vip_chat_gets_the_greeting_once_and_the_manager_is_notified(
 
     with django_capture_on_commit_callbacks(execute=True):
         chat = start_conversation(visitor=Visitor.objects.create(inbox=inbox, customer=vip))
-        other = start_conversation(visitor=Visitor.objects.create(inbox=inbox, customer=regular))
+        start_conversation(visitor=Visitor.objects.create(inbox=inbox, customer=regular))
 
     system = Message.objects.filter(sender=SenderKind.SYSTEM, body__contains="VIP 专属")
     assert list(system.values_list("conversation_id", "body")) == [
