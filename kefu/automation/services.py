@@ -3,6 +3,7 @@ robots (their targets checked against inner networks when saved), deliveries que
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -38,18 +39,84 @@ def _audit(actor: User, obj: Any, step: str, request: Any = None, **details: Any
     )
 
 
+ID_VALUES = frozenset(
+    {
+        "category",
+        "department",
+        "set_category",
+        "set_department",
+        "assign_to",
+        "canned_reply",
+        "notify_user",
+        "webhook",
+        "robot",
+    }
+)
+TEXT_LIMITS = {
+    "text": 60,
+    "region": 20,
+    "tag": 30,
+    "add_tag": 30,
+    "sms_template": 40,
+    "create_ticket": 200,
+}
+TIME_RE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+def _choices(key: str) -> set[str] | None:
+    from kefu.customers.models import Level
+    from kefu.tickets.models import Channel
+    from kefu.tickets.states import Priority, TicketType
+
+    return {
+        "ticket_type": set(TicketType.values),
+        "priority": set(Priority.values),
+        "set_priority": set(Priority.values),
+        "channel": set(Channel.values),
+        "customer_level": set(Level.values),
+    }.get(key)
+
+
+def _check_value(key: str, value: Any, label: object) -> Any:
+    """The value if it is of the kind the condition or action takes; DomainError naming it."""
+    wrong = DomainError(_("The value of “%(field)s” is not valid.") % {"field": label})
+    choices = _choices(key)
+    if choices is not None:
+        if value not in choices:
+            raise wrong
+    elif key in ID_VALUES:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+            raise wrong
+    elif key == "rating_at_most":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            raise wrong
+    elif key in ("time_from", "time_to"):
+        if not isinstance(value, str) or not TIME_RE.match(value):
+            raise wrong
+    else:
+        if not isinstance(value, str) or len(value) > TEXT_LIMITS[key] or not value.strip():
+            raise wrong
+        value = value.strip()
+    return value
+
+
 def clean_rule(
     *, trigger: str, conditions: dict[str, Any], actions: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Conditions and actions that are set and apply to the trigger's record; DomainError naming
     the first that does not."""
-    spec = catalog.TRIGGER_BY_CODE.get(trigger)
+    spec = catalog.TRIGGER_BY_CODE.get(trigger) if isinstance(trigger, str) else None
     if spec is None:
         raise DomainError(_("Choose when the rule runs."))
+    if not isinstance(conditions, dict) or not isinstance(actions, dict):
+        raise DomainError(_("Conditions and actions are each a set of named values."))
     kept_conditions = {k: v for k, v in conditions.items() if v not in (None, "", [])}
     kept_actions = {k: v for k, v in actions.items() if v not in (None, "", [])}
     for key in kept_conditions:
+        if key not in catalog.CONDITIONS:
+            raise DomainError(_("Unknown condition: %(key)s.") % {"key": str(key)[:40]})
         label, subjects = catalog.CONDITIONS[key]
+        kept_conditions[key] = _check_value(key, kept_conditions[key], label)
         if spec.subject not in subjects:
             raise DomainError(
                 _("The condition “%(condition)s” does not apply to “%(trigger)s”.")
@@ -60,7 +127,10 @@ def clean_rule(
     if not kept_actions:
         raise DomainError(_("Choose at least one action."))
     for key in kept_actions:
+        if key not in catalog.ACTIONS:
+            raise DomainError(_("Unknown action: %(key)s.") % {"key": str(key)[:40]})
         label, subjects = catalog.ACTIONS[key]
+        kept_actions[key] = _check_value(key, kept_actions[key], label)
         if spec.subject not in subjects:
             raise DomainError(
                 _("The action “%(action)s” does not apply to “%(trigger)s”.")
