@@ -10,6 +10,7 @@ import pytest
 from django_otp.oath import TOTP
 
 from kefu.accounts.roles import Role
+from kefu.automation.engine import rules_cache
 from kefu.automation.models import Rule, RuleLog
 from kefu.automation.tests.conftest import Receiver
 from kefu.customers.models import Customer, Level
@@ -28,6 +29,7 @@ def wecom(settings):
     server = Receiver()
     yield server
     server.close()
+    rules_cache.clear()  # this process's cache must not outlive the journey's rules
 
 
 def test_a_manager_builds_dry_runs_and_enables_a_vip_complaint_rule(browser, live_server, wecom):

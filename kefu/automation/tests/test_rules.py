@@ -245,3 +245,41 @@ def test_a_vip_chat_gets_the_greeting_once_and_the_manager_is_notified(
 
     engine.handle_event("conversations.started", {"conversation_id": chat.pk}, ())
     assert system.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("window", "local_time", "fits"),
+    [
+        (("09:00", "18:00"), "09:00", True),
+        (("09:00", "18:00"), "18:00", False),
+        (("22:00", "06:00"), "23:30", True),  # a night window crosses midnight
+        (("22:00", "06:00"), "05:59", True),
+        (("22:00", "06:00"), "12:00", False),
+    ],
+)
+def test_the_time_of_day_is_beijing_time(window, local_time, fits):
+    import datetime as dt
+
+    from kefu.automation.engine import SHANGHAI, Facts, matches
+
+    hour, minute = map(int, local_time.split(":"))
+    at = dt.datetime(2026, 12, 1, hour, minute, tzinfo=SHANGHAI).astimezone(dt.UTC)
+    facts = Facts("ticket", 1, at, {"priority": "high"})
+    conditions = {"time_from": window[0], "time_to": window[1], "priority": "high"}
+    assert matches(conditions, facts) is fits
+
+
+def test_tags_and_words_are_checked_against_the_customer_and_the_ticket(make_user):
+    from kefu.automation.engine import facts_for, matches
+    from kefu.customers.services.profiles import create_customer
+
+    agent = make_user(Role.AGENT)
+    customer = create_customer(actor=agent, name="孙先生", tags=["大客户"], region="广东")
+    ticket = create_ticket(
+        actor=agent, type="consultation", subject="发票抬头开错", customer_id=customer.pk
+    )
+    facts = facts_for("ticket", ticket.pk)
+    assert matches({"tag": "大客户", "text": "发票", "region": "广东"}, facts)
+    assert not matches({"tag": "学生"}, facts)
+    assert not matches({"text": "退款"}, facts)
+    assert not matches({"region": "浙江"}, facts)
