@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from kefu.automation import catalog
 from kefu.automation.models import Robot, RobotKind, Rule, Webhook
+from kefu.core.forms import StyledFormMixin
 
 BLANK = [("", "—")]
 TIME_HELP = _("HH:MM, Beijing time")
@@ -34,12 +35,21 @@ def _choices(rows) -> list[tuple[Any, str]]:
     return BLANK + [(str(pk), str(label)) for pk, label in rows]
 
 
-class RuleForm(forms.Form):
+class RuleForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label=pgettext_lazy("a thing's name", "Name"), max_length=80)
     trigger = forms.ChoiceField(label=_("When"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The condition and action fields join the declared ones before the form copies and
+        # styles them (StyledFormMixin), as if they had been declared.
+        self.base_fields = {**type(self).base_fields, **self._rule_fields()}  # type: ignore[misc]
         super().__init__(*args, **kwargs)
+        trigger = self.fields["trigger"]
+        assert isinstance(trigger, forms.ChoiceField)
+        trigger.choices = [(t.code, str(t.label)) for t in catalog.TRIGGERS]
+
+    @staticmethod
+    def _rule_fields() -> dict[str, forms.Field]:
         from kefu.accounts.models import Department, User
         from kefu.accounts.roles import Role
         from kefu.customers.models import Level
@@ -48,9 +58,6 @@ class RuleForm(forms.Form):
         from kefu.tickets.models import Channel, TicketCategory
         from kefu.tickets.states import Priority, TicketType
 
-        trigger = self.fields["trigger"]
-        assert isinstance(trigger, forms.ChoiceField)
-        trigger.choices = [(t.code, str(t.label)) for t in catalog.TRIGGERS]
         categories = _choices(
             (c.pk, str(c)) for c in TicketCategory.objects.filter(is_active=True).order_by("name")
         )
@@ -101,14 +108,16 @@ class RuleForm(forms.Form):
                 choices=_choices(Robot.objects.filter(is_active=True).values_list("pk", "name"))
             ),
         }
+        fields: dict[str, forms.Field] = {}
         for key, field in conditions.items():
             field.required = False
             field.label = str(catalog.CONDITIONS[key][0])
-            self.fields[f"if_{key}"] = field
+            fields[f"if_{key}"] = field
         for key, field in actions.items():
             field.required = False
             field.label = str(catalog.ACTIONS[key][0])
-            self.fields[f"then_{key}"] = field
+            fields[f"then_{key}"] = field
+        return fields
 
     @classmethod
     def initial_from(cls, rule: Rule) -> dict[str, Any]:
@@ -145,13 +154,13 @@ class RuleForm(forms.Form):
         return self._part("then_")
 
 
-class WebhookForm(forms.Form):
+class WebhookForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label=pgettext_lazy("a thing's name", "Name"), max_length=80)
     url = forms.CharField(label=_("URL"), max_length=500)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
 
-class RobotForm(forms.Form):
+class RobotForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label=pgettext_lazy("a thing's name", "Name"), max_length=80)
     kind = forms.ChoiceField(label=_("Kind"), choices=RobotKind.choices)
     url = forms.CharField(label=_("Robot webhook address"), max_length=500)

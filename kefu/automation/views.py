@@ -134,7 +134,12 @@ def rule_log(request, rule_id: int | None = None):
     page = Paginator(selectors.logs(rule_id=rule.pk if rule else None), 50).get_page(
         request.GET.get("page")
     )
-    return render(request, "automation/log.html", {"rule": rule, "page": page})
+    event_labels = {name: t.label for t in catalog.TRIGGERS for name in t.events}
+    return render(
+        request,
+        "automation/log.html",
+        {"rule": rule, "page": page, "event_labels": event_labels},
+    )
 
 
 @manager_only

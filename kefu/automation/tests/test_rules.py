@@ -79,7 +79,7 @@ def test_a_vip_complaint_is_set_urgent_and_posted_to_the_wecom_robot(
     assert posted["json"]["msgtype"] == "markdown"
     assert hit.number in posted["json"]["markdown"]["content"]
     page = manager_client.get("/automation/log/").content.decode()
-    assert "VIP 投诉加急" in page and f"ticket #{hit.pk}" in page
+    assert "VIP 投诉加急" in page and f'href="/tickets/{hit.pk}/"' in page
     steps = [
         e.details["automation"]
         for e in AuditEntry.objects.filter(action=AuditAction.SETTINGS_CHANGED)
