@@ -3,12 +3,14 @@ demo's manager. No robot or webhook: their addresses would point outside the mac
 
 from __future__ import annotations
 
+from typing import Any
+
 from kefu.accounts.models import User
 from kefu.accounts.roles import Role
 from kefu.automation import services
 from kefu.automation.models import Rule
 
-EXAMPLES = [
+EXAMPLES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     (
         "VIP 投诉加急",
         "ticket_created",
