@@ -729,3 +729,92 @@ def create_complaint_visit(*, ticket_id: int, now: dt.datetime | None = None) ->
         due_at=max(due, scheduled),
     )
     return visit
+
+
+# --- 派工回访: a visit within three working days after a work order is done -------------------------
+
+
+@transaction.atomic
+def create_dispatch_visit(
+    *, work_order_id: int, now: dt.datetime | None = None
+) -> ReturnVisit | None:
+    """The finished work order's return visit 派工回访 (dispatch's `dispatch.progressed` to done),
+    due three working days after completion on the business calendar, to the customer's owner or
+    the agent with the fewest open visits. Once per order."""
+    from kefu.dispatch.models import WorkOrder, WorkOrderState
+    from kefu.tickets.services.sla import return_visit_due
+
+    order = WorkOrder.objects.select_related("customer__owner").filter(pk=work_order_id).first()
+    if (
+        order is None
+        or order.state != WorkOrderState.DONE
+        or order.customer_id is None
+        or ReturnVisit.objects.filter(work_order=order).exists()
+    ):
+        return None
+    owner = order.customer.owner
+    if owner is not None and owner.is_active and owner.has_perm(Perm.SERVE_CUSTOMERS):
+        assignee_id: int | None = owner.pk
+    else:
+        agent_ids = list(selectors.agents_for(None).values_list("pk", flat=True))
+        loads = open_loads(agent_ids)
+        assignee_id = min(agent_ids, key=lambda pk: (loads[pk], pk)) if agent_ids else None
+    if assignee_id is None:
+        return None
+    done_at = order.completed_at or now or timezone.now()
+    scheduled = quiet.next_allowed(
+        now or done_at, quiet.parse_windows(selectors.rules().quiet_hours)
+    )
+    return ReturnVisit.objects.create(
+        customer_id=order.customer_id,
+        assignee_id=assignee_id,
+        source=VisitSource.DISPATCH,
+        channel=VisitChannel.PHONE,
+        work_order=order,
+        scheduled_at=scheduled,
+        due_at=max(return_visit_due(done_at), scheduled),
+    )
+
+
+# --- deadline alerts ------------------------------------------------------------------------------
+
+DUE_SOON = dt.timedelta(hours=24)
+
+
+def sweep_visit_deadlines(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Open visits due within DUE_SOON and those past their deadline: each told once (the agent and
+    the supervisors, through notifications). Re-runnable: the warned_at columns remember."""
+    from kefu.visits.events import VisitDeadline
+
+    now = now or timezone.now()
+    told = {"due_soon": 0, "overdue": 0}
+    open_visits = ReturnVisit.objects.filter(state=VisitState.OPEN)
+    batches = (
+        ("overdue", open_visits.filter(due_at__lte=now, overdue_warned_at__isnull=True)),
+        (
+            "due_soon",
+            open_visits.filter(
+                due_at__gt=now, due_at__lte=now + DUE_SOON, due_soon_warned_at__isnull=True
+            ),
+        ),
+    )
+    for kind, query in batches:
+        field = "overdue_warned_at" if kind == "overdue" else "due_soon_warned_at"
+        while True:
+            with transaction.atomic():
+                rows = list(
+                    query.select_for_update(skip_locked=True)
+                    .order_by("id")
+                    .values_list("pk", "assignee_id", "due_at")[:500]
+                )
+                if not rows:
+                    break
+                ReturnVisit.objects.filter(pk__in=[r[0] for r in rows]).update(**{field: now})
+                for pk, agent_id, due_at in rows:
+                    emit(
+                        VisitDeadline(
+                            visit_id=pk, kind=kind, agent_id=agent_id, due_at=due_at.isoformat()
+                        )
+                    )
+                told[kind] += len(rows)
+    return told
