@@ -40,23 +40,24 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
-def _check_template(template_code: str, extra: dict[str, str]) -> None:
-    """The template exists and its variables are exactly what care fills: {name} and the extras."""
+def _check_template(template_code: str, extra: dict[str, str]) -> dict[str, str]:
+    """The template exists and care can fill each of its variables ({name} and the extras): the
+    extras the template uses are returned; an unknown variable is refused before anything is
+    scheduled."""
     from kefu.sms.models import SmsTemplate
-    from kefu.sms.services import check_params
 
     template = SmsTemplate.objects.filter(code=template_code).first()
     if template is None:
         raise DomainError(
             _("There is no SMS template with the code “%(code)s”.") % {"code": template_code}
         )
-    check_params(template, {"name": "x", **{k: v or "x" for k, v in extra.items()}})
     unknown = [v for v in template.variables if v != "name" and v not in extra]
     if unknown:
         raise DomainError(
             _("The SMS template “%(template)s” has no value for: %(names)s.")
             % {"template": template.name, "names": ", ".join(unknown)}
         )
+    return {k: v for k, v in extra.items() if k in template.variables}
 
 
 def schedule_care(
@@ -78,7 +79,7 @@ def schedule_care(
         raise DomainError(_("Unknown kind of care message."))
     template_code = template_code or TEMPLATES[CareKind(kind)]
     params = {str(k): str(v)[:60] for k, v in (params or {}).items()}
-    _check_template(template_code, params)
+    params = _check_template(template_code, params)
     send_at = send_at or dt.datetime.combine(occasion, SEND_HOUR, _zone())
     windows = quiet.parse_windows(selectors.rules().quiet_hours)
     send_at = quiet.next_allowed(send_at, windows)
