@@ -532,6 +532,8 @@ def record_visit(
     visit.save(update_fields=["state", "completed_at"])
     if reached:
         note_contact(actor=actor, customer_id=visit.customer_id, at=now)
+        if visit.work_order_id:
+            _close_work_order_visit(actor=actor, visit=visit, record=record, now=now)
     label = visit.campaign.number if visit.campaign else _("Return visit")
     summary = (
         _("%(plan)s: visited, %(satisfaction)s")
@@ -564,6 +566,43 @@ def record_visit(
         )
     )
     return record
+
+
+DISPATCH_SCORES = {
+    Satisfaction.SATISFIED: 5,
+    Satisfaction.AVERAGE: 3,
+    Satisfaction.DISSATISFIED: 1,
+}
+
+
+def _close_work_order_visit(
+    *, actor: User, visit: ReturnVisit, record: VisitRecord, now: dt.datetime
+) -> None:
+    """The work order's own 派工回访 step is done by this visit: its outcome from the record and the
+    satisfaction as 5 / 3 / 1. An order already visited by hand is left as it is."""
+    from kefu.dispatch.services import record_return_visit
+
+    outcome = " ".join(
+        part
+        for part in (
+            record.get_satisfaction_display(),
+            record.service_opinion,
+            record.product_opinion,
+            record.suggestions,
+        )
+        if part
+    )
+    try:
+        with transaction.atomic():
+            record_return_visit(
+                actor=actor,
+                work_order_id=visit.work_order_id,  # type: ignore[arg-type]
+                outcome=outcome,
+                satisfaction=DISPATCH_SCORES.get(Satisfaction(record.satisfaction)),
+                now=now,
+            )
+    except DomainError:
+        pass
 
 
 @transaction.atomic
@@ -772,7 +811,7 @@ def create_dispatch_visit(
         channel=VisitChannel.PHONE,
         work_order=order,
         scheduled_at=scheduled,
-        due_at=max(return_visit_due(done_at), scheduled),
+        due_at=max(order.visit_due_at or return_visit_due(done_at), scheduled),
     )
 
 
