@@ -164,3 +164,22 @@ def test_deadline_alerts_are_told_once_to_the_agent_and_supervisors(
     with django_capture_on_commit_callbacks(execute=True):
         later = services.sweep_visit_deadlines(now=at(2026, 12, 8, 18, 5))
     assert later == {"due_soon": 0, "overdue": 1}
+
+
+def test_the_report_figures_visits_on_time_and_the_score_distribution(month, client_for):
+    client, _user = client_for(Role.MANAGER)
+    keys = {f["key"] for f in client.get("/api/v1/reports").json()}
+    assert {"visits_done", "visits_on_time", "survey_scores", "survey_average"} <= keys
+    period = "since=2026-12-01&until=2026-12-31"
+    done = client.get(f"/api/v1/reports/visits_done?{period}").json()
+    assert done["total"] == 2
+    assert [(g["label"], g["value"]) for g in done["groups"]] == [("小王", 2)]
+    on_time = client.get(f"/api/v1/reports/visits_on_time?{period}").json()
+    assert on_time["total"] == 50.0
+    scores = client.get(f"/api/v1/reports/survey_scores?{period}&by=score").json()
+    assert scores["total"] == 1
+    assert [(g["label"], g["value"]) for g in scores["groups"]] == [("4", 1)]
+    average = client.get(f"/api/v1/reports/survey_average?{period}").json()
+    assert average["total"] == 4.0
+    page = client.get(f"/reports/visits_on_time/?{period}")
+    assert page.status_code == 200 and "按时" in page.content.decode()
