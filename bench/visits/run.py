@@ -198,7 +198,9 @@ def main() -> None:
             f"\nToday list over HTTP ({issued['visits'] // args.agents:,} open visits for the "
             f"agent today, {issued['visits']:,} in all); server RSS {rss_mb(server.pid):.0f} MB\n"
         )
-        print("| page | status | n | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|")
+        print(
+            "| page | status | n | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|"
+        )
         for label, path in (
             ("/visits/ (my visits today)", "/visits/"),
             ("/visits/?page=20", "/visits/?page=20"),

@@ -90,7 +90,8 @@ def survey_send(request, survey_id: int):
         survey_id=survey.pk,
         customer_id=customer.pk,
         source=SurveyTrigger.MANUAL,
-        agent_id=request.user.pk,
+        # The answer counts for whoever looks after the customer; else for who sent it.
+        agent_id=customer.owner_id or request.user.pk,
     )
     if invitation is None:
         messages.error(request, _("The survey could not be sent to this customer."))

@@ -16,16 +16,16 @@ from django.utils import timezone
 
 from conftest import HOSTILE_STRINGS
 from kefu.accounts.roles import Role
-from kefu.core.events import EVENT_TYPES, Delivery, subscribe, unsubscribe
 from kefu.core.errors import DomainError
+from kefu.core.events import EVENT_TYPES, Delivery, subscribe, unsubscribe
 from kefu.core.models import TimelineEntry
 from kefu.customers.models import Customer
 from kefu.notifications.models import Notification
 from kefu.sms.models import SmsMessage, SmsTemplate
 from kefu.tickets.events import TicketTransitioned
 from kefu.tickets.models import Ticket
-from kefu.tickets.states import TicketType
 from kefu.tickets.services.tickets import create_ticket
+from kefu.tickets.states import TicketType
 from kefu.visits import subscribers
 from kefu.visits.models import (
     FollowUp,
@@ -358,7 +358,7 @@ def test_a_supervisor_makes_a_survey_and_sends_it_by_hand(people, client_for):
     invitation = SurveyInvitation.objects.get()
     assert (invitation.customer, invitation.agent, invitation.source) == (
         people.customer,
-        user,
+        people.agent,  # the customer's owner, not the supervisor who sent it
         "manual",
     )
     assert (
