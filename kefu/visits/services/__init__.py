@@ -382,10 +382,10 @@ def _insert_visits(
         ops.adapt_datetimefield_value(due),
         ops.adapt_datetimefield_value(now),
     )
-    sql = (
-        f"INSERT INTO {table} ({', '.join(ops.quote_name(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT DO NOTHING"
-    )
+    # Only the model's own table and column names are put into the text; the values are parameters.
+    names = ", ".join(ops.quote_name(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.executemany(
             sql, [(campaign.pk, customer_id, agent_id, *fixed) for customer_id, agent_id in rows]

@@ -9,7 +9,8 @@ import pytest
 
 from kefu.dispatch import services as dispatch
 from kefu.dispatch.models import WorkOrder, WorkOrderState
-from kefu.dispatch.tests.conftest import MONDAY, SH, cast, customer, make_order, window  # noqa: F401
+from kefu.dispatch.tests.conftest import *  # noqa: F403  the work-order fixtures (cast, make_order, …)
+from kefu.dispatch.tests.conftest import MONDAY, SH
 from kefu.visits import services
 from kefu.visits.models import ReturnVisit, VisitSource
 
@@ -77,4 +78,4 @@ def test_recording_the_visit_closes_the_orders_visit_step(
     )
     order = WorkOrder.objects.get(pk=order.pk)
     assert order.state == WorkOrderState.VISITED
-    assert (order.satisfaction, order.visit_outcome) == (3, "一般 师傅来晚了")
+    assert (order.satisfaction, order.visit_outcome) == (3, "Average 师傅来晚了")

@@ -325,7 +325,7 @@ def test_who_opens_the_survey_pages_and_api(people, client_for, role, status):
 
 
 def test_a_supervisor_makes_a_survey_and_sends_it_by_hand(people, client_for):
-    client, user = client_for(Role.SUPERVISOR)
+    client, _user = client_for(Role.SUPERVISOR)
     refused = client.post(
         "/visits/surveys/new/",
         {
