@@ -478,7 +478,8 @@ def month_report(month: dt.date) -> dict:
         .values("invitation__agent_id")
         .annotate(answers=Count("pk"), average=Avg("score"))
     }
-    total = {"planned": 0, "done": 0, "on_time": 0, "unreachable": 0, "reached": 0, "satisfied": 0}
+    counted = ("planned", "done", "on_time", "unreachable", "reached", "satisfied")
+    sums = dict.fromkeys(counted, 0)
     for row in rows:
         score = scores.get(row["assignee_id"]) or {}
         row["survey_answers"] = score.get("answers", 0)
@@ -488,12 +489,13 @@ def month_report(month: dt.date) -> dict:
             round(100 * row["satisfied"] / row["reached"]) if row["reached"] else None
         )
         row["agent"] = row["assignee__display_name"] or row["assignee__username"]
-        for key in total:
-            total[key] += row[key]
-    total["on_time_percent"] = (
-        round(100 * total["on_time"] / total["done"]) if total["done"] else None
-    )
-    total["satisfied_percent"] = (
-        round(100 * total["satisfied"] / total["reached"]) if total["reached"] else None
-    )
+        for key in counted:
+            sums[key] += row[key]
+    total: dict[str, int | None] = {
+        **sums,
+        "on_time_percent": round(100 * sums["on_time"] / sums["done"]) if sums["done"] else None,
+        "satisfied_percent": (
+            round(100 * sums["satisfied"] / sums["reached"]) if sums["reached"] else None
+        ),
+    }
     return {"month": month.replace(day=1), "rows": rows, "total": total}

@@ -11,7 +11,7 @@ from kefu.dispatch import services as dispatch
 from kefu.dispatch.models import WorkOrder, WorkOrderState
 from kefu.dispatch.tests.conftest import *  # noqa: F403  the work-order fixtures (cast, make_order, …)
 from kefu.dispatch.tests.conftest import MONDAY, SH
-from kefu.visits import services
+from kefu.visits import services as visit_services
 from kefu.visits.models import ReturnVisit, VisitSource
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,7 @@ def test_a_finished_work_order_gets_its_visit_once(
         cast.agent,
     )
     assert visit.due_at == dt.datetime(2026, 11, 26, 10, 30, tzinfo=SH)  # as dispatch says
-    assert services.create_dispatch_visit(work_order_id=order.pk) is None  # once
+    assert visit_services.create_dispatch_visit(work_order_id=order.pk) is None  # once
     assert ReturnVisit.objects.count() == 1
 
 
@@ -57,7 +57,7 @@ def test_an_order_not_done_gets_no_visit(cast, make_order, django_capture_on_com
             actor=cast.technician, work_order_id=order.pk, step="accept", now=MONDAY
         )
     assert not ReturnVisit.objects.exists()
-    assert services.create_dispatch_visit(work_order_id=order.pk) is None
+    assert visit_services.create_dispatch_visit(work_order_id=order.pk) is None
 
 
 def test_recording_the_visit_closes_the_orders_visit_step(
@@ -68,7 +68,7 @@ def test_recording_the_visit_closes_the_orders_visit_step(
     with django_capture_on_commit_callbacks(execute=True):
         order = _finish(make_order(), cast.technician)
     visit = ReturnVisit.objects.get()
-    services.record_visit(
+    visit_services.record_visit(
         actor=cast.agent,
         visit_id=visit.pk,
         reached=True,
