@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -75,10 +76,17 @@ def care_list(request):
     )
 
 
-@require_perm(Perm.ASSIGN_WORK)
+@login_required
 def month_report(request):
+    """The page, or with `format=xlsx` its Excel file (the one export service checks the rights,
+    audits and writes: a refusal is the same page and audit entry as every export's)."""
     if request.GET.get("format") == "xlsx":
         return export_response(request, kind="visit_month_report")
+    return _month_report_page(request)
+
+
+@require_perm(Perm.ASSIGN_WORK)
+def _month_report_page(request):
     month = selectors.parse_month(request.GET.get("month", ""), today=selectors.local_today())
     return render(
         request,

@@ -40,7 +40,9 @@ def test_a_plan_is_issued_and_two_visits_are_done(browser, live_server):
 
     today = timezone.localdate()
     drafter = person("zhuguan1")
-    drafter.get_by_role("link", name="回访").first.click()
+    main_nav = drafter.get_by_test_id("main-nav")
+    main_nav.get_by_role("button", name="业务").click()
+    main_nav.get_by_role("link", name="回访").click()
     drafter.get_by_test_id("tab-plans").click()
     drafter.get_by_test_id("new-plan").click()
     drafter.get_by_label("标题").fill("本月会员回访")
