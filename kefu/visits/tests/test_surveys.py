@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from conftest import HOSTILE_STRINGS
+from conftest import HOSTILE_CONTROL_STRINGS, HOSTILE_STRINGS
 from kefu.accounts.roles import Role
 from kefu.core.errors import DomainError
 from kefu.core.events import EVENT_TYPES, Delivery, subscribe, unsubscribe
@@ -364,3 +364,17 @@ def test_a_supervisor_makes_a_survey_and_sends_it_by_hand(people, client_for):
     assert (
         client.post(f"/visits/surveys/{survey_id}/send/", {"customer": 999999}).status_code == 404
     )
+
+
+@pytest.mark.parametrize("text", [*HOSTILE_STRINGS, *HOSTILE_CONTROL_STRINGS, "\x00<b>nul</b>"])
+def test_every_hostile_answer_is_stored_as_text_and_shown_escaped(people, client_for, text):
+    survey = make_survey(people.supervisor)
+    url = f"/survey/{surveys.token_for(invited(people, survey))}/"
+    assert Client().post(url, answers_for(survey, text=text)).status_code == 200
+    stored = SurveyAnswer.objects.get().answers[str(survey.questions.last().pk)]
+    assert "\x00" not in stored and "\x01" not in stored
+    client, _user = client_for(Role.SUPERVISOR)
+    page = client.get(f"/visits/surveys/{survey.pk}/")
+    assert page.status_code == 200
+    answers = page.content.decode().split('data-testid="answers"')[1].split("</ul>")[0]
+    assert "<script>" not in answers and "<img" not in answers and "<b>" not in answers
