@@ -13,7 +13,6 @@ from kefu.core.pagination import keyset_page
 from kefu.visits import selectors, services
 from kefu.visits.models import ReturnVisit, Survey, SurveyAnswer, VisitCampaign, VisitRecord
 from kefu.visits.schemas import (
-    FiguresOut,
     MonthReportOut,
     PlanOut,
     PlanPage,
@@ -22,6 +21,7 @@ from kefu.visits.schemas import (
     SurveyAnswerPage,
     SurveyOut,
     SurveyResultsOut,
+    VisitFiguresOut,
     VisitOut,
     VisitPage,
 )
@@ -142,7 +142,9 @@ def post_record(request, visit_id: int, body: RecordIn):
     return Status(201, record_out(record))
 
 
-@router.get("/visits/figures", response=FiguresOut, summary="Visits done, reach and satisfaction")
+@router.get(
+    "/visits/figures", response=VisitFiguresOut, summary="Visits done, reach and satisfaction"
+)
 def figures(request, start: dt.date, end: dt.date):
     if not request.user.has_perm(Perm.VIEW_REPORTS):
         raise PermissionDenied

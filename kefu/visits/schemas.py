@@ -70,7 +70,7 @@ class RecordOut(Schema):
     recorded_at: dt.datetime
 
 
-class FiguresOut(Schema):
+class VisitFiguresOut(Schema):
     visits_done: int
     reached: int
     reached_rate: float | None
