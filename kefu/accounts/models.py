@@ -209,6 +209,8 @@ class AuditAction(models.TextChoices):
     REASSIGN = "reassign", _("Reassigned")
     # 质检: a conversation picked, scored, appealed or decided (details say which step).
     QUALITY_REVIEW = "quality_review", _("Quality review")
+    # A customer's consent to care or marketing messages given or withdrawn (details: purpose, given).
+    CONSENT_CHANGED = "consent_changed", _("Consent changed")
 
 
 class AuditEntry(models.Model):

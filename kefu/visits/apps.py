@@ -8,6 +8,7 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Return visits")
 
     def ready(self) -> None:
-        from kefu.visits import subscribers, tasks  # noqa: F401  tasks: Huey tasks
+        from kefu.visits import exports, subscribers, tasks  # noqa: F401  tasks: Huey tasks
 
         subscribers.register()
+        exports.register_exports()
