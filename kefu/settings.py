@@ -398,3 +398,6 @@ KEFU_SHIPPING_CUTOFF = os.environ.get("KEFU_SHIPPING_CUTOFF", "16:00")
 # After-sales (kefu/aftersales/selectors.py: finance_sheet): refunds handed to finance before this
 # time (Beijing) are on that day's refund sheet; later ones on the next day's.
 KEFU_FINANCE_SHEET_CUTOFF = os.environ.get("KEFU_FINANCE_SHEET_CUTOFF", "17:00")
+# Invoices 发票 (kefu/aftersales/money.py): finance issues a requested invoice within this many working
+# days.
+KEFU_INVOICE_DAYS = int(os.environ.get("KEFU_INVOICE_DAYS", "7"))

@@ -62,6 +62,7 @@ ELSEWHERE = {
     "visits.campaign_issued": "kefu/visits/tests/test_plans.py::test_submitting_and_deciding_and_issuing_emit_their_events",
     "visits.moved": "kefu/visits/tests/test_plans.py::test_a_supervisor_moves_visits_in_bulk",
     "visits.recorded": "kefu/visits/tests/test_visits.py::test_a_satisfied_visit_is_recorded_on_the_timeline",
+    "aftersales.money_moved": "kefu/aftersales/tests/test_money.py::test_money_steps_emit_money_moved_after_commit",
     "dispatch.assigned": "kefu/dispatch/tests/test_services.py",
     "dispatch.progressed": "kefu/dispatch/tests/test_services.py",
     "dispatch.late": "kefu/dispatch/tests/test_services.py",

@@ -209,6 +209,9 @@ class AuditAction(models.TextChoices):
     REASSIGN = "reassign", _("Reassigned")
     # 质检: a conversation picked, scored, appealed or decided (details say which step).
     QUALITY_REVIEW = "quality_review", _("Quality review")
+    # 财务: a postage refund or compensation approved, declined or paid; an invoice issued or
+    # declined; a courier's claim payment received (details say which).
+    FINANCE_DECISION = "finance_decision", _("Finance decision")
 
 
 class AuditEntry(models.Model):
