@@ -25,6 +25,8 @@ from kefu.aftersales.models import (
     InvoiceState,
     MoneyLine,
     MoneyLineState,
+    Review,
+    ReviewState,
 )
 
 DEPARTMENT_STATES = {
@@ -269,3 +271,28 @@ def money_lines_for_sheet(*, day: dt.date) -> dict:
         "lines_paid": list(paid),
         "lines_paid_fen": paid.aggregate(total=Sum("amount_fen"))["total"] or 0,
     }
+
+
+# --- reviews 中差评 -------------------------------------------------------------------------------
+
+
+def review_list(user: User, *, state: str = "", order_id: int | None = None) -> QuerySet[Review]:
+    if not user.has_perm(Perm.SERVE_CUSTOMERS):
+        return Review.objects.none()
+    qs = Review.objects.select_related("order", "customer").order_by("-id")
+    if state in ReviewState.values:
+        qs = qs.filter(state=state)
+    if order_id:
+        qs = qs.filter(order_id=order_id)
+    return qs
+
+
+def access_review(*, actor: User, review_id: int, request=None) -> Review:
+    """Reviews are read by those who serve customers; anyone else gets 404, as for a missing one."""
+    review = Review.objects.select_related("order", "customer").filter(pk=review_id).first()
+    if review is None:
+        raise Http404
+    if not actor.has_perm(Perm.SERVE_CUSTOMERS):
+        audit(AuditAction.ACCESS_DENIED, actor=actor, obj=review, request=request)
+        raise Http404
+    return review

@@ -242,10 +242,7 @@ def review_new(request, order_id: int):
 
 
 def _review(request, review_id: int) -> Review:
-    review = Review.objects.select_related("order", "customer").filter(pk=review_id).first()
-    if review is None:
-        raise Http404
-    return review
+    return selectors.access_review(actor=request.user, review_id=review_id, request=request)
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
