@@ -140,9 +140,13 @@ def clean_order(raw: dict) -> OrderInput:
     for entry in raw.get("items") or []:
         items.append(
             ItemInput(
-                name=_text(entry.get("name"), label=gettext_lazy("Product"), max_length=200, required=True),
+                name=_text(
+                    entry.get("name"), label=gettext_lazy("Product"), max_length=200, required=True
+                ),
                 sku=_text(entry.get("sku"), label=gettext_lazy("SKU"), max_length=64),
-                attributes=_text(entry.get("attributes"), label=gettext_lazy("Attributes"), max_length=200),
+                attributes=_text(
+                    entry.get("attributes"), label=gettext_lazy("Attributes"), max_length=200
+                ),
                 quantity=_quantity(entry.get("quantity")),
                 price_fen=parse_fen(entry.get("price"), label=gettext_lazy("Unit price")),
             )
@@ -157,19 +161,30 @@ def clean_order(raw: dict) -> OrderInput:
             raise DomainError(str(error)) from None
     data = OrderInput(
         platform=_choice(raw.get("platform"), Platform, label=gettext_lazy("Platform")),
-        number=_text(raw.get("number"), label=gettext_lazy("Order number"), max_length=64, required=True),
+        number=_text(
+            raw.get("number"), label=gettext_lazy("Order number"), max_length=64, required=True
+        ),
         buyer_id=_text(raw.get("buyer_id"), label=gettext_lazy("Buyer id"), max_length=120),
-        receiver_name=_text(raw.get("receiver_name"), label=gettext_lazy("Receiver"), max_length=60),
+        receiver_name=_text(
+            raw.get("receiver_name"), label=gettext_lazy("Receiver"), max_length=60
+        ),
         receiver_mobile=mobile,
         address=_text(raw.get("address"), label=gettext_lazy("Address"), max_length=300),
         amount_fen=parse_fen(raw.get("amount"), label=gettext_lazy("Amount")),
         paid_fen=parse_fen(raw.get("paid"), label=gettext_lazy("Paid")),
-        payment_method=_choice(raw.get("payment_method"), PaymentMethod, label=gettext_lazy("Payment")),
+        payment_method=_choice(
+            raw.get("payment_method"), PaymentMethod, label=gettext_lazy("Payment")
+        ),
         paid_at=_moment(raw.get("paid_at"), label=gettext_lazy("Paid at")),
         state=_choice(
-            raw.get("state"), FulfilmentState, label=gettext_lazy("State"), default=FulfilmentState.UNPAID
+            raw.get("state"),
+            FulfilmentState,
+            label=gettext_lazy("State"),
+            default=FulfilmentState.UNPAID,
         ),
-        logistics_company=_text(raw.get("logistics_company"), label=gettext_lazy("Courier"), max_length=40),
+        logistics_company=_text(
+            raw.get("logistics_company"), label=gettext_lazy("Courier"), max_length=40
+        ),
         tracking_number=_text(
             raw.get("tracking_number"), label=gettext_lazy("Tracking number"), max_length=64
         ),
