@@ -138,6 +138,14 @@ def _clean(text: str, max_length: int) -> str:
     return strip_control_characters(text or "").strip()[:max_length]
 
 
+def credit_code(first_17: str) -> str:
+    """The unified social credit code with its check character (for examples and demo data)."""
+    total = sum(
+        CREDIT_CODE_CHARS.index(c) * w for c, w in zip(first_17, CREDIT_CODE_WEIGHTS, strict=True)
+    )
+    return first_17 + CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+
+
 def clean_tax_number(value: str) -> str:
     """A company's tax number: the 18-character unified social credit code with its check character,
     or an old 15-character tax registration number. Spaces dropped, letters upper-cased."""

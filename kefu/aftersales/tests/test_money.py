@@ -59,12 +59,7 @@ def case(cast, order):
 
 
 def valid_credit_code() -> str:
-    body = "91350100M000100Y4"
-    total = sum(
-        money.CREDIT_CODE_CHARS.index(c) * w
-        for c, w in zip(body, money.CREDIT_CODE_WEIGHTS, strict=True)
-    )
-    return body + money.CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+    return money.credit_code("91350100M000100Y4")
 
 
 def test_a_compensation_asked_approved_and_paid_through_the_pages(cast, case):
