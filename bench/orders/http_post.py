@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+from pathlib import Path
 
 
 def main() -> None:
@@ -25,7 +26,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
-    token = open(args.token_file, encoding="utf-8").read().strip().splitlines()[-1]
+    token = Path(args.token_file).read_text(encoding="utf-8").strip().splitlines()[-1]
     target = urllib.parse.urlparse(args.url)
     run = uuid.uuid4().hex[:6]
     work = list(range(args.posts)) + list(range(0, args.posts, 10))
