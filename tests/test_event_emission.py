@@ -64,6 +64,7 @@ ELSEWHERE = {
     "visits.recorded": "kefu/visits/tests/test_visits.py::test_a_satisfied_visit_is_recorded_on_the_timeline",
     "visits.survey_answered": "kefu/visits/tests/test_surveys.py::test_a_low_score_opens_a_follow_up_visit_and_emits_the_event",
     "visits.deadline": "kefu/visits/tests/test_report.py::test_deadline_alerts_are_told_once_to_the_agent_and_supervisors",
+    "aftersales.money_moved": "kefu/aftersales/tests/test_money.py::test_money_steps_emit_money_moved_after_commit",
     "dispatch.assigned": "kefu/dispatch/tests/test_services.py",
     "dispatch.progressed": "kefu/dispatch/tests/test_services.py",
     "dispatch.late": "kefu/dispatch/tests/test_services.py",

@@ -211,6 +211,9 @@ class AuditAction(models.TextChoices):
     QUALITY_REVIEW = "quality_review", _("Quality review")
     # A customer's consent to care or marketing messages given or withdrawn (details: purpose, given).
     CONSENT_CHANGED = "consent_changed", _("Consent changed")
+    # 财务: a postage refund or compensation approved, declined or paid; an invoice issued or
+    # declined; a courier's claim payment received (details say which).
+    FINANCE_DECISION = "finance_decision", _("Finance decision")
 
 
 class AuditEntry(models.Model):

@@ -31,6 +31,10 @@
       offlineDone: "留言已收到（编号 {number}），我们会尽快联系您。", refused: "此网站未开通在线客服。",
       error: "出错了，请稍后再试。", newChat: "发起新的咨询", unread: "{n} 条新消息",
       unavailable: "在线客服暂时无法连接，请留言，我们会尽快联系您。",
+      feedback: "反馈问题", feedbackTitle: "反馈问题或BUG，处理结果会通知您", kind: "类型",
+      kinds: { bug: "故障/BUG", feature: "建议", content: "内容或数据错误", performance: "卡顿或很慢", other: "其他" },
+      fbTitle: "问题标题", fbSteps: "问题描述（怎样出现的）", fbVersion: "版本号（选填）", fbSubmit: "提交反馈",
+      fbDone: "反馈已收到（编号 {number}），处理结果会通知您。", back: "返回聊天",
     },
     en: {
       button: "Chat with us", title: "Customer service", close: "Minimise", end: "End chat", send: "Send",
@@ -51,6 +55,10 @@
       refused: "Chat is not enabled for this site.", error: "Something went wrong; please try again later.",
       newChat: "Start a new chat", unread: "{n} new messages",
       unavailable: "Live chat is unavailable right now. Leave us a message and we will get back to you.",
+      feedback: "Report a problem", feedbackTitle: "Report a problem or a bug; we will tell you the result", kind: "Kind",
+      kinds: { bug: "Bug", feature: "Suggestion", content: "Wrong content or data", performance: "Slow or stuck", other: "Other" },
+      fbTitle: "Short title", fbSteps: "What happened (steps)", fbVersion: "Version (optional)", fbSubmit: "Send report",
+      fbDone: "Report received (number {number}); we will tell you the result.", back: "Back to the chat",
     },
   };
 
@@ -173,7 +181,7 @@
     ".stars button{background:#fff;border:1px solid #d0d7de;border-radius:6px;font-size:22px;color:#bf8700;cursor:pointer;padding:2px 8px}",
     ".offline{flex:1;overflow-y:auto}",
     ".offline label{display:block;font-size:13px;margin:8px 0 4px}",
-    ".offline input,.offline textarea{width:100%;border:1px solid #8c959f;border-radius:6px;padding:8px;font-size:14px}",
+    ".offline input,.offline textarea,.offline select{width:100%;border:1px solid #8c959f;border-radius:6px;padding:8px;font-size:14px}",
     ".offline textarea{height:100px}",
     ".offline .send{margin-top:10px;width:100%}",
     ".error{color:#d1242f;font-size:13px;margin-top:6px}",
@@ -200,6 +208,7 @@
   var statusLine = el("div", { className: "status", role: "status", "aria-live": "polite", text: T.connecting });
   var titleLine = el("h2", { id: "kefu-title", text: T.title });
   var endButton = el("button", { type: "button", text: T.end, hidden: "" });
+  var feedbackButton = el("button", { type: "button", text: T.feedback, "aria-controls": "kefu-feedback", "aria-expanded": "false" });
   var closeButton = el("button", { type: "button", text: T.close, "aria-label": T.close });
   var log = el("div", { className: "log", role: "log", "aria-live": "polite", "aria-labelledby": "kefu-title" });
   var typingLine = el("div", { className: "typing", "aria-live": "polite" });
@@ -211,9 +220,11 @@
     [el("label", { className: "visually-hidden", for: "kefu-input", text: T.placeholder }), attachButton, fileInput, input, sendButton]);
   var ratingBox = el("div", { className: "rating", hidden: "" });
   var offlineBox = el("div", { className: "offline", hidden: "" });
+  var feedbackBox = el("div", { className: "offline", id: "kefu-feedback", hidden: "" });
+  var feedbackOpen = false;
   var panel = el("div", { className: "panel", id: "kefu-panel", role: "dialog", "aria-labelledby": "kefu-title", hidden: "" }, [
-    el("header", {}, [el("div", { className: "titles" }, [titleLine, statusLine]), endButton, closeButton]),
-    log, typingLine, ratingBox, offlineBox, compose,
+    el("header", {}, [el("div", { className: "titles" }, [titleLine, statusLine]), feedbackButton, endButton, closeButton]),
+    log, typingLine, ratingBox, offlineBox, feedbackBox, compose,
   ]);
   root.appendChild(launcher);
   root.appendChild(panel);
@@ -259,8 +270,12 @@
     statusLine.textContent = text;
     endButton.hidden = !(ready && (state === "open" || state === "waiting"));
     var showOffline = unavailable || (ready && online === false && state !== "open" && state !== "waiting" && !outbox.length);
-    offlineBox.hidden = !showOffline;
-    compose.hidden = showOffline;
+    offlineBox.hidden = !showOffline || feedbackOpen;
+    compose.hidden = showOffline || feedbackOpen;
+    log.hidden = feedbackOpen;
+    feedbackBox.hidden = !feedbackOpen;
+    feedbackButton.textContent = feedbackOpen ? T.back : T.feedback;
+    feedbackButton.setAttribute("aria-expanded", String(feedbackOpen));
     if (showOffline && !offlineBox.firstChild) buildOfflineForm();
     if (offlineTitle) offlineTitle.textContent = unavailable ? T.unavailable : T.offlineTitle;
     if (offlineHint) offlineHint.hidden = unavailable; // "after work" does not fit an outage
@@ -650,6 +665,44 @@
     offlineBox.appendChild(form);
   }
 
+  function buildFeedbackForm() {
+    var name = el("input", { type: "text", maxlength: "60", autocomplete: "name", required: "" });
+    var contact = el("input", { type: "text", maxlength: "80", autocomplete: "tel", required: "" });
+    var kind = el("select", {});
+    ["bug", "feature", "content", "performance", "other"].forEach(function (k) {
+      kind.appendChild(el("option", { value: k, text: T.kinds[k] }));
+    });
+    var title = el("input", { type: "text", maxlength: "200", required: "" });
+    var steps = el("textarea", { maxlength: "4000" });
+    var version = el("input", { type: "text", maxlength: "40" });
+    var error = el("div", { className: "error", role: "alert" });
+    var submit = el("button", { type: "submit", className: "send", text: T.fbSubmit });
+    var form = el("form", { novalidate: "" }, [].concat(
+      [el("p", { text: T.feedbackTitle })],
+      field(T.name, name, "kefu-fb-name"), field(T.contact, contact, "kefu-fb-contact"),
+      field(T.kind, kind, "kefu-fb-kind"), field(T.fbTitle, title, "kefu-fb-title"),
+      field(T.fbSteps, steps, "kefu-fb-steps"), field(T.fbVersion, version, "kefu-fb-version"),
+      [error, submit]));
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      error.textContent = "";
+      submit.disabled = true;
+      api("/feedback/", {
+        method: "POST", headers: { "Content-Type": "application/json", "X-Kefu-Token": token || "" },
+        body: JSON.stringify({
+          name: name.value, contact: contact.value, category: kind.value, title: title.value,
+          steps: steps.value, version: version.value, device: (navigator.userAgent || "").slice(0, 100),
+        }),
+      }).then(function (r) {
+        feedbackBox.textContent = "";
+        feedbackBox.appendChild(el("p", { role: "status", text: t("fbDone", { number: r.report_id }) }));
+      }).catch(function (err) {
+        error.textContent = err.message;
+      }).then(function () { submit.disabled = false; });
+    });
+    feedbackBox.appendChild(form);
+  }
+
   // --- events ------------------------------------------------------------------------------------
   function toggle(open) {
     isOpen = open;
@@ -667,6 +720,12 @@
   launcher.addEventListener("click", function () { toggle(!isOpen); });
   closeButton.addEventListener("click", function () { toggle(false); });
   endButton.addEventListener("click", function () { sendFrame({ type: "close" }); });
+  feedbackButton.addEventListener("click", function () {
+    feedbackOpen = !feedbackOpen;
+    if (feedbackOpen && !feedbackBox.firstChild) buildFeedbackForm();
+    if (!feedbackOpen && !feedbackBox.querySelector("form")) feedbackBox.textContent = ""; // sent: a fresh form next time
+    setStatus();
+  });
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") toggle(false); });
   compose.addEventListener("submit", function (e) {
     e.preventDefault();
