@@ -165,3 +165,33 @@ def _pg_matching_ids(
             cursor.execute("SET LOCAL enable_seqscan = on")
             cursor.execute("SET LOCAL enable_indexscan = on")
         return ids
+
+
+def ranked_ids(
+    *, using: str, table: str, pk: str, tokens: tuple[str, ...], limit: int
+) -> list[tuple[int, float]]:
+    """Up to `limit` (id, score) of documents holding *any* of `tokens`, the most relevant first
+    (higher score = better): BM25 on SQLite (FTS5's bm25(), negated), ts_rank on PostgreSQL. For a
+    kind that orders one page of matches by relevance (knowledge articles); work lists stay newest
+    first (`matching_ids`)."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    _check(tokens)
+    if not tokens:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            fts = quote(f"{table}_fts")
+            cursor.execute(
+                f"SELECT rowid, -bm25({fts}) FROM {fts} WHERE {fts} MATCH %s "
+                f"ORDER BY bm25({fts}) LIMIT %s",
+                [" OR ".join(f'"{t}"' for t in tokens), limit],
+            )
+        else:
+            t, k = quote(table), quote(pk)
+            cursor.execute(
+                f"SELECT {k}, ts_rank(body, q) AS r FROM {t}, CAST(%s AS tsquery) q "
+                f"WHERE body @@ q ORDER BY r DESC, {k} DESC LIMIT %s",
+                [" | ".join(f"'{t}'" for t in tokens), limit],
+            )
+        return [(row[0], float(row[1])) for row in cursor.fetchall()]

@@ -109,6 +109,22 @@ def filter(qs: QS, kind: Kind, query: str) -> QS:
     return qs.filter(pk__in=MatchSQL(kind, tokens, sql, params))
 
 
+def ranked(kind: Kind, tokens: tuple[str, ...], *, limit: int = 50) -> list[tuple[int, float]]:
+    """(id, score) of up to `limit` objects of `kind` whose document holds any of `tokens` (made by
+    `query_tokens`, letters and digits only), the most relevant first: BM25 (SQLite FTS5) or
+    ts_rank (PostgreSQL). Apply access rules to the ids afterwards."""
+    if not tokens:
+        return []
+    meta = kind.documents._meta
+    return backends.ranked_ids(
+        using=router.db_for_read(kind.documents),
+        table=meta.db_table,
+        pk=meta.pk.column,
+        tokens=tokens,
+        limit=limit,
+    )
+
+
 @dataclass
 class _Split:
     rest: QuerySet[Any, Any]
