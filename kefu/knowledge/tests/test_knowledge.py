@@ -14,8 +14,10 @@ from kefu.accounts.roles import Role
 from kefu.conversations.models import Conversation, Inbox, SenderKind, Visitor
 from kefu.conversations.services.lifecycle import close_conversation, start_conversation
 from kefu.conversations.services.messages import post_message
+from kefu.core.events import Delivery, subscribe, unsubscribe
 from kefu.core.statemachine import RoleRefused
 from kefu.knowledge import classify, selectors, services
+from kefu.knowledge.events import ArticlePublished, MessageFlagged
 from kefu.knowledge.models import (
     Article,
     ArticleState,
@@ -363,3 +365,36 @@ def test_category_model_learns_from_history():
     assert classify.predict(model, "快递还没到")[0][0] == 2
     assert classify.predict(model, "台灯不亮")[0][0] == 1
     assert classify.predict({}, "快递") == []
+
+
+def test_publishing_and_flagging_emit_their_events(
+    cast, category, django_capture_on_commit_callbacks
+):
+    got: list = []
+    for event_type in (ArticlePublished, MessageFlagged):
+        subscribe(event_type, got.append, mode=Delivery.INLINE)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            article = _published(cast, category, title="保修政策", body="整灯保修两年。")
+        assert got == [
+            ArticlePublished(
+                article_id=article.pk,
+                published_by_id=cast.manager.pk,
+                changed_by_id=cast.supervisor.pk,
+            )
+        ]
+        with django_capture_on_commit_callbacks(execute=True):
+            chat = _chat("垃圾东西，电话13812345678，我要去12315投诉")
+        flag = MessageFlag.objects.get()
+        assert got[1:] == [
+            MessageFlagged(
+                conversation_id=chat.pk,
+                message_id=flag.message_id,
+                reasons="anger,regulator",
+                assignee_id=None,
+                excerpt="垃圾东西，电话138****5678，我要去12315投诉",
+            )
+        ]
+    finally:
+        for event_type in (ArticlePublished, MessageFlagged):
+            unsubscribe(event_type, got.append)
