@@ -31,6 +31,8 @@
       offlineDone: "留言已收到（编号 {number}），我们会尽快联系您。", refused: "此网站未开通在线客服。",
       error: "出错了，请稍后再试。", newChat: "发起新的咨询", unread: "{n} 条新消息",
       unavailable: "在线客服暂时无法连接，请留言，我们会尽快联系您。",
+      selfHelp: "这些答案也许能帮到您：", solved: "这解决了我的问题", person: "转人工客服",
+      solvedThanks: "很高兴帮到您！如还有问题，随时发消息给我们。", personWait: "好的，正在为您转接人工客服。",
     },
     en: {
       button: "Chat with us", title: "Customer service", close: "Minimise", end: "End chat", send: "Send",
@@ -51,6 +53,8 @@
       refused: "Chat is not enabled for this site.", error: "Something went wrong; please try again later.",
       newChat: "Start a new chat", unread: "{n} new messages",
       unavailable: "Live chat is unavailable right now. Leave us a message and we will get back to you.",
+      selfHelp: "These answers may help:", solved: "This solved it", person: "Talk to a person",
+      solvedThanks: "Glad it helped! Write to us any time.", personWait: "All right, finding a person for you.",
     },
   };
 
@@ -177,6 +181,12 @@
     ".offline textarea{height:100px}",
     ".offline .send{margin-top:10px;width:100%}",
     ".error{color:#d1242f;font-size:13px;margin-top:6px}",
+    ".selfhelp{border-top:1px solid #d0d7de;background:#fff;padding:8px 12px;max-height:45%;overflow-y:auto}",
+    ".selfhelp p{margin:0 0 6px;font-size:13px;color:#57606a}",
+    ".selfhelp .answer{border:1px solid #d0d7de;border-radius:8px;padding:8px;margin-bottom:6px}",
+    ".selfhelp .answer h3{margin:0 0 4px;font-size:14px}",
+    ".selfhelp .answer div{white-space:pre-wrap;word-break:break-word;font-size:13px;line-height:1.5}",
+    ".selfhelp button{margin-top:6px;background:#fff;border:1px solid #1f6feb;color:#1f6feb;border-radius:6px;padding:4px 10px;cursor:pointer;font-size:13px}",
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100%;max-height:none;border-radius:0}",
     ".launcher{right:12px;bottom:12px}}",
   ].join("");
@@ -211,9 +221,10 @@
     [el("label", { className: "visually-hidden", for: "kefu-input", text: T.placeholder }), attachButton, fileInput, input, sendButton]);
   var ratingBox = el("div", { className: "rating", hidden: "" });
   var offlineBox = el("div", { className: "offline", hidden: "" });
+  var selfHelpBox = el("div", { className: "selfhelp", hidden: "", "data-kefu": "self-help" });
   var panel = el("div", { className: "panel", id: "kefu-panel", role: "dialog", "aria-labelledby": "kefu-title", hidden: "" }, [
     el("header", {}, [el("div", { className: "titles" }, [titleLine, statusLine]), endButton, closeButton]),
-    log, typingLine, ratingBox, offlineBox, compose,
+    log, typingLine, ratingBox, offlineBox, selfHelpBox, compose,
   ]);
   root.appendChild(launcher);
   root.appendChild(panel);
@@ -258,6 +269,7 @@
     else text = "";
     statusLine.textContent = text;
     endButton.hidden = !(ready && (state === "open" || state === "waiting"));
+    if (state === "open" || state === "closed") selfHelpBox.hidden = true; // a person has it now
     var showOffline = unavailable || (ready && online === false && state !== "open" && state !== "waiting" && !outbox.length);
     offlineBox.hidden = !showOffline;
     compose.hidden = showOffline;
@@ -668,16 +680,59 @@
   closeButton.addEventListener("click", function () { toggle(false); });
   endButton.addEventListener("click", function () { sendFrame({ type: "close" }); });
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") toggle(false); });
+  // --- self-service: before a person is reached, the best public answers to what was typed ------
+  // (kefu/knowledge/widget_views.py). Answers are plain text, shown with textContent.
+  function settleSelfHelp(queryId, outcome, articleId) {
+    fetch(httpBase + "/knowledge/widget/" + encodeURIComponent(inboxKey) + "/answers/" + queryId + "/", {
+      method: "POST", mode: "cors", credentials: "omit", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ outcome: outcome, article: articleId || null }),
+    }).catch(function () { /* counting only: the visitor is not kept waiting for it */ });
+  }
+
+  function selfHelp(text) {
+    if (!text || !text.trim() || state === "open") return;
+    fetch(httpBase + "/knowledge/widget/" + encodeURIComponent(inboxKey) + "/answers/?q=" + encodeURIComponent(text.slice(0, 500)), { mode: "cors", credentials: "omit" })
+      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+      .then(function (found) {
+        if (!found.answers || !found.answers.length || state === "open") return;
+        selfHelpBox.textContent = "";
+        selfHelpBox.appendChild(el("p", { text: T.selfHelp }));
+        found.answers.forEach(function (a) {
+          var solved = el("button", { type: "button", text: T.solved, "data-kefu": "solved" });
+          solved.addEventListener("click", function () {
+            settleSelfHelp(found.query, "solved", a.id);
+            selfHelpBox.hidden = true;
+            note(T.solvedThanks);
+            if (state === "waiting") sendFrame({ type: "close" }); // nobody needs to take it now
+          });
+          selfHelpBox.appendChild(el("div", { className: "answer" }, [el("h3", { text: a.title }), el("div", { text: a.text }), solved]));
+        });
+        var person = el("button", { type: "button", text: T.person, "data-kefu": "person" });
+        person.addEventListener("click", function () {
+          settleSelfHelp(found.query, "person", null);
+          selfHelpBox.hidden = true;
+          note(T.personWait);
+        });
+        selfHelpBox.appendChild(person);
+        selfHelpBox.hidden = false;
+      })
+      .catch(function () { /* no answers shown: the chat goes on as before */ });
+  }
+
   compose.addEventListener("submit", function (e) {
     e.preventDefault();
-    sendText(input.value);
+    var text = input.value;
+    sendText(text);
     input.value = "";
+    selfHelp(text);
   });
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
-      sendText(input.value);
+      var text = input.value;
+      sendText(text);
       input.value = "";
+      selfHelp(text);
     }
   });
   input.addEventListener("input", function () {
