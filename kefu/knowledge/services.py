@@ -120,9 +120,10 @@ def save_article(
     if article_id is None:
         article = Article.objects.create(created_by=actor, changed_by=actor, **values)
     else:
-        article = Article.objects.select_for_update().filter(pk=article_id).first()
-        if article is None:
+        locked = Article.objects.select_for_update().filter(pk=article_id).first()
+        if locked is None:
             raise DomainError(_("This article does not exist (any more)."))
+        article = locked
         if expected_version is not None and expected_version != article.version:
             raise Conflict(
                 _("Someone changed this article meanwhile (now version %(v)d); reload it.")
@@ -227,7 +228,7 @@ def record_pick(
     if article_id is not None:
         updated = Article.objects.filter(pk=article_id).update(picks=F("picks") + 1)
     else:
-        updated = PastAnswer.objects.filter(pk=past_answer_id).update(picks=F("picks") + 1)
+        updated = PastAnswer.objects.filter(pk=past_answer_id or 0).update(picks=F("picks") + 1)
     if not updated:
         raise DomainError(_("This suggestion does not exist (any more)."))
     return AssistPick.objects.create(

@@ -7,9 +7,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from kefu.accounts.models import User
 from kefu.accounts.roles import Role
-from kefu.conversations.models import Conversation, ConversationState, Inbox, Message, SenderKind
-from kefu.conversations.models import Visitor
+from kefu.conversations.models import (
+    Conversation,
+    ConversationState,
+    Inbox,
+    Message,
+    SenderKind,
+    Visitor,
+)
 from kefu.conversations.services.widget import send_visitor_message
 from kefu.conversations.tests.conftest import make_agent, make_conversation, make_inbox
 from kefu.knowledge import services
@@ -25,8 +32,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def publish(*, title: str, body: str, visibility: str = "internal"):
-    writer = UserFactory(role=Role.SUPERVISOR)
-    reviewer = UserFactory(role=Role.MANAGER)
+    writer = User.objects.get(pk=UserFactory(role=Role.SUPERVISOR).pk)
+    reviewer = User.objects.get(pk=UserFactory(role=Role.MANAGER).pk)
     category, _ = Category.objects.get_or_create(name="常见问题")
     article = services.save_article(
         actor=writer, title=title, body=body, category_id=category.pk, visibility=visibility
