@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from kefu.accounts.models import User
+from kefu.accounts.models import Presence
 from kefu.accounts.roles import Role
 from kefu.conversations.models import (
     Conversation,
@@ -32,8 +32,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def publish(*, title: str, body: str, visibility: str = "internal"):
-    writer = User.objects.get(pk=UserFactory(role=Role.SUPERVISOR).pk)
-    reviewer = User.objects.get(pk=UserFactory(role=Role.MANAGER).pk)
+    writer = make_agent(role=Role.SUPERVISOR, presence=Presence.OFFLINE)
+    reviewer = make_agent(role=Role.MANAGER, presence=Presence.OFFLINE)
     category, _ = Category.objects.get_or_create(name="常见问题")
     article = services.save_article(
         actor=writer, title=title, body=body, category_id=category.pk, visibility=visibility
