@@ -59,29 +59,37 @@ def load_dictionary(*, force: bool = False) -> None:
     _dictionary_signature, _synonym_signature = signature, synonym_signature
 
 
-def _meaningful(tokens: Iterable[str]) -> list[str]:
-    kept = []
+def question_words(text: str) -> tuple[str, ...]:
+    """The words to look for, synonyms added; empty when the text holds no word worth searching.
+
+    A long word of jieba's precise cut also brings the words inside it (能发顺丰 → 顺丰), and a
+    single character that a synonym group names (装 in 安装 装) brings its group."""
+    load_dictionary()
+    tokens = search.query_tokens(text)
+    jieba = search.load()
+    found: dict[str, None] = {}
+
+    def add(word: str) -> None:
+        for other in _synonyms.get(word, ()):
+            for token in search.query_tokens(other):
+                if len(token) > 1:
+                    found[token] = None
+
     for token in tokens:
         if token in STOP_WORDS:
             continue
         if len(token) == 1 and not token.isdigit():
-            continue  # one character (灯, 了) matches half the articles
-        kept.append(token)
-    return kept
-
-
-def question_words(text: str) -> tuple[str, ...]:
-    """The words to look for, synonyms added; empty when the text holds no word worth searching."""
-    load_dictionary()
-    tokens = search.query_tokens(text)
-    words = _meaningful(tokens) or [t for t in tokens if t not in STOP_WORDS]
-    found: dict[str, None] = {}
-    for word in words:
-        found[word] = None
-        for other in _synonyms.get(word, ()):
-            other_tokens = search.query_tokens(other)
-            if len(other_tokens) == 1:
-                found[other_tokens[0]] = None
+            add(token)  # a character alone matches half the articles; its synonyms do not
+            continue
+        found[token] = None
+        add(token)
+        if len(token) > 2 and not token.isascii():
+            for part in jieba.cut_for_search(token):
+                if len(part) > 1 and part not in STOP_WORDS and part.isalnum():
+                    found[part] = None
+                    add(part)
+    if not found:
+        found = dict.fromkeys(t for t in tokens if t not in STOP_WORDS)
     return tuple(found)[:MAX_WORDS]
 
 

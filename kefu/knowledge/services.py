@@ -41,6 +41,7 @@ from kefu.knowledge.models import (
     UnansweredQuestion,
     Visibility,
 )
+from kefu.knowledge.ranking import load_dictionary
 from kefu.knowledge.states import ARTICLE_FLOW
 
 
@@ -148,6 +149,7 @@ def save_article(
         note=_text(note, limit=200),
         changed_by=actor,
     )
+    load_dictionary()  # the shop's words, as this process's jieba cuts them
     search.index(ARTICLES, Article.objects.prefetch_related("tags").get(pk=article.pk))
     return article
 
@@ -323,8 +325,31 @@ def collect_past_answers(*, conversation_id: int, pairs: list[tuple[str, str, in
         if q.strip() and a.strip()
     ]
     created = PastAnswer.objects.bulk_create(rows)
+    load_dictionary()
     search.index_ids(PAST_ANSWERS, [r.pk for r in created])
     return len(created)
+
+
+PAIRS_PER_CHAT = 20
+
+
+def collect_chat_answers(*, conversation_id: int) -> int:
+    """A closed chat's pairs: each run of the customer's messages followed by an agent's reply."""
+    from kefu.conversations.models import Message, SenderKind
+
+    pairs: list[tuple[str, str, int | None]] = []
+    question: list[str] = []
+    for sender, body, author_id in (
+        Message.objects.filter(conversation_id=conversation_id, is_internal=False)
+        .order_by("seq")
+        .values_list("sender", "body", "author_id")[:400]
+    ):
+        if sender == SenderKind.VISITOR:
+            question.append(body)
+        elif sender == SenderKind.AGENT and question:
+            pairs.append((" ".join(question)[-1000:], body, author_id))
+            question = []
+    return collect_past_answers(conversation_id=conversation_id, pairs=pairs[:PAIRS_PER_CHAT])
 
 
 @transaction.atomic

@@ -6,8 +6,6 @@ from kefu.conversations.events import ConversationClosed, MessagePosted
 from kefu.conversations.models import Conversation, Message, SenderKind
 from kefu.core.events import Delivery, subscribe
 
-PAIRS_PER_CHAT = 20
-
 
 def is_customer_message(event: MessagePosted) -> bool:
     return event.sender == SenderKind.VISITOR and not event.is_internal
@@ -41,22 +39,9 @@ def on_customer_message(event: MessagePosted) -> None:
 
 
 def on_conversation_closed(event: ConversationClosed) -> None:
-    """Each run of the customer's messages followed by an agent's reply is one pair."""
-    from kefu.knowledge.services import collect_past_answers
+    from kefu.knowledge.services import collect_chat_answers
 
-    pairs: list[tuple[str, str, int | None]] = []
-    question: list[str] = []
-    for sender, body, author_id in (
-        Message.objects.filter(conversation_id=event.conversation_id, is_internal=False)
-        .order_by("seq")
-        .values_list("sender", "body", "author_id")[:400]
-    ):
-        if sender == SenderKind.VISITOR:
-            question.append(body)
-        elif sender == SenderKind.AGENT and question:
-            pairs.append((" ".join(question)[-1000:], body, author_id))
-            question = []
-    collect_past_answers(conversation_id=event.conversation_id, pairs=pairs[:PAIRS_PER_CHAT])
+    collect_chat_answers(conversation_id=event.conversation_id)
 
 
 def register() -> None:
