@@ -99,7 +99,6 @@ class Article(models.Model):
         verbose_name = _("article")
         verbose_name_plural = _("articles")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["state", "visibility"])]
 
     def __str__(self) -> str:
         return self.title

@@ -88,14 +88,27 @@ def articles(
 
 
 def _ranked(qs: QuerySet[Article], words: tuple[str, ...], *, limit: int = 60) -> list[Article]:
+    """The articles of `qs` matching `words`, best first: the index's candidates, those `qs`
+    allows (a narrow read: id, title, picks), boosted; then the full rows of the best `limit`."""
     candidates = ranking.candidates(ARTICLES, words)
     if not candidates:
         return []
-    rows = {a.pk: a for a in qs.filter(pk__in=[h.pk for h in candidates])}
-    titles = {pk: a.title for pk, a in rows.items()}
-    picks = {pk: a.picks for pk, a in rows.items()}
-    hits = ranking.boost(candidates, words, allowed_ids=set(rows), titles=titles, picks=picks)
-    return [rows[h.pk] for h in hits if h.score >= MIN_SCORE][:limit]
+    allowed = {
+        pk: (title, picks)
+        for pk, title, picks in qs.filter(pk__in=[h.pk for h in candidates]).values_list(
+            "pk", "title", "picks"
+        )
+    }
+    hits = ranking.boost(
+        candidates,
+        words,
+        allowed_ids=set(allowed),
+        titles={pk: v[0] for pk, v in allowed.items()},
+        picks={pk: v[1] for pk, v in allowed.items()},
+    )
+    best = [h.pk for h in hits if h.score >= MIN_SCORE][:limit]
+    rows = qs.in_bulk(best)
+    return [rows[pk] for pk in best if pk in rows]
 
 
 @dataclass

@@ -227,10 +227,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('article', 'number'), name='knowledge_version_unique')],
             },
         ),
-        migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['state', 'visibility'], name='knowledge_a_state_498c48_idx'),
-        ),
         CreateSearchIndex("articlesearchdocument"),
         CreateSearchIndex("pastanswersearchdocument"),
     ]
