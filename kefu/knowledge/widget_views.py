@@ -15,7 +15,9 @@ import json
 
 from django.http import HttpResponse, JsonResponse
 from django.urls import path
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from kefu.conversations.models import ChannelKind, Inbox
@@ -41,16 +43,28 @@ def _inbox(inbox_key: str, origin: str) -> Inbox | None:
     return inbox if inbox is not None and inbox.allows_origin(origin) else None
 
 
+def _in_chinese(view):
+    """The widget speaks Chinese unless it asks for English (`?lang=en`), as its own endpoints do."""
+
+    def wrapper(request, *args, **kwargs):
+        language = "en" if request.GET.get("lang") == "en" else "zh-hans"
+        with translation.override(language):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @csrf_exempt
+@_in_chinese
 def answers(request, inbox_key: str):
     origin = request.headers.get("Origin", "")
     inbox = _inbox(inbox_key, origin)
     if inbox is None:
-        return _answer({"error": "此网站不能使用该客服。"}, 403, None)
+        return _answer({"error": _("This site may not use this chat.")}, 403, None)
     if request.method == "OPTIONS":
         return _answer({}, 200, origin)
     if request.method != "GET":
-        return _answer({"error": "未知请求。"}, 405, origin)
+        return _answer({"error": _("Unknown request.")}, 405, origin)
     question = request.GET.get("q", "")[:500].strip()
     found, _words = selectors.self_service_answers(question)
     query = services.record_self_service(
@@ -67,21 +81,22 @@ def answers(request, inbox_key: str):
 
 
 @csrf_exempt
+@_in_chinese
 def settle(request, inbox_key: str, query_id: int):
     origin = request.headers.get("Origin", "")
     inbox = _inbox(inbox_key, origin)
     if inbox is None:
-        return _answer({"error": "此网站不能使用该客服。"}, 403, None)
+        return _answer({"error": _("This site may not use this chat.")}, 403, None)
     if request.method == "OPTIONS":
         return _answer({}, 200, origin)
     if request.method != "POST" or len(request.body) > MAX_BODY:
-        return _answer({"error": "未知请求。"}, 405, origin)
+        return _answer({"error": _("Unknown request.")}, 405, origin)
     try:
         data = json.loads(request.body or b"{}")
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        return _answer({"error": "请求格式不对。"}, 400, origin)
+        return _answer({"error": _("Unknown request.")}, 400, origin)
     article = data.get("article")
     try:
         services.settle_self_service(
