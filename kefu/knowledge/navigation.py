@@ -7,5 +7,5 @@ from kefu.core.shell import NavEntry
 from kefu.knowledge.selectors import READ_PERMS
 
 NAVIGATION = [
-    NavEntry("knowledge", _("Knowledge base"), "knowledge:list", perms=READ_PERMS, order=37),
+    NavEntry("knowledge", _("Knowledge base"), "knowledge:list", perms=READ_PERMS, order=31),
 ]
