@@ -113,6 +113,7 @@ def filter(qs: QS, kind: Kind, query: str) -> QS:
 
 RARE_SHARE = 20  # a token in more than 1/20 of the documents (and over 200) is "common"
 RANKED_CANDIDATES = 150
+RANKED_ROWS = 800  # matches the database scores at most (bm25() costs ~10 µs a row)
 BM25_K1, BM25_B = 1.2, 0.75
 
 
@@ -152,9 +153,11 @@ def ranked(kind: Kind, tokens: tuple[str, ...], *, limit: int = 50) -> list[tupl
 
     Scoring every document that holds a common word is what makes relevance slow (FTS5's bm25()
     costs ~10 µs a row: 6,000 rows are 60 ms), so: the database's own ranking (bm25() on FTS5,
-    ts_rank on PostgreSQL) picks candidates among the documents holding the *rarer* words (or the
-    rarest one), then every candidate is scored by BM25 over *all* the words from its stored tokens
-    (a token is in a document or not: term frequency 1). Apply access rules to the ids afterwards."""
+    ts_rank on PostgreSQL) picks candidates among the documents holding the *rarer* words (at most
+    RANKED_ROWS matches; when even the rarest word is more frequent, the newest documents holding the
+    two rarest and the rarest), then every candidate is scored by BM25 over *all* the words from its
+    stored tokens (a token is in a document or not: term frequency 1). Apply access rules to the ids
+    afterwards."""
     if not tokens:
         return []
     meta = kind.documents._meta
@@ -162,16 +165,30 @@ def ranked(kind: Kind, tokens: tuple[str, ...], *, limit: int = 50) -> list[tupl
     where = {"using": using, "table": meta.db_table, "pk": meta.pk.column}
     df = _frequencies(where, tokens)
     total = max(df[""], 1)
+    present = sorted((t for t in tokens if df[t]), key=lambda t: df[t])
+    if not present:
+        return []
     common = max(200, total // RARE_SHARE)
-    rare = tuple(t for t in tokens if 0 < df[t] <= common)
-    if not rare:
-        present = [t for t in tokens if df[t]]
-        if not present:
-            return []
-        rare = (min(present, key=lambda t: df[t]),)
-    candidates = [
-        pk for pk, _score in backends.ranked_ids(**where, tokens=rare, limit=RANKED_CANDIDATES)
-    ]
+    rare: list[str] = []
+    for token in present:  # the rarer words, while the database's ranking stays cheap
+        if df[token] > common or sum(df[t] for t in rare) + df[token] > RANKED_ROWS:
+            break
+        rare.append(token)
+    if rare:
+        candidates = [
+            pk
+            for pk, _score in backends.ranked_ids(
+                **where, tokens=tuple(rare), limit=RANKED_CANDIDATES
+            )
+        ]
+    else:  # even the rarest word is everywhere: the newest holding the two rarest, then the rarest
+        both = backends.matching_ids(
+            **where, tokens=tuple(present[:2]), after=None, limit=RANKED_CANDIDATES, descending=True
+        )
+        one = backends.matching_ids(
+            **where, tokens=(present[0],), after=None, limit=RANKED_CANDIDATES, descending=True
+        )
+        candidates = list(dict.fromkeys([*both, *one]))
     held = backends.document_tokens_of(**where, ids=candidates)
     if not held:
         return []
