@@ -9,5 +9,7 @@ class QualityConfig(AppConfig):
 
     def ready(self) -> None:
         from kefu.quality import subscribers
+        from kefu.quality.exports import register_exports
 
         subscribers.register()
+        register_exports()
