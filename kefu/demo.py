@@ -39,6 +39,7 @@ DEMO_BUILDERS = [
     "kefu.quality.demo.build",
     "kefu.visits.demo.build",
     "kefu.knowledge.demo.build",
+    "kefu.automation.demo.build",
     "kefu.reports.demo.build",  # last: the issued reports read everything above
 ]
 # What the progress strip says is being built, by the app label of the builder running.
@@ -57,6 +58,7 @@ DEMO_BUILDING = {
     "dispatch": _("work orders"),
     "feedback": _("feedback"),
     "knowledge": _("knowledge base"),
+    "automation": _("automation rules"),
 }
 
 
