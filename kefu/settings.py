@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "kefu.orders",
     "kefu.aftersales",
     "kefu.visits",
+    "kefu.knowledge",
     "kefu.automation",  # rules, webhooks, robots: subscribes to the apps above
     "kefu.reports",
     "kefu.web",  # the application shell, above every other app

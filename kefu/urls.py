@@ -28,6 +28,7 @@ urlpatterns = [
     path("quality/", include("kefu.quality.views")),
     path("visits/", include("kefu.visits.views")),
     path("survey/<str:token>/", survey_answer, name="survey_answer"),
+    path("knowledge/", include("kefu.knowledge.views")),
     path("reports/", include("kefu.reports.views")),
     path("orders/", include("kefu.orders.views")),
     path("aftersales/", include("kefu.aftersales.views")),

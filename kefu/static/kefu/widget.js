@@ -35,6 +35,8 @@
       kinds: { bug: "故障/BUG", feature: "建议", content: "内容或数据错误", performance: "卡顿或很慢", other: "其他" },
       fbTitle: "问题标题", fbSteps: "问题描述（怎样出现的）", fbVersion: "版本号（选填）", fbSubmit: "提交反馈",
       fbDone: "反馈已收到（编号 {number}），处理结果会通知您。", back: "返回聊天",
+      selfHelp: "这些答案也许能帮到您：", solved: "这解决了我的问题", person: "转人工客服",
+      solvedThanks: "很高兴帮到您！如还有问题，随时发消息给我们。", personWait: "好的，正在为您转接人工客服。",
     },
     en: {
       button: "Chat with us", title: "Customer service", close: "Minimise", end: "End chat", send: "Send",
@@ -59,6 +61,8 @@
       kinds: { bug: "Bug", feature: "Suggestion", content: "Wrong content or data", performance: "Slow or stuck", other: "Other" },
       fbTitle: "Short title", fbSteps: "What happened (steps)", fbVersion: "Version (optional)", fbSubmit: "Send report",
       fbDone: "Report received (number {number}); we will tell you the result.", back: "Back to the chat",
+      selfHelp: "These answers may help:", solved: "This solved it", person: "Talk to a person",
+      solvedThanks: "Glad it helped! Write to us any time.", personWait: "All right, finding a person for you.",
     },
   };
 
@@ -185,6 +189,12 @@
     ".offline textarea{height:100px}",
     ".offline .send{margin-top:10px;width:100%}",
     ".error{color:#d1242f;font-size:13px;margin-top:6px}",
+    ".selfhelp{border-top:1px solid #d0d7de;background:#fff;padding:8px 12px;max-height:45%;overflow-y:auto}",
+    ".selfhelp p{margin:0 0 6px;font-size:13px;color:#57606a}",
+    ".selfhelp .answer{border:1px solid #d0d7de;border-radius:8px;padding:8px;margin-bottom:6px}",
+    ".selfhelp .answer h3{margin:0 0 4px;font-size:14px}",
+    ".selfhelp .answer div{white-space:pre-wrap;word-break:break-word;font-size:13px;line-height:1.5}",
+    ".selfhelp button{margin-top:6px;background:#fff;border:1px solid #1f6feb;color:#1f6feb;border-radius:6px;padding:4px 10px;cursor:pointer;font-size:13px}",
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100%;max-height:none;border-radius:0}",
     ".launcher{right:12px;bottom:12px}}",
   ].join("");
@@ -222,9 +232,10 @@
   var offlineBox = el("div", { className: "offline", hidden: "" });
   var feedbackBox = el("div", { className: "offline", id: "kefu-feedback", hidden: "" });
   var feedbackOpen = false;
+  var selfHelpBox = el("div", { className: "selfhelp", hidden: "", "data-kefu": "self-help" });
   var panel = el("div", { className: "panel", id: "kefu-panel", role: "dialog", "aria-labelledby": "kefu-title", hidden: "" }, [
     el("header", {}, [el("div", { className: "titles" }, [titleLine, statusLine]), feedbackButton, endButton, closeButton]),
-    log, typingLine, ratingBox, offlineBox, feedbackBox, compose,
+    log, typingLine, ratingBox, offlineBox, feedbackBox, selfHelpBox, compose,
   ]);
   root.appendChild(launcher);
   root.appendChild(panel);
@@ -269,6 +280,7 @@
     else text = "";
     statusLine.textContent = text;
     endButton.hidden = !(ready && (state === "open" || state === "waiting"));
+    if (state === "open" || state === "closed") selfHelpBox.hidden = true; // a person has it now
     var showOffline = unavailable || (ready && online === false && state !== "open" && state !== "waiting" && !outbox.length);
     offlineBox.hidden = !showOffline || feedbackOpen;
     compose.hidden = showOffline || feedbackOpen;
@@ -727,16 +739,59 @@
     setStatus();
   });
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") toggle(false); });
+  // --- self-service: before a person is reached, the best public answers to what was typed ------
+  // (kefu/knowledge/widget_views.py). Answers are plain text, shown with textContent.
+  function settleSelfHelp(queryId, outcome, articleId) {
+    fetch(httpBase + "/knowledge/widget/" + encodeURIComponent(inboxKey) + "/answers/" + queryId + "/", {
+      method: "POST", mode: "cors", credentials: "omit", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ outcome: outcome, article: articleId || null }),
+    }).catch(function () { /* counting only: the visitor is not kept waiting for it */ });
+  }
+
+  function selfHelp(text) {
+    if (!text || !text.trim() || state === "open") return;
+    fetch(httpBase + "/knowledge/widget/" + encodeURIComponent(inboxKey) + "/answers/?q=" + encodeURIComponent(text.slice(0, 500)), { mode: "cors", credentials: "omit" })
+      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+      .then(function (found) {
+        if (!found.answers || !found.answers.length || state === "open") return;
+        selfHelpBox.textContent = "";
+        selfHelpBox.appendChild(el("p", { text: T.selfHelp }));
+        found.answers.forEach(function (a) {
+          var solved = el("button", { type: "button", text: T.solved, "data-kefu": "solved" });
+          solved.addEventListener("click", function () {
+            settleSelfHelp(found.query, "solved", a.id);
+            selfHelpBox.hidden = true;
+            note(T.solvedThanks);
+            if (state === "waiting") sendFrame({ type: "close" }); // nobody needs to take it now
+          });
+          selfHelpBox.appendChild(el("div", { className: "answer" }, [el("h3", { text: a.title }), el("div", { text: a.text }), solved]));
+        });
+        var person = el("button", { type: "button", text: T.person, "data-kefu": "person" });
+        person.addEventListener("click", function () {
+          settleSelfHelp(found.query, "person", null);
+          selfHelpBox.hidden = true;
+          note(T.personWait);
+        });
+        selfHelpBox.appendChild(person);
+        selfHelpBox.hidden = false;
+      })
+      .catch(function () { /* no answers shown: the chat goes on as before */ });
+  }
+
   compose.addEventListener("submit", function (e) {
     e.preventDefault();
-    sendText(input.value);
+    var text = input.value;
+    sendText(text);
     input.value = "";
+    selfHelp(text);
   });
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
-      sendText(input.value);
+      var text = input.value;
+      sendText(text);
       input.value = "";
+      selfHelp(text);
     }
   });
   input.addEventListener("input", function () {
