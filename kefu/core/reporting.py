@@ -22,10 +22,35 @@ a query. Core defines only the shapes, so neither core nor the reports app names
 declares a figure.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from kefu.core.errors import DomainError
+
 Label = Any  # a str or a lazy translation (gettext_lazy)
+
+# The days a period asked for by a client may cover: outside them a day turns into a datetime the
+# time zone or the database cannot hold (0001-01-01 in Asia/Shanghai is before year 1 in UTC).
+EARLIEST_DAY = dt.date(2000, 1, 1)
+LATEST_DAY = dt.date(2100, 12, 31)
+
+
+def checked_period(start: dt.date, end: dt.date, *, max_days: int = 366) -> None:
+    """Refuse (DomainError, a 400 with the reason) a period of days from `start` to `end` that
+    runs backwards, covers more than `max_days` days or lies outside EARLIEST_DAY..LATEST_DAY."""
+    if end < start or (end - start).days > max_days:
+        raise DomainError(
+            _("Give a period of at most %(days)d days, its start on or before its end.")
+            % {"days": max_days}
+        )
+    if start < EARLIEST_DAY or end > LATEST_DAY:
+        raise DomainError(
+            _("The days must lie between %(earliest)s and %(latest)s.")
+            % {"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()}
+        )
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from kefu.accounts.roles import Perm
-from kefu.core.errors import DomainError
+from kefu.core.reporting import checked_period
 from kefu.quality import selectors
 
 router = Router(tags=["quality"])
@@ -74,8 +73,7 @@ def agent_figures(request, start: dt.date, end: dt.date):
     user = request.user
     if not any(user.has_perm(p) for p in (Perm.VIEW_REPORTS, Perm.EVALUATE, Perm.INSPECT_QUALITY)):
         raise PermissionDenied
-    if end < start or (end - start).days > 366:
-        raise DomainError(_("Give a range of at most a year, its start before its end."))
+    checked_period(start, end)
     figures = selectors.agent_quality(start=start, end=end)
     return [vars(f) for f in figures.values()]
 

@@ -8,8 +8,8 @@ from django.http import Http404
 from ninja import Query, Router, Status
 
 from kefu.accounts.roles import Perm
-from kefu.core.errors import DomainError
 from kefu.core.pagination import keyset_page
+from kefu.core.reporting import EARLIEST_DAY, LATEST_DAY, checked_period
 from kefu.visits import selectors, services
 from kefu.visits.models import ReturnVisit, Survey, SurveyAnswer, VisitCampaign, VisitRecord
 from kefu.visits.schemas import (
@@ -148,10 +148,7 @@ def post_record(request, visit_id: int, body: RecordIn):
 def figures(request, start: dt.date, end: dt.date):
     if not request.user.has_perm(Perm.VIEW_REPORTS):
         raise PermissionDenied
-    if end < start or (end - start).days > 366:
-        raise DomainError("end must be on or after start, at most a year later")
-    if start.year < 2000 or end.year > 2100:
-        raise DomainError("the dates must lie between 2000 and 2100")
+    checked_period(start, end)
     return selectors.visit_figures(start=start, end=end)
 
 
@@ -204,6 +201,9 @@ def survey_results(
 ):
     _assigns(request.user)
     survey = selectors.access_survey(actor=request.user, survey_id=survey_id)
+    checked_period(
+        start or EARLIEST_DAY, end or LATEST_DAY, max_days=(LATEST_DAY - EARLIEST_DAY).days
+    )
     found = selectors.survey_results(survey, start=start, end=end)
     return {
         "survey_id": survey.pk,

@@ -262,3 +262,7 @@ def test_the_api_gives_figures_and_a_check(no_random_sample, client_for):
     agent_client = sign_in(Client(), agent)
     assert agent_client.get(f"/api/v1/quality/checks/{inspection.pk}").status_code == 404
     assert agent_client.get(f"/api/v1/quality/agents?start={today}&end={today}").status_code == 403
+    # Days a time zone cannot hold (found by the API fuzz: 0001-01-01 gave a 500) get a clear 400.
+    for start, end in [("0001-01-01", "0001-01-02"), ("9999-12-30", "9999-12-31")]:
+        refused = api.get(f"/api/v1/quality/agents?start={start}&end={end}")
+        assert refused.status_code == 400 and "2000-01-01" in refused.json()["detail"], start
