@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "kefu.orders",
     "kefu.aftersales",
     "kefu.visits",
+    "kefu.privacy",
     "kefu.reports",
     "kefu.web",  # the application shell, above every other app
 ]

@@ -26,6 +26,7 @@ urlpatterns = [
     path("sms/", include("kefu.sms.views")),
     path("quality/", include("kefu.quality.views")),
     path("visits/", include("kefu.visits.views")),
+    path("privacy/", include("kefu.privacy.views")),
     path("reports/", include("kefu.reports.views")),
     path("orders/", include("kefu.orders.views")),
     path("aftersales/", include("kefu.aftersales.views")),

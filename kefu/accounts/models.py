@@ -209,6 +209,10 @@ class AuditAction(models.TextChoices):
     REASSIGN = "reassign", _("Reassigned")
     # 质检: a conversation picked, scored, appealed or decided (details say which step).
     QUALITY_REVIEW = "quality_review", _("Quality review")
+    # 个人信息保护 (kefu/privacy): a customer's data copied out, erased, or purged by retention.
+    PERSONAL_DATA_EXPORT = "personal_data_export", _("Personal data copy")
+    PERSONAL_DATA_ERASURE = "personal_data_erasure", _("Personal data erasure")
+    RETENTION_PURGE = "retention_purge", _("Retention purge")
 
 
 class AuditEntry(models.Model):
@@ -267,6 +271,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # What the token may reach: "tickets:read", "customers:write", "*:read"; empty: everything
+    # its user may (tokens made before scopes existed). Checked in kefu/api (api_scopes.py).
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")

@@ -39,6 +39,10 @@ class Perm:
     MANAGE_USERS = "accounts.manage_users"  # users, roles, departments, teams
     MANAGE_SETTINGS = "accounts.manage_settings"  # calendar, categories, time limits, channels
     USE_ADMIN_SITE = "accounts.use_admin_site"  # Django admin
+    # PIPL 个人信息保护 (kefu/privacy): a copy of everything held about one customer, in full
+    # (audited, downloaded by the one who asked); and erasure requests and retention rules.
+    EXPORT_CUSTOMER_DATA = "accounts.export_customer_data"
+    ERASE_CUSTOMER_DATA = "accounts.erase_customer_data"
 
     LABELS = {
         SERVE_CUSTOMERS: _("Serve customers"),
@@ -57,6 +61,8 @@ class Perm:
         MANAGE_USERS: _("Manage users and departments"),
         MANAGE_SETTINGS: _("Manage settings"),
         USE_ADMIN_SITE: _("Use the admin site"),
+        EXPORT_CUSTOMER_DATA: _("Export a customer's personal data"),
+        ERASE_CUSTOMER_DATA: _("Erase personal data and set retention"),
     }
     ALL = frozenset(LABELS)
 
@@ -79,6 +85,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_AUDIT_LOG,
             Perm.MANAGE_USERS,
             Perm.MANAGE_SETTINGS,
+            Perm.EXPORT_CUSTOMER_DATA,
+            Perm.ERASE_CUSTOMER_DATA,
         }
     ),
     Role.SUPERVISOR: frozenset(

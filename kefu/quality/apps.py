@@ -11,3 +11,6 @@ class QualityConfig(AppConfig):
         from kefu.quality import subscribers
 
         subscribers.register()
+        from kefu.quality import personal_data
+
+        personal_data.register()

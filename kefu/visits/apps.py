@@ -11,3 +11,6 @@ class VisitsConfig(AppConfig):
         from kefu.visits import subscribers, tasks  # noqa: F401  tasks: Huey tasks
 
         subscribers.register()
+        from kefu.visits import personal_data
+
+        personal_data.register()

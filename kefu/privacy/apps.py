@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PrivacyConfig(AppConfig):
+    name = "kefu.privacy"
+    label = "privacy"
+    verbose_name = _("Personal data protection")
+
+    def ready(self) -> None:
+        from kefu.privacy import tasks  # noqa: F401  registers the Huey tasks
