@@ -62,6 +62,7 @@ ELSEWHERE = {
     "visits.campaign_issued": "kefu/visits/tests/test_plans.py::test_submitting_and_deciding_and_issuing_emit_their_events",
     "visits.moved": "kefu/visits/tests/test_plans.py::test_a_supervisor_moves_visits_in_bulk",
     "visits.recorded": "kefu/visits/tests/test_visits.py::test_a_satisfied_visit_is_recorded_on_the_timeline",
+    "privacy.customer_erased": "kefu/privacy/tests/test_privacy.py::test_erasure_emits_customer_erased_after_commit",
     "dispatch.assigned": "kefu/dispatch/tests/test_services.py",
     "dispatch.progressed": "kefu/dispatch/tests/test_services.py",
     "dispatch.late": "kefu/dispatch/tests/test_services.py",
@@ -248,6 +249,7 @@ def _product_events() -> set[str]:
     importlib.import_module("kefu.telephony.events")
     importlib.import_module("kefu.tickets.events")
     importlib.import_module("kefu.visits.events")
+    importlib.import_module("kefu.privacy.events")
     return {
         name
         for name, cls in EVENT_TYPES.items()

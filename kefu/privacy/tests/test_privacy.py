@@ -397,3 +397,22 @@ def test_finding_a_customer_by_number_or_mobile(cast, held):
     missing = client.get("/privacy/", {"customer": "13800000000"})
     assert missing.status_code == 200
     assert "没有这个编号或手机号的客户" in missing.content.decode()
+
+
+def test_erasure_emits_customer_erased_after_commit(cast, held, django_capture_on_commit_callbacks):
+    from kefu.core.events import Delivery, subscribe, unsubscribe
+    from kefu.privacy.events import CustomerErased
+
+    got = []
+    subscribe(CustomerErased, got.append, mode=Delivery.INLINE)
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            erasure = services.request_erasure(
+                actor=cast.manager, customer=held.customer, reason="申请"
+            )
+        assert got == []  # not before the commit
+        for callback in callbacks:
+            callback()
+    finally:
+        unsubscribe(CustomerErased, got.append)
+    assert got == [CustomerErased(customer_id=held.customer.pk, request_id=erasure.pk)]

@@ -76,6 +76,7 @@ NAV_BY_ROLE = {
         "我的质检",
         "报表",
         "实时看板",
+        "个人信息保护",
         "设置",
     ],
     Role.ADMINISTRATOR: [
@@ -98,6 +99,7 @@ NAV_BY_ROLE = {
         "我的质检",
         "报表",
         "实时看板",
+        "个人信息保护",
         "设置",
     ],
 }
@@ -210,6 +212,7 @@ def test_english_is_available_from_the_language_switch(client_for):
         "My quality reviews",
         "Reports",
         "Live board",
+        "Personal data protection",
         "Settings",
     ]
 
