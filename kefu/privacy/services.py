@@ -216,8 +216,9 @@ def request_erasure(
 
 def _erase(erasure: ErasureRequest, *, actor: User | None, request: Any = None) -> None:
     """Run every holder's eraser in the caller's transaction, auditing each step."""
+    assert erasure.customer_id is not None  # noqa: S101  callers pass a request with its customer
     customer = Customer.objects.select_for_update().get(pk=erasure.customer_id)
-    who = {"actor": actor, "actor_username": "" if actor else SYSTEM}
+    who: dict[str, Any] = {"actor": actor, "actor_username": "" if actor else SYSTEM}
     counts: dict[str, dict[str, int]] = {}
     for holder in pd.holders():
         done = {k: int(v) for k, v in holder.erase(customer).items()}

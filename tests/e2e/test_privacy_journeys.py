@@ -31,7 +31,10 @@ def test_a_customers_data_is_exported_then_erased_and_their_mobile_finds_nothing
     agent = UserFactory(username="zuoxi1", display_name="李娜", role=Role.AGENT, department=cs)
     UserFactory(username="manager", display_name="周经理", role=Role.MANAGER, department=cs)
     customer = create_customer(
-        actor=agent, name="张伟", contacts=ContactPoints({"mobile": [MOBILE]}), address="民族大道100号"
+        actor=agent,
+        name="张伟",
+        contacts=ContactPoints({"mobile": [MOBILE]}),
+        address="民族大道100号",
     )
     ticket = create_ticket(
         actor=agent,

@@ -114,9 +114,7 @@ def test_roles_without_the_permissions_are_refused_and_nothing_is_made(role, cli
     client, user = client_for(role)
     assert client.get("/privacy/").status_code == 403
     assert client.get(f"/privacy/customers/{held.customer.pk}/").status_code == 403
-    response = client.post(
-        f"/privacy/customers/{held.customer.pk}/export/", {"export-reason": "x"}
-    )
+    response = client.post(f"/privacy/customers/{held.customer.pk}/export/", {"export-reason": "x"})
     assert response.status_code == 403
     response = client.post(
         f"/privacy/customers/{held.customer.pk}/erase/",
@@ -135,7 +133,9 @@ def test_roles_without_the_permissions_are_refused_and_nothing_is_made(role, cli
 def test_a_missing_customer_or_request_answers_404(cast, held):
     client = sign_in(Client(), cast.manager)
     assert client.get("/privacy/customers/999999/").status_code == 404
-    assert client.post("/privacy/customers/999999/export/", {"export-reason": "x"}).status_code == 404
+    assert (
+        client.post("/privacy/customers/999999/export/", {"export-reason": "x"}).status_code == 404
+    )
     assert client.post("/privacy/erasures/999999/cancel/").status_code == 404
     api = api_client(cast.manager)
     body = {"customer_id": 999999, "reason": "x"}
@@ -256,7 +256,10 @@ def test_an_open_complaint_refuses_the_erasure_with_the_reason_and_changes_nothi
 
 def test_a_queued_erasure_completes_once_the_complaint_is_closed(cast, held):
     complaint = create_ticket(
-        actor=cast.agent, type=TicketType.COMPLAINT, subject="屏幕有亮点", customer_id=held.customer.pk
+        actor=cast.agent,
+        type=TicketType.COMPLAINT,
+        subject="屏幕有亮点",
+        customer_id=held.customer.pk,
     )
     answer = api_client(cast.manager).post(
         "/api/v1/privacy/erasures",
@@ -282,7 +285,9 @@ def test_a_queued_erasure_completes_once_the_complaint_is_closed(cast, held):
 
 
 def test_a_waiting_request_can_be_cancelled_and_a_second_one_is_refused(cast, held):
-    create_ticket(actor=cast.agent, type=TicketType.COMPLAINT, subject="x", customer_id=held.customer.pk)
+    create_ticket(
+        actor=cast.agent, type=TicketType.COMPLAINT, subject="x", customer_id=held.customer.pk
+    )
     erasure = services.request_erasure(
         actor=cast.manager, customer=held.customer, reason="申请", wait_for_blockers=True
     )
