@@ -13,5 +13,6 @@ NAVIGATION = [
         "aftersales:list",
         perms=(Perm.SERVE_CUSTOMERS, Perm.WORK_ROUTED_TASKS),
         order=39,
+        group="business",
     ),
 ]

@@ -3,7 +3,8 @@
 Each app declares, in its own `navigation.py`, what it shows in the shell; any of the three lists
 may be left out:
 
-    NAVIGATION = [NavEntry("example", _("Example"), "example:list", perms=(Perm.SERVE_CUSTOMERS,))]
+    NAVIGATION = [NavEntry("example", _("Example"), "example:list", perms=(Perm.SERVE_CUSTOMERS,),
+                           group="business")]
     WORKBENCH_CARDS = [WorkbenchCard("kefu.example.workbench.my_card", order=20)]
     SETTINGS = [SettingsSection(_("Example rules"), "example_settings:index", _("…"), ...)]
 
@@ -26,7 +27,19 @@ class NavEntry:
     label: Label
     url_name: str
     perms: tuple[str, ...] = ()  # any one of these shows the entry; () every signed-in user
-    order: int = 50  # place in the bar, left to right
+    order: int = 50  # place in the bar, left to right (within its group, top to bottom)
+    group: str = ""  # the key of a NavGroup whose menu holds it; "" an entry of the bar itself
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """A menu of the navigation bar holding the entries that name it in `group` (the shell declares
+    the groups, kefu/web/navigation.py). It sits at `order` in the bar; a group that shows a user
+    only one entry is shown as that entry."""
+
+    key: str
+    label: Label
+    order: int
 
 
 @dataclass(frozen=True)

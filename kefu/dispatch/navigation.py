@@ -14,9 +14,15 @@ NAVIGATION = [
         "dispatch:list",
         perms=(Perm.SERVE_CUSTOMERS, Perm.ASSIGN_WORK),
         order=33,
+        group="business",
     ),
     NavEntry(
-        "dispatch_board", _("Dispatch board"), "dispatch:board", perms=(Perm.ASSIGN_WORK,), order=34
+        "dispatch_board",
+        _("Dispatch board"),
+        "dispatch:board",
+        perms=(Perm.ASSIGN_WORK,),
+        order=34,
+        group="business",
     ),
     NavEntry(
         "dispatch_mine",
@@ -24,6 +30,7 @@ NAVIGATION = [
         "dispatch:mine",
         perms=(Perm.WORK_ROUTED_TASKS,),
         order=35,
+        group="business",
     ),
 ]
 

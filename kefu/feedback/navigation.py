@@ -13,5 +13,6 @@ NAVIGATION = [
         "feedback:problems",
         perms=(Perm.SERVE_CUSTOMERS, Perm.ASSIGN_WORK, Perm.WORK_ROUTED_TASKS),
         order=36,
+        group="business",
     ),
 ]

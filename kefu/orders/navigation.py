@@ -7,5 +7,12 @@ from kefu.accounts.roles import Perm
 from kefu.core.shell import NavEntry
 
 NAVIGATION = [
-    NavEntry("orders", _("Orders"), "orders:list", perms=(Perm.SERVE_CUSTOMERS,), order=38),
+    NavEntry(
+        "orders",
+        _("Orders"),
+        "orders:list",
+        perms=(Perm.SERVE_CUSTOMERS,),
+        order=38,
+        group="business",
+    ),
 ]

@@ -15,6 +15,7 @@ NAVIGATION = [
         "quality:sheets",
         perms=(Perm.EVALUATE, Perm.APPROVE_SHEETS, Perm.SERVE_CUSTOMERS),
         order=70,
+        group="quality",
     ),
     NavEntry(
         "quality_checks",
@@ -22,6 +23,7 @@ NAVIGATION = [
         "quality:inspections",
         perms=(Perm.INSPECT_QUALITY, Perm.EVALUATE),
         order=71,
+        group="quality",
     ),
     NavEntry(
         "quality_mine",
@@ -29,5 +31,6 @@ NAVIGATION = [
         "quality:my_reviews",
         perms=(Perm.SERVE_CUSTOMERS,),
         order=72,
+        group="quality",
     ),
 ]

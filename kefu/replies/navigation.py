@@ -13,5 +13,6 @@ NAVIGATION = [
         "replies:list",
         perms=(Perm.SERVE_CUSTOMERS, Perm.ASSIGN_WORK),
         order=60,
+        group="channels",
     ),
 ]

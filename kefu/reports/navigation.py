@@ -8,8 +8,22 @@ from kefu.accounts.roles import Perm
 from kefu.core.shell import NavEntry, SettingsSection
 
 NAVIGATION = [
-    NavEntry("reports", _("Reports"), "reports:index", perms=(Perm.VIEW_REPORTS,), order=80),
-    NavEntry("board", _("Live board"), "reports:board", perms=(Perm.ASSIGN_WORK,), order=81),
+    NavEntry(
+        "reports",
+        _("Reports"),
+        "reports:index",
+        perms=(Perm.VIEW_REPORTS,),
+        order=80,
+        group="reports",
+    ),
+    NavEntry(
+        "board",
+        _("Live board"),
+        "reports:board",
+        perms=(Perm.ASSIGN_WORK,),
+        order=81,
+        group="reports",
+    ),
 ]
 
 SETTINGS = [

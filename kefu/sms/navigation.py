@@ -7,7 +7,7 @@ from kefu.accounts.roles import Perm
 from kefu.core.shell import NavEntry, WorkbenchCard
 
 NAVIGATION = [
-    NavEntry("sms", _("SMS"), "sms:list", perms=(Perm.ASSIGN_WORK,), order=50),
+    NavEntry("sms", _("SMS"), "sms:list", perms=(Perm.ASSIGN_WORK,), order=50, group="channels"),
 ]
 
 WORKBENCH_CARDS = [

@@ -13,6 +13,7 @@ NAVIGATION = [
         "telephony:list",
         perms=(Perm.SERVE_CUSTOMERS, Perm.INSPECT_QUALITY),
         order=40,
+        group="channels",
     ),
 ]
 

@@ -7,7 +7,14 @@ from kefu.accounts.roles import Perm
 from kefu.core.shell import NavEntry, SettingsSection, WorkbenchCard
 
 NAVIGATION = [
-    NavEntry("visits", _("Return visits"), "visits:today", perms=(Perm.SERVE_CUSTOMERS,), order=35),
+    NavEntry(
+        "visits",
+        _("Return visits"),
+        "visits:today",
+        perms=(Perm.SERVE_CUSTOMERS,),
+        order=35,
+        group="business",
+    ),
 ]
 
 WORKBENCH_CARDS = [WorkbenchCard("kefu.visits.workbench.my_visits_card", order=25)]

@@ -13,7 +13,7 @@ from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.roles import Perm
-from kefu.core.shell import NavEntry, SettingsSection
+from kefu.core.shell import NavEntry, NavGroup, SettingsSection
 
 
 @cache
@@ -34,13 +34,31 @@ def _may(user, perms: tuple[str, ...]) -> bool:
 
 
 def entries_for(user) -> list[dict]:
+    """The bar as `user` sees it: entries and group menus in order, a group as
+    {"key", "label", "children": [entries]}; a group left with one entry is that entry."""
     if not user.is_authenticated:
         return []
-    return [
-        {"key": entry.key, "label": entry.label, "url": reverse(entry.url_name)}
-        for entry in collected("NAVIGATION")
-        if _may(user, entry.perms)
-    ]
+    groups = {group.key: group for group in NAV_GROUPS}
+    bar: list[tuple[int, dict]] = []
+    menus: dict[str, dict] = {}
+    for entry in collected("NAVIGATION"):
+        if not _may(user, entry.perms):
+            continue
+        item = {"key": entry.key, "label": entry.label, "url": reverse(entry.url_name)}
+        if not entry.group:
+            bar.append((entry.order, item))
+            continue
+        if entry.group not in menus:
+            group = groups[entry.group]  # KeyError: an entry names a group the shell lacks (tested)
+            menus[entry.group] = {"key": group.key, "label": group.label, "children": []}
+            bar.append((group.order, menus[entry.group]))
+        menus[entry.group]["children"].append(item)
+    items = [item for _order, item in sorted(bar, key=lambda pair: pair[0])]
+    return [item["children"][0] if len(item.get("children", ())) == 1 else item for item in items]
+
+
+def _links(entries: list[dict]) -> list[dict]:
+    return [link for e in entries for link in e.get("children", [e])]
 
 
 def settings_sections_for(user) -> list[SettingsSection]:
@@ -53,14 +71,18 @@ def navigation(request) -> dict:
     if user is None:
         return {"nav_entries": []}
     entries = entries_for(user)
-    under = [e for e in entries if e["url"] != "/" and request.path.startswith(e["url"])]
+    links = _links(entries)
+    under = [e for e in links if e["url"] != "/" and request.path.startswith(e["url"])]
     active = (
         max(under, key=lambda e: len(e["url"]))["key"]
         if under
         else ("home" if request.path == "/" else None)
     )
+    for link in links:
+        link["active"] = link["key"] == active
     for entry in entries:
-        entry["active"] = entry["key"] == active
+        if "children" in entry:
+            entry["active"] = any(child["active"] for child in entry["children"])
     return {"nav_entries": entries}
 
 
@@ -69,6 +91,14 @@ def navigation(request) -> dict:
 # Settings shows for anyone who may open one of its sections (a test checks every app's sections
 # are covered by these permissions).
 SETTINGS_PERMS = (Perm.MANAGE_USERS, Perm.MANAGE_SETTINGS, Perm.VIEW_AUDIT_LOG)
+
+# The menus of the bar; an app's entry joins one by its `group` key (docs/shell.md).
+NAV_GROUPS = [
+    NavGroup("business", _("Orders and service"), order=33),
+    NavGroup("channels", _("Channels and tools"), order=40),
+    NavGroup("quality", _("Quality and performance"), order=70),
+    NavGroup("reports", _("Data and reports"), order=80),
+]
 
 NAVIGATION = [
     NavEntry("home", _("Workbench"), "core:home", order=0),

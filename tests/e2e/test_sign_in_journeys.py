@@ -7,7 +7,7 @@ import pytest
 from django_otp.oath import TOTP
 
 from kefu.accounts.roles import Role
-from kefu.web.tests.test_pages import NAV_BY_ROLE
+from kefu.web.tests.test_pages import NAV_BY_ROLE, nav_labels
 from tests.e2e.conftest import screenshot
 from tests.factories import PASSWORD, DepartmentFactory, UserFactory
 
@@ -22,10 +22,7 @@ def sign_in(page, username: str, password: str = PASSWORD) -> None:
 
 
 def nav(page) -> list[str]:
-    return [
-        t.strip()
-        for t in page.get_by_test_id("main-nav").locator(".nav-link-title").all_inner_texts()
-    ]
+    return nav_labels(page.content())
 
 
 def test_an_agent_signs_in_and_sees_the_agents_navigation(page):
@@ -38,6 +35,14 @@ def test_an_agent_signs_in_and_sees_the_agents_navigation(page):
     assert nav(page) == NAV_BY_ROLE[Role.AGENT]
     assert page.get_by_test_id("whoami").inner_text() == "李娜"
     screenshot(page, "agent-workbench")
+    # A group of the bar opens as a menu; its entry leads to the page, and the group is marked.
+    main_nav = page.get_by_test_id("main-nav")
+    assert not main_nav.get_by_role("link", name="回访").is_visible()
+    main_nav.get_by_role("button", name="业务").click()
+    main_nav.get_by_role("link", name="回访").click()
+    page.wait_for_url(re.compile(r"/visits/"))
+    assert page.locator(".nav-item.dropdown.active .nav-link-title").inner_text() == "业务"
+    page.goto("/")
     # The agent's own presence switch in the user menu.
     page.get_by_test_id("user-menu").click()
     page.locator("#presence-switch").get_by_test_id("presence-select").select_option("online")
