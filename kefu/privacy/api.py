@@ -2,13 +2,13 @@
 selectors and services as the pages."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
 from django.urls import reverse
 from ninja import Router, Status
 
 from kefu.accounts.roles import Perm
 from kefu.customers.selectors import access_customer
 from kefu.privacy import selectors, services
+from kefu.privacy.downloads import zip_response
 from kefu.privacy.models import DataExport, ErasureRequest
 from kefu.privacy.schemas import (
     ErasureIn,
@@ -79,16 +79,7 @@ def export_file(request, export_id: int):
     """The zip, for the one who asked for it (anyone else: 404). Audited."""
     _need(request, Perm.EXPORT_CUSTOMER_DATA)
     export = selectors.access_export(actor=request.user, export_id=export_id)
-    path = services.export_path(export)
-    if path is None:
-        raise Http404
-    services.record_download(actor=request.user, export=export, request=request)
-    return FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=f"personal-data-{export.customer_id}-{export.pk}.zip",
-        content_type="application/zip",
-    )
+    return zip_response(request, export)
 
 
 @router.post("/privacy/erasures", response={201: ErasureOut})

@@ -56,6 +56,28 @@ def _require(actor: User, perm: str) -> None:
         raise PermissionRefused(_("You do not have permission to do this."))
 
 
+def _audit_customer(
+    action: AuditAction,
+    *,
+    customer_id: int | None,
+    label: str,
+    details: dict[str, Any],
+    actor: User | None = None,
+    request: Any = None,
+) -> None:
+    """An audit entry about a customer by id (their record may be pseudonymised by now)."""
+    audit(
+        action,
+        actor=actor,
+        actor_username="" if actor else SYSTEM,
+        object_type="customers.customer",
+        object_id=str(customer_id or ""),
+        object_repr=label,
+        request=request,
+        details=details,
+    )
+
+
 # --- the copy ---------------------------------------------------------------------------------
 
 
@@ -131,12 +153,11 @@ def export_path(export: DataExport) -> Path | None:
 def record_download(*, actor: User, export: DataExport, request: Any = None) -> None:
     with transaction.atomic():
         DataExport.objects.filter(pk=export.pk).update(downloaded_at=timezone.now())
-        audit(
+        _audit_customer(
             AuditAction.PERSONAL_DATA_EXPORT,
+            customer_id=export.customer_id,
+            label=export.customer_label,
             actor=actor,
-            object_type="customers.customer",
-            object_id=str(export.customer_id or ""),
-            object_repr=export.customer_label,
             request=request,
             details={"step": "downloaded", "export": export.pk, "size": export.size},
         )
@@ -216,21 +237,18 @@ def request_erasure(
 
 def _erase(erasure: ErasureRequest, *, actor: User | None, request: Any = None) -> None:
     """Run every holder's eraser in the caller's transaction, auditing each step."""
-    assert erasure.customer_id is not None  # noqa: S101  callers pass a request with its customer
+    assert erasure.customer_id is not None
     customer = Customer.objects.select_for_update().get(pk=erasure.customer_id)
-    who: dict[str, Any] = {"actor": actor, "actor_username": "" if actor else SYSTEM}
+    about: dict[str, Any] = {"customer_id": customer.pk, "label": f"#{customer.pk}", "actor": actor}
     counts: dict[str, dict[str, int]] = {}
     for holder in pd.holders():
         done = {k: int(v) for k, v in holder.erase(customer).items()}
         counts[holder.name] = done
-        audit(
+        _audit_customer(
             AuditAction.PERSONAL_DATA_ERASURE,
-            object_type="customers.customer",
-            object_id=str(customer.pk),
-            object_repr=f"#{customer.pk}",
             request=request,
             details={"step": holder.name, "request": erasure.pk, "counts": done},
-            **who,
+            **about,
         )
     counts["privacy"] = {"data_exports": _delete_export_files(customer)}
     ErasureRequest.objects.filter(customer=customer).update(customer_label=f"#{customer.pk}")
@@ -240,14 +258,11 @@ def _erase(erasure: ErasureRequest, *, actor: User | None, request: Any = None) 
     erasure.customer_label = f"#{customer.pk}"
     erasure.completed_at = timezone.now()
     erasure.save()
-    audit(
+    _audit_customer(
         AuditAction.PERSONAL_DATA_ERASURE,
-        object_type="customers.customer",
-        object_id=str(customer.pk),
-        object_repr=f"#{customer.pk}",
         request=request,
         details={"step": "done", "request": erasure.pk},
-        **who,
+        **about,
     )
     emit(CustomerErased(customer_id=customer.pk, request_id=erasure.pk))
 
@@ -280,12 +295,11 @@ def cancel_erasure(*, actor: User, erasure: ErasureRequest, request: Any = None)
         )
         if not updated:
             raise InvalidState(_("Only a waiting request can be cancelled."))
-        audit(
+        _audit_customer(
             AuditAction.PERSONAL_DATA_ERASURE,
+            customer_id=erasure.customer_id,
+            label=erasure.customer_label,
             actor=actor,
-            object_type="customers.customer",
-            object_id=str(erasure.customer_id or ""),
-            object_repr=erasure.customer_label,
             request=request,
             details={"step": "cancelled", "request": erasure.pk},
         )

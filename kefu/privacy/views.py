@@ -4,7 +4,6 @@ the requests, and the retention rules with their dry run."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from kefu.core.errors import DomainError
 from kefu.core.pages import perform
 from kefu.customers.selectors import access_customer
 from kefu.privacy import selectors, services
+from kefu.privacy.downloads import zip_response
 from kefu.privacy.forms import ErasureForm, FindCustomerForm, ReasonForm, RetentionForm
 
 EITHER = (Perm.EXPORT_CUSTOMER_DATA, Perm.ERASE_CUSTOMER_DATA)
@@ -82,16 +82,7 @@ def export_view(request, customer_id: int):
 @require_perm(Perm.EXPORT_CUSTOMER_DATA)
 def download(request, export_id: int):
     export = selectors.access_export(actor=request.user, export_id=export_id)
-    file_path = services.export_path(export)
-    if file_path is None:
-        raise Http404
-    services.record_download(actor=request.user, export=export, request=request)
-    return FileResponse(
-        file_path.open("rb"),
-        as_attachment=True,
-        filename=f"personal-data-{export.customer_id}-{export.pk}.zip",
-        content_type="application/zip",
-    )
+    return zip_response(request, export)
 
 
 @require_POST
