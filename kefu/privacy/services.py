@@ -65,7 +65,8 @@ def _audit_customer(
     actor: User | None = None,
     request: Any = None,
 ) -> None:
-    """An audit entry about a customer by id (their record may be pseudonymised by now)."""
+    """An audit entry about a customer by number only: the log outlives an erasure and must not
+    keep the name it removed."""
     audit(
         action,
         actor=actor,
@@ -133,10 +134,11 @@ def export_customer_data(
             file_name=name,
             size=path.stat().st_size,
         )
-        audit(
+        _audit_customer(
             AuditAction.PERSONAL_DATA_EXPORT,
+            customer_id=customer.pk,
+            label=f"#{customer.pk}",
             actor=actor,
-            obj=customer,
             request=request,
             details={"step": "built", "export": export.pk, "reason": reason, **written},
         )
@@ -202,10 +204,11 @@ def request_erasure(
         raise InvalidState(_("An erasure request for this customer is already waiting."))
     blocked = blockers(customer)
     if blocked and not wait_for_blockers:
-        audit(
+        _audit_customer(
             AuditAction.PERSONAL_DATA_ERASURE,
+            customer_id=customer.pk,
+            label=f"#{customer.pk}",
             actor=actor,
-            obj=customer,
             request=request,
             details={"step": "refused", "reason": reason, "blocked": blocked},
         )
@@ -218,10 +221,11 @@ def request_erasure(
             reason=reason,
             blocked_reason=" ".join(blocked)[:500],
         )
-        audit(
+        _audit_customer(
             AuditAction.PERSONAL_DATA_ERASURE,
+            customer_id=customer.pk,
+            label=f"#{customer.pk}",
             actor=actor,
-            obj=customer,
             request=request,
             details={
                 "step": "queued" if blocked else "requested",
