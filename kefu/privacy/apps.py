@@ -8,4 +8,6 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Personal data protection")
 
     def ready(self) -> None:
-        from kefu.privacy import tasks  # noqa: F401  registers the Huey tasks
+        from kefu.privacy import subscribers, tasks  # noqa: F401  tasks: the Huey tasks
+
+        subscribers.register()

@@ -271,12 +271,14 @@ def _erase(erasure: ErasureRequest, *, actor: User | None, request: Any = None) 
     emit(CustomerErased(customer_id=customer.pk, request_id=erasure.pk))
 
 
-def complete_waiting_erasures() -> int:
-    """Erase for each waiting request whose blockers have cleared (the scheduler, every 10 min)."""
+def complete_waiting_erasures(*, customer_ids: list[int] | None = None) -> int:
+    """Erase for each waiting request whose blockers have cleared (the scheduler, every 10 min;
+    and at once for the customer of a complaint that closes)."""
     done = 0
-    for erasure in ErasureRequest.objects.filter(state=ErasureState.WAITING).select_related(
-        "customer"
-    ):
+    waiting = ErasureRequest.objects.filter(state=ErasureState.WAITING).select_related("customer")
+    if customer_ids is not None:
+        waiting = waiting.filter(customer_id__in=customer_ids)
+    for erasure in waiting:
         if erasure.customer is None:
             continue
         blocked = blockers(erasure.customer)

@@ -421,3 +421,35 @@ def test_erasure_emits_customer_erased_after_commit(cast, held, django_capture_o
     finally:
         unsubscribe(CustomerErased, got.append)
     assert got == [CustomerErased(customer_id=held.customer.pk, request_id=erasure.pk)]
+
+
+def test_closing_the_complaint_runs_the_waiting_erasure_at_once(
+    cast, held, django_capture_on_commit_callbacks
+):
+    from kefu.core.events import emit
+    from kefu.tickets.events import TicketTransitioned
+
+    complaint = create_ticket(
+        actor=cast.agent,
+        type=TicketType.COMPLAINT,
+        subject="屏幕有亮点",
+        customer_id=held.customer.pk,
+    )
+    services.request_erasure(
+        actor=cast.manager, customer=held.customer, reason="申请", wait_for_blockers=True
+    )
+    # The complaint loop closes it (its steps are the tickets app's own tests), then its event.
+    Ticket.objects.filter(pk=complaint.pk).update(state=TicketState.CLOSED)
+    with django_capture_on_commit_callbacks(execute=True):
+        emit(
+            TicketTransitioned(
+                ticket_id=complaint.pk,
+                transition="close",
+                from_state="follow_up",
+                to_state=TicketState.CLOSED,
+                actor_id=cast.agent.pk,
+                version=2,
+            )
+        )
+    assert ErasureRequest.objects.get().state == ErasureState.DONE
+    assert Customer.objects.get(pk=held.customer.pk).mobile == ""
