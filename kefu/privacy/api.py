@@ -61,6 +61,13 @@ def create_export(request, payload: ExportIn):
     return Status(201, export_out(export))
 
 
+@router.get("/privacy/exports", response=list[ExportOut])
+def list_exports(request):
+    """The caller's own copies, newest first (at most 100)."""
+    _need(request, Perm.EXPORT_CUSTOMER_DATA)
+    return [export_out(e) for e in selectors.my_exports(request.user)[:100]]
+
+
 @router.get("/privacy/exports/{export_id}", response=ExportOut)
 def get_export(request, export_id: int):
     _need(request, Perm.EXPORT_CUSTOMER_DATA)
@@ -96,6 +103,16 @@ def create_erasure(request, payload: ErasureIn):
         request=request,
     )
     return Status(201, erasure_out(erasure))
+
+
+@router.get("/privacy/erasures", response=list[ErasureOut])
+def list_erasures(request, state: str = ""):
+    """Erasure requests, newest first (at most 100); `state`: waiting, done or cancelled."""
+    _need(request, Perm.ERASE_CUSTOMER_DATA)
+    erasures = selectors.visible_erasures(request.user)
+    if state:
+        erasures = erasures.filter(state=state[:10])
+    return [erasure_out(e) for e in erasures[:100]]
 
 
 @router.get("/privacy/erasures/{erasure_id}", response=ErasureOut)

@@ -282,6 +282,11 @@ def test_a_queued_erasure_completes_once_the_complaint_is_closed(cast, held):
     assert (done.details["step"], done.actor_username) == ("done", "kefu")
     got = api_client(cast.manager).get(f"/api/v1/privacy/erasures/{erasure.pk}")
     assert got.json()["state"] == "done"
+    listed = api_client(cast.manager).get("/api/v1/privacy/erasures", {"state": "done"}).json()
+    assert [e["id"] for e in listed] == [erasure.pk]
+    assert (
+        api_client(cast.manager).get("/api/v1/privacy/erasures", {"state": "waiting"}).json() == []
+    )
 
 
 def test_a_waiting_request_can_be_cancelled_and_a_second_one_is_refused(cast, held):
@@ -313,6 +318,8 @@ def test_the_api_exports_and_serves_the_zip_to_its_requester(cast, held):
     archive = zip_of(api.get(url))
     assert "customers/customer.json" in archive.namelist()
     assert api_client(cast.manager).get(url).status_code == 404
+    assert [e["id"] for e in api.get("/api/v1/privacy/exports").json()] == [answer.json()["id"]]
+    assert api_client(cast.manager).get("/api/v1/privacy/exports").json() == []
 
 
 # --- retention ---------------------------------------------------------------------------------
