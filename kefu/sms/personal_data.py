@@ -1,5 +1,7 @@
-"""What text messages hold about a customer (kefu/core/personal_data.py)."""
+"""What text messages hold about a customer (kefu/core/personal_data.py); and the retention of
+their text (the message, its status and times stay for the statistics)."""
 
+import datetime as dt
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -19,5 +21,17 @@ def erase(customer: Any) -> dict[str, int]:
     return {"sms": pd.blank(messages, to="", params={}, body=pd.ERASED)}
 
 
+def _old(before: dt.datetime) -> Any:
+    return SmsMessage.objects.filter(created_at__lt=before).exclude(body=pd.ERASED)
+
+
 def register() -> None:
     pd.register(pd.Holder("sms", _("Text messages"), export, erase, order=30))
+    pd.register_retention(
+        pd.RetentionKind(
+            "sms_texts",
+            _("Text message texts"),
+            count=lambda before: _old(before).count(),
+            purge=lambda before: pd.blank(_old(before), params={}, body=pd.ERASED),
+        )
+    )
