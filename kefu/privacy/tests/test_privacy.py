@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from conftest import HOSTILE_STRINGS, sign_in
+from conftest import HOSTILE_CONTROL_STRINGS, HOSTILE_STRINGS, sign_in
 from kefu.accounts.models import AuditAction, AuditEntry
 from kefu.accounts.roles import Role
 from kefu.conversations.models import ChatImage, Message
@@ -460,3 +460,41 @@ def test_closing_the_complaint_runs_the_waiting_erasure_at_once(
         )
     assert ErasureRequest.objects.get().state == ErasureState.DONE
     assert Customer.objects.get(pk=held.customer.pk).mobile == ""
+
+
+@pytest.mark.parametrize("text", HOSTILE_STRINGS + HOSTILE_CONTROL_STRINGS)
+def test_what_a_customer_typed_is_kept_as_typed_in_json_and_inert_in_csv(cast, held, text):
+    Message.objects.filter(pk=held.message.pk).update(body=text)
+    export = services.export_customer_data(
+        actor=cast.manager, customer=held.customer, reason="副本"
+    )
+    with zipfile.ZipFile(services.export_path(export)) as archive:
+        assert json.loads(archive.read("conversations/messages.json"))[0]["body"] == text
+        cell = archive.read("conversations/messages.csv").decode("utf-8-sig").splitlines()[1]
+    assert "\x00" not in cell and "\x01" not in cell
+    assert not re.search(r",[=+\-@\t]", cell)  # a formula prefix gets an apostrophe
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 201])
+def test_a_missing_or_long_reason_is_refused_and_nothing_is_made(cast, held, text):
+    client = sign_in(Client(), cast.manager)
+    client.post(f"/privacy/customers/{held.customer.pk}/export/", {"export-reason": text})
+    client.post(
+        f"/privacy/customers/{held.customer.pk}/erase/",
+        {"erase-reason": text, "erase-confirm": "on"},
+    )
+    api = api_client(cast.manager)
+    body = {"customer_id": held.customer.pk, "reason": text}
+    assert api.post("/api/v1/privacy/exports", body, "application/json").status_code in (400, 422)
+    assert api.post("/api/v1/privacy/erasures", body, "application/json").status_code in (400, 422)
+    assert not DataExport.objects.exists() and not ErasureRequest.objects.exists()
+    assert Customer.objects.get(pk=held.customer.pk).name == "张伟"
+
+
+def test_erasing_needs_the_confirmation(cast, held):
+    client = sign_in(Client(), cast.manager)
+    response = client.post(
+        f"/privacy/customers/{held.customer.pk}/erase/", {"erase-reason": "申请"}, follow=True
+    )
+    assert "请填写原因并确认删除。" in response.content.decode()
+    assert not ErasureRequest.objects.exists()
