@@ -3,6 +3,7 @@
 import datetime as dt
 import random
 
+from django.contrib.auth.hashers import make_password
 from faker import Faker
 
 from kefu.accounts import services
@@ -72,16 +73,20 @@ def build(*, password: str, seed: int = 2026) -> None:
             team.skills.set([skills[c] for c in skill_codes])
         teams.append(team)
 
+    # One hash for every demo user (they share the password): one Argon2 run, not seventeen.
+    password_hash = make_password(password)
+
     def person(username: str, role: str, department: str, display_name: str | None = None) -> User:
         existing = User.objects.filter(username=username).first()
         if existing is not None:
-            existing.set_password(password)
+            existing.password = password_hash
             existing.save(update_fields=["password"])
             return existing
         return services.create_user(
             actor=None,
             username=username,
             password=password,
+            password_hash=password_hash,
             role=role,
             department=departments[department],
             display_name=display_name or fake.name(),
