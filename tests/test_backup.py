@@ -17,6 +17,10 @@ pytestmark = pytest.mark.xdist_group("browser")
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
+# A small demo: these tests are about what a backup holds, not how much.
+DEMO_SIZE = {"CUSTOMERS": "200", "TICKETS": "100", "CALLS": "40", "CHATS": "20"}
+
+
 def kefu(data_dir, *args, database_url: str = "", check=True):
     env = {
         k: v
@@ -30,7 +34,10 @@ def kefu(data_dir, *args, database_url: str = "", check=True):
             "KEFU_INSTANCE",
         }
     }
-    env.update(KEFU_DATA_DIR=str(data_dir), KEFU_DEMO_CUSTOMERS="200", KEFU_DEMO_TICKETS="100")
+    env.update(
+        KEFU_DATA_DIR=str(data_dir),
+        **{f"KEFU_DEMO_{kind}": count for kind, count in DEMO_SIZE.items()},
+    )
     if database_url:
         env["DATABASE_URL"] = database_url
     result = subprocess.run(

@@ -52,6 +52,8 @@ def server(tmp_path):
         KEFU_LOG_LEVEL="warning",
         KEFU_DEMO_CUSTOMERS="100",
         KEFU_DEMO_TICKETS="100",
+        KEFU_DEMO_CALLS="40",
+        KEFU_DEMO_CHATS="20",
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "kefu.cli", "serve", "--port", str(port)],

@@ -410,3 +410,11 @@ def available_agents(conversation: Conversation) -> list[User]:
         for p in profiles
         if agent_refusal(conversation, p.user, serving=counts.get(p.user_id, 0)) is None
     ]
+
+
+def chat_totals(*, since, until):
+    """会话统计's facts per agent over [since, until] (kefu/conversations/statistics.py): chats,
+    first response, satisfaction of every channel — for the KPIs of quality and performance."""
+    from kefu.conversations.statistics import agent_totals
+
+    return agent_totals(since=since, until=until)

@@ -54,7 +54,8 @@ class ReviewOut(Schema):
 
 class InspectionOut(Schema):
     id: int
-    conversation_id: int
+    conversation_id: int | None  # a chat's check; empty for a call's
+    call_id: int | None  # a telephony call's check (by its notes)
     agent_id: int | None
     channel: str
     score: int
@@ -90,6 +91,7 @@ def inspection_detail(request, inspection_id: int):
     return {
         "id": inspection.pk,
         "conversation_id": inspection.conversation_id,
+        "call_id": inspection.call_id,
         "agent_id": inspection.agent_id,
         "channel": inspection.channel,
         "score": inspection.score,

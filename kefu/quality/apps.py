@@ -9,8 +9,10 @@ class QualityConfig(AppConfig):
 
     def ready(self) -> None:
         from kefu.quality import subscribers
+        from kefu.quality.exports import register_exports
 
         subscribers.register()
+        register_exports()
         from kefu.quality import personal_data
 
         personal_data.register()

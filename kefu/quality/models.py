@@ -130,8 +130,19 @@ class Inspection(models.Model):
     conversation = models.OneToOneField(
         "conversations.Conversation",
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="inspection",
         verbose_name=_("conversation"),
+    )
+    # A telephony call, checked by its notes (then `conversation` is empty; one of the two is set).
+    call = models.OneToOneField(
+        "telephony.Call",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="inspection",
+        verbose_name=_("call"),
     )
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -144,6 +155,8 @@ class Inspection(models.Model):
     channel = models.CharField(_("channel"), max_length=10)
     score = models.PositiveSmallIntegerField(_("automatic score"))
     severe = models.BooleanField(_("severe finding"), default=False)
+    # The customer complained (the apology item's complaint phrases): counted in the KPIs 投诉.
+    complained = models.BooleanField(_("the customer complained"), default=False)
     closed_at = models.DateTimeField(_("closed at"))
     checked_at = models.DateTimeField(_("checked at"), auto_now_add=True)
 
@@ -155,9 +168,23 @@ class Inspection(models.Model):
             models.Index(fields=["agent", "closed_at"], name="inspection_agent_closed"),
             models.Index(fields=["-closed_at", "-id"], name="inspection_recent"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(conversation__isnull=False, call__isnull=True)
+                | models.Q(conversation__isnull=True, call__isnull=False),
+                name="inspection_of_a_chat_or_a_call",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.conversation_id} {self.score}"
+        return f"#{self.conversation_id or self.call_id} {self.score}"
+
+    @property
+    def subject_label(self) -> str:
+        """「会话 #12」 or 「通话 #7」: what was checked."""
+        if self.call_id:
+            return _("call #%(id)s") % {"id": self.call_id}
+        return _("chat #%(id)s") % {"id": self.conversation_id}
 
 
 class Finding(models.Model):
@@ -283,3 +310,195 @@ class QualitySettings(models.Model):
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
+
+
+# ---- KPIs and the monthly performance sheet 绩效考核表 ----------------------------------------------
+
+
+class Indicator(models.TextChoices):
+    """The indicators of an agent's month, computed from the facts already recorded (kpi.py)."""
+
+    FIRST_RESPONSE = "first_response", _("First response time")  # 首次响应时间 (seconds)
+    HANDLED = "handled", _("Chats, tickets and calls handled")  # 处理量
+    TIME_LIMITS = "time_limits", _("Tickets closed within the time limit")  # 时限达成率 (%)
+    SATISFACTION = "satisfaction", _("Satisfaction")  # 满意度 (1–5)
+    QUALITY = "quality", _("Quality score")  # 质检得分 (0–100)
+    COMPLAINTS = "complaints", _("Complaints")  # 投诉 (conversations)
+
+
+class KpiTarget(models.Model):
+    """A manager's target and weight for one indicator; the active weights add up to 100."""
+
+    indicator = models.CharField(
+        _("indicator"), max_length=16, choices=Indicator.choices, unique=True
+    )
+    target = models.FloatField(_("target"))
+    weight = models.PositiveSmallIntegerField(_("weight"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("KPI target")
+        verbose_name_plural = _("KPI targets")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.get_indicator_display()
+
+
+class PerformanceState(models.TextChoices):
+    DRAFT = "draft", _("Draft")  # computed; refreshed from the facts until signed
+    SIGNED = "signed", _("Signed by the supervisor")  # locked; the agent sees it
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged by the agent")  # final
+
+
+class PerformanceSheet(models.Model):
+    """One agent's performance sheet 绩效考核表 for one month: each indicator against its target,
+    the weighted score, the supervisor's signature and the agent's acknowledgement."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="performance_sheets",
+        verbose_name=_("agent"),
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    state = models.CharField(
+        _("state"), max_length=12, choices=PerformanceState.choices, default=PerformanceState.DRAFT
+    )
+    # [{"indicator", "value", "target", "weight", "achievement", "points", "detail"}]
+    figures = models.JSONField(default=list, blank=True)
+    score = models.FloatField(_("score"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signed by"),
+    )
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    comment = models.CharField(_("supervisor's comment"), max_length=300, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("performance sheet")
+        verbose_name_plural = _("performance sheets")
+        ordering = ["-month", "agent_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "month"], name="performance_once_per_agent_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.agent}"
+
+
+# ---- Rosters 排班/值班 -------------------------------------------------------------------------
+
+
+class Shift(models.Model):
+    """A kind of shift 班次: 早班, 中班, 晚班 or a custom one. An end not after the start runs past
+    midnight (a night shift 22:00–06:00)."""
+
+    name = models.CharField(_("name"), max_length=30, unique=True)
+    start = models.TimeField(_("starts at"))
+    end = models.TimeField(_("ends at"))
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        ordering = ["position", "start", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(start=models.F("end")), name="shift_not_empty"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    @property
+    def overnight(self) -> bool:
+        return self.end <= self.start
+
+
+class RosterEntry(models.Model):
+    """One agent on one shift on one day 值班. An agent's shifts never overlap (services.roster)."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="roster_entries",
+        verbose_name=_("agent"),
+    )
+    day = models.DateField(_("day"))
+    shift = models.ForeignKey(
+        Shift, on_delete=models.PROTECT, related_name="entries", verbose_name=_("shift")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("roster entry")
+        verbose_name_plural = _("roster entries")
+        ordering = ["day", "shift__start", "agent_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "day", "shift"], name="roster_once")
+        ]
+        indexes = [models.Index(fields=["day", "agent"], name="roster_day_agent")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.shift.name} {self.agent}"
+
+
+class SwapState(models.TextChoices):
+    PENDING = "pending", _("Waiting for the supervisor")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class ShiftSwap(models.Model):
+    """An agent asks to swap their shift on a day with a colleague 换班: approved by a supervisor,
+    the colleague takes the shift and the agent takes the colleague's shift of that day, if any."""
+
+    entry = models.ForeignKey(
+        RosterEntry, on_delete=models.CASCADE, related_name="swaps", verbose_name=_("shift")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    colleague = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("colleague"),
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=SwapState.choices, default=SwapState.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shift swap")
+        verbose_name_plural = _("shift swaps")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.entry} → {self.colleague}"

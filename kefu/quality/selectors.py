@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.http import Http404
@@ -16,11 +17,17 @@ from kefu.accounts.roles import Perm
 from kefu.conversations.models import Message
 from kefu.quality.models import (
     Finding,
+    Indicator,
     Inspection,
+    PerformanceSheet,
+    PerformanceState,
     Review,
     ReviewState,
     RewardPenaltySheet,
+    RosterEntry,
     SheetState,
+    ShiftSwap,
+    SwapState,
 )
 
 
@@ -63,7 +70,7 @@ def may_inspect(user: User) -> bool:
 def visible_inspections(user: User) -> QuerySet[Inspection]:
     """Inspectors, supervisors and managers see every check; an agent sees the checks of their own
     conversations once reviewed (the automatic score alone is a tool for the inspectors)."""
-    qs = Inspection.objects.select_related("agent", "conversation", "review")
+    qs = Inspection.objects.select_related("agent", "conversation", "call", "review")
     if may_inspect(user) or user.has_perm(Perm.EVALUATE):
         return qs
     return qs.filter(
@@ -122,6 +129,8 @@ def transcript(inspection: Inspection) -> list[dict]:
     """The conversation's messages (internal notes left out for nobody: inspectors read them too),
     each with its findings and the words to highlight."""
     findings = list(inspection.findings.all())
+    if inspection.conversation_id is None:
+        return _call_notes(inspection, findings)
     by_message: dict[int, list[Finding]] = {}
     for finding in findings:
         if finding.message_id:
@@ -142,6 +151,19 @@ def transcript(inspection: Inspection) -> list[dict]:
             }
         )
     return rows
+
+
+def _call_notes(inspection: Inspection, findings: list[Finding]) -> list[dict]:
+    """A call has no transcript: its notes stand as one agent's line, with every finding."""
+    from kefu.conversations.models import SenderKind
+
+    call = inspection.call
+    if call is None:
+        return []
+    note = Message(seq=1, sender=SenderKind.AGENT, body=call.notes, author=call.agent)
+    note.created_at = call.started_at
+    marks = [w for f in findings for w in f.matched.split("、") if w]
+    return [{"message": note, "findings": findings, "parts": highlight(call.notes, marks)}]
 
 
 def highlight(text: str, marks: list[str]) -> list[tuple[str, bool]]:
@@ -248,3 +270,201 @@ def agent_quality(
         )
         for row in rows
     }
+
+
+# ---- KPIs and the performance sheet 绩效考核表 ----------------------------------------------------
+
+
+def may_see_all_performance(user: User) -> bool:
+    return user.has_perm(Perm.EVALUATE) or user.has_perm(Perm.APPROVE_SHEETS)
+
+
+def visible_performance(user: User) -> QuerySet[PerformanceSheet]:
+    """Supervisors and managers see every sheet; an agent sees their own once signed; nobody else
+    sees any (the leaderboard is where agents see each other's scores)."""
+    qs = PerformanceSheet.objects.select_related("agent", "signed_by")
+    if may_see_all_performance(user):
+        return qs
+    return qs.filter(agent=user, state__in=[PerformanceState.SIGNED, PerformanceState.ACKNOWLEDGED])
+
+
+def access_performance(*, actor: User, sheet_id: int) -> PerformanceSheet:
+    sheet = visible_performance(actor).filter(pk=sheet_id).first()
+    if sheet is None:
+        raise Http404
+    return sheet
+
+
+def performance_lines(sheet: PerformanceSheet) -> list[dict]:
+    """The sheet's lines with the indicator's name and unit, for the page, the print view and the
+    Excel file."""
+    from kefu.quality.kpi import SPECS
+
+    labels = dict(Indicator.choices)
+    rows = []
+    for line in sheet.figures:
+        spec = SPECS.get(line["indicator"])
+        if spec is None:
+            continue
+        rows.append(
+            {
+                **line,
+                "label": labels[line["indicator"]],
+                "unit": spec.unit,
+                "higher_is_better": spec.higher_is_better,
+                "shown": _shown(line["value"], spec.digits),
+                "target_shown": _shown(line["target"], spec.digits),
+            }
+        )
+    return rows
+
+
+def _shown(value, digits: int) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.{digits}f}"
+
+
+# ---- Rosters 排班/值班 ---------------------------------------------------------------------------
+
+
+def roster_agents(team_id: int | None = None) -> QuerySet[User]:
+    from kefu.accounts.roles import Role
+
+    qs = User.objects.filter(role=Role.AGENT, is_active=True)
+    if team_id:
+        qs = qs.filter(agent_profile__teams__id=team_id)
+    return qs.order_by("display_name", "username", "id")
+
+
+def roster_week(first_day: dt.date, *, team_id: int | None = None) -> dict:
+    """The week's grid: its days (with the business calendar's holidays), the agents and each
+    (agent, day) cell's shift ids."""
+    from kefu.core.business_calendar import BusinessCalendar
+
+    calendar = BusinessCalendar()
+    days = [first_day + dt.timedelta(days=n) for n in range(7)]
+    agents = list(roster_agents(team_id))
+    cells: dict[tuple[int, dt.date], list[int]] = {}
+    for agent_id, day, shift_id in RosterEntry.objects.filter(
+        agent__in=agents, day__gte=days[0], day__lte=days[-1]
+    ).values_list("agent_id", "day", "shift_id"):
+        cells.setdefault((agent_id, day), []).append(shift_id)
+    return {
+        "days": [
+            {"day": d, "name": calendar.day_name(d), "working": calendar.is_working_day(d)}
+            for d in days
+        ],
+        "rows": [
+            {"agent": a, "cells": [{"day": d, "shifts": cells.get((a.pk, d), [])} for d in days]}
+            for a in agents
+        ],
+    }
+
+
+def my_shifts(user: User, *, start: dt.date, days: int = 28) -> QuerySet[RosterEntry]:
+    return (
+        RosterEntry.objects.filter(
+            agent=user, day__gte=start, day__lt=start + dt.timedelta(days=days)
+        )
+        .select_related("shift")
+        .order_by("day", "shift__start")
+    )
+
+
+def _covers(entry: RosterEntry, moment: dt.datetime) -> bool:
+    from kefu.quality.services.roster import interval
+
+    start, end = interval(entry.day, entry.shift)
+    return start <= moment < end
+
+
+def on_duty(moment: dt.datetime | None = None) -> list[RosterEntry]:
+    """Who is on shift now 值班: the entries of today and yesterday (a night shift) covering it."""
+    moment = moment or timezone.now()
+    today = timezone.localtime(moment).date()
+    entries = RosterEntry.objects.filter(
+        day__gte=today - dt.timedelta(days=1), day__lte=today, agent__is_active=True
+    ).select_related("shift", "agent")
+    return sorted(
+        (e for e in entries if _covers(e, moment)),
+        key=lambda e: (e.shift.start, str(e.agent)),
+    )
+
+
+def shift_status(agent_ids: list[int], moment: dt.datetime) -> dict[int, bool]:
+    """For routing: True for the agents on shift at `moment`; False for those rostered on the day
+    before, the day or the day after but not on shift now; agents with no entry in those three days
+    are left out (not rostered: their team's hours stand for the shift)."""
+    today = timezone.localtime(moment).date()
+    status: dict[int, bool] = {}
+    for entry in RosterEntry.objects.filter(
+        agent_id__in=agent_ids,
+        day__gte=today - dt.timedelta(days=1),
+        day__lte=today + dt.timedelta(days=1),
+    ).select_related("shift"):
+        status[entry.agent_id] = status.get(entry.agent_id, False) or _covers(entry, moment)
+    return status
+
+
+def swaps_waiting() -> QuerySet[ShiftSwap]:
+    return (
+        ShiftSwap.objects.filter(state=SwapState.PENDING)
+        .select_related("entry", "entry__shift", "requested_by", "colleague")
+        .order_by("entry__day", "id")
+    )
+
+
+def my_swaps(user: User) -> QuerySet[ShiftSwap]:
+    return (
+        ShiftSwap.objects.filter(Q(requested_by=user) | Q(colleague=user))
+        .select_related("entry", "entry__shift", "requested_by", "colleague", "decided_by")
+        .order_by("-created_at", "-id")[:30]
+    )
+
+
+# ---- Leaderboards 评比 ---------------------------------------------------------------------------
+
+
+def leaderboard_teams(user: User):
+    """The teams whose board the user may open; None for every team and the whole company."""
+    from kefu.accounts.models import Team
+
+    if may_see_all_performance(user) or user.has_perm(Perm.ASSIGN_WORK):
+        return None
+    return Team.objects.filter(agents__user=user).order_by("name")
+
+
+def leaderboard(month: dt.date, *, team_id: int | None = None) -> list[dict]:
+    """The month's ranking of the agents (of a team) by their KPI score: a signed sheet's score
+    when there is one, else computed from the facts now. Ties share a rank."""
+    from kefu.quality.kpi import month_scores
+
+    agents = list(roster_agents(team_id))
+    scores = month_scores(month, [a.pk for a in agents])
+    signed = dict(
+        PerformanceSheet.objects.filter(month=month, agent__in=agents)
+        .exclude(state=PerformanceState.DRAFT)
+        .values_list("agent_id", "score")
+    )
+    rows: list[dict[str, Any]] = []
+    for agent in agents:
+        _detail, lines, score = scores[agent.pk]
+        values = {line["indicator"]: line["value"] for line in lines}
+        rows.append(
+            {
+                "agent": agent,
+                "score": signed.get(agent.pk, score),
+                "handled": values.get(Indicator.HANDLED),
+                "satisfaction": values.get(Indicator.SATISFACTION),
+                "quality": values.get(Indicator.QUALITY),
+                "first_response": values.get(Indicator.FIRST_RESPONSE),
+            }
+        )
+    rows.sort(key=lambda r: (r["score"] is None, -float(r["score"] or 0), str(r["agent"])))
+    rank, previous = 0, object()
+    for n, row in enumerate(rows, start=1):
+        if row["score"] != previous:
+            rank, previous = n, row["score"]
+        row["rank"] = rank if row["score"] is not None else None
+    return rows

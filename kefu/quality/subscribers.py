@@ -1,8 +1,9 @@
 """The automatic checks run in the worker after a conversation closes; a low rating given after the
-close puts the conversation up for review."""
+close puts the conversation up for review; a recorded call is checked by its notes."""
 
 from kefu.conversations.events import ConversationClosed, ConversationRated
 from kefu.core.events import Delivery, subscribe
+from kefu.telephony.events import CallRecorded
 
 
 def check_closed(event: ConversationClosed) -> None:
@@ -17,6 +18,13 @@ def sample_rated(event: ConversationRated) -> None:
     sample_low_rating(event.conversation_id)
 
 
+def check_recorded_call(event: CallRecorded) -> None:
+    from kefu.quality.services.checks import check_call
+
+    check_call(event.call_id)
+
+
 def register() -> None:
     subscribe(ConversationClosed, f"{__name__}.check_closed", mode=Delivery.TASK)
     subscribe(ConversationRated, f"{__name__}.sample_rated", mode=Delivery.TASK)
+    subscribe(CallRecorded, f"{__name__}.check_recorded_call", mode=Delivery.TASK)

@@ -23,7 +23,10 @@ from kefu.core.forms import StyledFormMixin
 from kefu.core.pages import perform
 from kefu.quality import selectors, services
 from kefu.quality.inspection_views import urlpatterns as inspection_urls
+from kefu.quality.leaderboard_views import urlpatterns as leaderboard_urls
 from kefu.quality.models import SheetState
+from kefu.quality.performance_views import urlpatterns as performance_urls
+from kefu.quality.roster_views import urlpatterns as roster_urls
 from kefu.quality.states import SHEET_FLOW
 
 
@@ -208,4 +211,7 @@ urlpatterns = [
     path("sheets/<int:sheet_id>/submit/", sheet_submit, name="submit"),
     path("sheets/<int:sheet_id>/decide/", sheet_decide, name="decide"),
     *inspection_urls,
+    *performance_urls,
+    *roster_urls,
+    *leaderboard_urls,
 ]

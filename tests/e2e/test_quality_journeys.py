@@ -1,13 +1,22 @@
-"""Quality inspection in the browser (issue 14, items 2 and 3): a chat with a forbidden word is
+"""Quality inspection in the browser (issue 14, items 2 and 3; then rosters and performance sheets): a chat with a forbidden word is
 flagged when it closes and sampled; the inspector reviews it on the review screen (the word
 highlighted), the agent appeals, the supervisor changes the score. Three people, three contexts."""
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 
 from kefu.accounts.roles import Role
-from kefu.quality.models import Review, ReviewState
+from kefu.quality.models import (
+    PerformanceSheet,
+    PerformanceState,
+    Review,
+    ReviewState,
+    RosterEntry,
+)
+from kefu.quality.services.roster import week_start
 from kefu.quality.tests.conftest import old_agent, served_chat
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_sign_in_journeys import sign_in
@@ -54,7 +63,9 @@ def test_a_forbidden_word_is_flagged_reviewed_appealed_and_decided(browser, live
     screenshot(inspector, "quality-reviewed")
 
     agent_page = person("zuoxi1")
-    agent_page.get_by_role("link", name="我的质检").click()
+    main_nav = agent_page.get_by_test_id("main-nav")
+    main_nav.get_by_role("button", name="质检与绩效").click()
+    main_nav.get_by_role("link", name="我的质检").click()
     agent_page.get_by_role("link", name=f"#{conversation.pk}").click()
     agent_page.get_by_label(re.compile("^申诉")).fill("客户先辱骂，我在解释")
     agent_page.get_by_test_id("appeal").click()
@@ -70,3 +81,70 @@ def test_a_forbidden_word_is_flagged_reviewed_appealed_and_decided(browser, live
     assert supervisor.get_by_test_id("final-score").inner_text() == "90"
     review = Review.objects.get(inspection=inspection)
     assert (review.state, review.final_score) == (ReviewState.DECIDED, 90)
+
+
+def _person(browser, live_server, username):
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, username)
+    page.wait_for_url(re.compile(r"/$"))
+    return page
+
+
+def test_a_supervisor_builds_next_weeks_roster_and_the_agent_sees_their_shifts(
+    browser, live_server
+):
+    agent = UserFactory(username="zuoxi2", display_name="王芳", role=Role.AGENT)
+    UserFactory(username="zhuguan2", display_name="陈主管", role=Role.SUPERVISOR)
+    next_monday = week_start(timezone.localdate()) + dt.timedelta(days=7)
+    next_tuesday = next_monday + dt.timedelta(days=1)
+
+    supervisor = _person(browser, live_server, "zhuguan2")
+    supervisor.goto("/quality/roster/")
+    supervisor.get_by_test_id("roster-next").click()
+    supervisor.wait_for_url(re.compile(rf"week={next_monday.isoformat()}"))
+    supervisor.get_by_test_id(f"cell-{agent.pk}-{next_monday:%Y%m%d}").select_option(label="早班")
+    supervisor.get_by_test_id(f"cell-{agent.pk}-{next_tuesday:%Y%m%d}").select_option(label="晚班")
+    supervisor.get_by_test_id("roster-save").click()
+    supervisor.wait_for_load_state()
+    assert supervisor.get_by_test_id(f"cell-{agent.pk}-{next_monday:%Y%m%d}").input_value() != ""
+    screenshot(supervisor, "quality-roster")
+    assert RosterEntry.objects.filter(agent=agent).count() == 2
+
+    agent_page = _person(browser, live_server, "zuoxi2")
+    agent_page.goto("/quality/roster/mine/")
+    assert "早班" in agent_page.get_by_test_id(f"my-shift-{next_monday:%Y%m%d}").inner_text()
+    assert "晚班" in agent_page.get_by_test_id(f"my-shift-{next_tuesday:%Y%m%d}").inner_text()
+    screenshot(agent_page, "quality-my-shifts")
+
+
+def test_a_monthly_performance_sheet_is_signed_and_acknowledged(browser, live_server):
+    agent = UserFactory(username="zuoxi3", display_name="赵强", role=Role.AGENT)
+    UserFactory(username="zhuguan3", display_name="陈主管", role=Role.SUPERVISOR)
+    month = timezone.localdate().strftime("%Y-%m")
+
+    supervisor = _person(browser, live_server, "zhuguan3")
+    supervisor.goto(f"/quality/performance/?month={month}")
+    supervisor.get_by_test_id("performance-generate").click()
+    supervisor.wait_for_load_state()
+    sheet = PerformanceSheet.objects.get(agent=agent)
+    supervisor.get_by_test_id(f"performance-{sheet.pk}").get_by_role("link", name="赵强").click()
+    supervisor.wait_for_url(re.compile(rf"/quality/performance/{sheet.pk}/$"))
+    supervisor.locator("input[name=comment]").fill("本月表现稳定")
+    supervisor.get_by_test_id("performance-sign").click()
+    supervisor.wait_for_load_state()
+    assert supervisor.get_by_test_id("performance-sign").count() == 0
+    screenshot(supervisor, "quality-performance-signed")
+
+    agent_page = _person(browser, live_server, "zuoxi3")
+    agent_page.goto("/quality/performance/")
+    agent_page.get_by_test_id(f"performance-{sheet.pk}").get_by_role("link", name="赵强").click()
+    assert "本月表现稳定" in agent_page.content()
+    agent_page.get_by_test_id("performance-acknowledge").click()
+    agent_page.wait_for_load_state()
+    assert agent_page.get_by_test_id("performance-acknowledge").count() == 0
+    sheet.refresh_from_db()
+    assert sheet.state == PerformanceState.ACKNOWLEDGED

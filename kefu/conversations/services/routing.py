@@ -1,9 +1,10 @@
 """Routing 分配: who serves each waiting conversation.
 
 Oldest waiting conversation first; it goes to the agent who is online, belongs to the conversation's
-team (when it has one), whose team is at work now (the business calendar's working days and the
-team's hours: until rosters land, the hours stand for the shift; an agent in no team is not held
-back), has the skill it needs (their own or their team's), is under their
+team (when it has one), is at work now — on shift by the roster 值班表 (kefu/quality: an agent
+rostered the day before, the day or the day after is at work only during their shifts), or, for an
+agent not rostered, whose team is at work now (the business calendar's working days and the team's
+hours; an agent in no team is not held back) — has the skill it needs (their own or their team's), is under their
 concurrent-chat limit and is not the inbox's routing-only main account (主旺旺号); among those,
 the one with the fewest open conversations, then the one who has waited longest since their last
 assignment. A conversation nobody can take stays waiting; routing runs again when a conversation
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import AgentProfile, Presence, User
+from kefu.conversations import selectors as chat_selectors
 from kefu.conversations.events import ConversationAssigned
 from kefu.conversations.models import Conversation, ConversationState
 from kefu.conversations.selectors import SERVING_ROLES, working_team_ids
@@ -42,8 +44,11 @@ class _Candidate:
     skill_ids: set[int] = field(default_factory=set)
     team_ids: set[int] = field(default_factory=set)
     working_team_ids: set[int] = field(default_factory=set)  # of team_ids, those at work now
+    on_shift: bool | None = None  # by the roster; None: not rostered around now
 
     def at_work(self, conversation: Conversation) -> bool:
+        if self.on_shift is not None:
+            return self.on_shift
         if conversation.team_id is not None:
             return conversation.team_id in self.working_team_ids
         return not self.team_ids or bool(self.working_team_ids)
@@ -83,7 +88,11 @@ def _online_candidates() -> list[_Candidate]:
         .annotate(t=Max("assigned_at"))
         .values_list("assignee", "t")
     )
-    working = working_team_ids()
+    from kefu.quality.selectors import shift_status  # the roster, one layer up the same stack
+
+    now = chat_selectors.business_now()  # read here: tests pin it on the module
+    working = working_team_ids(now)
+    rostered = shift_status(user_ids, now)
     candidates = []
     for profile in profiles:
         skills = {s.pk for s in profile.skills.all()}
@@ -98,6 +107,7 @@ def _online_candidates() -> list[_Candidate]:
                 skill_ids=skills,
                 team_ids={t.pk for t in profile.teams.all()},
                 working_team_ids={t.pk for t in profile.teams.all()} & working,
+                on_shift=rostered.get(profile.user_id),
             )
         )
     return candidates

@@ -52,6 +52,7 @@ EXPORTS = [
         {"figure": "complaints", "since": DAY, "until": DAY, "by": "category"},
         1,  # the complaint by category; then the total, two headings and the one day
     ),
+    ("performance_sheets", f"/quality/performance/export/?month={MONTH}", {"month": MONTH}, 0),
 ]
 MAY_EXPORT = {Role.ADMINISTRATOR, Role.MANAGER, Role.SUPERVISOR}
 # Rows a file has besides its data: the complaint statistics add each month's 小计 and the 合计.
@@ -146,6 +147,7 @@ def test_every_export_is_registered_with_the_one_service():
         "customers",
         "feedback_problems",
         "issued_report",
+        "performance_sheets",
         "report",
     ]
     root = Path(__file__).resolve().parents[2]

@@ -288,6 +288,7 @@ def check_conversation(conversation_id: int) -> Inspection | None:
                 channel=conversation.inbox.kind,
                 score=result.score,
                 severe=result.severe,
+                complained=result.complained,
                 closed_at=conversation.closed_at or timezone.now(),
             )
             Finding.objects.bulk_create(
@@ -338,3 +339,62 @@ def sample_low_rating(conversation_id: int) -> Review | None:
             return Review.objects.create(inspection=inspection, reason=SampleReason.LOW_RATING)
     except IntegrityError:
         return None
+
+
+CALL_KINDS = frozenset({K.FORBIDDEN, K.FILLER})  # what a call's notes can show (no transcript)
+
+
+def check_call(call_id: int) -> Inspection | None:
+    """Check one recorded call by its notes, once: the forbidden words and the filler words of the
+    rubric (greeting, closing and response times need a transcript a call does not have). Sampled
+    by the same rules as a chat; nothing for a call with no agent or no notes."""
+    from kefu.telephony.models import Call
+
+    existing = Inspection.objects.filter(call_id=call_id).first()
+    if existing is not None:
+        return existing
+    call = Call.objects.select_related("agent").filter(pk=call_id).first()
+    if call is None or call.agent_id is None or not call.notes.strip():
+        return None
+    note = Message(body=call.notes, sender=SenderKind.AGENT, seq=1)
+    items = [item for item in active_items() if item.kind in CALL_KINDS]
+    line = Line(note, words(call.notes))
+    result = Result(score=100)
+    for item in items:
+        found, _complained = _check_item(item, Conversation(), [line], [], [line], set())
+        for n, finding in enumerate(found):
+            result.findings.append((finding, item.weight if n == 0 else 0))
+    result.score = max(0, 100 - sum(points for _f, points in result.findings))
+    ended = call.ended_at or call.started_at
+    reason = sample_reason(
+        settings=quality_settings(), result=result, agent=call.agent, rating=None, closed_at=ended
+    )
+    try:
+        with transaction.atomic():
+            inspection = Inspection.objects.create(
+                call=call,
+                agent=call.agent,
+                channel="phone",
+                score=result.score,
+                severe=result.severe,
+                closed_at=ended,
+            )
+            Finding.objects.bulk_create(
+                Finding(
+                    inspection=inspection,
+                    item=f.item,
+                    kind=f.item.kind,
+                    label=f.item.label,
+                    message=None,
+                    matched=f.matched[:80],
+                    detail=f.detail[:200],
+                    points=points,
+                    severe=f.item.is_severe,
+                )
+                for f, points in result.findings
+            )
+            if reason:
+                Review.objects.create(inspection=inspection, reason=reason)
+    except IntegrityError:  # checked meanwhile by another worker
+        return Inspection.objects.filter(call_id=call_id).first()
+    return inspection

@@ -4,6 +4,8 @@ item; the agent sees the result and may appeal once within the appeal period; a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +14,8 @@ from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
 from kefu.accounts.roles import Perm
 from kefu.core.errors import Conflict, DomainError, PermissionRefused
-from kefu.core.events import emit
+from kefu.core.events import DomainEvent
+from kefu.core.events import emit as emit_event
 from kefu.core.text import strip_control_characters
 from kefu.quality.events import AppealDecided, ReviewAppealed, ReviewDone
 from kefu.quality.models import Inspection, Review, ReviewState, SampleReason
@@ -59,7 +62,11 @@ def pick_for_review(*, actor: User, inspection_id: int, request=None) -> Review:
         actor=actor,
         obj=review,
         request=request,
-        details={"step": "picked", "conversation": inspection.conversation_id},
+        details={
+            "step": "picked",
+            "conversation": inspection.conversation_id,
+            "call": inspection.call_id,
+        },
     )
     return review
 
@@ -94,8 +101,9 @@ def review_conversation(
     review.state = ReviewState.DONE
     review.reviewer = actor
     review.item_points = points
-    review.score = sum(points.values())
-    review.final_score = review.score
+    score = sum(points.values())
+    review.score = score
+    review.final_score = score
     review.comment = comment
     review.reviewed_at = timezone.now()
     review.save()
@@ -110,14 +118,15 @@ def review_conversation(
             "conversation": review.inspection.conversation_id,
         },
     )
-    emit(
-        ReviewDone(
+    _emit(
+        review,
+        lambda chat: ReviewDone(
             review_id=review.pk,
-            conversation_id=review.inspection.conversation_id,
+            conversation_id=chat,
             agent_id=review.inspection.agent_id,
             reviewer_id=actor.pk,
-            score=review.score,
-        )
+            score=score,
+        ),
     )
     return review
 
@@ -142,12 +151,13 @@ def appeal_review(*, actor: User, review_id: int, reason: str, request=None) -> 
         request=request,
         details={"step": "appealed", "conversation": review.inspection.conversation_id},
     )
-    emit(
-        ReviewAppealed(
+    _emit(
+        review,
+        lambda chat: ReviewAppealed(
             review_id=review.pk,
-            conversation_id=review.inspection.conversation_id,
+            conversation_id=chat,
             agent_id=actor.pk,
-        )
+        ),
     )
     return review
 
@@ -193,14 +203,23 @@ def decide_appeal(
             "conversation": review.inspection.conversation_id,
         },
     )
-    emit(
-        AppealDecided(
+    _emit(
+        review,
+        lambda chat: AppealDecided(
             review_id=review.pk,
-            conversation_id=review.inspection.conversation_id,
+            conversation_id=chat,
             agent_id=review.inspection.agent_id,
             decided_by_id=actor.pk,
             upheld=uphold,
             final_score=final,
-        )
+        ),
     )
     return review
+
+
+def _emit(review: Review, event: Callable[[int], DomainEvent]) -> None:
+    """The review's event, for a chat (its notifications name the chat). A call's review is audited
+    like a chat's; the events, whose readers expect a chat, are not sent for it yet."""
+    chat = review.inspection.conversation_id
+    if chat is not None:
+        emit_event(event(chat))

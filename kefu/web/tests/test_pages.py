@@ -59,6 +59,9 @@ NAV_BY_ROLE = {
         "渠道与工具/快捷短语",
         "质检与绩效/奖罚评分表",
         "质检与绩效/我的质检",
+        "质检与绩效/绩效考核表",
+        "质检与绩效/我的班次",
+        "质检与绩效/评比排行",
     ],
     Role.SUPERVISOR: [
         "工作台",
@@ -77,6 +80,10 @@ NAV_BY_ROLE = {
         "质检与绩效/奖罚评分表",
         "质检与绩效/质检",
         "质检与绩效/我的质检",
+        "质检与绩效/绩效考核表",
+        "质检与绩效/排班表",
+        "质检与绩效/我的班次",
+        "质检与绩效/评比排行",
         "数据报表/报表",
         "数据报表/实时看板",
     ],
@@ -112,6 +119,10 @@ NAV_BY_ROLE = {
         "质检与绩效/奖罚评分表",
         "质检与绩效/质检",
         "质检与绩效/我的质检",
+        "质检与绩效/绩效考核表",
+        "质检与绩效/排班表",
+        "质检与绩效/我的班次",
+        "质检与绩效/评比排行",
         "数据报表/报表",
         "数据报表/实时看板",
         "个人信息保护",
@@ -135,6 +146,10 @@ NAV_BY_ROLE = {
         "质检与绩效/奖罚评分表",
         "质检与绩效/质检",
         "质检与绩效/我的质检",
+        "质检与绩效/绩效考核表",
+        "质检与绩效/排班表",
+        "质检与绩效/我的班次",
+        "质检与绩效/评比排行",
         "数据报表/报表",
         "数据报表/实时看板",
         "个人信息保护",
@@ -237,6 +252,10 @@ def test_english_is_available_from_the_language_switch(client_for):
         "Quality and performance/Reward/penalty sheets",
         "Quality and performance/Quality checks",
         "Quality and performance/My quality reviews",
+        "Quality and performance/Performance sheets",
+        "Quality and performance/Roster",
+        "Quality and performance/My shifts",
+        "Quality and performance/Leaderboard",
         "Data and reports/Reports",
         "Data and reports/Live board",
         "Personal data protection",
@@ -276,7 +295,14 @@ def test_presence_switch_from_the_menu(client_for):
     assert agent.agent_profile.presence == "busy"
 
 
-def test_demo_builds_the_organisation_with_one_password():
+@pytest.fixture
+def small_demo(monkeypatch):
+    """The demo's history kept small: these tests are about the organisation and the password."""
+    for name, count in {"CUSTOMERS": 60, "TICKETS": 30, "CALLS": 20, "CHATS": 10}.items():
+        monkeypatch.setenv(f"KEFU_DEMO_{name}", str(count))
+
+
+def test_demo_builds_the_organisation_with_one_password(small_demo):
     out = io.StringIO()
     call_command("demo", "--password", "Demo2026pass", stdout=out)
     assert set(Department.objects.values_list("name", flat=True)) == {
@@ -310,7 +336,7 @@ def test_demo_builds_the_organisation_with_one_password():
     assert User.objects.get(username="agent1").check_password("Other2026pass")
 
 
-def test_demo_without_a_password_prints_a_generated_one():
+def test_demo_without_a_password_prints_a_generated_one(small_demo):
     out = io.StringIO()
     call_command("demo", stdout=out)
     password = re.search(r"Password for all of them: (\S+)", out.getvalue()).group(1)

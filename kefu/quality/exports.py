@@ -1,0 +1,79 @@
+"""The month's performance sheets 绩效考核表 as Excel, through the one export service: one row per
+agent, in the layout a payroll clerk reads — each indicator's value, the score, who signed, when the
+agent acknowledged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from kefu.accounts.models import User
+from kefu.accounts.roles import Perm
+from kefu.exports.registry import ExportColumn, ExportKind, Prepared, register
+from kefu.quality import selectors
+from kefu.quality.kpi import default_month, parse_month
+from kefu.quality.models import Indicator
+
+
+def parse_filters(query: QueryDict) -> dict[str, Any]:
+    month = parse_month(query.get("month")) or default_month()
+    return {"month": month.strftime("%Y-%m")}
+
+
+def _at(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def prepare(*, actor: User, filters: dict[str, Any]) -> Prepared:
+    month = parse_month(filters.get("month")) or default_month()
+    qs = selectors.visible_performance(actor).filter(month=month).order_by("agent__username")
+
+    def rows():
+        for sheet in qs.iterator():
+            values = {
+                line["indicator"]: line["shown"] for line in selectors.performance_lines(sheet)
+            }
+            yield [
+                sheet.month.strftime("%Y-%m"),
+                sheet.agent.username,
+                str(sheet.agent),
+                *[values.get(key, "") for key in Indicator.values],
+                sheet.score,
+                sheet.get_state_display(),
+                str(sheet.signed_by) if sheet.signed_by else "",
+                _at(sheet.signed_at),
+                _at(sheet.acknowledged_at),
+                sheet.comment,
+            ]
+
+    return Prepared(count=qs.count(), rows=rows())
+
+
+def register_exports() -> None:
+    register(
+        ExportKind(
+            name="performance_sheets",
+            label=gettext_lazy("Performance sheets"),
+            title=gettext_lazy("Performance sheets"),
+            file_stem=lambda filters: f"performance-{filters.get('month', '')}",
+            columns=(
+                ExportColumn(gettext_lazy("Month")),
+                ExportColumn(gettext_lazy("User name")),
+                ExportColumn(gettext_lazy("Agent")),
+                *(ExportColumn(label) for _key, label in Indicator.choices),
+                ExportColumn(gettext_lazy("Score")),
+                ExportColumn(gettext_lazy("State")),
+                ExportColumn(gettext_lazy("Signed by")),
+                ExportColumn(gettext_lazy("Signed at")),
+                ExportColumn(gettext_lazy("Acknowledged at")),
+                ExportColumn(gettext_lazy("Supervisor's comment")),
+            ),
+            prepare=prepare,
+            parse_filters=parse_filters,
+            view_perms=(Perm.EVALUATE,),
+            page="quality:performance",
+        )
+    )

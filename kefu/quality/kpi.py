@@ -1,0 +1,227 @@
+"""KPIs 绩效指标 per agent for a month, from the facts already recorded: the chats' first response and
+satisfaction (会话统计, kefu/conversations/statistics.py), the chats, tickets and calls handled,
+tickets closed within their time limits, the quality score (`selectors.agent_quality`) and the
+conversations where the customer complained. Each indicator is scored against a manager's target and
+weight (`KpiTarget`); the weighted sum over the indicators with data is the score out of 100."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kefu.conversations.selectors import chat_totals
+from kefu.quality.models import Indicator, Inspection, KpiTarget
+from kefu.telephony.models import Call
+from kefu.tickets.models import Ticket
+from kefu.tickets.states import TicketState
+
+K = Indicator
+
+
+@dataclass(frozen=True)
+class Spec:
+    indicator: str
+    unit: Any
+    higher_is_better: bool
+    target: float
+    weight: int
+    digits: int = 1
+
+
+SPECS: dict[str, Spec] = {
+    K.FIRST_RESPONSE: Spec(K.FIRST_RESPONSE, _("seconds"), False, 30, 15, 0),
+    K.HANDLED: Spec(K.HANDLED, "", True, 300, 20, 0),
+    K.TIME_LIMITS: Spec(K.TIME_LIMITS, "%", True, 95, 15),
+    K.SATISFACTION: Spec(K.SATISFACTION, _("points"), True, 4.5, 20, 2),
+    K.QUALITY: Spec(K.QUALITY, _("points"), True, 90, 20),
+    K.COMPLAINTS: Spec(K.COMPLAINTS, "", False, 1, 10, 0),
+}
+
+
+def parse_month(raw: str | None) -> dt.date | None:
+    year, _dash, month = (raw or "").partition("-")
+    if not (year.isdigit() and month.isdigit()):
+        return None
+    try:
+        return dt.date(int(year), int(month), 1)
+    except ValueError:
+        return None
+
+
+def default_month() -> dt.date:
+    """Last month: the sheet is made in the first days of the following month (by the 5th)."""
+    return (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of `month`'s month."""
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, following - dt.timedelta(days=1)
+
+
+def _start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@dataclass
+class AgentFacts:
+    agent_id: int
+    chats: int = 0
+    tickets: int = 0
+    calls: int = 0
+    tickets_in_time: int = 0
+    first_response: float | None = None
+    satisfaction: float | None = None
+    quality: float | None = None
+    complaints: int = 0
+    values: dict[str, float | None] = field(default_factory=dict)
+
+    def finish(self) -> AgentFacts:
+        self.values = {
+            K.FIRST_RESPONSE: self.first_response,
+            K.HANDLED: float(self.chats + self.tickets + self.calls),
+            K.TIME_LIMITS: (
+                round(100 * self.tickets_in_time / self.tickets, 1) if self.tickets else None
+            ),
+            K.SATISFACTION: self.satisfaction,
+            K.QUALITY: self.quality,
+            K.COMPLAINTS: float(self.complaints) if self.chats or self.complaints else None,
+        }
+        return self
+
+
+def facts(*, start: dt.date, end: dt.date, agent_ids: list[int]) -> dict[int, AgentFacts]:
+    """Each agent's facts over [start, end] (local days, both included). A handful of grouped
+    queries, whatever the number of agents."""
+    from kefu.quality.selectors import agent_quality
+
+    wanted = set(agent_ids)
+    rows = {pk: AgentFacts(pk) for pk in agent_ids}
+    for total in chat_totals(since=start, until=end):
+        if total.agent_id in wanted:
+            row = rows[total.agent_id]
+            row.chats = total.chats
+            row.first_response = (
+                round(total.first_response_seconds, 0)
+                if total.first_response_seconds is not None
+                else None
+            )
+            row.satisfaction = (
+                round(total.satisfaction, 2) if total.satisfaction is not None else None
+            )
+    low, high = _start(start), _start(end + dt.timedelta(days=1))
+    tickets = (
+        Ticket.objects.filter(
+            state=TicketState.CLOSED,
+            closed_at__gte=low,
+            closed_at__lt=high,
+            assignee_id__in=wanted,
+        )
+        .values("assignee_id")
+        .annotate(n=Count("id"), in_time=Count("id", filter=Q(first_breach_at__isnull=True)))
+        .order_by()
+    )
+    for r in tickets:
+        rows[r["assignee_id"]].tickets = r["n"]
+        rows[r["assignee_id"]].tickets_in_time = r["in_time"]
+    calls = (
+        Call.objects.filter(started_at__gte=low, started_at__lt=high, agent_id__in=wanted)
+        .values("agent_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for r in calls:
+        rows[r["agent_id"]].calls = r["n"]
+    for agent_id, quality in agent_quality(start=start, end=end, agent_ids=agent_ids).items():
+        rows[agent_id].quality = (
+            quality.review_score if quality.review_score is not None else quality.auto_score
+        )
+    complained = (
+        Inspection.objects.filter(
+            closed_at__gte=low, closed_at__lt=high, agent_id__in=wanted, complained=True
+        )
+        .values("agent_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for r in complained:
+        rows[r["agent_id"]].complaints = r["n"]
+    return {pk: row.finish() for pk, row in rows.items()}
+
+
+def targets() -> dict[str, KpiTarget]:
+    """The managers' targets, one per indicator (the defaults stored on the first read)."""
+    existing = {t.indicator: t for t in KpiTarget.objects.all()}
+    missing = [
+        KpiTarget(indicator=key, target=spec.target, weight=spec.weight)
+        for key, spec in SPECS.items()
+        if key not in existing
+    ]
+    if missing:
+        KpiTarget.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.indicator: t for t in KpiTarget.objects.all()}
+    return existing
+
+
+def achievement(spec: Spec, value: float | None, target: float) -> float | None:
+    """How much of the target is reached, 0–1 (None: no data)."""
+    if value is None:
+        return None
+    if spec.higher_is_better:
+        if target <= 0:
+            return 1.0
+        return max(0.0, min(1.0, value / target))
+    if value <= target:
+        return 1.0
+    return max(0.0, min(1.0, target / value)) if target > 0 else 0.0
+
+
+def score_sheet(
+    values: dict[str, float | None], goals: dict[str, KpiTarget]
+) -> tuple[list, float | None]:
+    """The sheet's lines and the score out of 100: each indicator's weight times its achievement,
+    over the indicators with data (their weights scaled up to 100)."""
+    lines = []
+    present_weight = 0
+    earned = 0.0
+    for key, spec in SPECS.items():
+        goal = goals[key]
+        value = values.get(key)
+        reached = achievement(spec, value, goal.target)
+        points = None
+        if reached is not None and goal.weight:
+            present_weight += goal.weight
+            earned += goal.weight * reached
+            points = round(goal.weight * reached, 1)
+        lines.append(
+            {
+                "indicator": key,
+                "value": value,
+                "target": goal.target,
+                "weight": goal.weight,
+                "achievement": round(100 * reached, 1) if reached is not None else None,
+                "points": points,
+            }
+        )
+    score = round(100 * earned / present_weight, 1) if present_weight else None
+    return lines, score
+
+
+def month_scores(
+    month: dt.date, agent_ids: list[int]
+) -> dict[int, tuple[dict, list, float | None]]:
+    """Per agent: (facts, sheet lines, score) for `month`."""
+    start, end = month_bounds(month)
+    goals = targets()
+    out = {}
+    for agent_id, row in facts(start=start, end=end, agent_ids=agent_ids).items():
+        lines, score = score_sheet(row.values, goals)
+        detail = {"chats": row.chats, "tickets": row.tickets, "calls": row.calls}
+        out[agent_id] = (detail, lines, score)
+    return out

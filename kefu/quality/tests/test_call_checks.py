@@ -1,0 +1,96 @@
+"""Item 4 of the rest of issue 14: quality checks of telephony calls — a recorded call is checked by
+its notes with the same rubric (a forbidden word is severe and sampled), reviewed on the same
+screen, appealed by the agent and decided by a supervisor; the agent sees only their own."""
+
+import pytest
+from django.utils import timezone
+
+from kefu.accounts.models import AuditAction, AuditEntry
+from kefu.accounts.roles import Role
+from kefu.quality.models import Inspection, Review, ReviewState, SampleReason
+from kefu.quality.services.checks import check_call
+from kefu.quality.services.rubric import rubric_items
+from kefu.quality.tests.conftest import old_agent
+from kefu.telephony.models import Call, CallDirection, CallOutcome
+from kefu.telephony.services import record_call
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def recorded_call(agent, notes):
+    call = Call.objects.create(
+        direction=CallDirection.INBOUND,
+        number="13800000000",
+        agent=agent,
+        started_at=timezone.now(),
+        ended_at=timezone.now(),
+        outcome=CallOutcome.ANSWERED,
+        notes=notes,
+        created_by=agent,
+    )
+    return check_call(call.pk), call
+
+
+def test_a_recorded_call_is_checked_by_its_notes(no_random_sample):
+    agent = old_agent()
+    inspection, call = recorded_call(agent, "客户问发货时间，我说你自己看说明书")
+    assert inspection.call_id == call.pk and inspection.conversation_id is None
+    assert inspection.severe and inspection.score < 100
+    assert inspection.review.reason == SampleReason.SEVERE
+    clean, _call = recorded_call(agent, "客户问发货时间，已告知明天发货")
+    assert clean.score == 100 and not Review.objects.filter(inspection=clean).exists()
+
+
+def test_a_call_recorded_through_the_service_is_checked_in_the_worker(client_for, no_random_sample):
+    _client, agent = client_for(Role.AGENT)
+    call = record_call(
+        actor=agent,
+        agent=agent,
+        direction=CallDirection.OUTBOUND,
+        number="13800000001",
+        started_at=timezone.now(),
+        outcome=CallOutcome.ANSWERED,
+        notes="回访客户，你自己看说明书",
+    )
+    inspection = Inspection.objects.get(call=call)
+    assert inspection.severe
+
+
+def test_a_call_is_reviewed_appealed_and_decided_like_a_chat(client_for, no_random_sample):
+    agent_client, agent = client_for(Role.AGENT)
+    inspection, call = recorded_call(agent, "客户投诉，我说你自己看说明书")
+    inspector_client, _inspector = client_for(Role.INSPECTOR)
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    page = inspector_client.get(f"/quality/checks/{inspection.pk}/").content.decode()
+    assert f"#{call.pk}" in page and 'data-testid="mark"' in page
+    # Hidden from the agent until reviewed.
+    assert agent_client.get(f"/quality/checks/{inspection.pk}/").status_code == 404
+    data = {f"item-{i.pk}": str(i.weight) for i in rubric_items() if i.is_active}
+    data["comment"] = "通话小结里有服务禁语"
+    review = Review.objects.get(inspection=inspection)
+    data["version"] = review.version
+    inspector_client.post(f"/quality/checks/{inspection.pk}/review/", data)
+    review.refresh_from_db()
+    assert review.state == ReviewState.DONE
+    assert agent_client.get(f"/quality/checks/{inspection.pk}/").status_code == 200
+    agent_client.post(
+        f"/quality/checks/{inspection.pk}/appeal/",
+        {"reason": "客户先骂人", "version": review.version},
+    )
+    review.refresh_from_db()
+    assert review.state == ReviewState.APPEALED
+    supervisor_client.post(
+        f"/quality/checks/{inspection.pk}/decide/",
+        {"decision": "change", "score": "90", "note": "情有可原", "version": review.version},
+    )
+    review.refresh_from_db()
+    assert (review.state, review.final_score) == (ReviewState.DECIDED, 90)
+    steps = set(
+        AuditEntry.objects.filter(
+            action=AuditAction.QUALITY_REVIEW, object_id=str(review.pk)
+        ).values_list("details__step", flat=True)
+    )
+    assert {"reviewed", "appealed"} <= steps
+    # Another agent never sees it.
+    other_client, _other = client_for(Role.AGENT)
+    assert other_client.get(f"/quality/checks/{inspection.pk}/").status_code == 404

@@ -1,0 +1,191 @@
+"""Item 1 of the rest of issue 14: the KPIs from the recorded facts, the managers' targets and
+weights, the monthly performance sheet 绩效考核表 (page, print view, Excel), the supervisor's
+signature and the agent's acknowledgement (audited); who sees which sheet, by id."""
+
+import pytest
+from django.utils import timezone
+
+from kefu.accounts.models import AuditAction, AuditEntry
+from kefu.accounts.roles import Role
+from kefu.quality.models import KpiTarget, PerformanceSheet, PerformanceState
+from kefu.quality.tests.conftest import GOOD_CHAT, old_agent, served_chat
+from kefu.telephony.models import Call, CallDirection, CallOutcome
+from kefu.tickets.models import Ticket
+from kefu.tickets.services.tickets import create_ticket
+from kefu.tickets.states import TicketState, TicketType
+from tests.spreadsheets import xlsx_rows
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MONTH = timezone.localdate().strftime("%Y-%m")
+COMPLAINT_CHAT = [
+    ("visitor", "你们太慢了，我要投诉"),
+    ("agent", "您好，很高兴为您服务，我帮您查一下"),
+    ("agent", "感谢您的咨询，祝您生活愉快"),
+]
+
+
+def closed_ticket(agent, *, breached=False):
+    ticket = create_ticket(
+        actor=agent, type=TicketType.CONSULTATION, subject="发货咨询", assignee_id=agent.pk
+    )
+    now = timezone.now()
+    Ticket.objects.filter(pk=ticket.pk).update(
+        state=TicketState.CLOSED, closed_at=now, first_breach_at=now if breached else None
+    )
+
+
+def a_call(agent):
+    Call.objects.create(
+        direction=CallDirection.INBOUND,
+        number="13800000000",
+        agent=agent,
+        started_at=timezone.now(),
+        outcome=CallOutcome.ANSWERED,
+        created_by=agent,
+    )
+
+
+def compute(client):
+    return client.post("/quality/performance/compute/", {"month": MONTH})
+
+
+def line(sheet, key):
+    return next(x for x in sheet.figures if x["indicator"] == key)
+
+
+def test_the_sheet_is_computed_from_the_recorded_facts(client_for, no_random_sample):
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    agent = old_agent(display_name="王芳")
+    served_chat(agent, GOOD_CHAT)
+    served_chat(agent, COMPLAINT_CHAT)
+    closed_ticket(agent)
+    closed_ticket(agent, breached=True)
+    a_call(agent)
+    response = compute(supervisor_client)
+    assert response.status_code == 302
+    sheet = PerformanceSheet.objects.get(agent=agent)
+    assert sheet.state == PerformanceState.DRAFT
+    handled = line(sheet, "handled")
+    assert handled["value"] == 5  # two chats, two tickets, one call
+    assert handled["detail"] == {"chats": 2, "tickets": 2, "calls": 1}
+    assert line(sheet, "time_limits")["value"] == 50.0
+    assert line(sheet, "complaints")["value"] == 1
+    assert line(sheet, "quality")["value"] is not None
+    assert line(sheet, "satisfaction")["value"] is None  # nobody rated: left out of the score
+    assert sheet.score is not None and 0 <= sheet.score <= 100
+    page = supervisor_client.get(f"/quality/performance/{sheet.pk}/")
+    assert page.status_code == 200
+    assert "王芳" in page.content.decode()
+    assert 'data-testid="performance-sign"' in page.content.decode()
+
+
+def test_targets_and_weights_change_the_score_and_must_add_up_to_100(client_for):
+    manager_client, _manager = client_for(Role.MANAGER)
+    assert manager_client.get("/quality/kpi/targets/").status_code == 200
+    before = {t.indicator: (t.target, t.weight) for t in KpiTarget.objects.all()}
+    bad = {f"target_{k}": "10" for k in before} | {f"weight_{k}": "10" for k in before}
+    response = manager_client.post("/quality/kpi/targets/", bad)
+    assert "100" in response.content.decode()
+    assert {t.indicator: (t.target, t.weight) for t in KpiTarget.objects.all()} == before
+    good = {f"target_{k}": "10" for k in before} | {f"weight_{k}": "0" for k in before}
+    good["weight_handled"] = "100"
+    assert manager_client.post("/quality/kpi/targets/", good).status_code == 302
+    assert KpiTarget.objects.get(indicator="handled").weight == 100
+    assert AuditEntry.objects.filter(
+        action=AuditAction.SETTINGS_CHANGED, object_type="quality.kpitarget"
+    ).exists()
+    agent = old_agent()
+    closed_ticket(agent)
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    compute(supervisor_client)
+    assert PerformanceSheet.objects.get(agent=agent).score == 10.0  # 1 handled of a target of 10
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.AGENT, Role.INSPECTOR])
+def test_only_managers_set_the_targets(client_for, role):
+    client, _user = client_for(role)
+    assert client.get("/quality/kpi/targets/").status_code == 403
+
+
+def test_signed_then_acknowledged_each_step_audited_and_locked(client_for):
+    supervisor_client, supervisor = client_for(Role.SUPERVISOR)
+    agent_client, agent = client_for(Role.AGENT)
+    compute(supervisor_client)
+    sheet = PerformanceSheet.objects.get(agent=agent)
+    # The agent does not see the draft, nor acknowledge it.
+    assert agent_client.get(f"/quality/performance/{sheet.pk}/").status_code == 404
+    assert agent_client.post(f"/quality/performance/{sheet.pk}/acknowledge/").status_code == 404
+    supervisor_client.post(f"/quality/performance/{sheet.pk}/sign/", {"comment": "继续保持"})
+    sheet.refresh_from_db()
+    assert sheet.state == PerformanceState.SIGNED and sheet.signed_by == supervisor
+    # A signed sheet is not recomputed.
+    closed_ticket(agent)
+    compute(supervisor_client)
+    sheet.refresh_from_db()
+    assert sheet.state == PerformanceState.SIGNED and sheet.version == 2
+    # The supervisor cannot acknowledge for the agent; the agent can.
+    supervisor_client.post(f"/quality/performance/{sheet.pk}/acknowledge/")
+    sheet.refresh_from_db()
+    assert sheet.state == PerformanceState.SIGNED
+    page = agent_client.get(f"/quality/performance/{sheet.pk}/")
+    assert "继续保持" in page.content.decode()
+    agent_client.post(f"/quality/performance/{sheet.pk}/acknowledge/")
+    sheet.refresh_from_db()
+    assert sheet.state == PerformanceState.ACKNOWLEDGED and sheet.acknowledged_at
+    steps = list(
+        AuditEntry.objects.filter(
+            action=AuditAction.QUALITY_REVIEW, object_id=str(sheet.pk)
+        ).values_list("details__step", "actor_id")
+    )
+    assert ("performance_signed", supervisor.pk) in steps
+    assert ("performance_acknowledged", agent.pk) in steps
+    # A second signature changes nothing.
+    response = supervisor_client.post(f"/quality/performance/{sheet.pk}/sign/", follow=True)
+    assert "已签" in response.content.decode() or "signed" in response.content.decode()
+    sheet.refresh_from_db()
+    assert sheet.state == PerformanceState.ACKNOWLEDGED
+
+
+def test_an_agent_never_sees_another_agents_sheet(client_for, make_user):
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    agent_client, agent = client_for(Role.AGENT)
+    other = make_user(Role.AGENT, display_name="赵强")
+    compute(supervisor_client)
+    theirs = PerformanceSheet.objects.get(agent=other)
+    supervisor_client.post(f"/quality/performance/{theirs.pk}/sign/")
+    assert agent_client.get(f"/quality/performance/{theirs.pk}/").status_code == 404
+    assert agent_client.get(f"/quality/performance/{theirs.pk}/?print=1").status_code == 404
+    assert agent_client.post(f"/quality/performance/{theirs.pk}/acknowledge/").status_code == 404
+    listing = agent_client.get(f"/quality/performance/?month={MONTH}").content.decode()
+    assert "赵强" not in listing
+    assert agent_client.get(f"/quality/performance/export/?month={MONTH}").status_code == 403
+    inspector_client, _inspector = client_for(Role.INSPECTOR)
+    assert inspector_client.get("/quality/performance/").status_code == 403
+    assert inspector_client.get(f"/quality/performance/{theirs.pk}/").status_code == 404
+    # An agent cannot compute or sign.
+    mine = PerformanceSheet.objects.get(agent=agent)
+    assert agent_client.post("/quality/performance/compute/", {"month": MONTH}).status_code == 403
+    agent_client.post(f"/quality/performance/{mine.pk}/sign/")
+    mine.refresh_from_db()
+    assert mine.state == PerformanceState.DRAFT
+
+
+def test_the_month_in_excel_and_the_print_view(client_for, make_user):
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    agent = make_user(Role.AGENT, display_name="=HYPERLINK(1)", username="wangfang")
+    closed_ticket(agent)
+    compute(supervisor_client)
+    response = supervisor_client.get(f"/quality/performance/export/?month={MONTH}")
+    assert response.status_code == 200
+    rows = xlsx_rows(response)
+    header = [str(c) for c in rows[0] if c is not None]
+    assert "坐席" in " ".join(header) or "Agent" in header
+    body = next(r for r in rows if "wangfang" in r)
+    assert body[0] == MONTH
+    assert "'=HYPERLINK(1)" in body
+    sheet = PerformanceSheet.objects.get(agent=agent)
+    assert body[3 + 1] == "1"  # handled, the second indicator
+    assert AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
+    printed = supervisor_client.get(f"/quality/performance/{sheet.pk}/?print=1")
+    assert 'data-testid="performance-print-view"' in printed.content.decode()

@@ -1,0 +1,184 @@
+"""Item 2 of the rest of issue 14: the rosters 排班/值班 — the supervisor's weekly grid, last week
+copied, overlapping shifts refused, the agent's own shifts, swaps asked by an agent and decided by a
+supervisor, who is on duty now, and routing giving chats only to agents on shift."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from kefu.accounts.models import AuditAction, AuditEntry
+from kefu.accounts.roles import Role
+from kefu.conversations.services.routing import assign_waiting
+from kefu.conversations.tests.conftest import make_agent, make_conversation
+from kefu.quality.models import RosterEntry, Shift, ShiftSwap, SwapState
+from kefu.quality.services.roster import ensure_shifts, week_start
+
+pytestmark = pytest.mark.django_db
+
+NEXT_WEEK = week_start(timezone.localdate()) + dt.timedelta(days=7)
+
+
+def shift(name):
+    ensure_shifts()
+    return Shift.objects.get(name=name)
+
+
+def cell(agent, day):
+    return f"cell-{agent.pk}-{day:%Y%m%d}"
+
+
+def save(client, cells, week=NEXT_WEEK):
+    return client.post("/quality/roster/", {"week": week.isoformat(), **cells}, follow=True)
+
+
+def test_the_supervisor_builds_next_weeks_roster_and_the_agent_sees_it(client_for, make_user):
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    agent_client, agent = client_for(Role.AGENT, display_name="李娜")
+    other_client, _other = client_for(Role.AGENT)
+    page = supervisor_client.get(f"/quality/roster/?week={NEXT_WEEK.isoformat()}")
+    assert page.status_code == 200 and "李娜" in page.content.decode()
+    early, late = shift("早班"), shift("晚班")
+    monday, tuesday = NEXT_WEEK, NEXT_WEEK + dt.timedelta(days=1)
+    save(supervisor_client, {cell(agent, monday): early.pk, cell(agent, tuesday): late.pk})
+    assert set(RosterEntry.objects.filter(agent=agent).values_list("day", "shift__name")) == {
+        (monday, "早班"),
+        (tuesday, "晚班"),
+    }
+    assert AuditEntry.objects.filter(
+        action=AuditAction.SETTINGS_CHANGED, object_type="quality.rosterentry"
+    ).exists()
+    mine = agent_client.get("/quality/roster/mine/").content.decode()
+    assert f'data-testid="my-shift-{monday:%Y%m%d}"' in mine and "晚班" in mine
+    assert "my-shift-" not in other_client.get("/quality/roster/mine/").content.decode()
+    # A day off again.
+    save(supervisor_client, {cell(agent, tuesday): ""})
+    assert not RosterEntry.objects.filter(agent=agent, day=tuesday).exists()
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.INSPECTOR, Role.DEPARTMENT_STAFF])
+def test_only_supervisors_and_managers_edit_the_roster(client_for, role):
+    client, _user = client_for(role)
+    assert client.get("/quality/roster/").status_code == 403
+    assert client.post("/quality/roster/", {"week": NEXT_WEEK.isoformat()}).status_code == 403
+    assert client.post("/quality/roster/copy/", {"week": NEXT_WEEK.isoformat()}).status_code == 403
+    assert client.get("/quality/roster/shifts/").status_code == 403
+
+
+def test_overlapping_shifts_for_one_agent_are_refused_and_nothing_saved(client_for, make_user):
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    agent = make_user(Role.AGENT, display_name="王芳")
+    supervisor_client.post(
+        "/quality/roster/shifts/", {"name": "夜班", "start": "22:00", "end": "10:00"}
+    )
+    night = Shift.objects.get(name="夜班")
+    assert night.overnight
+    monday, tuesday = NEXT_WEEK, NEXT_WEEK + dt.timedelta(days=1)
+    response = save(
+        supervisor_client,
+        {cell(agent, monday): night.pk, cell(agent, tuesday): shift("早班").pk},
+    )
+    assert "王芳" in response.content.decode()
+    assert not RosterEntry.objects.filter(agent=agent).exists()
+    # Ending at 08:00 and starting at 08:00 is fine.
+    supervisor_client.post(
+        "/quality/roster/shifts/", {"name": "大夜班", "start": "20:00", "end": "08:00"}
+    )
+    save(
+        supervisor_client,
+        {
+            cell(agent, monday): Shift.objects.get(name="大夜班").pk,
+            cell(agent, tuesday): shift("早班").pk,
+        },
+    )
+    assert RosterEntry.objects.filter(agent=agent).count() == 2
+
+
+def test_last_week_is_copied_into_the_empty_days(client_for, make_user):
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    agent = make_user(Role.AGENT)
+    this_week = NEXT_WEEK - dt.timedelta(days=7)
+    for n in range(5):
+        RosterEntry.objects.create(
+            agent=agent, day=this_week + dt.timedelta(days=n), shift=shift("早班")
+        )
+    RosterEntry.objects.create(agent=agent, day=NEXT_WEEK, shift=shift("中班"))
+    supervisor_client.post("/quality/roster/copy/", {"week": NEXT_WEEK.isoformat()})
+    days = dict(
+        RosterEntry.objects.filter(agent=agent, day__gte=NEXT_WEEK).values_list(
+            "day", "shift__name"
+        )
+    )
+    assert days[NEXT_WEEK] == "中班"  # kept: the day was rostered already
+    assert [days[NEXT_WEEK + dt.timedelta(days=n)] for n in range(1, 5)] == ["早班"] * 4
+    assert len(days) == 5
+
+
+def test_a_swap_asked_by_the_agent_and_approved_by_a_supervisor(client_for):
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    agent_client, agent = client_for(Role.AGENT)
+    colleague_client, colleague = client_for(Role.AGENT)
+    day = NEXT_WEEK + dt.timedelta(days=2)
+    mine = RosterEntry.objects.create(agent=agent, day=day, shift=shift("早班"))
+    RosterEntry.objects.create(agent=colleague, day=day, shift=shift("晚班"))
+    # Nobody asks to swap somebody else's shift.
+    colleague_client.post("/quality/roster/mine/swap/", {"entry": mine.pk, "colleague": agent.pk})
+    assert not ShiftSwap.objects.exists()
+    agent_client.post(
+        "/quality/roster/mine/swap/",
+        {"entry": mine.pk, "colleague": colleague.pk, "reason": "家里有事"},
+    )
+    swap = ShiftSwap.objects.get()
+    assert swap.state == SwapState.PENDING
+    # An agent cannot approve it.
+    assert (
+        colleague_client.post(
+            f"/quality/roster/swaps/{swap.pk}/decide/", {"decision": "approve"}
+        ).status_code
+        == 403
+    )
+    grid = supervisor_client.get(f"/quality/roster/?week={NEXT_WEEK.isoformat()}").content.decode()
+    assert "家里有事" in grid
+    supervisor_client.post(f"/quality/roster/swaps/{swap.pk}/decide/", {"decision": "approve"})
+    swap.refresh_from_db()
+    assert swap.state == SwapState.APPROVED
+    assert dict(RosterEntry.objects.filter(day=day).values_list("agent_id", "shift__name")) == {
+        agent.pk: "晚班",
+        colleague.pk: "早班",
+    }
+    # Decided once.
+    supervisor_client.post(f"/quality/roster/swaps/{swap.pk}/decide/", {"decision": "refuse"})
+    swap.refresh_from_db()
+    assert swap.state == SwapState.APPROVED
+
+
+def test_on_duty_now_is_shown_to_the_supervisor_and_the_agent(client_for):
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    agent_client, agent = client_for(Role.AGENT, display_name="当班的人")
+    now = timezone.localtime()
+    round_the_clock = Shift.objects.create(
+        name="全天", start=dt.time(0, 0), end=dt.time(23, 59, 59)
+    )
+    RosterEntry.objects.create(agent=agent, day=now.date(), shift=round_the_clock)
+    duty = supervisor_client.get("/quality/roster/").content.decode()
+    assert "当班的人" in duty.split('data-testid="on-duty"')[1].split("</div>\n  </div>")[0]
+    assert "You are on shift now" in agent_client.get("/quality/roster/mine/").content.decode() or (
+        "您正在值班" in agent_client.get("/quality/roster/mine/").content.decode()
+    )
+
+
+def test_routing_gives_a_new_chat_only_to_an_agent_on_shift(monkeypatch):
+    wednesday = dt.datetime(2026, 12, 2, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr("kefu.conversations.selectors.business_now", lambda: wednesday)
+    off_shift = make_agent()  # first by id: without the roster, the chat would be theirs
+    on_shift = make_agent()
+    RosterEntry.objects.create(agent=off_shift, day=wednesday.date(), shift=shift("晚班"))
+    RosterEntry.objects.create(agent=on_shift, day=wednesday.date(), shift=shift("早班"))
+    conversation = make_conversation()
+    assert assign_waiting() == [(conversation.pk, on_shift.pk)]
+    # Not rostered at all: the team's hours stand (no team: not held back).
+    unrostered = make_agent()
+    RosterEntry.objects.filter(agent=on_shift).delete()
+    second = make_conversation()
+    assert assign_waiting() == [(second.pk, unrostered.pk)]
