@@ -38,6 +38,7 @@ DEMO_BUILDERS = [
     "kefu.aftersales.demo.build",
     "kefu.quality.demo.build",
     "kefu.visits.demo.build",
+    "kefu.automation.demo.build",
     "kefu.reports.demo.build",  # last: the issued reports read everything above
 ]
 # What the progress strip says is being built, by the app label of the builder running.
@@ -55,6 +56,7 @@ DEMO_BUILDING = {
     "aftersales": _("after-sales cases"),
     "dispatch": _("work orders"),
     "feedback": _("feedback"),
+    "automation": _("automation rules"),
 }
 
 

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "kefu.orders",
     "kefu.aftersales",
     "kefu.visits",
+    "kefu.automation",  # rules, webhooks, robots: subscribes to the apps above
     "kefu.privacy",
     "kefu.reports",
     "kefu.web",  # the application shell, above every other app
@@ -209,6 +210,10 @@ if REDIS_URL:
             "KEY_PREFIX": KEFU_INSTANCE,
         }
     }
+
+# Outgoing webhooks and robots never reach loopback addresses (kefu/automation/outbound.py); only
+# tests turn this on, to talk to a local HTTP server. Never set it in a deployment.
+AUTOMATION_ALLOW_LOOPBACK = False
 
 HUEY_IMMEDIATE = env_bool("KEFU_HUEY_IMMEDIATE", TESTING)
 # A worker that could not reach its queue tries again after at most 2 s (Huey's default grows to

@@ -32,6 +32,7 @@ urlpatterns = [
     path("aftersales/", include("kefu.aftersales.views")),
     path("dispatch/", include("kefu.dispatch.views")),
     path("feedback/", include("kefu.feedback.views")),
+    path("automation/", include("kefu.automation.views")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Administrators sign in through kefu's own page (throttle, audit, two-factor), also for the admin.

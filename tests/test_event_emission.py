@@ -129,6 +129,14 @@ def _emissions(c: Cast) -> list[Emission]:
             }
         )
 
+    def fields_changed():
+        from kefu.tickets.services.tickets import create_ticket, set_ticket_fields
+
+        made = create_ticket(actor=c.manager, type="complaint", subject="发票开错了")
+        c.made["ticket"] = set_ticket_fields(
+            actor=c.manager, ticket_id=made.pk, expected_version=made.version, priority="urgent"
+        )
+
     def decided():
         made = sheet()
         quality.submit_sheet(actor=c.supervisor, sheet_id=made.pk)
@@ -215,6 +223,15 @@ def _emissions(c: Cast) -> list[Emission]:
             lambda: {"call_id": c.made["call"].pk},
         ),
         Emission(
+            "tickets.fields_changed",
+            fields_changed,
+            lambda: {
+                "ticket_id": c.made["ticket"].pk,
+                "fields": ("priority",),
+                "changed_by_id": c.manager.pk,
+            },
+        ),
+        Emission(
             "notifications.created",
             lambda: notify(recipient_ids=[c.agent.pk], kind="test", title="请回电 13912345678"),
             lambda: {
@@ -239,6 +256,7 @@ EMITTED_HERE = [
     "quality.sheet_decided",
     "telephony.incoming_call",
     "telephony.call_recorded",
+    "tickets.fields_changed",
     "notifications.created",
 ]
 
@@ -249,6 +267,8 @@ def _product_events() -> set[str]:
     importlib.import_module("kefu.telephony.events")
     importlib.import_module("kefu.tickets.events")
     importlib.import_module("kefu.visits.events")
+    importlib.import_module("kefu.orders.events")  # run alone, nothing else imports these
+    importlib.import_module("kefu.aftersales.events")
     importlib.import_module("kefu.privacy.events")
     return {
         name

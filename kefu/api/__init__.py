@@ -186,6 +186,7 @@ def on_invalid(request, exc: ValidationError):
 
 from kefu.accounts.api import router as accounts_router  # noqa: E402
 from kefu.aftersales.api import router as aftersales_router  # noqa: E402
+from kefu.automation.api import router as automation_router  # noqa: E402
 from kefu.conversations.api import router as conversations_router  # noqa: E402
 from kefu.core.api import router as core_router  # noqa: E402
 from kefu.customers.api import router as customers_router  # noqa: E402
@@ -218,4 +219,5 @@ api.add_router("", replies_router)
 api.add_router("", visits_router)
 api.add_router("", reports_router)
 api.add_router("", quality_router)
+api.add_router("", automation_router)
 api.add_router("", privacy_router)

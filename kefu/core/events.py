@@ -145,16 +145,45 @@ def muted() -> Iterator[None]:
         _muted.reset(token)
 
 
+# The cause an emitter works under: an opaque tuple of ints, set with caused_by() and handed with
+# each event it emits to the inline subscribers, whenever the commit comes (inside a test's outer
+# transaction the commit comes after the emitter has returned). kefu.automation keeps there the
+# chain of rules that led to a change, so a rule's own action cannot set it off again without end.
+_cause: contextvars.ContextVar[tuple[int, ...]] = contextvars.ContextVar(
+    "kefu_events_cause", default=()
+)
+
+
+@contextlib.contextmanager
+def caused_by(cause: tuple[int, ...]) -> Iterator[None]:
+    """Events emitted inside carry `cause` to their inline subscribers (current_cause())."""
+    token = _cause.set(cause)
+    try:
+        yield
+    finally:
+        _cause.reset(token)
+
+
+def current_cause() -> tuple[int, ...]:
+    return _cause.get()
+
+
 def emit(event: DomainEvent) -> None:
     """Deliver `event` once the current transaction commits (at once when none is open)."""
     if not isinstance(event, DomainEvent):
         raise TypeError(f"emit() takes a DomainEvent, not {type(event).__name__}")
     if _muted.get():
         return
-    transaction.on_commit(lambda: _deliver(event), robust=True)
+    cause = _cause.get()
+    transaction.on_commit(lambda: _deliver(event, cause), robust=True)
 
 
-def _deliver(event: DomainEvent) -> None:
+def _deliver(event: DomainEvent, cause: tuple[int, ...] = ()) -> None:
+    with caused_by(cause):
+        _deliver_each(event)
+
+
+def _deliver_each(event: DomainEvent) -> None:
     # Each subscriber on its own: one that fails (or a queue that is down) must not keep the event
     # from the others, and nothing can undo the change that has already been committed.
     for subscription in subscriptions_for(type(event)):

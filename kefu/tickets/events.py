@@ -101,3 +101,13 @@ class TicketSlaBreached(DomainEvent):
     assignee_id: int | None
     department_id: int | None
     escalated_to_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TicketFieldsChanged(DomainEvent):
+    """Priority, category or department set outside the loop's moves (set_ticket_fields)."""
+
+    name: ClassVar[str] = "tickets.fields_changed"
+    ticket_id: int
+    fields: tuple[str, ...]
+    changed_by_id: int

@@ -165,3 +165,27 @@ def test_only_an_agent_reply_in_an_email_conversation_queues_the_smtp_task():
         ]
     ]
     assert wanted == [True, False, False, False]
+
+
+@pytest.mark.django_db
+def test_an_event_hands_its_emitters_cause_to_inline_subscribers_whenever_the_commit_comes(
+    django_capture_on_commit_callbacks,
+):
+    from kefu.core.events import caused_by, current_cause
+
+    seen = []
+
+    def note_cause(event):
+        seen.append((event.thing_id, current_cause()))
+
+    subscribe(SomethingHappened, note_cause, mode=Delivery.INLINE)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            with caused_by((4, 2)):
+                emit(SomethingHappened(thing_id=1))
+            emit(SomethingHappened(thing_id=2))
+            assert seen == []  # the cause outlives its block: the commit comes later
+    finally:
+        unsubscribe(SomethingHappened, note_cause)
+    assert seen == [(1, (4, 2)), (2, ())]
+    assert current_cause() == ()

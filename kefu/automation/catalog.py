@@ -1,0 +1,91 @@
+"""What a rule may say: its triggers (the events core already emits), its conditions and its
+actions, each with the label a manager reads on the form. Stored as plain dicts on Rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+TICKET, CONVERSATION, CUSTOMER = "ticket", "conversation", "customer"
+
+
+@dataclass(frozen=True)
+class Trigger:
+    code: str
+    label: object
+    subject: str  # the kind of record the event is about
+    events: tuple[str, ...]  # kefu.core.events names (docs/events.md)
+
+
+TRIGGERS = [
+    Trigger("ticket_created", _("A ticket is created"), TICKET, ("tickets.created",)),
+    Trigger(
+        "ticket_changed",
+        _("A ticket changes (moved, assigned, handler, priority or category)"),
+        TICKET,
+        (
+            "tickets.transitioned",
+            "tickets.assigned",
+            "tickets.handler_changed",
+            "tickets.fields_changed",
+        ),
+    ),
+    Trigger("sla_warning", _("A ticket's time limit is near"), TICKET, ("tickets.sla_warning",)),
+    Trigger(
+        "sla_breached", _("A ticket's time limit is breached"), TICKET, ("tickets.sla_breached",)
+    ),
+    Trigger(
+        "conversation_started", _("A conversation starts"), CONVERSATION, ("conversations.started",)
+    ),
+    Trigger(
+        "conversation_closed",
+        _("A conversation is closed"),
+        CONVERSATION,
+        ("conversations.closed",),
+    ),
+    Trigger(
+        "conversation_rated",
+        _("A customer answers the satisfaction survey"),
+        CONVERSATION,
+        ("conversations.rated",),
+    ),
+    Trigger("customer_created", _("A customer is created"), CUSTOMER, ("customers.created",)),
+]
+TRIGGER_BY_CODE = {t.code: t for t in TRIGGERS}
+TRIGGERS_BY_EVENT: dict[str, list[Trigger]] = {}
+for _t in TRIGGERS:
+    for _name in _t.events:
+        TRIGGERS_BY_EVENT.setdefault(_name, []).append(_t)
+
+# Conditions: key → (label, the subjects it applies to). All that are set must hold.
+CONDITIONS: dict[str, tuple[object, frozenset[str]]] = {
+    "ticket_type": (_("Ticket type"), frozenset({TICKET})),
+    "priority": (_("Priority"), frozenset({TICKET})),
+    "category": (_("Category"), frozenset({TICKET})),
+    "department": (_("Department"), frozenset({TICKET})),
+    "text": (_("Subject or content contains"), frozenset({TICKET})),
+    "channel": (_("Channel"), frozenset({TICKET, CONVERSATION})),
+    "rating_at_most": (_("Satisfaction rating at most"), frozenset({CONVERSATION})),
+    "customer_level": (_("Customer level"), frozenset({TICKET, CONVERSATION, CUSTOMER})),
+    "region": (_("Customer's province"), frozenset({TICKET, CONVERSATION, CUSTOMER})),
+    "tag": (_("Customer has the tag"), frozenset({TICKET, CONVERSATION, CUSTOMER})),
+    "time_from": (_("Between (from, HH:MM)"), frozenset({TICKET, CONVERSATION, CUSTOMER})),
+    "time_to": (_("Between (to, HH:MM)"), frozenset({TICKET, CONVERSATION, CUSTOMER})),
+}
+
+# Actions: key → (label, the subjects it applies to). Run in this order.
+ALL = frozenset({TICKET, CONVERSATION, CUSTOMER})
+ACTIONS: dict[str, tuple[object, frozenset[str]]] = {
+    "set_priority": (_("Set the priority"), frozenset({TICKET})),
+    "set_category": (_("Set the category"), frozenset({TICKET})),
+    "set_department": (_("Set the department"), frozenset({TICKET})),
+    "assign_to": (_("Assign to"), frozenset({TICKET})),
+    "add_tag": (_("Add a tag to the customer"), ALL),
+    "canned_reply": (_("Send a canned reply"), frozenset({CONVERSATION})),
+    "notify_user": (_("Notify"), ALL),
+    "sms_template": (_("Send the customer an SMS (template)"), ALL),
+    "create_ticket": (_("Create a ticket with the subject"), frozenset({CONVERSATION, CUSTOMER})),
+    "webhook": (_("Call the webhook"), ALL),
+    "robot": (_("Post to the group robot"), ALL),
+}
