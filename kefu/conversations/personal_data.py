@@ -70,10 +70,7 @@ def _old_messages(before: dt.datetime) -> Any:
 def register() -> None:
     pd.register(pd.Holder("conversations", _("Chats and e-mail"), export, erase, order=30))
     pd.register_retention(
-        pd.RetentionKind(
-            "chat_messages",
-            _("Chat and e-mail message text"),
-            count=lambda before: _old_messages(before).count(),
-            purge=lambda before: pd.blank(_old_messages(before), body=pd.ERASED),
+        pd.retention_of(
+            "chat_messages", _("Chat and e-mail message text"), _old_messages, body=pd.ERASED
         )
     )

@@ -141,3 +141,19 @@ def delete_files(qs: QuerySet[Any], *, field_name: str = "file") -> int:
 def blank(qs: QuerySet[Any], **values: Any) -> int:
     """Overwrite personal fields of every row of `qs` (text → ERASED or ""); returns the count."""
     return int(qs.update(**values))
+
+
+def retention_of(
+    name: str,
+    label: StrOrPromise,
+    old: Callable[[dt.datetime], QuerySet[Any]],
+    **erased: Any,
+) -> RetentionKind:
+    """A retention kind whose purge overwrites `erased` fields of the rows `old(before)` finds
+    (rows older than the cut-off and not purged yet)."""
+    return RetentionKind(
+        name,
+        label,
+        count=lambda before: old(before).count(),
+        purge=lambda before: blank(old(before), **erased),
+    )

@@ -28,10 +28,5 @@ def _old(before: dt.datetime) -> Any:
 def register() -> None:
     pd.register(pd.Holder("sms", _("Text messages"), export, erase, order=30))
     pd.register_retention(
-        pd.RetentionKind(
-            "sms_texts",
-            _("Text message texts"),
-            count=lambda before: _old(before).count(),
-            purge=lambda before: pd.blank(_old(before), params={}, body=pd.ERASED),
-        )
+        pd.retention_of("sms_texts", _("Text message texts"), _old, params={}, body=pd.ERASED)
     )

@@ -31,10 +31,5 @@ def _recorded(before: dt.datetime) -> Any:
 def register() -> None:
     pd.register(pd.Holder("telephony", _("Calls"), export, erase, order=30))
     pd.register_retention(
-        pd.RetentionKind(
-            "call_recordings",
-            _("Call recordings"),
-            count=lambda before: _recorded(before).count(),
-            purge=lambda before: pd.blank(_recorded(before), recording_url=""),
-        )
+        pd.retention_of("call_recordings", _("Call recordings"), _recorded, recording_url="")
     )
