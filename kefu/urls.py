@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from kefu.api import api
+from kefu.visits.survey_views import survey_answer
 
 handler403 = "kefu.web.views.permission_denied"
 handler404 = "kefu.web.views.page_not_found"
@@ -27,6 +28,7 @@ urlpatterns = [
     path("quality/", include("kefu.quality.views")),
     path("visits/", include("kefu.visits.views")),
     path("privacy/", include("kefu.privacy.views")),
+    path("survey/<str:token>/", survey_answer, name="survey_answer"),
     path("reports/", include("kefu.reports.views")),
     path("orders/", include("kefu.orders.views")),
     path("aftersales/", include("kefu.aftersales.views")),

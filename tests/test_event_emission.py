@@ -63,6 +63,8 @@ ELSEWHERE = {
     "visits.moved": "kefu/visits/tests/test_plans.py::test_a_supervisor_moves_visits_in_bulk",
     "visits.recorded": "kefu/visits/tests/test_visits.py::test_a_satisfied_visit_is_recorded_on_the_timeline",
     "privacy.customer_erased": "kefu/privacy/tests/test_privacy.py::test_erasure_emits_customer_erased_after_commit",
+    "visits.survey_answered": "kefu/visits/tests/test_surveys.py::test_a_low_score_opens_a_follow_up_visit_and_emits_the_event",
+    "visits.deadline": "kefu/visits/tests/test_report.py::test_deadline_alerts_are_told_once_to_the_agent_and_supervisors",
     "dispatch.assigned": "kefu/dispatch/tests/test_services.py",
     "dispatch.progressed": "kefu/dispatch/tests/test_services.py",
     "dispatch.late": "kefu/dispatch/tests/test_services.py",

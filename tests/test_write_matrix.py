@@ -421,6 +421,12 @@ MATRIX = [
         allowed=CS,
     ),
     W(
+        "customers:consent",
+        lambda w: f"/customers/{w.customer.pk}/consent/",
+        lambda w: {"purpose": "care", "given": "1"},
+        allowed=CS,
+    ),
+    W(
         "customers:request_assignment",
         lambda w: "/customers/request-assignment/",
         lambda w: {"kind": "mobile", "value": "13800138000"},

@@ -209,6 +209,8 @@ class AuditAction(models.TextChoices):
     REASSIGN = "reassign", _("Reassigned")
     # 质检: a conversation picked, scored, appealed or decided (details say which step).
     QUALITY_REVIEW = "quality_review", _("Quality review")
+    # A customer's consent to care or marketing messages given or withdrawn (details: purpose, given).
+    CONSENT_CHANGED = "consent_changed", _("Consent changed")
     # 个人信息保护 (kefu/privacy): a customer's data copied out, erased, or purged by retention.
     PERSONAL_DATA_EXPORT = "personal_data_export", _("Personal data copy")
     PERSONAL_DATA_ERASURE = "personal_data_erasure", _("Personal data erasure")

@@ -316,3 +316,47 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+class ConsentPurpose(models.TextChoices):
+    CARE = "care", _("Care messages")  # 关怀短信: birthday, holiday, after a purchase
+    MARKETING = "marketing", _("Marketing messages")  # promotions
+
+
+class ConsentSource(models.TextChoices):
+    CUSTOMER_PAGE = "page", _("Told an agent (customer page)")
+    SMS_REPLY = "sms_reply", _("SMS reply (退订)")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
+    OTHER = "other", _("Other")
+
+
+class Consent(models.Model):
+    """A customer's consent to a kind of message, given or withdrawn: one row per change, never
+    edited. The newest row per customer and purpose is what holds (selectors.has_consent); no row:
+    no consent. Kept for the privacy export as it is."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="consents", verbose_name=_("customer")
+    )
+    purpose = models.CharField(_("purpose"), max_length=10, choices=ConsentPurpose.choices)
+    given = models.BooleanField(_("given"))  # False: withdrawn (退订)
+    source = models.CharField(_("source"), max_length=10, choices=ConsentSource.choices)
+    recorded_at = models.DateTimeField(_("when"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["customer", "purpose", "-id"], name="consent_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.purpose} {self.given}"

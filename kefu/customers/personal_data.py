@@ -26,6 +26,10 @@ def export(customer: Customer) -> list[pd.Table | pd.StoredFile]:
         pd.Table("customer", profile),
         pd.Table("identities", pd.rows(customer.identities.all(), ("kind", "value", "created_at"))),
         pd.Table(
+            "consents",
+            pd.rows(customer.consents.all(), ("purpose", "given", "source", "recorded_at")),
+        ),
+        pd.Table(
             "timeline",
             pd.rows(
                 TimelineEntry.objects.filter(customer_id=customer.pk),

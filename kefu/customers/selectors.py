@@ -293,3 +293,59 @@ def contact_due(
     if overdue_only:
         qs = qs.filter(overdue)
     return qs.order_by("contact_due_at")
+
+
+# --- consent to care and marketing messages (docs/visits.md) --------------------------------------
+
+
+def has_consent(customer: Customer | int, purpose: str) -> bool:
+    """Whether the customer's newest consent row for `purpose` (care or marketing) is given; no row
+    means no consent."""
+    from kefu.customers.models import Consent
+
+    customer_id = customer if isinstance(customer, int) else customer.pk
+    latest = (
+        Consent.objects.filter(customer_id=customer_id, purpose=purpose)
+        .order_by("-id")
+        .values_list("given", flat=True)
+        .first()
+    )
+    return bool(latest)
+
+
+def consent_state(customer: Customer) -> list[dict]:
+    """Per purpose: given or not, and the newest row (when, source, by whom) for the customer page."""
+    from kefu.customers.models import Consent, ConsentPurpose
+
+    out = []
+    for purpose in ConsentPurpose:
+        latest = (
+            Consent.objects.filter(customer=customer, purpose=purpose)
+            .select_related("recorded_by")
+            .order_by("-id")
+            .first()
+        )
+        out.append(
+            {
+                "purpose": purpose.value,
+                "label": purpose.label,
+                "given": bool(latest and latest.given),
+                "latest": latest,
+            }
+        )
+    return out
+
+
+def consenting_customer_ids(customer_ids: list[int], purpose: str) -> set[int]:
+    """Of these customers, those whose newest consent row for `purpose` is given (one query)."""
+    from django.db.models import OuterRef, Subquery
+
+    from kefu.customers.models import Consent
+
+    latest = Consent.objects.filter(customer_id=OuterRef("pk"), purpose=purpose).order_by("-id")
+    return set(
+        Customer.objects.filter(pk__in=customer_ids)
+        .annotate(given=Subquery(latest.values("given")[:1]))
+        .filter(given=True)
+        .values_list("pk", flat=True)
+    )

@@ -494,6 +494,9 @@ def on_problem_opened(event: ProblemOpened) -> None:
 
 
 def register() -> None:
+    from kefu.notifications import visit_subscribers
+
+    visit_subscribers.register()
     subscribe(
         ConversationChecked,
         f"{__name__}.on_severe_finding",

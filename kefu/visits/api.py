@@ -11,13 +11,17 @@ from kefu.accounts.roles import Perm
 from kefu.core.errors import DomainError
 from kefu.core.pagination import keyset_page
 from kefu.visits import selectors, services
-from kefu.visits.models import ReturnVisit, VisitCampaign, VisitRecord
+from kefu.visits.models import ReturnVisit, Survey, SurveyAnswer, VisitCampaign, VisitRecord
 from kefu.visits.schemas import (
-    FiguresOut,
+    MonthReportOut,
     PlanOut,
     PlanPage,
     RecordIn,
     RecordOut,
+    SurveyAnswerPage,
+    SurveyOut,
+    SurveyResultsOut,
+    VisitFiguresOut,
     VisitOut,
     VisitPage,
 )
@@ -138,7 +142,9 @@ def post_record(request, visit_id: int, body: RecordIn):
     return Status(201, record_out(record))
 
 
-@router.get("/visits/figures", response=FiguresOut, summary="Visits done, reach and satisfaction")
+@router.get(
+    "/visits/figures", response=VisitFiguresOut, summary="Visits done, reach and satisfaction"
+)
 def figures(request, start: dt.date, end: dt.date):
     if not request.user.has_perm(Perm.VIEW_REPORTS):
         raise PermissionDenied
@@ -147,3 +153,127 @@ def figures(request, start: dt.date, end: dt.date):
     if start.year < 2000 or end.year > 2100:
         raise DomainError("the dates must lie between 2000 and 2100")
     return selectors.visit_figures(start=start, end=end)
+
+
+# --- surveys and the monthly report ---------------------------------------------------------------
+
+
+def _assigns(user) -> None:
+    if not user.has_perm(Perm.ASSIGN_WORK):
+        raise PermissionDenied
+
+
+def survey_out(survey: Survey) -> dict:
+    return {
+        "id": survey.pk,
+        "title": survey.title,
+        "trigger": survey.trigger,
+        "channel": survey.channel,
+        "valid_days": survey.valid_days,
+        "low_score": survey.low_score,
+        "follow_up": survey.follow_up,
+        "active": survey.active,
+        "questions": [
+            {
+                "id": q.pk,
+                "kind": q.kind,
+                "text": q.text,
+                "choices": q.choices,
+                "required": q.required,
+            }
+            for q in survey.questions.all()
+        ],
+    }
+
+
+@router.get(
+    "/visits/surveys", response=list[SurveyOut], summary="Satisfaction surveys, newest first"
+)
+def list_surveys(request):
+    _assigns(request.user)
+    return [survey_out(s) for s in selectors.visible_surveys(request.user).order_by("-id")[:200]]
+
+
+@router.get(
+    "/visits/surveys/{survey_id}/results",
+    response=SurveyResultsOut,
+    summary="A survey's results: answered, average and low scores, by agent and team",
+)
+def survey_results(
+    request, survey_id: int, start: dt.date | None = None, end: dt.date | None = None
+):
+    _assigns(request.user)
+    survey = selectors.access_survey(actor=request.user, survey_id=survey_id)
+    found = selectors.survey_results(survey, start=start, end=end)
+    return {
+        "survey_id": survey.pk,
+        "invited": found["invited"],
+        "answers": found["answers"],
+        "answer_rate": found["answer_rate"],
+        "average": round(found["average"], 2) if found["average"] is not None else None,
+        "low": found["low"],
+        "distribution": {str(score): n for score, n in found["distribution"]},
+        "per_agent": [
+            {
+                "id": r["invitation__agent_id"],
+                "name": r["invitation__agent__display_name"]
+                or r["invitation__agent__username"]
+                or "",
+                "answers": r["answers"],
+                "average": r["average"],
+                "low": r["low"],
+            }
+            for r in found["per_agent"]
+        ],
+        "per_team": [
+            {
+                "id": r["invitation__team_id"],
+                "name": r["invitation__team__name"] or "",
+                "answers": r["answers"],
+                "average": r["average"],
+                "low": r["low"],
+            }
+            for r in found["per_team"]
+        ],
+    }
+
+
+def answer_out(answer: SurveyAnswer) -> dict:
+    invitation = answer.invitation
+    return {
+        "id": answer.pk,
+        "invitation_id": invitation.pk,
+        "customer_id": invitation.customer_id,
+        "agent_id": invitation.agent_id,
+        "team_id": invitation.team_id,
+        "source": invitation.source,
+        "source_id": invitation.source_id,
+        "score": answer.score,
+        "answers": answer.answers,
+        "answered_at": answer.answered_at,
+    }
+
+
+@router.get(
+    "/visits/surveys/{survey_id}/answers",
+    response=SurveyAnswerPage,
+    summary="A survey's answers, newest first",
+)
+def survey_answers(
+    request, survey_id: int, cursor: int | None = None, limit: int = Query(50, ge=1, le=200)
+):
+    _assigns(request.user)
+    survey = selectors.access_survey(actor=request.user, survey_id=survey_id)
+    qs = SurveyAnswer.objects.filter(invitation__survey=survey).select_related("invitation")
+    page = keyset_page(qs.order_by("-id"), cursor=cursor, size=limit)
+    return {"items": [answer_out(a) for a in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/visits/report", response=MonthReportOut, summary="The monthly visit report per agent")
+def month_report(request, month: str = ""):
+    _assigns(request.user)
+    report = selectors.month_report(selectors.parse_month(month[:7], today=selectors.local_today()))
+    return {
+        "month": report["month"],
+        "rows": [{**row, "agent_id": row["assignee_id"]} for row in report["rows"]],
+    }

@@ -8,9 +8,10 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Return visits")
 
     def ready(self) -> None:
-        from kefu.visits import subscribers, tasks  # noqa: F401  tasks: Huey tasks
+        from kefu.visits import exports, subscribers, tasks  # noqa: F401  tasks: Huey tasks
 
         subscribers.register()
+        exports.register_exports()
         from kefu.visits import personal_data
 
         personal_data.register()

@@ -10,7 +10,18 @@ from django.utils import timezone
 
 from kefu.accounts.models import User
 from kefu.visits import selectors, services
-from kefu.visits.models import CampaignState, ReturnVisit, VisitCampaign, VisitState
+from kefu.visits.models import (
+    CampaignState,
+    ReturnVisit,
+    SurveyChannel,
+    SurveyTrigger,
+    VisitCampaign,
+    VisitRecord,
+    VisitState,
+)
+from kefu.visits.services import surveys
+
+SCORES = {"satisfied": ("5", "4"), "average": ("3",), "dissatisfied": ("2", "1")}
 
 ANSWERS = [
     ("satisfied", "", "", "希望多开几个充值点"),
@@ -68,7 +79,41 @@ def build(*, password: str) -> None:
             service_opinion=service,
             suggestions=suggestion,
         )
+    build_surveys(drafter=drafter, rng=rng)
     # No complaint is opened from the demo's answers: the tickets' demo keeps its own numbers
     # (kefu/tickets/tests/test_demo.py); the button waits on the dissatisfied visits.
     # next month's draft, as the 25th leaves it
     services.remind_next_month_plan()
+
+
+def build_surveys(*, drafter: User, rng: random.Random) -> None:
+    """A survey after each visit, answered by the customers reached (scores following what they
+    told the agent); the low ones have their follow-up visit."""
+    survey = surveys.create_survey(
+        actor=drafter,
+        title="回访满意度调查",
+        intro="感谢您接受回访，请花一分钟评价我们的服务。",
+        trigger=SurveyTrigger.VISIT,
+        channel=SurveyChannel.WIDGET,  # no SMS from the demo
+        questions="score: 您对本次回访服务满意吗？\nchoice: 您的问题解决了吗？ | 已解决 | 未解决\ntext: 您的建议",
+    )
+    questions = list(survey.questions.all())
+    for record in VisitRecord.objects.filter(reached=True).select_related("visit"):
+        invitation = surveys.invite(
+            survey_id=survey.pk,
+            customer_id=record.visit.customer_id,
+            source=SurveyTrigger.VISIT,
+            source_id=record.visit_id,
+            agent_id=record.visit.assignee_id,
+        )
+        if invitation is None or rng.random() < 0.25:
+            continue  # not every customer answers
+        score = rng.choice(SCORES.get(record.satisfaction, ("4",)))
+        surveys.answer_survey(
+            token=surveys.token_for(invitation),
+            answers={
+                str(questions[0].pk): score,
+                str(questions[1].pk): "已解决" if score >= "3" else "未解决",
+                str(questions[2].pk): record.suggestions,
+            },
+        )

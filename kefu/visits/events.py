@@ -54,3 +54,34 @@ class VisitRecorded(DomainEvent):
     agent_id: int
     reached: bool
     satisfaction: str
+
+
+@dataclass(frozen=True)
+class SurveyAnswered(DomainEvent):
+    """A customer answered a survey (once per invitation). `score` is the first 1–5 question's;
+    `low` says it is at or below the survey's low score (a follow-up was made)."""
+
+    name: ClassVar[str] = "visits.survey_answered"
+    answer_id: int
+    invitation_id: int
+    survey_id: int
+    customer_id: int
+    agent_id: int | None
+    team_id: int | None
+    source: str  # ticket, conversation, visit or manual
+    source_id: int | None
+    score: int | None
+    low: bool
+    follow_up_visit_id: int | None
+
+
+@dataclass(frozen=True)
+class VisitDeadline(DomainEvent):
+    """The deadline sweep: an open visit is due soon (`kind` "due_soon") or overdue ("overdue");
+    told once each, to the agent and the supervisors."""
+
+    name: ClassVar[str] = "visits.deadline"
+    visit_id: int
+    kind: str
+    agent_id: int
+    due_at: str  # ISO 8601, UTC

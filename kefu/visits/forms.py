@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy
 from kefu.accounts.models import Team
 from kefu.core.forms import StyledFormMixin
 from kefu.customers.models import Level, Tag
-from kefu.visits.models import Satisfaction, UnreachedReason, VisitChannel
+from kefu.visits.models import (
+    FollowUp,
+    Satisfaction,
+    SurveyChannel,
+    SurveyTrigger,
+    UnreachedReason,
+    VisitChannel,
+)
 from kefu.visits.selectors import agents_for
 
 
@@ -226,3 +233,53 @@ class RulesForm(StyledFormMixin, forms.Form):
                 )
             pairs.append([start.strip(), end.strip()])
         return pairs
+
+
+class SurveyForm(StyledFormMixin, forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=100)
+    intro = forms.CharField(label=gettext_lazy("Introduction"), max_length=300, required=False)
+    trigger = forms.ChoiceField(label=gettext_lazy("Sent"), choices=SurveyTrigger.choices)
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=SurveyChannel.choices)
+    valid_days = forms.IntegerField(
+        label=gettext_lazy("Link valid for days"), min_value=1, max_value=90, initial=7
+    )
+    low_score = forms.IntegerField(
+        label=gettext_lazy("Low score"), min_value=1, max_value=4, initial=2
+    )
+    follow_up = forms.ChoiceField(
+        label=gettext_lazy("Follow-up of a low score"), choices=FollowUp.choices
+    )
+    questions = forms.CharField(
+        label=gettext_lazy("Questions"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        initial="score: 您对本次服务满意吗？\nchoice: 问题解决了吗？ | 已解决 | 未解决\ntext: 您的建议",
+        help_text=gettext_lazy(
+            "One a line: score: question (1–5), choice: question | answer | answer, text: question."
+        ),
+    )
+
+
+class HolidayCareForm(StyledFormMixin, forms.Form):
+    holiday = forms.CharField(label=gettext_lazy("Holiday"), max_length=30)
+    occasion = forms.DateField(
+        label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    send_time = forms.TimeField(
+        label=gettext_lazy("Send at"),
+        initial="10:00",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    levels = forms.MultipleChoiceField(
+        label=gettext_lazy("Membership levels"),
+        choices=Level.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("None chosen: every customer who consented."),
+    )
+    template_code = forms.CharField(
+        label=gettext_lazy("SMS template code"),
+        max_length=40,
+        initial="care_holiday",
+        help_text=gettext_lazy("Variables: {name} {holiday}."),
+    )

@@ -87,6 +87,8 @@ class VisitSource(models.TextChoices):
     CAMPAIGN = "campaign", _("Visit plan")
     COMPLAINT = "complaint", _("Closed complaint")
     MANUAL = "manual", _("Added by hand")
+    DISPATCH = "dispatch", _("Finished work order")
+    SURVEY = "survey", _("Low survey score")
 
 
 class VisitState(models.TextChoices):
@@ -139,8 +141,19 @@ class ReturnVisit(models.Model):
     # Not before this moment, and never in the customer's rest time (一个避免).
     scheduled_at = models.DateTimeField(_("visit from"))
     due_at = models.DateTimeField(_("visit by"))
+    work_order = models.ForeignKey(
+        "dispatch.WorkOrder",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("work order"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The deadline alerts (sweep_visit_deadlines): each told once.
+    due_soon_warned_at = models.DateTimeField(null=True, blank=True)
+    overdue_warned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("return visit")
@@ -255,3 +268,196 @@ class VisitRules(models.Model):
         for start, end in self.quiet_hours or []:
             out.append((dt.time.fromisoformat(start), dt.time.fromisoformat(end)))
         return out
+
+
+# --- satisfaction surveys 满意度调查 ------------------------------------------------------------------
+
+
+class SurveyTrigger(models.TextChoices):
+    TICKET = "ticket", _("After a ticket is closed")
+    CONVERSATION = "conversation", _("After a chat is closed")
+    VISIT = "visit", _("After a return visit")
+    MANUAL = "manual", _("Sent by hand")
+
+
+class SurveyChannel(models.TextChoices):
+    SMS = "sms", _("SMS link")
+    WIDGET = "widget", _("In the chat widget")
+
+
+class FollowUp(models.TextChoices):
+    VISIT = "visit", _("A return visit")
+    NOTIFY = "notify", _("A notice to the supervisors")
+
+
+class Survey(models.Model):
+    """A survey form 满意度调查表: its questions, when it is sent and what a low score sets off."""
+
+    title = models.CharField(_("title"), max_length=100)
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+    trigger = models.CharField(
+        _("sent"), max_length=12, choices=SurveyTrigger.choices, default=SurveyTrigger.MANUAL
+    )
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=SurveyChannel.choices, default=SurveyChannel.SMS
+    )
+    valid_days = models.PositiveSmallIntegerField(_("link valid for days"), default=7)
+    low_score = models.PositiveSmallIntegerField(
+        _("low score"), default=2, help_text=_("A score at or below this sets off the follow-up.")
+    )
+    follow_up = models.CharField(
+        _("follow-up of a low score"),
+        max_length=8,
+        choices=FollowUp.choices,
+        default=FollowUp.VISIT,
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class QuestionKind(models.TextChoices):
+    SCORE = "score", _("Score 1–5")
+    CHOICE = "choice", _("Single choice")
+    TEXT = "text", _("Free text")
+
+
+class SurveyQuestion(models.Model):
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(_("kind"), max_length=8, choices=QuestionKind.choices)
+    text = models.CharField(_("question"), max_length=200)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        verbose_name = _("survey question")
+        verbose_name_plural = _("survey questions")
+        ordering = ["survey", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SurveyInvitation(models.Model):
+    """One customer asked once (a signed, expiring link); answered at most once."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="invitations")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="survey_invitations"
+    )
+    # Who served the customer (the answer counts for them and their team).
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(_("after"), max_length=12, choices=SurveyTrigger.choices)
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=8, choices=SurveyChannel.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("valid until"))
+    sms_id = models.PositiveBigIntegerField(null=True, blank=True)
+    send_error = models.CharField(max_length=300, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("survey invitation")
+        verbose_name_plural = _("survey invitations")
+        ordering = ["-id"]
+        constraints = [
+            # One invitation per closed ticket, chat or visit, however often the event arrives.
+            models.UniqueConstraint(
+                fields=["survey", "source", "source_id"],
+                name="survey_once_per_source",
+                condition=models.Q(source_id__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class SurveyAnswer(models.Model):
+    """What the customer answered: `score` is the first score question's (1–5) for the results;
+    `answers` maps each question's id (as text) to its value."""
+
+    invitation = models.OneToOneField(
+        SurveyInvitation, on_delete=models.CASCADE, related_name="answer"
+    )
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    answers = models.JSONField(_("answers"), default=dict)
+    answered_at = models.DateTimeField(_("answered at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
+        ordering = ["-answered_at"]
+
+    def __str__(self) -> str:
+        return f"{self.invitation_id}: {self.score}"
+
+
+# --- customer care 客户关怀 ---------------------------------------------------------------------------
+
+
+class CareKind(models.TextChoices):
+    BIRTHDAY = "birthday", _("Birthday")
+    HOLIDAY = "holiday", _("Holiday")
+    AFTER_PURCHASE = "after_purchase", _("After a purchase")
+
+
+class CareState(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")  # waits for its time (never in quiet hours)
+    SENT = "sent", _("Sent")  # the SMS provider took it
+    FAILED = "failed", _("Failed")  # the provider refused it; see the reason
+    SKIPPED = "skipped", _("Not sent")  # no consent (or withdrawn) or no mobile; see the reason
+
+
+class CareMessage(models.Model):
+    """One care SMS 关怀短信 to one customer, sent through kefu/sms at `scheduled_at`."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="care_messages"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=CareKind.choices)
+    template_code = models.CharField(_("SMS template"), max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    scheduled_at = models.DateTimeField(_("send at"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=CareState.choices, default=CareState.SCHEDULED
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    sms_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # The day it is for (a birthday, a holiday): one message per customer, kind and day.
+    occasion = models.DateField(_("occasion"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("care message")
+        verbose_name_plural = _("care messages")
+        ordering = ["-scheduled_at", "-id"]
+        indexes = [models.Index(fields=["state", "scheduled_at"], name="care_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "kind", "occasion"], name="care_once_per_occasion"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.customer_id}"

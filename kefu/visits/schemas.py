@@ -70,9 +70,84 @@ class RecordOut(Schema):
     recorded_at: dt.datetime
 
 
-class FiguresOut(Schema):
+class VisitFiguresOut(Schema):
     visits_done: int
     reached: int
     reached_rate: float | None
     satisfaction: dict[str, int]
     satisfied_rate: float | None
+
+
+class SurveyQuestionOut(Schema):
+    id: int
+    kind: str
+    text: str
+    choices: list[str]
+    required: bool
+
+
+class SurveyOut(Schema):
+    id: int
+    title: str
+    trigger: str
+    channel: str
+    valid_days: int
+    low_score: int
+    follow_up: str
+    active: bool
+    questions: list[SurveyQuestionOut]
+
+
+class SurveyGroupOut(Schema):
+    id: int | None
+    name: str
+    answers: int
+    average: float | None
+    low: int
+
+
+class SurveyResultsOut(Schema):
+    survey_id: int
+    invited: int
+    answers: int
+    answer_rate: int
+    average: float | None
+    low: int
+    distribution: dict[str, int]
+    per_agent: list[SurveyGroupOut]
+    per_team: list[SurveyGroupOut]
+
+
+class SurveyAnswerOut(Schema):
+    id: int
+    invitation_id: int
+    customer_id: int
+    agent_id: int | None
+    team_id: int | None
+    source: str
+    source_id: int | None
+    score: int | None
+    answers: dict[str, str | int]
+    answered_at: dt.datetime
+
+
+class SurveyAnswerPage(Schema):
+    items: list[SurveyAnswerOut]
+    next_cursor: int | None
+
+
+class MonthRowOut(Schema):
+    agent_id: int
+    agent: str
+    planned: int
+    done: int
+    on_time: int
+    unreachable: int
+    satisfied_percent: int | None
+    survey_answers: int
+    survey_average: float | None
+
+
+class MonthReportOut(Schema):
+    month: dt.date
+    rows: list[MonthRowOut]

@@ -7,7 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Avg, CharField, Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.http import Http404
@@ -19,8 +19,11 @@ from kefu.customers.models import Customer, Level
 from kefu.tickets.models import Ticket, TicketType
 from kefu.tickets.states import TicketState
 from kefu.visits.models import (
+    CareMessage,
     ReturnVisit,
     Satisfaction,
+    Survey,
+    SurveyAnswer,
     VisitCampaign,
     VisitRecord,
     VisitRules,
@@ -319,3 +322,180 @@ def campaign_summary(campaign: VisitCampaign, *, now: dt.datetime | None = None)
         "suggestions": top("suggestions"),
         "overdue": campaign.visits.filter(state=VisitState.OPEN, due_at__lt=now).count(),
     }
+
+
+# --- surveys ----------------------------------------------------------------------------------------
+
+
+def visible_surveys(user: User) -> QuerySet[Survey]:
+    """Who assigns work makes surveys and reads their results; nobody else."""
+    if not user.has_perm(Perm.ASSIGN_WORK):
+        return Survey.objects.none()
+    return Survey.objects.all()
+
+
+def access_survey(*, actor: User, survey_id: int) -> Survey:
+    survey = visible_surveys(actor).filter(pk=survey_id).first()
+    if survey is None:
+        raise Http404
+    return survey
+
+
+def survey_results(survey: Survey, *, start: dt.date | None = None, end: dt.date | None = None):
+    """A survey's results: invited, answered, the average score and the low ones, the score
+    distribution, and the same per agent and per team (SQL aggregates)."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    invitations = survey.invitations.all()
+    answers = SurveyAnswer.objects.filter(invitation__survey=survey)
+    if start:
+        lo = dt.datetime.combine(start, dt.time(), zone)
+        invitations, answers = (
+            invitations.filter(created_at__gte=lo),
+            answers.filter(answered_at__gte=lo),
+        )
+    if end:
+        hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone)
+        invitations, answers = (
+            invitations.filter(created_at__lt=hi),
+            answers.filter(answered_at__lt=hi),
+        )
+    figures = {
+        "answers": Count("pk"),
+        "average": Avg("score"),
+        "low": Count("pk", filter=Q(score__lte=survey.low_score)),
+    }
+    totals = answers.aggregate(**figures)
+    invited = invitations.count()
+    distribution = dict(
+        answers.exclude(score__isnull=True).order_by().values_list("score").annotate(n=Count("pk"))
+    )
+    per_agent = list(
+        answers.order_by()
+        .values(
+            "invitation__agent_id", "invitation__agent__display_name", "invitation__agent__username"
+        )
+        .annotate(**figures)
+        .order_by("-answers", "invitation__agent_id")
+    )
+    per_team = list(
+        answers.order_by()
+        .values("invitation__team_id", "invitation__team__name")
+        .annotate(**figures)
+        .order_by("-answers", "invitation__team_id")
+    )
+    return {
+        "invited": invited,
+        **totals,
+        "answer_rate": round(100 * totals["answers"] / invited) if invited else 0,
+        "distribution": [(score, distribution.get(score, 0)) for score in range(1, 6)],
+        "per_agent": per_agent,
+        "per_team": per_team,
+    }
+
+
+def recent_answers(survey: Survey, *, limit: int = 50) -> list[dict]:
+    """The newest answers with each question's text beside its value (for the results page)."""
+    questions = list(survey.questions.all())
+    out = []
+    for answer in (
+        SurveyAnswer.objects.filter(invitation__survey=survey)
+        .select_related("invitation__customer", "invitation__agent")
+        .order_by("-answered_at", "-id")[:limit]
+    ):
+        out.append(
+            {
+                "answer": answer,
+                "items": [
+                    (q.text, answer.answers.get(str(q.pk), ""))
+                    for q in questions
+                    if str(q.pk) in answer.answers
+                ],
+            }
+        )
+    return out
+
+
+# --- customer care ----------------------------------------------------------------------------------
+
+
+def care_messages(*, state: str = "", kind: str = "") -> QuerySet[CareMessage]:
+    qs = CareMessage.objects.select_related("customer").order_by("-scheduled_at", "-id")
+    if state:
+        qs = qs.filter(state=state)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def care_counts() -> dict[str, int]:
+    return dict(CareMessage.objects.order_by().values_list("state").annotate(n=Count("pk")))
+
+
+# --- the monthly visit report 回访月报 ----------------------------------------------------------------
+
+
+def parse_month(raw: str, *, today: dt.date) -> dt.date:
+    """`2026-12` → its first day; anything else → this month's."""
+    try:
+        return dt.date.fromisoformat(f"{raw}-01") if raw else today.replace(day=1)
+    except ValueError:
+        return today.replace(day=1)
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    zone = ZoneInfo(settings.TIME_ZONE)
+    first = month.replace(day=1)
+    after = (first + dt.timedelta(days=32)).replace(day=1)
+    return dt.datetime.combine(first, dt.time(), zone), dt.datetime.combine(after, dt.time(), zone)
+
+
+def month_report(month: dt.date) -> dict:
+    """Per agent for the month (Asia/Shanghai): planned (visits due in the month), done (recorded
+    in it), on time (done by the deadline), unreachable, the satisfied share of the reached, and
+    the average survey score of the answers counted for them. Two grouped aggregates."""
+    lo, hi = month_bounds(month)
+    due_in = Q(due_at__gte=lo, due_at__lt=hi) & ~Q(state=VisitState.CANCELLED)
+    done_in = Q(state=VisitState.DONE, completed_at__gte=lo, completed_at__lt=hi)
+    rows = list(
+        ReturnVisit.objects.filter(due_in | done_in)
+        .order_by()
+        .values("assignee_id", "assignee__display_name", "assignee__username")
+        .annotate(
+            planned=Count("pk", filter=due_in),
+            done=Count("pk", filter=done_in),
+            on_time=Count("pk", filter=done_in & Q(completed_at__lte=F("due_at"))),
+            unreachable=Count("pk", filter=done_in & Q(record__reached=False)),
+            reached=Count("pk", filter=done_in & Q(record__reached=True)),
+            satisfied=Count("pk", filter=done_in & Q(record__satisfaction=Satisfaction.SATISFIED)),
+        )
+        .order_by("assignee__display_name", "assignee_id")
+    )
+    scores = {
+        row["invitation__agent_id"]: row
+        for row in SurveyAnswer.objects.filter(answered_at__gte=lo, answered_at__lt=hi)
+        .exclude(invitation__agent__isnull=True)
+        .order_by()
+        .values("invitation__agent_id")
+        .annotate(answers=Count("pk"), average=Avg("score"))
+    }
+    counted = ("planned", "done", "on_time", "unreachable", "reached", "satisfied")
+    sums = dict.fromkeys(counted, 0)
+    for row in rows:
+        score = scores.get(row["assignee_id"]) or {}
+        row["survey_answers"] = score.get("answers", 0)
+        row["survey_average"] = round(score["average"], 2) if score.get("average") else None
+        row["on_time_percent"] = round(100 * row["on_time"] / row["done"]) if row["done"] else None
+        row["satisfied_percent"] = (
+            round(100 * row["satisfied"] / row["reached"]) if row["reached"] else None
+        )
+        row["agent"] = row["assignee__display_name"] or row["assignee__username"]
+        for key in counted:
+            sums[key] += row[key]
+    total: dict[str, int | None] = {
+        **sums,
+        "on_time_percent": round(100 * sums["on_time"] / sums["done"]) if sums["done"] else None,
+        "satisfied_percent": (
+            round(100 * sums["satisfied"] / sums["reached"]) if sums["reached"] else None
+        ),
+    }
+    return {"month": month.replace(day=1), "rows": rows, "total": total}

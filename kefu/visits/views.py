@@ -17,7 +17,7 @@ from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
 from kefu.core.pages import perform
 from kefu.telephony.selectors import visible_calls
-from kefu.visits import selectors, services
+from kefu.visits import care_views, selectors, services, survey_views
 from kefu.visits.forms import CampaignForm, RulesForm, VisitRecordForm
 from kefu.visits.models import CampaignState, VisitChannel, VisitState
 from kefu.visits.states import CAMPAIGN_FLOW, VISIT_FLOW
@@ -364,4 +364,6 @@ urlpatterns = [
     path("plans/<int:campaign_id>/close/", plan_close, name="plan_close"),
     path("plans/<int:campaign_id>/move/", plan_move, name="plan_move"),
     path("rules/", rules_view, name="rules"),
+    *survey_views.urlpatterns,
+    *care_views.urlpatterns,
 ]

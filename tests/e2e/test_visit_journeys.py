@@ -40,7 +40,9 @@ def test_a_plan_is_issued_and_two_visits_are_done(browser, live_server):
 
     today = timezone.localdate()
     drafter = person("zhuguan1")
-    drafter.get_by_role("link", name="回访").first.click()
+    main_nav = drafter.get_by_test_id("main-nav")
+    main_nav.get_by_role("button", name="业务").click()
+    main_nav.get_by_role("link", name="回访").click()
     drafter.get_by_test_id("tab-plans").click()
     drafter.get_by_test_id("new-plan").click()
     drafter.get_by_label("标题").fill("本月会员回访")
@@ -107,3 +109,74 @@ def test_a_plan_is_issued_and_two_visits_are_done(browser, live_server):
     satisfaction = approver.get_by_test_id("summary-satisfaction").inner_text()
     assert "满意 1" in satisfaction and "不满意 1" in satisfaction
     assert "排队太久" in approver.get_by_test_id("summary").inner_text()
+
+
+def test_a_survey_is_answered_on_a_phone(browser, live_server):
+    """A supervisor makes a survey and sends it to a customer; the customer answers it on a
+    phone-sized page with no sign-in (a low score and a hostile suggestion); the link then says it
+    was answered; the results show the answer as plain text and the agent gets the follow-up visit."""
+    from kefu.sms.models import SmsTemplate
+    from kefu.visits.models import SurveyInvitation
+    from kefu.visits.services import surveys
+
+    UserFactory(username="zhuguan1", display_name="陈主管", role=Role.SUPERVISOR)
+    UserFactory(username="zuoxi1", display_name="李娜", role=Role.AGENT)
+    agent_user = UserFactory(username="zuoxi2", display_name="王芳", role=Role.AGENT)
+    customer = Customer.objects.create(name="黄伟", mobile="+8613800138000", owner=agent_user)
+    SmsTemplate.objects.create(code="survey", name="满意度调查", body="{name}您好，请评价：{link}")
+
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900}
+    )
+    supervisor = context.new_page()
+    supervisor.set_default_timeout(10_000)
+    sign_in(supervisor, "zhuguan1")
+    supervisor.wait_for_url(re.compile(r"/$"))
+    supervisor.goto("/visits/surveys/")
+    supervisor.get_by_test_id("new-survey").click()
+    supervisor.get_by_label("标题").fill("服务满意度调查")
+    supervisor.get_by_test_id("save-survey").click()
+    supervisor.wait_for_url(re.compile(r"/visits/surveys/\d+/$"))
+    supervisor.get_by_label("客户编号").fill(str(customer.pk))
+    supervisor.get_by_test_id("send-survey").click()
+    invitation = SurveyInvitation.objects.get()
+    assert invitation.sms_id  # the link went out by SMS (console backend)
+
+    phone = browser.new_context(
+        base_url=live_server.url,
+        locale="zh-CN",
+        viewport={"width": 375, "height": 667},
+        is_mobile=True,
+        has_touch=True,
+    ).new_page()
+    phone.set_default_timeout(10_000)
+    link = f"/survey/{surveys.token_for(invitation)}/"
+    phone.goto(link)
+    assert phone.get_by_test_id("survey-title").inner_text() == "服务满意度调查"
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375  # nothing wider than the phone
+    phone.get_by_test_id("submit-survey").click()
+    assert "请回答" in phone.get_by_test_id("survey-error").inner_text()
+    phone.get_by_test_id("score-2").click()
+    phone.get_by_label("未解决").check()
+    phone.get_by_test_id("text-3").fill("<script>alert('x')</script> 师傅迟到")
+    screenshot(phone, "visits-survey-on-a-phone")
+    phone.get_by_test_id("submit-survey").click()
+    assert phone.get_by_test_id("survey-thanks").inner_text() == "感谢您的评价！"
+    phone.goto(link)
+    assert "已经提交过" in phone.get_by_test_id("survey-closed").inner_text()
+
+    supervisor.reload()
+    answers = supervisor.get_by_test_id("answers").inner_text()
+    assert "<script>alert('x')</script> 师傅迟到" in answers
+    assert supervisor.get_by_test_id("average").inner_text() == "2.00"
+    follow_up = ReturnVisit.objects.get()
+    assert follow_up.assignee == agent_user  # the customer's owner: the sender is a supervisor
+    agent = browser.new_context(
+        base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900}
+    ).new_page()
+    agent.set_default_timeout(10_000)
+    sign_in(agent, "zuoxi2")
+    agent.wait_for_url(re.compile(r"/$"))
+    agent.goto("/visits/")
+    assert "黄伟" in agent.get_by_test_id(f"visit-{follow_up.pk}").inner_text()

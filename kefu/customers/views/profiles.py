@@ -18,9 +18,17 @@ from kefu.core.pagination import keyset_page
 from kefu.core.redirects import safe_next
 from kefu.customers import identities, selectors
 from kefu.customers.forms import ContactForm, CustomerForm, FlagForm, SearchForm
-from kefu.customers.models import MASKED_KINDS, ContactIdentity, CustomField, IdentityKind
+from kefu.customers.models import (
+    MASKED_KINDS,
+    ConsentPurpose,
+    ConsentSource,
+    ContactIdentity,
+    CustomField,
+    IdentityKind,
+)
 from kefu.customers.panels import panels_for
 from kefu.customers.services import assignment, profiles
+from kefu.customers.services import consent as consent_services
 
 TIMELINE_KINDS = [
     ("customers.", gettext_lazy("Record")),
@@ -68,6 +76,7 @@ def customer_detail(request, customer_id: int):
             "contact_form": ContactForm(),
             "flag_form": FlagForm(),
             "panels": panels_for(request, customer),
+            "consents": selectors.consent_state(customer),
         },
     )
 
@@ -246,8 +255,41 @@ def flag_accuracy(request, customer_id: int):
     return redirect("customers:detail", customer_id=customer.pk)
 
 
+@require_perm(Perm.SERVE_CUSTOMERS)
+@require_POST
+def customer_consent(request, customer_id: int):
+    """Record a consent to care or marketing messages given or withdrawn (told by the customer)."""
+    customer = selectors.access_customer(
+        actor=request.user, customer_id=customer_id, request=request
+    )
+    purpose = request.POST.get("purpose", "")
+    given = request.POST.get("given") == "1"
+    try:
+        consent_services.record_consent(
+            actor=request.user,
+            customer_id=customer.pk,
+            purpose=purpose,
+            given=given,
+            source=ConsentSource.CUSTOMER_PAGE,
+            request=request,
+        )
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request,
+            _("Consent to %(purpose)s recorded as given.")
+            % {"purpose": ConsentPurpose(purpose).label}
+            if given
+            else _("Consent to %(purpose)s recorded as withdrawn.")
+            % {"purpose": ConsentPurpose(purpose).label},
+        )
+    return redirect("customers:detail", customer_id=customer.pk)
+
+
 urlpatterns = [
     path("", customer_list, name="list"),
+    path("<int:customer_id>/consent/", customer_consent, name="consent"),
     path("new/", customer_create, name="create"),
     path("check/", check_identity, name="check_identity"),
     path("request-assignment/", request_assignment, name="request_assignment"),

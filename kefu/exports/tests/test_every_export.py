@@ -53,6 +53,12 @@ EXPORTS = [
         1,  # the complaint by category; then the total, two headings and the one day
     ),
     ("performance_sheets", f"/quality/performance/export/?month={MONTH}", {"month": MONTH}, 0),
+    (
+        "visit_month_report",
+        f"/visits/report/?month={MONTH}&format=xlsx",
+        {"month": f"{MONTH}-01"},
+        0,
+    ),
 ]
 MAY_EXPORT = {Role.ADMINISTRATOR, Role.MANAGER, Role.SUPERVISOR}
 # Rows a file has besides its data: the complaint statistics add each month's 小计 and the 合计.
@@ -149,6 +155,7 @@ def test_every_export_is_registered_with_the_one_service():
         "issued_report",
         "performance_sheets",
         "report",
+        "visit_month_report",
     ]
     root = Path(__file__).resolve().parents[2]
     writers = sorted(

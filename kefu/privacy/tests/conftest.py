@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from kefu.accounts.roles import Role
 from kefu.conversations.models import ChatImage, Conversation, Inbox, Message, Visitor
+from kefu.customers.services.consent import record_consent
 from kefu.customers.services.profiles import ContactPoints, create_customer
 from kefu.sms.models import SmsMessage
 from kefu.telephony.models import Call
@@ -53,6 +54,7 @@ def held(cast, django_capture_on_commit_callbacks):
             content="请把抬头改成张伟个人",
             customer_id=customer.pk,
         )
+    record_consent(actor=cast.agent, customer_id=customer.pk, purpose="care", given=True)
     inbox = Inbox.objects.create(name="官网在线客服")
     visitor = Visitor.objects.create(inbox=inbox, customer=customer, name="张伟")
     conversation = Conversation.objects.create(

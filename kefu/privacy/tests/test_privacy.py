@@ -99,6 +99,8 @@ def test_a_manager_exports_everything_held_and_only_they_download_it(cast, held)
     assert json.loads(archive.read("tickets/tickets.json"))[0]["number"] == held.ticket.number
     assert json.loads(archive.read("telephony/calls.json"))[0]["duration_seconds"] == 95
     assert "张伟" in archive.read("customers/customer.csv").decode("utf-8-sig")
+    consents = json.loads(archive.read("customers/consents.json"))
+    assert [(c["purpose"], c["given"]) for c in consents] == [("care", True)]
     assert steps(held.customer) == ["built", "downloaded"]
 
     # Another manager, holding the same permission, does not get it: 404 and nothing audited.

@@ -348,6 +348,50 @@ def first_visit_time(
     return quiet.next_allowed(max(now, start), windows)
 
 
+def _insert_visits(
+    *,
+    campaign: VisitCampaign,
+    rows: list[tuple[int, int]],
+    scheduled: dt.datetime,
+    due: dt.datetime,
+    now: dt.datetime,
+) -> None:
+    """One multi-row INSERT of (customer, agent) visits, a customer already in the plan skipped
+    (ON CONFLICT DO NOTHING, SQLite and PostgreSQL alike): the ORM's bulk_create spent most of the
+    issuing time preparing each value (bench/visits)."""
+    from django.db import connection
+
+    ops = connection.ops
+    table = ops.quote_name(ReturnVisit._meta.db_table)
+    columns = (
+        "campaign_id",
+        "customer_id",
+        "assignee_id",
+        "source",
+        "channel",
+        "state",
+        "scheduled_at",
+        "due_at",
+        "created_at",
+    )
+    fixed = (
+        VisitSource.CAMPAIGN.value,
+        campaign.channel,
+        VisitState.OPEN.value,
+        ops.adapt_datetimefield_value(scheduled),
+        ops.adapt_datetimefield_value(due),
+        ops.adapt_datetimefield_value(now),
+    )
+    # Only the model's own table and column names are put into the text; the values are parameters.
+    names = ", ".join(ops.quote_name(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql, [(campaign.pk, customer_id, agent_id, *fixed) for customer_id, agent_id in rows]
+        )
+
+
 def issue_campaign(*, campaign_id: int, now: dt.datetime | None = None) -> VisitCampaign | None:
     """Make the plan's visit tasks, ISSUE_CHUNK customers per transaction (memory flat in N, progress
     in issued_count), then mark it issued. Safe to run again: a customer is visited once per plan."""
@@ -380,20 +424,12 @@ def issue_campaign(*, campaign_id: int, now: dt.datetime | None = None) -> Visit
         remaining -= len(rows)
         chosen = plan_distribution(rows, loads, fair_share=fair_share)
         with transaction.atomic():
-            ReturnVisit.objects.bulk_create(
-                [
-                    ReturnVisit(
-                        campaign=campaign,
-                        customer_id=customer_id,
-                        assignee_id=chosen[customer_id],
-                        source=VisitSource.CAMPAIGN,
-                        channel=campaign.channel,
-                        scheduled_at=scheduled,
-                        due_at=due,
-                    )
-                    for customer_id, _owner in rows
-                ],
-                ignore_conflicts=True,
+            _insert_visits(
+                campaign=campaign,
+                rows=[(customer_id, chosen[customer_id]) for customer_id, _owner in rows],
+                scheduled=scheduled,
+                due=due,
+                now=now,
             )
             made += len(rows)
             VisitCampaign.objects.filter(pk=campaign.pk).update(issued_count=made)
@@ -532,6 +568,8 @@ def record_visit(
     visit.save(update_fields=["state", "completed_at"])
     if reached:
         note_contact(actor=actor, customer_id=visit.customer_id, at=now)
+        if visit.work_order_id:
+            _close_work_order_visit(actor=actor, visit=visit, record=record, now=now)
     label = visit.campaign.number if visit.campaign else _("Return visit")
     summary = (
         _("%(plan)s: visited, %(satisfaction)s")
@@ -564,6 +602,43 @@ def record_visit(
         )
     )
     return record
+
+
+DISPATCH_SCORES = {
+    Satisfaction.SATISFIED: 5,
+    Satisfaction.AVERAGE: 3,
+    Satisfaction.DISSATISFIED: 1,
+}
+
+
+def _close_work_order_visit(
+    *, actor: User, visit: ReturnVisit, record: VisitRecord, now: dt.datetime
+) -> None:
+    """The work order's own 派工回访 step is done by this visit: its outcome from the record and the
+    satisfaction as 5 / 3 / 1. An order already visited by hand is left as it is."""
+    from kefu.dispatch.services import record_return_visit
+
+    outcome = " ".join(
+        part
+        for part in (
+            record.get_satisfaction_display(),
+            record.service_opinion,
+            record.product_opinion,
+            record.suggestions,
+        )
+        if part
+    )
+    try:
+        with transaction.atomic():
+            record_return_visit(
+                actor=actor,
+                work_order_id=visit.work_order_id,  # type: ignore[arg-type]
+                outcome=outcome,
+                satisfaction=DISPATCH_SCORES.get(Satisfaction(record.satisfaction)),
+                now=now,
+            )
+    except DomainError:
+        pass
 
 
 @transaction.atomic
@@ -729,3 +804,92 @@ def create_complaint_visit(*, ticket_id: int, now: dt.datetime | None = None) ->
         due_at=max(due, scheduled),
     )
     return visit
+
+
+# --- 派工回访: a visit within three working days after a work order is done -------------------------
+
+
+@transaction.atomic
+def create_dispatch_visit(
+    *, work_order_id: int, now: dt.datetime | None = None
+) -> ReturnVisit | None:
+    """The finished work order's return visit 派工回访 (dispatch's `dispatch.progressed` to done),
+    due three working days after completion on the business calendar, to the customer's owner or
+    the agent with the fewest open visits. Once per order."""
+    from kefu.dispatch.models import WorkOrder, WorkOrderState
+    from kefu.tickets.services.sla import return_visit_due
+
+    order = WorkOrder.objects.select_related("customer__owner").filter(pk=work_order_id).first()
+    if (
+        order is None
+        or order.state != WorkOrderState.DONE
+        or order.customer_id is None
+        or ReturnVisit.objects.filter(work_order=order).exists()
+    ):
+        return None
+    owner = order.customer.owner
+    if owner is not None and owner.is_active and owner.has_perm(Perm.SERVE_CUSTOMERS):
+        assignee_id: int | None = owner.pk
+    else:
+        agent_ids = list(selectors.agents_for(None).values_list("pk", flat=True))
+        loads = open_loads(agent_ids)
+        assignee_id = min(agent_ids, key=lambda pk: (loads[pk], pk)) if agent_ids else None
+    if assignee_id is None:
+        return None
+    done_at = order.completed_at or now or timezone.now()
+    scheduled = quiet.next_allowed(
+        now or done_at, quiet.parse_windows(selectors.rules().quiet_hours)
+    )
+    return ReturnVisit.objects.create(
+        customer_id=order.customer_id,
+        assignee_id=assignee_id,
+        source=VisitSource.DISPATCH,
+        channel=VisitChannel.PHONE,
+        work_order=order,
+        scheduled_at=scheduled,
+        due_at=max(order.visit_due_at or return_visit_due(done_at), scheduled),
+    )
+
+
+# --- deadline alerts ------------------------------------------------------------------------------
+
+DUE_SOON = dt.timedelta(hours=24)
+
+
+def sweep_visit_deadlines(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Open visits due within DUE_SOON and those past their deadline: each told once (the agent and
+    the supervisors, through notifications). Re-runnable: the warned_at columns remember."""
+    from kefu.visits.events import VisitDeadline
+
+    now = now or timezone.now()
+    told = {"due_soon": 0, "overdue": 0}
+    open_visits = ReturnVisit.objects.filter(state=VisitState.OPEN)
+    batches = (
+        ("overdue", open_visits.filter(due_at__lte=now, overdue_warned_at__isnull=True)),
+        (
+            "due_soon",
+            open_visits.filter(
+                due_at__gt=now, due_at__lte=now + DUE_SOON, due_soon_warned_at__isnull=True
+            ),
+        ),
+    )
+    for kind, query in batches:
+        field = "overdue_warned_at" if kind == "overdue" else "due_soon_warned_at"
+        while True:
+            with transaction.atomic():
+                rows = list(
+                    query.select_for_update(skip_locked=True)
+                    .order_by("id")
+                    .values_list("pk", "assignee_id", "due_at")[:500]
+                )
+                if not rows:
+                    break
+                ReturnVisit.objects.filter(pk__in=[r[0] for r in rows]).update(**{field: now})
+                for pk, agent_id, due_at in rows:
+                    emit(
+                        VisitDeadline(
+                            visit_id=pk, kind=kind, agent_id=agent_id, due_at=due_at.isoformat()
+                        )
+                    )
+                told[kind] += len(rows)
+    return told

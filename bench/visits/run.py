@@ -1,0 +1,218 @@
+"""Return visits benchmark: issuing a month's plan over many customers, and an agent's today list over
+HTTP.
+
+    .venv/bin/python bench/visits/run.py                          # 100,000 customers, 20 agents
+    .venv/bin/python bench/visits/run.py --customers 20000        # a quick run
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/visits/run.py
+
+(a) Issue: --customers members bulk-loaded (bulk_create, not through the services), --agents agents
+    (a third of the customers owned by one). A plan over the members is drafted, submitted and
+    approved through the services, then `issue_campaign` (the Huey task's work, in this process)
+    makes one visit per customer: seconds, visits/s, the progress it reported (issued_count read
+    every few seconds from a second connection is not possible on SQLite's one writer, so the
+    chunk count is printed) and the peak of Python's traced memory (tracemalloc), to see that it is
+    flat in N.
+(b) Today list: `kefu serve --no-worker --no-demo` on a free loopback port; one agent signs in
+    through the sign-in page and GETs /visits/ (their list for today, 50 a page, from
+    customers/agents open visits) --samples times; p50/p95/p99 from the raw samples. Also the API
+    /api/v1/visits/today.
+
+Embedded mode (SQLite in a temporary KEFU_DATA_DIR) by default; with DATABASE_URL a scratch database
+is created on that server and dropped at the end. Nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from bench.common import clean_up, row, rss_mb, scratch_postgres  # noqa: E402
+
+PASSWORD = "Bench2026pass"  # noqa: S105  the bench's own throwaway users
+
+
+def setup_django(data_dir: Path) -> None:
+    os.environ["KEFU_DATA_DIR"] = str(data_dir)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "kefu.settings"
+    os.environ["KEFU_DEMO"] = "0"
+    os.environ["KEFU_INSTANCE"] = f"bench-visits-{os.getpid()}"
+    os.environ["ALLOWED_HOSTS"] = "localhost,127.0.0.1,[::1],testserver"
+    os.environ.setdefault("KEFU_LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def load(customers: int, agents: int) -> dict:
+    from django.db import transaction
+
+    from kefu.accounts import services
+    from kefu.accounts.models import Department
+    from kefu.accounts.roles import Role
+    from kefu.customers.models import Customer, Level
+
+    cs = Department.objects.create(code="cs", name="客服部", is_customer_service=True)
+
+    def user(username: str, role: str) -> int:
+        return services.create_user(
+            actor=None,
+            username=username,
+            password=PASSWORD,
+            role=role,
+            department=cs,
+            check_password=False,
+        ).pk
+
+    supervisor = user("bench-supervisor", Role.SUPERVISOR)
+    manager = user("bench-manager", Role.MANAGER)
+    agent_ids = [user(f"bench-agent-{i:02d}", Role.AGENT) for i in range(1, agents + 1)]
+    started = time.perf_counter()
+    chunk = 5000
+    for start in range(0, customers, chunk):
+        with transaction.atomic():
+            Customer.objects.bulk_create(
+                [
+                    Customer(
+                        name=f"客户{n}",
+                        level=Level.MEMBER,
+                        owner_id=agent_ids[n % len(agent_ids)] if n % 3 == 0 else None,
+                    )
+                    for n in range(start, min(customers, start + chunk))
+                ]
+            )
+    return {
+        "supervisor": supervisor,
+        "manager": manager,
+        "agents": agent_ids,
+        "load_seconds": time.perf_counter() - started,
+    }
+
+
+def issue(ref: dict) -> dict:
+    from django.utils import timezone
+
+    from kefu.accounts.models import User
+    from kefu.visits import services
+    from kefu.visits.models import CampaignState, ReturnVisit, VisitCampaign
+
+    supervisor = User.objects.get(pk=ref["supervisor"])
+    manager = User.objects.get(pk=ref["manager"])
+    today = timezone.localdate()
+    plan = services.create_campaign(
+        actor=supervisor,
+        title="会员回访",
+        purpose="满意度回访",
+        period_start=today,
+        period_end=today + dt.timedelta(days=30),
+        rules={"levels": ["member"]},
+    )
+    started = time.perf_counter()
+    plan = services.submit_campaign(actor=supervisor, campaign_id=plan.pk)
+    counted = time.perf_counter() - started
+    services.decide_campaign(actor=manager, campaign_id=plan.pk, approve=True)
+    services.start_issuing(actor=supervisor, campaign_id=plan.pk)
+    tracemalloc.start()
+    started = time.perf_counter()
+    services.issue_campaign(campaign_id=plan.pk)
+    seconds = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    plan = VisitCampaign.objects.get(pk=plan.pk)
+    assert plan.state == CampaignState.ISSUED, plan.state
+    made = ReturnVisit.objects.filter(campaign=plan).count()
+    return {
+        "selected": plan.selected_count,
+        "count_seconds": counted,
+        "visits": made,
+        "seconds": seconds,
+        "peak_mb": peak / 1024 / 1024,
+        "chunks": -(-made // services.ISSUE_CHUNK),
+    }
+
+
+def main() -> None:
+    from bench.pages.run import Browser, measure
+    from bench.tickets.run import free_port, start_server, stop_server
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--agents", type=int, default=20)
+    parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--case-seconds", type=float, default=60)
+    parser.add_argument("--keep", action="store_true", help="keep the data folder (and database)")
+    args = parser.parse_args()
+
+    drop_database = None
+    url = os.environ.get("DATABASE_URL", "")
+    data_dir = Path(tempfile.mkdtemp(prefix="kefu-bench-visits-"))
+    if url.startswith(("postgres://", "postgresql://")):
+        scratch_url, drop_database = scratch_postgres(url, "visits")
+        os.environ["DATABASE_URL"] = scratch_url
+        mode = "scaled (PostgreSQL, scratch database)"
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        os.environ.pop("REDIS_URL", None)
+        mode = "embedded (SQLite, WAL)"
+    server = None
+    try:
+        print(
+            f"# bench/visits — {time.strftime('%Y-%m-%d %H:%M')}, {mode}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}"
+        )
+        print(f"# command: {' '.join([Path(sys.executable).name, *sys.argv])}", flush=True)
+        setup_django(data_dir)
+        ref = load(args.customers, args.agents)
+        print(f"\nloaded {args.customers:,} members in {ref['load_seconds']:.1f} s", flush=True)
+        issued = issue(ref)
+        print(
+            "\n| case | customers | visits | seconds | visits/s | peak traced MB | chunks |\n"
+            "|---|---|---|---|---|---|---|\n"
+            f"| submit (count the selection) | {issued['selected']:,} | — | "
+            f"{issued['count_seconds']:.2f} | — | — | — |\n"
+            f"| issue_campaign | {issued['selected']:,} | {issued['visits']:,} | "
+            f"{issued['seconds']:.1f} | {issued['visits'] / issued['seconds']:,.0f} | "
+            f"{issued['peak_mb']:.1f} | {issued['chunks']} |",
+            flush=True,
+        )
+        from django.db import connection
+
+        connection.close()
+        port = free_port()
+        server = start_server(port, data_dir / "serve.log", 1)
+        browser = Browser(port)
+        browser.sign_in("bench-agent-01")
+        print(
+            f"\nToday list over HTTP ({issued['visits'] // args.agents:,} open visits for the "
+            f"agent today, {issued['visits']:,} in all); server RSS {rss_mb(server.pid):.0f} MB\n"
+        )
+        print(
+            "| page | status | n | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|"
+        )
+        for label, path in (
+            ("/visits/ (my visits today)", "/visits/"),
+            ("/visits/?page=20", "/visits/?page=20"),
+            ("/api/v1/visits/today", "/api/v1/visits/today"),
+        ):
+            status, times = measure(browser, path, args.samples, args.case_seconds)
+            print(row(label, times, status), flush=True)
+    finally:
+        if server is not None:
+            stop_server(server)
+        clean_up(data_dir=data_dir, keep=args.keep, drop_database=drop_database)
+
+
+if __name__ == "__main__":
+    main()

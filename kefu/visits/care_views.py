@@ -1,0 +1,106 @@
+"""Pages of customer care 客户关怀 (the care messages and a holiday greeting scheduled) and of the
+monthly visit report 回访月报 (per agent, with its Excel export)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+
+from kefu.accounts.roles import Perm
+from kefu.core.decorators import require_perm
+from kefu.core.errors import DomainError
+from kefu.exports.http import export_response
+from kefu.visits import selectors
+from kefu.visits.forms import HolidayCareForm
+from kefu.visits.models import CareKind, CareState
+from kefu.visits.services import care
+
+
+@require_perm(Perm.ASSIGN_WORK)
+def care_list(request):
+    form = HolidayCareForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        send_at = dt.datetime.combine(
+            data["occasion"], data["send_time"], ZoneInfo(settings.TIME_ZONE)
+        )
+        try:
+            counts = care.schedule_holiday(
+                actor=request.user,
+                occasion=data["occasion"],
+                holiday=data["holiday"],
+                send_at=send_at,
+                levels=data["levels"],
+                template_code=data["template_code"],
+            )
+        except DomainError as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(
+                request,
+                _("%(scheduled)d care messages scheduled, %(skipped)d left out.") % counts,
+            )
+            return redirect("visits:care")
+    counts = selectors.care_counts()
+    state = request.GET.get("state", "")
+    kind = request.GET.get("kind", "")
+    page = Paginator(
+        selectors.care_messages(
+            state=state if state in CareState.values else "",
+            kind=kind if kind in CareKind.values else "",
+        ),
+        50,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "visits/care.html",
+        {
+            "form": form,
+            "messages_page": page,
+            "counts": [(label, counts.get(value, 0)) for value, label in CareState.choices],
+            "states": CareState.choices,
+            "kinds": CareKind.choices,
+            "state": state,
+            "kind": kind,
+            "may_plan": True,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def month_report(request):
+    """The page, or with `format=xlsx` its Excel file (the one export service checks the rights,
+    audits and writes: a refusal is the same page and audit entry as every export's)."""
+    if request.GET.get("format") == "xlsx":
+        return export_response(request, kind="visit_month_report")
+    return _month_report_page(request)
+
+
+@require_perm(Perm.ASSIGN_WORK)
+def _month_report_page(request):
+    month = selectors.parse_month(request.GET.get("month", ""), today=selectors.local_today())
+    return render(
+        request,
+        "visits/month_report.html",
+        {
+            "report": selectors.month_report(month),
+            "month_value": month.strftime("%Y-%m"),
+            "print": request.GET.get("print") == "1",
+            "may_plan": True,
+        },
+    )
+
+
+urlpatterns = [
+    path("care/", care_list, name="care"),
+    path("report/", month_report, name="report"),
+]

@@ -1,0 +1,380 @@
+"""Satisfaction surveys 满意度调查: the form, the invitation after a closed ticket or a recorded visit
+(an SMS link, never in quiet hours), the public page (no sign-in, signed, expiring, answered once),
+the results by agent and team, the follow-up of a low score, the pages and API by role.
+
+Events asserted here: SurveyAnswered."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from conftest import HOSTILE_CONTROL_STRINGS, HOSTILE_STRINGS
+from kefu.accounts.roles import Role
+from kefu.core.errors import DomainError
+from kefu.core.events import EVENT_TYPES, Delivery, subscribe, unsubscribe
+from kefu.core.models import TimelineEntry
+from kefu.customers.models import Customer
+from kefu.notifications.models import Notification
+from kefu.sms.models import SmsMessage, SmsTemplate
+from kefu.tickets.events import TicketTransitioned
+from kefu.tickets.models import Ticket
+from kefu.tickets.services.tickets import create_ticket
+from kefu.tickets.states import TicketType
+from kefu.visits import subscribers
+from kefu.visits.models import (
+    FollowUp,
+    ReturnVisit,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyTrigger,
+    VisitSource,
+)
+from kefu.visits.services import surveys
+from tests.factories import TeamFactory
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+QUESTIONS = "score: 您对本次服务满意吗？\nchoice: 问题解决了吗？ | 已解决 | 未解决\ntext: 您的建议"
+
+
+def at(*args: int) -> dt.datetime:
+    return dt.datetime(*args).replace(tzinfo=SH)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def people(make_user):
+    class P:
+        pass
+
+    p = P()
+    p.supervisor = make_user(Role.SUPERVISOR)
+    p.agent = make_user(Role.AGENT, display_name="小王")
+    p.team = TeamFactory(name="一组")
+    p.agent.agent_profile.teams.add(p.team)
+    p.customer = Customer.objects.create(name="张三", mobile="+8613800138000", owner=p.agent)
+    SmsTemplate.objects.create(code="survey", name="满意度调查", body="{name}您好，请评价：{link}")
+    return p
+
+
+def make_survey(actor, **kwargs):
+    kwargs.setdefault("questions", QUESTIONS)
+    return surveys.create_survey(actor=actor, title="服务满意度", **kwargs)
+
+
+def invited(people, survey, *, now=None, source=SurveyTrigger.MANUAL, source_id=None):
+    return surveys.invite(
+        survey_id=survey.pk,
+        customer_id=people.customer.pk,
+        source=source,
+        source_id=source_id,
+        agent_id=people.agent.pk,
+        now=now,
+    )
+
+
+def answers_for(survey, score="5", choice="已解决", text=""):
+    qs = list(survey.questions.all())
+    return {str(qs[0].pk): score, str(qs[1].pk): choice, str(qs[2].pk): text}
+
+
+def test_a_survey_is_made_from_one_question_a_line(people):
+    survey = make_survey(people.supervisor)
+    assert [(q.kind, q.text, q.choices, q.required) for q in survey.questions.all()] == [
+        ("score", "您对本次服务满意吗？", [], True),
+        ("choice", "问题解决了吗？", ["已解决", "未解决"], True),
+        ("text", "您的建议", [], False),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "question without kind", "choice: 只有一个 | 选项", "text: 只有文字"],
+)
+def test_a_survey_form_that_makes_no_sense_is_refused(people, text):
+    with pytest.raises(DomainError):
+        make_survey(people.supervisor, questions=text)
+    assert not SurveyInvitation.objects.exists()
+
+
+def test_an_agent_may_not_make_surveys(people):
+    with pytest.raises(DomainError):
+        make_survey(people.agent)
+
+
+def test_a_closed_ticket_sends_the_survey_link_by_sms_once(
+    people, django_capture_on_commit_callbacks
+):
+    survey = make_survey(people.supervisor, trigger=SurveyTrigger.TICKET)
+    ticket = create_ticket(
+        actor=people.agent,
+        type=TicketType.CONSULTATION,
+        subject="咨询",
+        customer_id=people.customer.pk,
+        assignee_id=people.agent.pk,
+    )
+    event = TicketTransitioned(
+        ticket_id=ticket.pk,
+        transition="close",
+        from_state="resolved",
+        to_state="closed",
+        actor_id=people.agent.pk,
+        version=2,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        subscribers.on_ticket_closed_survey(event)
+        subscribers.on_ticket_closed_survey(event)  # delivered twice: still one invitation
+    invitation = SurveyInvitation.objects.get()
+    assert (invitation.survey, invitation.source, invitation.source_id) == (
+        survey,
+        "ticket",
+        ticket.pk,
+    )
+    assert (invitation.agent, invitation.team) == (people.agent, people.team)
+    sms = SmsMessage.objects.get()
+    assert sms.template_code == "survey"
+    assert invitation.sms_id == sms.pk
+    assert f"/survey/{surveys.token_for(invitation)}/" in sms.params["link"]
+    assert Ticket.objects.count() == 1
+
+
+def test_no_survey_sms_in_quiet_hours(people, django_capture_on_commit_callbacks):
+    survey = make_survey(people.supervisor)
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = invited(people, survey, now=at(2026, 12, 7, 22, 30))
+    assert invitation is not None
+    assert not SmsMessage.objects.exists()  # queued for 09:00 the next morning
+
+
+def test_the_customer_answers_on_the_public_page_once(people):
+    survey = make_survey(people.supervisor)
+    invitation = invited(people, survey)
+    url = f"/survey/{surveys.token_for(invitation)}/"
+    anonymous = Client()
+    page = anonymous.get(url)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "服务满意度" in body and "您对本次服务满意吗？" in body and "已解决" in body
+    done = anonymous.post(url, answers_for(survey, score="4", text="很好"))
+    assert done.status_code == 200
+    assert "感谢您的评价" in done.content.decode()
+    answer = SurveyAnswer.objects.get()
+    assert answer.score == 4
+    assert list(answer.answers.values()) == [4, "已解决", "很好"]
+    again = anonymous.post(url, answers_for(survey, score="1"))
+    assert again.status_code == 409
+    assert "已经提交过" in again.content.decode()
+    assert SurveyAnswer.objects.count() == 1
+    assert SurveyAnswer.objects.get().score == 4
+    entry = TimelineEntry.objects.get(kind="visits.survey_answered")
+    assert entry.customer_id == people.customer.pk
+
+
+def test_a_missing_score_is_asked_for_and_nothing_is_stored(people):
+    survey = make_survey(people.supervisor)
+    url = f"/survey/{surveys.token_for(invited(people, survey))}/"
+    page = Client().post(url, answers_for(survey, score=""))
+    assert page.status_code == 400
+    assert "请回答" in page.content.decode()
+    bad = Client().post(url, answers_for(survey, score="9"))
+    assert bad.status_code == 400
+    assert not SurveyAnswer.objects.exists()
+    assert SurveyInvitation.objects.get().answered_at is None
+
+
+def test_a_tampered_or_expired_link_is_refused(people):
+    survey = make_survey(people.supervisor, valid_days=3)
+    invitation = invited(people, survey, now=timezone.now() - dt.timedelta(days=4))
+    token = surveys.token_for(invitation)
+    expired = Client().get(f"/survey/{token}/")
+    assert expired.status_code == 410
+    assert "已过期" in expired.content.decode()
+    assert Client().post(f"/survey/{token}/", answers_for(survey)).status_code == 410
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    assert Client().get(f"/survey/{tampered}/").status_code == 404
+    assert Client().get("/survey/1/").status_code == 404
+    assert not SurveyAnswer.objects.exists()
+
+
+def test_a_low_score_opens_a_follow_up_visit_and_emits_the_event(
+    people, django_capture_on_commit_callbacks
+):
+    survey = make_survey(people.supervisor, low_score=2, follow_up=FollowUp.VISIT)
+    invitation = invited(people, survey, source=SurveyTrigger.VISIT, source_id=77)
+    got: list = []
+    subscribe(EVENT_TYPES["visits.survey_answered"], got.append, mode=Delivery.INLINE)
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            answer = surveys.answer_survey(
+                token=surveys.token_for(invitation), answers=answers_for(survey, score="2")
+            )
+        assert got == []  # after commit only
+        for callback in callbacks:
+            callback()
+    finally:
+        unsubscribe(EVENT_TYPES["visits.survey_answered"], got.append)
+    visit = ReturnVisit.objects.get()
+    assert (visit.source, visit.assignee, visit.customer) == (
+        VisitSource.SURVEY,
+        people.agent,
+        people.customer,
+    )
+    assert len(got) == 1
+    event = got[0]
+    assert (event.answer_id, event.invitation_id, event.survey_id, event.customer_id) == (
+        answer.pk,
+        invitation.pk,
+        survey.pk,
+        people.customer.pk,
+    )
+    assert (event.agent_id, event.team_id, event.source, event.source_id) == (
+        people.agent.pk,
+        people.team.pk,
+        "visit",
+        77,
+    )
+    assert (event.score, event.low, event.follow_up_visit_id) == (2, True, visit.pk)
+    assert Notification.objects.filter(
+        recipient=people.agent, kind="visits.survey_answered"
+    ).exists()
+
+
+def test_a_low_score_with_a_notice_follow_up_tells_the_supervisors(
+    people, django_capture_on_commit_callbacks
+):
+    survey = make_survey(people.supervisor, follow_up=FollowUp.NOTIFY)
+    invitation = invited(people, survey)
+    with django_capture_on_commit_callbacks(execute=True):
+        surveys.answer_survey(
+            token=surveys.token_for(invitation), answers=answers_for(survey, score="1")
+        )
+    assert not ReturnVisit.objects.exists()
+    notice = Notification.objects.get(kind="visits.survey_answered")
+    assert notice.recipient == people.supervisor
+    assert notice.title == "满意度调查“服务满意度”出现低分 1"
+
+
+def test_a_good_score_makes_no_follow_up(people):
+    survey = make_survey(people.supervisor)
+    surveys.answer_survey(
+        token=surveys.token_for(invited(people, survey)), answers=answers_for(survey, score="5")
+    )
+    assert not ReturnVisit.objects.exists()
+    assert not Notification.objects.filter(kind="visits.survey_answered").exists()
+
+
+def test_results_by_agent_and_team_and_hostile_answers_shown_as_text(people, client_for):
+    survey = make_survey(people.supervisor)
+    for score, text in [("5", HOSTILE_STRINGS[0]), ("3", HOSTILE_STRINGS[1]), ("1", "")]:
+        surveys.answer_survey(
+            token=surveys.token_for(
+                surveys.invite(
+                    survey_id=survey.pk,
+                    customer_id=people.customer.pk,
+                    source=SurveyTrigger.MANUAL,
+                    agent_id=people.agent.pk,
+                )
+            ),
+            answers=answers_for(survey, score=score, text=text),
+        )
+    client, _user = client_for(Role.SUPERVISOR)
+    page = client.get(f"/visits/surveys/{survey.pk}/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "<script>alert('x')</script>" not in body
+    assert html.escape(HOSTILE_STRINGS[0]) in body
+    assert "<img src=x" not in body
+    assert 'data-testid="average">3.00<' in body
+    by_agent = body.split('data-testid="by-agent"')[1].split("</table>")[0]
+    assert "小王" in by_agent and ">3<" in by_agent and "3.00" in by_agent
+    assert "一组" in body.split('data-testid="by-team"')[1].split("</table>")[0]
+    api = client.get(f"/api/v1/visits/surveys/{survey.pk}/results").json()
+    assert (api["invited"], api["answers"], api["average"], api["low"]) == (3, 3, 3.0, 1)
+    assert api["distribution"] == {"1": 1, "2": 0, "3": 1, "4": 0, "5": 1}
+    assert api["per_agent"] == [
+        {"id": people.agent.pk, "name": "小王", "answers": 3, "average": 3.0, "low": 1}
+    ]
+    answers = client.get(f"/api/v1/visits/surveys/{survey.pk}/answers").json()["items"]
+    assert answers[-1]["answers"][str(survey.questions.last().pk)] == HOSTILE_STRINGS[0]
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        (Role.AGENT, 403),
+        (Role.SUPERVISOR, 200),
+        (Role.MANAGER, 200),
+        (Role.INSPECTOR, 403),
+        (Role.DEPARTMENT_STAFF, 403),
+    ],
+)
+def test_who_opens_the_survey_pages_and_api(people, client_for, role, status):
+    survey = make_survey(people.supervisor)
+    client, _user = client_for(role)
+    assert client.get("/visits/surveys/").status_code == status
+    assert client.get(f"/visits/surveys/{survey.pk}/").status_code == status
+    assert client.get(f"/api/v1/visits/surveys/{survey.pk}/results").status_code == status
+    missing = 404 if status == 200 else status
+    assert client.get(f"/visits/surveys/{survey.pk + 99}/").status_code == missing
+    assert client.get(f"/api/v1/visits/surveys/{survey.pk + 99}/results").status_code == missing
+
+
+def test_a_supervisor_makes_a_survey_and_sends_it_by_hand(people, client_for):
+    client, _user = client_for(Role.SUPERVISOR)
+    refused = client.post(
+        "/visits/surveys/new/",
+        {
+            "title": "t",
+            "trigger": "manual",
+            "channel": "sms",
+            "valid_days": 7,
+            "low_score": 2,
+            "follow_up": "visit",
+            "questions": "text: 只有文字",
+        },
+    )
+    assert refused.status_code == 400
+    made = client.post(
+        "/visits/surveys/new/",
+        {
+            "title": "回访满意度",
+            "trigger": "visit",
+            "channel": "sms",
+            "valid_days": 7,
+            "low_score": 2,
+            "follow_up": "visit",
+            "questions": QUESTIONS,
+        },
+    )
+    assert made.status_code == 302
+    survey_id = int(made["Location"].rstrip("/").split("/")[-1])
+    sent = client.post(f"/visits/surveys/{survey_id}/send/", {"customer": people.customer.pk})
+    assert sent.status_code == 302
+    invitation = SurveyInvitation.objects.get()
+    assert (invitation.customer, invitation.agent, invitation.source) == (
+        people.customer,
+        people.agent,  # the customer's owner, not the supervisor who sent it
+        "manual",
+    )
+    assert (
+        client.post(f"/visits/surveys/{survey_id}/send/", {"customer": 999999}).status_code == 404
+    )
+
+
+@pytest.mark.parametrize("text", [*HOSTILE_STRINGS, *HOSTILE_CONTROL_STRINGS, "\x00<b>nul</b>"])
+def test_every_hostile_answer_is_stored_as_text_and_shown_escaped(people, client_for, text):
+    survey = make_survey(people.supervisor)
+    url = f"/survey/{surveys.token_for(invited(people, survey))}/"
+    assert Client().post(url, answers_for(survey, text=text)).status_code == 200
+    stored = SurveyAnswer.objects.get().answers[str(survey.questions.last().pk)]
+    assert "\x00" not in stored and "\x01" not in stored
+    client, _user = client_for(Role.SUPERVISOR)
+    page = client.get(f"/visits/surveys/{survey.pk}/")
+    assert page.status_code == 200
+    answers = page.content.decode().split('data-testid="answers"')[1].split("</ul>")[0]
+    assert "<script>" not in answers and "<img" not in answers and "<b>" not in answers
