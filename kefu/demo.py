@@ -38,6 +38,7 @@ DEMO_BUILDERS = [
     "kefu.aftersales.demo.build",
     "kefu.quality.demo.build",
     "kefu.visits.demo.build",
+    "kefu.knowledge.demo.build",
     "kefu.automation.demo.build",
     "kefu.reports.demo.build",  # last: the issued reports read everything above
 ]
@@ -56,6 +57,7 @@ DEMO_BUILDING = {
     "aftersales": _("after-sales cases"),
     "dispatch": _("work orders"),
     "feedback": _("feedback"),
+    "knowledge": _("knowledge base"),
     "automation": _("automation rules"),
 }
 

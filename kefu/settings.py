@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "kefu.orders",
     "kefu.aftersales",
     "kefu.visits",
+    "kefu.knowledge",
     "kefu.automation",  # rules, webhooks, robots: subscribes to the apps above
     "kefu.privacy",
     "kefu.reports",
@@ -404,3 +405,11 @@ KEFU_SHIPPING_CUTOFF = os.environ.get("KEFU_SHIPPING_CUTOFF", "16:00")
 # After-sales (kefu/aftersales/selectors.py: finance_sheet): refunds handed to finance before this
 # time (Beijing) are on that day's refund sheet; later ones on the next day's.
 KEFU_FINANCE_SHEET_CUTOFF = os.environ.get("KEFU_FINANCE_SHEET_CUTOFF", "17:00")
+# The shared secret another system signs its feedback webhook calls with (HMAC-SHA256,
+# kefu/feedback/webhook.py); empty: the webhook answers 503.
+KEFU_FEEDBACK_WEBHOOK_SECRET = os.environ.get("KEFU_FEEDBACK_WEBHOOK_SECRET", "")
+# How far a signed webhook's timestamp may be from our clock (seconds) before it is a replay.
+KEFU_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("KEFU_WEBHOOK_TOLERANCE_SECONDS", "300"))
+# Invoices 发票 (kefu/aftersales/money.py): finance issues a requested invoice within this many working
+# days.
+KEFU_INVOICE_DAYS = int(os.environ.get("KEFU_INVOICE_DAYS", "7"))

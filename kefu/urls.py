@@ -29,6 +29,7 @@ urlpatterns = [
     path("visits/", include("kefu.visits.views")),
     path("privacy/", include("kefu.privacy.views")),
     path("survey/<str:token>/", survey_answer, name="survey_answer"),
+    path("knowledge/", include("kefu.knowledge.views")),
     path("reports/", include("kefu.reports.views")),
     path("orders/", include("kefu.orders.views")),
     path("aftersales/", include("kefu.aftersales.views")),

@@ -211,6 +211,9 @@ class AuditAction(models.TextChoices):
     QUALITY_REVIEW = "quality_review", _("Quality review")
     # A customer's consent to care or marketing messages given or withdrawn (details: purpose, given).
     CONSENT_CHANGED = "consent_changed", _("Consent changed")
+    # 财务: a postage refund or compensation approved, declined or paid; an invoice issued or
+    # declined; a courier's claim payment received (details say which).
+    FINANCE_DECISION = "finance_decision", _("Finance decision")
     # 个人信息保护 (kefu/privacy): a customer's data copied out, erased, or purged by retention.
     PERSONAL_DATA_EXPORT = "personal_data_export", _("Personal data copy")
     PERSONAL_DATA_ERASURE = "personal_data_erasure", _("Personal data erasure")

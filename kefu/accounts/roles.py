@@ -39,6 +39,10 @@ class Perm:
     MANAGE_USERS = "accounts.manage_users"  # users, roles, departments, teams
     MANAGE_SETTINGS = "accounts.manage_settings"  # calendar, categories, time limits, channels
     USE_ADMIN_SITE = "accounts.use_admin_site"  # Django admin
+    # 知识库: write and change articles, synonyms and the domain dictionary; publish an article
+    # another person wrote or changed (review before publishing: never one's own last change).
+    EDIT_KNOWLEDGE = "accounts.edit_knowledge"
+    PUBLISH_KNOWLEDGE = "accounts.publish_knowledge"
     # PIPL 个人信息保护 (kefu/privacy): a copy of everything held about one customer, in full
     # (audited, downloaded by the one who asked); and erasure requests and retention rules.
     EXPORT_CUSTOMER_DATA = "accounts.export_customer_data"
@@ -61,6 +65,8 @@ class Perm:
         MANAGE_USERS: _("Manage users and departments"),
         MANAGE_SETTINGS: _("Manage settings"),
         USE_ADMIN_SITE: _("Use the admin site"),
+        EDIT_KNOWLEDGE: _("Edit the knowledge base"),
+        PUBLISH_KNOWLEDGE: _("Publish knowledge articles"),
         EXPORT_CUSTOMER_DATA: _("Export a customer's personal data"),
         ERASE_CUSTOMER_DATA: _("Erase personal data and set retention"),
     }
@@ -85,6 +91,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_AUDIT_LOG,
             Perm.MANAGE_USERS,
             Perm.MANAGE_SETTINGS,
+            Perm.EDIT_KNOWLEDGE,
+            Perm.PUBLISH_KNOWLEDGE,
             Perm.EXPORT_CUSTOMER_DATA,
             Perm.ERASE_CUSTOMER_DATA,
         }
@@ -100,6 +108,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.REVEAL_PERSONAL_DATA,
             Perm.EXPORT_DATA,
             Perm.VIEW_REPORTS,
+            Perm.EDIT_KNOWLEDGE,
+            Perm.PUBLISH_KNOWLEDGE,
         }
     ),
     Role.AGENT: frozenset({Perm.SERVE_CUSTOMERS, Perm.REVEAL_PERSONAL_DATA}),

@@ -2,12 +2,23 @@
 guards as the pages: a department acting on another's step gets 403)."""
 
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
-from kefu.aftersales import selectors, services
-from kefu.aftersales.models import AfterSalesCase
-from kefu.aftersales.schemas import CaseIn, CaseOut, MoveIn
+from kefu.accounts.roles import Perm
+from kefu.aftersales import reviews, selectors, services
+from kefu.aftersales.models import AfterSalesCase, Review, ReviewState
+from kefu.aftersales.schemas import (
+    CaseIn,
+    CaseOut,
+    MoveIn,
+    ReviewIn,
+    ReviewMoveIn,
+    ReviewOut,
+    ReviewPage,
+)
 from kefu.aftersales.states import CASE_FLOW
+from kefu.core.errors import DomainError, PermissionRefused
+from kefu.core.pagination import keyset_page
 from kefu.orders.selectors import access_order
 from kefu.orders.services.money import parse_fen
 
@@ -82,3 +93,106 @@ def move_case(request, case_id: int, move: str, body: MoveIn):
         expected_version=body.version,
     )
     return case_out(case, request.user)
+
+
+# --- reviews 中差评 -------------------------------------------------------------------------------
+
+REVIEW_MOVES = ("contact", "close")
+
+
+def review_out(review: Review, viewer) -> dict:
+    moves: list[str] = []
+    if viewer.has_perm(Perm.SERVE_CUSTOMERS):
+        if review.state != ReviewState.CLOSED:
+            moves.append("contact")
+        if review.state == ReviewState.CONTACTED:
+            moves.append("close")
+    return {
+        **{
+            name: getattr(review, name)
+            for name in (
+                "id",
+                "order_id",
+                "customer_id",
+                "rating",
+                "text",
+                "reviewed_on",
+                "state",
+                "contact_note",
+                "contacted_at",
+                "outcome",
+                "created_at",
+                "closed_at",
+            )
+        },
+        "order_number": review.order.number,
+        "state_label": review.get_state_display(),
+        "moves": moves,
+    }
+
+
+@router.get(
+    "/reviews", response=ReviewPage, summary="List neutral and negative reviews (newest first)"
+)
+def list_reviews(
+    request,
+    state: str = Query("", description="open, contacted or closed"),
+    order_id: int | None = Query(None, ge=1, le=2**31 - 1),
+    cursor: int | None = None,
+    limit: int = Query(50, ge=1, le=200),
+):
+    if not request.user.has_perm(Perm.SERVE_CUSTOMERS):
+        raise PermissionRefused(_("You do not have permission to do this."))
+    qs = selectors.review_list(request.user, state=state, order_id=order_id)
+    page = keyset_page(qs, cursor=cursor, size=limit)
+    return {
+        "items": [review_out(r, request.user) for r in page.items],
+        "next_cursor": page.next_cursor,
+    }
+
+
+@router.post(
+    "/orders/{order_id}/reviews",
+    response={201: ReviewOut},
+    summary="Record a neutral or negative review (中差评) of an order",
+)
+def post_review(request, order_id: int, body: ReviewIn):
+    order = access_order(actor=request.user, order_id=order_id, request=request)
+    review = reviews.record_review(
+        actor=request.user,
+        order=order,
+        rating=body.rating,
+        text=body.text,
+        reviewed_on=body.reviewed_on,
+    )
+    return Status(201, review_out(review, request.user))
+
+
+@router.get("/reviews/{review_id}", response=ReviewOut, summary="One review with its handling")
+def get_review(request, review_id: int):
+    return review_out(
+        selectors.access_review(actor=request.user, review_id=review_id, request=request),
+        request.user,
+    )
+
+
+@router.post(
+    "/reviews/{review_id}/moves/{move}",
+    response=ReviewOut,
+    summary="Handle a review: contact (note, no_money_offered must be true: no money is offered "
+    "for a review) or close (outcome: revised, explained, refused)",
+)
+def move_review(request, review_id: int, move: str, body: ReviewMoveIn):
+    review = selectors.access_review(actor=request.user, review_id=review_id, request=request)
+    if move == "contact":
+        review = reviews.contact_reviewer(
+            actor=request.user,
+            review=review,
+            note=body.note,
+            no_money_offered=body.no_money_offered,
+        )
+    elif move == "close":
+        review = reviews.close_review(actor=request.user, review=review, outcome=body.outcome)
+    else:
+        raise DomainError(_("Unknown step: use contact or close."))
+    return review_out(Review.objects.select_related("order").get(pk=review.pk), request.user)

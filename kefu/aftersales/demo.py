@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from kefu.accounts.models import User
-from kefu.aftersales import reviews, services
+from kefu.aftersales import money, reviews, services
 from kefu.aftersales.models import AfterSalesCase, Review
 from kefu.orders.models import FulfilmentState, Order
 
@@ -59,6 +59,7 @@ def build(*, password: str) -> None:
     services.move_case(actor=agent, case=rejected, move="reject", note="超过退换期限")
     disputed = case(orders[6], "refund_only", "买家称未收到货，申请小二介入", half(orders[6]))
     services.move_case(actor=agent, case=disputed, move="flag_arbitration")
+    _money(agent=agent, finance=finance, orders=orders, waiting=waiting, quality=quality)
 
     if Review.objects.exists():
         return
@@ -83,4 +84,70 @@ def build(*, password: str) -> None:
         rating="neutral",
         text="发货有点慢",
         reviewed_on=today - dt.timedelta(days=1),
+    )
+
+
+def _money(*, agent, finance, orders, waiting, quality) -> None:
+    """Postage and compensation in every state, courier claims open and settled, invoices to issue
+    and issued (finance's work on the daily sheet, the claims sheet and the invoices list)."""
+    money.add_money_line(
+        actor=agent,
+        case=waiting,
+        kind="postage",
+        amount_fen=min(1200, orders[1].paid_fen),
+        reason="买家寄回运费，凭快递单报销",
+    )
+    paid = money.add_money_line(
+        actor=agent,
+        case=quality,
+        kind="compensation",
+        amount_fen=min(2000, orders[2].paid_fen // 4 or 1),
+        reason="灯罩开裂耽误安装，补偿",
+    )
+    money.move_money_line(actor=finance, line=paid, move="approve")
+    money.move_money_line(actor=finance, line=paid, move="pay")
+    lost = money.file_claim(
+        actor=agent,
+        order=orders[4],
+        kind="lost",
+        claimed_fen=orders[4].paid_fen,
+        description="物流停在中转站七天，快递确认丢件",
+        courier="中通快递",
+        tracking_number="ZT7788990011",
+    )
+    money.move_claim(
+        actor=agent,
+        claim=lost,
+        move="accept",
+        amount_fen=orders[4].paid_fen,
+        note="按声明价值赔付",
+        reference="ZTO-LP-20261201",
+    )
+    if len(orders) > 9:
+        broken = money.file_claim(
+            actor=agent,
+            order=orders[9],
+            kind="damaged",
+            claimed_fen=min(5000, orders[9].paid_fen),
+            description="外箱压坏，灯罩碎裂",
+            courier="圆通速递",
+            tracking_number="YT5566778899",
+        )
+        money.move_claim(
+            actor=agent, claim=broken, move="accept", amount_fen=min(3000, orders[9].paid_fen)
+        )
+        money.move_claim(
+            actor=finance, claim=broken, move="settle", amount_fen=min(3000, orders[9].paid_fen)
+        )
+    money.request_invoice(actor=agent, order=orders[0], kind="ordinary", title="王芳")
+    issued = money.request_invoice(
+        actor=agent,
+        order=orders[3],
+        kind="special",
+        title="南宁市青秀区明亮灯饰有限公司",
+        tax_number=money.credit_code("91450103MA5KXXXX0"),
+        email="caiwu@mingliang.example",
+    )
+    money.move_invoice(
+        actor=finance, invoice=issued, move="issue", invoice_number="26452000000012345678"
     )

@@ -26,3 +26,17 @@ class ReviewClosed(DomainEvent):
     review_id: int
     order_id: int
     outcome: str
+
+
+@dataclass(frozen=True)
+class MoneyMoved(DomainEvent):
+    """After-sales money changed: `record` is "money_line" (postage or compensation), "claim" (a
+    courier claim) or "invoice"; `move` the step (request, approve, decline, pay, file, accept,
+    reject, settle, issue)."""
+
+    name: ClassVar[str] = "aftersales.money_moved"
+    record: str
+    record_id: int
+    move: str
+    state: str
+    actor_id: int

@@ -131,3 +131,177 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+
+class MoneyLineKind(models.TextChoices):
+    POSTAGE = "postage", _("Postage refund")  # 邮费: the buyer's return postage paid back
+    COMPENSATION = "compensation", _("Compensation")  # 赔偿: money for the buyer's trouble or loss
+
+
+class MoneyLineState(models.TextChoices):
+    REQUESTED = "requested", _("Awaiting finance approval")  # on the finance sheet
+    APPROVED = "approved", _("Approved, to pay")  # finance approved it
+    PAID = "paid", _("Paid")  # finance paid it
+    DECLINED = "declined", _("Declined")  # finance refused it (reason kept)
+
+
+class MoneyLine(models.Model):
+    """A postage refund or a compensation on an after-sales case (seed 003/004: 邮费、赔偿表交财务):
+    asked by the desk, approved (or declined) and paid by finance. Amounts in fen."""
+
+    case = models.ForeignKey(AfterSalesCase, on_delete=models.CASCADE, related_name="money_lines")
+    kind = models.CharField(_("kind"), max_length=12, choices=MoneyLineKind.choices)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    reason = models.CharField(_("reason"), max_length=300)
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=MoneyLineState.choices,
+        default=MoneyLineState.REQUESTED,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decline_reason = models.CharField(_("why declined"), max_length=300, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("money line")
+        verbose_name_plural = _("money lines")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_fen__gt=0), name="moneyline_amount_gt_0"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class ClaimKind(models.TextChoices):
+    LOST = "lost", _("Parcel lost")  # 丢件
+    DAMAGED = "damaged", _("Parcel damaged")  # 破损
+
+
+class ClaimState(models.TextChoices):
+    FILED = "filed", _("Filed with the courier")  # the claim is with the courier
+    ACCEPTED = "accepted", _("Accepted by the courier")  # the courier agreed an amount
+    REJECTED = "rejected", _("Rejected by the courier")  # final; the reason is kept
+    SETTLED = "settled", _("Money received")  # final: finance received the courier's payment
+
+
+class CourierClaim(models.Model):
+    """A claim against the courier for a lost or damaged parcel 快递理赔 (seed 003/004: 丢件)."""
+
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, related_name="courier_claims"
+    )
+    case = models.ForeignKey(
+        AfterSalesCase,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="courier_claims",
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ClaimKind.choices)
+    courier = models.CharField(_("courier"), max_length=40)
+    tracking_number = models.CharField(_("tracking number"), max_length=64)
+    description = models.CharField(_("what happened"), max_length=500)
+    claimed_fen = models.BigIntegerField(_("amount claimed (fen)"))
+    agreed_fen = models.BigIntegerField(_("amount agreed (fen)"), default=0)
+    received_fen = models.BigIntegerField(_("amount received (fen)"), default=0)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ClaimState.choices, default=ClaimState.FILED
+    )
+    courier_reference = models.CharField(_("courier's reference"), max_length=64, blank=True)
+    answer = models.CharField(_("courier's answer"), max_length=300, blank=True)
+    # [{"move": name, "from": state, "to": state, "at": iso, "by": id, "by_name": name, "note": …}]
+    log = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    filed_at = models.DateTimeField(_("filed at"), auto_now_add=True, db_index=True)
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("courier claim")
+        verbose_name_plural = _("courier claims")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(claimed_fen__gt=0), name="claim_claimed_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(agreed_fen__gte=0, received_fen__gte=0),
+                name="claim_amounts_gte_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class InvoiceKind(models.TextChoices):
+    ORDINARY = "ordinary", _("Ordinary VAT invoice")  # 增值税普通发票
+    SPECIAL = "special", _("Special VAT invoice")  # 增值税专用发票: a company with its tax number
+
+
+class InvoiceState(models.TextChoices):
+    REQUESTED = "requested", _("To issue")  # finance issues it within the limit
+    ISSUED = "issued", _("Issued")  # final: the invoice number is kept
+    DECLINED = "declined", _("Declined")  # final; the reason is kept
+
+
+class InvoiceRequest(models.Model):
+    """A buyer's request for an invoice 发票 on an order: the title 抬头, the tax number (a company's
+    unified social credit code), issued by finance within KEFU_INVOICE_DAYS working days."""
+
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, related_name="invoice_requests"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=InvoiceKind.choices)
+    title = models.CharField(_("invoice title"), max_length=100)
+    tax_number = models.CharField(_("tax number"), max_length=20, blank=True)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    email = models.EmailField(_("send to (e-mail)"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=InvoiceState.choices, default=InvoiceState.REQUESTED
+    )
+    due_at = models.DateTimeField(_("to issue by"))
+    invoice_number = models.CharField(_("invoice number"), max_length=20, blank=True)
+    decline_reason = models.CharField(_("why declined"), max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice request")
+        verbose_name_plural = _("invoice requests")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="invoice_amount_gt_0")
+        ]
+        indexes = [models.Index(fields=["state", "due_at"], name="invoice_state_due")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"

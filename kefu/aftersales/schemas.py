@@ -32,3 +32,40 @@ class CaseOut(Schema):
     version: int
     moves: list[str] = Field(description="the moves the caller may make now")
     log: list[dict]
+
+
+class ReviewIn(Schema):
+    rating: str = Field(description="neutral (中评) or negative (差评)")
+    text: str = Field(max_length=1000)
+    reviewed_on: dt.date
+
+
+class ReviewMoveIn(Schema):
+    note: str = Field("", max_length=500, description="contact: how the buyer was contacted")
+    no_money_offered: bool = Field(
+        False, description="contact: the agent confirms no money was offered for the review"
+    )
+    outcome: str = Field("", description="close: revised, explained or refused")
+
+
+class ReviewOut(Schema):
+    id: int
+    order_id: int
+    order_number: str
+    customer_id: int | None
+    rating: str
+    text: str
+    reviewed_on: dt.date
+    state: str
+    state_label: str
+    contact_note: str
+    contacted_at: dt.datetime | None
+    outcome: str
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    moves: list[str] = Field(description="the moves the caller may make now: contact, close")
+
+
+class ReviewPage(Schema):
+    items: list[ReviewOut]
+    next_cursor: int | None

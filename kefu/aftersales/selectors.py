@@ -15,7 +15,19 @@ from django.utils import timezone
 from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
 from kefu.accounts.roles import Perm
-from kefu.aftersales.models import AfterSalesCase, CaseKind, CaseState
+from kefu.aftersales.models import (
+    AfterSalesCase,
+    CaseKind,
+    CaseState,
+    ClaimState,
+    CourierClaim,
+    InvoiceRequest,
+    InvoiceState,
+    MoneyLine,
+    MoneyLineState,
+    Review,
+    ReviewState,
+)
 
 DEPARTMENT_STATES = {
     # the warehouse keeps seeing a parcel it took in while finance refunds it (read only)
@@ -115,7 +127,9 @@ def finance_sheet(user: User, *, day: dt.date) -> dict:
     base = visible_cases(user).select_related("order", "customer").order_by("id")
     to_pay = base.filter(state=CaseState.REFUND_PENDING, refund_requested_at__lt=cutoff)
     paid = base.filter(refund_paid_at__gte=start, refund_paid_at__lt=start + dt.timedelta(days=1))
+    money = money_lines_for_sheet(day=day) if may_see_money(user) else {}
     return {
+        **money,
         "day": day,
         "cutoff": finance_cutoff(),
         "to_pay": list(to_pay),
@@ -123,3 +137,162 @@ def finance_sheet(user: User, *, day: dt.date) -> dict:
         "paid": list(paid),
         "paid_fen": paid.aggregate(total=Sum("refund_fen"))["total"] or 0,
     }
+
+
+# --- money: postage and compensation lines, courier claims, invoices ---------------------------
+
+
+def is_finance(user: User) -> bool:
+    """Finance staff (department code `finance`) or a supervisor who may step in."""
+    if user.has_perm(Perm.HANDLE_EMERGENCY):
+        return True
+    department = getattr(user, "department", None)
+    return (
+        user.has_perm(Perm.WORK_ROUTED_TASKS)
+        and department is not None
+        and department.code == "finance"
+    )
+
+
+def may_see_money(user: User) -> bool:
+    return user.has_perm(Perm.SERVE_CUSTOMERS) or is_finance(user)
+
+
+def _access(qs, *, actor: User, pk: int, request=None):
+    found = qs.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    if not may_see_money(actor):
+        audit(AuditAction.ACCESS_DENIED, actor=actor, obj=found, request=request)
+        raise Http404
+    return found
+
+
+def access_money_line(*, actor: User, line_id: int, request=None) -> MoneyLine:
+    return _access(
+        MoneyLine.objects.select_related("case", "case__order", "case__customer"),
+        actor=actor,
+        pk=line_id,
+        request=request,
+    )
+
+
+def access_claim(*, actor: User, claim_id: int, request=None) -> CourierClaim:
+    return _access(
+        CourierClaim.objects.select_related("order", "customer", "case"),
+        actor=actor,
+        pk=claim_id,
+        request=request,
+    )
+
+
+def access_invoice(*, actor: User, invoice_id: int, request=None) -> InvoiceRequest:
+    return _access(
+        InvoiceRequest.objects.select_related("order", "customer", "decided_by"),
+        actor=actor,
+        pk=invoice_id,
+        request=request,
+    )
+
+
+def case_money_lines(case_id: int) -> list[MoneyLine]:
+    return list(
+        MoneyLine.objects.filter(case_id=case_id).select_related("requested_by", "decided_by")
+    )
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(month.replace(day=1), dt.time(), tzinfo=tz)
+    following = (month.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return start, dt.datetime.combine(following, dt.time(), tzinfo=tz)
+
+
+def claims_sheet(user: User, *, month: dt.date, state: str = "") -> dict:
+    """The monthly courier-claims sheet: the claims filed that month with their totals by courier
+    (claimed, agreed, received), and every claim still open whenever it was filed."""
+    if not may_see_money(user):
+        return {"claims": [], "by_courier": [], "open": [], "totals": {}}
+    start, end = month_bounds(month)
+    filed = CourierClaim.objects.filter(filed_at__gte=start, filed_at__lt=end)
+    if state in ClaimState.values:
+        filed = filed.filter(state=state)
+    sums = {
+        "claimed": Sum("claimed_fen"),
+        "agreed": Sum("agreed_fen"),
+        "received": Sum("received_fen"),
+    }
+    by_courier = list(
+        filed.values("courier").annotate(n=Count("id"), **sums).order_by("-n", "courier")
+    )
+    totals = filed.aggregate(n=Count("id"), **sums)
+    return {
+        "claims": list(filed.select_related("order", "customer").order_by("-id")[:500]),
+        "by_courier": by_courier,
+        "totals": {k: v or 0 for k, v in totals.items()},
+        "open": list(
+            CourierClaim.objects.filter(state__in=[ClaimState.FILED, ClaimState.ACCEPTED])
+            .select_related("order")
+            .order_by("filed_at")[:200]
+        ),
+    }
+
+
+def invoice_list(user: User, *, state: str = "") -> QuerySet[InvoiceRequest]:
+    if not may_see_money(user):
+        return InvoiceRequest.objects.none()
+    qs = InvoiceRequest.objects.select_related("order", "customer").order_by("-id")
+    if state in InvoiceState.values:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def order_money(order_id: int) -> dict:
+    return {
+        "claims": list(CourierClaim.objects.filter(order_id=order_id).order_by("-id")[:20]),
+        "invoices": list(InvoiceRequest.objects.filter(order_id=order_id).order_by("-id")[:20]),
+    }
+
+
+def money_lines_for_sheet(*, day: dt.date) -> dict:
+    """Postage and compensation for the day's finance sheet: the lines asked before the cut-off and
+    not yet decided or paid, and those paid that day."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time(), tzinfo=tz)
+    cutoff = dt.datetime.combine(day, finance_cutoff(), tzinfo=tz)
+    base = MoneyLine.objects.select_related("case", "case__order", "case__customer").order_by("id")
+    pending = base.filter(
+        state__in=[MoneyLineState.REQUESTED, MoneyLineState.APPROVED], requested_at__lt=cutoff
+    )
+    paid = base.filter(paid_at__gte=start, paid_at__lt=start + dt.timedelta(days=1))
+    return {
+        "lines_pending": list(pending),
+        "lines_pending_fen": pending.aggregate(total=Sum("amount_fen"))["total"] or 0,
+        "lines_paid": list(paid),
+        "lines_paid_fen": paid.aggregate(total=Sum("amount_fen"))["total"] or 0,
+    }
+
+
+# --- reviews 中差评 -------------------------------------------------------------------------------
+
+
+def review_list(user: User, *, state: str = "", order_id: int | None = None) -> QuerySet[Review]:
+    if not user.has_perm(Perm.SERVE_CUSTOMERS):
+        return Review.objects.none()
+    qs = Review.objects.select_related("order", "customer").order_by("-id")
+    if state in ReviewState.values:
+        qs = qs.filter(state=state)
+    if order_id:
+        qs = qs.filter(order_id=order_id)
+    return qs
+
+
+def access_review(*, actor: User, review_id: int, request=None) -> Review:
+    """Reviews are read by those who serve customers; anyone else gets 404, as for a missing one."""
+    review = Review.objects.select_related("order", "customer").filter(pk=review_id).first()
+    if review is None:
+        raise Http404
+    if not actor.has_perm(Perm.SERVE_CUSTOMERS):
+        audit(AuditAction.ACCESS_DENIED, actor=actor, obj=review, request=request)
+        raise Http404
+    return review

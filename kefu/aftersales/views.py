@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from kefu.accounts.roles import Perm
-from kefu.aftersales import reviews, selectors, services
+from kefu.aftersales import money_views, reviews, selectors, services
 from kefu.aftersales.models import (
     CaseKind,
     CaseState,
@@ -124,6 +124,7 @@ def case_detail(request, case_id: int):
             ],
             "blocked_accept": blocked_accept,
             "may_serve": request.user.has_perm(Perm.SERVE_CUSTOMERS),
+            **money_views.money_context(request, case),
         },
     )
 
@@ -241,10 +242,7 @@ def review_new(request, order_id: int):
 
 
 def _review(request, review_id: int) -> Review:
-    review = Review.objects.select_related("order", "customer").filter(pk=review_id).first()
-    if review is None:
-        raise Http404
-    return review
+    return selectors.access_review(actor=request.user, review_id=review_id, request=request)
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
@@ -288,7 +286,11 @@ def finance_sheet(request):
         for case in sheet["to_pay"]
         if CASE_FLOW.may(case.state, "pay_refund", actor=request.user, obj=case)
     }
-    return render(request, "aftersales/finance.html", {**sheet, "may_pay": may_pay})
+    return render(
+        request,
+        "aftersales/finance.html",
+        {**sheet, "may_pay": may_pay, "may_decide": selectors.is_finance(request.user)},
+    )
 
 
 @login_required
@@ -311,4 +313,5 @@ urlpatterns = [
     path("reviews/", review_list, name="reviews"),
     path("reviews/new/<int:order_id>/", review_new, name="review_new"),
     path("reviews/<int:review_id>/", review_detail, name="review"),
+    *money_views.urlpatterns,
 ]

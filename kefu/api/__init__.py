@@ -194,6 +194,7 @@ from kefu.customers.api_transfer import router as customers_transfer_router  # n
 from kefu.customers.api_work import router as customers_work_router  # noqa: E402
 from kefu.dispatch.api import router as dispatch_router  # noqa: E402
 from kefu.feedback.api import router as feedback_router  # noqa: E402
+from kefu.knowledge.api import router as knowledge_router  # noqa: E402
 from kefu.orders.api import router as orders_router  # noqa: E402
 from kefu.privacy.api import router as privacy_router  # noqa: E402
 from kefu.quality.api import router as quality_router  # noqa: E402
@@ -214,6 +215,7 @@ api.add_router("", orders_router)
 api.add_router("", aftersales_router)
 api.add_router("", dispatch_router)
 api.add_router("", feedback_router)
+api.add_router("", knowledge_router)
 api.add_router("", conversations_router)
 api.add_router("", replies_router)
 api.add_router("", visits_router)

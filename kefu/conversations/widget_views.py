@@ -3,6 +3,8 @@
     GET  /widget/<inbox key>/config/    inbox name, whether somebody is on duty, greeting
     POST /widget/<inbox key>/upload/    an image sent in the chat (multipart: image, key)
     POST /widget/<inbox key>/offline/   the offline form (JSON: name, contact, message) → a ticket
+    POST /widget/<inbox key>/feedback/  the feedback form (JSON: name, contact, category, title,
+                                        steps, version, device) → a feedback report (反馈/BUG)
     GET  /widget/images/<id>/           an image of a chat: its visitor (token) or an agent who may
                                         see the conversation (session)
 
@@ -170,6 +172,31 @@ def offline(request, inbox: Inbox, visitor: Visitor) -> JsonResponse:
     return JsonResponse({"ticket_number": ticket.number}, status=201)
 
 
+@widget_endpoint("POST")
+def feedback(request, inbox: Inbox, visitor: Visitor) -> JsonResponse:
+    """The widget's feedback form: the visitor reports a problem or a bug themselves; it becomes a
+    report on the development department's list (kefu/feedback), told back when its state moves."""
+    if len(request.body) > MAX_JSON_BYTES:
+        raise DomainError(_("The message is too long."))
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise DomainError(_("Unknown request."))
+    report = widget_service.leave_feedback(
+        visitor=visitor,
+        name=data.get("name"),
+        contact=data.get("contact"),
+        category=data.get("category"),
+        title=data.get("title"),
+        steps=data.get("steps"),
+        version=data.get("version"),
+        device=data.get("device"),
+    )
+    return JsonResponse({"report_id": report.pk}, status=201)
+
+
 @csrf_exempt
 def image(request, public_id: str):
     """An image of a chat. From a site (cross-origin, the widget's fetch with the token): the
@@ -211,5 +238,6 @@ urlpatterns = [
     path("images/<str:public_id>/", image, name="image"),
     path("<str:inbox_key>/config/", config, name="config"),
     path("<str:inbox_key>/upload/", upload, name="upload"),
+    path("<str:inbox_key>/feedback/", feedback, name="widget_feedback"),
     path("<str:inbox_key>/offline/", offline, name="offline"),
 ]

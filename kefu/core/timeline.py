@@ -22,6 +22,32 @@ def record(
     occurred_at: dt.datetime | None = None,
     customer_id: int | None = None,
 ) -> TimelineEntry:
+    entry = unsaved_entry(
+        subject=subject,
+        kind=kind,
+        summary=summary,
+        actor=actor,
+        data=data,
+        is_internal=is_internal,
+        occurred_at=occurred_at,
+        customer_id=customer_id,
+    )
+    entry.save()
+    return entry
+
+
+def unsaved_entry(
+    *,
+    subject: models.Model,
+    kind: str,
+    summary: str,
+    actor: AbstractBaseUser | None = None,
+    data: dict[str, Any] | None = None,
+    is_internal: bool = False,
+    occurred_at: dt.datetime | None = None,
+    customer_id: int | None = None,
+) -> TimelineEntry:
+    """The entry `record` would write, not saved: for `record_many` (bulk writes, imports)."""
     entry = TimelineEntry(
         subject_type=ContentType.objects.get_for_model(subject),
         subject_id=str(subject.pk),
@@ -36,8 +62,12 @@ def record(
     entry.actor = actor  # type: ignore[assignment]
     if occurred_at is not None:
         entry.occurred_at = occurred_at
-    entry.save()
     return entry
+
+
+def record_many(entries: list[TimelineEntry]) -> None:
+    """Write many entries in one statement per batch, in the caller's transaction."""
+    TimelineEntry.objects.bulk_create(entries, batch_size=500)
 
 
 def entries_for(subject: models.Model, *, include_internal: bool = True) -> QuerySet[TimelineEntry]:

@@ -15,6 +15,8 @@ class WorkOrderAssigned(DomainEvent):
     technician_id: int
     assigned_by_id: int | None
     previous_technician_id: int | None
+    # The order's version after the assignment: the SMS subscriber sends each assignment's SMS once.
+    version: int = 0
 
 
 @dataclass(frozen=True)

@@ -167,3 +167,25 @@ class WorkOrderPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AppointmentSms(models.Model):
+    """One appointment SMS claimed for one recipient of one assignment (the order's version when it
+    was given). The claim is committed before the SMS is sent, so a retried task never sends it
+    twice (at most once: a send that dies half-way is not repeated; the order's history says so)."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="+")
+    recipient = models.CharField(max_length=12)  # "customer" or "technician"
+    assignment = models.PositiveIntegerField()  # WorkOrderAssigned.version
+    sms_message_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_order", "recipient", "assignment"], name="appointment_sms_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_order_id}/{self.recipient}/{self.assignment}"

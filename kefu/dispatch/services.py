@@ -194,6 +194,7 @@ def create_work_order(
             technician_id=technician.pk,
             assigned_by_id=actor.pk,
             previous_technician_id=None,
+            version=order.version,
         )
     )
     return order
@@ -332,6 +333,7 @@ def reschedule_work_order(
             technician_id=order.technician_id,
             assigned_by_id=actor.pk,
             previous_technician_id=previous if previous != order.technician_id else None,
+            version=order.version,
         )
     )
     return order
@@ -364,6 +366,7 @@ def reassign_work_order(
             technician_id=technician.pk,
             assigned_by_id=actor.pk,
             previous_technician_id=previous,
+            version=order.version,
         )
     )
     return order

@@ -1,12 +1,14 @@
 """SMS about work orders: the appointment to the customer and to the technician when an order is
 given (created, rescheduled, reassigned). Task subscribers, after commit, outside any transaction
-(send_sms must not run inside one)."""
+(send_sms must not run inside one). Retry-safe: each recipient's SMS of one assignment is claimed
+(`AppointmentSms`, unique) before it is sent, so a retried task never sends it twice."""
 
 from __future__ import annotations
 
 import logging
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -14,7 +16,7 @@ from kefu.core import timeline
 from kefu.core.errors import DomainError
 from kefu.core.events import Delivery, subscribe
 from kefu.dispatch.events import WorkOrderAssigned
-from kefu.dispatch.models import WorkOrder
+from kefu.dispatch.models import AppointmentSms, WorkOrder
 from kefu.sms.services import send_sms
 
 logger = logging.getLogger(__name__)
@@ -29,11 +31,36 @@ def _window(order: WorkOrder) -> str:
     return f"{start:%m-%d %H:%M}-{end:%H:%M}"
 
 
-def _send(order: WorkOrder, *, to: str, template: str, params: dict, customer=None) -> None:
+def _claim(order: WorkOrder, *, recipient: str, assignment: int) -> AppointmentSms | None:
+    """Claim the SMS for this recipient of this assignment; None when a run before already did."""
+    try:
+        with transaction.atomic():
+            return AppointmentSms.objects.create(
+                work_order=order, recipient=recipient, assignment=assignment
+            )
+    except IntegrityError:
+        return None
+
+
+def _send(
+    order: WorkOrder,
+    *,
+    to: str,
+    template: str,
+    params: dict,
+    recipient: str,
+    assignment: int,
+    customer=None,
+) -> None:
     if not to:
         return
+    claim = _claim(order, recipient=recipient, assignment=assignment)
+    if claim is None:
+        logger.info("work order %s: %s SMS already sent, not again", order.number, recipient)
+        return
     try:
-        send_sms(to, template, params, customer=customer)
+        result = send_sms(to, template, params, customer=customer)
+        AppointmentSms.objects.filter(pk=claim.pk).update(sms_message_id=result.message_id)
     except DomainError as refusal:  # no template, no valid number: say so on the order's history
         logger.warning("work order %s: SMS %s not sent: %s", order.number, template, refusal)
         with translation.override(settings.LANGUAGE_CODE):
@@ -61,6 +88,8 @@ def send_appointment_sms(event: WorkOrderAssigned) -> None:
         to=order.contact_mobile,
         template=CUSTOMER_TEMPLATE,
         params={"name": order.customer.name, "number": order.number, "time": time},
+        recipient="customer",
+        assignment=event.version,
         customer=order.customer,
     )
     _send(
@@ -73,6 +102,8 @@ def send_appointment_sms(event: WorkOrderAssigned) -> None:
             "address": order.address,
             "customer": order.customer.name,
         },
+        recipient="technician",
+        assignment=event.version,
     )
 
 

@@ -14,7 +14,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -38,6 +39,7 @@ from kefu.dispatch.forms import (
 )
 from kefu.dispatch.models import WorkOrder, WorkOrderState
 from kefu.dispatch.states import PROGRESS_STEPS, WORK_ORDER_FLOW
+from kefu.dispatch.templatetags.dispatch import state_badge
 from kefu.telephony.selectors import access_call
 from kefu.tickets.selectors import access_ticket
 
@@ -319,6 +321,7 @@ def board(request):
             "technician_options": format_html_join(
                 "", '<option value="{}">{}</option>', ((t.pk, str(t)) for t in technicians)
             ),
+            "rows_html": board_rows_html(data["rows"]),
             "areas": selectors.areas(),
             "states": WorkOrderState.choices,
             "query": request.GET.urlencode(),
@@ -330,6 +333,62 @@ def board(request):
 
 
 REASSIGNABLE = tuple(str(s) for s in WORK_ORDER_FLOW.transitions["reassign"].source)
+
+
+def board_rows_html(rows: list) -> SafeString:
+    """The board's rows (up to BOARD_LIMIT) as one escaped fragment: built here in one pass, they
+    cost a fraction of 200 iterations of the template language (filters, translations, dates per
+    cell); every value goes through format_html, so it is escaped exactly as the template was."""
+    labels = dict(WorkOrderState.choices)
+    late, soon = _("Late"), _("Due soon")
+    prefix = reverse("dispatch:list")
+    tz = timezone.get_current_timezone()
+    parts = []
+    for order in rows:
+        start = order.appointment_start.astimezone(tz)
+        end = order.appointment_end.astimezone(tz)
+        tick = (
+            format_html(
+                '<input class="form-check-input" type="checkbox" name="orders" value="{}" '
+                'aria-label="{}">',
+                order.pk,
+                order.number,
+            )
+            if order.state in REASSIGNABLE
+            else ""
+        )
+        flag: str
+        if order.lateness == "late":
+            flag = format_html(
+                ' <span class="badge bg-red text-white" data-testid="late-{}">{}</span>',
+                order.pk,
+                late,
+            )
+        elif order.lateness == "soon":
+            flag = format_html(' <span class="badge bg-orange text-white">{}</span>', soon)
+        else:
+            flag = ""
+        parts.append(
+            format_html(
+                '<tr data-testid="board-row-{pk}"><td>{tick}</td><td>{start}–{end}</td>'
+                '<td><a href="{prefix}{pk}/">{number}</a></td><td>{customer}</td><td>{area}</td>'
+                '<td>{technician}</td><td><span class="badge {badge}" '
+                'data-testid="state-{pk}">{state}</span>{flag}</td></tr>\n',
+                pk=order.pk,
+                tick=tick,
+                start=f"{start:%m-%d %H:%M}",
+                end=f"{end:%H:%M}",
+                prefix=prefix,
+                number=order.number,
+                customer=order.customer.name,
+                area=order.area,
+                technician=str(order.technician),
+                badge=state_badge(order.state),
+                state=labels.get(order.state, order.state),
+                flag=flag,
+            )
+        )
+    return mark_safe("".join(parts))  # noqa: S308  (each part is format_html's, escaped)
 
 
 @require_perm(Perm.ASSIGN_WORK)

@@ -27,6 +27,7 @@ class ReportChannel(models.TextChoices):
     TICKET = "ticket", _("Ticket")
     WIDGET = "widget", _("Widget form")
     PHONE = "phone", _("Phone")
+    WEBHOOK = "webhook", _("Webhook")  # posted by another system (a game client, a bug tracker)
 
 
 class ProblemState(models.TextChoices):
@@ -87,6 +88,8 @@ class FeedbackReport(models.Model):
     steps = models.TextField(_("steps to reproduce"), max_length=4000, blank=True)
     device = models.CharField(_("device"), max_length=100, blank=True)
     app_version = models.CharField(_("version"), max_length=40, blank=True)
+    # The sending system's id of a report posted to the webhook: the same id again is one report.
+    source_id = models.CharField(_("source id"), max_length=64, blank=True)
     problem = models.ForeignKey(
         Problem, on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
     )
@@ -100,6 +103,11 @@ class FeedbackReport(models.Model):
         verbose_name_plural = _("feedback reports")
         ordering = ["-id"]
         indexes = [models.Index(fields=["problem", "id"], name="report_problem")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_id"], condition=~models.Q(source_id=""), name="report_source_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
-from kefu.accounts.roles import Perm
+from kefu.accounts.roles import Perm, Role
 from kefu.conversations.models import SenderKind
 from kefu.conversations.services.messages import post_message
 from kefu.core import timeline
@@ -17,7 +17,10 @@ from kefu.core.errors import Conflict, DomainError, PermissionRefused
 from kefu.core.events import emit
 from kefu.core.text import strip_control_characters
 from kefu.core.uploads import inspect_upload, storage_path
-from kefu.customers.models import Customer
+from kefu.customers import identities
+from kefu.customers.models import Customer, IdentityKind
+from kefu.customers.selectors import find_by_identity
+from kefu.customers.services import profiles
 from kefu.feedback.events import ProblemOpened, ProblemStateChanged
 from kefu.feedback.models import (
     Category,
@@ -63,6 +66,80 @@ def submit_report(
     refuses the whole report and stores nothing."""
     if not actor.has_perm(Perm.SERVE_CUSTOMERS):
         raise PermissionRefused(_("Your role may not record feedback."))
+    report, _created = _create_report(
+        actor=actor,
+        customer=customer,
+        channel=channel,
+        category=category,
+        severity=severity,
+        title=title,
+        steps=steps,
+        device=device,
+        app_version=app_version,
+        conversation_id=conversation_id,
+        ticket_id=ticket_id,
+        screenshots=screenshots,
+    )
+    return report
+
+
+def record_incoming_report(
+    *,
+    service_user: User,
+    customer: Customer,
+    channel: str,
+    category: str,
+    severity: str,
+    title: str,
+    steps: str = "",
+    device: str = "",
+    app_version: str = "",
+    source_id: str = "",
+) -> tuple[FeedbackReport, bool]:
+    """A report the customer sent themselves: the chat widget's feedback form or another system
+    through the signed webhook (the caller authenticated it; `service_user` is the account it is
+    recorded under). The same `source_id` again is the same report: (report, False)."""
+    source_id = _text(source_id, limit=64)
+    if source_id:
+        existing = FeedbackReport.objects.filter(source_id=source_id).first()
+        if existing is not None:
+            return existing, False
+    try:
+        return _create_report(
+            actor=service_user,
+            customer=customer,
+            channel=channel,
+            category=category,
+            severity=severity,
+            title=title,
+            steps=steps,
+            device=device,
+            app_version=app_version,
+            source_id=source_id,
+        )
+    except IntegrityError:  # the same id posted twice at once: the other request stored it
+        existing = FeedbackReport.objects.filter(source_id=source_id).first() if source_id else None
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _create_report(
+    *,
+    actor: User,
+    customer: Customer,
+    channel: str,
+    category: str,
+    severity: str,
+    title: str,
+    steps: str = "",
+    device: str = "",
+    app_version: str = "",
+    conversation_id: int | None = None,
+    ticket_id: int | None = None,
+    screenshots: list | tuple = (),
+    source_id: str = "",
+) -> tuple[FeedbackReport, bool]:
     if channel not in ReportChannel.values or category not in Category.values:
         raise DomainError(_("Choose the channel and the category."))
     if severity not in Severity.values:
@@ -92,6 +169,7 @@ def submit_report(
                 conversation_id=conversation_id,
                 ticket_id=ticket_id,
                 created_by=actor,
+                source_id=source_id,
                 **values,
             )
             for path, info in zip(stored, inspected, strict=True):
@@ -113,7 +191,7 @@ def submit_report(
         for path in stored:
             default_storage.delete(path)
         raise
-    return report
+    return report, True
 
 
 @transaction.atomic
@@ -272,3 +350,44 @@ def tell_reporters(*, problem_id: int) -> int:
         if tell_reporter(report=report, problem=problem) is not None:
             told += 1
     return told
+
+
+WEBHOOK_SERVICE_USERNAME = "kefu-feedback-webhook"
+
+
+def webhook_service_user() -> User:
+    """The account reports posted to the webhook are recorded under: no password, no role's rights
+    beyond an agent's, nobody's personal action."""
+    user, created = User.objects.get_or_create(
+        username=WEBHOOK_SERVICE_USERNAME,
+        defaults={"role": Role.AGENT, "display_name": _("Feedback webhook"), "is_active": True},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def customer_for_contact(*, actor: User, name: str, mobile: str = "", email: str = "") -> Customer:
+    """The customer a self-sent report belongs to: the owner of the mobile, else of the e-mail
+    address, else a new customer with the name and the contacts given (so they can be told)."""
+    contacts: dict[str, list[str]] = {}
+    try:
+        if mobile:
+            contacts[IdentityKind.MOBILE] = [identities.normalise_mobile(mobile)]
+        if email:
+            contacts[IdentityKind.EMAIL] = [identities.normalise_email(email)]
+    except identities.InvalidIdentity as error:
+        raise DomainError(str(error)) from None
+    if not contacts:
+        raise DomainError(
+            _("Give a mobile number or an e-mail address so we can tell you the result.")
+        )
+    for kind, values in contacts.items():
+        found = find_by_identity(kind, values[0])
+        if found is not None:
+            return Customer.objects.get(pk=found.merged_into_id or found.pk)
+    name = _text(name, limit=60, required=_("Please tell us your name."))
+    return profiles.create_customer(
+        actor=actor, name=name, contacts=profiles.ContactPoints(contacts)
+    )

@@ -26,6 +26,7 @@ from kefu.feedback import selectors, services
 from kefu.feedback.forms import ReportForm
 from kefu.feedback.models import ProblemState, ReportChannel
 from kefu.feedback.states import PROBLEM_FLOW
+from kefu.feedback.webhook import feedback_webhook
 from kefu.tickets.selectors import access_ticket
 
 
@@ -203,6 +204,7 @@ def screenshot_file(request, report_id: int, screenshot_id: int):
 app_name = "feedback"
 urlpatterns = [
     path("", problem_list, name="problems"),
+    path("webhook/", feedback_webhook, name="webhook"),
     path("problems/<int:problem_id>/", problem_detail, name="problem"),
     path("problems/<int:problem_id>/<str:move>/", problem_move, name="problem_move"),
     path("reports/new/", report_create, name="report_create"),

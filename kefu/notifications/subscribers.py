@@ -21,6 +21,8 @@ from kefu.dispatch.models import WorkOrder
 from kefu.feedback.events import ProblemOpened
 from kefu.feedback.models import Problem
 from kefu.feedback.selectors import developers
+from kefu.knowledge.events import MessageFlagged
+from kefu.knowledge.flags import REASON_LABELS
 from kefu.notifications.models import Notification
 from kefu.notifications.services import notify
 from kefu.quality.events import (
@@ -493,6 +495,20 @@ def on_problem_opened(event: ProblemOpened) -> None:
         )
 
 
+def on_message_flagged(event: MessageFlagged) -> None:
+    """An angry or urgent customer (anger words, 12315, a bad-review threat, the same complaint
+    again): the supervisors who take escalations hear of it at once, and the agent serving."""
+    reasons = "、".join(REASON_LABELS.get(r, r) for r in event.reasons.split(",") if r)
+    with translation.override(settings.LANGUAGE_CODE):
+        notify(
+            recipient_ids=[*supervisors_to_escalate_to(), event.assignee_id],
+            kind=event.name,
+            link=f"{reverse('conversations:workspace')}?c={event.conversation_id}",
+            title=_("Chat #%(id)s needs attention (%(reasons)s): %(excerpt)s")
+            % {"id": event.conversation_id, "reasons": reasons, "excerpt": event.excerpt[:80]},
+        )
+
+
 def register() -> None:
     from kefu.notifications import visit_subscribers
 
@@ -530,5 +546,6 @@ def register() -> None:
         (WorkOrderAssigned, on_work_order_assigned),
         (WorkOrderLate, on_work_order_late),
         (ProblemOpened, on_problem_opened),
+        (MessageFlagged, on_message_flagged),
     ]:
         subscribe(event_type, f"{__name__}.{handler.__name__}", mode=Delivery.TASK)

@@ -22,6 +22,7 @@ from kefu.orders.models import (
     Order,
     OrderImport,
     OrderRemark,
+    Stock,
 )
 
 
@@ -153,3 +154,11 @@ def order_figures(*, start: dt.datetime, end: dt.datetime) -> dict:
             created_at__gte=start, created_at__lt=end, status=ImportStatus.IMPORTED
         ).count(),
     }
+
+
+def stock_list(*, q: str = "") -> QuerySet[Stock]:
+    """Stock rows by SKU; `q` matches a SKU's start or a word of the product's name."""
+    qs = Stock.objects.order_by("-id")
+    if q:
+        qs = qs.filter(Q(sku__istartswith=q) | Q(name__icontains=q))
+    return qs

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -273,6 +274,51 @@ def promise(request):
     return render(request, "orders/_promise.html", {"answer": answer})
 
 
+class StockForm(StyledFormMixin, forms.Form):
+    sku = forms.CharField(label=gettext_lazy("SKU"), max_length=64)
+    name = forms.CharField(label=gettext_lazy("Product"), max_length=200, required=False)
+    quantity = forms.IntegerField(
+        label=gettext_lazy("In stock"), min_value=-1_000_000, max_value=10_000_000
+    )
+
+
+@require_perm(Perm.SERVE_CUSTOMERS)
+def stock_page(request):
+    """Stock per SKU and the shipping promise (seed 002 ⑧⑨): paid now, with stock, it ships today
+    before the cut-off on a working day, otherwise on the next working day. Supervisors set counts."""
+    may_set = request.user.has_perm(Perm.ASSIGN_WORK)
+    form = StockForm(request.POST or None) if may_set else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                stock = promises.set_stock(
+                    actor=request.user,
+                    sku=form.cleaned_data["sku"],
+                    quantity=form.cleaned_data["quantity"],
+                    name=form.cleaned_data["name"],
+                )
+            except DomainError as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                messages.success(request, _("Stock of %(sku)s set.") % {"sku": stock.sku})
+                return redirect(f"{reverse('orders:stock')}?q={stock.sku}")
+    q = request.GET.get("q", "").strip()[:64]
+    page = keyset_page(selectors.stock_list(q=q), cursor=request.GET.get("cursor"))
+    return render(
+        request,
+        "orders/stock.html",
+        {
+            "page": page,
+            "q": q,
+            "form": form,
+            "today": promises.promise_today(),
+            "cutoff": promises.cutoff(),
+        },
+    )
+
+
 @require_perm(Perm.ASSIGN_WORK)
 def import_page(request):
     if request.method == "POST":
@@ -351,6 +397,7 @@ urlpatterns = [
     ),
     path("<int:order_id>/transfers/", transfer_add, name="transfer_add"),
     path("promise/", promise, name="promise"),
+    path("stock/", stock_page, name="stock"),
     path("import/", import_page, name="import"),
     path("import/<int:job_id>/", import_job, name="import_job"),
     path("customer/<int:customer_id>/pane/", customer_pane, name="customer_pane"),

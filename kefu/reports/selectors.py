@@ -18,6 +18,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.core.reporting import Dimension, Figure, Measure
 from kefu.reports.registry import records
@@ -36,6 +37,16 @@ FILTER_LABELS = {
     "department": _("Department"),
     "type": _("Type"),
     "source": _("Source"),
+    # breakdowns of the orders, after-sales, dispatch and feedback figures
+    "platform": _("Platform"),
+    "state": _("State"),
+    "kind": _("Kind"),
+    "rating": pgettext_lazy("review", "Rating"),
+    "outcome": _("Outcome"),
+    "technician": _("Technician"),
+    "area": _("Area"),
+    "severity": _("Severity"),
+    "reported_through": _("Reported through"),
 }
 PRESETS = {
     "today": _("Today"),

@@ -20,6 +20,16 @@ from tests.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+def follow_nav(page, name: str) -> None:
+    """Follow an entry of the bar, opening its menu first when it sits in one (业务 …)."""
+    main_nav = page.get_by_test_id("main-nav")
+    menu = main_nav.locator(f'.dropdown:has(a.dropdown-item:text-is("{name}")) .dropdown-toggle')
+    if menu.count():
+        menu.first.click()
+    main_nav.get_by_role("link", name=name, exact=True).first.click()
+
+
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15"
     b"\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -103,7 +113,7 @@ def test_a_quality_return_with_photos_through_intake_and_refund(
 
     warehouse = new_page(browser, live_server)
     sign_in(warehouse, "cangku")
-    warehouse.get_by_role("link", name="售后").first.click()
+    follow_nav(warehouse, "售后")
     warehouse.get_by_role("link", name=f"#{case.pk}").click()
     expect(warehouse.get_by_test_id("move-pay_refund")).to_have_count(0)
     warehouse.locator("#parcel-intake_refund").fill("纸条：请退回支付宝")
@@ -116,7 +126,7 @@ def test_a_quality_return_with_photos_through_intake_and_refund(
     # the sheet the refund is on: today's, or tomorrow's once past the cut-off (17:00 Beijing)
     now = timezone.localtime()
     day = now.date() + dt.timedelta(days=0 if now.time() < finance_cutoff() else 1)
-    finance.get_by_role("link", name="售后").first.click()
+    follow_nav(finance, "售后")
     finance.get_by_test_id("finance-link").click()
     finance.goto(f"/aftersales/finance/?day={day.isoformat()}")
     expect(finance.get_by_test_id("to-pay-total")).to_have_text("¥399.00")
@@ -152,3 +162,49 @@ def test_a_bad_review_handled_without_money(browser, live_server, shop):
     expect(agent.get_by_test_id("review-text")).to_have_text("灯不亮，<b>差评</b>")
     agent.goto("/aftersales/reviews/")
     expect(agent.get_by_test_id("reviews")).to_contain_text(re.compile("已处理完毕|买家已修改评价"))
+
+
+def test_a_compensation_asked_by_the_desk_approved_and_paid_by_finance(browser, live_server, shop):
+    agent = new_page(browser, live_server)
+    sign_in(agent, "zuoxi1")
+    agent.goto(f"/orders/{shop.pk}/")
+    agent.get_by_test_id("open-aftersales").click()
+    agent.get_by_label("类型").select_option("refund_only")
+    agent.get_by_label("买家反映的问题").fill("少发灯泡一个")
+    agent.get_by_label("退款金额（元）").fill("30.00")
+    agent.get_by_role("button", name="提交售后单").click()
+    case = AfterSalesCase.objects.get()
+    form = agent.get_by_test_id("money-form")
+    form.get_by_label("类型").select_option("compensation")
+    form.get_by_label("金额（元）").fill("20.005")
+    form.get_by_label("原因").fill("<b>耽误安装</b>，补偿")
+    agent.get_by_test_id("money-add").click()
+    expect(agent.locator("body")).to_contain_text("小数")  # three decimals refused
+    expect(agent.get_by_test_id("money-lines")).to_contain_text("该售后单没有邮费退款或赔偿")
+    form.get_by_label("类型").select_option("compensation")
+    form.get_by_label("金额（元）").fill("20.00")
+    form.get_by_label("原因").fill("<b>耽误安装</b>，补偿")
+    agent.get_by_test_id("money-add").click()
+    lines = agent.get_by_test_id("money-lines")
+    expect(lines).to_contain_text("¥20.00")
+    expect(lines).to_contain_text("<b>耽误安装</b>，补偿")  # shown as typed, not as markup
+    expect(lines).to_contain_text("待财务审批")
+    line = case.money_lines.get()
+    expect(agent.get_by_test_id(f"money-approve-{line.pk}")).to_have_count(0)  # not the desk's step
+
+    finance = new_page(browser, live_server)
+    sign_in(finance, "caiwu")
+    now = timezone.localtime()
+    day = now.date() + dt.timedelta(days=0 if now.time() < finance_cutoff() else 1)
+    finance.goto(f"/aftersales/finance/?day={day.isoformat()}")
+    expect(finance.get_by_test_id("lines-pending-total")).to_have_text("¥20.00")
+    finance.get_by_test_id(f"sheet-approve-{line.pk}").click()
+    expect(finance.get_by_test_id("lines-pending")).to_contain_text("已批准，待支付")
+    finance.get_by_test_id(f"sheet-pay-{line.pk}").click()
+    expect(finance.get_by_test_id("lines-pending-total")).to_have_text("¥0.00")
+    screenshot(finance, "aftersales-money-lines")
+    finance.goto(f"/aftersales/finance/?day={timezone.localdate().isoformat()}")
+    expect(finance.get_by_test_id("lines-paid-total")).to_have_text("¥20.00")
+    agent.reload()
+    expect(agent.get_by_test_id(f"money-state-{line.pk}")).to_have_text("已付款")
+    expect(agent.get_by_test_id("money-lines")).to_contain_text("财务小林")

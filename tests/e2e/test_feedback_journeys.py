@@ -4,6 +4,7 @@ reports into one problem; the developer marks it fixed in a version; all three a
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from kefu.accounts.roles import Role
 from kefu.core.models import TimelineEntry
@@ -84,3 +85,61 @@ def test_three_customers_report_the_same_bug_it_is_grouped_fixed_and_all_three_a
     # Closing it again is refused: the buttons are gone.
     developer.reload()
     assert developer.get_by_test_id("fix").count() == 0
+
+
+def test_a_visitor_reports_a_bug_through_the_widget_and_the_desk_sees_it(browser):
+    from kefu.conversations.models import Inbox
+    from tests.e2e.asgi_server import running_kefu, third_party_page
+    from tests.e2e.test_widget_journeys import shop_page, wait_for
+
+    UserFactory(username="zuoxi1", display_name="李娜", role=Role.AGENT)
+    with running_kefu() as kefu_url:
+        inbox = Inbox.objects.create(name="小店在线客服", allowed_origins=[])
+        with third_party_page(shop_page(kefu_url, inbox.public_key)) as page_url:
+            inbox.allowed_origins = [page_url]
+            inbox.save()
+            context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 780})
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            page.on("dialog", lambda dialog: pytest.fail(f"a script ran: {dialog.message}"))
+            page.goto(page_url)
+            page.get_by_role("button", name="在线客服").click()
+            # nobody is on duty: the message form shows once the widget is connected
+            expect(page.get_by_text("客服暂时不在线，请留言")).to_be_visible()
+            page.get_by_role("button", name="反馈问题").click()
+            expect(page.get_by_text("客服暂时不在线，请留言")).to_be_hidden()
+            page.locator("#kefu-fb-name").fill("<b>李雷</b>")
+            page.locator("#kefu-fb-contact").fill("13800138000")
+            page.locator("#kefu-fb-kind").select_option("bug")
+            page.locator("#kefu-fb-title").fill("")
+            page.locator("#kefu-fb-steps").fill("打开<script>alert(1)</script>后闪退")
+            page.get_by_role("button", name="提交反馈").click()
+            expect(page.locator("#kefu-feedback [role=alert]")).not_to_be_empty()
+            assert FeedbackReport.objects.count() == 0
+            page.locator("#kefu-fb-title").fill("充值页面白屏")
+            page.locator("#kefu-fb-version").fill("3.2.1")
+            page.get_by_role("button", name="提交反馈").click()
+            report = wait_for(lambda: FeedbackReport.objects.first())
+            expect(
+                page.get_by_text(f"反馈已收到（编号 {report.pk}），处理结果会通知您。")
+            ).to_be_visible()
+            assert (report.channel, report.title, report.app_version, report.customer.name) == (
+                "widget",
+                "充值页面白屏",
+                "3.2.1",
+                "<b>李雷</b>",
+            )
+            page.get_by_role("button", name="返回聊天").click()
+            expect(page.get_by_text("客服暂时不在线，请留言")).to_be_visible()
+            context.close()
+
+            desk_context = browser.new_context(base_url=kefu_url, locale="zh-CN")
+            desk = desk_context.new_page()
+            desk.set_default_timeout(10_000)
+            desk.on("dialog", lambda dialog: pytest.fail(f"a script ran: {dialog.message}"))
+            sign_in(desk, "zuoxi1")
+            desk.wait_for_url(re.compile(r"/$"))
+            desk.goto(f"/feedback/reports/{report.pk}/")
+            expect(desk.locator("body")).to_contain_text("充值页面白屏")
+            expect(desk.locator("body")).to_contain_text("打开<script>alert(1)</script>后闪退")
+            desk_context.close()

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0008_consent_audit_action'),
-        ('accounts', '0008_scopes_and_personal_data'),
+        ('accounts', '0008_finance_decision_audit'),
     ]
 
     operations = [

@@ -20,6 +20,8 @@ EXPECTED = {
         Perm.REVEAL_PERSONAL_DATA,
         Perm.EXPORT_DATA,
         Perm.VIEW_REPORTS,
+        Perm.EDIT_KNOWLEDGE,  # 知识库: supervisors write and publish articles
+        Perm.PUBLISH_KNOWLEDGE,
     },
     Role.AGENT: {Perm.SERVE_CUSTOMERS, Perm.REVEAL_PERSONAL_DATA},
     Role.INSPECTOR: {Perm.INSPECT_QUALITY, Perm.VIEW_REPORTS},

@@ -2,7 +2,14 @@ import pytest
 
 from kefu.accounts.roles import Role
 from kefu.aftersales import demo as aftersales_demo
-from kefu.aftersales.models import AfterSalesCase, CaseState, Review
+from kefu.aftersales.models import (
+    AfterSalesCase,
+    CaseState,
+    CourierClaim,
+    InvoiceRequest,
+    MoneyLine,
+    Review,
+)
 from kefu.customers.services.profiles import ContactPoints, create_customer
 from kefu.orders import demo as orders_demo
 from tests.factories import DepartmentFactory
@@ -31,5 +38,7 @@ def test_the_demo_has_a_case_in_every_step_and_reviews(make_user):
     assert set(AfterSalesCase.objects.values_list("state", flat=True)) == set(CaseState.values)
     assert AfterSalesCase.objects.filter(arbitration=True).count() == 1
     assert Review.objects.count() == 2
+    assert set(MoneyLine.objects.values_list("state", flat=True)) == {"requested", "paid"}
+    assert CourierClaim.objects.count() >= 1 and InvoiceRequest.objects.count() == 2
     aftersales_demo.build(password="x")
     assert AfterSalesCase.objects.count() == 7

@@ -50,6 +50,7 @@ from kefu.customers.identities import (
 )
 from kefu.customers.models import ContactIdentity, IdentityKind
 from kefu.customers.services import profiles
+from kefu.feedback.models import FeedbackReport, ReportChannel
 from kefu.tickets.models import Channel, Ticket
 from kefu.tickets.services.tickets import create_ticket
 from kefu.tickets.states import TicketType
@@ -288,3 +289,56 @@ def _customer_for_contact(*, visitor: Visitor, name: str, contact: str, actor: U
         actor=actor, name=name, contacts=profiles.ContactPoints({kind: [contact]})
     )
     return customer.pk
+
+
+FEEDBACK_PER_VISITOR_PER_HOUR = 5
+
+
+def leave_feedback(
+    *, visitor: Visitor, name, contact, category, title, steps, version, device
+) -> FeedbackReport:
+    """The widget's feedback form 反馈/BUG: a report on the development department's list, with the
+    visitor's customer (the site's signed claim) or the owner of the contact given, else a new
+    customer; so the result can be told back. At most FEEDBACK_PER_VISITOR_PER_HOUR per visitor and
+    hour; a refused form stores nothing."""
+    from kefu.feedback import services as feedback  # the feedback app uses this app's services
+
+    def text(value) -> str:
+        return value if isinstance(value, str) else ""
+
+    name = _clean_text(
+        name,
+        limit=OFFLINE_NAME_MAX,
+        empty_message=_("Please tell us your name."),
+        long_message=_("The name is too long: at most %(limit)d characters."),
+    )
+    if visitor.customer is None:
+        contact = _clean_contact(contact)
+    category = text(category) or "bug"
+    counter = f"kefu:widget-feedback:{visitor.token_id}"
+    cache.add(counter, 0, timeout=3600)
+    if cache.incr(counter) > FEEDBACK_PER_VISITOR_PER_HOUR:
+        raise DomainError(_("You have already sent several reports; thank you, we are on it."))
+    actor = widget_service_user()
+    with transaction.atomic():
+        if visitor.customer is not None:
+            customer = visitor.customer
+        else:
+            customer = feedback.customer_for_contact(
+                actor=actor,
+                name=name,
+                mobile="" if "@" in contact else contact,
+                email=contact if "@" in contact else "",
+            )
+        report, _created = feedback.record_incoming_report(
+            service_user=actor,
+            customer=customer,
+            channel=ReportChannel.WIDGET,
+            category=category,
+            severity="normal",
+            title=text(title),
+            steps=text(steps),
+            device=text(device)[:100],
+            app_version=text(version),
+        )
+    return report

@@ -28,7 +28,7 @@ An app registers each kind of document it wants found, from its AppConfig.ready(
 repair); a new kind's migration fills its index from documents already written.
 """
 
-from kefu.core.search.engine import filter, index, index_ids, rebuild, remove
+from kefu.core.search.engine import filter, index, index_ids, ranked, rebuild, remove
 from kefu.core.search.registry import Document, Kind, get, kinds, register
 from kefu.core.search.tokens import clean_query, document_tokens, load, query_tokens
 
@@ -44,6 +44,7 @@ __all__ = [
     "kinds",
     "load",
     "query_tokens",
+    "ranked",
     "rebuild",
     "register",
     "remove",

@@ -17,6 +17,7 @@ too few, the index alone (bitmap scan, then the top N sorted).
 # bound parameter, and only as tokens of letters and digits (_check).
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
 
 RECENT_WINDOW = 20_000  # ids walked in order before the index is asked on its own (PostgreSQL)
+
+_LEXEME = re.compile(r"'([^']*)'")  # a lexeme of a tsvector's text form (tokens hold no quote)
 
 Quote = Callable[[str], str]  # a database's quoting of a name (`connection.ops.quote_name`)
 
@@ -165,3 +168,75 @@ def _pg_matching_ids(
             cursor.execute("SET LOCAL enable_seqscan = on")
             cursor.execute("SET LOCAL enable_indexscan = on")
         return ids
+
+
+def ranked_ids(
+    *, using: str, table: str, pk: str, tokens: tuple[str, ...], limit: int
+) -> list[tuple[int, float]]:
+    """Up to `limit` (id, score) of documents holding *any* of `tokens`, the most relevant first
+    (higher score = better): BM25 on SQLite (FTS5's bm25(), negated), ts_rank on PostgreSQL. For a
+    kind that orders one page of matches by relevance (knowledge articles); work lists stay newest
+    first (`matching_ids`)."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    _check(tokens)
+    if not tokens:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            fts = quote(f"{table}_fts")
+            cursor.execute(
+                f"SELECT rowid, -bm25({fts}) FROM {fts} WHERE {fts} MATCH %s "
+                f"ORDER BY bm25({fts}) LIMIT %s",
+                [" OR ".join(f'"{t}"' for t in tokens), limit],
+            )
+        else:
+            t, k = quote(table), quote(pk)
+            cursor.execute(
+                f"SELECT {k}, ts_rank(body, q) AS r FROM {t}, CAST(%s AS tsquery) q "
+                f"WHERE body @@ q ORDER BY r DESC, {k} DESC LIMIT %s",
+                [" | ".join(f"'{t}'" for t in tokens), limit],
+            )
+        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+
+
+def document_frequencies(
+    *, using: str, table: str, pk: str, tokens: tuple[str, ...]
+) -> dict[str, int]:
+    """How many documents hold each token (one count per token from the index), and "" → how many
+    documents there are."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    _check(tokens)
+    found: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {quote(table)}")
+        found[""] = cursor.fetchone()[0]
+        for token in tokens:
+            if connection.vendor == "sqlite":
+                fts = quote(f"{table}_fts")
+                cursor.execute(f"SELECT count(*) FROM {fts} WHERE {fts} MATCH %s", [f'"{token}"'])
+            else:
+                cursor.execute(
+                    f"SELECT count(*) FROM {quote(table)} WHERE body @@ %s::tsquery", [f"'{token}'"]
+                )
+            found[token] = cursor.fetchone()[0]
+    return found
+
+
+def document_tokens_of(*, using: str, table: str, pk: str, ids: list[int]) -> dict[int, set[str]]:
+    """The tokens of these documents, as stored (text on SQLite, a tsvector on PostgreSQL)."""
+    if not ids:
+        return {}
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    column = "body" if connection.vendor == "sqlite" else "body::text"
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote(pk)}, {column} FROM {quote(table)} WHERE {quote(pk)} IN ({marks})", ids
+        )
+        rows = cursor.fetchall()
+    if connection.vendor == "sqlite":
+        return {pk_: set(body.split()) for pk_, body in rows}
+    return {pk_: set(_LEXEME.findall(body)) for pk_, body in rows}

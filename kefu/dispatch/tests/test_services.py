@@ -54,6 +54,7 @@ def test_a_work_order_is_created_with_its_limits_and_the_technician_and_customer
             technician_id=cast.technician.pk,
             assigned_by_id=cast.agent.pk,
             previous_technician_id=None,
+            version=order.version,
         )
     ]
     sent = {m.to: m.template_code for m in SmsMessage.objects.all()}

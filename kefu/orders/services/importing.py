@@ -19,7 +19,7 @@ from kefu.core.errors import Conflict, DomainError, InvalidState
 from kefu.customers.services.transfer.files import store_upload
 from kefu.customers.services.transfer.readers import ImportRefused, open_rows
 from kefu.orders.models import ImportStatus, Order, OrderImport
-from kefu.orders.services.orders import clean_order, record_order, require_order_intake
+from kefu.orders.services.orders import clean_order, record_orders, require_order_intake
 
 MAX_REPORTED = 200
 
@@ -180,8 +180,7 @@ def run_order_import(*, job_id: int, actor: User) -> None:
         if problems:
             raise DomainError(_("The file has rows with errors; correct them and upload it again."))
         with transaction.atomic():
-            for raw in orders.values():
-                record_order(actor=actor, data=raw["_clean"], check_permission=False)
+            record_orders(actor=actor, orders=[raw["_clean"] for raw in orders.values()])
             OrderImport.objects.filter(pk=job.pk).update(status=ImportStatus.IMPORTED)
     except DomainError as refused:
         OrderImport.objects.filter(pk=job.pk).update(

@@ -7,12 +7,12 @@ import unicodedata
 
 from django.utils.translation import gettext as _
 
-from kefu.core.errors import DomainError
+from kefu.core.errors import DomainError, StrOrPromise
 
 MAX_FEN = 10**12  # ten billion yuan: more is a typo
 
 
-def parse_fen(value, *, label: str) -> int:
+def parse_fen(value, *, label: StrOrPromise) -> int:
     """Yuan with at most two decimals → fen. Refuses three decimals, negatives, words and floats'
     leftovers with a message that names `label`."""
     if value is None or value == "":

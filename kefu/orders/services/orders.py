@@ -4,19 +4,21 @@ order number: the same order posted twice is one order; a later posting updates 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.core import timeline
-from kefu.core.errors import Conflict, DomainError, PermissionRefused
+from kefu.core.errors import Conflict, DomainError, PermissionRefused, StrOrPromise
 from kefu.core.events import emit
 from kefu.core.text import strip_control_characters
 from kefu.customers import identities
@@ -65,7 +67,7 @@ class OrderInput:
     items: list[ItemInput] = field(default_factory=list)
 
 
-def _text(raw, *, label: str, max_length: int, required: bool = False) -> str:
+def _text(raw, *, label: StrOrPromise, max_length: int, required: bool = False) -> str:
     text = strip_control_characters(unicodedata.normalize("NFKC", str(raw or ""))).strip()
     if required and not text:
         raise DomainError(_("%(field)s is required.") % {"field": label})
@@ -76,13 +78,22 @@ def _text(raw, *, label: str, max_length: int, required: bool = False) -> str:
     return text
 
 
-def _choice(raw, choices, *, label: str, default: str = "") -> str:
+@functools.lru_cache(maxsize=64)
+def _displays(choices, language: str) -> dict[str, str]:
+    """{display in `language`: value} of a choices class (an import names states in Chinese)."""
+    with translation.override(language):
+        return {str(display): value for value, display in choices.choices}
+
+
+def _choice(raw, choices, *, label: StrOrPromise, default: str = "") -> str:
     text = str(raw or "").strip()
     if not text:
         return default
-    for value, display in choices.choices:
-        if text.lower() == value or text == str(display):
-            return value
+    if text.lower() in choices.values:
+        return text.lower()
+    found = _displays(choices, translation.get_language() or "")
+    if text in found:
+        return found[text]
     allowed = "、".join(str(display) for _value, display in choices.choices)
     raise DomainError(
         _("%(field)s: “%(value)s” is not one of: %(allowed)s")
@@ -90,7 +101,7 @@ def _choice(raw, choices, *, label: str, default: str = "") -> str:
     )
 
 
-def _moment(raw, *, label: str) -> dt.datetime | None:
+def _moment(raw, *, label: StrOrPromise) -> dt.datetime | None:
     if raw in (None, ""):
         return None
     moment: dt.datetime | None
@@ -129,40 +140,55 @@ def clean_order(raw: dict) -> OrderInput:
     for entry in raw.get("items") or []:
         items.append(
             ItemInput(
-                name=_text(entry.get("name"), label=_("Product"), max_length=200, required=True),
-                sku=_text(entry.get("sku"), label=_("SKU"), max_length=64),
-                attributes=_text(entry.get("attributes"), label=_("Attributes"), max_length=200),
+                name=_text(
+                    entry.get("name"), label=gettext_lazy("Product"), max_length=200, required=True
+                ),
+                sku=_text(entry.get("sku"), label=gettext_lazy("SKU"), max_length=64),
+                attributes=_text(
+                    entry.get("attributes"), label=gettext_lazy("Attributes"), max_length=200
+                ),
                 quantity=_quantity(entry.get("quantity")),
-                price_fen=parse_fen(entry.get("price"), label=_("Unit price")),
+                price_fen=parse_fen(entry.get("price"), label=gettext_lazy("Unit price")),
             )
         )
     if len(items) > MAX_ITEMS:
         raise DomainError(_("An order holds at most %(max)d items.") % {"max": MAX_ITEMS})
-    mobile = _text(raw.get("receiver_mobile"), label=_("Mobile"), max_length=20)
+    mobile = _text(raw.get("receiver_mobile"), label=gettext_lazy("Mobile"), max_length=20)
     if mobile:
         try:
             mobile = identities.normalise_mobile(mobile)
         except identities.InvalidIdentity as error:
             raise DomainError(str(error)) from None
     data = OrderInput(
-        platform=_choice(raw.get("platform"), Platform, label=_("Platform")),
-        number=_text(raw.get("number"), label=_("Order number"), max_length=64, required=True),
-        buyer_id=_text(raw.get("buyer_id"), label=_("Buyer id"), max_length=120),
-        receiver_name=_text(raw.get("receiver_name"), label=_("Receiver"), max_length=60),
+        platform=_choice(raw.get("platform"), Platform, label=gettext_lazy("Platform")),
+        number=_text(
+            raw.get("number"), label=gettext_lazy("Order number"), max_length=64, required=True
+        ),
+        buyer_id=_text(raw.get("buyer_id"), label=gettext_lazy("Buyer id"), max_length=120),
+        receiver_name=_text(
+            raw.get("receiver_name"), label=gettext_lazy("Receiver"), max_length=60
+        ),
         receiver_mobile=mobile,
-        address=_text(raw.get("address"), label=_("Address"), max_length=300),
-        amount_fen=parse_fen(raw.get("amount"), label=_("Amount")),
-        paid_fen=parse_fen(raw.get("paid"), label=_("Paid")),
-        payment_method=_choice(raw.get("payment_method"), PaymentMethod, label=_("Payment")),
-        paid_at=_moment(raw.get("paid_at"), label=_("Paid at")),
+        address=_text(raw.get("address"), label=gettext_lazy("Address"), max_length=300),
+        amount_fen=parse_fen(raw.get("amount"), label=gettext_lazy("Amount")),
+        paid_fen=parse_fen(raw.get("paid"), label=gettext_lazy("Paid")),
+        payment_method=_choice(
+            raw.get("payment_method"), PaymentMethod, label=gettext_lazy("Payment")
+        ),
+        paid_at=_moment(raw.get("paid_at"), label=gettext_lazy("Paid at")),
         state=_choice(
-            raw.get("state"), FulfilmentState, label=_("State"), default=FulfilmentState.UNPAID
+            raw.get("state"),
+            FulfilmentState,
+            label=gettext_lazy("State"),
+            default=FulfilmentState.UNPAID,
         ),
-        logistics_company=_text(raw.get("logistics_company"), label=_("Courier"), max_length=40),
+        logistics_company=_text(
+            raw.get("logistics_company"), label=gettext_lazy("Courier"), max_length=40
+        ),
         tracking_number=_text(
-            raw.get("tracking_number"), label=_("Tracking number"), max_length=64
+            raw.get("tracking_number"), label=gettext_lazy("Tracking number"), max_length=64
         ),
-        ordered_at=_moment(raw.get("ordered_at"), label=_("Ordered at")),
+        ordered_at=_moment(raw.get("ordered_at"), label=gettext_lazy("Ordered at")),
         items=items,
     )
     if not data.platform:
@@ -259,6 +285,17 @@ def record_order(
             return order, False
     else:
         changed = ["created"]
+    if order.customer_id and (created or "state" in changed):
+        timeline.record(**_timeline_values(order, created=created))
+    emit(
+        OrderRecorded(
+            order_id=order.pk, created=created, state=order.state, customer_id=order.customer_id
+        )
+    )
+    return order, created
+
+
+def _timeline_values(order: Order, *, created: bool) -> dict:
     summary = (
         _("Order %(number)s (%(platform)s, ¥%(amount)s): %(state)s")
         if created
@@ -269,20 +306,93 @@ def record_order(
         "amount": yuan(order.amount_fen),
         "state": order.get_state_display(),
     }
-    if order.customer_id and (created or "state" in changed):
-        timeline.record(
-            subject=order,
-            customer_id=order.customer_id,
-            kind="orders.created" if created else "orders.state",
-            summary=summary,
-            data={"order_id": order.pk, "state": order.state},
+    return {
+        "subject": order,
+        "customer_id": order.customer_id,
+        "kind": "orders.created" if created else "orders.state",
+        "summary": summary,
+        "data": {"order_id": order.pk, "state": order.state},
+    }
+
+
+IMPORT_CHUNK = 500
+
+
+def record_orders(*, actor: User, orders: list[OrderInput]) -> int:
+    """Many orders at once (an import), in the caller's transaction, with the same outcome as
+    `record_order` for each: orders already stored go through it one by one (forward only, a refusal
+    raises); new ones are written in bulk per chunk — customers matched in two queries, orders, items
+    and timeline entries by bulk inserts. Returns how many were created."""
+    created = 0
+    for start in range(0, len(orders), IMPORT_CHUNK):
+        chunk = orders[start : start + IMPORT_CHUNK]
+        stored = set(
+            Order.objects.filter(number__in={d.number for d in chunk}).values_list(
+                "platform", "number"
+            )
         )
-    emit(
-        OrderRecorded(
-            order_id=order.pk, created=created, state=order.state, customer_id=order.customer_id
-        )
+        new: dict[tuple[str, str], OrderInput] = {}
+        for data in chunk:
+            key = (data.platform, data.number)
+            if key in stored:
+                record_order(actor=actor, data=data, check_permission=False)
+            else:
+                new[key] = data  # a file's orders are unique by (platform, number) already
+        created += len(_create_many(list(new.values())))
+    return created
+
+
+def _customers_by(kind: str, values: set[str]) -> dict[str, int]:
+    if not values:
+        return {}
+    found: dict[str, int] = {}
+    rows = ContactIdentity.objects.filter(kind=kind, value__in=values).order_by("-id")
+    for value, customer_id in rows.values_list("value", "customer_id"):
+        found[value] = customer_id  # the oldest identity wins, as find_by_identity's first row
+    return found
+
+
+def _wangwang(buyer_id: str) -> str:
+    try:
+        return identities.normalise(IdentityKind.WANGWANG, buyer_id) if buyer_id else ""
+    except identities.InvalidIdentity:
+        return ""
+
+
+def _create_many(datas: list[OrderInput]) -> list[Order]:
+    if not datas:
+        return []
+    handles = {d.number: _wangwang(d.buyer_id) for d in datas}
+    by_handle = _customers_by(IdentityKind.WANGWANG, {h for h in handles.values() if h})
+    by_mobile = _customers_by(
+        IdentityKind.MOBILE, {d.receiver_mobile for d in datas if d.receiver_mobile}
     )
-    return order, created
+    made = Order.objects.bulk_create(
+        [
+            Order(
+                platform=d.platform,
+                number=d.number,
+                customer_id=by_handle.get(handles[d.number]) or by_mobile.get(d.receiver_mobile),
+                **{name: getattr(d, name) for name in ORDER_FIELDS},
+            )
+            for d in datas
+        ],
+        batch_size=IMPORT_CHUNK,
+    )
+    OrderItem.objects.bulk_create(
+        [
+            OrderItem(order=o, **vars(item))
+            for o, d in zip(made, datas, strict=True)
+            for item in d.items
+        ],
+        batch_size=IMPORT_CHUNK,
+    )
+    timeline.record_many(
+        [timeline.unsaved_entry(**_timeline_values(o, created=True)) for o in made if o.customer_id]
+    )
+    for o in made:
+        emit(OrderRecorded(order_id=o.pk, created=True, state=o.state, customer_id=o.customer_id))
+    return made
 
 
 def _create(data: OrderInput) -> Order:

@@ -16,6 +16,7 @@ from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.core.business_calendar import BusinessCalendar
 from kefu.core.errors import DomainError, PermissionRefused
+from kefu.core.text import strip_control_characters
 from kefu.orders.models import Stock
 
 WEEKDAYS = "一二三四五六日"
@@ -102,6 +103,14 @@ def promise_for(*, sku: str, paid_at: dt.datetime | None = None) -> Promise:
     )
 
 
+def promise_today(now: dt.datetime | None = None) -> str:
+    """The day an order paid now ships when it has stock, in words (the stock page's header)."""
+    now = now or timezone.now()
+    day = ship_day(paid_at=now, in_stock=True)
+    assert day is not None
+    return _day_words(day, timezone.localdate(now))
+
+
 @transaction.atomic
 def set_stock(*, actor: User, sku: str, quantity: int, name: str = "") -> Stock:
     """The warehouse's or the shop system's count for one SKU (supervisors, API tokens)."""
@@ -112,7 +121,8 @@ def set_stock(*, actor: User, sku: str, quantity: int, name: str = "") -> Stock:
         raise DomainError(_("Give the SKU (at most 64 characters)."))
     if not -1_000_000 <= quantity <= 10_000_000:
         raise DomainError(_("The quantity is out of range."))
+    name = strip_control_characters(name or "").strip()[:200]
     stock, _created = Stock.objects.update_or_create(
-        sku=sku, defaults={"quantity": quantity, **({"name": name[:200]} if name else {})}
+        sku=sku, defaults={"quantity": quantity, **({"name": name} if name else {})}
     )
     return stock

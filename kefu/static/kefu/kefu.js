@@ -9,6 +9,8 @@
  *   <select data-autosubmit>                                     submit the form when changed
  *   <div data-dismiss-after="6000">                              remove after that many ms
  *   <button data-dismiss>                                        remove the closest .alert
+ *   <button data-quote-into="#reply-box" data-quote-text="…">      put the text into that reply box
+ *                                                                 (after what is typed), focused
  *   hx-get … data-hx-first-line="value"                          send the element's first line
  *                                                                 as parameter `value`
  *   <input type="date">, <input type="datetime-local">           a Chinese date picker (flatpickr,
@@ -32,6 +34,14 @@
     if (button && !(button.form && button.type === "submit") && !window.confirm(button.getAttribute("data-confirm"))) {
       event.preventDefault();
       event.stopImmediatePropagation();
+    }
+    var quote = event.target.closest("[data-quote-into]");
+    var box = quote && document.querySelector(quote.getAttribute("data-quote-into"));
+    if (box) {
+      var text = quote.getAttribute("data-quote-text") || "";
+      box.value = box.value ? box.value.replace(/\s*$/, "") + "\n" + text : text;
+      box.dispatchEvent(new Event("input", { bubbles: true }));  // the workspace keeps the draft
+      box.focus();
     }
     var dismiss = event.target.closest("[data-dismiss]");
     if (dismiss) {

@@ -31,6 +31,12 @@
       offlineDone: "留言已收到（编号 {number}），我们会尽快联系您。", refused: "此网站未开通在线客服。",
       error: "出错了，请稍后再试。", newChat: "发起新的咨询", unread: "{n} 条新消息",
       unavailable: "在线客服暂时无法连接，请留言，我们会尽快联系您。",
+      feedback: "反馈问题", feedbackTitle: "反馈问题或BUG，处理结果会通知您", kind: "类型",
+      kinds: { bug: "故障/BUG", feature: "建议", content: "内容或数据错误", performance: "卡顿或很慢", other: "其他" },
+      fbTitle: "问题标题", fbSteps: "问题描述（怎样出现的）", fbVersion: "版本号（选填）", fbSubmit: "提交反馈",
+      fbDone: "反馈已收到（编号 {number}），处理结果会通知您。", back: "返回聊天",
+      selfHelp: "这些答案也许能帮到您：", solved: "这解决了我的问题", person: "转人工客服",
+      solvedThanks: "很高兴帮到您！如还有问题，随时发消息给我们。", personWait: "好的，正在为您转接人工客服。",
     },
     en: {
       button: "Chat with us", title: "Customer service", close: "Minimise", end: "End chat", send: "Send",
@@ -51,6 +57,12 @@
       refused: "Chat is not enabled for this site.", error: "Something went wrong; please try again later.",
       newChat: "Start a new chat", unread: "{n} new messages",
       unavailable: "Live chat is unavailable right now. Leave us a message and we will get back to you.",
+      feedback: "Report a problem", feedbackTitle: "Report a problem or a bug; we will tell you the result", kind: "Kind",
+      kinds: { bug: "Bug", feature: "Suggestion", content: "Wrong content or data", performance: "Slow or stuck", other: "Other" },
+      fbTitle: "Short title", fbSteps: "What happened (steps)", fbVersion: "Version (optional)", fbSubmit: "Send report",
+      fbDone: "Report received (number {number}); we will tell you the result.", back: "Back to the chat",
+      selfHelp: "These answers may help:", solved: "This solved it", person: "Talk to a person",
+      solvedThanks: "Glad it helped! Write to us any time.", personWait: "All right, finding a person for you.",
     },
   };
 
@@ -173,10 +185,16 @@
     ".stars button{background:#fff;border:1px solid #d0d7de;border-radius:6px;font-size:22px;color:#bf8700;cursor:pointer;padding:2px 8px}",
     ".offline{flex:1;overflow-y:auto}",
     ".offline label{display:block;font-size:13px;margin:8px 0 4px}",
-    ".offline input,.offline textarea{width:100%;border:1px solid #8c959f;border-radius:6px;padding:8px;font-size:14px}",
+    ".offline input,.offline textarea,.offline select{width:100%;border:1px solid #8c959f;border-radius:6px;padding:8px;font-size:14px}",
     ".offline textarea{height:100px}",
     ".offline .send{margin-top:10px;width:100%}",
     ".error{color:#d1242f;font-size:13px;margin-top:6px}",
+    ".selfhelp{border-top:1px solid #d0d7de;background:#fff;padding:8px 12px;max-height:45%;overflow-y:auto}",
+    ".selfhelp p{margin:0 0 6px;font-size:13px;color:#57606a}",
+    ".selfhelp .answer{border:1px solid #d0d7de;border-radius:8px;padding:8px;margin-bottom:6px}",
+    ".selfhelp .answer h3{margin:0 0 4px;font-size:14px}",
+    ".selfhelp .answer div{white-space:pre-wrap;word-break:break-word;font-size:13px;line-height:1.5}",
+    ".selfhelp button{margin-top:6px;background:#fff;border:1px solid #1f6feb;color:#1f6feb;border-radius:6px;padding:4px 10px;cursor:pointer;font-size:13px}",
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100%;max-height:none;border-radius:0}",
     ".launcher{right:12px;bottom:12px}}",
   ].join("");
@@ -200,6 +218,7 @@
   var statusLine = el("div", { className: "status", role: "status", "aria-live": "polite", text: T.connecting });
   var titleLine = el("h2", { id: "kefu-title", text: T.title });
   var endButton = el("button", { type: "button", text: T.end, hidden: "" });
+  var feedbackButton = el("button", { type: "button", text: T.feedback, "aria-controls": "kefu-feedback", "aria-expanded": "false" });
   var closeButton = el("button", { type: "button", text: T.close, "aria-label": T.close });
   var log = el("div", { className: "log", role: "log", "aria-live": "polite", "aria-labelledby": "kefu-title" });
   var typingLine = el("div", { className: "typing", "aria-live": "polite" });
@@ -211,9 +230,12 @@
     [el("label", { className: "visually-hidden", for: "kefu-input", text: T.placeholder }), attachButton, fileInput, input, sendButton]);
   var ratingBox = el("div", { className: "rating", hidden: "" });
   var offlineBox = el("div", { className: "offline", hidden: "" });
+  var feedbackBox = el("div", { className: "offline", id: "kefu-feedback", hidden: "" });
+  var feedbackOpen = false;
+  var selfHelpBox = el("div", { className: "selfhelp", hidden: "", "data-kefu": "self-help" });
   var panel = el("div", { className: "panel", id: "kefu-panel", role: "dialog", "aria-labelledby": "kefu-title", hidden: "" }, [
-    el("header", {}, [el("div", { className: "titles" }, [titleLine, statusLine]), endButton, closeButton]),
-    log, typingLine, ratingBox, offlineBox, compose,
+    el("header", {}, [el("div", { className: "titles" }, [titleLine, statusLine]), feedbackButton, endButton, closeButton]),
+    log, typingLine, ratingBox, offlineBox, feedbackBox, selfHelpBox, compose,
   ]);
   root.appendChild(launcher);
   root.appendChild(panel);
@@ -258,9 +280,14 @@
     else text = "";
     statusLine.textContent = text;
     endButton.hidden = !(ready && (state === "open" || state === "waiting"));
+    if (state === "open" || state === "closed") selfHelpBox.hidden = true; // a person has it now
     var showOffline = unavailable || (ready && online === false && state !== "open" && state !== "waiting" && !outbox.length);
-    offlineBox.hidden = !showOffline;
-    compose.hidden = showOffline;
+    offlineBox.hidden = !showOffline || feedbackOpen;
+    compose.hidden = showOffline || feedbackOpen;
+    log.hidden = feedbackOpen;
+    feedbackBox.hidden = !feedbackOpen;
+    feedbackButton.textContent = feedbackOpen ? T.back : T.feedback;
+    feedbackButton.setAttribute("aria-expanded", String(feedbackOpen));
     if (showOffline && !offlineBox.firstChild) buildOfflineForm();
     if (offlineTitle) offlineTitle.textContent = unavailable ? T.unavailable : T.offlineTitle;
     if (offlineHint) offlineHint.hidden = unavailable; // "after work" does not fit an outage
@@ -650,6 +677,44 @@
     offlineBox.appendChild(form);
   }
 
+  function buildFeedbackForm() {
+    var name = el("input", { type: "text", maxlength: "60", autocomplete: "name", required: "" });
+    var contact = el("input", { type: "text", maxlength: "80", autocomplete: "tel", required: "" });
+    var kind = el("select", {});
+    ["bug", "feature", "content", "performance", "other"].forEach(function (k) {
+      kind.appendChild(el("option", { value: k, text: T.kinds[k] }));
+    });
+    var title = el("input", { type: "text", maxlength: "200", required: "" });
+    var steps = el("textarea", { maxlength: "4000" });
+    var version = el("input", { type: "text", maxlength: "40" });
+    var error = el("div", { className: "error", role: "alert" });
+    var submit = el("button", { type: "submit", className: "send", text: T.fbSubmit });
+    var form = el("form", { novalidate: "" }, [].concat(
+      [el("p", { text: T.feedbackTitle })],
+      field(T.name, name, "kefu-fb-name"), field(T.contact, contact, "kefu-fb-contact"),
+      field(T.kind, kind, "kefu-fb-kind"), field(T.fbTitle, title, "kefu-fb-title"),
+      field(T.fbSteps, steps, "kefu-fb-steps"), field(T.fbVersion, version, "kefu-fb-version"),
+      [error, submit]));
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      error.textContent = "";
+      submit.disabled = true;
+      api("/feedback/", {
+        method: "POST", headers: { "Content-Type": "application/json", "X-Kefu-Token": token || "" },
+        body: JSON.stringify({
+          name: name.value, contact: contact.value, category: kind.value, title: title.value,
+          steps: steps.value, version: version.value, device: (navigator.userAgent || "").slice(0, 100),
+        }),
+      }).then(function (r) {
+        feedbackBox.textContent = "";
+        feedbackBox.appendChild(el("p", { role: "status", text: t("fbDone", { number: r.report_id }) }));
+      }).catch(function (err) {
+        error.textContent = err.message;
+      }).then(function () { submit.disabled = false; });
+    });
+    feedbackBox.appendChild(form);
+  }
+
   // --- events ------------------------------------------------------------------------------------
   function toggle(open) {
     isOpen = open;
@@ -667,17 +732,66 @@
   launcher.addEventListener("click", function () { toggle(!isOpen); });
   closeButton.addEventListener("click", function () { toggle(false); });
   endButton.addEventListener("click", function () { sendFrame({ type: "close" }); });
+  feedbackButton.addEventListener("click", function () {
+    feedbackOpen = !feedbackOpen;
+    if (feedbackOpen && !feedbackBox.firstChild) buildFeedbackForm();
+    if (!feedbackOpen && !feedbackBox.querySelector("form")) feedbackBox.textContent = ""; // sent: a fresh form next time
+    setStatus();
+  });
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") toggle(false); });
+  // --- self-service: before a person is reached, the best public answers to what was typed ------
+  // (kefu/knowledge/widget_views.py). Answers are plain text, shown with textContent.
+  function settleSelfHelp(queryId, outcome, articleId) {
+    fetch(httpBase + "/knowledge/widget/" + encodeURIComponent(inboxKey) + "/answers/" + queryId + "/", {
+      method: "POST", mode: "cors", credentials: "omit", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ outcome: outcome, article: articleId || null }),
+    }).catch(function () { /* counting only: the visitor is not kept waiting for it */ });
+  }
+
+  function selfHelp(text) {
+    if (!text || !text.trim() || state === "open") return;
+    fetch(httpBase + "/knowledge/widget/" + encodeURIComponent(inboxKey) + "/answers/?q=" + encodeURIComponent(text.slice(0, 500)), { mode: "cors", credentials: "omit" })
+      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+      .then(function (found) {
+        if (!found.answers || !found.answers.length || state === "open") return;
+        selfHelpBox.textContent = "";
+        selfHelpBox.appendChild(el("p", { text: T.selfHelp }));
+        found.answers.forEach(function (a) {
+          var solved = el("button", { type: "button", text: T.solved, "data-kefu": "solved" });
+          solved.addEventListener("click", function () {
+            settleSelfHelp(found.query, "solved", a.id);
+            selfHelpBox.hidden = true;
+            note(T.solvedThanks);
+            if (state === "waiting") sendFrame({ type: "close" }); // nobody needs to take it now
+          });
+          selfHelpBox.appendChild(el("div", { className: "answer" }, [el("h3", { text: a.title }), el("div", { text: a.text }), solved]));
+        });
+        var person = el("button", { type: "button", text: T.person, "data-kefu": "person" });
+        person.addEventListener("click", function () {
+          settleSelfHelp(found.query, "person", null);
+          selfHelpBox.hidden = true;
+          note(T.personWait);
+        });
+        selfHelpBox.appendChild(person);
+        selfHelpBox.hidden = false;
+      })
+      .catch(function () { /* no answers shown: the chat goes on as before */ });
+  }
+
   compose.addEventListener("submit", function (e) {
     e.preventDefault();
-    sendText(input.value);
+    var text = input.value;
+    sendText(text);
     input.value = "";
+    selfHelp(text);
   });
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
-      sendText(input.value);
+      var text = input.value;
+      sendText(text);
       input.value = "";
+      selfHelp(text);
     }
   });
   input.addEventListener("input", function () {

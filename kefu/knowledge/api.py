@@ -1,0 +1,83 @@
+"""Knowledge API: list articles (newest change first), read one, search by relevance. Readers are
+the roles that read the knowledge base; drafts only for editors (404 otherwise)."""
+
+from django.core.exceptions import PermissionDenied
+from ninja import Router
+
+from kefu.core.pagination import keyset_page
+from kefu.knowledge import selectors
+from kefu.knowledge.models import Article, ArticleKind
+from kefu.knowledge.schemas import ArticleOut, ArticlePage, SearchOut
+
+router = Router(tags=["knowledge"])
+
+
+def article_out(article: Article) -> dict:
+    return {
+        "id": article.pk,
+        "title": article.title,
+        "body": article.body,
+        "kind": article.kind,
+        "category": article.category.name,
+        "tags": [t.name for t in article.tags.all()],
+        "visibility": article.visibility,
+        "state": article.state,
+        "sku": article.sku,
+        "specs": article.specs,
+        "price": article.price,
+        "care_notes": article.care_notes,
+        "version": article.version,
+        "updated_at": article.updated_at,
+        "published_at": article.published_at,
+    }
+
+
+def _reader(request) -> None:
+    if not selectors.may_read(request.user):
+        raise PermissionDenied
+
+
+@router.get("/knowledge/articles", response=ArticlePage, summary="List articles, newest first")
+def list_articles(
+    request,
+    kind: str = "",
+    category_id: int | None = None,
+    cursor: int | None = None,
+    limit: int = 50,
+):
+    _reader(request)
+    qs = selectors.visible_articles(request.user).prefetch_related("tags").order_by("-id")
+    if kind in ArticleKind.values:
+        qs = qs.filter(kind=kind)
+    if category_id:
+        qs = qs.filter(category_id=category_id)
+    page = keyset_page(qs, cursor=cursor, size=max(1, min(limit, 100)))
+    return {"items": [article_out(a) for a in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/knowledge/articles/{article_id}", response=ArticleOut, summary="One article")
+def get_article(request, article_id: int):
+    _reader(request)
+    return article_out(selectors.access_article(actor=request.user, article_id=article_id))
+
+
+@router.get(
+    "/knowledge/search",
+    response=SearchOut,
+    summary="Search articles by relevance (BM25 / ts_rank, synonyms, the domain dictionary)",
+)
+def search_articles(request, q: str = "", limit: int = 10):
+    _reader(request)
+    rows, words = selectors.articles(request.user, q=q[:10_000])
+    items = [
+        {
+            "id": a.pk,
+            "title": a.title,
+            "kind": a.kind,
+            "category": a.category.name,
+            "visibility": a.visibility,
+            "snippet": str(a.body[:160]),
+        }
+        for a in list(rows)[: max(1, min(limit, 50))]
+    ]
+    return {"words": list(words), "items": items}

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class KnowledgeConfig(AppConfig):
+    name = "kefu.knowledge"
+    label = "knowledge"
+    verbose_name = _("Knowledge base")
+
+    def ready(self) -> None:
+        from kefu.knowledge import documents, subscribers, tasks  # noqa: F401  tasks: Huey tasks
+
+        documents.register()
+        subscribers.register()

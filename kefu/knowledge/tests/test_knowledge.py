@@ -1,0 +1,400 @@
+"""The knowledge base through its real entry points: articles written, reviewed by a second person
+and published; search with synonyms, the domain dictionary and highlighting; hostile queries; agent
+assist in a chat and on a ticket with the pick recorded; angry messages flagged to the supervisor;
+past answers masked; the widget's self-service with deflection counted; the category model."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from conftest import HOSTILE_STRINGS, sign_in
+from kefu.accounts.roles import Role
+from kefu.conversations.models import Conversation, Inbox, SenderKind, Visitor
+from kefu.conversations.services.lifecycle import close_conversation, start_conversation
+from kefu.conversations.services.messages import post_message
+from kefu.core.events import Delivery, subscribe, unsubscribe
+from kefu.core.statemachine import RoleRefused
+from kefu.knowledge import classify, selectors, services
+from kefu.knowledge.events import ArticlePublished, MessageFlagged
+from kefu.knowledge.models import (
+    Article,
+    ArticleState,
+    AssistPick,
+    Category,
+    MessageFlag,
+    Outcome,
+    PastAnswer,
+    SelfServiceQuery,
+    UnansweredQuestion,
+)
+from kefu.notifications.models import Notification
+from kefu.tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE_QUERIES = [
+    "退" * 10_000,
+    "！？。，、；：“”‘’（）……——",
+    "😡🔥💯🙏",
+    '" * NEAR OR AND',
+    'NEAR("退款" "发票", 5) OR * AND "',
+    "'; DROP TABLE knowledge_article; --",
+    "1' OR '1'='1",
+    "\u0000\u0001\u001f",
+    "退款\u0000 OR 发票*",
+    *HOSTILE_STRINGS,
+]
+
+
+@pytest.fixture
+def cast(make_user):
+    class Cast:
+        agent = make_user(Role.AGENT)
+        supervisor = make_user(Role.SUPERVISOR)
+        manager = make_user(Role.MANAGER)
+        inspector = make_user(Role.INSPECTOR)
+        staff = make_user(Role.DEPARTMENT_STAFF)
+
+    return Cast
+
+
+@pytest.fixture
+def category(db):
+    return Category.objects.create(name="售后政策")
+
+
+def _published(cast, category, *, title, body, visibility="internal", **extra):
+    article = services.save_article(
+        actor=cast.supervisor,
+        title=title,
+        body=body,
+        category_id=category.pk,
+        visibility=visibility,
+        **extra,
+    )
+    services.move_article(actor=cast.supervisor, article_id=article.pk, move="submit")
+    return services.move_article(actor=cast.manager, article_id=article.pk, move="publish")
+
+
+def test_an_article_is_reviewed_by_a_second_person_before_readers_see_it(cast, category):
+    article = services.save_article(
+        actor=cast.supervisor,
+        title="七天无理由退款",
+        body="签收后七天内，商品完好可申请退款。",
+        category_id=category.pk,
+        tags=["退款", "政策"],
+    )
+    assert article.state == ArticleState.DRAFT
+    assert not selectors.visible_articles(cast.agent).filter(pk=article.pk).exists()
+    services.move_article(actor=cast.supervisor, article_id=article.pk, move="submit")
+    with pytest.raises(RoleRefused):
+        services.move_article(actor=cast.supervisor, article_id=article.pk, move="publish")
+    assert Article.objects.get(pk=article.pk).state == ArticleState.IN_REVIEW
+    with pytest.raises(RoleRefused):
+        services.move_article(actor=cast.agent, article_id=article.pk, move="publish")
+    published = services.move_article(actor=cast.manager, article_id=article.pk, move="publish")
+    assert (published.state, published.published_by) == (ArticleState.PUBLISHED, cast.manager)
+    assert selectors.visible_articles(cast.agent).filter(pk=article.pk).exists()
+
+    changed = services.save_article(
+        actor=cast.manager,
+        article_id=article.pk,
+        expected_version=1,
+        title="七天无理由退款",
+        body="签收后七天内，商品完好、配件齐全可申请退款。",
+        category_id=category.pk,
+        note="加上配件齐全",
+    )
+    assert (changed.version, changed.state) == (2, ArticleState.DRAFT)
+    versions = list(changed.versions.order_by("number"))
+    assert [(v.number, v.changed_by, v.note) for v in versions] == [
+        (1, cast.supervisor, ""),
+        (2, cast.manager, "加上配件齐全"),
+    ]
+    diff = selectors.version_diff(versions[0], versions[1])
+    assert [(d.op, d.text) for d in diff if d.op != " "] == [
+        ("-", "tags: ['政策', '退款']"),
+        ("-", "签收后七天内，商品完好可申请退款。"),
+        ("+", "签收后七天内，商品完好、配件齐全可申请退款。"),
+    ]
+
+
+def test_pages_for_editors_and_readers(cast, category):
+    editor = sign_in(Client(), cast.supervisor)
+    response = editor.post(
+        "/knowledge/new/",
+        {
+            "title": "LED 吸顶灯 XD-450",
+            "kind": "product",
+            "category": category.pk,
+            "visibility": "public",
+            "tags": "吸顶灯, LED",
+            "body": "<script>alert(1)</script>客厅用吸顶灯，三色调光。",
+            "sku": "XD-450",
+            "price": "299.00",
+            "specs": "功率 36W\n色温 3000-6500K",
+            "care_notes": "断电后用干布擦拭。",
+        },
+    )
+    assert response.status_code == 302
+    article = Article.objects.get(sku="XD-450")
+    assert article.price == Decimal("299.00")
+    page = editor.get(f"/knowledge/{article.pk}/").content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)" not in page
+    assert "¥299.00" in page
+    editor.post(f"/knowledge/{article.pk}/submit/")
+    assert Article.objects.get(pk=article.pk).state == ArticleState.IN_REVIEW
+    # The author cannot publish: the refusal is shown, the button is not.
+    page = editor.get(f"/knowledge/{article.pk}/").content.decode()
+    assert 'data-testid="move-publish"' not in page
+    assert editor.post(f"/knowledge/{article.pk}/publish/").status_code == 403
+    manager = sign_in(Client(), cast.manager)
+    assert manager.post(f"/knowledge/{article.pk}/publish/").status_code == 302
+    assert Article.objects.get(pk=article.pk).state == ArticleState.PUBLISHED
+
+    agent = sign_in(Client(), cast.agent)
+    page = agent.get("/knowledge/", {"q": "吸顶灯"}).content.decode()
+    assert "<mark>吸顶灯</mark>" in page
+    assert agent.get(f"/knowledge/{article.pk}/versions/").status_code == 200
+    assert agent.get(f"/knowledge/{article.pk}/edit/").status_code == 403
+    assert agent.get("/knowledge/new/").status_code == 403
+    assert agent.post(f"/knowledge/{article.pk}/archive/").status_code == 403
+    assert Article.objects.get(pk=article.pk).state == ArticleState.PUBLISHED
+    # Department staff do not read the knowledge base; a draft is 404 for an agent.
+    staff = sign_in(Client(), cast.staff)
+    assert staff.get("/knowledge/").status_code == 403
+    draft = services.save_article(
+        actor=cast.supervisor, title="草稿", body="未发布", category_id=category.pk
+    )
+    assert agent.get(f"/knowledge/{draft.pk}/").status_code == 404
+    assert agent.get(f"/knowledge/{draft.pk}/versions/").status_code == 404
+    assert editor.get(f"/knowledge/{draft.pk}/").status_code == 200
+
+
+def test_search_understands_synonyms_two_character_words_and_the_dictionary(cast, category):
+    refund = _published(
+        cast, category, title="如何申请退款", body="在订单页点申请退款，三个工作日内原路退回。"
+    )
+    invoice = _published(
+        cast, category, title="发票怎么开", body="下单时填写抬头，电子发票随货发送。"
+    )
+    lamp = _published(cast, category, title="智光护眼台灯保修", body="智光护眼台灯整灯保修两年。")
+    found, _words = selectors.articles(cast.agent, q="发票")
+    assert found == [invoice]
+    assert selectors.articles(cast.agent, q="我想退钱")[0] == []  # no synonym yet
+    services.set_synonyms(actor=cast.supervisor, text="退款 退钱 返款\n")
+    found, words = selectors.articles(cast.agent, q="我想退钱")
+    assert found == [refund]
+    assert "退款" in words
+    services.set_domain_words(actor=cast.supervisor, text="智光护眼台灯\n")
+    found, words = selectors.articles(cast.agent, q="智光护眼台灯能保修吗")
+    assert found[0] == lamp
+    assert "智光护眼台灯" in words
+
+
+def test_relevance_order_puts_the_better_match_first(cast, category):
+    weak = _published(cast, category, title="运费说明", body="退货运费由买家承担，质量问题除外。")
+    strong = _published(cast, category, title="退货运费谁出", body="质量问题退货运费由店铺承担。")
+    found, _words = selectors.articles(cast.agent, q="退货运费")
+    assert found[:2] == [strong, weak]
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+def test_hostile_queries_are_answered_on_the_page_and_the_api(cast, category, query):
+    _published(cast, category, title="退款规则", body="退款规则说明", visibility="public")
+    agent = sign_in(Client(), cast.agent)
+    assert agent.get("/knowledge/", {"q": query}).status_code == 200
+    response = agent.get("/api/v1/knowledge/search", {"q": query})
+    assert response.status_code == 200
+    assert isinstance(response.json()["items"], list)
+
+
+def _chat(body: str) -> Conversation:
+    inbox = Inbox.objects.create(name="网站", allowed_origins=["https://shop.example"])
+    chat = start_conversation(visitor=Visitor.objects.create(inbox=inbox))
+    post_message(conversation=chat, sender=SenderKind.VISITOR, body=body)
+    return chat
+
+
+def test_agent_assist_suggests_articles_for_the_customers_words_and_records_the_pick(
+    cast, category, django_capture_on_commit_callbacks
+):
+    article = _published(
+        cast, category, title="吸顶灯不亮怎么办", body="先检查开关和灯座，再更换驱动电源。"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        chat = _chat("我家吸顶灯不亮了")
+    Conversation.objects.filter(pk=chat.pk).update(assignee=cast.agent, state="open")
+    agent = sign_in(Client(), cast.agent)
+    workspace = agent.get(f"/conversations/{chat.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-testid="assist-panel"' in workspace
+    panel = agent.get(f"/knowledge/assist/conversation/{chat.pk}/").content.decode()
+    assert "吸顶灯不亮怎么办" in panel
+    assert 'data-quote-text="先检查开关和灯座，再更换驱动电源。"' in panel
+    response = agent.post(
+        f"/knowledge/assist/conversation/{chat.pk}/pick/", {"article": str(article.pk)}
+    )
+    assert response.status_code == 200
+    assert Article.objects.get(pk=article.pk).picks == 1
+    pick = AssistPick.objects.get()
+    assert (pick.article, pick.source, pick.source_id, pick.agent) == (
+        article,
+        "conversation",
+        chat.pk,
+        cast.agent,
+    )
+    # Another chat the user may not see: 404, nothing recorded.
+    other = sign_in(Client(), cast.staff)
+    assert other.get(f"/knowledge/assist/conversation/{chat.pk}/").status_code == 403
+    assert agent.get("/knowledge/assist/conversation/999999/").status_code == 404
+    assert agent.post("/knowledge/assist/ticket/999999/pick/", {"article": "1"}).status_code == 404
+    assert AssistPick.objects.count() == 1
+
+
+def test_ticket_page_has_the_assist_panel(cast, category, make_user):
+    from kefu.customers.models import Customer
+    from kefu.tickets.services.tickets import create_ticket
+
+    _published(cast, category, title="发票怎么开", body="电子发票随货发送。")
+    ticket = create_ticket(
+        actor=cast.agent,
+        type="consultation",
+        customer_id=Customer.objects.create(name="王芳", email="w@example.com").pk,
+        subject="要开发票",
+        content="请问发票怎么开",
+    )
+    agent = sign_in(Client(), cast.agent)
+    page = agent.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert f"/knowledge/assist/ticket/{ticket.pk}/" in page
+    assert 'id="ticket-reply-box"' in page
+    panel = agent.get(f"/knowledge/assist/ticket/{ticket.pk}/").content.decode()
+    assert "发票怎么开" in panel
+    assert isinstance(ticket, Ticket)
+
+
+def test_an_angry_customer_reaches_the_supervisor_at_once(cast, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        chat = _chat("你好，灯什么时候发货")
+    assert not MessageFlag.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        post_message(
+            conversation=chat, sender=SenderKind.VISITOR, body="再不处理我就打12315，给你们差评！"
+        )
+    flag = MessageFlag.objects.get()
+    assert flag.reasons == ["regulator", "bad_review"]
+    notice = Notification.objects.get(recipient=cast.supervisor)
+    assert notice.kind == "knowledge.message_flagged"
+    assert "12315" in notice.title
+    assert notice.link == f"/conversations/?c={chat.pk}"
+    assert not Notification.objects.filter(recipient=cast.agent).exists()
+
+
+def test_a_closed_chat_leaves_past_answers_with_personal_data_masked(
+    cast, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        chat = _chat("我的手机13812345678，台灯坏了能换吗")
+        Conversation.objects.filter(pk=chat.pk).update(assignee=cast.agent, state="open")
+        post_message(
+            conversation=chat,
+            sender=SenderKind.AGENT,
+            author=cast.agent,
+            body="可以换新，我们会打13812345678联系您。",
+        )
+        close_conversation(conversation=Conversation.objects.get(pk=chat.pk), actor=cast.agent)
+    answer = PastAnswer.objects.get()
+    assert "13812345678" not in answer.question + answer.answer
+    assert "138****5678" in answer.answer
+    found = selectors.suggestions(cast.agent, "台灯坏了")
+    assert found.answers == [answer]
+
+
+def test_widget_self_service_answers_and_counts_deflection(cast, category):
+    public = _published(
+        cast, category, title="发货时间", body="<b>下午4点</b>前下单当天发货。", visibility="public"
+    )
+    _published(cast, category, title="发货内部备注", body="发货仓库在宁波。")
+    inbox = Inbox.objects.create(name="网站", allowed_origins=["https://shop.example"])
+    client = Client()
+    url = f"/knowledge/widget/{inbox.public_key}/answers/"
+    assert client.get(url, {"q": "发货"}, HTTP_ORIGIN="https://evil.example").status_code == 403
+    response = client.get(url, {"q": "什么时候发货"}, HTTP_ORIGIN="https://shop.example")
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "https://shop.example"
+    data = response.json()
+    assert [a["id"] for a in data["answers"]] == [public.pk]  # never the internal article
+    assert data["answers"][0]["text"] == "<b>下午4点</b>前下单当天发货。"  # text, shown as text
+    settle = f"{url}{data['query']}/"
+    response = client.post(
+        settle,
+        json.dumps({"outcome": "solved", "article": public.pk}),
+        content_type="application/json",
+        HTTP_ORIGIN="https://shop.example",
+    )
+    assert response.status_code == 200
+    query = SelfServiceQuery.objects.get(pk=data["query"])
+    assert (query.outcome, query.solved_article) == (Outcome.SOLVED, public)
+
+    nothing = client.get(url, {"q": "可以刷信用卡吗"}, HTTP_ORIGIN="https://shop.example").json()
+    assert nothing["answers"] == []
+    client.post(
+        f"{url}{nothing['query']}/",
+        json.dumps({"outcome": "person"}),
+        content_type="application/json",
+        HTTP_ORIGIN="https://shop.example",
+    )
+    assert SelfServiceQuery.objects.get(pk=nothing["query"]).outcome == Outcome.PERSON
+    assert UnansweredQuestion.objects.get().question == "可以刷信用卡吗"
+    assert UnansweredQuestion.objects.get().times == 2  # no answer, then asked for a person
+    manager = sign_in(Client(), cast.manager)
+    assert "可以刷信用卡吗" in manager.get("/knowledge/unanswered/").content.decode()
+
+
+def test_category_model_learns_from_history():
+    samples = [
+        ("灯不亮了 坏了 维修", 1),
+        ("灯泡坏了 不亮 闪烁", 1),
+        ("快递 物流 还没到 发货", 2),
+        ("物流太慢 快递 没收到", 2),
+        ("发票 抬头 开票", 3),
+    ] * 3
+    model = classify.train(samples)
+    assert classify.predict(model, "快递还没到")[0][0] == 2
+    assert classify.predict(model, "台灯不亮")[0][0] == 1
+    assert classify.predict({}, "快递") == []
+
+
+def test_publishing_and_flagging_emit_their_events(
+    cast, category, django_capture_on_commit_callbacks
+):
+    got: list = []
+    for event_type in (ArticlePublished, MessageFlagged):
+        subscribe(event_type, got.append, mode=Delivery.INLINE)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            article = _published(cast, category, title="保修政策", body="整灯保修两年。")
+        assert got == [
+            ArticlePublished(
+                article_id=article.pk,
+                published_by_id=cast.manager.pk,
+                changed_by_id=cast.supervisor.pk,
+            )
+        ]
+        with django_capture_on_commit_callbacks(execute=True):
+            chat = _chat("垃圾东西，电话13812345678，我要去12315投诉")
+        flag = MessageFlag.objects.get()
+        assert got[1:] == [
+            MessageFlagged(
+                conversation_id=chat.pk,
+                message_id=flag.message_id,
+                reasons="anger,regulator",
+                assignee_id=None,
+                excerpt="垃圾东西，电话138****5678，我要去12315投诉",
+            )
+        ]
+    finally:
+        for event_type in (ArticlePublished, MessageFlagged):
+            unsubscribe(event_type, got.append)

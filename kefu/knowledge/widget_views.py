@@ -1,0 +1,118 @@
+"""Self-service answers in the chat widget, before a person is reached (under /knowledge/widget/).
+
+    GET  /knowledge/widget/<inbox key>/answers/?q=…   the best public articles for what the visitor
+                                                     typed: {"query": id, "answers": [{id, title,
+                                                     text}]}; text is plain text (the widget shows
+                                                     it with textContent, never as HTML)
+    POST /knowledge/widget/<inbox key>/answers/<query id>/   {"outcome": "solved"|"person",
+                                                     "article": id}: deflection counted
+
+Cross-origin like the widget's own endpoints: only the inbox's allowed origins, no cookies."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpResponse, JsonResponse
+from django.urls import path
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from kefu.conversations.models import ChannelKind, Inbox
+from kefu.core.errors import DomainError
+from kefu.knowledge import selectors, services
+
+MAX_BODY = 2_000
+
+
+def _answer(payload: dict, status: int, origin: str | None) -> HttpResponse:
+    response = JsonResponse(payload, status=status, json_dumps_params={"ensure_ascii": False})
+    if origin:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response["Access-Control-Allow-Headers"] = "Content-Type"
+        patch_vary_headers(response, ["Origin"])
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _inbox(inbox_key: str, origin: str) -> Inbox | None:
+    inbox = Inbox.objects.filter(public_key=inbox_key, kind=ChannelKind.WEB).first()
+    return inbox if inbox is not None and inbox.allows_origin(origin) else None
+
+
+def _in_chinese(view):
+    """The widget speaks Chinese unless it asks for English (`?lang=en`), as its own endpoints do."""
+
+    def wrapper(request, *args, **kwargs):
+        language = "en" if request.GET.get("lang") == "en" else "zh-hans"
+        with translation.override(language):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@csrf_exempt
+@_in_chinese
+def answers(request, inbox_key: str):
+    origin = request.headers.get("Origin", "")
+    inbox = _inbox(inbox_key, origin)
+    if inbox is None:
+        return _answer({"error": _("This site may not use this chat.")}, 403, None)
+    if request.method == "OPTIONS":
+        return _answer({}, 200, origin)
+    if request.method != "GET":
+        return _answer({"error": _("Unknown request.")}, 405, origin)
+    question = request.GET.get("q", "")[:500].strip()
+    found, _words = selectors.self_service_answers(question)
+    query = services.record_self_service(
+        inbox_id=inbox.pk, question=question, article_ids=[a.pk for a in found]
+    )
+    return _answer(
+        {
+            "query": query.pk,
+            "answers": [{"id": a.pk, "title": a.title, "text": a.body[:1500]} for a in found],
+        },
+        200,
+        origin,
+    )
+
+
+@csrf_exempt
+@_in_chinese
+def settle(request, inbox_key: str, query_id: int):
+    origin = request.headers.get("Origin", "")
+    inbox = _inbox(inbox_key, origin)
+    if inbox is None:
+        return _answer({"error": _("This site may not use this chat.")}, 403, None)
+    if request.method == "OPTIONS":
+        return _answer({}, 200, origin)
+    if request.method != "POST" or len(request.body) > MAX_BODY:
+        return _answer({"error": _("Unknown request.")}, 405, origin)
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return _answer({"error": _("Unknown request.")}, 400, origin)
+    article = data.get("article")
+    try:
+        services.settle_self_service(
+            inbox_id=inbox.pk,
+            query_id=query_id,
+            outcome=str(data.get("outcome", "")),
+            article_id=article
+            if isinstance(article, int) and not isinstance(article, bool)
+            else None,
+        )
+    except DomainError as refusal:
+        return _answer({"error": str(refusal.message)}, 400, origin)
+    return _answer({"ok": True}, 200, origin)
+
+
+urlpatterns = [
+    path("widget/<str:inbox_key>/answers/", answers, name="widget_answers"),
+    path("widget/<str:inbox_key>/answers/<int:query_id>/", settle, name="widget_settle"),
+]
