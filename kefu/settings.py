@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "kefu.visits",
     "kefu.knowledge",
     "kefu.automation",  # rules, webhooks, robots: subscribes to the apps above
+    "kefu.privacy",
     "kefu.reports",
     "kefu.web",  # the application shell, above every other app
 ]

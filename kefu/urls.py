@@ -27,6 +27,7 @@ urlpatterns = [
     path("sms/", include("kefu.sms.views")),
     path("quality/", include("kefu.quality.views")),
     path("visits/", include("kefu.visits.views")),
+    path("privacy/", include("kefu.privacy.views")),
     path("survey/<str:token>/", survey_answer, name="survey_answer"),
     path("knowledge/", include("kefu.knowledge.views")),
     path("reports/", include("kefu.reports.views")),

@@ -62,6 +62,7 @@ ELSEWHERE = {
     "visits.campaign_issued": "kefu/visits/tests/test_plans.py::test_submitting_and_deciding_and_issuing_emit_their_events",
     "visits.moved": "kefu/visits/tests/test_plans.py::test_a_supervisor_moves_visits_in_bulk",
     "visits.recorded": "kefu/visits/tests/test_visits.py::test_a_satisfied_visit_is_recorded_on_the_timeline",
+    "privacy.customer_erased": "kefu/privacy/tests/test_privacy.py::test_erasure_emits_customer_erased_after_commit",
     "visits.survey_answered": "kefu/visits/tests/test_surveys.py::test_a_low_score_opens_a_follow_up_visit_and_emits_the_event",
     "visits.deadline": "kefu/visits/tests/test_report.py::test_deadline_alerts_are_told_once_to_the_agent_and_supervisors",
     "aftersales.money_moved": "kefu/aftersales/tests/test_money.py::test_money_steps_emit_money_moved_after_commit",
@@ -273,6 +274,7 @@ def _product_events() -> set[str]:
     importlib.import_module("kefu.visits.events")
     importlib.import_module("kefu.orders.events")  # run alone, nothing else imports these
     importlib.import_module("kefu.aftersales.events")
+    importlib.import_module("kefu.privacy.events")
     return {
         name
         for name, cls in EVENT_TYPES.items()

@@ -214,6 +214,10 @@ class AuditAction(models.TextChoices):
     # 财务: a postage refund or compensation approved, declined or paid; an invoice issued or
     # declined; a courier's claim payment received (details say which).
     FINANCE_DECISION = "finance_decision", _("Finance decision")
+    # 个人信息保护 (kefu/privacy): a customer's data copied out, erased, or purged by retention.
+    PERSONAL_DATA_EXPORT = "personal_data_export", _("Personal data copy")
+    PERSONAL_DATA_ERASURE = "personal_data_erasure", _("Personal data erasure")
+    RETENTION_PURGE = "retention_purge", _("Retention purge")
 
 
 class AuditEntry(models.Model):
@@ -272,6 +276,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # What the token may reach: "tickets:read", "customers:write", "*:read"; empty: everything
+    # its user may (tokens made before scopes existed). Checked in kefu/api (api_scopes.py).
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")

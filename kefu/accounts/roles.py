@@ -43,6 +43,10 @@ class Perm:
     # another person wrote or changed (review before publishing: never one's own last change).
     EDIT_KNOWLEDGE = "accounts.edit_knowledge"
     PUBLISH_KNOWLEDGE = "accounts.publish_knowledge"
+    # PIPL 个人信息保护 (kefu/privacy): a copy of everything held about one customer, in full
+    # (audited, downloaded by the one who asked); and erasure requests and retention rules.
+    EXPORT_CUSTOMER_DATA = "accounts.export_customer_data"
+    ERASE_CUSTOMER_DATA = "accounts.erase_customer_data"
 
     LABELS = {
         SERVE_CUSTOMERS: _("Serve customers"),
@@ -63,6 +67,8 @@ class Perm:
         USE_ADMIN_SITE: _("Use the admin site"),
         EDIT_KNOWLEDGE: _("Edit the knowledge base"),
         PUBLISH_KNOWLEDGE: _("Publish knowledge articles"),
+        EXPORT_CUSTOMER_DATA: _("Export a customer's personal data"),
+        ERASE_CUSTOMER_DATA: _("Erase personal data and set retention"),
     }
     ALL = frozenset(LABELS)
 
@@ -87,6 +93,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MANAGE_SETTINGS,
             Perm.EDIT_KNOWLEDGE,
             Perm.PUBLISH_KNOWLEDGE,
+            Perm.EXPORT_CUSTOMER_DATA,
+            Perm.ERASE_CUSTOMER_DATA,
         }
     ),
     Role.SUPERVISOR: frozenset(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
@@ -405,26 +408,76 @@ def _digest(raw: str) -> str:
 
 
 @transaction.atomic
-def create_api_token(*, user: User, name: str, actor: User | None = None) -> tuple[ApiToken, str]:
-    """A new token; the raw value is returned once and only its digest is stored."""
+def create_api_token(
+    *,
+    user: User,
+    name: str,
+    actor: User | None = None,
+    scopes: Iterable[str] = (),
+    expires_at: dt.datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A new token; the raw value is returned once and only its digest is stored. `scopes` (e.g.
+    "tickets:read") narrow what it reaches, none: all its user may; `expires_at` ends it."""
+    scopes = sorted(set(check_scopes(scopes)))
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name[:80], prefix=raw[:12], digest=_digest(raw))
-    audit(AuditAction.API_TOKEN_CREATED, actor=actor, obj=user, details={"token": token.prefix})
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:80],
+        prefix=raw[:12],
+        digest=_digest(raw),
+        scopes=scopes,
+        expires_at=expires_at,
+    )
+    audit(
+        AuditAction.API_TOKEN_CREATED,
+        actor=actor,
+        obj=user,
+        details={
+            "token": token.prefix,
+            "scopes": scopes,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
+    )
     return token, raw
 
 
-def user_for_api_token(raw: str) -> User | None:
+# A scope: an area of the API (the first part of its path: tickets, customers, canned-replies…, or
+# * for all) and read (GET) or write (everything, reading included).
+SCOPE = re.compile(r"^(\*|[a-z][a-z_-]{0,39}):(read|write)$")
+
+
+def check_scopes(scopes: Iterable[str]) -> list[str]:
+    """The scopes as given, or a refusal naming the first one that is not `area:read|write`."""
+    checked = []
+    for scope in scopes:
+        if not SCOPE.match(scope):
+            raise DomainError(
+                _("“%(scope)s” is not a scope; write area:read or area:write, e.g. tickets:read.")
+                % {"scope": scope[:50]}
+            )
+        checked.append(scope)
+    return checked
+
+
+def api_token_for(raw: str) -> ApiToken | None:
+    """The live token (not revoked, not expired, its user active) for a raw bearer value."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
+    now = timezone.now()
     found = list(  # [:1], not first(): no ORDER BY to compile on every API request
         ApiToken.objects.select_related("user")
         .filter(digest=_digest(raw), revoked_at__isnull=True, user__is_active=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .order_by()[:1]
     )
     if not found:
         return None
     token = found[0]
-    now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def user_for_api_token(raw: str) -> User | None:
+    token = api_token_for(raw)
+    return token.user if token is not None else None

@@ -14,3 +14,6 @@ class AftersalesConfig(AppConfig):
         )
 
         subscribers.register()
+        from kefu.aftersales import personal_data
+
+        personal_data.register()

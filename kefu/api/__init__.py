@@ -18,7 +18,8 @@ from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import normalize_path, replace_path_param_notation
 
-from kefu.accounts.services import user_for_api_token
+from kefu.accounts.services import api_token_for
+from kefu.api import scopes
 from kefu.api.throttling import PerAddress, PerToken
 from kefu.core.bodies import too_large_message
 from kefu.core.errors import Conflict, DomainError
@@ -29,10 +30,12 @@ class BearerToken(HttpBearer):
     """`Authorization: Bearer kefu_…` from `kefu apitoken` (stored hashed)."""
 
     def authenticate(self, request, token):
-        user = user_for_api_token(token)
-        if user is not None:
-            request.user = user
-        return user
+        found = api_token_for(token)
+        if found is None:
+            return None
+        scopes.check(request, found.scopes)  # 403 naming the missing scope
+        request.user = found.user
+        return found.user
 
 
 class SessionCookie(APIKeyCookie):
@@ -108,7 +111,7 @@ class KefuAPI(NinjaAPI):
 api = KefuAPI(
     title="kefu API",
     version="1",
-    description="kefu 客服 REST API. Authenticate with `Authorization: Bearer <token>` (`kefu apitoken USER`).",
+    description="kefu 客服 REST API. Authenticate with `Authorization: Bearer <token>` (`kefu apitoken USER [--scope tickets:read] [--days 90]`).",
     auth=[BearerToken(), SessionCookie()],
     urls_namespace="api",
     parser=CleanParser(),
@@ -193,6 +196,7 @@ from kefu.dispatch.api import router as dispatch_router  # noqa: E402
 from kefu.feedback.api import router as feedback_router  # noqa: E402
 from kefu.knowledge.api import router as knowledge_router  # noqa: E402
 from kefu.orders.api import router as orders_router  # noqa: E402
+from kefu.privacy.api import router as privacy_router  # noqa: E402
 from kefu.quality.api import router as quality_router  # noqa: E402
 from kefu.replies.api import router as replies_router  # noqa: E402
 from kefu.reports.api import router as reports_router  # noqa: E402
@@ -218,3 +222,4 @@ api.add_router("", visits_router)
 api.add_router("", reports_router)
 api.add_router("", quality_router)
 api.add_router("", automation_router)
+api.add_router("", privacy_router)

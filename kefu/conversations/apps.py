@@ -11,3 +11,6 @@ class ConversationsConfig(AppConfig):
         from kefu.conversations import exports, subscribers  # noqa: F401  exports registers itself
 
         subscribers.register()
+        from kefu.conversations import personal_data
+
+        personal_data.register()

@@ -8,5 +8,10 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customer archive")
 
     def ready(self) -> None:
-        from kefu.customers import tasks  # noqa: F401  registers the app's Huey tasks
+        from kefu.customers import (
+            personal_data,
+            tasks,  # noqa: F401  registers the app's Huey tasks
+        )
         from kefu.customers.services.transfer import exports  # noqa: F401  registers the export
+
+        personal_data.register()

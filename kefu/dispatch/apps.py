@@ -11,3 +11,6 @@ class DispatchConfig(AppConfig):
         from kefu.dispatch import subscribers, tasks  # noqa: F401  tasks: Huey tasks
 
         subscribers.register()
+        from kefu.dispatch import personal_data
+
+        personal_data.register()

@@ -12,3 +12,6 @@ class FeedbackConfig(AppConfig):
 
         exports.register_exports()
         subscribers.register()
+        from kefu.feedback import personal_data
+
+        personal_data.register()

@@ -11,3 +11,6 @@ class OrdersConfig(AppConfig):
         from kefu.orders import subscribers
 
         subscribers.register()
+        from kefu.orders import personal_data
+
+        personal_data.register()

@@ -13,3 +13,6 @@ class QualityConfig(AppConfig):
 
         subscribers.register()
         register_exports()
+        from kefu.quality import personal_data
+
+        personal_data.register()

@@ -6,3 +6,8 @@ class SmsConfig(AppConfig):
     name = "kefu.sms"
     label = "sms"
     verbose_name = _("SMS")
+
+    def ready(self) -> None:
+        from kefu.sms import personal_data
+
+        personal_data.register()

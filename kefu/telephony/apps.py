@@ -6,3 +6,8 @@ class TelephonyConfig(AppConfig):
     name = "kefu.telephony"
     label = "telephony"
     verbose_name = _("Calls")
+
+    def ready(self) -> None:
+        from kefu.telephony import personal_data
+
+        personal_data.register()

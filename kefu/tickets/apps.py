@@ -12,3 +12,6 @@ class TicketsConfig(AppConfig):
 
         documents.register()
         subscribers.register()
+        from kefu.tickets import personal_data
+
+        personal_data.register()

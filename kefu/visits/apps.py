@@ -12,3 +12,6 @@ class VisitsConfig(AppConfig):
 
         subscribers.register()
         exports.register_exports()
+        from kefu.visits import personal_data
+
+        personal_data.register()

@@ -130,6 +130,7 @@ NAV_BY_ROLE = {
         "质检与绩效/评比排行",
         "数据报表/报表",
         "数据报表/实时看板",
+        "个人信息保护",
         "设置",
     ],
     Role.ADMINISTRATOR: [
@@ -158,6 +159,7 @@ NAV_BY_ROLE = {
         "质检与绩效/评比排行",
         "数据报表/报表",
         "数据报表/实时看板",
+        "个人信息保护",
         "设置",
     ],
 }
@@ -265,6 +267,7 @@ def test_english_is_available_from_the_language_switch(client_for):
         "Quality and performance/Leaderboard",
         "Data and reports/Reports",
         "Data and reports/Live board",
+        "Personal data protection",
         "Settings",
     ]
 

@@ -1,0 +1,71 @@
+"""What the customer archive holds about a customer (kefu/core/personal_data.py): the profile, the
+contact identities, tags and the timeline. Erased first (order 10), so what other apps rewrite
+afterwards (search documents that borrow the name and mobile) no longer holds them."""
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from kefu.core import personal_data as pd
+from kefu.core.models import TimelineEntry
+from kefu.customers.models import ContactIdentity, Customer, DuplicateCandidate, Gender
+
+PROFILE = (
+    "id", "name", "gender", "mobile", "phone", "email", "region", "city", "district", "street",
+    "address", "level", "member_no", "card_no", "source", "custom", "notes", "created_at",
+    "updated_at",
+)  # fmt: skip
+
+
+def export(customer: Customer) -> list[pd.Table | pd.StoredFile]:
+    one = Customer.objects.filter(pk=customer.pk)
+    profile = pd.rows(one, PROFILE)
+    for row in profile:
+        row["tags"] = [t.name for t in customer.tags.all()]
+    return [
+        pd.Table("customer", profile),
+        pd.Table("identities", pd.rows(customer.identities.all(), ("kind", "value", "created_at"))),
+        pd.Table(
+            "consents",
+            pd.rows(customer.consents.all(), ("purpose", "given", "source", "recorded_at")),
+        ),
+        pd.Table(
+            "timeline",
+            pd.rows(
+                TimelineEntry.objects.filter(customer_id=customer.pk),
+                ("occurred_at", "kind", "summary", "data"),
+            ),
+        ),
+    ]
+
+
+def erase(customer: Customer) -> dict[str, Any]:
+    identities, _kinds = ContactIdentity.objects.filter(customer=customer).delete()
+    DuplicateCandidate.objects.filter(customer=customer).delete()
+    DuplicateCandidate.objects.filter(other=customer).delete()
+    customer.tags.clear()
+    pd.blank(
+        Customer.objects.filter(pk=customer.pk),
+        name=f"已删除客户{customer.pk}",
+        gender=Gender.UNKNOWN,
+        mobile="",
+        mobile_last4="",
+        phone="",
+        email="",
+        city="",
+        district="",
+        street="",
+        address="",
+        member_no="",
+        card_no="",
+        custom={},
+        notes="",
+    )
+    timeline = pd.blank(
+        TimelineEntry.objects.filter(customer_id=customer.pk), summary=pd.ERASED, data={}
+    )
+    return {"customers": 1, "identities": identities, "timeline": timeline}
+
+
+def register() -> None:
+    pd.register(pd.Holder("customers", _("Customer archive"), export, erase, order=10))

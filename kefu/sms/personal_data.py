@@ -1,0 +1,32 @@
+"""What text messages hold about a customer (kefu/core/personal_data.py); and the retention of
+their text (the message, its status and times stay for the statistics)."""
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from kefu.core import personal_data as pd
+from kefu.sms.models import SmsMessage
+
+FIELDS = ("to", "template_code", "params", "body", "status", "created_at", "sent_at")
+
+
+def export(customer: Any) -> list[pd.Table | pd.StoredFile]:
+    return [pd.Table("sms", pd.rows(SmsMessage.objects.filter(customer=customer), FIELDS))]
+
+
+def erase(customer: Any) -> dict[str, int]:
+    messages = SmsMessage.objects.filter(customer=customer)
+    return {"sms": pd.blank(messages, to="", params={}, body=pd.ERASED)}
+
+
+def _old(before: dt.datetime) -> Any:
+    return SmsMessage.objects.filter(created_at__lt=before).exclude(body=pd.ERASED)
+
+
+def register() -> None:
+    pd.register(pd.Holder("sms", _("Text messages"), export, erase, order=30))
+    pd.register_retention(
+        pd.retention_of("sms_texts", _("Text message texts"), _old, params={}, body=pd.ERASED)
+    )

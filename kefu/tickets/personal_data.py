@@ -1,0 +1,62 @@
+"""What tickets hold about a customer (kefu/core/personal_data.py); an open complaint blocks an
+erasure until it is closed."""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kefu.core import personal_data as pd
+from kefu.core import search
+from kefu.tickets.documents import TEXT_FIELDS, TICKETS
+from kefu.tickets.models import Ticket, TicketAttachment, TicketNote
+from kefu.tickets.states import TicketState, TicketType
+
+FIELDS = (
+    "number",
+    "type",
+    "state",
+    "channel",
+    "priority",
+    "complainant",
+    "created_at",
+    *TEXT_FIELDS,
+)
+
+
+def export(customer: Any) -> list[pd.Table | pd.StoredFile]:
+    tickets = Ticket.objects.filter(customer=customer)
+    notes = TicketNote.objects.filter(ticket__customer=customer)
+    return [
+        pd.Table("tickets", pd.rows(tickets, FIELDS)),
+        pd.Table("ticket_notes", pd.rows(notes, ("ticket__number", "kind", "created_at", "body"))),
+        *pd.files(TicketAttachment.objects.filter(ticket__customer=customer), "ticket_attachments"),
+    ]
+
+
+def erase(customer: Any) -> dict[str, int]:
+    tickets = Ticket.objects.filter(customer=customer)
+    count = pd.blank(tickets, complainant="", **{f: pd.ERASED for f in TEXT_FIELDS})
+    notes = pd.blank(TicketNote.objects.filter(ticket__customer=customer), body=pd.ERASED)
+    files = pd.delete_files(TicketAttachment.objects.filter(ticket__customer=customer))
+    for ticket in tickets.select_related("customer"):  # the documents borrow name and mobile
+        search.index(TICKETS, ticket)
+    return {"tickets": count, "ticket_notes": notes, "ticket_attachments": files}
+
+
+def blockers(customer: Any) -> list[str]:
+    open_complaints = list(
+        Ticket.objects.filter(customer=customer, type=TicketType.COMPLAINT)
+        .exclude(state=TicketState.CLOSED)
+        .values_list("number", flat=True)
+    )
+    if not open_complaints:
+        return []
+    return [
+        _("The customer has an open complaint (%(numbers)s); it must be closed first.")
+        % {"numbers": ", ".join(open_complaints)}
+    ]
+
+
+def register() -> None:
+    pd.register(pd.Holder("tickets", gettext_lazy("Tickets"), export, erase, blockers, order=20))
