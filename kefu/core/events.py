@@ -147,7 +147,7 @@ def muted() -> Iterator[None]:
 
 # The cause an emitter works under: an opaque tuple of ints, set with caused_by() and handed with
 # each event it emits to the inline subscribers, whenever the commit comes (inside a test's outer
-# transaction the commit comes after the emitter has returned). kefu.automation keeps there the
+# transaction the commit comes after the emitter has returned). The automation rules keep there the
 # chain of rules that led to a change, so a rule's own action cannot set it off again without end.
 _cause: contextvars.ContextVar[tuple[int, ...]] = contextvars.ContextVar(
     "kefu_events_cause", default=()

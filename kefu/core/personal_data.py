@@ -5,7 +5,7 @@ Each app that keeps data about customers registers a `Holder` from its `AppConfi
 files, and stored files), an eraser that removes or pseudonymises it while keeping what statistics
 count (rows, states, times, durations), and optionally blockers (reasons an erasure must wait, such
 as an open complaint). Retention kinds (chats older than N days, call recordings…) register the same
-way. `kefu.privacy` builds the export zip, runs erasures and purges from these; core knows no app.
+way. The privacy app builds the export zip, runs erasures and purges from these; core knows no app.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ ERASED = "[已删除]"
 
 @dataclass(frozen=True)
 class Table:
-    """One file of the export: `name` (e.g. "tickets") becomes tickets.json and tickets.csv."""
+    """One file of the export: `name` (e.g. "calls") becomes calls.json and calls.csv."""
 
     name: str
     rows: list[dict[str, Any]]
@@ -45,10 +45,10 @@ class StoredFile:
 
 @dataclass(frozen=True)
 class Holder:
-    name: str  # "tickets"
+    name: str  # the holder, e.g. the app label
     label: StrOrPromise
     export: Callable[[Any], Iterable[Table | StoredFile]]
-    # Erase the customer's data here; returns what was changed, by what ("tickets": 3).
+    # Erase the customer's data here; returns what was changed, by what ({"calls": 3}).
     erase: Callable[[Any], Mapping[str, int]]
     # Reasons (already translated) why the customer's data may not be erased now.
     blockers: Callable[[Any], list[str]] = field(default=lambda customer: [])

@@ -15,7 +15,7 @@ NAVIGATION = [
         "quality:sheets",
         perms=(Perm.EVALUATE, Perm.APPROVE_SHEETS, Perm.SERVE_CUSTOMERS),
         order=70,
-        group="quality",
+        group="performance",
     ),
     NavEntry(
         "quality_checks",
@@ -23,7 +23,7 @@ NAVIGATION = [
         "quality:inspections",
         perms=(Perm.INSPECT_QUALITY, Perm.EVALUATE),
         order=71,
-        group="quality",
+        group="performance",
     ),
     NavEntry(
         "quality_mine",
@@ -31,7 +31,7 @@ NAVIGATION = [
         "quality:my_reviews",
         perms=(Perm.SERVE_CUSTOMERS,),
         order=72,
-        group="quality",
+        group="performance",
     ),
     NavEntry(
         "quality_performance",
@@ -39,7 +39,7 @@ NAVIGATION = [
         "quality:performance",
         perms=(Perm.EVALUATE, Perm.APPROVE_SHEETS, Perm.SERVE_CUSTOMERS),
         order=73,
-        group="quality",
+        group="performance",
     ),
     NavEntry(
         "quality_roster",
@@ -47,7 +47,7 @@ NAVIGATION = [
         "quality:roster",
         perms=(Perm.ASSIGN_WORK,),
         order=74,
-        group="quality",
+        group="performance",
     ),
     NavEntry(
         "quality_my_shifts",
@@ -55,7 +55,7 @@ NAVIGATION = [
         "quality:my_shifts",
         perms=(Perm.SERVE_CUSTOMERS,),
         order=75,
-        group="quality",
+        group="performance",
     ),
     NavEntry(
         "quality_leaderboard",
@@ -63,6 +63,6 @@ NAVIGATION = [
         "quality:leaderboard",
         perms=(Perm.SERVE_CUSTOMERS, Perm.EVALUATE, Perm.APPROVE_SHEETS),
         order=76,
-        group="quality",
+        group="performance",
     ),
 ]

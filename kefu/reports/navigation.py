@@ -14,7 +14,7 @@ NAVIGATION = [
         "reports:index",
         perms=(Perm.VIEW_REPORTS,),
         order=80,
-        group="reports",
+        group="data",
     ),
     NavEntry(
         "board",
@@ -22,7 +22,7 @@ NAVIGATION = [
         "reports:board",
         perms=(Perm.ASSIGN_WORK,),
         order=81,
-        group="reports",
+        group="data",
     ),
 ]
 

@@ -96,8 +96,8 @@ SETTINGS_PERMS = (Perm.MANAGE_USERS, Perm.MANAGE_SETTINGS, Perm.VIEW_AUDIT_LOG)
 NAV_GROUPS = [
     NavGroup("business", _("Orders and service"), order=33),
     NavGroup("channels", _("Channels and tools"), order=40),
-    NavGroup("quality", _("Quality and performance"), order=70),
-    NavGroup("reports", _("Data and reports"), order=80),
+    NavGroup("performance", _("Quality and performance"), order=70),
+    NavGroup("data", _("Data and reports"), order=80),
 ]
 
 NAVIGATION = [

@@ -67,6 +67,15 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+def follow_nav(page, name: str) -> None:
+    """Follow an entry of the navigation bar, opening its menu first when it sits in one (业务 …)."""
+    main_nav = page.get_by_test_id("main-nav")
+    menu = main_nav.locator(f'.dropdown:has(a.dropdown-item:text-is("{name}")) .dropdown-toggle')
+    if menu.count():
+        menu.first.click()
+    main_nav.get_by_role("link", name=name, exact=True).first.click()
+
+
 @pytest.fixture
 def asgi_live_server(transactional_db):
     """The whole ASGI application (pages and websockets) served by uvicorn in a thread of this

@@ -14,20 +14,11 @@ from kefu.aftersales.models import AfterSalesCase
 from kefu.aftersales.selectors import finance_cutoff
 from kefu.customers.services import profiles
 from kefu.orders.services.orders import clean_order, record_order
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import follow_nav, screenshot
 from tests.e2e.test_sign_in_journeys import sign_in
 from tests.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def follow_nav(page, name: str) -> None:
-    """Follow an entry of the bar, opening its menu first when it sits in one (业务 …)."""
-    main_nav = page.get_by_test_id("main-nav")
-    menu = main_nav.locator(f'.dropdown:has(a.dropdown-item:text-is("{name}")) .dropdown-toggle')
-    if menu.count():
-        menu.first.click()
-    main_nav.get_by_role("link", name=name, exact=True).first.click()
 
 
 PNG = (

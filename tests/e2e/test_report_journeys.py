@@ -10,7 +10,7 @@ from kefu.accounts.roles import Role
 from kefu.customers.models import Customer
 from kefu.tickets.services.tickets import create_ticket
 from kefu.tickets.states import TicketType
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import follow_nav, screenshot
 from tests.e2e.test_sign_in_journeys import sign_in
 from tests.factories import UserFactory
 
@@ -40,7 +40,7 @@ def test_a_supervisor_watches_the_board_filters_drills_down_and_exports(browser,
     page.wait_for_url(re.compile(r"/$"))
 
     # the live board: today's tickets so far, updated by a push when a new one arrives
-    page.get_by_role("link", name="实时看板").click()
+    follow_nav(page, "实时看板")
     today = page.get_by_test_id("board-today")
     assert today.locator(".h2").first.inner_text() == "3"
     page.wait_for_function("() => window.kefuLive && window.kefuLive.isOpen()")
@@ -53,7 +53,7 @@ def test_a_supervisor_watches_the_board_filters_drills_down_and_exports(browser,
     screenshot(page, "reports-board")
 
     # the consultations report, filtered by street
-    page.get_by_role("link", name="报表").first.click()
+    follow_nav(page, "报表")
     page.get_by_test_id("figure-consultations").click()
     page.get_by_test_id("filter-street").fill("民族街道")
     page.get_by_label("分组方式").select_option(label="街道")

@@ -143,7 +143,10 @@ def test_a_subscription_with_a_condition_is_not_queued_for_events_it_does_not_wa
 def test_only_an_agent_reply_in_an_email_conversation_queues_the_smtp_task():
     from kefu.conversations.events import MessagePosted
 
-    [subscription] = [s for s in subscriptions_for(MessagePosted) if s.mode is Delivery.TASK]
+    [subscription] = [
+        s for s in subscriptions_for(MessagePosted) if s.handler_path.endswith(".send_agent_reply")
+    ]
+    assert subscription.mode is Delivery.TASK
     base = dict(
         conversation_id=1,
         message_id=1,
