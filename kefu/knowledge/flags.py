@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.utils.translation import gettext_lazy as _
+
 ANGER = (
     "垃圾", "骗子", "欺骗", "气死", "太差", "差劲", "恶心", "无语", "投诉", "坑人", "忽悠", "滚",
     "什么破", "破玩意", "退款退款", "还不处理", "到底", "多少次", "不耐烦", "生气", "愤怒", "受够",
@@ -28,10 +30,10 @@ COMPLAINT = ("还没", "怎么还", "为什么还", "一直", "催", "几天了"
 REPEATED = 3  # this many complaining messages in the customer's recent messages
 
 REASON_LABELS = {
-    "anger": "愤怒",
-    "regulator": "投诉监管",
-    "bad_review": "差评威胁",
-    "repeated": "反复投诉",
+    "anger": _("Angry"),
+    "regulator": _("Threatens the regulator"),
+    "bad_review": _("Threatens a bad review"),
+    "repeated": _("Complains again and again"),
 }
 
 
@@ -41,6 +43,16 @@ def _clean(text: str) -> str:
 
 def _has(text: str, words: tuple[str, ...]) -> bool:
     return any(w in text for w in words)
+
+
+def may_flag(body: str) -> bool:
+    """Whether `body` could be flagged at all, with no query: reasons() flags only a message that
+    holds one of the words (or six ! and ?). The subscriber queues its task only for those."""
+    text = _clean(body)[:5000]
+    return (
+        _has(text, ANGER + REGULATOR + BAD_REVIEW + COMPLAINT)
+        or text.count("!") + text.count("?") >= 6
+    )
 
 
 def reasons(body: str, *, earlier: list[str] = ()) -> list[str]:  # type: ignore[assignment]

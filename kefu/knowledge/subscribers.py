@@ -5,10 +5,13 @@ answers for agent assist."""
 from kefu.conversations.events import ConversationClosed, MessagePosted
 from kefu.conversations.models import Conversation, Message, SenderKind
 from kefu.core.events import Delivery, subscribe
+from kefu.knowledge.flags import may_flag
 
 
 def is_customer_message(event: MessagePosted) -> bool:
-    return event.sender == SenderKind.VISITOR and not event.is_internal
+    """A customer's message that may read angry or urgent: only those cost a queued task (a chat
+    carries a thousand messages a second, most of them calm)."""
+    return event.sender == SenderKind.VISITOR and not event.is_internal and may_flag(event.body)
 
 
 def on_customer_message(event: MessagePosted) -> None:

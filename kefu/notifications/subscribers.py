@@ -498,8 +498,8 @@ def on_problem_opened(event: ProblemOpened) -> None:
 def on_message_flagged(event: MessageFlagged) -> None:
     """An angry or urgent customer (anger words, 12315, a bad-review threat, the same complaint
     again): the supervisors who take escalations hear of it at once, and the agent serving."""
-    reasons = "、".join(REASON_LABELS.get(r, r) for r in event.reasons.split(",") if r)
     with translation.override(settings.LANGUAGE_CODE):
+        reasons = "、".join(str(REASON_LABELS.get(r, r)) for r in event.reasons.split(",") if r)
         notify(
             recipient_ids=[*supervisors_to_escalate_to(), event.assignee_id],
             kind=event.name,

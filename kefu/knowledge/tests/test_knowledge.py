@@ -287,9 +287,32 @@ def test_an_angry_customer_reaches_the_supervisor_at_once(cast, django_capture_o
     assert flag.reasons == ["regulator", "bad_review"]
     notice = Notification.objects.get(recipient=cast.supervisor)
     assert notice.kind == "knowledge.message_flagged"
-    assert "12315" in notice.title
+    assert "12315" in notice.title and "（投诉监管、差评威胁）" in notice.title
     assert notice.link == f"/conversations/?c={chat.pk}"
     assert not Notification.objects.filter(recipient=cast.agent).exists()
+
+
+def test_only_a_message_that_may_read_angry_costs_a_queued_task():
+    from kefu.conversations.events import MessagePosted
+    from kefu.core.events import subscriptions_for
+
+    [check] = [
+        s
+        for s in subscriptions_for(MessagePosted)
+        if s.handler_path.endswith("on_customer_message")
+    ]
+
+    def posted(body: str, sender: str = SenderKind.VISITOR) -> MessagePosted:
+        return MessagePosted(
+            conversation_id=1, message_id=1, seq=1, author_id=None, author_name="", body=body,
+            created_at="2026-12-06T00:00:00+00:00", channel="web", sender=sender, is_internal=False,
+        )  # fmt: skip
+
+    assert [
+        check.when(posted(body))
+        for body in ["你好，灯什么时候发货", "再不处理我就打12315", "怎么还没发货？", "垃圾"]
+    ] == [False, True, True, True]
+    assert not check.when(posted("垃圾", sender=SenderKind.AGENT))
 
 
 def test_a_closed_chat_leaves_past_answers_with_personal_data_masked(
