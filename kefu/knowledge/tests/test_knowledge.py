@@ -4,6 +4,7 @@ assist in a chat and on a ticket with the pick recorded; angry messages flagged 
 past answers masked; the widget's self-service with deflection counted; the category model."""
 
 import json
+import time
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from kefu.accounts.roles import Role
 from kefu.conversations.models import Conversation, Inbox, SenderKind, Visitor
 from kefu.conversations.services.lifecycle import close_conversation, start_conversation
 from kefu.conversations.services.messages import post_message
+from kefu.core import ratelimit
 from kefu.core.events import Delivery, subscribe, unsubscribe
 from kefu.core.statemachine import RoleRefused
 from kefu.knowledge import classify, selectors, services
@@ -374,6 +376,35 @@ def test_widget_self_service_answers_and_counts_deflection(cast, category):
     assert UnansweredQuestion.objects.get().times == 2  # no answer, then asked for a person
     manager = sign_in(Client(), cast.manager)
     assert "可以刷信用卡吗" in manager.get("/knowledge/unanswered/").content.decode()
+
+
+def test_widget_self_service_is_limited_per_address_and_stores_no_empty_or_repeat(
+    cast, category, settings, monkeypatch
+):
+    settings.KEFU_WIDGET_ANSWERS_PER_ADDRESS_PER_MINUTE = 4
+    start = time.time() // 60 * 60 + 1  # one minute's window, whenever the test runs
+    monkeypatch.setattr(ratelimit, "clock", lambda: start)
+    _published(cast, category, title="退货", body="七天无理由退货。", visibility="public")
+    inbox = Inbox.objects.create(name="网站", allowed_origins=["https://shop.example"])
+    url = f"/knowledge/widget/{inbox.public_key}/answers/"
+    visitor = Client(REMOTE_ADDR="203.0.113.77", HTTP_ORIGIN="https://shop.example")
+    empty = visitor.get(url, {"q": "   "})
+    assert empty.json() == {"query": None, "answers": []}
+    assert not SelfServiceQuery.objects.exists()
+    first = visitor.get(url, {"q": "怎么退货"}).json()
+    again = visitor.get(url, {"q": "怎么退货"}).json()
+    assert again["query"] == first["query"]  # asked twice, stored once
+    assert SelfServiceQuery.objects.count() == 1
+    assert visitor.get(url, {"q": "退货要多久"}).status_code == 200
+    refused = visitor.get(url, {"q": "退货运费"})  # the fifth look-up this minute
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "59"
+    assert refused.json()["retry_after"] == int(refused["Retry-After"])
+    assert refused.json()["error"] == "您所在网络的提问过于频繁，请稍等一分钟再试。"
+    assert refused["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert SelfServiceQuery.objects.count() == 2
+    other = Client(REMOTE_ADDR="203.0.113.78", HTTP_ORIGIN="https://shop.example")
+    assert other.get(url, {"q": "退货运费"}).status_code == 200  # another network goes on
 
 
 def test_category_model_learns_from_history():
