@@ -8,6 +8,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from conftest import HOSTILE_STRINGS, sign_in
@@ -22,6 +23,7 @@ from kefu.knowledge import classify, selectors, services
 from kefu.knowledge.events import ArticlePublished, MessageFlagged
 from kefu.knowledge.models import (
     Article,
+    ArticleFile,
     ArticleState,
     AssistPick,
     Category,
@@ -452,3 +454,49 @@ def test_publishing_and_flagging_emit_their_events(
     finally:
         for event_type in (ArticlePublished, MessageFlagged):
             unsubscribe(event_type, got.append)
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+
+
+def test_an_article_takes_checked_files_served_only_to_its_readers(
+    cast, category, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    article = _published(cast, category, title="台灯接线图", body="按图接线。")
+    editor = sign_in(Client(), cast.supervisor)
+    upload = f"/knowledge/{article.pk}/files/"
+
+    def attach(name, content):
+        return editor.post(upload, {"file": SimpleUploadedFile(name, content)}, follow=True)
+
+    attach("接线图.png", PNG)
+    refused = attach("说明.png", b"<html><script>alert(1)</script></html>")
+    assert "“说明.png”不是它的名字所说的格式" in refused.content.decode()
+    [stored] = ArticleFile.objects.filter(article=article)  # the HTML never stored
+    assert (stored.name, stored.content_type) == ("接线图.png", "image/png")
+
+    agent = sign_in(Client(), cast.agent)
+    page = agent.get(f"/knowledge/{article.pk}/").content.decode()
+    url = f"/knowledge/{article.pk}/files/{stored.pk}/"
+    assert f'src="{url}"' in page
+    image = agent.get(url)
+    assert image.status_code == 200
+    assert image["Content-Type"] == "image/png"
+    assert image["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in image["Content-Security-Policy"]
+    assert b"".join(image.streaming_content) == PNG
+    assert agent.post(upload, {"file": SimpleUploadedFile("x.png", PNG)}).status_code == 403
+
+    assert sign_in(Client(), cast.staff).get(url).status_code == 404  # may not read the base
+    draft = services.save_article(
+        actor=cast.supervisor, title="草稿", body="未发布。", category_id=category.pk
+    )
+    attach_draft = editor.post(
+        f"/knowledge/{draft.pk}/files/", {"file": SimpleUploadedFile("草图.png", PNG)}
+    )
+    assert attach_draft.status_code == 302
+    draft_file = ArticleFile.objects.get(article=draft)
+    assert agent.get(f"/knowledge/{draft.pk}/files/{draft_file.pk}/").status_code == 404
+    assert agent.get(f"/knowledge/{article.pk}/files/{draft_file.pk}/").status_code == 404
+    assert Client().get(url).status_code == 302  # signed out: to the sign-in page
