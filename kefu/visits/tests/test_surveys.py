@@ -33,6 +33,7 @@ from kefu.visits.models import (
     SurveyAnswer,
     SurveyInvitation,
     SurveyTrigger,
+    VisitRules,
     VisitSource,
 )
 from kefu.visits.services import surveys
@@ -60,6 +61,13 @@ def people(make_user):
     p.customer = Customer.objects.create(name="张三", mobile="+8613800138000", owner=p.agent)
     SmsTemplate.objects.create(code="survey", name="满意度调查", body="{name}您好，请评价：{link}")
     return p
+
+
+@pytest.fixture
+def no_quiet_hours():
+    """The subscribers invite at the real clock: with the default quiet hours (12–14, 21–09 Beijing)
+    the SMS would wait whenever the suite happens to run then (it did in CI at 12:10)."""
+    VisitRules.objects.update_or_create(pk=1, defaults={"quiet_hours": []})
 
 
 def make_survey(actor, **kwargs):
@@ -108,7 +116,7 @@ def test_an_agent_may_not_make_surveys(people):
 
 
 def test_a_closed_ticket_sends_the_survey_link_by_sms_once(
-    people, django_capture_on_commit_callbacks
+    people, no_quiet_hours, django_capture_on_commit_callbacks
 ):
     survey = make_survey(people.supervisor, trigger=SurveyTrigger.TICKET)
     ticket = create_ticket(
