@@ -35,6 +35,9 @@ def test_the_team_is_ranked_and_the_agent_sees_their_rank(client_for, make_user)
     assert html.index("忙碌的同事") < html.index(f'data-testid="rank-{me.pk}"')
     rank = html.split('data-testid="my-rank">')[1].split("</div>")[0]
     assert "2" in rank and "1" not in rank  # second of two
+    # A month no calendar can end (found by a probe: 9999-12 gave a 500) shows this month's board.
+    for month in ("9999-12", "0001-01"):
+        assert client.get(f"/quality/leaderboard/?month={month}").status_code == 200
     # Another team's board answers as a missing one.
     assert client.get(f"/quality/leaderboard/?team={other_team.pk}").status_code == 404
 
