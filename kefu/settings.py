@@ -345,6 +345,11 @@ KEFU_VISITOR_TOKEN_MAX_AGE = int(os.environ.get("KEFU_VISITOR_TOKEN_MAX_AGE", st
 KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE = int(
     os.environ.get("KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE", "10")
 )
+# Self-service answer look-ups (kefu/knowledge/widget_views.py) one network address may make per
+# minute; over it, 429 with Retry-After (0: no limit).
+KEFU_WIDGET_ANSWERS_PER_ADDRESS_PER_MINUTE = int(
+    os.environ.get("KEFU_WIDGET_ANSWERS_PER_ADDRESS_PER_MINUTE", "30")
+)
 
 # The address people open kefu at, for links in e-mails (notifications).
 KEFU_BASE_URL = os.environ.get("KEFU_BASE_URL", "http://127.0.0.1:8000")

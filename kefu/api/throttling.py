@@ -3,20 +3,20 @@
 django-ninja's throttling runs after authentication, so these count calls that got past it; a
 client over either limit gets 429 with `Retry-After` (seconds until its window ends). The limits
 are settings (`KEFU_API_RATE_PER_TOKEN`, `KEFU_API_RATE_PER_ADDRESS`, README: Configuration), read
-on each request. Counts are fixed one-minute (or other) windows in Django's cache: Redis in scaled
-mode, so every process counts together; in embedded mode there is one process anyway. The sign-in
-page keeps its own throttle (kefu/accounts/services.py).
+on each request. Counts are fixed one-minute (or other) windows in Django's cache, counted by
+kefu/core/ratelimit.py: Redis in scaled mode, so every process counts together; in embedded mode
+there is one process anyway. The sign-in page keeps its own throttle (kefu/accounts/services.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-import time
 
 from django.conf import settings
-from django.core.cache import cache
 from ninja.throttling import BaseThrottle
+
+from kefu.core import ratelimit
 
 PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
@@ -41,19 +41,9 @@ class WindowThrottle(BaseThrottle):
 
     def allow_request(self, request) -> bool:
         limit, period = parse_rate(getattr(settings, self.setting))
-        if not limit:
-            return True
-        now = time.time()
-        window = int(now // period)
-        key = f"api-rate:{self.scope}:{self.ident(request)}:{period}:{window}"
-        cache.add(key, 0, timeout=period + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=period + 1)
-            count = 1
-        self._local.wait = (window + 1) * period - now
-        return count <= limit
+        wait = ratelimit.hit(f"api:{self.scope}:{self.ident(request)}", limit, period)
+        self._local.wait = wait
+        return wait is None
 
     def wait(self) -> float | None:
         return getattr(self._local, "wait", None)

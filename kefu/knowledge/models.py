@@ -108,6 +108,31 @@ class Article(models.Model):
         return self.visibility == Visibility.PUBLIC
 
 
+class ArticleFile(models.Model):
+    """An image or document on an article, checked on upload (kefu.core.uploads) and served like a
+    ticket's attachment, only to those who may read the article (kefu/knowledge/views.py)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(_("file"), upload_to="knowledge/", max_length=200)
+    name = models.CharField(_("name"), max_length=120)
+    content_type = models.CharField(_("type"), max_length=120)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
 class ArticleVersion(models.Model):
     """What an article said after each change, who changed it and when (the diff is computed from
     two versions)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,11 +20,13 @@ from kefu.core import search
 from kefu.core.errors import Conflict, DomainError, PermissionRefused
 from kefu.core.events import emit
 from kefu.core.text import strip_control_characters
+from kefu.core.uploads import inspect_upload, storage_path
 from kefu.knowledge import classify, flags
 from kefu.knowledge.documents import ARTICLES, PAST_ANSWERS
 from kefu.knowledge.events import ArticlePublished, MessageFlagged
 from kefu.knowledge.models import (
     Article,
+    ArticleFile,
     ArticleKind,
     ArticleState,
     ArticleVersion,
@@ -396,3 +399,36 @@ def train_category_model(*, samples: list[tuple[str, int]]) -> CategoryModel:
         pk=1, defaults={"samples": len(samples), "data": data}
     )
     return model
+
+
+MAX_FILES_PER_ARTICLE = 20
+
+
+def add_article_file(*, actor: User, article_id: int, upload) -> ArticleFile:
+    """An image or document for an article: checked by content and size (kefu.core.uploads),
+    stored under a random name; refused whole when it fails the check."""
+    if not actor.has_perm(Perm.EDIT_KNOWLEDGE):
+        raise PermissionRefused(_("Your role may not change the knowledge base."))
+    article = Article.objects.filter(pk=article_id).first()
+    if article is None:
+        raise DomainError(_("This article does not exist (any more)."))
+    if article.state == ArticleState.ARCHIVED:
+        raise DomainError(_("The article is archived; files can no longer be added."))
+    inspected = inspect_upload(upload)
+    if article.files.count() >= MAX_FILES_PER_ARTICLE:
+        raise DomainError(
+            _("An article holds at most %(max)d files.") % {"max": MAX_FILES_PER_ARTICLE}
+        )
+    stored = default_storage.save(storage_path("knowledge", inspected), upload)
+    try:
+        return ArticleFile.objects.create(
+            article=article,
+            file=stored,
+            name=inspected.name,
+            content_type=inspected.kind.content_type,
+            size=inspected.size,
+            uploaded_by=actor,
+        )
+    except Exception:
+        default_storage.delete(stored)
+        raise

@@ -5,6 +5,7 @@ agent-assist panel of the chat workspace and the ticket page (htmx)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -15,8 +16,10 @@ from django.views.decorators.http import require_POST
 
 from kefu.accounts.roles import Perm
 from kefu.conversations.selectors import access_conversation
+from kefu.core.bodies import accepts_upload
 from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
+from kefu.core.uploads import max_upload_bytes, protected_download
 from kefu.knowledge import ranking, selectors, services, widget_views
 from kefu.knowledge.forms import ArticleForm, WordsForm
 from kefu.knowledge.models import (
@@ -93,6 +96,7 @@ def article_detail(request, article_id: int):
         "knowledge/detail.html",
         {
             "article": article,
+            "files": list(article.files.all()),
             "body": ranking.highlight(article.body, words),
             "moves": moves,
             "may_edit": selectors.may_edit(request.user) and article.state != ArticleState.ARCHIVED,
@@ -190,6 +194,34 @@ def article_move(request, article_id: int, move: str):
             request, _("Done: %(move)s.") % {"move": ARTICLE_FLOW.transitions[move].label}
         )
     return redirect("knowledge:detail", article_id=article_id)
+
+
+@require_perm(Perm.EDIT_KNOWLEDGE)
+@require_POST
+@accepts_upload(max_upload_bytes)
+def file_upload(request, article_id: int):
+    article = selectors.access_article(actor=request.user, article_id=article_id)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file to attach."))
+    else:
+        try:
+            services.add_article_file(actor=request.user, article_id=article.pk, upload=upload)
+        except DomainError as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, _("File attached."))
+    return redirect("knowledge:detail", article_id=article.pk)
+
+
+@login_required
+def file_download(request, article_id: int, file_id: int):
+    """Only to those who may read the article; 404 for anyone else, as for the article."""
+    article = selectors.access_article(actor=request.user, article_id=article_id)
+    stored = article.files.filter(pk=file_id).first()
+    if stored is None:
+        raise Http404
+    return protected_download(stored.file, name=stored.name, content_type=stored.content_type)
 
 
 @require_perm(*READ)
@@ -324,6 +356,8 @@ urlpatterns = [
     path("<int:article_id>/", article_detail, name="detail"),
     path("<int:article_id>/edit/", article_edit, name="edit"),
     path("<int:article_id>/versions/", article_versions, name="versions"),
+    path("<int:article_id>/files/", file_upload, name="file_upload"),
+    path("<int:article_id>/files/<int:file_id>/", file_download, name="file"),
     path("<int:article_id>/<str:move>/", article_move, name="move"),
     path("words/", words, name="words"),
     path("unanswered/", unanswered, name="unanswered"),

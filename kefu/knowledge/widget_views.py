@@ -7,12 +7,21 @@
     POST /knowledge/widget/<inbox key>/answers/<query id>/   {"outcome": "solved"|"person",
                                                      "article": id}: deflection counted
 
-Cross-origin like the widget's own endpoints: only the inbox's allowed origins, no cookies."""
+Cross-origin like the widget's own endpoints: only the inbox's allowed origins, no cookies.
+
+Look-ups are limited per network address (KEFU_WIDGET_ANSWERS_PER_ADDRESS_PER_MINUTE, counted by
+kefu/core/ratelimit.py): over it, 429 with `Retry-After` and {"error", "retry_after"}. An empty
+question stores nothing ({"query": null, "answers": []}); the same question from the same address
+within REPEAT_WINDOW seconds answers with the query already stored instead of a new row."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.urls import path
 from django.utils import translation
@@ -21,10 +30,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from kefu.conversations.models import ChannelKind, Inbox
+from kefu.core import ratelimit
 from kefu.core.errors import DomainError
 from kefu.knowledge import selectors, services
 
 MAX_BODY = 2_000
+REPEAT_WINDOW = 300  # seconds: the same question again from one address is the same query
 
 
 def _answer(payload: dict, status: int, origin: str | None) -> HttpResponse:
@@ -65,14 +76,37 @@ def answers(request, inbox_key: str):
         return _answer({}, 200, origin)
     if request.method != "GET":
         return _answer({"error": _("Unknown request.")}, 405, origin)
-    question = request.GET.get("q", "")[:500].strip()
-    found, _words = selectors.self_service_answers(question)
-    query = services.record_self_service(
-        inbox_id=inbox.pk, question=question, article_ids=[a.pk for a in found]
+    address = request.META.get("REMOTE_ADDR", "") or "unknown"
+    wait = ratelimit.hit(
+        f"widget-answers:{address}", settings.KEFU_WIDGET_ANSWERS_PER_ADDRESS_PER_MINUTE, 60
     )
+    if wait is not None:
+        retry_after = max(1, math.ceil(wait))
+        response = _answer(
+            {
+                "error": _("Too many questions from your network; please wait a minute."),
+                "retry_after": retry_after,
+            },
+            429,
+            origin,
+        )
+        response["Retry-After"] = str(retry_after)
+        return response
+    question = request.GET.get("q", "")[:500].strip()
+    if not question:
+        return _answer({"query": None, "answers": []}, 200, origin)
+    found, _words = selectors.self_service_answers(question)
+    digest = hashlib.sha256(f"{inbox_key}\0{address}\0{question}".encode()).hexdigest()[:32]
+    seen = f"kefu:widget-question:{digest}"
+    query_id = cache.get(seen)
+    if query_id is None:
+        query_id = services.record_self_service(
+            inbox_id=inbox.pk, question=question, article_ids=[a.pk for a in found]
+        ).pk
+        cache.set(seen, query_id, timeout=REPEAT_WINDOW)
     return _answer(
         {
-            "query": query.pk,
+            "query": query_id,
             "answers": [{"id": a.pk, "title": a.title, "text": a.body[:1500]} for a in found],
         },
         200,

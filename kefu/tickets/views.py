@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from kefu.core.bodies import accepts_upload
 from kefu.core.decorators import require_perm
 from kefu.core.errors import Conflict, DomainError, PermissionRefused
 from kefu.core.pagination import keyset_page
-from kefu.core.uploads import max_upload_bytes
+from kefu.core.uploads import max_upload_bytes, protected_download
 from kefu.exports.http import export_response
 from kefu.tickets import actions, exports, selectors, statistics
 from kefu.tickets.forms import VIEW_LABELS, NoteForm, TicketCreateForm, TicketFilterForm
@@ -433,17 +433,9 @@ def attachment_download(request, ticket_id: int, attachment_id: int):
     attachment = ticket.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404
-    response = FileResponse(
-        attachment.file.open("rb"),
-        content_type=attachment.content_type,
-        as_attachment=not attachment.is_image,
-        filename=attachment.name,
+    return protected_download(
+        attachment.file, name=attachment.name, content_type=attachment.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = (
-        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-    )
-    return response
 
 
 # --- 投诉分类统计表 ----------------------------------------------------------------------------------

@@ -83,6 +83,13 @@ def test_an_agent_quotes_the_suggested_article_into_the_reply(browser, asgi_live
     )
     pick = AssistPick.objects.get()
     assert (pick.article_id, pick.source_id, pick.agent_id) == (article.pk, conversation.pk, li.pk)
+
+    invoice = panel.get_by_test_id("suggested-article").filter(has_text="发票怎么开")
+    expect(invoice).to_have_count(0)
+    send_visitor_message(
+        visitor=visitor, conversation=conversation, body="发票怎么开？", client_key="v-2"
+    )
+    expect(invoice).to_be_visible()  # the panel looked again when the customer wrote
     context.close()
 
 

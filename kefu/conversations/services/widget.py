@@ -39,6 +39,7 @@ from kefu.conversations.services.messages import (
     message_by_key,
     post_message,
 )
+from kefu.core import ratelimit
 from kefu.core.errors import DomainError, NotFound
 from kefu.core.text import strip_control_characters
 from kefu.core.uploads import inspect_upload, storage_path
@@ -72,14 +73,7 @@ def _throttle_new_chats(address: str | None) -> None:
     limit = settings.KEFU_NEW_CHATS_PER_ADDRESS_PER_MINUTE
     if not address or not limit:
         return
-    counter = f"kefu:new-chats:{address}"
-    cache.add(counter, 0, timeout=60)
-    try:
-        count = cache.incr(counter)
-    except ValueError:  # expired between add and incr
-        cache.add(counter, 1, timeout=60)
-        count = 1
-    if count > limit:
+    if ratelimit.hit(f"new-chats:{address}", limit, 60) is not None:
         raise DomainError(
             _("Too many new chats from your network; please wait a minute and try again.")
         )

@@ -4,9 +4,12 @@ assist in a chat and on a ticket with the pick recorded; angry messages flagged 
 past answers masked; the widget's self-service with deflection counted; the category model."""
 
 import json
+import time
+import uuid
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from conftest import HOSTILE_STRINGS, sign_in
@@ -14,12 +17,14 @@ from kefu.accounts.roles import Role
 from kefu.conversations.models import Conversation, Inbox, SenderKind, Visitor
 from kefu.conversations.services.lifecycle import close_conversation, start_conversation
 from kefu.conversations.services.messages import post_message
+from kefu.core import ratelimit
 from kefu.core.events import Delivery, subscribe, unsubscribe
 from kefu.core.statemachine import RoleRefused
 from kefu.knowledge import classify, selectors, services
 from kefu.knowledge.events import ArticlePublished, MessageFlagged
 from kefu.knowledge.models import (
     Article,
+    ArticleFile,
     ArticleState,
     AssistPick,
     Category,
@@ -376,6 +381,36 @@ def test_widget_self_service_answers_and_counts_deflection(cast, category):
     assert "可以刷信用卡吗" in manager.get("/knowledge/unanswered/").content.decode()
 
 
+def test_widget_self_service_is_limited_per_address_and_stores_no_empty_or_repeat(
+    cast, category, settings, monkeypatch
+):
+    settings.KEFU_WIDGET_ANSWERS_PER_ADDRESS_PER_MINUTE = 4
+    start = time.time() // 60 * 60 + 1  # one minute's window, whenever the test runs
+    monkeypatch.setattr(ratelimit, "clock", lambda: start)
+    _published(cast, category, title="退货", body="七天无理由退货。", visibility="public")
+    inbox = Inbox.objects.create(name="网站", allowed_origins=["https://shop.example"])
+    url = f"/knowledge/widget/{inbox.public_key}/answers/"
+    network = uuid.uuid4().hex[:8]  # counters outlive a run in Redis (scaled mode)
+    visitor = Client(REMOTE_ADDR=f"{network}-a", HTTP_ORIGIN="https://shop.example")
+    empty = visitor.get(url, {"q": "   "})
+    assert empty.json() == {"query": None, "answers": []}
+    assert not SelfServiceQuery.objects.exists()
+    first = visitor.get(url, {"q": "怎么退货"}).json()
+    again = visitor.get(url, {"q": "怎么退货"}).json()
+    assert again["query"] == first["query"]  # asked twice, stored once
+    assert SelfServiceQuery.objects.count() == 1
+    assert visitor.get(url, {"q": "退货要多久"}).status_code == 200
+    refused = visitor.get(url, {"q": "退货运费"})  # the fifth look-up this minute
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "59"
+    assert refused.json()["retry_after"] == int(refused["Retry-After"])
+    assert refused.json()["error"] == "您所在网络的提问过于频繁，请稍等一分钟再试。"
+    assert refused["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert SelfServiceQuery.objects.count() == 2
+    other = Client(REMOTE_ADDR=f"{network}-b", HTTP_ORIGIN="https://shop.example")
+    assert other.get(url, {"q": "退货运费"}).status_code == 200  # another network goes on
+
+
 def test_category_model_learns_from_history():
     samples = [
         ("灯不亮了 坏了 维修", 1),
@@ -421,3 +456,49 @@ def test_publishing_and_flagging_emit_their_events(
     finally:
         for event_type in (ArticlePublished, MessageFlagged):
             unsubscribe(event_type, got.append)
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+
+
+def test_an_article_takes_checked_files_served_only_to_its_readers(
+    cast, category, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    article = _published(cast, category, title="台灯接线图", body="按图接线。")
+    editor = sign_in(Client(), cast.supervisor)
+    upload = f"/knowledge/{article.pk}/files/"
+
+    def attach(name, content):
+        return editor.post(upload, {"file": SimpleUploadedFile(name, content)}, follow=True)
+
+    attach("接线图.png", PNG)
+    refused = attach("说明.png", b"<html><script>alert(1)</script></html>")
+    assert "“说明.png”不是它的名字所说的格式" in refused.content.decode()
+    [stored] = ArticleFile.objects.filter(article=article)  # the HTML never stored
+    assert (stored.name, stored.content_type) == ("接线图.png", "image/png")
+
+    agent = sign_in(Client(), cast.agent)
+    page = agent.get(f"/knowledge/{article.pk}/").content.decode()
+    url = f"/knowledge/{article.pk}/files/{stored.pk}/"
+    assert f'src="{url}"' in page
+    image = agent.get(url)
+    assert image.status_code == 200
+    assert image["Content-Type"] == "image/png"
+    assert image["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in image["Content-Security-Policy"]
+    assert b"".join(image.streaming_content) == PNG
+    assert agent.post(upload, {"file": SimpleUploadedFile("x.png", PNG)}).status_code == 403
+
+    assert sign_in(Client(), cast.staff).get(url).status_code == 404  # may not read the base
+    draft = services.save_article(
+        actor=cast.supervisor, title="草稿", body="未发布。", category_id=category.pk
+    )
+    attach_draft = editor.post(
+        f"/knowledge/{draft.pk}/files/", {"file": SimpleUploadedFile("草图.png", PNG)}
+    )
+    assert attach_draft.status_code == 302
+    draft_file = ArticleFile.objects.get(article=draft)
+    assert agent.get(f"/knowledge/{draft.pk}/files/{draft_file.pk}/").status_code == 404
+    assert agent.get(f"/knowledge/{article.pk}/files/{draft_file.pk}/").status_code == 404
+    assert Client().get(url).status_code == 302  # signed out: to the sign-in page

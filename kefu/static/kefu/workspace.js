@@ -378,7 +378,7 @@
       case "conversations.message":
         var m = data.message, id = data.conversation_id;
         if (chat && id === chat.id) {
-          append(m);
+          if (append(m) && m.sender === "visitor") document.body.dispatchEvent(new CustomEvent("kefu:customer-message"));  // the assist panel looks again
           if (m.sender === "visitor") { document.getElementById("typing").textContent = ""; if (!document.hasFocus()) { unread[id] = (unread[id] || 0) + 1; beep(); updateTitle(); } }
         } else if (m.sender !== "system" && !(m.author_id === USER_ID)) {
           unread[id] = (unread[id] || 0) + 1;
