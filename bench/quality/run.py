@@ -14,6 +14,7 @@ sheets for N agents, and the performance pages' p95 over HTTP.
 (d) `kefu serve --no-worker --no-demo` on a free loopback port; a supervisor signs in; GET the month's
     sheet list, one sheet, its print view, the leaderboard and an agent's own sheet (as the agent):
     --samples requests each after three warm-up requests; p50/p95/p99 and the server's CPU per page.
+    Last, the month's sheets are all signed and the leaderboard measured again (read from them).
 
 Embedded (SQLite, throwaway KEFU_DATA_DIR) by default; with DATABASE_URL a scratch database on that
 server, dropped at the end. Loopback only.
@@ -230,6 +231,14 @@ def main() -> None:
             status, times = measure(browser, path, samples, args.case_seconds, server.pid)
             cpu = f"{measure.cpu_ms:.1f}" if measure.cpu_ms is not None else "—"
             print(row(label, times, status) + f" {cpu} |")
+        # The same board once the month's sheets are final (signed): read, not computed.
+        PerformanceSheet.objects.filter(month=month).update(state="signed")
+        connection.close()
+        label = "leaderboard (signed sheets)"
+        path = f"/quality/leaderboard/?month={m}"
+        status, times = measure(agent, path, args.samples, args.case_seconds, server.pid)
+        cpu = f"{measure.cpu_ms:.1f}" if measure.cpu_ms is not None else "—"
+        print(row(label, times, status) + f" {cpu} |")
     finally:
         if server is not None:
             stop_server(server)

@@ -1,16 +1,24 @@
-"""Quality API: the per-agent quality figures over a date range, and one checked conversation with
-its findings and review. Reads only; the writes are the pages' (kefu/quality/inspection_views.py)."""
+"""Quality API: the per-agent quality figures over a date range, one checked conversation with its
+findings and review, the month's performance sheets 绩效考核表 and one sheet, a week's roster 排班 and
+the month's leaderboard 评比. Reads only; the writes are the pages' (kefu/quality/*_views.py). Who
+sees what is the pages' rule: an agent their own signed sheets, their own shifts, their teams'
+boards; an object the user may not see answers 404."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from kefu.accounts.roles import Perm
+from kefu.core.errors import DomainError
 from kefu.core.reporting import checked_period
 from kefu.quality import selectors
+from kefu.quality.kpi import month_bounds, parse_month
+from kefu.quality.models import RosterEntry
 
 router = Router(tags=["quality"])
 
@@ -97,4 +105,209 @@ def inspection_detail(request, inspection_id: int):
         "closed_at": inspection.closed_at,
         "findings": list(inspection.findings.all()),
         "review": review,
+    }
+
+
+# ---- Performance sheets 绩效考核表, rosters 排班, leaderboards 评比 ----------------------------------
+
+
+def _checked_month(raw: str) -> dt.date:
+    """The first day of the month given as 2026-11; a 400 for anything else or a month outside
+    the days the reports cover (checked before its bounds are computed: 9999-12 has no end)."""
+    month = parse_month(raw) if len(raw) <= 7 else None
+    if month is None:
+        raise DomainError(_("Give the month as 2026-11."))
+    checked_period(month, month)
+    checked_period(*month_bounds(month))
+    return month
+
+
+class PerformanceLineOut(Schema):
+    indicator: str
+    label: str
+    unit: str
+    value: float | None
+    target: float | None
+    weight: int | None
+    achievement: float | None
+    points: float | None
+
+
+class PerformanceSheetOut(Schema):
+    id: int
+    agent_id: int
+    agent_name: str
+    month: str  # 2026-11
+    state: str
+    score: float | None
+    computed_at: dt.datetime
+    signed_by_id: int | None
+    signed_at: dt.datetime | None
+    comment: str
+    acknowledged_at: dt.datetime | None
+    version: int
+
+
+class PerformanceSheetDetailOut(PerformanceSheetOut):
+    lines: list[PerformanceLineOut]
+
+
+def _sheet_out(sheet) -> dict:
+    return {
+        "id": sheet.pk,
+        "agent_id": sheet.agent_id,
+        "agent_name": str(sheet.agent),
+        "month": sheet.month.strftime("%Y-%m"),
+        "state": sheet.state,
+        "score": sheet.score,
+        "computed_at": sheet.computed_at,
+        "signed_by_id": sheet.signed_by_id,
+        "signed_at": sheet.signed_at,
+        "comment": sheet.comment,
+        "acknowledged_at": sheet.acknowledged_at,
+        "version": sheet.version,
+    }
+
+
+@router.get(
+    "/quality/performance",
+    response=list[PerformanceSheetOut],
+    summary="The month's performance sheets (2026-11): every agent's for supervisors and managers, "
+    "an agent's own signed one for an agent",
+)
+def performance_sheets(request, month: str):
+    user = request.user
+    if not (selectors.may_see_all_performance(user) or user.has_perm(Perm.SERVE_CUSTOMERS)):
+        raise PermissionDenied
+    first = _checked_month(month)
+    sheets = (
+        selectors.visible_performance(user)
+        .filter(month=first)
+        .order_by("-score", "agent__display_name", "id")[:1000]
+    )
+    return [_sheet_out(sheet) for sheet in sheets]
+
+
+@router.get(
+    "/quality/performance/{sheet_id}",
+    response=PerformanceSheetDetailOut,
+    summary="One performance sheet with its lines (an agent: their own, once signed)",
+)
+def performance_sheet(request, sheet_id: int):
+    sheet = selectors.access_performance(actor=request.user, sheet_id=sheet_id)
+    lines = [
+        {
+            **{key: line.get(key) for key in PerformanceLineOut.model_fields},
+            "label": str(line["label"]),
+            "unit": str(line["unit"]),
+        }
+        for line in selectors.performance_lines(sheet)
+    ]
+    return {**_sheet_out(sheet), "lines": lines}
+
+
+class RosterEntryOut(Schema):
+    id: int
+    day: dt.date
+    agent_id: int
+    agent_name: str
+    shift_id: int
+    shift_name: str
+    starts: dt.time
+    ends: dt.time  # not after `starts`: the shift runs past midnight
+
+
+@router.get(
+    "/quality/roster",
+    response=list[RosterEntryOut],
+    summary="The shifts of the week holding `week` (Monday to Sunday): every agent's (of a team) "
+    "for supervisors, their own for an agent",
+)
+def roster(request, week: dt.date, team: int | None = None):
+    user = request.user
+    sees_all = user.has_perm(Perm.ASSIGN_WORK)
+    if not (sees_all or user.has_perm(Perm.SERVE_CUSTOMERS)):
+        raise PermissionDenied
+    checked_period(week, week)
+    first = week - dt.timedelta(days=week.weekday())
+    last = first + dt.timedelta(days=6)
+    checked_period(first, last)
+    entries = RosterEntry.objects.filter(day__gte=first, day__lte=last).select_related(
+        "agent", "shift"
+    )
+    if not sees_all:
+        entries = entries.filter(agent=user)
+    elif team is not None:
+        entries = entries.filter(agent__agent_profile__teams__id=team)
+    return [
+        {
+            "id": e.pk,
+            "day": e.day,
+            "agent_id": e.agent_id,
+            "agent_name": str(e.agent),
+            "shift_id": e.shift_id,
+            "shift_name": e.shift.name,
+            "starts": e.shift.start,
+            "ends": e.shift.end,
+        }
+        for e in entries.order_by("day", "shift__start", "agent__display_name", "id")[:5000]
+    ]
+
+
+class LeaderboardRowOut(Schema):
+    rank: int | None
+    agent_id: int
+    agent_name: str
+    score: float | None
+    handled: float | None
+    satisfaction: float | None
+    quality: float | None
+    first_response: float | None
+
+
+class LeaderboardOut(Schema):
+    month: str
+    team_id: int | None  # empty: the whole company
+    rows: list[LeaderboardRowOut]
+
+
+@router.get(
+    "/quality/leaderboard",
+    response=LeaderboardOut,
+    summary="The month's ranking (2026-11) of a team's agents by their KPI score, as the page "
+    "shows it: an agent sees their own teams' boards (the first one by default)",
+)
+def leaderboard(request, month: str, team: int | None = None):
+    user = request.user
+    if not any(
+        user.has_perm(p) for p in (Perm.SERVE_CUSTOMERS, Perm.EVALUATE, Perm.APPROVE_SHEETS)
+    ):
+        raise PermissionDenied
+    first = _checked_month(month)
+    allowed = selectors.leaderboard_teams(user)
+    if allowed is not None:
+        team_ids = list(allowed.values_list("pk", flat=True))
+        if team is None and team_ids:
+            team = team_ids[0]
+        if team is not None and team not in team_ids:
+            raise Http404
+        if team is None:  # an agent in no team sees no board
+            return {"month": first.strftime("%Y-%m"), "team_id": None, "rows": []}
+    rows = selectors.leaderboard(first, team_id=team)
+    return {
+        "month": first.strftime("%Y-%m"),
+        "team_id": team,
+        "rows": [
+            {
+                "rank": r["rank"],
+                "agent_id": r["agent"].pk,
+                "agent_name": str(r["agent"]),
+                "score": r["score"],
+                "handled": r["handled"],
+                "satisfaction": r["satisfaction"],
+                "quality": r["quality"],
+                "first_response": r["first_response"],
+            }
+            for r in rows
+        ],
     }

@@ -12,6 +12,7 @@ from django.urls import path
 from django.utils import timezone
 
 from kefu.accounts.roles import Perm
+from kefu.core.reporting import EARLIEST_DAY, LATEST_DAY
 from kefu.quality import selectors
 from kefu.quality.kpi import parse_month
 
@@ -23,7 +24,9 @@ def leaderboard(request):
         user.has_perm(p) for p in (Perm.SERVE_CUSTOMERS, Perm.EVALUATE, Perm.APPROVE_SHEETS)
     ):
         raise PermissionDenied
-    month = parse_month(request.GET.get("month")) or timezone.localdate().replace(day=1)
+    month = parse_month(request.GET.get("month"))
+    if month is None or not EARLIEST_DAY <= month <= LATEST_DAY:  # 9999-12 has no month's end
+        month = timezone.localdate().replace(day=1)
     allowed = selectors.leaderboard_teams(user)
     raw = request.GET.get("team", "")
     team_id = int(raw) if raw.isdigit() and len(raw) < 10 else None

@@ -436,25 +436,35 @@ def leaderboard_teams(user: User):
 
 
 def leaderboard(month: dt.date, *, team_id: int | None = None) -> list[dict]:
-    """The month's ranking of the agents (of a team) by their KPI score: a signed sheet's score
-    when there is one, else computed from the facts now. Ties share a rank."""
-    from kefu.quality.kpi import month_scores
+    """The month's ranking of the agents (of a team) by their KPI score. An agent's computed sheet
+    gives their figures when it is final — signed, or a draft computed after the month ended —; the
+    other agents' figures are computed from the facts now (a draft of a running month is stale).
+    Ties share a rank."""
+    from kefu.quality.kpi import month_bounds, month_scores
 
     agents = list(roster_agents(team_id))
-    scores = month_scores(month, [a.pk for a in agents])
-    signed = dict(
-        PerformanceSheet.objects.filter(month=month, agent__in=agents)
-        .exclude(state=PerformanceState.DRAFT)
-        .values_list("agent_id", "score")
-    )
+    _first, last = month_bounds(month)
+    month_over = _day_start(last + dt.timedelta(days=1))
+    final = {
+        sheet.agent_id: (sheet.figures, sheet.score)
+        for sheet in PerformanceSheet.objects.filter(month=month, agent__in=agents).only(
+            "agent_id", "state", "figures", "score", "computed_at"
+        )
+        if sheet.state != PerformanceState.DRAFT or sheet.computed_at >= month_over
+    }
+    missing = [a.pk for a in agents if a.pk not in final]
+    computed = month_scores(month, missing) if missing else {}
     rows: list[dict[str, Any]] = []
     for agent in agents:
-        _detail, lines, score = scores[agent.pk]
+        if agent.pk in final:
+            lines, score = final[agent.pk]
+        else:
+            _detail, lines, score = computed[agent.pk]
         values = {line["indicator"]: line["value"] for line in lines}
         rows.append(
             {
                 "agent": agent,
-                "score": signed.get(agent.pk, score),
+                "score": score,
                 "handled": values.get(Indicator.HANDLED),
                 "satisfaction": values.get(Indicator.SATISFACTION),
                 "quality": values.get(Indicator.QUALITY),

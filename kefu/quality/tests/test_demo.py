@@ -1,5 +1,7 @@
 """The demo's quality checks: the demo chats checked, some with findings, reviews and an appeal."""
 
+import datetime as dt
+
 import pytest
 
 from kefu.accounts.roles import Role
@@ -26,3 +28,36 @@ def test_the_demo_checks_reviews_and_appeals_once():
     checked = Inspection.objects.count()
     demo.build(password="x")
     assert Inspection.objects.count() == checked
+
+
+def test_the_demo_rosters_two_weeks_and_fills_last_months_sheets_once():
+    from django.utils import timezone
+
+    from kefu.quality.kpi import default_month
+    from kefu.quality.models import PerformanceSheet, PerformanceState, RosterEntry
+    from kefu.quality.selectors import on_duty
+    from kefu.quality.services.roster import week_start
+
+    agents = [make_agent() for _ in range(4)]
+    supervisor = make_agent(role=Role.SUPERVISOR)
+    demo.build(password="x")
+    monday = week_start(timezone.localdate())
+    entries = RosterEntry.objects.all()
+    assert {e.day for e in entries} <= {monday + dt.timedelta(days=n) for n in range(14)}
+    assert {e.shift.name for e in entries} == {"早班", "中班", "晚班"}
+    for agent in agents:  # five days a week, one shift a day
+        days = list(entries.filter(agent=agent).values_list("day", flat=True))
+        assert len(days) == len(set(days)) == 10
+    assert supervisor.pk not in {e.agent_id for e in entries}
+    on_duty()  # the grid's readers accept the demo's entries
+
+    sheets = PerformanceSheet.objects.filter(month=default_month())
+    assert set(sheets.values_list("agent_id", flat=True)) == {a.pk for a in agents}
+    states = list(sheets.values_list("state", flat=True))
+    assert {PerformanceState.DRAFT, PerformanceState.SIGNED, PerformanceState.ACKNOWLEDGED} == set(
+        states
+    )
+    assert not sheets.exclude(state=PerformanceState.DRAFT).filter(signed_by__isnull=True).exists()
+    made = (RosterEntry.objects.count(), PerformanceSheet.objects.count())
+    demo.build(password="x")
+    assert (RosterEntry.objects.count(), PerformanceSheet.objects.count()) == made

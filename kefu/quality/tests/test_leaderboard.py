@@ -35,6 +35,9 @@ def test_the_team_is_ranked_and_the_agent_sees_their_rank(client_for, make_user)
     assert html.index("忙碌的同事") < html.index(f'data-testid="rank-{me.pk}"')
     rank = html.split('data-testid="my-rank">')[1].split("</div>")[0]
     assert "2" in rank and "1" not in rank  # second of two
+    # A month no calendar can end (found by a probe: 9999-12 gave a 500) shows this month's board.
+    for month in ("9999-12", "0001-01"):
+        assert client.get(f"/quality/leaderboard/?month={month}").status_code == 200
     # Another team's board answers as a missing one.
     assert client.get(f"/quality/leaderboard/?team={other_team.pk}").status_code == 404
 
@@ -51,3 +54,36 @@ def test_supervisors_see_every_team_and_inspectors_none(client_for, make_user):
     assert "售后的人" in supervisor_client.get("/quality/leaderboard/").content.decode()
     inspector_client, _inspector = client_for(Role.INSPECTOR)
     assert inspector_client.get("/quality/leaderboard/").status_code == 403
+
+
+def test_a_final_sheet_gives_the_board_its_figures_a_running_months_draft_does_not(
+    client_for, make_user
+):
+    from django.utils import timezone
+
+    from kefu.quality.kpi import default_month
+    from kefu.quality.models import PerformanceSheet
+    from kefu.quality.services import performance
+
+    supervisor_client, supervisor = client_for(Role.SUPERVISOR)
+    agent = make_user(Role.AGENT, display_name="王芳")
+    closed_ticket(agent)
+    this_month = timezone.localdate()
+    last_month = default_month()
+    for month in (this_month, last_month):
+        performance.generate_sheets(actor=supervisor, month=month)
+    # Last month is over: its sheet, computed since, is what the board shows (here edited, to tell
+    # it from the facts, which hold no ticket of last month).
+    sheet = PerformanceSheet.objects.get(agent=agent, month=last_month)
+    sheet.figures = [
+        {**line, "value": 7} if line["indicator"] == "handled" else line for line in sheet.figures
+    ]
+    sheet.score = 88.5
+    sheet.save()
+    board = supervisor_client.get(f"/api/v1/quality/leaderboard?month={last_month:%Y-%m}").json()
+    [row] = board["rows"]
+    assert (row["handled"], row["score"], row["rank"]) == (7, 88.5, 1)
+    # This month is running: its draft is stale as soon as another ticket closes; the board counts.
+    closed_ticket(agent)
+    board = supervisor_client.get(f"/api/v1/quality/leaderboard?month={this_month:%Y-%m}").json()
+    assert board["rows"][0]["handled"] == 2
