@@ -95,13 +95,28 @@ def push(group: str, payload: dict) -> None:
     Best effort: the database is the record."""
     loop = _socket_loop
     if loop is None or not loop.is_running():
-        async_to_sync(apush)(group, payload)
+        _push_now(group, payload)
         return
     with _outbox_lock:
         outbox = _outboxes.get(loop)
         if outbox is None:
             outbox = _outboxes[loop] = _Outbox(loop)
         outbox.put(group, payload)
+
+
+def _push_now(group: str, payload: dict) -> None:
+    """No socket loop in this process (a worker, a command): send it and wait. From a thread that
+    runs an event loop of its own (a browser test driving Playwright, which created tickets and
+    failed to push with "cannot use AsyncToSync in the same thread as an async event loop"), on a
+    thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        async_to_sync(apush)(group, payload)
+        return
+    sender = threading.Thread(target=async_to_sync(apush), args=(group, payload))
+    sender.start()
+    sender.join()
 
 
 class _Outbox:
