@@ -38,6 +38,21 @@ EARLIEST_DAY = dt.date(2000, 1, 1)
 LATEST_DAY = dt.date(2100, 12, 31)
 
 
+def checked_moments(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """A period [start, end) of instants asked for by a client, as UTC: both with a time zone, end
+    after start, within EARLIEST_DAY..LATEST_DAY (DomainError otherwise). In UTC because a client's
+    offset may be one the database refuses (-19:42 is valid in Python, not in PostgreSQL)."""
+    if start.tzinfo is None or end.tzinfo is None or end <= start:
+        raise DomainError(_("Give the period with time zones, its end after its start."))
+    start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    if start.date() < EARLIEST_DAY or end.date() > LATEST_DAY:
+        raise DomainError(
+            _("The days must lie between %(earliest)s and %(latest)s.")
+            % {"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()}
+        )
+    return start, end
+
+
 def checked_period(start: dt.date, end: dt.date, *, max_days: int = 366) -> None:
     """Refuse (DomainError, a 400 with the reason) a period of days from `start` to `end` that
     runs backwards, covers more than `max_days` days or lies outside EARLIEST_DAY..LATEST_DAY."""

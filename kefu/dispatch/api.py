@@ -14,6 +14,7 @@ from kefu.conversations.selectors import access_conversation
 from kefu.core.bodies import accepts_upload
 from kefu.core.errors import DomainError
 from kefu.core.pagination import keyset_page
+from kefu.core.reporting import checked_moments
 from kefu.core.uploads import max_upload_bytes
 from kefu.customers.selectors import access_customer
 from kefu.dispatch import selectors, services
@@ -170,6 +171,5 @@ def add_photo(request, work_order_id: int, file: File[UploadedFile]):
 def figures(request, start: dt.datetime, end: dt.datetime):
     if not request.user.has_perm(Perm.VIEW_REPORTS):
         raise PermissionDenied
-    if start.tzinfo is None or end.tzinfo is None or end <= start:
-        raise DomainError(_("Give the period with time zones, its end after its start."))
+    start, end = checked_moments(start, end)
     return selectors.dispatch_figures(start=start, end=end)
