@@ -3,6 +3,7 @@ team (会话统计's volume; the page 会话统计 keeps the response times) and
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.conversations.models import ChannelKind, Conversation, ConversationState
 from kefu.core.reporting import Column, Dimension, Figure, Measure
@@ -72,7 +73,7 @@ FIGURES = [
         record_columns=(*COLUMNS, Column(_("Rating"), "rating")),
         record_url="conversations:chat",
         description=_("Average rating (1–5) the customers gave the chats started in the period."),
-        unit=_("points"),
+        unit=pgettext_lazy("unit", "points"),
         order=65,
     ),
 ]

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.conversations.selectors import chat_totals
 from kefu.quality.models import Indicator, Inspection, KpiTarget
@@ -37,8 +38,8 @@ SPECS: dict[str, Spec] = {
     K.FIRST_RESPONSE: Spec(K.FIRST_RESPONSE, _("seconds"), False, 30, 15, 0),
     K.HANDLED: Spec(K.HANDLED, "", True, 300, 20, 0),
     K.TIME_LIMITS: Spec(K.TIME_LIMITS, "%", True, 95, 15),
-    K.SATISFACTION: Spec(K.SATISFACTION, _("points"), True, 4.5, 20, 2),
-    K.QUALITY: Spec(K.QUALITY, _("points"), True, 90, 20),
+    K.SATISFACTION: Spec(K.SATISFACTION, pgettext_lazy("unit", "points"), True, 4.5, 20, 2),
+    K.QUALITY: Spec(K.QUALITY, pgettext_lazy("unit", "points"), True, 90, 20),
     K.COMPLAINTS: Spec(K.COMPLAINTS, "", False, 1, 10, 0),
 }
 

@@ -4,6 +4,7 @@ team and channel; the performance sheets' scores (绩效考核表) signed in the
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.accounts.roles import Perm
 from kefu.core.reporting import Column, Dimension, Figure, Measure
@@ -53,7 +54,7 @@ FIGURES = [
         record_columns=COLUMNS,
         record_url="quality:inspection",
         description=_("Average automatic quality score (0–100) of the conversations closed."),
-        unit=_("points"),
+        unit=pgettext_lazy("unit", "points"),
         order=80,
     ),
     Figure(
@@ -86,7 +87,7 @@ FIGURES = [
         ),
         record_url="quality:performance_sheet",
         description=_("Average KPI score of the performance sheets signed in the period."),
-        unit=_("points"),
+        unit=pgettext_lazy("unit", "points"),
         perms=(Perm.EVALUATE,),
         order=82,
     ),

@@ -4,6 +4,7 @@ customer's region and street, the channel, the agent, the category and the custo
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.core.reporting import Column, Dimension, Figure, Measure
 from kefu.customers.models import Level
@@ -144,7 +145,7 @@ FIGURES = [
         description=_(
             "Average satisfaction (1–5) of the tickets received in the period and rated."
         ),
-        unit=_("points"),
+        unit=pgettext_lazy("unit", "points"),
         order=60,
     ),
     Figure(

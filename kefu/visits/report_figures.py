@@ -4,6 +4,7 @@ average). `selectors.visit_figures` keeps the one-call summary for the API."""
 
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.core.reporting import Column, Dimension, Figure, Measure
 from kefu.customers.models import Level
@@ -116,7 +117,7 @@ FIGURES = [
         date_field="answered_at",
         dimensions=SURVEY_DIMENSIONS,
         measure=Measure("average", field="score", digits=2),
-        unit=_("points"),
+        unit=pgettext_lazy("unit", "points"),
         breakdown="agent",
         record_columns=SURVEY_COLUMNS,
         description=_("The average score (1–5) of the satisfaction survey answers in the period."),
