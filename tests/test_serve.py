@@ -138,3 +138,6 @@ def test_serve_starts_everything_with_demo_data_and_stops_cleanly(server):
     assert "agent1" in output and "http://127.0.0.1:" in output
     assert "kefu 客服已启动" in output and "统一密码" in output  # Chinese first, English beside
     assert "pip" not in output.lower()
+    # The demo's e-mails (printed: no mail server) link to this server's address, not the default :8000.
+    links = re.findall(r"http://127\.0\.0\.1:(\d+)/\S+", output)
+    assert links and set(links) == {str(urllib.parse.urlsplit(base).port)}, links

@@ -117,6 +117,13 @@ def finance_cutoff() -> dt.time:
         return dt.time(17, 0)
 
 
+def open_sheet_day(now: dt.datetime | None = None) -> dt.date:
+    """The sheet a refund or a money line handed over now goes on: today's until the cut-off, the
+    next day's after it (so finance opening the sheet at 18:00 sees what was just handed over)."""
+    local = timezone.localtime(now)
+    return local.date() + dt.timedelta(days=1 if local.time() >= finance_cutoff() else 0)
+
+
 def finance_sheet(user: User, *, day: dt.date) -> dict:
     """The day's refund sheet for finance (seed 003/004: 邮费、赔偿、退款表交财务): the refunds handed
     over before the day's cut-off and not yet paid, and those paid that day, each with its total in

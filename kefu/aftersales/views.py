@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
@@ -279,7 +278,7 @@ def finance_sheet(request):
     try:
         day = dt.date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
-        day = timezone.localdate()
+        day = selectors.open_sheet_day()
     sheet = selectors.finance_sheet(request.user, day=day)
     may_pay = {
         case.pk

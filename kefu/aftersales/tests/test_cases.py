@@ -292,3 +292,19 @@ def test_the_daily_refund_sheet(cast, order):
         f'data-testid="pay-{late.pk}"'
         not in sign_in(Client(), cast.warehouse).get("/aftersales/finance/").content.decode()
     )
+
+
+def test_the_sheet_opened_after_the_cut_off_is_the_next_days(settings):
+    """Finance opening the sheet at 18:00 sees what was handed over since 17:00: that is on the
+    next day's sheet, so the page opens on it (CI at 18:20 Shanghai found the default sheet empty)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    settings.KEFU_FINANCE_SHEET_CUTOFF = "17:00"
+    shanghai = ZoneInfo("Asia/Shanghai")
+    day = dt.date(2026, 12, 6)
+    assert selectors.open_sheet_day(dt.datetime(2026, 12, 6, 16, 59, tzinfo=shanghai)) == day
+    after = dt.datetime(2026, 12, 6, 17, 0, tzinfo=shanghai)
+    assert selectors.open_sheet_day(after) == day + dt.timedelta(days=1)
+    # the same instant in UTC is judged by the Shanghai clock
+    assert selectors.open_sheet_day(after.astimezone(dt.UTC)) == day + dt.timedelta(days=1)

@@ -46,6 +46,7 @@ class Command(BaseCommand):
         from kefu.core.server_gc import bound_malloc_arenas
 
         bound_malloc_arenas()  # before the worker's and uvicorn's threads start allocating
+        self._links_to_this_address(host, port)
         if web_processes > 1 and not settings.REDIS_URL:
             raise CommandError(
                 "Several web processes need REDIS_URL (the in-process channel layer is per process)."
@@ -87,6 +88,16 @@ class Command(BaseCommand):
             if consumer is not None:
                 consumer.stop(graceful=True)
 
+    @staticmethod
+    def _links_to_this_address(host: str, port: int) -> None:
+        """Links in e-mails and SMS (notifications, survey invitations) point at the address served,
+        unless KEFU_BASE_URL names another (a proxy's public address)."""
+        if os.environ.get("KEFU_BASE_URL"):
+            return
+        base = f"http://{_shown_host(host)}:{port}"
+        os.environ["KEFU_BASE_URL"] = base  # the web processes uvicorn starts read it too
+        settings.KEFU_BASE_URL = base
+
     def _demo_on_first_start(self, no_demo: bool, *, host: str, port: int) -> str | None:
         from kefu.accounts.models import User
 
@@ -119,7 +130,7 @@ class Command(BaseCommand):
         return password
 
     def _announce(self, host: str, port: int, password: str | None) -> None:
-        shown_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
+        shown_host = _shown_host(host)
         self.stdout.write("")
         self.stdout.write(
             self.style.SUCCESS(
@@ -139,3 +150,8 @@ class Command(BaseCommand):
                 )
         self.stdout.write("按 Ctrl+C 停止 / Stop with Ctrl+C.")
         self.stdout.flush()
+
+
+def _shown_host(host: str) -> str:
+    """The address to open for a server bound to `host` (every interface: this machine's loopback)."""
+    return "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
