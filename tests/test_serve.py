@@ -44,6 +44,7 @@ def server(tmp_path):
             "DJANGO_SETTINGS_MODULE",
             "KEFU_TESTING",
             "KEFU_INSTANCE",
+            "KEFU_BASE_URL",  # a test that ran `serve` in this process set it for its own port
         }
     }
     env.update(
