@@ -35,12 +35,17 @@ def _figure_or_404(request, key: str):
     return figure
 
 
-def _filter_form(filters, figure=None) -> list[dict]:
+def _filter_form(filters, figure=None, *, among=()) -> list[dict]:
     """The filter fields: a list where the figure's dimension has choices, free text otherwise;
-    marked when the figure ignores the filter."""
+    marked when the figure ignores the filter. A page of several figures (`among`) offers the list
+    of the first of them that has the dimension (an agent is picked by name, not typed as an id)."""
     fields = []
     for name in selectors.FILTERS:
-        dim = figure.dimensions.get(name) if figure else None
+        if figure is not None:
+            dim = figure.dimensions.get(name)
+        else:
+            listed = (f.dimensions[name] for f in among if name in f.dimensions)
+            dim = next((d for d in listed if d.choices or d.options), None)
         fields.append(
             {
                 "name": name,
@@ -56,20 +61,21 @@ def _filter_form(filters, figure=None) -> list[dict]:
 @require_perm(Perm.VIEW_REPORTS)
 def index(request):
     filters = selectors.parse_filters(request.GET)
+    shown = registry.figures_for(request.user)
     cards = [
         {
             "figure": f,
             **selectors.summary(f, filters),
             "ignored": selectors.applicable(f, filters)[1],
         }
-        for f in registry.figures_for(request.user)
+        for f in shown
     ]
     return render(
         request,
         "reports/index.html",
         {
             "filters": filters,
-            "fields": _filter_form(filters),
+            "fields": _filter_form(filters, among=shown),
             "presets": selectors.PRESETS,
             "cards": cards,
             "qs": urlencode(filters.query()),
@@ -82,7 +88,8 @@ def regions(request):
     """区域分析: the figures by province, or by street (of one province when it is filtered)."""
     filters = selectors.parse_filters(request.GET)
     level = request.GET.get("place", "region")  # not "level": the customer level filter
-    table = selectors.region_table(registry.figures_for(request.user), filters, level=level)
+    shown = registry.figures_for(request.user)
+    table = selectors.region_table(shown, filters, level=level)
     counted = [i for i, f in enumerate(table["figures"]) if f.measure.kind == "count"]
     chart = {
         "places": [r["label"] for r in table["rows"][:20]],
@@ -99,7 +106,7 @@ def regions(request):
         "reports/regions.html",
         {
             "filters": filters,
-            "fields": _filter_form(filters),
+            "fields": _filter_form(filters, among=shown),
             "presets": selectors.PRESETS,
             "table": table,
             "chart": chart,
