@@ -3,6 +3,7 @@
 import pytest
 
 from conftest import HOSTILE_STRINGS
+from kefu.customers.models import Customer
 from kefu.orders.models import Order, OrderRemark
 from kefu.orders.tests.conftest import api, order_body
 
@@ -19,6 +20,23 @@ def test_the_order_list_and_page_by_role(cast, make_order, signed_in, role, expe
     assert client.get("/orders/").status_code == expected
     assert client.get(f"/orders/{order.pk}/").status_code == expected
     assert client.get("/orders/?pending=on").status_code == expected
+
+
+def test_a_customer_the_viewer_may_not_open_is_named_not_linked(
+    cast, customer, make_order, signed_in
+):
+    """The order list showed every order's customer as a link, which answered 404 for an agent
+    who does not serve that customer."""
+    order = make_order()
+    assert order.customer_id == customer.pk
+    link = f'href="/customers/{customer.pk}/"'
+    for url in ("/orders/", f"/orders/{order.pk}/"):
+        page = signed_in(cast.agent).get(url).content.decode()
+        assert "王芳" in page and link not in page
+        assert link in signed_in(cast.supervisor).get(url).content.decode()
+    Customer.objects.filter(pk=customer.pk).update(owner=cast.agent)
+    for url in ("/orders/", f"/orders/{order.pk}/"):
+        assert link in signed_in(cast.agent).get(url).content.decode()
 
 
 def test_the_import_page_is_for_supervisors(cast, signed_in):

@@ -124,6 +124,15 @@ def test_what_each_role_sees_on_the_calls_page(cast, make_user, agents_calls):
     # and supervisors and inspectors see every call; department staff may not open the page
     assert listed(sign_in(Client(), cast.supervisor)) == everything
     assert listed(sign_in(Client(), cast.inspector)) == everything
+    # an inspector hears calls but may not open the archive: customers are named, not linked (the
+    # links answered 403)
+    inspectors = sign_in(Client(), cast.inspector).get("/telephony/").content.decode()
+    assert "张伟" in inspectors and f"/customers/{own_customer.pk}/" not in inspectors
+    call_page = sign_in(Client(), cast.inspector).get(f"/telephony/{of_own_customer}/")
+    assert "张伟" in call_page.content.decode()
+    assert f"/customers/{own_customer.pk}/" not in call_page.content.decode()
+    calls_page = sign_in(Client(), cast.agent2).get("/telephony/").content.decode()
+    assert f"/customers/{others_customer.pk}/" in calls_page  # the agents' links stay
     staff = sign_in(Client(), make_user(Role.DEPARTMENT_STAFF))
     assert staff.get("/telephony/").status_code == 403
 
