@@ -294,12 +294,20 @@ def review_list(user: User, *, state: str = "", order_id: int | None = None) -> 
     return qs
 
 
+def may_read_reviews(user: User) -> bool:
+    return user.has_perm(Perm.SERVE_CUSTOMERS)
+
+
+def visible_reviews(user: User) -> QuerySet[Review]:
+    return Review.objects.all() if may_read_reviews(user) else Review.objects.none()
+
+
 def access_review(*, actor: User, review_id: int, request=None) -> Review:
     """Reviews are read by those who serve customers; anyone else gets 404, as for a missing one."""
     review = Review.objects.select_related("order", "customer").filter(pk=review_id).first()
     if review is None:
         raise Http404
-    if not actor.has_perm(Perm.SERVE_CUSTOMERS):
+    if not may_read_reviews(actor):
         audit(AuditAction.ACCESS_DENIED, actor=actor, obj=review, request=request)
         raise Http404
     return review

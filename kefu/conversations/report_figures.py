@@ -56,6 +56,7 @@ FIGURES = [
         breakdown="agent",
         record_columns=COLUMNS,
         record_url="conversations:chat",
+        record_access="kefu.conversations.selectors.visible_conversations",
         description=_(
             "Chats started in the period, by the agent who served them (chat "
             "statistics has their response times)."
@@ -72,6 +73,7 @@ FIGURES = [
         breakdown="agent",
         record_columns=(*COLUMNS, Column(_("Rating"), "rating")),
         record_url="conversations:chat",
+        record_access="kefu.conversations.selectors.visible_conversations",
         description=_("Average rating (1–5) the customers gave the chats started in the period."),
         unit=pgettext_lazy("unit", "points"),
         order=65,

@@ -12,6 +12,7 @@ An app lists its figures in its own `report_figures.py`, as it lists its menu en
             dimensions={"agent": Dimension("agent_id", ("agent__display_name", "agent__username"))},
             record_columns=(Column(_("Customer"), "customer__name"),),
             record_url="example:detail",
+            record_access="kefu.example.selectors.visible_examples",  # (user) -> QuerySet
             order=60,
         ),
     ]
@@ -111,6 +112,9 @@ class Figure:
     breakdown: str = ""  # the dimension shown by default under the chart
     record_columns: tuple[Column, ...] = ()
     record_url: str = ""  # URL name taking the record's pk (the record's own page)
+    # dotted path of a function (user) -> QuerySet of the records `user` may open: the drill-down
+    # links only those (a link to any other would answer 403 or 404)
+    record_access: str = ""
     description: Label = ""
     unit: Label = ""
     perms: tuple[str, ...] = ()  # needed besides the right to read reports

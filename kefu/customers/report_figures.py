@@ -32,6 +32,7 @@ FIGURES = [
             Column(_("Membership level"), "level", choices=tuple(Level.choices)),
         ),
         record_url="customers:detail",
+        record_access="kefu.customers.selectors.visible_customers",
         description=_("Customers added to the archive in the period."),
         order=50,
     ),

@@ -42,6 +42,7 @@ FIGURES = [
             Column(_("State"), "state", choices=tuple(WorkOrderState.choices)),
         ),
         record_url="dispatch:detail",
+        record_access="kefu.dispatch.selectors.visible_work_orders",
         description=_("Work orders by their appointment day."),
         order=85,
     ),
@@ -61,6 +62,7 @@ FIGURES = [
             Column(_("Arrival due"), "arrival_due_at"),
         ),
         record_url="dispatch:detail",
+        record_access="kefu.dispatch.selectors.visible_work_orders",
         description=_(
             "Of the arrivals at the customer's, the share within the appointment window."
         ),

@@ -34,6 +34,7 @@ FIGURES = [
             Column(_("Severity"), "severity", choices=tuple(Severity.choices)),
         ),
         record_url="feedback:report",
+        record_access="kefu.feedback.selectors.visible_reports",
         description=_("Feedback and bugs reported by customers (desk, widget and webhook)."),
         higher_is_better=False,
         order=87,

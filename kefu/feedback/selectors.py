@@ -64,6 +64,12 @@ def access_problem(*, actor: User, problem_id: int) -> Problem:
     return problem
 
 
+def visible_reports(user: User) -> QuerySet[FeedbackReport]:
+    if not may_see_feedback(user):
+        return FeedbackReport.objects.none()
+    return FeedbackReport.objects.all()
+
+
 def access_report(*, actor: User, report_id: int) -> FeedbackReport:
     if not may_see_feedback(actor):
         raise Http404

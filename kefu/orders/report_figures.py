@@ -38,6 +38,7 @@ FIGURES = [
             Column(_("State"), "state", choices=tuple(FulfilmentState.choices)),
         ),
         record_url="orders:detail",
+        record_access="kefu.orders.selectors.visible_orders",
         description=_("Orders recorded in the period (posted by the shop system or imported)."),
         order=80,
     ),

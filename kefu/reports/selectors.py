@@ -441,6 +441,16 @@ def drill_records(figure: Figure, filters: ReportFilters, *, key: str, page: int
     return shown, has_next
 
 
+def openable_records(figure: Figure, user, pks: list[int]) -> frozenset[int]:
+    """Which of the drill-down's records `user` may open on their own page (one query)."""
+    if not figure.record_url or not pks:
+        return frozenset()
+    if not figure.record_access:
+        return frozenset(pks)
+    visible = import_string(figure.record_access)(user)
+    return frozenset(visible.filter(pk__in=pks).values_list("pk", flat=True))
+
+
 def options(dim: Dimension | None) -> list[tuple[str, str]]:
     """The choices of a filter's list (empty: a free-text filter)."""
     if dim is None:

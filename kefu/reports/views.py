@@ -167,6 +167,7 @@ def records(request, key: str):
     page = request.GET.get("page", "1")
     page = min(int(page), 10_000) if page.isdigit() and page != "0" else 1
     rows, has_next = selectors.drill_records(figure, filters, key=group, page=page)
+    openable = selectors.openable_records(figure, request.user, [r["pk"] for r in rows])
     by = selectors.breakdown_dimension(figure, filters)
     return render(
         request,
@@ -175,6 +176,7 @@ def records(request, key: str):
             "figure": figure,
             "filters": filters,
             "rows": rows,
+            "openable": openable,
             "has_next": has_next,
             "page": page,
             "group": group,

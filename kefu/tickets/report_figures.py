@@ -89,6 +89,7 @@ FIGURES = [
         breakdown="category",
         record_columns=COLUMNS,
         record_url="tickets:detail",
+        record_access="kefu.tickets.selectors.visible_tickets",
         description=_("Consultation tickets received in the period."),
         order=10,
     ),
@@ -101,6 +102,7 @@ FIGURES = [
         breakdown="category",
         record_columns=COLUMNS,
         record_url="tickets:detail",
+        record_access="kefu.tickets.selectors.visible_tickets",
         description=_(
             "Complaints received in the period (the complaint classification table "
             "breaks them down by month, category and department)."
@@ -117,6 +119,7 @@ FIGURES = [
         breakdown="type",
         record_columns=COLUMNS,
         record_url="tickets:detail",
+        record_access="kefu.tickets.selectors.visible_tickets",
         description=_("Tickets of every type closed in the period."),
         order=30,
     ),
@@ -129,6 +132,7 @@ FIGURES = [
         breakdown="agent",
         record_columns=COLUMNS,
         record_url="tickets:detail",
+        record_access="kefu.tickets.selectors.visible_tickets",
         description=_("Tickets closed in the period, by the agent assigned to them."),
         order=40,
     ),
@@ -142,6 +146,7 @@ FIGURES = [
         breakdown="agent",
         record_columns=(*COLUMNS, Column(_("Satisfaction"), "satisfaction")),
         record_url="tickets:detail",
+        record_access="kefu.tickets.selectors.visible_tickets",
         description=_(
             "Average satisfaction (1–5) of the tickets received in the period and rated."
         ),
@@ -158,6 +163,7 @@ FIGURES = [
         breakdown="department",
         record_columns=COLUMNS,
         record_url="tickets:detail",
+        record_access="kefu.tickets.selectors.visible_tickets",
         description=_(
             "Share of the tickets received in the period none of whose time limits was breached."
         ),

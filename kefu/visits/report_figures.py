@@ -78,6 +78,7 @@ FIGURES = [
         breakdown="agent",
         record_columns=VISIT_COLUMNS,
         record_url="visits:visit",
+        record_access="kefu.visits.selectors.visible_visits",
         description=_("Return visits recorded in the period (reached or not), by agent."),
         order=75,
     ),
@@ -92,6 +93,7 @@ FIGURES = [
         breakdown="agent",
         record_columns=VISIT_COLUMNS,
         record_url="visits:visit",
+        record_access="kefu.visits.selectors.visible_visits",
         description=_(
             "The share of the visits recorded in the period that were done by their deadline."
         ),

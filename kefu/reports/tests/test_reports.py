@@ -427,3 +427,21 @@ def test_the_service_analysis_of_a_department(client_for, counted, make_user):
     services.issue_due_packs(now=at(2026, 12, 7, 0, 10))
     told = Notification.objects.get(recipient=staff_user, kind="reports.department_analysis")
     assert told.link == f"/reports/departments/{tech.pk}/?since=2026-11-30&until=2026-12-06"
+
+
+def test_the_drill_down_links_only_the_records_the_reader_may_open(client_for):
+    """An inspector reads the reports but may not open the archive: the records behind 新增客户 are
+    listed without links (each answered 403); a supervisor's list links them."""
+    shown = Customer.objects.create(name="李雷", region="广西", street=A)
+    url = "/reports/customers/records/?period=month"
+    inspector, _user = client_for(Role.INSPECTOR)
+    page = inspector.get(url).content.decode()
+    assert "李雷" in page and f'href="/customers/{shown.pk}/"' not in page
+    assert inspector.get(f"/customers/{shown.pk}/").status_code in (403, 404)
+    supervisor, _user = client_for(Role.SUPERVISOR)
+    assert f'href="/customers/{shown.pk}/"' in supervisor.get(url).content.decode()
+
+
+def test_every_figure_that_links_its_records_says_who_may_open_them():
+    linked = [f.key for f in registry.figures() if f.record_url]
+    assert linked and all(f.record_access for f in registry.figures() if f.record_url), linked
