@@ -4,7 +4,9 @@ import datetime as dt
 
 import pytest
 from django.http import Http404
+from django.test import Client
 
+from conftest import sign_in
 from kefu.accounts.models import AuditAction, AuditEntry
 from kefu.core.errors import Conflict, DomainError, PermissionRefused
 from kefu.core.models import TimelineEntry
@@ -346,3 +348,13 @@ def test_a_subcategory_rule_overrides_its_parents(cast, complaint_in, category, 
     assert complaint_in(TicketState.ROUTED).department == warehouse
     catalog.set_routing_rule(actor=cast.manager, category_id=category.pk, department_id=None)
     assert complaint_in(TicketState.ROUTED).department.code == "tech"
+
+
+def test_an_inspector_reads_the_ticket_with_the_customer_named_not_linked(cast, new_complaint):
+    """An inspector may read tickets but not open the archive: the customer's link answered 403."""
+    ticket = new_complaint()
+    link = f'href="/customers/{ticket.customer_id}/"'
+    page = sign_in(Client(), cast.inspector).get(f"/tickets/{ticket.pk}/")
+    assert page.status_code == 200 and "张伟" in page.content.decode()
+    assert link not in page.content.decode()
+    assert link in sign_in(Client(), cast.agent).get(f"/tickets/{ticket.pk}/").content.decode()
