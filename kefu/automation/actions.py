@@ -60,6 +60,12 @@ def planned(rule_actions: dict[str, Any], kind: str) -> list[tuple[str, str]]:
 
 
 def _link(facts: Facts) -> str:
+    if facts.kind == catalog.SURVEY:  # the answer is on the customer's timeline
+        return (
+            reverse("customers:detail", kwargs={"customer_id": facts.customer_id})
+            if facts.customer_id
+            else reverse("visits:surveys")
+        )
     name = {
         catalog.TICKET: "tickets:detail",
         catalog.CONVERSATION: "conversations:chat",
@@ -83,6 +89,12 @@ def _title(facts: Facts) -> str:
         return f"{ticket.number} {inert(ticket.subject)}" if ticket else f"#{facts.id}"
     if facts.kind == catalog.CONVERSATION:
         return _("Conversation #%(id)d") % {"id": facts.id}
+    if facts.kind == catalog.SURVEY:
+        rating = facts.values.get("rating")
+        return _("Survey answer #%(id)d, score %(score)s") % {
+            "id": facts.id,
+            "score": "—" if rating is None else rating,
+        }
     return _("Customer #%(id)d") % {"id": facts.id}
 
 
@@ -170,13 +182,15 @@ def _do(key: str, value: Any, *, rule: CachedRule, facts: Facts, actor: Any) -> 
         if not getattr(result, "ok", True):
             raise DomainError(str(getattr(result, "error", "")) or _("The SMS was not sent."))
         return str(value)
-    if key == "create_ticket":
+    if key in ("create_ticket", "create_complaint"):
         from kefu.tickets.states import TicketType
 
         ticket = ticket_services.create_ticket(
             actor=actor,
-            type=TicketType.CONSULTATION,
+            type=TicketType.COMPLAINT if key == "create_complaint" else TicketType.CONSULTATION,
             subject=str(value),
+            # what led to it, for whoever opens the ticket: the answer and its score
+            content=_title(facts) if facts.kind == catalog.SURVEY else "",
             customer_id=facts.customer_id,
         )
         return ticket.number

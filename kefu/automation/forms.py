@@ -101,6 +101,7 @@ class RuleForm(StyledFormMixin, forms.Form):
                 + list(SmsTemplate.objects.order_by("name").values_list("code", "name"))
             ),
             "create_ticket": forms.CharField(max_length=200),
+            "create_complaint": forms.CharField(max_length=200),
             "webhook": forms.ChoiceField(
                 choices=_choices(Webhook.objects.filter(is_active=True).values_list("pk", "name"))
             ),

@@ -59,6 +59,7 @@ TEXT_LIMITS = {
     "add_tag": 30,
     "sms_template": 40,
     "create_ticket": 200,
+    "create_complaint": 200,
 }
 TIME_RE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
