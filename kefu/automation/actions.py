@@ -41,6 +41,11 @@ def _label_of(key: str, value: Any) -> str:
     }
     if key == "set_priority":
         return str(dict(Priority.choices).get(value, value))
+    if key == "create_visit":
+        if value == catalog.AUTO_VISITOR:
+            return _("The customer's owner, else the least busy agent")
+        found_user = User.objects.filter(pk=value).first()
+        return str(found_user) if found_user else f"#{value}"
     model = lookups.get(key)
     if model is not None:
         found = model.objects.filter(pk=value).first()
@@ -194,6 +199,20 @@ def _do(key: str, value: Any, *, rule: CachedRule, facts: Facts, actor: Any) -> 
             customer_id=facts.customer_id,
         )
         return ticket.number
+    if key == "create_visit":
+        from kefu.visits.services import create_visit
+
+        if not facts.customer_id:
+            raise DomainError(_("The record has no customer."))
+        visit, created = create_visit(
+            actor=actor,
+            customer_id=facts.customer_id,
+            assignee_id=None if value == catalog.AUTO_VISITOR else int(value),
+        )
+        done = _("Return visit #%(id)d for %(agent)s") % {"id": visit.pk, "agent": visit.assignee}
+        return (
+            done if created else _("Already has an open return visit: %(visit)s") % {"visit": done}
+        )
     if key in ("webhook", "robot"):
         from kefu.automation import services
 

@@ -85,7 +85,9 @@ CONDITIONS: dict[str, tuple[object, frozenset[str]]] = {
     "time_to": (_("Between (to, HH:MM)"), frozenset({TICKET, CONVERSATION, CUSTOMER, SURVEY})),
 }
 
-# Actions: key → (label, the subjects it applies to). Run in this order.
+# Actions: key → (label, the subjects it applies to). Run in this order. create_visit's value is
+# an agent's id or AUTO_VISITOR (the customer's owner, else the agent with the fewest open visits).
+AUTO_VISITOR = "auto"
 ALL = frozenset({TICKET, CONVERSATION, CUSTOMER, SURVEY})
 ACTIONS: dict[str, tuple[object, frozenset[str]]] = {
     "set_priority": (_("Set the priority"), frozenset({TICKET})),
@@ -104,6 +106,7 @@ ACTIONS: dict[str, tuple[object, frozenset[str]]] = {
         _("Open a complaint with the subject"),
         frozenset({CONVERSATION, CUSTOMER, SURVEY}),
     ),
+    "create_visit": (_("Create a return visit task for"), ALL),
     "webhook": (_("Call the webhook"), ALL),
     "robot": (_("Post to the group robot"), ALL),
 }

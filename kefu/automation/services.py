@@ -88,6 +88,13 @@ def _check_value(key: str, value: Any, label: object) -> Any:
     elif key in ID_VALUES:
         if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
             raise wrong
+    elif key == "create_visit":
+        if value == catalog.AUTO_VISITOR:
+            return value
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+            raise wrong
     elif key == "rating_at_most":
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
             raise wrong
