@@ -251,6 +251,12 @@ MATRIX = [
         allowed=BOSSES | {D},
     ),
     W(
+        "tickets:fields",
+        lambda w: f"/tickets/{w.routed.pk}/fields/",
+        lambda w: {"priority": "urgent", "category": w.category.pk, "version": w.routed.version},
+        allowed=BOSSES,
+    ),
+    W(
         "tickets:attachment_upload",
         lambda w: f"/tickets/{w.routed.pk}/attachments/",
         lambda w: {"file": png()},
@@ -318,6 +324,13 @@ MATRIX = [
         lambda w: f"/api/v1/tickets/{w.routed.pk}/attachments",
         lambda w: {"file": png()},
         allowed=CS | {D},
+    ),
+    W(
+        "POST /api/v1/tickets/{ticket_id}/fields",
+        lambda w: f"/api/v1/tickets/{w.routed.pk}/fields",
+        lambda w: {"version": w.routed.version, "priority": "urgent"},
+        allowed=BOSSES,
+        json=True,
     ),
     W(
         "POST /api/v1/tickets/{ticket_id}/handler",

@@ -41,6 +41,11 @@ def _label_of(key: str, value: Any) -> str:
     }
     if key == "set_priority":
         return str(dict(Priority.choices).get(value, value))
+    if key == "create_visit":
+        if value == catalog.AUTO_VISITOR:
+            return _("The customer's owner, else the least busy agent")
+        found_user = User.objects.filter(pk=value).first()
+        return str(found_user) if found_user else f"#{value}"
     model = lookups.get(key)
     if model is not None:
         found = model.objects.filter(pk=value).first()
@@ -60,6 +65,12 @@ def planned(rule_actions: dict[str, Any], kind: str) -> list[tuple[str, str]]:
 
 
 def _link(facts: Facts) -> str:
+    if facts.kind == catalog.SURVEY:  # the answer is on the customer's timeline
+        return (
+            reverse("customers:detail", kwargs={"customer_id": facts.customer_id})
+            if facts.customer_id
+            else reverse("visits:surveys")
+        )
     name = {
         catalog.TICKET: "tickets:detail",
         catalog.CONVERSATION: "conversations:chat",
@@ -83,6 +94,12 @@ def _title(facts: Facts) -> str:
         return f"{ticket.number} {inert(ticket.subject)}" if ticket else f"#{facts.id}"
     if facts.kind == catalog.CONVERSATION:
         return _("Conversation #%(id)d") % {"id": facts.id}
+    if facts.kind == catalog.SURVEY:
+        rating = facts.values.get("rating")
+        return _("Survey answer #%(id)d, score %(score)s") % {
+            "id": facts.id,
+            "score": "—" if rating is None else rating,
+        }
     return _("Customer #%(id)d") % {"id": facts.id}
 
 
@@ -170,16 +187,32 @@ def _do(key: str, value: Any, *, rule: CachedRule, facts: Facts, actor: Any) -> 
         if not getattr(result, "ok", True):
             raise DomainError(str(getattr(result, "error", "")) or _("The SMS was not sent."))
         return str(value)
-    if key == "create_ticket":
+    if key in ("create_ticket", "create_complaint"):
         from kefu.tickets.states import TicketType
 
         ticket = ticket_services.create_ticket(
             actor=actor,
-            type=TicketType.CONSULTATION,
+            type=TicketType.COMPLAINT if key == "create_complaint" else TicketType.CONSULTATION,
             subject=str(value),
+            # what led to it, for whoever opens the ticket: the answer and its score
+            content=_title(facts) if facts.kind == catalog.SURVEY else "",
             customer_id=facts.customer_id,
         )
         return ticket.number
+    if key == "create_visit":
+        from kefu.visits.services import create_visit
+
+        if not facts.customer_id:
+            raise DomainError(_("The record has no customer."))
+        visit, created = create_visit(
+            actor=actor,
+            customer_id=facts.customer_id,
+            assignee_id=None if value == catalog.AUTO_VISITOR else int(value),
+        )
+        done = _("Return visit #%(id)d for %(agent)s") % {"id": visit.pk, "agent": visit.assignee}
+        return (
+            done if created else _("Already has an open return visit: %(visit)s") % {"visit": done}
+        )
     if key in ("webhook", "robot"):
         from kefu.automation import services
 

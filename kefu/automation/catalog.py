@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 TICKET, CONVERSATION, CUSTOMER = "ticket", "conversation", "customer"
+SURVEY = "survey"  # a survey answer (kefu.visits SurveyAnswer): its score and its customer
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,12 @@ TRIGGERS = [
         CONVERSATION,
         ("conversations.rated",),
     ),
+    Trigger(
+        "survey_answered",
+        _("A customer answers a survey sent by link"),
+        SURVEY,
+        ("visits.survey_answered",),
+    ),
     Trigger("customer_created", _("A customer is created"), CUSTOMER, ("customers.created",)),
 ]
 TRIGGER_BY_CODE = {t.code: t for t in TRIGGERS}
@@ -66,16 +73,22 @@ CONDITIONS: dict[str, tuple[object, frozenset[str]]] = {
     "department": (_("Department"), frozenset({TICKET})),
     "text": (_("Subject or content contains"), frozenset({TICKET})),
     "channel": (_("Channel"), frozenset({TICKET, CONVERSATION})),
-    "rating_at_most": (_("Satisfaction rating at most"), frozenset({CONVERSATION})),
-    "customer_level": (_("Customer level"), frozenset({TICKET, CONVERSATION, CUSTOMER})),
-    "region": (_("Customer's province"), frozenset({TICKET, CONVERSATION, CUSTOMER})),
-    "tag": (_("Customer has the tag"), frozenset({TICKET, CONVERSATION, CUSTOMER})),
-    "time_from": (_("Between (from, HH:MM)"), frozenset({TICKET, CONVERSATION, CUSTOMER})),
-    "time_to": (_("Between (to, HH:MM)"), frozenset({TICKET, CONVERSATION, CUSTOMER})),
+    # A survey's rating is the score of its first 1–5 question (the one scale of every channel).
+    "rating_at_most": (_("Satisfaction rating at most"), frozenset({CONVERSATION, SURVEY})),
+    "customer_level": (_("Customer level"), frozenset({TICKET, CONVERSATION, CUSTOMER, SURVEY})),
+    "region": (_("Customer's province"), frozenset({TICKET, CONVERSATION, CUSTOMER, SURVEY})),
+    "tag": (_("Customer has the tag"), frozenset({TICKET, CONVERSATION, CUSTOMER, SURVEY})),
+    "time_from": (
+        _("Between (from, HH:MM)"),
+        frozenset({TICKET, CONVERSATION, CUSTOMER, SURVEY}),
+    ),
+    "time_to": (_("Between (to, HH:MM)"), frozenset({TICKET, CONVERSATION, CUSTOMER, SURVEY})),
 }
 
-# Actions: key → (label, the subjects it applies to). Run in this order.
-ALL = frozenset({TICKET, CONVERSATION, CUSTOMER})
+# Actions: key → (label, the subjects it applies to). Run in this order. create_visit's value is
+# an agent's id or AUTO_VISITOR (the customer's owner, else the agent with the fewest open visits).
+AUTO_VISITOR = "auto"
+ALL = frozenset({TICKET, CONVERSATION, CUSTOMER, SURVEY})
 ACTIONS: dict[str, tuple[object, frozenset[str]]] = {
     "set_priority": (_("Set the priority"), frozenset({TICKET})),
     "set_category": (_("Set the category"), frozenset({TICKET})),
@@ -85,7 +98,15 @@ ACTIONS: dict[str, tuple[object, frozenset[str]]] = {
     "canned_reply": (_("Send a canned reply"), frozenset({CONVERSATION})),
     "notify_user": (_("Notify"), ALL),
     "sms_template": (_("Send the customer an SMS (template)"), ALL),
-    "create_ticket": (_("Create a ticket with the subject"), frozenset({CONVERSATION, CUSTOMER})),
+    "create_ticket": (
+        _("Create a ticket with the subject"),
+        frozenset({CONVERSATION, CUSTOMER, SURVEY}),
+    ),
+    "create_complaint": (
+        _("Open a complaint with the subject"),
+        frozenset({CONVERSATION, CUSTOMER, SURVEY}),
+    ),
+    "create_visit": (_("Create a return visit task for"), ALL),
     "webhook": (_("Call the webhook"), ALL),
     "robot": (_("Post to the group robot"), ALL),
 }

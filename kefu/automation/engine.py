@@ -32,6 +32,7 @@ SUBJECT_KEY = {
     catalog.TICKET: "ticket_id",
     catalog.CONVERSATION: "conversation_id",
     catalog.CUSTOMER: "customer_id",
+    catalog.SURVEY: "answer_id",
 }
 
 
@@ -125,6 +126,22 @@ def facts_for(kind: str, subject_id: int, *, at: dt.datetime | None = None) -> F
         if not people:
             return None
         return Facts(kind, subject_id, now, _customer_values("", dict(people[0])), subject_id)
+    if kind == catalog.SURVEY:
+        from kefu.visits.models import SurveyAnswer
+
+        found = list(
+            SurveyAnswer.objects.filter(pk=subject_id).values(
+                "score",
+                "invitation__customer_id",
+                "invitation__customer__level",
+                "invitation__customer__region",
+            )[:1]
+        )
+        if not found:
+            return None
+        answer: dict[str, Any] = dict(found[0])
+        values = {"rating": answer["score"], **_customer_values("invitation__customer__", answer)}
+        return Facts(kind, subject_id, now, values, answer["invitation__customer_id"])
     raise ValueError(kind)
 
 
@@ -299,13 +316,18 @@ def dry_run(*, trigger: str, conditions: dict[str, Any], rule_actions: dict[str,
     have done. Nothing is written."""
     spec = catalog.TRIGGER_BY_CODE[trigger]
     model: Any
+    when = "created_at"
     if spec.subject == catalog.TICKET:
         from kefu.tickets.models import Ticket as model
     elif spec.subject == catalog.CONVERSATION:
         from kefu.conversations.models import Conversation as model
+    elif spec.subject == catalog.SURVEY:
+        from kefu.visits.models import SurveyAnswer as model
+
+        when = "answered_at"
     else:
         from kefu.customers.models import Customer as model
-    rows = list(model.objects.order_by("-id").values_list("pk", "created_at")[:last])
+    rows = list(model.objects.order_by("-id").values_list("pk", when)[:last])
     plan = describe(rule_actions, spec.subject)
     outcome = []
     for pk, created_at in rows:

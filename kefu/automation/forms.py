@@ -101,6 +101,19 @@ class RuleForm(StyledFormMixin, forms.Form):
                 + list(SmsTemplate.objects.order_by("name").values_list("code", "name"))
             ),
             "create_ticket": forms.CharField(max_length=200),
+            "create_complaint": forms.CharField(max_length=200),
+            "create_visit": forms.ChoiceField(
+                choices=[
+                    *BLANK,
+                    (catalog.AUTO_VISITOR, _("The customer's owner, else the least busy agent")),
+                    *_choices(
+                        (u.pk, str(u))
+                        for u in User.objects.filter(is_active=True, role=Role.AGENT).order_by(
+                            "username"
+                        )[:500]
+                    )[1:],
+                ]
+            ),
             "webhook": forms.ChoiceField(
                 choices=_choices(Webhook.objects.filter(is_active=True).values_list("pk", "name"))
             ),

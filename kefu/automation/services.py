@@ -59,6 +59,7 @@ TEXT_LIMITS = {
     "add_tag": 30,
     "sms_template": 40,
     "create_ticket": 200,
+    "create_complaint": 200,
 }
 TIME_RE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
@@ -85,6 +86,13 @@ def _check_value(key: str, value: Any, label: object) -> Any:
         if value not in choices:
             raise wrong
     elif key in ID_VALUES:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+            raise wrong
+    elif key == "create_visit":
+        if value == catalog.AUTO_VISITOR:
+            return value
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
             raise wrong
     elif key == "rating_at_most":

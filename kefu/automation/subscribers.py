@@ -18,6 +18,7 @@ from kefu.core.events import EVENT_TYPES, Delivery, DomainEvent, current_cause, 
 from kefu.customers import events as _customer_events
 from kefu.reports.events import ReportIssued
 from kefu.tickets.events import TicketSlaBreached, TicketSlaWarning
+from kefu.visits import events as _visit_events
 
 
 def has_rules(event: DomainEvent) -> bool:
@@ -72,7 +73,11 @@ def robots_on_report(event: ReportIssued) -> None:
     )
 
 
-_IMPORTED = (_conversation_events, _customer_events)  # EVENT_TYPES holds them once imported
+_IMPORTED = (
+    _conversation_events,
+    _customer_events,
+    _visit_events,
+)  # EVENT_TYPES holds them once imported
 
 
 def register() -> None:

@@ -19,6 +19,7 @@ from kefu.tickets.actions import category_path
 from kefu.tickets.models import Ticket
 from kefu.tickets.schemas import (
     AttachmentOut,
+    FieldsIn,
     HandlerIn,
     MoveIn,
     NoteIn,
@@ -191,6 +192,25 @@ def set_handler(request, ticket_id: int, body: HandlerIn):
         ticket_id=ticket.pk,
         expected_version=body.version,
         handler_id=body.handler_id,
+    )
+    return ticket_out(
+        selectors.access_ticket(actor=request.user, ticket_id=changed.pk), request.user
+    )
+
+
+@router.post(
+    "/tickets/{ticket_id}/fields",
+    response=TicketOut,
+    summary="Set the priority or category (调配: supervisors and up); the running time limits follow the policy that then applies",
+)
+def set_fields(request, ticket_id: int, body: FieldsIn):
+    ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
+    changed = ticket_services.set_ticket_fields(
+        actor=request.user,
+        ticket_id=ticket.pk,
+        expected_version=body.version,
+        priority=body.priority,
+        category_id=body.category_id,
     )
     return ticket_out(
         selectors.access_ticket(actor=request.user, ticket_id=changed.pk), request.user

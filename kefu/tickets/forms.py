@@ -90,3 +90,17 @@ class NoteForm(StyledFormMixin, forms.Form):
     body = forms.CharField(
         label=_("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class TicketFieldsForm(StyledFormMixin, forms.Form):
+    """Priority and category of an open ticket (调配); its time limits follow them."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    category = forms.TypedChoiceField(
+        label=_("Category"), required=False, coerce=int, empty_value=None, choices=_category_choices
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = _category_choices()

@@ -103,3 +103,13 @@ class HandlerIn(Schema):
     handler_id: int | None = Field(
         description="a staff member of the responsible department (yourself to take it); null clears it"
     )
+
+
+class FieldsIn(Schema):
+    version: int
+    priority: str | None = Field(
+        None, description="low, normal, high or urgent; null keeps it", max_length=20
+    )
+    category_id: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="an active category; null keeps it"
+    )

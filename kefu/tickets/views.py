@@ -26,7 +26,13 @@ from kefu.core.pagination import keyset_page
 from kefu.core.uploads import max_upload_bytes, protected_download
 from kefu.exports.http import export_response
 from kefu.tickets import actions, exports, selectors, statistics
-from kefu.tickets.forms import VIEW_LABELS, NoteForm, TicketCreateForm, TicketFilterForm
+from kefu.tickets.forms import (
+    VIEW_LABELS,
+    NoteForm,
+    TicketCreateForm,
+    TicketFieldsForm,
+    TicketFilterForm,
+)
 from kefu.tickets.models import Ticket
 from kefu.tickets.search import search_tickets
 from kefu.tickets.services import attachments, replies
@@ -213,6 +219,15 @@ def ticket_detail(
             "max_upload_mb": settings.KEFU_ATTACHMENT_MAX_MB,
             "history": selectors.ticket_history(ticket)[:200],
             "note_form": NoteForm(),
+            "fields_form": TicketFieldsForm(
+                initial={
+                    "version": ticket.version,
+                    "priority": ticket.priority,
+                    "category": ticket.category_id,
+                }
+            )
+            if request.user.has_perm(Perm.ASSIGN_WORK) and ticket.is_open
+            else None,
             "watchers": list(ticket.watchers.all()),
             "agents": _assignable_users() if request.user.has_perm(Perm.ASSIGN_WORK) else [],
             "may_take": ticket.assignee_id is None
@@ -322,6 +337,31 @@ def ticket_assign(request, ticket_id: int):
             assignee_id=assignee_id,
         ),
         _("Assignment saved."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_fields(request, ticket_id: int):
+    """Priority and category (调配); the running time limits are counted again from the policy
+    that then applies (services/sla.py recompute_running)."""
+    ticket = selectors.access_ticket(actor=request.user, ticket_id=ticket_id, request=request)
+    form = TicketFieldsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the priority and the category from the lists."))
+        return redirect("tickets:detail", ticket_id=ticket.pk)
+    data = form.cleaned_data
+    return _carry_out(
+        request,
+        ticket,
+        lambda: ticket_services.set_ticket_fields(
+            actor=request.user,
+            ticket_id=ticket.pk,
+            expected_version=data["version"],
+            priority=data["priority"],
+            category_id=data["category"],
+        ),
+        _("Priority and category saved; the time limits follow them."),
     )
 
 
@@ -495,6 +535,7 @@ urlpatterns = [
     path("<int:ticket_id>/notes/", ticket_note, name="note"),
     path("<int:ticket_id>/assign/", ticket_assign, name="assign"),
     path("<int:ticket_id>/take-over/", ticket_take_over, name="take_over"),
+    path("<int:ticket_id>/fields/", ticket_fields, name="fields"),
     path("<int:ticket_id>/watch/", ticket_watch, name="watch"),
     path("<int:ticket_id>/handler/", ticket_handler, name="handler"),
     path("<int:ticket_id>/attachments/", attachment_upload, name="attachment_upload"),

@@ -118,6 +118,55 @@ def restart_resolution(
     )
 
 
+def _resolution_started_at(ticket: Ticket) -> dt.datetime:
+    """When the resolution clock started: at creation, or at the last reopen (restart_resolution)."""
+    if ticket.reopen_count:
+        reopened = (
+            timeline.entries_for(ticket)
+            .filter(kind="tickets.reopen")
+            .values_list("occurred_at", flat=True)
+            .first()
+        )
+        if reopened is not None:
+            return reopened
+    return ticket.created_at
+
+
+def recompute_running(
+    ticket: Ticket, *, now: dt.datetime, calendar: BusinessCalendar | None = None
+) -> dict[str, dt.datetime]:
+    """The deadlines of `ticket`'s running clocks, counted again from each clock's start with the
+    policy that applies to its priority and category now; {field: new deadline} of those that moved.
+
+    Working time already spent counts against the new limit: a ticket four working hours into a
+    day's stage that becomes urgent (two hours a stage) is two hours late at once, and the sweep
+    records the breach. A clock already met (the first response given) or already breached (its
+    deadline passed) keeps its deadline: the breach stays counted as it happened.
+    Call while holding the row lock, before save_changed() with the returned fields."""
+    calendar = calendar or BusinessCalendar()
+    limits = limits_for(category=ticket.category, priority=ticket.priority)
+    clocks: list[tuple[str, dt.datetime | None, dt.timedelta, bool]] = [
+        (
+            "first_response_due_at",
+            ticket.created_at,
+            limits.first_response,
+            ticket.first_responded_at is None,
+        ),
+        ("stage_due_at", ticket.stage_started_at, limits.stage, ticket.is_open),
+        ("resolve_due_at", _resolution_started_at(ticket), limits.resolution, ticket.is_open),
+    ]
+    moved: dict[str, dt.datetime] = {}
+    for field, started_at, limit, running in clocks:
+        due_at = getattr(ticket, field)
+        if not running or started_at is None or due_at is None or due_at <= now:
+            continue
+        new_due = calendar.add_working_time(started_at, limit)
+        if new_due != due_at:
+            setattr(ticket, field, new_due)
+            moved[field] = new_due
+    return moved
+
+
 def return_visit_limit(calendar: BusinessCalendar) -> dt.timedelta:
     """Three working days of the calendar's hours, as working time."""
     day = dt.datetime.combine(dt.date.min, calendar.hours.end) - dt.datetime.combine(

@@ -326,9 +326,11 @@ def set_ticket_fields(
     priority: str | None = None,
     category_id: int | None = None,
     department_id: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Ticket:
     """Set the priority, category or department of an open ticket (调配: supervisors, managers and
-    the rules they write). Deadlines already running keep their time; fields left None stay."""
+    the rules they write); fields left None stay. A new priority or category counts the running
+    time limits again from the policy that now applies (sla.recompute_running)."""
     if not actor.has_perm(Perm.ASSIGN_WORK):
         raise PermissionRefused(_("Only a supervisor may change a ticket's priority or category."))
     ticket = lock_ticket(ticket_id=ticket_id, expected_version=expected_version)
@@ -348,23 +350,40 @@ def set_ticket_fields(
         changed.append("department")
     if not changed:
         return ticket
-    save_changed(ticket, changed)
+    now = now or timezone.now()
+    moved = (
+        sla.recompute_running(ticket, now=now) if {"priority", "category"} & set(changed) else {}
+    )
+    save_changed(ticket, [*changed, *moved])
+    summary = _(
+        "%(number)s: priority %(priority)s, category %(category)s, department %(department)s"
+    ) % {
+        "number": ticket.number,
+        "priority": ticket.get_priority_display(),
+        "category": ticket.category or "—",
+        "department": ticket.department or "—",
+    }
+    if moved:
+        labels = {
+            "first_response_due_at": _("First response"),
+            "stage_due_at": _("This stage"),
+            "resolve_due_at": _("Resolution"),
+        }
+        summary += "; " + _("time limits counted again: %(limits)s") % {
+            "limits": " · ".join(
+                f"{labels[f]} {timezone.localtime(d).strftime('%m-%d %H:%M')}"
+                for f, d in moved.items()
+            )
+        }
     timeline.record(
         subject=ticket,
         customer_id=ticket.customer_id,
         kind="tickets.fields_changed",
         actor=actor,
-        summary=_(
-            "%(number)s: priority %(priority)s, category %(category)s, department %(department)s"
-        )
-        % {
-            "number": ticket.number,
-            "priority": ticket.get_priority_display(),
-            "category": ticket.category or "—",
-            "department": ticket.department or "—",
-        },
+        occurred_at=now,
+        summary=summary,
         is_internal=True,
-        data={"fields": changed},
+        data={"fields": changed, "deadlines": {f: d.isoformat() for f, d in moved.items()}},
     )
     emit(TicketFieldsChanged(ticket_id=ticket.pk, fields=tuple(changed), changed_by_id=actor.pk))
     return ticket

@@ -750,10 +750,10 @@ def remind_next_month_plan(*, now: dt.datetime | None = None) -> VisitCampaign:
 # --- 三个必保: a visit within three working days after a complaint closes ------------------------------
 
 
-def _complaint_visitor(ticket) -> int | None:
-    """Who visits after a complaint: its assignee if they serve customers, else the customer's
-    owner, else the agent with the fewest open visits."""
-    for user in (ticket.assignee, ticket.customer.owner if ticket.customer else None):
+def pick_visitor(*preferred: User | None) -> int | None:
+    """Who visits: the first of `preferred` who is active and serves customers, else the agent
+    with the fewest open visits (None when there is no active agent)."""
+    for user in preferred:
         if user is not None and user.is_active and user.has_perm(Perm.SERVE_CUSTOMERS):
             return user.pk
     agent_ids = list(selectors.agents_for(None).values_list("pk", flat=True))
@@ -761,6 +761,12 @@ def _complaint_visitor(ticket) -> int | None:
         return None
     loads = open_loads(agent_ids)
     return min(agent_ids, key=lambda pk: (loads[pk], pk))
+
+
+def _complaint_visitor(ticket) -> int | None:
+    """Who visits after a complaint: its assignee if they serve customers, else the customer's
+    owner, else the agent with the fewest open visits."""
+    return pick_visitor(ticket.assignee, ticket.customer.owner if ticket.customer else None)
 
 
 @transaction.atomic
@@ -827,13 +833,7 @@ def create_dispatch_visit(
         or ReturnVisit.objects.filter(work_order=order).exists()
     ):
         return None
-    owner = order.customer.owner
-    if owner is not None and owner.is_active and owner.has_perm(Perm.SERVE_CUSTOMERS):
-        assignee_id: int | None = owner.pk
-    else:
-        agent_ids = list(selectors.agents_for(None).values_list("pk", flat=True))
-        loads = open_loads(agent_ids)
-        assignee_id = min(agent_ids, key=lambda pk: (loads[pk], pk)) if agent_ids else None
+    assignee_id = pick_visitor(order.customer.owner)
     if assignee_id is None:
         return None
     done_at = order.completed_at or now or timezone.now()
@@ -849,6 +849,72 @@ def create_dispatch_visit(
         scheduled_at=scheduled,
         due_at=max(order.visit_due_at or return_visit_due(done_at), scheduled),
     )
+
+
+# --- one visit task, added by a supervisor or a rule ---------------------------------------------
+
+
+@transaction.atomic
+def create_visit(
+    *,
+    actor: User,
+    customer_id: int,
+    assignee_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[ReturnVisit, bool]:
+    """One return visit task 回访任务 for a customer (调配: supervisors and the rules they write), to
+    `assignee_id` or, when None, to the customer's owner or the agent with the fewest open visits;
+    from now (outside quiet hours) to three working days later (business calendar). A customer
+    who already has an open visit gets no second one: (that visit, False); else (the new one, True)."""
+    from kefu.customers.models import Customer
+    from kefu.tickets.services.sla import return_visit_due
+
+    if not actor.has_perm(Perm.ASSIGN_WORK):
+        raise PermissionRefused(_("Only a supervisor may add a return visit task."))
+    customer = (
+        Customer.objects.select_for_update(of=("self",))
+        .select_related("owner")
+        .filter(pk=customer_id, merged_into__isnull=True)
+        .first()
+    )
+    if customer is None:
+        raise DomainError(_("This customer does not exist."))
+    already = (
+        ReturnVisit.objects.filter(customer=customer, state=VisitState.OPEN).order_by("id").first()
+    )
+    if already is not None:
+        return already, False
+    if assignee_id is None:
+        assignee_id = pick_visitor(customer.owner)
+        if assignee_id is None:
+            raise DomainError(_("There is no active agent to give the return visit to."))
+    elif not selectors.agents_for(None).filter(pk=assignee_id).exists():
+        raise DomainError(_("Choose an active agent."))
+    now = now or timezone.now()
+    scheduled = quiet.next_allowed(now, quiet.parse_windows(selectors.rules().quiet_hours))
+    visit = ReturnVisit.objects.create(
+        customer=customer,
+        assignee_id=assignee_id,
+        source=VisitSource.MANUAL,
+        channel=VisitChannel.PHONE,
+        scheduled_at=scheduled,
+        due_at=max(return_visit_due(now), scheduled),
+    )
+    timeline.record(
+        subject=visit,
+        customer_id=customer.pk,
+        kind="visits.created",
+        actor=actor,
+        occurred_at=now,
+        summary=_("Return visit task for %(agent)s, due %(due)s")
+        % {
+            "agent": visit.assignee,
+            "due": timezone.localtime(visit.due_at).strftime("%Y-%m-%d %H:%M"),
+        },
+        is_internal=True,
+        data={"visit_id": visit.pk, "assignee_id": assignee_id},
+    )
+    return visit, True
 
 
 # --- deadline alerts ------------------------------------------------------------------------------

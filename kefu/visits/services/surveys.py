@@ -307,16 +307,9 @@ def _check_answers(survey: Survey, raw: dict[str, str]) -> tuple[dict[str, objec
 
 
 def _follow_up_visitor(invitation: SurveyInvitation) -> int | None:
-    from kefu.visits.services import open_loads
+    from kefu.visits.services import pick_visitor
 
-    for user in (invitation.agent, invitation.customer.owner):
-        if user is not None and user.is_active and user.has_perm(Perm.SERVE_CUSTOMERS):
-            return user.pk
-    agent_ids = list(selectors.agents_for(None).values_list("pk", flat=True))
-    if not agent_ids:
-        return None
-    loads = open_loads(agent_ids)
-    return min(agent_ids, key=lambda pk: (loads[pk], pk))
+    return pick_visitor(invitation.agent, invitation.customer.owner)
 
 
 def answer_survey(
