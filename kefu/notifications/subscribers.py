@@ -38,6 +38,7 @@ from kefu.tickets.events import (
     PlanApprovalRequested,
     TicketAssigned,
     TicketCreated,
+    TicketFieldsChanged,
     TicketHandlerChanged,
     TicketRouted,
     TicketSlaBreached,
@@ -108,18 +109,31 @@ def is_urgent(event: TicketCreated) -> bool:
     return event.priority == Priority.URGENT
 
 
+def is_raised(event: TicketFieldsChanged) -> bool:
+    return "priority" in event.fields
+
+
 def on_urgent_ticket(event: TicketCreated) -> None:
     """Priority.URGENT promises that a supervisor is told at once: every supervisor and manager who
     takes escalations (the same people a breach goes to) gets a notification."""
-    ticket = _ticket(event.ticket_id)
-    if ticket is None:
+    _tell_urgent(event.ticket_id, by_id=event.created_by_id)
+
+
+def on_raised_to_urgent(event: TicketFieldsChanged) -> None:
+    """A ticket made urgent after it was created keeps the same promise."""
+    _tell_urgent(event.ticket_id, by_id=event.changed_by_id)
+
+
+def _tell_urgent(ticket_id: int, *, by_id: int | None) -> None:
+    ticket = _ticket(ticket_id)
+    if ticket is None or ticket.priority != Priority.URGENT:
         return
     with translation.override(settings.LANGUAGE_CODE):
         notify(
             recipient_ids=supervisors_to_escalate_to(),
             kind="tickets.urgent",
             link=_link(ticket),
-            exclude_id=event.created_by_id,
+            exclude_id=by_id,
             title=_("Urgent %(type)s %(number)s: %(subject)s")
             % {
                 "type": ticket.get_type_display(),
@@ -520,6 +534,9 @@ def register() -> None:
         when=is_severe,
     )
     subscribe(TicketCreated, f"{__name__}.on_urgent_ticket", mode=Delivery.TASK, when=is_urgent)
+    subscribe(
+        TicketFieldsChanged, f"{__name__}.on_raised_to_urgent", mode=Delivery.TASK, when=is_raised
+    )
     subscribe(
         EmailReplyStateChanged,
         f"{__name__}.on_email_reply_failed",

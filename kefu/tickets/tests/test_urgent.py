@@ -11,6 +11,7 @@ from django.utils import translation
 from conftest import sign_in
 from kefu.notifications.models import Notification
 from kefu.tickets.models import Ticket
+from kefu.tickets.services.tickets import create_ticket, set_ticket_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +59,31 @@ def test_through_the_api_too_and_a_normal_ticket_tells_nobody(
             )
     urgent = Ticket.objects.get(priority="urgent")
     assert set(Notification.objects.values_list("link", flat=True)) == {f"/tickets/{urgent.pk}/"}
+
+
+def test_a_ticket_made_urgent_later_tells_the_supervisors_too(
+    cast, customer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = create_ticket(
+            actor=cast.agent, type="complaint", subject="热水器漏水", customer_id=customer.pk
+        )
+    assert not Notification.objects.filter(kind="tickets.urgent").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        set_ticket_fields(
+            actor=cast.supervisor,
+            ticket_id=ticket.pk,
+            expected_version=ticket.version,
+            priority="urgent",
+        )
+    told = Notification.objects.filter(kind="tickets.urgent", link=f"/tickets/{ticket.pk}/")
+    assert list(told.values_list("recipient", flat=True)) == [cast.manager.pk]  # not who raised it
+    with django_capture_on_commit_callbacks(execute=True):  # lowered: nobody is told again
+        ticket.refresh_from_db()
+        set_ticket_fields(
+            actor=cast.manager,
+            ticket_id=ticket.pk,
+            expected_version=ticket.version,
+            priority="normal",
+        )
+    assert told.count() == 1
