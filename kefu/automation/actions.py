@@ -75,11 +75,13 @@ def _link(facts: Facts) -> str:
         catalog.TICKET: "tickets:detail",
         catalog.CONVERSATION: "conversations:chat",
         catalog.CUSTOMER: "customers:detail",
+        catalog.PROBLEM: "feedback:problem",
     }[facts.kind]
     arg = {
         catalog.TICKET: "ticket_id",
         catalog.CONVERSATION: "conversation_id",
         catalog.CUSTOMER: "customer_id",
+        catalog.PROBLEM: "problem_id",
     }[facts.kind]
     return reverse(name, kwargs={arg: facts.id})
 
@@ -99,6 +101,22 @@ def _title(facts: Facts) -> str:
         return _("Survey answer #%(id)d, score %(score)s") % {
             "id": facts.id,
             "score": "—" if rating is None else rating,
+        }
+    if facts.kind == catalog.PROBLEM:
+        from kefu.automation.deliveries import inert
+        from kefu.feedback.models import Problem
+
+        problem = Problem.objects.filter(pk=facts.id).first()
+        if problem is None:
+            return _("Problem #%(id)d") % {"id": facts.id}
+        state = problem.get_state_display()
+        if problem.fixed_version:
+            state = f"{state} {problem.fixed_version}"
+        return _("Problem #%(id)d %(title)s (%(state)s, %(count)d reports)") % {
+            "id": facts.id,
+            "title": inert(problem.title),
+            "state": state,
+            "count": problem.reports.count(),
         }
     return _("Customer #%(id)d") % {"id": facts.id}
 

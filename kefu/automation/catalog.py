@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 TICKET, CONVERSATION, CUSTOMER = "ticket", "conversation", "customer"
 SURVEY = "survey"  # a survey answer (kefu.visits SurveyAnswer): its score and its customer
+PROBLEM = "problem"  # a grouped feedback problem (kefu.feedback Problem): no single customer
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,29 @@ TRIGGERS = [
         ("visits.survey_answered",),
     ),
     Trigger("customer_created", _("A customer is created"), CUSTOMER, ("customers.created",)),
+    # Feedback handed to the development department (issue 16.5: "by a webhook once automation
+    # lands"): a new problem, and each change of its state (confirmed, fixed in version X, …).
+    Trigger(
+        "problem_opened",
+        _("A feedback problem is opened"),
+        PROBLEM,
+        ("feedback.problem_opened",),
+    ),
+    Trigger(
+        "problem_changed",
+        _("A feedback problem changes state"),
+        PROBLEM,
+        ("feedback.problem_state_changed",),
+    ),
 ]
 TRIGGER_BY_CODE = {t.code: t for t in TRIGGERS}
 TRIGGERS_BY_EVENT: dict[str, list[Trigger]] = {}
 for _t in TRIGGERS:
     for _name in _t.events:
         TRIGGERS_BY_EVENT.setdefault(_name, []).append(_t)
+
+ALL = frozenset({TICKET, CONVERSATION, CUSTOMER, SURVEY})  # the records that name a customer
+ANY = ALL | {PROBLEM}
 
 # Conditions: key → (label, the subjects it applies to). All that are set must hold.
 CONDITIONS: dict[str, tuple[object, frozenset[str]]] = {
@@ -78,17 +96,14 @@ CONDITIONS: dict[str, tuple[object, frozenset[str]]] = {
     "customer_level": (_("Customer level"), frozenset({TICKET, CONVERSATION, CUSTOMER, SURVEY})),
     "region": (_("Customer's province"), frozenset({TICKET, CONVERSATION, CUSTOMER, SURVEY})),
     "tag": (_("Customer has the tag"), frozenset({TICKET, CONVERSATION, CUSTOMER, SURVEY})),
-    "time_from": (
-        _("Between (from, HH:MM)"),
-        frozenset({TICKET, CONVERSATION, CUSTOMER, SURVEY}),
-    ),
-    "time_to": (_("Between (to, HH:MM)"), frozenset({TICKET, CONVERSATION, CUSTOMER, SURVEY})),
+    "problem_state": (_("Problem state"), frozenset({PROBLEM})),
+    "time_from": (_("Between (from, HH:MM)"), ANY),
+    "time_to": (_("Between (to, HH:MM)"), ANY),
 }
 
 # Actions: key → (label, the subjects it applies to). Run in this order. create_visit's value is
 # an agent's id or AUTO_VISITOR (the customer's owner, else the agent with the fewest open visits).
 AUTO_VISITOR = "auto"
-ALL = frozenset({TICKET, CONVERSATION, CUSTOMER, SURVEY})
 ACTIONS: dict[str, tuple[object, frozenset[str]]] = {
     "set_priority": (_("Set the priority"), frozenset({TICKET})),
     "set_category": (_("Set the category"), frozenset({TICKET})),
@@ -96,7 +111,7 @@ ACTIONS: dict[str, tuple[object, frozenset[str]]] = {
     "assign_to": (_("Assign to"), frozenset({TICKET})),
     "add_tag": (_("Add a tag to the customer"), ALL),
     "canned_reply": (_("Send a canned reply"), frozenset({CONVERSATION})),
-    "notify_user": (_("Notify"), ALL),
+    "notify_user": (_("Notify"), ANY),
     "sms_template": (_("Send the customer an SMS (template)"), ALL),
     "create_ticket": (
         _("Create a ticket with the subject"),
@@ -107,6 +122,6 @@ ACTIONS: dict[str, tuple[object, frozenset[str]]] = {
         frozenset({CONVERSATION, CUSTOMER, SURVEY}),
     ),
     "create_visit": (_("Create a return visit task for"), ALL),
-    "webhook": (_("Call the webhook"), ALL),
-    "robot": (_("Post to the group robot"), ALL),
+    "webhook": (_("Call the webhook"), ANY),
+    "robot": (_("Post to the group robot"), ANY),
 }

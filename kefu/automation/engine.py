@@ -33,6 +33,7 @@ SUBJECT_KEY = {
     catalog.CONVERSATION: "conversation_id",
     catalog.CUSTOMER: "customer_id",
     catalog.SURVEY: "answer_id",
+    catalog.PROBLEM: "problem_id",
 }
 
 
@@ -142,6 +143,13 @@ def facts_for(kind: str, subject_id: int, *, at: dt.datetime | None = None) -> F
         answer: dict[str, Any] = dict(found[0])
         values = {"rating": answer["score"], **_customer_values("invitation__customer__", answer)}
         return Facts(kind, subject_id, now, values, answer["invitation__customer_id"])
+    if kind == catalog.PROBLEM:
+        from kefu.feedback.models import Problem
+
+        states = list(Problem.objects.filter(pk=subject_id).values_list("state", flat=True)[:1])
+        if not states:
+            return None
+        return Facts(kind, subject_id, now, {"problem_state": states[0]})
     raise ValueError(kind)
 
 
@@ -325,6 +333,8 @@ def dry_run(*, trigger: str, conditions: dict[str, Any], rule_actions: dict[str,
         from kefu.visits.models import SurveyAnswer as model
 
         when = "answered_at"
+    elif spec.subject == catalog.PROBLEM:
+        from kefu.feedback.models import Problem as model
     else:
         from kefu.customers.models import Customer as model
     rows = list(model.objects.order_by("-id").values_list("pk", when)[:last])

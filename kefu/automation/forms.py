@@ -53,6 +53,7 @@ class RuleForm(StyledFormMixin, forms.Form):
         from kefu.accounts.models import Department, User
         from kefu.accounts.roles import Role
         from kefu.customers.models import Level
+        from kefu.feedback.models import ProblemState
         from kefu.replies.models import CannedReply
         from kefu.sms.models import SmsTemplate
         from kefu.tickets.models import Channel, TicketCategory
@@ -79,6 +80,7 @@ class RuleForm(StyledFormMixin, forms.Form):
             "customer_level": forms.ChoiceField(choices=BLANK + list(Level.choices)),
             "region": forms.CharField(max_length=20),
             "tag": forms.CharField(max_length=30),
+            "problem_state": forms.ChoiceField(choices=BLANK + list(ProblemState.choices)),
             "time_from": forms.TimeField(input_formats=["%H:%M"], help_text=TIME_HELP),
             "time_to": forms.TimeField(input_formats=["%H:%M"], help_text=TIME_HELP),
         }

@@ -66,6 +66,7 @@ TIME_RE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 def _choices(key: str) -> set[str] | None:
     from kefu.customers.models import Level
+    from kefu.feedback.models import ProblemState
     from kefu.tickets.models import Channel
     from kefu.tickets.states import Priority, TicketType
 
@@ -75,6 +76,7 @@ def _choices(key: str) -> set[str] | None:
         "set_priority": set(Priority.values),
         "channel": set(Channel.values),
         "customer_level": set(Level.values),
+        "problem_state": set(ProblemState.values),
     }.get(key)
 
 

@@ -16,6 +16,7 @@ from kefu.automation import catalog, deliveries, engine, services
 from kefu.conversations import events as _conversation_events  # their event types, by name
 from kefu.core.events import EVENT_TYPES, Delivery, DomainEvent, current_cause, subscribe
 from kefu.customers import events as _customer_events
+from kefu.feedback import events as _feedback_events
 from kefu.reports.events import ReportIssued
 from kefu.tickets.events import TicketSlaBreached, TicketSlaWarning
 from kefu.visits import events as _visit_events
@@ -76,6 +77,7 @@ def robots_on_report(event: ReportIssued) -> None:
 _IMPORTED = (
     _conversation_events,
     _customer_events,
+    _feedback_events,
     _visit_events,
 )  # EVENT_TYPES holds them once imported
 
