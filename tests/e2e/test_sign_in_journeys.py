@@ -101,3 +101,24 @@ def test_the_layout_works_on_a_phone(browser, live_server):
     page.get_by_role("link", name="工作台").wait_for()
     screenshot(page, "agent-phone")
     context.close()
+
+
+def test_the_unread_count_sits_on_the_bell_and_reads_white_on_red(page):
+    """It sat at the header's top edge, half cut off, its digit grey on red."""
+    from kefu.notifications.services import notify
+
+    agent = UserFactory(username="agent1", display_name="李娜", role=Role.AGENT)
+    notify(recipient_ids=[agent.pk], kind="test", title="第一条")
+    notify(recipient_ids=[agent.pk], kind="test", title="第二条")
+    sign_in(page, "agent1")
+    page.wait_for_url(re.compile(r"/$"))
+    count = page.get_by_test_id("unread-count")
+    assert count.inner_text() == "2"
+    badge = count.bounding_box()
+    bell = page.get_by_test_id("bell").locator("svg").bounding_box()
+    header = page.locator("header").first.bounding_box()
+    assert badge and bell and header
+    assert badge["y"] >= header["y"]  # whole, not cut by the page's top
+    assert badge["y"] < bell["y"] + bell["height"] and badge["y"] + badge["height"] > bell["y"]
+    assert abs(badge["x"] - (bell["x"] + bell["width"])) < badge["width"]  # at the bell's shoulder
+    assert count.evaluate("e => getComputedStyle(e).color") == "rgb(255, 255, 255)"
