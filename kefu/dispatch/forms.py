@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -15,8 +16,14 @@ from kefu.dispatch.models import WorkOrderState
 from kefu.dispatch.services import technicians
 
 
-def _technician_choices():
+def _technician_choices() -> list[tuple[int | str, str]]:
     return [("", "—")] + [(t.pk, f"{t}（{t.department or ''}）") for t in technicians()]
+
+
+def _offer_technicians(form: forms.Form) -> None:
+    field = form.fields["technician"]
+    assert isinstance(field, forms.ChoiceField)  # each form below declares it a TypedChoiceField
+    field.choices = _technician_choices()
 
 
 class AppointmentMixin(forms.Form):
@@ -72,9 +79,9 @@ class WorkOrderForm(StyledFormMixin, AppointmentMixin):
         "day", "start", "end", "technician",
     ]  # fmt: skip
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["technician"].choices = _technician_choices()
+        _offer_technicians(self)
 
 
 class RescheduleForm(StyledFormMixin, AppointmentMixin):
@@ -82,17 +89,17 @@ class RescheduleForm(StyledFormMixin, AppointmentMixin):
         label=gettext_lazy("Technician"), coerce=int, required=False, empty_value=None
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["technician"].choices = _technician_choices()
+        _offer_technicians(self)
 
 
 class ReassignForm(StyledFormMixin, forms.Form):
     technician = forms.TypedChoiceField(label=gettext_lazy("Technician"), coerce=int)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["technician"].choices = _technician_choices()
+        _offer_technicians(self)
 
 
 class VisitForm(StyledFormMixin, forms.Form):
