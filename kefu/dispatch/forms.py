@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kefu.core.forms import StyledFormMixin
+from kefu.core.forms import StyledFormMixin, set_choices
 from kefu.core.satisfaction import Satisfaction
 from kefu.dispatch.models import WorkOrderState
 from kefu.dispatch.services import technicians
@@ -18,12 +18,6 @@ from kefu.dispatch.services import technicians
 
 def _technician_choices() -> list[tuple[int | str, str]]:
     return [("", "—")] + [(t.pk, f"{t}（{t.department or ''}）") for t in technicians()]
-
-
-def _offer_technicians(form: forms.Form) -> None:
-    field = form.fields["technician"]
-    assert isinstance(field, forms.ChoiceField)  # each form below declares it a TypedChoiceField
-    field.choices = _technician_choices()
 
 
 class AppointmentMixin(forms.Form):
@@ -81,7 +75,7 @@ class WorkOrderForm(StyledFormMixin, AppointmentMixin):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _offer_technicians(self)
+        set_choices(self, "technician", _technician_choices())
 
 
 class RescheduleForm(StyledFormMixin, AppointmentMixin):
@@ -91,7 +85,7 @@ class RescheduleForm(StyledFormMixin, AppointmentMixin):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _offer_technicians(self)
+        set_choices(self, "technician", _technician_choices())
 
 
 class ReassignForm(StyledFormMixin, forms.Form):
@@ -99,7 +93,7 @@ class ReassignForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _offer_technicians(self)
+        set_choices(self, "technician", _technician_choices())
 
 
 class VisitForm(StyledFormMixin, forms.Form):

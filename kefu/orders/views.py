@@ -20,7 +20,7 @@ from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
 from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
-from kefu.core.forms import StyledFormMixin
+from kefu.core.forms import StyledFormMixin, set_choices
 from kefu.core.pages import perform
 from kefu.core.pagination import keyset_page
 from kefu.customers.selectors import access_customer
@@ -72,9 +72,9 @@ class ChangeForm(StyledFormMixin, forms.Form):
     def __init__(self, *args: Any, order: Order | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         items = list(order.items.all()) if order is not None else []
-        field = self.fields["item"]
-        assert isinstance(field, forms.ChoiceField)  # declared above as a TypedChoiceField
-        field.choices = [("", "—")] + [(i.pk, f"{i.name} {i.attributes}".strip()) for i in items]
+        set_choices(
+            self, "item", [("", "—")] + [(i.pk, f"{i.name} {i.attributes}".strip()) for i in items]
+        )
 
 
 class TransferForm(StyledFormMixin, forms.Form):

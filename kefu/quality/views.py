@@ -23,7 +23,7 @@ from kefu.accounts.models import User
 from kefu.accounts.roles import Perm, Role
 from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
-from kefu.core.forms import StyledFormMixin
+from kefu.core.forms import StyledFormMixin, set_choices
 from kefu.core.pages import perform
 from kefu.quality import selectors, services
 from kefu.quality.inspection_views import urlpatterns as inspection_urls
@@ -52,9 +52,7 @@ class DraftForm(StyledFormMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         agents = User.objects.filter(role=Role.AGENT, is_active=True).order_by("display_name")
-        field = self.fields["agent"]
-        assert isinstance(field, forms.ChoiceField)  # declared above as a TypedChoiceField
-        field.choices = [(a.pk, str(a)) for a in agents]
+        set_choices(self, "agent", [(a.pk, str(a)) for a in agents])
 
     def clean_month(self) -> dt.date:
         month = _month(self.cleaned_data["month"])
