@@ -91,7 +91,7 @@ class Team(models.Model):
         return self.name
 
 
-class KefuUserManager(UserManager):
+class KefuUserManager(UserManager["User"]):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         """`manage.py createsuperuser` makes an administrator: the role, never the superuser flag."""
         extra_fields.update(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=False)

@@ -1,9 +1,13 @@
 """After-sales API: open a case on an order, read it, move it along CASE_FLOW (the same services and
 guards as the pages: a department acting on another's step gets 403)."""
 
-from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from typing import Any
 
+from django.utils.translation import gettext as _
+from ninja import P, QueryEx, Router, Status
+
+from kefu.accounts.http import AuthenticatedRequest
+from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.aftersales import reviews, selectors, services
 from kefu.aftersales.models import AfterSalesCase, Review, ReviewState
@@ -25,7 +29,7 @@ from kefu.orders.services.money import parse_fen
 router = Router(tags=["aftersales"])
 
 
-def case_out(case: AfterSalesCase, viewer) -> dict:
+def case_out(case: AfterSalesCase, viewer: User) -> dict[str, Any]:
     return {
         **{
             name: getattr(case, name)
@@ -56,7 +60,7 @@ def case_out(case: AfterSalesCase, viewer) -> dict:
     response={201: CaseOut},
     summary="Open an after-sales case on an order (the refund at most what was paid)",
 )
-def open_case(request, order_id: int, body: CaseIn):
+def open_case(request: AuthenticatedRequest, order_id: int, body: CaseIn) -> Status[dict[str, Any]]:
     order = access_order(actor=request.user, order_id=order_id, request=request)
     case = services.open_case(
         actor=request.user,
@@ -69,7 +73,7 @@ def open_case(request, order_id: int, body: CaseIn):
 
 
 @router.get("/aftersales/{case_id}", response=CaseOut, summary="One after-sales case")
-def get_case(request, case_id: int):
+def get_case(request: AuthenticatedRequest, case_id: int) -> dict[str, Any]:
     return case_out(
         selectors.access_case(actor=request.user, case_id=case_id, request=request), request.user
     )
@@ -81,7 +85,9 @@ def get_case(request, case_id: int):
     summary="Move a case (accept_return, accept_refund, accept_reissue, reject, intake_refund, "
     "intake_exchange, ship_again, pay_refund, flag_arbitration)",
 )
-def move_case(request, case_id: int, move: str, body: MoveIn):
+def move_case(
+    request: AuthenticatedRequest, case_id: int, move: str, body: MoveIn
+) -> dict[str, Any]:
     case = selectors.access_case(actor=request.user, case_id=case_id, request=request)
     CASE_FLOW.check_role(case.state, move, actor=request.user, obj=case)
     case = services.move_case(
@@ -100,7 +106,7 @@ def move_case(request, case_id: int, move: str, body: MoveIn):
 REVIEW_MOVES = ("contact", "close")
 
 
-def review_out(review: Review, viewer) -> dict:
+def review_out(review: Review, viewer: User) -> dict[str, Any]:
     moves: list[str] = []
     if viewer.has_perm(Perm.SERVE_CUSTOMERS):
         if review.state != ReviewState.CLOSED:
@@ -135,12 +141,12 @@ def review_out(review: Review, viewer) -> dict:
     "/reviews", response=ReviewPage, summary="List neutral and negative reviews (newest first)"
 )
 def list_reviews(
-    request,
-    state: str = Query("", description="open, contacted or closed"),
-    order_id: int | None = Query(None, ge=1, le=2**31 - 1),
+    request: AuthenticatedRequest,
+    state: QueryEx[str, P(description="open, contacted or closed")] = "",
+    order_id: QueryEx[int | None, P(ge=1, le=2**31 - 1)] = None,
     cursor: int | None = None,
-    limit: int = Query(50, ge=1, le=200),
-):
+    limit: QueryEx[int, P(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
     if not request.user.has_perm(Perm.SERVE_CUSTOMERS):
         raise PermissionRefused(_("You do not have permission to do this."))
     qs = selectors.review_list(request.user, state=state, order_id=order_id)
@@ -156,7 +162,9 @@ def list_reviews(
     response={201: ReviewOut},
     summary="Record a neutral or negative review (中差评) of an order",
 )
-def post_review(request, order_id: int, body: ReviewIn):
+def post_review(
+    request: AuthenticatedRequest, order_id: int, body: ReviewIn
+) -> Status[dict[str, Any]]:
     order = access_order(actor=request.user, order_id=order_id, request=request)
     review = reviews.record_review(
         actor=request.user,
@@ -169,7 +177,7 @@ def post_review(request, order_id: int, body: ReviewIn):
 
 
 @router.get("/reviews/{review_id}", response=ReviewOut, summary="One review with its handling")
-def get_review(request, review_id: int):
+def get_review(request: AuthenticatedRequest, review_id: int) -> dict[str, Any]:
     return review_out(
         selectors.access_review(actor=request.user, review_id=review_id, request=request),
         request.user,
@@ -182,7 +190,9 @@ def get_review(request, review_id: int):
     summary="Handle a review: contact (note, no_money_offered must be true: no money is offered "
     "for a review) or close (outcome: revised, explained, refused)",
 )
-def move_review(request, review_id: int, move: str, body: ReviewMoveIn):
+def move_review(
+    request: AuthenticatedRequest, review_id: int, move: str, body: ReviewMoveIn
+) -> dict[str, Any]:
     review = selectors.access_review(actor=request.user, review_id=review_id, request=request)
     if move == "contact":
         review = reviews.contact_reviewer(

@@ -32,12 +32,12 @@ def build(*, password: str) -> None:
     if len(orders) < 9:
         return
 
-    def case(order, kind, reason, refund_fen=0):
+    def case(order: Order, kind: str, reason: str, refund_fen: int = 0) -> AfterSalesCase:
         return services.open_case(
             actor=agent, order=order, kind=kind, reason=reason, refund_fen=refund_fen
         )
 
-    def half(order):
+    def half(order: Order) -> int:
         return min(order.paid_fen, max(order.paid_fen // 2, 1))
 
     case(orders[0], "return", "买家拍错尺寸，七天无理由退货", half(orders[0]))
@@ -87,7 +87,14 @@ def build(*, password: str) -> None:
     )
 
 
-def _money(*, agent, finance, orders, waiting, quality) -> None:
+def _money(
+    *,
+    agent: User,
+    finance: User,
+    orders: list[Order],
+    waiting: AfterSalesCase,
+    quality: AfterSalesCase,
+) -> None:
     """Postage and compensation in every state, courier claims open and settled, invoices to issue
     and issued (finance's work on the daily sheet, the claims sheet and the invoices list)."""
     money.add_money_line(

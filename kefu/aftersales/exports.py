@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.http import QueryDict
@@ -47,7 +48,7 @@ def prepare(*, actor: User, filters: dict[str, Any]) -> Prepared:
         actor, state=filters.get("state", ""), kind=filters.get("kind", ""), q=filters.get("q", "")
     )
 
-    def rows():
+    def rows() -> Iterator[list[Any]]:
         for case in qs.iterator(chunk_size=1000):
             yield [
                 case.pk,

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
 from django.db.models import Sum
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -198,7 +199,7 @@ def _record(
     kind: str,
     actor: User,
     summary: str,
-    data: dict,
+    data: dict[str, Any],
 ) -> None:
     if customer_id:
         timeline.record(
@@ -215,7 +216,14 @@ def _emit(*, record: str, obj: Any, move: str, actor: User) -> None:
     emit(MoneyMoved(record=record, record_id=obj.pk, move=move, state=obj.state, actor_id=actor.pk))
 
 
-def _decision(actor: User, obj: models.Model, *, step: str, request=None, **details: Any) -> None:
+def _decision(
+    actor: User,
+    obj: models.Model,
+    *,
+    step: str,
+    request: HttpRequest | None = None,
+    **details: Any,
+) -> None:
     audit(
         AuditAction.FINANCE_DECISION,
         actor=actor,
@@ -284,7 +292,12 @@ def add_money_line(
 
 @transaction.atomic
 def move_money_line(
-    *, actor: User, line: MoneyLine, move: str, reason: str = "", request=None
+    *,
+    actor: User,
+    line: MoneyLine,
+    move: str,
+    reason: str = "",
+    request: HttpRequest | None = None,
 ) -> MoneyLine:
     line = MoneyLine.objects.select_for_update().select_related("case").get(pk=line.pk)
     transition = MONEY_LINE_FLOW.check(line.state, move, actor=actor, obj=line)
@@ -402,7 +415,7 @@ def move_claim(
     amount_fen: int = 0,
     note: str = "",
     reference: str = "",
-    request=None,
+    request: HttpRequest | None = None,
 ) -> CourierClaim:
     claim = CourierClaim.objects.select_for_update().get(pk=claim.pk)
     transition = CLAIM_FLOW.check(claim.state, move, actor=actor, obj=claim)
@@ -544,7 +557,7 @@ def move_invoice(
     move: str,
     invoice_number: str = "",
     reason: str = "",
-    request=None,
+    request: HttpRequest | None = None,
 ) -> InvoiceRequest:
     invoice = InvoiceRequest.objects.select_for_update().get(pk=invoice.pk)
     transition = INVOICE_FLOW.check(invoice.state, move, actor=actor, obj=invoice)

@@ -5,10 +5,13 @@ invoice requests 发票."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -17,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
 from kefu.aftersales import money, selectors
 from kefu.aftersales.models import (
@@ -69,11 +73,17 @@ class InvoiceForm(StyledFormMixin, forms.Form):
     email = forms.CharField(label=gettext_lazy("Send to (e-mail)"), max_length=254, required=False)
 
 
-def _money_perm(view):
+P = ParamSpec("P")
+R = TypeVar("R", bound=HttpResponseBase)
+
+
+def _money_perm(
+    view: Callable[Concatenate[AuthenticatedRequest, P], R],
+) -> Callable[Concatenate[AuthenticatedRequest, P], R]:
     return require_perm(Perm.SERVE_CUSTOMERS, Perm.WORK_ROUTED_TASKS, Perm.HANDLE_EMERGENCY)(view)
 
 
-def _next(request, default: str) -> str:
+def _next(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
@@ -82,14 +92,14 @@ def _next(request, default: str) -> str:
 
 @require_perm(Perm.SERVE_CUSTOMERS)
 @require_POST
-def money_line_add(request, case_id: int):
+def money_line_add(request: AuthenticatedRequest, case_id: int) -> HttpResponseRedirect:
     case = selectors.access_case(actor=request.user, case_id=case_id, request=request)
     form = MoneyLineForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Fill in the kind, the amount and the reason."))
         return redirect("aftersales:detail", case_id=case.pk)
 
-    def action():
+    def action() -> None:
         money.add_money_line(
             actor=request.user,
             case=case,
@@ -105,7 +115,7 @@ def money_line_add(request, case_id: int):
 
 @_money_perm
 @require_POST
-def money_line_move(request, line_id: int):
+def money_line_move(request: AuthenticatedRequest, line_id: int) -> HttpResponseRedirect:
     line = selectors.access_money_line(actor=request.user, line_id=line_id, request=request)
     move = request.POST.get("move", "")
     money.MONEY_LINE_FLOW.check_role(line.state, move, actor=request.user, obj=line)
@@ -124,7 +134,7 @@ def money_line_move(request, line_id: int):
     return redirect(_next(request, f"/aftersales/{line.case_id}/"))
 
 
-def money_context(request, case: AfterSalesCase) -> dict:
+def money_context(request: AuthenticatedRequest, case: AfterSalesCase) -> dict[str, Any]:
     """What the case page shows of the case's money lines and who may do what."""
     lines = selectors.case_money_lines(case.pk)
     return {
@@ -140,7 +150,7 @@ def money_context(request, case: AfterSalesCase) -> dict:
 
 
 @_money_perm
-def claim_list(request):
+def claim_list(request: AuthenticatedRequest) -> HttpResponse:
     if not selectors.may_see_money(request.user):
         raise Http404
     try:
@@ -157,7 +167,7 @@ def claim_list(request):
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
-def claim_new(request, order_id: int):
+def claim_new(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     order = access_order(actor=request.user, order_id=order_id, request=request)
     form = ClaimForm(
         request.POST or None,
@@ -183,13 +193,13 @@ def claim_new(request, order_id: int):
 
 
 @_money_perm
-def claim_detail(request, claim_id: int):
+def claim_detail(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
     claim = selectors.access_claim(actor=request.user, claim_id=claim_id, request=request)
     if request.method == "POST":
         move = request.POST.get("move", "")
         money.CLAIM_FLOW.check_role(claim.state, move, actor=request.user, obj=claim)
 
-        def action():
+        def action() -> None:
             money.move_claim(
                 actor=request.user,
                 claim=claim,
@@ -223,7 +233,7 @@ def claim_detail(request, claim_id: int):
 
 
 @_money_perm
-def invoice_list(request):
+def invoice_list(request: AuthenticatedRequest) -> HttpResponse:
     if not selectors.may_see_money(request.user):
         raise Http404
     state = request.GET.get("state", "")
@@ -238,7 +248,7 @@ def invoice_list(request):
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
-def invoice_new(request, order_id: int):
+def invoice_new(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     order = access_order(actor=request.user, order_id=order_id, request=request)
     form = InvoiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -261,7 +271,7 @@ def invoice_new(request, order_id: int):
 
 
 @_money_perm
-def invoice_detail(request, invoice_id: int):
+def invoice_detail(request: AuthenticatedRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.access_invoice(actor=request.user, invoice_id=invoice_id, request=request)
     if request.method == "POST":
         move = request.POST.get("move", "")

@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -31,7 +32,7 @@ class CaseOut(Schema):
     finished_at: dt.datetime | None
     version: int
     moves: list[str] = Field(description="the moves the caller may make now")
-    log: list[dict]
+    log: list[dict[str, Any]]
 
 
 class ReviewIn(Schema):

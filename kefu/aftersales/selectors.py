@@ -6,10 +6,12 @@ Those who serve customers see every case. Warehouse staff see the cases from the
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Count, Q, QuerySet, Sum
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from kefu.accounts.audit import audit
@@ -62,7 +64,7 @@ def visible_cases(user: User) -> QuerySet[AfterSalesCase]:
     return qs.none()
 
 
-def access_case(*, actor: User, case_id: int, request=None) -> AfterSalesCase:
+def access_case(*, actor: User, case_id: int, request: HttpRequest | None = None) -> AfterSalesCase:
     case = AfterSalesCase.objects.filter(pk=case_id).first()
     if case is None:
         raise Http404
@@ -91,7 +93,7 @@ def order_cases(order_id: int) -> list[AfterSalesCase]:
     return list(AfterSalesCase.objects.filter(order_id=order_id).order_by("-id")[:20])
 
 
-def case_figures(*, start: dt.datetime, end: dt.datetime) -> dict:
+def case_figures(*, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
     """Figures for the reports app over [start, end): cases opened by kind and by state, refunds
     paid (fen), arbitration cases. SQL aggregates only."""
     cases = AfterSalesCase.objects.filter(created_at__gte=start, created_at__lt=end)
@@ -124,7 +126,7 @@ def open_sheet_day(now: dt.datetime | None = None) -> dt.date:
     return local.date() + dt.timedelta(days=1 if local.time() >= finance_cutoff() else 0)
 
 
-def finance_sheet(user: User, *, day: dt.date) -> dict:
+def finance_sheet(user: User, *, day: dt.date) -> dict[str, Any]:
     """The day's refund sheet for finance (seed 003/004: 邮费、赔偿、退款表交财务): the refunds handed
     over before the day's cut-off and not yet paid, and those paid that day, each with its total in
     fen. Refunds handed over after the cut-off go on the next day's sheet."""
@@ -165,7 +167,10 @@ def may_see_money(user: User) -> bool:
     return user.has_perm(Perm.SERVE_CUSTOMERS) or is_finance(user)
 
 
-def _access(qs, *, actor: User, pk: int, request=None):
+M = TypeVar("M", bound=models.Model)
+
+
+def _access(qs: QuerySet[M], *, actor: User, pk: int, request: HttpRequest | None = None) -> M:
     found = qs.filter(pk=pk).first()
     if found is None:
         raise Http404
@@ -175,7 +180,9 @@ def _access(qs, *, actor: User, pk: int, request=None):
     return found
 
 
-def access_money_line(*, actor: User, line_id: int, request=None) -> MoneyLine:
+def access_money_line(
+    *, actor: User, line_id: int, request: HttpRequest | None = None
+) -> MoneyLine:
     return _access(
         MoneyLine.objects.select_related("case", "case__order", "case__customer"),
         actor=actor,
@@ -184,7 +191,7 @@ def access_money_line(*, actor: User, line_id: int, request=None) -> MoneyLine:
     )
 
 
-def access_claim(*, actor: User, claim_id: int, request=None) -> CourierClaim:
+def access_claim(*, actor: User, claim_id: int, request: HttpRequest | None = None) -> CourierClaim:
     return _access(
         CourierClaim.objects.select_related("order", "customer", "case"),
         actor=actor,
@@ -193,7 +200,9 @@ def access_claim(*, actor: User, claim_id: int, request=None) -> CourierClaim:
     )
 
 
-def access_invoice(*, actor: User, invoice_id: int, request=None) -> InvoiceRequest:
+def access_invoice(
+    *, actor: User, invoice_id: int, request: HttpRequest | None = None
+) -> InvoiceRequest:
     return _access(
         InvoiceRequest.objects.select_related("order", "customer", "decided_by"),
         actor=actor,
@@ -215,7 +224,7 @@ def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, dt.datetime.combine(following, dt.time(), tzinfo=tz)
 
 
-def claims_sheet(user: User, *, month: dt.date, state: str = "") -> dict:
+def claims_sheet(user: User, *, month: dt.date, state: str = "") -> dict[str, Any]:
     """The monthly courier-claims sheet: the claims filed that month with their totals by courier
     (claimed, agreed, received), and every claim still open whenever it was filed."""
     if not may_see_money(user):
@@ -254,14 +263,14 @@ def invoice_list(user: User, *, state: str = "") -> QuerySet[InvoiceRequest]:
     return qs
 
 
-def order_money(order_id: int) -> dict:
+def order_money(order_id: int) -> dict[str, Any]:
     return {
         "claims": list(CourierClaim.objects.filter(order_id=order_id).order_by("-id")[:20]),
         "invoices": list(InvoiceRequest.objects.filter(order_id=order_id).order_by("-id")[:20]),
     }
 
 
-def money_lines_for_sheet(*, day: dt.date) -> dict:
+def money_lines_for_sheet(*, day: dt.date) -> dict[str, Any]:
     """Postage and compensation for the day's finance sheet: the lines asked before the cut-off and
     not yet decided or paid, and those paid that day."""
     tz = timezone.get_current_timezone()
@@ -302,7 +311,7 @@ def visible_reviews(user: User) -> QuerySet[Review]:
     return Review.objects.all() if may_read_reviews(user) else Review.objects.none()
 
 
-def access_review(*, actor: User, review_id: int, request=None) -> Review:
+def access_review(*, actor: User, review_id: int, request: HttpRequest | None = None) -> Review:
     """Reviews are read by those who serve customers; anyone else gets 404, as for a missing one."""
     review = Review.objects.select_related("order", "customer").filter(pk=review_id).first()
     if review is None:

@@ -3,6 +3,7 @@ along CASE_FLOW. Each move is logged on the case and the customer's timeline and
 
 from __future__ import annotations
 
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Sum
@@ -114,7 +115,7 @@ def open_case(
 
 
 @transaction.atomic
-def add_photo(*, actor: User, case: AfterSalesCase, upload) -> CasePhoto:
+def add_photo(*, actor: User, case: AfterSalesCase, upload: File[bytes]) -> CasePhoto:
     """A photo from the buyer: only an image (checked by its content, not its name)."""
     if not actor.has_perm(Perm.SERVE_CUSTOMERS):
         raise PermissionRefused(_("You do not have permission to do this."))

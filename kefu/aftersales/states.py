@@ -2,21 +2,25 @@
 the returned parcel in (拆件登记) and ships replacements, finance pays refunds. Warehouse and finance
 staff act on their own steps only; supervisors may act on any step (an emergency)."""
 
+from collections.abc import Collection
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
-from kefu.aftersales.models import CaseKind, CaseState
-from kefu.core.statemachine import StateMachine, Transition, require_perm, role_guard
+from kefu.aftersales.models import AfterSalesCase, CaseKind, CaseState
+from kefu.core.errors import StrOrPromise
+from kefu.core.statemachine import Guard, StateMachine, Transition, require_perm, role_guard
 
 RETURNING = {CaseKind.RETURN, CaseKind.EXCHANGE, CaseKind.QUALITY}
 REFUNDING = {CaseKind.RETURN, CaseKind.QUALITY}
 
 
-def in_department(code: str):
+def in_department(code: str) -> Guard:
     """Staff of the department `code` (warehouse, finance), or a supervisor taking over."""
 
-    def guard(actor, obj):
+    def guard(actor: User | None, obj: object) -> str | None:
         if actor is None:
             return _("your role does not have this right")
         if actor.has_perm(Perm.HANDLE_EMERGENCY):
@@ -33,14 +37,14 @@ def in_department(code: str):
     return role_guard(guard)
 
 
-def kind_in(kinds, reason):
-    def guard(actor, obj):
+def kind_in(kinds: Collection[str], reason: StrOrPromise) -> Guard:
+    def guard(actor: User | None, obj: AfterSalesCase | None) -> StrOrPromise | None:
         return None if obj is None or obj.kind in kinds else reason
 
     return guard
 
 
-def photos_reviewed(actor, obj):
+def photos_reviewed(actor: User | None, obj: AfterSalesCase | None) -> str | None:
     if (
         obj is not None
         and obj.kind == CaseKind.QUALITY

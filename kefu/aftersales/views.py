@@ -4,17 +4,19 @@ from an order, photos."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
 from kefu.aftersales import money_views, reviews, selectors, services
 from kefu.aftersales.models import (
@@ -63,7 +65,7 @@ class FilterForm(StyledFormMixin, forms.Form):
 
 
 @require_perm(Perm.SERVE_CUSTOMERS, Perm.WORK_ROUTED_TASKS)
-def case_list(request):
+def case_list(request: AuthenticatedRequest) -> HttpResponse:
     form = FilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.register(
@@ -77,7 +79,7 @@ def case_list(request):
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
-def case_open(request, order_id: int):
+def case_open(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     order = access_order(actor=request.user, order_id=order_id, request=request)
     form = OpenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -98,7 +100,7 @@ def case_open(request, order_id: int):
 
 
 @require_perm(Perm.SERVE_CUSTOMERS, Perm.WORK_ROUTED_TASKS)
-def case_detail(request, case_id: int):
+def case_detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     case = selectors.access_case(actor=request.user, case_id=case_id, request=request)
     moves = CASE_FLOW.allowed(case.state, actor=request.user, obj=case)
     blocked_accept = None
@@ -134,13 +136,15 @@ def _move_label(move: str) -> str:
     return {"open": _("Case opened"), "review_photos": _("Photos reviewed")}.get(move, move)
 
 
-def _back(request, case_id: int, action, success: str):
+def _back(
+    request: AuthenticatedRequest, case_id: int, action: Callable[[], object], success: str
+) -> HttpResponseRedirect:
     return perform(request, action, success=success, then="aftersales:detail", case_id=case_id)
 
 
 @require_perm(Perm.SERVE_CUSTOMERS, Perm.WORK_ROUTED_TASKS)
 @require_POST
-def case_move(request, case_id: int):
+def case_move(request: AuthenticatedRequest, case_id: int) -> HttpResponseRedirect:
     case = selectors.access_case(actor=request.user, case_id=case_id, request=request)
     move = request.POST.get("move", "")
     CASE_FLOW.check_role(case.state, move, actor=request.user, obj=case)
@@ -162,7 +166,7 @@ def case_move(request, case_id: int):
 
 @require_perm(Perm.SERVE_CUSTOMERS)
 @require_POST
-def photo_add(request, case_id: int):
+def photo_add(request: AuthenticatedRequest, case_id: int) -> HttpResponseRedirect:
     case = selectors.access_case(actor=request.user, case_id=case_id, request=request)
     upload = request.FILES.get("photo")
     if upload is None:
@@ -178,7 +182,7 @@ def photo_add(request, case_id: int):
 
 @require_perm(Perm.SERVE_CUSTOMERS)
 @require_POST
-def photos_review(request, case_id: int):
+def photos_review(request: AuthenticatedRequest, case_id: int) -> HttpResponseRedirect:
     case = selectors.access_case(actor=request.user, case_id=case_id, request=request)
     return _back(
         request,
@@ -189,7 +193,7 @@ def photos_review(request, case_id: int):
 
 
 @require_perm(Perm.SERVE_CUSTOMERS, Perm.WORK_ROUTED_TASKS)
-def photo_download(request, case_id: int, photo_id: int):
+def photo_download(request: AuthenticatedRequest, case_id: int, photo_id: int) -> FileResponse:
     case = selectors.access_case(actor=request.user, case_id=case_id, request=request)
     photo = case.photos.filter(pk=photo_id).first()
     if photo is None:
@@ -212,7 +216,7 @@ class ReviewForm(StyledFormMixin, forms.Form):
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
-def review_list(request):
+def review_list(request: AuthenticatedRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     qs = Review.objects.select_related("order", "customer").order_by("-id")
     if state in ReviewState.values:
@@ -226,7 +230,7 @@ def review_list(request):
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
-def review_new(request, order_id: int):
+def review_new(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     order = access_order(actor=request.user, order_id=order_id, request=request)
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -240,12 +244,12 @@ def review_new(request, order_id: int):
     return render(request, "aftersales/review_new.html", {"order": order, "form": form})
 
 
-def _review(request, review_id: int) -> Review:
+def _review(request: AuthenticatedRequest, review_id: int) -> Review:
     return selectors.access_review(actor=request.user, review_id=review_id, request=request)
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
-def review_detail(request, review_id: int):
+def review_detail(request: AuthenticatedRequest, review_id: int) -> HttpResponse:
     review = _review(request, review_id)
     if request.method == "POST":
         action = request.POST.get("action")
@@ -274,7 +278,7 @@ def review_detail(request, review_id: int):
 
 
 @require_perm(Perm.SERVE_CUSTOMERS, Perm.WORK_ROUTED_TASKS)
-def finance_sheet(request):
+def finance_sheet(request: AuthenticatedRequest) -> HttpResponse:
     try:
         day = dt.date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
@@ -293,7 +297,7 @@ def finance_sheet(request):
 
 
 @login_required
-def register_export(request):
+def register_export(request: AuthenticatedRequest) -> FileResponse | HttpResponseRedirect:
     """The register as .xlsx: the one export service checks the rights, audits and writes."""
     return export_response(request, kind="aftersales_register")
 

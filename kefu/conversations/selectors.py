@@ -6,6 +6,9 @@ to them and those of their teams. Another agent's conversation answers exactly l
 (404), so ids reveal nothing.
 """
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -29,6 +32,9 @@ from kefu.core.querysets import count_up_to
 SERVING_ROLES = frozenset(
     role for role, perms in ROLE_PERMISSIONS.items() if Perm.SERVE_CUSTOMERS in perms
 )
+
+if TYPE_CHECKING:  # imported where used: statistics reads these selectors
+    from kefu.conversations.statistics import AgentDay
 
 
 def can_serve(user: User) -> bool:
@@ -412,7 +418,7 @@ def available_agents(conversation: Conversation) -> list[User]:
     ]
 
 
-def chat_totals(*, since, until):
+def chat_totals(*, since: dt.date, until: dt.date) -> "list[AgentDay]":
     """会话统计's facts per agent over [since, until] (kefu/conversations/statistics.py): chats,
     first response, satisfaction of every channel — for the KPIs of quality and performance."""
     from kefu.conversations.statistics import agent_totals

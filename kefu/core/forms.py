@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -28,6 +29,14 @@ class StyledFormMixin(_FormBase):
             else:
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+def set_choices(form: forms.BaseForm, name: str, choices: Sequence[tuple[Any, str]]) -> None:
+    """The choices of the form's choice field `name`, known only when the form is made (the agents,
+    the teams, an order's items)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)  # the form declares it a (Typed)ChoiceField
+    field.choices = choices
 
 
 class CalendarDayForm(StyledFormMixin, forms.Form):

@@ -2,13 +2,16 @@
 add a photo; the dispatch figures of a period. The same services and checks as the pages."""
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router, Status
+from ninja import File, P, QueryEx, Router, Status
 from ninja.files import UploadedFile
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.masking import mask_text
+from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.conversations.selectors import access_conversation
 from kefu.core.bodies import accepts_upload
@@ -37,7 +40,7 @@ FIELDS = tuple(f for f in WorkOrderOut.model_fields if f not in {"state_label", 
 FREE_TEXT = frozenset({"problem", "completion_note", "failure_reason"})
 
 
-def order_out(order: WorkOrder, user) -> dict:
+def order_out(order: WorkOrder, user: User) -> dict[str, Any]:
     return {
         **{
             f: mask_text(getattr(order, f), viewer=user) if f in FREE_TEXT else getattr(order, f)
@@ -49,7 +52,7 @@ def order_out(order: WorkOrder, user) -> dict:
 
 
 @router.post("/dispatch/work-orders", response={201: WorkOrderOut}, summary="Create a work order")
-def create_work_order(request, body: WorkOrderIn):
+def create_work_order(request: AuthenticatedRequest, body: WorkOrderIn) -> Status[dict[str, Any]]:
     actor = request.user
     if not actor.has_perm(Perm.SERVE_CUSTOMERS):
         raise PermissionDenied
@@ -90,13 +93,13 @@ def create_work_order(request, body: WorkOrderIn):
     summary="List work orders the caller may see (a technician: their own), newest first",
 )
 def list_work_orders(
-    request,
+    request: AuthenticatedRequest,
     state: str = "",
-    technician_id: int | None = Query(None, ge=1, le=2**31 - 1),
+    technician_id: QueryEx[int | None, P(ge=1, le=2**31 - 1)] = None,
     day: dt.date | None = None,
     cursor: int | None = None,
     limit: int = 50,
-):
+) -> dict[str, Any]:
     qs = selectors.visible_work_orders(request.user).order_by("-id")
     if state in WorkOrderState.values:
         qs = qs.filter(state=state)
@@ -115,7 +118,7 @@ def list_work_orders(
 @router.get(
     "/dispatch/work-orders/{work_order_id}", response=WorkOrderOut, summary="One work order"
 )
-def get_work_order(request, work_order_id: int):
+def get_work_order(request: AuthenticatedRequest, work_order_id: int) -> dict[str, Any]:
     return order_out(
         selectors.access_work_order(
             actor=request.user, work_order_id=work_order_id, request=request
@@ -129,7 +132,9 @@ def get_work_order(request, work_order_id: int):
     response=WorkOrderOut,
     summary="Report a step (the order's technician): accept, set_off, arrive, complete, fail",
 )
-def report_progress(request, work_order_id: int, body: ProgressIn):
+def report_progress(
+    request: AuthenticatedRequest, work_order_id: int, body: ProgressIn
+) -> dict[str, Any]:
     selectors.access_work_order(actor=request.user, work_order_id=work_order_id, request=request)
     order = services.report_progress(
         actor=request.user,
@@ -149,7 +154,9 @@ def report_progress(request, work_order_id: int, body: ProgressIn):
     summary="Add a photo from the site (images only)",
 )
 @accepts_upload(max_upload_bytes)
-def add_photo(request, work_order_id: int, file: File[UploadedFile]):
+def add_photo(
+    request: AuthenticatedRequest, work_order_id: int, file: File[UploadedFile]
+) -> Status[dict[str, Any]]:
     selectors.access_work_order(actor=request.user, work_order_id=work_order_id, request=request)
     photo = services.add_photo(actor=request.user, work_order_id=work_order_id, upload=file)
     return Status(
@@ -168,7 +175,7 @@ def add_photo(request, work_order_id: int, file: File[UploadedFile]):
     response=FiguresOut,
     summary="Dispatch figures of a period [start, end): done, late, failed, return visits",
 )
-def figures(request, start: dt.datetime, end: dt.datetime):
+def figures(request: AuthenticatedRequest, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
     if not request.user.has_perm(Perm.VIEW_REPORTS):
         raise PermissionDenied
     start, end = checked_moments(start, end)

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kefu.core.forms import StyledFormMixin
+from kefu.core.forms import StyledFormMixin, set_choices
 from kefu.core.satisfaction import Satisfaction
 from kefu.dispatch.models import WorkOrderState
 from kefu.dispatch.services import technicians
 
 
-def _technician_choices():
+def _technician_choices() -> list[tuple[int | str, str]]:
     return [("", "—")] + [(t.pk, f"{t}（{t.department or ''}）") for t in technicians()]
 
 
@@ -72,9 +73,9 @@ class WorkOrderForm(StyledFormMixin, AppointmentMixin):
         "day", "start", "end", "technician",
     ]  # fmt: skip
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["technician"].choices = _technician_choices()
+        set_choices(self, "technician", _technician_choices())
 
 
 class RescheduleForm(StyledFormMixin, AppointmentMixin):
@@ -82,17 +83,17 @@ class RescheduleForm(StyledFormMixin, AppointmentMixin):
         label=gettext_lazy("Technician"), coerce=int, required=False, empty_value=None
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["technician"].choices = _technician_choices()
+        set_choices(self, "technician", _technician_choices())
 
 
 class ReassignForm(StyledFormMixin, forms.Form):
     technician = forms.TypedChoiceField(label=gettext_lazy("Technician"), coerce=int)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["technician"].choices = _technician_choices()
+        set_choices(self, "technician", _technician_choices())
 
 
 class VisitForm(StyledFormMixin, forms.Form):

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from django.db.models import Avg, Count, F, Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
 from kefu.accounts.roles import Perm
+from kefu.core.errors import StrOrPromise
 from kefu.dispatch.models import OPEN_STATES, WorkOrder, WorkOrderState
 
 # Warned this long before a limit (like the tickets' time limits).
@@ -33,7 +35,9 @@ def visible_work_orders(user: User) -> QuerySet[WorkOrder]:
     return qs.none()
 
 
-def access_work_order(*, actor: User, work_order_id: int, request=None) -> WorkOrder:
+def access_work_order(
+    *, actor: User, work_order_id: int, request: HttpRequest | None = None
+) -> WorkOrder:
     """The order if `actor` may see it; 404 (audited when it exists) otherwise."""
     order = (
         WorkOrder.objects.select_related("customer", "technician", "ticket", "visited_by")
@@ -123,7 +127,21 @@ BOARD_FIELDS = (
 )
 
 
-def board(*, actor: User, filters: BoardFilter, now: dt.datetime | None = None) -> dict:
+class BoardColumn(TypedDict):
+    state: WorkOrderState
+    label: StrOrPromise
+    count: int
+
+
+class Board(TypedDict):
+    """The board's rows (each with its `lateness`), a column per state and how many rows are late."""
+
+    rows: list[WorkOrder]
+    columns: list[BoardColumn]
+    late: int
+
+
+def board(*, actor: User, filters: BoardFilter, now: dt.datetime | None = None) -> Board:
     """The supervisors' board: the day's orders (and older ones still open) by state, each with its
     lateness; counts by state. One query for the rows, one for the counts."""
     now = now or timezone.now()
@@ -152,7 +170,7 @@ def board(*, actor: User, filters: BoardFilter, now: dt.datetime | None = None) 
     )
     for order in rows:
         order.lateness = lateness(order, now=now)
-    columns = [
+    columns: list[BoardColumn] = [
         {"state": s, "label": s.label, "count": counts.get(s.value, 0)} for s in WorkOrderState
     ]
     return {
@@ -180,7 +198,7 @@ def visits_due(*, now: dt.datetime | None = None) -> QuerySet[WorkOrder]:
     )
 
 
-def dispatch_figures(*, start: dt.datetime, end: dt.datetime) -> dict:
+def dispatch_figures(*, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
     """Figures for the reports (the period [start, end)): orders created, done, not done, cancelled,
     arrivals late, completions after their limit, return visits made and on time, mean satisfaction."""
     created = WorkOrder.objects.filter(created_at__gte=start, created_at__lt=end)

@@ -12,7 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,14 +43,14 @@ def field_calendar() -> BusinessCalendar:
     return BusinessCalendar(FIELD_HOURS)
 
 
-def technicians():
+def technicians() -> QuerySet[User]:
     """Who may be sent: active department users (Perm.WORK_ROUTED_TASKS)."""
     return User.objects.filter(role=Role.DEPARTMENT_STAFF, is_active=True).order_by(
         "display_name", "id"
     )
 
 
-def _technician(technician_id) -> User:
+def _technician(technician_id: int) -> User:
     technician = technicians().filter(pk=technician_id).first()
     if technician is None:
         raise DomainError(_("Choose a technician: an active member of a department."))
@@ -98,7 +100,9 @@ def _text(value: str, *, limit: int, required: str | None = None) -> str:
     return value
 
 
-def _record(order: WorkOrder, *, actor: User | None, summary: str, kind: str, **data) -> None:
+def _record(
+    order: WorkOrder, *, actor: User | None, summary: str, kind: str, **data: object
+) -> None:
     timeline.record(
         subject=order,
         customer_id=order.customer_id,
@@ -389,7 +393,7 @@ def cancel_work_order(
     return order
 
 
-def add_photo(*, actor: User, work_order_id: int, upload) -> WorkOrderPhoto:
+def add_photo(*, actor: User, work_order_id: int, upload: UploadedFile) -> WorkOrderPhoto:
     """A photo from the site: only images pass (core's upload checks read the content, not the
     name). A refused file stores nothing."""
     order = WorkOrder.objects.filter(pk=work_order_id).first()

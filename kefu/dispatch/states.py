@@ -4,13 +4,15 @@ the desk reschedules or cancels, and after completion records the return visit (
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.core.statemachine import StateMachine, Transition, require_perm, role_guard
+from kefu.dispatch.models import WorkOrder
 from kefu.dispatch.models import WorkOrderState as S
 
 
 @role_guard
-def the_technician(actor, order) -> str | None:
+def the_technician(actor: User | None, order: WorkOrder | None) -> str | None:
     """Progress is reported by the technician the order is given to, nobody else."""
     if actor is None or order is None or actor.pk != order.technician_id:
         return _("only the technician of this work order reports its progress")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from kefu.core import timeline
 from kefu.core.errors import DomainError
 from kefu.core.events import Delivery, subscribe
+from kefu.customers.models import Customer
 from kefu.dispatch.events import WorkOrderAssigned
 from kefu.dispatch.models import AppointmentSms, WorkOrder
 from kefu.sms.services import send_sms
@@ -47,10 +48,10 @@ def _send(
     *,
     to: str,
     template: str,
-    params: dict,
+    params: dict[str, str],
     recipient: str,
     assignment: int,
-    customer=None,
+    customer: Customer | None = None,
 ) -> None:
     if not to:
         return

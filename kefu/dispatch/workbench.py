@@ -3,12 +3,13 @@ the desk, the return visits due; for a technician, their orders today."""
 
 from django.utils import timezone
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
 from kefu.core.workbench import Card
 from kefu.dispatch import selectors
 
 
-def dispatch_card(request):
+def dispatch_card(request: AuthenticatedRequest) -> Card | None:
     user = request.user
     now = timezone.now()
     if user.has_perm(Perm.ASSIGN_WORK) or user.has_perm(Perm.SERVE_CUSTOMERS):

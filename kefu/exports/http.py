@@ -3,11 +3,14 @@ export view calls `export_response`, so every export answers the same way."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.core.errors import DomainError, PermissionRefused
 from kefu.exports import services
 from kefu.exports.models import ExportJob
@@ -22,7 +25,13 @@ def answer(result) -> FileResponse | HttpResponseRedirect:
     )
 
 
-def export_response(request, *, kind: str, filters: dict | None = None, fmt: str = ""):
+def export_response(
+    request: AuthenticatedRequest,
+    *,
+    kind: str,
+    filters: dict[str, Any] | None = None,
+    fmt: str = "",
+) -> FileResponse | HttpResponseRedirect:
     """The default (masked) export of `kind` for the signed-in user. `filters` default to what the
     kind reads from the query string. A refusal propagates (403 page); a message (too many rows)
     goes back to the page the export was asked from."""

@@ -1,9 +1,12 @@
 """Feedback API: record a customer's report, list and read problems (for the development
 department's tools), and move a problem (confirmed, fixed in a version, won't fix)."""
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from ninja import Router, Status
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.masking import mask_text
 from kefu.conversations.selectors import access_conversation
 from kefu.core.pagination import keyset_page
@@ -16,7 +19,7 @@ from kefu.tickets.selectors import access_ticket
 router = Router(tags=["feedback"])
 
 
-def problem_out(problem: Problem) -> dict:
+def problem_out(problem: Problem) -> dict[str, Any]:
     return {
         "id": problem.pk,
         "title": problem.title,
@@ -35,7 +38,7 @@ def problem_out(problem: Problem) -> dict:
 
 
 @router.post("/feedback/reports", response={201: ReportOut}, summary="Record a customer's feedback")
-def create_report(request, body: ReportIn):
+def create_report(request: AuthenticatedRequest, body: ReportIn) -> Status[dict[str, Any]]:
     actor = request.user
     customer = access_customer(actor=actor, customer_id=body.customer_id, request=request)
     if body.ticket_id:
@@ -61,7 +64,9 @@ def create_report(request, body: ReportIn):
 
 
 @router.get("/feedback/problems", response=ProblemPage, summary="List problems, newest first")
-def list_problems(request, state: str = "", cursor: int | None = None, limit: int = 50):
+def list_problems(
+    request: AuthenticatedRequest, state: str = "", cursor: int | None = None, limit: int = 50
+) -> dict[str, Any]:
     if not selectors.may_see_feedback(request.user):
         raise PermissionDenied
     page = keyset_page(selectors.problems(request.user, state=state), cursor=cursor, size=limit)
@@ -69,7 +74,7 @@ def list_problems(request, state: str = "", cursor: int | None = None, limit: in
 
 
 @router.get("/feedback/problems/{problem_id}", response=ProblemOut, summary="One problem")
-def get_problem(request, problem_id: int):
+def get_problem(request: AuthenticatedRequest, problem_id: int) -> dict[str, Any]:
     return problem_out(selectors.access_problem(actor=request.user, problem_id=problem_id))
 
 
@@ -78,7 +83,9 @@ def get_problem(request, problem_id: int):
     response=ProblemOut,
     summary="Confirm, fix or decline a problem (the development department); reporters are told",
 )
-def move_problem(request, problem_id: int, body: ProblemMoveIn):
+def move_problem(
+    request: AuthenticatedRequest, problem_id: int, body: ProblemMoveIn
+) -> dict[str, Any]:
     selectors.access_problem(actor=request.user, problem_id=problem_id)
     services.change_problem_state(
         actor=request.user,

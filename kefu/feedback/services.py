@@ -3,7 +3,10 @@ problem, the problem's state set by the development department, and telling ever
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,7 +63,7 @@ def submit_report(
     app_version: str = "",
     conversation_id: int | None = None,
     ticket_id: int | None = None,
-    screenshots: list | tuple = (),
+    screenshots: Sequence[UploadedFile] = (),
 ) -> FeedbackReport:
     """A customer's report, as the agent took it down. Screenshots must be images; a refused one
     refuses the whole report and stores nothing."""
@@ -137,7 +140,7 @@ def _create_report(
     app_version: str = "",
     conversation_id: int | None = None,
     ticket_id: int | None = None,
-    screenshots: list | tuple = (),
+    screenshots: Sequence[UploadedFile] = (),
     source_id: str = "",
 ) -> tuple[FeedbackReport, bool]:
     if channel not in ReportChannel.values or category not in Category.values:

@@ -8,12 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
 from kefu.conversations.selectors import access_conversation
 from kefu.core.bodies import accepts_upload
@@ -30,17 +32,17 @@ from kefu.feedback.webhook import feedback_webhook
 from kefu.tickets.selectors import access_ticket
 
 
-def _int(raw) -> int | None:
+def _int(raw: object) -> int | None:
     return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 12 else None
 
 
-def _may_see(request) -> None:
+def _may_see(request: AuthenticatedRequest) -> None:
     if not selectors.may_see_feedback(request.user):
         raise PermissionDenied
 
 
 @login_required
-def problem_list(request):
+def problem_list(request: AuthenticatedRequest) -> HttpResponseBase:
     _may_see(request)
     state = request.GET.get("state", "")
     if request.GET.get("format") == "xlsx":
@@ -65,7 +67,7 @@ def problem_list(request):
 
 
 @login_required
-def problem_detail(request, problem_id: int):
+def problem_detail(request: AuthenticatedRequest, problem_id: int) -> HttpResponse:
     problem = selectors.access_problem(actor=request.user, problem_id=problem_id)
     moves = {t.name for t in PROBLEM_FLOW.allowed(problem.state, actor=request.user, obj=problem)}
     reports = problem.reports.select_related("customer").prefetch_related("notices").order_by("id")
@@ -78,7 +80,7 @@ def problem_detail(request, problem_id: int):
 
 @login_required
 @require_POST
-def problem_move(request, problem_id: int, move: str):
+def problem_move(request: AuthenticatedRequest, problem_id: int, move: str) -> HttpResponseRedirect:
     selectors.access_problem(actor=request.user, problem_id=problem_id)
     if move not in PROBLEM_FLOW.transitions:
         raise Http404
@@ -102,7 +104,7 @@ def problem_move(request, problem_id: int, move: str):
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
-def report_create(request):
+def report_create(request: AuthenticatedRequest) -> HttpResponseBase:
     source = request.POST if request.method == "POST" else request.GET
     ticket_id, chat_id = _int(source.get("ticket")), _int(source.get("conversation"))
     customer, initial = None, {}
@@ -125,7 +127,7 @@ def report_create(request):
         form = ReportForm(request.POST)
         if customer is None:
             form.add_error(None, _("Record feedback from a customer, a ticket or a chat."))
-        if form.is_valid():
+        if form.is_valid() and customer is not None:  # the error above left the form invalid
             try:
                 report = services.submit_report(
                     actor=request.user,
@@ -157,7 +159,7 @@ report_create = accepts_upload(max_upload_bytes)(report_create)
 
 
 @login_required
-def report_detail(request, report_id: int):
+def report_detail(request: AuthenticatedRequest, report_id: int) -> HttpResponse:
     report = selectors.access_report(actor=request.user, report_id=report_id)
     return render(
         request,
@@ -173,7 +175,7 @@ def report_detail(request, report_id: int):
 
 @require_perm(Perm.SERVE_CUSTOMERS)
 @require_POST
-def report_group(request, report_id: int):
+def report_group(request: AuthenticatedRequest, report_id: int) -> HttpResponseRedirect:
     selectors.access_report(actor=request.user, report_id=report_id)
     try:
         problem = services.group_report(
@@ -190,7 +192,9 @@ def report_group(request, report_id: int):
 
 
 @login_required
-def screenshot_file(request, report_id: int, screenshot_id: int):
+def screenshot_file(
+    request: AuthenticatedRequest, report_id: int, screenshot_id: int
+) -> FileResponse:
     report = selectors.access_report(actor=request.user, report_id=report_id)
     shot = report.screenshots.filter(pk=screenshot_id).first()
     if shot is None:

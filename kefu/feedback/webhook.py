@@ -19,10 +19,11 @@ large; 503 when no secret is configured (the webhook is off).
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -35,7 +36,7 @@ from kefu.feedback.models import ReportChannel
 MAX_BODY = 64 * 1024
 
 
-def _field(data: dict, name: str) -> str:
+def _field(data: dict[str, Any], name: str) -> str:
     value = data.get(name, "")
     if value is None:
         return ""
@@ -46,7 +47,7 @@ def _field(data: dict, name: str) -> str:
 
 @csrf_exempt  # authenticated by the signature, not by a browser session
 @require_POST
-def feedback_webhook(request):
+def feedback_webhook(request: HttpRequest) -> JsonResponse:
     secret = settings.KEFU_FEEDBACK_WEBHOOK_SECRET
     if not secret:
         return JsonResponse({"detail": "feedback webhook is not configured"}, status=503)

@@ -1,9 +1,12 @@
 """Knowledge API: list articles (newest change first), read one, search by relevance. Readers are
 the roles that read the knowledge base; drafts only for editors (404 otherwise)."""
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from ninja import Router
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.core.pagination import keyset_page
 from kefu.knowledge import selectors
 from kefu.knowledge.models import Article, ArticleKind
@@ -12,7 +15,7 @@ from kefu.knowledge.schemas import ArticleOut, ArticlePage, SearchOut
 router = Router(tags=["knowledge"])
 
 
-def article_out(article: Article) -> dict:
+def article_out(article: Article) -> dict[str, Any]:
     return {
         "id": article.pk,
         "title": article.title,
@@ -32,19 +35,19 @@ def article_out(article: Article) -> dict:
     }
 
 
-def _reader(request) -> None:
+def _reader(request: AuthenticatedRequest) -> None:
     if not selectors.may_read(request.user):
         raise PermissionDenied
 
 
 @router.get("/knowledge/articles", response=ArticlePage, summary="List articles, newest first")
 def list_articles(
-    request,
+    request: AuthenticatedRequest,
     kind: str = "",
     category_id: int | None = None,
     cursor: int | None = None,
     limit: int = 50,
-):
+) -> dict[str, Any]:
     _reader(request)
     qs = selectors.visible_articles(request.user).prefetch_related("tags").order_by("-id")
     if kind in ArticleKind.values:
@@ -56,7 +59,7 @@ def list_articles(
 
 
 @router.get("/knowledge/articles/{article_id}", response=ArticleOut, summary="One article")
-def get_article(request, article_id: int):
+def get_article(request: AuthenticatedRequest, article_id: int) -> dict[str, Any]:
     _reader(request)
     return article_out(selectors.access_article(actor=request.user, article_id=article_id))
 
@@ -66,7 +69,7 @@ def get_article(request, article_id: int):
     response=SearchOut,
     summary="Search articles by relevance (BM25 / ts_rank, synonyms, the domain dictionary)",
 )
-def search_articles(request, q: str = "", limit: int = 10):
+def search_articles(request: AuthenticatedRequest, q: str = "", limit: int = 10) -> dict[str, Any]:
     _reader(request)
     rows, words = selectors.articles(request.user, q=q[:10_000])
     items = [

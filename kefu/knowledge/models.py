@@ -5,6 +5,7 @@ flagged angry or urgent messages; the locally trained category model."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core.search.documents import SearchDocument
@@ -95,6 +96,10 @@ class Article(models.Model):
     version = models.PositiveIntegerField(default=1)  # the number of the latest ArticleVersion
     picks = models.PositiveIntegerField(default=0)  # quoted into a reply or marked helpful
 
+    # Set by the list and agent-assist pages on the rows they show: escaped, the words marked.
+    snippet: SafeString
+    title_marked: SafeString
+
     class Meta:
         verbose_name = _("article")
         verbose_name_plural = _("articles")
@@ -176,6 +181,8 @@ class PastAnswer(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     picks = models.PositiveIntegerField(default=0)
+
+    snippet: SafeString  # set by the agent-assist page: the question escaped, the words marked
 
     class Meta:
         ordering = ["-id"]

@@ -118,7 +118,9 @@ class Suggestions:
     answers: list[PastAnswer] = field(default_factory=list)
 
 
-def suggestions(user: User, text: str, *, articles_limit: int = 5, answers_limit: int = 3):
+def suggestions(
+    user: User, text: str, *, articles_limit: int = 5, answers_limit: int = 3
+) -> Suggestions:
     """What to suggest an agent for a customer's words: the best published articles and past
     agents' answers to questions like it."""
     words = ranking.question_words(text[-400:])

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -404,7 +405,7 @@ def train_category_model(*, samples: list[tuple[str, int]]) -> CategoryModel:
 MAX_FILES_PER_ARTICLE = 20
 
 
-def add_article_file(*, actor: User, article_id: int, upload) -> ArticleFile:
+def add_article_file(*, actor: User, article_id: int, upload: UploadedFile) -> ArticleFile:
     """An image or document for an article: checked by content and size (kefu.core.uploads),
     stored under a random name; refused whole when it fails the check."""
     if not actor.has_perm(Perm.EDIT_KNOWLEDGE):

@@ -5,13 +5,15 @@ a draft again until it is reviewed."""
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.core.statemachine import StateMachine, Transition, require_perm, role_guard
+from kefu.knowledge.models import Article
 from kefu.knowledge.models import ArticleState as S
 
 
 @role_guard
-def second_person(actor, article) -> str | None:
+def second_person(actor: User | None, article: Article | None) -> str | None:
     """Review before publishing: who made the last change may not publish it."""
     if actor is not None and article is not None and article.changed_by_id == actor.pk:
         return _("a second person publishes: you made the last change yourself")

@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
 from kefu.conversations.selectors import access_conversation
 from kefu.core.bodies import accepts_upload
@@ -23,6 +24,7 @@ from kefu.core.uploads import max_upload_bytes, protected_download
 from kefu.knowledge import ranking, selectors, services, widget_views
 from kefu.knowledge.forms import ArticleForm, WordsForm
 from kefu.knowledge.models import (
+    Article,
     ArticleKind,
     ArticleState,
     Category,
@@ -38,12 +40,12 @@ from kefu.tickets.selectors import access_ticket
 READ = selectors.READ_PERMS
 
 
-def _int(raw) -> int | None:
+def _int(raw: object) -> int | None:
     return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 12 else None
 
 
 @require_perm(*READ)
-def article_list(request):
+def article_list(request: AuthenticatedRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:10_000].strip()
     category_id = _int(request.GET.get("category"))
     kind = request.GET.get("kind", "")
@@ -87,7 +89,7 @@ def article_list(request):
 
 
 @require_perm(*READ)
-def article_detail(request, article_id: int):
+def article_detail(request: AuthenticatedRequest, article_id: int) -> HttpResponse:
     article = selectors.access_article(actor=request.user, article_id=article_id)
     words = ranking.question_words(request.GET.get("q", "")[:200]) if request.GET.get("q") else ()
     moves = ARTICLE_FLOW.allowed(article.state, actor=request.user, obj=article)
@@ -109,7 +111,7 @@ def article_detail(request, article_id: int):
     )
 
 
-def _save(request, form: ArticleForm, article_id: int | None):
+def _save(request: AuthenticatedRequest, form: ArticleForm, article_id: int | None) -> Article:
     data = form.cleaned_data
     return services.save_article(
         actor=request.user,
@@ -130,7 +132,7 @@ def _save(request, form: ArticleForm, article_id: int | None):
 
 
 @require_perm(Perm.EDIT_KNOWLEDGE)
-def article_edit(request, article_id: int | None = None):
+def article_edit(request: AuthenticatedRequest, article_id: int | None = None) -> HttpResponse:
     article = (
         selectors.access_article(actor=request.user, article_id=article_id)
         if article_id is not None
@@ -174,7 +176,7 @@ def article_edit(request, article_id: int | None = None):
 
 @require_perm(*READ)
 @require_POST
-def article_move(request, article_id: int, move: str):
+def article_move(request: AuthenticatedRequest, article_id: int, move: str) -> HttpResponseRedirect:
     selectors.access_article(actor=request.user, article_id=article_id)
     if move not in ARTICLE_FLOW.transitions:
         raise Http404
@@ -199,7 +201,7 @@ def article_move(request, article_id: int, move: str):
 @require_perm(Perm.EDIT_KNOWLEDGE)
 @require_POST
 @accepts_upload(max_upload_bytes)
-def file_upload(request, article_id: int):
+def file_upload(request: AuthenticatedRequest, article_id: int) -> HttpResponseRedirect:
     article = selectors.access_article(actor=request.user, article_id=article_id)
     upload = request.FILES.get("file")
     if upload is None:
@@ -215,7 +217,7 @@ def file_upload(request, article_id: int):
 
 
 @login_required
-def file_download(request, article_id: int, file_id: int):
+def file_download(request: AuthenticatedRequest, article_id: int, file_id: int) -> FileResponse:
     """Only to those who may read the article; 404 for anyone else, as for the article."""
     article = selectors.access_article(actor=request.user, article_id=article_id)
     stored = article.files.filter(pk=file_id).first()
@@ -225,7 +227,7 @@ def file_download(request, article_id: int, file_id: int):
 
 
 @require_perm(*READ)
-def article_versions(request, article_id: int):
+def article_versions(request: AuthenticatedRequest, article_id: int) -> HttpResponse:
     article = selectors.access_article(actor=request.user, article_id=article_id)
     history = list(selectors.versions(article))
     number = _int(request.GET.get("v")) or (history[0].number if history else None)
@@ -242,7 +244,7 @@ def article_versions(request, article_id: int):
 
 
 @require_perm(Perm.EDIT_KNOWLEDGE)
-def words(request):
+def words(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         form = WordsForm(request.POST)
         if form.is_valid():
@@ -267,7 +269,7 @@ def words(request):
 
 
 @require_perm(Perm.EDIT_KNOWLEDGE)
-def unanswered(request):
+def unanswered(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(UnansweredQuestion.objects.filter(resolved_by=None), 50).get_page(
         request.GET.get("page")
     )
@@ -276,7 +278,7 @@ def unanswered(request):
 
 @require_perm(Perm.EDIT_KNOWLEDGE)
 @require_POST
-def unanswered_done(request, question_id: int):
+def unanswered_done(request: AuthenticatedRequest, question_id: int) -> HttpResponseRedirect:
     services.resolve_unanswered(
         actor=request.user, question_id=question_id, article_id=_int(request.POST.get("article"))
     )
@@ -287,7 +289,7 @@ def unanswered_done(request, question_id: int):
 # --- agent assist ---------------------------------------------------------------------------------
 
 
-def _assist_source(request, source: str, source_id: int) -> str:
+def _assist_source(request: AuthenticatedRequest, source: str, source_id: int) -> str:
     """The customer's words to suggest for, after the access check (404 for what the user may not
     see)."""
     if source == PickSource.CONVERSATION:
@@ -300,7 +302,7 @@ def _assist_source(request, source: str, source_id: int) -> str:
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
-def assist(request, source: str, source_id: int):
+def assist(request: AuthenticatedRequest, source: str, source_id: int) -> HttpResponse:
     text = _assist_source(request, source, source_id)
     typed = request.GET.get("q", "")[:200].strip()
     found = selectors.suggestions(request.user, typed or text)
@@ -334,7 +336,7 @@ def assist(request, source: str, source_id: int):
 
 @require_perm(Perm.SERVE_CUSTOMERS)
 @require_POST
-def pick(request, source: str, source_id: int):
+def pick(request: AuthenticatedRequest, source: str, source_id: int) -> HttpResponse:
     _assist_source(request, source, source_id)
     try:
         services.record_pick(

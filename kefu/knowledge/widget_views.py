@@ -19,10 +19,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -37,8 +39,11 @@ from kefu.knowledge import selectors, services
 MAX_BODY = 2_000
 REPEAT_WINDOW = 300  # seconds: the same question again from one address is the same query
 
+P = ParamSpec("P")
+WidgetView = Callable[Concatenate[HttpRequest, P], HttpResponse]
 
-def _answer(payload: dict, status: int, origin: str | None) -> HttpResponse:
+
+def _answer(payload: dict[str, Any], status: int, origin: str | None) -> HttpResponse:
     response = JsonResponse(payload, status=status, json_dumps_params={"ensure_ascii": False})
     if origin:
         response["Access-Control-Allow-Origin"] = origin
@@ -54,10 +59,10 @@ def _inbox(inbox_key: str, origin: str) -> Inbox | None:
     return inbox if inbox is not None and inbox.allows_origin(origin) else None
 
 
-def _in_chinese(view):
+def _in_chinese(view: WidgetView[P]) -> WidgetView[P]:
     """The widget speaks Chinese unless it asks for English (`?lang=en`), as its own endpoints do."""
 
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         language = "en" if request.GET.get("lang") == "en" else "zh-hans"
         with translation.override(language):
             return view(request, *args, **kwargs)
@@ -67,7 +72,7 @@ def _in_chinese(view):
 
 @csrf_exempt
 @_in_chinese
-def answers(request, inbox_key: str):
+def answers(request: HttpRequest, inbox_key: str) -> HttpResponse:
     origin = request.headers.get("Origin", "")
     inbox = _inbox(inbox_key, origin)
     if inbox is None:
@@ -116,7 +121,7 @@ def answers(request, inbox_key: str):
 
 @csrf_exempt
 @_in_chinese
-def settle(request, inbox_key: str, query_id: int):
+def settle(request: HttpRequest, inbox_key: str, query_id: int) -> HttpResponse:
     origin = request.headers.get("Origin", "")
     inbox = _inbox(inbox_key, origin)
     if inbox is None:

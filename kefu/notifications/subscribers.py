@@ -433,7 +433,8 @@ def is_severe(event: ConversationChecked) -> bool:
 def on_severe_finding(event: ConversationChecked) -> None:
     """A forbidden word in a closed conversation: the supervisors who take escalations hear of it at
     once (seed 002: 服务禁语)."""
-    agent = User.objects.filter(pk=event.agent_id).first()
+    # No agent (a conversation nobody served): nothing to look up, the title shows "—".
+    agent = User.objects.filter(pk=event.agent_id).first() if event.agent_id is not None else None
     with translation.override(settings.LANGUAGE_CODE):
         notify(
             recipient_ids=supervisors_to_escalate_to(),

@@ -1,14 +1,18 @@
 """Orders API: the shop system posts orders (idempotently by platform + number); agents read them,
 write remarks, and walk change requests. The same services as the pages."""
 
-from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from typing import Any
 
+from django.utils.translation import gettext as _
+from ninja import P, QueryEx, Router, Status
+
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.masking import PersonalKind, for_viewer
+from kefu.accounts.models import User
 from kefu.core.errors import PermissionRefused
 from kefu.core.pagination import keyset_page
 from kefu.orders import selectors
-from kefu.orders.models import ChangeRequest, Order
+from kefu.orders.models import BankTransfer, ChangeRequest, Order, OrderRemark
 from kefu.orders.schemas import (
     ChangeIn,
     ChangeOut,
@@ -33,7 +37,7 @@ from kefu.orders.states import steps_for
 router = Router(tags=["orders"])
 
 
-def order_out(order: Order, viewer, *, created: bool = False) -> dict:
+def order_out(order: Order, viewer: User, *, created: bool = False) -> dict[str, Any]:
     return {
         **{
             name: getattr(order, name)
@@ -66,7 +70,7 @@ def order_out(order: Order, viewer, *, created: bool = False) -> dict:
     }
 
 
-def change_out(change: ChangeRequest) -> dict:
+def change_out(change: ChangeRequest) -> dict[str, Any]:
     return {
         "id": change.pk,
         "order_id": change.order_id,
@@ -79,7 +83,7 @@ def change_out(change: ChangeRequest) -> dict:
     }
 
 
-def _order(request, order_id: int) -> Order:
+def _order(request: AuthenticatedRequest, order_id: int) -> Order:
     return selectors.access_order(actor=request.user, order_id=order_id, request=request)
 
 
@@ -88,7 +92,7 @@ def _order(request, order_id: int) -> Order:
     response={200: OrderOut, 201: OrderOut},
     summary="Post an order (idempotent by platform + number: 201 when created, 200 when it existed)",
 )
-def post_order(request, body: OrderIn):
+def post_order(request: AuthenticatedRequest, body: OrderIn) -> Status[dict[str, Any]]:
     require_order_intake(request.user)
     data = clean_order(body.dict())
     order, created = record_order(actor=request.user, data=data)
@@ -98,15 +102,15 @@ def post_order(request, body: OrderIn):
 
 @router.get("/orders", response=OrderPage, summary="List orders (newest first)")
 def list_orders(
-    request,
-    q: str = Query("", max_length=120),
+    request: AuthenticatedRequest,
+    q: QueryEx[str, P(max_length=120)] = "",
     state: str = "",
     platform: str = "",
-    customer_id: int | None = Query(None, ge=1, le=2**31 - 1),
+    customer_id: QueryEx[int | None, P(ge=1, le=2**31 - 1)] = None,
     pending: bool = False,
     cursor: int | None = None,
-    limit: int = Query(50, ge=1, le=200),
-):
+    limit: QueryEx[int, P(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
     if not selectors.may_see_orders(request.user):
         raise PermissionRefused(_("You do not have permission to do this."))
     qs = selectors.order_list(request.user, q=q, state=state, platform=platform, pending=pending)
@@ -120,7 +124,7 @@ def list_orders(
 
 
 @router.get("/orders/{order_id}", response=OrderOut, summary="One order with its items")
-def get_order(request, order_id: int):
+def get_order(request: AuthenticatedRequest, order_id: int) -> dict[str, Any]:
     return order_out(_order(request, order_id), request.user)
 
 
@@ -129,7 +133,9 @@ def get_order(request, order_id: int):
     response={201: RemarkOut},
     summary="Write a red-flag remark (红旗备注); signed with the date and the writer's name",
 )
-def post_remark(request, order_id: int, body: RemarkIn):
+def post_remark(
+    request: AuthenticatedRequest, order_id: int, body: RemarkIn
+) -> Status[OrderRemark]:
     remark = remarks.add_remark(actor=request.user, order=_order(request, order_id), text=body.text)
     return Status(201, remark)
 
@@ -139,7 +145,7 @@ def post_remark(request, order_id: int, body: RemarkIn):
     response=ConfirmOut,
     summary="The printing desk confirms the order's new remarks",
 )
-def confirm_remarks(request, order_id: int):
+def confirm_remarks(request: AuthenticatedRequest, order_id: int) -> dict[str, int]:
     count = remarks.confirm_remarks(actor=request.user, order=_order(request, order_id))
     return {"confirmed": count}
 
@@ -149,7 +155,9 @@ def confirm_remarks(request, order_id: int):
     response={201: ChangeOut},
     summary="Start a change request (address, attributes, cancel): its path follows the order's state",
 )
-def post_change(request, order_id: int, body: ChangeIn):
+def post_change(
+    request: AuthenticatedRequest, order_id: int, body: ChangeIn
+) -> Status[dict[str, Any]]:
     change = changes.request_change(
         actor=request.user, order=_order(request, order_id), **body.dict()
     )
@@ -161,7 +169,9 @@ def post_change(request, order_id: int, body: ChangeIn):
     response=ChangeOut,
     summary="Record the next step of a change request",
 )
-def post_change_step(request, order_id: int, change_id: int, body: StepIn):
+def post_change_step(
+    request: AuthenticatedRequest, order_id: int, change_id: int, body: StepIn
+) -> dict[str, Any]:
     order = _order(request, order_id)
     change = selectors.access_change(actor=request.user, order=order, change_id=change_id)
     return change_out(changes.record_change_step(actor=request.user, change=change, step=body.step))
@@ -172,7 +182,9 @@ def post_change_step(request, order_id: int, change_id: int, body: StepIn):
     response=ChangeOut,
     summary="Withdraw an open change request",
 )
-def post_change_withdraw(request, order_id: int, change_id: int, body: WithdrawIn):
+def post_change_withdraw(
+    request: AuthenticatedRequest, order_id: int, change_id: int, body: WithdrawIn
+) -> dict[str, Any]:
     order = _order(request, order_id)
     change = selectors.access_change(actor=request.user, order=order, change_id=change_id)
     return change_out(
@@ -185,7 +197,9 @@ def post_change_withdraw(request, order_id: int, change_id: int, body: WithdrawI
     response={201: TransferOut},
     summary="Register a bank transfer (银行转账明细) for an order paid by bank transfer",
 )
-def post_transfer(request, order_id: int, body: TransferIn):
+def post_transfer(
+    request: AuthenticatedRequest, order_id: int, body: TransferIn
+) -> Status[BankTransfer]:
     transfer = orders.record_bank_transfer(
         actor=request.user,
         order=_order(request, order_id),
@@ -201,7 +215,7 @@ def post_transfer(request, order_id: int, body: TransferIn):
 @router.put(
     "/stock/{sku}", response=PromiseOut, summary="Set the stock of a SKU (the warehouse's count)"
 )
-def put_stock(request, sku: str, body: StockIn):
+def put_stock(request: AuthenticatedRequest, sku: str, body: StockIn) -> promises.Promise:
     stock = promises.set_stock(actor=request.user, sku=sku, quantity=body.quantity, name=body.name)
     return promises.promise_for(sku=stock.sku)
 
@@ -211,7 +225,7 @@ def put_stock(request, sku: str, body: StockIn):
     response=PromiseOut,
     summary="Stock of a SKU and the day it ships if paid now, in one line",
 )
-def get_promise(request, sku: str):
+def get_promise(request: AuthenticatedRequest, sku: str) -> promises.Promise:
     if not selectors.may_see_orders(request.user):
         raise PermissionRefused(_("You do not have permission to do this."))
     return promises.promise_for(sku=sku[:64])

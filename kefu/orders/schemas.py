@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -113,7 +114,7 @@ class ChangeOut(Schema):
     path: str
     status: str
     steps: list[str]
-    steps_done: list[dict]
+    steps_done: list[dict[str, Any]]
     next_step: str | None
 
 

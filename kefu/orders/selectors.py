@@ -7,9 +7,10 @@ in a chat asks about an order whoever took it). Personal data on them is masked 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
@@ -38,7 +39,7 @@ def visible_orders(user: User) -> QuerySet[Order]:
     return Order.objects.all() if may_see_orders(user) else Order.objects.none()
 
 
-def access_order(*, actor: User, order_id: int, request=None) -> Order:
+def access_order(*, actor: User, order_id: int, request: HttpRequest | None = None) -> Order:
     """The order if `actor` may see orders; 404 (audited when it exists) otherwise."""
     order = Order.objects.select_related("customer").filter(pk=order_id).first()
     if order is None:
@@ -60,7 +61,9 @@ def access_change(*, actor: User, order: Order, change_id: int) -> ChangeRequest
     return change
 
 
-def access_order_import(*, actor: User, job_id: int, request=None) -> OrderImport:
+def access_order_import(
+    *, actor: User, job_id: int, request: HttpRequest | None = None
+) -> OrderImport:
     job = OrderImport.objects.filter(pk=job_id).first()
     if job is None:
         raise Http404
@@ -122,7 +125,7 @@ def recent_imports(user: User) -> QuerySet[OrderImport]:
     return qs if user.has_perm(Perm.VIEW_AUDIT_LOG) else qs.filter(created_by=user)
 
 
-def order_figures(*, start: dt.datetime, end: dt.datetime) -> dict:
+def order_figures(*, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
     """Figures for the reports app over [start, end): orders created, their amount and what was paid
     (fen), orders by fulfilment state, change requests by kind and outcome, remarks written. SQL
     aggregates over indexed columns, no loop over rows."""

@@ -5,7 +5,7 @@ from kefu.core.events import Delivery, subscribe
 from kefu.customers.events import CustomerCreated, CustomerIdentified, CustomersMerged
 
 
-def link_orders(event) -> None:
+def link_orders(event: CustomerCreated | CustomerIdentified) -> None:
     from kefu.orders.services.orders import link_orders_of_customer
 
     link_orders_of_customer(customer_id=event.customer_id)

@@ -3,24 +3,29 @@ change requests, the order import (dry run, then confirm), and the chat workspac
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
 from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
-from kefu.core.forms import StyledFormMixin
+from kefu.core.forms import StyledFormMixin, set_choices
 from kefu.core.pages import perform
 from kefu.core.pagination import keyset_page
 from kefu.customers.selectors import access_customer
 from kefu.orders import selectors
-from kefu.orders.models import ChangeKind, FulfilmentState, ImportStatus, Platform
+from kefu.orders.models import ChangeKind, FulfilmentState, ImportStatus, Order, Platform
 from kefu.orders.services import changes, importing, orders, promises, remarks
 from kefu.orders.services.money import parse_fen
 from kefu.orders.states import STEP_LABELS, steps_for
@@ -64,12 +69,12 @@ class ChangeForm(StyledFormMixin, forms.Form):
     )
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300, required=False)
 
-    def __init__(self, *args, order=None, **kwargs):
+    def __init__(self, *args: Any, order: Order | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         items = list(order.items.all()) if order is not None else []
-        self.fields["item"].choices = [("", "—")] + [
-            (i.pk, f"{i.name} {i.attributes}".strip()) for i in items
-        ]
+        set_choices(
+            self, "item", [("", "—")] + [(i.pk, f"{i.name} {i.attributes}".strip()) for i in items]
+        )
 
 
 class TransferForm(StyledFormMixin, forms.Form):
@@ -87,7 +92,7 @@ class ImportForm(StyledFormMixin, forms.Form):
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
-def order_list(request):
+def order_list(request: AuthenticatedRequest) -> HttpResponse:
     form = FilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.order_list(
@@ -111,10 +116,10 @@ def order_list(request):
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
-def order_detail(request, order_id: int):
+def order_detail(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     order = selectors.access_order(actor=request.user, order_id=order_id, request=request)
     change = selectors.open_change(order)
-    change_steps = []
+    change_steps: list[dict[str, Any]] = []
     if change is not None:
         done = {i: s for i, s in enumerate(change.steps_done)}
         for index, code in enumerate(steps_for(change.kind, change.path)):
@@ -148,14 +153,16 @@ def order_detail(request, order_id: int):
     )
 
 
-def _back(request, order_id: int, action, success: str):
+def _back(
+    request: AuthenticatedRequest, order_id: int, action: Callable[[], object], success: str
+) -> HttpResponseRedirect:
     selectors.access_order(actor=request.user, order_id=order_id, request=request)
     return perform(request, action, success=success, then="orders:detail", order_id=order_id)
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
 @require_POST
-def remark_add(request, order_id: int):
+def remark_add(request: AuthenticatedRequest, order_id: int) -> HttpResponseRedirect:
     order = selectors.access_order(actor=request.user, order_id=order_id, request=request)
     form = RemarkForm(request.POST)
     if not form.is_valid():
@@ -174,7 +181,7 @@ def remark_add(request, order_id: int):
 
 @require_perm(Perm.SERVE_CUSTOMERS)
 @require_POST
-def remarks_confirm(request, order_id: int):
+def remarks_confirm(request: AuthenticatedRequest, order_id: int) -> HttpResponseRedirect:
     order = selectors.access_order(actor=request.user, order_id=order_id, request=request)
     then = request.POST.get("then") == "desk"
     try:
@@ -190,7 +197,7 @@ def remarks_confirm(request, order_id: int):
 
 @require_perm(Perm.SERVE_CUSTOMERS)
 @require_POST
-def change_request(request, order_id: int):
+def change_request(request: AuthenticatedRequest, order_id: int) -> HttpResponseRedirect:
     order = selectors.access_order(actor=request.user, order_id=order_id, request=request)
     form = ChangeForm(request.POST, order=order)
     if not form.is_valid():
@@ -215,7 +222,9 @@ def change_request(request, order_id: int):
 
 @require_perm(Perm.SERVE_CUSTOMERS)
 @require_POST
-def change_step(request, order_id: int, change_id: int):
+def change_step(
+    request: AuthenticatedRequest, order_id: int, change_id: int
+) -> HttpResponseRedirect:
     order = selectors.access_order(actor=request.user, order_id=order_id, request=request)
     change = selectors.access_change(actor=request.user, order=order, change_id=change_id)
     step = request.POST.get("step", "")
@@ -229,7 +238,9 @@ def change_step(request, order_id: int, change_id: int):
 
 @require_perm(Perm.SERVE_CUSTOMERS)
 @require_POST
-def change_withdraw(request, order_id: int, change_id: int):
+def change_withdraw(
+    request: AuthenticatedRequest, order_id: int, change_id: int
+) -> HttpResponseRedirect:
     order = selectors.access_order(actor=request.user, order_id=order_id, request=request)
     change = selectors.access_change(actor=request.user, order=order, change_id=change_id)
     return _back(
@@ -244,7 +255,7 @@ def change_withdraw(request, order_id: int, change_id: int):
 
 @require_perm(Perm.SERVE_CUSTOMERS)
 @require_POST
-def transfer_add(request, order_id: int):
+def transfer_add(request: AuthenticatedRequest, order_id: int) -> HttpResponseRedirect:
     order = selectors.access_order(actor=request.user, order_id=order_id, request=request)
     form = TransferForm(request.POST)
     if not form.is_valid():
@@ -252,7 +263,7 @@ def transfer_add(request, order_id: int):
         return redirect("orders:detail", order_id=order.pk)
     data = form.cleaned_data
 
-    def record():
+    def record() -> None:
         orders.record_bank_transfer(
             actor=request.user,
             order=order,
@@ -267,7 +278,7 @@ def transfer_add(request, order_id: int):
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
-def promise(request):
+def promise(request: AuthenticatedRequest) -> HttpResponse:
     """One line for the agent: stock of a SKU and the day it ships if paid now (htmx fragment)."""
     sku = request.GET.get("sku", "").strip()[:64]
     answer = promises.promise_for(sku=sku) if sku else None
@@ -283,7 +294,7 @@ class StockForm(StyledFormMixin, forms.Form):
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
-def stock_page(request):
+def stock_page(request: AuthenticatedRequest) -> HttpResponse:
     """Stock per SKU and the shipping promise (seed 002 ⑧⑨): paid now, with stock, it ships today
     before the cut-off on a working day, otherwise on the next working day. Supervisors set counts."""
     may_set = request.user.has_perm(Perm.ASSIGN_WORK)
@@ -320,7 +331,7 @@ def stock_page(request):
 
 
 @require_perm(Perm.ASSIGN_WORK)
-def import_page(request):
+def import_page(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
@@ -346,7 +357,7 @@ def import_page(request):
 
 
 @require_perm(Perm.ASSIGN_WORK)
-def import_job(request, job_id: int):
+def import_job(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
     job = selectors.access_order_import(actor=request.user, job_id=job_id, request=request)
     if request.method == "POST":
         action = request.POST.get("action")
@@ -374,7 +385,7 @@ def import_job(request, job_id: int):
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
-def customer_pane(request, customer_id: int):
+def customer_pane(request: AuthenticatedRequest, customer_id: int) -> HttpResponse:
     """The orders of a chat's customer, for the workspace's customer pane (loaded by htmx)."""
     customer = access_customer(actor=request.user, customer_id=customer_id, request=request)
     return render(

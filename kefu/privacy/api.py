@@ -1,10 +1,14 @@
 """Personal-data rights API: copies, erasure requests, retention rules and their dry run. The same
 selectors and services as the pages."""
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
 from django.urls import reverse
 from ninja import Router, Status
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
 from kefu.customers.selectors import access_customer
 from kefu.privacy import selectors, services
@@ -22,12 +26,12 @@ from kefu.privacy.schemas import (
 router = Router(tags=["privacy"])
 
 
-def _need(request, perm: str) -> None:
+def _need(request: AuthenticatedRequest, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise PermissionDenied
 
 
-def export_out(export: DataExport) -> dict:
+def export_out(export: DataExport) -> dict[str, Any]:
     live = services.export_path(export) is not None
     return {
         "id": export.pk,
@@ -38,7 +42,7 @@ def export_out(export: DataExport) -> dict:
     }
 
 
-def erasure_out(erasure: ErasureRequest) -> dict:
+def erasure_out(erasure: ErasureRequest) -> dict[str, Any]:
     return {
         "id": erasure.pk,
         "customer_id": erasure.customer_id,
@@ -51,7 +55,7 @@ def erasure_out(erasure: ErasureRequest) -> dict:
 
 
 @router.post("/privacy/exports", response={201: ExportOut})
-def create_export(request, payload: ExportIn):
+def create_export(request: AuthenticatedRequest, payload: ExportIn) -> Status[dict[str, Any]]:
     """A zip of everything held about the customer, for the caller alone (audited)."""
     _need(request, Perm.EXPORT_CUSTOMER_DATA)
     customer = access_customer(actor=request.user, customer_id=payload.customer_id, request=request)
@@ -62,14 +66,14 @@ def create_export(request, payload: ExportIn):
 
 
 @router.get("/privacy/exports", response=list[ExportOut])
-def list_exports(request):
+def list_exports(request: AuthenticatedRequest) -> list[dict[str, Any]]:
     """The caller's own copies, newest first (at most 100)."""
     _need(request, Perm.EXPORT_CUSTOMER_DATA)
     return [export_out(e) for e in selectors.my_exports(request.user)[:100]]
 
 
 @router.get("/privacy/exports/{export_id}", response=ExportOut)
-def get_export(request, export_id: int):
+def get_export(request: AuthenticatedRequest, export_id: int) -> dict[str, Any]:
     _need(request, Perm.EXPORT_CUSTOMER_DATA)
     return export_out(selectors.access_export(actor=request.user, export_id=export_id))
 
@@ -82,7 +86,7 @@ def get_export(request, export_id: int):
         "responses": {200: {"content": {"application/zip": {"schema": {"type": "string"}}}}}
     },
 )
-def export_file(request, export_id: int):
+def export_file(request: AuthenticatedRequest, export_id: int) -> FileResponse:
     """The zip, for the one who asked for it (anyone else: 404). Audited."""
     _need(request, Perm.EXPORT_CUSTOMER_DATA)
     export = selectors.access_export(actor=request.user, export_id=export_id)
@@ -90,7 +94,7 @@ def export_file(request, export_id: int):
 
 
 @router.post("/privacy/erasures", response={201: ErasureOut})
-def create_erasure(request, payload: ErasureIn):
+def create_erasure(request: AuthenticatedRequest, payload: ErasureIn) -> Status[dict[str, Any]]:
     """Erase the customer's personal data; 409 with the reason while an open complaint blocks it,
     unless `wait_for_blockers` queues it until the complaint is closed."""
     _need(request, Perm.ERASE_CUSTOMER_DATA)
@@ -106,7 +110,7 @@ def create_erasure(request, payload: ErasureIn):
 
 
 @router.get("/privacy/erasures", response=list[ErasureOut])
-def list_erasures(request, state: str = ""):
+def list_erasures(request: AuthenticatedRequest, state: str = "") -> list[dict[str, Any]]:
     """Erasure requests, newest first (at most 100); `state`: waiting, done or cancelled."""
     _need(request, Perm.ERASE_CUSTOMER_DATA)
     erasures = selectors.visible_erasures(request.user)
@@ -116,12 +120,12 @@ def list_erasures(request, state: str = ""):
 
 
 @router.get("/privacy/erasures/{erasure_id}", response=ErasureOut)
-def get_erasure(request, erasure_id: int):
+def get_erasure(request: AuthenticatedRequest, erasure_id: int) -> dict[str, Any]:
     _need(request, Perm.ERASE_CUSTOMER_DATA)
     return erasure_out(selectors.access_erasure(actor=request.user, erasure_id=erasure_id))
 
 
-def _retention_rows() -> list[dict]:
+def _retention_rows() -> list[dict[str, Any]]:
     return [
         {
             "kind": row["kind"],
@@ -135,14 +139,16 @@ def _retention_rows() -> list[dict]:
 
 
 @router.get("/privacy/retention", response=list[RetentionOut])
-def retention(request):
+def retention(request: AuthenticatedRequest) -> list[dict[str, Any]]:
     """Every data kind with its rule and the dry run: how much a purge would touch now."""
     _need(request, Perm.ERASE_CUSTOMER_DATA)
     return _retention_rows()
 
 
 @router.put("/privacy/retention/{kind}", response=list[RetentionOut])
-def set_retention(request, kind: str, payload: RetentionIn):
+def set_retention(
+    request: AuthenticatedRequest, kind: str, payload: RetentionIn
+) -> list[dict[str, Any]]:
     _need(request, Perm.ERASE_CUSTOMER_DATA)
     services.save_retention_rule(
         actor=request.user, kind=kind, days=payload.days, enabled=payload.enabled, request=request

@@ -3,11 +3,12 @@ it through selectors.access_export), audited, a 404 once its file is gone."""
 
 from django.http import FileResponse, Http404
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.privacy import services
 from kefu.privacy.models import DataExport
 
 
-def zip_response(request, export: DataExport) -> FileResponse:
+def zip_response(request: AuthenticatedRequest, export: DataExport) -> FileResponse:
     path = services.export_path(export)
     if path is None:
         raise Http404

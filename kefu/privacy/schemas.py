@@ -1,6 +1,7 @@
 """API shapes of personal-data rights."""
 
 import datetime as dt
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -29,7 +30,7 @@ class ErasureOut(Schema):
     customer_id: int | None
     state: str
     blocked_reason: str
-    counts: dict
+    counts: dict[str, Any]
     created_at: dt.datetime
     completed_at: dt.datetime | None
 

@@ -4,11 +4,13 @@ the requests, and the retention rules with their dry run."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.masking import PersonalKind, mask
 from kefu.accounts.roles import Perm
 from kefu.core.decorators import require_perm
@@ -23,7 +25,7 @@ EITHER = (Perm.EXPORT_CUSTOMER_DATA, Perm.ERASE_CUSTOMER_DATA)
 
 
 @require_perm(*EITHER)
-def index(request):
+def index(request: AuthenticatedRequest) -> HttpResponse:
     form = FindCustomerForm(request.GET or None)
     if form.is_valid():
         customer = selectors.find_customer(actor=request.user, text=form.cleaned_data["customer"])
@@ -42,7 +44,7 @@ def index(request):
 
 
 @require_perm(*EITHER)
-def customer_view(request, customer_id: int):
+def customer_view(request: AuthenticatedRequest, customer_id: int) -> HttpResponse:
     customer = access_customer(actor=request.user, customer_id=customer_id, request=request)
     return render(
         request,
@@ -59,7 +61,7 @@ def customer_view(request, customer_id: int):
 
 @require_POST
 @require_perm(Perm.EXPORT_CUSTOMER_DATA)
-def export_view(request, customer_id: int):
+def export_view(request: AuthenticatedRequest, customer_id: int) -> HttpResponseRedirect:
     customer = access_customer(actor=request.user, customer_id=customer_id, request=request)
     form = ReasonForm(request.POST, prefix="export")
     if not form.is_valid():
@@ -80,14 +82,14 @@ def export_view(request, customer_id: int):
 
 
 @require_perm(Perm.EXPORT_CUSTOMER_DATA)
-def download(request, export_id: int):
+def download(request: AuthenticatedRequest, export_id: int) -> FileResponse:
     export = selectors.access_export(actor=request.user, export_id=export_id)
     return zip_response(request, export)
 
 
 @require_POST
 @require_perm(Perm.ERASE_CUSTOMER_DATA)
-def erase_view(request, customer_id: int):
+def erase_view(request: AuthenticatedRequest, customer_id: int) -> HttpResponseRedirect:
     customer = access_customer(actor=request.user, customer_id=customer_id, request=request)
     form = ErasureForm(request.POST, prefix="erase")
     if not form.is_valid():
@@ -113,7 +115,7 @@ def erase_view(request, customer_id: int):
 
 @require_POST
 @require_perm(Perm.ERASE_CUSTOMER_DATA)
-def cancel_view(request, erasure_id: int):
+def cancel_view(request: AuthenticatedRequest, erasure_id: int) -> HttpResponseRedirect:
     erasure = selectors.access_erasure(actor=request.user, erasure_id=erasure_id)
     return perform(
         request,
@@ -124,7 +126,7 @@ def cancel_view(request, erasure_id: int):
 
 
 @require_perm(Perm.ERASE_CUSTOMER_DATA)
-def retention(request):
+def retention(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("purge"):
             return perform(

@@ -7,18 +7,20 @@ boards; an object the user may not see answers 404."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
 from kefu.core.errors import DomainError
 from kefu.core.reporting import checked_period
 from kefu.quality import selectors
 from kefu.quality.kpi import month_bounds, parse_month
-from kefu.quality.models import RosterEntry
+from kefu.quality.models import PerformanceSheet, RosterEntry
 
 router = Router(tags=["quality"])
 
@@ -77,7 +79,9 @@ class InspectionOut(Schema):
     response=list[AgentQualityOut],
     summary="Per-agent quality figures of the conversations closed from start to end (days included)",
 )
-def agent_figures(request, start: dt.date, end: dt.date):
+def agent_figures(
+    request: AuthenticatedRequest, start: dt.date, end: dt.date
+) -> list[dict[str, Any]]:
     user = request.user
     if not any(user.has_perm(p) for p in (Perm.VIEW_REPORTS, Perm.EVALUATE, Perm.INSPECT_QUALITY)):
         raise PermissionDenied
@@ -91,7 +95,7 @@ def agent_figures(request, start: dt.date, end: dt.date):
     response=InspectionOut,
     summary="One checked conversation: its automatic score, findings and review",
 )
-def inspection_detail(request, inspection_id: int):
+def inspection_detail(request: AuthenticatedRequest, inspection_id: int) -> dict[str, Any]:
     inspection = selectors.access_inspection(actor=request.user, inspection_id=inspection_id)
     review = selectors.review_of(inspection)
     return {
@@ -152,7 +156,7 @@ class PerformanceSheetDetailOut(PerformanceSheetOut):
     lines: list[PerformanceLineOut]
 
 
-def _sheet_out(sheet) -> dict:
+def _sheet_out(sheet: PerformanceSheet) -> dict[str, Any]:
     return {
         "id": sheet.pk,
         "agent_id": sheet.agent_id,
@@ -175,7 +179,7 @@ def _sheet_out(sheet) -> dict:
     summary="The month's performance sheets (2026-11): every agent's for supervisors and managers, "
     "an agent's own signed one for an agent",
 )
-def performance_sheets(request, month: str):
+def performance_sheets(request: AuthenticatedRequest, month: str) -> list[dict[str, Any]]:
     user = request.user
     if not (selectors.may_see_all_performance(user) or user.has_perm(Perm.SERVE_CUSTOMERS)):
         raise PermissionDenied
@@ -193,7 +197,7 @@ def performance_sheets(request, month: str):
     response=PerformanceSheetDetailOut,
     summary="One performance sheet with its lines (an agent: their own, once signed)",
 )
-def performance_sheet(request, sheet_id: int):
+def performance_sheet(request: AuthenticatedRequest, sheet_id: int) -> dict[str, Any]:
     sheet = selectors.access_performance(actor=request.user, sheet_id=sheet_id)
     lines = [
         {
@@ -223,7 +227,9 @@ class RosterEntryOut(Schema):
     summary="The shifts of the week holding `week` (Monday to Sunday): every agent's (of a team) "
     "for supervisors, their own for an agent",
 )
-def roster(request, week: dt.date, team: int | None = None):
+def roster(
+    request: AuthenticatedRequest, week: dt.date, team: int | None = None
+) -> list[dict[str, Any]]:
     user = request.user
     sees_all = user.has_perm(Perm.ASSIGN_WORK)
     if not (sees_all or user.has_perm(Perm.SERVE_CUSTOMERS)):
@@ -277,7 +283,9 @@ class LeaderboardOut(Schema):
     summary="The month's ranking (2026-11) of a team's agents by their KPI score, as the page "
     "shows it: an agent sees their own teams' boards (the first one by default)",
 )
-def leaderboard(request, month: str, team: int | None = None):
+def leaderboard(
+    request: AuthenticatedRequest, month: str, team: int | None = None
+) -> dict[str, Any]:
     user = request.user
     if not any(
         user.has_perm(p) for p in (Perm.SERVE_CUSTOMERS, Perm.EVALUATE, Perm.APPROVE_SHEETS)

@@ -4,6 +4,8 @@ agent acknowledged."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from django.http import QueryDict
@@ -23,7 +25,7 @@ def parse_filters(query: QueryDict) -> dict[str, Any]:
     return {"month": month.strftime("%Y-%m")}
 
 
-def _at(moment) -> str:
+def _at(moment: dt.datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
@@ -31,7 +33,7 @@ def prepare(*, actor: User, filters: dict[str, Any]) -> Prepared:
     month = parse_month(filters.get("month")) or default_month()
     qs = selectors.visible_performance(actor).filter(month=month).order_by("agent__username")
 
-    def rows():
+    def rows() -> Iterator[list[Any]]:
         for sheet in qs.iterator():
             values = {
                 line["indicator"]: line["shown"] for line in selectors.performance_lines(sheet)

@@ -5,16 +5,20 @@ the rubric with its sampling rules."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.models import User
 from kefu.accounts.roles import Perm, Role
 from kefu.core.decorators import require_perm
@@ -23,7 +27,7 @@ from kefu.core.forms import StyledFormMixin
 from kefu.core.pages import perform
 from kefu.core.pagination import keyset_page
 from kefu.quality import selectors
-from kefu.quality.models import CheckKind, QualitySettings, ReviewState
+from kefu.quality.models import CheckKind, QualitySettings, Review, ReviewState
 from kefu.quality.services import reviews, rubric
 from kefu.quality.states import REVIEW_FLOW
 
@@ -37,13 +41,13 @@ def _day(raw: str) -> dt.date | None:
         return None
 
 
-def _int(raw) -> int | None:
+def _int(raw: str | None) -> int | None:
     raw = str(raw or "").strip()
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
 @require_perm(*INSPECTORS)
-def inspection_list(request):
+def inspection_list(request: AuthenticatedRequest) -> HttpResponse:
     agent_id = _int(request.GET.get("agent"))
     severe = request.GET.get("severe") == "1"
     review_state = request.GET.get("review", "")
@@ -76,7 +80,7 @@ def inspection_list(request):
 
 
 @login_required
-def inspection_detail(request, inspection_id: int):
+def inspection_detail(request: AuthenticatedRequest, inspection_id: int) -> HttpResponse:
     inspection = selectors.access_inspection(actor=request.user, inspection_id=inspection_id)
     review = selectors.review_of(inspection)
     moves = (
@@ -116,13 +120,13 @@ def inspection_detail(request, inspection_id: int):
     )
 
 
-def _version(request) -> int | None:
+def _version(request: HttpRequest) -> int | None:
     return _int(request.POST.get("version"))
 
 
 @require_perm(Perm.INSPECT_QUALITY)
 @require_POST
-def inspection_pick(request, inspection_id: int):
+def inspection_pick(request: AuthenticatedRequest, inspection_id: int) -> HttpResponseRedirect:
     inspection = selectors.access_inspection(actor=request.user, inspection_id=inspection_id)
     return perform(
         request,
@@ -135,7 +139,12 @@ def inspection_pick(request, inspection_id: int):
     )
 
 
-def _review_action(request, inspection_id: int, action, success: str):
+def _review_action(
+    request: AuthenticatedRequest,
+    inspection_id: int,
+    action: Callable[[Review], object],
+    success: str,
+) -> HttpResponseRedirect:
     inspection = selectors.access_inspection(actor=request.user, inspection_id=inspection_id)
     review = selectors.review_of(inspection)
     if review is None:
@@ -152,7 +161,7 @@ def _review_action(request, inspection_id: int, action, success: str):
 
 @login_required
 @require_POST
-def review_score(request, inspection_id: int):
+def review_score(request: AuthenticatedRequest, inspection_id: int) -> HttpResponseRedirect:
     points = {}
     for item in rubric.active_items():
         value = request.POST.get(f"item-{item.pk}", "")
@@ -175,7 +184,7 @@ def review_score(request, inspection_id: int):
 
 @login_required
 @require_POST
-def review_appeal(request, inspection_id: int):
+def review_appeal(request: AuthenticatedRequest, inspection_id: int) -> HttpResponseRedirect:
     return _review_action(
         request,
         inspection_id,
@@ -191,7 +200,7 @@ def review_appeal(request, inspection_id: int):
 
 @login_required
 @require_POST
-def review_decide(request, inspection_id: int):
+def review_decide(request: AuthenticatedRequest, inspection_id: int) -> HttpResponseRedirect:
     uphold = request.POST.get("decision") != "change"
     return _review_action(
         request,
@@ -210,7 +219,7 @@ def review_decide(request, inspection_id: int):
 
 
 @require_perm(*INSPECTORS)
-def review_queue(request):
+def review_queue(request: AuthenticatedRequest) -> HttpResponse:
     state = request.GET.get("state", ReviewState.PENDING)
     state = state if state in ReviewState.values else ReviewState.PENDING
     page = keyset_page(
@@ -226,12 +235,18 @@ def review_queue(request):
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
-def my_reviews(request):
+def my_reviews(request: AuthenticatedRequest) -> HttpResponse:
     page = keyset_page(selectors.my_reviews(request.user), cursor=request.GET.get("cursor"))
     return render(request, "quality/my_reviews.html", {"page": page, "reviews": page.items})
 
 
-class SamplingForm(StyledFormMixin, forms.ModelForm):
+if TYPE_CHECKING:  # the stubs make ModelForm generic; Django's own class is not subscriptable
+    _SettingsForm = forms.ModelForm[QualitySettings]
+else:
+    _SettingsForm = forms.ModelForm
+
+
+class SamplingForm(StyledFormMixin, _SettingsForm):
     class Meta:
         model = QualitySettings
         fields = list(rubric.SAMPLING_FIELDS)
@@ -243,7 +258,7 @@ class NewItemForm(StyledFormMixin, forms.Form):
 
 
 @require_perm(Perm.MANAGE_SETTINGS, Perm.INSPECT_QUALITY)
-def rubric_page(request):
+def rubric_page(request: AuthenticatedRequest) -> HttpResponse:
     may_edit = request.user.has_perm(Perm.MANAGE_SETTINGS)
     items = rubric.rubric_items()
     return render(
@@ -263,7 +278,7 @@ def rubric_page(request):
 
 @require_perm(Perm.MANAGE_SETTINGS)
 @require_POST
-def rubric_save(request):
+def rubric_save(request: AuthenticatedRequest) -> HttpResponseRedirect:
     changes = []
     for item in rubric.rubric_items():
         prefix = f"item-{item.pk}-"
@@ -290,7 +305,7 @@ def rubric_save(request):
 
 @require_perm(Perm.MANAGE_SETTINGS)
 @require_POST
-def rubric_add(request):
+def rubric_add(request: AuthenticatedRequest) -> HttpResponseRedirect:
     form = NewItemForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose what the item checks and give it a name."))
@@ -310,7 +325,7 @@ def rubric_add(request):
 
 @require_perm(Perm.MANAGE_SETTINGS)
 @require_POST
-def sampling_save(request):
+def sampling_save(request: AuthenticatedRequest) -> HttpResponseRedirect:
     form = SamplingForm(request.POST, instance=rubric.quality_settings())
     if not form.is_valid():
         errors = "；".join(str(e) for field in form.errors.values() for e in field)
@@ -327,7 +342,7 @@ def sampling_save(request):
     return redirect("quality:rubric")
 
 
-def may_open_checks(user) -> bool:
+def may_open_checks(user: User) -> bool:
     return any(user.has_perm(p) for p in INSPECTORS)
 
 

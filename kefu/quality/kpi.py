@@ -185,7 +185,7 @@ def achievement(spec: Spec, value: float | None, target: float) -> float | None:
 
 def score_sheet(
     values: dict[str, float | None], goals: dict[str, KpiTarget]
-) -> tuple[list, float | None]:
+) -> tuple[list[dict[str, Any]], float | None]:
     """The sheet's lines and the score out of 100: each indicator's weight times its achievement,
     over the indicators with data (their weights scaled up to 100)."""
     lines = []
@@ -216,7 +216,7 @@ def score_sheet(
 
 def month_scores(
     month: dt.date, agent_ids: list[int]
-) -> dict[int, tuple[dict, list, float | None]]:
+) -> dict[int, tuple[dict[str, int], list[dict[str, Any]], float | None]]:
     """Per agent: (facts, sheet lines, score) for `month`."""
     start, end = month_bounds(month)
     goals = targets()

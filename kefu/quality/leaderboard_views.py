@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
 from kefu.core.reporting import EARLIEST_DAY, LATEST_DAY
 from kefu.quality import selectors
@@ -18,7 +19,7 @@ from kefu.quality.kpi import parse_month
 
 
 @login_required
-def leaderboard(request):
+def leaderboard(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if not any(
         user.has_perm(p) for p in (Perm.SERVE_CUSTOMERS, Perm.EVALUATE, Perm.APPROVE_SHEETS)

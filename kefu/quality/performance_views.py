@@ -7,11 +7,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
 from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
@@ -23,13 +25,13 @@ from kefu.quality.models import Indicator, PerformanceState
 from kefu.quality.services import performance
 
 
-def _version(request) -> int | None:
+def _version(request: HttpRequest) -> int | None:
     raw = request.POST.get("version", "")
     return int(raw) if raw.isdigit() else None
 
 
 @login_required
-def performance_list(request):
+def performance_list(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     sees_all = selectors.may_see_all_performance(user)
     if not (sees_all or user.has_perm(Perm.SERVE_CUSTOMERS)):
@@ -54,7 +56,7 @@ def performance_list(request):
 
 @require_perm(Perm.EVALUATE)
 @require_POST
-def performance_generate(request):
+def performance_generate(request: AuthenticatedRequest) -> HttpResponseRedirect:
     month = parse_month(request.POST.get("month"))
     if month is None:
         messages.error(request, _("Give the month as 2026-11."))
@@ -69,7 +71,7 @@ def performance_generate(request):
 
 
 @login_required
-def performance_detail(request, sheet_id: int):
+def performance_detail(request: AuthenticatedRequest, sheet_id: int) -> HttpResponse:
     sheet = selectors.access_performance(actor=request.user, sheet_id=sheet_id)
     context = {
         "sheet": sheet,
@@ -89,7 +91,7 @@ def performance_detail(request, sheet_id: int):
 
 @login_required
 @require_POST
-def performance_sign(request, sheet_id: int):
+def performance_sign(request: AuthenticatedRequest, sheet_id: int) -> HttpResponseRedirect:
     selectors.access_performance(actor=request.user, sheet_id=sheet_id)
     return perform(
         request,
@@ -108,7 +110,7 @@ def performance_sign(request, sheet_id: int):
 
 @login_required
 @require_POST
-def performance_acknowledge(request, sheet_id: int):
+def performance_acknowledge(request: AuthenticatedRequest, sheet_id: int) -> HttpResponseRedirect:
     selectors.access_performance(actor=request.user, sheet_id=sheet_id)
     return perform(
         request,
@@ -125,14 +127,14 @@ def performance_acknowledge(request, sheet_id: int):
 
 
 @login_required
-def performance_export(request):
+def performance_export(request: AuthenticatedRequest) -> FileResponse | HttpResponseRedirect:
     # The export service refuses (the same 403 page and audit entry as every export) whoever lacks
     # the export right or Perm.EVALUATE.
     return export_response(request, kind="performance_sheets", fmt="xlsx")
 
 
 @require_perm(Perm.MANAGE_SETTINGS)
-def kpi_targets(request):
+def kpi_targets(request: AuthenticatedRequest) -> HttpResponse:
     goals = kpi.targets()
     if request.method == "POST":
         changes = []

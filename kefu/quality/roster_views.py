@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.models import Team
 from kefu.accounts.roles import Perm
 from kefu.core.decorators import require_perm
@@ -44,7 +46,7 @@ def _cell_name(agent_id: int, day: dt.date) -> str:
 
 
 @require_perm(Perm.ASSIGN_WORK)
-def roster_grid(request):
+def roster_grid(request: AuthenticatedRequest) -> HttpResponse:
     week = _week(request.GET.get("week") or request.POST.get("week"))
     team_id = _team(request.GET.get("team") or request.POST.get("team"))
     shifts = roster.ensure_shifts()
@@ -93,7 +95,7 @@ def roster_grid(request):
 
 @require_perm(Perm.ASSIGN_WORK)
 @require_POST
-def roster_copy(request):
+def roster_copy(request: AuthenticatedRequest) -> HttpResponseRedirect:
     week = _week(request.POST.get("week"))
     team_id = _team(request.POST.get("team"))
     try:
@@ -113,7 +115,7 @@ def _time(raw: str | None) -> dt.time | None:
 
 
 @require_perm(Perm.ASSIGN_WORK)
-def shift_list(request):
+def shift_list(request: AuthenticatedRequest) -> HttpResponse:
     shifts = roster.ensure_shifts()
     if request.method == "POST":
         start, end = _time(request.POST.get("start")), _time(request.POST.get("end"))
@@ -140,7 +142,7 @@ def shift_list(request):
 
 @require_perm(Perm.ASSIGN_WORK)
 @require_POST
-def swap_decide(request, swap_id: int):
+def swap_decide(request: AuthenticatedRequest, swap_id: int) -> HttpResponseRedirect:
     approve = request.POST.get("decision") == "approve"
     try:
         roster.decide_swap(actor=request.user, swap_id=swap_id, approve=approve, request=request)
@@ -152,7 +154,7 @@ def swap_decide(request, swap_id: int):
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
-def my_shifts(request):
+def my_shifts(request: AuthenticatedRequest) -> HttpResponse:
     today = timezone.localdate()
     start = roster.week_start(today)
     entries = list(selectors.my_shifts(request.user, start=start, days=28))
@@ -171,7 +173,7 @@ def my_shifts(request):
 
 @require_perm(Perm.SERVE_CUSTOMERS)
 @require_POST
-def swap_request(request):
+def swap_request(request: AuthenticatedRequest) -> HttpResponseRedirect:
     entry, colleague = request.POST.get("entry", ""), request.POST.get("colleague", "")
     if not (entry.isdigit() and colleague.isdigit() and len(entry) < 12 and len(colleague) < 12):
         messages.error(request, _("Choose your shift and a colleague."))

@@ -12,7 +12,7 @@ from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from kefu.accounts.models import User
+from kefu.accounts.models import Team, User
 from kefu.accounts.roles import Perm
 from kefu.conversations.models import Message
 from kefu.quality.models import (
@@ -44,7 +44,9 @@ def visible_sheets(user: User) -> QuerySet[RewardPenaltySheet]:
     return qs.filter(Q(agent=user) & Q(state=SheetState.APPROVED))
 
 
-def sheet_list(user: User, *, month=None, state: str = "") -> QuerySet[RewardPenaltySheet]:
+def sheet_list(
+    user: User, *, month: dt.date | None = None, state: str = ""
+) -> QuerySet[RewardPenaltySheet]:
     qs = visible_sheets(user).annotate(points=Sum("items__points"))
     if month is not None:
         qs = qs.filter(month=month)
@@ -104,14 +106,14 @@ def inspection_list(
     return qs.order_by("-closed_at", "-id")
 
 
-def access_inspection(*, actor: User, inspection_id) -> Inspection:
+def access_inspection(*, actor: User, inspection_id: int | str) -> Inspection:
     try:
-        inspection_id = int(inspection_id)
+        pk = int(inspection_id)
     except (TypeError, ValueError):
         raise Http404 from None
-    if not 0 < inspection_id < 2**63:
+    if not 0 < pk < 2**63:
         raise Http404
-    inspection = visible_inspections(actor).filter(pk=inspection_id).first()
+    inspection = visible_inspections(actor).filter(pk=pk).first()
     if inspection is None:
         raise Http404
     return inspection
@@ -125,7 +127,7 @@ def review_of(inspection: Inspection) -> Review | None:
     )
 
 
-def transcript(inspection: Inspection) -> list[dict]:
+def transcript(inspection: Inspection) -> list[dict[str, Any]]:
     """The conversation's messages (internal notes left out for nobody: inspectors read them too),
     each with its findings and the words to highlight."""
     findings = list(inspection.findings.all())
@@ -153,7 +155,7 @@ def transcript(inspection: Inspection) -> list[dict]:
     return rows
 
 
-def _call_notes(inspection: Inspection, findings: list[Finding]) -> list[dict]:
+def _call_notes(inspection: Inspection, findings: list[Finding]) -> list[dict[str, Any]]:
     """A call has no transcript: its notes stand as one agent's line, with every finding."""
     from kefu.conversations.models import SenderKind
 
@@ -295,7 +297,7 @@ def access_performance(*, actor: User, sheet_id: int) -> PerformanceSheet:
     return sheet
 
 
-def performance_lines(sheet: PerformanceSheet) -> list[dict]:
+def performance_lines(sheet: PerformanceSheet) -> list[dict[str, Any]]:
     """The sheet's lines with the indicator's name and unit, for the page, the print view and the
     Excel file."""
     from kefu.quality.kpi import SPECS
@@ -319,7 +321,7 @@ def performance_lines(sheet: PerformanceSheet) -> list[dict]:
     return rows
 
 
-def _shown(value, digits: int) -> str:
+def _shown(value: float | None, digits: int) -> str:
     if value is None:
         return "—"
     return f"{value:.{digits}f}"
@@ -337,7 +339,7 @@ def roster_agents(team_id: int | None = None) -> QuerySet[User]:
     return qs.order_by("display_name", "username", "id")
 
 
-def roster_week(first_day: dt.date, *, team_id: int | None = None) -> dict:
+def roster_week(first_day: dt.date, *, team_id: int | None = None) -> dict[str, Any]:
     """The week's grid: its days (with the business calendar's holidays), the agents and each
     (agent, day) cell's shift ids."""
     from kefu.core.business_calendar import BusinessCalendar
@@ -426,16 +428,14 @@ def my_swaps(user: User) -> QuerySet[ShiftSwap]:
 # ---- Leaderboards 评比 ---------------------------------------------------------------------------
 
 
-def leaderboard_teams(user: User):
+def leaderboard_teams(user: User) -> QuerySet[Team] | None:
     """The teams whose board the user may open; None for every team and the whole company."""
-    from kefu.accounts.models import Team
-
     if may_see_all_performance(user) or user.has_perm(Perm.ASSIGN_WORK):
         return None
     return Team.objects.filter(agents__user=user).order_by("name")
 
 
-def leaderboard(month: dt.date, *, team_id: int | None = None) -> list[dict]:
+def leaderboard(month: dt.date, *, team_id: int | None = None) -> list[dict[str, Any]]:
     """The month's ranking of the agents (of a team) by their KPI score. An agent's computed sheet
     gives their figures when it is final — signed, or a draft computed after the month ended —; the
     other agents' figures are computed from the facts now (a draft of a running month is stale).

@@ -7,19 +7,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.core.statemachine import StateMachine, Transition, require_perm, role_guard
+from kefu.quality.models import Review, RewardPenaltySheet
 from kefu.quality.models import ReviewState as R
 from kefu.quality.models import SheetState as S
 
 
-def not_the_drafter(actor, sheet) -> str | None:
+def not_the_drafter(actor: User | None, sheet: RewardPenaltySheet | None) -> str | None:
     if actor is not None and sheet is not None and actor.pk == sheet.drafted_by_id:
         return _("the sheet must be approved by someone other than who drafted it")
     return None
 
 
-def has_items(actor, sheet) -> str | None:
+def has_items(actor: User | None, sheet: RewardPenaltySheet | None) -> str | None:
     if sheet is not None and not sheet.items.exists():
         return _("the sheet has no points yet")
     return None
@@ -67,26 +69,26 @@ SHEET_FLOW = StateMachine(
 
 
 @role_guard
-def not_own_conversation(actor, review) -> str | None:
+def not_own_conversation(actor: User | None, review: Review | None) -> str | None:
     if actor is not None and review is not None and actor.pk == review.inspection.agent_id:
         return _("nobody reviews or decides on their own conversation")
     return None
 
 
 @role_guard
-def the_agent(actor, review) -> str | None:
+def the_agent(actor: User | None, review: Review | None) -> str | None:
     if actor is None or review is None or actor.pk != review.inspection.agent_id:
         return _("only the agent who served the conversation appeals")
     return None
 
 
-def not_appealed_before(actor, review) -> str | None:
+def not_appealed_before(actor: User | None, review: Review | None) -> str | None:
     if review is not None and review.appealed_at is not None:
         return _("an appeal is allowed once")
     return None
 
 
-def within_appeal_period(actor, review) -> str | None:
+def within_appeal_period(actor: User | None, review: Review | None) -> str | None:
     from kefu.quality.services.rubric import quality_settings
 
     if review is None or review.reviewed_at is None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -15,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.models import User
 from kefu.accounts.roles import Perm, Role
 from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
-from kefu.core.forms import StyledFormMixin
+from kefu.core.forms import StyledFormMixin, set_choices
 from kefu.core.pages import perform
 from kefu.quality import selectors, services
 from kefu.quality.inspection_views import urlpatterns as inspection_urls
@@ -45,10 +49,10 @@ class DraftForm(StyledFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"type": "month", "lang": "zh-CN"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         agents = User.objects.filter(role=Role.AGENT, is_active=True).order_by("display_name")
-        self.fields["agent"].choices = [(a.pk, str(a)) for a in agents]
+        set_choices(self, "agent", [(a.pk, str(a)) for a in agents])
 
     def clean_month(self) -> dt.date:
         month = _month(self.cleaned_data["month"])
@@ -65,7 +69,7 @@ class ItemForm(StyledFormMixin, forms.Form):
 
 
 @login_required
-def sheet_list(request):
+def sheet_list(request: AuthenticatedRequest) -> HttpResponse:
     if not (selectors.may_open_sheets(request.user) or request.user.role == Role.AGENT):
         raise PermissionDenied
     month = _month(request.GET.get("month", ""))
@@ -89,7 +93,7 @@ def sheet_list(request):
 
 @require_perm(Perm.EVALUATE)
 @require_POST
-def sheet_draft(request):
+def sheet_draft(request: AuthenticatedRequest) -> HttpResponseRedirect:
     form = DraftForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose an agent and give the month as 2026-11."))
@@ -107,7 +111,7 @@ def sheet_draft(request):
 
 
 @login_required
-def sheet_detail(request, sheet_id: int):
+def sheet_detail(request: AuthenticatedRequest, sheet_id: int) -> HttpResponse:
     sheet = selectors.access_sheet(actor=request.user, sheet_id=sheet_id)
     moves = {t.name for t in SHEET_FLOW.allowed(sheet.state, actor=request.user, obj=sheet)}
     return render(
@@ -123,19 +127,21 @@ def sheet_detail(request, sheet_id: int):
     )
 
 
-def _act(request, sheet_id: int, action, success: str):
+def _act(
+    request: AuthenticatedRequest, sheet_id: int, action: Callable[[], object], success: str
+) -> HttpResponseRedirect:
     selectors.access_sheet(actor=request.user, sheet_id=sheet_id)
     return perform(request, action, success=success, then="quality:sheet", sheet_id=sheet_id)
 
 
-def _version(request) -> int | None:
+def _version(request: HttpRequest) -> int | None:
     raw = request.POST.get("version", "")
     return int(raw) if raw.isdigit() else None
 
 
 @login_required
 @require_POST
-def item_add(request, sheet_id: int):
+def item_add(request: AuthenticatedRequest, sheet_id: int) -> HttpResponseRedirect:
     form = ItemForm(request.POST)
     if not form.is_valid():
         selectors.access_sheet(actor=request.user, sheet_id=sheet_id)
@@ -161,7 +167,7 @@ def item_add(request, sheet_id: int):
 
 @login_required
 @require_POST
-def item_remove(request, sheet_id: int, item_id: int):
+def item_remove(request: AuthenticatedRequest, sheet_id: int, item_id: int) -> HttpResponseRedirect:
     return _act(
         request,
         sheet_id,
@@ -172,7 +178,7 @@ def item_remove(request, sheet_id: int, item_id: int):
 
 @login_required
 @require_POST
-def sheet_submit(request, sheet_id: int):
+def sheet_submit(request: AuthenticatedRequest, sheet_id: int) -> HttpResponseRedirect:
     return _act(
         request,
         sheet_id,
@@ -185,7 +191,7 @@ def sheet_submit(request, sheet_id: int):
 
 @login_required
 @require_POST
-def sheet_decide(request, sheet_id: int):
+def sheet_decide(request: AuthenticatedRequest, sheet_id: int) -> HttpResponseRedirect:
     approve = request.POST.get("decision") == "approve"
     return _act(
         request,

@@ -2,11 +2,14 @@
 and services as the pages."""
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from ninja import Query, Router, Status
+from ninja import P, QueryEx, Router, Status
 
+from kefu.accounts.http import AuthenticatedRequest
+from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.core.pagination import keyset_page
 from kefu.core.reporting import EARLIEST_DAY, LATEST_DAY, checked_period
@@ -29,7 +32,7 @@ from kefu.visits.schemas import (
 router = Router(tags=["visits"])
 
 
-def plan_out(plan: VisitCampaign) -> dict:
+def plan_out(plan: VisitCampaign) -> dict[str, Any]:
     return {
         "id": plan.pk,
         "number": plan.number,
@@ -47,7 +50,7 @@ def plan_out(plan: VisitCampaign) -> dict:
     }
 
 
-def visit_out(visit: ReturnVisit) -> dict:
+def visit_out(visit: ReturnVisit) -> dict[str, Any]:
     return {
         "id": visit.pk,
         "campaign_id": visit.campaign_id,
@@ -62,7 +65,7 @@ def visit_out(visit: ReturnVisit) -> dict:
     }
 
 
-def record_out(record: VisitRecord) -> dict:
+def record_out(record: VisitRecord) -> dict[str, Any]:
     return {
         "visit_id": record.visit_id,
         "reached": record.reached,
@@ -79,18 +82,18 @@ def record_out(record: VisitRecord) -> dict:
     }
 
 
-def _serves(user) -> None:
+def _serves(user: User) -> None:
     if not user.has_perm(Perm.SERVE_CUSTOMERS):
         raise PermissionDenied
 
 
 @router.get("/visits/plans", response=PlanPage, summary="List visit plans, newest first")
 def list_plans(
-    request,
+    request: AuthenticatedRequest,
     state: str = "",
     cursor: int | None = None,
-    limit: int = Query(50, ge=1, le=200),
-):
+    limit: QueryEx[int, P(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
     if not selectors.may_plan(request.user):
         raise PermissionDenied
     qs = selectors.visible_campaigns(request.user)
@@ -101,27 +104,29 @@ def list_plans(
 
 
 @router.get("/visits/plans/{plan_id}", response=PlanOut, summary="One visit plan")
-def get_plan(request, plan_id: int):
+def get_plan(request: AuthenticatedRequest, plan_id: int) -> dict[str, Any]:
     if not selectors.may_plan(request.user):
         raise PermissionDenied
     return plan_out(selectors.access_campaign(actor=request.user, campaign_id=plan_id))
 
 
 @router.get("/visits/today", response=VisitPage, summary="My visits for today, soonest first")
-def my_visits_today(request, limit: int = Query(50, ge=1, le=200)):
+def my_visits_today(
+    request: AuthenticatedRequest, limit: QueryEx[int, P(ge=1, le=200)] = 50
+) -> dict[str, Any]:
     _serves(request.user)
     visits = list(selectors.today_list(request.user)[:limit])
     return {"items": [visit_out(v) for v in visits], "next_cursor": None}
 
 
 @router.get("/visits/tasks/{visit_id}", response=VisitOut, summary="One visit task")
-def get_visit(request, visit_id: int):
+def get_visit(request: AuthenticatedRequest, visit_id: int) -> dict[str, Any]:
     _serves(request.user)
     return visit_out(selectors.access_visit(actor=request.user, visit_id=visit_id))
 
 
 @router.get("/visits/tasks/{visit_id}/record", response=RecordOut, summary="A visit's record")
-def get_record(request, visit_id: int):
+def get_record(request: AuthenticatedRequest, visit_id: int) -> dict[str, Any]:
     _serves(request.user)
     visit = selectors.access_visit(actor=request.user, visit_id=visit_id)
     record = VisitRecord.objects.filter(visit=visit).first()
@@ -135,7 +140,9 @@ def get_record(request, visit_id: int):
     response={201: RecordOut},
     summary="Save the visit record 回访记录表 (complete, or refused with the reason)",
 )
-def post_record(request, visit_id: int, body: RecordIn):
+def post_record(
+    request: AuthenticatedRequest, visit_id: int, body: RecordIn
+) -> Status[dict[str, Any]]:
     _serves(request.user)
     visit = selectors.access_visit(actor=request.user, visit_id=visit_id)
     record = services.record_visit(actor=request.user, visit_id=visit.pk, **body.dict())
@@ -145,7 +152,7 @@ def post_record(request, visit_id: int, body: RecordIn):
 @router.get(
     "/visits/figures", response=VisitFiguresOut, summary="Visits done, reach and satisfaction"
 )
-def figures(request, start: dt.date, end: dt.date):
+def figures(request: AuthenticatedRequest, start: dt.date, end: dt.date) -> dict[str, Any]:
     if not request.user.has_perm(Perm.VIEW_REPORTS):
         raise PermissionDenied
     checked_period(start, end)
@@ -155,12 +162,12 @@ def figures(request, start: dt.date, end: dt.date):
 # --- surveys and the monthly report ---------------------------------------------------------------
 
 
-def _assigns(user) -> None:
+def _assigns(user: User) -> None:
     if not user.has_perm(Perm.ASSIGN_WORK):
         raise PermissionDenied
 
 
-def survey_out(survey: Survey) -> dict:
+def survey_out(survey: Survey) -> dict[str, Any]:
     return {
         "id": survey.pk,
         "title": survey.title,
@@ -186,7 +193,7 @@ def survey_out(survey: Survey) -> dict:
 @router.get(
     "/visits/surveys", response=list[SurveyOut], summary="Satisfaction surveys, newest first"
 )
-def list_surveys(request):
+def list_surveys(request: AuthenticatedRequest) -> list[dict[str, Any]]:
     _assigns(request.user)
     return [survey_out(s) for s in selectors.visible_surveys(request.user).order_by("-id")[:200]]
 
@@ -197,8 +204,11 @@ def list_surveys(request):
     summary="A survey's results: answered, average and low scores, by agent and team",
 )
 def survey_results(
-    request, survey_id: int, start: dt.date | None = None, end: dt.date | None = None
-):
+    request: AuthenticatedRequest,
+    survey_id: int,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> dict[str, Any]:
     _assigns(request.user)
     survey = selectors.access_survey(actor=request.user, survey_id=survey_id)
     checked_period(
@@ -238,7 +248,7 @@ def survey_results(
     }
 
 
-def answer_out(answer: SurveyAnswer) -> dict:
+def answer_out(answer: SurveyAnswer) -> dict[str, Any]:
     invitation = answer.invitation
     return {
         "id": answer.pk,
@@ -260,8 +270,11 @@ def answer_out(answer: SurveyAnswer) -> dict:
     summary="A survey's answers, newest first",
 )
 def survey_answers(
-    request, survey_id: int, cursor: int | None = None, limit: int = Query(50, ge=1, le=200)
-):
+    request: AuthenticatedRequest,
+    survey_id: int,
+    cursor: int | None = None,
+    limit: QueryEx[int, P(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
     _assigns(request.user)
     survey = selectors.access_survey(actor=request.user, survey_id=survey_id)
     qs = SurveyAnswer.objects.filter(invitation__survey=survey).select_related("invitation")
@@ -270,7 +283,7 @@ def survey_answers(
 
 
 @router.get("/visits/report", response=MonthReportOut, summary="The monthly visit report per agent")
-def month_report(request, month: str = ""):
+def month_report(request: AuthenticatedRequest, month: str = "") -> dict[str, Any]:
     _assigns(request.user)
     report = selectors.month_report(selectors.parse_month(month[:7], today=selectors.local_today()))
     return {

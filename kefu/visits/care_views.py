@@ -10,10 +10,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
 from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
@@ -25,7 +28,7 @@ from kefu.visits.services import care
 
 
 @require_perm(Perm.ASSIGN_WORK)
-def care_list(request):
+def care_list(request: AuthenticatedRequest) -> HttpResponse:
     form = HolidayCareForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -77,7 +80,7 @@ def care_list(request):
 
 
 @login_required
-def month_report(request):
+def month_report(request: AuthenticatedRequest) -> HttpResponseBase:
     """The page, or with `format=xlsx` its Excel file (the one export service checks the rights,
     audits and writes: a refusal is the same page and audit entry as every export's)."""
     if request.GET.get("format") == "xlsx":
@@ -86,7 +89,7 @@ def month_report(request):
 
 
 @require_perm(Perm.ASSIGN_WORK)
-def _month_report_page(request):
+def _month_report_page(request: AuthenticatedRequest) -> HttpResponse:
     month = selectors.parse_month(request.GET.get("month", ""), today=selectors.local_today())
     return render(
         request,

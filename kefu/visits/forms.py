@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kefu.accounts.models import Team
-from kefu.core.forms import StyledFormMixin
+from kefu.core.forms import StyledFormMixin, set_choices
 from kefu.customers.models import Level, Tag
+from kefu.telephony.models import Call
 from kefu.visits.models import (
     FollowUp,
     Satisfaction,
     SurveyChannel,
     SurveyTrigger,
     UnreachedReason,
+    VisitCampaign,
     VisitChannel,
 )
 from kefu.visits.selectors import agents_for
@@ -106,27 +111,26 @@ class CampaignForm(StyledFormMixin, forms.Form):
         "card_expiring",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         blank = [("", "—")]
-        self.fields["team"].choices = blank + [
-            (t.pk, t.name) for t in Team.objects.order_by("name")
-        ]
-        self.fields["owner_id"].choices = blank + [(u.pk, str(u)) for u in agents_for(None)]
-        self.fields["tag_id"].choices = blank + [(t.pk, t.name) for t in Tag.objects.all()[:500]]
+        set_choices(self, "team", blank + [(t.pk, t.name) for t in Team.objects.order_by("name")])
+        set_choices(self, "owner_id", blank + [(u.pk, str(u)) for u in agents_for(None)])
+        set_choices(self, "tag_id", blank + [(t.pk, t.name) for t in Tag.objects.all()[:500]])
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
             self.add_error("period_end", _("The period must end on or after its start."))
         return data
 
-    def rules(self) -> dict:
+    def rules(self) -> dict[str, Any]:
         return {k: self.cleaned_data.get(k) for k in self.RULE_FIELDS}
 
     @classmethod
-    def initial_for(cls, campaign) -> dict:
+    def initial_for(cls, campaign: VisitCampaign) -> dict[str, Any]:
         initial = {
             "title": campaign.title,
             "purpose": campaign.purpose,
@@ -188,15 +192,24 @@ class VisitRecordForm(StyledFormMixin, forms.Form):
         label=gettext_lazy("Call record"), coerce=int, required=False, empty_value=None
     )
 
-    def __init__(self, *args, calls=(), **kwargs):
+    def __init__(self, *args: Any, calls: Iterable[Call] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["call"].choices = [("", "—")] + [
-            (c.pk, f"{timezone.localtime(c.started_at):%Y-%m-%d %H:%M} · {c.get_outcome_display()}")
-            for c in calls
-        ]
+        set_choices(
+            self,
+            "call",
+            [("", "—")]
+            + [
+                (
+                    c.pk,
+                    f"{timezone.localtime(c.started_at):%Y-%m-%d %H:%M} · {c.get_outcome_display()}",
+                )
+                for c in calls
+            ],
+        )
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if data.get("reached") is True and not data.get("satisfaction"):
             self.add_error("satisfaction", _("Record whether the customer is satisfied."))
         if data.get("reached") is False and not data.get("unreached_reason"):

@@ -7,6 +7,7 @@ All arithmetic is in Asia/Shanghai local time on aware datetimes; the clock is a
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from kefu.core.errors import DomainError
 Window = tuple[dt.time, dt.time]
 
 
-def parse_windows(raw: list) -> list[Window]:
+def parse_windows(raw: list[Any]) -> list[Window]:
     """[["12:00", "14:00"], …] as time pairs; a clear error for anything else."""
     windows = []
     for pair in raw or []:

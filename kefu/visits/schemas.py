@@ -1,6 +1,7 @@
 """API shapes of return visits."""
 
 import datetime as dt
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -13,7 +14,7 @@ class PlanOut(Schema):
     channel: str
     period_start: dt.date
     period_end: dt.date
-    rules: dict
+    rules: dict[str, Any]
     planned_count: int
     state: str
     state_label: str

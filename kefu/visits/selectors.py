@@ -4,6 +4,7 @@ for today, who may open which plan and visit, and the figures other apps (report
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -108,7 +109,7 @@ def _months(start: dt.date, end: dt.date) -> list[int]:
     return months
 
 
-def preview(campaign: VisitCampaign, *, now: dt.datetime | None = None) -> dict:
+def preview(campaign: VisitCampaign, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """The counts shown before a plan is issued: how many, of which level, how many with an owner,
     how many already have an open visit, and how many the planned number keeps."""
     qs = audience(campaign, now=now)
@@ -187,7 +188,9 @@ def overdue_count(user: User, *, now: dt.datetime | None = None) -> int:
     return ReturnVisit.objects.filter(assignee=user, state=VisitState.OPEN, due_at__lt=now).count()
 
 
-def campaign_visits(campaign: VisitCampaign, *, state: str = "", agent_id: int | None = None):
+def campaign_visits(
+    campaign: VisitCampaign, *, state: str = "", agent_id: int | None = None
+) -> QuerySet[ReturnVisit]:
     qs = campaign.visits.select_related("customer", "assignee", "record").order_by("id")
     if state:
         qs = qs.filter(state=state)
@@ -196,7 +199,7 @@ def campaign_visits(campaign: VisitCampaign, *, state: str = "", agent_id: int |
     return qs
 
 
-def campaign_progress(campaign: VisitCampaign) -> dict:
+def campaign_progress(campaign: VisitCampaign) -> dict[str, Any]:
     counts = dict(campaign.visits.order_by().values_list("state").annotate(n=Count("pk")))
     total = sum(counts.values())
     done = counts.get(VisitState.DONE, 0)
@@ -237,7 +240,7 @@ def customer_visits(customer_id: int) -> QuerySet[ReturnVisit]:
 # --- figures for reports (reports app, issue 12.5) ------------------------------------------------
 
 
-def visit_figures(*, start: dt.date, end: dt.date) -> dict:
+def visit_figures(*, start: dt.date, end: dt.date) -> dict[str, Any]:
     """Visits recorded from `start` through `end` (local dates, both included): how many were done,
     how many reached the customer and the rate, the satisfaction split and the satisfied rate among
     those who answered. One aggregate over the records' recorded_at index."""
@@ -265,7 +268,7 @@ def visit_figures(*, start: dt.date, end: dt.date) -> dict:
     }
 
 
-def member_coverage(*, start: dt.date, end: dt.date) -> dict:
+def member_coverage(*, start: dt.date, end: dt.date) -> dict[str, Any]:
     """三个必保: the share of members (会员 and VIP) reached by a visit in the period, against the
     target in the rules."""
     zone = ZoneInfo(settings.TIME_ZONE)
@@ -288,7 +291,7 @@ def member_coverage(*, start: dt.date, end: dt.date) -> dict:
     }
 
 
-def campaign_summary(campaign: VisitCampaign, *, now: dt.datetime | None = None) -> dict:
+def campaign_summary(campaign: VisitCampaign, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """The plan's 回访总结: reach, satisfaction split, the most frequent opinions and suggestions (the
     same words grouped), and the visits past their deadline. SQL aggregates only."""
     now = now or timezone.now()
@@ -341,7 +344,9 @@ def access_survey(*, actor: User, survey_id: int) -> Survey:
     return survey
 
 
-def survey_results(survey: Survey, *, start: dt.date | None = None, end: dt.date | None = None):
+def survey_results(
+    survey: Survey, *, start: dt.date | None = None, end: dt.date | None = None
+) -> dict[str, Any]:
     """A survey's results: invited, answered, the average score and the low ones, the score
     distribution, and the same per agent and per team (SQL aggregates)."""
     zone = ZoneInfo(settings.TIME_ZONE)
@@ -393,7 +398,7 @@ def survey_results(survey: Survey, *, start: dt.date | None = None, end: dt.date
     }
 
 
-def recent_answers(survey: Survey, *, limit: int = 50) -> list[dict]:
+def recent_answers(survey: Survey, *, limit: int = 50) -> list[dict[str, Any]]:
     """The newest answers with each question's text beside its value (for the results page)."""
     questions = list(survey.questions.all())
     out = []
@@ -449,7 +454,7 @@ def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return dt.datetime.combine(first, dt.time(), zone), dt.datetime.combine(after, dt.time(), zone)
 
 
-def month_report(month: dt.date) -> dict:
+def month_report(month: dt.date) -> dict[str, Any]:
     """Per agent for the month (Asia/Shanghai): planned (visits due in the month), done (recorded
     in it), on time (done by the deadline), unreachable, the satisfied share of the reached, and
     the average survey score of the answers counted for them. Two grouped aggregates."""

@@ -4,21 +4,23 @@ right, then issued to the agents) and how a visit task moves (visited by its age
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.core.statemachine import StateMachine, Transition, require_perm, role_guard
 from kefu.visits.models import CampaignState as C
+from kefu.visits.models import ReturnVisit, VisitCampaign
 from kefu.visits.models import VisitState as V
 
 
 @role_guard
-def not_the_drafter(actor, campaign) -> str | None:
+def not_the_drafter(actor: User | None, campaign: VisitCampaign | None) -> str | None:
     if actor is not None and campaign is not None and actor.pk == campaign.created_by_id:
         return _("the plan must be approved by someone other than who drafted it")
     return None
 
 
 @role_guard
-def the_assignee_or_assigner(actor, visit) -> str | None:
+def the_assignee_or_assigner(actor: User | None, visit: ReturnVisit | None) -> str | None:
     if actor is None or visit is None:
         return _("your role does not have this right")
     if actor.pk == visit.assignee_id or actor.has_perm(Perm.ASSIGN_WORK):

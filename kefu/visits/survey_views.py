@@ -5,11 +5,13 @@ a signed and expiring link answered once)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
 from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
@@ -21,7 +23,7 @@ from kefu.visits.services import surveys
 
 
 @require_perm(Perm.ASSIGN_WORK)
-def survey_list(request):
+def survey_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "visits/survey_list.html",
@@ -33,7 +35,7 @@ def survey_list(request):
 
 
 @require_perm(Perm.ASSIGN_WORK)
-def survey_new(request):
+def survey_new(request: AuthenticatedRequest) -> HttpResponse:
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -52,7 +54,7 @@ def survey_new(request):
 
 
 @require_perm(Perm.ASSIGN_WORK)
-def survey_detail(request, survey_id: int):
+def survey_detail(request: AuthenticatedRequest, survey_id: int) -> HttpResponse:
     survey = selectors.access_survey(actor=request.user, survey_id=survey_id)
     return render(
         request,
@@ -69,7 +71,7 @@ def survey_detail(request, survey_id: int):
 
 @require_perm(Perm.ASSIGN_WORK)
 @require_POST
-def survey_toggle(request, survey_id: int):
+def survey_toggle(request: AuthenticatedRequest, survey_id: int) -> HttpResponseRedirect:
     survey = selectors.access_survey(actor=request.user, survey_id=survey_id)
     surveys.set_survey_active(actor=request.user, survey_id=survey.pk, active=not survey.active)
     messages.success(request, _("Survey updated."))
@@ -78,7 +80,7 @@ def survey_toggle(request, survey_id: int):
 
 @require_perm(Perm.ASSIGN_WORK)
 @require_POST
-def survey_send(request, survey_id: int):
+def survey_send(request: AuthenticatedRequest, survey_id: int) -> HttpResponseRedirect:
     """Send the survey to one customer by hand (their id from the form; access checked)."""
     survey = selectors.access_survey(actor=request.user, survey_id=survey_id)
     raw = request.POST.get("customer", "")
@@ -100,7 +102,7 @@ def survey_send(request, survey_id: int):
     return redirect("visits:survey", survey_id=survey.pk)
 
 
-def survey_answer(request, token: str):
+def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
     """The public page of one invitation: no sign-in; a tampered, unknown, expired or answered link
     gets a plain page saying so (404, 410, 409), never the form."""
     try:

@@ -3,34 +3,46 @@ their preview, approval, issuing and progress, the bulk move, and the rules."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kefu.accounts.http import AuthenticatedRequest
+from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
 from kefu.core.pages import perform
+from kefu.telephony.models import Call
 from kefu.telephony.selectors import visible_calls
 from kefu.visits import care_views, selectors, services, survey_views
 from kefu.visits.forms import CampaignForm, RulesForm, VisitRecordForm
-from kefu.visits.models import CampaignState, VisitChannel, VisitState
+from kefu.visits.models import (
+    CampaignState,
+    ReturnVisit,
+    VisitCampaign,
+    VisitChannel,
+    VisitState,
+)
 from kefu.visits.states import CAMPAIGN_FLOW, VISIT_FLOW
 from kefu.visits.tasks import issue_campaign_task
 
 
-def _version(request) -> int | None:
+def _version(request: HttpRequest) -> int | None:
     raw = request.POST.get("version", "")
     return int(raw) if raw.isdigit() else None
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
-def today(request):
+def today(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
     visits = Paginator(selectors.today_list(request.user, now=now), 50).get_page(
         request.GET.get("page")
@@ -47,14 +59,14 @@ def today(request):
     )
 
 
-def _calls_for(user, visit):
+def _calls_for(user: User, visit: ReturnVisit) -> list[Call]:
     return list(
         visible_calls(user).filter(customer_id=visit.customer_id).order_by("-started_at")[:10]
     )
 
 
 @require_perm(Perm.SERVE_CUSTOMERS)
-def visit_detail(request, visit_id: int):
+def visit_detail(request: AuthenticatedRequest, visit_id: int) -> HttpResponse:
     visit = selectors.access_visit(actor=request.user, visit_id=visit_id)
     calls = _calls_for(request.user, visit) if visit.channel == VisitChannel.PHONE else []
     form = VisitRecordForm(request.POST or None, calls=calls)
@@ -104,7 +116,7 @@ def visit_detail(request, visit_id: int):
 
 @require_perm(Perm.SERVE_CUSTOMERS)
 @require_POST
-def visit_complaint(request, visit_id: int):
+def visit_complaint(request: AuthenticatedRequest, visit_id: int) -> HttpResponseRedirect:
     visit = selectors.access_visit(actor=request.user, visit_id=visit_id)
     try:
         ticket = services.open_complaint(actor=request.user, visit_id=visit.pk)
@@ -119,7 +131,7 @@ def visit_complaint(request, visit_id: int):
 
 
 @require_perm(Perm.ASSIGN_WORK, Perm.APPROVE)
-def plan_list(request):
+def plan_list(request: AuthenticatedRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     state = state if state in CampaignState.values else ""
     qs = selectors.visible_campaigns(request.user)
@@ -138,7 +150,9 @@ def plan_list(request):
     )
 
 
-def _save_plan(request, campaign=None):
+def _save_plan(
+    request: AuthenticatedRequest, campaign: VisitCampaign | None = None
+) -> tuple[CampaignForm, VisitCampaign | None]:
     form = CampaignForm(request.POST)
     if not form.is_valid():
         return form, None
@@ -172,7 +186,7 @@ def _save_plan(request, campaign=None):
 
 
 @require_perm(Perm.ASSIGN_WORK)
-def plan_new(request):
+def plan_new(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         form, saved = _save_plan(request)
         if saved is not None:
@@ -187,7 +201,7 @@ def plan_new(request):
 
 
 @require_perm(Perm.ASSIGN_WORK)
-def plan_edit(request, campaign_id: int):
+def plan_edit(request: AuthenticatedRequest, campaign_id: int) -> HttpResponse:
     campaign = selectors.access_campaign(actor=request.user, campaign_id=campaign_id)
     if not CAMPAIGN_FLOW.may(campaign.state, "edit", actor=request.user, obj=campaign):
         messages.error(request, _("This plan can no longer be changed."))
@@ -203,7 +217,7 @@ def plan_edit(request, campaign_id: int):
 
 
 @require_perm(Perm.ASSIGN_WORK, Perm.APPROVE)
-def plan_detail(request, campaign_id: int):
+def plan_detail(request: AuthenticatedRequest, campaign_id: int) -> HttpResponse:
     campaign = selectors.access_campaign(actor=request.user, campaign_id=campaign_id)
     moves = {
         t.name for t in CAMPAIGN_FLOW.allowed(campaign.state, actor=request.user, obj=campaign)
@@ -238,20 +252,22 @@ def plan_detail(request, campaign_id: int):
 
 
 @require_perm(Perm.ASSIGN_WORK, Perm.APPROVE)
-def plan_progress(request, campaign_id: int):
+def plan_progress(request: AuthenticatedRequest, campaign_id: int) -> HttpResponse:
     """The issuing progress, polled by htmx while the tasks are being made."""
     campaign = selectors.access_campaign(actor=request.user, campaign_id=campaign_id)
     return render(request, "visits/_issuing.html", {"campaign": campaign})
 
 
-def _act(request, campaign_id: int, action, success: str):
+def _act(
+    request: AuthenticatedRequest, campaign_id: int, action: Callable[[], object], success: str
+) -> HttpResponseRedirect:
     selectors.access_campaign(actor=request.user, campaign_id=campaign_id)
     return perform(request, action, success=success, then="visits:plan", campaign_id=campaign_id)
 
 
 @require_perm(Perm.ASSIGN_WORK)
 @require_POST
-def plan_submit(request, campaign_id: int):
+def plan_submit(request: AuthenticatedRequest, campaign_id: int) -> HttpResponseRedirect:
     return _act(
         request,
         campaign_id,
@@ -264,7 +280,7 @@ def plan_submit(request, campaign_id: int):
 
 @require_perm(Perm.APPROVE)
 @require_POST
-def plan_decide(request, campaign_id: int):
+def plan_decide(request: AuthenticatedRequest, campaign_id: int) -> HttpResponseRedirect:
     approve = request.POST.get("decision") == "approve"
     return _act(
         request,
@@ -282,8 +298,8 @@ def plan_decide(request, campaign_id: int):
 
 @require_perm(Perm.ASSIGN_WORK)
 @require_POST
-def plan_issue(request, campaign_id: int):
-    def issue():
+def plan_issue(request: AuthenticatedRequest, campaign_id: int) -> HttpResponseRedirect:
+    def issue() -> None:
         services.start_issuing(
             actor=request.user, campaign_id=campaign_id, expected_version=_version(request)
         )
@@ -295,7 +311,7 @@ def plan_issue(request, campaign_id: int):
 
 @require_perm(Perm.ASSIGN_WORK)
 @require_POST
-def plan_close(request, campaign_id: int):
+def plan_close(request: AuthenticatedRequest, campaign_id: int) -> HttpResponseRedirect:
     return _act(
         request,
         campaign_id,
@@ -306,7 +322,7 @@ def plan_close(request, campaign_id: int):
 
 @require_perm(Perm.ASSIGN_WORK)
 @require_POST
-def plan_move(request, campaign_id: int):
+def plan_move(request: AuthenticatedRequest, campaign_id: int) -> HttpResponseRedirect:
     campaign = selectors.access_campaign(actor=request.user, campaign_id=campaign_id)
     ids = [int(v) for v in request.POST.getlist("visit") if v.isdigit()]
     raw_agent = request.POST.get("agent", "")
@@ -325,7 +341,7 @@ def plan_move(request, campaign_id: int):
 
 
 @require_perm(Perm.MANAGE_SETTINGS)
-def rules_view(request):
+def rules_view(request: AuthenticatedRequest) -> HttpResponse:
     current = selectors.rules()
     if request.method == "POST":
         form = RulesForm(request.POST)

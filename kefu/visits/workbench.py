@@ -3,6 +3,7 @@ coverage this month against the target (三个必保)."""
 
 from django.utils import timezone
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
 from kefu.core.querysets import count_up_to
 from kefu.core.workbench import Card
@@ -11,7 +12,7 @@ from kefu.visits import selectors
 SHOWN = 5
 
 
-def my_visits_card(request):
+def my_visits_card(request: AuthenticatedRequest) -> Card | None:
     user = request.user
     if not user.has_perm(Perm.SERVE_CUSTOMERS):
         return None

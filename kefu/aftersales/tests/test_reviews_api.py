@@ -138,3 +138,18 @@ def test_the_review_operations_are_in_the_openapi_schema(cast):
     assert "get" in paths["/api/v1/reviews/{review_id}"]
     assert "post" in paths["/api/v1/reviews/{review_id}/moves/{move}"]
     assert "post" in paths["/api/v1/orders/{order_id}/reviews"]
+
+
+def test_the_review_list_refuses_parameters_out_of_range(cast, order):
+    agent = sign_in(Client(), cast.agent)
+    assert call(agent, "get", f"/reviews?order_id={order.pk}&limit=200").status_code == 200
+    # A page size outside 1..200 or an order id that cannot exist: a 422 naming the parameter.
+    for query, name in [
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("order_id=0", "order_id"),
+        (f"order_id={2**31}", "order_id"),
+    ]:
+        refused = call(agent, "get", f"/reviews?{query}")
+        assert refused.status_code == 422, query
+        assert name in refused.content.decode(), query

@@ -121,3 +121,19 @@ def test_the_schema_lists_the_work_order_operations(client, cast):
         "/api/v1/dispatch/work-orders/{work_order_id}/photos",
         "/api/v1/dispatch/figures",
     } <= set(paths)
+
+
+def test_the_list_filters_by_technician_and_refuses_an_impossible_id(cast, make_order):
+    mine = make_order()
+    make_order(technician_id=cast.other_technician.pk)
+    client = token_client(cast.supervisor)
+    url = "/api/v1/dispatch/work-orders"
+    answer = client.get(f"{url}?technician_id={cast.technician.pk}")
+    assert answer.status_code == 200
+    assert [o["id"] for o in answer.json()["items"]] == [mine.pk]
+    assert len(client.get(url).json()["items"]) == 2
+    # Out of the id's range: a 422 that names the parameter, not a database error.
+    for impossible in ("0", str(2**31)):
+        refused = client.get(f"{url}?technician_id={impossible}")
+        assert refused.status_code == 422, impossible
+        assert "technician_id" in refused.content.decode()

@@ -125,7 +125,7 @@ def next_step(change: ChangeRequest) -> str | None:
     return steps[done] if done < len(steps) else None
 
 
-def _remark_text(change: ChangeRequest, *, before: dict, actor: User) -> str:
+def _remark_text(change: ChangeRequest, *, before: dict[str, str], actor: User) -> str:
     """The remark in the seed's words for this kind and path, signed."""
     if change.kind == ChangeKind.CANCEL:
         text = _(
@@ -152,7 +152,7 @@ def _remark_text(change: ChangeRequest, *, before: dict, actor: User) -> str:
     return signed(text, actor=actor)
 
 
-def _apply(change: ChangeRequest, order: Order) -> dict:
+def _apply(change: ChangeRequest, order: Order) -> dict[str, str]:
     """Make the change on the order; returns what it was before (kept in the step)."""
     if change.kind == ChangeKind.ADDRESS:
         before = {"address": order.address}
@@ -205,7 +205,9 @@ def record_change_step(*, actor: User, change: ChangeRequest, step: str) -> Chan
             )
         record["before"] = _apply(change, order)
     if step == "remark":
-        before: dict = next((s["before"] for s in change.steps_done if s.get("before")), {})
+        before: dict[str, str] = next(
+            (s["before"] for s in change.steps_done if s.get("before")), {}
+        )
         text = _remark_text(change, before=before, actor=actor)
         remark = OrderRemark.objects.create(order=order, text=text[:500], author=actor)
         Order.objects.filter(pk=order.pk).update(remarks_pending=True)

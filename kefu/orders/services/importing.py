@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -60,7 +62,7 @@ def _mapping(header: list[str]) -> dict[str, int]:
     return found
 
 
-def _grouped(path) -> tuple[int, dict[tuple[str, str], dict], list[dict]]:
+def _grouped(path: Path) -> tuple[int, dict[tuple[str, str], dict[str, Any]], list[dict[str, Any]]]:
     """(data rows, the orders by (platform, number) as raw dicts, the rows' problems)."""
     _estimate, rows = open_rows(path)
     rows_iter: Iterator[list[str]] = iter(rows)
@@ -74,8 +76,8 @@ def _grouped(path) -> tuple[int, dict[tuple[str, str], dict], list[dict]]:
             _("The first row must name the columns; missing: %(columns)s")
             % {"columns": "、".join(COLUMNS[n][0] for n in missing)}
         )
-    orders: dict[tuple[str, str], dict] = {}
-    problems: list[dict] = []
+    orders: dict[tuple[str, str], dict[str, Any]] = {}
+    problems: list[dict[str, Any]] = []
     total = 0
     for number, row in enumerate(rows_iter, start=2):
         if not any(cell for cell in row):
@@ -103,7 +105,7 @@ def _grouped(path) -> tuple[int, dict[tuple[str, str], dict], list[dict]]:
     return total, orders, problems
 
 
-def check_order_file(*, actor: User, upload) -> OrderImport:
+def check_order_file(*, actor: User, upload: UploadedFile) -> OrderImport:
     """Store the upload and make the dry run: how many rows and orders, how many new, which rows
     are wrong and why. Nothing is written to the orders."""
     require_order_intake(actor)
@@ -134,7 +136,7 @@ def check_order_file(*, actor: User, upload) -> OrderImport:
     return job
 
 
-def job_path(job: OrderImport):
+def job_path(job: OrderImport) -> Path:
     return Path(settings.DATA_DIR) / job.stored_path
 
 

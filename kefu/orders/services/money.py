@@ -12,7 +12,7 @@ from kefu.core.errors import DomainError, StrOrPromise
 MAX_FEN = 10**12  # ten billion yuan: more is a typo
 
 
-def parse_fen(value, *, label: StrOrPromise) -> int:
+def parse_fen(value: object, *, label: StrOrPromise) -> int:
     """Yuan with at most two decimals → fen. Refuses three decimals, negatives, words and floats'
     leftovers with a message that names `label`."""
     if value is None or value == "":

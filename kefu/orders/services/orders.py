@@ -7,8 +7,9 @@ import datetime as dt
 import functools
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
@@ -67,7 +68,7 @@ class OrderInput:
     items: list[ItemInput] = field(default_factory=list)
 
 
-def _text(raw, *, label: StrOrPromise, max_length: int, required: bool = False) -> str:
+def _text(raw: object, *, label: StrOrPromise, max_length: int, required: bool = False) -> str:
     text = strip_control_characters(unicodedata.normalize("NFKC", str(raw or ""))).strip()
     if required and not text:
         raise DomainError(_("%(field)s is required.") % {"field": label})
@@ -79,13 +80,15 @@ def _text(raw, *, label: StrOrPromise, max_length: int, required: bool = False) 
 
 
 @functools.lru_cache(maxsize=64)
-def _displays(choices, language: str) -> dict[str, str]:
+def _displays(choices: type[models.TextChoices], language: str) -> dict[str, str]:
     """{display in `language`: value} of a choices class (an import names states in Chinese)."""
     with translation.override(language):
         return {str(display): value for value, display in choices.choices}
 
 
-def _choice(raw, choices, *, label: StrOrPromise, default: str = "") -> str:
+def _choice(
+    raw: object, choices: type[models.TextChoices], *, label: StrOrPromise, default: str = ""
+) -> str:
     text = str(raw or "").strip()
     if not text:
         return default
@@ -101,7 +104,7 @@ def _choice(raw, choices, *, label: StrOrPromise, default: str = "") -> str:
     )
 
 
-def _moment(raw, *, label: StrOrPromise) -> dt.datetime | None:
+def _moment(raw: object, *, label: StrOrPromise) -> dt.datetime | None:
     if raw in (None, ""):
         return None
     moment: dt.datetime | None
@@ -123,7 +126,7 @@ def _moment(raw, *, label: StrOrPromise) -> dt.datetime | None:
     return moment
 
 
-def _quantity(raw) -> int:
+def _quantity(raw: object) -> int:
     try:
         quantity = int(str(raw if raw not in (None, "") else 1).strip())
     except ValueError:
@@ -133,7 +136,7 @@ def _quantity(raw) -> int:
     return quantity
 
 
-def clean_order(raw: dict) -> OrderInput:
+def clean_order(raw: dict[str, Any]) -> OrderInput:
     """An order from plain values (the API's body, an import's row), checked field by field; the
     first problem is raised as a DomainError whose message names the field."""
     items = []
@@ -236,7 +239,7 @@ ORDER_FIELDS = (
 )
 
 
-def _items_of(order: Order) -> list[tuple]:
+def _items_of(order: Order) -> list[tuple[str, str, str, int, int]]:
     return [
         (i.sku, i.name, i.attributes, i.quantity, i.price_fen) for i in order.items.order_by("id")
     ]
@@ -295,7 +298,7 @@ def record_order(
     return order, created
 
 
-def _timeline_values(order: Order, *, created: bool) -> dict:
+def _timeline_values(order: Order, *, created: bool) -> dict[str, Any]:
     summary = (
         _("Order %(number)s (%(platform)s, ¥%(amount)s): %(state)s")
         if created

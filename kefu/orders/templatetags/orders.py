@@ -2,6 +2,9 @@
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from kefu.orders.models import Order
 
 register = template.Library()
 
@@ -17,7 +20,7 @@ STATE_COLOURS = {
 
 
 @register.filter
-def fen(value) -> str:
+def fen(value: int | str | None) -> str:
     try:
         amount = int(value or 0)
     except (TypeError, ValueError):
@@ -28,7 +31,7 @@ def fen(value) -> str:
 
 
 @register.simple_tag
-def order_state(order):
+def order_state(order: Order) -> SafeString:
     colour = STATE_COLOURS.get(order.state, "secondary")
     return format_html(
         '<span class="badge bg-{}-lt" data-state="{}">{}</span>',

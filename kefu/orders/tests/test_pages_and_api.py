@@ -150,6 +150,27 @@ def test_the_api_refuses_bad_orders_and_changes_nothing(cast, signed_in):
     assert not Order.objects.exists()
 
 
+def test_the_api_list_pages_and_refuses_parameters_out_of_range(cast, make_order, signed_in):
+    for number in ("2026120500001", "2026120500002", "2026120500003"):
+        make_order(number=number)
+    client = signed_in(cast.supervisor)
+    first = api(client, "get", "/orders?limit=2")
+    assert first.status_code == 200
+    assert [o["number"] for o in first.json()["items"]] == ["2026120500003", "2026120500002"]
+    # A query too long, a page size outside 1..200, a customer id that cannot exist: a 422 that
+    # names the parameter.
+    for query, name in [
+        ("q=" + "x" * 121, "q"),
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("customer_id=0", "customer_id"),
+        (f"customer_id={2**31}", "customer_id"),
+    ]:
+        refused = api(client, "get", f"/orders?{query}")
+        assert refused.status_code == 422, query
+        assert name in refused.content.decode(), query
+
+
 def test_the_api_walks_a_change_and_masks(cast, make_order, signed_in):
     order = make_order(state="closed")
     agent = signed_in(cast.agent)

@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +30,9 @@ class TargetChange:
 
 
 @transaction.atomic
-def save_targets(*, actor: User, changes: list[TargetChange], request=None) -> list[KpiTarget]:
+def save_targets(
+    *, actor: User, changes: list[TargetChange], request: HttpRequest | None = None
+) -> list[KpiTarget]:
     """Set every indicator's target and weight at once; the weights must add up to 100."""
     if not actor.has_perm(Perm.MANAGE_SETTINGS):
         raise PermissionRefused(_("You do not have permission to do this."))
@@ -131,7 +134,7 @@ def sign_sheet(
     sheet_id: int,
     comment: str = "",
     expected_version: int | None = None,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> PerformanceSheet:
     """The supervisor signs the computed sheet: it is locked and shown to the agent."""
     sheet = _locked(sheet_id)
@@ -157,7 +160,11 @@ def sign_sheet(
 
 @transaction.atomic
 def acknowledge_sheet(
-    *, actor: User, sheet_id: int, expected_version: int | None = None, request=None
+    *,
+    actor: User,
+    sheet_id: int,
+    expected_version: int | None = None,
+    request: HttpRequest | None = None,
 ) -> PerformanceSheet:
     """The agent confirms they have read their signed sheet 签字确认."""
     sheet = _locked(sheet_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,7 +46,9 @@ def _check_version(review: Review, expected_version: int | None) -> None:
 
 
 @transaction.atomic
-def pick_for_review(*, actor: User, inspection_id: int, request=None) -> Review:
+def pick_for_review(
+    *, actor: User, inspection_id: int, request: HttpRequest | None = None
+) -> Review:
     """An inspector picks a checked conversation the sampling rules left out."""
     if not actor.has_perm(Perm.INSPECT_QUALITY):
         raise PermissionRefused(_("You do not have permission to do this."))
@@ -79,7 +82,7 @@ def review_conversation(
     item_points: dict[int, int],
     comment: str,
     expected_version: int | None = None,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> Review:
     """Score each active item between 0 and its weight; the score is their sum."""
     review = _locked(review_id)
@@ -132,7 +135,9 @@ def review_conversation(
 
 
 @transaction.atomic
-def appeal_review(*, actor: User, review_id: int, reason: str, request=None) -> Review:
+def appeal_review(
+    *, actor: User, review_id: int, reason: str, request: HttpRequest | None = None
+) -> Review:
     """The agent disagrees: once, within the appeal period, with a reason."""
     review = _locked(review_id)
     REVIEW_FLOW.check(review.state, "appeal", actor=actor, obj=review)
@@ -171,7 +176,7 @@ def decide_appeal(
     note: str,
     new_score: int | None = None,
     expected_version: int | None = None,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> Review:
     """Uphold the inspector's score, or change it; either way with a reason the agent reads."""
     review = _locked(review_id)

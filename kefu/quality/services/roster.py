@@ -8,8 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import defaultdict
+from collections.abc import Iterable
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -65,7 +67,7 @@ def save_shift(
     end: dt.time,
     shift_id: int | None = None,
     is_active: bool = True,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> Shift:
     """Add a custom shift or change one."""
     _require(actor, Perm.ASSIGN_WORK)
@@ -136,7 +138,7 @@ def _check_overlaps(agent_ids: set[int], first: dt.date, last: dt.date) -> None:
                 )
 
 
-def _agents(agent_ids) -> dict[int, User]:
+def _agents(agent_ids: Iterable[int]) -> dict[int, User]:
     return {
         u.pk: u
         for u in User.objects.filter(
@@ -151,7 +153,7 @@ def save_week(
     actor: User,
     first_day: dt.date,
     cells: dict[tuple[int, dt.date], list[int]],
-    request=None,
+    request: HttpRequest | None = None,
 ) -> int:
     """Set the shifts of the (agent, day) cells given, in the week starting `first_day`: each cell's
     entries become exactly the shifts listed (none: a day off). Returns how many cells changed."""
@@ -194,7 +196,9 @@ def save_week(
 
 
 @transaction.atomic
-def copy_previous_week(*, actor: User, first_day: dt.date, request=None) -> int:
+def copy_previous_week(
+    *, actor: User, first_day: dt.date, request: HttpRequest | None = None
+) -> int:
     """Copy last week's roster into the week starting `first_day`, for the days of agents who have
     nothing rostered yet. Returns how many entries were made."""
     _require(actor, Perm.ASSIGN_WORK)
@@ -230,7 +234,12 @@ def copy_previous_week(*, actor: User, first_day: dt.date, request=None) -> int:
 
 @transaction.atomic
 def request_swap(
-    *, actor: User, entry_id: int, colleague_id: int, reason: str = "", request=None
+    *,
+    actor: User,
+    entry_id: int,
+    colleague_id: int,
+    reason: str = "",
+    request: HttpRequest | None = None,
 ) -> ShiftSwap:
     """The agent asks to give their shift of a day to a colleague (taking the colleague's shift of
     that day, if any)."""
@@ -262,7 +271,9 @@ def request_swap(
 
 
 @transaction.atomic
-def decide_swap(*, actor: User, swap_id: int, approve: bool, request=None) -> ShiftSwap:
+def decide_swap(
+    *, actor: User, swap_id: int, approve: bool, request: HttpRequest | None = None
+) -> ShiftSwap:
     """A supervisor approves (the shifts of the day change hands) or refuses a swap."""
     _require(actor, Perm.ASSIGN_WORK)
     swap = (

@@ -5,8 +5,10 @@ seed 002 (开头语、结束语、道歉语固定; 啊、恩、噢、行 少用)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from kefu.accounts.audit import audit
@@ -124,7 +126,9 @@ def _require(actor: User, perm: str) -> None:
 
 
 @transaction.atomic
-def save_rubric(*, actor: User, changes: list[ItemChange], request=None) -> list[RubricItem]:
+def save_rubric(
+    *, actor: User, changes: list[ItemChange], request: HttpRequest | None = None
+) -> list[RubricItem]:
     """Change the items all at once: the weights of the active items must sum to 100, each active
     phrase check needs its phrases and each timed check its limit. Nothing is saved on a refusal."""
     _require(actor, Perm.MANAGE_SETTINGS)
@@ -170,7 +174,9 @@ def save_rubric(*, actor: User, changes: list[ItemChange], request=None) -> list
 
 
 @transaction.atomic
-def add_rubric_item(*, actor: User, kind: str, label: str, request=None) -> RubricItem:
+def add_rubric_item(
+    *, actor: User, kind: str, label: str, request: HttpRequest | None = None
+) -> RubricItem:
     """A new item starts inactive with weight 0: the weights still sum to 100."""
     _require(actor, Perm.MANAGE_SETTINGS)
     rubric_items()
@@ -205,7 +211,9 @@ SAMPLING_FIELDS = (
 
 
 @transaction.atomic
-def save_sampling(*, actor: User, values: dict, request=None) -> QualitySettings:
+def save_sampling(
+    *, actor: User, values: dict[str, Any], request: HttpRequest | None = None
+) -> QualitySettings:
     """The sampling rules and the appeal period (validated by the form)."""
     _require(actor, Perm.MANAGE_SETTINGS)
     current = quality_settings()

@@ -8,6 +8,7 @@ import datetime as dt
 import heapq
 import math
 from collections.abc import Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -24,7 +25,7 @@ from kefu.core.events import emit
 from kefu.customers.models import Level
 from kefu.customers.services.profiles import note_contact
 from kefu.telephony.selectors import visible_calls
-from kefu.tickets.models import Channel
+from kefu.tickets.models import Channel, Ticket
 from kefu.tickets.services.tickets import create_ticket
 from kefu.tickets.states import TicketType
 from kefu.visits import quiet, selectors
@@ -70,9 +71,9 @@ def _zone() -> ZoneInfo:
 # --- plans -----------------------------------------------------------------------------------------
 
 
-def _clean_rules(raw: dict) -> dict:
+def _clean_rules(raw: dict[str, Any]) -> dict[str, Any]:
     """Keep only known rules, with their values checked (a clear refusal for nonsense)."""
-    out: dict = {}
+    out: dict[str, Any] = {}
     levels = [v for v in raw.get("levels") or [] if v]
     unknown = [v for v in levels if v not in Level.values]
     if unknown:
@@ -130,7 +131,7 @@ def create_campaign(
     channel: str = VisitChannel.PHONE,
     service_item: str = "",
     script: str = "",
-    rules: dict | None = None,
+    rules: dict[str, Any] | None = None,
     planned_count: int = 0,
     team_id: int | None = None,
 ) -> VisitCampaign:
@@ -193,7 +194,7 @@ def update_campaign(
     channel: str,
     service_item: str = "",
     script: str = "",
-    rules: dict | None = None,
+    rules: dict[str, Any] | None = None,
     planned_count: int = 0,
     team_id: int | None = None,
     expected_version: int | None = None,
@@ -221,7 +222,11 @@ def update_campaign(
 
 @transaction.atomic
 def submit_campaign(
-    *, actor: User, campaign_id: int, expected_version: int | None = None, now=None
+    *,
+    actor: User,
+    campaign_id: int,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> VisitCampaign:
     """Hand the plan to an approver with its selection counted (the preview they decide on)."""
     campaign = _locked(campaign_id)
@@ -285,7 +290,9 @@ def close_campaign(*, actor: User, campaign_id: int) -> VisitCampaign:
 
 
 @transaction.atomic
-def start_issuing(*, actor: User, campaign_id: int, expected_version: int | None = None):
+def start_issuing(
+    *, actor: User, campaign_id: int, expected_version: int | None = None
+) -> VisitCampaign:
     """Mark the plan as issuing; the tasks are made by issue_campaign (a Huey task: a plan of
     200,000 customers is made in chunks, its progress in issued_count)."""
     campaign = _locked(campaign_id)
@@ -642,7 +649,7 @@ def _close_work_order_visit(
 
 
 @transaction.atomic
-def open_complaint(*, actor: User, visit_id: int):
+def open_complaint(*, actor: User, visit_id: int) -> Ticket:
     """A dissatisfied (or average) answer becomes a complaint in one click, prefilled from the
     record, through the ticket services; the record keeps the link (once)."""
     visit = (
@@ -698,7 +705,7 @@ def open_complaint(*, actor: User, visit_id: int):
 
 @transaction.atomic
 def save_rules(
-    *, actor: User, quiet_hours: list, member_coverage_percent: int, days_after_complaint: int
+    *, actor: User, quiet_hours: list[Any], member_coverage_percent: int, days_after_complaint: int
 ) -> VisitRules:
     if not actor.has_perm(Perm.MANAGE_SETTINGS):
         raise PermissionRefused(_("Your role may not change the visit rules."))
@@ -763,7 +770,7 @@ def pick_visitor(*preferred: User | None) -> int | None:
     return min(agent_ids, key=lambda pk: (loads[pk], pk))
 
 
-def _complaint_visitor(ticket) -> int | None:
+def _complaint_visitor(ticket: Ticket) -> int | None:
     """Who visits after a complaint: its assignee if they serve customers, else the customer's
     owner, else the agent with the fewest open visits."""
     return pick_visitor(ticket.assignee, ticket.customer.owner if ticket.customer else None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -62,10 +63,10 @@ def _clean_line(text: str, *, limit: int) -> str:
 # --- the forms ------------------------------------------------------------------------------------
 
 
-def parse_questions(text: str) -> list[dict]:
+def parse_questions(text: str) -> list[dict[str, Any]]:
     """One question a line: `score: 服务态度`, `choice: 渠道 | 电话 | 微信`, `text: 建议` (a text
     question may be left empty; a score or choice must be answered)."""
-    questions: list[dict] = []
+    questions: list[dict[str, Any]] = []
     for number, raw in enumerate((text or "").splitlines(), start=1):
         line = raw.strip()
         if not line:
