@@ -177,7 +177,8 @@ def _ticket_row(ticket_id: int) -> tuple[Any, ...] | None:
         )
     with connection.cursor() as cursor:
         cursor.execute(_TICKET_SQL, [ticket_id])
-        return cursor.fetchone()
+        row: tuple[Any, ...] | None = cursor.fetchone()
+        return row
 
 
 def _minutes(text: str) -> int | None:
@@ -318,7 +319,9 @@ def describe(rule_actions: dict[str, Any], kind: str) -> list[str]:
     return [text for _key, text in actions.planned(rule_actions, kind)]
 
 
-def dry_run(*, trigger: str, conditions: dict[str, Any], rule_actions: dict[str, Any], last: int):
+def dry_run(
+    *, trigger: str, conditions: dict[str, Any], rule_actions: dict[str, Any], last: int
+) -> list[dict[str, Any]]:
     """The last `last` records of the trigger's kind, each with whether the rule would have
     matched it (its facts as they are now, the time of day when it was created) and what it would
     have done. Nothing is written."""
@@ -339,7 +342,7 @@ def dry_run(*, trigger: str, conditions: dict[str, Any], rule_actions: dict[str,
         from kefu.customers.models import Customer as model
     rows = list(model.objects.order_by("-id").values_list("pk", when)[:last])
     plan = describe(rule_actions, spec.subject)
-    outcome = []
+    outcome: list[dict[str, Any]] = []
     for pk, created_at in rows:
         facts = facts_for(spec.subject, pk, at=created_at)
         if facts is None:

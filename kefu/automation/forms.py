@@ -3,6 +3,7 @@ manager writes a rule without code; the form turns it into the rule's conditions
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -31,7 +32,7 @@ INT_VALUES = {
 }
 
 
-def _choices(rows) -> list[tuple[Any, str]]:
+def _choices(rows: Iterable[tuple[Any, Any]]) -> list[tuple[Any, str]]:
     return BLANK + [(str(pk), str(label)) for pk, label in rows]
 
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
 from kefu.automation import catalog, engine, selectors, services
 from kefu.automation.forms import RobotForm, RuleForm, WebhookForm
+from kefu.automation.models import Robot, Webhook
 from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
 from kefu.core.redirects import safe_next
@@ -23,7 +26,7 @@ DRY_RUN_DEFAULT, DRY_RUN_MAX = 20, 200
 
 
 @manager_only
-def rule_list(request):
+def rule_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "automation/rules.html",
@@ -31,15 +34,17 @@ def rule_list(request):
     )
 
 
-def _last(raw) -> int:
+def _last(raw: str | None) -> int:
+    if raw is None:
+        return DRY_RUN_DEFAULT
     try:
         return max(1, min(DRY_RUN_MAX, int(raw)))
-    except (TypeError, ValueError):
+    except ValueError:
         return DRY_RUN_DEFAULT
 
 
 @manager_only
-def rule_form(request, rule_id: int | None = None):
+def rule_form(request: AuthenticatedRequest, rule_id: int | None = None) -> HttpResponse:
     rule = selectors.access_rule(actor=request.user, rule_id=rule_id) if rule_id else None
     dry = None
     last = _last(request.POST.get("last") or request.GET.get("last"))
@@ -97,7 +102,7 @@ def rule_form(request, rule_id: int | None = None):
 
 @manager_only
 @require_POST
-def rule_switch(request, rule_id: int):
+def rule_switch(request: AuthenticatedRequest, rule_id: int) -> HttpResponseRedirect:
     rule = selectors.access_rule(actor=request.user, rule_id=rule_id)
     enabled = request.POST.get("enabled") == "1"
     services.set_rule_enabled(actor=request.user, rule_id=rule.pk, enabled=enabled, request=request)
@@ -111,7 +116,7 @@ def rule_switch(request, rule_id: int):
 
 @manager_only
 @require_POST
-def rule_move(request, rule_id: int):
+def rule_move(request: AuthenticatedRequest, rule_id: int) -> HttpResponseRedirect:
     rule = selectors.access_rule(actor=request.user, rule_id=rule_id)
     services.move_rule(
         actor=request.user, rule_id=rule.pk, up=request.POST.get("up") == "1", request=request
@@ -121,7 +126,7 @@ def rule_move(request, rule_id: int):
 
 @manager_only
 @require_POST
-def rule_delete(request, rule_id: int):
+def rule_delete(request: AuthenticatedRequest, rule_id: int) -> HttpResponseRedirect:
     rule = selectors.access_rule(actor=request.user, rule_id=rule_id)
     services.delete_rule(actor=request.user, rule_id=rule.pk, request=request)
     messages.success(request, _("Rule “%(name)s” deleted.") % {"name": rule.name})
@@ -129,7 +134,7 @@ def rule_delete(request, rule_id: int):
 
 
 @manager_only
-def rule_log(request, rule_id: int | None = None):
+def rule_log(request: AuthenticatedRequest, rule_id: int | None = None) -> HttpResponse:
     rule = selectors.access_rule(actor=request.user, rule_id=rule_id) if rule_id else None
     page = Paginator(selectors.logs(rule_id=rule.pk if rule else None), 50).get_page(
         request.GET.get("page")
@@ -143,7 +148,7 @@ def rule_log(request, rule_id: int | None = None):
 
 
 @manager_only
-def webhook_list(request, webhook_id: int | None = None):
+def webhook_list(request: AuthenticatedRequest, webhook_id: int | None = None) -> HttpResponse:
     webhook = (
         selectors.access_webhook(actor=request.user, webhook_id=webhook_id) if webhook_id else None
     )
@@ -173,7 +178,7 @@ def webhook_list(request, webhook_id: int | None = None):
         {
             "form": form,
             "webhook": webhook,
-            "webhooks": services.Webhook.objects.all(),
+            "webhooks": Webhook.objects.all(),
             "deliveries": deliveries,
         },
     )
@@ -181,7 +186,7 @@ def webhook_list(request, webhook_id: int | None = None):
 
 @manager_only
 @require_POST
-def delivery_resend(request, delivery_id: int):
+def delivery_resend(request: AuthenticatedRequest, delivery_id: int) -> HttpResponseRedirect:
     try:
         services.resend(actor=request.user, delivery_id=delivery_id, request=request)
         messages.success(request, _("Sent again; its result is in the list below."))
@@ -191,7 +196,7 @@ def delivery_resend(request, delivery_id: int):
 
 
 @manager_only
-def robot_list(request, robot_id: int | None = None):
+def robot_list(request: AuthenticatedRequest, robot_id: int | None = None) -> HttpResponse:
     robot = selectors.access_robot(actor=request.user, robot_id=robot_id) if robot_id else None
     if request.method == "POST":
         form = RobotForm(request.POST)
@@ -224,7 +229,7 @@ def robot_list(request, robot_id: int | None = None):
         {
             "form": form,
             "robot": robot,
-            "robots": services.Robot.objects.all(),
+            "robots": Robot.objects.all(),
             "deliveries": selectors.deliveries(robot_id=robot.pk)[:50]
             if robot
             else selectors.deliveries().filter(robot__isnull=False)[:50],
