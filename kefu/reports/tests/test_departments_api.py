@@ -214,3 +214,22 @@ def test_the_last_microsecond_of_a_month_and_the_first_of_the_next(make_user):
     by_month = dict(selectors.series(figure, year))
     assert (by_month[dt.date(2026, 11, 1)], by_month[dt.date(2026, 12, 1)]) == (1, 1)
     assert sum(by_month.values()) == 2
+
+
+def test_the_boards_closed_today_reads_an_index_not_every_ticket():
+    """bench/reports: without an index on closed_at, "closed today" scanned every ticket (357 ms of
+    the board's 804 at 1,000,000 tickets on SQLite)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    now = timezone.now()
+    query = Ticket.objects.filter(closed_at__range=(now - dt.timedelta(hours=5), now)).only("pk")
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # tiny test tables: make it choose
+            cursor.execute("EXPLAIN " + sql, params)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = " ".join(str(r[-1]) for r in cursor.fetchall())
+    assert "ticket_closed_at" in plan, plan
