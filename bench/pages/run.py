@@ -166,14 +166,14 @@ def load_data(rows: int) -> dict:
         cursor.execute(
             f"INSERT INTO {conversations} (inbox_id, visitor_id, customer_id, state, assignee_id, team_id, "
             "needed_skill_id, last_seq, created_at, assigned_at, first_response_at, awaiting_reply_since, "
-            "last_activity_at, closed_at, closed_by_id, close_reason, rating) "
+            "last_activity_at, closed_at, closed_by_id, close_reason, rating, version) "
             f"SELECT {inbox.pk}, {first_visitor} + id % {visitors}, customer_id, "
             "CASE WHEN state = 'closed' THEN 'closed' WHEN assignee_id IS NOT NULL THEN 'open' "
             "WHEN id % 10 = 0 THEN 'waiting' ELSE 'closed' END, "
             f"assignee_id, {team.pk}, NULL, 1, created_at, created_at, created_at, NULL, "
             "COALESCE(closed_at, created_at), "
             "CASE WHEN state = 'closed' OR (assignee_id IS NULL AND id % 10 <> 0) THEN COALESCE(closed_at, created_at) END, "
-            "NULL, CASE WHEN state = 'closed' THEN 'agent' ELSE '' END, NULL "
+            "NULL, CASE WHEN state = 'closed' THEN 'agent' ELSE '' END, NULL, 1 "
             f"FROM {tickets}"
         )
         cursor.execute(

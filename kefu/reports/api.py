@@ -4,11 +4,21 @@ the pack. Every route needs Perm.VIEW_REPORTS (403 otherwise); a figure's own ri
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import Query, Router, Schema
+from ninja.errors import ValidationError
 
+from kefu.accounts.models import Department
 from kefu.accounts.roles import Perm
+from kefu.reports import departments as dept_reports
 from kefu.reports import registry, selectors
 from kefu.reports.models import IssuedReport, PackKind
-from kefu.reports.schemas import FigureOut, IssuedDetailOut, IssuedOut, ReportOut
+from kefu.reports.schemas import (
+    DepartmentAnalysisOut,
+    DepartmentListOut,
+    FigureOut,
+    IssuedDetailOut,
+    IssuedOut,
+    ReportOut,
+)
 
 router = Router(tags=["reports"])
 
@@ -27,9 +37,30 @@ class ReportQuery(Schema):
     by: str = ""
 
 
+class PeriodQuery(Schema):
+    period: str = ""  # today, yesterday, week, last_week, month, last_month, 30d, year
+    since: str = ""  # YYYY-MM-DD
+    until: str = ""  # YYYY-MM-DD, inclusive
+
+
 def _reader(request) -> None:
     if not request.user.has_perm(Perm.VIEW_REPORTS):
         raise PermissionDenied
+
+
+def _period(query: PeriodQuery) -> selectors.ReportFilters:
+    """The period asked for; an unreadable one is refused (422) rather than replaced by the
+    default, so that a program does not take the last 30 days for the period it asked for."""
+    given = {k: v for k, v in query.dict().items() if v}
+    errors = selectors.period_errors(given)
+    if errors:
+        raise ValidationError(
+            [
+                {"loc": ["query", name], "msg": msg, "type": "value_error"}
+                for name, msg in errors.items()
+            ]
+        )
+    return selectors.parse_filters(given)
 
 
 @router.get("/reports", response=list[FigureOut], summary="The report figures the caller may read")
@@ -75,6 +106,69 @@ def issued_detail(request, report_id: int):
         "period_end": report.period_end,
         "issued_at": report.issued_at,
         "figures": [f for f in report.content if f["key"] in readable],
+    }
+
+
+@router.get(
+    "/reports/departments",
+    response=DepartmentListOut,
+    summary="服务分析报告: the departments the caller may read, each with its complaints in the period",
+)
+def department_list(request, query: Query[PeriodQuery]):
+    """Readers of reports see every responsible department; a department's staff their own."""
+    if not dept_reports.reads_service_analysis(request.user):
+        raise PermissionDenied
+    filters = _period(query)
+    departments = list(dept_reports.departments_for(request.user))
+    return {
+        "since": filters.since,
+        "until": filters.until,
+        "note": filters.note,
+        "departments": [
+            {
+                "id": s["department"].pk,
+                "name": s["department"].name,
+                **{k: s[k] for k in ("complaints", "previous", "delta", "percent")},
+            }
+            for s in dept_reports.summaries(departments, filters)
+        ],
+    }
+
+
+@router.get(
+    "/reports/departments/{department_id}",
+    response=DepartmentAnalysisOut,
+    summary="One department's service analysis: complaints, categories, causes, hours to plan and "
+    "to close, suggestions",
+)
+def department_analysis(request, department_id: int, query: Query[PeriodQuery]):
+    """Another department's analysis answers as a missing one (404), as the page does."""
+    department = Department.objects.filter(pk=department_id, is_customer_service=False).first()
+    if department is None or not dept_reports.may_read_department(request.user, department):
+        raise Http404
+    filters = _period(query)
+    report = dept_reports.analysis(department, filters)
+    return {
+        "id": department.pk,
+        "name": department.name,
+        "since": filters.since,
+        "until": filters.until,
+        "note": filters.note,
+        **{k: report[k] for k in ("complaints", "previous", "delta", "percent")},
+        "hours_to_plan": report["hours_to_plan"],
+        "hours_to_close": report["hours_to_close"],
+        "categories": [
+            {"label": c["label"], "complaints": c["n"], "repeated": c["repeated"]}
+            for c in report["categories"]
+        ],
+        "causes": [
+            {"ticket_id": c["pk"], "number": c["number"], "cause": c["cause"]}
+            for c in report["causes"]
+        ],
+        "suggestions": [
+            {"ticket_id": t["pk"], "number": t["number"], "subject": t["subject"]}
+            for t in report["suggestions"]
+        ],
     }
 
 

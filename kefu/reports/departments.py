@@ -34,11 +34,43 @@ def departments_for(user: User):
     return qs.none()
 
 
-def _complaints(department: Department, filters: ReportFilters):
+def reads_service_analysis(user: User) -> bool:
+    """Whether the user may see any service analysis at all (the list's 403 otherwise)."""
+    if user.has_perm(Perm.VIEW_REPORTS):
+        return True
+    return user.has_perm(Perm.WORK_ROUTED_TASKS) and departments_for(user).exists()
+
+
+def _complaints(filters: ReportFilters, **where: Any):
     start, end = local_range(filters.since, filters.until)
     return Ticket.objects.filter(
-        type=TicketType.COMPLAINT, department=department, created_at__gte=start, created_at__lt=end
+        type=TicketType.COMPLAINT, created_at__gte=start, created_at__lt=end, **where
     )
+
+
+def summaries(departments: list[Department], filters: ReportFilters) -> list[dict[str, Any]]:
+    """Each department's complaints in the period and the period before, with the change: two
+    grouped counts, whatever the number of departments."""
+
+    def counts(period: ReportFilters) -> dict[int, int]:
+        rows = (
+            _complaints(period, department__in=departments)
+            .values("department_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        return {r["department_id"]: r["n"] for r in rows}
+
+    now, before = counts(filters), counts(filters.previous())
+    return [
+        {
+            "department": d,
+            "complaints": now.get(d.pk, 0),
+            "previous": before.get(d.pk, 0),
+            **change(now.get(d.pk, 0), before.get(d.pk, 0)),
+        }
+        for d in departments
+    ]
 
 
 def _hours(value) -> float | None:
@@ -46,7 +78,7 @@ def _hours(value) -> float | None:
 
 
 def analysis(department: Department, filters: ReportFilters) -> dict[str, Any]:
-    complaints = _complaints(department, filters)
+    complaints = _complaints(filters, department=department)
     durations = complaints.aggregate(
         n=Count("pk"),
         to_plan=Avg(
@@ -56,7 +88,7 @@ def analysis(department: Department, filters: ReportFilters) -> dict[str, Any]:
             ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
         ),
     )
-    previous = _complaints(department, filters.previous()).count()
+    previous = _complaints(filters.previous(), department=department).count()
     categories = list(
         complaints.values("category__parent__name", "category__name")
         .annotate(n=Count("pk"))

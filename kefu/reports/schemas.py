@@ -74,3 +74,48 @@ class IssuedFigureOut(Schema):
 
 class IssuedDetailOut(IssuedOut):
     figures: list[IssuedFigureOut]
+
+
+class DepartmentSummaryOut(Schema):
+    id: int
+    name: str
+    complaints: int
+    previous: int
+    delta: float | None
+    percent: float | None
+
+
+class DepartmentListOut(Schema):
+    since: dt.date
+    until: dt.date
+    note: str  # why the period differs from the one asked for (cut to ten years), or ""
+    departments: list[DepartmentSummaryOut]
+
+
+class DepartmentCategoryOut(Schema):
+    label: str
+    complaints: int
+    repeated: bool  # the category came up twice or more in the period
+
+
+class DepartmentCauseOut(Schema):
+    ticket_id: int
+    number: str
+    cause: str
+
+
+class DepartmentSuggestionOut(Schema):
+    ticket_id: int
+    number: str
+    subject: str
+
+
+class DepartmentAnalysisOut(DepartmentSummaryOut):
+    since: dt.date
+    until: dt.date
+    note: str
+    hours_to_plan: float | None
+    hours_to_close: float | None
+    categories: list[DepartmentCategoryOut]
+    causes: list[DepartmentCauseOut]
+    suggestions: list[DepartmentSuggestionOut]

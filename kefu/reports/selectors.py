@@ -63,6 +63,7 @@ DAILY_UP_TO = 62  # a longer period is charted by month
 BREAKDOWN_ROWS = 50
 NONE_KEY = "~"  # the drill-down key of records with no value (no agent, no category)
 EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2100, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def _date(value: Any) -> dt.date | None:
         day = dt.date.fromisoformat(str(value or "").strip())
     except ValueError:
         return None
-    return day if EARLIEST <= day <= dt.date(2100, 12, 31) else None
+    return day if EARLIEST <= day <= LATEST else None
 
 
 def preset_period(name: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
@@ -164,6 +165,25 @@ def parse_filters(query: QueryDict | dict, *, today: dt.date | None = None) -> R
         preset=preset,
         note=note,
     )
+
+
+def period_errors(query: QueryDict | dict) -> dict[str, str]:
+    """What the API refuses (422) where the pages fall back to the default period: a preset that is
+    not one, or a date that cannot be read. Field name → message; empty when the period is usable."""
+    errors = {}
+    preset = str(query.get("period") or "")
+    if preset and preset not in PRESETS:
+        errors["period"] = str(
+            _("Not a period; use one of: %(names)s.") % {"names": ", ".join(PRESETS)}
+        )
+    for name in ("since", "until"):
+        value = str(query.get(name) or "")
+        if value and _date(value) is None:
+            errors[name] = str(
+                _("Not a date: write it as YYYY-MM-DD, from %(first)s to %(last)s.")
+                % {"first": EARLIEST.isoformat(), "last": LATEST.isoformat()}
+            )
+    return errors
 
 
 def local_range(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -260,9 +260,9 @@ def _issued_page(request, report_id: int):
 @login_required
 def department_list(request):
     """服务分析报告: the departments the user may read (their own for a department's staff)."""
-    departments = list(dept_reports.departments_for(request.user))
-    if not departments:
+    if not dept_reports.reads_service_analysis(request.user):
         raise PermissionDenied
+    departments = list(dept_reports.departments_for(request.user))
     filters = selectors.parse_filters(request.GET)
     return render(
         request,

@@ -53,6 +53,7 @@ def test_a_disabled_user_holds_no_permission():
     assert user.get_all_permissions() == set()
 
 
+READERS = {Role.ADMINISTRATOR, Role.MANAGER, Role.SUPERVISOR, Role.INSPECTOR}
 # (method, url, roles that may open it). Every other role gets 403 (or 404 for objects by id).
 PAGES = [
     ("get", "/", set(Role.values)),
@@ -66,6 +67,10 @@ PAGES = [
     ("get", "/api/v1/me", set(Role.values)),
     ("get", "/api/v1/users", {Role.ADMINISTRATOR, Role.MANAGER}),
     ("get", "/api/v1/audit", {Role.ADMINISTRATOR, Role.MANAGER}),
+    # 服务分析报告: readers of reports; a responsible department's staff (not the customer service
+    # department the fixture puts everybody in) see their own (kefu/reports/tests/test_departments_api.py)
+    ("get", "/reports/departments/", READERS),
+    ("get", "/api/v1/reports/departments", READERS),
 ]
 
 
