@@ -42,6 +42,19 @@ def scratch_postgres(url: str, label: str) -> tuple[str, Callable[[], None]]:
     return f"{base}/{name}", drop
 
 
+def choose_database(label: str) -> tuple[str, Callable[[], None] | None]:
+    """The database of a run: a scratch PostgreSQL database when DATABASE_URL names a PostgreSQL
+    server (with the function that drops it), else SQLite in the data folder. Returns the mode's
+    words for the printout."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        scratch_url, drop = scratch_postgres(url, label)
+        os.environ["DATABASE_URL"] = scratch_url
+        return "scaled (PostgreSQL, scratch database)", drop
+    os.environ.pop("DATABASE_URL", None)
+    return "embedded (SQLite, WAL)", None
+
+
 def clean_up(*, data_dir, keep: bool, drop_database: Callable[[], None] | None) -> None:
     """End of a run: close Django's connections (if Django was set up), then keep the data folder and
     scratch database (`--keep`, printed) or drop and delete them."""

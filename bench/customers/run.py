@@ -43,7 +43,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from bench.common import clean_up, percentile, scratch_postgres  # noqa: E402
+from bench.common import choose_database, clean_up, percentile  # noqa: E402
 
 TAGS = [
     "老客户",
@@ -579,15 +579,7 @@ def main() -> None:
         shutil.rmtree(data_dir, ignore_errors=True)
         return
 
-    drop_database = None
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        scratch_url, drop_database = scratch_postgres(url, "customers")
-        os.environ["DATABASE_URL"] = scratch_url
-        mode = "scaled (PostgreSQL, scratch database)"
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        mode = "embedded (SQLite, WAL)"
+    mode, drop_database = choose_database("customers")
     try:
         print(
             f"# bench/customers — {time.strftime('%Y-%m-%d %H:%M')}, {mode}, {os.cpu_count()} cores, "

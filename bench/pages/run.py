@@ -41,7 +41,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from bench.common import clean_up, cpu_seconds, percentile, row, rss_mb, scratch_postgres  # noqa: E402
+from bench.common import choose_database, clean_up, cpu_seconds, percentile, row, rss_mb  # noqa: E402
 
 PASSWORD = "Bench2026pass"  # noqa: S105  the bench's own throwaway users
 
@@ -342,13 +342,7 @@ def main() -> None:
         mode = "scaled (PostgreSQL)" if url else "embedded (SQLite, WAL)"
     else:
         data_dir = Path(tempfile.mkdtemp(prefix="kefu-bench-pages-"))
-        if url.startswith(("postgres://", "postgresql://")):
-            scratch_url, drop_database = scratch_postgres(url, "pages")
-            os.environ["DATABASE_URL"] = scratch_url
-            mode = "scaled (PostgreSQL, scratch database)"
-        else:
-            os.environ.pop("DATABASE_URL", None)
-            mode = "embedded (SQLite, WAL)"
+        mode, drop_database = choose_database("pages")
     server = None
     try:
         print(

@@ -36,7 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from bench.common import clean_up, percentile, row, rss_mb, scratch_postgres  # noqa: E402
+from bench.common import choose_database, clean_up, percentile, row, rss_mb  # noqa: E402
 
 
 def load() -> float:
@@ -175,18 +175,12 @@ def main() -> None:
     started = time.perf_counter()
 
     drop_database = None
-    url = os.environ.get("DATABASE_URL", "")
     data_dir = Path(args.reuse or tempfile.mkdtemp(prefix="kefu-bench-reports-"))
     if args.reuse:
         os.environ.pop("DATABASE_URL", None)
         mode = "embedded (SQLite, WAL), reused data folder"
-    elif url.startswith(("postgres://", "postgresql://")):
-        scratch_url, drop_database = scratch_postgres(url, "reports")
-        os.environ["DATABASE_URL"] = scratch_url
-        mode = "scaled (PostgreSQL, scratch database)"
     else:
-        os.environ.pop("DATABASE_URL", None)
-        mode = "embedded (SQLite, WAL)"
+        mode, drop_database = choose_database("reports")
     server = None
     try:
         print(

@@ -50,7 +50,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from bench.common import clean_up, cpu_seconds, percentile, row, rss_mb, scratch_postgres  # noqa: E402
+from bench.common import (  # noqa: E402
+    choose_database,
+    clean_up,
+    cpu_seconds,
+    percentile,
+    row,
+    rss_mb,
+)
 
 CATEGORIES = {  # 客诉分类: root → leaves, with the responsible department's code
     "产品质量": (["外观瑕疵", "功能故障", "配件缺失", "使用寿命短"], "quality"),
@@ -842,15 +849,7 @@ def main() -> None:
     started = time.perf_counter()
 
     data_dir = Path(tempfile.mkdtemp(prefix="kefu-bench-tickets-"))
-    drop_database = None
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        scratch_url, drop_database = scratch_postgres(url, "tickets")
-        os.environ["DATABASE_URL"] = scratch_url
-        mode = "scaled (PostgreSQL, scratch database)"
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        mode = "embedded (SQLite, WAL)"
+    mode, drop_database = choose_database("tickets")
     server = None
     try:
         print(

@@ -36,7 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from bench.common import clean_up, row, rss_mb, scratch_postgres  # noqa: E402
+from bench.common import choose_database, clean_up, row, rss_mb  # noqa: E402
 
 PASSWORD = "Bench2026pass"  # noqa: S105  the bench's own throwaway users
 
@@ -155,17 +155,10 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the data folder (and database)")
     args = parser.parse_args()
 
-    drop_database = None
-    url = os.environ.get("DATABASE_URL", "")
     data_dir = Path(tempfile.mkdtemp(prefix="kefu-bench-visits-"))
-    if url.startswith(("postgres://", "postgresql://")):
-        scratch_url, drop_database = scratch_postgres(url, "visits")
-        os.environ["DATABASE_URL"] = scratch_url
-        mode = "scaled (PostgreSQL, scratch database)"
-    else:
-        os.environ.pop("DATABASE_URL", None)
+    mode, drop_database = choose_database("visits")
+    if drop_database is None:
         os.environ.pop("REDIS_URL", None)
-        mode = "embedded (SQLite, WAL)"
     server = None
     try:
         print(

@@ -770,6 +770,29 @@ def pick_visitor(*preferred: User | None) -> int | None:
     return min(agent_ids, key=lambda pk: (loads[pk], pk))
 
 
+def phone_follow_up(
+    *,
+    customer_id: int,
+    assignee_id: int,
+    source: str,
+    now: dt.datetime,
+    due: dt.datetime,
+    **links: Any,
+) -> ReturnVisit:
+    """A phone visit task that starts outside the customer's quiet hours (一个避免) and is due at
+    `due`, or when it may start if that is later. `links`: the ticket, work order … it follows."""
+    scheduled = quiet.next_allowed(now, quiet.parse_windows(selectors.rules().quiet_hours))
+    return ReturnVisit.objects.create(
+        customer_id=customer_id,
+        assignee_id=assignee_id,
+        source=source,
+        channel=VisitChannel.PHONE,
+        scheduled_at=scheduled,
+        due_at=max(due, scheduled),
+        **links,
+    )
+
+
 def _complaint_visitor(ticket: Ticket) -> int | None:
     """Who visits after a complaint: its assignee if they serve customers, else the customer's
     owner, else the agent with the fewest open visits."""
@@ -806,17 +829,14 @@ def create_complaint_visit(*, ticket_id: int, now: dt.datetime | None = None) ->
         dt.date.min, working_day.start
     )
     due = calendar.add_working_time(ticket.closed_at, per_day * settings_row.days_after_complaint)
-    scheduled = quiet.next_allowed(now, quiet.parse_windows(settings_row.quiet_hours))
-    visit = ReturnVisit.objects.create(
+    return phone_follow_up(
         customer_id=ticket.customer_id,
         assignee_id=assignee_id,
         source=VisitSource.COMPLAINT,
-        channel=VisitChannel.PHONE,
+        now=now,
+        due=due,
         ticket=ticket,
-        scheduled_at=scheduled,
-        due_at=max(due, scheduled),
     )
-    return visit
 
 
 # --- 派工回访: a visit within three working days after a work order is done -------------------------
@@ -844,17 +864,13 @@ def create_dispatch_visit(
     if assignee_id is None:
         return None
     done_at = order.completed_at or now or timezone.now()
-    scheduled = quiet.next_allowed(
-        now or done_at, quiet.parse_windows(selectors.rules().quiet_hours)
-    )
-    return ReturnVisit.objects.create(
+    return phone_follow_up(
         customer_id=order.customer_id,
         assignee_id=assignee_id,
         source=VisitSource.DISPATCH,
-        channel=VisitChannel.PHONE,
+        now=now or done_at,
+        due=order.visit_due_at or return_visit_due(done_at),
         work_order=order,
-        scheduled_at=scheduled,
-        due_at=max(order.visit_due_at or return_visit_due(done_at), scheduled),
     )
 
 
@@ -898,14 +914,12 @@ def create_visit(
     elif not selectors.agents_for(None).filter(pk=assignee_id).exists():
         raise DomainError(_("Choose an active agent."))
     now = now or timezone.now()
-    scheduled = quiet.next_allowed(now, quiet.parse_windows(selectors.rules().quiet_hours))
-    visit = ReturnVisit.objects.create(
-        customer=customer,
+    visit = phone_follow_up(
+        customer_id=customer.pk,
         assignee_id=assignee_id,
         source=VisitSource.MANUAL,
-        channel=VisitChannel.PHONE,
-        scheduled_at=scheduled,
-        due_at=max(return_visit_due(now), scheduled),
+        now=now,
+        due=return_visit_due(now),
     )
     timeline.record(
         subject=visit,

@@ -29,14 +29,12 @@ from kefu.visits.events import SurveyAnswered
 from kefu.visits.models import (
     FollowUp,
     QuestionKind,
-    ReturnVisit,
     Survey,
     SurveyAnswer,
     SurveyChannel,
     SurveyInvitation,
     SurveyQuestion,
     SurveyTrigger,
-    VisitChannel,
     VisitSource,
 )
 
@@ -347,18 +345,16 @@ def answer_survey(
         low = score is not None and score <= survey.low_score
         visit = None
         if low and survey.follow_up == FollowUp.VISIT:
+            from kefu.visits.services import phone_follow_up
+
             assignee_id = _follow_up_visitor(invitation)
             if assignee_id is not None:
-                scheduled = quiet.next_allowed(
-                    now, quiet.parse_windows(selectors.rules().quiet_hours)
-                )
-                visit = ReturnVisit.objects.create(
-                    customer=invitation.customer,
+                visit = phone_follow_up(
+                    customer_id=invitation.customer_id,
                     assignee_id=assignee_id,
                     source=VisitSource.SURVEY,
-                    channel=VisitChannel.PHONE,
-                    scheduled_at=scheduled,
-                    due_at=max(return_visit_due(now), scheduled),
+                    now=now,
+                    due=return_visit_due(now),
                 )
         timeline.record(
             subject=answer,
