@@ -48,9 +48,10 @@ def _reader(request) -> None:
         raise PermissionDenied
 
 
-def _period(query: PeriodQuery) -> selectors.ReportFilters:
-    """The period asked for; an unreadable one is refused (422) rather than replaced by the
-    default, so that a program does not take the last 30 days for the period it asked for."""
+def _period(query: Schema) -> selectors.ReportFilters:
+    """The period (and filters) asked for; an unreadable period is refused (422) rather than
+    replaced by the default, so that a program does not take the last 30 days for the period it
+    asked for."""
     given = {k: v for k, v in query.dict().items() if v}
     errors = selectors.period_errors(given)
     if errors:
@@ -184,7 +185,7 @@ def figure_data(request, key: str, filters: Query[ReportQuery]):
         raise Http404
     if not registry.may_read(request.user, figure):
         raise PermissionDenied
-    parsed = selectors.parse_filters({k: v for k, v in filters.dict().items() if v})
+    parsed = _period(filters)
     result = selectors.figure_result(figure, parsed)
     return {
         "key": figure.key,

@@ -325,7 +325,9 @@ def test_the_api_gives_the_figures_and_the_issued_reports(client_for, counted):
     assert {f["key"]: f["total"] for f in detail["figures"]}["consultations"] == 3
     assert client.get("/api/v1/reports/nothing").status_code == 404
     assert client.get("/api/v1/reports/issued/99999").status_code == 404
-    assert client.get("/api/v1/reports/chats?since=x&agent=abc&team=%00").status_code == 200
+    assert client.get("/api/v1/reports/chats?agent=abc&team=%00").status_code == 200  # no match
+    refused = client.get("/api/v1/reports/chats?since=x&until=2026-12-31")
+    assert refused.status_code == 422 and refused.json()["errors"][0]["loc"] == ["query", "since"]
     agent, _a = client_for(Role.AGENT)
     for url in ("/api/v1/reports", "/api/v1/reports/consultations", "/api/v1/reports/issued"):
         assert agent.get(url).status_code == 403, url
