@@ -7,9 +7,10 @@ from functools import cache
 from importlib import import_module
 
 from django.apps import apps
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.module_loading import import_string, module_has_submodule
 
+from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.core.reporting import Figure
 
@@ -31,11 +32,11 @@ def figures() -> tuple[Figure, ...]:
     return tuple(sorted(found.values(), key=lambda f: (f.order, f.key)))
 
 
-def may_read(user, figure: Figure) -> bool:
+def may_read(user: User, figure: Figure) -> bool:
     return user.has_perm(Perm.VIEW_REPORTS) and all(user.has_perm(p) for p in figure.perms)
 
 
-def figures_for(user) -> list[Figure]:
+def figures_for(user: User) -> list[Figure]:
     return [f for f in figures() if may_read(user, f)]
 
 
@@ -43,5 +44,7 @@ def get_figure(key: str) -> Figure | None:
     return next((f for f in figures() if f.key == key), None)
 
 
-def records(figure: Figure) -> QuerySet:
-    return import_string(figure.records)()
+def records(figure: Figure) -> QuerySet[Model]:
+    """The records behind the figure: whatever model its app counts (Figure.records)."""
+    queryset: QuerySet[Model] = import_string(figure.records)()
+    return queryset
