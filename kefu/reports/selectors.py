@@ -9,10 +9,11 @@ UTC, so a ticket at 00:30 on the 1st belongs to that day and month.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
-from django.db.models import Avg, Count, QuerySet
+from django.db.models import Aggregate, Avg, Count, Model, QuerySet
 from django.db.models.functions import TruncDate, TruncMonth
 from django.http import QueryDict
 from django.utils import timezone
@@ -20,8 +21,71 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kefu.accounts.models import User
 from kefu.core.reporting import Dimension, Figure, Measure
 from kefu.reports.registry import records
+
+# A figure's value: a count, or an average or a share (None where no record has one).
+Value = int | float | None
+# A row of grouped aggregates as the database returns it (`.values(...).annotate(...)`), or the
+# aggregates of a whole period (`.aggregate(...)`): lookups and aggregate names to their values.
+Row = Mapping[str, Any]
+
+
+class Change(TypedDict):
+    """The difference against the previous period and, where it means something, in percent."""
+
+    delta: float | None
+    percent: float | None
+
+
+class Summary(Change):
+    """A figure's total in the period and in the period before, with the change."""
+
+    total: Value
+    previous: Value
+
+
+class Group(Change):
+    """One row of a figure's breakdown: the group's drill-down key, its label, its value in the
+    period and in the period before, with the change."""
+
+    key: str
+    label: str
+    value: Value
+    previous: Value
+
+
+class Chart(TypedDict):
+    """What the figure's page hands to ECharts."""
+
+    title: str
+    unit: str
+    x: list[str]
+    y: list[Value]
+    bars: list[str]
+    barValues: list[Value]  # camelCase: the name the page's script reads
+
+
+class Record(TypedDict):
+    """One record of a drill-down: its pk, its instant and its values for the figure's columns."""
+
+    pk: int
+    at: dt.datetime
+    cells: list[object]
+
+
+class RegionRow(TypedDict):
+    key: str
+    label: str
+    values: list[Value]  # one per figure of the table, in its order
+
+
+class RegionTable(TypedDict):
+    level: str  # region | street
+    figures: list[Figure]
+    rows: list[RegionRow]
+
 
 # The filters every report page offers; a figure that has no such dimension ignores the filter (the
 # page says so).
@@ -98,7 +162,7 @@ class ReportFilters:
         return params
 
 
-def _date(value: Any) -> dt.date | None:
+def _date(value: object) -> dt.date | None:
     try:
         day = dt.date.fromisoformat(str(value or "").strip())
     except ValueError:
@@ -129,7 +193,7 @@ def preset_period(name: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
     return None
 
 
-def parse_filters(query: QueryDict | dict, *, today: dt.date | None = None) -> ReportFilters:
+def parse_filters(query: Mapping[str, object], *, today: dt.date | None = None) -> ReportFilters:
     """The report's filters from a query string; anything unreadable falls back to the default (the
     last 30 days), never an error. Values are kept as text and only compared for equality."""
     today = today or timezone.localdate()
@@ -151,7 +215,7 @@ def parse_filters(query: QueryDict | dict, *, today: dt.date | None = None) -> R
                 period = (period[1] - dt.timedelta(days=MAX_DAYS - 1), period[1])
                 note = str(_("The period was cut to the last ten years."))
     since, until = period
-    values = {}
+    values: dict[str, str] = {}
     for name in FILTERS:
         value = str(query.get(name) or "").replace("\x00", "").strip()[:60]
         if value:
@@ -167,10 +231,10 @@ def parse_filters(query: QueryDict | dict, *, today: dt.date | None = None) -> R
     )
 
 
-def period_errors(query: QueryDict | dict) -> dict[str, str]:
+def period_errors(query: Mapping[str, object]) -> dict[str, str]:
     """What the API refuses (422) where the pages fall back to the default period: a preset that is
     not one, or a date that cannot be read. Field name → message; empty when the period is usable."""
-    errors = {}
+    errors: dict[str, str] = {}
     preset = str(query.get("period") or "")
     if preset and preset not in PRESETS:
         errors["period"] = str(
@@ -196,7 +260,7 @@ def local_range(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetim
 # --- aggregates -------------------------------------------------------------------------------
 
 
-def _aggregates(measure: Measure) -> dict[str, Any]:
+def _aggregates(measure: Measure) -> dict[str, Aggregate]:
     if measure.kind == "average":
         return {"n": Count(measure.field), "v": Avg(measure.field)}
     if measure.kind == "share":
@@ -204,7 +268,7 @@ def _aggregates(measure: Measure) -> dict[str, Any]:
     return {"n": Count("pk")}
 
 
-def _value(measure: Measure, row: dict) -> float | int | None:
+def _value(measure: Measure, row: Row) -> Value:
     """One group's figure from its aggregates (per group, not per record)."""
     n = row.get("n") or 0
     if measure.kind == "average":
@@ -215,7 +279,7 @@ def _value(measure: Measure, row: dict) -> float | int | None:
     return n
 
 
-def change(current, previous) -> dict[str, Any]:
+def change(current: Value, previous: Value) -> Change:
     """The difference and, where it means something, the percentage against the previous period."""
     if current is None or previous is None:
         return {"delta": None, "percent": None}
@@ -230,13 +294,13 @@ def applicable(figure: Figure, filters: ReportFilters) -> tuple[dict[str, str], 
     return used, [k for k in filters.values if k not in figure.dimensions]
 
 
-def _dimension_q(dim: Dimension, value: str) -> dict[str, Any]:
+def _dimension_q(dim: Dimension, value: str) -> dict[str, object]:
     if value == NONE_KEY:
         return {f"{dim.path}__isnull": True}
     return {dim.path: value}
 
 
-def base(figure: Figure, filters: ReportFilters) -> QuerySet:
+def base(figure: Figure, filters: ReportFilters) -> QuerySet[Model]:
     start, end = local_range(filters.since, filters.until)
     qs = records(figure).filter(
         **{f"{figure.date_field}__gte": start, f"{figure.date_field}__lt": end}
@@ -251,7 +315,7 @@ def base(figure: Figure, filters: ReportFilters) -> QuerySet:
     return qs
 
 
-def total(figure: Figure, filters: ReportFilters):
+def total(figure: Figure, filters: ReportFilters) -> Value:
     return _value(figure.measure, base(figure, filters).aggregate(**_aggregates(figure.measure)))
 
 
@@ -269,7 +333,7 @@ def buckets(filters: ReportFilters) -> list[dt.date]:
     return months
 
 
-def series(figure: Figure, filters: ReportFilters) -> list[tuple[dt.date, Any]]:
+def series(figure: Figure, filters: ReportFilters) -> list[tuple[dt.date, Value]]:
     """The figure by local day (or month, for a long period); days without records are 0 (None for
     an average or a share, which have no value then)."""
     zone = timezone.get_current_timezone()
@@ -281,7 +345,7 @@ def series(figure: Figure, filters: ReportFilters) -> list[tuple[dt.date, Any]]:
         .annotate(**_aggregates(figure.measure))
         .order_by("bucket")
     )
-    found = {}
+    found: dict[dt.date, Value] = {}
     for row in rows:
         bucket = row["bucket"]
         if isinstance(bucket, dt.datetime):
@@ -305,7 +369,7 @@ def breakdown_dimension(figure: Figure, filters: ReportFilters) -> str:
     )
 
 
-def _label(dim: Dimension, row: dict) -> str:
+def _label(dim: Dimension, row: Row) -> str:
     value = row[dim.path]
     if dim.choices:
         return str(dict(dim.choices).get(value, value or "—"))
@@ -315,7 +379,7 @@ def _label(dim: Dimension, row: dict) -> str:
     return str(value) if value not in (None, "") else "—"
 
 
-def breakdown(figure: Figure, filters: ReportFilters) -> tuple[str, list[dict[str, Any]]]:
+def breakdown(figure: Figure, filters: ReportFilters) -> tuple[str, list[Group]]:
     """The figure by one dimension, largest first (at most BREAKDOWN_ROWS groups), each with its
     value in the previous period and the change."""
     name = breakdown_dimension(figure, filters)
@@ -330,7 +394,7 @@ def breakdown(figure: Figure, filters: ReportFilters) -> tuple[str, list[dict[st
         .order_by("-n", dim.path)[:BREAKDOWN_ROWS]
     )
     keys = [r[dim.path] for r in rows]
-    earlier = {}
+    earlier: dict[object, Value] = {}
     if keys:
         known = [k for k in keys if k is not None]
         previous = base(figure, filters.previous())
@@ -341,7 +405,7 @@ def breakdown(figure: Figure, filters: ReportFilters) -> tuple[str, list[dict[st
             condition |= Q(**{f"{dim.path}__isnull": True})
         for r in previous.filter(condition).values(dim.path).annotate(**aggregates).order_by():
             earlier[r[dim.path]] = _value(figure.measure, r)
-    table = []
+    table: list[Group] = []
     for r in rows:
         value = _value(figure.measure, r)
         before = earlier.get(r[dim.path], 0 if figure.measure.kind == "count" else None)
@@ -361,15 +425,15 @@ def breakdown(figure: Figure, filters: ReportFilters) -> tuple[str, list[dict[st
 class FigureResult:
     figure: Figure
     filters: ReportFilters
-    total: Any
-    previous: Any
-    change: dict[str, Any]
-    series: list[tuple[dt.date, Any]]
+    total: Value
+    previous: Value
+    change: Change
+    series: list[tuple[dt.date, Value]]
     by: str
-    rows: list[dict[str, Any]]
+    rows: list[Group]
     ignored: list[str]
 
-    def chart(self) -> dict[str, Any]:
+    def chart(self) -> Chart:
         """What the page hands to ECharts (through json_script, never inline code)."""
         return {
             "title": str(self.figure.label),
@@ -384,7 +448,7 @@ class FigureResult:
         }
 
 
-def summary(figure: Figure, filters: ReportFilters) -> dict[str, Any]:
+def summary(figure: Figure, filters: ReportFilters) -> Summary:
     """The total, the previous period's and the change: what the index and the pack show."""
     now, before = total(figure, filters), total(figure, filters.previous())
     return {"total": now, "previous": before, **change(now, before)}
@@ -429,7 +493,9 @@ def drill_filters(query: QueryDict, filters: ReportFilters) -> ReportFilters:
     return filters
 
 
-def drill_records(figure: Figure, filters: ReportFilters, *, key: str, page: int):
+def drill_records(
+    figure: Figure, filters: ReportFilters, *, key: str, page: int
+) -> tuple[list[Record], bool]:
     """One page of the records behind the figure (newest first), with one more to say whether a
     next page exists; each row carries the record's values for the figure's columns."""
     qs = base(figure, filters)
@@ -449,9 +515,9 @@ def drill_records(figure: Figure, filters: ReportFilters, *, key: str, page: int
         ]
     )
     has_next = len(rows) > PAGE_SIZE
-    shown = []
+    shown: list[Record] = []
     for row in rows[:PAGE_SIZE]:
-        cells = []
+        cells: list[object] = []
         for column in figure.record_columns:
             value = row[column.path]
             if column.choices:
@@ -461,13 +527,13 @@ def drill_records(figure: Figure, filters: ReportFilters, *, key: str, page: int
     return shown, has_next
 
 
-def openable_records(figure: Figure, user, pks: list[int]) -> frozenset[int]:
+def openable_records(figure: Figure, user: User, pks: list[int]) -> frozenset[int]:
     """Which of the drill-down's records `user` may open on their own page (one query)."""
     if not figure.record_url or not pks:
         return frozenset()
     if not figure.record_access:
         return frozenset(pks)
-    visible = import_string(figure.record_access)(user)
+    visible: QuerySet[Model] = import_string(figure.record_access)(user)
     return frozenset(visible.filter(pk__in=pks).values_list("pk", flat=True))
 
 
@@ -478,7 +544,8 @@ def options(dim: Dimension | None) -> list[tuple[str, str]]:
     if dim.choices:
         return [(str(v), str(label)) for v, label in dim.choices]
     if dim.options:
-        return import_string(dim.options)()
+        listed: list[tuple[str, str]] = import_string(dim.options)()
+        return listed
     return []
 
 
@@ -487,7 +554,7 @@ def options(dim: Dimension | None) -> list[tuple[str, str]]:
 REGION_LEVELS = ("region", "street")
 
 
-def region_table(figures: list[Figure], filters: ReportFilters, *, level: str) -> dict[str, Any]:
+def region_table(figures: list[Figure], filters: ReportFilters, *, level: str) -> RegionTable:
     """Every figure that knows the customer's province or street, by that place: one row per place
     (the places of the first figure's largest groups first), one column per figure."""
     level = level if level in REGION_LEVELS else "region"
@@ -496,14 +563,14 @@ def region_table(figures: list[Figure], filters: ReportFilters, *, level: str) -
         since=filters.since, until=filters.until, values=filters.values, by=level
     )
     labels: dict[str, str] = {}
-    cells: dict[str, dict[str, Any]] = {}
+    cells: dict[str, dict[str, Value]] = {}
     for figure in shown:
-        _by, rows = breakdown(figure, by_place)
-        for r in rows:
+        _by, groups = breakdown(figure, by_place)
+        for r in groups:
             labels.setdefault(r["key"], r["label"])
             cells.setdefault(r["key"], {})[figure.key] = r["value"]
     empty = {f.key: (0 if f.measure.kind == "count" else None) for f in shown}
-    rows = [
+    rows: list[RegionRow] = [
         {
             "key": key,
             "label": labels[key],
