@@ -5,17 +5,52 @@ suggestions routed to it. SQL aggregates, and the latest texts with a limit."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import TypedDict
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, QuerySet
 
 from kefu.accounts.models import Department, User
 from kefu.accounts.roles import Perm
-from kefu.reports.selectors import ReportFilters, change, local_range
+from kefu.reports.selectors import Change, ReportFilters, change, local_range
 from kefu.tickets.models import Ticket
 from kefu.tickets.states import TicketType
 
 TEXTS = 20  # the latest causes and suggestions shown
+
+
+class DepartmentSummary(Change):
+    """A department's complaints in the period and in the period before, with the change."""
+
+    department: Department
+    complaints: int
+    previous: int
+
+
+class CategoryCount(TypedDict):
+    label: str  # "parent / category", or "—" for complaints without one
+    n: int
+    repeated: bool  # twice or more in the period
+
+
+class Cause(TypedDict):
+    pk: int
+    number: str
+    cause: str
+
+
+class Suggestion(TypedDict):
+    pk: int
+    number: str
+    subject: str
+
+
+class DepartmentAnalysis(DepartmentSummary):
+    hours_to_plan: float | None
+    hours_to_close: float | None
+    categories: list[CategoryCount]
+    causes: list[Cause]  # the latest TEXTS
+    suggestions: list[Suggestion]  # the latest TEXTS
 
 
 def may_read_department(user: User, department: Department) -> bool:
@@ -25,7 +60,7 @@ def may_read_department(user: User, department: Department) -> bool:
     return user.has_perm(Perm.WORK_ROUTED_TASKS) and user.department_id == department.pk
 
 
-def departments_for(user: User):
+def departments_for(user: User) -> QuerySet[Department]:
     qs = Department.objects.filter(is_customer_service=False).order_by("name")
     if user.has_perm(Perm.VIEW_REPORTS):
         return qs
@@ -41,14 +76,14 @@ def reads_service_analysis(user: User) -> bool:
     return user.has_perm(Perm.WORK_ROUTED_TASKS) and departments_for(user).exists()
 
 
-def _complaints(filters: ReportFilters, **where: Any):
+def _complaints(filters: ReportFilters, **where: object) -> QuerySet[Ticket]:
     start, end = local_range(filters.since, filters.until)
     return Ticket.objects.filter(
         type=TicketType.COMPLAINT, created_at__gte=start, created_at__lt=end, **where
     )
 
 
-def summaries(departments: list[Department], filters: ReportFilters) -> list[dict[str, Any]]:
+def summaries(departments: list[Department], filters: ReportFilters) -> list[DepartmentSummary]:
     """Each department's complaints in the period and the period before, with the change: two
     grouped counts, whatever the number of departments."""
 
@@ -73,11 +108,11 @@ def summaries(departments: list[Department], filters: ReportFilters) -> list[dic
     ]
 
 
-def _hours(value) -> float | None:
+def _hours(value: dt.timedelta | None) -> float | None:
     return None if value is None else round(value.total_seconds() / 3600, 1)
 
 
-def analysis(department: Department, filters: ReportFilters) -> dict[str, Any]:
+def analysis(department: Department, filters: ReportFilters) -> DepartmentAnalysis:
     complaints = _complaints(filters, department=department)
     durations = complaints.aggregate(
         n=Count("pk"),
