@@ -5,13 +5,14 @@ polling: kefu/static/reports/board.js)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TypedDict
 
 from django.db.models import Count, Min
 from django.utils import timezone
 
 from kefu.accounts.models import AgentProfile, Presence
 from kefu.conversations.models import Conversation, ConversationState
+from kefu.core.errors import StrOrPromise
 from kefu.customers.models import Customer
 from kefu.tickets.models import Ticket
 from kefu.tickets.selectors import about_to_breach_q
@@ -29,7 +30,51 @@ REFRESH_ON = (
 )
 
 
-def board(*, now: dt.datetime | None = None) -> dict[str, Any]:
+class PresenceCount(TypedDict):
+    value: str  # a Presence
+    label: StrOrPromise
+    n: int  # active agents in it
+
+
+class AgentLoad(TypedDict):
+    name: str
+    presence: str  # a Presence
+    presence_label: StrOrPromise
+    chats: int  # open chats assigned to the agent
+    capacity: int  # the agent's max_concurrent_chats
+
+
+class BreachingTicket(TypedDict):
+    pk: int
+    number: str
+    subject: str
+    resolve_due_at: dt.datetime | None
+    stage_due_at: dt.datetime | None
+    first_response_due_at: dt.datetime | None
+
+
+class TodayCounts(TypedDict):
+    """Created (closed for `closed`) since local midnight."""
+
+    tickets: int
+    complaints: int
+    closed: int
+    chats: int
+    customers: int
+
+
+class Board(TypedDict):
+    now: dt.datetime
+    waiting: int  # conversations waiting for an agent
+    longest_wait: int  # seconds the oldest of them has waited
+    presence: list[PresenceCount]
+    agents: list[AgentLoad]  # the 50 busiest agents not offline
+    breaching_count: int
+    breaching: list[BreachingTicket]  # the 10 due soonest
+    today: TodayCounts
+
+
+def board(*, now: dt.datetime | None = None) -> Board:
     now = now or timezone.now()
     today = timezone.make_aware(dt.datetime.combine(timezone.localtime(now).date(), dt.time()))
     waiting = Conversation.objects.filter(state=ConversationState.WAITING).aggregate(
