@@ -10,10 +10,11 @@ server was down is made up within ten minutes of the next start, and a second ru
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from urllib.parse import urlencode
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +31,23 @@ from kefu.reports.models import IssuedReport, PackKind, PackRecipient
 PACK_ROWS = 10  # the largest groups kept per figure
 
 
+class PackGroup(selectors.Change):
+    label: str
+    value: selectors.Value
+    previous: selectors.Value
+
+
+class PackFigure(selectors.Summary):
+    """A figure as the pack stores it (IssuedReport.content, a list of these as JSON)."""
+
+    key: str
+    label: str
+    unit: str
+    by: str  # the dimension of `rows`
+    by_label: str
+    rows: list[PackGroup]  # the largest PACK_ROWS groups
+
+
 def latest_period(kind: str, today: dt.date) -> tuple[dt.date, dt.date]:
     """The last complete local period before `today`: yesterday; last Monday to Sunday; last month."""
     if kind == PackKind.DAILY:
@@ -42,10 +60,10 @@ def latest_period(kind: str, today: dt.date) -> tuple[dt.date, dt.date]:
     return end.replace(day=1), end
 
 
-def pack_content(*, since: dt.date, until: dt.date) -> list[dict[str, Any]]:
+def pack_content(*, since: dt.date, until: dt.date) -> list[PackFigure]:
     """Every figure of the pack for the period: total, previous period, change, largest groups."""
     filters = selectors.ReportFilters(since=since, until=until)
-    content = []
+    content: list[PackFigure] = []
     for figure in registry.figures():
         if not figure.in_pack:
             continue
@@ -60,7 +78,13 @@ def pack_content(*, since: dt.date, until: dt.date) -> list[dict[str, Any]]:
                 "by": by,
                 "by_label": str(selectors.FILTER_LABELS.get(by, by)),
                 "rows": [
-                    {k: r[k] for k in ("label", "value", "previous", "delta", "percent")}
+                    {
+                        "label": r["label"],
+                        "value": r["value"],
+                        "previous": r["previous"],
+                        "delta": r["delta"],
+                        "percent": r["percent"],
+                    }
                     for r in rows[:PACK_ROWS]
                 ],
             }
@@ -127,7 +151,7 @@ def issue_due_packs(*, now: dt.datetime | None = None) -> list[IssuedReport]:
     """Issue the latest daily, weekly and monthly reports that are missing; returns the new ones."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    issued = []
+    issued: list[IssuedReport] = []
     for kind in PackKind.values:
         since, until = latest_period(kind, today)
         report, new = issue_pack(kind=kind, since=since, until=until, now=now)
@@ -157,14 +181,16 @@ def send_department_analyses(*, since: dt.date, until: dt.date) -> None:
         )
 
 
-def eligible_recipients():
+def eligible_recipients() -> QuerySet[User]:
     """Who may be chosen: active users whose role reads reports (the pack's page needs it)."""
     roles = [r for r in Role.values if Perm.VIEW_REPORTS in permissions_of(r)]
     return User.objects.filter(is_active=True, role__in=roles).order_by("username")
 
 
 @transaction.atomic
-def set_pack_recipients(*, actor: User, user_ids: list[int], request=None) -> list[int]:
+def set_pack_recipients(
+    *, actor: User, user_ids: list[int], request: HttpRequest | None = None
+) -> list[int]:
     """The people who receive the pack, chosen by a manager; ids of others are ignored. Audited."""
     if not actor.has_perm(Perm.MANAGE_SETTINGS):
         raise PermissionRefused(_("Your role may not change who receives the reports."))
