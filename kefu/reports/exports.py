@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.core.errors import NotFound, PermissionRefused
+from kefu.core.reporting import Figure
 from kefu.exports.registry import ExportColumn, ExportKind, Prepared, register
 from kefu.reports import registry, selectors
 from kefu.reports.models import IssuedReport
@@ -31,7 +32,7 @@ def parse_report_filters(query: QueryDict) -> dict[str, Any]:
     return {"figure": str(query.get("figure") or "")[:40], **filters.query()}
 
 
-def _figure_for(actor: User, key: str):
+def _figure_for(actor: User, key: str) -> Figure:
     figure = registry.get_figure(key)
     if figure is None:
         raise NotFound(_("There is no such report."))
