@@ -6,6 +6,7 @@ from django.http import Http404
 from ninja import Query, Router, Schema
 from ninja.errors import ValidationError
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.models import Department
 from kefu.accounts.roles import Perm
 from kefu.reports import departments as dept_reports
@@ -43,7 +44,7 @@ class PeriodQuery(Schema):
     until: str = ""  # YYYY-MM-DD, inclusive
 
 
-def _reader(request) -> None:
+def _reader(request: AuthenticatedRequest) -> None:
     if not request.user.has_perm(Perm.VIEW_REPORTS):
         raise PermissionDenied
 
@@ -65,7 +66,7 @@ def _period(query: Schema) -> selectors.ReportFilters:
 
 
 @router.get("/reports", response=list[FigureOut], summary="The report figures the caller may read")
-def list_figures(request):
+def list_figures(request: AuthenticatedRequest) -> list[dict[str, object]]:
     _reader(request)
     return [
         {
@@ -84,7 +85,9 @@ def list_figures(request):
     response=list[IssuedOut],
     summary="Issued reports of the pack, newest first; kind: daily, weekly or monthly",
 )
-def list_issued(request, kind: str = "", offset: int = 0, limit: int = 50):
+def list_issued(
+    request: AuthenticatedRequest, kind: str = "", offset: int = 0, limit: int = 50
+) -> list[IssuedReport]:
     _reader(request)
     reports = IssuedReport.objects.defer("content").order_by("-period_start", "kind")
     if kind in PackKind.values:
@@ -94,7 +97,7 @@ def list_issued(request, kind: str = "", offset: int = 0, limit: int = 50):
 
 
 @router.get("/reports/issued/{report_id}", response=IssuedDetailOut, summary="One issued report")
-def issued_detail(request, report_id: int):
+def issued_detail(request: AuthenticatedRequest, report_id: int) -> dict[str, object]:
     _reader(request)
     report = IssuedReport.objects.filter(pk=report_id).first()
     if report is None:
@@ -115,7 +118,7 @@ def issued_detail(request, report_id: int):
     response=DepartmentListOut,
     summary="服务分析报告: the departments the caller may read, each with its complaints in the period",
 )
-def department_list(request, query: Query[PeriodQuery]):
+def department_list(request: AuthenticatedRequest, query: Query[PeriodQuery]) -> dict[str, object]:
     """Readers of reports see every responsible department; a department's staff their own."""
     if not dept_reports.reads_service_analysis(request.user):
         raise PermissionDenied
@@ -129,7 +132,10 @@ def department_list(request, query: Query[PeriodQuery]):
             {
                 "id": s["department"].pk,
                 "name": s["department"].name,
-                **{k: s[k] for k in ("complaints", "previous", "delta", "percent")},
+                "complaints": s["complaints"],
+                "previous": s["previous"],
+                "delta": s["delta"],
+                "percent": s["percent"],
             }
             for s in dept_reports.summaries(departments, filters)
         ],
@@ -142,7 +148,9 @@ def department_list(request, query: Query[PeriodQuery]):
     summary="One department's service analysis: complaints, categories, causes, hours to plan and "
     "to close, suggestions",
 )
-def department_analysis(request, department_id: int, query: Query[PeriodQuery]):
+def department_analysis(
+    request: AuthenticatedRequest, department_id: int, query: Query[PeriodQuery]
+) -> dict[str, object]:
     """Another department's analysis answers as a missing one (404), as the page does."""
     department = Department.objects.filter(pk=department_id, is_customer_service=False).first()
     if department is None or not dept_reports.may_read_department(request.user, department):
@@ -155,7 +163,10 @@ def department_analysis(request, department_id: int, query: Query[PeriodQuery]):
         "since": filters.since,
         "until": filters.until,
         "note": filters.note,
-        **{k: report[k] for k in ("complaints", "previous", "delta", "percent")},
+        "complaints": report["complaints"],
+        "previous": report["previous"],
+        "delta": report["delta"],
+        "percent": report["percent"],
         "hours_to_plan": report["hours_to_plan"],
         "hours_to_close": report["hours_to_close"],
         "categories": [
@@ -178,7 +189,9 @@ def department_analysis(request, department_id: int, query: Query[PeriodQuery]):
     response=ReportOut,
     summary="One figure: total, previous period, change, series by day or month, breakdown",
 )
-def figure_data(request, key: str, filters: Query[ReportQuery]):
+def figure_data(
+    request: AuthenticatedRequest, key: str, filters: Query[ReportQuery]
+) -> dict[str, object]:
     _reader(request)
     figure = registry.get_figure(key)
     if figure is None:
@@ -200,9 +213,6 @@ def figure_data(request, key: str, filters: Query[ReportQuery]):
         "granularity": "month" if selectors.monthly(parsed) else "day",
         "series": [{"date": d, "value": v} for d, v in result.series],
         "by": result.by,
-        "groups": [
-            {k: r[k] for k in ("key", "label", "value", "previous", "delta", "percent")}
-            for r in result.rows
-        ],
+        "groups": result.rows,  # a Group has the keys of GroupOut
         "ignored_filters": result.ignored,
     }
