@@ -4,20 +4,25 @@ page needs the right to read reports; a figure may ask for more (kefu/core/repor
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TypedDict
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.models import Department
 from kefu.accounts.roles import Perm
 from kefu.core.decorators import require_perm
+from kefu.core.errors import StrOrPromise
 from kefu.core.pages import perform
+from kefu.core.reporting import Figure
 from kefu.exports.http import export_response
 from kefu.reports import board as live
 from kefu.reports import departments as dept_reports
@@ -26,7 +31,22 @@ from kefu.reports.exports import ISSUED, REPORT
 from kefu.reports.models import IssuedReport, PackKind, PackRecipient
 
 
-def _figure_or_404(request, key: str):
+class FilterField(TypedDict):
+    name: str
+    label: StrOrPromise
+    value: str
+    options: list[tuple[str, str]]  # (value, label); empty: a free-text field
+    applies: bool  # False: the figure ignores this filter
+
+
+class Card(selectors.Summary):
+    """A figure on the index, with the names of the filters it ignores."""
+
+    figure: Figure
+    ignored: list[str]
+
+
+def _figure_or_404(request: AuthenticatedRequest, key: str) -> Figure:
     figure = registry.get_figure(key)
     if figure is None:
         raise Http404
@@ -35,11 +55,16 @@ def _figure_or_404(request, key: str):
     return figure
 
 
-def _filter_form(filters, figure=None, *, among=()) -> list[dict]:
+def _filter_form(
+    filters: selectors.ReportFilters,
+    figure: Figure | None = None,
+    *,
+    among: Iterable[Figure] = (),
+) -> list[FilterField]:
     """The filter fields: a list where the figure's dimension has choices, free text otherwise;
     marked when the figure ignores the filter. A page of several figures (`among`) offers the list
     of the first of them that has the dimension (an agent is picked by name, not typed as an id)."""
-    fields = []
+    fields: list[FilterField] = []
     for name in selectors.FILTERS:
         if figure is not None:
             dim = figure.dimensions.get(name)
@@ -59,10 +84,10 @@ def _filter_form(filters, figure=None, *, among=()) -> list[dict]:
 
 
 @require_perm(Perm.VIEW_REPORTS)
-def index(request):
+def index(request: AuthenticatedRequest) -> HttpResponse:
     filters = selectors.parse_filters(request.GET)
     shown = registry.figures_for(request.user)
-    cards = [
+    cards: list[Card] = [
         {
             "figure": f,
             **selectors.summary(f, filters),
@@ -84,7 +109,7 @@ def index(request):
 
 
 @require_perm(Perm.VIEW_REPORTS)
-def regions(request):
+def regions(request: AuthenticatedRequest) -> HttpResponse:
     """区域分析: the figures by province, or by street (of one province when it is filtered)."""
     filters = selectors.parse_filters(request.GET)
     level = request.GET.get("place", "region")  # not "level": the customer level filter
@@ -118,13 +143,13 @@ def regions(request):
 
 
 @login_required
-def figure_page(request, key: str):
+def figure_page(request: AuthenticatedRequest, key: str) -> HttpResponse | FileResponse:
     if request.GET.get("format") == "xlsx":
         return _export(request, key)
     return _figure_page(request, key)
 
 
-def _export(request, key: str):
+def _export(request: AuthenticatedRequest, key: str) -> FileResponse | HttpResponseRedirect:
     """The export service checks the rights (Perm.EXPORT_DATA and Perm.VIEW_REPORTS) and answers a
     refusal as every export does; a figure's own extra rights are checked when it is prepared."""
     if registry.get_figure(key) is None:
@@ -134,7 +159,7 @@ def _export(request, key: str):
 
 
 @require_perm(Perm.VIEW_REPORTS)
-def _figure_page(request, key: str):
+def _figure_page(request: AuthenticatedRequest, key: str) -> HttpResponse:
     figure = _figure_or_404(request, key)
     filters = selectors.parse_filters(request.GET)
     result = selectors.figure_result(figure, filters)
@@ -159,13 +184,13 @@ def _figure_page(request, key: str):
 
 
 @require_perm(Perm.VIEW_REPORTS)
-def records(request, key: str):
+def records(request: AuthenticatedRequest, key: str) -> HttpResponse:
     """The records behind the figure, a point of its chart (?day=, ?month=) or a row (?key=)."""
     figure = _figure_or_404(request, key)
     filters = selectors.drill_filters(request.GET, selectors.parse_filters(request.GET))
     group = str(request.GET.get("key") or "")[:60]
-    page = request.GET.get("page", "1")
-    page = min(int(page), 10_000) if page.isdigit() and page != "0" else 1
+    asked = request.GET.get("page", "1")
+    page = min(int(asked), 10_000) if asked.isdigit() and asked != "0" else 1
     rows, has_next = selectors.drill_records(figure, filters, key=group, page=page)
     openable = selectors.openable_records(figure, request.user, [r["pk"] for r in rows])
     by = selectors.breakdown_dimension(figure, filters)
@@ -189,7 +214,7 @@ def records(request, key: str):
 # The board is the supervisors' (those who assign work): the pushes that refresh it go to their
 # sockets (kefu/realtime/audiences.py, groups_for).
 @require_perm(Perm.ASSIGN_WORK)
-def board_page(request):
+def board_page(request: AuthenticatedRequest) -> HttpResponse:
     wall = request.GET.get("wall") == "1"
     return render(
         request,
@@ -199,7 +224,7 @@ def board_page(request):
 
 
 @require_perm(Perm.ASSIGN_WORK)
-def board_fragment(request):
+def board_fragment(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "reports/_board.html",
@@ -208,13 +233,13 @@ def board_fragment(request):
 
 
 @require_perm(Perm.VIEW_REPORTS)
-def issued_list(request):
+def issued_list(request: AuthenticatedRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     reports = IssuedReport.objects.defer("content")
     if kind in PackKind.values:
         reports = reports.filter(kind=kind)
-    page = request.GET.get("page", "1")
-    page = min(int(page), 10_000) if page.isdigit() and page != "0" else 1
+    asked = request.GET.get("page", "1")
+    page = min(int(asked), 10_000) if asked.isdigit() and asked != "0" else 1
     rows = list(reports.order_by("-period_start", "kind")[(page - 1) * 50 : page * 50 + 1])
     return render(
         request,
@@ -230,19 +255,21 @@ def issued_list(request):
 
 
 @login_required
-def issued(request, report_id: int):
+def issued(request: AuthenticatedRequest, report_id: int) -> HttpResponse | FileResponse:
     if request.GET.get("format") == "xlsx":
         return _issued_export(request, report_id)
     return _issued_page(request, report_id)
 
 
-def _issued_export(request, report_id: int):
+def _issued_export(
+    request: AuthenticatedRequest, report_id: int
+) -> FileResponse | HttpResponseRedirect:
     get_object_or_404(IssuedReport.objects.only("pk"), pk=report_id)
     return export_response(request, kind=ISSUED.name, filters={"id": report_id})
 
 
 @require_perm(Perm.VIEW_REPORTS)
-def _issued_page(request, report_id: int):
+def _issued_page(request: AuthenticatedRequest, report_id: int) -> HttpResponse:
     report = get_object_or_404(IssuedReport, pk=report_id)
     readable = {f.key for f in registry.figures_for(request.user)}
     return render(
@@ -258,7 +285,7 @@ def _issued_page(request, report_id: int):
 
 
 @login_required
-def department_list(request):
+def department_list(request: AuthenticatedRequest) -> HttpResponse:
     """服务分析报告: the departments the user may read (their own for a department's staff)."""
     if not dept_reports.reads_service_analysis(request.user):
         raise PermissionDenied
@@ -272,7 +299,7 @@ def department_list(request):
 
 
 @login_required
-def department_report(request, department_id: int):
+def department_report(request: AuthenticatedRequest, department_id: int) -> HttpResponse:
     """One department's service analysis; another department's is 404 for its staff."""
     department = Department.objects.filter(pk=department_id, is_customer_service=False).first()
     if department is None or not dept_reports.may_read_department(request.user, department):
@@ -292,7 +319,7 @@ def department_report(request, department_id: int):
 
 
 @require_perm(Perm.MANAGE_SETTINGS)
-def recipients(request):
+def recipients(request: AuthenticatedRequest) -> HttpResponse:
     """设置 › 报表接收人: who receives the pack in the app and by e-mail."""
     if request.method == "POST":
         ids = [int(v) for v in request.POST.getlist("user") if v.isdigit() and len(v) < 10]
