@@ -1,5 +1,5 @@
 """The authorisation matrix of every write endpoint of tickets, conversations, customers and SMS,
-pages and API alike (issue 10.6; TESTING.md 2): each endpoint × each role. A role that may write
+pages and API alike, and of the automation API (issue 10.6; TESTING.md 2): each endpoint × each role. A role that may write
 gets past the permission check (its request may still be refused for its content or the object's
 state: 2xx, 3xx, 400, 409, 422); a role that may not gets 403 — or 404 where it may not even see the
 object — and nothing changes. A new write endpoint fails `test_every_write_endpoint_is_in_the_matrix`
@@ -21,6 +21,7 @@ from django.urls import get_resolver
 
 from conftest import sign_in
 from kefu.accounts.roles import Role
+from kefu.automation.models import Delivery, DeliveryState, Robot, Rule, Webhook
 from kefu.conversations.models import (
     Conversation,
     Inbox,
@@ -62,8 +63,16 @@ ROLES = {
     D: Role.DEPARTMENT_STAFF,
 }
 CS = {A, M, S, G}
+HOOK_URL = "http://127.0.0.1:9/hook"
 BOSSES = {A, M, S}
 SETTINGS = {A, M}
+NOT_SETTINGS = set(ROLES) - SETTINGS
+RULE = {
+    "name": "投诉加急",
+    "trigger": "ticket_created",
+    "conditions": {"ticket_type": "complaint"},
+    "actions": {"set_priority": "urgent"},
+}
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -132,6 +141,19 @@ class World:
             send_state=MailSendState.FAILED,
         )
         self.template = SmsTemplate.objects.create(code="notice", name="通知", body="您好{name}")
+        # Automation: a rule, a webhook (on loopback, which the test lets through) with a finished
+        # delivery, and a group robot.
+        self.rule = Rule.objects.create(
+            name="加急",
+            trigger="ticket_created",
+            actions={"set_priority": "high"},
+            acts_as=self.agent,
+        )
+        self.webhook = Webhook.objects.create(name="ERP", url=HOOK_URL, secret="s" * 48)
+        self.delivery = Delivery.objects.create(
+            webhook=self.webhook, event="ticket_created", body="{}", state=DeliveryState.FAILED
+        )
+        self.robot = Robot.objects.create(name="投诉群", kind="wecom", url=HOOK_URL)
 
     def chat_version(self) -> int:
         return Conversation.objects.get(pk=self.chat.pk).version
@@ -153,6 +175,10 @@ class World:
             SmsMessage,
             SmsTemplate,
             PresalesTick,
+            Rule,
+            Webhook,
+            Robot,
+            Delivery,
         )
         return (
             tuple(m.objects.count() for m in models),
@@ -172,6 +198,9 @@ class World:
             tuple(DuplicateCandidate.objects.order_by("id").values_list("status")),
             tuple(SmsTemplate.objects.order_by("id").values_list("name", "body")),
             tuple(Ticket.objects.get(pk=self.routed.pk).watchers.values_list("id", flat=True)),
+            tuple(Rule.objects.order_by("id").values_list("name", "is_enabled", "version")),
+            tuple(Webhook.objects.order_by("id").values_list("name", "url", "secret", "is_active")),
+            tuple(Robot.objects.order_by("id").values_list("name", "url", "secret", "is_active")),
         )
 
 
@@ -555,6 +584,89 @@ MATRIX = [
         lambda w: {"template": "notice", "var_name": "张伟"},
         allowed=CS,
     ),
+    # --- automation: API (managers and administrators; by id, anybody else gets 404) ------------
+    W(
+        "POST /api/v1/automation/rules",
+        lambda w: "/api/v1/automation/rules",
+        lambda w: RULE,
+        allowed=SETTINGS,
+        json=True,
+    ),
+    W(
+        "PUT /api/v1/automation/rules/{rule_id}",
+        lambda w: f"/api/v1/automation/rules/{w.rule.pk}",
+        lambda w: RULE,
+        allowed=SETTINGS,
+        hidden=NOT_SETTINGS,
+        method="put",
+        json=True,
+    ),
+    W(
+        "POST /api/v1/automation/rules/{rule_id}/switch",
+        lambda w: f"/api/v1/automation/rules/{w.rule.pk}/switch",
+        lambda w: {"enabled": True},
+        allowed=SETTINGS,
+        hidden=NOT_SETTINGS,
+        json=True,
+    ),
+    W(
+        "POST /api/v1/automation/dry-run",
+        lambda w: "/api/v1/automation/dry-run",
+        lambda w: {**RULE, "last": 5},
+        allowed=SETTINGS,
+        json=True,
+    ),
+    W(
+        "POST /api/v1/automation/deliveries/{delivery_id}/resend",
+        lambda w: f"/api/v1/automation/deliveries/{w.delivery.pk}/resend",
+        allowed=SETTINGS,
+    ),
+    W(
+        "POST /api/v1/automation/webhooks",
+        lambda w: "/api/v1/automation/webhooks",
+        lambda w: {"name": "CRM", "url": HOOK_URL},
+        allowed=SETTINGS,
+        json=True,
+    ),
+    W(
+        "PUT /api/v1/automation/webhooks/{webhook_id}",
+        lambda w: f"/api/v1/automation/webhooks/{w.webhook.pk}",
+        lambda w: {"name": "ERP 2", "url": HOOK_URL, "is_active": True},
+        allowed=SETTINGS,
+        hidden=NOT_SETTINGS,
+        method="put",
+        json=True,
+    ),
+    W(
+        "DELETE /api/v1/automation/webhooks/{webhook_id}",
+        lambda w: f"/api/v1/automation/webhooks/{w.webhook.pk}",
+        allowed=SETTINGS,
+        hidden=NOT_SETTINGS,
+        method="delete",
+    ),
+    W(
+        "POST /api/v1/automation/robots",
+        lambda w: "/api/v1/automation/robots",
+        lambda w: {"name": "升级群", "kind": "dingtalk", "url": HOOK_URL, "secret": "SEC1"},
+        allowed=SETTINGS,
+        json=True,
+    ),
+    W(
+        "PUT /api/v1/automation/robots/{robot_id}",
+        lambda w: f"/api/v1/automation/robots/{w.robot.pk}",
+        lambda w: {"name": "投诉群 2", "kind": "wecom", "url": HOOK_URL, "on_breach": True},
+        allowed=SETTINGS,
+        hidden=NOT_SETTINGS,
+        method="put",
+        json=True,
+    ),
+    W(
+        "DELETE /api/v1/automation/robots/{robot_id}",
+        lambda w: f"/api/v1/automation/robots/{w.robot.pk}",
+        allowed=SETTINGS,
+        hidden=NOT_SETTINGS,
+        method="delete",
+    ),
 ]
 
 # Pages that only read, and writes covered elsewhere (with the reason).
@@ -591,7 +703,13 @@ ELSEWHERE = {
     "sms:delivery_report",
 }
 APPS = ("tickets", "tickets_settings", "conversations", "customers", "sms")
-API_PREFIXES = ("/api/v1/tickets", "/api/v1/conversations", "/api/v1/customers", "/api/v1/sms")
+API_PREFIXES = (
+    "/api/v1/tickets",
+    "/api/v1/conversations",
+    "/api/v1/customers",
+    "/api/v1/sms",
+    "/api/v1/automation",
+)
 
 
 def _url_names() -> set[str]:
@@ -651,6 +769,7 @@ def _params():
 @pytest.mark.parametrize("role", list(ROLES))
 def test_each_write_endpoint_checks_the_role(write, role, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    settings.AUTOMATION_ALLOW_LOOPBACK = True  # the webhooks' and robots' address (HOOK_URL)
     world = World(role)
     client = sign_in(Client(), world.actor)
     before = world.snapshot()

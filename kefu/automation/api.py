@@ -1,24 +1,40 @@
-"""Automation API: the rules (list, create, change, switch, dry run, log) and the deliveries of
-webhooks and robots (list, resend), for managers and administrators, like the pages."""
+"""Automation API: the rules (list, create, change, switch, dry run, log), the webhooks and group
+robots (list, create, change, turn off) and their deliveries (list, resend), for managers and
+administrators, like the pages.
 
+A webhook or robot is checked exactly as on its page: the page's form (lengths, kind), then the
+service (name, target on the public Internet); a refusal is a 422 naming the field. A webhook's
+signing secret is made by the server and sent once, in the answer that creates it; a robot's
+DingTalk secret is written, never read back."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import Router, Status
+from ninja.errors import ValidationError
 
 from kefu.accounts.http import AuthenticatedRequest
 from kefu.automation import engine, selectors, services
-from kefu.automation.models import Delivery, Rule, RuleLog
+from kefu.automation.forms import RobotForm, WebhookForm
+from kefu.automation.models import Delivery, Robot, Rule, RuleLog, Webhook
 from kefu.automation.schemas import (
     DeliveryOut,
     DeliveryPage,
     DryRunIn,
     DryRunRow,
     LogPage,
+    RobotIn,
+    RobotOut,
     RuleIn,
     RuleOut,
     RuleSwitchIn,
+    WebhookCreated,
+    WebhookIn,
+    WebhookOut,
 )
 from kefu.core.pagination import keyset_page
 
@@ -161,4 +177,156 @@ def resend(request: AuthenticatedRequest, delivery_id: int) -> Status[dict[str, 
     return Status(
         201,
         delivery_out(services.resend(actor=request.user, delivery_id=delivery_id, request=request)),
+    )
+
+
+def webhook_out(webhook: Webhook) -> dict[str, Any]:
+    return {
+        "id": webhook.pk,
+        "name": webhook.name,
+        "url": webhook.url,
+        "is_active": webhook.is_active,
+        "created_at": webhook.created_at,
+    }
+
+
+def robot_out(robot: Robot) -> dict[str, Any]:
+    return {
+        "id": robot.pk,
+        "name": robot.name,
+        "kind": robot.kind,
+        "url": robot.url,
+        "has_secret": bool(robot.secret),
+        "on_warning": robot.on_warning,
+        "on_breach": robot.on_breach,
+        "on_report": robot.on_report,
+        "is_active": robot.is_active,
+        "created_at": robot.created_at,
+    }
+
+
+def _invalid(errors: dict[str, list[str]]) -> ValidationError:
+    return ValidationError(
+        [
+            {"loc": ["body", field], "msg": " ".join(messages), "type": "value_error"}
+            for field, messages in errors.items()
+        ]
+    )
+
+
+def _form_values(form_class: type[forms.Form], body: dict[str, Any]) -> dict[str, Any]:
+    """The body checked by the page's own form; 422 naming each field it refuses."""
+    form = form_class(data=body)
+    if not form.is_valid():
+        raise _invalid(
+            {field: [str(m) for m in messages] for field, messages in form.errors.items()}
+        )
+    return dict(form.cleaned_data)
+
+
+@contextmanager
+def _fields_named() -> Iterator[None]:
+    """A value the service refuses (a target inside the network, an empty name) is a 422 naming
+    its field, as the form's own refusals are."""
+    try:
+        yield
+    except services.SettingInvalid as refusal:
+        raise _invalid({refusal.field: [refusal.message]}) from refusal
+
+
+@router.get("/automation/webhooks", response=list[WebhookOut], summary="The outgoing webhooks")
+def list_webhooks(request: AuthenticatedRequest) -> list[dict[str, Any]]:
+    _manager(request)
+    return [webhook_out(w) for w in selectors.webhooks()[:500]]
+
+
+@router.post(
+    "/automation/webhooks",
+    response={201: WebhookCreated},
+    summary="Add a webhook; its signing secret is in this answer only",
+)
+def create_webhook(request: AuthenticatedRequest, body: WebhookIn) -> Status[dict[str, Any]]:
+    _manager(request)
+    values = _form_values(WebhookForm, body.dict())
+    with _fields_named():
+        webhook = services.save_webhook(actor=request.user, webhook=None, request=request, **values)
+    return Status(201, {**webhook_out(webhook), "secret": webhook.secret})
+
+
+@router.get("/automation/webhooks/{webhook_id}", response=WebhookOut, summary="One webhook")
+def get_webhook(request: AuthenticatedRequest, webhook_id: int) -> dict[str, Any]:
+    return webhook_out(selectors.access_webhook(actor=request.user, webhook_id=webhook_id))
+
+
+@router.put(
+    "/automation/webhooks/{webhook_id}",
+    response=WebhookOut,
+    summary="Change a webhook (its signing secret stays)",
+)
+def change_webhook(
+    request: AuthenticatedRequest, webhook_id: int, body: WebhookIn
+) -> dict[str, Any]:
+    webhook = selectors.access_webhook(actor=request.user, webhook_id=webhook_id)
+    values = _form_values(WebhookForm, body.dict())
+    with _fields_named():
+        saved = services.save_webhook(
+            actor=request.user, webhook=webhook, request=request, **values
+        )
+    return webhook_out(saved)
+
+
+@router.delete(
+    "/automation/webhooks/{webhook_id}",
+    response=WebhookOut,
+    summary="Turn a webhook off (kept with its deliveries, as on the page)",
+)
+def turn_off_webhook(request: AuthenticatedRequest, webhook_id: int) -> dict[str, Any]:
+    webhook = selectors.access_webhook(actor=request.user, webhook_id=webhook_id)
+    return webhook_out(
+        services.turn_off_webhook(actor=request.user, webhook_id=webhook.pk, request=request)
+    )
+
+
+@router.get("/automation/robots", response=list[RobotOut], summary="The WeCom and DingTalk robots")
+def list_robots(request: AuthenticatedRequest) -> list[dict[str, Any]]:
+    _manager(request)
+    return [robot_out(r) for r in selectors.robots()[:500]]
+
+
+@router.post("/automation/robots", response={201: RobotOut}, summary="Add a group robot")
+def create_robot(request: AuthenticatedRequest, body: RobotIn) -> Status[dict[str, Any]]:
+    _manager(request)
+    values = _form_values(RobotForm, body.dict())
+    with _fields_named():
+        robot = services.save_robot(actor=request.user, robot=None, request=request, **values)
+    return Status(201, robot_out(robot))
+
+
+@router.get("/automation/robots/{robot_id}", response=RobotOut, summary="One group robot")
+def get_robot(request: AuthenticatedRequest, robot_id: int) -> dict[str, Any]:
+    return robot_out(selectors.access_robot(actor=request.user, robot_id=robot_id))
+
+
+@router.put(
+    "/automation/robots/{robot_id}",
+    response=RobotOut,
+    summary="Change a group robot (an empty secret keeps the saved one)",
+)
+def change_robot(request: AuthenticatedRequest, robot_id: int, body: RobotIn) -> dict[str, Any]:
+    robot = selectors.access_robot(actor=request.user, robot_id=robot_id)
+    values = _form_values(RobotForm, body.dict())
+    with _fields_named():
+        saved = services.save_robot(actor=request.user, robot=robot, request=request, **values)
+    return robot_out(saved)
+
+
+@router.delete(
+    "/automation/robots/{robot_id}",
+    response=RobotOut,
+    summary="Turn a group robot off (kept with its deliveries, as on the page)",
+)
+def turn_off_robot(request: AuthenticatedRequest, robot_id: int) -> dict[str, Any]:
+    robot = selectors.access_robot(actor=request.user, robot_id=robot_id)
+    return robot_out(
+        services.turn_off_robot(actor=request.user, robot_id=robot.pk, request=request)
     )

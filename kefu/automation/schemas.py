@@ -81,3 +81,55 @@ class DeliveryOut(Schema):
 class DeliveryPage(Schema):
     items: list[DeliveryOut]
     next_cursor: int | None
+
+
+class WebhookIn(Schema):
+    """Checked as the page's form checks it (forms.WebhookForm), then by services.save_webhook."""
+
+    name: str
+    url: str = Field(..., description="http:// or https://, on the public Internet")
+    is_active: bool = True
+
+
+class WebhookOut(Schema):
+    """Without the signing secret: it is shown once, in the answer that creates the webhook."""
+
+    id: int
+    name: str
+    url: str
+    is_active: bool
+    created_at: dt.datetime
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(
+        ..., description="Check X-Kefu-Signature with it (docs/automation.md); shown only now"
+    )
+
+
+class RobotIn(Schema):
+    """Checked as the page's form checks it (forms.RobotForm), then by services.save_robot."""
+
+    name: str
+    kind: str = Field(..., description="wecom or dingtalk")
+    url: str = Field(..., description="the group robot's webhook address, with its key or token")
+    secret: str = Field(
+        "", description="DingTalk 加签 secret; empty keeps the saved one; never sent back"
+    )
+    on_warning: bool = False
+    on_breach: bool = False
+    on_report: bool = False
+    is_active: bool = True
+
+
+class RobotOut(Schema):
+    id: int
+    name: str
+    kind: str
+    url: str
+    has_secret: bool
+    on_warning: bool
+    on_breach: bool
+    on_report: bool
+    is_active: bool
+    created_at: dt.datetime

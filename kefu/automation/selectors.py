@@ -43,6 +43,14 @@ def rules() -> QuerySet[Rule]:
     return Rule.objects.select_related("acts_as").order_by("position", "id")
 
 
+def webhooks() -> QuerySet[Webhook]:
+    return Webhook.objects.order_by("name", "id")
+
+
+def robots() -> QuerySet[Robot]:
+    return Robot.objects.order_by("name", "id")
+
+
 def logs(*, rule_id: int | None = None) -> QuerySet[RuleLog]:
     qs = RuleLog.objects.select_related("rule").order_by("-id")
     return qs.filter(rule_id=rule_id) if rule_id else qs

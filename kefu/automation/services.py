@@ -16,8 +16,17 @@ from kefu.accounts.models import AuditAction, User
 from kefu.accounts.roles import Perm
 from kefu.automation import catalog, deliveries, outbound
 from kefu.automation.engine import rules_cache
-from kefu.automation.models import Delivery, DeliveryState, Robot, Rule, Webhook
+from kefu.automation.models import Delivery, DeliveryState, Robot, RobotKind, Rule, Webhook
 from kefu.core.errors import DomainError, PermissionRefused
+
+
+class SettingInvalid(DomainError):
+    """A webhook's or a robot's value was refused; `field` names the form field (and the API body
+    field) it belongs to, so both show the reason beside it."""
+
+    def __init__(self, message: str, *, field: str):
+        super().__init__(message)
+        self.field = field
 
 
 def may_manage(user: User) -> bool:
@@ -235,8 +244,15 @@ def _checked_url(url: str) -> str:
     try:
         outbound.check_url(url)
     except outbound.TargetRefused as refused:
-        raise DomainError(str(refused)) from refused
+        raise SettingInvalid(str(refused), field="url") from refused
     return url
+
+
+def _checked_name(name: str, missing: str) -> str:
+    name = " ".join((name or "").split())[:80]
+    if not name:
+        raise SettingInvalid(missing, field="name")
+    return name
 
 
 @transaction.atomic
@@ -251,9 +267,7 @@ def save_webhook(
 ) -> Webhook:
     """A webhook whose address is on the public Internet (checked now and at every send)."""
     _require(actor)
-    name = " ".join((name or "").split())[:80]
-    if not name:
-        raise DomainError(_("The webhook needs a name."))
+    name = _checked_name(name, _("The webhook needs a name."))
     url = _checked_url(url)
     if webhook is None:
         webhook = Webhook(secret=secrets.token_hex(24))
@@ -279,11 +293,9 @@ def save_robot(
     request: Any = None,
 ) -> Robot:
     _require(actor)
-    name = " ".join((name or "").split())[:80]
-    if not name:
-        raise DomainError(_("The robot needs a name."))
-    if kind not in ("wecom", "dingtalk"):
-        raise DomainError(_("Choose WeCom or DingTalk."))
+    name = _checked_name(name, _("The robot needs a name."))
+    if kind not in RobotKind.values:
+        raise SettingInvalid(_("Choose WeCom or DingTalk."), field="kind")
     url = _checked_url(url)
     robot = robot or Robot()
     robot.name, robot.kind, robot.url = name, kind, url
@@ -292,6 +304,31 @@ def save_robot(
     robot.is_active = is_active
     robot.save()
     _audit(actor, robot, "robot_saved", request, url=url, kind=kind, active=is_active)
+    return robot
+
+
+@transaction.atomic
+def turn_off_webhook(*, actor: User, webhook_id: int, request: Any = None) -> Webhook:
+    """Rules stop calling it; it is kept with its deliveries (there is no deleting: the log stays
+    whole). Its address is not checked again, so a target that went away can still be turned off."""
+    _require(actor)
+    webhook = Webhook.objects.select_for_update().get(pk=webhook_id)
+    if webhook.is_active:
+        webhook.is_active = False
+        webhook.save(update_fields=["is_active"])
+        _audit(actor, webhook, "webhook_turned_off", request, url=webhook.url)
+    return webhook
+
+
+@transaction.atomic
+def turn_off_robot(*, actor: User, robot_id: int, request: Any = None) -> Robot:
+    """As turn_off_webhook: nothing more is posted to the group; the robot and its log stay."""
+    _require(actor)
+    robot = Robot.objects.select_for_update().get(pk=robot_id)
+    if robot.is_active:
+        robot.is_active = False
+        robot.save(update_fields=["is_active"])
+        _audit(actor, robot, "robot_turned_off", request, url=robot.url, kind=robot.kind)
     return robot
 
 

@@ -16,7 +16,6 @@ from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
 from kefu.automation import catalog, engine, selectors, services
 from kefu.automation.forms import RobotForm, RuleForm, WebhookForm
-from kefu.automation.models import Robot, Webhook
 from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
 from kefu.core.redirects import safe_next
@@ -147,6 +146,10 @@ def rule_log(request: AuthenticatedRequest, rule_id: int | None = None) -> HttpR
     )
 
 
+def _field_of(refusal: DomainError) -> str | None:
+    return refusal.field if isinstance(refusal, services.SettingInvalid) else None
+
+
 @manager_only
 def webhook_list(request: AuthenticatedRequest, webhook_id: int | None = None) -> HttpResponse:
     webhook = (
@@ -162,7 +165,7 @@ def webhook_list(request: AuthenticatedRequest, webhook_id: int | None = None) -
                 messages.success(request, _("Webhook “%(name)s” saved.") % {"name": saved.name})
                 return redirect("automation:webhook", webhook_id=saved.pk)
             except DomainError as refusal:
-                form.add_error("url", refusal.message)
+                form.add_error(_field_of(refusal), refusal.message)
     else:
         form = WebhookForm(
             initial={"name": webhook.name, "url": webhook.url, "is_active": webhook.is_active}
@@ -178,7 +181,7 @@ def webhook_list(request: AuthenticatedRequest, webhook_id: int | None = None) -
         {
             "form": form,
             "webhook": webhook,
-            "webhooks": Webhook.objects.all(),
+            "webhooks": selectors.webhooks(),
             "deliveries": deliveries,
         },
     )
@@ -208,7 +211,7 @@ def robot_list(request: AuthenticatedRequest, robot_id: int | None = None) -> Ht
                 messages.success(request, _("Robot “%(name)s” saved.") % {"name": saved.name})
                 return redirect("automation:robots")
             except DomainError as refusal:
-                form.add_error("url", refusal.message)
+                form.add_error(_field_of(refusal), refusal.message)
     else:
         form = RobotForm(
             initial={
@@ -229,7 +232,7 @@ def robot_list(request: AuthenticatedRequest, robot_id: int | None = None) -> Ht
         {
             "form": form,
             "robot": robot,
-            "robots": Robot.objects.all(),
+            "robots": selectors.robots(),
             "deliveries": selectors.deliveries(robot_id=robot.pk)[:50]
             if robot
             else selectors.deliveries().filter(robot__isnull=False)[:50],

@@ -71,6 +71,11 @@ PAGES = [
     # department the fixture puts everybody in) see their own (kefu/reports/tests/test_departments_api.py)
     ("get", "/reports/departments/", READERS),
     ("get", "/api/v1/reports/departments", READERS),
+    # 自动化: the webhooks and group robots, on their pages and through the API
+    ("get", "/automation/webhooks/", {Role.ADMINISTRATOR, Role.MANAGER}),
+    ("get", "/automation/robots/", {Role.ADMINISTRATOR, Role.MANAGER}),
+    ("get", "/api/v1/automation/webhooks", {Role.ADMINISTRATOR, Role.MANAGER}),
+    ("get", "/api/v1/automation/robots", {Role.ADMINISTRATOR, Role.MANAGER}),
 ]
 
 
