@@ -5,8 +5,10 @@ import datetime as dt
 
 import pytest
 from django.core.files.base import ContentFile
+from django.test import Client
 from django.utils import timezone
 
+from conftest import sign_in
 from kefu.accounts.roles import Role
 from kefu.conversations.models import ChatImage, Conversation, Inbox, Message, Visitor
 from kefu.customers.services.consent import record_consent
@@ -50,7 +52,7 @@ def held(cast, django_capture_on_commit_callbacks):
         ticket = create_ticket(
             actor=cast.agent,
             type=TicketType.CONSULTATION,
-            subject="发票开错了",
+            subject="张伟的发票开错了",
             content="请把抬头改成张伟个人",
             customer_id=customer.pk,
         )
@@ -348,6 +350,9 @@ def held_everywhere(cast, held, make_user, settings, django_capture_on_commit_ca
     )
     call_check = check_call(call.pk)
     assert call_check is not None
+
+    # The technician may not see the ticket and tried: the audit log names it by its subject.
+    assert sign_in(Client(), technician).get(f"/tickets/{held.ticket.pk}/").status_code == 404
 
     for name, value in {
         "order": order,
