@@ -1,11 +1,13 @@
 """What the customer archive holds about a customer (kefu/core/personal_data.py): the profile, the
 contact identities, tags and the timeline. Erased first (order 10), so what other apps rewrite
-afterwards (search documents that borrow the name and mobile) no longer holds them."""
+afterwards (search documents that borrow the name and mobile) no longer holds them. The audit log
+keeps who did what to the record and when; the name it showed the record by becomes its number."""
 
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from kefu.accounts.models import AuditEntry
 from kefu.core import personal_data as pd
 from kefu.core.models import TimelineEntry
 from kefu.customers.models import ContactIdentity, Customer, DuplicateCandidate, Gender
@@ -64,7 +66,13 @@ def erase(customer: Customer) -> dict[str, Any]:
     timeline = pd.blank(
         TimelineEntry.objects.filter(customer_id=customer.pk), summary=pd.ERASED, data={}
     )
-    return {"customers": 1, "identities": identities, "timeline": timeline}
+    audited = pd.blank(
+        AuditEntry.objects.filter(
+            object_type=Customer._meta.label_lower, object_id=str(customer.pk)
+        ).exclude(object_repr=f"#{customer.pk}"),
+        object_repr=f"#{customer.pk}",
+    )
+    return {"customers": 1, "identities": identities, "timeline": timeline, "audit_log": audited}
 
 
 def register() -> None:

@@ -1,11 +1,14 @@
-"""What feedback reports hold about a customer (kefu/core/personal_data.py)."""
+"""What feedback reports hold about a customer (kefu/core/personal_data.py). A problem made of a
+report takes the report's title (services.group_report): erased with it, while the problem, its
+state and the reports it counts stay."""
 
 from typing import Any
 
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core import personal_data as pd
-from kefu.feedback.models import FeedbackReport, Screenshot
+from kefu.feedback.models import FeedbackReport, Problem, Screenshot
 
 FIELDS = ("id", "channel", "category", "severity", "title", "steps", "device", "app_version")
 
@@ -19,7 +22,11 @@ def export(customer: Any) -> list[pd.Table | pd.StoredFile]:
 
 def erase(customer: Any) -> dict[str, int]:
     reports = FeedbackReport.objects.filter(customer=customer)
+    titled_by_them = reports.filter(problem__title=F("title")).values("problem_id")
     return {
+        "feedback_problems": pd.blank(
+            Problem.objects.filter(pk__in=titled_by_them), title=pd.ERASED
+        ),
         "feedback": pd.blank(reports, title=pd.ERASED, steps="", device=""),
         "feedback_screenshots": pd.delete_files(
             Screenshot.objects.filter(report__customer=customer)

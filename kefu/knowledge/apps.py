@@ -8,7 +8,13 @@ class KnowledgeConfig(AppConfig):
     verbose_name = _("Knowledge base")
 
     def ready(self) -> None:
-        from kefu.knowledge import documents, subscribers, tasks  # noqa: F401  tasks: Huey tasks
+        from kefu.knowledge import (  # noqa: F401  tasks: Huey tasks
+            documents,
+            personal_data,
+            subscribers,
+            tasks,
+        )
 
         documents.register()
         subscribers.register()
+        personal_data.register()

@@ -1,6 +1,7 @@
 """What articles and past answers are found by (kefu/core/search, docs/search.md)."""
 
 from kefu.core import search
+from kefu.core.personal_data import ERASED
 from kefu.knowledge.models import (
     Article,
     ArticleSearchDocument,
@@ -30,6 +31,8 @@ PAST_ANSWERS = search.Kind(
     model=PastAnswer,
     documents=PastAnswerSearchDocument,
     document=lambda a: search.Document(text=[a.question]),
+    # A pair erased with its customer's data (personal_data.py) is suggested to nobody.
+    source=lambda: PastAnswer.objects.exclude(question=ERASED),
 )
 
 

@@ -7,6 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = "notifications"
 
     def ready(self) -> None:
-        from kefu.notifications import subscribers
+        from kefu.notifications import personal_data, subscribers
 
         subscribers.register()
+        personal_data.register()

@@ -30,6 +30,13 @@ def export(customer: Any) -> list[pd.Table | pd.StoredFile]:
             "bank_transfers",
             pd.rows(BankTransfer.objects.filter(**mine), ("order__number", "payer", "bank")),
         ),
+        pd.Table(
+            "change_requests",
+            pd.rows(
+                ChangeRequest.objects.filter(**mine),
+                ("order__number", "kind", "status", "new_address", "new_attributes", "reason"),
+            ),
+        ),
     ]
 
 
@@ -40,7 +47,9 @@ def erase(customer: Any) -> dict[str, int]:
         "orders": pd.blank(orders, buyer_id="", receiver_name="", receiver_mobile="", address=""),
         "order_remarks": pd.blank(OrderRemark.objects.filter(**mine), text=pd.ERASED),
         "bank_transfers": pd.blank(BankTransfer.objects.filter(**mine), payer=pd.ERASED),
-        "change_requests": pd.blank(ChangeRequest.objects.filter(**mine), new_address=""),
+        "change_requests": pd.blank(
+            ChangeRequest.objects.filter(**mine), new_address="", reason=""
+        ),
     }
 
 

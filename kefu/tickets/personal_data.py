@@ -1,11 +1,13 @@
 """What tickets hold about a customer (kefu/core/personal_data.py); an open complaint blocks an
-erasure until it is closed."""
+erasure until it is closed. The audit log keeps what was done to each ticket; the subject it showed
+the ticket by becomes the ticket's number."""
 
 from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kefu.accounts.models import AuditEntry
 from kefu.core import personal_data as pd
 from kefu.core import search
 from kefu.tickets.documents import TEXT_FIELDS, TICKETS
@@ -39,8 +41,12 @@ def erase(customer: Any) -> dict[str, int]:
     count = pd.blank(tickets, complainant="", **{f: pd.ERASED for f in TEXT_FIELDS})
     notes = pd.blank(TicketNote.objects.filter(ticket__customer=customer), body=pd.ERASED)
     files = pd.delete_files(TicketAttachment.objects.filter(ticket__customer=customer))
+    audited = AuditEntry.objects.filter(object_type=Ticket._meta.label_lower)
     for ticket in tickets.select_related("customer"):  # the documents borrow name and mobile
         search.index(TICKETS, ticket)
+        audited.filter(object_id=str(ticket.pk)).exclude(object_repr=ticket.number).update(
+            object_repr=ticket.number
+        )
     return {"tickets": count, "ticket_notes": notes, "ticket_attachments": files}
 
 

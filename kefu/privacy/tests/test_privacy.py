@@ -207,7 +207,7 @@ def test_erasure_removes_personal_data_everywhere_and_keeps_the_statistics(
     }
     assert "张伟" not in client.get("/privacy/").content.decode()
     # Every step is audited: the request, one entry per app, done.
-    assert steps(customer)[-14:] == [
+    assert steps(customer)[-16:] == [
         "built",
         "requested",
         "customers",
@@ -218,9 +218,11 @@ def test_erasure_removes_personal_data_everywhere_and_keeps_the_statistics(
         "aftersales",
         "dispatch",
         "feedback",
+        "knowledge",
         "orders",
         "quality",
         "visits",
+        "notifications",
         "done",
     ]
 

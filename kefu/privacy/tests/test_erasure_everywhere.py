@@ -1,0 +1,367 @@
+"""Erasure reaches every app that declares personal data (kefu/*/personal_data.py) and every search
+(issue 18.4): 张伟 has records in each of them (conftest.held_everywhere). Their copy holds each
+app's part; after the erasure no record keeps their mobile, name, address or e-mail while the
+records and the figures the reports count stay; and no search finds them, through the engine, the
+list pages or the API."""
+
+import datetime as dt
+import json
+import re
+import zipfile
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db import models
+from django.test import Client
+from django.utils import timezone
+
+from conftest import sign_in
+from kefu.aftersales.models import (
+    AfterSalesCase,
+    CasePhoto,
+    CourierClaim,
+    InvoiceRequest,
+    MoneyLine,
+    Review,
+)
+from kefu.aftersales.selectors import case_figures
+from kefu.core import personal_data as pd
+from kefu.core import search
+from kefu.dispatch.models import WorkOrder, WorkOrderPhoto
+from kefu.dispatch.selectors import dispatch_figures
+from kefu.feedback.models import FeedbackReport, Problem, Screenshot
+from kefu.knowledge.models import MessageFlag, PastAnswer
+from kefu.notifications.models import Notification
+from kefu.orders.models import BankTransfer, ChangeRequest, Order
+from kefu.orders.selectors import order_figures
+from kefu.privacy import services
+from kefu.privacy.models import ErasureState
+from kefu.privacy.tests.conftest import ADDRESS, BUYER_ID, EMAIL, MOBILE, NAME
+from kefu.quality.models import Finding, Inspection
+from kefu.sms.models import SmsMessage
+from kefu.visits.models import CareMessage, SurveyAnswer, VisitRecord
+from kefu.visits.selectors import survey_results, visit_figures
+
+pytestmark = pytest.mark.django_db
+
+# What identifies 张伟, as typed into the records (the address by its street, as agents search).
+TERMS = {
+    "mobile": MOBILE,
+    "name": NAME,
+    "address": "民族大道100号",
+    "email": EMAIL,
+    "buyer id": BUYER_ID,
+}
+
+
+def erase(customer, manager, capture) -> None:
+    with capture(execute=True):
+        erasure = services.request_erasure(actor=manager, customer=customer, reason="客户书面申请")
+    erasure.refresh_from_db()
+    assert erasure.state == ErasureState.DONE
+
+
+# --- the copy ----------------------------------------------------------------------------------
+
+# Per app: a file of the copy and what it must hold of 张伟's records there.
+IN_THE_COPY = {
+    "customers": ("customer.json", lambda h: {"name": NAME, "mobile": "+86" + MOBILE}),
+    "tickets": ("tickets.json", lambda h: {"number": h.ticket.number}),
+    "conversations": ("messages.json", lambda h: {"body": "我的手机是13912345678"}),
+    "sms": ("sms.json", lambda h: {"body": "张伟您好"}),
+    "telephony": ("calls.json", lambda h: {"notes": "客户说地址是民族大道100号"}),
+    "orders": (
+        "orders.json",
+        lambda h: {"receiver_mobile": "+86" + MOBILE, "address": ADDRESS, "buyer_id": BUYER_ID},
+    ),
+    "aftersales": ("aftersales_cases.json", lambda h: {"reason": h.case.reason}),
+    "dispatch": ("work_orders.json", lambda h: {"address": ADDRESS, "problem": "张伟家吊灯不亮"}),
+    "feedback": ("feedback.json", lambda h: {"title": h.report.title, "device": "iPhone 15"}),
+    "knowledge": ("past_answers.json", lambda h: {"answer": "好的张伟，已为您加急"}),
+    "quality": ("quality_findings.json", lambda h: {"matched": "你自己看"}),
+    "visits": ("visit_records.json", lambda h: {"product_opinion": "张伟说灯偏暗"}),
+    "notifications": ("notifications.json", lambda h: {"kind": "knowledge.message_flagged"}),
+}
+# Further files each app's part must hold a row of (and, for stored files, a folder).
+ALSO_IN_THE_COPY = {
+    "orders/change_requests.json",
+    "orders/bank_transfers.json",
+    "aftersales/reviews.json",
+    "aftersales/money_lines.json",
+    "aftersales/courier_claims.json",
+    "aftersales/invoices.json",
+    "dispatch/technician_sms.json",
+    "knowledge/message_flags.json",
+    "visits/return_visits.json",
+    "visits/survey_answers.json",
+    "visits/care_messages.json",
+}
+FOLDERS = (
+    "aftersales/aftersales_photos/",
+    "dispatch/work_order_photos/",
+    "feedback/feedback_screenshots/",
+)
+
+
+def test_every_app_that_declares_personal_data_is_tested_here():
+    assert {h.name for h in pd.holders()} == set(IN_THE_COPY)
+
+
+@pytest.mark.parametrize("app", sorted(IN_THE_COPY))
+def test_the_copy_holds_each_apps_part(cast, held_everywhere, app):
+    export = services.export_customer_data(
+        actor=cast.manager, customer=held_everywhere.customer, reason="客户要求副本"
+    )
+    file_name, expected = IN_THE_COPY[app]
+    with zipfile.ZipFile(services.export_path(export)) as archive:
+        names = set(archive.namelist())
+        rows = json.loads(archive.read(f"{app}/{file_name}"))
+        also = {
+            name: json.loads(archive.read(name))
+            for name in ALSO_IN_THE_COPY
+            if name.startswith(f"{app}/")
+        }
+    wanted = expected(held_everywhere)
+    assert any(wanted.items() <= row.items() for row in rows), rows
+    assert all(also.values()), also  # a row in each
+    for folder in FOLDERS:
+        if folder.startswith(f"{app}/"):
+            assert any(name.startswith(folder) for name in names), names
+
+
+# --- erasure of the records, statistics kept ---------------------------------------------------
+
+
+def figures(held) -> dict[str, Any]:
+    """What the reports count over today, from each app's figures."""
+    start = timezone.now() - dt.timedelta(days=1)
+    end = timezone.now() + dt.timedelta(days=1)
+    return {
+        "orders": order_figures(start=start, end=end),
+        "aftersales": case_figures(start=start, end=end),
+        "dispatch": dispatch_figures(start=start, end=end),
+        "visits": visit_figures(start=start.date(), end=end.date()),
+        "surveys": survey_results(held.survey),
+        "quality": sorted(Inspection.objects.values_list("channel", "score", "complained")),
+        "findings": sorted(Finding.objects.values_list("kind", "points")),
+        "sms": sorted(SmsMessage.objects.values_list("status", "template_code")),
+    }
+
+
+def test_erasure_blanks_every_apps_records_and_keeps_the_figures(
+    cast, held_everywhere, django_capture_on_commit_callbacks
+):
+    h = held_everywhere
+    before = figures(h)
+    assert before["orders"]["amount_fen"] == 25600 and before["dispatch"]["visited"] == 1
+    erase(h.customer, cast.manager, django_capture_on_commit_callbacks)
+    assert figures(h) == before
+
+    order = Order.objects.get(pk=h.order.pk)
+    assert (order.buyer_id, order.receiver_name, order.receiver_mobile, order.address) == (
+        ("", "", "", "")
+    )
+    assert (order.amount_fen, order.state, order.customer_id) == (25600, "received", h.customer.pk)
+    change = ChangeRequest.objects.get(pk=h.change.pk)
+    assert (change.new_address, change.reason, change.kind) == ("", "", "address")
+    assert BankTransfer.objects.get(pk=h.transfer.pk).payer == pd.ERASED
+
+    case = AfterSalesCase.objects.get(pk=h.case.pk)
+    assert (case.reason, case.log, case.refund_fen) == (pd.ERASED, [], 12800)
+    assert not CasePhoto.objects.exists()
+    assert MoneyLine.objects.get(pk=h.money_line.pk).reason == pd.ERASED
+    claim = CourierClaim.objects.get(pk=h.claim.pk)
+    assert (claim.description, claim.claimed_fen) == (pd.ERASED, 5000)
+    invoice = InvoiceRequest.objects.get(pk=h.invoice.pk)
+    assert (invoice.title, invoice.email) == (pd.ERASED, "")
+    review = Review.objects.get(pk=h.review.pk)
+    assert (review.text, review.contact_note, review.rating) == (pd.ERASED, "", "negative")
+
+    work_order = WorkOrder.objects.get(pk=h.work_order.pk)
+    assert (work_order.contact_mobile, work_order.address, work_order.problem) == (
+        "",
+        pd.ERASED,
+        pd.ERASED,
+    )
+    assert (work_order.completion_note, work_order.confirmed_by, work_order.visit_outcome) == (
+        ("", "", "")
+    )
+    assert (work_order.state, work_order.satisfaction) == ("visited", 5)
+    assert not WorkOrderPhoto.objects.exists()
+    to_technician = SmsMessage.objects.get(to="+8613900000001")  # told the name and address
+    assert (to_technician.body, to_technician.params) == (pd.ERASED, {})
+
+    report = FeedbackReport.objects.get(pk=h.report.pk)
+    assert (report.title, report.steps, report.device) == (pd.ERASED, "", "")
+    assert not Screenshot.objects.exists()
+    problem = Problem.objects.get(pk=h.problem.pk)  # it had taken the report's title
+    assert (problem.title, problem.state) == (pd.ERASED, "open")
+    assert problem.reports.count() == 1
+
+    record = VisitRecord.objects.get(pk=h.visit_record.pk)
+    assert (record.product_opinion, record.suggestions, record.satisfaction) == (
+        "",
+        "",
+        "average",
+    )
+    answer = SurveyAnswer.objects.get(pk=h.answer.pk)
+    assert (answer.answers, answer.score) == ({}, 4)
+    assert CareMessage.objects.get(customer=h.customer).params == {}
+
+    quoting = Finding.objects.exclude(matched="")
+    assert {(f.kind, f.matched) for f in quoting} == {
+        ("apology", pd.ERASED),
+        ("forbidden", pd.ERASED),  # in the call's notes
+    }
+    assert "你自己看" not in "".join(f.detail for f in Finding.objects.all())
+
+    past = PastAnswer.objects.get(conversation_id=h.chat.pk)
+    assert (past.question, past.answer) == (pd.ERASED, pd.ERASED)
+    assert MessageFlag.objects.get(conversation_id=h.chat.pk).excerpt == pd.ERASED
+    # The supervisors' notices quoted the flagged message; the technician's named the customer.
+    told = Notification.objects.filter(kind__in=["knowledge.message_flagged", "dispatch.assigned"])
+    assert set(told.values_list("title", flat=True)) == {pd.ERASED}
+    assert told.filter(read_at__isnull=True).count() == told.count() > 1
+
+
+# Rows that may still name the customer after the erasure, and why.
+KEPT = {
+    "accounts.user",  # staff, not the customer (a generated name may happen to be 张伟)
+}
+
+
+def leftovers() -> dict[str, list[str]]:
+    """Every stored text (and JSON) value in the database that holds one of TERMS."""
+    found: dict[str, list[str]] = {}
+    for model in apps.get_models():
+        label = model._meta.label_lower
+        if label in KEPT:
+            continue
+        fields = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField | models.TextField | models.JSONField)
+        ]
+        if not fields:
+            continue
+        for values in model._default_manager.values_list(*fields):
+            text = json.dumps(values, ensure_ascii=False, default=str)
+            hits = [term for term in TERMS.values() if term in text]
+            if hits:
+                found.setdefault(label, []).extend(hits)
+    return found
+
+
+def test_after_the_erasure_no_stored_value_anywhere_holds_the_customers_details(
+    cast, held_everywhere, django_capture_on_commit_callbacks
+):
+    before = leftovers()
+    for label in (
+        "customers.customer",
+        "orders.order",
+        "dispatch.workorder",
+        "knowledge.pastanswer",
+    ):
+        assert label in before, before  # the scan sees them
+    erase(held_everywhere.customer, cast.manager, django_capture_on_commit_callbacks)
+    assert leftovers() == {}
+
+
+# --- search --------------------------------------------------------------------------------------
+
+
+def engine_hits() -> dict[tuple[str, str], int]:
+    """What each registered kind of search document finds for each of TERMS."""
+    return {
+        (kind.name, what): search.filter(kind.objects(), kind, term).count()
+        for kind in search.kinds()
+        for what, term in TERMS.items()
+    }
+
+
+def test_no_kind_of_search_document_finds_the_erased_customer(
+    cast, held_everywhere, django_capture_on_commit_callbacks
+):
+    before = engine_hits()
+    for found_by in [
+        ("tickets.ticket", "mobile"),
+        ("tickets.ticket", "name"),
+        ("knowledge.pastanswer", "name"),
+        ("knowledge.pastanswer", "address"),
+        ("knowledge.pastanswer", "email"),
+    ]:
+        assert before[found_by] == 1, (found_by, before)
+    erase(held_everywhere.customer, cast.manager, django_capture_on_commit_callbacks)
+    assert {key: n for key, n in engine_hits().items() if n} == {}
+    for kind in search.kinds():  # and a rebuild brings nothing back
+        search.rebuild(kind)
+    assert {key: n for key, n in engine_hits().items() if n} == {}
+
+
+def pages_and_api(h) -> list[tuple[str, str, Any]]:
+    """(where, the search's URL, how a hit on 张伟's record shows in the answer)."""
+    html = re.escape
+    return [
+        ("customers page", "/customers/", html(f'href="/customers/{h.customer.pk}/"')),
+        ("customers API", "/api/v1/customers", ("id", h.customer.pk)),
+        ("tickets page", "/tickets/", html(f'href="/tickets/{h.ticket.pk}/"')),
+        ("tickets API", "/api/v1/tickets", ("id", h.ticket.pk)),
+        ("orders page", "/orders/", html(f'href="/orders/{h.order.pk}/"')),
+        ("orders API", "/api/v1/orders", ("id", h.order.pk)),
+        ("after-sales page", "/aftersales/", html(f'data-testid="case-row-{h.case.pk}"')),
+        ("dispatch page", "/dispatch/", html(f'href="/dispatch/{h.work_order.pk}/"')),
+        ("feedback page", "/feedback/", html(f'href="/feedback/problems/{h.problem.pk}/"')),
+        ("sms page", "/sms/", html('data-testid="sms-row"')),
+        ("calls page", "/telephony/", html(f'href="/telephony/{h.checked_call.pk}/"')),
+        ("calls API", "/api/v1/calls", ("id", h.checked_call.pk)),
+        (
+            "agent assist",
+            f"/knowledge/assist/ticket/{h.ticket.pk}/",
+            html('data-testid="suggested-answer"'),
+        ),
+    ]
+
+
+def searches(client, h) -> dict[tuple[str, str], bool]:
+    """Whether each page and API finds 张伟's record by each of TERMS."""
+    found = {}
+    for where, url, hit in pages_and_api(h):
+        for what, term in TERMS.items():
+            response = client.get(url, {"q": term})
+            assert response.status_code == 200, (where, what, response.status_code)
+            if isinstance(hit, tuple):
+                key, value = hit
+                found[(where, what)] = any(i[key] == value for i in response.json()["items"])
+            else:
+                found[(where, what)] = bool(re.search(hit, response.content.decode()))
+    return found
+
+
+def test_no_list_page_or_api_finds_the_erased_customer(
+    cast, held_everywhere, django_capture_on_commit_callbacks
+):
+    h = held_everywhere
+    client = sign_in(Client(), cast.manager)
+    before = searches(client, h)
+    for found_by in [
+        ("customers page", "mobile"),
+        ("customers page", "name"),
+        ("customers page", "email"),
+        ("customers API", "mobile"),
+        ("tickets page", "mobile"),
+        ("tickets API", "name"),
+        ("orders page", "buyer id"),
+        ("orders API", "buyer id"),
+        ("after-sales page", "buyer id"),
+        ("dispatch page", "name"),
+        ("feedback page", "mobile"),
+        ("sms page", "mobile"),
+        ("sms page", "name"),
+        ("calls page", "mobile"),
+        ("calls API", "name"),
+        ("agent assist", "address"),
+    ]:
+        assert before[found_by], found_by
+    erase(h.customer, cast.manager, django_capture_on_commit_callbacks)
+    assert {key for key, hit in searches(client, h).items() if hit} == set()
