@@ -252,6 +252,70 @@ def test_the_api_lists_and_reads_published_articles_and_hides_drafts(cast, categ
     } <= set(paths)
 
 
+def test_the_api_writes_articles_through_review(cast, category):
+    """Issue 17.8: an editor writes an article over the API, changes it (a version each time),
+    submits it; a second person publishes it; readers may not write; bad input is a clear 4xx
+    with nothing stored."""
+    editor, manager, agent = (
+        sign_in(Client(), u) for u in (cast.supervisor, cast.manager, cast.agent)
+    )
+
+    def post(client, url, data):
+        return client.post(url, json.dumps(data), content_type="application/json")
+
+    sheet = {
+        "title": "LED 吸顶灯 XD-450",
+        "body": "<script>alert(1)</script>客厅用吸顶灯，三色调光。",
+        "category_id": category.pk,
+        "kind": "product",
+        "visibility": "public",
+        "tags": ["吸顶灯", "LED"],
+        "sku": "XD-450",
+        "specs": "功率 36W",
+        "price": "299.00",
+        "care_notes": "断电后擦拭。",
+    }
+    assert post(agent, "/api/v1/knowledge/articles", sheet).status_code == 403
+    for bad in ({"kind": "poem"}, {"category_id": 999_999}, {"title": "   "}, {"price": "-1"}):
+        assert post(editor, "/api/v1/knowledge/articles", {**sheet, **bad}).status_code in (
+            400,
+            422,
+        )
+    assert not Article.objects.exists()
+    created = post(editor, "/api/v1/knowledge/articles", sheet)
+    assert created.status_code == 201, created.content
+    article = created.json()
+    assert (article["state"], article["version"], article["body"], sorted(article["tags"])) == (
+        "draft",
+        1,
+        "<script>alert(1)</script>客厅用吸顶灯，三色调光。",
+        ["LED", "吸顶灯"],
+    )
+    url = f"/api/v1/knowledge/articles/{article['id']}"
+    assert agent.get(url).status_code == 404  # a draft: editors only
+    changed = editor.put(
+        url,
+        json.dumps({**sheet, "price": "279.00", "note": "降价", "version": 1}),
+        content_type="application/json",
+    )
+    assert changed.status_code == 200 and changed.json()["version"] == 2
+    stale = editor.put(url, json.dumps({**sheet, "version": 1}), content_type="application/json")
+    assert stale.status_code == 409
+    assert Article.objects.get().version == 2
+    assert post(editor, f"{url}/moves", {"move": "submit"}).json()["state"] == "in_review"
+    assert post(editor, f"{url}/moves", {"move": "publish"}).status_code == 403  # its author
+    assert post(agent, f"{url}/moves", {"move": "publish"}).status_code == 404  # cannot see it
+    assert post(manager, f"{url}/moves", {"move": "fly"}).status_code in (400, 409)
+    published = post(manager, f"{url}/moves", {"move": "publish"})
+    assert published.status_code == 200 and published.json()["state"] == "published"
+    assert agent.get(url).json()["price"] == "279.00"
+    assert [v.note for v in Article.objects.get().versions.order_by("number")] == ["", "降价"]
+    paths = agent.get("/api/v1/openapi.json").json()["paths"]
+    assert {"post", "get"} <= set(paths["/api/v1/knowledge/articles"])
+    assert "put" in paths["/api/v1/knowledge/articles/{article_id}"]
+    assert "post" in paths["/api/v1/knowledge/articles/{article_id}/moves"]
+
+
 @pytest.mark.parametrize("query", HOSTILE_QUERIES)
 def test_hostile_queries_are_answered_on_the_page_and_the_api(cast, category, query):
     _published(cast, category, title="退款规则", body="退款规则说明", visibility="public")
