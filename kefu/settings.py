@@ -351,6 +351,14 @@ KEFU_WIDGET_ANSWERS_PER_ADDRESS_PER_MINUTE = int(
     os.environ.get("KEFU_WIDGET_ANSWERS_PER_ADDRESS_PER_MINUTE", "30")
 )
 
+# The optional language model (kefu/knowledge/drafting.py): an OpenAI-compatible endpoint, e.g. a
+# local model server at http://127.0.0.1:8080/v1. Empty (the default): no drafts or summaries and
+# nothing is sent anywhere; the knowledge base and agent assist work without it.
+KEFU_LLM_URL = os.environ.get("KEFU_LLM_URL", "")
+KEFU_LLM_MODEL = os.environ.get("KEFU_LLM_MODEL", "default")
+KEFU_LLM_API_KEY = os.environ.get("KEFU_LLM_API_KEY", "")
+KEFU_LLM_TIMEOUT_SECONDS = float(os.environ.get("KEFU_LLM_TIMEOUT_SECONDS", "30"))
+
 # The address people open kefu at, for links in e-mails (notifications).
 KEFU_BASE_URL = os.environ.get("KEFU_BASE_URL", "http://127.0.0.1:8000")
 

@@ -131,6 +131,7 @@ class Screenshot(models.Model):
 class NoticeOutcome(models.TextChoices):
     CHAT = "chat", _("Told in the chat")
     SMS = "sms", _("Told by SMS")
+    EMAIL = "email", _("Told by e-mail")
     TIMELINE = "timeline", _("On the timeline only")  # no way to reach them
 
 

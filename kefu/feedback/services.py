@@ -3,10 +3,12 @@ problem, the problem's state set by the development department, and telling ever
 
 from __future__ import annotations
 
+import smtplib
 from collections.abc import Sequence
 
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -285,8 +287,9 @@ def result_text(problem: Problem) -> str:
 
 def tell_reporter(*, report: FeedbackReport, problem: Problem) -> ReporterNotice | None:
     """Tell one reporter the problem's state through the channel they used (the chat when there is
-    one, else SMS to their mobile), and put it on their timeline. At most once per report and
-    state: a repeated call (a retried task) returns None and sends nothing."""
+    one; a ticket's by e-mail, else SMS; the others by SMS, else e-mail), and put it on their
+    timeline. At most once per report and state: a repeated call (a retried task) returns None and
+    sends nothing."""
     text = _("About your feedback “%(title)s”: %(result)s.") % {
         "title": report.title,
         "result": result_text(problem),
@@ -305,7 +308,7 @@ def tell_reporter(*, report: FeedbackReport, problem: Problem) -> ReporterNotice
             )
     except IntegrityError:
         return None
-    detail = ""
+    outcome, detail = NoticeOutcome.TIMELINE, ""
     conversation = report.conversation if report.conversation_id else None
     if report.channel == ReportChannel.CHAT and conversation is not None:
         post_message(
@@ -315,26 +318,53 @@ def tell_reporter(*, report: FeedbackReport, problem: Problem) -> ReporterNotice
             client_key=f"feedback-notice-{notice.pk}",
         )
         outcome = NoticeOutcome.CHAT
-    elif report.customer.mobile:
-        try:
-            send_sms(
-                report.customer.mobile,
-                SMS_TEMPLATE,
-                {
-                    "name": report.customer.name,
-                    "title": report.title[:20],
-                    "result": result_text(problem),
-                },
-                customer=report.customer,
-            )
-            outcome = NoticeOutcome.SMS
-        except DomainError as refusal:
-            outcome, detail = NoticeOutcome.TIMELINE, refusal.message[:300]
     else:
-        outcome = NoticeOutcome.TIMELINE
+        # A ticket is answered by e-mail (as tickets.services.replies does), the others by SMS; the
+        # other way when that one is missing or refused (a widget form may leave only an e-mail).
+        ways = [NoticeOutcome.SMS, NoticeOutcome.EMAIL]
+        if report.channel == ReportChannel.TICKET:
+            ways.reverse()
+        refusals = []
+        for way in ways:
+            try:
+                if way == NoticeOutcome.SMS and report.customer.mobile:
+                    _tell_by_sms(report, problem)
+                elif way == NoticeOutcome.EMAIL and report.customer.email:
+                    _tell_by_email(report, text)
+                else:
+                    continue
+            except DomainError as refusal:
+                refusals.append(refusal.message)
+                continue
+            outcome = way
+            break
+        detail = " ".join(refusals)[:300]
     ReporterNotice.objects.filter(pk=notice.pk).update(outcome=outcome, detail=detail)
     notice.outcome, notice.detail = outcome, detail
     return notice
+
+
+def _tell_by_sms(report: FeedbackReport, problem: Problem) -> None:
+    send_sms(
+        report.customer.mobile,
+        SMS_TEMPLATE,
+        {"name": report.customer.name, "title": report.title[:20], "result": result_text(problem)},
+        customer=report.customer,
+    )
+
+
+def _tell_by_email(report: FeedbackReport, text: str) -> None:
+    """The e-mail to the reporter; a ticket's number in the subject threads an answer back to it."""
+    subject = _("About your feedback: %(title)s") % {"title": report.title[:60]}
+    if report.ticket_id and report.ticket is not None:
+        subject = f"[{report.ticket.number}] {subject}"
+    message = EmailMessage(subject=subject, body=text, to=[report.customer.email])
+    try:
+        message.send(fail_silently=False)
+    except (OSError, smtplib.SMTPException) as error:
+        raise DomainError(
+            _("The e-mail could not be sent (%(error)s).") % {"error": type(error).__name__}
+        ) from error
 
 
 def tell_reporters(*, problem_id: int) -> int:
@@ -346,7 +376,7 @@ def tell_reporters(*, problem_id: int) -> int:
     reports = (
         FeedbackReport.objects.filter(problem=problem)
         .exclude(notices__state=problem.state)
-        .select_related("customer", "conversation")
+        .select_related("customer", "conversation", "ticket")
         .order_by("id")
     )
     for report in reports.iterator(chunk_size=500):

@@ -1,16 +1,17 @@
-"""Knowledge API: list articles (newest change first), read one, search by relevance. Readers are
-the roles that read the knowledge base; drafts only for editors (404 otherwise)."""
+"""Knowledge API: list articles (newest change first), read one, search by relevance; editors write
+articles (each change a version) and move them through review. Readers are the roles that read the
+knowledge base; drafts only for editors (404 otherwise)."""
 
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from ninja import Router
+from ninja import Router, Status
 
 from kefu.accounts.http import AuthenticatedRequest
 from kefu.core.pagination import keyset_page
-from kefu.knowledge import selectors
+from kefu.knowledge import selectors, services
 from kefu.knowledge.models import Article, ArticleKind
-from kefu.knowledge.schemas import ArticleOut, ArticlePage, SearchOut
+from kefu.knowledge.schemas import ArticleIn, ArticleMoveIn, ArticleOut, ArticlePage, SearchOut
 
 router = Router(tags=["knowledge"])
 
@@ -84,3 +85,62 @@ def search_articles(request: AuthenticatedRequest, q: str = "", limit: int = 10)
         for a in list(rows)[: max(1, min(limit, 50))]
     ]
     return {"words": list(words), "items": items}
+
+
+def _write(request: AuthenticatedRequest, body: ArticleIn, article_id: int | None) -> Article:
+    article = services.save_article(
+        actor=request.user,
+        article_id=article_id,
+        expected_version=body.version,
+        title=body.title,
+        body=body.body,
+        category_id=body.category_id,
+        kind=body.kind,
+        visibility=body.visibility,
+        tags=body.tags,
+        sku=body.sku,
+        specs=body.specs,
+        price=body.price,
+        care_notes=body.care_notes,
+        note=body.note,
+    )
+    return selectors.access_article(actor=request.user, article_id=article.pk)
+
+
+@router.post(
+    "/knowledge/articles",
+    response={201: ArticleOut},
+    summary="Write a new article (a draft, to be submitted for review)",
+)
+def create_article(request: AuthenticatedRequest, body: ArticleIn) -> Status[dict[str, Any]]:
+    _reader(request)
+    return Status(201, article_out(_write(request, body, None)))
+
+
+@router.put(
+    "/knowledge/articles/{article_id}",
+    response=ArticleOut,
+    summary="Change an article (a new version; a published one is reviewed again)",
+)
+def update_article(
+    request: AuthenticatedRequest, article_id: int, body: ArticleIn
+) -> dict[str, Any]:
+    _reader(request)
+    selectors.access_article(actor=request.user, article_id=article_id)
+    return article_out(_write(request, body, article_id))
+
+
+@router.post(
+    "/knowledge/articles/{article_id}/moves",
+    response=ArticleOut,
+    summary="Move an article through review: submit, publish, return, archive, restore",
+)
+def move_article(
+    request: AuthenticatedRequest, article_id: int, body: ArticleMoveIn
+) -> dict[str, Any]:
+    _reader(request)
+    selectors.access_article(actor=request.user, article_id=article_id)
+    services.move_article(
+        actor=request.user, article_id=article_id, move=body.move, expected_version=body.version
+    )
+    return article_out(selectors.access_article(actor=request.user, article_id=article_id))

@@ -214,3 +214,21 @@ def last_customer_text(conversation_id: int, *, messages: int = 3) -> str:
         .values_list("body", flat=True)[:messages]
     )
     return " ".join(reversed(bodies))
+
+
+def conversation_lines(conversation_id: int, *, messages: int = 40) -> list[str]:
+    """The chat's last messages, oldest first, each headed by who wrote it (for a summary): the
+    customer and the agents, no internal notes or system lines."""
+    from kefu.conversations.models import Message, SenderKind
+
+    rows = list(
+        Message.objects.filter(
+            conversation_id=conversation_id,
+            sender__in=(SenderKind.VISITOR, SenderKind.AGENT),
+            is_internal=False,
+        )
+        .order_by("-seq")
+        .values_list("sender", "body")[:messages]
+    )
+    speaker = {SenderKind.VISITOR: "客户", SenderKind.AGENT: "客服"}
+    return [f"{speaker[SenderKind(s)]}：{body}" for s, body in reversed(rows)]

@@ -21,7 +21,7 @@ from kefu.core.bodies import accepts_upload
 from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
 from kefu.core.uploads import max_upload_bytes, protected_download
-from kefu.knowledge import ranking, selectors, services, widget_views
+from kefu.knowledge import drafting, ranking, selectors, services, widget_views
 from kefu.knowledge.forms import ArticleForm, WordsForm
 from kefu.knowledge.models import (
     Article,
@@ -310,8 +310,10 @@ def assist(request: AuthenticatedRequest, source: str, source_id: int) -> HttpRe
         article.snippet = ranking.highlight(article.body, found.words, length=90)
     for answer in found.answers:
         answer.snippet = ranking.highlight(answer.question, found.words, length=60)
+    # The likely ticket categories, for a chat and for a ticket alike (issue 17.4), from the
+    # customer's words (not the words typed into the panel's box).
     categories = []
-    if source == PickSource.CONVERSATION and text:
+    if text.strip():
         from kefu.tickets.models import TicketCategory
 
         names = dict(TicketCategory.objects.values_list("pk", "name"))
@@ -330,6 +332,44 @@ def assist(request: AuthenticatedRequest, source: str, source_id: int) -> HttpRe
             "typed": typed,
             "target": "#reply-box" if source == PickSource.CONVERSATION else "#ticket-reply-box",
             "categories": categories,
+            "language_model": drafting.enabled(),
+        },
+    )
+
+
+@require_perm(Perm.SERVE_CUSTOMERS)
+@require_POST
+def assist_draft(
+    request: AuthenticatedRequest, source: str, source_id: int, kind: str
+) -> HttpResponse:
+    """The optional language model's draft reply (a chat or a ticket) or summary (a chat), grounded
+    in the articles the panel suggests; shown as a draft for the agent to check (issue 17.5). 404
+    when no model is configured, like a page that is not there."""
+    if not drafting.enabled() or kind not in {"reply", "summary"}:
+        raise Http404
+    if kind == "summary" and source != PickSource.CONVERSATION:
+        raise Http404
+    text = _assist_source(request, source, source_id)
+    typed = request.POST.get("q", "")[:200].strip()
+    found = selectors.suggestions(request.user, typed or text)
+    draft, error = None, ""
+    try:
+        if kind == "reply":
+            draft = drafting.draft_reply(customer_text=text, articles=found.articles)
+        else:
+            draft = drafting.summarise(
+                lines=selectors.conversation_lines(source_id), articles=found.articles
+            )
+    except DomainError as refusal:
+        error = refusal.message
+    return render(
+        request,
+        "knowledge/_assist_draft.html",
+        {
+            "draft": draft,
+            "error": error,
+            "kind": kind,
+            "target": "#reply-box" if source == PickSource.CONVERSATION else "#ticket-reply-box",
         },
     )
 
@@ -366,5 +406,6 @@ urlpatterns = [
     path("unanswered/<int:question_id>/done/", unanswered_done, name="unanswered_done"),
     path("assist/<str:source>/<int:source_id>/", assist, name="assist"),
     path("assist/<str:source>/<int:source_id>/pick/", pick, name="pick"),
+    path("assist/<str:source>/<int:source_id>/draft/<str:kind>/", assist_draft, name="draft"),
     *widget_views.urlpatterns,
 ]

@@ -1,6 +1,7 @@
 """A work order in the browser (issue 16.7): an agent dispatches a technician from a ticket; the
 technician works it on a phone-sized page (375 px) — accept, on the way, arrived, a photo, done
-with the customer's confirmation; the desk records the return visit that fell due."""
+with the customer's confirmation; the return visit is made automatically in 回访, where the desk
+records it, and the order shows it."""
 
 import re
 
@@ -14,6 +15,7 @@ from kefu.dispatch.tests.conftest import coming_window
 from kefu.dispatch.tests.test_services import PNG
 from kefu.tickets.services.tickets import create_ticket
 from kefu.tickets.states import TicketType
+from kefu.visits.models import ReturnVisit
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_sign_in_journeys import sign_in
 from tests.factories import DepartmentFactory, UserFactory
@@ -92,13 +94,20 @@ def test_a_dispatch_from_a_ticket_to_completion_on_a_phone_then_the_return_visit
     order.refresh_from_db()
     assert order.state == WorkOrderState.DONE and WorkOrderPhoto.objects.count() == 1
 
+    # The return visit was made automatically, a task in 回访 due within three working days.
+    visit = ReturnVisit.objects.get(work_order=order)
+    assert visit.assignee.username == "zuoxi1" and visit.due_at == order.visit_due_at
     desk.goto("/dispatch/?visit=due")
     desk.get_by_role("link", name=order.number).click()
     assert desk.get_by_test_id("visit-due").inner_text()
-    desk.get_by_label("客户反馈").fill("师傅准时，空调已正常")
-    desk.get_by_label("满意度").select_option(value="5")
-    desk.get_by_role("button", name="记录回访").click()
-    desk.wait_for_load_state()
+    desk.get_by_test_id("handed-visit-link").click()
+    desk.wait_for_url(re.compile(rf"/visits/{visit.pk}/$"))
+    desk.get_by_label("已联系上", exact=True).check()
+    desk.get_by_label("满意", exact=True).check()
+    desk.get_by_label("对服务的意见（需改进之处）").fill("师傅准时，空调已正常")
+    desk.get_by_test_id("save-record").click()
+    assert desk.get_by_test_id("record-satisfaction").inner_text() == "满意"
+    desk.goto(f"/dispatch/{order.pk}/")
     assert desk.get_by_test_id("order-state").inner_text() == "已回访"
     assert "师傅准时" in desk.get_by_test_id("visit-outcome").inner_text()
     kinds = set(

@@ -198,6 +198,44 @@ def test_the_technician_walks_the_order_on_the_phone_page(cast, order, settings,
     assert order.state == WorkOrderState.VISITED and order.satisfaction == 5
 
 
+def test_a_visit_handed_to_return_visits_is_recorded_there_once(
+    cast, order, django_capture_on_commit_callbacks
+):
+    """Issue 16.4: the finished order's return visit is a task in kefu/visits; the order's page
+    links to it instead of offering a second record, and recording it there closes the order."""
+    from kefu.visits.models import ReturnVisit, VisitState
+    from kefu.visits.services import record_visit
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for step in ("accept", "set_off", "arrive", "complete"):
+            order = services.report_progress(
+                actor=cast.technician,
+                work_order_id=order.pk,
+                step=step,
+                note="更换电容",
+                confirmed_by="黄伟",
+            )
+    visit = ReturnVisit.objects.get(work_order=order)
+    assert visit.assignee == cast.agent and visit.state == VisitState.OPEN
+    agent = client_of(cast.agent)
+    page = agent.get(f"/dispatch/{order.pk}/").content.decode()
+    assert 'data-testid="visit-form"' not in page
+    assert f'href="/visits/{visit.pk}/" data-testid="handed-visit-link"' in page
+    response = agent.post(
+        f"/dispatch/{order.pk}/visit/",
+        {"outcome": "已修好", "satisfaction": "5", "version": order.version},
+        follow=True,
+    )
+    assert "请在那里记录（只记一次）" in response.content.decode()
+    order.refresh_from_db()
+    assert (order.state, order.visited_at) == (WorkOrderState.DONE, None)  # nothing changed
+    record_visit(actor=cast.agent, visit_id=visit.pk, reached=True, satisfaction="satisfied")
+    order.refresh_from_db()
+    assert order.state == WorkOrderState.VISITED and order.satisfaction == 5
+    page = agent.get(f"/dispatch/{order.pk}/").content.decode()
+    assert 'data-testid="visit-outcome"' in page and 'data-testid="handed-visit"' not in page
+
+
 def test_progress_by_someone_else_is_refused(cast, order):
     base = f"/dispatch/{order.pk}"
     assert client_of(cast.other_technician).post(f"{base}/progress/accept/").status_code == 404

@@ -133,6 +133,49 @@ def test_three_customers_report_the_same_bug_it_is_grouped_fixed_and_all_three_a
     assert SmsMessage.objects.count() == 1 and ReporterNotice.objects.count() == 3
 
 
+def test_reporters_without_a_chat_are_told_by_e_mail_when_that_is_their_way(
+    cast, django_capture_on_commit_callbacks, mailoutbox
+):
+    """Issue 16.5 (told through the channel they used): a ticket's reporter by e-mail with the
+    ticket's number, SMS when they have no address; a widget reporter who left only an e-mail
+    address by e-mail; a refused SMS falls back to e-mail (no SMS template here)."""
+    from kefu.tickets.services.tickets import create_ticket
+
+    by_ticket = Customer.objects.create(
+        name="张伟", email="zw@example.com", mobile="+8613800138000"
+    )
+    ticket = create_ticket(
+        actor=cast.agent,
+        type="consultation",
+        customer_id=by_ticket.pk,
+        subject="登录闪退",
+        content="登录时闪退",
+    )
+    by_widget = Customer.objects.create(name="李雷", email="ll@example.com")
+    by_phone = Customer.objects.create(name="王芳", email="wf@example.com", mobile="+8613800138001")
+    reports = [
+        _report(cast, by_ticket, channel="ticket", ticket_id=ticket.pk),
+        _report(cast, by_widget, channel="widget"),
+        _report(cast, by_phone, channel="phone"),
+    ]
+    problem = services.group_report(actor=cast.agent, report_id=reports[0].pk)
+    for report in reports[1:]:
+        services.group_report(actor=cast.agent, report_id=report.pk, problem_id=problem.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_problem_state(
+            actor=cast.developer, problem_id=problem.pk, move="fix", fixed_version="2.3.1"
+        )
+    notices = {n.report_id: n for n in ReporterNotice.objects.all()}
+    assert [notices[r.pk].outcome for r in reports] == [NoticeOutcome.EMAIL] * 3
+    assert "feedback_update" in notices[reports[2].pk].detail  # the SMS refused, then e-mail
+    assert not SmsMessage.objects.filter(status="sent").exists()
+    mails = {m.to[0]: m for m in mailoutbox}
+    assert set(mails) == {"zw@example.com", "ll@example.com", "wf@example.com"}
+    assert mails["zw@example.com"].subject.startswith(f"[{ticket.number}] ")
+    assert all("2.3.1" in m.body for m in mailoutbox)
+    assert services.tell_reporters(problem_id=problem.pk) == 0 and len(mailoutbox) == 3
+
+
 def test_a_closed_problem_cannot_be_closed_again_and_only_developers_move_it(cast):
     customer = Customer.objects.create(name="张伟")
     problem = services.group_report(actor=cast.agent, report_id=_report(cast, customer).pk)

@@ -207,6 +207,115 @@ def test_relevance_order_puts_the_better_match_first(cast, category):
     assert found[:2] == [strong, weak]
 
 
+def test_the_ranking_learns_from_what_agents_quoted(cast, category):
+    """Issue 17.3: of two articles that match alike, the one agents quoted comes first after it
+    helped a few times."""
+    first = _published(cast, category, title="灯具保修说明", body="灯具保修一年，人为损坏除外。")
+    second = _published(cast, category, title="灯具保修须知", body="灯具保修一年，人为损坏除外。")
+    chat = _chat("灯具保修多久")
+    before = selectors.suggestions(cast.agent, "灯具保修多久").articles
+    assert set(before[:2]) == {first, second}
+    helped = before[1]
+    for _ in range(3):
+        services.record_pick(
+            actor=cast.agent, source="conversation", source_id=chat.pk, article_id=helped.pk
+        )
+    assert selectors.suggestions(cast.agent, "灯具保修多久").articles[0] == helped
+    assert selectors.articles(cast.agent, q="灯具保修")[0][0] == helped
+
+
+def test_the_api_lists_and_reads_published_articles_and_hides_drafts(cast, category):
+    published = _published(
+        cast, category, title="发货时间", body="下午4点前付款当天发货。<script>x</script>"
+    )
+    draft = services.save_article(
+        actor=cast.supervisor, title="草稿", body="未发布", category_id=category.pk
+    )
+    agent = sign_in(Client(), cast.agent)
+    listed = agent.get("/api/v1/knowledge/articles").json()
+    assert [a["id"] for a in listed["items"]] == [published.pk]
+    one = agent.get(f"/api/v1/knowledge/articles/{published.pk}").json()
+    assert (one["title"], one["body"], one["state"]) == (
+        "发货时间",
+        "下午4点前付款当天发货。<script>x</script>",  # a JSON string, never HTML
+        "published",
+    )
+    assert agent.get(f"/api/v1/knowledge/articles/{draft.pk}").status_code == 404
+    editor = sign_in(Client(), cast.supervisor)
+    assert editor.get(f"/api/v1/knowledge/articles/{draft.pk}").status_code == 200
+    assert sign_in(Client(), cast.staff).get("/api/v1/knowledge/articles").status_code == 403
+    paths = agent.get("/api/v1/openapi.json").json()["paths"]
+    assert {
+        "/api/v1/knowledge/articles",
+        "/api/v1/knowledge/articles/{article_id}",
+        "/api/v1/knowledge/search",
+    } <= set(paths)
+
+
+def test_the_api_writes_articles_through_review(cast, category):
+    """Issue 17.8: an editor writes an article over the API, changes it (a version each time),
+    submits it; a second person publishes it; readers may not write; bad input is a clear 4xx
+    with nothing stored."""
+    editor, manager, agent = (
+        sign_in(Client(), u) for u in (cast.supervisor, cast.manager, cast.agent)
+    )
+
+    def post(client, url, data):
+        return client.post(url, json.dumps(data), content_type="application/json")
+
+    sheet = {
+        "title": "LED 吸顶灯 XD-450",
+        "body": "<script>alert(1)</script>客厅用吸顶灯，三色调光。",
+        "category_id": category.pk,
+        "kind": "product",
+        "visibility": "public",
+        "tags": ["吸顶灯", "LED"],
+        "sku": "XD-450",
+        "specs": "功率 36W",
+        "price": "299.00",
+        "care_notes": "断电后擦拭。",
+    }
+    assert post(agent, "/api/v1/knowledge/articles", sheet).status_code == 403
+    for bad in ({"kind": "poem"}, {"category_id": 999_999}, {"title": "   "}, {"price": "-1"}):
+        assert post(editor, "/api/v1/knowledge/articles", {**sheet, **bad}).status_code in (
+            400,
+            422,
+        )
+    assert not Article.objects.exists()
+    created = post(editor, "/api/v1/knowledge/articles", sheet)
+    assert created.status_code == 201, created.content
+    article = created.json()
+    assert (article["state"], article["version"], article["body"], sorted(article["tags"])) == (
+        "draft",
+        1,
+        "<script>alert(1)</script>客厅用吸顶灯，三色调光。",
+        ["LED", "吸顶灯"],
+    )
+    url = f"/api/v1/knowledge/articles/{article['id']}"
+    assert agent.get(url).status_code == 404  # a draft: editors only
+    changed = editor.put(
+        url,
+        json.dumps({**sheet, "price": "279.00", "note": "降价", "version": 1}),
+        content_type="application/json",
+    )
+    assert changed.status_code == 200 and changed.json()["version"] == 2
+    stale = editor.put(url, json.dumps({**sheet, "version": 1}), content_type="application/json")
+    assert stale.status_code == 409
+    assert Article.objects.get().version == 2
+    assert post(editor, f"{url}/moves", {"move": "submit"}).json()["state"] == "in_review"
+    assert post(editor, f"{url}/moves", {"move": "publish"}).status_code == 403  # its author
+    assert post(agent, f"{url}/moves", {"move": "publish"}).status_code == 404  # cannot see it
+    assert post(manager, f"{url}/moves", {"move": "fly"}).status_code in (400, 409)
+    published = post(manager, f"{url}/moves", {"move": "publish"})
+    assert published.status_code == 200 and published.json()["state"] == "published"
+    assert agent.get(url).json()["price"] == "279.00"
+    assert [v.note for v in Article.objects.get().versions.order_by("number")] == ["", "降价"]
+    paths = agent.get("/api/v1/openapi.json").json()["paths"]
+    assert {"post", "get"} <= set(paths["/api/v1/knowledge/articles"])
+    assert "put" in paths["/api/v1/knowledge/articles/{article_id}"]
+    assert "post" in paths["/api/v1/knowledge/articles/{article_id}/moves"]
+
+
 @pytest.mark.parametrize("query", HOSTILE_QUERIES)
 def test_hostile_queries_are_answered_on_the_page_and_the_api(cast, category, query):
     _published(cast, category, title="退款规则", body="退款规则说明", visibility="public")
@@ -295,6 +404,21 @@ def test_an_angry_customer_reaches_the_supervisor_at_once(cast, django_capture_o
     assert "12315" in notice.title and "（投诉监管、差评威胁）" in notice.title
     assert notice.link == f"/conversations/?c={chat.pk}"
     assert not Notification.objects.filter(recipient=cast.agent).exists()
+
+
+def test_the_third_complaint_in_a_row_reaches_the_supervisor(
+    cast, django_capture_on_commit_callbacks
+):
+    """Issue 17.4: repeated complaints, without any anger word, are flagged on the third."""
+    with django_capture_on_commit_callbacks(execute=True):
+        chat = _chat("我的灯怎么还没发货")
+        post_message(conversation=chat, sender=SenderKind.VISITOR, body="一直没有物流信息")
+    assert not MessageFlag.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        post_message(conversation=chat, sender=SenderKind.VISITOR, body="几天了，说好的发货呢")
+    flag = MessageFlag.objects.get()
+    assert flag.reasons == ["repeated"]
+    assert Notification.objects.get(recipient=cast.supervisor).kind == "knowledge.message_flagged"
 
 
 def test_only_a_message_that_may_read_angry_costs_a_queued_task():
@@ -425,6 +549,55 @@ def test_category_model_learns_from_history():
     assert classify.predict({}, "快递") == []
 
 
+def test_the_retrained_model_suggests_a_category_on_the_chat_and_the_ticket_panel(cast):
+    """Issue 17.4: the nightly task trains on the team's closed tickets; the assist panel of a chat
+    and of a ticket shows the likely categories for the customer's words, best first."""
+    from kefu.customers.models import Customer
+    from kefu.knowledge.tasks import retrain_category_model
+    from kefu.tickets.models import TicketCategory
+    from kefu.tickets.services.tickets import create_ticket
+
+    repair = TicketCategory.objects.create(name="灯具维修")
+    shipping = TicketCategory.objects.create(name="物流配送")
+    customer = Customer.objects.create(name="王芳", email="w@example.com")
+    history = [
+        ("台灯不亮了", "灯坏了 闪烁 需要维修", repair),
+        ("吸顶灯不亮", "灯泡坏了 不亮 维修", repair),
+        ("快递还没到", "物流太慢 没收到 发货", shipping),
+        ("物流不动了", "快递 发货 三天没到", shipping),
+    ] * 3
+    for subject, content, ticket_category in history:
+        done = create_ticket(
+            actor=cast.agent,
+            type="consultation",
+            customer_id=customer.pk,
+            subject=subject,
+            content=content,
+        )
+        Ticket.objects.filter(pk=done.pk).update(state="closed", category=ticket_category)
+    agent = sign_in(Client(), cast.agent)
+    ticket = create_ticket(
+        actor=cast.agent,
+        type="consultation",
+        customer_id=customer.pk,
+        subject="灯不亮",
+        content="买的灯坏了",
+    )
+    before = agent.get(f"/knowledge/assist/ticket/{ticket.pk}/").content.decode()
+    assert 'data-testid="category-suggestion"' not in before  # no model yet: nothing guessed
+    retrain_category_model.call_local()
+    chat = _chat("快递怎么还没到，物流三天没动")
+    Conversation.objects.filter(pk=chat.pk).update(assignee=cast.agent, state="open")
+    for url, best, other in (
+        (f"/knowledge/assist/ticket/{ticket.pk}/", "灯具维修", "物流配送"),
+        (f"/knowledge/assist/conversation/{chat.pk}/", "物流配送", "灯具维修"),
+    ):
+        panel = agent.get(url).content.decode()
+        assert 'data-testid="category-suggestion"' in panel, url
+        suggestion = panel.split('data-testid="category-suggestion"')[1].split("</div>")[0]
+        assert suggestion.index(best) < suggestion.index(other), url
+
+
 def test_publishing_and_flagging_emit_their_events(
     cast, category, django_capture_on_commit_callbacks
 ):
@@ -502,3 +675,158 @@ def test_an_article_takes_checked_files_served_only_to_its_readers(
     assert agent.get(f"/knowledge/{draft.pk}/files/{draft_file.pk}/").status_code == 404
     assert agent.get(f"/knowledge/{article.pk}/files/{draft_file.pk}/").status_code == 404
     assert Client().get(url).status_code == 302  # signed out: to the sign-in page
+
+
+# --- the optional language model (issue 17.5) ------------------------------------------------------
+
+
+@pytest.fixture
+def model_server():
+    """A stand-in for a local OpenAI-compatible model server on the loopback: it records each
+    request and answers what `answer` holds (a status and a body)."""
+    import http.server
+    import threading
+
+    class Server:
+        requests: list[dict] = []
+        answer: tuple[int, bytes] = (200, b"")
+
+        @classmethod
+        def reply(cls, text: str) -> None:
+            body = {"choices": [{"message": {"role": "assistant", "content": text}}]}
+            cls.answer = (200, json.dumps(body, ensure_ascii=False).encode())
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length", "0"))
+            Server.requests.append(
+                {
+                    "path": self.path,
+                    "authorization": self.headers.get("Authorization", ""),
+                    "body": json.loads(self.rfile.read(length)),
+                }
+            )
+            status, body = Server.answer
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    Server.url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    yield Server
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _assigned_chat(cast, body):
+    chat = _chat(body)
+    Conversation.objects.filter(pk=chat.pk).update(assignee=cast.agent, state="open")
+    return chat
+
+
+def test_without_a_language_model_nothing_is_offered_and_nothing_is_sent(cast, category, settings):
+    settings.KEFU_LLM_URL = ""
+    _published(cast, category, title="吸顶灯不亮怎么办", body="先检查开关和灯座。")
+    chat = _assigned_chat(cast, "我家吸顶灯不亮了")
+    agent = sign_in(Client(), cast.agent)
+    panel = agent.get(f"/knowledge/assist/conversation/{chat.pk}/").content.decode()
+    assert "吸顶灯不亮怎么办" in panel  # assist works without it
+    assert 'data-testid="draft-reply"' not in panel and 'data-testid="draft-summary"' not in panel
+    for kind in ("reply", "summary"):
+        url = f"/knowledge/assist/conversation/{chat.pk}/draft/{kind}/"
+        assert agent.post(url).status_code == 404
+
+
+def test_the_language_model_drafts_a_reply_and_a_summary_grounded_in_the_articles(
+    cast, category, settings, model_server
+):
+    settings.KEFU_LLM_URL = model_server.url
+    settings.KEFU_LLM_MODEL = "qwen2.5-7b-instruct"
+    settings.KEFU_LLM_API_KEY = "local-key"
+    _published(cast, category, title="吸顶灯不亮怎么办", body="先检查开关和灯座，再更换驱动电源。")
+    chat = _assigned_chat(cast, "我家吸顶灯不亮了，回电13800138000")
+    post_message(conversation=chat, sender=SenderKind.AGENT, body="您好，请问开关试过吗？")
+    agent = sign_in(Client(), cast.agent)
+    panel = agent.get(f"/knowledge/assist/conversation/{chat.pk}/").content.decode()
+    assert 'data-testid="draft-reply"' in panel and 'data-testid="draft-summary"' in panel
+
+    model_server.reply("<script>alert(1)</script>您好，请先检查开关和灯座。")
+    url = f"/knowledge/assist/conversation/{chat.pk}/draft/reply/"
+    response = agent.post(url)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="llm-draft"' in page and "语言模型起草" in page  # marked as a draft
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;您好，请先检查开关和灯座。" in page
+    assert "<script>" not in page
+    assert 'data-testid="quote-draft"' in page and "吸顶灯不亮怎么办" in page  # its source
+    sent = model_server.requests[-1]
+    assert sent["path"] == "/v1/chat/completions"
+    assert sent["authorization"] == "Bearer local-key"
+    assert sent["body"]["model"] == "qwen2.5-7b-instruct"
+    prompt = sent["body"]["messages"][-1]["content"]
+    assert "先检查开关和灯座，再更换驱动电源。" in prompt  # grounded in the article
+    assert "138****8000" in prompt and "13800138000" not in prompt  # personal data masked
+
+    model_server.reply("1. 客户的吸顶灯不亮。\n2. 已请客户检查开关。")
+    page = agent.post(f"/knowledge/assist/conversation/{chat.pk}/draft/summary/").content.decode()
+    assert "已请客户检查开关" in page and "语言模型" in page
+    assert 'data-testid="quote-draft"' not in page  # a summary is not quoted to the customer
+    transcript = model_server.requests[-1]["body"]["messages"][-1]["content"]
+    assert "客户：我家吸顶灯不亮了" in transcript and "客服：您好，请问开关试过吗？" in transcript
+
+    # A ticket gets a drafted reply; a summary is for chats. Others are refused as before.
+    from kefu.customers.models import Customer
+    from kefu.tickets.services.tickets import create_ticket
+
+    ticket = create_ticket(
+        actor=cast.agent,
+        type="consultation",
+        customer_id=Customer.objects.create(name="王芳", email="w@example.com").pk,
+        subject="吸顶灯不亮",
+        content="新买的吸顶灯不亮",
+    )
+    model_server.reply("您好，请先检查开关。")
+    page = agent.post(f"/knowledge/assist/ticket/{ticket.pk}/draft/reply/").content.decode()
+    assert 'data-quote-into="#ticket-reply-box"' in page and "请先检查开关" in page
+    assert agent.post(f"/knowledge/assist/ticket/{ticket.pk}/draft/summary/").status_code == 404
+    assert agent.post("/knowledge/assist/conversation/999999/draft/reply/").status_code == 404
+    assert agent.post(f"/knowledge/assist/conversation/{chat.pk}/draft/poem/").status_code == 404
+    assert agent.get(url).status_code == 405
+    staff = sign_in(Client(), cast.staff)
+    assert staff.post(url).status_code == 403
+    assert len(model_server.requests) == 3  # the refused calls sent nothing
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        (500, b'{"error": "model not loaded"}'),
+        (200, b"not json"),
+        (200, b'{"choices": []}'),
+        (200, b'{"choices": [{"message": {"content": "   "}}]}'),
+        "http://127.0.0.1:9/v1",  # nothing listens there
+        "file:///etc/passwd",  # not an http(s) endpoint: never opened
+    ],
+)
+def test_a_model_that_fails_is_a_message_in_the_panel_never_an_error_page(
+    cast, settings, model_server, answer
+):
+    settings.KEFU_LLM_URL = model_server.url
+    if isinstance(answer, str):
+        settings.KEFU_LLM_URL = answer
+    else:
+        model_server.answer = answer
+    chat = _assigned_chat(cast, "灯不亮")
+    agent = sign_in(Client(), cast.agent)
+    response = agent.post(f"/knowledge/assist/conversation/{chat.pk}/draft/reply/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="draft-error"' in page and "语言模型没有回答" in page
+    assert 'data-testid="llm-draft"' not in page
