@@ -16,11 +16,12 @@ from ninja import Router, Schema
 
 from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
-from kefu.core.errors import DomainError
+from kefu.core.errors import DomainError, InvalidState
 from kefu.core.reporting import checked_period
 from kefu.quality import selectors
 from kefu.quality.kpi import month_bounds, parse_month
 from kefu.quality.models import PerformanceSheet, RosterEntry
+from kefu.quality.services.rubric import quality_settings
 
 router = Router(tags=["quality"])
 
@@ -281,7 +282,8 @@ class LeaderboardOut(Schema):
     "/quality/leaderboard",
     response=LeaderboardOut,
     summary="The month's ranking (2026-11) of a team's agents by their KPI score, as the page "
-    "shows it: an agent sees their own teams' boards (the first one by default)",
+    "shows it: an agent sees their own teams' boards (the first one by default); 409 while a "
+    "manager has not switched the leaderboard on",
 )
 def leaderboard(
     request: AuthenticatedRequest, month: str, team: int | None = None
@@ -291,6 +293,8 @@ def leaderboard(
         user.has_perm(p) for p in (Perm.SERVE_CUSTOMERS, Perm.EVALUATE, Perm.APPROVE_SHEETS)
     ):
         raise PermissionDenied
+    if not quality_settings().leaderboard_on:
+        raise InvalidState(_("The leaderboard is switched off: a manager switches it on."))
     first = _checked_month(month)
     allowed = selectors.leaderboard_teams(user)
     if allowed is not None:

@@ -282,7 +282,7 @@ class Review(models.Model):
 
 
 class QualitySettings(models.Model):
-    """The sampling rules and the appeal period: one row."""
+    """The sampling rules, the appeal period and whether the leaderboard 评比 is on: one row."""
 
     random_percent = models.PositiveSmallIntegerField(
         _("random sample (%)"), default=5, validators=[MaxValueValidator(100)]
@@ -303,6 +303,7 @@ class QualitySettings(models.Model):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(30)],
     )
+    leaderboard_on = models.BooleanField(_("leaderboard 评比 switched on"), default=False)
 
     class Meta:
         verbose_name = _("quality settings")
@@ -502,3 +503,41 @@ class ShiftSwap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry} → {self.colleague}"
+
+
+class Leave(models.Model):
+    """An agent's leave 请假 from one day to another (both included), recorded by a supervisor: on
+    those days the agent's rostered shifts do not count — routing gives them no chats and they are
+    not on duty (selectors.shift_status, on_duty)."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="leaves",
+        verbose_name=_("agent"),
+    )
+    first_day = models.DateField(_("first day of leave"))
+    last_day = models.DateField(_("last day of leave"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("leave")
+        verbose_name_plural = _("leaves")
+        ordering = ["first_day", "agent_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_day__gte=models.F("first_day")), name="leave_not_empty"
+            )
+        ]
+        indexes = [models.Index(fields=["agent", "first_day"], name="leave_agent_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.first_day}–{self.last_day}"

@@ -1,5 +1,5 @@
 """Pages of the rosters 排班/值班: the week's grid for supervisors (assign agents to shifts per day,
-copy last week, who is on duty now, the swaps waiting), the shifts, and the agent's own shifts with
+copy last week, who is on duty now, the swaps waiting, the leaves 请假), the shifts, and the agent's own shifts with
 their swap requests."""
 
 from __future__ import annotations
@@ -89,6 +89,8 @@ def roster_grid(request: AuthenticatedRequest) -> HttpResponse:
             "team_id": team_id,
             "on_duty": selectors.on_duty(),
             "swaps": selectors.swaps_waiting()[:50],
+            "leaves": selectors.leaves(since=week)[:100],
+            "agents": selectors.roster_agents(team_id),
         },
     )
 
@@ -105,6 +107,52 @@ def roster_copy(request: AuthenticatedRequest) -> HttpResponseRedirect:
     else:
         messages.success(request, _("%(n)d shifts copied from last week.") % {"n": made})
     return redirect(_grid_url(week, team_id))
+
+
+def _day(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw or "")
+    except ValueError:
+        return None
+
+
+@require_perm(Perm.ASSIGN_WORK)
+@require_POST
+def leave_add(request: AuthenticatedRequest) -> HttpResponseRedirect:
+    week = _week(request.POST.get("week"))
+    agent = request.POST.get("agent", "")
+    first, last = _day(request.POST.get("first_day")), _day(request.POST.get("last_day"))
+    if not (agent.isdigit() and len(agent) < 12):
+        messages.error(request, _("Choose an agent."))
+    elif first is None or last is None:
+        messages.error(request, _("Give the days as 2024-05-01."))
+    else:
+        try:
+            roster.record_leave(
+                actor=request.user,
+                agent_id=int(agent),
+                first_day=first,
+                last_day=last,
+                reason=request.POST.get("reason", ""),
+                request=request,
+            )
+        except DomainError as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, _("Leave recorded."))
+    return redirect(_grid_url(week, _team(request.POST.get("team"))))
+
+
+@require_perm(Perm.ASSIGN_WORK)
+@require_POST
+def leave_cancel(request: AuthenticatedRequest, leave_id: int) -> HttpResponseRedirect:
+    try:
+        roster.cancel_leave(actor=request.user, leave_id=leave_id, request=request)
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Leave taken back."))
+    return redirect(_grid_url(_week(request.POST.get("week")), _team(request.POST.get("team"))))
 
 
 def _time(raw: str | None) -> dt.time | None:
@@ -166,6 +214,7 @@ def my_shifts(request: AuthenticatedRequest) -> HttpResponse:
             "today": today,
             "colleagues": selectors.roster_agents().exclude(pk=request.user.pk),
             "swaps": selectors.my_swaps(request.user),
+            "leaves": selectors.leaves(since=today, agent=request.user),
             "on_duty": any(e.agent_id == request.user.pk for e in selectors.on_duty()),
         },
     )
@@ -196,6 +245,8 @@ urlpatterns = [
     path("roster/", roster_grid, name="roster"),
     path("roster/copy/", roster_copy, name="roster_copy"),
     path("roster/shifts/", shift_list, name="shifts"),
+    path("roster/leave/", leave_add, name="leave_add"),
+    path("roster/leave/<int:leave_id>/cancel/", leave_cancel, name="leave_cancel"),
     path("roster/swaps/<int:swap_id>/decide/", swap_decide, name="swap_decide"),
     path("roster/mine/", my_shifts, name="my_shifts"),
     path("roster/mine/swap/", swap_request, name="swap_request"),

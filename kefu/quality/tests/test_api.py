@@ -13,7 +13,7 @@ from kefu.accounts.roles import Role
 from kefu.quality.models import PerformanceSheet, RosterEntry, Shift
 from kefu.quality.services import performance
 from kefu.quality.services.roster import ensure_shifts, week_start
-from kefu.quality.tests.test_leaderboard import in_team
+from kefu.quality.tests.test_leaderboard import in_team, switch_on
 from kefu.quality.tests.test_performance import closed_ticket
 from tests.factories import TeamFactory
 
@@ -122,6 +122,9 @@ def test_the_leaderboard_as_the_page_shows_it(make_user):
         closed_ticket(busy)
     closed_ticket(me)
     agent = api_for(me)
+    off = agent.get(f"/api/v1/quality/leaderboard?month={MONTH}")
+    assert off.status_code == 409 and "评比排行榜未开启" in off.json()["detail"]
+    switch_on()
 
     board = agent.get(f"/api/v1/quality/leaderboard?month={MONTH}")
     assert board.status_code == 200

@@ -180,3 +180,24 @@ def test_the_quality_events_are_emitted_after_commit(no_random_sample):
         "quality.appeal_decided",
     ]
     assert got[-1].upheld and got[-1].final_score == 100 and got[-1].agent_id == agent.pk
+
+
+def test_an_email_conversation_is_checked_like_a_chat(no_random_sample):
+    from kefu.conversations.models import ChannelKind
+    from kefu.conversations.tests.conftest import make_inbox
+
+    agent = old_agent()
+    inbox = make_inbox(name="售后邮箱", kind=ChannelKind.EMAIL, allowed_origins=[])
+    conversation, made = served_chat(
+        agent,
+        [
+            ("visitor", "灯坏了，怎么办"),
+            ("agent", "您好，说明书上都有，你自己看吧"),
+            ("agent", "感谢您的来信，再见"),
+        ],
+        inbox=inbox,
+    )
+    inspection = Inspection.objects.get(conversation=conversation)
+    assert inspection.channel == "email" and inspection.severe
+    [finding] = inspection.findings.filter(kind=CheckKind.FORBIDDEN)
+    assert finding.message_id == made[1].pk

@@ -1,6 +1,7 @@
 """Item 2 of the rest of issue 14: the rosters 排班/值班 — the supervisor's weekly grid, last week
 copied, overlapping shifts refused, the agent's own shifts, swaps asked by an agent and decided by a
-supervisor, who is on duty now, and routing giving chats only to agents on shift."""
+supervisor, who is on duty now, and routing giving chats only to agents on shift; leave 请假 takes an
+agent off duty and off routing."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from kefu.accounts.models import AuditAction, AuditEntry
 from kefu.accounts.roles import Role
 from kefu.conversations.services.routing import assign_waiting
 from kefu.conversations.tests.conftest import make_agent, make_conversation
-from kefu.quality.models import RosterEntry, Shift, ShiftSwap, SwapState
+from kefu.quality.models import Leave, RosterEntry, Shift, ShiftSwap, SwapState
 from kefu.quality.services.roster import ensure_shifts, week_start
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +183,78 @@ def test_routing_gives_a_new_chat_only_to_an_agent_on_shift(monkeypatch):
     RosterEntry.objects.filter(agent=on_shift).delete()
     second = make_conversation()
     assert assign_waiting() == [(second.pk, unrostered.pk)]
+
+
+def test_an_agent_on_leave_gets_no_chats_and_is_not_on_duty(monkeypatch, client_for):
+    wednesday = dt.datetime(2026, 12, 2, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr("kefu.conversations.selectors.business_now", lambda: wednesday)
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    away = make_agent()  # first by id: rostered and on shift, but on leave
+    present = make_agent()
+    for agent in (away, present):
+        RosterEntry.objects.create(agent=agent, day=wednesday.date(), shift=shift("早班"))
+    page = supervisor_client.post(
+        "/quality/roster/leave/",
+        {
+            "week": week_start(wednesday.date()).isoformat(),
+            "agent": away.pk,
+            "first_day": "2026-12-01",
+            "last_day": "2026-12-03",
+            "reason": "病假",
+        },
+        follow=True,
+    ).content.decode()
+    assert "已记录请假" in page, page
+    leave = Leave.objects.get(agent=away)
+    assert (leave.first_day, leave.last_day, leave.reason) == (
+        dt.date(2026, 12, 1),
+        dt.date(2026, 12, 3),
+        "病假",
+    )
+    assert AuditEntry.objects.filter(
+        object_type="quality.leave", details__step="leave_recorded"
+    ).exists()
+    conversation = make_conversation()
+    assert assign_waiting() == [(conversation.pk, present.pk)]
+    from kefu.quality.selectors import on_duty
+
+    assert [e.agent_id for e in on_duty(wednesday)] == [present.pk]
+    grid = supervisor_client.get("/quality/roster/?week=2026-11-30").content.decode()
+    assert f'data-testid="leave-cell-{away.pk}-20261202"' in grid and "请假" in grid
+    assert f'data-testid="leave-cell-{present.pk}-20261202"' not in grid
+    # Taken back: the agent is on shift again.
+    supervisor_client.post(f"/quality/roster/leave/{leave.pk}/cancel/", {"week": "2026-11-30"})
+    assert not Leave.objects.exists()
+    assert sorted(e.agent_id for e in on_duty(wednesday)) == sorted([away.pk, present.pk])
+
+
+def test_an_agent_on_leave_and_not_rostered_is_not_routed(monkeypatch):
+    wednesday = dt.datetime(2026, 12, 2, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr("kefu.conversations.selectors.business_now", lambda: wednesday)
+    away = make_agent()
+    present = make_agent()
+    Leave.objects.create(agent=away, first_day=wednesday.date(), last_day=wednesday.date())
+    conversation = make_conversation()
+    assert assign_waiting() == [(conversation.pk, present.pk)]
+
+
+def test_bad_leave_is_refused_and_nothing_saved(client_for):
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    agent_client, agent = client_for(Role.AGENT)
+    Leave.objects.create(agent=agent, first_day=dt.date(2026, 12, 7), last_day=dt.date(2026, 12, 9))
+
+    def post(client, **data):
+        return client.post(
+            "/quality/roster/leave/", {"agent": agent.pk, "reason": "x", **data}, follow=True
+        )
+
+    backwards = post(supervisor_client, first_day="2026-12-20", last_day="2026-12-18")
+    assert "请假的结束日期早于开始日期" in backwards.content.decode()
+    overlapping = post(supervisor_client, first_day="2026-12-09", last_day="2026-12-10")
+    assert "2026-12-07" in overlapping.content.decode()
+    too_long = post(supervisor_client, first_day="2026-01-01", last_day="2026-12-31")
+    assert "92" in too_long.content.decode()
+    unreadable = post(supervisor_client, first_day="2026-13-01", last_day="x")
+    assert unreadable.status_code == 200
+    assert post(agent_client, first_day="2026-12-20", last_day="2026-12-21").status_code == 403
+    assert Leave.objects.count() == 1
