@@ -78,10 +78,11 @@ def _agents() -> list[int]:
 
 
 @transaction.atomic
-def generate_sheets(*, actor: User, month: dt.date) -> int:
+def generate_sheets(*, actor: User | None, month: dt.date) -> int:
     """Compute the month's sheet of every active agent: new sheets are made and drafts refreshed
-    from the facts; signed sheets stay as signed. Returns how many sheets were written."""
-    if not actor.has_perm(Perm.EVALUATE):
+    from the facts; signed sheets stay as signed. Returns how many sheets were written. `actor`
+    None: the scheduler (tasks.prepare_last_months_sheets), which makes them ready by the 5th."""
+    if actor is not None and not actor.has_perm(Perm.EVALUATE):
         raise PermissionRefused(_("You do not have permission to do this."))
     month = month.replace(day=1)
     if month > timezone.localdate().replace(day=1):
