@@ -325,6 +325,10 @@ class Indicator(models.TextChoices):
     SATISFACTION = "satisfaction", _("Satisfaction")  # 满意度 (1–5)
     QUALITY = "quality", _("Quality score")  # 质检得分 (0–100)
     COMPLAINTS = "complaints", _("Complaints")  # 投诉 (conversations)
+    ATTENDANCE = (
+        "attendance",
+        _("Shifts kept"),
+    )  # 出勤: shifts without lateness, absence or leaving early (%)
 
 
 class KpiTarget(models.Model):
@@ -541,3 +545,26 @@ class Leave(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} {self.first_day}–{self.last_day}"
+
+
+class PresenceLog(models.Model):
+    """An agent's presence from `at` on (online, busy, away, offline), recorded when it changes
+    (subscribers.record_presence): the attendance 考勤 against the roster is read from it."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    presence = models.CharField(_("presence"), max_length=10)
+    at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("presence change")
+        verbose_name_plural = _("presence changes")
+        ordering = ["agent_id", "at", "id"]
+        indexes = [models.Index(fields=["agent", "at"], name="presence_log_agent_at")]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.presence} {self.at}"

@@ -69,6 +69,12 @@ def save_targets(
     return list(current.values())
 
 
+DETAILED = {  # the lines shown with the facts behind them
+    "handled": ("chats", "tickets", "calls"),
+    "attendance": ("shifts", "late", "absent", "left_early"),
+}
+
+
 def _agents() -> list[int]:
     return list(
         User.objects.filter(role=Role.AGENT, is_active=True)
@@ -98,7 +104,8 @@ def generate_sheets(*, actor: User | None, month: dt.date) -> int:
     new, changed = [], []
     for agent_id, (detail, lines, score) in kpi.month_scores(month, agent_ids).items():
         figures = [
-            {**line, "detail": detail if line["indicator"] == "handled" else {}} for line in lines
+            {**line, "detail": {k: detail[k] for k in DETAILED.get(line["indicator"], ())}}
+            for line in lines
         ]
         sheet = existing.get(agent_id)
         if sheet is None:
