@@ -1,6 +1,7 @@
 """Quality API: the per-agent quality figures over a date range, one checked conversation with its
-findings and review, the month's performance sheets 绩效考核表 and one sheet, a week's roster 排班 and
-the month's leaderboard 评比. Reads only; the writes are the pages' (kefu/quality/*_views.py). Who
+findings and review, the rubric 质检标准, the reviews (an inspector's queue, an agent's own), the
+reward/penalty sheets 奖罚评分表, the month's performance sheets 绩效考核表 and one sheet, a week's roster
+排班 and the month's leaderboard 评比. Reads only; the writes are the pages' (kefu/quality/*_views.py). Who
 sees what is the pages' rule: an agent their own signed sheets, their own shifts, their teams'
 boards; an object the user may not see answers 404."""
 
@@ -12,7 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import P, QueryEx, Router, Schema
 
 from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
@@ -20,7 +21,7 @@ from kefu.core.errors import DomainError, InvalidState
 from kefu.core.reporting import checked_period
 from kefu.quality import selectors
 from kefu.quality.kpi import month_bounds, parse_month
-from kefu.quality.models import PerformanceSheet, RosterEntry
+from kefu.quality.models import PerformanceSheet, ReviewState, RosterEntry, SheetState
 from kefu.quality.services.rubric import quality_settings
 
 router = Router(tags=["quality"])
@@ -111,6 +112,132 @@ def inspection_detail(request: AuthenticatedRequest, inspection_id: int) -> dict
         "findings": list(inspection.findings.all()),
         "review": review,
     }
+
+
+class RubricItemOut(Schema):
+    id: int
+    kind: str
+    label: str
+    weight: int
+    is_active: bool
+    severe: bool  # a finding alerts the supervisor at once
+    phrases: list[str]
+    triggers: list[str]
+    limit: int | None
+
+
+@router.get(
+    "/quality/rubric",
+    response=list[RubricItemOut],
+    summary="The rubric 质检标准: its scoring items with their weights and the phrase lists managers edit",
+)
+def rubric(request: AuthenticatedRequest) -> list[dict[str, Any]]:
+    from kefu.quality.services.rubric import rubric_items
+
+    user = request.user
+    if not any(user.has_perm(p) for p in (Perm.MANAGE_SETTINGS, Perm.INSPECT_QUALITY)):
+        raise PermissionDenied
+    return [
+        {
+            "id": item.pk,
+            "kind": item.kind,
+            "label": item.label,
+            "weight": item.weight,
+            "is_active": item.is_active,
+            "severe": item.is_severe,
+            "phrases": item.phrase_list(),
+            "triggers": item.trigger_list(),
+            "limit": item.limit,
+        }
+        for item in rubric_items()
+    ]
+
+
+class ReviewListOut(ReviewOut):
+    inspection_id: int
+    agent_id: int | None
+    channel: str
+
+
+@router.get(
+    "/quality/reviews",
+    response=list[ReviewListOut],
+    summary="Manual reviews, newest first: inspectors, supervisors and managers every review (in "
+    "the state asked, pending by default); an agent their own reviewed ones",
+)
+def reviews(
+    request: AuthenticatedRequest,
+    state: QueryEx[str, P(description="pending, done, appealed or decided")] = ReviewState.PENDING,
+    limit: QueryEx[int, P(ge=1, le=500)] = 100,
+) -> list[dict[str, Any]]:
+    if state not in ReviewState.values:
+        raise DomainError(_("Choose one of the review states."))
+    user = request.user
+    if selectors.may_inspect(user) or user.has_perm(Perm.EVALUATE):
+        found = selectors.review_queue(user, state=state)
+    elif user.has_perm(Perm.SERVE_CUSTOMERS):
+        found = selectors.my_reviews(user).filter(state=state)
+    else:
+        raise PermissionDenied
+    return [
+        {
+            **{name: getattr(review, name) for name in ReviewOut.model_fields},
+            "inspection_id": review.inspection_id,
+            "agent_id": review.inspection.agent_id,
+            "channel": review.inspection.channel,
+        }
+        for review in found.select_related("inspection")[:limit]
+    ]
+
+
+class SheetItemOut(Schema):
+    points: int
+    reason: str
+
+
+class RewardSheetOut(Schema):
+    id: int
+    agent_id: int
+    agent_name: str
+    month: str  # 2026-11
+    state: str
+    points: int
+    submitted_at: dt.datetime | None
+    decided_at: dt.datetime | None
+    decision_note: str
+    version: int
+    items: list[SheetItemOut]
+
+
+@router.get(
+    "/quality/reward-sheets",
+    response=list[RewardSheetOut],
+    summary="The month's reward/penalty sheets 奖罚评分表 with their items: supervisors and managers "
+    "every agent's, an agent their own approved one",
+)
+def reward_sheets(
+    request: AuthenticatedRequest, month: str, state: str = ""
+) -> list[dict[str, Any]]:
+    first = _checked_month(month)
+    if state and state not in SheetState.values:
+        raise DomainError(_("Choose one of the sheet states."))
+    sheets = selectors.sheet_list(request.user, month=first, state=state).prefetch_related("items")
+    return [
+        {
+            "id": sheet.pk,
+            "agent_id": sheet.agent_id,
+            "agent_name": str(sheet.agent),
+            "month": sheet.month.strftime("%Y-%m"),
+            "state": sheet.state,
+            "points": sum(item.points for item in sheet.items.all()),
+            "submitted_at": sheet.submitted_at,
+            "decided_at": sheet.decided_at,
+            "decision_note": sheet.decision_note,
+            "version": sheet.version,
+            "items": [{"points": i.points, "reason": i.reason} for i in sheet.items.all()],
+        }
+        for sheet in sheets
+    ]
 
 
 # ---- Performance sheets 绩效考核表, rosters 排班, leaderboards 评比 ----------------------------------
