@@ -201,3 +201,32 @@ def test_an_email_conversation_is_checked_like_a_chat(no_random_sample):
     assert inspection.channel == "email" and inspection.severe
     [finding] = inspection.findings.filter(kind=CheckKind.FORBIDDEN)
     assert finding.message_id == made[1].pk
+
+
+def test_the_random_sample_takes_its_percentage_and_no_more(db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kefu.quality.models import QualitySettings
+    from kefu.quality.services.checks import Result, sample_reason
+
+    settings = QualitySettings(random_percent=10)
+    veteran = UserFactory(role=Role.AGENT)
+    veteran.date_joined = timezone.now() - dt.timedelta(days=60)
+    clean = Result(score=100)
+
+    def reason(rand):
+        return sample_reason(
+            settings=settings,
+            result=clean,
+            agent=veteran,
+            rating=None,
+            closed_at=timezone.now(),
+            rand=rand,
+        )
+
+    assert reason(0.05) == SampleReason.RANDOM and reason(0.0999) == SampleReason.RANDOM
+    assert reason(0.10) == "" and reason(0.9) == ""
+    settings.random_percent = 0
+    assert reason(0.0) == ""
