@@ -342,12 +342,19 @@ def roster_agents(team_id: int | None = None) -> QuerySet[User]:
 
 
 def roster_week(first_day: dt.date, *, team_id: int | None = None) -> dict[str, Any]:
-    """The week's grid: its days (with the business calendar's holidays), the agents and each
-    (agent, day) cell's shift ids and whether the agent is on leave that day."""
+    """The week's grid (7 days from `first_day`)."""
+    return roster_grid(first_day, first_day + dt.timedelta(days=6), team_id=team_id)
+
+
+def roster_grid(
+    first_day: dt.date, last_day: dt.date, *, team_id: int | None = None
+) -> dict[str, Any]:
+    """The grid of a week or a month: its days (with the business calendar's holidays), the agents
+    and each (agent, day) cell's shift ids and whether the agent is on leave that day."""
     from kefu.core.business_calendar import BusinessCalendar
 
     calendar = BusinessCalendar()
-    days = [first_day + dt.timedelta(days=n) for n in range(7)]
+    days = [first_day + dt.timedelta(days=n) for n in range((last_day - first_day).days + 1)]
     agents = list(roster_agents(team_id))
     cells: dict[tuple[int, dt.date], list[int]] = {}
     for agent_id, day, shift_id in RosterEntry.objects.filter(

@@ -156,11 +156,32 @@ def save_week(
     cells: dict[tuple[int, dt.date], list[int]],
     request: HttpRequest | None = None,
 ) -> int:
-    """Set the shifts of the (agent, day) cells given, in the week starting `first_day`: each cell's
-    entries become exactly the shifts listed (none: a day off). Returns how many cells changed."""
-    _require(actor, Perm.ASSIGN_WORK)
+    """Set the shifts of the (agent, day) cells given, in the week starting `first_day`."""
     first_day = week_start(first_day)
-    last_day = first_day + dt.timedelta(days=6)
+    return save_days(
+        actor=actor,
+        first_day=first_day,
+        last_day=first_day + dt.timedelta(days=6),
+        cells=cells,
+        request=request,
+    )
+
+
+@transaction.atomic
+def save_days(
+    *,
+    actor: User,
+    first_day: dt.date,
+    last_day: dt.date,
+    cells: dict[tuple[int, dt.date], list[int]],
+    request: HttpRequest | None = None,
+) -> int:
+    """Set the shifts of the (agent, day) cells given, from `first_day` to `last_day` (a week or a
+    month's grid): each cell's entries become exactly the shifts listed (none: a day off). Returns
+    how many cells changed; overlapping shifts refuse the whole grid."""
+    _require(actor, Perm.ASSIGN_WORK)
+    if not dt.timedelta(0) <= last_day - first_day <= dt.timedelta(days=30):
+        raise DomainError(_("The roster names an agent or a day it cannot have."))
     shifts = {s.pk: s for s in Shift.objects.all()}
     agents = _agents({agent_id for agent_id, _day in cells})
     current: dict[tuple[int, dt.date], set[int]] = defaultdict(set)
@@ -191,7 +212,11 @@ def save_week(
             object_type="quality.rosterentry",
             object_repr=_("Roster of the week of %(day)s") % {"day": first_day.isoformat()},
             request=request,
-            details={"week": first_day.isoformat(), "cells_changed": changed},
+            details={
+                "week": first_day.isoformat(),
+                "last_day": last_day.isoformat(),
+                "cells_changed": changed,
+            },
         )
     return changed
 

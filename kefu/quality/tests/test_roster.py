@@ -258,3 +258,38 @@ def test_bad_leave_is_refused_and_nothing_saved(client_for):
     assert unreadable.status_code == 200
     assert post(agent_client, first_day="2026-12-20", last_day="2026-12-21").status_code == 403
     assert Leave.objects.count() == 1
+
+
+def test_the_month_is_rostered_as_one_grid(client_for):
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    _agent_client, agent = client_for(Role.AGENT, display_name="整月排班")
+    early, late = shift("早班"), shift("晚班")
+    page = supervisor_client.get("/quality/roster/?month=2026-02").content.decode()
+    assert "排班：2026-02 月" in page and 'data-testid="roster-week-view"' in page
+    assert cell(agent, dt.date(2026, 2, 1)) in page and cell(agent, dt.date(2026, 2, 28)) in page
+    assert cell(agent, dt.date(2026, 3, 1)) not in page
+    first, last = dt.date(2026, 2, 2), dt.date(2026, 2, 27)
+    saved = supervisor_client.post(
+        "/quality/roster/",
+        {"month": "2026-02", cell(agent, first): early.pk, cell(agent, last): late.pk},
+        follow=True,
+    )
+    assert "排班已保存：修改了 2 天。" in saved.content.decode()
+    assert set(RosterEntry.objects.filter(agent=agent).values_list("day", "shift__name")) == {
+        (first, "早班"),
+        (last, "晚班"),
+    }
+    assert saved.redirect_chain[-1][0].endswith("month=2026-02")
+    # a night shift 22:00–09:00 on the 27th runs into the 早班 of the 28th: refused, nothing saved
+    night = Shift.objects.create(name="夜班", start=dt.time(22, 0), end=dt.time(9, 0))
+    RosterEntry.objects.create(agent=agent, day=dt.date(2026, 2, 28), shift=early)
+    refused = supervisor_client.post(
+        "/quality/roster/",
+        {"month": "2026-02", cell(agent, dt.date(2026, 2, 27)): night.pk},
+        follow=True,
+    ).content.decode()
+    assert "夜班" in refused and "未保存" in refused
+    assert RosterEntry.objects.get(agent=agent, day=last).shift == late
+    # a month no calendar covers shows this week's grid, never a 500
+    for raw in ("9999-12", "0001-01", "2026-13", "x" * 50):
+        assert supervisor_client.get(f"/quality/roster/?month={raw}").status_code == 200
