@@ -21,7 +21,13 @@ from kefu.core.errors import DomainError, InvalidState
 from kefu.core.reporting import checked_period
 from kefu.quality import selectors
 from kefu.quality.kpi import month_bounds, parse_month
-from kefu.quality.models import PerformanceSheet, ReviewState, RosterEntry, SheetState
+from kefu.quality.models import (
+    PerformanceSheet,
+    ReviewState,
+    RewardPenaltySheet,
+    RosterEntry,
+    SheetState,
+)
 from kefu.quality.services.rubric import quality_settings
 
 router = Router(tags=["quality"])
@@ -202,6 +208,8 @@ class RewardSheetOut(Schema):
     month: str  # 2026-11
     state: str
     points: int
+    fen_per_point: int  # as approved; the current setting before
+    amount_fen: int  # points × fen_per_point: the reward (or, negative, the penalty) in fen
     submitted_at: dt.datetime | None
     decided_at: dt.datetime | None
     decision_note: str
@@ -222,22 +230,31 @@ def reward_sheets(
     if state and state not in SheetState.values:
         raise DomainError(_("Choose one of the sheet states."))
     sheets = selectors.sheet_list(request.user, month=first, state=state).prefetch_related("items")
-    return [
-        {
-            "id": sheet.pk,
-            "agent_id": sheet.agent_id,
-            "agent_name": str(sheet.agent),
-            "month": sheet.month.strftime("%Y-%m"),
-            "state": sheet.state,
-            "points": sum(item.points for item in sheet.items.all()),
-            "submitted_at": sheet.submitted_at,
-            "decided_at": sheet.decided_at,
-            "decision_note": sheet.decision_note,
-            "version": sheet.version,
-            "items": [{"points": i.points, "reason": i.reason} for i in sheet.items.all()],
-        }
-        for sheet in sheets
-    ]
+    current = quality_settings().fen_per_point
+    out = []
+    for sheet in sheets:
+        points = sum(item.points for item in sheet.items.all())
+        rate = sheet.fen_per_point if sheet.fen_per_point is not None else current
+        out.append(_reward_sheet_out(sheet, points=points, rate=rate))
+    return out
+
+
+def _reward_sheet_out(sheet: RewardPenaltySheet, *, points: int, rate: int) -> dict[str, Any]:
+    return {
+        "id": sheet.pk,
+        "agent_id": sheet.agent_id,
+        "agent_name": str(sheet.agent),
+        "month": sheet.month.strftime("%Y-%m"),
+        "state": sheet.state,
+        "points": points,
+        "fen_per_point": rate,
+        "amount_fen": points * rate,
+        "submitted_at": sheet.submitted_at,
+        "decided_at": sheet.decided_at,
+        "decision_note": sheet.decision_note,
+        "version": sheet.version,
+        "items": [{"points": i.points, "reason": i.reason} for i in sheet.items.all()],
+    }
 
 
 # ---- Performance sheets 绩效考核表, rosters 排班, leaderboards 评比 ----------------------------------

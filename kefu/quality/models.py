@@ -36,6 +36,8 @@ class RewardPenaltySheet(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(_("reason"), max_length=300, blank=True)
+    # the amount of a point when the sheet was approved (fen): later changes leave it as paid
+    fen_per_point = models.PositiveIntegerField(_("amount per point (fen)"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -304,6 +306,9 @@ class QualitySettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(30)],
     )
     leaderboard_on = models.BooleanField(_("leaderboard 评比 switched on"), default=False)
+    fen_per_point = models.PositiveIntegerField(  # 奖罚: one point of the sheet is this much money
+        _("amount per point (fen)"), default=1000, validators=[MaxValueValidator(1_000_000)]
+    )
 
     class Meta:
         verbose_name = _("quality settings")

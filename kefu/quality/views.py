@@ -114,13 +114,19 @@ def sheet_draft(request: AuthenticatedRequest) -> HttpResponseRedirect:
 def sheet_detail(request: AuthenticatedRequest, sheet_id: int) -> HttpResponse:
     sheet = selectors.access_sheet(actor=request.user, sheet_id=sheet_id)
     moves = {t.name for t in SHEET_FLOW.allowed(sheet.state, actor=request.user, obj=sheet)}
+    rate = services.sheet_rate(sheet)
+    items = list(sheet.items.all())
+    for item in items:
+        item.amount = services.yuan(item.points * rate)  # type: ignore[attr-defined]
     return render(
         request,
         "quality/sheet_detail.html",
         {
             "sheet": sheet,
-            "items": list(sheet.items.all()),
+            "items": items,
             "total": sheet.total,
+            "total_amount": services.yuan(sheet.total * rate),
+            "rate": services.yuan(rate),
             "moves": moves,
             "item_form": ItemForm(),
         },

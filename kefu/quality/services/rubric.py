@@ -208,6 +208,7 @@ SAMPLING_FIELDS = (
     "sample_severe",
     "appeal_days",
     "leaderboard_on",
+    "fen_per_point",
 )
 
 
