@@ -201,3 +201,37 @@ def test_points_become_amounts_fixed_when_the_sheet_is_approved(client_for, make
     assert QualitySettings.objects.get(pk=1).fen_per_point == 1000
     manager_client.post("/quality/rubric/sampling/", {**settings, "fen_per_point": "800"})
     assert QualitySettings.objects.get(pk=1).fen_per_point == 800
+
+
+def test_the_months_sheets_in_excel_for_payroll(client_for, make_user):
+    from kefu.accounts.models import AuditAction, AuditEntry
+    from kefu.quality.models import QualitySettings
+    from tests.spreadsheets import xlsx_rows
+
+    supervisor_client, supervisor = client_for(Role.SUPERVISOR)
+    QualitySettings.objects.update_or_create(pk=1, defaults={"fen_per_point": 1000})
+    agent = make_user(Role.AGENT, username="lina", display_name="李娜")
+    month = dt.date.fromisoformat(f"{LAST_MONTH}-01")
+    sheet = RewardPenaltySheet.objects.create(
+        agent=agent,
+        month=month,
+        drafted_by=supervisor,
+        state=SheetState.APPROVED,
+        fen_per_point=250,
+    )
+    SheetItem.objects.create(sheet=sheet, points=-1, reason="=HYPERLINK(1)")
+    SheetItem.objects.create(sheet=sheet, points=6, reason="表扬信")
+    listing = supervisor_client.get(f"/quality/sheets/?month={LAST_MONTH}").content.decode()
+    assert f"/quality/sheets/export/?month={LAST_MONTH}" in listing
+    response = supervisor_client.get(f"/quality/sheets/export/?month={LAST_MONTH}")
+    assert response.status_code == 200
+    rows = xlsx_rows(response)
+    assert "奖励分" in [str(c) for c in rows[0]] or "奖励分" in str(rows[:3])
+    body = next(r for r in rows if "lina" in r)
+    assert body[0] == LAST_MONTH and "李娜" in body
+    at = body.index("lina")
+    assert body[at + 2 : at + 7] == [6, -1, 5, "2.50", "12.50"]
+    assert body[-1] == "'=HYPERLINK(1)（-1）；表扬信（+6）"  # a formula is written as text
+    assert AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
+    agent_client, _agent = client_for(Role.AGENT)
+    assert agent_client.get(f"/quality/sheets/export/?month={LAST_MONTH}").status_code == 403
