@@ -361,3 +361,25 @@ def test_orders_changes_cases_and_reviews_are_on_the_customers_timeline(cast):
         assert kind in entries, (kind, sorted(entries))
         assert entries[kind] in timeline, kind
     assert "T-PAID" in entries["orders.change_requested"]
+
+
+def test_a_reissue_ships_again_without_a_return_by_the_warehouse_only(cast, order):
+    """Issue 15 item 5: 补发 — accepted by customer service, shipped again by the warehouse; no other
+    kind skips the return, and nobody else ships."""
+    case = services.open_case(actor=cast.agent, order=order, kind="reissue", reason="少发一个灯泡")
+    case = services.move_case(actor=cast.agent, case=case, move="accept_reissue")
+    assert case.state == CaseState.REISSUE_PENDING
+    for outsider in (cast.agent, cast.finance):
+        with pytest.raises(RoleRefused):
+            services.move_case(actor=outsider, case=case, move="ship_again")
+    case.refresh_from_db()
+    assert case.state == CaseState.REISSUE_PENDING
+    case = services.move_case(actor=cast.warehouse, case=case, move="ship_again")
+    assert case.state == CaseState.DONE
+    returned = services.open_case(
+        actor=cast.agent, order=order, kind="return", reason="不喜欢", refund_fen=100
+    )
+    with pytest.raises(TransitionRefused):
+        services.move_case(actor=cast.agent, case=returned, move="accept_reissue")
+    returned.refresh_from_db()
+    assert returned.state == CaseState.OPENED
