@@ -126,6 +126,7 @@ def test_the_board_is_off_until_a_manager_switches_it_on(client_for, make_user):
             "sample_severe": "on",
             "appeal_days": 3,
             "leaderboard_on": "on",
+            "fen_per_point": 1000,
         },
     )
     assert saved.status_code == 302
