@@ -69,7 +69,9 @@ def load(chats: int, agents: int) -> dict:
     from kefu.tickets.states import TicketState, TicketType
 
     active_items()  # the rubric of seed 002
-    QualitySettings.objects.update_or_create(pk=1, defaults={"random_percent": 5})
+    QualitySettings.objects.update_or_create(
+        pk=1, defaults={"random_percent": 5, "leaderboard_on": True}
+    )
     supervisor = User.objects.create_user("bench_zhuguan", password=PASSWORD, role=Role.SUPERVISOR)
     staff = []
     for n in range(agents):

@@ -1,6 +1,7 @@
 """Quality API: the per-agent quality figures over a date range, one checked conversation with its
-findings and review, the month's performance sheets 绩效考核表 and one sheet, a week's roster 排班 and
-the month's leaderboard 评比. Reads only; the writes are the pages' (kefu/quality/*_views.py). Who
+findings and review, the rubric 质检标准, the reviews (an inspector's queue, an agent's own), the
+reward/penalty sheets 奖罚评分表, the month's performance sheets 绩效考核表 and one sheet, a week's roster
+排班 and the month's leaderboard 评比. Reads only; the writes are the pages' (kefu/quality/*_views.py). Who
 sees what is the pages' rule: an agent their own signed sheets, their own shifts, their teams'
 boards; an object the user may not see answers 404."""
 
@@ -12,15 +13,22 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import P, QueryEx, Router, Schema
 
 from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
-from kefu.core.errors import DomainError
+from kefu.core.errors import DomainError, InvalidState
 from kefu.core.reporting import checked_period
 from kefu.quality import selectors
 from kefu.quality.kpi import month_bounds, parse_month
-from kefu.quality.models import PerformanceSheet, RosterEntry
+from kefu.quality.models import (
+    PerformanceSheet,
+    ReviewState,
+    RewardPenaltySheet,
+    RosterEntry,
+    SheetState,
+)
+from kefu.quality.services.rubric import quality_settings
 
 router = Router(tags=["quality"])
 
@@ -109,6 +117,143 @@ def inspection_detail(request: AuthenticatedRequest, inspection_id: int) -> dict
         "closed_at": inspection.closed_at,
         "findings": list(inspection.findings.all()),
         "review": review,
+    }
+
+
+class RubricItemOut(Schema):
+    id: int
+    kind: str
+    label: str
+    weight: int
+    is_active: bool
+    severe: bool  # a finding alerts the supervisor at once
+    phrases: list[str]
+    triggers: list[str]
+    limit: int | None
+
+
+@router.get(
+    "/quality/rubric",
+    response=list[RubricItemOut],
+    summary="The rubric 质检标准: its scoring items with their weights and the phrase lists managers edit",
+)
+def rubric(request: AuthenticatedRequest) -> list[dict[str, Any]]:
+    from kefu.quality.services.rubric import rubric_items
+
+    user = request.user
+    if not any(user.has_perm(p) for p in (Perm.MANAGE_SETTINGS, Perm.INSPECT_QUALITY)):
+        raise PermissionDenied
+    return [
+        {
+            "id": item.pk,
+            "kind": item.kind,
+            "label": item.label,
+            "weight": item.weight,
+            "is_active": item.is_active,
+            "severe": item.is_severe,
+            "phrases": item.phrase_list(),
+            "triggers": item.trigger_list(),
+            "limit": item.limit,
+        }
+        for item in rubric_items()
+    ]
+
+
+class ReviewListOut(ReviewOut):
+    inspection_id: int
+    agent_id: int | None
+    channel: str
+
+
+@router.get(
+    "/quality/reviews",
+    response=list[ReviewListOut],
+    summary="Manual reviews, newest first: inspectors, supervisors and managers every review (in "
+    "the state asked, pending by default); an agent their own reviewed ones",
+)
+def reviews(
+    request: AuthenticatedRequest,
+    state: QueryEx[str, P(description="pending, done, appealed or decided")] = ReviewState.PENDING,
+    limit: QueryEx[int, P(ge=1, le=500)] = 100,
+) -> list[dict[str, Any]]:
+    if state not in ReviewState.values:
+        raise DomainError(_("Choose one of the review states."))
+    user = request.user
+    if selectors.may_inspect(user) or user.has_perm(Perm.EVALUATE):
+        found = selectors.review_queue(user, state=state)
+    elif user.has_perm(Perm.SERVE_CUSTOMERS):
+        found = selectors.my_reviews(user).filter(state=state)
+    else:
+        raise PermissionDenied
+    return [
+        {
+            **{name: getattr(review, name) for name in ReviewOut.model_fields},
+            "inspection_id": review.inspection_id,
+            "agent_id": review.inspection.agent_id,
+            "channel": review.inspection.channel,
+        }
+        for review in found.select_related("inspection")[:limit]
+    ]
+
+
+class SheetItemOut(Schema):
+    points: int
+    reason: str
+
+
+class RewardSheetOut(Schema):
+    id: int
+    agent_id: int
+    agent_name: str
+    month: str  # 2026-11
+    state: str
+    points: int
+    fen_per_point: int  # as approved; the current setting before
+    amount_fen: int  # points × fen_per_point: the reward (or, negative, the penalty) in fen
+    submitted_at: dt.datetime | None
+    decided_at: dt.datetime | None
+    decision_note: str
+    version: int
+    items: list[SheetItemOut]
+
+
+@router.get(
+    "/quality/reward-sheets",
+    response=list[RewardSheetOut],
+    summary="The month's reward/penalty sheets 奖罚评分表 with their items: supervisors and managers "
+    "every agent's, an agent their own approved one",
+)
+def reward_sheets(
+    request: AuthenticatedRequest, month: str, state: str = ""
+) -> list[dict[str, Any]]:
+    first = _checked_month(month)
+    if state and state not in SheetState.values:
+        raise DomainError(_("Choose one of the sheet states."))
+    sheets = selectors.sheet_list(request.user, month=first, state=state).prefetch_related("items")
+    current = quality_settings().fen_per_point
+    out = []
+    for sheet in sheets:
+        points = sum(item.points for item in sheet.items.all())
+        rate = sheet.fen_per_point if sheet.fen_per_point is not None else current
+        out.append(_reward_sheet_out(sheet, points=points, rate=rate))
+    return out
+
+
+def _reward_sheet_out(sheet: RewardPenaltySheet, *, points: int, rate: int) -> dict[str, Any]:
+    return {
+        "id": sheet.pk,
+        "agent_id": sheet.agent_id,
+        "agent_name": str(sheet.agent),
+        "month": sheet.month.strftime("%Y-%m"),
+        "state": sheet.state,
+        "points": points,
+        "fen_per_point": rate,
+        "amount_fen": points * rate,
+        "submitted_at": sheet.submitted_at,
+        "decided_at": sheet.decided_at,
+        "decision_note": sheet.decision_note,
+        "version": sheet.version,
+        "items": [{"points": i.points, "reason": i.reason} for i in sheet.items.all()],
     }
 
 
@@ -281,7 +426,8 @@ class LeaderboardOut(Schema):
     "/quality/leaderboard",
     response=LeaderboardOut,
     summary="The month's ranking (2026-11) of a team's agents by their KPI score, as the page "
-    "shows it: an agent sees their own teams' boards (the first one by default)",
+    "shows it: an agent sees their own teams' boards (the first one by default); 409 while a "
+    "manager has not switched the leaderboard on",
 )
 def leaderboard(
     request: AuthenticatedRequest, month: str, team: int | None = None
@@ -291,6 +437,8 @@ def leaderboard(
         user.has_perm(p) for p in (Perm.SERVE_CUSTOMERS, Perm.EVALUATE, Perm.APPROVE_SHEETS)
     ):
         raise PermissionDenied
+    if not quality_settings().leaderboard_on:
+        raise InvalidState(_("The leaderboard is switched off: a manager switches it on."))
     first = _checked_month(month)
     allowed = selectors.leaderboard_teams(user)
     if allowed is not None:

@@ -20,6 +20,7 @@ from kefu.quality.models import (
     Inspection,
     PerformanceSheet,
     PerformanceState,
+    QualitySettings,
     Review,
     ReviewState,
     RosterEntry,
@@ -99,6 +100,7 @@ def _checks() -> None:
         return
     rubric_items()
     quality_settings()
+    QualitySettings.objects.filter(pk=1).update(leaderboard_on=True)  # the demo's 评比 is on
     closed = list(
         Conversation.objects.filter(state=ConversationState.CLOSED, assignee__isnull=False)
         .order_by("-closed_at")

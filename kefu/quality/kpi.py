@@ -1,7 +1,7 @@
 """KPIs 绩效指标 per agent for a month, from the facts already recorded: the chats' first response and
 satisfaction (会话统计, kefu/conversations/statistics.py), the chats, tickets and calls handled,
-tickets closed within their time limits, the quality score (`selectors.agent_quality`) and the
-conversations where the customer complained. Each indicator is scored against a manager's target and
+tickets closed within their time limits, the quality score (`selectors.agent_quality`), the
+conversations where the customer complained and the shifts kept as rostered (attendance.py). Each indicator is scored against a manager's target and
 weight (`KpiTarget`); the weighted sum over the indicators with data is the score out of 100."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kefu.conversations.selectors import chat_totals
+from kefu.quality.attendance import Attendance, attendance
 from kefu.quality.models import Indicator, Inspection, KpiTarget
 from kefu.telephony.models import Call
 from kefu.tickets.models import Ticket
@@ -41,6 +42,8 @@ SPECS: dict[str, Spec] = {
     K.SATISFACTION: Spec(K.SATISFACTION, pgettext_lazy("unit", "points"), True, 4.5, 20, 2),
     K.QUALITY: Spec(K.QUALITY, pgettext_lazy("unit", "points"), True, 90, 20),
     K.COMPLAINTS: Spec(K.COMPLAINTS, "", False, 1, 10, 0),
+    # out of the score until a manager gives it a weight (the weights add up to 100)
+    K.ATTENDANCE: Spec(K.ATTENDANCE, "%", True, 95, 0),
 }
 
 
@@ -81,6 +84,7 @@ class AgentFacts:
     satisfaction: float | None = None
     quality: float | None = None
     complaints: int = 0
+    attendance: Attendance = field(default_factory=Attendance)
     values: dict[str, float | None] = field(default_factory=dict)
 
     def finish(self) -> AgentFacts:
@@ -93,6 +97,7 @@ class AgentFacts:
             K.SATISFACTION: self.satisfaction,
             K.QUALITY: self.quality,
             K.COMPLAINTS: float(self.complaints) if self.chats or self.complaints else None,
+            K.ATTENDANCE: self.attendance.kept_percent,
         }
         return self
 
@@ -153,6 +158,8 @@ def facts(*, start: dt.date, end: dt.date, agent_ids: list[int]) -> dict[int, Ag
     )
     for r in complained:
         rows[r["agent_id"]].complaints = r["n"]
+    for agent_id, kept in attendance(start=start, end=end, agent_ids=agent_ids).items():
+        rows[agent_id].attendance = kept
     return {pk: row.finish() for pk, row in rows.items()}
 
 
@@ -217,12 +224,22 @@ def score_sheet(
 def month_scores(
     month: dt.date, agent_ids: list[int]
 ) -> dict[int, tuple[dict[str, int], list[dict[str, Any]], float | None]]:
-    """Per agent: (facts, sheet lines, score) for `month`."""
+    """Per agent: (facts, sheet lines, score) for `month`. The facts: chats, tickets, calls and the
+    attendance (shifts, late, absent, left_early)."""
     start, end = month_bounds(month)
     goals = targets()
     out = {}
     for agent_id, row in facts(start=start, end=end, agent_ids=agent_ids).items():
         lines, score = score_sheet(row.values, goals)
-        detail = {"chats": row.chats, "tickets": row.tickets, "calls": row.calls}
+        kept = row.attendance
+        detail = {
+            "chats": row.chats,
+            "tickets": row.tickets,
+            "calls": row.calls,
+            "shifts": kept.shifts,
+            "late": kept.late,
+            "absent": kept.absent,
+            "left_early": kept.left_early,
+        }
         out[agent_id] = (detail, lines, score)
     return out

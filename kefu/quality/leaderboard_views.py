@@ -1,6 +1,7 @@
 """The leaderboard 评比: the month's ranking of a team's agents by their KPI score. Agents see the
 boards of their own teams (names and scores of their teammates, their own rank); supervisors and
-managers every team's."""
+managers every team's. A manager switches the board on (the rubric page's settings); while it is off
+the page says so and shows no ranking."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from kefu.accounts.roles import Perm
 from kefu.core.reporting import EARLIEST_DAY, LATEST_DAY
 from kefu.quality import selectors
 from kefu.quality.kpi import parse_month
+from kefu.quality.services.rubric import quality_settings
 
 
 @login_required
@@ -25,6 +27,12 @@ def leaderboard(request: AuthenticatedRequest) -> HttpResponse:
         user.has_perm(p) for p in (Perm.SERVE_CUSTOMERS, Perm.EVALUATE, Perm.APPROVE_SHEETS)
     ):
         raise PermissionDenied
+    if not quality_settings().leaderboard_on:
+        return render(
+            request,
+            "quality/leaderboard.html",
+            {"switched_off": True, "month": timezone.localdate().strftime("%Y-%m")},
+        )
     month = parse_month(request.GET.get("month"))
     if month is None or not EARLIEST_DAY <= month <= LATEST_DAY:  # 9999-12 has no month's end
         month = timezone.localdate().replace(day=1)

@@ -36,6 +36,8 @@ class RewardPenaltySheet(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(_("reason"), max_length=300, blank=True)
+    # the amount of a point when the sheet was approved (fen): later changes leave it as paid
+    fen_per_point = models.PositiveIntegerField(_("amount per point (fen)"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -282,7 +284,7 @@ class Review(models.Model):
 
 
 class QualitySettings(models.Model):
-    """The sampling rules and the appeal period: one row."""
+    """The sampling rules, the appeal period and whether the leaderboard 评比 is on: one row."""
 
     random_percent = models.PositiveSmallIntegerField(
         _("random sample (%)"), default=5, validators=[MaxValueValidator(100)]
@@ -302,6 +304,10 @@ class QualitySettings(models.Model):
         _("appeal within (days)"),
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+    leaderboard_on = models.BooleanField(_("leaderboard 评比 switched on"), default=False)
+    fen_per_point = models.PositiveIntegerField(  # 奖罚: one point of the sheet is this much money
+        _("amount per point (fen)"), default=1000, validators=[MaxValueValidator(1_000_000)]
     )
 
     class Meta:
@@ -324,6 +330,10 @@ class Indicator(models.TextChoices):
     SATISFACTION = "satisfaction", _("Satisfaction")  # 满意度 (1–5)
     QUALITY = "quality", _("Quality score")  # 质检得分 (0–100)
     COMPLAINTS = "complaints", _("Complaints")  # 投诉 (conversations)
+    ATTENDANCE = (
+        "attendance",
+        _("Shifts kept"),
+    )  # 出勤: shifts without lateness, absence or leaving early (%)
 
 
 class KpiTarget(models.Model):
@@ -502,3 +512,64 @@ class ShiftSwap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry} → {self.colleague}"
+
+
+class Leave(models.Model):
+    """An agent's leave 请假 from one day to another (both included), recorded by a supervisor: on
+    those days the agent's rostered shifts do not count — routing gives them no chats and they are
+    not on duty (selectors.shift_status, on_duty)."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="leaves",
+        verbose_name=_("agent"),
+    )
+    first_day = models.DateField(_("first day of leave"))
+    last_day = models.DateField(_("last day of leave"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("leave")
+        verbose_name_plural = _("leaves")
+        ordering = ["first_day", "agent_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_day__gte=models.F("first_day")), name="leave_not_empty"
+            )
+        ]
+        indexes = [models.Index(fields=["agent", "first_day"], name="leave_agent_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.first_day}–{self.last_day}"
+
+
+class PresenceLog(models.Model):
+    """An agent's presence from `at` on (online, busy, away, offline), recorded when it changes
+    (subscribers.record_presence): the attendance 考勤 against the roster is read from it."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    presence = models.CharField(_("presence"), max_length=10)
+    at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("presence change")
+        verbose_name_plural = _("presence changes")
+        ordering = ["agent_id", "at", "id"]
+        indexes = [models.Index(fields=["agent", "at"], name="presence_log_agent_at")]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.presence} {self.at}"

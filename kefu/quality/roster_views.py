@@ -1,5 +1,5 @@
 """Pages of the rosters 排班/值班: the week's grid for supervisors (assign agents to shifts per day,
-copy last week, who is on duty now, the swaps waiting), the shifts, and the agent's own shifts with
+copy last week, who is on duty now, the swaps waiting, the leaves 请假), the shifts, and the agent's own shifts with
 their swap requests."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
 from kefu.core.pages import perform
 from kefu.quality import selectors
+from kefu.quality.kpi import month_bounds, parse_month
 from kefu.quality.services import roster
 
 
@@ -36,8 +37,10 @@ def _team(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() and len(raw) < 10 else None
 
 
-def _grid_url(week: dt.date, team_id: int | None) -> str:
+def _grid_url(week: dt.date, team_id: int | None, *, month: dt.date | None = None) -> str:
     url = f"{reverse('quality:roster')}?week={week.isoformat()}"
+    if month is not None:
+        url += f"&month={month:%Y-%m}"
     return f"{url}&team={team_id}" if team_id else url
 
 
@@ -45,12 +48,26 @@ def _cell_name(agent_id: int, day: dt.date) -> str:
     return f"cell-{agent_id}-{day:%Y%m%d}"
 
 
+def _month(raw: str | None) -> dt.date | None:
+    """The first day of the month given as 2026-12, within the years the calendar covers."""
+    month = parse_month(raw) if raw and len(raw) <= 7 else None
+    return month if month is not None and 2000 <= month.year <= 2100 else None
+
+
 @require_perm(Perm.ASSIGN_WORK)
 def roster_grid(request: AuthenticatedRequest) -> HttpResponse:
+    """The week's grid, or the month's with ?month=2026-12 (值班表 by the month)."""
+    month = _month(request.GET.get("month") or request.POST.get("month"))
     week = _week(request.GET.get("week") or request.POST.get("week"))
     team_id = _team(request.GET.get("team") or request.POST.get("team"))
     shifts = roster.ensure_shifts()
-    grid = selectors.roster_week(week, team_id=team_id)
+    if month is not None:
+        first, last = month_bounds(month)
+        after = _grid_url(week, team_id, month=month)
+    else:
+        first, last = week, week + dt.timedelta(days=6)
+        after = _grid_url(week, team_id)
+    grid = selectors.roster_grid(first, last, team_id=team_id)
     if request.method == "POST":
         cells: dict[tuple[int, dt.date], list[int]] = {}
         for row in grid["rows"]:
@@ -59,19 +76,19 @@ def roster_grid(request: AuthenticatedRequest) -> HttpResponse:
                 if name not in request.POST:
                     continue
                 raw = request.POST[name]
-                if raw and not raw.isdigit():
+                if raw and not (raw.isdigit() and len(raw) < 10):
                     messages.error(request, _("Choose one of the shifts."))
-                    return redirect(_grid_url(week, team_id))
+                    return redirect(after)
                 cells[(row["agent"].pk, cell["day"])] = [int(raw)] if raw else []
         try:
-            changed = roster.save_week(
-                actor=request.user, first_day=week, cells=cells, request=request
+            changed = roster.save_days(
+                actor=request.user, first_day=first, last_day=last, cells=cells, request=request
             )
         except DomainError as refusal:
             messages.error(request, refusal.message)
         else:
             messages.success(request, _("Roster saved: %(n)d days changed.") % {"n": changed})
-        return redirect(_grid_url(week, team_id))
+        return redirect(after)
     for row in grid["rows"]:
         for cell in row["cells"]:
             cell["name"] = _cell_name(row["agent"].pk, cell["day"])
@@ -82,6 +99,10 @@ def roster_grid(request: AuthenticatedRequest) -> HttpResponse:
             "week": week,
             "previous": week - dt.timedelta(days=7),
             "next": week + dt.timedelta(days=7),
+            "month": month,
+            "previous_month": (first - dt.timedelta(days=1)).replace(day=1),
+            "next_month": last + dt.timedelta(days=1),
+            "this_month": (month or week).replace(day=1),
             "grid": grid,
             "shifts": shifts,
             "shift_names": {s.pk: s.name for s in shifts},
@@ -89,6 +110,8 @@ def roster_grid(request: AuthenticatedRequest) -> HttpResponse:
             "team_id": team_id,
             "on_duty": selectors.on_duty(),
             "swaps": selectors.swaps_waiting()[:50],
+            "leaves": selectors.leaves(since=week)[:100],
+            "agents": selectors.roster_agents(team_id),
         },
     )
 
@@ -105,6 +128,52 @@ def roster_copy(request: AuthenticatedRequest) -> HttpResponseRedirect:
     else:
         messages.success(request, _("%(n)d shifts copied from last week.") % {"n": made})
     return redirect(_grid_url(week, team_id))
+
+
+def _day(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw or "")
+    except ValueError:
+        return None
+
+
+@require_perm(Perm.ASSIGN_WORK)
+@require_POST
+def leave_add(request: AuthenticatedRequest) -> HttpResponseRedirect:
+    week = _week(request.POST.get("week"))
+    agent = request.POST.get("agent", "")
+    first, last = _day(request.POST.get("first_day")), _day(request.POST.get("last_day"))
+    if not (agent.isdigit() and len(agent) < 12):
+        messages.error(request, _("Choose an agent."))
+    elif first is None or last is None:
+        messages.error(request, _("Give the days as 2024-05-01."))
+    else:
+        try:
+            roster.record_leave(
+                actor=request.user,
+                agent_id=int(agent),
+                first_day=first,
+                last_day=last,
+                reason=request.POST.get("reason", ""),
+                request=request,
+            )
+        except DomainError as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, _("Leave recorded."))
+    return redirect(_grid_url(week, _team(request.POST.get("team"))))
+
+
+@require_perm(Perm.ASSIGN_WORK)
+@require_POST
+def leave_cancel(request: AuthenticatedRequest, leave_id: int) -> HttpResponseRedirect:
+    try:
+        roster.cancel_leave(actor=request.user, leave_id=leave_id, request=request)
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Leave taken back."))
+    return redirect(_grid_url(_week(request.POST.get("week")), _team(request.POST.get("team"))))
 
 
 def _time(raw: str | None) -> dt.time | None:
@@ -166,6 +235,7 @@ def my_shifts(request: AuthenticatedRequest) -> HttpResponse:
             "today": today,
             "colleagues": selectors.roster_agents().exclude(pk=request.user.pk),
             "swaps": selectors.my_swaps(request.user),
+            "leaves": selectors.leaves(since=today, agent=request.user),
             "on_duty": any(e.agent_id == request.user.pk for e in selectors.on_duty()),
         },
     )
@@ -196,6 +266,8 @@ urlpatterns = [
     path("roster/", roster_grid, name="roster"),
     path("roster/copy/", roster_copy, name="roster_copy"),
     path("roster/shifts/", shift_list, name="shifts"),
+    path("roster/leave/", leave_add, name="leave_add"),
+    path("roster/leave/<int:leave_id>/cancel/", leave_cancel, name="leave_cancel"),
     path("roster/swaps/<int:swap_id>/decide/", swap_decide, name="swap_decide"),
     path("roster/mine/", my_shifts, name="my_shifts"),
     path("roster/mine/swap/", swap_request, name="swap_request"),

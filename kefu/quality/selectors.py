@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from kefu.quality.models import (
     Finding,
     Indicator,
     Inspection,
+    Leave,
     PerformanceSheet,
     PerformanceState,
     Review,
@@ -340,25 +342,39 @@ def roster_agents(team_id: int | None = None) -> QuerySet[User]:
 
 
 def roster_week(first_day: dt.date, *, team_id: int | None = None) -> dict[str, Any]:
-    """The week's grid: its days (with the business calendar's holidays), the agents and each
-    (agent, day) cell's shift ids."""
+    """The week's grid (7 days from `first_day`)."""
+    return roster_grid(first_day, first_day + dt.timedelta(days=6), team_id=team_id)
+
+
+def roster_grid(
+    first_day: dt.date, last_day: dt.date, *, team_id: int | None = None
+) -> dict[str, Any]:
+    """The grid of a week or a month: its days (with the business calendar's holidays), the agents
+    and each (agent, day) cell's shift ids and whether the agent is on leave that day."""
     from kefu.core.business_calendar import BusinessCalendar
 
     calendar = BusinessCalendar()
-    days = [first_day + dt.timedelta(days=n) for n in range(7)]
+    days = [first_day + dt.timedelta(days=n) for n in range((last_day - first_day).days + 1)]
     agents = list(roster_agents(team_id))
     cells: dict[tuple[int, dt.date], list[int]] = {}
     for agent_id, day, shift_id in RosterEntry.objects.filter(
         agent__in=agents, day__gte=days[0], day__lte=days[-1]
     ).values_list("agent_id", "day", "shift_id"):
         cells.setdefault((agent_id, day), []).append(shift_id)
+    away = leave_days([a.pk for a in agents], days[0], days[-1])
     return {
         "days": [
             {"day": d, "name": calendar.day_name(d), "working": calendar.is_working_day(d)}
             for d in days
         ],
         "rows": [
-            {"agent": a, "cells": [{"day": d, "shifts": cells.get((a.pk, d), [])} for d in days]}
+            {
+                "agent": a,
+                "cells": [
+                    {"day": d, "shifts": cells.get((a.pk, d), []), "leave": (a.pk, d) in away}
+                    for d in days
+                ],
+            }
             for a in agents
         ],
     }
@@ -374,6 +390,25 @@ def my_shifts(user: User, *, start: dt.date, days: int = 28) -> QuerySet[RosterE
     )
 
 
+def leave_days(agent_ids: Iterable[int], first: dt.date, last: dt.date) -> set[tuple[int, dt.date]]:
+    """The (agent, day) pairs from `first` to `last` on which the agents are on leave 请假."""
+    away: set[tuple[int, dt.date]] = set()
+    for agent_id, start, end in Leave.objects.filter(
+        agent_id__in=list(agent_ids), first_day__lte=last, last_day__gte=first
+    ).values_list("agent_id", "first_day", "last_day"):
+        day = max(start, first)
+        while day <= min(end, last):
+            away.add((agent_id, day))
+            day += dt.timedelta(days=1)
+    return away
+
+
+def leaves(*, since: dt.date, agent: User | None = None) -> QuerySet[Leave]:
+    """The leaves ending on or after `since` (one agent's, or everyone's), soonest first."""
+    qs = Leave.objects.filter(last_day__gte=since).select_related("agent")
+    return qs.filter(agent=agent) if agent is not None else qs
+
+
 def _covers(entry: RosterEntry, moment: dt.datetime) -> bool:
     from kefu.quality.services.roster import interval
 
@@ -382,30 +417,39 @@ def _covers(entry: RosterEntry, moment: dt.datetime) -> bool:
 
 
 def on_duty(moment: dt.datetime | None = None) -> list[RosterEntry]:
-    """Who is on shift now 值班: the entries of today and yesterday (a night shift) covering it."""
+    """Who is on shift now 值班: the entries of today and yesterday (a night shift) covering it,
+    but not those of an agent on leave that day."""
     moment = moment or timezone.now()
     today = timezone.localtime(moment).date()
-    entries = RosterEntry.objects.filter(
-        day__gte=today - dt.timedelta(days=1), day__lte=today, agent__is_active=True
-    ).select_related("shift", "agent")
+    entries = list(
+        RosterEntry.objects.filter(
+            day__gte=today - dt.timedelta(days=1), day__lte=today, agent__is_active=True
+        ).select_related("shift", "agent")
+    )
+    away = leave_days({e.agent_id for e in entries}, today - dt.timedelta(days=1), today)
     return sorted(
-        (e for e in entries if _covers(e, moment)),
+        (e for e in entries if (e.agent_id, e.day) not in away and _covers(e, moment)),
         key=lambda e: (e.shift.start, str(e.agent)),
     )
 
 
 def shift_status(agent_ids: list[int], moment: dt.datetime) -> dict[int, bool]:
     """For routing: True for the agents on shift at `moment`; False for those rostered on the day
-    before, the day or the day after but not on shift now; agents with no entry in those three days
-    are left out (not rostered: their team's hours stand for the shift)."""
+    before, the day or the day after but not on shift now, and for those on leave 请假 today; agents
+    with no entry in those three days and no leave are left out (not rostered: their team's hours
+    stand for the shift)."""
     today = timezone.localtime(moment).date()
+    first, last = today - dt.timedelta(days=1), today + dt.timedelta(days=1)
     status: dict[int, bool] = {}
+    away = leave_days(agent_ids, first, last)
     for entry in RosterEntry.objects.filter(
-        agent_id__in=agent_ids,
-        day__gte=today - dt.timedelta(days=1),
-        day__lte=today + dt.timedelta(days=1),
+        agent_id__in=agent_ids, day__gte=first, day__lte=last
     ).select_related("shift"):
-        status[entry.agent_id] = status.get(entry.agent_id, False) or _covers(entry, moment)
+        covers = (entry.agent_id, entry.day) not in away and _covers(entry, moment)
+        status[entry.agent_id] = status.get(entry.agent_id, False) or covers
+    for agent_id, day in away:  # on leave today and not rostered around now: still not at work
+        if day == today:
+            status.setdefault(agent_id, False)
     return status
 
 

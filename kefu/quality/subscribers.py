@@ -1,6 +1,8 @@
 """The automatic checks run in the worker after a conversation closes; a low rating given after the
-close puts the conversation up for review; a recorded call is checked by its notes."""
+close puts the conversation up for review; a recorded call is checked by its notes; an agent's presence changes are kept for the attendance
+against the roster."""
 
+from kefu.accounts.events import PresenceChanged
 from kefu.conversations.events import ConversationClosed, ConversationRated
 from kefu.core.events import Delivery, subscribe
 from kefu.telephony.events import CallRecorded
@@ -24,7 +26,14 @@ def check_recorded_call(event: CallRecorded) -> None:
     check_call(event.call_id)
 
 
+def record_presence(event: PresenceChanged) -> None:
+    from kefu.quality.attendance import record_presence as record
+
+    record(event.user_id, event.presence)
+
+
 def register() -> None:
     subscribe(ConversationClosed, f"{__name__}.check_closed", mode=Delivery.TASK)
     subscribe(ConversationRated, f"{__name__}.sample_rated", mode=Delivery.TASK)
     subscribe(CallRecorded, f"{__name__}.check_recorded_call", mode=Delivery.TASK)
+    subscribe(PresenceChanged, f"{__name__}.record_presence", mode=Delivery.TASK)

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -25,6 +25,7 @@ from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
 from kefu.core.forms import StyledFormMixin, set_choices
 from kefu.core.pages import perform
+from kefu.exports.http import export_response
 from kefu.quality import selectors, services
 from kefu.quality.inspection_views import urlpatterns as inspection_urls
 from kefu.quality.leaderboard_views import urlpatterns as leaderboard_urls
@@ -86,6 +87,9 @@ def sheet_list(request: AuthenticatedRequest) -> HttpResponse:
             "state": state,
             "states": SheetState.choices,
             "may_draft": request.user.has_perm(Perm.EVALUATE),
+            "may_export": request.user.has_perm(Perm.EVALUATE)
+            and request.user.has_perm(Perm.EXPORT_DATA),
+            "export_month": month.strftime("%Y-%m") if month else this_month,
             "form": DraftForm(initial={"month": this_month}),
         },
     )
@@ -114,13 +118,19 @@ def sheet_draft(request: AuthenticatedRequest) -> HttpResponseRedirect:
 def sheet_detail(request: AuthenticatedRequest, sheet_id: int) -> HttpResponse:
     sheet = selectors.access_sheet(actor=request.user, sheet_id=sheet_id)
     moves = {t.name for t in SHEET_FLOW.allowed(sheet.state, actor=request.user, obj=sheet)}
+    rate = services.sheet_rate(sheet)
+    items = list(sheet.items.all())
+    for item in items:
+        item.amount = services.yuan(item.points * rate)  # type: ignore[attr-defined]
     return render(
         request,
         "quality/sheet_detail.html",
         {
             "sheet": sheet,
-            "items": list(sheet.items.all()),
+            "items": items,
             "total": sheet.total,
+            "total_amount": services.yuan(sheet.total * rate),
+            "rate": services.yuan(rate),
             "moves": moves,
             "item_form": ItemForm(),
         },
@@ -208,9 +218,19 @@ def sheet_decide(request: AuthenticatedRequest, sheet_id: int) -> HttpResponseRe
 
 
 app_name = "quality"
+
+
+@login_required
+def sheet_export(request: AuthenticatedRequest) -> FileResponse | HttpResponseRedirect:
+    """The month's reward/penalty sheets in Excel for payroll (?month=2026-11); the export service
+    refuses whoever lacks the export right or Perm.EVALUATE, as for every export."""
+    return export_response(request, kind="reward_penalty_sheets", fmt="xlsx")
+
+
 urlpatterns = [
     path("sheets/", sheet_list, name="sheets"),
     path("sheets/new/", sheet_draft, name="sheet_draft"),
+    path("sheets/export/", sheet_export, name="sheet_export"),
     path("sheets/<int:sheet_id>/", sheet_detail, name="sheet"),
     path("sheets/<int:sheet_id>/items/", item_add, name="item_add"),
     path("sheets/<int:sheet_id>/items/<int:item_id>/remove/", item_remove, name="item_remove"),

@@ -148,3 +148,48 @@ def test_a_monthly_performance_sheet_is_signed_and_acknowledged(browser, live_se
     assert agent_page.get_by_test_id("performance-acknowledge").count() == 0
     sheet.refresh_from_db()
     assert sheet.state == PerformanceState.ACKNOWLEDGED
+
+
+def test_a_chat_arriving_outside_an_agents_shift_goes_to_the_agent_on_shift(browser, live_server):
+    """Issue 14 item 9: the supervisor rosters two online agents for today in the grid, one on a
+    shift covering now and one on a later (or earlier) shift; a visitor's new chat goes to the one on
+    shift, although routing would otherwise pick the other (first by id)."""
+    from kefu.conversations.models import Conversation, Visitor
+    from kefu.conversations.services.widget import send_visitor_message
+    from kefu.conversations.tests.conftest import make_agent, make_inbox
+    from kefu.quality.models import Shift
+
+    off_shift = make_agent(username="zuoxi_off", display_name="赵敏")  # first by id
+    on_shift = make_agent(username="zuoxi_on", display_name="孙丽")
+    UserFactory(username="zhuguan3", display_name="陈主管", role=Role.SUPERVISOR)
+    now = timezone.localtime()
+    Shift.objects.create(name="全天班", start=dt.time(0, 0), end=dt.time(23, 59, 59))
+    later = (dt.time(18, 0), dt.time(20, 0)) if now.hour < 12 else (dt.time(2, 0), dt.time(4, 0))
+    Shift.objects.create(name="错开班", start=later[0], end=later[1])
+    today = now.date()
+
+    supervisor = _person(browser, live_server, "zhuguan3")
+    supervisor.goto("/quality/roster/")
+    supervisor.get_by_test_id(f"cell-{on_shift.pk}-{today:%Y%m%d}").select_option(label="全天班")
+    supervisor.get_by_test_id(f"cell-{off_shift.pk}-{today:%Y%m%d}").select_option(label="错开班")
+    supervisor.get_by_test_id("roster-save").click()
+    supervisor.wait_for_load_state()
+    on_duty = supervisor.get_by_test_id("on-duty").inner_text()
+    assert "孙丽" in on_duty and "赵敏" not in on_duty
+    assert RosterEntry.objects.filter(day=today).count() == 2
+
+    inbox = make_inbox(name="官网在线客服")
+    visitor = Visitor.objects.create(inbox=inbox, name="王先生")
+    send_visitor_message(visitor=visitor, conversation=None, body="你好，在吗？", client_key="v-1")
+    conversation = Conversation.objects.get()
+    assert conversation.assignee == on_shift
+
+    agent_page = _person(browser, live_server, "zuoxi_on")
+    agent_page.goto("/conversations/")
+    agent_page.get_by_test_id(f"conversation-{conversation.pk}").wait_for()
+    other = _person(browser, live_server, "zuoxi_off")
+    other.goto("/quality/roster/mine/")
+    assert "您现在不在班" in other.get_by_test_id("my-duty").inner_text() or (
+        "not on shift" in other.get_by_test_id("my-duty").inner_text()
+    )
+    screenshot(supervisor, "quality-roster-routing")

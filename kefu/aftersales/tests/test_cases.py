@@ -1,6 +1,8 @@
 """After-sales cases (issue 15 item 5): a quality return with photos through the warehouse intake and
 the refund; departments act on their own steps only; bad input refused with nothing changed."""
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -12,6 +14,7 @@ from kefu.aftersales.events import CaseMoved
 from kefu.aftersales.models import AfterSalesCase, CaseState
 from kefu.core.errors import DomainError
 from kefu.core.events import Delivery, subscribe, unsubscribe
+from kefu.core.models import TimelineEntry
 from kefu.core.statemachine import RoleRefused, TransitionRefused
 from kefu.customers.services.profiles import ContactPoints, create_customer
 from kefu.orders.services.orders import clean_order, record_order
@@ -308,3 +311,75 @@ def test_the_sheet_opened_after_the_cut_off_is_the_next_days(settings):
     assert selectors.open_sheet_day(after) == day + dt.timedelta(days=1)
     # the same instant in UTC is judged by the Shanghai clock
     assert selectors.open_sheet_day(after.astimezone(dt.UTC)) == day + dt.timedelta(days=1)
+
+
+def test_orders_changes_cases_and_reviews_are_on_the_customers_timeline(cast):
+    """Issue 15 item 8: the customer page's timeline shows the order, a change request, an
+    after-sales case and a review, each in Chinese."""
+    from kefu.aftersales import reviews
+    from kefu.orders.services.changes import request_change
+
+    create_customer(
+        actor=cast.supervisor, name="赵磊", contacts=ContactPoints({"mobile": ["13900139000"]})
+    )
+    paid, _ = record_order(
+        actor=cast.supervisor,
+        data=clean_order(order_body(number="T-PAID", state="paid", receiver_mobile="13900139000")),
+    )
+    received, _ = record_order(
+        actor=cast.supervisor,
+        data=clean_order(
+            order_body(number="T-RECEIVED", state="received", receiver_mobile="13900139000")
+        ),
+    )
+    assert paid.customer_id == received.customer_id is not None
+    request_change(actor=cast.agent, order=paid, kind="address", new_address="上海市浦东新区")
+    services.open_case(
+        actor=cast.agent, order=received, kind="refund_only", reason="不想要了", refund_fen=100
+    )
+    reviews.record_review(
+        actor=cast.agent,
+        order=received,
+        rating="negative",
+        text="灯不亮",
+        reviewed_on=dt.date(2026, 12, 1),
+    )
+    page = sign_in(Client(), cast.supervisor).get(f"/customers/{paid.customer_id}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    timeline = html.split('data-testid="timeline"')[1]
+
+    entries = {
+        e.kind: e.summary for e in TimelineEntry.objects.filter(customer_id=paid.customer_id)
+    }
+    for kind in (
+        "orders.created",
+        "orders.change_requested",
+        "aftersales.open",
+        "aftersales.review_recorded",
+    ):
+        assert kind in entries, (kind, sorted(entries))
+        assert entries[kind] in timeline, kind
+    assert "T-PAID" in entries["orders.change_requested"]
+
+
+def test_a_reissue_ships_again_without_a_return_by_the_warehouse_only(cast, order):
+    """Issue 15 item 5: 补发 — accepted by customer service, shipped again by the warehouse; no other
+    kind skips the return, and nobody else ships."""
+    case = services.open_case(actor=cast.agent, order=order, kind="reissue", reason="少发一个灯泡")
+    case = services.move_case(actor=cast.agent, case=case, move="accept_reissue")
+    assert case.state == CaseState.REISSUE_PENDING
+    for outsider in (cast.agent, cast.finance):
+        with pytest.raises(RoleRefused):
+            services.move_case(actor=outsider, case=case, move="ship_again")
+    case.refresh_from_db()
+    assert case.state == CaseState.REISSUE_PENDING
+    case = services.move_case(actor=cast.warehouse, case=case, move="ship_again")
+    assert case.state == CaseState.DONE
+    returned = services.open_case(
+        actor=cast.agent, order=order, kind="return", reason="不喜欢", refund_fen=100
+    )
+    with pytest.raises(TransitionRefused):
+        services.move_case(actor=cast.agent, case=returned, move="accept_reissue")
+    returned.refresh_from_db()
+    assert returned.state == CaseState.OPENED

@@ -53,6 +53,7 @@ EXPORTS = [
         1,  # the complaint by category; then the total, two headings and the one day
     ),
     ("performance_sheets", f"/quality/performance/export/?month={MONTH}", {"month": MONTH}, 0),
+    ("reward_penalty_sheets", f"/quality/sheets/export/?month={MONTH}", {"month": MONTH}, 0),
     (
         "visit_month_report",
         f"/visits/report/?month={MONTH}&format=xlsx",
@@ -155,6 +156,7 @@ def test_every_export_is_registered_with_the_one_service():
         "issued_report",
         "performance_sheets",
         "report",
+        "reward_penalty_sheets",
         "visit_month_report",
     ]
     root = Path(__file__).resolve().parents[2]

@@ -115,7 +115,8 @@ def decide_sheet(
     note: str = "",
     expected_version: int | None = None,
 ) -> RewardPenaltySheet:
-    """Approve (the sheet is locked) or return it with a reason (the drafter edits it again)."""
+    """Approve (the sheet is locked, its amount per point fixed) or return it with a reason (the
+    drafter edits it again)."""
     sheet = _locked(sheet_id)
     SHEET_FLOW.check(sheet.state, "approve" if approve else "send_back", actor=actor, obj=sheet)
     note = " ".join(note.split())[:300]
@@ -124,7 +125,20 @@ def decide_sheet(
     _bump(sheet, expected_version=expected_version)
     sheet.state = SheetState.APPROVED if approve else SheetState.RETURNED
     sheet.decided_by, sheet.decided_at, sheet.decision_note = actor, timezone.now(), note
-    sheet.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "version"])
+    if approve:  # the amounts are fixed as approved (奖罚 → payroll)
+        from kefu.quality.services.rubric import quality_settings
+
+        sheet.fen_per_point = quality_settings().fen_per_point
+    sheet.save(
+        update_fields=[
+            "state",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "fen_per_point",
+            "version",
+        ]
+    )
     emit(
         SheetDecided(
             sheet_id=sheet.pk,
@@ -134,3 +148,19 @@ def decide_sheet(
         )
     )
     return sheet
+
+
+def yuan(fen: int) -> str:
+    """An amount in fen as yuan with two decimals, exactly (no float): -1505 → "-15.05"."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def sheet_rate(sheet: RewardPenaltySheet) -> int:
+    """The amount of one point on `sheet` (fen): as approved, else as the settings say now."""
+    if sheet.fen_per_point is not None:
+        return sheet.fen_per_point
+    from kefu.quality.services.rubric import quality_settings
+
+    return quality_settings().fen_per_point

@@ -69,6 +69,12 @@ def save_targets(
     return list(current.values())
 
 
+DETAILED = {  # the lines shown with the facts behind them
+    "handled": ("chats", "tickets", "calls"),
+    "attendance": ("shifts", "late", "absent", "left_early"),
+}
+
+
 def _agents() -> list[int]:
     return list(
         User.objects.filter(role=Role.AGENT, is_active=True)
@@ -78,10 +84,11 @@ def _agents() -> list[int]:
 
 
 @transaction.atomic
-def generate_sheets(*, actor: User, month: dt.date) -> int:
+def generate_sheets(*, actor: User | None, month: dt.date) -> int:
     """Compute the month's sheet of every active agent: new sheets are made and drafts refreshed
-    from the facts; signed sheets stay as signed. Returns how many sheets were written."""
-    if not actor.has_perm(Perm.EVALUATE):
+    from the facts; signed sheets stay as signed. Returns how many sheets were written. `actor`
+    None: the scheduler (tasks.prepare_last_months_sheets), which makes them ready by the 5th."""
+    if actor is not None and not actor.has_perm(Perm.EVALUATE):
         raise PermissionRefused(_("You do not have permission to do this."))
     month = month.replace(day=1)
     if month > timezone.localdate().replace(day=1):
@@ -97,7 +104,8 @@ def generate_sheets(*, actor: User, month: dt.date) -> int:
     new, changed = [], []
     for agent_id, (detail, lines, score) in kpi.month_scores(month, agent_ids).items():
         figures = [
-            {**line, "detail": detail if line["indicator"] == "handled" else {}} for line in lines
+            {**line, "detail": {k: detail[k] for k in DETAILED.get(line["indicator"], ())}}
+            for line in lines
         ]
         sheet = existing.get(agent_id)
         if sheet is None:

@@ -1,6 +1,6 @@
 """Writes of the rosters 排班/值班: the kinds of shift, a week's roster edited as a grid by a
 supervisor (调配, Perm.ASSIGN_WORK), last week copied, and the swaps 换班 an agent asks for and a
-supervisor approves. An agent's shifts never overlap (a night shift runs into the next morning);
+supervisor approves, and the leaves 请假 a supervisor records. An agent's shifts never overlap (a night shift runs into the next morning);
 a refusal names the agent and the day and saves nothing. Every change is audited."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
 from kefu.accounts.roles import Perm, Role
 from kefu.core.errors import DomainError, InvalidState, PermissionRefused
-from kefu.quality.models import RosterEntry, Shift, ShiftSwap, SwapState
+from kefu.quality.models import Leave, RosterEntry, Shift, ShiftSwap, SwapState
 
 DEFAULT_SHIFTS = [
     ("早班", dt.time(8, 0), dt.time(16, 0)),
@@ -27,6 +27,7 @@ DEFAULT_SHIFTS = [
     ("晚班", dt.time(16, 0), dt.time(0, 0)),
 ]
 MAX_SHIFTS = 20
+MAX_LEAVE_DAYS = 92
 
 
 def ensure_shifts() -> list[Shift]:
@@ -155,11 +156,32 @@ def save_week(
     cells: dict[tuple[int, dt.date], list[int]],
     request: HttpRequest | None = None,
 ) -> int:
-    """Set the shifts of the (agent, day) cells given, in the week starting `first_day`: each cell's
-    entries become exactly the shifts listed (none: a day off). Returns how many cells changed."""
-    _require(actor, Perm.ASSIGN_WORK)
+    """Set the shifts of the (agent, day) cells given, in the week starting `first_day`."""
     first_day = week_start(first_day)
-    last_day = first_day + dt.timedelta(days=6)
+    return save_days(
+        actor=actor,
+        first_day=first_day,
+        last_day=first_day + dt.timedelta(days=6),
+        cells=cells,
+        request=request,
+    )
+
+
+@transaction.atomic
+def save_days(
+    *,
+    actor: User,
+    first_day: dt.date,
+    last_day: dt.date,
+    cells: dict[tuple[int, dt.date], list[int]],
+    request: HttpRequest | None = None,
+) -> int:
+    """Set the shifts of the (agent, day) cells given, from `first_day` to `last_day` (a week or a
+    month's grid): each cell's entries become exactly the shifts listed (none: a day off). Returns
+    how many cells changed; overlapping shifts refuse the whole grid."""
+    _require(actor, Perm.ASSIGN_WORK)
+    if not dt.timedelta(0) <= last_day - first_day <= dt.timedelta(days=30):
+        raise DomainError(_("The roster names an agent or a day it cannot have."))
     shifts = {s.pk: s for s in Shift.objects.all()}
     agents = _agents({agent_id for agent_id, _day in cells})
     current: dict[tuple[int, dt.date], set[int]] = defaultdict(set)
@@ -190,7 +212,11 @@ def save_week(
             object_type="quality.rosterentry",
             object_repr=_("Roster of the week of %(day)s") % {"day": first_day.isoformat()},
             request=request,
-            details={"week": first_day.isoformat(), "cells_changed": changed},
+            details={
+                "week": first_day.isoformat(),
+                "last_day": last_day.isoformat(),
+                "cells_changed": changed,
+            },
         )
     return changed
 
@@ -309,3 +335,79 @@ def decide_swap(
         details={"step": "swap_" + swap.state},
     )
     return swap
+
+
+@transaction.atomic
+def record_leave(
+    *,
+    actor: User,
+    agent_id: int,
+    first_day: dt.date,
+    last_day: dt.date,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> Leave:
+    """A supervisor records an agent's leave 请假 from `first_day` to `last_day`: on those days the
+    agent's rostered shifts do not count. Refused (nothing saved) for days in the wrong order, more
+    than MAX_LEAVE_DAYS, or days already on leave."""
+    _require(actor, Perm.ASSIGN_WORK)
+    agent = _agents({agent_id}).get(agent_id)
+    if agent is None:
+        raise DomainError(_("Choose an agent."))
+    if last_day < first_day:
+        raise DomainError(_("The leave ends before it starts. Nothing was saved."))
+    if (last_day - first_day).days + 1 > MAX_LEAVE_DAYS:
+        raise DomainError(_("A leave lasts at most %(n)d days.") % {"n": MAX_LEAVE_DAYS})
+    User.objects.select_for_update().filter(pk=agent.pk).first()  # one leave write at a time
+    clash = Leave.objects.filter(
+        agent=agent, first_day__lte=last_day, last_day__gte=first_day
+    ).first()
+    if clash is not None:
+        raise DomainError(
+            _("%(agent)s is on leave from %(first)s to %(last)s already. Nothing was saved.")
+            % {
+                "agent": agent,
+                "first": clash.first_day.isoformat(),
+                "last": clash.last_day.isoformat(),
+            }
+        )
+    leave = Leave.objects.create(
+        agent=agent,
+        first_day=first_day,
+        last_day=last_day,
+        reason=" ".join(reason.split())[:200],
+        recorded_by=actor,
+    )
+    audit(
+        AuditAction.SETTINGS_CHANGED,
+        actor=actor,
+        obj=leave,
+        request=request,
+        details={
+            "step": "leave_recorded",
+            "first_day": first_day.isoformat(),
+            "last_day": last_day.isoformat(),
+        },
+    )
+    return leave
+
+
+@transaction.atomic
+def cancel_leave(*, actor: User, leave_id: int, request: HttpRequest | None = None) -> None:
+    """A supervisor takes back a leave recorded by mistake (audited)."""
+    _require(actor, Perm.ASSIGN_WORK)
+    leave = Leave.objects.select_for_update().select_related("agent").filter(pk=leave_id).first()
+    if leave is None:
+        raise DomainError(_("This leave does not exist (any more)."))
+    audit(
+        AuditAction.SETTINGS_CHANGED,
+        actor=actor,
+        obj=leave,
+        request=request,
+        details={
+            "step": "leave_cancelled",
+            "first_day": leave.first_day.isoformat(),
+            "last_day": leave.last_day.isoformat(),
+        },
+    )
+    leave.delete()

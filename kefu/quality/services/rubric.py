@@ -207,6 +207,8 @@ SAMPLING_FIELDS = (
     "new_agent_days",
     "sample_severe",
     "appeal_days",
+    "leaderboard_on",
+    "fen_per_point",
 )
 
 
@@ -214,7 +216,7 @@ SAMPLING_FIELDS = (
 def save_sampling(
     *, actor: User, values: dict[str, Any], request: HttpRequest | None = None
 ) -> QualitySettings:
-    """The sampling rules and the appeal period (validated by the form)."""
+    """The sampling rules, the appeal period and the leaderboard's switch (validated by the form)."""
     _require(actor, Perm.MANAGE_SETTINGS)
     current = quality_settings()
     for name in SAMPLING_FIELDS:

@@ -13,7 +13,7 @@ from kefu.accounts.roles import Role
 from kefu.quality.models import PerformanceSheet, RosterEntry, Shift
 from kefu.quality.services import performance
 from kefu.quality.services.roster import ensure_shifts, week_start
-from kefu.quality.tests.test_leaderboard import in_team
+from kefu.quality.tests.test_leaderboard import in_team, switch_on
 from kefu.quality.tests.test_performance import closed_ticket
 from tests.factories import TeamFactory
 
@@ -122,6 +122,9 @@ def test_the_leaderboard_as_the_page_shows_it(make_user):
         closed_ticket(busy)
     closed_ticket(me)
     agent = api_for(me)
+    off = agent.get(f"/api/v1/quality/leaderboard?month={MONTH}")
+    assert off.status_code == 409 and "评比排行榜未开启" in off.json()["detail"]
+    switch_on()
 
     board = agent.get(f"/api/v1/quality/leaderboard?month={MONTH}")
     assert board.status_code == 200
@@ -154,5 +157,76 @@ def test_the_leaderboard_as_the_page_shows_it(make_user):
 
 def test_the_new_routes_are_in_the_schema():
     paths = Client().get("/api/v1/openapi.json").json()["paths"]
-    for route in ["performance", "performance/{sheet_id}", "roster", "leaderboard"]:
+    for route in [
+        "performance",
+        "performance/{sheet_id}",
+        "roster",
+        "leaderboard",
+        "rubric",
+        "reviews",
+        "reward-sheets",
+    ]:
         assert f"/api/v1/quality/{route}" in paths, route
+
+
+def test_the_rubric_through_the_api_for_managers_and_inspectors(make_user):
+    from kefu.quality.models import RubricItem
+
+    assert api_for(make_user(Role.AGENT)).get("/api/v1/quality/rubric").status_code == 403
+    items = api_for(make_user(Role.INSPECTOR)).get("/api/v1/quality/rubric").json()
+    assert sum(i["weight"] for i in items if i["is_active"]) == 100
+    forbidden = next(i for i in items if i["kind"] == "forbidden")
+    assert forbidden["severe"] and "你自己看" in forbidden["phrases"]
+    assert len(items) == RubricItem.objects.count()
+
+
+def test_reviews_through_the_api_an_inspector_the_queue_an_agent_their_own(
+    make_user, no_random_sample
+):
+    from kefu.quality.models import Review, ReviewState
+    from kefu.quality.tests.conftest import old_agent
+    from kefu.quality.tests.test_reviews import flagged
+
+    me, colleague = old_agent(display_name="我自己"), old_agent(display_name="同事")
+    mine, theirs = flagged(me), flagged(colleague)
+    inspector = api_for(make_user(Role.INSPECTOR))
+    pending = inspector.get("/api/v1/quality/reviews").json()
+    assert {r["inspection_id"] for r in pending} == {mine.pk, theirs.pk}
+    assert all(r["state"] == "pending" and r["reason"] == "severe" for r in pending)
+    agent = api_for(me)
+    assert agent.get("/api/v1/quality/reviews").json() == []  # not reviewed yet: not shown
+    Review.objects.filter(inspection__in=[mine, theirs]).update(
+        state=ReviewState.DONE, score=80, reviewed_at=timezone.now()
+    )
+    done = agent.get("/api/v1/quality/reviews?state=done").json()
+    assert [(r["inspection_id"], r["score"]) for r in done] == [(mine.pk, 80)]
+    for bad in ("state=whatever", "limit=0", "limit=100000", "limit=x"):
+        assert inspector.get(f"/api/v1/quality/reviews?{bad}").status_code in (400, 422), bad
+    staff = api_for(make_user(Role.DEPARTMENT_STAFF))
+    assert staff.get("/api/v1/quality/reviews").status_code == 403
+
+
+def test_reward_sheets_through_the_api_an_agent_only_their_own_approved_one(make_user):
+    from kefu.quality.models import RewardPenaltySheet, SheetItem, SheetState
+
+    supervisor, me, other = (
+        make_user(Role.SUPERVISOR),
+        make_user(Role.AGENT),
+        make_user(Role.AGENT),
+    )
+    month = timezone.localdate().replace(day=1)
+    mine = RewardPenaltySheet.objects.create(
+        agent=me, month=month, drafted_by=supervisor, state=SheetState.APPROVED
+    )
+    SheetItem.objects.create(sheet=mine, points=5, reason="客户表扬")
+    SheetItem.objects.create(sheet=mine, points=-2, reason="迟到")
+    RewardPenaltySheet.objects.create(agent=other, month=month, drafted_by=supervisor)
+    every = api_for(supervisor).get(f"/api/v1/quality/reward-sheets?month={MONTH}").json()
+    assert {s["agent_id"] for s in every} == {me.pk, other.pk}
+    own = api_for(me).get(f"/api/v1/quality/reward-sheets?month={MONTH}").json()
+    assert [(s["id"], s["points"]) for s in own] == [(mine.pk, 3)]
+    assert {i["reason"] for i in own[0]["items"]} == {"客户表扬", "迟到"}
+    boss = api_for(supervisor)
+    for month_raw in [*OUT_OF_RANGE, "x"]:
+        assert boss.get(f"/api/v1/quality/reward-sheets?month={month_raw}").status_code == 400
+    assert boss.get(f"/api/v1/quality/reward-sheets?month={MONTH}&state=x").status_code == 400

@@ -180,3 +180,53 @@ def test_the_quality_events_are_emitted_after_commit(no_random_sample):
         "quality.appeal_decided",
     ]
     assert got[-1].upheld and got[-1].final_score == 100 and got[-1].agent_id == agent.pk
+
+
+def test_an_email_conversation_is_checked_like_a_chat(no_random_sample):
+    from kefu.conversations.models import ChannelKind
+    from kefu.conversations.tests.conftest import make_inbox
+
+    agent = old_agent()
+    inbox = make_inbox(name="售后邮箱", kind=ChannelKind.EMAIL, allowed_origins=[])
+    conversation, made = served_chat(
+        agent,
+        [
+            ("visitor", "灯坏了，怎么办"),
+            ("agent", "您好，说明书上都有，你自己看吧"),
+            ("agent", "感谢您的来信，再见"),
+        ],
+        inbox=inbox,
+    )
+    inspection = Inspection.objects.get(conversation=conversation)
+    assert inspection.channel == "email" and inspection.severe
+    [finding] = inspection.findings.filter(kind=CheckKind.FORBIDDEN)
+    assert finding.message_id == made[1].pk
+
+
+def test_the_random_sample_takes_its_percentage_and_no_more(db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kefu.quality.models import QualitySettings
+    from kefu.quality.services.checks import Result, sample_reason
+
+    settings = QualitySettings(random_percent=10)
+    veteran = UserFactory(role=Role.AGENT)
+    veteran.date_joined = timezone.now() - dt.timedelta(days=60)
+    clean = Result(score=100)
+
+    def reason(rand):
+        return sample_reason(
+            settings=settings,
+            result=clean,
+            agent=veteran,
+            rating=None,
+            closed_at=timezone.now(),
+            rand=rand,
+        )
+
+    assert reason(0.05) == SampleReason.RANDOM and reason(0.0999) == SampleReason.RANDOM
+    assert reason(0.10) == "" and reason(0.9) == ""
+    settings.random_percent = 0
+    assert reason(0.0) == ""

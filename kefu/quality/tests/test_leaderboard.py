@@ -1,14 +1,25 @@
 """Item 3 of the rest of issue 14: the leaderboard 评比 — a team's agents ranked by the month's KPI
-score; an agent sees their teams' boards and their own rank, never another team's."""
+score; an agent sees their teams' boards and their own rank, never another team's. The board shows
+only once a manager has switched it on."""
 
 import pytest
 
 from kefu.accounts.models import AgentProfile
 from kefu.accounts.roles import Role
+from kefu.quality.models import QualitySettings
 from kefu.quality.tests.test_performance import closed_ticket
 from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def switch_on(on: bool = True) -> None:
+    QualitySettings.objects.update_or_create(pk=1, defaults={"leaderboard_on": on})
+
+
+@pytest.fixture(autouse=True)
+def _leaderboard_on():
+    switch_on()
 
 
 def in_team(user, team):
@@ -87,3 +98,38 @@ def test_a_final_sheet_gives_the_board_its_figures_a_running_months_draft_does_n
     closed_ticket(agent)
     board = supervisor_client.get(f"/api/v1/quality/leaderboard?month={this_month:%Y-%m}").json()
     assert board["rows"][0]["handled"] == 2
+
+
+def test_the_board_is_off_until_a_manager_switches_it_on(client_for, make_user):
+    switch_on(False)
+    team = TeamFactory(name="售前组")
+    agent_client, me = client_for(Role.AGENT, display_name="我自己")
+    in_team(me, team)
+    closed_ticket(me)
+    off = agent_client.get("/quality/leaderboard/").content.decode()
+    assert 'data-testid="leaderboard-off"' in off and "评比排行榜未开启" in off
+    assert 'data-testid="leaderboard"' not in off
+    # an agent may not switch it on
+    agent_client.post("/quality/rubric/sampling/", {"leaderboard_on": "on", "appeal_days": 3})
+    assert not QualitySettings.objects.get(pk=1).leaderboard_on
+    manager_client, _manager = client_for(Role.MANAGER)
+    rubric = manager_client.get("/quality/rubric/").content.decode()
+    assert 'name="leaderboard_on"' in rubric and "开启评比排行榜" in rubric
+    saved = manager_client.post(
+        "/quality/rubric/sampling/",
+        {
+            "random_percent": 5,
+            "sample_complaints": "on",
+            "sample_low_ratings": "on",
+            "low_rating_max": 2,
+            "new_agent_days": 7,
+            "sample_severe": "on",
+            "appeal_days": 3,
+            "leaderboard_on": "on",
+            "fen_per_point": 1000,
+        },
+    )
+    assert saved.status_code == 302
+    assert QualitySettings.objects.get(pk=1).leaderboard_on
+    on = agent_client.get("/quality/leaderboard/").content.decode()
+    assert 'data-testid="leaderboard-off"' not in on and f'data-testid="rank-{me.pk}"' in on

@@ -189,3 +189,37 @@ def test_the_month_in_excel_and_the_print_view(client_for, make_user):
     assert AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
     printed = supervisor_client.get(f"/quality/performance/{sheet.pk}/?print=1")
     assert 'data-testid="performance-print-view"' in printed.content.decode()
+
+
+def test_last_months_sheets_are_made_ready_by_the_5th_without_anyone(monkeypatch, make_user):
+    import datetime as dt
+
+    from kefu.quality.tasks import prepare_last_months_sheets
+
+    agent = make_user(Role.AGENT, display_name="王芳")
+    signed_agent = make_user(Role.AGENT, display_name="李娜")
+    closed_ticket(agent)
+    this_month = timezone.localdate().replace(day=1)
+    PerformanceSheet.objects.create(
+        agent=signed_agent,
+        month=this_month,
+        state=PerformanceState.SIGNED,
+        figures=[],
+        score=88,
+        computed_at=timezone.now(),
+    )
+    next_month = (this_month + dt.timedelta(days=32)).replace(day=1)
+    # The 6th of next month: too late for the scheduler, nothing made.
+    monkeypatch.setattr(timezone, "localdate", lambda *a: next_month.replace(day=6))
+    assert prepare_last_months_sheets.call_local() == 0
+    assert not PerformanceSheet.objects.filter(agent=agent).exists()
+    # The 3rd: this month's sheets are computed for every agent; a signed one stays as signed.
+    monkeypatch.setattr(timezone, "localdate", lambda *a: next_month.replace(day=3))
+    assert prepare_last_months_sheets.call_local() == 1
+    sheet = PerformanceSheet.objects.get(agent=agent, month=this_month)
+    assert sheet.state == PerformanceState.DRAFT and line(sheet, "handled")["value"] == 1
+    kept = PerformanceSheet.objects.get(agent=signed_agent)
+    assert (kept.state, kept.score) == (PerformanceState.SIGNED, 88)
+    # Again on the 4th: the draft is refreshed, not doubled.
+    assert prepare_last_months_sheets.call_local() == 1
+    assert PerformanceSheet.objects.filter(agent=agent).count() == 1

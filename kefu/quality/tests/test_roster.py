@@ -1,6 +1,7 @@
 """Item 2 of the rest of issue 14: the rosters 排班/值班 — the supervisor's weekly grid, last week
 copied, overlapping shifts refused, the agent's own shifts, swaps asked by an agent and decided by a
-supervisor, who is on duty now, and routing giving chats only to agents on shift."""
+supervisor, who is on duty now, and routing giving chats only to agents on shift; leave 请假 takes an
+agent off duty and off routing."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from kefu.accounts.models import AuditAction, AuditEntry
 from kefu.accounts.roles import Role
 from kefu.conversations.services.routing import assign_waiting
 from kefu.conversations.tests.conftest import make_agent, make_conversation
-from kefu.quality.models import RosterEntry, Shift, ShiftSwap, SwapState
+from kefu.quality.models import Leave, RosterEntry, Shift, ShiftSwap, SwapState
 from kefu.quality.services.roster import ensure_shifts, week_start
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +183,113 @@ def test_routing_gives_a_new_chat_only_to_an_agent_on_shift(monkeypatch):
     RosterEntry.objects.filter(agent=on_shift).delete()
     second = make_conversation()
     assert assign_waiting() == [(second.pk, unrostered.pk)]
+
+
+def test_an_agent_on_leave_gets_no_chats_and_is_not_on_duty(monkeypatch, client_for):
+    wednesday = dt.datetime(2026, 12, 2, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr("kefu.conversations.selectors.business_now", lambda: wednesday)
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    away = make_agent()  # first by id: rostered and on shift, but on leave
+    present = make_agent()
+    for agent in (away, present):
+        RosterEntry.objects.create(agent=agent, day=wednesday.date(), shift=shift("早班"))
+    page = supervisor_client.post(
+        "/quality/roster/leave/",
+        {
+            "week": week_start(wednesday.date()).isoformat(),
+            "agent": away.pk,
+            "first_day": "2026-12-01",
+            "last_day": "2026-12-03",
+            "reason": "病假",
+        },
+        follow=True,
+    ).content.decode()
+    assert "已记录请假" in page, page
+    leave = Leave.objects.get(agent=away)
+    assert (leave.first_day, leave.last_day, leave.reason) == (
+        dt.date(2026, 12, 1),
+        dt.date(2026, 12, 3),
+        "病假",
+    )
+    assert AuditEntry.objects.filter(
+        object_type="quality.leave", details__step="leave_recorded"
+    ).exists()
+    conversation = make_conversation()
+    assert assign_waiting() == [(conversation.pk, present.pk)]
+    from kefu.quality.selectors import on_duty
+
+    assert [e.agent_id for e in on_duty(wednesday)] == [present.pk]
+    grid = supervisor_client.get("/quality/roster/?week=2026-11-30").content.decode()
+    assert f'data-testid="leave-cell-{away.pk}-20261202"' in grid and "请假" in grid
+    assert f'data-testid="leave-cell-{present.pk}-20261202"' not in grid
+    # Taken back: the agent is on shift again.
+    supervisor_client.post(f"/quality/roster/leave/{leave.pk}/cancel/", {"week": "2026-11-30"})
+    assert not Leave.objects.exists()
+    assert sorted(e.agent_id for e in on_duty(wednesday)) == sorted([away.pk, present.pk])
+
+
+def test_an_agent_on_leave_and_not_rostered_is_not_routed(monkeypatch):
+    wednesday = dt.datetime(2026, 12, 2, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr("kefu.conversations.selectors.business_now", lambda: wednesday)
+    away = make_agent()
+    present = make_agent()
+    Leave.objects.create(agent=away, first_day=wednesday.date(), last_day=wednesday.date())
+    conversation = make_conversation()
+    assert assign_waiting() == [(conversation.pk, present.pk)]
+
+
+def test_bad_leave_is_refused_and_nothing_saved(client_for):
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    agent_client, agent = client_for(Role.AGENT)
+    Leave.objects.create(agent=agent, first_day=dt.date(2026, 12, 7), last_day=dt.date(2026, 12, 9))
+
+    def post(client, **data):
+        return client.post(
+            "/quality/roster/leave/", {"agent": agent.pk, "reason": "x", **data}, follow=True
+        )
+
+    backwards = post(supervisor_client, first_day="2026-12-20", last_day="2026-12-18")
+    assert "请假的结束日期早于开始日期" in backwards.content.decode()
+    overlapping = post(supervisor_client, first_day="2026-12-09", last_day="2026-12-10")
+    assert "2026-12-07" in overlapping.content.decode()
+    too_long = post(supervisor_client, first_day="2026-01-01", last_day="2026-12-31")
+    assert "92" in too_long.content.decode()
+    unreadable = post(supervisor_client, first_day="2026-13-01", last_day="x")
+    assert unreadable.status_code == 200
+    assert post(agent_client, first_day="2026-12-20", last_day="2026-12-21").status_code == 403
+    assert Leave.objects.count() == 1
+
+
+def test_the_month_is_rostered_as_one_grid(client_for):
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    _agent_client, agent = client_for(Role.AGENT, display_name="整月排班")
+    early, late = shift("早班"), shift("晚班")
+    page = supervisor_client.get("/quality/roster/?month=2026-02").content.decode()
+    assert "排班：2026-02 月" in page and 'data-testid="roster-week-view"' in page
+    assert cell(agent, dt.date(2026, 2, 1)) in page and cell(agent, dt.date(2026, 2, 28)) in page
+    assert cell(agent, dt.date(2026, 3, 1)) not in page
+    first, last = dt.date(2026, 2, 2), dt.date(2026, 2, 27)
+    saved = supervisor_client.post(
+        "/quality/roster/",
+        {"month": "2026-02", cell(agent, first): early.pk, cell(agent, last): late.pk},
+        follow=True,
+    )
+    assert "排班已保存：修改了 2 天。" in saved.content.decode()
+    assert set(RosterEntry.objects.filter(agent=agent).values_list("day", "shift__name")) == {
+        (first, "早班"),
+        (last, "晚班"),
+    }
+    assert saved.redirect_chain[-1][0].endswith("month=2026-02")
+    # a night shift 22:00–09:00 on the 27th runs into the 早班 of the 28th: refused, nothing saved
+    night = Shift.objects.create(name="夜班", start=dt.time(22, 0), end=dt.time(9, 0))
+    RosterEntry.objects.create(agent=agent, day=dt.date(2026, 2, 28), shift=early)
+    refused = supervisor_client.post(
+        "/quality/roster/",
+        {"month": "2026-02", cell(agent, dt.date(2026, 2, 27)): night.pk},
+        follow=True,
+    ).content.decode()
+    assert "夜班" in refused and "未保存" in refused
+    assert RosterEntry.objects.get(agent=agent, day=last).shift == late
+    # a month no calendar covers shows this week's grid, never a 500
+    for raw in ("9999-12", "0001-01", "2026-13", "x" * 50):
+        assert supervisor_client.get(f"/quality/roster/?month={raw}").status_code == 200

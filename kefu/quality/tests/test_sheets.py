@@ -162,3 +162,76 @@ def test_an_agent_sees_only_their_own_approved_sheets(client_for, make_user):
     assert f'data-testid="sheet-{draft_of_mine.pk}"' not in html
     assert agent_client.get(f"/quality/sheets/{theirs.pk}/").status_code == 404
     assert agent_client.get(f"/quality/sheets/{draft_of_mine.pk}/").status_code == 404
+
+
+def test_points_become_amounts_fixed_when_the_sheet_is_approved(client_for, make_user):
+    from kefu.quality.models import QualitySettings
+
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    manager_client, _manager = client_for(Role.MANAGER)
+    agent = make_user(Role.AGENT)
+    QualitySettings.objects.update_or_create(pk=1, defaults={"fen_per_point": 550})  # ¥5.50
+    draft(supervisor_client, agent)
+    sheet = sheet_of(agent)
+    page = f"/quality/sheets/{sheet.pk}/"
+    supervisor_client.post(page + "items/", {"points": "5", "reason": "顾客表扬信"})
+    supervisor_client.post(page + "items/", {"points": "-8", "reason": "服务禁语"})
+    html = supervisor_client.get(page).content.decode()
+    assert "每分 5.50 元" in html and ">27.50<" in html and ">-44.00<" in html
+    assert 'data-testid="total-amount">-16.50<' in html
+    supervisor_client.post(page + "submit/")
+    manager_client.post(page + "decide/", {"decision": "approve"})
+    assert sheet_of(agent).fen_per_point == 550
+    # a later rate leaves the approved sheet as paid; a new draft takes the new rate
+    QualitySettings.objects.filter(pk=1).update(fen_per_point=1000)
+    assert 'data-testid="total-amount">-16.50<' in manager_client.get(page).content.decode()
+    from kefu.quality.tests.test_api import api_for
+
+    [out] = api_for(agent).get(f"/api/v1/quality/reward-sheets?month={LAST_MONTH}").json()
+    assert (out["points"], out["fen_per_point"], out["amount_fen"]) == (-3, 550, -1650)
+    # the rate is the manager's setting, refused out of range with nothing changed
+    settings = {
+        "random_percent": 5,
+        "low_rating_max": 2,
+        "new_agent_days": 7,
+        "appeal_days": 3,
+        "fen_per_point": "2000000",
+    }
+    manager_client.post("/quality/rubric/sampling/", settings)
+    assert QualitySettings.objects.get(pk=1).fen_per_point == 1000
+    manager_client.post("/quality/rubric/sampling/", {**settings, "fen_per_point": "800"})
+    assert QualitySettings.objects.get(pk=1).fen_per_point == 800
+
+
+def test_the_months_sheets_in_excel_for_payroll(client_for, make_user):
+    from kefu.accounts.models import AuditAction, AuditEntry
+    from kefu.quality.models import QualitySettings
+    from tests.spreadsheets import xlsx_rows
+
+    supervisor_client, supervisor = client_for(Role.SUPERVISOR)
+    QualitySettings.objects.update_or_create(pk=1, defaults={"fen_per_point": 1000})
+    agent = make_user(Role.AGENT, username="lina", display_name="李娜")
+    month = dt.date.fromisoformat(f"{LAST_MONTH}-01")
+    sheet = RewardPenaltySheet.objects.create(
+        agent=agent,
+        month=month,
+        drafted_by=supervisor,
+        state=SheetState.APPROVED,
+        fen_per_point=250,
+    )
+    SheetItem.objects.create(sheet=sheet, points=-1, reason="=HYPERLINK(1)")
+    SheetItem.objects.create(sheet=sheet, points=6, reason="表扬信")
+    listing = supervisor_client.get(f"/quality/sheets/?month={LAST_MONTH}").content.decode()
+    assert f"/quality/sheets/export/?month={LAST_MONTH}" in listing
+    response = supervisor_client.get(f"/quality/sheets/export/?month={LAST_MONTH}")
+    assert response.status_code == 200
+    rows = xlsx_rows(response)
+    assert "奖励分" in [str(c) for c in rows[0]] or "奖励分" in str(rows[:3])
+    body = next(r for r in rows if "lina" in r)
+    assert body[0] == LAST_MONTH and "李娜" in body
+    at = body.index("lina")
+    assert body[at + 2 : at + 7] == [6, -1, 5, "2.50", "12.50"]
+    assert body[-1] == "'=HYPERLINK(1)（-1）；表扬信（+6）"  # a formula is written as text
+    assert AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
+    agent_client, _agent = client_for(Role.AGENT)
+    assert agent_client.get(f"/quality/sheets/export/?month={LAST_MONTH}").status_code == 403

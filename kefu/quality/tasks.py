@@ -1,0 +1,18 @@
+"""Background work of quality: last month's performance sheets 绩效考核表 made ready by the 5th."""
+
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from kefu.quality.kpi import default_month
+from kefu.quality.services.performance import generate_sheets
+
+
+@db_periodic_task(crontab(day="1-5", hour="2", minute="20"))
+def prepare_last_months_sheets() -> int:
+    """From the 1st to the 5th of each month at 02:20 UTC (10:20 in China): last month's sheets of every active agent
+    are computed (drafts refreshed with facts recorded late; signed sheets stay), so a supervisor
+    finds them ready to sign by the 5th (seed 001: 绩效考核表 by the 5th)."""
+    if timezone.localdate().day > 5:  # run by hand later in the month: nothing to prepare
+        return 0
+    return generate_sheets(actor=None, month=default_month())

@@ -1,0 +1,106 @@
+"""Issue 14 item 6: attendance 考勤 — an agent's presence against the roster (late, absent, left
+early) feeds the KPIs and the performance sheet; a day of leave is not counted."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from kefu.accounts.models import Presence
+from kefu.accounts.roles import Role
+from kefu.accounts.services import set_presence
+from kefu.quality.attendance import attendance
+from kefu.quality.models import KpiTarget, Leave, PerformanceSheet, PresenceLog, RosterEntry, Shift
+from kefu.quality.services import performance
+from kefu.quality.services.roster import interval
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TODAY = timezone.localdate()
+# a day that has ended, not the first of its month (the sheet's test uses the day before it too)
+DAY = TODAY - dt.timedelta(days=1) if TODAY.day > 2 else (TODAY - dt.timedelta(days=20))
+MINUTE = dt.timedelta(minutes=1)
+
+
+def day_shift() -> Shift:
+    return Shift.objects.create(name="白班", start=dt.time(9, 0), end=dt.time(17, 0))
+
+
+def log(agent, presence, at):
+    PresenceLog.objects.create(agent=agent, presence=presence, at=at)
+
+
+def test_a_presence_change_is_kept_when_it_is_made(make_user):
+    agent = make_user(Role.AGENT)
+    set_presence(user=agent, presence=Presence.ONLINE)
+    set_presence(user=agent, presence=Presence.AWAY)
+    assert list(PresenceLog.objects.filter(agent=agent).values_list("presence", flat=True)) == [
+        "online",
+        "away",
+    ]
+    assert timezone.now() - PresenceLog.objects.filter(agent=agent).last().at < dt.timedelta(
+        minutes=1
+    )
+
+
+def test_late_absent_and_left_early_against_the_roster(make_user):
+    shift = day_shift()
+    start, end = interval(DAY, shift)
+    kept, late, absent, early, away, busy = (make_user(Role.AGENT) for _n in range(6))
+    for agent in (kept, late, absent, early, away, busy):
+        RosterEntry.objects.create(agent=agent, day=DAY, shift=shift)
+    log(kept, "online", start - 10 * MINUTE)
+    log(kept, "offline", end + 2 * MINUTE)
+    log(late, "online", start + 30 * MINUTE)  # online until now
+    log(absent, "offline", start - 60 * MINUTE)
+    log(early, "online", start - MINUTE)
+    log(early, "offline", end - 60 * MINUTE)
+    log(busy, "online", start - 120 * MINUTE)  # busy and away are at work
+    log(busy, "busy", start + 60 * MINUTE)
+    log(busy, "away", start + 120 * MINUTE)
+    Leave.objects.create(agent=away, first_day=DAY, last_day=DAY)  # no presence at all: on leave
+    found = attendance(
+        start=DAY, end=DAY, agent_ids=[a.pk for a in (kept, late, absent, early, away, busy)]
+    )
+    as_tuple = {pk: (row.shifts, row.late, row.absent, row.left_early) for pk, row in found.items()}
+    assert as_tuple == {
+        kept.pk: (1, 0, 0, 0),
+        late.pk: (1, 1, 0, 0),
+        absent.pk: (1, 0, 1, 0),
+        early.pk: (1, 0, 0, 1),
+        away.pk: (0, 0, 0, 0),
+        busy.pk: (1, 0, 0, 0),
+    }
+    # A shift that has not ended yet is not judged.
+    RosterEntry.objects.create(
+        agent=absent, day=timezone.localdate() + dt.timedelta(days=1), shift=shift
+    )
+    again = attendance(
+        start=DAY, end=timezone.localdate() + dt.timedelta(days=1), agent_ids=[absent.pk]
+    )
+    assert again[absent.pk].shifts == 1
+
+
+def test_attendance_is_a_line_of_the_performance_sheet(make_user):
+    supervisor = make_user(Role.SUPERVISOR)
+    agent = make_user(Role.AGENT)
+    shift = day_shift()
+    first, second = DAY - dt.timedelta(days=1), DAY
+    for day in (first, second):
+        RosterEntry.objects.create(agent=agent, day=day, shift=shift)
+    start, end = interval(second, shift)
+    log(agent, "online", start + 20 * MINUTE)  # late on the second day; absent the first
+    log(agent, "offline", end)
+    KpiTarget.objects.all().delete()  # the defaults again
+    performance.generate_sheets(actor=supervisor, month=DAY)
+    sheet = PerformanceSheet.objects.get(agent=agent)
+    [line] = [f for f in sheet.figures if f["indicator"] == "attendance"]
+    assert (line["detail"]["shifts"], line["detail"]["late"], line["detail"]["absent"]) == (2, 1, 1)
+    assert line["value"] == 0.0 and line["weight"] == 0  # nothing kept; out of the score
+    from django.test import Client
+
+    from conftest import sign_in
+
+    page = sign_in(Client(), supervisor).get(f"/quality/performance/{sheet.pk}/").content.decode()
+    detail = page.split('data-testid="attendance-detail">')[1].split("</div>")[0]
+    assert "迟到 1" in detail and "出勤" in page
