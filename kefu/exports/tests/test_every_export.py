@@ -155,6 +155,7 @@ def test_every_export_is_registered_with_the_one_service():
         "issued_report",
         "performance_sheets",
         "report",
+        "service_analysis",
         "visit_month_report",
     ]
     root = Path(__file__).resolve().parents[2]
