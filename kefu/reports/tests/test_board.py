@@ -65,6 +65,17 @@ def test_the_count_is_exact_below_the_cap_and_says_n_plus_from_it(make_ticket, m
     assert [t["number"] for t in figures["breaching"]] == [t.number for t in first_ten]
 
 
+def test_todays_counts_are_exact_below_their_cap(make_ticket, monkeypatch):
+    monkeypatch.setattr(board, "TODAY_CAP", 3)
+    make_ticket(180)
+    make_ticket(240)
+    assert str(board.board(now=NOW)["today"]["tickets"]) == "2"
+    make_ticket(300)
+    make_ticket(360)
+    today = board.board(now=NOW)["today"]
+    assert (today["tickets"], str(today["tickets"]), str(today["complaints"])) == (3, "3+", "0")
+
+
 def test_the_board_page_shows_the_capped_count(client_for, make_ticket, monkeypatch):
     monkeypatch.setattr(querysets, "COUNT_CAP", 3)
     for minutes in (-5, 5, 15, 25):

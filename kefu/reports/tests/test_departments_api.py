@@ -248,6 +248,9 @@ def test_the_service_analysis_sheet_holds_the_pages_figures(client_for, routed):
     assert 'data-testid="dept-complaints">3<' in page and 'data-testid="dept-to-plan">15.0<' in page
     escaped = DECEMBER.replace("&", "&amp;")
     assert f'href="?{escaped}&amp;format=xlsx" data-testid="dept-export"' in page
+    # the printable view says which period it covers (the filters are not printed)
+    printable = client.get(f"/reports/departments/{tech}/?{DECEMBER}&print=1").content.decode()
+    assert 'data-testid="dept-period">2026-12-01 至 2026-12-31<' in printable
     AuditEntry.objects.all().delete()  # signing in is audited too
 
     response = client.get(f"/reports/departments/{tech}/?{DECEMBER}&format=xlsx")
