@@ -298,7 +298,9 @@ def department_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
-def department_report(request: AuthenticatedRequest, department_id: int) -> HttpResponse:
+def department_report(
+    request: AuthenticatedRequest, department_id: int
+) -> HttpResponse | FileResponse:
     """One department's service analysis; another department's is 404 for its staff."""
     department = dept_reports.readable_department(request.user, department_id)
     if department is None:
