@@ -164,3 +164,12 @@ def analysis(department: Department, filters: ReportFilters) -> DepartmentAnalys
             .values("pk", "number", "subject")[:TEXTS]
         ),
     }
+
+
+def readable_department(user: User, department_id: int) -> Department | None:
+    """The responsible department `department_id` if `user` may read its analysis; None otherwise,
+    so that another department's answers as a missing one (404)."""
+    department = Department.objects.filter(pk=department_id, is_customer_service=False).first()
+    if department is None or not may_read_department(user, department):
+        return None
+    return department

@@ -157,6 +157,7 @@ def test_every_export_is_registered_with_the_one_service():
         "performance_sheets",
         "report",
         "reward_penalty_sheets",
+        "service_analysis",
         "visit_month_report",
     ]
     root = Path(__file__).resolve().parents[2]

@@ -233,3 +233,112 @@ def test_the_boards_closed_today_reads_an_index_not_every_ticket():
             cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
         plan = " ".join(str(r[-1]) for r in cursor.fetchall())
     assert "ticket_closed_at" in plan, plan
+
+
+# --- the service analysis as Excel (issue 13.6) ---------------------------------------------------
+
+
+def test_the_service_analysis_sheet_holds_the_pages_figures(client_for, routed):
+    from kefu.accounts.models import AuditAction, AuditEntry
+    from tests.spreadsheets import formula_cells, xlsx_rows
+
+    client, user = client_for(Role.SUPERVISOR)
+    tech = routed["tech"].pk
+    page = client.get(f"/reports/departments/{tech}/?{DECEMBER}").content.decode()
+    assert 'data-testid="dept-complaints">3<' in page and 'data-testid="dept-to-plan">15.0<' in page
+    escaped = DECEMBER.replace("&", "&amp;")
+    assert f'href="?{escaped}&amp;format=xlsx" data-testid="dept-export"' in page
+    # the printable view says which period it covers (the filters are not printed)
+    printable = client.get(f"/reports/departments/{tech}/?{DECEMBER}&print=1").content.decode()
+    assert 'data-testid="dept-period">2026-12-01 至 2026-12-31<' in printable
+    AuditEntry.objects.all().delete()  # signing in is audited too
+
+    response = client.get(f"/reports/departments/{tech}/?{DECEMBER}&format=xlsx")
+
+    assert response.status_code == 200
+    assert formula_cells(response) == []
+    header, *rows = [[c if c != "" else None for c in row] for row in xlsx_rows(response)]
+    assert header == ["栏目", "项目", "本期", "上期", "变化", "变化（%）", "说明"]
+    report, blank = "服务分析报告", [None] * 4
+    assert rows == [
+        [report, "部门", *blank, "技术部"],
+        [report, "周期", *blank, "2026-12-01 – 2026-12-31"],
+        [report, "投诉数", 3, 1, 2, 200, None],  # as the page: 3 against 1, +200 %
+        [report, "平均制定方案用时（小时）", 15.0, *[None] * 4],
+        [report, "平均结案用时（小时）", 48.0, *[None] * 4],
+        ["投诉分类", "物流 / 破损", 2, None, None, None, "重复问题"],
+        ["投诉分类", "质量 / 屏幕", 1, None, None, None, None],
+        ["已记录的原因", routed["first"].number, *blank, "'=批次问题<script>"],  # inert
+        ["客户建议", routed["suggestion"].number, *blank, "<b>建议</b>夜间也有人接电话"],
+    ]
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.actor, entry.object_type, entry.details) == (
+        AuditAction.EXPORT,
+        user,
+        "service_analysis",
+        {
+            "rows": 9,
+            "filters": {"department": str(tech), "since": "2026-12-01", "until": "2026-12-31"},
+            "format": "xlsx",
+            "full_values": False,
+        },
+    )
+
+
+def test_hostile_causes_and_suggestions_are_inert_in_the_sheet(client_for, routed):
+    from tests.spreadsheets import HOSTILE_EXPORT_STRINGS, formula_cells, inert, xlsx_rows
+
+    hostile = [*HOSTILE_EXPORT_STRINGS, "=cmd|' /C calc'!A0"]
+    agent = routed["first"].created_by
+    for i, text in enumerate(hostile):
+        complaint = create_ticket(
+            actor=agent, type=TicketType.COMPLAINT, subject="投诉", now=at(12, 20, 0, i)
+        )
+        suggestion = create_ticket(
+            actor=agent, type=TicketType.SUGGESTION, subject="建议", now=at(12, 20, 1, i)
+        )
+        Ticket.objects.filter(pk=complaint.pk).update(department=routed["tech"], cause=text)
+        Ticket.objects.filter(pk=suggestion.pk).update(department=routed["tech"], subject=text)
+    client, _user = client_for(Role.MANAGER)
+
+    response = client.get(f"/reports/departments/{routed['tech'].pk}/?{DECEMBER}&format=xlsx")
+
+    assert response.status_code == 200
+    assert formula_cells(response) == []
+    rows = xlsx_rows(response)
+    causes = [r[6] for r in rows if r[0] == "已记录的原因"]
+    subjects = [r[6] for r in rows if r[0] == "客户建议"]
+    expected = [inert(t) for t in hostile]
+    assert sorted(causes) == sorted([*expected, "'=批次问题<script>"])
+    assert sorted(subjects) == sorted([*expected, "<b>建议</b>夜间也有人接电话"])
+
+
+def test_the_sheet_is_refused_as_the_page_is(client_for, routed, department):
+    from kefu.accounts.models import AuditAction, AuditEntry
+
+    tech, store = routed["tech"].pk, routed["store"].pk
+    sheet = f"?{DECEMBER}&format=xlsx"
+    # reads reports but may not export: the export service's 403, audited, no file
+    inspector, inspector_user = client_for(Role.INSPECTOR)
+    page = inspector.get(f"/reports/departments/{tech}/?{DECEMBER}").content.decode()
+    assert "dept-export" not in page
+    AuditEntry.objects.all().delete()
+    refused = inspector.get(f"/reports/departments/{tech}/{sheet}")
+    assert refused.status_code == 403 and not refused.streaming
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.actor, entry.object_type) == (
+        AuditAction.ACCESS_DENIED,
+        inspector_user,
+        "service_analysis",
+    )
+    # the department's own staff read their page, but have no export right
+    staff, _user = client_for(Role.DEPARTMENT_STAFF, department=routed["tech"])
+    assert staff.get(f"/reports/departments/{tech}/{sheet}").status_code == 403
+    # another department's, an unknown one, the customer service department's: 404 as the page
+    assert staff.get(f"/reports/departments/{store}/{sheet}").status_code == 404
+    agent, _user = client_for(Role.AGENT)
+    assert agent.get(f"/reports/departments/{tech}/{sheet}").status_code == 404
+    supervisor, _user = client_for(Role.SUPERVISOR)
+    assert supervisor.get(f"/reports/departments/999999/{sheet}").status_code == 404
+    assert supervisor.get(f"/reports/departments/{department.pk}/{sheet}").status_code == 404
+    assert not AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
