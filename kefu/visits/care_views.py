@@ -98,6 +98,7 @@ def _month_report_page(request: AuthenticatedRequest) -> HttpResponse:
             "report": selectors.month_report(month),
             "month_value": month.strftime("%Y-%m"),
             "print": request.GET.get("print") == "1",
+            "min_answers": selectors.NOMINATION_MIN_ANSWERS,
             "may_plan": True,
         },
     )

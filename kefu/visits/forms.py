@@ -90,6 +90,12 @@ class CampaignForm(StyledFormMixin, forms.Form):
         max_value=365,
         required=False,
     )
+    dispatch_done_days = forms.IntegerField(
+        label=gettext_lazy("Work order finished within (days)"),
+        min_value=1,
+        max_value=365,
+        required=False,
+    )
     birthday_in_period = forms.BooleanField(
         label=gettext_lazy("Birthday in the period"), required=False
     )
@@ -107,6 +113,7 @@ class CampaignForm(StyledFormMixin, forms.Form):
         "tag_id",
         "no_contact_days",
         "complaint_closed_days",
+        "dispatch_done_days",
         "birthday_in_period",
         "card_expiring",
     )
@@ -268,7 +275,8 @@ class SurveyForm(StyledFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         initial="score: 您对本次服务满意吗？\nchoice: 问题解决了吗？ | 已解决 | 未解决\ntext: 您的建议",
         help_text=gettext_lazy(
-            "One a line: score: question (1–5), choice: question | answer | answer, text: question."
+            "One a line: score: question (1–5), nps: question (0–10), choice: question | answer |"
+            " answer, multiple: question | answer | answer (any of them), text: question."
         ),
     )
 
