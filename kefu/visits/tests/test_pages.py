@@ -157,6 +157,30 @@ def test_the_workbench_shows_my_visits(client_for):
     assert 'data-testid="card-overdue"' in page
 
 
+def test_the_workbench_shows_the_planner_the_members_coverage_against_the_target(client_for):
+    """三个必保's coverage as progress: a supervisor's card says how many members were visited this
+    month against the target (red below it); an agent's card has no coverage."""
+    client, supervisor = client_for(Role.SUPERVISOR)
+    members = [Customer.objects.create(name=f"会员{i}", level=Level.MEMBER) for i in range(4)]
+    Customer.objects.create(name="普通客户", level=Level.REGULAR)  # not counted
+    visit = ReturnVisit.objects.create(
+        customer=members[0],
+        assignee=supervisor,
+        scheduled_at=dt.datetime(2026, 12, 1, 1, tzinfo=dt.UTC),
+        due_at=dt.datetime(2026, 12, 2, tzinfo=dt.UTC),
+    )
+    services.record_visit(
+        actor=supervisor, visit_id=visit.pk, reached=True, satisfaction="satisfied"
+    )
+    card = (
+        client.get("/").content.decode().split('data-testid="coverage"')[1].split("</div></div>")[0]
+    )
+    assert "本月会员回访覆盖率：25%（目标 80%）" in card
+    assert "bg-orange" in card and 'style="width: 25%"' in card
+    agent_client, _agent = client_for(Role.AGENT)
+    assert 'data-testid="coverage"' not in agent_client.get("/").content.decode()
+
+
 def test_the_rules_page_saves_quiet_hours(client_for):
     client, _manager = client_for(Role.MANAGER)
     response = client.post(
