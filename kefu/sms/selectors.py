@@ -47,6 +47,14 @@ def recent_sms_of(customer_id: int, *, limit: int = 8) -> list[SmsMessage]:
     )
 
 
+def messages_by_id(ids: list[int | None]) -> dict[int, SmsMessage]:
+    """The messages of these ids (others' rows hold the id: a care message, a survey invitation),
+    with their status and delivery report (回执), for a page of those rows: one query."""
+    return SmsMessage.objects.only(
+        "status", "error", "sent_at", "delivered_at", "report_code", "reported_at"
+    ).in_bulk([i for i in ids if i])
+
+
 def undelivered(*, days: int = 7) -> QuerySet[SmsMessage]:
     """Messages that failed in the last `days` days (the sms_failed_recent index)."""
     since = timezone.now() - dt.timedelta(days=days)

@@ -201,7 +201,8 @@ def list_surveys(request: AuthenticatedRequest) -> list[dict[str, Any]]:
 @router.get(
     "/visits/surveys/{survey_id}/results",
     response=SurveyResultsOut,
-    summary="A survey's results: answered, average and low scores, by agent and team",
+    summary="A survey's results: answered, average, low scores and NPS, by agent, team, channel,"
+    " month and ticket category",
 )
 def survey_results(
     request: AuthenticatedRequest,
@@ -223,6 +224,7 @@ def survey_results(
         "average": round(found["average"], 2) if found["average"] is not None else None,
         "low": found["low"],
         "distribution": {str(score): n for score, n in found["distribution"]},
+        "nps": found["nps"],
         "per_agent": [
             {
                 "id": r["invitation__agent_id"],
@@ -245,6 +247,19 @@ def survey_results(
             }
             for r in found["per_team"]
         ],
+        "per_channel": [_breakdown(r, r["invitation__source"]) for r in found["per_source"]],
+        "per_month": [_breakdown(r, r["name"]) for r in found["per_month"]],
+        "per_category": [_breakdown(r, r["category"] or "") for r in found["per_category"]],
+    }
+
+
+def _breakdown(row: dict[str, Any], key: str) -> dict[str, Any]:
+    average = row["average"]
+    return {
+        "key": key,
+        "answers": row["answers"],
+        "average": round(average, 2) if average is not None else None,
+        "low": row["low"],
     }
 
 
@@ -282,11 +297,16 @@ def survey_answers(
     return {"items": [answer_out(a) for a in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/visits/report", response=MonthReportOut, summary="The monthly visit report per agent")
+@router.get(
+    "/visits/report",
+    response=MonthReportOut,
+    summary="The monthly visit report per agent, with the excellent-staff nominations",
+)
 def month_report(request: AuthenticatedRequest, month: str = "") -> dict[str, Any]:
     _assigns(request.user)
     report = selectors.month_report(selectors.parse_month(month[:7], today=selectors.local_today()))
     return {
         "month": report["month"],
         "rows": [{**row, "agent_id": row["assignee_id"]} for row in report["rows"]],
+        "nominations": report["nominations"],
     }

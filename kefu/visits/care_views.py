@@ -21,6 +21,7 @@ from kefu.accounts.roles import Perm
 from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
 from kefu.exports.http import export_response
+from kefu.sms import selectors as sms_selectors
 from kefu.visits import selectors
 from kefu.visits.forms import HolidayCareForm
 from kefu.visits.models import CareKind, CareState
@@ -62,12 +63,15 @@ def care_list(request: AuthenticatedRequest) -> HttpResponse:
         ),
         50,
     ).get_page(request.GET.get("page"))
+    deliveries = sms_selectors.messages_by_id([m.sms_id for m in page])
     return render(
         request,
         "visits/care.html",
         {
             "form": form,
             "messages_page": page,
+            # each message beside its SMS: the provider's delivery report (回执) when one came
+            "rows": [(m, deliveries.get(m.sms_id) if m.sms_id else None) for m in page],
             "counts": [(label, counts.get(value, 0)) for value, label in CareState.choices],
             "states": CareState.choices,
             "kinds": CareKind.choices,
@@ -98,6 +102,7 @@ def _month_report_page(request: AuthenticatedRequest) -> HttpResponse:
             "report": selectors.month_report(month),
             "month_value": month.strftime("%Y-%m"),
             "print": request.GET.get("print") == "1",
+            "min_answers": selectors.NOMINATION_MIN_ANSWERS,
             "may_plan": True,
         },
     )

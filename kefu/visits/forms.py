@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kefu.accounts.models import Team
+from kefu.accounts.models import Team, User
 from kefu.core.forms import StyledFormMixin, set_choices
 from kefu.customers.models import Level, Tag
 from kefu.telephony.models import Call
@@ -90,6 +90,12 @@ class CampaignForm(StyledFormMixin, forms.Form):
         max_value=365,
         required=False,
     )
+    dispatch_done_days = forms.IntegerField(
+        label=gettext_lazy("Work order finished within (days)"),
+        min_value=1,
+        max_value=365,
+        required=False,
+    )
     birthday_in_period = forms.BooleanField(
         label=gettext_lazy("Birthday in the period"), required=False
     )
@@ -107,6 +113,7 @@ class CampaignForm(StyledFormMixin, forms.Form):
         "tag_id",
         "no_contact_days",
         "complaint_closed_days",
+        "dispatch_done_days",
         "birthday_in_period",
         "card_expiring",
     )
@@ -144,6 +151,32 @@ class CampaignForm(StyledFormMixin, forms.Form):
         }
         initial.update(campaign.rules or {})
         return initial
+
+
+def describe_rules(rules: dict[str, Any]) -> list[tuple[str, str]]:
+    """A plan's range as its form's labels and readable values (a level's name, the owner's and
+    the tag's names, 是 for a ticked box), in the form's order, for the plan's page."""
+    fields = CampaignForm.base_fields
+    out: list[tuple[str, str]] = []
+    for key in CampaignForm.RULE_FIELDS:
+        value: Any = rules.get(key)
+        if value in (None, "", [], False):
+            continue
+        if key == "levels":
+            names = dict(Level.choices)
+            shown = "、".join(str(names.get(v, v)) for v in value)
+        elif key == "owner_id":
+            owner = User.objects.filter(pk=value).first()
+            shown = str(owner) if owner else f"#{value}"
+        elif key == "tag_id":
+            tag = Tag.objects.filter(pk=value).first()
+            shown = tag.name if tag else f"#{value}"
+        elif value is True:
+            shown = _("Yes")
+        else:
+            shown = str(value)
+        out.append((str(fields[key].label), shown))
+    return out
 
 
 class VisitRecordForm(StyledFormMixin, forms.Form):
@@ -268,7 +301,8 @@ class SurveyForm(StyledFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         initial="score: 您对本次服务满意吗？\nchoice: 问题解决了吗？ | 已解决 | 未解决\ntext: 您的建议",
         help_text=gettext_lazy(
-            "One a line: score: question (1–5), choice: question | answer | answer, text: question."
+            "One a line: score: question (1–5), nps: question (0–10), choice: question | answer |"
+            " answer, multiple: question | answer | answer (any of them), text: question."
         ),
     )
 

@@ -327,8 +327,10 @@ class Survey(models.Model):
 
 
 class QuestionKind(models.TextChoices):
-    SCORE = "score", _("Score 1–5")
+    SCORE = "score", _("Score 1–5")  # CSAT: the answer's `score`, the low-score follow-up
+    NPS = "nps", _("Recommendation 0–10 (NPS)")  # 9–10 promoters, 0–6 detractors
     CHOICE = "choice", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")  # stored as the list of the answers ticked
     TEXT = "text", _("Free text")
 
 

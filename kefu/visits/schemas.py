@@ -107,6 +107,25 @@ class SurveyGroupOut(Schema):
     low: int
 
 
+class SurveyBreakdownOut(Schema):
+    """One row of the results by channel (key: ticket, conversation, visit, manual), by month
+    (key: YYYY-MM, Asia/Shanghai) or by the ticket's category (key: its name; empty: none)."""
+
+    key: str
+    answers: int
+    average: float | None
+    low: int
+
+
+class SurveyNpsOut(Schema):
+    question: str
+    answered: int
+    promoters: int
+    passives: int
+    detractors: int
+    score: int | None
+
+
 class SurveyResultsOut(Schema):
     survey_id: int
     invited: int
@@ -115,8 +134,12 @@ class SurveyResultsOut(Schema):
     average: float | None
     low: int
     distribution: dict[str, int]
+    nps: SurveyNpsOut | None
     per_agent: list[SurveyGroupOut]
     per_team: list[SurveyGroupOut]
+    per_channel: list[SurveyBreakdownOut]
+    per_month: list[SurveyBreakdownOut]
+    per_category: list[SurveyBreakdownOut]
 
 
 class SurveyAnswerOut(Schema):
@@ -128,7 +151,7 @@ class SurveyAnswerOut(Schema):
     source: str
     source_id: int | None
     score: int | None
-    answers: dict[str, str | int]
+    answers: dict[str, str | int | list[str]]
     answered_at: dt.datetime
 
 
@@ -149,6 +172,22 @@ class MonthRowOut(Schema):
     survey_average: float | None
 
 
+class NominationOut(Schema):
+    """One name on the month's 优秀员工提名名单, with the figures behind it."""
+
+    rank: int
+    agent_id: int
+    agent: str
+    answers: int
+    average: float
+    top_scores: int
+    low: int
+    visits_done: int
+    on_time_percent: int | None
+    satisfied_percent: int | None
+
+
 class MonthReportOut(Schema):
     month: dt.date
     rows: list[MonthRowOut]
+    nominations: list[NominationOut]

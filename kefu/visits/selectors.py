@@ -8,23 +8,41 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Avg, CharField, Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Perm, Role
 from kefu.customers.models import Customer, Level
+from kefu.dispatch.models import WorkOrder, WorkOrderState
 from kefu.tickets.models import Ticket, TicketType
 from kefu.tickets.states import TicketState
 from kefu.visits.models import (
     CareMessage,
+    QuestionKind,
     ReturnVisit,
     Satisfaction,
     Survey,
     SurveyAnswer,
+    SurveyTrigger,
     VisitCampaign,
     VisitRecord,
     VisitRules,
@@ -44,6 +62,7 @@ RULE_KEYS = (
     "birthday_in_period",  # custom field `birthday` (YYYY-MM-DD) falls in the plan's months
     "card_expiring",  # custom field `card_expires_at` (YYYY-MM-DD) within the period: 续卡/升级
     "complaint_closed_days",  # a complaint closed within the last N days
+    "dispatch_done_days",  # a work order finished (派工完工) within the last N days
 )
 
 
@@ -97,6 +116,14 @@ def audience(campaign: VisitCampaign, *, now: dt.datetime | None = None) -> Quer
             closed_at__gte=since,
         )
         qs = qs.filter(Exists(closed))
+    if r.get("dispatch_done_days"):
+        since = now - dt.timedelta(days=int(r["dispatch_done_days"]))
+        finished = WorkOrder.objects.filter(
+            customer_id=OuterRef("pk"),
+            state__in=(WorkOrderState.DONE, WorkOrderState.VISITED),
+            completed_at__gte=since,
+        )
+        qs = qs.filter(Exists(finished))
     return qs.order_by("pk")
 
 
@@ -295,7 +322,15 @@ def campaign_summary(campaign: VisitCampaign, *, now: dt.datetime | None = None)
     """The plan's 回访总结: reach, satisfaction split, the most frequent opinions and suggestions (the
     same words grouped), and the visits past their deadline. SQL aggregates only."""
     now = now or timezone.now()
-    records = VisitRecord.objects.filter(visit__campaign=campaign)
+    return {
+        **records_summary(VisitRecord.objects.filter(visit__campaign=campaign)),
+        "overdue": campaign.visits.filter(state=VisitState.OPEN, due_at__lt=now).count(),
+    }
+
+
+def records_summary(records: QuerySet[VisitRecord]) -> dict[str, Any]:
+    """What a set of visit records found: done, reached and its share, the satisfaction split, and
+    the five most frequent opinions and suggestions (the same words grouped)."""
     row = records.aggregate(
         done=Count("pk"),
         reached=Count("pk", filter=Q(reached=True)),
@@ -323,7 +358,6 @@ def campaign_summary(campaign: VisitCampaign, *, now: dt.datetime | None = None)
         ],
         "opinions": top("service_opinion") + top("product_opinion"),
         "suggestions": top("suggestions"),
-        "overdue": campaign.visits.filter(state=VisitState.OPEN, due_at__lt=now).count(),
     }
 
 
@@ -348,7 +382,8 @@ def survey_results(
     survey: Survey, *, start: dt.date | None = None, end: dt.date | None = None
 ) -> dict[str, Any]:
     """A survey's results: invited, answered, the average score and the low ones, the score
-    distribution, and the same per agent and per team (SQL aggregates)."""
+    distribution, the NPS, and the same per agent, team, channel (after a ticket, a chat, a visit
+    or sent by hand), month (Asia/Shanghai) and the ticket's category (SQL aggregates)."""
     zone = ZoneInfo(settings.TIME_ZONE)
     invitations = survey.invitations.all()
     answers = SurveyAnswer.objects.filter(invitation__survey=survey)
@@ -388,14 +423,110 @@ def survey_results(
         .annotate(**figures)
         .order_by("-answers", "invitation__team_id")
     )
+    sources = dict(SurveyTrigger.choices)
+    per_source = [
+        {**row, "name": str(sources.get(row["invitation__source"], row["invitation__source"]))}
+        for row in answers.order_by()
+        .values("invitation__source")
+        .annotate(**figures)
+        .order_by("-answers", "invitation__source")
+    ]
+    per_month = [
+        {**row, "name": f"{row['month']:%Y-%m}"}
+        for row in answers.annotate(month=TruncMonth("answered_at", tzinfo=zone))
+        .order_by()
+        .values("month")
+        .annotate(**figures)
+        .order_by("month")
+    ]
+    # The category of the ticket an answer came after (a chat's or a visit's has none).
+    category = Case(
+        When(
+            invitation__source=SurveyTrigger.TICKET,
+            then=Subquery(
+                Ticket.objects.filter(pk=OuterRef("invitation__source_id")).values(
+                    "category__name"
+                )[:1]
+            ),
+        ),
+        default=Value(None),
+        output_field=CharField(),
+    )
+    per_category = [
+        {**row, "name": row["category"] or ""}
+        for row in answers.annotate(category=category)
+        .order_by()
+        .values("category")
+        .annotate(**figures)
+        .order_by("-answers", "category")
+    ]
     return {
         "invited": invited,
         **totals,
         "answer_rate": round(100 * totals["answers"] / invited) if invited else 0,
         "distribution": [(score, distribution.get(score, 0)) for score in range(1, 6)],
+        "nps": net_promoter(survey, answers),
         "per_agent": per_agent,
         "per_team": per_team,
+        "per_source": per_source,
+        "per_month": per_month,
+        "per_category": per_category,
     }
+
+
+class AnswerOf(Func):
+    """One question's value in `SurveyAnswer.answers` as text. The keys are question ids, digits,
+    which Django's KT reads as an array index (`$[12]`, `-> 12`): this names the key itself."""
+
+    output_field = CharField()
+
+    def __init__(self, question_id: int) -> None:
+        self.question_id = int(question_id)
+        super().__init__(F("answers"))
+
+    def as_sqlite(
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"JSON_EXTRACT({sql}, %s)", [*params, f'$."{self.question_id}"']
+
+    def as_postgresql(
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql} ->> %s)", [*params, str(self.question_id)]
+
+
+def net_promoter(survey: Survey, answers: QuerySet[SurveyAnswer]) -> dict[str, Any] | None:
+    """The survey's first 0–10 question as a net promoter score: promoters (9–10) less detractors
+    (0–6), in % of who answered it; None when the survey asks none. One SQL aggregate."""
+    question = survey.questions.filter(kind=QuestionKind.NPS).order_by("position", "id").first()
+    if question is None:
+        return None
+    value = Cast(AnswerOf(question.pk), IntegerField())
+    row = (
+        answers.annotate(nps_value=value)
+        .filter(nps_value__isnull=False)
+        .aggregate(
+            answered=Count("pk"),
+            promoters=Count("pk", filter=Q(nps_value__gte=9)),
+            detractors=Count("pk", filter=Q(nps_value__lte=6)),
+        )
+    )
+    answered = row["answered"]
+    return {
+        "question": question.text,
+        **row,
+        "passives": answered - row["promoters"] - row["detractors"],
+        "score": round(100 * (row["promoters"] - row["detractors"]) / answered)
+        if answered
+        else None,
+    }
+
+
+def _shown(value: object) -> object:
+    """A multiple choice's answers as one line (、 between them, as Chinese lists them)."""
+    return "、".join(str(v) for v in value) if isinstance(value, list) else value
 
 
 def recent_answers(survey: Survey, *, limit: int = 50) -> list[dict[str, Any]]:
@@ -411,7 +542,7 @@ def recent_answers(survey: Survey, *, limit: int = 50) -> list[dict[str, Any]]:
             {
                 "answer": answer,
                 "items": [
-                    (q.text, answer.answers.get(str(q.pk), ""))
+                    (q.text, _shown(answer.answers[str(q.pk)]))
                     for q in questions
                     if str(q.pk) in answer.answers
                 ],
@@ -503,4 +634,93 @@ def month_report(month: dt.date) -> dict[str, Any]:
             round(100 * sums["satisfied"] / sums["reached"]) if sums["reached"] else None
         ),
     }
-    return {"month": month.replace(day=1), "rows": rows, "total": total}
+    last_day = (hi - dt.timedelta(days=1)).date()
+    return {
+        "month": month.replace(day=1),
+        "rows": rows,
+        "total": total,
+        # 回访总结报告 for the month: what the records found, and the rules' compliance
+        "summary": {
+            **records_summary(VisitRecord.objects.filter(recorded_at__gte=lo, recorded_at__lt=hi)),
+            "overdue": ReturnVisit.objects.filter(
+                state=VisitState.OPEN, due_at__gte=lo, due_at__lt=min(hi, timezone.now())
+            ).count(),
+        },
+        "coverage": member_coverage(start=month.replace(day=1), end=last_day),
+        "nominations": nominations(month),
+    }
+
+
+NOMINATED = 3  # names on the monthly list
+NOMINATION_MIN_ANSWERS = 5  # survey answers an agent needs in the month to be ranked
+
+
+def nominations(month: dt.date) -> list[dict[str, Any]]:
+    """优秀员工提名名单: the month's best agents by the customers' survey answers counted for them
+    (at least NOMINATION_MIN_ANSWERS), ranked by the average score, then the share of 5s, then the
+    number of answers; with the figures behind each name (answers, average, 5s, low scores of 1–2,
+    visits done, on time and satisfied from the return visits). Two grouped aggregates."""
+    lo, hi = month_bounds(month)
+    ranked = list(
+        SurveyAnswer.objects.filter(
+            answered_at__gte=lo,
+            answered_at__lt=hi,
+            score__isnull=False,
+            invitation__agent__isnull=False,
+        )
+        .order_by()
+        .values(
+            "invitation__agent_id", "invitation__agent__display_name", "invitation__agent__username"
+        )
+        .annotate(
+            answers=Count("pk"),
+            average=Avg("score"),
+            top_scores=Count("pk", filter=Q(score=5)),
+            low=Count("pk", filter=Q(score__lte=2)),
+        )
+        .filter(answers__gte=NOMINATION_MIN_ANSWERS)
+    )
+    ranked.sort(
+        key=lambda r: (
+            -r["average"],
+            -r["top_scores"] / r["answers"],
+            -r["answers"],
+            r["invitation__agent_id"],
+        )
+    )
+    ranked = ranked[:NOMINATED]
+    done_in = Q(state=VisitState.DONE, completed_at__gte=lo, completed_at__lt=hi)
+    visits = {
+        row["assignee_id"]: row
+        for row in ReturnVisit.objects.filter(
+            done_in, assignee_id__in=[r["invitation__agent_id"] for r in ranked]
+        )
+        .order_by()
+        .values("assignee_id")
+        .annotate(
+            done=Count("pk"),
+            on_time=Count("pk", filter=Q(completed_at__lte=F("due_at"))),
+            reached=Count("pk", filter=Q(record__reached=True)),
+            satisfied=Count("pk", filter=Q(record__satisfaction=Satisfaction.SATISFIED)),
+        )
+    }
+    out = []
+    for rank, row in enumerate(ranked, start=1):
+        visit = visits.get(row["invitation__agent_id"]) or {}
+        done, reached = visit.get("done", 0), visit.get("reached", 0)
+        out.append(
+            {
+                "rank": rank,
+                "agent_id": row["invitation__agent_id"],
+                "agent": row["invitation__agent__display_name"]
+                or row["invitation__agent__username"],
+                "answers": row["answers"],
+                "average": round(row["average"], 2),
+                "top_scores": row["top_scores"],
+                "low": row["low"],
+                "visits_done": done,
+                "on_time_percent": round(100 * visit["on_time"] / done) if done else None,
+                "satisfied_percent": round(100 * visit["satisfied"] / reached) if reached else None,
+            }
+        )
+    return out

@@ -56,13 +56,19 @@ def survey_new(request: AuthenticatedRequest) -> HttpResponse:
 @require_perm(Perm.ASSIGN_WORK)
 def survey_detail(request: AuthenticatedRequest, survey_id: int) -> HttpResponse:
     survey = selectors.access_survey(actor=request.user, survey_id=survey_id)
+    results = selectors.survey_results(survey)
     return render(
         request,
         "visits/survey_detail.html",
         {
             "survey": survey,
             "questions": survey.questions.all(),
-            "results": selectors.survey_results(survey),
+            "results": results,
+            "breakdowns": [
+                (_("By channel"), "channel", results["per_source"]),
+                (_("By month"), "month", results["per_month"]),
+                (_("By ticket category"), "category", results["per_category"]),
+            ],
             "recent": selectors.recent_answers(survey),
             "may_plan": True,
         },
@@ -113,10 +119,14 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
             request, "visits/survey_public_closed.html", {"message": refusal.message}, status=status
         )
     survey = invitation.survey
+    questions = list(survey.questions.all())
     error = ""
-    values: dict[str, str] = {}
+    values: dict[str, str | list[str]] = {}
     if request.method == "POST":
-        values = {str(q.pk): request.POST.get(str(q.pk), "") for q in survey.questions.all()}
+        for q in questions:
+            key = str(q.pk)
+            multiple = q.kind == QuestionKind.MULTIPLE
+            values[key] = request.POST.getlist(key) if multiple else request.POST.get(key, "")
         try:
             surveys.answer_survey(token=token, answers=values)
         except surveys.SurveyLinkError as refusal:
@@ -135,11 +145,11 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
         "visits/survey_public.html",
         {
             "survey": survey,
-            "questions": survey.questions.all(),
-            "values": values,
+            # each question with what was given for it (kept when the form comes back refused)
+            "questions": [(q, values.get(str(q.pk), "")) for q in questions],
             "error": error,
             "scores": ["1", "2", "3", "4", "5"],
-            "kinds": QuestionKind,
+            "nps_scores": [str(n) for n in range(11)],
         },
         status=400 if error else 200,
     )

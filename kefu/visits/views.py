@@ -24,7 +24,7 @@ from kefu.core.pages import perform
 from kefu.telephony.models import Call
 from kefu.telephony.selectors import visible_calls
 from kefu.visits import care_views, selectors, services, survey_views
-from kefu.visits.forms import CampaignForm, RulesForm, VisitRecordForm
+from kefu.visits.forms import CampaignForm, RulesForm, VisitRecordForm, describe_rules
 from kefu.visits.models import (
     CampaignState,
     ReturnVisit,
@@ -237,6 +237,7 @@ def plan_detail(request: AuthenticatedRequest, campaign_id: int) -> HttpResponse
         "visits/plan_detail.html",
         {
             "campaign": campaign,
+            "rules": describe_rules(campaign.rules or {}),
             "moves": moves,
             "preview": None if issued else selectors.preview(campaign),
             "progress": selectors.campaign_progress(campaign) if issued else None,

@@ -84,7 +84,13 @@ def _clean_rules(raw: dict[str, Any]) -> dict[str, Any]:
         value = _clean(str(raw.get(key) or ""), limit=40)
         if value:
             out[key] = value
-    for key in ("owner_id", "tag_id", "no_contact_days", "complaint_closed_days"):
+    for key in (
+        "owner_id",
+        "tag_id",
+        "no_contact_days",
+        "complaint_closed_days",
+        "dispatch_done_days",
+    ):
         number_raw = raw.get(key)
         if number_raw in (None, ""):
             continue

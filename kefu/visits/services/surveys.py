@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -62,8 +63,9 @@ def _clean_line(text: str, *, limit: int) -> str:
 
 
 def parse_questions(text: str) -> list[dict[str, Any]]:
-    """One question a line: `score: 服务态度`, `choice: 渠道 | 电话 | 微信`, `text: 建议` (a text
-    question may be left empty; a score or choice must be answered)."""
+    """One question a line: `score: 服务态度` (1–5), `nps: 您会推荐我们吗` (0–10),
+    `choice: 渠道 | 电话 | 微信` (one answer), `multiple: 哪些方面 | 态度 | 速度` (any of them),
+    `text: 建议` (a text question may be left empty; the others must be answered)."""
     questions: list[dict[str, Any]] = []
     for number, raw in enumerate((text or "").splitlines(), start=1):
         line = raw.strip()
@@ -74,12 +76,16 @@ def parse_questions(text: str) -> list[dict[str, Any]]:
             kind, sep, rest = line.partition("：")
         kind = kind.strip().lower()
         if not sep or kind not in QuestionKind.values:
-            raise DomainError(_("Line %(n)d: start with score:, choice: or text:.") % {"n": number})
+            raise DomainError(
+                _("Line %(n)d: start with score:, nps:, choice:, multiple: or text:.")
+                % {"n": number}
+            )
         parts = [_clean_line(p, limit=200) for p in rest.split("|")]
         question, choices = parts[0], [p for p in parts[1:] if p]
         if not question:
             raise DomainError(_("Line %(n)d: write the question.") % {"n": number})
-        if kind == QuestionKind.CHOICE and len(choices) < 2:
+        with_choices = kind in (QuestionKind.CHOICE, QuestionKind.MULTIPLE)
+        if with_choices and len(choices) < 2:
             raise DomainError(
                 _("Line %(n)d: a choice question needs at least two answers, split by |.")
                 % {"n": number}
@@ -88,7 +94,7 @@ def parse_questions(text: str) -> list[dict[str, Any]]:
             {
                 "kind": kind,
                 "text": question,
-                "choices": choices if kind == QuestionKind.CHOICE else [],
+                "choices": choices if with_choices else [],
                 "required": kind != QuestionKind.TEXT,
             }
         )
@@ -277,12 +283,37 @@ def open_invitation(token: str, *, now: dt.datetime | None = None) -> SurveyInvi
     return invitation
 
 
-def _check_answers(survey: Survey, raw: dict[str, str]) -> tuple[dict[str, object], int | None]:
+NPS_VALUES = {str(n) for n in range(11)}
+
+
+def _check_answers(
+    survey: Survey, raw: Mapping[str, str | list[str]]
+) -> tuple[dict[str, object], int | None]:
+    """Each question's answer checked against its kind (a multiple choice comes as a list, kept in
+    the order of its answers); `score` is the first 1–5 score question's."""
     answers: dict[str, object] = {}
     score: int | None = None
     for question in survey.questions.all():
         key = str(question.pk)
-        value = strip_control_characters(str(raw.get(key) or "")).strip()
+        given = raw.get(key)
+        if question.kind == QuestionKind.MULTIPLE:
+            picked = given if isinstance(given, list) else [given or ""]
+            ticked = {strip_control_characters(str(v)).strip() for v in picked} - {""}
+            if not ticked:
+                if question.required:
+                    raise DomainError(
+                        _("Please answer: %(question)s") % {"question": question.text}
+                    )
+                continue
+            if not ticked <= set(question.choices):
+                raise DomainError(
+                    _("Choose among the answers: %(question)s") % {"question": question.text}
+                )
+            answers[key] = [c for c in question.choices if c in ticked]
+            continue
+        if isinstance(given, list):
+            given = given[0] if given else ""
+        value = strip_control_characters(str(given or "")).strip()
         if not value:
             if question.required:
                 raise DomainError(_("Please answer: %(question)s") % {"question": question.text})
@@ -294,6 +325,12 @@ def _check_answers(survey: Survey, raw: dict[str, str]) -> tuple[dict[str, objec
                 )
             answers[key] = int(value)
             score = int(value) if score is None else score
+        elif question.kind == QuestionKind.NPS:
+            if value not in NPS_VALUES:
+                raise DomainError(
+                    _("Choose a score from 0 to 10: %(question)s") % {"question": question.text}
+                )
+            answers[key] = int(value)
         elif question.kind == QuestionKind.CHOICE:
             if value not in question.choices:
                 raise DomainError(
@@ -312,7 +349,7 @@ def _follow_up_visitor(invitation: SurveyInvitation) -> int | None:
 
 
 def answer_survey(
-    *, token: str, answers: dict[str, str], now: dt.datetime | None = None
+    *, token: str, answers: Mapping[str, str | list[str]], now: dt.datetime | None = None
 ) -> SurveyAnswer:
     """The customer's answer, once per invitation (a second submit, also a concurrent one, is
     refused). A score at or below the survey's low score makes its follow-up: a return visit to

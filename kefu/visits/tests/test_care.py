@@ -244,3 +244,42 @@ def test_a_manager_schedules_a_holiday_greeting_on_the_page(client_for, template
     bad = client.post("/visits/care/", {**form, "template_code": "nope"})
     assert bad.status_code == 400
     assert "没有代码为" in bad.content.decode() or "nope" in bad.content.decode()
+
+
+def test_the_care_page_shows_each_messages_delivery_report(client_for, templates):
+    """短信关怀 delivery results per message: the provider's report (回执) beside each care message;
+    a failed report with the provider's text shown as text; a message left out has none."""
+    from kefu.sms.services import record_delivery
+
+    client, manager = client_for(Role.MANAGER)
+    delivered = customer("张三", consent=True)
+    failed = customer("李四", consent=True, mobile="+8613900139000")
+    customer("王五", consent=False)
+    care.schedule_holiday(
+        actor=manager, occasion=dt.date(2027, 2, 6), holiday="春节", send_at=at(2027, 2, 6, 10)
+    )
+    # 王五 was left out when scheduled (no consent)
+    assert care.send_due_care(now=at(2027, 2, 6, 10, 5)) == {"sent": 2, "failed": 0, "skipped": 0}
+    page = client.get("/visits/care/").content.decode()
+    first = CareMessage.objects.get(customer=delivered)
+    assert "已发送" in page.split(f'data-testid="delivery-{first.pk}"')[1].split("</td>")[0]
+    for who, ok, error in ((delivered, True, ""), (failed, False, "<b>空号</b>")):
+        sms = SmsMessage.objects.get(customer=who)
+        record_delivery(
+            provider=sms.provider,
+            provider_message_id=sms.provider_message_id,
+            delivered=ok,
+            error=error,
+            at=at(2027, 2, 6, 10, 6),
+        )
+    page = client.get("/visits/care/").content.decode()
+
+    def delivery(who):
+        message = CareMessage.objects.get(customer=who)
+        return page.split(f'data-testid="delivery-{message.pk}"')[1].split("</td>")[0]
+
+    assert "已送达" in delivery(delivered) and "02-06 10:06" in delivery(delivered)
+    assert "&lt;b&gt;空号&lt;/b&gt;" in delivery(failed) and "<b>" not in delivery(failed)
+    left_out = CareMessage.objects.get(state=CareState.SKIPPED)
+    assert page.split(f'data-testid="delivery-{left_out.pk}"')[1].split("</td>")[0] == ">—"
+    assert "送达回执" in page

@@ -157,6 +157,66 @@ def test_the_workbench_shows_my_visits(client_for):
     assert 'data-testid="card-overdue"' in page
 
 
+def test_the_workbench_shows_the_planner_the_members_coverage_against_the_target(client_for):
+    """三个必保's coverage as progress: a supervisor's card says how many members were visited this
+    month against the target (red below it); an agent's card has no coverage."""
+    client, supervisor = client_for(Role.SUPERVISOR)
+    members = [Customer.objects.create(name=f"会员{i}", level=Level.MEMBER) for i in range(4)]
+    Customer.objects.create(name="普通客户", level=Level.REGULAR)  # not counted
+    visit = ReturnVisit.objects.create(
+        customer=members[0],
+        assignee=supervisor,
+        scheduled_at=dt.datetime(2026, 12, 1, 1, tzinfo=dt.UTC),
+        due_at=dt.datetime(2026, 12, 2, tzinfo=dt.UTC),
+    )
+    services.record_visit(
+        actor=supervisor, visit_id=visit.pk, reached=True, satisfaction="satisfied"
+    )
+    card = (
+        client.get("/").content.decode().split('data-testid="coverage"')[1].split("</div></div>")[0]
+    )
+    assert "本月会员回访覆盖率：25%（目标 80%）" in card
+    assert "bg-orange" in card and 'style="width: 25%"' in card
+    agent_client, _agent = client_for(Role.AGENT)
+    assert 'data-testid="coverage"' not in agent_client.get("/").content.decode()
+
+
+def test_the_plans_range_reads_in_chinese_on_its_page(client_for, make_user):
+    from kefu.customers.models import Tag
+
+    client, supervisor = client_for(Role.SUPERVISOR)
+    owner = make_user(Role.AGENT, display_name="李娜")
+    tag = Tag.objects.create(name="续卡<b>")
+    made = _plan(supervisor)
+    services.update_campaign(
+        actor=supervisor,
+        campaign_id=made.pk,
+        title=made.title,
+        purpose=made.purpose,
+        period_start=made.period_start,
+        period_end=made.period_end,
+        channel=made.channel,
+        rules={
+            "levels": ["member", "vip"],
+            "owner_id": owner.pk,
+            "tag_id": tag.pk,
+            "no_contact_days": 30,
+            "birthday_in_period": True,
+        },
+    )
+    page = client.get(f"/visits/plans/{made.pk}/").content.decode()
+    shown = page.split('data-testid="rules"')[1].split("</dd>")[0]
+    for text in (
+        "会员等级：会员、VIP",
+        "负责客服：李娜",
+        "标签：续卡&lt;b&gt;",
+        "超过多少天未联系：30",
+        "生日在本期内：是",
+    ):
+        assert text in shown
+    assert "owner_id" not in shown and "levels" not in shown
+
+
 def test_the_rules_page_saves_quiet_hours(client_for):
     client, _manager = client_for(Role.MANAGER)
     response = client.post(

@@ -17,6 +17,10 @@ from kefu.core.errors import DomainError, PermissionRefused
 from kefu.core.events import EVENT_TYPES, Delivery, subscribe, unsubscribe
 from kefu.core.statemachine import RoleRefused, TransitionRefused
 from kefu.customers.models import Customer, Level, Tag
+from kefu.dispatch.models import WorkOrder, WorkOrderState
+from kefu.tickets.models import Ticket
+from kefu.tickets.services.tickets import create_ticket
+from kefu.tickets.states import TicketState, TicketType
 from kefu.visits import quiet, selectors, services
 from kefu.visits.models import CampaignState, ReturnVisit, VisitCampaign, VisitRules, VisitState
 
@@ -111,6 +115,65 @@ def test_birthday_and_card_expiry_come_from_the_custom_fields(people):
     assert list(selectors.audience(plan(people.supervisor, rules={"card_expiring": True}))) == [
         expiring
     ]
+
+
+def test_owner_a_closed_complaint_and_a_finished_work_order_narrow_the_range(people):
+    """The range's owner rule, a complaint closed within N days and a work order finished
+    (派工完工) within N days: only the customers they name, each edge one day either side."""
+    now = at(2026, 12, 1, 10)
+    mine = Customer.objects.create(name="归属", owner=people.agent)
+    Customer.objects.create(name="别人的", owner=people.agent2)
+    assert list(
+        selectors.audience(plan(people.supervisor, rules={"owner_id": people.agent.pk}), now=now)
+    ) == [mine]
+
+    def complaint(customer, closed_at, type=TicketType.COMPLAINT):
+        ticket = create_ticket(
+            actor=people.agent, type=type, subject="停车费多扣", customer_id=customer.pk
+        )
+        Ticket.objects.filter(pk=ticket.pk).update(state=TicketState.CLOSED, closed_at=closed_at)
+
+    complained = Customer.objects.create(name="投诉已结")
+    complaint(complained, now - dt.timedelta(days=6))
+    complaint(Customer.objects.create(name="太早"), now - dt.timedelta(days=8))
+    complaint(
+        Customer.objects.create(name="咨询"), now - dt.timedelta(days=1), TicketType.CONSULTATION
+    )
+    made = plan(people.supervisor, rules={"complaint_closed_days": 7})
+    assert list(selectors.audience(made, now=now)) == [complained]
+
+    def work_order(customer, state, completed_at):
+        return WorkOrder.objects.create(
+            number=f"PG{customer.pk}",
+            customer=customer,
+            address="南宁市民族大道1号",
+            problem="空调不制冷",
+            appointment_start=completed_at,
+            appointment_end=completed_at,
+            arrival_due_at=completed_at,
+            completion_due_at=completed_at,
+            technician=people.agent2,
+            state=state,
+            completed_at=completed_at,
+        )
+
+    finished = Customer.objects.create(name="完工")
+    work_order(finished, WorkOrderState.DONE, now - dt.timedelta(days=2))
+    visited = Customer.objects.create(name="已回访")
+    work_order(visited, WorkOrderState.VISITED, now - dt.timedelta(days=6))
+    work_order(Customer.objects.create(name="完工太早"), WorkOrderState.DONE, now - dt.timedelta(8))
+    work_order(Customer.objects.create(name="未完工"), WorkOrderState.ARRIVED, now)
+    made = plan(people.supervisor, rules={"dispatch_done_days": "7"})
+    assert made.rules == {"dispatch_done_days": 7}
+    assert list(selectors.audience(made, now=now)) == [finished, visited]
+    assert selectors.preview(made, now=now)["total"] == 2
+
+
+def test_a_range_day_count_that_is_not_a_number_is_refused(people):
+    for bad in ("abc", "0", "-3", "1e9"):
+        with pytest.raises(DomainError):
+            plan(people.supervisor, rules={"dispatch_done_days": bad})
+    assert not VisitCampaign.objects.exists()
 
 
 def test_the_planned_number_caps_the_selection(people):

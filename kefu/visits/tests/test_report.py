@@ -117,6 +117,110 @@ def test_the_month_per_agent_on_the_page_in_excel_and_the_api(month, client_for)
     assert client.get("/visits/report/?month=nonsense").status_code == 200
 
 
+def test_the_month_summary_rule_compliance_and_the_nominations(month, make_user, client_for):
+    """回访总结报告 for the month (reach, satisfaction, grouped suggestions, on time, member coverage
+    against the target) and 优秀员工提名名单: the three best averages of at least five survey answers
+    in the month (Asia/Shanghai), a tie broken by the share of 5s, with the figures behind each."""
+    from kefu.customers.models import Level
+
+    zhang = make_user(Role.AGENT, display_name="小张")
+    zhao = make_user(Role.AGENT, display_name="小赵")
+    liu = make_user(Role.AGENT, display_name="小刘")
+    survey = surveys.create_survey(
+        actor=make_user(Role.SUPERVISOR), title="月度满意度", questions="score: 满意吗"
+    )
+    question = str(survey.questions.get().pk)
+
+    def answered(agent, scores, *, first=None):
+        first = first or at(2026, 12, 2, 10)
+        for n, score in enumerate(scores):
+            when = first + dt.timedelta(hours=n)
+            invitation = surveys.invite(
+                survey_id=survey.pk,
+                customer_id=month.customer.pk,
+                source=SurveyTrigger.MANUAL,
+                agent_id=agent.pk,
+                now=when - dt.timedelta(minutes=5),
+            )
+            surveys.answer_survey(
+                token=surveys.token_for(invitation), answers={question: str(score)}, now=when
+            )
+
+    answered(zhang, [5, 5, 5, 5, 4, 4])  # 4.67
+    answered(zhao, [5, 5, 5, 5, 3])  # 4.60, four 5s
+    answered(month.other, [5, 5, 5, 4, 4], first=at(2026, 12, 1, 0, 30))  # 4.60, three 5s
+    answered(month.other, [1], first=at(2026, 11, 30, 23, 30))  # November: not counted
+    answered(liu, [1, 2, 5, 5, 5])  # 3.60: fourth, not on the list
+    member = Customer.objects.create(name="会员甲", level=Level.MEMBER)
+    done = visit(zhang, member, due=at(2026, 12, 20, 18))
+    services.record_visit(
+        actor=zhang,
+        visit_id=done.pk,
+        reached=True,
+        satisfaction="satisfied",
+        suggestions="多开几个充值点",
+        now=at(2026, 12, 15, 10),
+    )
+
+    client, _user = client_for(Role.MANAGER)
+    page = client.get("/visits/report/?month=2026-12").content.decode()
+    summary = page.split('data-testid="summary"')[1].split('data-testid="compliance"')[0]
+    assert "联系上 2 个（67%）" in summary  # 3 visited in December, 2 reached
+    assert "满意 <strong>2</strong>" in summary
+    assert "多开几个充值点 × 1" in summary
+    compliance = page.split('data-testid="compliance"')[1].split("</div></div>")[0]
+    assert "2 / 3 (67%)" in compliance  # the late one was not by its deadline
+    assert "1 / 1（100%，目标 80%）" in compliance and "已达标" in compliance
+    nominees = page.split('data-testid="nominations"')[1].split("</table>")[0]
+    assert nominees.index("小张") < nominees.index("小赵") < nominees.index("小李")
+    assert "小刘" not in nominees and "小王" not in nominees  # fourth; one answer only
+    assert "优秀员工提名名单" in page
+
+    api = client.get("/api/v1/visits/report", {"month": "2026-12"}).json()
+    assert api["nominations"] == [
+        {
+            "rank": 1,
+            "agent_id": zhang.pk,
+            "agent": "小张",
+            "answers": 6,
+            "average": 4.67,
+            "top_scores": 4,
+            "low": 0,
+            "visits_done": 1,
+            "on_time_percent": 100,
+            "satisfied_percent": 100,
+        },
+        {
+            "rank": 2,
+            "agent_id": zhao.pk,
+            "agent": "小赵",
+            "answers": 5,
+            "average": 4.6,
+            "top_scores": 4,
+            "low": 0,
+            "visits_done": 0,
+            "on_time_percent": None,
+            "satisfied_percent": None,
+        },
+        {
+            "rank": 3,
+            "agent_id": month.other.pk,
+            "agent": "小李",
+            "answers": 5,
+            "average": 4.6,
+            "top_scores": 3,
+            "low": 0,
+            "visits_done": 0,
+            "on_time_percent": None,
+            "satisfied_percent": None,
+        },
+    ]
+    november = client.get("/api/v1/visits/report", {"month": "2026-11"}).json()
+    assert november["nominations"] == []  # one answer in November
+    empty = client.get("/visits/report/?month=2026-11").content.decode()
+    assert "本月没有人获得 5 份及以上的调查答卷" in empty
+
+
 @pytest.mark.parametrize(
     ("role", "status"),
     [(Role.AGENT, 403), (Role.SUPERVISOR, 200), (Role.MANAGER, 200), (Role.INSPECTOR, 403)],

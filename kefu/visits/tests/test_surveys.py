@@ -386,3 +386,168 @@ def test_every_hostile_answer_is_stored_as_text_and_shown_escaped(people, client
     assert page.status_code == 200
     answers = page.content.decode().split('data-testid="answers"')[1].split("</ul>")[0]
     assert "<script>" not in answers and "<img" not in answers and "<b>" not in answers
+
+
+# --- NPS 0–10 and multiple choice (issue 12.7) ------------------------------------------------------
+
+MIXED = (
+    "score: 您对本次服务满意吗？\n"
+    "nps: 您有多大可能向朋友推荐我们？\n"
+    "multiple: 哪些方面让您满意？ | 态度 | 速度 | 价格\n"
+    "text: 您的建议"
+)
+
+
+def mixed_answers(survey, *, score="4", nps="10", ticked=("态度",), text=""):
+    qs = list(survey.questions.all())
+    return {
+        str(qs[0].pk): score,
+        str(qs[1].pk): nps,
+        str(qs[2].pk): list(ticked),
+        str(qs[3].pk): text,
+    }
+
+
+def test_nps_and_multiple_choice_are_answered_on_the_page_and_counted(people, client_for):
+    survey = make_survey(people.supervisor, questions=MIXED)
+    assert [(q.kind, q.choices) for q in survey.questions.all()] == [
+        ("score", []),
+        ("nps", []),
+        ("multiple", ["态度", "速度", "价格"]),
+        ("text", []),
+    ]
+    url = f"/survey/{surveys.token_for(invited(people, survey))}/"
+    page = Client().get(url)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'type="checkbox"' in body and 'value="价格"' in body
+    assert 'value="0"' in body and 'value="10"' in body  # the eleven NPS buttons
+    done = Client().post(url, mixed_answers(survey, nps="9", ticked=("价格", "态度")))
+    assert done.status_code == 200
+    answer = SurveyAnswer.objects.get()
+    assert answer.score == 4  # the 1–5 question's, not the NPS
+    assert list(answer.answers.values()) == [4, 9, ["态度", "价格"]]  # in the answers' order
+    for nps in ("10", "7", "3"):
+        surveys.answer_survey(
+            token=surveys.token_for(invited(people, survey)),
+            answers=mixed_answers(survey, nps=nps, ticked=("速度",)),
+        )
+
+    client, _user = client_for(Role.SUPERVISOR)
+    results = client.get(f"/visits/surveys/{survey.pk}/").content.decode()
+    # promoters 9 and 10, a passive 7, a detractor 3: (2 - 1) / 4 = 25
+    assert 'data-testid="nps">25<' in results
+    assert "推荐者 2" in results and "中立者 1" in results and "贬损者 1" in results
+    assert "态度、价格" in results
+    api = client.get(f"/api/v1/visits/surveys/{survey.pk}/results").json()
+    assert api["nps"] == {
+        "question": "您有多大可能向朋友推荐我们？",
+        "answered": 4,
+        "promoters": 2,
+        "passives": 1,
+        "detractors": 1,
+        "score": 25,
+    }
+    items = client.get(f"/api/v1/visits/surveys/{survey.pk}/answers").json()["items"]
+    assert items[-1]["answers"][str(survey.questions.all()[2].pk)] == ["态度", "价格"]
+
+
+def test_a_survey_without_nps_has_no_nps_figure(people, client_for):
+    survey = make_survey(people.supervisor)
+    client, _user = client_for(Role.SUPERVISOR)
+    assert client.get(f"/api/v1/visits/surveys/{survey.pk}/results").json()["nps"] is None
+    assert 'data-testid="nps"' not in client.get(f"/visits/surveys/{survey.pk}/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"nps": "11"},
+        {"nps": "-1"},
+        {"nps": "5.5"},
+        {"nps": ""},
+        {"ticked": ()},  # a multiple choice must be answered
+        {"ticked": ("态度", "<script>alert(1)</script>")},  # not one of its answers
+        {"ticked": ("态度\u0000",)},
+    ],
+)
+def test_a_wrong_nps_or_multiple_answer_is_refused_and_nothing_stored(people, bad):
+    survey = make_survey(people.supervisor, questions=MIXED)
+    url = f"/survey/{surveys.token_for(invited(people, survey))}/"
+    page = Client().post(url, mixed_answers(survey, **bad))
+    if bad.get("ticked") == ("态度\u0000",):
+        # the control character is stripped: the answer is 态度 and accepted
+        assert page.status_code == 200
+        assert list(SurveyAnswer.objects.get().answers.values())[2] == ["态度"]
+        return
+    assert page.status_code == 400
+    body = page.content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert not SurveyAnswer.objects.exists()
+    assert SurveyInvitation.objects.get().answered_at is None
+
+
+@pytest.mark.parametrize(
+    "text", ["multiple: 只有一个 | 选项", "multiple: | 态度 | 速度", "nps:", "stars: 几颗星"]
+)
+def test_a_multiple_choice_needs_two_answers_and_every_line_a_known_kind(people, text):
+    with pytest.raises(DomainError):
+        make_survey(people.supervisor, questions=f"score: 满意吗\n{text}")
+    assert not SurveyInvitation.objects.exists()
+
+
+def test_results_by_channel_month_and_ticket_category(people, client_for):
+    """Answers after a ticket (with its category), after a chat and sent by hand, in two months;
+    07:30 on 1 December in Beijing is still 30 November in UTC and counts for December."""
+    from kefu.tickets.models import TicketCategory
+
+    survey = make_survey(people.supervisor)
+    parking = TicketCategory.objects.create(name="停车收费")
+    ticket = create_ticket(
+        actor=people.agent,
+        type=TicketType.COMPLAINT,
+        subject="多扣费",
+        customer_id=people.customer.pk,
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(category=parking)
+
+    def answered(score, *, source, source_id=None, on):
+        invitation = surveys.invite(
+            survey_id=survey.pk,
+            customer_id=people.customer.pk,
+            source=source,
+            source_id=source_id,
+            agent_id=people.agent.pk,
+            now=on - dt.timedelta(hours=1),
+        )
+        surveys.answer_survey(
+            token=surveys.token_for(invitation), answers=answers_for(survey, score=score), now=on
+        )
+
+    answered("2", source=SurveyTrigger.TICKET, source_id=ticket.pk, on=at(2026, 11, 30, 20))
+    answered("4", source=SurveyTrigger.CONVERSATION, source_id=ticket.pk, on=at(2026, 12, 1, 7, 30))
+    answered("5", source=SurveyTrigger.MANUAL, on=at(2026, 12, 2, 10))
+
+    client, _user = client_for(Role.SUPERVISOR)
+    api = client.get(f"/api/v1/visits/surveys/{survey.pk}/results").json()
+    assert api["per_month"] == [
+        {"key": "2026-11", "answers": 1, "average": 2.0, "low": 1},
+        {"key": "2026-12", "answers": 2, "average": 4.5, "low": 0},
+    ]
+    assert sorted((r["key"], r["answers"], r["average"]) for r in api["per_channel"]) == [
+        ("conversation", 1, 4.0),
+        ("manual", 1, 5.0),
+        ("ticket", 1, 2.0),
+    ]
+    # the chat's source_id equals the ticket's id: it still has no category
+    assert sorted((r["key"], r["answers"]) for r in api["per_category"]) == [
+        ("", 2),
+        ("停车收费", 1),
+    ]
+    page = client.get(f"/visits/surveys/{survey.pk}/").content.decode()
+    by_month = page.split('data-testid="by-month"')[1].split("</table>")[0]
+    assert "2026-11" in by_month and "2026-12" in by_month and "4.50" in by_month
+    by_channel = page.split('data-testid="by-channel"')[1].split("</table>")[0]
+    assert "工单关闭后" in by_channel and "手动发送" in by_channel
+    assert "停车收费" in page.split('data-testid="by-category"')[1].split("</table>")[0]
+    assert "按月" in page and "按渠道" in page and "按工单分类" in page
