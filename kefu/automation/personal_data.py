@@ -25,6 +25,8 @@ from kefu.feedback.models import Problem
 from kefu.tickets.models import Ticket
 from kefu.visits.models import SurveyAnswer
 
+LOG = ("rule__name", "event", "subject_kind", "subject_id", "outcome", "results", "created_at")
+
 
 def _ids(qs: Any) -> list[int]:
     return list(qs.values_list("pk", flat=True))
@@ -89,14 +91,7 @@ def _erased_body(body: str) -> str:
 
 def export(customer: Any) -> list[pd.Table | pd.StoredFile]:
     return [
-        pd.Table(
-            "automation_log",
-            pd.rows(
-                _logs(customer),
-                ("rule__name", "event", "subject_kind", "subject_id", "outcome", "results",
-                 "created_at"),
-            ),
-        ),  # fmt: skip
+        pd.Table("automation_log", pd.rows(_logs(customer), LOG)),
         pd.Table(
             "automation_deliveries",
             pd.rows(_deliveries(customer), ("event", "state", "created_at", "body")),

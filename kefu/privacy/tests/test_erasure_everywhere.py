@@ -26,10 +26,10 @@ from kefu.aftersales.models import (
     Review,
 )
 from kefu.aftersales.selectors import case_figures
-from kefu.core import personal_data as pd
-from kefu.core import search
 from kefu.automation import services as automation
 from kefu.automation.models import Delivery, DeliveryState, Outcome, RuleLog
+from kefu.core import personal_data as pd
+from kefu.core import search
 from kefu.customers.models import Customer, ImportJob
 from kefu.dispatch.models import WorkOrder, WorkOrderPhoto
 from kefu.dispatch.selectors import dispatch_figures
