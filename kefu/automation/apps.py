@@ -8,6 +8,7 @@ class AutomationConfig(AppConfig):
     verbose_name = _("Automation")
 
     def ready(self) -> None:
-        from kefu.automation import subscribers
+        from kefu.automation import personal_data, subscribers
 
         subscribers.register()
+        personal_data.register()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -141,6 +142,40 @@ def delete_files(qs: QuerySet[Any], *, field_name: str = "file") -> int:
 def blank(qs: QuerySet[Any], **values: Any) -> int:
     """Overwrite personal fields of every row of `qs` (text → ERASED or ""); returns the count."""
     return int(qs.update(**values))
+
+
+def quoting(entries: list[Any], terms: Iterable[str]) -> tuple[list[Any], int]:
+    """A log's list of entries (an import report's rows: {"row": 2, "name": …, "errors": […]}) with
+    each entry that quotes one of `terms` erased: it keeps its row number, its texts become ERASED.
+    Returns the list and how many entries were erased."""
+    wanted = [term for term in terms if term]
+    erased = 0
+    kept: list[Any] = []
+    for entry in entries:
+        text = json.dumps(entry, ensure_ascii=False, default=str)
+        if isinstance(entry, dict) and any(term in text for term in wanted):
+            entry = {
+                key: value if key == "row" else [ERASED] if isinstance(value, list) else ERASED
+                for key, value in entry.items()
+            }
+            erased += 1
+        kept.append(entry)
+    return kept, erased
+
+
+def blank_quoting(qs: QuerySet[Any], terms: Iterable[str], *, field_name: str = "report") -> int:
+    """Erase the entries of each row's JSON list `field_name` that quote one of `terms` (quoting());
+    returns the number of entries erased. Reads every row of `qs`: for logs of few rows (imports)."""
+    wanted = [term for term in terms if term]
+    if not wanted:
+        return 0
+    count = 0
+    for pk, entries in qs.values_list("pk", field_name):
+        kept, erased = quoting(entries or [], wanted)
+        if erased:
+            qs.model._default_manager.filter(pk=pk).update(**{field_name: kept})
+            count += erased
+    return count
 
 
 def retention_of(

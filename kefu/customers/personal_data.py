@@ -1,7 +1,10 @@
 """What the customer archive holds about a customer (kefu/core/personal_data.py): the profile, the
 contact identities, tags and the timeline. Erased first (order 10), so what other apps rewrite
 afterwards (search documents that borrow the name and mobile) no longer holds them. The audit log
-keeps who did what to the record and when; the name it showed the record by becomes its number."""
+keeps who did what to the record and when; the name it showed the record by becomes its number.
+The reports of customer imports quote rows of the files (a row's name, and a contact point that
+already belonged to this customer, with their name): the rows that quote one of the customer's
+contact points are erased, keeping their row numbers."""
 
 from typing import Any
 
@@ -10,7 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from kefu.accounts.models import AuditEntry
 from kefu.core import personal_data as pd
 from kefu.core.models import TimelineEntry
-from kefu.customers.models import ContactIdentity, Customer, DuplicateCandidate, Gender
+from kefu.customers.models import (
+    ContactIdentity,
+    Customer,
+    DuplicateCandidate,
+    Gender,
+    IdentityKind,
+    ImportJob,
+)
 
 PROFILE = (
     "id", "name", "gender", "mobile", "phone", "email", "region", "city", "district", "street",
@@ -41,7 +51,23 @@ def export(customer: Customer) -> list[pd.Table | pd.StoredFile]:
     ]
 
 
+def contact_points(customer: Customer) -> set[str]:
+    """The customer's mobiles, phones and e-mail addresses as stored and, for mobiles, as typed
+    (13912345678 for +8613912345678)."""
+    found = {customer.mobile, customer.phone, customer.email}
+    for kind, value in ContactIdentity.objects.filter(customer=customer).values_list(
+        "kind", "value"
+    ):
+        found.add(value)
+        if kind == IdentityKind.MOBILE and value.startswith("+86"):
+            found.add(value[3:])
+    if customer.mobile.startswith("+86"):
+        found.add(customer.mobile[3:])
+    return {value for value in found if len(value) >= 5}  # shorter ones match too much
+
+
 def erase(customer: Customer) -> dict[str, Any]:
+    quoted = pd.blank_quoting(ImportJob.objects.all(), contact_points(customer))
     identities, _kinds = ContactIdentity.objects.filter(customer=customer).delete()
     DuplicateCandidate.objects.filter(customer=customer).delete()
     DuplicateCandidate.objects.filter(other=customer).delete()
@@ -72,7 +98,13 @@ def erase(customer: Customer) -> dict[str, Any]:
         ).exclude(object_repr=f"#{customer.pk}"),
         object_repr=f"#{customer.pk}",
     )
-    return {"customers": 1, "identities": identities, "timeline": timeline, "audit_log": audited}
+    return {
+        "customers": 1,
+        "identities": identities,
+        "timeline": timeline,
+        "audit_log": audited,
+        "import_report_rows": quoted,
+    }
 
 
 def register() -> None:

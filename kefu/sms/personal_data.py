@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from kefu.core import personal_data as pd
 from kefu.sms.models import SmsMessage
 
-FIELDS = ("to", "template_code", "params", "body", "status", "created_at", "sent_at")
+FIELDS = ("to", "template_code", "params", "body", "status", "error", "created_at", "sent_at")
 
 
 def export(customer: Any) -> list[pd.Table | pd.StoredFile]:
@@ -18,6 +18,9 @@ def export(customer: Any) -> list[pd.Table | pd.StoredFile]:
 
 def erase(customer: Any) -> dict[str, int]:
     messages = SmsMessage.objects.filter(customer=customer)
+    # A provider's error may echo the number ("+8613912345678 is an empty number"): erased where
+    # there is one; the status and report code stay.
+    pd.blank(messages.exclude(error=""), error=pd.ERASED)
     return {"sms": pd.blank(messages, to="", params={}, body=pd.ERASED)}
 
 

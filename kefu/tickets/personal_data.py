@@ -1,5 +1,5 @@
 """What tickets hold about a customer (kefu/core/personal_data.py); an open complaint blocks an
-erasure until it is closed. The audit log keeps what was done to each ticket; the subject it showed
+erasure until it is closed. The states, times, satisfaction and cost stay for the statistics. The audit log keeps what was done to each ticket; the subject it showed
 the ticket by becomes the ticket's number."""
 
 from typing import Any
@@ -23,7 +23,11 @@ FIELDS = (
     "complainant",
     "created_at",
     *TEXT_FIELDS,
+    "plan_return_reason",
+    "summary_evaluation",
 )
+# What staff wrote of the case that is not searched but may name the customer: erased where written.
+STAFF_NOTES = ("plan_return_reason", "summary_evaluation")
 
 
 def export(customer: Any) -> list[pd.Table | pd.StoredFile]:
@@ -39,6 +43,8 @@ def export(customer: Any) -> list[pd.Table | pd.StoredFile]:
 def erase(customer: Any) -> dict[str, int]:
     tickets = Ticket.objects.filter(customer=customer)
     count = pd.blank(tickets, complainant="", **{f: pd.ERASED for f in TEXT_FIELDS})
+    for name in STAFF_NOTES:
+        pd.blank(tickets.exclude(**{name: ""}), **{name: pd.ERASED})
     notes = pd.blank(TicketNote.objects.filter(ticket__customer=customer), body=pd.ERASED)
     files = pd.delete_files(TicketAttachment.objects.filter(ticket__customer=customer))
     audited = AuditEntry.objects.filter(object_type=Ticket._meta.label_lower)

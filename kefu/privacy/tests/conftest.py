@@ -13,6 +13,7 @@ from kefu.accounts.roles import Role
 from kefu.conversations.models import ChatImage, Conversation, Inbox, Message, Visitor
 from kefu.customers.services.consent import record_consent
 from kefu.customers.services.profiles import ContactPoints, create_customer
+from kefu.sms.backends.base import OutgoingSms, ProviderAnswer, SmsBackend
 from kefu.sms.models import SmsMessage
 from kefu.telephony.models import Call
 from kefu.tickets.services.tickets import create_ticket
@@ -110,6 +111,16 @@ def png(name: str = "photo.png"):
     return SimpleUploadedFile(name, PNG, content_type="image/png")
 
 
+class RefusingSms(SmsBackend):
+    """A provider that refuses every message, echoing the number in its error (as Aliyun's
+    isv.MOBILE_NUMBER_ILLEGAL does)."""
+
+    name = "refusing"
+
+    def send(self, sms: OutgoingSms) -> ProviderAnswer:
+        return ProviderAnswer(ok=False, error=f"isv.MOBILE_NUMBER_ILLEGAL: {sms.to} 为空号")
+
+
 @pytest.fixture
 def held_everywhere(cast, held, make_user, settings, django_capture_on_commit_callbacks):
     """`held`, and 张伟 in every other app that declares personal data (kefu/*/personal_data.py),
@@ -118,7 +129,11 @@ def held_everywhere(cast, held, make_user, settings, django_capture_on_commit_ca
     invoice and a review; a work order done and visited (with the SMS it sends); a feedback report
     with a screenshot grouped into a problem; a return visit recorded, a survey answered and a care
     message; a chat served and closed (checked by quality, its pairs kept as past answers, the
-    complaint flagged) and a call checked by its notes."""
+    complaint flagged) and a call checked by its notes. A rule on new tickets calls a webhook, posts
+    to a robot and texts the customer for a new ticket of theirs (the provider refuses the text,
+    echoing the number; the webhook and robot point at this machine, which the send refuses: nothing
+    leaves it); the held ticket carries staff's notes; a customer file is checked whose row gives
+    their mobile to someone else."""
     from kefu.aftersales import money, reviews
     from kefu.aftersales import services as aftersales
     from kefu.conversations.models import Visitor
@@ -351,6 +366,51 @@ def held_everywhere(cast, held, make_user, settings, django_capture_on_commit_ca
     call_check = check_call(call.pk)
     assert call_check is not None
 
+    # automation: a rule on new tickets; a new ticket of the customer's sets it off.
+    from kefu.automation import services as automation
+    from kefu.automation.models import Robot, Webhook
+    from kefu.tickets.models import Ticket
+
+    webhook = Webhook.objects.create(name="ERP", url="http://127.0.0.1:9/hook", secret="s" * 32)
+    robot = Robot.objects.create(name="客服群", kind="wecom", url="http://127.0.0.1:9/robot")
+    SmsTemplate.objects.create(code="received", name="received", body="您的工单已受理。")
+    rule = automation.save_rule(
+        actor=cast.manager,
+        rule=None,
+        name="新工单通知",
+        trigger="ticket_created",
+        conditions={},
+        actions={"webhook": webhook.pk, "robot": robot.pk, "sms_template": "received"},
+    )
+    automation.set_rule_enabled(actor=cast.manager, rule_id=rule.pk, enabled=True)
+    backend, settings.KEFU_SMS_BACKEND = settings.KEFU_SMS_BACKEND, f"{__name__}.RefusingSms"
+    with django_capture_on_commit_callbacks(execute=True):
+        notified = create_ticket(
+            actor=cast.agent,
+            type=TicketType.CONSULTATION,
+            subject=f"{NAME}的台灯不亮",
+            customer_id=customer.pk,
+        )
+    settings.KEFU_SMS_BACKEND = backend
+    automation.set_rule_enabled(actor=cast.manager, rule_id=rule.pk, enabled=False)
+
+    # tickets: what staff wrote of the case, as the complaint loop stores it (return_plan, close).
+    Ticket.objects.filter(pk=held.ticket.pk).update(
+        plan_return_reason=f"{NAME}不接受只退一半，方案退回",
+        summary_evaluation=f"已电话告知{NAME}（{MOBILE}），客户满意",
+    )
+
+    # customers: a file checked for import whose row gives 张伟's mobile to someone else.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kefu.customers.services.transfer.imports import start_import
+    from kefu.customers.tests.test_transfer import csv_bytes
+
+    import_job = start_import(
+        actor=cast.supervisor,
+        upload=SimpleUploadedFile("客户.csv", csv_bytes([["姓名", "手机"], ["李四", MOBILE]])),
+    )
+
     # The technician may not see the ticket and tried: the audit log names it by its subject.
     assert sign_in(Client(), technician).get(f"/tickets/{held.ticket.pk}/").status_code == 404
 
@@ -374,6 +434,11 @@ def held_everywhere(cast, held, make_user, settings, django_capture_on_commit_ca
         "checked_call": call,
         "agent": agent,
         "technician": technician,
+        "notified": notified,
+        "webhook": webhook,
+        "robot": robot,
+        "rule": rule,
+        "import_job": import_job,
     }.items():
         setattr(held, name, value)
     return held

@@ -26,8 +26,11 @@ from kefu.aftersales.models import (
     Review,
 )
 from kefu.aftersales.selectors import case_figures
+from kefu.automation import services as automation
+from kefu.automation.models import Delivery, DeliveryState, Outcome, RuleLog
 from kefu.core import personal_data as pd
 from kefu.core import search
+from kefu.customers.models import Customer, ImportJob
 from kefu.dispatch.models import WorkOrder, WorkOrderPhoto
 from kefu.dispatch.selectors import dispatch_figures
 from kefu.feedback.models import FeedbackReport, Problem, Screenshot
@@ -39,7 +42,9 @@ from kefu.privacy import services
 from kefu.privacy.models import ErasureState
 from kefu.privacy.tests.conftest import ADDRESS, BUYER_ID, EMAIL, MOBILE, NAME
 from kefu.quality.models import Finding, Inspection
-from kefu.sms.models import SmsMessage
+from kefu.sms.models import SmsMessage, SmsStatus
+from kefu.tickets.models import Ticket
+from kefu.tickets.services.tickets import create_ticket
 from kefu.visits.models import CareMessage, SurveyAnswer, VisitRecord
 from kefu.visits.selectors import survey_results, visit_figures
 
@@ -82,6 +87,10 @@ IN_THE_COPY = {
     "quality": ("quality_findings.json", lambda h: {"matched": "你自己看"}),
     "visits": ("visit_records.json", lambda h: {"product_opinion": "张伟说灯偏暗"}),
     "notifications": ("notifications.json", lambda h: {"kind": "knowledge.message_flagged"}),
+    "automation": (
+        "automation_log.json",
+        lambda h: {"subject_kind": "ticket", "subject_id": h.notified.pk, "outcome": "partly"},
+    ),
 }
 # Further files each app's part must hold a row of (and, for stored files, a folder).
 ALSO_IN_THE_COPY = {
@@ -96,6 +105,7 @@ ALSO_IN_THE_COPY = {
     "visits/return_visits.json",
     "visits/survey_answers.json",
     "visits/care_messages.json",
+    "automation/automation_deliveries.json",
 }
 FOLDERS = (
     "aftersales/aftersales_photos/",
@@ -225,6 +235,54 @@ def test_erasure_blanks_every_apps_records_and_keeps_the_figures(
     assert told.filter(read_at__isnull=True).count() == told.count() > 1
 
 
+def test_erasure_blanks_what_rules_sent_and_logged_staff_notes_sms_errors_and_import_reports(
+    cast, held_everywhere, django_capture_on_commit_callbacks
+):
+    h = held_everywhere
+    # Another customer's ticket sets the rule off too: what was sent about it stays.
+    other = Customer.objects.create(name="李娜")
+    automation.set_rule_enabled(actor=cast.manager, rule_id=h.rule.pk, enabled=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        theirs = create_ticket(
+            actor=cast.agent, type="consultation", subject="李娜的订单", customer_id=other.pk
+        )
+    automation.set_rule_enabled(actor=cast.manager, rule_id=h.rule.pk, enabled=False)
+    kept = {d.pk: d.body for d in Delivery.objects.filter(body__contains="李娜的订单")}
+    assert len(kept) == 2
+
+    erase(h.customer, cast.manager, django_capture_on_commit_callbacks)
+
+    log = RuleLog.objects.get(subject_kind="ticket", subject_id=h.notified.pk)
+    assert log.outcome == Outcome.PARTLY
+    assert [(r["ok"], r["text"]) for r in log.results] == [
+        (False, pd.ERASED),
+        (True, pd.ERASED),
+        (True, pd.ERASED),
+    ]
+    assert all(r["action"] for r in log.results)
+    to_webhook = Delivery.objects.get(webhook=h.webhook, body__contains=f'"id": {h.notified.pk},')
+    assert json.loads(to_webhook.body) == {
+        "event": "automation.ticket_created",
+        "data": {"id": h.notified.pk, "kind": "ticket", "rule": h.rule.name, "title": pd.ERASED},
+    }
+    assert (to_webhook.state, to_webhook.attempts) == (DeliveryState.FAILED, 1)
+    to_robot = Delivery.objects.exclude(pk__in=kept).get(robot=h.robot)
+    assert json.loads(to_robot.body) == {"msgtype": "markdown", "markdown": {"content": pd.ERASED}}
+    assert {d.pk: d.body for d in Delivery.objects.filter(pk__in=kept)} == kept
+    assert RuleLog.objects.get(subject_id=theirs.pk).results != log.results
+
+    ticket = Ticket.objects.get(pk=h.ticket.pk)
+    assert (ticket.plan_return_reason, ticket.summary_evaluation) == (pd.ERASED, pd.ERASED)
+    assert Ticket.objects.get(pk=h.notified.pk).summary_evaluation == ""  # none was written
+
+    refused = SmsMessage.objects.get(template_code="received")
+    assert (refused.status, refused.error) == (SmsStatus.FAILED, pd.ERASED)
+
+    job = ImportJob.objects.get(pk=h.import_job.pk)
+    assert job.report == [{"row": 2, "name": pd.ERASED, "errors": [pd.ERASED]}]
+    assert (job.status, job.error_rows) == ("checked", 1)
+
+
 # Rows that may still name the customer after the erasure, and why.
 KEPT = {
     "accounts.user",  # staff, not the customer (a generated name may happen to be 张伟)
@@ -262,6 +320,10 @@ def test_after_the_erasure_no_stored_value_anywhere_holds_the_customers_details(
         "orders.order",
         "dispatch.workorder",
         "knowledge.pastanswer",
+        "automation.rulelog",  # the provider's error, quoted as the SMS action's result
+        "automation.delivery",  # the ticket's subject, sent to the webhook and the robot
+        "sms.smsmessage",
+        "customers.importjob",  # a checked file's row that gave 张伟's mobile to someone else
     ):
         assert label in before, before  # the scan sees them
     erase(held_everywhere.customer, cast.manager, django_capture_on_commit_callbacks)
@@ -284,14 +346,14 @@ def test_no_kind_of_search_document_finds_the_erased_customer(
     cast, held_everywhere, django_capture_on_commit_callbacks
 ):
     before = engine_hits()
-    for found_by in [
-        ("tickets.ticket", "mobile"),
-        ("tickets.ticket", "name"),
-        ("knowledge.pastanswer", "name"),
-        ("knowledge.pastanswer", "address"),
-        ("knowledge.pastanswer", "email"),
+    for found_by, count in [
+        (("tickets.ticket", "mobile"), 2),  # the held ticket and the one the rule ran on
+        (("tickets.ticket", "name"), 2),
+        (("knowledge.pastanswer", "name"), 1),
+        (("knowledge.pastanswer", "address"), 1),
+        (("knowledge.pastanswer", "email"), 1),
     ]:
-        assert before[found_by] == 1, (found_by, before)
+        assert before[found_by] == count, (found_by, before)
     erase(held_everywhere.customer, cast.manager, django_capture_on_commit_callbacks)
     assert {key: n for key, n in engine_hits().items() if n} == {}
     for kind in search.kinds():  # and a rebuild brings nothing back

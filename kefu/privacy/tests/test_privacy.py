@@ -207,7 +207,7 @@ def test_erasure_removes_personal_data_everywhere_and_keeps_the_statistics(
     }
     assert "张伟" not in client.get("/privacy/").content.decode()
     # Every step is audited: the request, one entry per app, done.
-    assert steps(customer)[-16:] == [
+    assert steps(customer)[-17:] == [
         "built",
         "requested",
         "customers",
@@ -222,6 +222,7 @@ def test_erasure_removes_personal_data_everywhere_and_keeps_the_statistics(
         "orders",
         "quality",
         "visits",
+        "automation",
         "notifications",
         "done",
     ]
