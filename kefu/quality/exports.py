@@ -40,7 +40,9 @@ def prepare(*, actor: User, filters: dict[str, Any]) -> Prepared:
             values = {
                 line["indicator"]: line["shown"] for line in selectors.performance_lines(sheet)
             }
-            measured = {m["key"]: m["shown"] for m in selectors.performance_measures(sheet.measures)}
+            measured = {
+                m["key"]: m["shown"] for m in selectors.performance_measures(sheet.measures)
+            }
             yield [
                 sheet.month.strftime("%Y-%m"),
                 sheet.agent.username,

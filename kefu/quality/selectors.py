@@ -293,8 +293,8 @@ def performance_teams(user: User) -> QuerySet[Team] | None:
     return teams if teams.exists() else None
 
 
-def team_agent_ids(teams: QuerySet[Team]) -> QuerySet[User]:
-    return User.objects.filter(agent_profile__teams__in=teams).values("pk")
+def team_agent_ids(teams: QuerySet[Team]) -> QuerySet[User, int]:
+    return User.objects.filter(agent_profile__teams__in=teams).values_list("pk", flat=True)
 
 
 def visible_performance(user: User) -> QuerySet[PerformanceSheet]:
@@ -369,9 +369,7 @@ def team_totals(user: User, month: dt.date) -> list[dict[str, Any]]:
     teams = performance_teams(user)
     if teams is None:
         teams = Team.objects.order_by("name")
-    sums = dict(
-        visible_performance(user).filter(month=month).values_list("agent_id", "measures")
-    )
+    sums = dict(visible_performance(user).filter(month=month).values_list("agent_id", "measures"))
     members: dict[int, list[int]] = {}
     for team_id, agent_id in AgentProfile.teams.through.objects.filter(
         team__in=teams, agentprofile__user_id__in=list(sums)
@@ -382,8 +380,14 @@ def team_totals(user: User, month: dt.date) -> list[dict[str, Any]]:
         agents = members.get(team.pk, [])
         if agents:
             total = add_up([sums[a] for a in agents])
-            rows.append({"team": team, "agents": len(agents), "sums": total,
-                         "measures": performance_measures(total)})
+            rows.append(
+                {
+                    "team": team,
+                    "agents": len(agents),
+                    "sums": total,
+                    "measures": performance_measures(total),
+                }
+            )
     return rows
 
 

@@ -156,7 +156,10 @@ def test_a_supervisor_sees_only_their_teams_sheets_and_totals(client_for, make_u
     assert other.signed_by is None
     # the team's totals: 2 of the 3 tickets resolved without reopening
     totals = listing.split('data-testid="team-totals"')[1]
-    assert f'data-testid="team-{north.pk}"' in totals and f'data-testid="team-{south.pk}"' not in totals
+    assert (
+        f'data-testid="team-{north.pk}"' in totals
+        and f'data-testid="team-{south.pk}"' not in totals
+    )
     assert "66.7" in totals.split(f'data-testid="team-{north.pk}-resolution"')[1][:20]
     # the API
     listed = supervisor_client.get(f"/api/v1/quality/performance?month={MONTH}").json()
