@@ -282,6 +282,20 @@ class PerformanceLineOut(Schema):
     points: float | None
 
 
+class PerformanceMeasureOut(Schema):
+    key: str  # kpi.MEASURES: chats_per_day, calls_per_day, response, handling, call_duration, …
+    label: str
+    unit: str
+    value: float | None
+
+
+def _measures_out(sums: dict[str, float]) -> list[dict[str, Any]]:
+    return [
+        {"key": m["key"], "label": str(m["label"]), "unit": str(m["unit"]), "value": m["value"]}
+        for m in selectors.performance_measures(sums)
+    ]
+
+
 class PerformanceSheetOut(Schema):
     id: int
     agent_id: int
@@ -295,6 +309,7 @@ class PerformanceSheetOut(Schema):
     comment: str
     acknowledged_at: dt.datetime | None
     version: int
+    measures: list[PerformanceMeasureOut]  # empty: computed before the measures were kept
 
 
 class PerformanceSheetDetailOut(PerformanceSheetOut):
@@ -315,14 +330,15 @@ def _sheet_out(sheet: PerformanceSheet) -> dict[str, Any]:
         "comment": sheet.comment,
         "acknowledged_at": sheet.acknowledged_at,
         "version": sheet.version,
+        "measures": _measures_out(sheet.measures),
     }
 
 
 @router.get(
     "/quality/performance",
     response=list[PerformanceSheetOut],
-    summary="The month's performance sheets (2026-11): every agent's for supervisors and managers, "
-    "an agent's own signed one for an agent",
+    summary="The month's performance sheets (2026-11) with the month's measures: every agent's for "
+    "managers, their teams' agents' for supervisors, an agent's own signed one for an agent",
 )
 def performance_sheets(request: AuthenticatedRequest, month: str) -> list[dict[str, Any]]:
     user = request.user
@@ -335,6 +351,34 @@ def performance_sheets(request: AuthenticatedRequest, month: str) -> list[dict[s
         .order_by("-score", "agent__display_name", "id")[:1000]
     )
     return [_sheet_out(sheet) for sheet in sheets]
+
+
+class TeamTotalsOut(Schema):
+    team_id: int
+    team_name: str
+    agents: int  # the team's agents with a sheet of the month
+    measures: list[PerformanceMeasureOut]
+
+
+@router.get(
+    "/quality/performance-teams",
+    response=list[TeamTotalsOut],
+    summary="The month's (2026-11) KPI totals of each team, from its agents' computed sheets: a "
+    "supervisor their own teams', a manager every team's",
+)
+def performance_teams(request: AuthenticatedRequest, month: str) -> list[dict[str, Any]]:
+    if not selectors.may_see_all_performance(request.user):
+        raise PermissionDenied
+    first = _checked_month(month)
+    return [
+        {
+            "team_id": row["team"].pk,
+            "team_name": row["team"].name,
+            "agents": row["agents"],
+            "measures": _measures_out(row["sums"]),
+        }
+        for row in selectors.team_totals(request.user, first)
+    ]
 
 
 @router.get(
@@ -414,6 +458,7 @@ class LeaderboardRowOut(Schema):
     satisfaction: float | None
     quality: float | None
     first_response: float | None
+    praise: float | None  # the month's 5-star ratings of the agent's chats
 
 
 class LeaderboardOut(Schema):
@@ -463,6 +508,7 @@ def leaderboard(
                 "satisfaction": r["satisfaction"],
                 "quality": r["quality"],
                 "first_response": r["first_response"],
+                "praise": r["praise"],
             }
             for r in rows
         ],

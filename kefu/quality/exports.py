@@ -18,7 +18,7 @@ from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.exports.registry import ExportColumn, ExportKind, Prepared, register
 from kefu.quality import selectors
-from kefu.quality.kpi import default_month, parse_month
+from kefu.quality.kpi import MEASURES, default_month, parse_month
 from kefu.quality.models import Indicator
 
 
@@ -40,11 +40,15 @@ def prepare(*, actor: User, filters: dict[str, Any]) -> Prepared:
             values = {
                 line["indicator"]: line["shown"] for line in selectors.performance_lines(sheet)
             }
+            measured = {
+                m["key"]: m["shown"] for m in selectors.performance_measures(sheet.measures)
+            }
             yield [
                 sheet.month.strftime("%Y-%m"),
                 sheet.agent.username,
                 str(sheet.agent),
                 *[values.get(key, "") for key in Indicator.values],
+                *[measured.get(key, "") for key in MEASURES],
                 sheet.score,
                 sheet.get_state_display(),
                 str(sheet.signed_by) if sheet.signed_by else "",
@@ -105,6 +109,7 @@ def register_exports() -> None:
                 ExportColumn(gettext_lazy("User name")),
                 ExportColumn(gettext_lazy("Agent")),
                 *(ExportColumn(label) for _key, label in Indicator.choices),
+                *(ExportColumn(label) for label, _unit, _digits in MEASURES.values()),
                 ExportColumn(gettext_lazy("Score")),
                 ExportColumn(gettext_lazy("State")),
                 ExportColumn(gettext_lazy("Signed by")),

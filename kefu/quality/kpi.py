@@ -10,17 +10,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Avg, Count, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kefu.conversations.models import Conversation
 from kefu.conversations.selectors import chat_totals
 from kefu.quality.attendance import Attendance, attendance
 from kefu.quality.models import Indicator, Inspection, KpiTarget
-from kefu.telephony.models import Call
+from kefu.telephony.models import Call, CallOutcome
 from kefu.tickets.models import Ticket
 from kefu.tickets.states import TicketState
+from kefu.visits.models import ReturnVisit, VisitState
 
 K = Indicator
 
@@ -45,6 +48,60 @@ SPECS: dict[str, Spec] = {
     # out of the score until a manager gives it a weight (the weights add up to 100)
     K.ATTENDANCE: Spec(K.ATTENDANCE, "%", True, 95, 0),
 }
+
+
+# The measures of the month shown beside the scored indicators (no target, no weight), stored on the
+# sheet as the sums they come from (`AgentFacts.sums`) so that a team's totals add up exactly:
+# key → (label, unit, digits).
+MEASURES: dict[str, tuple[Any, Any, int]] = {
+    "chats_per_day": (_("Chats per day worked"), "", 1),
+    "calls_per_day": (_("Calls answered per day worked"), "", 1),
+    "response": (_("Average response time"), _("seconds"), 0),
+    "handling": (_("Average handling time of a chat"), _("seconds"), 0),
+    "call_duration": (_("Average call duration"), _("seconds"), 0),
+    "resolution": (_("Tickets resolved without reopening"), "%", 1),
+    "visits": (_("Return visits done"), "", 0),
+    "praise": (_("Praise from customers (5-star ratings)"), "", 0),
+}
+SUMS = (
+    "chats",
+    "chat_days",
+    "closed_chats",
+    "handling_total",
+    "responses",
+    "response_total",
+    "calls_answered",
+    "call_days",
+    "call_total",
+    "tickets",
+    "resolved",
+    "visits",
+    "praise",
+)
+
+
+def _ratio(part: float, whole: float, scale: float = 1.0, digits: int = 1) -> float | None:
+    return round(scale * part / whole, digits) if whole else None
+
+
+def measure_values(sums: dict[str, float]) -> dict[str, float | None]:
+    """The measures from their sums (one agent's, or a team's added up)."""
+    n = {key: sums.get(key) or 0 for key in SUMS}
+    return {
+        "chats_per_day": _ratio(n["chats"], n["chat_days"]),
+        "calls_per_day": _ratio(n["calls_answered"], n["call_days"]),
+        "response": _ratio(n["response_total"], n["responses"], digits=0),
+        "handling": _ratio(n["handling_total"], n["closed_chats"], digits=0),
+        "call_duration": _ratio(n["call_total"], n["calls_answered"], digits=0),
+        "resolution": _ratio(n["resolved"], n["tickets"], 100),
+        "visits": float(n["visits"]),
+        "praise": float(n["praise"]),
+    }
+
+
+def add_up(many: list[dict[str, float]]) -> dict[str, float]:
+    """The sums of several agents (a team's totals)."""
+    return {key: sum(m.get(key) or 0 for m in many) for key in SUMS}
 
 
 def parse_month(raw: str | None) -> dt.date | None:
@@ -86,6 +143,7 @@ class AgentFacts:
     complaints: int = 0
     attendance: Attendance = field(default_factory=Attendance)
     values: dict[str, float | None] = field(default_factory=dict)
+    sums: dict[str, float] = field(default_factory=dict)  # the measures' sums (SUMS)
 
     def finish(self) -> AgentFacts:
         self.values = {
@@ -109,10 +167,17 @@ def facts(*, start: dt.date, end: dt.date, agent_ids: list[int]) -> dict[int, Ag
 
     wanted = set(agent_ids)
     rows = {pk: AgentFacts(pk) for pk in agent_ids}
+    for pk in agent_ids:
+        rows[pk].sums = dict.fromkeys(SUMS, 0)
+    chat_handling: dict[int, float | None] = {}
     for total in chat_totals(since=start, until=end):
         if total.agent_id in wanted:
             row = rows[total.agent_id]
             row.chats = total.chats
+            chat_handling[total.agent_id] = total.handling_seconds
+            row.sums["chats"] = total.chats
+            row.sums["responses"] = total.responses
+            row.sums["response_total"] = round((total.response_seconds or 0) * total.responses)
             row.first_response = (
                 round(total.first_response_seconds, 0)
                 if total.first_response_seconds is not None
@@ -130,20 +195,68 @@ def facts(*, start: dt.date, end: dt.date, agent_ids: list[int]) -> dict[int, Ag
             assignee_id__in=wanted,
         )
         .values("assignee_id")
-        .annotate(n=Count("id"), in_time=Count("id", filter=Q(first_breach_at__isnull=True)))
+        .annotate(
+            n=Count("id"),
+            in_time=Count("id", filter=Q(first_breach_at__isnull=True)),
+            resolved=Count("id", filter=Q(reopen_count=0)),
+        )
         .order_by()
     )
     for r in tickets:
         rows[r["assignee_id"]].tickets = r["n"]
         rows[r["assignee_id"]].tickets_in_time = r["in_time"]
+        rows[r["assignee_id"]].sums.update(tickets=r["n"], resolved=r["resolved"])
+    tz = timezone.get_current_timezone()
+    answered = Q(outcome=CallOutcome.ANSWERED)
     calls = (
         Call.objects.filter(started_at__gte=low, started_at__lt=high, agent_id__in=wanted)
         .values("agent_id")
-        .annotate(n=Count("id"))
+        .annotate(
+            n=Count("id"),
+            answered=Count("id", filter=answered),
+            days=Count(TruncDate("started_at", tzinfo=tz), distinct=True, filter=answered),
+            talk=Avg("duration_seconds", filter=answered),
+        )
         .order_by()
     )
     for r in calls:
         rows[r["agent_id"]].calls = r["n"]
+        rows[r["agent_id"]].sums.update(
+            calls_answered=r["answered"],
+            call_days=r["days"],
+            call_total=round((r["talk"] or 0) * r["answered"]),
+        )
+    # the same chats as 会话统计 (given to the agent in the period): the days worked, the closed
+    # ones (for the handling time's total) and the customers' praise 表扬 (rated 5, 非常满意)
+    chats = (
+        Conversation.objects.filter(
+            assigned_at__gte=low, assigned_at__lt=high, assignee_id__in=wanted
+        )
+        .values("assignee_id")
+        .annotate(
+            days=Count(TruncDate("assigned_at", tzinfo=tz), distinct=True),
+            closed=Count("id", filter=Q(closed_at__isnull=False)),
+            praise=Count("id", filter=Q(rating=5)),
+        )
+        .order_by()
+    )
+    for r in chats:
+        sums = rows[r["assignee_id"]].sums
+        sums.update(chat_days=r["days"], closed_chats=r["closed"], praise=r["praise"])
+        sums["handling_total"] = round((chat_handling.get(r["assignee_id"]) or 0) * r["closed"])
+    visits = (
+        ReturnVisit.objects.filter(
+            state=VisitState.DONE,
+            completed_at__gte=low,
+            completed_at__lt=high,
+            assignee_id__in=wanted,
+        )
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for r in visits:
+        rows[r["assignee_id"]].sums["visits"] = r["n"]
     for agent_id, quality in agent_quality(start=start, end=end, agent_ids=agent_ids).items():
         rows[agent_id].quality = (
             quality.review_score if quality.review_score is not None else quality.auto_score
@@ -223,9 +336,9 @@ def score_sheet(
 
 def month_scores(
     month: dt.date, agent_ids: list[int]
-) -> dict[int, tuple[dict[str, int], list[dict[str, Any]], float | None]]:
-    """Per agent: (facts, sheet lines, score) for `month`. The facts: chats, tickets, calls and the
-    attendance (shifts, late, absent, left_early)."""
+) -> dict[int, tuple[dict[str, Any], list[dict[str, Any]], float | None]]:
+    """Per agent: (facts, sheet lines, score) for `month`. The facts: chats, tickets, calls, the
+    attendance (shifts, late, absent, left_early) and `sums`, the measures' sums (MEASURES)."""
     start, end = month_bounds(month)
     goals = targets()
     out = {}
@@ -240,6 +353,7 @@ def month_scores(
             "late": kept.late,
             "absent": kept.absent,
             "left_early": kept.left_early,
+            "sums": row.sums,
         }
         out[agent_id] = (detail, lines, score)
     return out

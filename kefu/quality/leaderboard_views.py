@@ -1,6 +1,6 @@
 """The leaderboard 评比: the month's ranking of a team's agents by their KPI score. Agents see the
-boards of their own teams (names and scores of their teammates, their own rank); supervisors and
-managers every team's. A manager switches the board on (the rubric page's settings); while it is off
+boards of their own teams (names and scores of their teammates, their own rank), supervisors their
+own teams' (every team's when in none, `selectors.performance_teams`), managers every team's. A manager switches the board on (the rubric page's settings); while it is off
 the page says so and shows no ranking."""
 
 from __future__ import annotations

@@ -377,6 +377,9 @@ class PerformanceSheet(models.Model):
     )
     # [{"indicator", "value", "target", "weight", "achievement", "points", "detail"}]
     figures = models.JSONField(default=list, blank=True)
+    # the sums behind the month's measures (kpi.SUMS: chats, days worked, response total, …); the
+    # measures (per day, averages, resolution rate, visits, praise) are derived from them
+    measures = models.JSONField(default=dict, blank=True)
     score = models.FloatField(_("score"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
     signed_by = models.ForeignKey(

@@ -48,6 +48,7 @@ def performance_list(request: AuthenticatedRequest) -> HttpResponse:
             "sheets": sheets,
             "month": month.strftime("%Y-%m") if month else "",
             "sees_all": sees_all,
+            "totals": selectors.team_totals(user, month) if sees_all and month else [],
             "may_generate": user.has_perm(Perm.EVALUATE),
             "may_export": sees_all and user.has_perm(Perm.EXPORT_DATA),
         },
@@ -76,6 +77,7 @@ def performance_detail(request: AuthenticatedRequest, sheet_id: int) -> HttpResp
     context = {
         "sheet": sheet,
         "lines": selectors.performance_lines(sheet),
+        "measures": selectors.performance_measures(sheet.measures),
         "may_sign": sheet.state == PerformanceState.DRAFT
         and request.user.has_perm(Perm.EVALUATE)
         and request.user.pk != sheet.agent_id,

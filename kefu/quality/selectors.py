@@ -283,12 +283,28 @@ def may_see_all_performance(user: User) -> bool:
     return user.has_perm(Perm.EVALUATE) or user.has_perm(Perm.APPROVE_SHEETS)
 
 
+def performance_teams(user: User) -> QuerySet[Team] | None:
+    """The teams whose agents' sheets and KPIs a supervisor sees: their own (the teams of their agent
+    profile). None: every agent's — a manager (Perm.APPROVE_SHEETS), or a supervisor in no team (a
+    small service with one supervisor over everyone)."""
+    if user.has_perm(Perm.APPROVE_SHEETS):
+        return None
+    teams = Team.objects.filter(agents__user=user).order_by("name")
+    return teams if teams.exists() else None
+
+
+def team_agent_ids(teams: QuerySet[Team]) -> QuerySet[User, int]:
+    return User.objects.filter(agent_profile__teams__in=teams).values_list("pk", flat=True)
+
+
 def visible_performance(user: User) -> QuerySet[PerformanceSheet]:
-    """Supervisors and managers see every sheet; an agent sees their own once signed; nobody else
-    sees any (the leaderboard is where agents see each other's scores)."""
+    """Managers see every sheet; a supervisor the sheets of their teams' agents (every agent's when
+    in no team: `performance_teams`); an agent their own once signed; nobody else sees any (the
+    leaderboard is where agents see each other's scores)."""
     qs = PerformanceSheet.objects.select_related("agent", "signed_by")
     if may_see_all_performance(user):
-        return qs
+        teams = performance_teams(user)
+        return qs if teams is None else qs.filter(agent_id__in=team_agent_ids(teams))
     return qs.filter(agent=user, state__in=[PerformanceState.SIGNED, PerformanceState.ACKNOWLEDGED])
 
 
@@ -320,6 +336,58 @@ def performance_lines(sheet: PerformanceSheet) -> list[dict[str, Any]]:
                 "target_shown": _shown(line["target"], spec.digits),
             }
         )
+    return rows
+
+
+def performance_measures(sums: dict[str, float]) -> list[dict[str, Any]]:
+    """The month's measures (kpi.MEASURES: per day, averages, resolution rate, visits, praise) from
+    a sheet's sums, or a team's added up; empty for a sheet computed before they were kept."""
+    from kefu.quality.kpi import MEASURES, measure_values
+
+    if not sums:
+        return []
+    values = measure_values(sums)
+    return [
+        {
+            "key": key,
+            "label": label,
+            "unit": unit,
+            "value": values[key],
+            "shown": _shown(values[key], digits),
+        }
+        for key, (label, unit, digits) in MEASURES.items()
+    ]
+
+
+def team_totals(user: User, month: dt.date) -> list[dict[str, Any]]:
+    """The month's totals of each team the user oversees (`performance_teams`; every team for a
+    manager), over the computed sheets of its agents: counts added up, averages weighted by what
+    they average (a team's response time is its responses' average, not the agents')."""
+    from kefu.accounts.models import AgentProfile
+    from kefu.quality.kpi import add_up
+
+    teams = performance_teams(user)
+    if teams is None:
+        teams = Team.objects.order_by("name")
+    sums = dict(visible_performance(user).filter(month=month).values_list("agent_id", "measures"))
+    members: dict[int, list[int]] = {}
+    for team_id, agent_id in AgentProfile.teams.through.objects.filter(
+        team__in=teams, agentprofile__user_id__in=list(sums)
+    ).values_list("team_id", "agentprofile__user_id"):
+        members.setdefault(team_id, []).append(agent_id)
+    rows = []
+    for team in teams:
+        agents = members.get(team.pk, [])
+        if agents:
+            total = add_up([sums[a] for a in agents])
+            rows.append(
+                {
+                    "team": team,
+                    "agents": len(agents),
+                    "sums": total,
+                    "measures": performance_measures(total),
+                }
+            )
     return rows
 
 
@@ -475,7 +543,7 @@ def my_swaps(user: User) -> QuerySet[ShiftSwap]:
 def leaderboard_teams(user: User) -> QuerySet[Team] | None:
     """The teams whose board the user may open; None for every team and the whole company."""
     if may_see_all_performance(user) or user.has_perm(Perm.ASSIGN_WORK):
-        return None
+        return performance_teams(user)  # a supervisor: their teams' boards (every team: in none)
     return Team.objects.filter(agents__user=user).order_by("name")
 
 
@@ -490,9 +558,9 @@ def leaderboard(month: dt.date, *, team_id: int | None = None) -> list[dict[str,
     _first, last = month_bounds(month)
     month_over = _day_start(last + dt.timedelta(days=1))
     final = {
-        sheet.agent_id: (sheet.figures, sheet.score)
+        sheet.agent_id: (sheet.figures, sheet.score, sheet.measures)
         for sheet in PerformanceSheet.objects.filter(month=month, agent__in=agents).only(
-            "agent_id", "state", "figures", "score", "computed_at"
+            "agent_id", "state", "figures", "score", "measures", "computed_at"
         )
         if sheet.state != PerformanceState.DRAFT or sheet.computed_at >= month_over
     }
@@ -501,9 +569,10 @@ def leaderboard(month: dt.date, *, team_id: int | None = None) -> list[dict[str,
     rows: list[dict[str, Any]] = []
     for agent in agents:
         if agent.pk in final:
-            lines, score = final[agent.pk]
+            lines, score, sums = final[agent.pk]
         else:
-            _detail, lines, score = computed[agent.pk]
+            detail, lines, score = computed[agent.pk]
+            sums = detail["sums"]
         values = {line["indicator"]: line["value"] for line in lines}
         rows.append(
             {
@@ -513,6 +582,9 @@ def leaderboard(month: dt.date, *, team_id: int | None = None) -> list[dict[str,
                 "satisfaction": values.get(Indicator.SATISFACTION),
                 "quality": values.get(Indicator.QUALITY),
                 "first_response": values.get(Indicator.FIRST_RESPONSE),
+                # customers' praise 表扬 (5-star ratings of the agent's chats); None: a sheet
+                # computed before praise was counted
+                "praise": sums.get("praise") if sums else None,
             }
         )
     rows.sort(key=lambda r: (r["score"] is None, -float(r["score"] or 0), str(r["agent"])))

@@ -111,15 +111,23 @@ def generate_sheets(*, actor: User | None, month: dt.date) -> int:
         if sheet is None:
             new.append(
                 PerformanceSheet(
-                    agent_id=agent_id, month=month, figures=figures, score=score, computed_at=now
+                    agent_id=agent_id,
+                    month=month,
+                    figures=figures,
+                    measures=detail["sums"],
+                    score=score,
+                    computed_at=now,
                 )
             )
         elif sheet.state == PerformanceState.DRAFT:
             sheet.figures, sheet.score, sheet.computed_at = figures, score, now
+            sheet.measures = detail["sums"]
             sheet.version += 1
             changed.append(sheet)
     PerformanceSheet.objects.bulk_create(new)
-    PerformanceSheet.objects.bulk_update(changed, ["figures", "score", "computed_at", "version"])
+    PerformanceSheet.objects.bulk_update(
+        changed, ["figures", "measures", "score", "computed_at", "version"]
+    )
     return len(new) + len(changed)
 
 
