@@ -15,6 +15,7 @@ from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
 from kefu.accounts.roles import Perm
 from kefu.core.errors import StrOrPromise
+from kefu.core.pagination import Page, keyset_page
 from kefu.dispatch.models import OPEN_STATES, WorkOrder, WorkOrderState
 
 # Warned this long before a limit (like the tickets' time limits).
@@ -106,9 +107,10 @@ class BoardFilter:
     area: str = ""
     state: str = ""
     late_only: bool = False
+    cursor: str = ""  # the page after this (appointment, id): core.pagination.keyset_page
 
 
-BOARD_LIMIT = 200
+BOARD_PAGE = 100
 # What a board row shows and its lateness needs: loading only these keeps a full board fast.
 BOARD_FIELDS = (
     "number",
@@ -134,16 +136,28 @@ class BoardColumn(TypedDict):
 
 
 class Board(TypedDict):
-    """The board's rows (each with its `lateness`), a column per state and how many rows are late."""
+    """A page of the board's rows (each with its `lateness`), a column per state and how many of
+    the orders are late (all of them, not only the page's)."""
 
     rows: list[WorkOrder]
+    page: Page
     columns: list[BoardColumn]
+    total: int
     late: int
+
+
+def _late(now: dt.datetime) -> Q:
+    return Q(
+        Q(arrived_at__isnull=True, arrival_due_at__lt=now)
+        | Q(arrived_at__isnull=False, completed_at__isnull=True, completion_due_at__lt=now),
+        state__in=[s for s in OPEN_STATES if s != WorkOrderState.FAILED],
+    )
 
 
 def board(*, actor: User, filters: BoardFilter, now: dt.datetime | None = None) -> Board:
     """The supervisors' board: the day's orders (and older ones still open) by state, each with its
-    lateness; counts by state. One query for the rows, one for the counts."""
+    lateness, BOARD_PAGE at a time; counts by state and of the late. One query for the page's rows,
+    one for the counts."""
     now = now or timezone.now()
     start, end = day_bounds(filters.day)
     qs = visible_work_orders(actor).filter(
@@ -154,29 +168,36 @@ def board(*, actor: User, filters: BoardFilter, now: dt.datetime | None = None) 
         qs = qs.filter(technician_id=filters.technician_id)
     if filters.area:
         qs = qs.filter(area=filters.area)
-    counts = dict(qs.values_list("state").annotate(n=Count("id")).order_by())
+    counts = {
+        state: (n, late)
+        for state, n, late in qs.values_list("state")
+        .annotate(n=Count("id"), late=Count("id", filter=_late(now)))
+        .order_by()
+    }
     if filters.state:
         qs = qs.filter(state=filters.state)
     if filters.late_only:
-        qs = qs.filter(
-            Q(arrived_at__isnull=True, arrival_due_at__lt=now)
-            | Q(arrived_at__isnull=False, completed_at__isnull=True, completion_due_at__lt=now),
-            state__in=[s for s in OPEN_STATES if s != WorkOrderState.FAILED],
-        )
-    rows = list(
+        qs = qs.filter(_late(now))
+    page = keyset_page(
         qs.select_related("customer", "technician")
         .only(*BOARD_FIELDS)
-        .order_by("appointment_start", "id")[:BOARD_LIMIT]
+        .order_by("appointment_start", "id"),
+        cursor=filters.cursor or None,
+        size=BOARD_PAGE,
     )
+    rows: list[WorkOrder] = page.items
     for order in rows:
         order.lateness = lateness(order, now=now)
     columns: list[BoardColumn] = [
-        {"state": s, "label": s.label, "count": counts.get(s.value, 0)} for s in WorkOrderState
+        {"state": s, "label": s.label, "count": counts.get(s.value, (0, 0))[0]}
+        for s in WorkOrderState
     ]
     return {
         "rows": rows,
+        "page": page,
         "columns": columns,
-        "late": len([r for r in rows if r.lateness == "late"]),
+        "total": sum(n for n, _late in counts.values()),
+        "late": sum(late for _n, late in counts.values()),
     }
 
 
