@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
+from django.db import connection
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -160,14 +161,18 @@ def board(*, actor: User, filters: BoardFilter, now: dt.datetime | None = None) 
     one for the counts."""
     now = now or timezone.now()
     start, end = day_bounds(filters.day)
-    qs = visible_work_orders(actor).filter(
-        Q(appointment_start__gte=start, appointment_start__lt=end)
-        | Q(appointment_start__lt=start, state__in=OPEN_STATES)
-    )
+    # The technician and the area go into both halves of the OR, so that SQLite answers each half
+    # from its own index (technician or area, then appointment) instead of reading every order of
+    # the technician or area.
+    narrow: dict[str, Any] = {}
     if filters.technician_id:
-        qs = qs.filter(technician_id=filters.technician_id)
+        narrow["technician_id"] = filters.technician_id
     if filters.area:
-        qs = qs.filter(area=filters.area)
+        narrow["area"] = filters.area
+    qs = visible_work_orders(actor).filter(
+        Q(appointment_start__gte=start, appointment_start__lt=end, **narrow)
+        | Q(appointment_start__lt=start, state__in=OPEN_STATES, **narrow)
+    )
     counts = {
         state: (n, late)
         for state, n, late in qs.values_list("state")
@@ -202,12 +207,20 @@ def board(*, actor: User, filters: BoardFilter, now: dt.datetime | None = None) 
 
 
 def areas() -> list[str]:
-    return list(
-        WorkOrder.objects.exclude(area="")
-        .values_list("area", flat=True)
-        .distinct()
-        .order_by("area")[:200]
+    """The areas in use (the first 200 by name), for the board's filter: a skip-scan of the area
+    index, one seek per area, where SELECT DISTINCT read the area of every order (33 ms at 100,000
+    orders on SQLite)."""
+    table = connection.ops.quote_name(WorkOrder._meta.db_table)
+    sql = (
+        f"WITH RECURSIVE seen(area) AS ("  # noqa: S608  (the table's name, quoted; no input)
+        f" SELECT MIN(area) FROM {table} WHERE area > %s"
+        f" UNION ALL SELECT (SELECT MIN(area) FROM {table} WHERE area > seen.area)"
+        f" FROM seen WHERE seen.area IS NOT NULL"
+        f") SELECT area FROM seen WHERE area IS NOT NULL LIMIT 200"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [""])
+        return [area for (area,) in cursor.fetchall()]
 
 
 def visits_due(*, now: dt.datetime | None = None) -> QuerySet[WorkOrder]:

@@ -361,6 +361,12 @@ def test_the_board_pages_its_rows_and_counts_every_order_and_every_late_one(
     assert nonsense.status_code == 200  # a cursor that is not one: the first page
 
 
+def test_the_board_lists_each_area_in_use_once_by_name(cast, make_order):
+    for area in ("兴宁区", "青秀区", "兴宁区", "", "江南区"):
+        make_order(area=area)
+    assert selectors.areas() == sorted(["兴宁区", "青秀区", "江南区"])
+
+
 def test_dispatch_figures_for_a_period(cast, make_order):
     done = _walk(make_order(), cast.technician, "accept", "set_off", "arrive", "complete")
     late = MONDAY.replace(hour=11)  # arrives 13:20, the window ended 12:00
