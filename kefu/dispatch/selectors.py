@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
+from django.db import connection
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -15,6 +16,7 @@ from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
 from kefu.accounts.roles import Perm
 from kefu.core.errors import StrOrPromise
+from kefu.core.pagination import Page, keyset_page
 from kefu.dispatch.models import OPEN_STATES, WorkOrder, WorkOrderState
 
 # Warned this long before a limit (like the tickets' time limits).
@@ -106,9 +108,10 @@ class BoardFilter:
     area: str = ""
     state: str = ""
     late_only: bool = False
+    cursor: str = ""  # the page after this (appointment, id): core.pagination.keyset_page
 
 
-BOARD_LIMIT = 200
+BOARD_PAGE = 100
 # What a board row shows and its lateness needs: loading only these keeps a full board fast.
 BOARD_FIELDS = (
     "number",
@@ -134,59 +137,90 @@ class BoardColumn(TypedDict):
 
 
 class Board(TypedDict):
-    """The board's rows (each with its `lateness`), a column per state and how many rows are late."""
+    """A page of the board's rows (each with its `lateness`), a column per state and how many of
+    the orders are late (all of them, not only the page's)."""
 
     rows: list[WorkOrder]
+    page: Page
     columns: list[BoardColumn]
+    total: int
     late: int
+
+
+def _late(now: dt.datetime) -> Q:
+    return Q(
+        Q(arrived_at__isnull=True, arrival_due_at__lt=now)
+        | Q(arrived_at__isnull=False, completed_at__isnull=True, completion_due_at__lt=now),
+        state__in=[s for s in OPEN_STATES if s != WorkOrderState.FAILED],
+    )
 
 
 def board(*, actor: User, filters: BoardFilter, now: dt.datetime | None = None) -> Board:
     """The supervisors' board: the day's orders (and older ones still open) by state, each with its
-    lateness; counts by state. One query for the rows, one for the counts."""
+    lateness, BOARD_PAGE at a time; counts by state and of the late. One query for the page's rows,
+    one for the counts."""
     now = now or timezone.now()
     start, end = day_bounds(filters.day)
-    qs = visible_work_orders(actor).filter(
-        Q(appointment_start__gte=start, appointment_start__lt=end)
-        | Q(appointment_start__lt=start, state__in=OPEN_STATES)
-    )
+    # The technician and the area go into both halves of the OR, so that SQLite answers each half
+    # from its own index (technician or area, then appointment) instead of reading every order of
+    # the technician or area.
+    narrow: dict[str, Any] = {}
     if filters.technician_id:
-        qs = qs.filter(technician_id=filters.technician_id)
+        narrow["technician_id"] = filters.technician_id
     if filters.area:
-        qs = qs.filter(area=filters.area)
-    counts = dict(qs.values_list("state").annotate(n=Count("id")).order_by())
+        narrow["area"] = filters.area
+    qs = visible_work_orders(actor).filter(
+        Q(appointment_start__gte=start, appointment_start__lt=end, **narrow)
+        | Q(appointment_start__lt=start, state__in=OPEN_STATES, **narrow)
+    )
+    counts = {
+        state: (n, late)
+        for state, n, late in qs.values_list("state")
+        .annotate(n=Count("id"), late=Count("id", filter=_late(now)))
+        .order_by()
+    }
     if filters.state:
         qs = qs.filter(state=filters.state)
     if filters.late_only:
-        qs = qs.filter(
-            Q(arrived_at__isnull=True, arrival_due_at__lt=now)
-            | Q(arrived_at__isnull=False, completed_at__isnull=True, completion_due_at__lt=now),
-            state__in=[s for s in OPEN_STATES if s != WorkOrderState.FAILED],
-        )
-    rows = list(
+        qs = qs.filter(_late(now))
+    page = keyset_page(
         qs.select_related("customer", "technician")
         .only(*BOARD_FIELDS)
-        .order_by("appointment_start", "id")[:BOARD_LIMIT]
+        .order_by("appointment_start", "id"),
+        cursor=filters.cursor or None,
+        size=BOARD_PAGE,
     )
+    rows: list[WorkOrder] = page.items
     for order in rows:
         order.lateness = lateness(order, now=now)
     columns: list[BoardColumn] = [
-        {"state": s, "label": s.label, "count": counts.get(s.value, 0)} for s in WorkOrderState
+        {"state": s, "label": s.label, "count": counts.get(s.value, (0, 0))[0]}
+        for s in WorkOrderState
     ]
     return {
         "rows": rows,
+        "page": page,
         "columns": columns,
-        "late": len([r for r in rows if r.lateness == "late"]),
+        "total": sum(n for n, _late in counts.values()),
+        "late": sum(late for _n, late in counts.values()),
     }
 
 
 def areas() -> list[str]:
-    return list(
-        WorkOrder.objects.exclude(area="")
-        .values_list("area", flat=True)
-        .distinct()
-        .order_by("area")[:200]
+    """The areas in use (the first 200 by name), for the board's filter: a skip-scan of the area
+    index, one seek per area, where SELECT DISTINCT read the area of every order (33 ms at 100,000
+    orders on SQLite)."""
+    table = connection.ops.quote_name(WorkOrder._meta.db_table)
+    sql = (
+        f"WITH RECURSIVE seen(area) AS ("  # noqa: S608  (the table's name, quoted; no input)
+        f" SELECT MIN(area) FROM {table} WHERE area > %s"
+        f" UNION ALL SELECT (SELECT MIN(area) FROM {table} WHERE area > seen.area)"
+        f" FROM seen WHERE seen.area IS NOT NULL"
+        f") SELECT area FROM seen WHERE area IS NOT NULL LIMIT 200"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [""])
+        return [area for (area,) in cursor.fetchall()]
 
 
 def visits_due(*, now: dt.datetime | None = None) -> QuerySet[WorkOrder]:

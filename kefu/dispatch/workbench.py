@@ -23,7 +23,7 @@ def dispatch_card(request: AuthenticatedRequest) -> Card | None:
         return Card(
             "dispatch/card.html",
             {
-                "today": len(board["rows"]) if board else None,
+                "today": board["total"] if board else None,
                 "late": board["late"] if board else None,
                 "visits_due": selectors.visits_due().count(),
                 "visits_overdue": selectors.visits_due().filter(visit_due_at__lt=now).count(),

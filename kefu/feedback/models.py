@@ -143,6 +143,12 @@ class ReporterNotice(models.Model):
     outcome = models.CharField(max_length=10, choices=NoticeOutcome.choices)
     detail = models.CharField(max_length=300, blank=True)
     told_at = models.DateTimeField(auto_now_add=True)
+    # Recorded (with its timeline entry and queued SMS) but not yet handed to the chat, the SMS
+    # provider or the mail server: the batch's sending step takes it once (services.send_notices).
+    pending = models.BooleanField(default=False)
+    sms = models.ForeignKey(
+        "sms.SmsMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [

@@ -4,11 +4,12 @@ problem, the problem's state set by the development department, and telling ever
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,7 +40,8 @@ from kefu.feedback.models import (
     Severity,
 )
 from kefu.feedback.states import PROBLEM_FLOW
-from kefu.sms.services import send_sms
+from kefu.sms.models import SmsMessage, SmsTemplate
+from kefu.sms.services import deliver_sms, prepare_sms
 
 MAX_SCREENSHOTS = 5
 SMS_TEMPLATE = "feedback_update"  # {name} {title} {result}
@@ -285,104 +287,203 @@ def result_text(problem: Problem) -> str:
     return _("confirmed by our developers, who are working on it")
 
 
-def tell_reporter(*, report: FeedbackReport, problem: Problem) -> ReporterNotice | None:
-    """Tell one reporter the problem's state through the channel they used (the chat when there is
-    one; a ticket's by e-mail, else SMS; the others by SMS, else e-mail), and put it on their
-    timeline. At most once per report and state: a repeated call (a retried task) returns None and
-    sends nothing."""
-    text = _("About your feedback “%(title)s”: %(result)s.") % {
+# Reporters told per task: one transaction records their notices, timeline entries and SMS, then
+# the same task sends them.
+NOTICE_BATCH = 500
+
+
+def notice_text(report: FeedbackReport, problem: Problem) -> str:
+    return _("About your feedback “%(title)s”: %(result)s.") % {
         "title": report.title,
         "result": result_text(problem),
     }
-    try:
-        with transaction.atomic():
-            notice = ReporterNotice.objects.create(
-                report=report, state=problem.state, outcome=NoticeOutcome.TIMELINE
-            )
-            timeline.record(
-                subject=report,
-                customer_id=report.customer_id,
-                kind="feedback.told",
-                summary=text,
-                data={"problem_id": problem.pk, "state": problem.state},
-            )
-    except IntegrityError:
-        return None
-    outcome, detail = NoticeOutcome.TIMELINE, ""
-    conversation = report.conversation if report.conversation_id else None
-    if report.channel == ReportChannel.CHAT and conversation is not None:
-        post_message(
-            conversation=conversation,
-            sender=SenderKind.SYSTEM,
-            body=text,
-            client_key=f"feedback-notice-{notice.pk}",
-        )
-        outcome = NoticeOutcome.CHAT
+
+
+def tell_reporters(*, problem_id: int) -> int:
+    """Tell every reporter of the problem its current state, NOTICE_BATCH reporters per task
+    (feedback.tasks.tell_reporters_batch); returns how many reporters were handed to the tasks now
+    (0 when everyone has been told of this state)."""
+    from kefu.feedback.tasks import tell_reporters_batch
+
+    queued = 0
+    for report_ids in notice_batches(problem_id=problem_id):
+        tell_reporters_batch(problem_id, report_ids)
+        queued += len(report_ids)
+    return queued
+
+
+def notice_batches(
+    *, problem_id: int, pending: bool = False, size: int | None = None
+) -> Iterator[list[int]]:
+    """The ids of the problem's reports not yet told of its current state, `size` at a time (with
+    `pending`: those whose notice is recorded but not yet sent)."""
+    problem = Problem.objects.filter(pk=problem_id).first()
+    if problem is None:
+        return
+    reports = FeedbackReport.objects.filter(problem=problem)
+    if pending:
+        reports = reports.filter(notices__state=problem.state, notices__pending=True)
     else:
-        # A ticket is answered by e-mail (as tickets.services.replies does), the others by SMS; the
-        # other way when that one is missing or refused (a widget form may leave only an e-mail).
-        ways = [NoticeOutcome.SMS, NoticeOutcome.EMAIL]
-        if report.channel == ReportChannel.TICKET:
-            ways.reverse()
-        refusals = []
-        for way in ways:
+        reports = reports.exclude(notices__state=problem.state)
+    ids = list(reports.order_by("id").values_list("pk", flat=True))
+    size = size or NOTICE_BATCH
+    for first in range(0, len(ids), size):
+        yield ids[first : first + size]
+
+
+def record_notices(*, problem_id: int, report_ids: Sequence[int]) -> list[ReporterNotice]:
+    """One transaction for a batch of reporters: the notice of the problem's current state for
+    each one not yet told of it, the entry on their timeline and the SMS to send (stored `queued`),
+    all written in bulk. The way is the channel they used: the chat when there is one; a ticket's
+    by e-mail, else SMS; the others by SMS, else e-mail; neither: the timeline only. A repeated
+    call (a retried task) records nothing for those already recorded."""
+    problem = Problem.objects.filter(pk=problem_id).first()
+    if problem is None:
+        return []
+    templates: dict[str, SmsTemplate | None] = {}
+    with transaction.atomic():
+        reports = list(
+            FeedbackReport.objects.filter(problem=problem, pk__in=list(report_ids))
+            .exclude(notices__state=problem.state)
+            .select_related("customer")
+            .order_by("id")
+        )
+        notices, entries = [], []
+        for report in reports:
+            outcome, sms, detail = _way(report, problem, templates)
+            notices.append(
+                ReporterNotice(
+                    report=report,
+                    state=problem.state,
+                    outcome=outcome,
+                    detail=detail,
+                    pending=outcome != NoticeOutcome.TIMELINE,
+                    sms=sms,
+                )
+            )
+            entries.append(
+                timeline.unsaved_entry(
+                    subject=report,
+                    customer_id=report.customer_id,
+                    kind="feedback.told",
+                    summary=notice_text(report, problem),
+                    data={"problem_id": problem.pk, "state": problem.state},
+                )
+            )
+        SmsMessage.objects.bulk_create([n.sms for n in notices if n.sms is not None])
+        ReporterNotice.objects.bulk_create(notices)
+        timeline.record_many(entries)
+    return notices
+
+
+def _way(
+    report: FeedbackReport, problem: Problem, templates: dict[str, SmsTemplate | None]
+) -> tuple[str, SmsMessage | None, str]:
+    """How one reporter is told: (outcome, the unsaved queued SMS when by SMS, refusals met)."""
+    if report.channel == ReportChannel.CHAT and report.conversation_id is not None:
+        return NoticeOutcome.CHAT, None, ""
+    # A ticket is answered by e-mail (as tickets.services.replies does), the others by SMS; the
+    # other way when that one is missing or refused (a widget form may leave only an e-mail).
+    ways = [NoticeOutcome.SMS, NoticeOutcome.EMAIL]
+    if report.channel == ReportChannel.TICKET:
+        ways.reverse()
+    refusals: list[str] = []
+    for way in ways:
+        if way == NoticeOutcome.EMAIL and report.customer.email:
+            return way, None, " ".join(refusals)[:300]
+        if way == NoticeOutcome.SMS and report.customer.mobile:
             try:
-                if way == NoticeOutcome.SMS and report.customer.mobile:
-                    _tell_by_sms(report, problem)
-                elif way == NoticeOutcome.EMAIL and report.customer.email:
-                    _tell_by_email(report, text)
-                else:
-                    continue
+                return way, _sms(report, problem, templates), ""
             except DomainError as refusal:
-                refusals.append(refusal.message)
-                continue
-            outcome = way
-            break
-        detail = " ".join(refusals)[:300]
-    ReporterNotice.objects.filter(pk=notice.pk).update(outcome=outcome, detail=detail)
-    notice.outcome, notice.detail = outcome, detail
-    return notice
+                refusals.append(str(refusal.message))
+    return NoticeOutcome.TIMELINE, None, " ".join(refusals)[:300]
 
 
-def _tell_by_sms(report: FeedbackReport, problem: Problem) -> None:
-    send_sms(
+def _sms(
+    report: FeedbackReport, problem: Problem, templates: dict[str, SmsTemplate | None]
+) -> SmsMessage:
+    return prepare_sms(
         report.customer.mobile,
         SMS_TEMPLATE,
         {"name": report.customer.name, "title": report.title[:20], "result": result_text(problem)},
         customer=report.customer,
+        templates=templates,
     )
 
 
-def _tell_by_email(report: FeedbackReport, text: str) -> None:
-    """The e-mail to the reporter; a ticket's number in the subject threads an answer back to it."""
-    subject = _("About your feedback: %(title)s") % {"title": report.title[:60]}
-    if report.ticket_id and report.ticket is not None:
-        subject = f"[{report.ticket.number}] {subject}"
-    message = EmailMessage(subject=subject, body=text, to=[report.customer.email])
-    try:
-        message.send(fail_silently=False)
-    except (OSError, smtplib.SMTPException) as error:
-        raise DomainError(
-            _("The e-mail could not be sent (%(error)s).") % {"error": type(error).__name__}
-        ) from error
-
-
-def tell_reporters(*, problem_id: int) -> int:
-    """Every report of the problem told of its current state once; returns how many were told now."""
+def send_notices(*, problem_id: int, report_ids: Sequence[int]) -> int:
+    """Send the batch's recorded notices that are still pending: each is taken (pending cleared) in
+    one transaction first, so a repeated call sends none of them again; a process that dies after
+    that leaves them unsent rather than sent twice. Returns how many were sent (or tried)."""
     problem = Problem.objects.filter(pk=problem_id).first()
     if problem is None:
         return 0
-    told = 0
-    reports = (
-        FeedbackReport.objects.filter(problem=problem)
-        .exclude(notices__state=problem.state)
-        .select_related("customer", "conversation", "ticket")
+    with transaction.atomic():
+        taken = list(
+            ReporterNotice.objects.select_for_update(skip_locked=True)
+            .filter(report_id__in=list(report_ids), state=problem.state, pending=True)
+            .values_list("pk", flat=True)
+        )
+        ReporterNotice.objects.filter(pk__in=taken).update(pending=False)
+    notices = (
+        ReporterNotice.objects.filter(pk__in=taken)
+        .select_related("report__customer", "report__conversation", "report__ticket", "sms")
         .order_by("id")
     )
-    for report in reports.iterator(chunk_size=500):
-        if tell_reporter(report=report, problem=problem) is not None:
-            told += 1
-    return told
+    templates: dict[str, SmsTemplate | None] = {}
+    with get_connection() as mail_connection:
+        for notice in notices:
+            report = notice.report
+            if notice.outcome == NoticeOutcome.CHAT and report.conversation is not None:
+                post_message(
+                    conversation=report.conversation,
+                    sender=SenderKind.SYSTEM,
+                    body=notice_text(report, problem),
+                    client_key=f"feedback-notice-{notice.pk}",
+                )
+            elif notice.outcome == NoticeOutcome.SMS and notice.sms is not None:
+                deliver_sms(notice.sms, templates=templates)
+            elif notice.outcome == NoticeOutcome.EMAIL:
+                _send_email_notice(notice, problem, mail_connection, templates)
+    return len(taken)
+
+
+def _send_email_notice(
+    notice: ReporterNotice,
+    problem: Problem,
+    connection: BaseEmailBackend,
+    templates: dict[str, SmsTemplate | None],
+) -> None:
+    """The e-mail to the reporter (a ticket's number in the subject threads an answer back to it);
+    refused by the mail server: an SMS instead when they have a mobile."""
+    report = notice.report
+    subject = _("About your feedback: %(title)s") % {"title": report.title[:60]}
+    if report.ticket_id and report.ticket is not None:
+        subject = f"[{report.ticket.number}] {subject}"
+    message = EmailMessage(
+        subject=subject,
+        body=notice_text(report, problem),
+        to=[report.customer.email],
+        connection=connection,
+    )
+    try:
+        message.send(fail_silently=False)
+        return
+    except (OSError, smtplib.SMTPException) as error:
+        detail = _("The e-mail could not be sent (%(error)s).") % {"error": type(error).__name__}
+    outcome, sms = NoticeOutcome.TIMELINE, None
+    if report.customer.mobile:
+        try:
+            sms = _sms(report, problem, templates)
+        except DomainError as refusal:
+            detail = f"{detail} {refusal.message}"
+        else:
+            sms.save()
+            deliver_sms(sms, templates=templates)
+            outcome = NoticeOutcome.SMS
+    ReporterNotice.objects.filter(pk=notice.pk).update(
+        outcome=outcome, detail=detail[:300], sms=sms
+    )
 
 
 WEBHOOK_SERVICE_USERNAME = "kefu-feedback-webhook"

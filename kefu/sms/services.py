@@ -71,35 +71,76 @@ def send_sms(
     raise DomainError and store nothing. Must not be called inside a transaction that may roll back
     after the provider accepted the message.
     """
+    message = prepare_sms(
+        to, template_code, params, actor=actor, customer=customer, backend=backend
+    )
+    with transaction.atomic():
+        message.save()
+    return deliver_sms(message, backend=backend)
+
+
+def prepare_sms(
+    to: str,
+    template_code: str,
+    params: dict | None = None,
+    *,
+    actor=None,
+    customer=None,
+    backend: str | None = None,
+    templates: dict[str, SmsTemplate | None] | None = None,
+) -> SmsMessage:
+    """The `queued` message send_sms would store, checked (number, template, values; DomainError
+    otherwise) and not saved: for a caller that stores many at once (bulk_create in its own
+    transaction) and then hands each to `deliver_sms` after commit. `templates` caches the
+    templates looked up across calls."""
     params = {str(k): str(v) for k, v in (params or {}).items()}
     try:
         number = identities.normalise_mobile(to)
     except identities.InvalidIdentity as error:
         raise DomainError(str(error)) from error
-    template = SmsTemplate.objects.filter(code=template_code).first()
+    template = _template(template_code, templates)
     if template is None:
         raise DomainError(
             _("There is no SMS template with the code “%(code)s”.") % {"code": template_code}
         )
     params = check_params(template, params)
-    provider = get_backend(backend)
-    text = template.render(params)
-    with transaction.atomic():
-        message = SmsMessage.objects.create(
-            to=number,
-            template_code=template_code,
-            params=params,
-            body=text,
-            provider=provider.name,
-            customer=customer,
-            created_by=actor,
-        )
-    outgoing = OutgoingSms(
+    return SmsMessage(
         to=number,
-        template_id=template.provider_template_id or template.code,
+        template_code=template_code,
         params=params,
-        variables=template.variables,
-        text=text,
+        body=template.render(params),
+        provider=get_backend(backend).name,
+        customer=customer,
+        created_by=actor,
+    )
+
+
+def _template(code: str, templates: dict[str, SmsTemplate | None] | None) -> SmsTemplate | None:
+    if templates is not None and code in templates:
+        return templates[code]
+    template = SmsTemplate.objects.filter(code=code).first()
+    if templates is not None:
+        templates[code] = template
+    return template
+
+
+def deliver_sms(
+    message: SmsMessage,
+    *,
+    backend: str | None = None,
+    templates: dict[str, SmsTemplate | None] | None = None,
+) -> SmsResult:
+    """Hand one stored `queued` message to the provider (`backend`, as given to prepare_sms) and
+    store the answer: `sent` with the provider's id, or `failed` with the reason (a provider's
+    exception is a failure, not lost)."""
+    provider = get_backend(backend)
+    template = _template(message.template_code, templates)
+    outgoing = OutgoingSms(
+        to=message.to,
+        template_id=(template.provider_template_id or template.code) if template else "",
+        params=message.params,
+        variables=template.variables if template else list(message.params),
+        text=message.body,
     )
     try:
         answer = provider.send(outgoing)

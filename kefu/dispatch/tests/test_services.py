@@ -5,7 +5,9 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
+from conftest import sign_in
 from kefu.core.errors import DomainError
 from kefu.core.models import TimelineEntry
 from kefu.core.statemachine import RoleRefused, TransitionRefused
@@ -329,6 +331,40 @@ def test_the_board_filters_and_counts_by_state(cast, make_order):
         actor=cast.supervisor, filters=selectors.BoardFilter(day=day, late_only=True), now=MONDAY
     )
     assert late["rows"] == []
+
+
+def test_the_board_pages_its_rows_and_counts_every_order_and_every_late_one(
+    cast, make_order, monkeypatch
+):
+    """Issue 16's benchmark: a busy day is shown a page at a time (by appointment, then id); the
+    counts and the late ones are of the whole day, not of the page."""
+    monkeypatch.setattr(selectors, "BOARD_PAGE", 2)
+    orders = [make_order(area="青秀区") for _ in range(3)]
+    day, at = MONDAY.date(), MONDAY.replace(hour=12, minute=30)
+    first = selectors.board(actor=cast.supervisor, filters=selectors.BoardFilter(day=day), now=at)
+    assert [o.pk for o in first["rows"]] == [orders[0].pk, orders[1].pk]
+    assert first["total"] == 3 and first["late"] == 3
+    assert first["page"].next_cursor
+    rest = selectors.board(
+        actor=cast.supervisor,
+        filters=selectors.BoardFilter(day=day, cursor=str(first["page"].next_cursor)),
+        now=at,
+    )
+    assert [o.pk for o in rest["rows"]] == [orders[2].pk]
+    assert rest["page"].next_cursor is None and rest["total"] == 3
+    client = sign_in(Client(), cast.supervisor)
+    page = client.get(f"/dispatch/board/?day={day.isoformat()}").content.decode()
+    assert f'data-testid="board-row-{orders[1].pk}"' in page
+    assert f'data-testid="board-row-{orders[2].pk}"' not in page
+    assert 'data-testid="next-page"' in page
+    nonsense = client.get(f"/dispatch/board/?day={day.isoformat()}&cursor=%3Cscript%3E_x")
+    assert nonsense.status_code == 200  # a cursor that is not one: the first page
+
+
+def test_the_board_lists_each_area_in_use_once_by_name(cast, make_order):
+    for area in ("兴宁区", "青秀区", "兴宁区", "", "江南区"):
+        make_order(area=area)
+    assert selectors.areas() == sorted(["兴宁区", "青秀区", "江南区"])
 
 
 def test_dispatch_figures_for_a_period(cast, make_order):
