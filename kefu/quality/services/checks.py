@@ -399,7 +399,10 @@ def _save(checked: list[_Checked]) -> dict[int, Inspection]:
                 severe=one.result.severe,
             )
         )
-    return {one.conversation.pk: inspection for inspection, one in zip(inspections, checked, strict=True)}
+    return {
+        one.conversation.pk: inspection
+        for inspection, one in zip(inspections, checked, strict=True)
+    }
 
 
 def _finding(inspection: Inspection, f: Found, points: int) -> Finding:
