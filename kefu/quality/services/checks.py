@@ -308,7 +308,11 @@ def check_conversations(
 def _check_batch(
     ids: list[int], items: list[RubricItem], settings: QualitySettings
 ) -> dict[int, Inspection]:
-    done = {i.conversation_id: i for i in Inspection.objects.filter(conversation_id__in=ids)}
+    done: dict[int, Inspection] = {
+        i.conversation_id: i
+        for i in Inspection.objects.filter(conversation_id__in=ids)
+        if i.conversation_id is not None
+    }
     conversations = list(
         Conversation.objects.select_related("inbox", "assignee").filter(
             pk__in=[pk for pk in ids if pk not in done],
