@@ -8,8 +8,10 @@ sheets for N agents, and the performance pages' p95 over HTTP.
 (a) Load --agents agents, one inbox and --chats closed chats spread over the current month, four
     messages each (greeting, question, answer, closing; one chat in twenty with a forbidden word, one
     in ten with a complaint), plus one closed ticket per ten chats.
-(b) Automatic checks: `check_conversation` for every chat, in one process, as the worker runs it
-    (findings, sampling, the event): chats per second.
+(b) Automatic checks (findings, sampling, the event), in one process: first --single chats one at a
+    time with `check_conversation`, as the worker runs it on each ConversationClosed; then the
+    others with `check_conversations` (batches of 500: a few reads and one transaction per batch).
+    Chats per second (wall) and CPU milliseconds per chat (this process; the machine is shared).
 (c) The month's sheets: `generate_sheets` for every agent (the KPI facts over the month), seconds.
 (d) `kefu serve --no-worker --no-demo` on a free loopback port; a supervisor signs in; GET the month's
     sheet list, one sheet, its print view, the leaderboard and an agent's own sheet (as the agent):
@@ -156,6 +158,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--chats", type=int, default=20_000)
     parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument(
+        "--single", type=int, default=1000, help="chats checked one at a time (the rest batched)"
+    )
+    parser.add_argument("--checks-only", action="store_true", help="stop after the checks")
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--case-seconds", type=float, default=60)
     parser.add_argument("--keep", action="store_true")
@@ -177,31 +183,40 @@ def main() -> None:
         from django.utils import timezone
 
         from kefu.quality.models import Inspection, PerformanceSheet
-        from kefu.quality.services.checks import check_conversation
+        from kefu.quality.services.checks import check_conversation, check_conversations
         from kefu.quality.services.performance import generate_sheets
 
         print(f"$ {' '.join(sys.argv)}  — {mode}, {platform.node()}, load {os.getloadavg()[0]:.1f}")
         ref = load(args.chats, args.agents)
         print(f"loaded {args.chats} chats, {args.agents} agents in {ref['seconds']:.1f} s")
 
-        started = time.perf_counter()
-        for pk in ref["ids"]:
-            check_conversation(pk)
-        seconds = time.perf_counter() - started
-        checked = Inspection.objects.count()
         print()
-        print("| step | count | seconds | per second | load |")
-        print("|---|---|---|---|---|")
-        print(
-            f"| automatic checks | {checked} | {seconds:.1f} | {checked / seconds:.0f} "
-            f"| {os.getloadavg()[0]:.1f} |"
-        )
+        print("| step | count | seconds | per second | CPU ms per chat | load |")
+        print("|---|---|---|---|---|---|")
+        single, rest = ref["ids"][: args.single], ref["ids"][args.single :]
+        for label, run in [
+            ("automatic checks, one at a time", lambda: [check_conversation(pk) for pk in single]),
+            ("automatic checks, batched", lambda: check_conversations(rest)),
+        ]:
+            before = Inspection.objects.count()
+            cpu, started = time.process_time(), time.perf_counter()
+            run()
+            seconds = time.perf_counter() - started
+            cpu = time.process_time() - cpu
+            checked = Inspection.objects.count() - before
+            if checked:
+                print(
+                    f"| {label} | {checked} | {seconds:.1f} | {checked / seconds:.0f} "
+                    f"| {1000 * cpu / checked:.2f} | {os.getloadavg()[0]:.1f} |"
+                )
+        if args.checks_only:
+            return
         month = timezone.localdate().replace(day=1)
         started = time.perf_counter()
         written = generate_sheets(actor=ref["supervisor"], month=month)
         seconds = time.perf_counter() - started
         print(
-            f"| the month's sheets | {written} | {seconds:.2f} | {written / seconds:.0f} "
+            f"| the month's sheets | {written} | {seconds:.2f} | {written / seconds:.0f} | — "
             f"| {os.getloadavg()[0]:.1f} |"
         )
         mine = PerformanceSheet.objects.get(agent=ref["agent"], month=month)

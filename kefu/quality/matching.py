@@ -20,12 +20,24 @@ def normalise(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return [w for w in rjieba.cut(normalise(text)) if w.strip()]
+    return normalised_words(normalise(text))
+
+
+def normalised_words(flat: str) -> list[str]:
+    """The words of a text normalise() gave already."""
+    return [w for w in rjieba.cut(flat) if w.strip()]
 
 
 @functools.lru_cache(maxsize=4096)
 def phrase_words(phrase: str) -> tuple[str, ...]:
     return tuple(words(phrase))
+
+
+@functools.lru_cache(maxsize=256)
+def compiled(phrases: str) -> PhraseList:
+    """The phrase list of a rubric item's text (one phrase a line), built once per text: the checks
+    of many conversations share it, and an edited list is a new text, so a new entry."""
+    return PhraseList(phrases.splitlines())
 
 
 @dataclass(frozen=True)
@@ -39,19 +51,21 @@ class PhraseList:
 
     def __init__(self, phrases: list[str]):
         self.by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        self.literal: list[str] = []
+        self.literal: list[tuple[str, str]] = []  # (phrase, its normalised form)
         for phrase in dict.fromkeys(p.strip() for p in phrases if p and p.strip()):
             cut = phrase_words(phrase)
             if cut:
                 self.by_first.setdefault(cut[0], []).append((phrase, cut))
-            if len(normalise(phrase)) >= LITERAL_MIN:
-                self.literal.append(phrase)
+            flat = normalise(phrase)
+            if len(flat) >= LITERAL_MIN:
+                self.literal.append((phrase, flat))
 
     def __bool__(self) -> bool:
         return bool(self.by_first or self.literal)
 
-    def hits(self, text: str, cut: list[str] | None = None) -> list[Hit]:
-        """Every occurrence of a phrase in `text` (`cut`: its words, when known already)."""
+    def hits(self, text: str, cut: list[str] | None = None, flat: str | None = None) -> list[Hit]:
+        """Every occurrence of a phrase in `text` (`cut`: its words, `flat`: the text normalised,
+        when known already)."""
         cut = words(text) if cut is None else cut
         found: list[Hit] = []
         for i, word in enumerate(cut):
@@ -60,13 +74,13 @@ class PhraseList:
                     found.append(Hit(phrase, i))
         if self.literal:
             seen = {h.phrase for h in found}
-            flat = normalise(text)
-            for phrase in self.literal:
-                if phrase not in seen and normalise(phrase) in flat:
-                    found.append(Hit(phrase, flat.index(normalise(phrase))))
+            flat = normalise(text) if flat is None else flat
+            for phrase, normalised in self.literal:
+                if phrase not in seen and normalised in flat:
+                    found.append(Hit(phrase, flat.index(normalised)))
         return found
 
-    def first(self, text: str, cut: list[str] | None = None) -> str:
+    def first(self, text: str, cut: list[str] | None = None, flat: str | None = None) -> str:
         """The first phrase found, or ""."""
-        found = self.hits(text, cut)
+        found = self.hits(text, cut, flat)
         return found[0].phrase if found else ""

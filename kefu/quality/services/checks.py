@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -19,11 +20,12 @@ from kefu.conversations.models import (
     ConversationState,
     Message,
     PresalesStep,
+    PresalesTick,
     SenderKind,
 )
 from kefu.core.events import emit
 from kefu.quality.events import ConversationChecked
-from kefu.quality.matching import PhraseList, words
+from kefu.quality.matching import Hit, PhraseList, compiled, normalise, normalised_words
 from kefu.quality.models import (
     CheckKind,
     Finding,
@@ -37,18 +39,32 @@ from kefu.quality.services.rubric import active_items, quality_settings
 
 K = CheckKind
 MAX_FINDINGS_PER_ITEM = 10
+BATCH_SIZE = 500  # conversations read and written together by check_conversations
 
 
 @dataclass
 class Line:
-    """A message as the checks see it: who wrote it and its words."""
+    """A message as the checks see it: who wrote it, its text normalised and its words (jieba cuts
+    each message once, whatever the number of items that look at it)."""
 
     message: Message
+    flat: str
     words: list[str]
+
+    @classmethod
+    def of(cls, message: Message) -> Line:
+        flat = normalise(message.body)
+        return cls(message, flat, normalised_words(flat))
 
     @property
     def body(self) -> str:
         return self.message.body
+
+    def hits(self, phrases: PhraseList) -> list[Hit]:
+        return phrases.hits(self.body, self.words, self.flat)
+
+    def first(self, phrases: PhraseList) -> str:
+        return phrases.first(self.body, self.words, self.flat)
 
 
 @dataclass
@@ -71,7 +87,7 @@ class Result:
 
 
 def _phrases(item: RubricItem) -> PhraseList:
-    return PhraseList(item.phrase_list())
+    return compiled(item.phrases)  # built once per run, not once per conversation
 
 
 def _check_item(
@@ -87,13 +103,13 @@ def _check_item(
     complained = False
     if item.kind == K.GREETING:
         first = agent_lines[0] if agent_lines else None
-        if first is None or not _phrases(item).first(first.body, first.words):
+        if first is None or not first.first(_phrases(item)):
             found.append(
                 Found(item, _("The first reply has no greeting."), first.message if first else None)
             )
     elif item.kind == K.CLOSING:
         last = agent_lines[-2:]
-        if not any(_phrases(item).first(line.body, line.words) for line in last):
+        if not any(line.first(_phrases(item)) for line in last):
             found.append(
                 Found(
                     item,
@@ -102,14 +118,14 @@ def _check_item(
                 )
             )
     elif item.kind == K.APOLOGY:
-        triggers = PhraseList(item.trigger_list())
+        triggers = compiled(item.triggers)
         for line in visitor_lines:
-            trigger = triggers.first(line.body, line.words)
+            trigger = line.first(triggers)
             if trigger:
                 complained = True
                 apologies = _phrases(item)
                 later = [a for a in agent_lines if a.message.seq > line.message.seq]
-                if not any(apologies.first(a.body, a.words) for a in later):
+                if not any(a.first(apologies) for a in later):
                     found.append(
                         Found(
                             item,
@@ -122,7 +138,7 @@ def _check_item(
     elif item.kind == K.FORBIDDEN:
         phrases = _phrases(item)
         for line in agent_lines:
-            hits = phrases.hits(line.body, line.words)
+            hits = line.hits(phrases)
             if hits:
                 matched = "、".join(dict.fromkeys(h.phrase for h in hits))
                 found.append(
@@ -136,7 +152,7 @@ def _check_item(
     elif item.kind == K.FILLER:
         phrases, count, limit = _phrases(item), 0, item.limit or 0
         for line in agent_lines:
-            hits = phrases.hits(line.body, line.words)
+            hits = line.hits(phrases)
             count += len(hits)
             if hits and count > limit:
                 matched = "、".join(dict.fromkeys(h.phrase for h in hits))
@@ -211,7 +227,7 @@ def evaluate(
 ) -> Result:
     """Score a transcript against the active items (pure: reads nothing from the database)."""
     lines = [
-        Line(m, words(m.body))
+        Line.of(m)
         for m in messages
         if not m.is_internal and m.sender in (SenderKind.AGENT, SenderKind.VISITOR)
     ]
@@ -260,65 +276,151 @@ def sample_reason(
 def check_conversation(conversation_id: int) -> Inspection | None:
     """Check one closed conversation once (a retried task finds the inspection made). Nothing for a
     conversation no agent served."""
-    existing = Inspection.objects.filter(conversation_id=conversation_id).first()
-    if existing is not None:
-        return existing
-    conversation = (
-        Conversation.objects.select_related("inbox", "assignee")
-        .filter(pk=conversation_id, state=ConversationState.CLOSED)
-        .first()
+    return check_conversations([conversation_id]).get(conversation_id)
+
+
+@dataclass
+class _Checked:
+    conversation: Conversation
+    result: Result
+    reason: str
+
+
+def check_conversations(
+    conversation_ids: Iterable[int], *, batch_size: int = BATCH_SIZE
+) -> dict[int, Inspection]:
+    """Check many closed conversations, each once: by batches of `batch_size`, each read in a few
+    queries (the conversations, their messages, their pre-sales ticks) and written in one
+    transaction (the inspections, findings and reviews in bulk, an event each). The rubric and the
+    sampling rules are read once. Returns the inspection of each conversation checked now or
+    before; nothing for a conversation not closed or no agent served."""
+    ids = list(dict.fromkeys(conversation_ids))
+    if not ids:
+        return {}
+    items = active_items()
+    settings = quality_settings()
+    done: dict[int, Inspection] = {}
+    for start in range(0, len(ids), batch_size):
+        done.update(_check_batch(ids[start : start + batch_size], items, settings))
+    return done
+
+
+def _check_batch(
+    ids: list[int], items: list[RubricItem], settings: QualitySettings
+) -> dict[int, Inspection]:
+    done: dict[int, Inspection] = {
+        i.conversation_id: i
+        for i in Inspection.objects.filter(conversation_id__in=ids)
+        if i.conversation_id is not None
+    }
+    conversations = list(
+        Conversation.objects.select_related("inbox", "assignee").filter(
+            pk__in=[pk for pk in ids if pk not in done],
+            state=ConversationState.CLOSED,
+            assignee__isnull=False,
+        )
     )
-    if conversation is None or conversation.assignee_id is None:
-        return None
-    messages = list(Message.objects.filter(conversation=conversation).order_by("seq"))
-    presales_done = set(conversation.presales_ticks.values_list("step", flat=True))
-    result = evaluate(conversation, messages, active_items(), presales_done=presales_done)
-    reason = sample_reason(
-        settings=quality_settings(),
-        result=result,
-        agent=conversation.assignee,
-        rating=conversation.rating,
-        closed_at=conversation.closed_at or timezone.now(),
-    )
+    if not conversations:
+        return done
+    by_conversation: dict[int, list[Message]] = {c.pk: [] for c in conversations}
+    for message in Message.objects.filter(conversation_id__in=list(by_conversation)).order_by(
+        "conversation_id", "seq"
+    ):
+        by_conversation[message.conversation_id].append(message)
+    presales: dict[int, set[str]] = {}
+    presales_ids = [c.pk for c in conversations if c.inbox.is_presales]
+    if presales_ids:
+        for conversation_id, step in PresalesTick.objects.filter(
+            conversation_id__in=presales_ids
+        ).values_list("conversation_id", "step"):
+            presales.setdefault(conversation_id, set()).add(step)
+    order = {pk: n for n, pk in enumerate(ids)}
+    checked = []
+    for conversation in sorted(conversations, key=lambda c: order[c.pk]):
+        result = evaluate(
+            conversation,
+            by_conversation[conversation.pk],
+            items,
+            presales_done=presales.get(conversation.pk, set()),
+        )
+        reason = sample_reason(
+            settings=settings,
+            result=result,
+            agent=conversation.assignee,
+            rating=conversation.rating,
+            closed_at=conversation.closed_at or timezone.now(),
+        )
+        checked.append(_Checked(conversation, result, reason))
     try:
         with transaction.atomic():
-            inspection = Inspection.objects.create(
-                conversation=conversation,
-                agent=conversation.assignee,
-                channel=conversation.inbox.kind,
-                score=result.score,
-                severe=result.severe,
-                complained=result.complained,
-                closed_at=conversation.closed_at or timezone.now(),
+            done.update(_save(checked))
+    except IntegrityError:  # some were checked meanwhile by another worker: one at a time
+        for one in checked:
+            pk = one.conversation.pk
+            try:
+                with transaction.atomic():
+                    done.update(_save([one]))
+            except IntegrityError:
+                found = Inspection.objects.filter(conversation_id=pk).first()
+                if found is not None:
+                    done[pk] = found
+    return done
+
+
+def _save(checked: list[_Checked]) -> dict[int, Inspection]:
+    """The inspections, their findings and the sampled reviews in bulk, and ConversationChecked for
+    each (after commit). Inside the caller's transaction."""
+    now = timezone.now()
+    inspections = Inspection.objects.bulk_create(
+        Inspection(
+            conversation=one.conversation,
+            agent=one.conversation.assignee,
+            channel=one.conversation.inbox.kind,
+            score=one.result.score,
+            severe=one.result.severe,
+            complained=one.result.complained,
+            closed_at=one.conversation.closed_at or now,
+        )
+        for one in checked
+    )
+    Finding.objects.bulk_create(
+        _finding(inspection, f, points)
+        for inspection, one in zip(inspections, checked, strict=True)
+        for f, points in one.result.findings
+    )
+    Review.objects.bulk_create(
+        Review(inspection=inspection, reason=one.reason)
+        for inspection, one in zip(inspections, checked, strict=True)
+        if one.reason
+    )
+    for inspection, one in zip(inspections, checked, strict=True):
+        emit(
+            ConversationChecked(
+                inspection_id=inspection.pk,
+                conversation_id=one.conversation.pk,
+                agent_id=one.conversation.assignee_id,
+                score=one.result.score,
+                severe=one.result.severe,
             )
-            Finding.objects.bulk_create(
-                Finding(
-                    inspection=inspection,
-                    item=f.item,
-                    kind=f.item.kind,
-                    label=f.item.label,
-                    message=f.message,
-                    matched=f.matched[:80],
-                    detail=f.detail[:200],
-                    points=points,
-                    severe=f.item.is_severe,
-                )
-                for f, points in result.findings
-            )
-            if reason:
-                Review.objects.create(inspection=inspection, reason=reason)
-            emit(
-                ConversationChecked(
-                    inspection_id=inspection.pk,
-                    conversation_id=conversation.pk,
-                    agent_id=conversation.assignee_id,
-                    score=result.score,
-                    severe=result.severe,
-                )
-            )
-    except IntegrityError:  # checked meanwhile by another worker
-        return Inspection.objects.filter(conversation_id=conversation_id).first()
-    return inspection
+        )
+    return {
+        one.conversation.pk: inspection
+        for inspection, one in zip(inspections, checked, strict=True)
+    }
+
+
+def _finding(inspection: Inspection, f: Found, points: int) -> Finding:
+    return Finding(
+        inspection=inspection,
+        item=f.item,
+        kind=f.item.kind,
+        label=f.item.label,
+        message=f.message if f.message is not None and f.message.pk else None,  # a call's note
+        matched=f.matched[:80],
+        detail=f.detail[:200],
+        points=points,
+        severe=f.item.is_severe,
+    )
 
 
 def sample_low_rating(conversation_id: int) -> Review | None:
@@ -358,7 +460,7 @@ def check_call(call_id: int) -> Inspection | None:
         return None
     note = Message(body=call.notes, sender=SenderKind.AGENT, seq=1)
     items = [item for item in active_items() if item.kind in CALL_KINDS]
-    line = Line(note, words(call.notes))
+    line = Line.of(note)
     result = Result(score=100)
     for item in items:
         found, _complained = _check_item(item, Conversation(), [line], [], [line], set())
@@ -380,18 +482,7 @@ def check_call(call_id: int) -> Inspection | None:
                 closed_at=ended,
             )
             Finding.objects.bulk_create(
-                Finding(
-                    inspection=inspection,
-                    item=f.item,
-                    kind=f.item.kind,
-                    label=f.item.label,
-                    message=None,
-                    matched=f.matched[:80],
-                    detail=f.detail[:200],
-                    points=points,
-                    severe=f.item.is_severe,
-                )
-                for f, points in result.findings
+                _finding(inspection, f, points) for f, points in result.findings
             )
             if reason:
                 Review.objects.create(inspection=inspection, reason=reason)

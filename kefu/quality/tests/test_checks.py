@@ -230,3 +230,69 @@ def test_the_random_sample_takes_its_percentage_and_no_more(db):
     assert reason(0.10) == "" and reason(0.9) == ""
     settings.random_percent = 0
     assert reason(0.0) == ""
+
+
+def _closed_unchecked(agent, lines):
+    """A chat served by `agent`, closed with no check run yet (as a backlog finds it)."""
+    from django.utils import timezone
+
+    from kefu.conversations.models import Conversation, ConversationState
+
+    conversation, made = served_chat(agent, lines, close=False)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        state=ConversationState.CLOSED, closed_at=timezone.now()
+    )
+    return conversation, made
+
+
+def test_many_closed_chats_are_checked_together_as_each_would_be_alone(no_random_sample):
+    from kefu.core.events import Delivery, subscribe, unsubscribe
+    from kefu.quality.events import ConversationChecked
+    from kefu.quality.services.checks import check_conversations
+
+    agent = old_agent()
+    good, _ = _closed_unchecked(agent, GOOD_CHAT)
+    rude, rude_made = _closed_unchecked(
+        agent, [("visitor", "这个怎么用"), ("agent", "您好，说明书上都有，你自己看吧")]
+    )
+    still_open, _ = served_chat(agent, GOOD_CHAT, close=False)
+    already, _ = served_chat(agent, GOOD_CHAT)  # closed through the service: checked at once
+    first = Inspection.objects.get(conversation=already)
+    got = []
+    subscribe(ConversationChecked, got.append, mode=Delivery.INLINE)
+    try:
+        done = check_conversations(
+            [rude.pk, good.pk, still_open.pk, already.pk, rude.pk], batch_size=2
+        )
+    finally:
+        unsubscribe(ConversationChecked, got.append)
+    assert set(done) == {rude.pk, good.pk, already.pk}
+    assert done[already.pk] == first and Inspection.objects.count() == 3
+    assert done[good.pk].score == 100 and not done[good.pk].findings.exists()
+    found = {f.kind: f for f in done[rude.pk].findings.all()}
+    assert set(found) == {CheckKind.FORBIDDEN, CheckKind.CLOSING}
+    assert (found[CheckKind.FORBIDDEN].message_id, found[CheckKind.FORBIDDEN].matched) == (
+        rude_made[1].pk,
+        "你自己看",
+    )
+    assert done[rude.pk].severe and done[rude.pk].score == 100 - 20 - 10
+    assert Review.objects.get(inspection=done[rude.pk]).reason == SampleReason.SEVERE
+    assert not Review.objects.filter(inspection=done[good.pk]).exists()
+    assert sorted(e.conversation_id for e in got) == sorted([rude.pk, good.pk])
+
+
+def test_a_batch_of_chats_costs_the_queries_of_one(no_random_sample):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kefu.quality.services.checks import check_conversations
+
+    agent = old_agent()
+    chats = [_closed_unchecked(agent, GOOD_CHAT)[0].pk for _ in range(6)]
+    check_conversations(chats[:1])  # the first check seeds the rubric
+    with CaptureQueriesContext(connection) as one:
+        check_conversations(chats[1:2])
+    with CaptureQueriesContext(connection) as four:
+        check_conversations(chats[2:])
+    assert Inspection.objects.count() == 6
+    assert len(four) == len(one)
