@@ -170,7 +170,7 @@ def rule_lines(month: dt.date, agent_ids: list[int]) -> dict[int, list[Line]]:
     out: dict[int, list[Line]] = {}
     for agent_id in agent_ids:
         row = facts[agent_id]
-        counts = {
+        counts: dict[str, int] = {
             RuleKind.COMPLAINT: row.complaints,
             RuleKind.SEVERE: severe.get(agent_id, 0),
             RuleKind.TIME_LIMIT: row.tickets - row.tickets_in_time,
