@@ -202,7 +202,7 @@ class LeaveOut(Schema):
     response={201: LeaveOut},
     summary="Record an agent's leave 请假 (both days included): their shifts on those days do not count",
 )
-def record_leave(request: AuthenticatedRequest, body: LeaveIn) -> Status:
+def record_leave(request: AuthenticatedRequest, body: LeaveIn) -> Status[Any]:
     checked_period(min(body.first_day, body.last_day), max(body.first_day, body.last_day))
     leave = roster.record_leave(
         actor=request.user,

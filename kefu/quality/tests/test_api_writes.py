@@ -42,8 +42,8 @@ BOSSES = {A, M, S}
 
 def world(actor, n: int) -> SimpleNamespace:
     """The objects each write acts on; `n` keeps two worlds of the same agent apart."""
-    agent = actor if actor.role == G else UserFactory(role=G)
-    drafter = UserFactory(role=S)
+    agent = actor if actor.role == G else UserFactory.create(role=G)
+    drafter = UserFactory.create(role=S)
     now = timezone.now()
     perf = PerformanceSheet.objects.create(
         agent=agent, month=dt.date(2025, 1 + n, 1), figures=[], computed_at=now
@@ -153,7 +153,7 @@ WRITES = {
 @pytest.mark.parametrize("role", [A, M, S, G, Q, D])
 def test_the_page_and_the_api_allow_the_same_people(role, name):
     page_request, api_request, changed, allowed = WRITES[name]
-    actor = UserFactory(role=role)
+    actor = UserFactory.create(role=role)
     client = sign_in(Client(), actor)
     on_page, through_api = world(actor, 0), world(actor, 1)
     method, url, data = page_request(on_page)
@@ -179,8 +179,8 @@ def call(client, method, url, body=None):
 
 
 def test_a_supervisor_adjusts_submits_and_a_manager_approves_through_the_api():
-    supervisor = UserFactory(role=S)
-    manager = UserFactory(role=M)
+    supervisor = UserFactory.create(role=S)
+    manager = UserFactory.create(role=M)
     w = world(supervisor, 0)
     boss, chief = api_client(supervisor), api_client(manager)
     [item] = w.draft.items.all()
@@ -226,7 +226,7 @@ def test_a_supervisor_adjusts_submits_and_a_manager_approves_through_the_api():
 
 
 def test_signing_and_acknowledging_through_the_api_are_audited_as_on_the_page():
-    supervisor = UserFactory(role=S)
+    supervisor = UserFactory.create(role=S)
     w = world(supervisor, 0)
     signed = call(
         api_client(supervisor),
@@ -251,7 +251,7 @@ def test_signing_and_acknowledging_through_the_api_are_audited_as_on_the_page():
 
 
 def test_roster_and_leave_through_the_api_refuse_overlaps_and_bad_days_saving_nothing():
-    supervisor = UserFactory(role=S)
+    supervisor = UserFactory.create(role=S)
     w = world(supervisor, 0)
     client = api_client(supervisor)
     early, middle = ensure_shifts()[0], ensure_shifts()[1]
@@ -291,8 +291,8 @@ def test_roster_and_leave_through_the_api_refuse_overlaps_and_bad_days_saving_no
 def test_drafting_from_the_rules_through_the_api():
     from kefu.quality.tests.test_performance import closed_ticket
 
-    supervisor = UserFactory(role=S)
-    agent = UserFactory(role=G)
+    supervisor = UserFactory.create(role=S)
+    agent = UserFactory.create(role=G)
     closed_ticket(agent, breached=True)
     month = timezone.localdate().strftime("%Y-%m")
     client = api_client(supervisor)
