@@ -10,11 +10,10 @@ subscription of their own, not a change to it)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
