@@ -1,5 +1,5 @@
 """The authorisation matrix of every write endpoint of tickets, conversations, customers and SMS,
-pages and API alike, and of the automation API (issue 10.6; TESTING.md 2): each endpoint × each role. A role that may write
+pages and API alike, and of the automation and quality APIs (issue 10.6; TESTING.md 2): each endpoint × each role. A role that may write
 gets past the permission check (its request may still be refused for its content or the object's
 state: 2xx, 3xx, 400, 409, 422); a role that may not gets 403 — or 404 where it may not even see the
 object — and nothing changes. A new write endpoint fails `test_every_write_endpoint_is_in_the_matrix`
@@ -10,6 +10,7 @@ subscription of their own, not a change to it)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import get_resolver
+from django.utils import timezone
 
 from conftest import sign_in
 from kefu.accounts.roles import Role
@@ -38,6 +40,16 @@ from kefu.conversations.services.routing import give_conversation
 from kefu.core.models import TimelineEntry
 from kefu.customers.models import ContactIdentity, Customer, DuplicateCandidate
 from kefu.customers.services import profiles
+from kefu.quality.models import (
+    Leave,
+    PerformanceSheet,
+    PerformanceState,
+    RewardPenaltySheet,
+    RosterEntry,
+    SheetItem,
+    SheetState,
+)
+from kefu.quality.services.roster import ensure_shifts, week_start
 from kefu.sms.models import SmsMessage, SmsTemplate
 from kefu.tickets.models import (
     RoutingRule,
@@ -154,6 +166,31 @@ class World:
             webhook=self.webhook, event="ticket_created", body="{}", state=DeliveryState.FAILED
         )
         self.robot = Robot.objects.create(name="投诉群", kind="wecom", url=HOOK_URL)
+        # Quality: the agent's computed performance sheet and a signed one; a draft reward/penalty
+        # sheet with a line and a submitted one (drafted by the second agent); a leave; a shift.
+        now, month = timezone.now(), dt.date(2026, 1, 1)
+        self.performance = PerformanceSheet.objects.create(
+            agent=self.agent, month=month, figures=[], computed_at=now
+        )
+        self.signed = PerformanceSheet.objects.create(
+            agent=self.agent,
+            month=dt.date(2025, 12, 1),
+            figures=[],
+            computed_at=now,
+            state=PerformanceState.SIGNED,
+            signed_by=self.agent2,
+        )
+        self.reward = RewardPenaltySheet.objects.create(agent=self.agent, month=month)
+        self.reward_item = SheetItem.objects.create(sheet=self.reward, points=-2, reason="超时")
+        self.submitted = RewardPenaltySheet.objects.create(
+            agent=self.agent2, month=month, drafted_by=self.agent2, state=SheetState.SUBMITTED
+        )
+        SheetItem.objects.create(sheet=self.submitted, points=3, reason="好评")
+        self.leave = Leave.objects.create(
+            agent=self.agent2, first_day=dt.date(2026, 1, 5), last_day=dt.date(2026, 1, 6)
+        )
+        self.shift = ensure_shifts()[0]
+        self.monday = week_start(timezone.localdate()) + dt.timedelta(days=7)
 
     def chat_version(self) -> int:
         return Conversation.objects.get(pk=self.chat.pk).version
@@ -201,6 +238,15 @@ class World:
             tuple(Rule.objects.order_by("id").values_list("name", "is_enabled", "version")),
             tuple(Webhook.objects.order_by("id").values_list("name", "url", "secret", "is_active")),
             tuple(Robot.objects.order_by("id").values_list("name", "url", "secret", "is_active")),
+            tuple(PerformanceSheet.objects.order_by("id").values_list("state", "version")),
+            tuple(
+                RewardPenaltySheet.objects.order_by("id").values_list(
+                    "state", "version", "drafted_by"
+                )
+            ),
+            tuple(SheetItem.objects.order_by("id").values_list("points", "reason")),
+            tuple(RosterEntry.objects.order_by("id").values_list("agent", "day", "shift")),
+            tuple(Leave.objects.order_by("id").values_list("agent", "first_day", "last_day")),
         )
 
 
@@ -667,6 +713,77 @@ MATRIX = [
         hidden=NOT_SETTINGS,
         method="delete",
     ),
+    # --- quality: API (the pages' writes, through the same services: kefu/quality/api_writes.py;
+    # a sheet the role may not see is 404) --------------------------------------------------------
+    W(
+        "POST /api/v1/quality/performance/{sheet_id}/sign",
+        lambda w: f"/api/v1/quality/performance/{w.performance.pk}/sign",
+        lambda w: {"comment": "稳定"},
+        allowed=BOSSES,
+        hidden={G, Q, D},
+        json=True,
+    ),
+    W(
+        "POST /api/v1/quality/performance/{sheet_id}/acknowledge",
+        lambda w: f"/api/v1/quality/performance/{w.signed.pk}/acknowledge",
+        allowed={G},
+        hidden={Q, D},
+        json=True,
+    ),
+    W(
+        "POST /api/v1/quality/reward-sheets/drafts",
+        lambda w: "/api/v1/quality/reward-sheets/drafts?month=2026-01",
+        allowed=BOSSES,
+    ),
+    W(
+        "PUT /api/v1/quality/reward-sheets/{sheet_id}/items/{item_id}",
+        lambda w: f"/api/v1/quality/reward-sheets/{w.reward.pk}/items/{w.reward_item.pk}",
+        lambda w: {"points": -1, "reason": "客户原因"},
+        allowed=BOSSES,
+        hidden={G, Q, D},
+        method="put",
+        json=True,
+    ),
+    W(
+        "POST /api/v1/quality/reward-sheets/{sheet_id}/submit",
+        lambda w: f"/api/v1/quality/reward-sheets/{w.reward.pk}/submit",
+        allowed=BOSSES,
+        hidden={G, Q, D},
+        json=True,
+    ),
+    W(
+        "POST /api/v1/quality/reward-sheets/{sheet_id}/decide",
+        lambda w: f"/api/v1/quality/reward-sheets/{w.submitted.pk}/decide",
+        lambda w: {"decision": "approve"},
+        allowed=SETTINGS,
+        hidden={G, Q, D},
+        json=True,
+    ),
+    W(
+        "PUT /api/v1/quality/roster/weeks/{week}",
+        lambda w: f"/api/v1/quality/roster/weeks/{w.monday.isoformat()}",
+        lambda w: {
+            "cells": [
+                {"agent_id": w.agent.pk, "day": w.monday.isoformat(), "shift_ids": [w.shift.pk]}
+            ]
+        },
+        allowed=BOSSES,
+        method="put",
+        json=True,
+    ),
+    W(
+        "POST /api/v1/quality/leaves",
+        lambda w: "/api/v1/quality/leaves",
+        lambda w: {"agent_id": w.agent.pk, "first_day": "2026-02-02", "last_day": "2026-02-03"},
+        allowed=BOSSES,
+        json=True,
+    ),
+    W(
+        "DELETE /api/v1/quality/leaves/{leave_id}",
+        lambda w: f"/api/v1/quality/leaves/{w.leave.pk}",
+        allowed=BOSSES,
+        method="delete",
+    ),
 ]
 
 # Pages that only read, and writes covered elsewhere (with the reason).
@@ -709,6 +826,7 @@ API_PREFIXES = (
     "/api/v1/customers",
     "/api/v1/sms",
     "/api/v1/automation",
+    "/api/v1/quality",
 )
 
 

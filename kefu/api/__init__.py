@@ -198,6 +198,7 @@ from kefu.knowledge.api import router as knowledge_router  # noqa: E402
 from kefu.orders.api import router as orders_router  # noqa: E402
 from kefu.privacy.api import router as privacy_router  # noqa: E402
 from kefu.quality.api import router as quality_router  # noqa: E402
+from kefu.quality.api_writes import router as quality_writes_router  # noqa: E402
 from kefu.replies.api import router as replies_router  # noqa: E402
 from kefu.reports.api import router as reports_router  # noqa: E402
 from kefu.telephony.api import router as telephony_router  # noqa: E402
@@ -221,5 +222,6 @@ api.add_router("", replies_router)
 api.add_router("", visits_router)
 api.add_router("", reports_router)
 api.add_router("", quality_router)
+api.add_router("", quality_writes_router)
 api.add_router("", automation_router)
 api.add_router("", privacy_router)

@@ -1,7 +1,7 @@
 """Quality API: the per-agent quality figures over a date range, one checked conversation with its
 findings and review, the rubric 质检标准, the reviews (an inspector's queue, an agent's own), the
 reward/penalty sheets 奖罚评分表, the month's performance sheets 绩效考核表 and one sheet, a week's roster
-排班 and the month's leaderboard 评比. Reads only; the writes are the pages' (kefu/quality/*_views.py). Who
+排班 and the month's leaderboard 评比. Reads only; the writes are in api_writes.py. Who
 sees what is the pages' rule: an agent their own signed sheets, their own shifts, their teams'
 boards; an object the user may not see answers 404."""
 
@@ -197,8 +197,11 @@ def reviews(
 
 
 class SheetItemOut(Schema):
+    id: int
     points: int
     reason: str
+    rule: str  # the rule that drafted the line (api_writes, sheet_rules); empty: typed by hand
+    rule_points: int | None  # what the rule gave, if the supervisor adjusted it since
 
 
 class RewardSheetOut(Schema):
@@ -253,7 +256,16 @@ def _reward_sheet_out(sheet: RewardPenaltySheet, *, points: int, rate: int) -> d
         "decided_at": sheet.decided_at,
         "decision_note": sheet.decision_note,
         "version": sheet.version,
-        "items": [{"points": i.points, "reason": i.reason} for i in sheet.items.all()],
+        "items": [
+            {
+                "id": i.pk,
+                "points": i.points,
+                "reason": i.reason,
+                "rule": i.rule,
+                "rule_points": i.rule_points,
+            }
+            for i in sheet.items.all()
+        ],
     }
 
 

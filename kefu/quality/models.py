@@ -27,9 +27,14 @@ class RewardPenaltySheet(models.Model):
     state = models.CharField(
         _("state"), max_length=12, choices=SheetState.choices, default=SheetState.DRAFT
     )
+    # Empty for a sheet drafted from the rules (services/sheet_rules.py) until a person first
+    # changes or submits it: they become its drafter (who may then not approve it).
     drafted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The version the rules last wrote; while `version` equals it nobody has touched the sheet and
+    # drafting from the rules again refreshes it.
+    generated_version = models.PositiveIntegerField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -57,12 +62,48 @@ class RewardPenaltySheet(models.Model):
         return sum(item.points for item in self.items.all())
 
 
+class RuleKind(models.TextChoices):
+    """What a reward/penalty rule 奖罚规则 counts in the agent's month (services/sheet_rules.py)."""
+
+    COMPLAINT = "complaint", _("Each chat where the customer complained")  # 投诉
+    SEVERE = "severe", _("Each chat with a forbidden word")  # 服务禁语
+    TIME_LIMIT = "time_limit", _("Each ticket closed after a time limit was breached")  # 超时
+    QUALITY_BELOW = "quality_below", _("Quality score below the threshold")  # 质检不达标
+    QUALITY_AT_LEAST = "quality_at_least", _("Quality score at or above the threshold")
+    GOOD_RATING = "good_rating", _("Each chat the customer rated 5 (very satisfied)")  # 好评
+    LATE = "late", _("Each shift started late")  # 迟到
+    ABSENT = "absent", _("Each shift missed")  # 缺勤
+
+
+class RewardRule(models.Model):
+    """A manager's rule: `points` for each occurrence of its kind in the month (or once, for the
+    threshold kinds). The month's draft sheets are built from the active rules."""
+
+    kind = models.CharField(_("rule"), max_length=20, choices=RuleKind.choices, unique=True)
+    points = models.SmallIntegerField(_("points"))
+    threshold = models.FloatField(_("threshold"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("reward/penalty rule")
+        verbose_name_plural = _("reward/penalty rules")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
 class SheetItem(models.Model):
-    """One reason for points: positive for a reward (表扬、好评), negative for a penalty (差错、投诉)."""
+    """One reason for points: positive for a reward (表扬、好评), negative for a penalty (差错、投诉).
+    A line drafted from a rule keeps the rule and the points it gave (`rule_points`): when the
+    supervisor adjusts it, both the rule's and the final points show."""
 
     sheet = models.ForeignKey(RewardPenaltySheet, on_delete=models.CASCADE, related_name="items")
     points = models.SmallIntegerField(_("points"))
     reason = models.CharField(_("reason"), max_length=200)
+    rule = models.CharField(_("rule"), max_length=20, choices=RuleKind.choices, blank=True)
+    rule_points = models.SmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -308,6 +349,12 @@ class QualitySettings(models.Model):
     leaderboard_on = models.BooleanField(_("leaderboard 评比 switched on"), default=False)
     fen_per_point = models.PositiveIntegerField(  # 奖罚: one point of the sheet is this much money
         _("amount per point (fen)"), default=1000, validators=[MaxValueValidator(1_000_000)]
+    )
+    # 发工资: the reward/penalty sheets are drafted from the rules the day before (seed 002).
+    payday = models.PositiveSmallIntegerField(
+        _("payday (day of the month)"),
+        default=10,
+        validators=[MinValueValidator(2), MaxValueValidator(28)],
     )
 
     class Meta:

@@ -1,4 +1,5 @@
-"""Background work of quality: last month's performance sheets 绩效考核表 made ready by the 5th."""
+"""Background work of quality: last month's performance sheets 绩效考核表 made ready by the 5th, and
+the reward/penalty sheets 奖罚评分表 drafted from the rules the day before payday."""
 
 from django.utils import timezone
 from huey import crontab
@@ -16,3 +17,18 @@ def prepare_last_months_sheets() -> int:
     if timezone.localdate().day > 5:  # run by hand later in the month: nothing to prepare
         return 0
     return generate_sheets(actor=None, month=default_month())
+
+
+@db_periodic_task(crontab(hour="16", minute="40"))
+def prepare_reward_sheets() -> int:
+    """Every day at 16:40 UTC (00:40 in China): when the day that starts is the day before payday
+    (`QualitySettings.payday`), last month's reward/penalty sheets 奖罚评分表 are drafted from the
+    rules (seed 002: handed to a superior the day before payday), for the supervisor to adjust and
+    submit that day. Drafts nobody has touched are refreshed; others stay. Returns the drafts
+    written."""
+    from kefu.quality.services.sheet_rules import draft_from_rules, payday_eve, payday_settings
+
+    if not payday_eve(timezone.localdate(), payday_settings().payday):
+        return 0
+    drafted = draft_from_rules(actor=None, month=default_month())
+    return drafted.made + drafted.refreshed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,9 +30,10 @@ from kefu.exports.http import export_response
 from kefu.quality import selectors, services
 from kefu.quality.inspection_views import urlpatterns as inspection_urls
 from kefu.quality.leaderboard_views import urlpatterns as leaderboard_urls
-from kefu.quality.models import SheetState
+from kefu.quality.models import RuleKind, SheetState
 from kefu.quality.performance_views import urlpatterns as performance_urls
 from kefu.quality.roster_views import urlpatterns as roster_urls
+from kefu.quality.services import sheet_rules
 from kefu.quality.states import SHEET_FLOW
 
 
@@ -87,6 +89,8 @@ def sheet_list(request: AuthenticatedRequest) -> HttpResponse:
             "state": state,
             "states": SheetState.choices,
             "may_draft": request.user.has_perm(Perm.EVALUATE),
+            "may_set_rules": request.user.has_perm(Perm.MANAGE_SETTINGS),
+            "payday": sheet_rules.payday_settings().payday,
             "may_export": request.user.has_perm(Perm.EVALUATE)
             and request.user.has_perm(Perm.EXPORT_DATA),
             "export_month": month.strftime("%Y-%m") if month else this_month,
@@ -114,6 +118,78 @@ def sheet_draft(request: AuthenticatedRequest) -> HttpResponseRedirect:
     return redirect("quality:sheet", sheet_id=sheet.pk)
 
 
+@require_perm(Perm.EVALUATE)
+@require_POST
+def sheets_from_rules(request: AuthenticatedRequest) -> HttpResponseRedirect:
+    """Draft the month's sheets from the rules now (the scheduler does it the day before payday)."""
+    month = _month(request.POST.get("month", ""))
+    if month is None or not 2000 <= month.year <= 2100:
+        messages.error(request, _("Give the month as 2026-11."))
+        return redirect("quality:sheets")
+    try:
+        drafted = sheet_rules.draft_from_rules(actor=request.user, month=month)
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "Drafted from the rules: %(made)d new, %(refreshed)d refreshed, %(kept)d "
+                "already changed by a person and kept."
+            )
+            % {"made": drafted.made, "refreshed": drafted.refreshed, "kept": drafted.kept},
+        )
+    return redirect(f"{reverse('quality:sheets')}?month={month:%Y-%m}")
+
+
+def _number(raw: str | None) -> float | None:
+    try:
+        value = float(raw or "")
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+@require_perm(Perm.MANAGE_SETTINGS)
+def sheet_rules_page(request: AuthenticatedRequest) -> HttpResponse:
+    """The managers' reward/penalty rules 奖罚规则 and the payday."""
+    current = sheet_rules.rules()
+    if request.method == "POST":
+        changes = []
+        points = {r.kind: _number(request.POST.get(f"points_{r.kind}")) for r in current}
+        payday = _number(request.POST.get("payday"))
+        if payday is None or any(p is None or p != int(p) for p in points.values()):
+            messages.error(request, _("Give every rule's points and the payday as whole numbers."))
+        else:
+            for rule in current:
+                changes.append(
+                    sheet_rules.RuleChange(
+                        kind=rule.kind,
+                        points=int(points[rule.kind] or 0),
+                        threshold=_number(request.POST.get(f"threshold_{rule.kind}")),
+                        is_active=request.POST.get(f"active_{rule.kind}") == "on",
+                    )
+                )
+            try:
+                sheet_rules.save_rules(
+                    actor=request.user, changes=changes, payday=int(payday), request=request
+                )
+            except DomainError as refusal:
+                messages.error(request, refusal.message)
+            else:
+                messages.success(request, _("Rules saved."))
+                return redirect("quality:sheet_rules")
+    return render(
+        request,
+        "quality/sheet_rules.html",
+        {
+            "rules": current,
+            "threshold_kinds": sheet_rules.THRESHOLD_KINDS,
+            "payday": sheet_rules.payday_settings().payday,
+        },
+    )
+
+
 @login_required
 def sheet_detail(request: AuthenticatedRequest, sheet_id: int) -> HttpResponse:
     sheet = selectors.access_sheet(actor=request.user, sheet_id=sheet_id)
@@ -133,6 +209,7 @@ def sheet_detail(request: AuthenticatedRequest, sheet_id: int) -> HttpResponse:
             "rate": services.yuan(rate),
             "moves": moves,
             "item_form": ItemForm(),
+            "rule_labels": dict(RuleKind.choices),
         },
     )
 
@@ -172,6 +249,33 @@ def item_add(request: AuthenticatedRequest, sheet_id: int) -> HttpResponseRedire
             expected_version=_version(request),
         ),
         _("Line added."),
+    )
+
+
+@login_required
+@require_POST
+def item_change(request: AuthenticatedRequest, sheet_id: int, item_id: int) -> HttpResponseRedirect:
+    form = ItemForm(request.POST)
+    if not form.is_valid():
+        selectors.access_sheet(actor=request.user, sheet_id=sheet_id)
+        messages.error(
+            request,
+            _("Points must be between -%(max)d and %(max)d, and a reason is needed.")
+            % {"max": services.MAX_POINTS},
+        )
+        return redirect("quality:sheet", sheet_id=sheet_id)
+    return _act(
+        request,
+        sheet_id,
+        lambda: services.change_item(
+            actor=request.user,
+            sheet_id=sheet_id,
+            item_id=item_id,
+            points=form.cleaned_data["points"],
+            reason=form.cleaned_data["reason"],
+            expected_version=_version(request),
+        ),
+        _("Line changed."),
     )
 
 
@@ -230,9 +334,12 @@ def sheet_export(request: AuthenticatedRequest) -> FileResponse | HttpResponseRe
 urlpatterns = [
     path("sheets/", sheet_list, name="sheets"),
     path("sheets/new/", sheet_draft, name="sheet_draft"),
+    path("sheets/from-rules/", sheets_from_rules, name="sheets_from_rules"),
+    path("sheets/rules/", sheet_rules_page, name="sheet_rules"),
     path("sheets/export/", sheet_export, name="sheet_export"),
     path("sheets/<int:sheet_id>/", sheet_detail, name="sheet"),
     path("sheets/<int:sheet_id>/items/", item_add, name="item_add"),
+    path("sheets/<int:sheet_id>/items/<int:item_id>/", item_change, name="item_change"),
     path("sheets/<int:sheet_id>/items/<int:item_id>/remove/", item_remove, name="item_remove"),
     path("sheets/<int:sheet_id>/submit/", sheet_submit, name="submit"),
     path("sheets/<int:sheet_id>/decide/", sheet_decide, name="decide"),

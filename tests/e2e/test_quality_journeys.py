@@ -193,3 +193,67 @@ def test_a_chat_arriving_outside_an_agents_shift_goes_to_the_agent_on_shift(brow
         "not on shift" in other.get_by_test_id("my-duty").inner_text()
     )
     screenshot(supervisor, "quality-roster-routing")
+
+
+def test_the_months_reward_sheets_are_drafted_adjusted_submitted_and_approved(browser, live_server):
+    """Issue 14 item 9: the month's reward/penalty sheets are drafted from the rules (a ticket
+    closed after its time limit: -2 a ticket), the supervisor adjusts the line and submits, a
+    manager approves, and the sheet is locked."""
+    import base64
+
+    from django_otp.oath import TOTP
+
+    from kefu.quality.models import RewardPenaltySheet, SheetState
+    from kefu.quality.tests.test_performance import closed_ticket
+
+    agent = UserFactory(username="zuoxi4", display_name="钱敏", role=Role.AGENT)
+    UserFactory(username="zhuguan4", display_name="陈主管", role=Role.SUPERVISOR)
+    UserFactory(username="jingli4", display_name="周经理", role=Role.MANAGER)
+    closed_ticket(agent, breached=True)
+    closed_ticket(agent, breached=True)
+    month = timezone.localdate().strftime("%Y-%m")
+
+    supervisor = _person(browser, live_server, "zhuguan4")
+    supervisor.goto(f"/quality/sheets/?month={month}")
+    supervisor.get_by_test_id("draft-from-rules").click()
+    supervisor.wait_for_load_state()
+    sheet = RewardPenaltySheet.objects.get(agent=agent)
+    supervisor.get_by_test_id(f"sheet-{sheet.pk}").get_by_role("link").click()
+    supervisor.wait_for_url(re.compile(rf"/quality/sheets/{sheet.pk}/$"))
+    assert supervisor.get_by_test_id("drafted-from-rules").inner_text() == "按规则起草"
+    [item] = sheet.items.all()
+    assert supervisor.get_by_test_id(f"item-{item.pk}-points").input_value() == "-4"
+    assert supervisor.get_by_test_id("total").inner_text() == "-4"
+    supervisor.get_by_test_id(f"item-{item.pk}-points").fill("-2")
+    supervisor.get_by_test_id(f"item-{item.pk}-reason").fill("超时两张，其中一张系客户原因")
+    supervisor.get_by_test_id(f"item-{item.pk}-save").click()
+    supervisor.wait_for_load_state()
+    assert supervisor.get_by_test_id("total").inner_text() == "-2"
+    assert "规则给出 -4" in supervisor.get_by_test_id(f"item-{item.pk}-adjusted").inner_text()
+    supervisor.get_by_test_id("submit").click()
+    supervisor.wait_for_load_state()
+    assert supervisor.get_by_test_id("sheet-state").inner_text() == "待审批"
+    screenshot(supervisor, "quality-reward-sheet-submitted")
+
+    boss = browser.new_context(
+        base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900}
+    ).new_page()
+    boss.set_default_timeout(10_000)
+    sign_in(boss, "jingli4")
+    boss.wait_for_url(re.compile(r"/accounts/two-factor/"))
+    secret = boss.get_by_test_id("totp-secret").inner_text()
+    boss.get_by_label("6位验证码").fill(f"{TOTP(base64.b32decode(secret)).token():06d}")
+    boss.get_by_role("button", name="验证").click()
+    boss.wait_for_url(re.compile(r"/accounts/recovery-codes/"))
+    boss.get_by_role("link", name="我已保存").click()
+    boss.wait_for_url(re.compile(r"/$"))
+    boss.goto(f"/quality/sheets/{sheet.pk}/")
+    assert "超时两张" in boss.get_by_test_id("items").inner_text()
+    boss.get_by_test_id("approve").click()
+    boss.wait_for_load_state()
+    assert boss.get_by_test_id("sheet-state").inner_text() == "已审批"
+    assert boss.get_by_test_id("item-form").count() == 0  # locked: no line can be added
+    assert boss.get_by_test_id(f"item-{item.pk}-save").count() == 0
+    screenshot(boss, "quality-reward-sheet-approved")
+    sheet.refresh_from_db()
+    assert sheet.state == SheetState.APPROVED and sheet.items.get().points == -2

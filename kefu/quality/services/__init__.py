@@ -38,12 +38,23 @@ def draft_sheet(*, actor: User, agent_id: int, month: dt.date) -> RewardPenaltyS
         raise DomainError(_("Choose an active agent."))
     try:
         with transaction.atomic():
-            return RewardPenaltySheet.objects.create(agent=agent, month=month, drafted_by=actor)
+            sheet = RewardPenaltySheet.objects.create(
+                agent=agent, month=month, drafted_by=actor, generated_version=1
+            )
     except IntegrityError as error:
         raise Conflict(
             _("%(agent)s already has a sheet for %(month)s.")
             % {"agent": agent, "month": month.strftime("%Y-%m")}
         ) from error
+    from kefu.quality.services.sheet_rules import rule_lines
+
+    SheetItem.objects.bulk_create(  # the rules' lines, for the supervisor to adjust
+        SheetItem(
+            sheet=sheet, points=ln.points, reason=ln.reason, rule=ln.rule, rule_points=ln.points
+        )
+        for ln in rule_lines(month, [agent.pk]).get(agent.pk, [])
+    )
+    return sheet
 
 
 def _locked(sheet_id: int) -> RewardPenaltySheet:
@@ -53,10 +64,25 @@ def _locked(sheet_id: int) -> RewardPenaltySheet:
     return sheet
 
 
-def _bump(sheet: RewardPenaltySheet, *, expected_version: int | None) -> None:
+def _bump(sheet: RewardPenaltySheet, *, expected_version: int | None, actor: User) -> None:
+    """Check the version and count a change; the first person to change or submit a sheet drafted
+    from the rules becomes its drafter (who then may not approve it)."""
     if expected_version is not None and expected_version != sheet.version:
         raise Conflict(_("Someone changed this sheet meanwhile; look at it again."))
     sheet.version += 1
+    if sheet.drafted_by_id is None:
+        sheet.drafted_by = actor
+
+
+def _clean_line(points: int, reason: str) -> str:
+    reason = " ".join(reason.split())
+    if not reason or len(reason) > 200:
+        raise DomainError(_("Give the reason in at most 200 characters."))
+    if not points or abs(points) > MAX_POINTS:
+        raise DomainError(
+            _("Points must be between -%(max)d and %(max)d, and not 0.") % {"max": MAX_POINTS}
+        )
+    return reason
 
 
 @transaction.atomic
@@ -65,19 +91,38 @@ def add_item(
 ) -> SheetItem:
     sheet = _locked(sheet_id)
     SHEET_FLOW.check(sheet.state, "edit", actor=actor, obj=sheet)
-    reason = " ".join(reason.split())
-    if not reason or len(reason) > 200:
-        raise DomainError(_("Give the reason in at most 200 characters."))
-    if not points or abs(points) > MAX_POINTS:
-        raise DomainError(
-            _("Points must be between -%(max)d and %(max)d, and not 0.") % {"max": MAX_POINTS}
-        )
+    reason = _clean_line(points, reason)
     if sheet.items.count() >= MAX_ITEMS:
         raise DomainError(_("A sheet has at most %(n)d lines.") % {"n": MAX_ITEMS})
-    _bump(sheet, expected_version=expected_version)
+    _bump(sheet, expected_version=expected_version, actor=actor)
     sheet.state = SheetState.DRAFT
-    sheet.save(update_fields=["state", "version"])
+    sheet.save(update_fields=["state", "version", "drafted_by"])
     return SheetItem.objects.create(sheet=sheet, points=points, reason=reason)
+
+
+@transaction.atomic
+def change_item(
+    *,
+    actor: User,
+    sheet_id: int,
+    item_id: int,
+    points: int,
+    reason: str,
+    expected_version: int | None = None,
+) -> SheetItem:
+    """The supervisor adjusts a line (one drafted from a rule keeps the rule's points beside)."""
+    sheet = _locked(sheet_id)
+    SHEET_FLOW.check(sheet.state, "edit", actor=actor, obj=sheet)
+    reason = _clean_line(points, reason)
+    item = SheetItem.objects.filter(pk=item_id, sheet=sheet).first()
+    if item is None:
+        raise DomainError(_("This line is not on the sheet."))
+    _bump(sheet, expected_version=expected_version, actor=actor)
+    sheet.state = SheetState.DRAFT
+    sheet.save(update_fields=["state", "version", "drafted_by"])
+    item.points, item.reason = points, reason
+    item.save(update_fields=["points", "reason"])
+    return item
 
 
 @transaction.atomic
@@ -87,8 +132,8 @@ def remove_item(*, actor: User, sheet_id: int, item_id: int) -> None:
     deleted, _rows = SheetItem.objects.filter(pk=item_id, sheet=sheet).delete()
     if not deleted:
         raise DomainError(_("This line is not on the sheet."))
-    _bump(sheet, expected_version=None)
-    sheet.save(update_fields=["version"])
+    _bump(sheet, expected_version=None, actor=actor)
+    sheet.save(update_fields=["version", "drafted_by"])
 
 
 @transaction.atomic
@@ -97,11 +142,11 @@ def submit_sheet(
 ) -> RewardPenaltySheet:
     sheet = _locked(sheet_id)
     SHEET_FLOW.check(sheet.state, "submit", actor=actor, obj=sheet)
-    _bump(sheet, expected_version=expected_version)
+    _bump(sheet, expected_version=expected_version, actor=actor)
     sheet.state = SheetState.SUBMITTED
     sheet.submitted_at = timezone.now()
     sheet.decision_note = ""
-    sheet.save(update_fields=["state", "submitted_at", "decision_note", "version"])
+    sheet.save(update_fields=["state", "submitted_at", "decision_note", "version", "drafted_by"])
     emit(SheetSubmitted(sheet_id=sheet.pk, submitted_by_id=actor.pk))
     return sheet
 
@@ -122,7 +167,7 @@ def decide_sheet(
     note = " ".join(note.split())[:300]
     if not approve and not note:
         raise DomainError(_("Say why the sheet goes back."))
-    _bump(sheet, expected_version=expected_version)
+    _bump(sheet, expected_version=expected_version, actor=actor)
     sheet.state = SheetState.APPROVED if approve else SheetState.RETURNED
     sheet.decided_by, sheet.decided_at, sheet.decision_note = actor, timezone.now(), note
     if approve:  # the amounts are fixed as approved (奖罚 → payroll)
@@ -144,7 +189,7 @@ def decide_sheet(
             sheet_id=sheet.pk,
             state=sheet.state,
             decided_by_id=actor.pk,
-            drafted_by_id=sheet.drafted_by_id,
+            drafted_by_id=sheet.drafted_by_id or actor.pk,
         )
     )
     return sheet

@@ -1,0 +1,199 @@
+"""Reward/penalty sheets 奖罚评分表 drafted from a manager's rules (issue 14 item 5): the month's facts
+become lines marked as from a rule; the supervisor adjusts them before submitting; drafting again
+refreshes only untouched drafts; the drafts are ready the day before payday without anyone."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from kefu.accounts.models import AuditAction, AuditEntry
+from kefu.accounts.roles import Role
+from kefu.conversations.models import Conversation
+from kefu.quality.models import (
+    QualitySettings,
+    RewardPenaltySheet,
+    RewardRule,
+    RuleKind,
+    SheetItem,
+    SheetState,
+)
+from kefu.quality.services import sheet_rules
+from kefu.quality.tests.conftest import GOOD_CHAT, old_agent, served_chat
+from kefu.quality.tests.test_performance import COMPLAINT_CHAT, closed_ticket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MONTH = timezone.localdate().strftime("%Y-%m")
+RUDE_CHAT = [("visitor", "这个怎么用"), ("agent", "您好，你自己看说明书"), ("agent", "再见")]
+
+
+def lines(sheet) -> dict[str, int]:
+    return {i.rule: i.points for i in SheetItem.objects.filter(sheet=sheet) if i.rule}
+
+
+def draft_now(client):
+    return client.post("/quality/sheets/from-rules/", {"month": MONTH})
+
+
+def a_month_of_facts(agent):
+    """One chat where the customer complained, one with a forbidden word, one rated 5, two tickets
+    closed after a time limit was breached."""
+    served_chat(agent, COMPLAINT_CHAT)
+    served_chat(agent, RUDE_CHAT)
+    rated, _made = served_chat(agent, GOOD_CHAT)
+    Conversation.objects.filter(pk=rated.pk).update(rating=5)
+    closed_ticket(agent, breached=True)
+    closed_ticket(agent, breached=True)
+
+
+def test_the_months_sheets_are_drafted_from_the_rules(client_for, no_random_sample):
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    agent = old_agent(display_name="王芳")
+    idle = old_agent(display_name="李娜")
+    sheet_rules.rules()
+    RewardRule.objects.filter(kind=RuleKind.QUALITY_BELOW).update(threshold=100)
+    RewardRule.objects.filter(kind=RuleKind.QUALITY_AT_LEAST).update(is_active=False)
+    a_month_of_facts(agent)
+
+    response = draft_now(supervisor_client)
+    assert response.status_code == 302
+    sheet = RewardPenaltySheet.objects.get(agent=agent)
+    assert (sheet.state, sheet.drafted_by, sheet.month.strftime("%Y-%m")) == (
+        SheetState.DRAFT,
+        None,
+        MONTH,
+    )
+    assert lines(sheet) == {
+        RuleKind.COMPLAINT: -5,
+        RuleKind.SEVERE: -10,
+        RuleKind.TIME_LIMIT: -4,  # two tickets × -2
+        RuleKind.GOOD_RATING: 1,
+        RuleKind.QUALITY_BELOW: -10,  # a forbidden word: below 100
+    }
+    assert not RewardPenaltySheet.objects.filter(agent=idle).exists()  # no rule gave points
+    html = supervisor_client.get(f"/quality/sheets/{sheet.pk}/").content.decode()
+    assert 'data-testid="drafted-from-rules"' in html and "按规则起草" in html
+    assert "2 × -2" in html and 'data-testid="total">-28<' in html
+    listing = supervisor_client.get(f"/quality/sheets/?month={MONTH}").content.decode()
+    assert f'data-testid="sheet-{sheet.pk}"' in listing
+
+
+def test_drafting_again_refreshes_untouched_drafts_and_keeps_what_a_person_changed(
+    client_for, make_user, no_random_sample
+):
+    supervisor_client, supervisor = client_for(Role.SUPERVISOR)
+    manager_client, manager = client_for(Role.MANAGER)
+    agent = old_agent(display_name="王芳")
+    closed_ticket(agent, breached=True)
+    draft_now(supervisor_client)
+    sheet = RewardPenaltySheet.objects.get(agent=agent)
+    assert lines(sheet) == {RuleKind.TIME_LIMIT: -2}
+
+    closed_ticket(agent, breached=True)  # recorded late: the untouched draft follows
+    draft_now(supervisor_client)
+    assert lines(sheet) == {RuleKind.TIME_LIMIT: -4}
+
+    # The manager adjusts the line: the sheet is theirs now, and the rules leave it alone.
+    [item] = SheetItem.objects.filter(sheet=sheet)
+    sheet.refresh_from_db()
+    page = f"/quality/sheets/{sheet.pk}/"
+    manager_client.post(
+        f"{page}items/{item.pk}/",
+        {"points": "-1", "reason": "一张超时工单系客户原因", "version": sheet.version},
+    )
+    item.refresh_from_db()
+    assert (item.points, item.rule_points, item.rule) == (-1, -4, RuleKind.TIME_LIMIT)
+    closed_ticket(agent, breached=True)
+    draft_now(supervisor_client)
+    assert lines(sheet) == {RuleKind.TIME_LIMIT: -1}
+    html = manager_client.get(page).content.decode()
+    assert f'data-testid="item-{item.pk}-adjusted"' in html and "规则给出 -4" in html
+
+    # Who first changed it drafted it: the manager may not approve it, another manager may.
+    manager_client.post(page + "submit/")
+    manager_client.post(page + "decide/", {"decision": "approve"})
+    sheet.refresh_from_db()
+    assert (sheet.state, sheet.drafted_by) == (SheetState.SUBMITTED, manager)
+    other_client, other = client_for(Role.MANAGER)
+    other_client.post(page + "decide/", {"decision": "approve"})
+    sheet.refresh_from_db()
+    assert (sheet.state, sheet.decided_by) == (SheetState.APPROVED, other)
+    # approved: locked, also for the rules
+    supervisor_client.post(f"{page}items/{item.pk}/", {"points": "-9", "reason": "改"})
+    closed_ticket(agent, breached=True)
+    draft_now(supervisor_client)
+    assert lines(sheet) == {RuleKind.TIME_LIMIT: -1}
+    assert supervisor is not None
+
+
+def test_an_agent_or_inspector_may_not_draft_from_the_rules(client_for, no_random_sample):
+    agent = old_agent()
+    closed_ticket(agent, breached=True)
+    for role in (Role.AGENT, Role.INSPECTOR):
+        client, _user = client_for(role)
+        assert draft_now(client).status_code == 403
+    assert not RewardPenaltySheet.objects.exists()
+
+
+def test_a_manager_sets_the_rules_and_the_payday(client_for):
+    manager_client, _manager = client_for(Role.MANAGER)
+    supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
+    assert supervisor_client.get("/quality/sheets/rules/").status_code == 403
+    html = manager_client.get("/quality/sheets/rules/").content.decode()
+    assert "奖罚规则" in html and 'data-testid="rule-complaint"' in html
+    form = {f"points_{r.kind}": r.points for r in sheet_rules.rules()}
+    form |= {f"active_{r.kind}": "on" for r in sheet_rules.rules()}
+    form |= {"threshold_quality_below": "70", "threshold_quality_at_least": "98"}
+
+    manager_client.post(
+        "/quality/sheets/rules/", {**form, "points_complaint": "-8", "payday": "15"}
+    )
+    assert RewardRule.objects.get(kind=RuleKind.COMPLAINT).points == -8
+    assert RewardRule.objects.get(kind=RuleKind.QUALITY_BELOW).threshold == 70
+    assert QualitySettings.objects.get().payday == 15
+    assert AuditEntry.objects.filter(
+        action=AuditAction.SETTINGS_CHANGED, object_type="quality.rewardrule"
+    ).exists()
+
+    for bad in (
+        {"payday": "31"},
+        {"payday": "15", "points_complaint": "-500"},
+        {"payday": "15", "threshold_quality_below": "abc"},
+        {"payday": "15", "points_severe": "x"},
+    ):
+        page = manager_client.post("/quality/sheets/rules/", {**form, **bad}, follow=True)
+        assert page.status_code == 200
+        assert RewardRule.objects.get(kind=RuleKind.COMPLAINT).points == -8
+        assert QualitySettings.objects.get().payday == 15
+    denied = supervisor_client.post("/quality/sheets/rules/", {**form, "payday": "3"})
+    assert denied.status_code == 403 and QualitySettings.objects.get().payday == 15
+
+
+def test_the_drafts_are_ready_the_day_before_payday_without_anyone(monkeypatch, no_random_sample):
+    """Frozen clock: payday the 11th. The scheduler runs daily at 16:40 UTC, 00:40 in China; on
+    the 10th (China) it drafts November's sheets, on other days nothing."""
+    from kefu.quality.tasks import prepare_reward_sheets
+
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    eve = dt.datetime(2026, 12, 10, 0, 40, tzinfo=shanghai)
+    utc = eve.astimezone(dt.UTC).replace(tzinfo=None)
+    assert prepare_reward_sheets.task_class().validate_datetime(utc)
+    assert not prepare_reward_sheets.task_class().validate_datetime(utc + dt.timedelta(hours=1))
+    QualitySettings.objects.update_or_create(pk=1, defaults={"payday": 11, "random_percent": 0})
+    monkeypatch.setattr(timezone, "now", lambda: eve - dt.timedelta(days=1))
+    agent = old_agent(display_name="王芳")
+    closed_ticket(agent, breached=True)
+    november = dt.datetime(2026, 11, 20, 10, 0, tzinfo=shanghai)
+    from kefu.tickets.models import Ticket
+
+    Ticket.objects.update(closed_at=november, first_breach_at=november)
+
+    assert prepare_reward_sheets.call_local() == 0  # the 9th: not yet
+    assert not RewardPenaltySheet.objects.exists()
+    monkeypatch.setattr(timezone, "now", lambda: eve)
+    assert prepare_reward_sheets.call_local() == 1
+    sheet = RewardPenaltySheet.objects.get(agent=agent)
+    assert sheet.month == dt.date(2026, 11, 1) and lines(sheet) == {RuleKind.TIME_LIMIT: -2}
+    assert prepare_reward_sheets.call_local() == 1  # run twice: refreshed, not doubled
+    assert SheetItem.objects.filter(sheet__agent=agent).count() == 1
