@@ -100,7 +100,7 @@ def _view_limit(view: Callable[..., Any] | None) -> int | None:
 
 
 @functools.lru_cache(maxsize=2048)
-def _view_at(urlconf: object, path_info: str) -> Callable[..., Any] | None:
+def _view_at(urlconf: str, path_info: str) -> Callable[..., Any] | None:
     """The view a path resolves to, remembered: every POST asked twice (the ASGI limit and the
     middleware), a tenth of an API write's time in URL matching (issue 11.3). Keyed by the URL
     configuration too; cleared with Django's own URL caches (`setting_changed`)."""
