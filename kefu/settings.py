@@ -280,8 +280,11 @@ KEFU_SIGN_IN_WINDOW_SECONDS = int(os.environ.get("KEFU_SIGN_IN_WINDOW_SECONDS", 
 
 # API rate limits (kefu/api/throttling.py): calls per API token (or signed-in user) and per network
 # address, as "N/s", "N/min", "N/hour" or "N/day"; over either, 429 with Retry-After. Empty: no limit.
-KEFU_API_RATE_PER_TOKEN = os.environ.get("KEFU_API_RATE_PER_TOKEN", "600/min")
-KEFU_API_RATE_PER_ADDRESS = os.environ.get("KEFU_API_RATE_PER_ADDRESS", "1200/min")
+# API rate limits (kefu/api/throttling.py): bearer tokens are integrations (a shop system posting
+# orders at 500/s, issue 15), browser calls are a person's; per address, everything together.
+KEFU_API_RATE_PER_TOKEN = os.environ.get("KEFU_API_RATE_PER_TOKEN", "60000/min")
+KEFU_API_RATE_PER_USER = os.environ.get("KEFU_API_RATE_PER_USER", "600/min")
+KEFU_API_RATE_PER_ADDRESS = os.environ.get("KEFU_API_RATE_PER_ADDRESS", "120000/min")
 
 # --- I18n and time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -44,4 +44,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # API rate limits count across tests (the cache outlives each test) and every test client calls from
 # 127.0.0.1: off for the suite; kefu/api/tests/test_rate_limits.py sets its own.
 KEFU_API_RATE_PER_TOKEN = ""
+KEFU_API_RATE_PER_USER = ""
 KEFU_API_RATE_PER_ADDRESS = ""

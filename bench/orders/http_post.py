@@ -1,6 +1,7 @@
 """Order posting over HTTP (issue 15's aim: ≥ 500 orders/s through the API with 4 clients): POST
 /api/v1/orders against a running `kefu serve`, from `--clients` threads, each order once and every
 tenth again (idempotent re-posts, answered 200). Keep-alive connections, a supervisor's API token.
+`bench/orders/run.py --http-posts N` starts the server itself and calls `post_orders`; by hand:
 
     KEFU_DATA_DIR=/tmp/bench-data kefu serve --port 8816 --no-demo &
     kefu apitoken SUPERVISOR > token.txt
@@ -19,6 +20,63 @@ import uuid
 from pathlib import Path
 
 
+def post_orders(
+    url: str, token: str, posts: int, clients: int, warm: int = 10
+) -> tuple[float, list[float], dict[int, int], int]:
+    """Posts `posts` orders (and every tenth again) from `clients` keep-alive connections after
+    `warm` posts each. Returns (seconds, per-request ms, statuses, requests)."""
+    target = urllib.parse.urlparse(url)
+    run = uuid.uuid4().hex[:6]
+    work = list(range(posts)) + list(range(0, posts, 10))
+    chunks = [work[i::clients] for i in range(clients)]
+    statuses: dict[int, int] = {}
+    times: list[float] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def body(prefix: str, n: int) -> bytes:
+        return json.dumps(
+            {
+                "platform": "tmall",
+                "number": f"{prefix}{run}{n:07d}",
+                "buyer_id": f"买家{n % 5000}",
+                "amount": "399.00",
+                "paid": "399.00",
+                "state": "paid",
+                "items": [{"sku": "LD-101", "name": "北欧吊灯", "price": "399.00"}],
+            }
+        ).encode()
+
+    def client(index: int, chunk: list[int]) -> None:
+        conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+        for n in range(warm):  # warm-up: the connection, the server's caches
+            conn.request("POST", "/api/v1/orders", body=body(f"W{index}", n), headers=headers)
+            conn.getresponse().read()
+        barrier.wait(timeout=120)
+        for n in chunk:
+            t0 = time.perf_counter()
+            conn.request("POST", "/api/v1/orders", body=body("H", n), headers=headers)
+            response = conn.getresponse()
+            response.read()
+            elapsed = (time.perf_counter() - t0) * 1000
+            with lock:
+                times.append(elapsed)
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+        conn.close()
+
+    threads = [
+        threading.Thread(target=client, args=(i, c), daemon=True) for i, c in enumerate(chunks)
+    ]
+    for t in threads:
+        t.start()
+    barrier.wait(timeout=120)
+    began = time.perf_counter()
+    for t in threads:
+        t.join(timeout=600)
+    return time.perf_counter() - began, times, dict(sorted(statuses.items())), len(work)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:8816")
@@ -27,49 +85,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
     token = Path(args.token_file).read_text(encoding="utf-8").strip().splitlines()[-1]
-    target = urllib.parse.urlparse(args.url)
-    run = uuid.uuid4().hex[:6]
-    work = list(range(args.posts)) + list(range(0, args.posts, 10))
-    chunks = [work[i :: args.clients] for i in range(args.clients)]
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
-
-    def client(chunk: list[int]) -> None:
-        conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
-        for n in chunk:
-            body = json.dumps(
-                {
-                    "platform": "tmall",
-                    "number": f"H{run}{n:07d}",
-                    "buyer_id": f"买家{n % 5000}",
-                    "amount": "399.00",
-                    "paid": "399.00",
-                    "state": "paid",
-                    "items": [{"sku": "LD-101", "name": "北欧吊灯", "price": "399.00"}],
-                }
-            )
-            conn.request(
-                "POST",
-                "/api/v1/orders",
-                body=body.encode(),
-                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-            )
-            response = conn.getresponse()
-            response.read()
-            with lock:
-                statuses[response.status] = statuses.get(response.status, 0) + 1
-        conn.close()
-
-    began = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(c,)) for c in chunks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - began
+    elapsed, _times, statuses, requests = post_orders(args.url, token, args.posts, args.clients)
     print(
-        f"| posting over HTTP ({args.clients} clients) | {len(work):,} posts | "
-        f"{len(work) / elapsed:,.0f} posts/s | {elapsed:.1f} s | statuses {dict(sorted(statuses.items()))} |"
+        f"| posting over HTTP ({args.clients} clients) | {requests:,} posts | "
+        f"{requests / elapsed:,.0f} posts/s | {elapsed:.1f} s | statuses {statuses} |"
     )
 
 

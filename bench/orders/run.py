@@ -9,6 +9,11 @@ order look-up p50/p95 over many orders.
 (b) Posting: `--posts` orders through the API's service path (clean_order + record_order) from
     `--clients` threads, each order once and then every tenth again (idempotent re-posts), in-process:
     not over HTTP, so it bounds what the API can do, it is not the API's figure.
+(b2) Posting over HTTP (`--http-posts N`, 0 to skip): starts `kefu serve --no-worker --no-demo` on a
+    free loopback port, a supervisor's API token, and posts through bench/orders/http_post.py with 1
+    and `--clients` keep-alive clients; prints posts/s, p50/p95, the 1-minute load average and the
+    server's CPU ms per request. The rate limits are the settings' defaults unless
+    KEFU_API_RATE_PER_TOKEN / KEFU_API_RATE_PER_ADDRESS are set (empty: no limit).
 (c) Pane: bulk-loads `--orders` orders (plain INSERTs, not the services) for 10,000 customers, then
     times `--queries` calls of selectors.customer_orders (the pane's query, items prefetched).
 
@@ -36,6 +41,8 @@ from bench.common import percentile  # noqa: E402
 def setup_django(data_dir: Path) -> None:
     os.environ["KEFU_DATA_DIR"] = str(data_dir)
     os.environ["DJANGO_SETTINGS_MODULE"] = "kefu.settings"
+    os.environ["KEFU_DEMO"] = "0"
+    os.environ["KEFU_INSTANCE"] = f"bench-orders-{os.getpid()}"
     os.environ.pop("DATABASE_URL", None)
     import django
 
@@ -125,6 +132,36 @@ def bench_posting(actor, posts: int, clients: int) -> None:
     )
 
 
+def bench_posting_http(data_dir: Path, posts: int, clients: int) -> None:
+    from django.db import connection
+
+    from bench.common import cpu_seconds
+    from bench.orders.http_post import post_orders
+    from bench.tickets.run import api_token, free_port, start_server, stop_server
+
+    connection.close()
+    token = api_token("bench")
+    port = free_port()
+    server = start_server(port, data_dir / "serve.log", 1)
+    try:
+        for n in sorted({1, clients}):
+            load = os.getloadavg()[0]
+            cpu = cpu_seconds(server.pid)
+            elapsed, times, statuses, requests = post_orders(
+                f"http://127.0.0.1:{port}", token, posts, n
+            )
+            cpu_ms = (cpu_seconds(server.pid) - cpu) * 1000 / max(1, requests)
+            print(
+                f"| posting over HTTP (kefu serve, 1 web process, {n} client{'s' if n > 1 else ''}) | "
+                f"{requests:,} posts {statuses} | {requests / elapsed:,.0f} posts/s, p50 "
+                f"{percentile(times, 50):.1f} ms, p95 {percentile(times, 95):.1f} ms, server CPU "
+                f"{cpu_ms:.2f} ms/post, load {load:.1f} | {elapsed:.1f} s |",
+                flush=True,
+            )
+    finally:
+        stop_server(server)
+
+
 def bench_pane(total: int, queries: int) -> None:
     from django.db import connection, transaction
 
@@ -192,6 +229,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=1_000)
+    parser.add_argument("--http-posts", type=int, default=2_000, help="0: skip the HTTP case")
+    parser.add_argument(
+        "--only-http", action="store_true", help="the posting over HTTP only (no import, no pane)"
+    )
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="kefu-bench-orders-"))
     try:
@@ -202,9 +243,13 @@ def main() -> None:
         )
         print(f"# command: {' '.join([Path(sys.executable).name, *sys.argv])}")
         print("| step | size | rate | time |\n|---|---|---|---|")
-        bench_import(actor, args.rows, data_dir)
-        bench_posting(actor, args.posts, args.clients)
-        bench_pane(args.orders, args.queries)
+        if not args.only_http:
+            bench_import(actor, args.rows, data_dir)
+            bench_posting(actor, args.posts, args.clients)
+        if args.http_posts:
+            bench_posting_http(data_dir, args.http_posts, args.clients)
+        if not args.only_http:
+            bench_pane(args.orders, args.queries)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import re
 import secrets
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -459,23 +462,84 @@ def check_scopes(scopes: Iterable[str]) -> list[str]:
     return checked
 
 
+# Verified tokens are kept per process for a few seconds (issue 11.3: the look-up was a sixth of an
+# API write). Keyed by the token's digest; an entry is trusted only while the shared generation
+# number it was read under is still current: any save or delete of a token or a user (a revoke, a
+# deactivation, a role change) bumps it in Django's cache (Redis when scaled, so every process sees
+# it) and clears this process's entries, so the change takes effect on the next request everywhere.
+# Whatever else a request reads through the user (its department…) is read fresh, as before.
+TOKEN_CACHE_SECONDS = 10.0
+TOKEN_GENERATION_KEY = "accounts:api-token-generation"  # noqa: S105  a cache key, not a secret
+_verified: dict[str, tuple[float, int, ApiToken]] = {}  # digest → (until, generation, token)
+
+
+def _token_generation() -> int:
+    return cache.get(TOKEN_GENERATION_KEY, 0)
+
+
+def forget_verified_tokens() -> None:
+    """Tokens or users changed: every process checks its tokens against the database again."""
+    _verified.clear()
+    cache.add(TOKEN_GENERATION_KEY, 0, timeout=None)
+    try:
+        cache.incr(TOKEN_GENERATION_KEY)
+    except ValueError:  # evicted between add and incr
+        cache.set(TOKEN_GENERATION_KEY, 1, timeout=None)
+
+
+def token_or_user_changed(**_kwargs: object) -> None:
+    """post_save / post_delete of ApiToken and User (connected in AccountsConfig.ready): forget now,
+    and again once the change commits, so a request that read the old row meanwhile cannot keep it."""
+    forget_verified_tokens()
+    transaction.on_commit(forget_verified_tokens, robust=True)
+
+
+def _private_copy(token: ApiToken) -> ApiToken:
+    """The cached token and user are shared; each request gets copies, without related objects."""
+    mine = copy.copy(token)
+    user = copy.copy(token.user)
+    user._state.fields_cache = {}
+    mine.user = user
+    return mine
+
+
 def api_token_for(raw: str) -> ApiToken | None:
     """The live token (not revoked, not expired, its user active) for a raw bearer value."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
     now = timezone.now()
+    digest = _digest(raw)
+    generation = _token_generation()  # read before the row: a change after it bumps it
+    held = _verified.get(digest)
+    if held is not None:
+        until, seen, token = held
+        if (
+            seen == generation
+            and time.monotonic() < until
+            and (token.expires_at is None or token.expires_at > now)
+        ):
+            _note_use(token, now)
+            return _private_copy(token)
+        _verified.pop(digest, None)
     found = list(  # [:1], not first(): no ORDER BY to compile on every API request
         ApiToken.objects.select_related("user")
-        .filter(digest=_digest(raw), revoked_at__isnull=True, user__is_active=True)
+        .filter(digest=digest, revoked_at__isnull=True, user__is_active=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .order_by()[:1]
     )
     if not found:
         return None
     token = found[0]
+    _note_use(token, now)
+    _verified[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, generation, token)
+    return _private_copy(token)
+
+
+def _note_use(token: ApiToken, now: dt.datetime) -> None:
+    """`last_used_at`, to the minute (a query update: it does not count as a change of the token)."""
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token
+        token.last_used_at = now
 
 
 def user_for_api_token(raw: str) -> User | None:

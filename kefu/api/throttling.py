@@ -2,8 +2,11 @@
 
 django-ninja's throttling runs after authentication, so these count calls that got past it; a
 client over either limit gets 429 with `Retry-After` (seconds until its window ends). The limits
-are settings (`KEFU_API_RATE_PER_TOKEN`, `KEFU_API_RATE_PER_ADDRESS`, README: Configuration), read
-on each request. Counts are fixed one-minute (or other) windows in Django's cache, counted by
+are settings (README: Configuration), read on each request: `KEFU_API_RATE_PER_TOKEN` for bearer
+tokens — integrations, whose default (60,000/min, 1,000/s) leaves room for a shop system posting
+orders at issue 15's aim of 500/s and still stops a runaway loop —, `KEFU_API_RATE_PER_USER` for a
+person's calls from the browser (600/min), `KEFU_API_RATE_PER_ADDRESS` for all calls from one address
+(120,000/min: a token at its limit plus the people behind the same address; issue 11.3). Counts are fixed one-minute (or other) windows in Django's cache, counted by
 kefu/core/ratelimit.py: Redis in scaled mode, so every process counts together; in embedded mode
 there is one process anyway. The sign-in page keeps its own throttle (kefu/accounts/services.py).
 """
@@ -39,8 +42,11 @@ class WindowThrottle(BaseThrottle):
     def ident(self, request) -> str:
         raise NotImplementedError
 
+    def rate(self, request) -> str:
+        return getattr(settings, self.setting)
+
     def allow_request(self, request) -> bool:
-        limit, period = parse_rate(getattr(settings, self.setting))
+        limit, period = parse_rate(self.rate(request))
         wait = ratelimit.hit(f"api:{self.scope}:{self.ident(request)}", limit, period)
         self._local.wait = wait
         return wait is None
@@ -49,16 +55,27 @@ class WindowThrottle(BaseThrottle):
         return getattr(self._local, "wait", None)
 
 
+def _bearer(request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
 class PerToken(WindowThrottle):
-    """Each API token counts alone; a browser session counts per user."""
+    """Each API token counts alone (KEFU_API_RATE_PER_TOKEN); a browser session counts per user
+    (KEFU_API_RATE_PER_USER)."""
 
     setting = "KEFU_API_RATE_PER_TOKEN"
     scope = "token"
 
+    def rate(self, request) -> str:
+        return getattr(
+            settings, self.setting if _bearer(request) is not None else "KEFU_API_RATE_PER_USER"
+        )
+
     def ident(self, request) -> str:
-        header = request.headers.get("Authorization", "")
-        if header.lower().startswith("bearer "):
-            return "t" + hashlib.sha256(header[7:].strip().encode()).hexdigest()[:32]
+        raw = _bearer(request)
+        if raw is not None:
+            return "t" + hashlib.sha256(raw.encode()).hexdigest()[:32]
         return f"u{request.user.pk}"
 
 

@@ -3,6 +3,7 @@ write remarks, and walk change requests. The same services as the pages."""
 
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 from ninja import P, QueryEx, Router, Status
 
@@ -96,7 +97,7 @@ def post_order(request: AuthenticatedRequest, body: OrderIn) -> Status[dict[str,
     require_order_intake(request.user)
     data = clean_order(body.dict())
     order, created = record_order(actor=request.user, data=data)
-    order = Order.objects.prefetch_related("items").get(pk=order.pk)
+    prefetch_related_objects([order], "items")  # the order as written; its items as stored
     return Status(201 if created else 200, order_out(order, request.user, created=created))
 
 

@@ -75,3 +75,78 @@ def test_the_schema_and_docs_are_served():
     docs = Client().get("/api/v1/docs")
     assert docs.status_code == 200
     assert "cdn" not in docs.content.decode().lower()  # served from our own static files
+
+
+def test_a_verified_token_is_not_looked_up_again(make_user, django_assert_num_queries):
+    """Issue 11.3: a token checked once is kept for a few seconds in the process (no query)."""
+    from kefu.accounts import services
+
+    user = make_user(Role.AGENT, username="script")
+    _token, raw = services.create_api_token(user=user, name="t")
+    first = services.api_token_for(raw)
+    assert first is not None and first.user.username == "script"
+    with django_assert_num_queries(0):
+        again = services.api_token_for(raw)
+    assert again is not None and again.user == user
+    # Each call gets its own copies: what one request does to its user stays with it.
+    assert again is not first and again.user is not first.user
+
+
+def test_a_revoked_token_is_refused_at_once_in_the_same_process(make_user):
+    from django.utils import timezone
+
+    from kefu.accounts import services
+
+    token, raw = services.create_api_token(user=make_user(Role.AGENT), name="t")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert client.get("/api/v1/me").status_code == 200  # verified and kept
+    token.revoked_at = timezone.now()
+    token.save()  # as the admin does it
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_a_deactivated_user_or_a_new_role_counts_at_once(make_user):
+    from kefu.accounts import services
+
+    boss = make_user(Role.ADMINISTRATOR)
+    user = make_user(Role.MANAGER)
+    _token, raw = services.create_api_token(user=user, name="t")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert client.get("/api/v1/users").status_code == 200
+    services.change_role(actor=boss, user=user, role=Role.AGENT)
+    assert client.get("/api/v1/users").status_code == 403  # the agent's rights, not the manager's
+    services.set_user_active(actor=boss, user=user, active=False)
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_a_change_made_by_another_process_counts_at_once(make_user):
+    """Another process that revokes a token bumps the shared generation (Redis when scaled): this
+    process drops what it verified under the old one."""
+    from django.core.cache import cache
+
+    from kefu.accounts import services
+    from kefu.accounts.models import ApiToken
+
+    token, raw = services.create_api_token(user=make_user(Role.AGENT), name="t")
+    assert services.api_token_for(raw) is not None
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=token.created_at)  # no signal here
+    assert services.api_token_for(raw) is not None  # still the kept answer…
+    cache.add(services.TOKEN_GENERATION_KEY, 0, timeout=None)
+    cache.incr(services.TOKEN_GENERATION_KEY)  # …until another process says tokens changed
+    assert services.api_token_for(raw) is None
+
+
+def test_a_kept_token_ends_at_its_expiry(make_user, monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kefu.accounts import services
+
+    now = timezone.now()
+    _token, raw = services.create_api_token(
+        user=make_user(Role.AGENT), name="t", expires_at=now + dt.timedelta(seconds=5)
+    )
+    assert services.api_token_for(raw) is not None
+    monkeypatch.setattr(services.timezone, "now", lambda: now + dt.timedelta(seconds=6))
+    assert services.api_token_for(raw) is None

@@ -5,6 +5,7 @@ import secrets
 import pytest
 from django.test import Client
 
+from conftest import sign_in
 from kefu.accounts import services
 from kefu.accounts.roles import Role
 
@@ -53,3 +54,23 @@ def test_the_limits_are_off_when_the_settings_are_empty(make_user, settings):
     settings.KEFU_API_RATE_PER_ADDRESS = ""
     client = token_client(make_user(Role.AGENT))
     assert {client.get("/api/v1/me").status_code for _ in range(30)} == {200}
+
+
+def test_integration_tokens_and_browser_users_have_their_own_defaults(make_user, settings):
+    """Issue 11.3 / 15: a bearer token is an integration (KEFU_API_RATE_PER_TOKEN, 60,000/min by
+    default: room for 500 orders/s); a person's browser calls count per user (KEFU_API_RATE_PER_USER,
+    600/min). Past either, 429 and Retry-After."""
+    import kefu.settings as defaults
+
+    assert defaults.KEFU_API_RATE_PER_TOKEN == "60000/min"
+    assert defaults.KEFU_API_RATE_PER_USER == "600/min"
+    settings.KEFU_API_RATE_PER_TOKEN = "6/day"
+    settings.KEFU_API_RATE_PER_USER = "3/day"
+    settings.KEFU_API_RATE_PER_ADDRESS = ""
+    agent = make_user(Role.AGENT)
+    browser = sign_in(Client(REMOTE_ADDR=new_address()), agent)
+    assert [browser.get("/api/v1/me").status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert 1 <= int(browser.get("/api/v1/me")["Retry-After"]) <= 86400
+    script = token_client(agent)
+    assert [script.get("/api/v1/me").status_code for _ in range(7)] == [200] * 6 + [429]
+    assert 1 <= int(script.get("/api/v1/me")["Retry-After"]) <= 86400

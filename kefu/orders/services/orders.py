@@ -269,9 +269,12 @@ def record_order(
     shipped) or any change to a closed order is refused (Conflict) and nothing is changed."""
     if check_permission and actor is not None:
         require_order_intake(actor)
-    order = (
-        Order.objects.select_for_update().filter(platform=data.platform, number=data.number).first()
+    found = list(  # unique by (platform, number): [:1] with no ORDER BY to compile
+        Order.objects.select_for_update()
+        .filter(platform=data.platform, number=data.number)
+        .order_by()[:1]
     )
+    order = found[0] if found else None
     created = False
     if order is None:
         try:

@@ -1,6 +1,7 @@
 """Pages and API of the orders app: who gets what (200/403/404), masking, hostile strings."""
 
 import pytest
+from django.test import Client
 
 from conftest import HOSTILE_STRINGS
 from kefu.customers.models import Customer
@@ -199,3 +200,26 @@ def test_the_orders_api_is_in_the_schema(cast, signed_in):
     schema = signed_in(cast.agent).get("/api/v1/openapi.json").json()
     assert "/api/v1/orders" in schema["paths"]
     assert "/api/v1/orders/{order_id}/changes/{change_id}/steps" in schema["paths"]
+
+
+def test_posting_an_order_through_the_api_takes_a_fixed_number_of_statements(cast, customer):
+    """Issue 15's posting aim: one new order, its token already verified, makes these statements and
+    no more (the order looked up under lock, the customer matched, the order and its items written,
+    its timeline entry, the items read back for the answer); a repost changes nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kefu.accounts.services import create_api_token
+
+    _token, raw = create_api_token(user=cast.supervisor, name="shop")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api(client, "post", "/orders", order_body(number="A1")).status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        created = api(client, "post", "/orders", order_body(number="A2"))
+    assert created.status_code == 201
+    assert [i["sku"] for i in created.json()["items"]] == ["LD-101"]
+    assert created.json()["customer_id"] == customer.pk
+    assert len(queries) == 10, "\n".join(q["sql"][:120] for q in queries.captured_queries)
+    again = api(client, "post", "/orders", order_body(number="A2"))
+    assert again.status_code == 200 and again.json()["id"] == created.json()["id"]
+    assert Order.objects.filter(number="A2").count() == 1

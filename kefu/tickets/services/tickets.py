@@ -92,7 +92,12 @@ def active_category(category_id: int) -> TicketCategory:
     """The category a ticket may be filed under now (it exists and is turned on)."""
     # order_by() and [:1], not first(): ordering by pk costs more to compile than the query takes
     # to run (a tenth of creating a ticket, bench/README.md).
-    found = list(TicketCategory.objects.filter(pk=category_id, is_active=True).order_by()[:1])
+    # The parents come in the same query: the answer shows the category's path (root / leaf).
+    found = list(
+        TicketCategory.objects.filter(pk=category_id, is_active=True)
+        .select_related("parent__parent")
+        .order_by()[:1]
+    )
     category = found[0] if found else None
     if category is None:
         raise DomainError(_("This category does not exist or is no longer in use."))

@@ -145,3 +145,28 @@ def test_the_ticket_endpoints_are_in_the_openapi_schema(client):
         "/api/v1/tickets/{ticket_id}/notes",
     ):
         assert path in paths
+
+
+def test_creating_a_ticket_through_the_api_takes_a_fixed_number_of_statements(
+    cast, category, customer
+):
+    """Issue 11.3: one API creation, its token already verified, makes these statements and no more:
+    the category with its parents (one query), the time-limit policies, the calendar, the number, the
+    ticket, its search document and its timeline entry (the audit of creation), in one transaction.
+    A statement more (a token look-up, a category's parent read again) fails here."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kefu.accounts.services import create_api_token
+
+    _token, raw = create_api_token(user=cast.agent, name="script")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    body = {"type": "complaint", "subject": "屏幕有亮点", "customer_id": customer.pk}
+    body["category_id"] = category.pk
+    assert api(client, "post", "/tickets", body).status_code == 201  # verifies and keeps the token
+    with CaptureQueriesContext(connection) as queries:
+        created = api(client, "post", "/tickets", body)
+    assert created.status_code == 201
+    assert created.json()["category"] == "产品质量 / 屏幕故障"
+    statements = [q["sql"].split(" ", 3)[:3] for q in queries.captured_queries]
+    assert len(statements) == 11, "\n".join(q["sql"][:120] for q in queries.captured_queries)
