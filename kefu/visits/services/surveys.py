@@ -26,7 +26,7 @@ from kefu.core.text import strip_control_characters
 from kefu.customers.models import Customer
 from kefu.tickets.services.sla import return_visit_due
 from kefu.visits import quiet, selectors
-from kefu.visits.events import SurveyAnswered
+from kefu.visits.events import SurveyAnswered, SurveyOffered
 from kefu.visits.models import (
     FollowUp,
     QuestionKind,
@@ -174,6 +174,24 @@ def answer_url(invitation: SurveyInvitation) -> str:
     )
 
 
+def widget_survey_link(conversation_id: int, *, now: dt.datetime | None = None) -> str | None:
+    """The link the chat widget shows after a chat ended: its survey invitation made for the
+    widget, while it can still be answered; None otherwise."""
+    now = now or timezone.now()
+    invitation = (
+        SurveyInvitation.objects.filter(
+            source=SurveyTrigger.CONVERSATION,
+            source_id=conversation_id,
+            channel=SurveyChannel.WIDGET,
+            answered_at__isnull=True,
+            expires_at__gt=now,
+        )
+        .order_by("-id")
+        .first()
+    )
+    return answer_url(invitation) if invitation is not None else None
+
+
 def survey_for(trigger: str) -> Survey | None:
     """The newest active survey sent on this trigger."""
     return Survey.objects.filter(active=True, trigger=trigger).order_by("-id").first()
@@ -215,6 +233,12 @@ def invite(
         windows = quiet.parse_windows(selectors.rules().quiet_hours)
         when = quiet.next_allowed(now, windows)
         transaction.on_commit(lambda: _queue_sms(invitation.pk, when=when, now=now))
+    elif (
+        invitation.channel == SurveyChannel.WIDGET
+        and source == SurveyTrigger.CONVERSATION
+        and source_id is not None
+    ):
+        emit(SurveyOffered(invitation_id=invitation.pk, conversation_id=source_id))
     return invitation
 
 
