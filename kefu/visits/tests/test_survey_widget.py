@@ -9,7 +9,7 @@ from django.db import connections
 
 from kefu.accounts.roles import Role
 from kefu.conversations.models import Conversation
-from kefu.conversations.tests.conftest import make_inbox
+from kefu.conversations.tests.conftest import make_agent, make_inbox
 from kefu.conversations.tests.test_sockets import (
     agent_socket,
     is_event,
@@ -21,7 +21,6 @@ from kefu.core.events import EVENT_TYPES, Delivery, subscribe, unsubscribe
 from kefu.customers.models import Customer
 from kefu.visits.models import SurveyChannel, SurveyInvitation, SurveyTrigger
 from kefu.visits.services import surveys
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,7 +33,7 @@ async def close_thread_connections():
 
 @sync_to_async
 def widget_survey(channel: str = SurveyChannel.WIDGET):
-    supervisor = UserFactory(role=Role.SUPERVISOR)
+    supervisor = make_agent(role=Role.SUPERVISOR)
     return surveys.create_survey(
         actor=supervisor,
         title="聊天满意度",
