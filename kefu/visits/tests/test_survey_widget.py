@@ -7,6 +7,7 @@ import pytest_asyncio
 from asgiref.sync import sync_to_async
 from django.db import connections
 
+from kefu.accounts.models import Presence
 from kefu.accounts.roles import Role
 from kefu.conversations.models import Conversation
 from kefu.conversations.tests.conftest import make_agent, make_inbox
@@ -33,7 +34,7 @@ async def close_thread_connections():
 
 @sync_to_async
 def widget_survey(channel: str = SurveyChannel.WIDGET):
-    supervisor = make_agent(role=Role.SUPERVISOR)
+    supervisor = make_agent(role=Role.SUPERVISOR, presence=Presence.OFFLINE)
     return surveys.create_survey(
         actor=supervisor,
         title="聊天满意度",
