@@ -56,6 +56,7 @@ ELSEWHERE = {
     "tickets.note_added": "kefu/tickets/tests/test_access_and_work.py",
     "tickets.sla_warning": "kefu/tickets/tests/test_sla.py",
     "tickets.sla_breached": "kefu/tickets/tests/test_sla.py",
+    "visits.survey_offered": "kefu/visits/tests/test_survey_widget.py::test_the_widget_shows_the_survey_link_when_the_chat_ends_until_it_is_answered",
     "visits.plan_reminder_due": "kefu/visits/tests/test_plans.py::test_the_25th_drafts_next_months_plan_once_and_reminds",
     "visits.campaign_submitted": "kefu/visits/tests/test_plans.py::test_submitting_and_deciding_and_issuing_emit_their_events",
     "visits.campaign_decided": "kefu/visits/tests/test_plans.py::test_submitting_and_deciding_and_issuing_emit_their_events",

@@ -219,6 +219,18 @@ def push_notification(event) -> None:
     )
 
 
+def push_survey_offered(event) -> None:
+    """A survey offered after a chat ended: the visitor's widget shows its link."""
+    from kefu.visits.services.surveys import widget_survey_link
+
+    url = widget_survey_link(event.conversation_id)
+    if url is not None:
+        audiences.push(
+            audiences.visitor_group(event.conversation_id),
+            {"event": "visits.survey", "conversation_id": event.conversation_id, "url": url},
+        )
+
+
 def register() -> None:
     subscribe(PresenceChanged, push_presence, mode=Delivery.INLINE)
     subscribe(StandingChanged, push_standing, mode=Delivery.INLINE)
@@ -244,3 +256,7 @@ def register() -> None:
         from kefu.notifications.events import NotificationCreated
 
         subscribe(NotificationCreated, push_notification, mode=Delivery.INLINE)
+    if apps.is_installed("kefu.visits"):
+        from kefu.visits.events import SurveyOffered
+
+        subscribe(SurveyOffered, push_survey_offered, mode=Delivery.INLINE)

@@ -4,7 +4,8 @@ Not behind ALLOWED_HOSTS and sessions (kefu/asgi.py): the page is a third-party 
 socket is accepted only from the inbox's allowed origins, and the visitor is who their signed token
 says. Frames from the widget (JSON, `type`):
     hello   {token, identity: {user_id, hmac}, conversation_id, last_seq}
-            → `welcome` {token to keep, conversation_id, state, messages after last_seq}
+            → `welcome` {token to keep, conversation_id, state, messages after last_seq,
+            survey_url: the survey offered after the chat ended, or null}
     send    {key, body} → `ack` {key, seq, conversation_id} once stored; the same key again → the
             same ack. A message that starts a conversation is followed by `conversations.state`.
     typing  {}
@@ -13,6 +14,7 @@ says. Frames from the widget (JSON, `type`):
             part of `welcome` and `conversations.state` as `queue_position`.
     rate    {rating: 1–5}
     close   {}
+Pushed besides: `visits.survey` {conversation_id, url}, the survey link offered after the chat ended.
 Internal notes never reach this socket: audiences.py never puts one into a visitor group, and the
 replay reads messages without them.
 """
@@ -69,9 +71,23 @@ def _hello(inbox, token, claim, conversation_id, last_seq):
         welcome["messages"] = [
             _shown(message_payload(m)) for m in messages_after(conversation, frame_int(last_seq))
         ]
+        welcome["survey_url"] = _survey_url(conversation)
     if claim is not None and verified_user_id(secret=inbox.secret, claim=claim) is None:
         welcome["identity_refused"] = True
     return visitor, conversation, welcome
+
+
+def _survey_url(conversation) -> str | None:
+    """The survey link offered after the chat ended (visits), while it can be answered."""
+    from django.apps import apps
+
+    from kefu.conversations.models import ConversationState
+
+    if conversation.state != ConversationState.CLOSED or not apps.is_installed("kefu.visits"):
+        return None
+    from kefu.visits.services.surveys import widget_survey_link
+
+    return widget_survey_link(conversation.pk)
 
 
 def _agent_name(conversation) -> str:

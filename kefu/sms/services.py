@@ -18,6 +18,7 @@ from kefu.core.text import strip_control_characters
 from kefu.customers import identities
 from kefu.sms.backends import OutgoingSms, get_backend
 from kefu.sms.models import VARIABLE, SmsMessage, SmsStatus, SmsTemplate
+from kefu.sms.replies import SmsReply
 from kefu.sms.reports import DeliveryReport
 from kefu.sms.selectors import may_manage_templates
 
@@ -415,3 +416,43 @@ def delete_sms_template(*, actor, template: SmsTemplate) -> None:
     """Sent messages keep their template code and text; sending with the code is refused afterwards."""
     _require_manage(actor)
     template.delete()
+
+
+# A reply that is only one of these (any case, spaces and a final full stop ignored) is a 退订.
+UNSUBSCRIBE_WORDS = frozenset({"TD", "T", "退订", "N"})
+
+
+def is_unsubscribe(text: str) -> bool:
+    return " ".join(text.split()).rstrip("。.!！").strip().upper() in UNSUBSCRIBE_WORDS
+
+
+def record_replies(replies: list[SmsReply]) -> int:
+    """Customers' SMS replies: a 退订 withdraws the consent to care messages of every customer
+    with that mobile who had it (audited, on their timeline, source "SMS reply"); anything else,
+    and a number that is no mobile, changes nothing. Returns how many consents were withdrawn."""
+    from kefu.customers.models import ConsentPurpose, ConsentSource, Customer
+    from kefu.customers.selectors import has_consent
+    from kefu.customers.services.consent import record_consent
+
+    withdrawn = 0
+    for reply in replies:
+        if not is_unsubscribe(reply.text):
+            continue
+        try:
+            mobile = identities.normalise_mobile(reply.mobile)
+        except identities.InvalidIdentity:
+            logger.info("SMS 退订 from a number that is no mobile ignored")
+            continue
+        for customer in Customer.objects.filter(mobile=mobile, merged_into__isnull=True):
+            if not has_consent(customer, ConsentPurpose.CARE):
+                continue
+            with transaction.atomic():
+                record_consent(
+                    actor=None,
+                    customer_id=customer.pk,
+                    purpose=ConsentPurpose.CARE,
+                    given=False,
+                    source=ConsentSource.SMS_REPLY,
+                )
+            withdrawn += 1
+    return withdrawn

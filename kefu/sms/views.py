@@ -14,7 +14,7 @@ from kefu.core.pagination import keyset_page
 from kefu.sms import selectors, services
 from kefu.sms.forms import SmsFilterForm, SmsTemplateForm
 from kefu.sms.models import SmsTemplate
-from kefu.sms.webhooks import delivery_report
+from kefu.sms.webhooks import delivery_report, sms_reply
 
 
 @require_perm(Perm.ASSIGN_WORK)
@@ -141,4 +141,5 @@ urlpatterns = [
     path("templates/<int:template_id>/delete/", template_delete, name="template_delete"),
     path("customer/<int:customer_id>/send/", send_to_customer, name="send_to_customer"),
     path("reports/<slug:provider>/<str:token>/", delivery_report, name="delivery_report"),
+    path("replies/<slug:provider>/<str:token>/", sms_reply, name="sms_reply"),
 ]

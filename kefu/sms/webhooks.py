@@ -2,6 +2,7 @@
 
     POST /sms/reports/aliyun/<KEFU_SMS_CALLBACK_TOKEN>/    Aliyun SMS, SmsReport, HTTP batch push
     POST /sms/reports/tencent/<KEFU_SMS_CALLBACK_TOKEN>/   Tencent Cloud SMS, 短信下发状态回调
+    POST /sms/replies/<provider>/<KEFU_SMS_CALLBACK_TOKEN>/  the customers' replies (上行短信, 退订)
 
 Neither provider signs these pushes, so the secret token in the path is what proves the caller
 knows the URL configured in its console: compared in constant time, and a wrong token (or none
@@ -20,8 +21,9 @@ from django.conf import settings
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from kefu.sms.replies import PARSERS as REPLY_PARSERS
 from kefu.sms.reports import PARSERS, MalformedReport
-from kefu.sms.services import record_delivery_reports
+from kefu.sms.services import record_delivery_reports, record_replies
 
 logger = logging.getLogger(__name__)
 
@@ -70,4 +72,28 @@ def delivery_report(request, provider: str, token: str):
         answer(True, OK_TEXT[provider]), json_dumps_params={"ensure_ascii": False}
     )
     response["X-Kefu-Sms-Reports"] = str(summary)
+    return response
+
+
+@csrf_exempt  # called by the provider, authenticated by the token in the path
+def sms_reply(request, provider: str, token: str):
+    """A push of customers' SMS replies (上行短信): a 退订 (TD, T, 退订) withdraws the consent
+    to care messages of the customers with that mobile (services.record_replies)."""
+    if provider not in REPLY_PARSERS or not token_matches(token):
+        raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    answer = ACKNOWLEDGEMENTS[provider]
+    if _content_length(request) > MAX_BODY or len(request.body) > MAX_BODY:
+        return JsonResponse(answer(False, f"body larger than {MAX_BODY} bytes"), status=413)
+    try:
+        replies = REPLY_PARSERS[provider](request.body)
+    except MalformedReport as problem:
+        logger.warning("SMS replies from %s refused: %s", provider, problem)
+        return JsonResponse(answer(False, str(problem)), status=400)
+    withdrawn = record_replies(replies)
+    response = JsonResponse(
+        answer(True, OK_TEXT[provider]), json_dumps_params={"ensure_ascii": False}
+    )
+    response["X-Kefu-Sms-Withdrawn"] = str(withdrawn)
     return response

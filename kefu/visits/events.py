@@ -85,3 +85,13 @@ class VisitDeadline(DomainEvent):
     kind: str
     agent_id: int
     due_at: str  # ISO 8601, UTC
+
+
+@dataclass(frozen=True)
+class SurveyOffered(DomainEvent):
+    """A survey was offered in the chat widget after a chat ended (the survey's channel is the
+    widget): the visitor's socket shows its link."""
+
+    name: ClassVar[str] = "visits.survey_offered"
+    invitation_id: int
+    conversation_id: int

@@ -283,6 +283,7 @@ class SurveyTrigger(models.TextChoices):
 class SurveyChannel(models.TextChoices):
     SMS = "sms", _("SMS link")
     WIDGET = "widget", _("In the chat widget")
+    EMAIL = "email", _("E-mail link")
 
 
 class FollowUp(models.TextChoices):
@@ -371,6 +372,7 @@ class SurveyInvitation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(_("valid until"))
     sms_id = models.PositiveBigIntegerField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)  # the link went by e-mail
     send_error = models.CharField(max_length=300, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
@@ -435,6 +437,10 @@ class CareMessage(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=CareKind.choices)
     template_code = models.CharField(_("SMS template"), max_length=40)
+    # SMS to the mobile, or the same template's text by e-mail (no mobile, or chosen)
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=VisitChannel.choices, default=VisitChannel.SMS
+    )
     params = models.JSONField(default=dict, blank=True)
     scheduled_at = models.DateTimeField(_("send at"))
     state = models.CharField(

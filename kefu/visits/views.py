@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -21,6 +22,7 @@ from kefu.accounts.roles import Perm
 from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
 from kefu.core.pages import perform
+from kefu.exports.http import export_response
 from kefu.telephony.models import Call
 from kefu.telephony.selectors import visible_calls
 from kefu.visits import care_views, selectors, services, survey_views
@@ -216,8 +218,20 @@ def plan_edit(request: AuthenticatedRequest, campaign_id: int) -> HttpResponse:
     return render(request, "visits/plan_form.html", {"form": form, "campaign": campaign})
 
 
+@login_required
+def plan_detail(request: AuthenticatedRequest, campaign_id: int) -> HttpResponseBase:
+    """The plan; with `format=xlsx` its summary as Excel (the one export service checks the rights,
+    audits and writes: a refusal is the same page and audit entry as every export's), with
+    `print=1` the printable summary."""
+    if request.GET.get("format") == "xlsx":
+        return export_response(
+            request, kind="visit_plan_summary", filters={"campaign": str(campaign_id)}
+        )
+    return _plan_detail_page(request, campaign_id)
+
+
 @require_perm(Perm.ASSIGN_WORK, Perm.APPROVE)
-def plan_detail(request: AuthenticatedRequest, campaign_id: int) -> HttpResponse:
+def _plan_detail_page(request: AuthenticatedRequest, campaign_id: int) -> HttpResponse:
     campaign = selectors.access_campaign(actor=request.user, campaign_id=campaign_id)
     moves = {
         t.name for t in CAMPAIGN_FLOW.allowed(campaign.state, actor=request.user, obj=campaign)
@@ -248,6 +262,8 @@ def plan_detail(request: AuthenticatedRequest, campaign_id: int) -> HttpResponse
             "states": VisitState.choices,
             "agents": list(selectors.agents_for(campaign)),
             "may_move": request.user.has_perm(Perm.ASSIGN_WORK),
+            "may_export": request.user.has_perm(Perm.EXPORT_DATA),
+            "print": request.GET.get("print") == "1",
         },
     )
 

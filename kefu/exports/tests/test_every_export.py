@@ -23,6 +23,7 @@ from kefu.exports import registry
 from kefu.tickets.models import TicketCategory
 from kefu.tickets.services.tickets import create_ticket
 from kefu.tickets.states import TicketType
+from kefu.visits.services import create_campaign
 from tests.spreadsheets import xlsx_rows
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +61,9 @@ EXPORTS = [
         {"month": f"{MONTH}-01"},
         0,
     ),
+    # {plan}: the visit plan the data holds; a plan not yet issued has its progress (4 rows) and
+    # the satisfaction split (3 rows), all zero
+    ("visit_plan_summary", "/visits/plans/{plan}/?format=xlsx", {"campaign": "{plan}"}, 7),
 ]
 MAY_EXPORT = {Role.ADMINISTRATOR, Role.MANAGER, Role.SUPERVISOR}
 # Rows a file has besides its data: the complaint statistics add each month's 小计 and the 合计.
@@ -74,7 +78,8 @@ def chinese():
 
 @pytest.fixture
 def data(make_user):
-    """Two customers in 南宁市 (one elsewhere), one complaint this month, one chat served today."""
+    """Two customers in 南宁市 (one elsewhere), one complaint this month, one chat served today,
+    a visit plan (its id, for the URLs that name it)."""
     Customer.objects.create(name="张伟", city="南宁市", mobile="+8613800138000")
     Customer.objects.create(name="李娜", city="南宁市", mobile="+8613900139000")
     Customer.objects.create(name="王芳", city="广州市", mobile="+8613700137000")
@@ -93,6 +98,15 @@ def data(make_user):
     assign_conversation(actor=supervisor, conversation=conversation, agent=agent)
     conversation.refresh_from_db()
     send_agent_message(actor=agent, conversation=conversation, body="您好", client_key="k1")
+    plan = create_campaign(
+        actor=supervisor,
+        title="会员回访",
+        purpose="满意度回访",
+        period_start=TODAY,
+        period_end=TODAY,
+        rules={},
+    )
+    return {"plan": plan.pk}
 
 
 @pytest.mark.parametrize("role", Role.values)
@@ -102,6 +116,8 @@ def test_each_role_gets_the_same_answer_from_every_export(
 ):
     client, user = client_for(role)
     AuditEntry.objects.all().delete()  # signing in is audited too
+    url = url.format(**data)
+    filters = {key: value.format(**data) for key, value in filters.items()}
 
     response = client.get(url)
 
@@ -140,7 +156,7 @@ def test_the_refusal_page_is_the_same_for_every_export(data, client_for):
         html = response.content.decode()
         return re.sub(r"\s+", " ", html[html.index('<div class="empty">') :].split("</div>")[0])
 
-    pages = {kind: main(url) for kind, url, _filters, _rows in EXPORTS}
+    pages = {kind: main(url.format(**data)) for kind, url, _filters, _rows in EXPORTS}
     assert len(set(pages.values())) == 1, pages
     assert "您没有导出这些数据的权限。" in pages["customers"]
 
@@ -159,6 +175,7 @@ def test_every_export_is_registered_with_the_one_service():
         "reward_penalty_sheets",
         "service_analysis",
         "visit_month_report",
+        "visit_plan_summary",
     ]
     root = Path(__file__).resolve().parents[2]
     writers = sorted(

@@ -24,6 +24,7 @@
       pending: "发送中", failed: "未发送，将在恢复连接后自动重发", you: "我", agent: "客服", system: "系统",
       imageUploading: "图片上传中…", imageFailed: "图片发送失败：{reason}", imageLoading: "[图片加载中]",
       imageError: "[图片无法显示]", imageTooLarge: "图片不能超过 {mb} MB", rateTitle: "请为本次服务评分", rated: "感谢您的评价！",
+      surveyTitle: "欢迎参加满意度调查，帮助我们改进服务。", surveyLink: "填写问卷",
       star: "{n} 星：{level}", levels: ["非常不满意", "不满意", "一般", "满意", "非常满意"],
       offlineTitle: "客服暂时不在线，请留言", offlineHint: "留下联系方式，我们上班后会尽快联系您。",
       offlineHours: "客服工作时间 {hours}。留下联系方式，我们上班后会尽快联系您。",
@@ -48,6 +49,7 @@
       agent: "Agent", system: "System", imageUploading: "Uploading image…", imageFailed: "The image was not sent: {reason}",
       imageLoading: "[loading image]", imageError: "[the image cannot be shown]", imageTooLarge: "images can be at most {mb} MB", rateTitle: "How did we do?",
       rated: "Thank you for your rating!", star: "{n} stars: {level}",
+      surveyTitle: "Please take our satisfaction survey and help us improve.", surveyLink: "Take the survey",
       levels: ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"],
       offlineTitle: "Nobody is online; leave us a message",
       offlineHint: "Leave your contact details and we will get back to you soon.",
@@ -229,13 +231,14 @@
   var compose = el("form", { className: "compose" },
     [el("label", { className: "visually-hidden", for: "kefu-input", text: T.placeholder }), attachButton, fileInput, input, sendButton]);
   var ratingBox = el("div", { className: "rating", hidden: "" });
+  var surveyBox = el("div", { className: "rating", hidden: "", "data-kefu": "survey" });
   var offlineBox = el("div", { className: "offline", hidden: "" });
   var feedbackBox = el("div", { className: "offline", id: "kefu-feedback", hidden: "" });
   var feedbackOpen = false;
   var selfHelpBox = el("div", { className: "selfhelp", hidden: "", "data-kefu": "self-help" });
   var panel = el("div", { className: "panel", id: "kefu-panel", role: "dialog", "aria-labelledby": "kefu-title", hidden: "" }, [
     el("header", {}, [el("div", { className: "titles" }, [titleLine, statusLine]), feedbackButton, endButton, closeButton]),
-    log, typingLine, ratingBox, offlineBox, feedbackBox, selfHelpBox, compose,
+    log, typingLine, ratingBox, surveyBox, offlineBox, feedbackBox, selfHelpBox, compose,
   ]);
   root.appendChild(launcher);
   root.appendChild(panel);
@@ -245,6 +248,7 @@
   var conversationId = load("conversation", null);
   var outbox = load("outbox", []); // [{key, body}] sent but not acknowledged, oldest first
   var ratedIds = load("rated", []);
+  var survey = null; // {conversationId, url}: the survey offered after the chat ended
   var socket = null;
   var ready = false; // welcome received on the current socket
   var retries = 0;
@@ -294,6 +298,7 @@
     var canRate = state === "closed" && conversationId && agentName && ratedIds.indexOf(conversationId) < 0;
     ratingBox.hidden = !canRate;
     if (canRate && !ratingBox.firstChild) buildRating();
+    surveyBox.hidden = !(state === "closed" && survey && survey.conversationId === conversationId);
     clearInterval(queueTimer);
     if (ready && state === "waiting") queueTimer = setInterval(function () { sendFrame({ type: "queue" }); }, QUEUE_POLL_MS);
   }
@@ -486,6 +491,7 @@
         }
         state = f.state; agentName = f.agent_name || ""; queuePosition = f.queue_position;
         (f.messages || []).forEach(render);
+        offerSurvey(f.conversation_id, f.survey_url);
         outbox.forEach(function (o) { pendingBubble(o); sendFrame({ type: "send", key: o.key, body: o.body }); });
         setStatus();
         break;
@@ -513,6 +519,10 @@
         typingLine.textContent = T.typing;
         clearTimeout(typingTimer);
         typingTimer = setTimeout(function () { typingLine.textContent = ""; }, TYPING_SHOWN_MS);
+        break;
+      case "visits.survey":
+        offerSurvey(f.conversation_id, f.url);
+        setStatus();
         break;
       case "conversations.closed":
         if (f.conversation_id === conversationId) { state = "closed"; setStatus(); }
@@ -629,6 +639,16 @@
         b.querySelector(".body").textContent = t("imageFailed", { reason: err.message });
         b.querySelector(".state").remove();
       });
+  }
+
+  // The survey link comes from the server (an https/http URL); shown as a link, never as HTML.
+  function offerSurvey(convId, url) {
+    surveyBox.textContent = "";
+    survey = null;
+    if (!convId || typeof url !== "string" || !/^https?:\/\//.test(url)) return;
+    survey = { conversationId: convId, url: url };
+    surveyBox.appendChild(el("p", { text: T.surveyTitle }));
+    surveyBox.appendChild(el("a", { href: url, target: "_blank", rel: "noopener", "data-kefu": "survey-link", text: T.surveyLink }));
   }
 
   function buildRating() {

@@ -1,5 +1,6 @@
 """Customer care 客户关怀 (seed 001: 短信关怀): birthday, holiday and after-purchase SMS, sent through
-kefu/sms at their time, never in the customer's quiet hours (一个避免), and only to customers who
+kefu/sms at their time (or the same template's text by e-mail to a customer with an e-mail address
+and no mobile, or when e-mail is chosen), never in the customer's quiet hours (一个避免), and only to customers who
 consented to care messages (customers.selectors.has_consent); a withdrawn consent (退订) is checked
 again at sending time."""
 
@@ -22,7 +23,8 @@ from kefu.core.errors import DomainError, PermissionRefused
 from kefu.customers.models import ConsentPurpose, Customer, Level
 from kefu.customers.selectors import consenting_customer_ids, has_consent
 from kefu.visits import quiet, selectors
-from kefu.visits.models import CareKind, CareMessage, CareState
+from kefu.visits.mail import send_customer_email
+from kefu.visits.models import CareKind, CareMessage, CareState, VisitChannel
 
 logger = logging.getLogger(__name__)
 
@@ -69,14 +71,19 @@ def schedule_care(
     send_at: dt.datetime | None = None,
     template_code: str = "",
     params: dict[str, str] | None = None,
+    channel: str = "",
 ) -> dict[str, int]:
     """Schedule one care message per customer for the occasion (once per customer, kind and day),
-    at `send_at` moved out of quiet hours. Customers without consent or mobile get a `skipped`
-    row saying why, so the list shows who was left out. Chunked: memory flat in the number."""
+    at `send_at` moved out of quiet hours. `channel` "sms" or "email"; none: SMS to a customer
+    with a mobile, else e-mail to one with an address. Customers without consent or without the
+    number or address get a `skipped` row saying why, so the list shows who was left out. Chunked:
+    memory flat in the number."""
     if actor is not None and not actor.has_perm(Perm.ASSIGN_WORK):
         raise PermissionRefused(_("Your role may not schedule care messages."))
     if kind not in CareKind.values:
         raise DomainError(_("Unknown kind of care message."))
+    if channel not in ("", VisitChannel.SMS, VisitChannel.EMAIL):
+        raise DomainError(_("Care messages go by SMS or e-mail."))
     template_code = template_code or TEMPLATES[CareKind(kind)]
     params = {str(k): str(v)[:60] for k, v in (params or {}).items()}
     params = _check_template(template_code, params)
@@ -89,23 +96,30 @@ def schedule_care(
         chunk = [i for _, i in zip(range(CHUNK), ids, strict=False)]
         if not chunk:
             break
-        rows = dict(
-            Customer.objects.filter(pk__in=chunk, merged_into__isnull=True).values_list(
-                "pk", "mobile"
-            )
-        )
+        rows = {
+            pk: (mobile, email)
+            for pk, mobile, email in Customer.objects.filter(
+                pk__in=chunk, merged_into__isnull=True
+            ).values_list("pk", "mobile", "email")
+        }
         consenting = consenting_customer_ids(list(rows), ConsentPurpose.CARE)
         messages = []
-        for customer_id, mobile in rows.items():
+        for customer_id, (mobile, email) in rows.items():
             reason = ""
+            way = channel or (VisitChannel.EMAIL if email and not mobile else VisitChannel.SMS)
             if customer_id not in consenting:
                 reason = _("No consent to care messages.")
-            elif not mobile:
-                reason = _("No mobile number.")
+            elif way == VisitChannel.SMS and not mobile:
+                reason = (
+                    _("No mobile number.") if channel else _("No mobile number or e-mail address.")
+                )
+            elif way == VisitChannel.EMAIL and not email:
+                reason = _("No e-mail address.")
             messages.append(
                 CareMessage(
                     customer_id=customer_id,
                     kind=kind,
+                    channel=way,
                     template_code=template_code,
                     params=params,
                     scheduled_at=send_at,
@@ -202,13 +216,12 @@ def send_due_care(*, now: dt.datetime | None = None, limit: int = 500) -> dict[s
             message.save(update_fields=["state", "reason"])
             counts["skipped"] += 1
             continue
+        values = {"name": customer.name[:1], **message.params}
+        if message.channel == VisitChannel.EMAIL:
+            counts[_send_by_email(message, values, now=now)] += 1
+            continue
         try:
-            result = send_sms(
-                customer.mobile,
-                message.template_code,
-                {"name": customer.name[:1], **message.params},
-                customer=customer,
-            )
+            result = send_sms(customer.mobile, message.template_code, values, customer=customer)
         except DomainError as refusal:
             message.state, message.reason = CareState.FAILED, refusal.message[:300]
             message.save(update_fields=["state", "reason"])
@@ -230,3 +243,35 @@ def send_due_care(*, now: dt.datetime | None = None, limit: int = 500) -> dict[s
             )
         counts["sent" if result.ok else "failed"] += 1
     return counts
+
+
+def _send_by_email(message: CareMessage, values: dict[str, str], *, now: dt.datetime) -> str:
+    """The care template's text by e-mail (the same words as the SMS); "sent" or "failed"."""
+    from kefu.sms.models import SmsTemplate
+
+    customer = message.customer
+    template = SmsTemplate.objects.filter(code=message.template_code).first()
+    try:
+        if template is None:
+            raise DomainError(
+                _("There is no SMS template with the code “%(code)s”.")
+                % {"code": message.template_code}
+            )
+        send_customer_email(
+            customer.email, subject=message.get_kind_display(), body=template.render(values)
+        )
+    except DomainError as refusal:
+        message.state, message.reason = CareState.FAILED, refusal.message[:300]
+        message.save(update_fields=["state", "reason"])
+        return "failed"
+    message.state, message.reason, message.sent_at = CareState.SENT, "", now
+    message.save(update_fields=["state", "reason", "sent_at"])
+    timeline.record(
+        subject=message,
+        customer_id=customer.pk,
+        kind="visits.care_sent",
+        occurred_at=now,
+        summary=_("Care message sent by e-mail: %(kind)s") % {"kind": message.get_kind_display()},
+        data={"care_id": message.pk, "channel": VisitChannel.EMAIL},
+    )
+    return "sent"

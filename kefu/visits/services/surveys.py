@@ -26,7 +26,7 @@ from kefu.core.text import strip_control_characters
 from kefu.customers.models import Customer
 from kefu.tickets.services.sla import return_visit_due
 from kefu.visits import quiet, selectors
-from kefu.visits.events import SurveyAnswered
+from kefu.visits.events import SurveyAnswered, SurveyOffered
 from kefu.visits.models import (
     FollowUp,
     QuestionKind,
@@ -174,6 +174,24 @@ def answer_url(invitation: SurveyInvitation) -> str:
     )
 
 
+def widget_survey_link(conversation_id: int, *, now: dt.datetime | None = None) -> str | None:
+    """The link the chat widget shows after a chat ended: its survey invitation made for the
+    widget, while it can still be answered; None otherwise."""
+    now = now or timezone.now()
+    invitation = (
+        SurveyInvitation.objects.filter(
+            source=SurveyTrigger.CONVERSATION,
+            source_id=conversation_id,
+            channel=SurveyChannel.WIDGET,
+            answered_at__isnull=True,
+            expires_at__gt=now,
+        )
+        .order_by("-id")
+        .first()
+    )
+    return answer_url(invitation) if invitation is not None else None
+
+
 def survey_for(trigger: str) -> Survey | None:
     """The newest active survey sent on this trigger."""
     return Survey.objects.filter(active=True, trigger=trigger).order_by("-id").first()
@@ -195,6 +213,9 @@ def invite(
     customer = Customer.objects.filter(pk=customer_id, merged_into__isnull=True).first()
     if survey is None or customer is None:
         return None
+    channel = survey.channel
+    if channel == SurveyChannel.SMS and not customer.mobile and customer.email:
+        channel = SurveyChannel.EMAIL  # no mobile: the link goes to the e-mail address
     agent = User.objects.filter(pk=agent_id).first() if agent_id else None
     team = Team.objects.filter(agents__user=agent).order_by("id").first() if agent else None
     try:
@@ -206,15 +227,21 @@ def invite(
                 team=team,
                 source=source,
                 source_id=source_id,
-                channel=survey.channel,
+                channel=channel,
                 expires_at=now + dt.timedelta(days=survey.valid_days),
             )
     except IntegrityError:
         return None
-    if invitation.channel == SurveyChannel.SMS:
+    if invitation.channel in (SurveyChannel.SMS, SurveyChannel.EMAIL):
         windows = quiet.parse_windows(selectors.rules().quiet_hours)
         when = quiet.next_allowed(now, windows)
         transaction.on_commit(lambda: _queue_sms(invitation.pk, when=when, now=now))
+    elif (
+        invitation.channel == SurveyChannel.WIDGET
+        and source == SurveyTrigger.CONVERSATION
+        and source_id is not None
+    ):
+        emit(SurveyOffered(invitation_id=invitation.pk, conversation_id=source_id))
     return invitation
 
 
@@ -235,8 +262,10 @@ def send_survey_sms(*, invitation_id: int) -> SurveyInvitation | None:
     invitation = (
         SurveyInvitation.objects.select_related("customer").filter(pk=invitation_id).first()
     )
-    if invitation is None or invitation.sms_id or invitation.answered_at:
+    if invitation is None or invitation.sms_id or invitation.emailed_at or invitation.answered_at:
         return invitation
+    if invitation.channel == SurveyChannel.EMAIL:
+        return _send_survey_email(invitation)
     customer = invitation.customer
     error = ""
     if not customer.mobile:
@@ -256,6 +285,28 @@ def send_survey_sms(*, invitation_id: int) -> SurveyInvitation | None:
             error = result.error
     invitation.send_error = error[:300]
     invitation.save(update_fields=["sms_id", "send_error"])
+    return invitation
+
+
+def _send_survey_email(invitation: SurveyInvitation) -> SurveyInvitation:
+    """The link by e-mail; a failure (no address, the mail server refused) is kept on it."""
+    from kefu.visits.mail import send_customer_email
+
+    customer, error = invitation.customer, ""
+    if not customer.email:
+        error = _("This customer has no e-mail address to send the survey to.")
+    else:
+        body = _(
+            "Dear %(name)s,\n\nplease tell us how we did; the survey takes a minute:\n%(link)s"
+        ) % {"name": customer.name, "link": answer_url(invitation)}
+        try:
+            send_customer_email(customer.email, subject=invitation.survey.title, body=body)
+        except DomainError as refusal:
+            error = refusal.message
+        else:
+            invitation.emailed_at = timezone.now()
+    invitation.send_error = error[:300]
+    invitation.save(update_fields=["emailed_at", "send_error"])
     return invitation
 
 

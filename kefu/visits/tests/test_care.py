@@ -149,7 +149,7 @@ def test_a_holiday_greeting_goes_only_to_who_consented_and_never_in_quiet_hours(
     assert rows[yes.pk].state == CareState.SCHEDULED
     assert rows[yes.pk].scheduled_at == at(2027, 2, 6, 14, 0)
     assert rows[withdrawn.pk].reason == "客户未同意接收关怀短信。"
-    assert rows[no_mobile.pk].reason == "没有手机号码。"
+    assert rows[no_mobile.pk].reason == "没有手机号码，也没有电子邮箱。"
     again = care.schedule_holiday(
         actor=manager, occasion=dt.date(2027, 2, 6), holiday="春节", levels=[Level.MEMBER]
     )
@@ -192,6 +192,54 @@ def test_sending_checks_consent_again_and_waits_out_quiet_hours(make_user, templ
     assert CareMessage.objects.get(customer=leaves).reason == "客户已退订。"
     assert TimelineEntry.objects.filter(customer_id=stays.pk, kind="visits.care_sent").exists()
     assert care.send_due_care(now=at(2027, 2, 6, 10, 10))["sent"] == 0  # never twice
+
+
+def test_care_goes_by_e_mail_to_who_has_no_mobile_with_consent_checked_again(
+    make_user, templates, mailoutbox
+):
+    manager = make_user(Role.MANAGER)
+    by_mail = customer("张三", consent=True, mobile="", email="zhang@example.com")
+    by_sms = customer("李四", consent=True, email="li@example.com")
+    leaves = customer("王五", consent=True, mobile="", email="wang@example.com")
+    never = customer("赵六", consent=None, mobile="", email="zhao@example.com")
+    counts = care.schedule_holiday(
+        actor=manager, occasion=dt.date(2027, 2, 6), holiday="春节", send_at=at(2027, 2, 6, 10)
+    )
+    assert counts == {"scheduled": 3, "skipped": 1}
+    channels = dict(CareMessage.objects.values_list("customer_id", "channel"))
+    assert (channels[by_mail.pk], channels[by_sms.pk]) == ("email", "sms")
+    record_consent(actor=manager, customer_id=leaves.pk, purpose="care", given=False)
+
+    assert care.send_due_care(now=at(2027, 2, 6, 10, 5)) == {"sent": 2, "failed": 0, "skipped": 1}
+
+    assert [(m.to, m.body) for m in mailoutbox] == [(["zhang@example.com"], "张您好，春节快乐！")]
+    assert SmsMessage.objects.get().customer == by_sms
+    assert CareMessage.objects.get(customer=by_mail).state == CareState.SENT
+    assert CareMessage.objects.get(customer=leaves).reason == "客户已退订。"
+    assert CareMessage.objects.get(customer=never).state == CareState.SKIPPED
+    assert TimelineEntry.objects.filter(customer_id=by_mail.pk, kind="visits.care_sent").exists()
+    assert care.send_due_care(now=at(2027, 2, 6, 10, 10))["sent"] == 0  # never twice
+
+
+def test_e_mail_chosen_for_care_and_a_mail_server_that_refuses(make_user, templates, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens: refused
+    person = customer("张三", consent=True, email="zhang@example.com")
+    no_address = customer("李四", consent=True)
+    care.schedule_care(
+        actor=make_user(Role.MANAGER),
+        kind=CareKind.HOLIDAY,
+        occasion=dt.date(2027, 2, 6),
+        customers=[person.pk, no_address.pk],
+        send_at=at(2027, 2, 6, 10),
+        params={"holiday": "春节"},
+        channel="email",
+    )
+    assert CareMessage.objects.get(customer=no_address).reason == "没有电子邮箱。"
+    assert care.send_due_care(now=at(2027, 2, 6, 10, 5)) == {"sent": 0, "failed": 1, "skipped": 0}
+    failed = CareMessage.objects.get(customer=person)
+    assert failed.state == CareState.FAILED and "邮件" in failed.reason
+    assert not SmsMessage.objects.exists()
 
 
 def test_todays_birthdays_are_scheduled(templates):

@@ -159,6 +159,27 @@ def test_no_survey_sms_in_quiet_hours(people, django_capture_on_commit_callbacks
     assert not SmsMessage.objects.exists()  # queued for 09:00 the next morning
 
 
+def test_a_customer_without_a_mobile_gets_the_survey_link_by_e_mail(
+    people, django_capture_on_commit_callbacks, mailoutbox, no_quiet_hours, client
+):
+    Customer.objects.filter(pk=people.customer.pk).update(mobile="", email="zhang@example.com")
+    survey = make_survey(people.supervisor)
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = invited(people, survey)
+    assert invitation is not None
+    invitation.refresh_from_db()
+    assert (invitation.channel, invitation.send_error) == ("email", "")
+    assert invitation.emailed_at is not None
+    assert not SmsMessage.objects.exists()
+    [mail] = mailoutbox
+    link = surveys.answer_url(invitation)
+    assert (mail.to, mail.subject) == (["zhang@example.com"], "服务满意度")
+    assert link in mail.body and mail.body.startswith("张三，您好")
+    assert client.get("/survey/" + link.rsplit("/survey/", 1)[1]).status_code == 200
+    surveys.send_survey_sms(invitation_id=invitation.pk)
+    assert len(mailoutbox) == 1  # never twice
+
+
 def test_the_customer_answers_on_the_public_page_once(people):
     survey = make_survey(people.supervisor)
     invitation = invited(people, survey)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conftest import HOSTILE_STRINGS
+from kefu.accounts.models import AuditAction, AuditEntry
 from kefu.accounts.roles import Role
 from kefu.core.errors import Conflict, DomainError
 from kefu.core.events import EVENT_TYPES, Delivery, subscribe, unsubscribe
@@ -22,6 +23,7 @@ from kefu.tickets.models import Ticket
 from kefu.tickets.states import TicketType
 from kefu.visits import selectors, services
 from kefu.visits.models import ReturnVisit, VisitRecord, VisitState
+from tests.spreadsheets import formula_cells, inert, xlsx_rows
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -275,3 +277,51 @@ def test_the_plans_summary_groups_answers(issued):
     assert (summary["done"], summary["reached"], summary["reach_percent"]) == (2, 2, 100)
     assert summary["opinions"] == [("排队太久", 2)]
     assert dict(summary["satisfaction"])["不满意"] == 1 or summary["dissatisfied"] == 1
+
+
+def test_the_plans_summary_as_excel_and_printable_from_its_page(issued, client_for):
+    """The summary's Excel file goes through the one export service (audited, formula-safe);
+    the printable view is the summary without the forms; those who may not see plans get nothing."""
+    a = issued.visits[0]
+    hostile = '=HYPERLINK("http://evil","x")'
+    services.record_visit(
+        actor=issued.agent,
+        visit_id=a.pk,
+        reached=True,
+        satisfaction="satisfied",
+        service_opinion=hostile,
+        suggestions="多开几个充值点",
+    )
+    client, supervisor = client_for(Role.SUPERVISOR)
+    page = client.get(f"/visits/plans/{issued.campaign.pk}/").content.decode()
+    assert 'data-testid="export"' in page and 'data-testid="print"' in page
+    AuditEntry.objects.all().delete()
+
+    export = client.get(f"/visits/plans/{issued.campaign.pk}/?format=xlsx")
+
+    assert export.status_code == 200
+    assert formula_cells(export) == []
+    rows = xlsx_rows(export)
+    assert rows[0] == ["栏目", "项目", "数量", "总数", "百分比"]
+    assert ["进度", "已回访", 1, 2, 50] in rows
+    assert ["满意度", "满意", 1, 1, 100] in rows
+    assert ["坐席专员", "小王", 1, 2, 50] in rows
+    assert ["意见", inert(hostile), 1, None, None] in rows
+    assert ["建议", "多开几个充值点", 1, None, None] in rows
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.actor, entry.object_type) == (
+        AuditAction.EXPORT,
+        supervisor,
+        "visit_plan_summary",
+    )
+    assert entry.details["filters"] == {"campaign": str(issued.campaign.pk)}
+    assert export["Content-Disposition"].endswith(f'{issued.campaign.number}.xlsx"')
+
+    printable = client.get(f"/visits/plans/{issued.campaign.pk}/?print=1").content.decode()
+    assert 'data-testid="summary"' in printable and "多开几个充值点" in printable
+    assert 'data-testid="move-form"' not in printable and 'data-testid="issue"' not in printable
+
+    agent_client, _agent = client_for(Role.AGENT)
+    refused = agent_client.get(f"/visits/plans/{issued.campaign.pk}/?format=xlsx")
+    assert refused.status_code == 403
+    assert client.get("/visits/plans/999999/?format=xlsx").status_code == 404
