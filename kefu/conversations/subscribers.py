@@ -51,8 +51,8 @@ def reindex_customer_conversations(event: CustomerIdentified | CustomersMerged) 
 
 
 def register() -> None:
-    for event_type in (CustomerIdentified, CustomersMerged):
-        subscribe(event_type, f"{__name__}.reindex_customer_conversations", mode=Delivery.TASK)
+    for customer_event in (CustomerIdentified, CustomersMerged):
+        subscribe(customer_event, f"{__name__}.reindex_customer_conversations", mode=Delivery.TASK)
     for event_type in (
         ConversationStarted,
         ConversationRequeued,

@@ -21,11 +21,11 @@ from kefu.conversations.downloads import attachment_response
 from kefu.conversations.email.services import resend_email_reply
 from kefu.conversations.models import ConversationState, PresalesStep
 from kefu.conversations.selectors import (
-    search_conversations,
     access_conversation,
     conversation_list,
     display_name,
     list_counts,
+    search_conversations,
 )
 from kefu.conversations.services import handoff, lifecycle, presales
 from kefu.conversations.services.messages import check_agent_may_send

@@ -35,8 +35,8 @@ from kefu.core.search.tokens import clean_query, document_tokens, load, query_to
 
 __all__ = [
     "Document",
-    "add",
     "Kind",
+    "add",
     "clean_query",
     "document_tokens",
     "filter",

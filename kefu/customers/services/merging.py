@@ -9,13 +9,12 @@ from django.utils.translation import gettext as _
 from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
 from kefu.accounts.roles import Perm
-from kefu.core import timeline
-from kefu.core import search
+from kefu.core import search, timeline
 from kefu.core.errors import Conflict, DomainError, PermissionRefused
 from kefu.core.events import emit
 from kefu.core.models import TimelineEntry
-from kefu.customers.events import CustomersMerged
 from kefu.customers.documents import CUSTOMERS
+from kefu.customers.events import CustomersMerged
 from kefu.customers.models import ContactIdentity, Customer, DuplicateCandidate, DuplicateStatus
 from kefu.customers.services.profiles import (
     PROFILE_FIELDS,

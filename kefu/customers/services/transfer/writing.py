@@ -22,8 +22,8 @@ from kefu.core.bulk import BulkTable, new_ids
 from kefu.core.errors import DomainError
 from kefu.core.events import emit
 from kefu.core.models import TimelineEntry
-from kefu.customers.events import CustomersImported
 from kefu.customers.documents import index_customers
+from kefu.customers.events import CustomersImported
 from kefu.customers.models import ContactIdentity, Customer, ImportJob, ImportStatus, Tag
 from kefu.customers.services.profiles import completeness_of
 from kefu.customers.services.transfer.checking import (
