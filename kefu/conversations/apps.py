@@ -14,3 +14,6 @@ class ConversationsConfig(AppConfig):
         from kefu.conversations import personal_data
 
         personal_data.register()
+        from kefu.conversations import documents
+
+        documents.register()

@@ -15,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from kefu.core.crypto import decrypt_secret, encrypt_secret
 from kefu.core.satisfaction import Satisfaction
+from kefu.core.search.documents import SearchDocument
 
 
 def new_public_key() -> str:
@@ -352,6 +353,19 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.conversation_id}.{self.seq}"
+
+
+class ConversationSearchDocument(SearchDocument):
+    """The conversation's words for search: its messages, its customer's and visitor's names
+    (kefu.core.search; written by kefu/conversations/documents.py)."""
+
+    conversation = models.OneToOneField(
+        Conversation, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("conversation search document")
+        verbose_name_plural = _("conversation search documents")
 
 
 class ChatImage(models.Model):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from kefu.conversations.documents import index_conversations
 from kefu.conversations.models import (
     ChatImage,
     Conversation,
@@ -47,7 +48,7 @@ def export(customer: Any) -> list[pd.Table | pd.StoredFile]:
 
 def erase(customer: Any) -> dict[str, int]:
     inside = {"conversation__customer": customer}
-    return {
+    erased = {
         "messages": pd.blank(Message.objects.filter(**inside), body=pd.ERASED),
         "mails": pd.blank(
             MailRecord.objects.filter(**inside),
@@ -60,6 +61,9 @@ def erase(customer: Any) -> dict[str, int]:
         "chat_images": pd.delete_files(ChatImage.objects.filter(**inside)),
         "mail_attachments": pd.delete_files(MailAttachment.objects.filter(**inside)),
     }
+    # Their search documents: written again from the blanked messages and the blanked names.
+    index_conversations(Conversation.objects.filter(customer=customer).values_list("pk", flat=True))
+    return erased
 
 
 def _old_messages(before: dt.datetime) -> Any:
@@ -67,10 +71,21 @@ def _old_messages(before: dt.datetime) -> Any:
     return Message.objects.filter(conversation__closed_at__lt=before).exclude(body=pd.ERASED)
 
 
+def _purge_old_messages(before: dt.datetime) -> int:
+    """Blank the old messages, then write their chats' search documents again without them."""
+    chats = list(_old_messages(before).values_list("conversation_id", flat=True).distinct())
+    purged = pd.blank(_old_messages(before), body=pd.ERASED)
+    index_conversations(chats)
+    return purged
+
+
 def register() -> None:
     pd.register(pd.Holder("conversations", _("Chats and e-mail"), export, erase, order=30))
     pd.register_retention(
-        pd.retention_of(
-            "chat_messages", _("Chat and e-mail message text"), _old_messages, body=pd.ERASED
+        pd.RetentionKind(
+            "chat_messages",
+            _("Chat and e-mail message text"),
+            count=lambda before: _old_messages(before).count(),
+            purge=_purge_old_messages,
         )
     )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import ROLE_PERMISSIONS, Perm
+from kefu.conversations.documents import CONVERSATIONS
 from kefu.conversations.models import (
     ChannelKind,
     Conversation,
@@ -27,6 +28,7 @@ from kefu.conversations.models import (
     SenderKind,
     Visitor,
 )
+from kefu.core import search
 from kefu.core.querysets import count_up_to
 
 SERVING_ROLES = frozenset(
@@ -295,6 +297,25 @@ LISTS = ("waiting", "mine", "team", "closed")
 LIST_SIZE = 100
 
 
+def _listed(user: User) -> QuerySet[Conversation]:
+    """What a list shows of each conversation `user` may see: with its last message."""
+    qs = visible_conversations(user).select_related("inbox", "visitor", "customer", "assignee")
+    return qs.annotate(
+        last_body=Subquery(
+            Message.objects.filter(conversation=OuterRef("pk"), is_internal=False)
+            .order_by("-seq")
+            .values("body")[:1]
+        )
+    )
+
+
+def search_conversations(user: User, q: str) -> QuerySet[Conversation]:
+    """The conversations `user` may see, open or closed, whose messages or customer's or visitor's
+    name hold every word of `q` (kefu.core.search), newest first: page it with
+    kefu.core.pagination.keyset_page, which reads the index in that order."""
+    return search.filter(_listed(user), CONVERSATIONS, q).order_by("-id")
+
+
 def conversation_list(user: User, name: str) -> QuerySet[Conversation]:
     """One of the workspace's lists, as `user` may see it:
     waiting  the queue (the agent's teams; every queue for supervisors), oldest first
@@ -302,14 +323,7 @@ def conversation_list(user: User, name: str) -> QuerySet[Conversation]:
     team     open ones of the agent's teams served by someone else (every one for supervisors)
     closed   ended ones, most recently closed first
     """
-    qs = visible_conversations(user).select_related("inbox", "visitor", "customer", "assignee")
-    qs = qs.annotate(
-        last_body=Subquery(
-            Message.objects.filter(conversation=OuterRef("pk"), is_internal=False)
-            .order_by("-seq")
-            .values("body")[:1]
-        )
-    )
+    qs = _listed(user)
     if name == "waiting":
         return qs.filter(state=ConversationState.WAITING).order_by("created_at", "id")
     if name == "mine":

@@ -15,6 +15,7 @@ from kefu.conversations.events import (
 )
 from kefu.conversations.models import MailSendState
 from kefu.core.events import Delivery, DomainEvent, subscribe
+from kefu.customers.events import CustomerIdentified, CustomersMerged
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,21 @@ def is_sent_reply(event: EmailReplyStateChanged) -> bool:
     return event.state == MailSendState.SENT
 
 
+def reindex_customer_conversations(event: CustomerIdentified | CustomersMerged) -> None:
+    """After commit, in a worker (a customer can have many chats): their documents take the
+    customer's new name. Until it runs, they are found by the old one, and by their messages."""
+    from kefu.conversations.documents import index_conversations
+    from kefu.conversations.models import Conversation
+
+    customer_id = event.customer_id if isinstance(event, CustomerIdentified) else event.survivor_id
+    index_conversations(
+        Conversation.objects.filter(customer_id=customer_id).values_list("pk", flat=True)
+    )
+
+
 def register() -> None:
+    for customer_event in (CustomerIdentified, CustomersMerged):
+        subscribe(customer_event, f"{__name__}.reindex_customer_conversations", mode=Delivery.TASK)
     for event_type in (
         ConversationStarted,
         ConversationRequeued,

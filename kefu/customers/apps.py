@@ -9,9 +9,11 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from kefu.customers import (
+            documents,
             personal_data,
             tasks,  # noqa: F401  registers the app's Huey tasks
         )
         from kefu.customers.services.transfer import exports  # noqa: F401  registers the export
 
         personal_data.register()
+        documents.register()

@@ -13,6 +13,7 @@ from kefu.accounts.models import Skill, User
 from kefu.accounts.roles import Role
 from kefu.core.models import TimelineEntry
 from kefu.customers import identities
+from kefu.customers.documents import index_customers
 from kefu.customers.models import (
     ContactIdentity,
     Customer,
@@ -189,6 +190,7 @@ def build(*, password: str, count: int | None = None, seed: int = 2026) -> None:
                 seen.add((kind, value))
                 rows.append(ContactIdentity(customer=customer, kind=kind, value=value))
     ContactIdentity.objects.bulk_create(rows, batch_size=1000)
+    index_customers(c.pk for c in customers)  # found by the archive's search as built
     links = Customer.tags.through
     link_rows = [
         links(customer_id=c.pk, tag_id=t.pk)

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.masking import PersonalKind
+from kefu.core.search.documents import SearchDocument
 
 
 class Gender(models.TextChoices):
@@ -360,3 +361,15 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.purpose} {self.given}"
+
+
+class CustomerSearchDocument(SearchDocument):
+    """The customer's words for search (kefu.core.search; written by kefu/customers/documents.py)."""
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("customer search document")
+        verbose_name_plural = _("customer search documents")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from kefu.accounts.models import AuditEntry
 from kefu.core import personal_data as pd
 from kefu.core.models import TimelineEntry
+from kefu.customers.documents import index_customers
 from kefu.customers.models import (
     ContactIdentity,
     Customer,
@@ -89,6 +90,7 @@ def erase(customer: Customer) -> dict[str, Any]:
         custom={},
         notes="",
     )
+    index_customers([customer.pk])  # found by none of the erased words, only as the blank record
     timeline = pd.blank(
         TimelineEntry.objects.filter(customer_id=customer.pk), summary=pd.ERASED, data={}
     )

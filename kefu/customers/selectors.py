@@ -19,9 +19,11 @@ from django.utils import timezone
 from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
 from kefu.accounts.roles import Perm
+from kefu.core import search
 from kefu.core.models import TimelineEntry
 from kefu.core.querysets import are_many, filter_given, narrow_to
 from kefu.customers import identities
+from kefu.customers.documents import CUSTOMERS
 from kefu.customers.models import (
     ContactIdentity,
     Customer,
@@ -151,8 +153,10 @@ def search_customers(
     field: str = "",
     field_value: str = "",
 ) -> QuerySet[Customer]:
-    """The archive's search: name (prefix), mobile (full or last four digits), e-mail, any identity,
-    tag, level, region. Every branch is an index lookup, so it stays fast at millions of rows."""
+    """The archive's search: a mobile (full or last four digits), an e-mail or a telephone number
+    typed whole by their own indexes; anything else as words (kefu.core.search: a name or an
+    account by prefix, words of the address and notes); tag, level, region. Every branch is an
+    index lookup, so it stays fast at millions of rows."""
     qs = visible_customers(actor)
     if not sees_all_customers(actor) and actor.has_perm(Perm.SERVE_CUSTOMERS):
         # An agent's list: walk newest first when they may see many (core.querysets.narrow_to).
@@ -160,7 +164,8 @@ def search_customers(
         qs = narrow_to(live, _served_by(actor), many=are_many(*customer_ids_visible_to(actor)))
     q = unicodedata.normalize("NFKC", q).strip()
     if q:
-        qs = qs.filter(_query_filter(q))
+        exact = _exact_filter(q)
+        qs = qs.filter(exact) if exact is not None else search.filter(qs, CUSTOMERS, q)
     if tag:
         # Exists, not a join: the planner keeps walking customers newest first instead of sorting
         # every holder of a popular tag (bench/README.md).
@@ -195,7 +200,9 @@ def custom_field_filter(code: str, value: str) -> Q:
     return Q(**{f"custom__{code}": value})
 
 
-def _query_filter(q: str) -> Q:
+def _exact_filter(q: str) -> Q | None:
+    """The fast paths of a contact point typed whole: the last four digits of a mobile, an e-mail,
+    a telephone number. Anything else is searched for as words (None)."""
     digits = q.replace(" ", "").replace("-", "")
     if digits.isdigit() and len(digits) == 4:
         return Q(mobile_last4=digits)
@@ -203,24 +210,14 @@ def _query_filter(q: str) -> Q:
         try:
             return _identity_match(IdentityKind.EMAIL, identities.normalise_email(q))
         except identities.InvalidIdentity:
-            return Q(pk__in=[])
+            pass  # part of an address (zhang@): its words
     if digits.lstrip("+").isdigit() and len(digits) >= 7:
         for normalise in (identities.normalise_mobile, identities.normalise_phone):
             try:
                 return _identity_match(None, normalise(q))
             except identities.InvalidIdentity:
                 continue
-    # A name by prefix (张 finds every 张…), as a range so both databases use the name index, or an
-    # account name on any channel (exact).
-    by_name = Q(name__gte=q, name__lt=q + "\U0010ffff")
-    owners = list(
-        ContactIdentity.objects.filter(kind__in=IdentityKind.values, value=q).values_list(
-            "customer_id", flat=True
-        )[  # served by the (kind, value) index
-            :50
-        ]
-    )
-    return by_name | Q(pk__in=owners) if owners else by_name
+    return None
 
 
 def _identity_match(kind: str | None, value: str) -> Q:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
+from kefu.conversations.documents import add_messages
 from kefu.conversations.events import MessagePosted
 from kefu.conversations.models import Conversation, Message, SenderKind
 from kefu.conversations.selectors import can_serve
@@ -163,6 +164,7 @@ def store_messages(batch: list[NewMessage]) -> list[Message | Exception]:
         if not new:
             return results
         batch_sql.insert_messages(new, [locked[pk] for pk in sorted(changed)])
+        add_messages(new)  # their words, committed with them
         for message in new:
             emit(
                 MessagePosted(

@@ -14,6 +14,7 @@ from kefu.conversations.services.routing import give_conversation
 from kefu.conversations.services.widget import send_visitor_message
 from kefu.conversations.tests.conftest import make_agent, make_conversation, make_inbox
 from kefu.customers.models import Customer
+from kefu.customers.services.profiles import create_customer
 from kefu.tickets.models import Ticket
 from tests.factories import TeamFactory
 
@@ -246,8 +247,8 @@ def test_create_a_customer_from_the_chat_or_link_the_one_who_owns_the_mobile(inb
 def test_customer_search_finds_only_customers_the_agent_may_see(inbox):
     agent = make_agent()
     conversation = served_by(agent, inbox)
-    Customer.objects.create(name="陈静", owner=agent)
-    Customer.objects.create(name="陈明")  # nobody's: an agent does not see it
+    create_customer(actor=agent, name="陈静")  # theirs: they created it
+    create_customer(actor=make_agent(role=Role.SUPERVISOR), name="陈明")  # not seen by the agent
     html = (
         client_of(agent).get(f"/conversations/{conversation.pk}/customers/?q=陈").content.decode()
     )

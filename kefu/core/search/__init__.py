@@ -19,6 +19,7 @@ An app registers each kind of document it wants found, from its AppConfig.ready(
 
     # services, inside their transaction, after the object is saved:
     search.index(TICKETS, ticket)           # or search.index_ids(TICKETS, ids), search.remove(...)
+    search.add(CONVERSATIONS, {pk: search.Document(text=[new_message])})  # a document that grows
 
     # selectors: narrow any queryset (access rules and filters stay as they are) …
     qs = search.filter(visible_tickets(user), TICKETS, q)
@@ -28,13 +29,14 @@ An app registers each kind of document it wants found, from its AppConfig.ready(
 repair); a new kind's migration fills its index from documents already written.
 """
 
-from kefu.core.search.engine import filter, index, index_ids, ranked, rebuild, remove
+from kefu.core.search.engine import add, filter, index, index_ids, ranked, rebuild, remove
 from kefu.core.search.registry import Document, Kind, get, kinds, register
 from kefu.core.search.tokens import clean_query, document_tokens, load, query_tokens
 
 __all__ = [
     "Document",
     "Kind",
+    "add",
     "clean_query",
     "document_tokens",
     "filter",

@@ -19,7 +19,7 @@ from django.db.models.expressions import RawSQL
 
 from kefu.core.querysets import QS
 from kefu.core.search import backends
-from kefu.core.search.registry import Kind
+from kefu.core.search.registry import Document, Kind
 from kefu.core.search.tokens import document_tokens, query_tokens
 
 
@@ -54,6 +54,32 @@ def index_ids(kind: Kind, ids: Iterable[int]) -> int:
     for start in range(0, len(ids), 500):
         written += _write(kind, kind.objects().filter(pk__in=ids[start : start + 500]))
     return written
+
+
+def add(kind: Kind, documents: dict[int, Document]) -> None:
+    """Add the words of `documents` (object id → what it now also says) to those objects' documents,
+    in the caller's transaction, without reading the objects again: for a document that only grows
+    (a conversation's messages). One read of the documents and one write for all of them. The
+    caller keeps two writers of one document apart (it holds the object's row lock)."""
+    if not documents:
+        return
+    meta = kind.documents._meta
+    held = backends.document_tokens_of(
+        using=router.db_for_write(kind.documents),
+        table=meta.db_table,
+        pk=meta.pk.column,
+        ids=list(documents),
+    )
+    rows = []
+    for pk, doc in documents.items():
+        old = held.get(pk, set())
+        new = [t for t in document_tokens(text=doc.text, keywords=doc.keywords) if t not in old]
+        if new or pk not in held:
+            rows.append(kind.documents(**{meta.pk.attname: pk, "body": " ".join([*old, *new])}))
+    if rows:
+        kind.documents._default_manager.bulk_create(
+            rows, update_conflicts=True, unique_fields=[meta.pk.name], update_fields=["body"]
+        )
 
 
 def remove(kind: Kind, ids: Iterable[int]) -> None:

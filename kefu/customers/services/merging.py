@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
 from kefu.accounts.roles import Perm
-from kefu.core import timeline
+from kefu.core import search, timeline
 from kefu.core.errors import Conflict, DomainError, PermissionRefused
 from kefu.core.events import emit
 from kefu.core.models import TimelineEntry
+from kefu.customers.documents import CUSTOMERS
 from kefu.customers.events import CustomersMerged
 from kefu.customers.models import ContactIdentity, Customer, DuplicateCandidate, DuplicateStatus
 from kefu.customers.services.profiles import (
@@ -76,6 +77,7 @@ def merge_customers(
     duplicate.save(update_fields=["merged_into", "updated_at"])
     _carry_over_duplicate_pairs(actor, duplicate, survivor)
     _sync_primary_contacts(survivor)
+    search.remove(CUSTOMERS, [duplicate.pk])  # the survivor is found by the duplicate's words
     timeline.record(
         subject=survivor,
         customer_id=survivor.pk,

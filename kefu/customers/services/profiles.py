@@ -17,6 +17,7 @@ from kefu.core import timeline
 from kefu.core.errors import DomainError, PermissionRefused
 from kefu.core.events import emit
 from kefu.customers import identities, selectors
+from kefu.customers.documents import index_customers
 from kefu.customers.events import CustomerCreated, CustomerIdentified
 from kefu.customers.models import (
     ContactIdentity,
@@ -246,6 +247,8 @@ def _sync_primary_contacts(customer: Customer) -> None:
         customer.email = emails[0]
     customer.completeness = completeness_of(customer)
     customer.save(update_fields=["mobile", "mobile_last4", "email", "completeness", "updated_at"])
+    # Every change of a profile or of its contact points ends here: its words change with it.
+    index_customers([customer.pk])
 
 
 def propose_duplicate(

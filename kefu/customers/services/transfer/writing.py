@@ -22,6 +22,7 @@ from kefu.core.bulk import BulkTable, new_ids
 from kefu.core.errors import DomainError
 from kefu.core.events import emit
 from kefu.core.models import TimelineEntry
+from kefu.customers.documents import index_customers
 from kefu.customers.events import CustomersImported
 from kefu.customers.models import ContactIdentity, Customer, ImportJob, ImportStatus, Tag
 from kefu.customers.services.profiles import completeness_of
@@ -150,6 +151,7 @@ class _Writer:
                 for tag in item["tags"]
             ]
         )
+        index_customers(ids)  # two reads per 500 rows, in the chunk's transaction
         self.timeline.insert(
             [
                 self.timeline.row(
