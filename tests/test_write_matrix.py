@@ -818,6 +818,8 @@ ELSEWHERE = {
     "POST /api/v1/customers/imports/{job_id}/confirm",
     # signed by the SMS provider, no user: kefu/sms/tests/test_signing.py
     "sms:delivery_report",
+    # the provider's push of customers' replies (退订), the same token check: kefu/sms/tests/test_replies.py
+    "sms:sms_reply",
 }
 APPS = ("tickets", "tickets_settings", "conversations", "customers", "sms")
 API_PREFIXES = (
