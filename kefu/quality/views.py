@@ -226,18 +226,23 @@ def _version(request: HttpRequest) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
+def _refuse_item(request: AuthenticatedRequest, sheet_id: int) -> HttpResponseRedirect:
+    """A line with points out of range or no reason: said on the sheet (after the access check)."""
+    selectors.access_sheet(actor=request.user, sheet_id=sheet_id)
+    messages.error(
+        request,
+        _("Points must be between -%(max)d and %(max)d, and a reason is needed.")
+        % {"max": services.MAX_POINTS},
+    )
+    return redirect("quality:sheet", sheet_id=sheet_id)
+
+
 @login_required
 @require_POST
 def item_add(request: AuthenticatedRequest, sheet_id: int) -> HttpResponseRedirect:
     form = ItemForm(request.POST)
     if not form.is_valid():
-        selectors.access_sheet(actor=request.user, sheet_id=sheet_id)
-        messages.error(
-            request,
-            _("Points must be between -%(max)d and %(max)d, and a reason is needed.")
-            % {"max": services.MAX_POINTS},
-        )
-        return redirect("quality:sheet", sheet_id=sheet_id)
+        return _refuse_item(request, sheet_id)
     return _act(
         request,
         sheet_id,
@@ -257,13 +262,7 @@ def item_add(request: AuthenticatedRequest, sheet_id: int) -> HttpResponseRedire
 def item_change(request: AuthenticatedRequest, sheet_id: int, item_id: int) -> HttpResponseRedirect:
     form = ItemForm(request.POST)
     if not form.is_valid():
-        selectors.access_sheet(actor=request.user, sheet_id=sheet_id)
-        messages.error(
-            request,
-            _("Points must be between -%(max)d and %(max)d, and a reason is needed.")
-            % {"max": services.MAX_POINTS},
-        )
-        return redirect("quality:sheet", sheet_id=sheet_id)
+        return _refuse_item(request, sheet_id)
     return _act(
         request,
         sheet_id,
