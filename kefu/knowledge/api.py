@@ -82,7 +82,8 @@ def search_articles(request: AuthenticatedRequest, q: str = "", limit: int = 10)
             "visibility": a.visibility,
             "snippet": str(a.body[:160]),
         }
-        for a in list(rows)[: max(1, min(limit, 50))]
+        # sliced before it is read: an empty query lists every article newest first
+        for a in rows[: max(1, min(limit, 50))]
     ]
     return {"words": list(words), "items": items}
 

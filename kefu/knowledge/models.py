@@ -104,6 +104,9 @@ class Article(models.Model):
         verbose_name = _("article")
         verbose_name_plural = _("articles")
         ordering = ["-id"]
+        indexes = [  # the list without a query, newest change first: read in order, never sorted whole
+            models.Index(fields=["-updated_at", "-id"], name="article_newest_change"),
+        ]
 
     def __str__(self) -> str:
         return self.title

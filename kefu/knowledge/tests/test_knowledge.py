@@ -4,6 +4,7 @@ assist in a chat and on a ticket with the pick recorded; angry messages flagged 
 past answers masked; the widget's self-service with deflection counted; the category model."""
 
 import json
+import re
 import time
 import uuid
 from decimal import Decimal
@@ -830,3 +831,49 @@ def test_a_model_that_fails_is_a_message_in_the_panel_never_an_error_page(
     assert response.status_code == 200
     assert 'data-testid="draft-error"' in page and "语言模型没有回答" in page
     assert 'data-testid="llm-draft"' not in page
+
+
+CORPUS_TABLES = (
+    "knowledge_article",
+    "knowledge_articlesearchdocument",
+    "knowledge_pastanswer",
+    "knowledge_pastanswersearchdocument",
+)
+
+
+def _scans_of_the_corpus(sql: str) -> str | None:
+    """The plan's step that reads a whole corpus table, if any (an FTS index, a search by key or an
+    index range is not one)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # tiny test tables: make it choose
+            cursor.execute("EXPLAIN " + sql)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+        plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
+    for table in CORPUS_TABLES:
+        if re.search(rf"(SCAN {table}\b(?! USING)|Seq Scan on {table}\b)", plan):
+            return plan
+    return None
+
+
+@pytest.mark.parametrize("query", ["退款", "不存在的词语", *HOSTILE_QUERIES])
+def test_no_query_reads_the_whole_corpus_even_a_hostile_one(cast, category, query):
+    """Bad input (issue 17): a search or a suggestion is answered from the full-text index and by
+    key, never by reading every article or past answer. The one count of all documents (the BM25
+    total) is kept per process for large indexes (engine.DF_CACHE_FROM), so it is left out here."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _published(cast, category, title="退款规则", body="退款规则说明", visibility="public")
+    agent = sign_in(Client(), cast.agent)
+    with CaptureQueriesContext(connection) as captured:
+        assert agent.get("/api/v1/knowledge/search", {"q": query}).status_code == 200
+        selectors.suggestions(cast.agent, query)
+    total_counts = {f'SELECT count(*) FROM "{table}"' for table in CORPUS_TABLES}  # noqa: S608
+    for sql in (q["sql"] for q in captured.captured_queries):
+        if sql.strip() in total_counts or not any(t in sql for t in CORPUS_TABLES):
+            continue
+        assert _scans_of_the_corpus(sql) is None, sql
