@@ -355,7 +355,12 @@
   live.on(function (data) {
     switch (data.event) {
       case "joined":
-        if (chat && data.conversation_id === chat.id) (data.messages || []).forEach(append);
+        if (chat && data.conversation_id === chat.id) {
+          // Messages caught up here (after an ack, a reconnect) may hold the customer's newest words,
+          // which then come by no push: the assist panel looks again for them too.
+          var heard = (data.messages || []).filter(function (m) { return append(m) && m.sender === "visitor"; });
+          if (heard.length) document.body.dispatchEvent(new CustomEvent("kefu:customer-message"));
+        }
         break;
       case "ack":
         if (pending[data.key]) { delete pending[data.key]; savePending(); }
