@@ -487,9 +487,19 @@ def forget_verified_tokens() -> None:
         cache.set(TOKEN_GENERATION_KEY, 1, timeout=None)
 
 
-def token_or_user_changed(**_kwargs: object) -> None:
+# Saves that cannot make a kept token wrong: a sign-in's time, a new password (a bearer token does
+# not use it), a token's last use. Every sign-in saves the user; it must not empty every cache.
+HARMLESS_FIELDS = frozenset({"last_login", "password", "last_used_at"})
+
+
+def token_or_user_changed(
+    *, created: bool = False, update_fields: frozenset[str] | None = None, **_kwargs: object
+) -> None:
     """post_save / post_delete of ApiToken and User (connected in AccountsConfig.ready): forget now,
-    and again once the change commits, so a request that read the old row meanwhile cannot keep it."""
+    and again once the change commits, so a request that read the old row meanwhile cannot keep it.
+    A new row or a save of harmless fields only changes nothing a kept token relies on."""
+    if created or (update_fields and update_fields <= HARMLESS_FIELDS):
+        return
     forget_verified_tokens()
     transaction.on_commit(forget_verified_tokens, robust=True)
 

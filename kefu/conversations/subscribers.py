@@ -50,9 +50,19 @@ def reindex_customer_conversations(event: CustomerIdentified | CustomersMerged) 
     )
 
 
+def name_changed(event: CustomerIdentified) -> bool:
+    """A chat's document holds the customer's name, not their mobile: a new mobile changes none."""
+    return "name" in event.fields
+
+
 def register() -> None:
-    for customer_event in (CustomerIdentified, CustomersMerged):
-        subscribe(customer_event, f"{__name__}.reindex_customer_conversations", mode=Delivery.TASK)
+    subscribe(
+        CustomerIdentified,
+        f"{__name__}.reindex_customer_conversations",
+        mode=Delivery.TASK,
+        when=name_changed,
+    )
+    subscribe(CustomersMerged, f"{__name__}.reindex_customer_conversations", mode=Delivery.TASK)
     for event_type in (
         ConversationStarted,
         ConversationRequeued,

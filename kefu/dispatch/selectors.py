@@ -155,30 +155,47 @@ def _late(now: dt.datetime) -> Q:
     )
 
 
-def board(*, actor: User, filters: BoardFilter, now: dt.datetime | None = None) -> Board:
-    """The supervisors' board: the day's orders (and older ones still open) by state, each with its
-    lateness, BOARD_PAGE at a time; counts by state and of the late. One query for the page's rows,
-    one for the counts."""
-    now = now or timezone.now()
+def _day(actor: User, filters: BoardFilter) -> QuerySet[WorkOrder]:
+    """The day's orders and the older ones still open. The technician and the area go into both
+    halves of the OR, so that SQLite answers each half from its own index (technician or area, then
+    appointment) instead of reading every order of the technician or area."""
     start, end = day_bounds(filters.day)
-    # The technician and the area go into both halves of the OR, so that SQLite answers each half
-    # from its own index (technician or area, then appointment) instead of reading every order of
-    # the technician or area.
     narrow: dict[str, Any] = {}
     if filters.technician_id:
         narrow["technician_id"] = filters.technician_id
     if filters.area:
         narrow["area"] = filters.area
-    qs = visible_work_orders(actor).filter(
+    return visible_work_orders(actor).filter(
         Q(appointment_start__gte=start, appointment_start__lt=end, **narrow)
         | Q(appointment_start__lt=start, state__in=OPEN_STATES, **narrow)
     )
-    counts = {
+
+
+def _counts(qs: QuerySet[WorkOrder], now: dt.datetime) -> dict[str, tuple[int, int]]:
+    """(orders, late orders) per state, one grouped query."""
+    return {
         state: (n, late)
         for state, n, late in qs.values_list("state")
         .annotate(n=Count("id"), late=Count("id", filter=_late(now)))
         .order_by()
     }
+
+
+def board_totals(
+    *, actor: User, filters: BoardFilter, now: dt.datetime | None = None
+) -> tuple[int, int]:
+    """How many orders the board holds and how many of them are late (the workbench card)."""
+    counts = _counts(_day(actor, filters), now or timezone.now())
+    return sum(n for n, _late in counts.values()), sum(late for _n, late in counts.values())
+
+
+def board(*, actor: User, filters: BoardFilter, now: dt.datetime | None = None) -> Board:
+    """The supervisors' board: the day's orders (and older ones still open) by state, each with its
+    lateness, BOARD_PAGE at a time; counts by state and of the late. One query for the page's rows,
+    one for the counts."""
+    now = now or timezone.now()
+    qs = _day(actor, filters)
+    counts = _counts(qs, now)
     if filters.state:
         qs = qs.filter(state=filters.state)
     if filters.late_only:

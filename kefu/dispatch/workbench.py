@@ -13,8 +13,8 @@ def dispatch_card(request: AuthenticatedRequest) -> Card | None:
     user = request.user
     now = timezone.now()
     if user.has_perm(Perm.ASSIGN_WORK) or user.has_perm(Perm.SERVE_CUSTOMERS):
-        board = (
-            selectors.board(
+        totals = (
+            selectors.board_totals(
                 actor=user, filters=selectors.BoardFilter(day=timezone.localdate()), now=now
             )
             if user.has_perm(Perm.ASSIGN_WORK)
@@ -23,8 +23,8 @@ def dispatch_card(request: AuthenticatedRequest) -> Card | None:
         return Card(
             "dispatch/card.html",
             {
-                "today": board["total"] if board else None,
-                "late": board["late"] if board else None,
+                "today": totals[0] if totals else None,
+                "late": totals[1] if totals else None,
                 "visits_due": selectors.visits_due().count(),
                 "visits_overdue": selectors.visits_due().filter(visit_due_at__lt=now).count(),
             },

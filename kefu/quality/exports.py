@@ -61,7 +61,7 @@ def prepare(*, actor: User, filters: dict[str, Any]) -> Prepared:
 
 
 def prepare_reward_sheets(*, actor: User, filters: dict[str, Any]) -> Prepared:
-    from kefu.quality.services import yuan
+    from kefu.orders.services.money import yuan
     from kefu.quality.services.rubric import quality_settings
 
     month = parse_month(filters.get("month")) or default_month()

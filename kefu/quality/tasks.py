@@ -26,9 +26,10 @@ def prepare_reward_sheets() -> int:
     rules (seed 002: handed to a superior the day before payday), for the supervisor to adjust and
     submit that day. Drafts nobody has touched are refreshed; others stay. Returns the drafts
     written."""
-    from kefu.quality.services.sheet_rules import draft_from_rules, payday_eve, payday_settings
+    from kefu.quality.services.rubric import quality_settings
+    from kefu.quality.services.sheet_rules import draft_from_rules, payday_eve
 
-    if not payday_eve(timezone.localdate(), payday_settings().payday):
+    if not payday_eve(timezone.localdate(), quality_settings().payday):
         return 0
     drafted = draft_from_rules(actor=None, month=default_month())
     return drafted.made + drafted.refreshed

@@ -27,6 +27,7 @@ from kefu.core.errors import DomainError
 from kefu.core.forms import StyledFormMixin, set_choices
 from kefu.core.pages import perform
 from kefu.exports.http import export_response
+from kefu.orders.services.money import yuan
 from kefu.quality import selectors, services
 from kefu.quality.inspection_views import urlpatterns as inspection_urls
 from kefu.quality.leaderboard_views import urlpatterns as leaderboard_urls
@@ -34,6 +35,7 @@ from kefu.quality.models import RuleKind, SheetState
 from kefu.quality.performance_views import urlpatterns as performance_urls
 from kefu.quality.roster_views import urlpatterns as roster_urls
 from kefu.quality.services import sheet_rules
+from kefu.quality.services.rubric import quality_settings
 from kefu.quality.states import SHEET_FLOW
 
 
@@ -90,7 +92,7 @@ def sheet_list(request: AuthenticatedRequest) -> HttpResponse:
             "states": SheetState.choices,
             "may_draft": request.user.has_perm(Perm.EVALUATE),
             "may_set_rules": request.user.has_perm(Perm.MANAGE_SETTINGS),
-            "payday": sheet_rules.payday_settings().payday,
+            "payday": quality_settings().payday,
             "may_export": request.user.has_perm(Perm.EVALUATE)
             and request.user.has_perm(Perm.EXPORT_DATA),
             "export_month": month.strftime("%Y-%m") if month else this_month,
@@ -185,7 +187,7 @@ def sheet_rules_page(request: AuthenticatedRequest) -> HttpResponse:
         {
             "rules": current,
             "threshold_kinds": sheet_rules.THRESHOLD_KINDS,
-            "payday": sheet_rules.payday_settings().payday,
+            "payday": quality_settings().payday,
         },
     )
 
@@ -197,7 +199,7 @@ def sheet_detail(request: AuthenticatedRequest, sheet_id: int) -> HttpResponse:
     rate = services.sheet_rate(sheet)
     items = list(sheet.items.all())
     for item in items:
-        item.amount = services.yuan(item.points * rate)  # type: ignore[attr-defined]
+        item.amount = yuan(item.points * rate)  # type: ignore[attr-defined]
     return render(
         request,
         "quality/sheet_detail.html",
@@ -205,8 +207,8 @@ def sheet_detail(request: AuthenticatedRequest, sheet_id: int) -> HttpResponse:
             "sheet": sheet,
             "items": items,
             "total": sheet.total,
-            "total_amount": services.yuan(sheet.total * rate),
-            "rate": services.yuan(rate),
+            "total_amount": yuan(sheet.total * rate),
+            "rate": yuan(rate),
             "moves": moves,
             "item_form": ItemForm(),
             "rule_labels": dict(RuleKind.choices),

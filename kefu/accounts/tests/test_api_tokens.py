@@ -92,6 +92,22 @@ def test_a_verified_token_is_not_looked_up_again(make_user, django_assert_num_qu
     assert again is not first and again.user is not first.user
 
 
+def test_a_sign_in_or_a_new_token_keeps_the_verified_tokens(make_user, django_assert_num_queries):
+    """Every sign-in saves the user (its last_login): that must not send every process back to the
+    database for every token, nor must another token's creation."""
+    from django.contrib.auth.models import update_last_login
+
+    from kefu.accounts import services
+
+    user = make_user(Role.AGENT, username="script")
+    _token, raw = services.create_api_token(user=user, name="t")
+    assert services.api_token_for(raw) is not None
+    update_last_login(None, make_user(Role.AGENT))
+    services.create_api_token(user=user, name="another")
+    with django_assert_num_queries(0):  # still kept: not looked up again
+        assert services.api_token_for(raw) is not None
+
+
 def test_a_revoked_token_is_refused_at_once_in_the_same_process(make_user):
     from django.utils import timezone
 

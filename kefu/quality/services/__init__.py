@@ -195,13 +195,6 @@ def decide_sheet(
     return sheet
 
 
-def yuan(fen: int) -> str:
-    """An amount in fen as yuan with two decimals, exactly (no float): -1505 → "-15.05"."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d}"
-
-
 def sheet_rate(sheet: RewardPenaltySheet) -> int:
     """The amount of one point on `sheet` (fen): as approved, else as the settings say now."""
     if sheet.fen_per_point is not None:

@@ -24,7 +24,6 @@ from kefu.conversations.models import Conversation
 from kefu.core.errors import DomainError, PermissionRefused
 from kefu.quality import kpi
 from kefu.quality.models import (
-    QualitySettings,
     RewardPenaltySheet,
     RewardRule,
     RuleKind,
@@ -32,6 +31,7 @@ from kefu.quality.models import (
     SheetState,
 )
 from kefu.quality.services import MAX_ITEMS, MAX_POINTS
+from kefu.quality.services.rubric import quality_settings
 
 THRESHOLD_KINDS = frozenset({RuleKind.QUALITY_BELOW, RuleKind.QUALITY_AT_LEAST})
 # kind → (points, threshold): seed 002's reward/penalty sheet, a manager changes them
@@ -58,12 +58,6 @@ def rules() -> list[RewardRule]:
     if missing:
         RewardRule.objects.bulk_create(missing, ignore_conflicts=True)
     return list(RewardRule.objects.all())
-
-
-def payday_settings() -> QualitySettings:
-    from kefu.quality.services.rubric import quality_settings
-
-    return quality_settings()
 
 
 @dataclass(frozen=True)
@@ -104,7 +98,7 @@ def save_rules(
         rule.points, rule.is_active = change.points, change.is_active
         rule.threshold = change.threshold if change.kind in THRESHOLD_KINDS else None
         rule.save(update_fields=["points", "threshold", "is_active", "updated_at"])
-    settings = payday_settings()
+    settings = quality_settings()
     settings.payday = payday
     settings.save(update_fields=["payday"])
     audit(
