@@ -4,6 +4,7 @@ monthly visit report 回访月报 (per agent, with its Excel export)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -85,7 +86,9 @@ def care_list(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _preview_or_schedule(request: AuthenticatedRequest, form: CareForm) -> HttpResponse | dict:
+def _preview_or_schedule(
+    request: AuthenticatedRequest, form: CareForm
+) -> HttpResponse | dict[str, Any]:
     """The preview's figures, or the redirect after scheduling (DomainError: refused)."""
     data = form.cleaned_data
     holiday = isinstance(form, HolidayCareForm)
