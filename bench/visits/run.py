@@ -3,6 +3,8 @@ HTTP.
 
     .venv/bin/python bench/visits/run.py                          # 100,000 customers, 20 agents
     .venv/bin/python bench/visits/run.py --customers 20000        # a quick run
+    .venv/bin/python bench/visits/run.py --customers 1000000 --range --skip-http
+                                                # the archive of 1,000,000, a range selecting 1 in 5
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/visits/run.py
 
 (a) Issue: --customers members bulk-loaded (bulk_create, not through the services), --agents agents
@@ -12,6 +14,10 @@ HTTP.
     every few seconds from a second connection is not possible on SQLite's one writer, so the
     chunk count is printed) and the peak of Python's traced memory (tracemalloc), to see that it is
     flat in N.
+    With --range the archive is mixed (half members, two provinces in five 浙江省) and the plan's
+    range is members in 浙江省 (1 in 5 of the archive: 200,000 of 1,000,000): its preview (the
+    counts shown before issuing: total, by level, with an owner, with an open visit) is timed,
+    then the selection is issued.
 (b) Today list: `kefu serve --no-worker --no-demo` on a free loopback port; one agent signs in
     through the sign-in page and GETs /visits/ (their list for today, 50 a page, from
     customers/agents open visits) --samples times; p50/p95/p99 from the raw samples. Also the API
@@ -56,7 +62,11 @@ def setup_django(data_dir: Path) -> None:
     call_command("migrate", verbosity=0)
 
 
-def load(customers: int, agents: int) -> dict:
+RANGE_RULE = {"levels": ["member"], "region": "浙江省"}
+PROVINCES = ("浙江省", "浙江省", "江苏省", "上海市", "安徽省")
+
+
+def load(customers: int, agents: int, *, mixed: bool = False) -> dict:
     from django.db import transaction
 
     from kefu.accounts import services
@@ -87,7 +97,8 @@ def load(customers: int, agents: int) -> dict:
                 [
                     Customer(
                         name=f"客户{n}",
-                        level=Level.MEMBER,
+                        level=Level.MEMBER if not mixed or n % 2 == 0 else Level.REGULAR,
+                        region=PROVINCES[n % len(PROVINCES)] if mixed else "",
                         owner_id=agent_ids[n % len(agent_ids)] if n % 3 == 0 else None,
                     )
                     for n in range(start, min(customers, start + chunk))
@@ -101,11 +112,11 @@ def load(customers: int, agents: int) -> dict:
     }
 
 
-def issue(ref: dict) -> dict:
+def issue(ref: dict, *, rules: dict) -> dict:
     from django.utils import timezone
 
     from kefu.accounts.models import User
-    from kefu.visits import services
+    from kefu.visits import selectors, services
     from kefu.visits.models import CampaignState, ReturnVisit, VisitCampaign
 
     supervisor = User.objects.get(pk=ref["supervisor"])
@@ -117,8 +128,11 @@ def issue(ref: dict) -> dict:
         purpose="满意度回访",
         period_start=today,
         period_end=today + dt.timedelta(days=30),
-        rules={"levels": ["member"]},
+        rules=rules,
     )
+    started = time.perf_counter()
+    previewed = selectors.preview(plan)
+    preview_seconds = time.perf_counter() - started
     started = time.perf_counter()
     plan = services.submit_campaign(actor=supervisor, campaign_id=plan.pk)
     counted = time.perf_counter() - started
@@ -134,6 +148,8 @@ def issue(ref: dict) -> dict:
     assert plan.state == CampaignState.ISSUED, plan.state
     made = ReturnVisit.objects.filter(campaign=plan).count()
     return {
+        "preview": previewed,
+        "preview_seconds": preview_seconds,
         "selected": plan.selected_count,
         "count_seconds": counted,
         "visits": made,
@@ -152,6 +168,12 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=20)
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--case-seconds", type=float, default=60)
+    parser.add_argument(
+        "--range",
+        action="store_true",
+        help="a mixed archive and a plan over members in one province (1 in 5 of --customers)",
+    )
+    parser.add_argument("--skip-http", action="store_true", help="no today-list measurement")
     parser.add_argument("--keep", action="store_true", help="keep the data folder (and database)")
     args = parser.parse_args()
 
@@ -167,12 +189,26 @@ def main() -> None:
         )
         print(f"# command: {' '.join([Path(sys.executable).name, *sys.argv])}", flush=True)
         setup_django(data_dir)
-        ref = load(args.customers, args.agents)
-        print(f"\nloaded {args.customers:,} members in {ref['load_seconds']:.1f} s", flush=True)
-        issued = issue(ref)
+        ref = load(args.customers, args.agents, mixed=args.range)
+        print(
+            f"\nloaded {args.customers:,} customers in {ref['load_seconds']:.1f} s"
+            + (" (half members, 2 in 5 in 浙江省)" if args.range else " (all members)"),
+            flush=True,
+        )
+        rules = RANGE_RULE if args.range else {"levels": ["member"]}
+        issued = issue(ref, rules=rules)
+        counts = issued["preview"]
+        print(
+            f"\nrange {rules}: preview total {counts['total']:,}, by level {counts['levels']},"
+            f" with an owner {counts['with_owner']:,}, with an open visit"
+            f" {counts['with_open_visit']:,}",
+            flush=True,
+        )
         print(
             "\n| case | customers | visits | seconds | visits/s | peak traced MB | chunks |\n"
             "|---|---|---|---|---|---|---|\n"
+            f"| preview (the counts before issuing) | {counts['total']:,} of"
+            f" {args.customers:,} | — | {issued['preview_seconds']:.2f} | — | — | — |\n"
             f"| submit (count the selection) | {issued['selected']:,} | — | "
             f"{issued['count_seconds']:.2f} | — | — | — |\n"
             f"| issue_campaign | {issued['selected']:,} | {issued['visits']:,} | "
@@ -180,6 +216,8 @@ def main() -> None:
             f"{issued['peak_mb']:.1f} | {issued['chunks']} |",
             flush=True,
         )
+        if args.skip_http:
+            return
         from django.db import connection
 
         connection.close()

@@ -60,6 +60,24 @@ class WorkingHours:
         return cls(start=team.work_start, end=team.work_end) if team is not None else cls()
 
 
+# The package's zh_CN names of the days that are no festival of their own: a weekday swapped off by
+# 调休 (休息日（由 2026-10-10 调休）) and a day added to a festival (国庆节（补假）).
+MOVED_REST_DAY = "休息日"
+ADDED_DAY = "补假"
+FESTIVAL_DAYS = 10  # a festival's days off (春节 with its weekend) never span more
+
+
+def is_festival(name: str) -> bool:
+    """Whether a day's name (day_name) is a festival's: not empty, not 调休 nor 补假."""
+    return bool(name) and not name.startswith(MOVED_REST_DAY) and ADDED_DAY not in name
+
+
+@dataclass(frozen=True)
+class Holiday:
+    date: dt.date  # its first day off
+    name: str  # 春节, 中秋节, or a manager's name for the day
+
+
 @lru_cache(maxsize=32)
 def _statutory(year: int) -> holidays.HolidayBase:
     # The package leaves its country classes unannotated.
@@ -107,6 +125,26 @@ class BusinessCalendar:
         if override is not None:
             return override.name
         return _statutory(day.year).get(day) or ""
+
+    def holidays_between(self, start: dt.date, end: dt.date) -> list[Holiday]:
+        """The festivals (节日) from `start` to `end`, each once at its first day off: the statutory
+        ones with their lunar dates (农历除夕, 春节, 端午节, 中秋节 as well as 元旦, 清明节, 劳动节,
+        国庆节) and the managers' named days off. The days added to a festival (清明节（补假）) and
+        the rest days moved by 调休 (休息日（由 … 调休）) are no festival of their own and are left
+        out. At most MAX_DAYS_SEARCHED days are read."""
+        found: list[Holiday] = []
+        last_seen: dict[str, dt.date] = {}
+        day = start
+        last = min(end, start + dt.timedelta(days=MAX_DAYS_SEARCHED - 1))
+        while day <= last:
+            name = "" if self.is_working_day(day) else self.day_name(day)
+            if is_festival(name):
+                seen = last_seen.get(name)
+                if seen is None or (day - seen).days > FESTIVAL_DAYS:
+                    found.append(Holiday(date=day, name=name))
+                last_seen[name] = day
+            day += dt.timedelta(days=1)
+        return found
 
     def _window(self, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
         return (

@@ -233,6 +233,18 @@ def find_by_identity(kind: str, value: str) -> Customer | None:
     return row.customer if row else None
 
 
+def customer_ids_with_mobile(mobile: str) -> list[int]:
+    """The live customers this mobile (E.164, normalised) reaches: their main number or any other
+    mobile among their contact identities."""
+    listed = ContactIdentity.objects.filter(kind=IdentityKind.MOBILE, value=mobile)
+    return list(
+        Customer.objects.filter(merged_into__isnull=True)
+        .filter(Q(mobile=mobile) | Q(pk__in=listed.values("customer_id")))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def review_queue(*, incomplete_below: int = 100) -> QuerySet[Customer]:
     """New records nobody has reviewed yet, and records that are incomplete or doubted."""
     return (

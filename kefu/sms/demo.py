@@ -1,4 +1,4 @@
-"""Demo SMS templates: the messages the seeds name (服务派工单短信, 回访, 节日问候)."""
+"""Demo SMS templates: the messages the seeds name (服务派工单短信, 回访, 节日问候, 短信关怀)."""
 
 from kefu.sms.models import SmsTemplate
 
@@ -16,6 +16,17 @@ TEMPLATES = [
         "{name}您好，我们将于{time}就您的{number}进行回访，如不方便请回复改约。",
     ),
     ("holiday", "节日问候", "SMS_000003", "{name}您好，{holiday}快乐！感谢您一直以来的支持。"),
+    # customer care 客户关怀 (kefu/visits/services/care.py reads them by these codes)
+    ("care_holiday", "节日关怀", "SMS_000005", "{name}您好，{holiday}快乐！祝您阖家幸福。回T退订"),
+    ("care_birthday", "生日关怀", "SMS_000006", "{name}您好，今天是您的生日，祝您生日快乐！"),
+    (
+        "care_after_purchase",
+        "购后关怀",
+        "SMS_000007",
+        "{name}您好，感谢您的购买，使用中有问题请随时联系我们。",
+    ),
+    ("care_event", "活动关怀", "SMS_000008", "{name}您好，{date}{text}，欢迎参加。回T退订"),
+    ("care_promotion", "促销关怀", "SMS_000009", "{name}您好，{text}（{date}）。回T退订"),
     (
         "ticket_done",
         "处理结果",

@@ -427,11 +427,12 @@ def is_unsubscribe(text: str) -> bool:
 
 
 def record_replies(replies: list[SmsReply]) -> int:
-    """Customers' SMS replies: a 退订 withdraws the consent to care messages of every customer
-    with that mobile who had it (audited, on their timeline, source "SMS reply"); anything else,
-    and a number that is no mobile, changes nothing. Returns how many consents were withdrawn."""
-    from kefu.customers.models import ConsentPurpose, ConsentSource, Customer
-    from kefu.customers.selectors import has_consent
+    """Customers' SMS replies: a 退订 withdraws the consents to care and to marketing messages of
+    every customer that mobile reaches (their main number or another of their mobiles), where
+    given (audited, on their timeline, source "SMS reply"); anything else, and a number that is no
+    mobile, changes nothing. Returns how many consents were withdrawn."""
+    from kefu.customers.models import ConsentPurpose, ConsentSource
+    from kefu.customers.selectors import consenting_customer_ids, customer_ids_with_mobile
     from kefu.customers.services.consent import record_consent
 
     withdrawn = 0
@@ -443,16 +444,16 @@ def record_replies(replies: list[SmsReply]) -> int:
         except identities.InvalidIdentity:
             logger.info("SMS 退订 from a number that is no mobile ignored")
             continue
-        for customer in Customer.objects.filter(mobile=mobile, merged_into__isnull=True):
-            if not has_consent(customer, ConsentPurpose.CARE):
-                continue
-            with transaction.atomic():
-                record_consent(
-                    actor=None,
-                    customer_id=customer.pk,
-                    purpose=ConsentPurpose.CARE,
-                    given=False,
-                    source=ConsentSource.SMS_REPLY,
-                )
-            withdrawn += 1
+        reached = customer_ids_with_mobile(mobile)
+        for purpose in ConsentPurpose:
+            for customer_id in sorted(consenting_customer_ids(reached, purpose)):
+                with transaction.atomic():
+                    record_consent(
+                        actor=None,
+                        customer_id=customer_id,
+                        purpose=purpose,
+                        given=False,
+                        source=ConsentSource.SMS_REPLY,
+                    )
+                withdrawn += 1
     return withdrawn

@@ -4,6 +4,7 @@ monthly visit report 回访月报 (per agent, with its Excel export)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -23,36 +24,34 @@ from kefu.core.errors import DomainError
 from kefu.exports.http import export_response
 from kefu.sms import selectors as sms_selectors
 from kefu.visits import selectors
-from kefu.visits.forms import HolidayCareForm
+from kefu.visits.forms import CareForm, EventCareForm, HolidayCareForm
 from kefu.visits.models import CareKind, CareState
 from kefu.visits.services import care
 
 
 @require_perm(Perm.ASSIGN_WORK)
 def care_list(request: AuthenticatedRequest) -> HttpResponse:
-    form = HolidayCareForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        send_at = dt.datetime.combine(
-            data["occasion"], data["send_time"], ZoneInfo(settings.TIME_ZONE)
-        )
-        try:
-            counts = care.schedule_holiday(
-                actor=request.user,
-                occasion=data["occasion"],
-                holiday=data["holiday"],
-                send_at=send_at,
-                levels=data["levels"],
-                template_code=data["template_code"],
-            )
-        except DomainError as refusal:
-            form.add_error(None, refusal.message)
-        else:
-            messages.success(
-                request,
-                _("%(scheduled)d care messages scheduled, %(skipped)d left out.") % counts,
-            )
-            return redirect("visits:care")
+    """The care messages, and the two ways to schedule more: a holiday greeting (a festival of the
+    business calendar) and an event or promotion. Each form is previewed (`action=preview`: the
+    counts, who is left out and why, nothing written) or scheduled (`action=schedule`)."""
+    posted = request.POST if request.method == "POST" else None
+    which = request.POST.get("form") if posted else None
+    holiday_form = HolidayCareForm(
+        posted if which == "holiday" else None, holidays=care.coming_holidays()
+    )
+    event_form = EventCareForm(posted if which == "event" else None)
+    preview = None
+    if posted is not None:
+        form: CareForm = holiday_form if which == "holiday" else event_form
+        if form.is_valid():
+            try:
+                outcome = _preview_or_schedule(request, form)
+            except DomainError as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                if isinstance(outcome, HttpResponse):
+                    return outcome
+                preview = outcome
     counts = selectors.care_counts()
     state = request.GET.get("state", "")
     kind = request.GET.get("kind", "")
@@ -64,11 +63,15 @@ def care_list(request: AuthenticatedRequest) -> HttpResponse:
         50,
     ).get_page(request.GET.get("page"))
     deliveries = sms_selectors.messages_by_id([m.sms_id for m in page])
+    refused = posted is not None and preview is None
     return render(
         request,
         "visits/care.html",
         {
-            "form": form,
+            "holiday_form": holiday_form,
+            "event_form": event_form,
+            "preview": preview,
+            "preview_of": which if preview else "",
             "messages_page": page,
             # each message beside its SMS: the provider's delivery report (回执) when one came
             "rows": [(m, deliveries.get(m.sms_id) if m.sms_id else None) for m in page],
@@ -79,8 +82,51 @@ def care_list(request: AuthenticatedRequest) -> HttpResponse:
             "kind": kind,
             "may_plan": True,
         },
-        status=400 if request.method == "POST" else 200,
+        status=400 if refused else 200,
     )
+
+
+def _preview_or_schedule(
+    request: AuthenticatedRequest, form: CareForm
+) -> HttpResponse | dict[str, Any]:
+    """The preview's figures, or the redirect after scheduling (DomainError: refused)."""
+    data = form.cleaned_data
+    holiday = isinstance(form, HolidayCareForm)
+    occasion: dt.date = data["holiday"] if holiday else data["occasion"]
+    kind = CareKind.HOLIDAY if holiday else data["kind"]
+    if request.POST.get("action") == "preview":
+        return care.preview_care(
+            actor=request.user,
+            kind=kind,
+            occasion=occasion,
+            rules=form.rules(),
+            channel=data["channel"],
+        )
+    send_at = dt.datetime.combine(occasion, data["send_time"], ZoneInfo(settings.TIME_ZONE))
+    if holiday:
+        counts = care.schedule_holiday(
+            actor=request.user,
+            occasion=occasion,
+            send_at=send_at,
+            rules=form.rules(),
+            template_code=data["template_code"],
+            channel=data["channel"],
+        )
+    else:
+        counts = care.schedule_event(
+            actor=request.user,
+            kind=kind,
+            occasion=occasion,
+            text=data["text"],
+            send_at=send_at,
+            rules=form.rules(),
+            template_code=data["template_code"],
+            channel=data["channel"],
+        )
+    messages.success(
+        request, _("%(scheduled)d care messages scheduled, %(skipped)d left out.") % counts
+    )
+    return redirect("visits:care")
 
 
 @login_required

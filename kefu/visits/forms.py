@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,7 +15,9 @@ from kefu.accounts.models import Team, User
 from kefu.core.forms import StyledFormMixin, set_choices
 from kefu.customers.models import Level, Tag
 from kefu.telephony.models import Call
+from kefu.visits import selectors as visit_selectors
 from kefu.visits.models import (
+    CareKind,
     FollowUp,
     Satisfaction,
     SurveyChannel,
@@ -26,7 +29,37 @@ from kefu.visits.models import (
 from kefu.visits.selectors import agents_for
 
 
-class CampaignForm(StyledFormMixin, forms.Form):
+class RangeForm(forms.Form):
+    """The range rules a plan and a care message share (selectors.select_customers): who the
+    customer is, where, whose, which tag."""
+
+    levels = forms.MultipleChoiceField(
+        label=gettext_lazy("Membership level"),
+        choices=Level.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    region = forms.CharField(label=gettext_lazy("Province"), max_length=20, required=False)
+    city = forms.CharField(label=gettext_lazy("City"), max_length=30, required=False)
+    district = forms.CharField(label=gettext_lazy("District"), max_length=30, required=False)
+    street = forms.CharField(label=gettext_lazy("Street"), max_length=40, required=False)
+    owner_id = forms.TypedChoiceField(
+        label=gettext_lazy("Owner agent"), coerce=int, required=False, empty_value=None
+    )
+    tag_id = forms.TypedChoiceField(
+        label=gettext_lazy("Tag"), coerce=int, required=False, empty_value=None
+    )
+
+    RANGE_FIELDS = ("levels", "region", "city", "district", "street", "owner_id", "tag_id")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        blank = [("", "—")]
+        set_choices(self, "owner_id", blank + [(u.pk, str(u)) for u in agents_for(None)])
+        set_choices(self, "tag_id", blank + [(t.pk, t.name) for t in Tag.objects.all()[:500]])
+
+
+class CampaignForm(StyledFormMixin, RangeForm):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=100)
     purpose = forms.CharField(label=gettext_lazy("Purpose"), max_length=200)
     service_item = forms.CharField(
@@ -61,23 +94,7 @@ class CampaignForm(StyledFormMixin, forms.Form):
     team = forms.TypedChoiceField(
         label=gettext_lazy("Team"), coerce=int, required=False, empty_value=None
     )
-    # The range 回访范围
-    levels = forms.MultipleChoiceField(
-        label=gettext_lazy("Membership level"),
-        choices=Level.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    region = forms.CharField(label=gettext_lazy("Province"), max_length=20, required=False)
-    city = forms.CharField(label=gettext_lazy("City"), max_length=30, required=False)
-    district = forms.CharField(label=gettext_lazy("District"), max_length=30, required=False)
-    street = forms.CharField(label=gettext_lazy("Street"), max_length=40, required=False)
-    owner_id = forms.TypedChoiceField(
-        label=gettext_lazy("Owner agent"), coerce=int, required=False, empty_value=None
-    )
-    tag_id = forms.TypedChoiceField(
-        label=gettext_lazy("Tag"), coerce=int, required=False, empty_value=None
-    )
+    # The range 回访范围: RangeForm's rules and these
     no_contact_days = forms.IntegerField(
         label=gettext_lazy("Last contact older than (days)"),
         min_value=1,
@@ -104,26 +121,30 @@ class CampaignForm(StyledFormMixin, forms.Form):
     )
 
     RULE_FIELDS = (
-        "levels",
-        "region",
-        "city",
-        "district",
-        "street",
-        "owner_id",
-        "tag_id",
+        *RangeForm.RANGE_FIELDS,
         "no_contact_days",
         "complaint_closed_days",
         "dispatch_done_days",
         "birthday_in_period",
         "card_expiring",
     )
+    field_order = (
+        "title",
+        "purpose",
+        "service_item",
+        "script",
+        "channel",
+        "period_start",
+        "period_end",
+        "planned_count",
+        "team",
+        *RULE_FIELDS,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         blank = [("", "—")]
         set_choices(self, "team", blank + [(t.pk, t.name) for t in Team.objects.order_by("name")])
-        set_choices(self, "owner_id", blank + [(u.pk, str(u)) for u in agents_for(None)])
-        set_choices(self, "tag_id", blank + [(t.pk, t.name) for t in Tag.objects.all()[:500]])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -307,26 +328,104 @@ class SurveyForm(StyledFormMixin, forms.Form):
     )
 
 
-class HolidayCareForm(StyledFormMixin, forms.Form):
-    holiday = forms.CharField(label=gettext_lazy("Holiday"), max_length=30)
-    occasion = forms.DateField(
-        label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+class CareForm(StyledFormMixin, RangeForm):
+    """What the holiday and the event/promotion forms share: the time, the channel, the template
+    and the range (nothing chosen: every customer who consented). Posted with a prefix (the care
+    page holds both forms)."""
+
     send_time = forms.TimeField(
         label=gettext_lazy("Send at"),
         initial="10:00",
         widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text=gettext_lazy("Moved out of the customers' quiet hours when it falls in them."),
     )
-    levels = forms.MultipleChoiceField(
-        label=gettext_lazy("Membership levels"),
-        choices=Level.choices,
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Send by"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=gettext_lazy("None chosen: every customer who consented."),
+        choices=[
+            ("", gettext_lazy("SMS (e-mail to who has no mobile)")),
+            (VisitChannel.SMS, gettext_lazy("SMS only")),
+            (VisitChannel.EMAIL, gettext_lazy("E-mail only")),
+        ],
+        help_text=gettext_lazy(
+            "Who has no mobile or no e-mail address for the way chosen is left out: the preview"
+            " counts them."
+        ),
     )
     template_code = forms.CharField(
         label=gettext_lazy("SMS template code"),
         max_length=40,
-        initial="care_holiday",
-        help_text=gettext_lazy("Variables: {name} {holiday}."),
+        required=False,
+        help_text=gettext_lazy("The SMS template, also the e-mail's text. Empty: the kind's own."),
     )
+
+    def rules(self) -> dict[str, Any]:
+        return {k: self.cleaned_data.get(k) for k in self.RANGE_FIELDS}
+
+
+class HolidayCareForm(CareForm):
+    """A holiday greeting 节日关怀: one of the business calendar's festivals of the coming year."""
+
+    holiday = forms.TypedChoiceField(
+        label=gettext_lazy("Holiday"),
+        coerce=dt.date.fromisoformat,
+        help_text=gettext_lazy(
+            "From the business calendar (Settings → Business calendar), lunar festivals included."
+        ),
+    )
+    field_order = ("holiday", "send_time", "channel", "template_code", *RangeForm.RANGE_FIELDS)
+
+    def __init__(self, *args: Any, holidays: Iterable[tuple[dt.date, str]], **kwargs: Any):
+        kwargs.setdefault("prefix", "holiday")
+        super().__init__(*args, **kwargs)
+        set_choices(
+            self,
+            "holiday",
+            [("", "—")] + [(day.isoformat(), f"{day:%Y-%m-%d} {name}") for day, name in holidays],
+        )
+        self.fields["template_code"].widget.attrs["placeholder"] = "care_holiday"
+
+
+class EventCareForm(CareForm):
+    """An event or promotion message 活动/促销关怀: its day, its words and its range."""
+
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"),
+        choices=[
+            (CareKind.EVENT, CareKind.EVENT.label),
+            (CareKind.PROMOTION, CareKind.PROMOTION.label),
+        ],
+    )
+    occasion = forms.DateField(
+        label=gettext_lazy("Day"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("The message goes out on this day."),
+    )
+    text = forms.CharField(
+        label=gettext_lazy("Message"),
+        max_length=60,
+        help_text=gettext_lazy(
+            "Fills {text} of the template (with {name} and {date}). Only to customers who"
+            " consented to marketing messages."
+        ),
+    )
+    field_order = (
+        "kind",
+        "occasion",
+        "text",
+        "send_time",
+        "channel",
+        "template_code",
+        *RangeForm.RANGE_FIELDS,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "event")
+        super().__init__(*args, **kwargs)
+        self.fields["template_code"].widget.attrs["placeholder"] = "care_event / care_promotion"
+
+    def clean_occasion(self) -> dt.date:
+        day: dt.date = self.cleaned_data["occasion"]
+        if day < visit_selectors.local_today():
+            raise forms.ValidationError(_("The day has passed."))
+        return day

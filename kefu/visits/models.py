@@ -420,13 +420,18 @@ class CareKind(models.TextChoices):
     BIRTHDAY = "birthday", _("Birthday")
     HOLIDAY = "holiday", _("Holiday")
     AFTER_PURCHASE = "after_purchase", _("After a purchase")
+    EVENT = "event", _("Event care")  # 活动关怀: a member day, an opening; needs marketing consent
+    PROMOTION = "promotion", _("Promotion care")  # 促销关怀: a sale; needs marketing consent
 
 
 class CareState(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")  # waits for its time (never in quiet hours)
     SENT = "sent", _("Sent")  # the SMS provider took it
     FAILED = "failed", _("Failed")  # the provider refused it; see the reason
-    SKIPPED = "skipped", _("Not sent")  # no consent (or withdrawn) or no mobile; see the reason
+    SKIPPED = (
+        "skipped",
+        _("Not sent"),
+    )  # no consent (or withdrawn), no mobile or address; see the reason
 
 
 class CareMessage(models.Model):

@@ -80,8 +80,17 @@ def rules() -> VisitRules:
 
 def audience(campaign: VisitCampaign, *, now: dt.datetime | None = None) -> QuerySet[Customer]:
     """The live customers the plan's range selects, by id (the order tasks are issued in)."""
+    return select_customers(
+        campaign.rules or {}, start=campaign.period_start, end=campaign.period_end, now=now
+    )
+
+
+def select_customers(
+    r: dict[str, Any], *, start: dt.date, end: dt.date, now: dt.datetime | None = None
+) -> QuerySet[Customer]:
+    """The live customers a range (RULE_KEYS) selects, by id: a plan's over its period, a care
+    message's (services.care) over its day."""
     now = now or timezone.now()
-    r = campaign.rules or {}
     qs = Customer.objects.filter(merged_into__isnull=True)
     levels = [v for v in r.get("levels") or [] if v in Level.values]
     if levels:
@@ -97,15 +106,15 @@ def audience(campaign: VisitCampaign, *, now: dt.datetime | None = None) -> Quer
         cutoff = now - dt.timedelta(days=int(r["no_contact_days"]))
         qs = qs.filter(Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=cutoff))
     if r.get("birthday_in_period"):
-        months = _months(campaign.period_start, campaign.period_end)
+        months = _months(start, end)
         birthday = Q()
         for month in months:
             birthday |= Q(birthday_text__regex=rf"^\d{{4}}-{month:02d}-")
         qs = qs.annotate(birthday_text=Cast(KT("custom__birthday"), CharField())).filter(birthday)
     if r.get("card_expiring"):
         qs = qs.annotate(card_expires=Cast(KT("custom__card_expires_at"), CharField())).filter(
-            card_expires__gte=campaign.period_start.isoformat(),
-            card_expires__lte=campaign.period_end.isoformat(),
+            card_expires__gte=start.isoformat(),
+            card_expires__lte=end.isoformat(),
         )
     if r.get("complaint_closed_days"):
         since = now - dt.timedelta(days=int(r["complaint_closed_days"]))

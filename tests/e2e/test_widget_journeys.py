@@ -243,3 +243,100 @@ def test_the_widget_fills_a_phone_screen(browser, site):
     expect(page.get_by_role("status").filter(has_text="为您服务")).to_be_visible()
     screenshot(page, "widget-phone")
     context.close()
+
+
+def test_the_survey_after_a_chat_is_offered_in_the_widget_answered_and_counted(
+    browser, site, settings
+):
+    """Issue 12.7, in the widget: the chat ends, the visitor sees the survey link (and again
+    after a reload, until it is answered), opens it, answers, and the supervisor's results show
+    the answer."""
+    from kefu.accounts.roles import Role
+    from kefu.conversations.services.handoff import link_customer
+    from kefu.customers.models import Customer
+    from kefu.visits.models import SurveyAnswer, SurveyChannel, SurveyTrigger
+    from kefu.visits.services import surveys
+    from tests.e2e.test_sign_in_journeys import sign_in
+    from tests.factories import UserFactory
+
+    kefu_url, inbox, page_url = site
+    settings.KEFU_BASE_URL = kefu_url  # the link the widget shows points at this server
+    supervisor = UserFactory(username="zhuguan1", display_name="陈主管", role=Role.SUPERVISOR)
+    survey = surveys.create_survey(
+        actor=supervisor,
+        title="聊天满意度调查",
+        questions="score: 您对本次服务满意吗？\ntext: 您的建议",
+        trigger=SurveyTrigger.CONVERSATION,
+        channel=SurveyChannel.WIDGET,
+    )
+    agent = make_agent(display_name="李娜", presence=Presence.ONLINE)
+    context, page = new_page(browser)
+    page.goto(page_url)
+    page.get_by_role("button", name="在线客服").click()
+    box = page.get_by_label("请输入消息，Enter 发送")
+    box.fill("你好，发票开好了吗？")
+    box.press("Enter")
+    # generous waits: a loaded machine may take seconds to open the socket (nothing timed here)
+    expect(page.get_by_role("status").filter(has_text="客服 李娜 为您服务")).to_be_visible(
+        timeout=30_000
+    )
+    conversation = wait_for(lambda: Conversation.objects.filter(inbox=inbox).first())
+    # the agent says who the visitor is (the survey goes to a customer)
+    link_customer(
+        actor=agent,
+        conversation=conversation,
+        customer=Customer.objects.create(name="黄伟", mobile="+8613800138000"),
+    )
+    send_agent_message(actor=agent, conversation=conversation, client_key="a1", body="已开好")
+    expect(bubbles(page, "已开好")).to_have_count(1)
+
+    page.get_by_role("button", name="结束会话").click()
+    expect(page.get_by_role("status").filter(has_text="本次会话已结束")).to_be_visible()
+    link = page.get_by_role("link", name="填写问卷")
+    expect(link).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("欢迎参加满意度调查，帮助我们改进服务。")).to_be_visible()
+
+    # Back later: the welcome offers it again while it is unanswered.
+    page.reload()
+    page.get_by_role("button", name="在线客服").click()
+    expect(bubbles(page, "已开好")).to_have_count(1, timeout=30_000)
+    link = page.get_by_role("link", name="填写问卷")
+    expect(link).to_be_visible()
+    assert link.get_attribute("href", timeout=5_000).startswith(f"{kefu_url}/survey/")
+
+    with context.expect_page() as opened:
+        link.click()
+    form = opened.value
+    form.wait_for_load_state()
+    expect(form.get_by_test_id("survey-title")).to_have_text("聊天满意度调查")
+    form.get_by_test_id("score-4").click()
+    form.get_by_test_id("text-2").fill("回复很快，<b>谢谢</b>")
+    form.get_by_test_id("submit-survey").click()
+    expect(form.get_by_test_id("survey-thanks")).to_be_visible()
+    answer = SurveyAnswer.objects.get()
+    assert (answer.score, answer.invitation.agent_id) == (4, agent.pk)
+
+    # Answered: the widget no longer offers it.
+    page.reload()
+    page.get_by_role("button", name="在线客服").click()
+    expect(bubbles(page, "已开好")).to_have_count(1, timeout=30_000)
+    expect(page.get_by_role("link", name="填写问卷")).to_have_count(0)
+    screenshot(page, "widget-survey-answered")
+    context.close()
+
+    # The supervisor's results count it, under the agent, with the words as text.
+    office = browser.new_context(
+        base_url=kefu_url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
+    results = office.new_page()
+    results.set_default_timeout(10_000)
+    sign_in(results, "zhuguan1")
+    results.wait_for_url(f"{kefu_url}/")
+    results.goto(f"/visits/surveys/{survey.pk}/")
+    expect(results.get_by_test_id("average")).to_have_text("4.00")
+    expect(results.get_by_test_id("by-agent")).to_contain_text("李娜")
+    answers = results.get_by_test_id("answers")
+    expect(answers).to_contain_text("黄伟")
+    expect(answers).to_contain_text("回复很快，<b>谢谢</b>")
+    screenshot(results, "survey-results-widget-answer")
+    office.close()

@@ -272,24 +272,28 @@ def test_who_opens_the_care_page(client_for, role, status):
     assert client.get("/visits/care/").status_code == status
 
 
-def test_a_manager_schedules_a_holiday_greeting_on_the_page(client_for, templates):
+def test_a_manager_schedules_a_holiday_greeting_on_the_page(client_for, templates, monkeypatch):
+    monkeypatch.setattr("kefu.visits.selectors.local_today", lambda now=None: dt.date(2026, 12, 7))
     client, _user = client_for(Role.MANAGER)
     customer("张三", consent=True)
     customer("<script>alert(1)</script>", consent=False)
     form = {
-        "holiday": "中秋节",
-        "occasion": "2027-09-15",
-        "send_time": "21:30",
-        "levels": ["member"],
-        "template_code": "care_holiday",
+        "form": "holiday",
+        "action": "schedule",
+        "holiday-holiday": "2027-09-15",  # 中秋节, from the business calendar
+        "holiday-send_time": "21:30",
+        "holiday-levels": ["member"],
+        "holiday-template_code": "care_holiday",
     }
     done = client.post("/visits/care/", form)
     assert done.status_code == 302
     page = client.get("/visits/care/").content.decode()
     assert "已安排 1 条关怀短信，1 位客户未发送。" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
-    assert CareMessage.objects.get(state=CareState.SCHEDULED).scheduled_at == at(2027, 9, 16, 9, 0)
-    bad = client.post("/visits/care/", {**form, "template_code": "nope"})
+    scheduled = CareMessage.objects.get(state=CareState.SCHEDULED)
+    assert scheduled.scheduled_at == at(2027, 9, 16, 9, 0)
+    assert scheduled.params == {"holiday": "中秋节"}
+    bad = client.post("/visits/care/", {**form, "holiday-template_code": "nope"})
     assert bad.status_code == 400
     assert "没有代码为" in bad.content.decode() or "nope" in bad.content.decode()
 
