@@ -4,9 +4,9 @@ names. Registered from ConversationsConfig.ready().
 
 A conversation's document grows with it: the batch that stores messages adds their words
 (`add_messages`, in the batch's transaction: one read and one write of documents for the whole
-batch, never a round trip per message; the names come with the batch's lock). A customer's new name or a merge
-rewrites the documents of their chats after commit (subscribers.py); `kefu search_rebuild
-conversations.conversation` writes every one again from the messages."""
+batch, never a round trip per message; the names come with the batch's lock). A customer's new
+name or a merge rewrites the documents of their chats after commit (subscribers.py); `kefu
+search_rebuild conversations.conversation` writes every one again from the messages."""
 
 from __future__ import annotations
 

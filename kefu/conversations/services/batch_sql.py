@@ -1,11 +1,12 @@
 """The statements of one group-commit batch (messages.store_messages), written once per shape.
 
 A batch of chat messages used to cost six round trips and most of its time compiling ORM queries
-(bench/README.md, chat): here the conversations are locked (with the names their search documents
-carry) and the batch's keys looked up, then the
-messages inserted and the conversations' clocks saved, in statements built once per batch size
-and fed plain values. On PostgreSQL the two reads go in one round trip (a psycopg pipeline) and the
-insert and the update are one statement, so a batch is three round trips: reads, write, commit.
+(bench/README.md, chat): here the conversations are locked (read with the names their search
+documents carry) and the batch's keys looked up, then the messages inserted and the conversations'
+clocks saved, in statements built once per batch size and fed plain values. On PostgreSQL the two
+reads go in one round trip (a psycopg pipeline) and the insert and the update are one statement,
+so these are three round trips: reads, write, commit; the chats' search documents add one read
+and one write (documents.add_messages). kefu/conversations/tests/test_messages.py pins the count.
 
 Rows become model instances through the fields' own database converters, as the ORM makes them.
 Call inside the batch's transaction.
