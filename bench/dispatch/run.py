@@ -231,10 +231,11 @@ def measure_telling(reporters: int) -> list[str]:
     queued = None
     if hasattr(feedback_services, "record_notices"):  # batched: record and queue, then send
         told = 0
-        for batch in feedback_services.notice_batches(problem_id=problem.pk):
+        batches = list(feedback_services.notice_batches(problem_id=problem.pk))
+        for batch in batches:
             told += len(feedback_services.record_notices(problem_id=problem.pk, report_ids=batch))
         queued = (time.perf_counter() - began, time.process_time() - cpu_began)
-        for batch in feedback_services.notice_batches(problem_id=problem.pk, pending=True):
+        for batch in batches:  # sends the batch's notices still pending
             feedback_services.send_notices(problem_id=problem.pk, report_ids=batch)
     else:
         told = tell_reporters(problem_id=problem.pk)

@@ -28,7 +28,6 @@ from kefu.conversations.services import lifecycle
 from kefu.conversations.services.messages import send_agent_message
 from kefu.core import search
 from kefu.core.errors import DomainError
-from kefu.core.pagination import keyset_page
 
 router = Router(tags=["conversations"])
 MAX_ID = 2**31 - 1
@@ -74,22 +73,17 @@ def _load(request, conversation_id: int) -> Conversation:
     "/conversations",
     response=ConversationPage,
     summary="List conversations: view = waiting, mine, team or closed (the workspace's lists); "
-    "q = words of the messages or a name, searched in every list",
+    "q = words of the messages or a name, searched in every list, newest first, paged with cursor",
 )
-def list_conversations(request, view: str = "mine", q: str = "", limit: int = 50):
+def list_conversations(request, view: str = "mine", q: str = "", limit: int = 50, cursor: str = ""):
     _may_use(request.user)
     if view not in selectors.LISTS:
         raise DomainError(_("Unknown list: choose waiting, mine, team or closed."))
     limit = max(1, min(limit, selectors.LIST_SIZE))
-    q = search.clean_query(q)
-    if q:  # words of the messages or a name, in every list, newest first
-        found = keyset_page(selectors.search_conversations(request.user, q), size=limit)
-        return {"items": [conversation_out(c) for c in found.items]}
-    return {
-        "items": [
-            conversation_out(c) for c in selectors.conversation_list(request.user, view)[:limit]
-        ]
-    }
+    page = selectors.conversation_page(
+        request.user, name=view, q=search.clean_query(q), cursor=cursor or None, size=limit
+    )
+    return {"items": [conversation_out(c) for c in page.items], "next_cursor": page.next_cursor}
 
 
 @router.get(

@@ -3,14 +3,14 @@ messages (internal notes too: only the service side searches) and by its custome
 names. Registered from ConversationsConfig.ready().
 
 A conversation's document grows with it: the batch that stores messages adds their words
-(`add_messages`, in the batch's transaction: one read and one write of documents and one read of
-names for the whole batch, never a round trip per message). A customer's new name or a merge
-rewrites the documents of their chats after commit (subscribers.py); `kefu search_rebuild
-conversations.conversation` writes every one again from the messages."""
+(`add_messages`, in the batch's transaction: one read and one write of documents for the whole
+batch, never a round trip per message; the names come with the batch's lock). A customer's new
+name or a merge rewrites the documents of their chats after commit (subscribers.py); `kefu
+search_rebuild conversations.conversation` writes every one again from the messages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.db.models import Prefetch
 
@@ -50,21 +50,16 @@ def register() -> None:
     search.register(CONVERSATIONS)
 
 
-def add_messages(messages: Iterable[Message]) -> None:
+def add_messages(messages: Iterable[Message], names: Mapping[int, Sequence[str]]) -> None:
     """Add the words of newly stored messages to their conversations' documents, in the caller's
-    transaction (which holds the conversations' locks)."""
+    transaction (which holds the conversations' locks); `names`: each conversation's customer's
+    and visitor's names, as the caller read them with the lock (batch_sql.lock_conversations)."""
     bodies: dict[int, list[str]] = {}
     for message in messages:
         bodies.setdefault(message.conversation_id, []).append(message.body)
-    names = Conversation.objects.filter(pk__in=bodies).values_list(
-        "pk", "customer__name", "visitor__name"
-    )
     search.add(
         CONVERSATIONS,
-        {
-            pk: search.Document(text=bodies[pk], keywords=[customer or "", visitor or ""])
-            for pk, customer, visitor in names
-        },
+        {pk: search.Document(text=text, keywords=list(names[pk])) for pk, text in bodies.items()},
     )
 
 

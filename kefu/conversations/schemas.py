@@ -76,6 +76,10 @@ class ConversationOut(Schema):
 
 class ConversationPage(Schema):
     items: list[ConversationOut]
+    next_cursor: int | None = Field(
+        description="With q: pass it back as cursor for the next page (null: the last one). The "
+        "lists without q are live queues and have none"
+    )
 
 
 class DetailMessageOut(MessageOut):

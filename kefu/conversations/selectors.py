@@ -29,6 +29,7 @@ from kefu.conversations.models import (
     Visitor,
 )
 from kefu.core import search
+from kefu.core.pagination import Page, keyset_page
 from kefu.core.querysets import count_up_to
 
 SERVING_ROLES = frozenset(
@@ -339,6 +340,18 @@ def conversation_list(user: User, name: str) -> QuerySet[Conversation]:
     if name == "closed":
         return qs.filter(state=ConversationState.CLOSED).order_by("-closed_at", "-id")
     return qs.none()
+
+
+def conversation_page(
+    user: User, *, name: str, q: str = "", cursor: str | int | None = None, size: int = LIST_SIZE
+) -> Page:
+    """What the workspace and the API list: with words `q` (cleaned: search.clean_query), every
+    conversation `user` may see whose messages or names hold them (search_conversations), newest
+    first, a page of `size` after `cursor` with the next page's cursor; without, the first `size`
+    of the list `name` (conversation_list: live queues, no next page)."""
+    if q:
+        return keyset_page(search_conversations(user, q), cursor=cursor, size=size)
+    return Page(items=list(conversation_list(user, name)[:size]), next_cursor=None, cursor=None)
 
 
 def list_counts(user: User) -> dict[str, int]:

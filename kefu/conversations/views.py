@@ -22,10 +22,8 @@ from kefu.conversations.email.services import resend_email_reply
 from kefu.conversations.models import ConversationState, PresalesStep
 from kefu.conversations.selectors import (
     access_conversation,
-    conversation_list,
     display_name,
     list_counts,
-    search_conversations,
 )
 from kefu.conversations.services import handoff, lifecycle, presales
 from kefu.conversations.services.messages import check_agent_may_send
@@ -33,7 +31,6 @@ from kefu.conversations.states import CONVERSATION_FLOW, agent_refusal, serving_
 from kefu.core import search, timeline
 from kefu.core.decorators import require_perm
 from kefu.core.errors import Conflict, DomainError, NotFound, PermissionRefused
-from kefu.core.pagination import keyset_page
 from kefu.customers.selectors import access_customer, search_customers
 from kefu.replies.selectors import team_ids_of, usable_replies
 from kefu.tickets.models import Ticket
@@ -62,11 +59,7 @@ def _lists(request) -> dict:
     current = request.GET.get("list") if request.GET.get("list") in selectors.LISTS else "mine"
     counts = list_counts(user)
     q = search.clean_query(request.GET.get("q", ""))[:200]  # search reads no more
-    if q:  # words of the messages or a name: every list at once, newest first
-        found = search_conversations(user, q)
-        items = keyset_page(found, size=selectors.LIST_SIZE).items
-    else:
-        items = list(conversation_list(user, current)[: selectors.LIST_SIZE])
+    items = selectors.conversation_page(user, name=current, q=q).items
     return {
         "lists": [
             {"key": k, "label": LIST_LABELS[k], "count": counts.get(k)} for k in selectors.LISTS

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kefu.core import search
+from kefu.customers.identities import national
 from kefu.customers.models import Customer, CustomerSearchDocument
 
 # Words: where the customer lives and what was noted about them.
@@ -14,18 +15,12 @@ TEXT_FIELDS = ("region", "city", "district", "street", "address", "notes")
 KEYWORD_FIELDS = ("name", "mobile", "phone", "email", "member_no", "card_no")
 
 
-def _national(number: str) -> str:
-    """A number as agents type it: 13812345678 for +8613812345678."""
-    digits = "".join(c for c in number if c.isdigit())
-    return digits[2:] if number.startswith("+86") else digits
-
-
 def customer_document(customer: Customer) -> search.Document:
     keywords = [getattr(customer, f) for f in KEYWORD_FIELDS]
     for identity in customer.identities.all():  # every mobile, landline, e-mail, account name
         value = identity.value
-        keywords.append(_national(value) if value.startswith("+86") else value)
-    keywords += [_national(customer.mobile), _national(customer.phone)]
+        keywords.append(national(value) if value.startswith("+86") else value)
+    keywords += [national(customer.mobile), national(customer.phone)]
     custom = [str(v) for v in (customer.custom or {}).values() if isinstance(v, str | int)]
     return search.Document(
         text=[*(getattr(customer, f) for f in TEXT_FIELDS), *custom], keywords=keywords

@@ -92,6 +92,13 @@ def normalise(kind: str, value: str) -> str:
     raise InvalidIdentity(_("Unknown kind of contact."))
 
 
+def national(number: str) -> str:
+    """A number as agents type it: 13912345678 for +8613912345678 (the digits without China's
+    country code); any other number's digits (12025550123 for +12025550123); "" stays ""."""
+    digits = "".join(c for c in number if c.isdigit())
+    return digits[2:] if number.startswith("+86") else digits
+
+
 def display_phone(e164: str) -> str:
     """+8613800138000 → 138 0013 8000 (national format for Chinese numbers)."""
     try:

@@ -14,6 +14,7 @@ from kefu.accounts.models import AuditEntry
 from kefu.core import personal_data as pd
 from kefu.core.models import TimelineEntry
 from kefu.customers.documents import index_customers
+from kefu.customers.identities import national
 from kefu.customers.models import (
     ContactIdentity,
     Customer,
@@ -61,9 +62,9 @@ def contact_points(customer: Customer) -> set[str]:
     ):
         found.add(value)
         if kind == IdentityKind.MOBILE and value.startswith("+86"):
-            found.add(value[3:])
+            found.add(national(value))
     if customer.mobile.startswith("+86"):
-        found.add(customer.mobile[3:])
+        found.add(national(customer.mobile))
     return {value for value in found if len(value) >= 5}  # shorter ones match too much
 
 

@@ -4,6 +4,7 @@ figures the reports read (`dispatch_figures`)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -52,6 +53,39 @@ def access_work_order(
         audit(AuditAction.ACCESS_DENIED, actor=actor, obj=order, request=request)
         raise Http404
     return order
+
+
+@dataclass(frozen=True)
+class HandedVisit:
+    """A finished order's return visit that another app made a task of (kefu/visits, issue 16.4):
+    recorded there, once, which records the order's own step too (services.record_handed_visit).
+    What the order's page shows of it: where it is, who visits and the task's state, in words."""
+
+    url: str
+    assignee: str
+    state: str
+
+
+# Who keeps return visits of work orders: registered from their app's ready() (visits), so that
+# dispatch asks without importing them (the dependency goes one way: visits → dispatch).
+VisitKeeper = Callable[[int], HandedVisit | None]
+_visit_keepers: list[VisitKeeper] = []
+
+
+def keep_visits_with(keeper: VisitKeeper) -> None:
+    """Register `keeper(work_order_id)`, which answers the order's HandedVisit or None."""
+    if keeper not in _visit_keepers:
+        _visit_keepers.append(keeper)
+
+
+def handed_visit(work_order_id: int) -> HandedVisit | None:
+    """The order's return visit as a task of another app, when one was made: then it is recorded
+    there and not on the order (services.record_return_visit refuses)."""
+    for keeper in _visit_keepers:
+        found = keeper(work_order_id)
+        if found is not None:
+            return found
+    return None
 
 
 def lateness(order: WorkOrder, *, now: dt.datetime) -> str:

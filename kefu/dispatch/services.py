@@ -27,6 +27,7 @@ from kefu.core.events import emit
 from kefu.core.text import strip_control_characters
 from kefu.core.uploads import inspect_upload, storage_path
 from kefu.customers.models import Customer
+from kefu.dispatch import selectors
 from kefu.dispatch.events import WorkOrderAssigned, WorkOrderLate, WorkOrderProgressed
 from kefu.dispatch.models import OPEN_STATES, Source, WorkOrder, WorkOrderPhoto, WorkOrderState
 from kefu.dispatch.states import WORK_ORDER_FLOW
@@ -439,9 +440,41 @@ def record_return_visit(
     expected_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> WorkOrder:
-    """派工回访: what the customer said after the work, and how satisfied they are (1–5)."""
+    """派工回访: what the customer said after the work, and how satisfied they are (1–5). Refused
+    when the visit was handed to Return visits (selectors.handed_visit): it is recorded there,
+    once, whoever calls (page, API or rule)."""
     order = _locked(work_order_id, expected_version)
     WORK_ORDER_FLOW.check(order.state, "record_visit", actor=actor, obj=order)
+    if selectors.handed_visit(order.pk) is not None:
+        raise Conflict(_("This return visit is a task in Return visits: record it there, once."))
+    return _record_visit(order, actor=actor, outcome=outcome, satisfaction=satisfaction, now=now)
+
+
+@transaction.atomic
+def record_handed_visit(
+    *,
+    actor: User,
+    work_order_id: int,
+    outcome: str,
+    satisfaction: int | None,
+    now: dt.datetime | None = None,
+) -> WorkOrder:
+    """The order's 派工回访 step recorded by the visit task it was handed to (kefu/visits records
+    its task, then calls this): the same checks and record as record_return_visit."""
+    order = _locked(work_order_id, None)
+    WORK_ORDER_FLOW.check(order.state, "record_visit", actor=actor, obj=order)
+    return _record_visit(order, actor=actor, outcome=outcome, satisfaction=satisfaction, now=now)
+
+
+def _record_visit(
+    order: WorkOrder,
+    *,
+    actor: User,
+    outcome: str,
+    satisfaction: int | None,
+    now: dt.datetime | None,
+) -> WorkOrder:
+    """Record the visit on the locked `order` (its flow checked by the caller)."""
     outcome = _text(outcome, limit=1000, required=_("Write down what the customer said."))
     if satisfaction not in {1, 2, 3, 4, 5}:
         raise DomainError(_("Choose the customer's satisfaction, from 1 to 5."))

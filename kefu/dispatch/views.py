@@ -52,7 +52,6 @@ from kefu.dispatch.states import PROGRESS_STEPS, WORK_ORDER_FLOW
 from kefu.dispatch.templatetags.dispatch import state_badge
 from kefu.telephony.selectors import access_call
 from kefu.tickets.selectors import access_ticket
-from kefu.visits.models import ReturnVisit
 
 DESK = (Perm.SERVE_CUSTOMERS, Perm.ASSIGN_WORK)
 
@@ -178,13 +177,6 @@ def _moves(request: AuthenticatedRequest, order: WorkOrder) -> set[str]:
     return {t.name for t in WORK_ORDER_FLOW.allowed(order.state, actor=request.user, obj=order)}
 
 
-def _handed_visit(order: WorkOrder) -> ReturnVisit | None:
-    """The return visit task kefu/visits made for the finished order (issue 16.4: handed to the
-    visits capability): when there is one, the visit is recorded there (which closes the order's
-    step too), not a second time on the order."""
-    return ReturnVisit.objects.select_related("assignee").filter(work_order=order).first()
-
-
 @login_required
 def order_detail(request: AuthenticatedRequest, work_order_id: int) -> HttpResponse:
     order = selectors.access_work_order(
@@ -207,7 +199,7 @@ def order_detail(request: AuthenticatedRequest, work_order_id: int) -> HttpRespo
             "reschedule_form": RescheduleForm(),
             "reassign_form": ReassignForm(),
             "visit_form": VisitForm(),
-            "handed_visit": None if order.visited_at else _handed_visit(order),
+            "handed_visit": None if order.visited_at else selectors.handed_visit(order.pk),
         },
     )
 
@@ -299,14 +291,6 @@ def order_cancel(request: AuthenticatedRequest, work_order_id: int) -> HttpRespo
 @require_perm(Perm.SERVE_CUSTOMERS)
 @require_POST
 def order_visit(request: AuthenticatedRequest, work_order_id: int) -> HttpResponseRedirect:
-    order = selectors.access_work_order(
-        actor=request.user, work_order_id=work_order_id, request=request
-    )
-    if _handed_visit(order) is not None:
-        messages.error(
-            request, _("This return visit is a task in Return visits: record it there, once.")
-        )
-        return redirect("dispatch:detail", work_order_id=work_order_id)
     form = VisitForm(request.POST)
     if not form.is_valid():
         selectors.access_work_order(actor=request.user, work_order_id=work_order_id)

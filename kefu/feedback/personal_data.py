@@ -4,11 +4,11 @@ state and the reports it counts stay."""
 
 from typing import Any
 
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core import personal_data as pd
-from kefu.feedback.models import FeedbackReport, Problem, Screenshot
+from kefu.feedback.models import FeedbackReport, Screenshot
+from kefu.feedback.selectors import problems_titled_by
 
 FIELDS = ("id", "channel", "category", "severity", "title", "steps", "device", "app_version")
 
@@ -22,11 +22,8 @@ def export(customer: Any) -> list[pd.Table | pd.StoredFile]:
 
 def erase(customer: Any) -> dict[str, int]:
     reports = FeedbackReport.objects.filter(customer=customer)
-    titled_by_them = reports.filter(problem__title=F("title")).values("problem_id")
     return {
-        "feedback_problems": pd.blank(
-            Problem.objects.filter(pk__in=titled_by_them), title=pd.ERASED
-        ),
+        "feedback_problems": pd.blank(problems_titled_by(customer.pk), title=pd.ERASED),
         "feedback": pd.blank(reports, title=pd.ERASED, steps="", device=""),
         "feedback_screenshots": pd.delete_files(
             Screenshot.objects.filter(report__customer=customer)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from kefu.accounts.models import User
@@ -16,6 +16,17 @@ from kefu.feedback.models import FeedbackReport, Problem, ProblemState
 
 def development_department_code() -> str:
     return getattr(settings, "KEFU_FEEDBACK_DEPARTMENT", "tech")
+
+
+def problems_titled_by(customer_id: int) -> QuerySet[Problem]:
+    """The problems one of the customer's reports gave its title (group_report without a title of
+    its own): before an erasure by the same words, after it by the same ERASED (the erasure blanks
+    both). What the notifications about those problems quote of the customer."""
+    return Problem.objects.filter(
+        pk__in=FeedbackReport.objects.filter(
+            customer_id=customer_id, problem__title=F("title")
+        ).values("problem_id")
+    )
 
 
 def is_developer(user: User) -> bool:

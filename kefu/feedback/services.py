@@ -312,23 +312,20 @@ def tell_reporters(*, problem_id: int) -> int:
     return queued
 
 
-def notice_batches(
-    *, problem_id: int, pending: bool = False, size: int | None = None
-) -> Iterator[list[int]]:
-    """The ids of the problem's reports not yet told of its current state, `size` at a time (with
-    `pending`: those whose notice is recorded but not yet sent)."""
+def notice_batches(*, problem_id: int) -> Iterator[list[int]]:
+    """The ids of the problem's reports not yet told of its current state, NOTICE_BATCH at a
+    time."""
     problem = Problem.objects.filter(pk=problem_id).first()
     if problem is None:
         return
-    reports = FeedbackReport.objects.filter(problem=problem)
-    if pending:
-        reports = reports.filter(notices__state=problem.state, notices__pending=True)
-    else:
-        reports = reports.exclude(notices__state=problem.state)
-    ids = list(reports.order_by("id").values_list("pk", flat=True))
-    size = size or NOTICE_BATCH
-    for first in range(0, len(ids), size):
-        yield ids[first : first + size]
+    ids = list(
+        FeedbackReport.objects.filter(problem=problem)
+        .exclude(notices__state=problem.state)
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+    for first in range(0, len(ids), NOTICE_BATCH):
+        yield ids[first : first + NOTICE_BATCH]
 
 
 def record_notices(*, problem_id: int, report_ids: Sequence[int]) -> list[ReporterNotice]:

@@ -4,6 +4,7 @@ services make to keep it current. Registered from TicketsConfig.ready()."""
 from __future__ import annotations
 
 from kefu.core import search
+from kefu.customers.identities import national
 from kefu.tickets.models import Ticket, TicketSearchDocument
 
 # The fields whose words a ticket is found by: a change to one of them rewrites its document.
@@ -24,9 +25,7 @@ INDEXED_FIELDS = frozenset({*TEXT_FIELDS, "number", "complainant", "customer"})
 
 def _mobile_keywords(mobile: str) -> list[str]:
     """A mobile as agents type it: the national number (139…) and its last four digits."""
-    digits = "".join(c for c in mobile if c.isdigit())
-    if mobile.startswith("+86"):
-        digits = digits[2:]
+    digits = national(mobile)
     return [digits, digits[-4:]] if digits else []
 
 

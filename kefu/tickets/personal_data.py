@@ -4,6 +4,7 @@ the ticket by becomes the ticket's number."""
 
 from typing import Any
 
+from django.db.models import Case, CharField, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -47,13 +48,29 @@ def erase(customer: Any) -> dict[str, int]:
         pd.blank(tickets.exclude(**{name: ""}), **{name: pd.ERASED})
     notes = pd.blank(TicketNote.objects.filter(ticket__customer=customer), body=pd.ERASED)
     files = pd.delete_files(TicketAttachment.objects.filter(ticket__customer=customer))
-    audited = AuditEntry.objects.filter(object_type=Ticket._meta.label_lower)
-    for ticket in tickets.select_related("customer"):  # the documents borrow name and mobile
-        search.index(TICKETS, ticket)
-        audited.filter(object_id=str(ticket.pk)).exclude(object_repr=ticket.number).update(
-            object_repr=ticket.number
-        )
+    numbers = dict(tickets.values_list("pk", "number"))
+    search.index_ids(TICKETS, numbers)  # the documents borrow name and mobile: written again
+    _label_audit_by_number(numbers)
     return {"tickets": count, "ticket_notes": notes, "ticket_attachments": files}
+
+
+AUDIT_BATCH = 500
+
+
+def _label_audit_by_number(numbers: dict[int, str]) -> None:
+    """The audit log names each of these tickets (id → number) by its number instead of the subject
+    it showed: one UPDATE per AUDIT_BATCH tickets, of the entries not named so already."""
+    ids = list(numbers)
+    audited = AuditEntry.objects.filter(object_type=Ticket._meta.label_lower)
+    for start in range(0, len(ids), AUDIT_BATCH):
+        part = ids[start : start + AUDIT_BATCH]
+        label = Case(
+            *(When(object_id=str(pk), then=Value(numbers[pk])) for pk in part),
+            output_field=CharField(),
+        )
+        audited.filter(object_id__in=[str(pk) for pk in part]).exclude(object_repr=label).update(
+            object_repr=label
+        )
 
 
 def blockers(customer: Any) -> list[str]:

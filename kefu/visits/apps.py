@@ -15,3 +15,7 @@ class VisitsConfig(AppConfig):
         from kefu.visits import personal_data
 
         personal_data.register()
+        from kefu.dispatch.selectors import keep_visits_with
+        from kefu.visits.selectors import dispatch_visit
+
+        keep_visits_with(dispatch_visit)  # a finished order's visit is a task here (issue 16.4)

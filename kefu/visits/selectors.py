@@ -27,12 +27,14 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, TruncMonth
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Perm, Role
 from kefu.customers.models import Customer, Level
 from kefu.dispatch.models import WorkOrder, WorkOrderState
+from kefu.dispatch.selectors import HandedVisit
 from kefu.tickets.models import Ticket, TicketType
 from kefu.tickets.states import TicketState
 from kefu.visits.models import (
@@ -263,6 +265,21 @@ def agents_for(campaign: VisitCampaign | None) -> QuerySet[User]:
     if campaign is not None and campaign.team_id:
         qs = qs.filter(agent_profile__teams=campaign.team_id)
     return qs.order_by("id")
+
+
+def dispatch_visit(work_order_id: int) -> HandedVisit | None:
+    """The return visit task made for a finished work order (create_dispatch_visit), as the
+    order's page shows it; registered with dispatch (dispatch.selectors.keep_visits_with)."""
+    visit = (
+        ReturnVisit.objects.select_related("assignee").filter(work_order_id=work_order_id).first()
+    )
+    if visit is None:
+        return None
+    return HandedVisit(
+        url=reverse("visits:visit", args=[visit.pk]),
+        assignee=str(visit.assignee) if visit.assignee else "",
+        state=visit.get_state_display(),
+    )
 
 
 def customer_visits(customer_id: int) -> QuerySet[ReturnVisit]:

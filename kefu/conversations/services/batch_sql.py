@@ -1,10 +1,12 @@
 """The statements of one group-commit batch (messages.store_messages), written once per shape.
 
 A batch of chat messages used to cost six round trips and most of its time compiling ORM queries
-(bench/README.md, chat): here the conversations are locked and the batch's keys looked up, then the
-messages inserted and the conversations' clocks saved, in statements built once per batch size
-and fed plain values. On PostgreSQL the two reads go in one round trip (a psycopg pipeline) and the
-insert and the update are one statement, so a batch is three round trips: reads, write, commit.
+(bench/README.md, chat): here the conversations are locked (read with the names their search
+documents carry) and the batch's keys looked up, then the messages inserted and the conversations'
+clocks saved, in statements built once per batch size and fed plain values. On PostgreSQL the two
+reads go in one round trip (a psycopg pipeline) and the insert and the update are one statement,
+so these are three round trips: reads, write, commit; the chats' search documents add one read
+and one write (documents.add_messages). kefu/conversations/tests/test_messages.py pins the count.
 
 Rows become model instances through the fields' own database converters, as the ORM makes them.
 Call inside the batch's transaction.
@@ -14,12 +16,26 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import connections
 
-from kefu.conversations.models import Conversation, Inbox, Message
+from kefu.conversations.models import Conversation, Inbox, Message, Visitor
+from kefu.customers.models import Customer
 
 Key = tuple[int, str]
+
+
+@dataclass
+class Locked:
+    """What lock_conversations read: the conversations by id, their inboxes' kinds, the names their
+    search documents carry (the customer's or "", the visitor's) and the messages already stored
+    under one of the batch's keys, by (conversation id, key)."""
+
+    conversations: dict[int, Conversation]
+    kinds: dict[int, str]
+    names: dict[int, tuple[str, str]]
+    known: dict[Key, Message]
 
 
 def _connection():
@@ -55,9 +71,13 @@ def _instance(model, row: Sequence, connection):
 def _lock_sql(count: int, vendor: str) -> str:
     quote = _connection().ops.quote_name
     columns = ", ".join(f"c.{quote(f.column)}" for f in Conversation._meta.concrete_fields)
+    name = quote("name")
     sql = (
-        f"SELECT {columns}, i.{quote('kind')} FROM {quote(Conversation._meta.db_table)} c "  # noqa: S608  (names from the models)
+        f"SELECT {columns}, i.{quote('kind')}, cu.{name}, v.{name} "  # noqa: S608  (names from the models)
+        f"FROM {quote(Conversation._meta.db_table)} c "
         f"JOIN {quote(Inbox._meta.db_table)} i ON i.{quote('id')} = c.{quote('inbox_id')} "
+        f"JOIN {quote(Visitor._meta.db_table)} v ON v.{quote('id')} = c.{quote('visitor_id')} "
+        f"LEFT JOIN {quote(Customer._meta.db_table)} cu ON cu.{quote('id')} = c.{quote('customer_id')} "
         f"WHERE c.{quote('id')} IN ({_placeholders(count)}) ORDER BY c.{quote('id')}"
     )
     return sql + " FOR UPDATE OF c" if vendor == "postgresql" else sql
@@ -73,12 +93,10 @@ def _keys_sql(ids: int, keys: int) -> str:
     )
 
 
-def lock_conversations(
-    ids: list[int], keys: set[str]
-) -> tuple[dict[int, Conversation], dict[int, str], dict[Key, Message]]:
+def lock_conversations(ids: list[int], keys: set[str]) -> Locked:
     """The batch's conversations, locked (row locks on PostgreSQL; SQLite's IMMEDIATE transaction
-    holds the write lock already) and by id; their inboxes' kinds; and the messages already stored
-    under one of `keys` in them, by (conversation id, key)."""
+    holds the write lock already), with their inboxes' kinds and their customers' and visitors'
+    names in the same statement; and the messages already stored under one of `keys` in them."""
     connection = _connection()
     ordered_keys = sorted(keys)
     lock = (_lock_sql(len(ids), connection.vendor), ids)
@@ -100,10 +118,12 @@ def lock_conversations(
                 known_ids = [row[0] for row in cursor.fetchall()]
     conversations: dict[int, Conversation] = {}
     kinds: dict[int, str] = {}
+    names: dict[int, tuple[str, str]] = {}
     for row in rows:
-        conversation = _instance(Conversation, row[:-1], connection)
+        conversation = _instance(Conversation, row[:-3], connection)
         conversations[conversation.pk] = conversation
-        kinds[conversation.pk] = row[-1]
+        kinds[conversation.pk] = row[-3]
+        names[conversation.pk] = (row[-2] or "", row[-1] or "")
     known: dict[Key, Message] = {}
     if known_ids:  # resends: rare, loaded the ordinary way
         for message in Message.objects.filter(pk__in=known_ids).select_related(
@@ -111,7 +131,7 @@ def lock_conversations(
         ):
             if message.client_key is not None:  # found by its key, so it has one
                 known[message.conversation_id, message.client_key] = message
-    return conversations, kinds, known
+    return Locked(conversations, kinds, names, known)
 
 
 MESSAGE_COLUMNS = [

@@ -138,7 +138,8 @@ def store_messages(batch: list[NewMessage]) -> list[Message | Exception]:
     with transaction.atomic():
         ids = sorted({item.conversation_id for item in batch})
         keys = {item.key for item in batch if item.key is not None}
-        locked, kinds, known = batch_sql.lock_conversations(ids, keys)
+        read = batch_sql.lock_conversations(ids, keys)
+        locked, kinds, known = read.conversations, read.kinds, read.known
         results: list[Message | Exception] = []
         new: list[Message] = []
         changed: set[int] = set()
@@ -164,7 +165,7 @@ def store_messages(batch: list[NewMessage]) -> list[Message | Exception]:
         if not new:
             return results
         batch_sql.insert_messages(new, [locked[pk] for pk in sorted(changed)])
-        add_messages(new)  # their words, committed with them
+        add_messages(new, read.names)  # their words, committed with them
         for message in new:
             emit(
                 MessagePosted(

@@ -6,10 +6,11 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kefu.accounts.roles import Role
 from kefu.conversations.models import Conversation, ConversationState, Message, SenderKind
-from kefu.conversations.selectors import messages_after
+from kefu.conversations.selectors import messages_after, search_conversations
 from kefu.conversations.services.lifecycle import close_conversation
 from kefu.conversations.services.messages import (
     MAX_BODY_CHARS,
@@ -22,6 +23,7 @@ from kefu.conversations.services.messages import (
 from kefu.conversations.services.widget import send_visitor_message
 from kefu.conversations.tests.conftest import make_agent, make_conversation, make_inbox
 from kefu.core.errors import DomainError, NotFound, PermissionRefused
+from kefu.customers.models import Customer
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +34,40 @@ def rows(conversation) -> list[tuple]:
         .order_by("seq")
         .values_list("seq", "sender", "body")
     )
+
+
+def batch_statements(batch: list[NewMessage]) -> list[str]:
+    """The statements one batch of the socket writer sends (savepoints of the test's own
+    transaction left out); on PostgreSQL the key lookup rides in the lock's round trip (a psycopg
+    pipeline) and is not seen here."""
+    with CaptureQueriesContext(connection) as queries:
+        results = store_messages(batch)
+    assert not [r for r in results if isinstance(r, Exception)]
+    return [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+def test_a_batch_costs_the_same_statements_however_many_chats_and_reads_names_with_the_lock(
+    inbox,
+):
+    """Issue 11.4: the batch reads its chats' names (for their search documents) in the lock's
+    statement, not in one more read: lock (+ key lookup), insert, clocks, the documents' read and
+    write; the same for one message as for six in three chats."""
+    customer = Customer.objects.create(name="赵敏")
+    chats = [make_conversation(inbox, name=name) for name in ("王先生", "周先生", "李女士")]
+    Conversation.objects.filter(pk=chats[0].pk).update(customer=customer)
+    visitor = SenderKind.VISITOR
+    one = batch_statements([NewMessage(chats[0].pk, visitor, "在吗", key="a")])
+    six = batch_statements(
+        [NewMessage(c.pk, visitor, f"第{i}条 发货", key=f"b{i}") for i in range(2) for c in chats]
+    )
+    expected = 4 if connection.vendor == "postgresql" else 6
+    assert (len(one), len(six)) == (expected, expected), six
+    names = [sql for sql in six if "customers_customer" in sql or "conversations_visitor" in sql]
+    assert len(names) == 1 and "conversations_inbox" in names[0]  # the lock's own statement
+    assert "FOR UPDATE" in names[0] or connection.vendor == "sqlite"
+    boss = make_agent(role=Role.SUPERVISOR)
+    assert list(search_conversations(boss, "赵敏 发货")) == [chats[0]]  # the names were indexed
+    assert list(search_conversations(boss, "李女士 发货")) == [chats[2]]
 
 
 def test_messages_are_numbered_one_by_one_in_each_conversation(inbox):

@@ -90,6 +90,30 @@ def test_the_customers_name_finds_the_chat_and_follows_a_rename(
     assert api_ids(agent, "赵敏") == []
 
 
+def test_the_api_pages_a_search_with_its_cursor_and_the_workspace_shows_the_first_page(
+    agent, inbox
+):
+    chats = [served(agent, inbox, f"第{i}次催发货") for i in range(5)]
+    newest_first = [c.pk for c in reversed(chats)]
+    client = sign_in(Client(), agent)
+    seen, cursor, pages = [], "", 0
+    while True:
+        response = client.get(
+            "/api/v1/conversations", {"q": "催发货", "limit": 2, "cursor": cursor}
+        )
+        assert response.status_code == 200, response.content[:300]
+        body = response.json()
+        seen += [c["id"] for c in body["items"]]
+        pages += 1
+        if body["next_cursor"] is None:
+            break
+        cursor = str(body["next_cursor"])
+    assert (seen, pages) == (newest_first, 3)
+    assert page_ids(agent, "催发货") == newest_first  # the same selector, one page of 100
+    mine = sign_in(Client(), agent).get("/api/v1/conversations", {"view": "mine"}).json()
+    assert mine["next_cursor"] is None and len(mine["items"]) == 5  # a live list: no cursor
+
+
 def test_an_agent_does_not_find_a_chat_they_may_not_see(agent, refund):
     stranger = make_agent()
     supervisor = make_agent(role=Role.SUPERVISOR)

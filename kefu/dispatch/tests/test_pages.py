@@ -236,6 +236,49 @@ def test_a_visit_handed_to_return_visits_is_recorded_there_once(
     assert 'data-testid="visit-outcome"' in page and 'data-testid="handed-visit"' not in page
 
 
+def test_a_handed_visit_is_refused_by_the_service_and_recorded_once_through_the_visits_api(
+    cast, order, django_capture_on_commit_callbacks
+):
+    """The rule is the service's (record_return_visit), not the page's: an API caller or a rule
+    that records the order's visit while it is a task in Return visits is refused; the visits API
+    records the task, which records the order's step once; a second record is refused."""
+    from kefu.core.errors import Conflict
+    from kefu.core.statemachine import TransitionRefused
+    from kefu.visits.models import ReturnVisit
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for step in ("accept", "set_off", "arrive", "complete"):
+            order = services.report_progress(
+                actor=cast.technician,
+                work_order_id=order.pk,
+                step=step,
+                note="更换电容",
+                confirmed_by="黄伟",
+            )
+    visit = ReturnVisit.objects.get(work_order=order)
+    with pytest.raises(Conflict, match="Return visits"):
+        services.record_return_visit(
+            actor=cast.agent, work_order_id=order.pk, outcome="已修好", satisfaction=5
+        )
+    order.refresh_from_db()
+    assert (order.state, order.visited_at) == (WorkOrderState.DONE, None)
+    response = client_of(cast.agent).post(
+        f"/api/v1/visits/tasks/{visit.pk}/record",
+        {"reached": True, "satisfaction": "satisfied", "service_opinion": "师傅很准时"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content[:300]
+    order.refresh_from_db()
+    assert order.state == WorkOrderState.VISITED and order.satisfaction == 5
+    assert "师傅很准时" in order.visit_outcome
+    with pytest.raises((Conflict, TransitionRefused)):
+        services.record_return_visit(
+            actor=cast.agent, work_order_id=order.pk, outcome="再记一次", satisfaction=1
+        )
+    order.refresh_from_db()
+    assert order.satisfaction == 5 and "再记一次" not in order.visit_outcome
+
+
 def test_progress_by_someone_else_is_refused(cast, order):
     base = f"/dispatch/{order.pk}"
     assert client_of(cast.other_technician).post(f"{base}/progress/accept/").status_code == 404

@@ -629,7 +629,7 @@ def _close_work_order_visit(
 ) -> None:
     """The work order's own 派工回访 step is done by this visit: its outcome from the record and the
     satisfaction as 5 / 3 / 1. An order already visited by hand is left as it is."""
-    from kefu.dispatch.services import record_return_visit
+    from kefu.dispatch.services import record_handed_visit
 
     outcome = " ".join(
         part
@@ -643,7 +643,7 @@ def _close_work_order_visit(
     )
     try:
         with transaction.atomic():
-            record_return_visit(
+            record_handed_visit(
                 actor=actor,
                 work_order_id=visit.work_order_id,  # type: ignore[arg-type]
                 outcome=outcome,
