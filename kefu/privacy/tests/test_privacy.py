@@ -2,6 +2,7 @@
 one who asked), erasure everywhere with statistics kept (and refused or queued while a complaint
 is open), retention rules with their dry run and purge, who may do what, hostile input."""
 
+import datetime as dt
 import io
 import json
 import re
@@ -365,6 +366,23 @@ def test_retention_dry_run_counts_then_the_purge_keeps_the_statistics(cast, held
     assert answer.status_code == 200
     assert services.purge_expired(now=timezone.now())["chat_messages"] == 0
     assert Message.objects.get(pk=held.message.pk).body.startswith("我的手机")
+
+
+def test_the_sms_texts_purge_erases_the_providers_error_too(cast, held):
+    """A provider's error may quote the number or the text: purged with the text, the status and
+    the report code kept (and a message without an error keeps its empty one)."""
+    SmsMessage.objects.filter(pk=held.sms.pk).update(
+        status="failed", error=f"isv.MOBILE_NUMBER_ILLEGAL: +86{MOBILE} 为空号"
+    )
+    quiet = SmsMessage.objects.create(to="+8613700000000", template_code="notice", body="您好")
+    RetentionRule.objects.create(kind="sms_texts", days=1, enabled=True)
+    later = timezone.now() + dt.timedelta(days=2)
+    assert services.purge_expired(now=later)["sms_texts"] == 2
+    sms = SmsMessage.objects.get(pk=held.sms.pk)
+    assert (sms.body, sms.params, sms.error) == (ERASED, {}, ERASED)
+    assert (sms.status, sms.template_code, sms.to) == ("failed", "notice", "+86" + MOBILE)
+    assert SmsMessage.objects.get(pk=quiet.pk).error == ""
+    assert services.purge_expired(now=later)["sms_texts"] == 0  # purged once
 
 
 @pytest.mark.parametrize(
