@@ -584,6 +584,13 @@ MATRIX = [
         json=True,
     ),
     W(
+        "POST /api/v1/customers/{customer_id}/consents",
+        lambda w: f"/api/v1/customers/{w.customer.pk}/consents",
+        lambda w: {"purpose": "care", "given": True},
+        allowed=CS,
+        json=True,
+    ),
+    W(
         "PATCH /api/v1/customers/{customer_id}",
         lambda w: f"/api/v1/customers/{w.customer.pk}",
         lambda w: {"name": "张伟伟"},

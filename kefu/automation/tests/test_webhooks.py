@@ -164,6 +164,35 @@ def test_a_target_that_turned_inner_is_refused_at_send(make_user, receiver, sett
     assert receiver.requests == []
 
 
+def test_the_checked_address_is_the_one_connected_to(receiver, loopback_allowed, monkeypatch):
+    """DNS rebinding: the name is looked up once, checked, and the connection goes to that address
+    (pinned); a second answer (an inner address) is never asked for nor used. The request still
+    names the host."""
+    import socket
+
+    from kefu.automation import outbound
+
+    real = socket.getaddrinfo
+    port = int(receiver.url.rsplit(":", 1)[1])
+    lookups: list[str] = []
+
+    def lookup(host, *args, **kwargs):
+        if host != "hook.example":
+            return real(host, *args, **kwargs)
+        lookups.append(host)
+        address = "127.0.0.1" if len(lookups) == 1 else "10.1.2.3"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    answer = outbound.post(f"http://hook.example:{port}/hook", b"{}", {})
+    assert answer.status == 200 and lookups == ["hook.example"]
+    [request] = receiver.requests
+    assert request["headers"]["Host"] == f"hook.example:{port}"
+    with pytest.raises(outbound.TargetRefused):  # the next send looks up again, and refuses
+        outbound.post(f"http://hook.example:{port}/hook", b"{}", {})
+    assert len(receiver.requests) == 1
+
+
 def test_resend_posts_the_same_body_again_as_a_new_delivery(
     client_for, receiver, loopback_allowed, django_capture_on_commit_callbacks
 ):
