@@ -155,6 +155,14 @@ def retention(request: AuthenticatedRequest) -> list[dict[str, Any]]:
     return _retention_rows()
 
 
+@router.post("/privacy/retention/purge", response=PurgeOut)
+def purge(request: AuthenticatedRequest) -> dict[str, Any]:
+    """Purge now what the enabled rules say is past its time (as the daily schedule does;
+    audited): how many of each kind were purged."""
+    _need(request, Perm.ERASE_CUSTOMER_DATA)
+    return {"purged": services.purge_expired(actor=request.user)}
+
+
 @router.put("/privacy/retention/{kind}", response=list[RetentionOut])
 def set_retention(
     request: AuthenticatedRequest, kind: str, payload: RetentionIn
@@ -164,11 +172,3 @@ def set_retention(
         actor=request.user, kind=kind, days=payload.days, enabled=payload.enabled, request=request
     )
     return _retention_rows()
-
-
-@router.post("/privacy/retention/purge", response=PurgeOut)
-def purge(request: AuthenticatedRequest) -> dict[str, Any]:
-    """Purge now what the enabled rules say is past its time (as the daily schedule does;
-    audited): how many of each kind were purged."""
-    _need(request, Perm.ERASE_CUSTOMER_DATA)
-    return {"purged": services.purge_expired(actor=request.user)}

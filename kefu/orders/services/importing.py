@@ -149,7 +149,7 @@ def erase_kept_rows(job: OrderImport, terms: frozenset[str]) -> int:
     if rows:
         try:
             _count(job)
-        except ImportRefused:  # nothing but the header left
+        except (ImportRefused, OSError):  # nothing but the header left, or the file dropped
             job.total_rows = job.order_count = job.new_orders = 0
         job.save()
     return len(rows)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from kefu.customers.models import ImportJob
 from kefu.customers.services.transfer.readers import (
     ImportRefused,
+    decode_csv,
     empty_sheet,
     inspect_csv,
     inspect_xlsx,
@@ -144,13 +145,23 @@ def blank_rows(path: Path, terms: frozenset[str]) -> set[int]:
     skipped by the check and the import. Returns the numbers of the rows blanked (header: 1)."""
     if not terms or not path.is_file():
         return set()
-    _estimate, rows = open_rows(path)
-    with closing(rows):
-        hit = {
-            n
-            for n, cells in enumerate(rows, start=1)
-            if n > 1 and _holds("\x1f".join(cells), terms)
-        }
+    try:
+        _estimate, rows = open_rows(path)
+        with closing(rows):
+            hit = {
+                n
+                for n, cells in enumerate(rows, start=1)
+                if n > 1 and _holds("\x1f".join(cells), terms)
+            }
+    except ImportRefused:  # a row its check could not read: the file can never be imported
+        try:
+            holds = path.suffix == ".xlsx" or _holds(decode_csv(path.read_bytes()), terms)
+        except ImportRefused:
+            holds = True
+        if holds:
+            path.unlink()  # dropped whole (row 1: the file)
+            return {1}
+        return set()
     if not hit:
         return hit
     _estimate, rows = open_rows(path)
