@@ -663,6 +663,21 @@ MATRIX = [
         json=True,
     ),
     W(
+        "POST /api/v1/automation/rules/{rule_id}/move",
+        lambda w: f"/api/v1/automation/rules/{w.rule.pk}/move",
+        lambda w: {"up": True},
+        allowed=SETTINGS,
+        hidden=NOT_SETTINGS,
+        json=True,
+    ),
+    W(
+        "DELETE /api/v1/automation/rules/{rule_id}",
+        lambda w: f"/api/v1/automation/rules/{w.rule.pk}",
+        allowed=SETTINGS,
+        hidden=NOT_SETTINGS,
+        method="delete",
+    ),
+    W(
         "POST /api/v1/automation/dry-run",
         lambda w: "/api/v1/automation/dry-run",
         lambda w: {**RULE, "last": 5},

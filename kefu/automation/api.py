@@ -28,6 +28,7 @@ from kefu.automation.schemas import (
     RobotIn,
     RobotOut,
     RuleIn,
+    RuleMoveIn,
     RuleOut,
     RuleSwitchIn,
     WebhookCreated,
@@ -123,6 +124,26 @@ def switch_rule(request: AuthenticatedRequest, rule_id: int, body: RuleSwitchIn)
             actor=request.user, rule_id=rule.pk, enabled=body.enabled, request=request
         )
     )
+
+
+@router.post(
+    "/automation/rules/{rule_id}/move",
+    response=list[RuleOut],
+    summary="Move a rule up or down the order the rules run in; the rules in their new order",
+)
+def move_rule(
+    request: AuthenticatedRequest, rule_id: int, body: RuleMoveIn
+) -> list[dict[str, Any]]:
+    rule = selectors.access_rule(actor=request.user, rule_id=rule_id)
+    services.move_rule(actor=request.user, rule_id=rule.pk, up=body.up, request=request)
+    return [rule_out(r) for r in selectors.rules()[:500]]
+
+
+@router.delete("/automation/rules/{rule_id}", response={204: None}, summary="Delete a rule")
+def delete_rule(request: AuthenticatedRequest, rule_id: int) -> Status[None]:
+    rule = selectors.access_rule(actor=request.user, rule_id=rule_id)
+    services.delete_rule(actor=request.user, rule_id=rule.pk, request=request)
+    return Status(204, None)
 
 
 @router.post(
