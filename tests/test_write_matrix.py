@@ -584,6 +584,13 @@ MATRIX = [
         json=True,
     ),
     W(
+        "POST /api/v1/customers/{customer_id}/consents",
+        lambda w: f"/api/v1/customers/{w.customer.pk}/consents",
+        lambda w: {"purpose": "care", "given": True},
+        allowed=CS,
+        json=True,
+    ),
+    W(
         "PATCH /api/v1/customers/{customer_id}",
         lambda w: f"/api/v1/customers/{w.customer.pk}",
         lambda w: {"name": "张伟伟"},
@@ -654,6 +661,21 @@ MATRIX = [
         allowed=SETTINGS,
         hidden=NOT_SETTINGS,
         json=True,
+    ),
+    W(
+        "POST /api/v1/automation/rules/{rule_id}/move",
+        lambda w: f"/api/v1/automation/rules/{w.rule.pk}/move",
+        lambda w: {"up": True},
+        allowed=SETTINGS,
+        hidden=NOT_SETTINGS,
+        json=True,
+    ),
+    W(
+        "DELETE /api/v1/automation/rules/{rule_id}",
+        lambda w: f"/api/v1/automation/rules/{w.rule.pk}",
+        allowed=SETTINGS,
+        hidden=NOT_SETTINGS,
+        method="delete",
     ),
     W(
         "POST /api/v1/automation/dry-run",

@@ -127,6 +127,9 @@ def _error(request, message, status):
 
 @api.exception_handler(DomainError)
 def on_domain_error(request, exc: DomainError):
+    if exc.field:  # a value of the body refused by a rule: a 422 naming it, as the schema's own
+        error = {"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}
+        return on_invalid(request, ValidationError([error]))
     if (
         isinstance(exc, Conflict) and exc.current is not None
     ):  # the loser of a race sees the winner's state

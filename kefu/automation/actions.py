@@ -237,7 +237,10 @@ def _do(key: str, value: Any, *, rule: CachedRule, facts: Facts, actor: Any) -> 
         data = {"rule": rule.name, "kind": facts.kind, "id": facts.id, "title": _title(facts)}
         if key == "webhook":
             services.queue_webhook(
-                webhook_id=int(value), event=f"automation.{rule.trigger}", data=data
+                webhook_id=int(value),
+                event=f"automation.{rule.trigger}",
+                data=data,
+                subject=(facts.kind, facts.id),
             )
         else:
             link = _link(facts)
@@ -247,6 +250,7 @@ def _do(key: str, value: Any, *, rule: CachedRule, facts: Facts, actor: Any) -> 
                 event=f"automation.{rule.trigger}",
                 title=_("Rule “%(rule)s”") % {"rule": rule.name},
                 text=text,
+                subject=(facts.kind, facts.id),
             )
         return _label_of(key, value)
     raise DomainError(_("Unknown action."))

@@ -7,8 +7,6 @@ service (name, target on the public Internet); a refusal is a 422 naming the fie
 signing secret is made by the server and sent once, in the answer that creates it; a robot's
 DingTalk secret is written, never read back."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django import forms
@@ -30,6 +28,7 @@ from kefu.automation.schemas import (
     RobotIn,
     RobotOut,
     RuleIn,
+    RuleMoveIn,
     RuleOut,
     RuleSwitchIn,
     WebhookCreated,
@@ -125,6 +124,26 @@ def switch_rule(request: AuthenticatedRequest, rule_id: int, body: RuleSwitchIn)
             actor=request.user, rule_id=rule.pk, enabled=body.enabled, request=request
         )
     )
+
+
+@router.post(
+    "/automation/rules/{rule_id}/move",
+    response=list[RuleOut],
+    summary="Move a rule up or down the order the rules run in; the rules in their new order",
+)
+def move_rule(
+    request: AuthenticatedRequest, rule_id: int, body: RuleMoveIn
+) -> list[dict[str, Any]]:
+    rule = selectors.access_rule(actor=request.user, rule_id=rule_id)
+    services.move_rule(actor=request.user, rule_id=rule.pk, up=body.up, request=request)
+    return [rule_out(r) for r in selectors.rules()[:500]]
+
+
+@router.delete("/automation/rules/{rule_id}", response={204: None}, summary="Delete a rule")
+def delete_rule(request: AuthenticatedRequest, rule_id: int) -> Status[None]:
+    rule = selectors.access_rule(actor=request.user, rule_id=rule_id)
+    services.delete_rule(actor=request.user, rule_id=rule.pk, request=request)
+    return Status(204, None)
 
 
 @router.post(
@@ -224,16 +243,6 @@ def _form_values(form_class: type[forms.Form], body: dict[str, Any]) -> dict[str
     return dict(form.cleaned_data)
 
 
-@contextmanager
-def _fields_named() -> Iterator[None]:
-    """A value the service refuses (a target inside the network, an empty name) is a 422 naming
-    its field, as the form's own refusals are."""
-    try:
-        yield
-    except services.SettingInvalid as refusal:
-        raise _invalid({refusal.field: [refusal.message]}) from refusal
-
-
 @router.get("/automation/webhooks", response=list[WebhookOut], summary="The outgoing webhooks")
 def list_webhooks(request: AuthenticatedRequest) -> list[dict[str, Any]]:
     _manager(request)
@@ -248,8 +257,7 @@ def list_webhooks(request: AuthenticatedRequest) -> list[dict[str, Any]]:
 def create_webhook(request: AuthenticatedRequest, body: WebhookIn) -> Status[dict[str, Any]]:
     _manager(request)
     values = _form_values(WebhookForm, body.dict())
-    with _fields_named():
-        webhook = services.save_webhook(actor=request.user, webhook=None, request=request, **values)
+    webhook = services.save_webhook(actor=request.user, webhook=None, request=request, **values)
     return Status(201, {**webhook_out(webhook), "secret": webhook.secret})
 
 
@@ -268,10 +276,7 @@ def change_webhook(
 ) -> dict[str, Any]:
     webhook = selectors.access_webhook(actor=request.user, webhook_id=webhook_id)
     values = _form_values(WebhookForm, body.dict())
-    with _fields_named():
-        saved = services.save_webhook(
-            actor=request.user, webhook=webhook, request=request, **values
-        )
+    saved = services.save_webhook(actor=request.user, webhook=webhook, request=request, **values)
     return webhook_out(saved)
 
 
@@ -297,8 +302,7 @@ def list_robots(request: AuthenticatedRequest) -> list[dict[str, Any]]:
 def create_robot(request: AuthenticatedRequest, body: RobotIn) -> Status[dict[str, Any]]:
     _manager(request)
     values = _form_values(RobotForm, body.dict())
-    with _fields_named():
-        robot = services.save_robot(actor=request.user, robot=None, request=request, **values)
+    robot = services.save_robot(actor=request.user, robot=None, request=request, **values)
     return Status(201, robot_out(robot))
 
 
@@ -315,8 +319,7 @@ def get_robot(request: AuthenticatedRequest, robot_id: int) -> dict[str, Any]:
 def change_robot(request: AuthenticatedRequest, robot_id: int, body: RobotIn) -> dict[str, Any]:
     robot = selectors.access_robot(actor=request.user, robot_id=robot_id)
     values = _form_values(RobotForm, body.dict())
-    with _fields_named():
-        saved = services.save_robot(actor=request.user, robot=robot, request=request, **values)
+    saved = services.save_robot(actor=request.user, robot=robot, request=request, **values)
     return robot_out(saved)
 
 

@@ -100,6 +100,10 @@ class Delivery(models.Model):
         "Robot", on_delete=models.CASCADE, related_name="deliveries", null=True, blank=True
     )
     event = models.CharField(_("event"), max_length=40)
+    # The record the message is about (as RuleLog's; none for a report pack): what an erasure
+    # finds a customer's deliveries by.
+    subject_kind = models.CharField(_("record kind"), max_length=20, blank=True)
+    subject_id = models.PositiveBigIntegerField(_("record"), null=True, blank=True)
     body = models.TextField(_("body"))
     state = models.CharField(
         _("state"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
@@ -112,6 +116,9 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["subject_kind", "subject_id"], name="automation_delivery_subject")
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} #{self.pk}"

@@ -1,7 +1,7 @@
 """What automation holds about a customer (kefu/core/personal_data.py): the log of the rules that
 ran on their records (an action's result may quote them: the provider's error of an SMS that echoes
-their number) and the webhook calls and robot messages about their tickets, which name a ticket by
-its number and subject (and a problem by its title).
+their number) and the webhook calls and robot messages about their records, which name a ticket by
+its number and subject (and a problem by its title), found by the record each was made for.
 
 Erased after the apps that hold those records (order 60, as notifications): each log row keeps its
 rule, event, record and outcome, each result its action and whether it worked; each delivery keeps
@@ -14,7 +14,6 @@ import json
 from typing import Any
 
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kefu.automation import catalog
@@ -32,40 +31,39 @@ def _ids(qs: Any) -> list[int]:
     return list(qs.values_list("pk", flat=True))
 
 
-def _logs(customer: Any) -> Any:
-    """The log rows of the rules that ran on the customer's records."""
-    subjects = {
+def _subjects(customer: Any) -> dict[str, list[int]]:
+    """The customer's records a rule may have run on, by catalog kind."""
+    return {
         catalog.TICKET: _ids(Ticket.objects.filter(customer=customer)),
         catalog.CONVERSATION: _ids(Conversation.objects.filter(customer=customer)),
         catalog.CUSTOMER: [customer.pk],
         catalog.SURVEY: _ids(SurveyAnswer.objects.filter(invitation__customer=customer)),
     }
+
+
+def _about(subjects: dict[str, list[int]]) -> Q:
     about = Q(pk__in=[])
     for kind, ids in subjects.items():
         if ids:
             about |= Q(subject_kind=kind, subject_id__in=ids)
-    return RuleLog.objects.filter(about)
+    return about
+
+
+def _logs(customer: Any) -> Any:
+    """The log rows of the rules that ran on the customer's records."""
+    return RuleLog.objects.filter(_about(_subjects(customer)))
 
 
 def _deliveries(customer: Any) -> Any:
-    """Deliveries about the customer's tickets, and about the problems their reports titled (the
-    feedback eraser has erased those titles by now): a robot's message links to the record, a
-    webhook's data names its kind and id (deliveries.body_for_webhook: keys sorted)."""
-    records = [
-        (catalog.TICKET, "tickets:detail", _ids(Ticket.objects.filter(customer=customer))),
-        (
-            catalog.PROBLEM,
-            "feedback:problem",
-            _ids(Problem.objects.filter(reports__customer=customer, title=pd.ERASED).distinct()),
-        ),
-    ]
-    about = Q(pk__in=[])
-    for kind, link, ids in records:
-        for pk in ids:
-            names = json.dumps({"id": pk, "kind": kind}, sort_keys=True)[1:-1]
-            about |= Q(webhook__isnull=False, body__contains=names)
-            about |= Q(robot__isnull=False, body__contains=f"({reverse(link, args=[pk])})")
-    return Delivery.objects.filter(about)
+    """The webhook calls and robot messages about the customer's records (as the log's), and about
+    the problems their reports titled (the feedback eraser has erased those titles by now), by the
+    record each delivery was made for (Delivery.subject_kind/subject_id; migration 0002 filled
+    them in for the deliveries made before)."""
+    subjects = _subjects(customer)
+    subjects[catalog.PROBLEM] = _ids(
+        Problem.objects.filter(reports__customer=customer, title=pd.ERASED).distinct()
+    )
+    return Delivery.objects.filter(_about(subjects))
 
 
 def _erased_body(body: str) -> str:

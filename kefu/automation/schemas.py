@@ -34,6 +34,10 @@ class RuleSwitchIn(Schema):
     enabled: bool
 
 
+class RuleMoveIn(Schema):
+    up: bool  # false: down
+
+
 class DryRunIn(Schema):
     trigger: str = Field(..., max_length=40)
     conditions: dict[str, Any] = Field(default_factory=dict)

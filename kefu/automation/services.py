@@ -20,15 +20,6 @@ from kefu.automation.models import Delivery, DeliveryState, Robot, RobotKind, Ru
 from kefu.core.errors import DomainError, PermissionRefused
 
 
-class SettingInvalid(DomainError):
-    """A webhook's or a robot's value was refused; `field` names the form field (and the API body
-    field) it belongs to, so both show the reason beside it."""
-
-    def __init__(self, message: str, *, field: str):
-        super().__init__(message)
-        self.field = field
-
-
 def may_manage(user: User) -> bool:
     return user.is_active and user.has_perm(Perm.MANAGE_SETTINGS)
 
@@ -244,14 +235,14 @@ def _checked_url(url: str) -> str:
     try:
         outbound.check_url(url)
     except outbound.TargetRefused as refused:
-        raise SettingInvalid(str(refused), field="url") from refused
+        raise DomainError(str(refused), field="url") from refused
     return url
 
 
 def _checked_name(name: str, missing: str) -> str:
     name = " ".join((name or "").split())[:80]
     if not name:
-        raise SettingInvalid(missing, field="name")
+        raise DomainError(missing, field="name")
     return name
 
 
@@ -295,7 +286,7 @@ def save_robot(
     _require(actor)
     name = _checked_name(name, _("The robot needs a name."))
     if kind not in RobotKind.values:
-        raise SettingInvalid(_("Choose WeCom or DingTalk."), field="kind")
+        raise DomainError(_("Choose WeCom or DingTalk."), field="kind")
     url = _checked_url(url)
     robot = robot or Robot()
     robot.name, robot.kind, robot.url = name, kind, url
@@ -339,36 +330,55 @@ def _queue(delivery: Delivery) -> Delivery:
     return delivery
 
 
-def queue_webhook(*, webhook_id: int, event: str, data: dict[str, Any]) -> Delivery | None:
+# The record a delivery is about: (catalog kind, id), or None (a report pack).
+Subject = tuple[str, int] | None
+
+
+def _about(subject: Subject) -> dict[str, Any]:
+    kind, pk = subject or ("", None)
+    return {"subject_kind": kind, "subject_id": pk}
+
+
+def queue_webhook(
+    *, webhook_id: int, event: str, data: dict[str, Any], subject: Subject = None
+) -> Delivery | None:
     """Store the call and send it in the background (never in the request that caused it)."""
     webhook = Webhook.objects.filter(pk=webhook_id, is_active=True).first()
     if webhook is None:
         raise DomainError(_("This webhook does not exist or is turned off."))
     return _queue(
         Delivery.objects.create(
-            webhook=webhook, event=event, body=deliveries.body_for_webhook(event, data)
+            webhook=webhook,
+            event=event,
+            body=deliveries.body_for_webhook(event, data),
+            **_about(subject),
         )
     )
 
 
-def queue_robot(*, robot_id: int, event: str, title: str, text: str) -> Delivery:
+def queue_robot(
+    *, robot_id: int, event: str, title: str, text: str, subject: Subject = None
+) -> Delivery:
     robot = Robot.objects.filter(pk=robot_id, is_active=True).first()
     if robot is None:
         raise DomainError(_("This robot does not exist or is turned off."))
     return _queue(
         Delivery.objects.create(
-            robot=robot, event=event, body=deliveries.body_for_robot(robot.kind, title, text)
+            robot=robot,
+            event=event,
+            body=deliveries.body_for_robot(robot.kind, title, text),
+            **_about(subject),
         )
     )
 
 
-def tell_robots(*, flag: str, event: str, title: str, text: str) -> int:
+def tell_robots(*, flag: str, event: str, title: str, text: str, subject: Subject = None) -> int:
     """Post to every active robot that asked for `flag` (on_warning, on_breach, on_report)."""
     count = 0
     for robot_id in Robot.objects.filter(is_active=True, **{flag: True}).values_list(
         "pk", flat=True
     ):
-        queue_robot(robot_id=robot_id, event=event, title=title, text=text)
+        queue_robot(robot_id=robot_id, event=event, title=title, text=text, subject=subject)
         count += 1
     return count
 
@@ -383,7 +393,12 @@ def resend(*, actor: User, delivery_id: int, request: Any = None) -> Delivery:
     if old.state == DeliveryState.PENDING:
         raise DomainError(_("This delivery is still being tried."))
     new = Delivery.objects.create(
-        webhook_id=old.webhook_id, robot_id=old.robot_id, event=old.event, body=old.body
+        webhook_id=old.webhook_id,
+        robot_id=old.robot_id,
+        event=old.event,
+        body=old.body,
+        subject_kind=old.subject_kind,
+        subject_id=old.subject_id,
     )
     _audit(actor, new, "delivery_resent", request, of=old.pk)
     return _queue(new)

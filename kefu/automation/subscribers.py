@@ -51,6 +51,7 @@ def robots_on_warning(event: TicketSlaWarning) -> None:
         event=event.name,
         title=_("Time limit near"),
         text=f"{line}\n[{link}]({link})",
+        subject=(catalog.TICKET, event.ticket_id),
     )
 
 
@@ -61,6 +62,7 @@ def robots_on_breach(event: TicketSlaBreached) -> None:
         event=event.name,
         title=_("Time limit breached: escalated to the supervisors"),
         text=f"{line}\n[{link}]({link})",
+        subject=(catalog.TICKET, event.ticket_id),
     )
 
 

@@ -17,7 +17,7 @@ from kefu.accounts.roles import Perm
 from kefu.automation import catalog, engine, selectors, services
 from kefu.automation.forms import RobotForm, RuleForm, WebhookForm
 from kefu.core.decorators import require_perm
-from kefu.core.errors import DomainError
+from kefu.core.errors import DomainError, form_field
 from kefu.core.redirects import safe_next
 
 manager_only = require_perm(Perm.MANAGE_SETTINGS)
@@ -146,10 +146,6 @@ def rule_log(request: AuthenticatedRequest, rule_id: int | None = None) -> HttpR
     )
 
 
-def _field_of(refusal: DomainError) -> str | None:
-    return refusal.field if isinstance(refusal, services.SettingInvalid) else None
-
-
 @manager_only
 def webhook_list(request: AuthenticatedRequest, webhook_id: int | None = None) -> HttpResponse:
     webhook = (
@@ -165,7 +161,7 @@ def webhook_list(request: AuthenticatedRequest, webhook_id: int | None = None) -
                 messages.success(request, _("Webhook “%(name)s” saved.") % {"name": saved.name})
                 return redirect("automation:webhook", webhook_id=saved.pk)
             except DomainError as refusal:
-                form.add_error(_field_of(refusal), refusal.message)
+                form.add_error(form_field(refusal, form.fields), refusal.message)
     else:
         form = WebhookForm(
             initial={"name": webhook.name, "url": webhook.url, "is_active": webhook.is_active}
@@ -211,7 +207,7 @@ def robot_list(request: AuthenticatedRequest, robot_id: int | None = None) -> Ht
                 messages.success(request, _("Robot “%(name)s” saved.") % {"name": saved.name})
                 return redirect("automation:robots")
             except DomainError as refusal:
-                form.add_error(_field_of(refusal), refusal.message)
+                form.add_error(form_field(refusal, form.fields), refusal.message)
     else:
         form = RobotForm(
             initial={

@@ -1,5 +1,6 @@
 """Errors the domain raises on purpose. Entry points turn them into a clear message (never a trace)."""
 
+from collections.abc import Container
 from typing import TYPE_CHECKING, Any
 
 if (
@@ -11,13 +12,18 @@ else:
 
 
 class DomainError(Exception):
-    """A business rule refused the action. The message is for the user, already translated."""
+    """A business rule refused the action. The message is for the user, already translated.
+
+    `field` names the input the refusal is about (the API body's field, the form's field): the API
+    answers it as a 422 naming the field, as a value the schema refuses; a page shows the message
+    beside that field (form_field)."""
 
     status_code = 400
 
-    def __init__(self, message: StrOrPromise = ""):
+    def __init__(self, message: StrOrPromise = "", *, field: str | None = None):
         super().__init__(message)
         self.message = str(message)
+        self.field = field
 
     def __str__(self) -> str:
         return self.message
@@ -50,3 +56,8 @@ class InvalidState(DomainError):
     says which. Not a refusal by role (that is PermissionRefused, 403)."""
 
     status_code = 409
+
+
+def form_field(error: DomainError, fields: Container[str]) -> str | None:
+    """The field of a form (among `fields`) to show `error` beside; None: the form's own error."""
+    return error.field if error.field in fields else None

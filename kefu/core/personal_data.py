@@ -54,6 +54,12 @@ class Holder:
     # Reasons (already translated) why the customer's data may not be erased now.
     blockers: Callable[[Any], list[str]] = field(default=lambda customer: [])
     order: int = 50  # erased in this order (the customer's own record last: order 100)
+    # What rows outside the database know the customer by (mobiles, e-mail addresses, buyer ids),
+    # read from every holder before any eraser runs.
+    identifiers: Callable[[Any], set[str]] = field(default=lambda customer: set())
+    # Erase the rows that hold one of those identifiers from the files this app keeps on disk
+    # (uploads waiting to be imported); returns what was changed, as `erase`.
+    erase_files: Callable[[frozenset[str]], Mapping[str, int]] = field(default=lambda terms: {})
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,25 @@ from kefu.accounts.roles import Perm
 from kefu.core.errors import DomainError, PermissionRefused
 from kefu.core.pagination import keyset_page
 from kefu.customers import identities, selectors
-from kefu.customers.models import MASKED_KINDS, Customer, Gender, IdentityKind, Level, Source
-from kefu.customers.schemas import CustomerIn, CustomerOut, CustomerPage, CustomerPatch
+from kefu.customers.models import (
+    MASKED_KINDS,
+    ConsentSource,
+    Customer,
+    Gender,
+    IdentityKind,
+    Level,
+    Source,
+)
+from kefu.customers.schemas import (
+    ConsentIn,
+    ConsentOut,
+    CustomerIn,
+    CustomerOut,
+    CustomerPage,
+    CustomerPatch,
+)
 from kefu.customers.services import assignment, profiles
+from kefu.customers.services import consent as consent_services
 
 router = Router(tags=["customers"])
 
@@ -191,3 +207,50 @@ def update_customer(request, customer_id: int, body: CustomerPatch):
         **profile,
     )
     return customer_out(customer)
+
+
+def _consents(customer: Customer) -> list[dict]:
+    return [
+        {
+            "purpose": row["purpose"],
+            "label": str(row["label"]),
+            "given": row["given"],
+            "source": row["latest"].source if row["latest"] else None,
+            "recorded_at": row["latest"].recorded_at if row["latest"] else None,
+            "recorded_by_id": row["latest"].recorded_by_id if row["latest"] else None,
+        }
+        for row in selectors.consent_state(customer)
+    ]
+
+
+@router.get(
+    "/customers/{customer_id}/consents",
+    response=list[ConsentOut],
+    summary="The customer's consent to care and marketing messages, per purpose",
+)
+def list_consents(request, customer_id: int):
+    _require_serve(request)
+    return _consents(
+        selectors.access_customer(actor=request.user, customer_id=customer_id, request=request)
+    )
+
+
+@router.post(
+    "/customers/{customer_id}/consents",
+    response={201: list[ConsentOut]},
+    summary="Record a consent given or withdrawn (a new record, audited); the consents after it",
+)
+def record_consent(request, customer_id: int, body: ConsentIn):
+    _require_serve(request)
+    customer = selectors.access_customer(
+        actor=request.user, customer_id=customer_id, request=request
+    )
+    consent_services.record_consent(
+        actor=request.user,
+        customer_id=customer.pk,
+        purpose=body.purpose,
+        given=body.given,
+        source=ConsentSource.API,
+        request=request,
+    )
+    return Status(201, _consents(customer))

@@ -4,7 +4,9 @@ afterwards (search documents that borrow the name and mobile) no longer holds th
 keeps who did what to the record and when; the name it showed the record by becomes its number.
 The reports of customer imports quote rows of the files (a row's name, and a contact point that
 already belonged to this customer, with their name): the rows that quote one of the customer's
-contact points are erased, keeping their row numbers."""
+contact points are erased, keeping their row numbers. The files an import keeps on disk until it
+is confirmed or cancelled (the upload, the samples, the rows that passed) lose the rows that hold
+one of the customer's contact points (transfer.files.erase_kept_rows)."""
 
 from typing import Any
 
@@ -23,6 +25,7 @@ from kefu.customers.models import (
     IdentityKind,
     ImportJob,
 )
+from kefu.customers.services.transfer.files import erase_kept_rows, stored_file
 
 PROFILE = (
     "id", "name", "gender", "mobile", "phone", "email", "region", "city", "district", "street",
@@ -110,5 +113,24 @@ def erase(customer: Customer) -> dict[str, Any]:
     }
 
 
+def erase_files(terms: frozenset[str]) -> dict[str, int]:
+    """The customer's rows in the files of every import that keeps them (few: imports are rare)."""
+    rows = 0
+    for job in ImportJob.objects.exclude(stored_path="").order_by("pk"):
+        if stored_file(job).is_file():
+            rows += erase_kept_rows(job, terms)
+    return {"import_file_rows": rows}
+
+
 def register() -> None:
-    pd.register(pd.Holder("customers", _("Customer archive"), export, erase, order=10))
+    pd.register(
+        pd.Holder(
+            "customers",
+            _("Customer archive"),
+            export,
+            erase,
+            order=10,
+            identifiers=contact_points,
+            erase_files=erase_files,
+        )
+    )

@@ -83,3 +83,17 @@ class CustomerPatch(Schema):
     tags: list[str] | None = Field(None, max_length=20)
     custom: dict | None = None
     notes: str | None = Field(None, max_length=2000)
+
+
+class ConsentIn(Schema):
+    purpose: str = Field(description="care or marketing", max_length=10)
+    given: bool = Field(description="false: withdrawn (退订)")
+
+
+class ConsentOut(Schema):
+    purpose: str
+    label: str
+    given: bool  # the newest record's; no record: not given
+    source: str | None
+    recorded_at: dt.datetime | None
+    recorded_by_id: int | None

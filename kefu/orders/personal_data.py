@@ -1,12 +1,23 @@
 """What orders hold about a customer (kefu/core/personal_data.py): receivers, addresses, payers
-and remarks. Amounts, items and states stay for the statistics."""
+and remarks. Amounts, items and states stay for the statistics. An order file checked and waiting
+for confirmation (or being imported) keeps the customer's rows, found by their buyer ids and
+mobiles: they are blanked in the file, which is counted again."""
 
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core import personal_data as pd
-from kefu.orders.models import BankTransfer, ChangeRequest, Order, OrderItem, OrderRemark
+from kefu.orders.models import (
+    BankTransfer,
+    ChangeRequest,
+    ImportStatus,
+    Order,
+    OrderImport,
+    OrderItem,
+    OrderRemark,
+)
+from kefu.orders.services.importing import erase_kept_rows
 
 ORDER = (
     "platform", "number", "buyer_id", "receiver_name", "receiver_mobile", "address", "amount_fen",
@@ -53,5 +64,30 @@ def erase(customer: Any) -> dict[str, int]:
     }
 
 
+def identifiers(customer: Any) -> set[str]:
+    """The buyer ids and receivers' mobiles of the customer's orders (as stored and as typed)."""
+    found: set[str] = set()
+    for buyer, mobile in Order.objects.filter(customer=customer).values_list(
+        "buyer_id", "receiver_mobile"
+    ):
+        found |= {buyer, mobile, mobile.removeprefix("+86")}
+    return {value for value in found if value}
+
+
+def erase_files(terms: frozenset[str]) -> dict[str, int]:
+    waiting = OrderImport.objects.filter(status__in=[ImportStatus.CHECKED, ImportStatus.IMPORTING])
+    return {"order_file_rows": sum(erase_kept_rows(job, terms) for job in waiting.order_by("pk"))}
+
+
 def register() -> None:
-    pd.register(pd.Holder("orders", _("Orders"), export, erase, order=40))
+    pd.register(
+        pd.Holder(
+            "orders",
+            _("Orders"),
+            export,
+            erase,
+            order=40,
+            identifiers=identifiers,
+            erase_files=erase_files,
+        )
+    )

@@ -19,6 +19,7 @@ from kefu.privacy.schemas import (
     ErasureOut,
     ExportIn,
     ExportOut,
+    PurgeOut,
     RetentionIn,
     RetentionOut,
 )
@@ -125,6 +126,15 @@ def get_erasure(request: AuthenticatedRequest, erasure_id: int) -> dict[str, Any
     return erasure_out(selectors.access_erasure(actor=request.user, erasure_id=erasure_id))
 
 
+@router.post("/privacy/erasures/{erasure_id}/cancel", response=ErasureOut)
+def cancel_erasure(request: AuthenticatedRequest, erasure_id: int) -> dict[str, Any]:
+    """Cancel a request waiting for its blockers to clear (409 once it is done or cancelled)."""
+    _need(request, Perm.ERASE_CUSTOMER_DATA)
+    erasure = selectors.access_erasure(actor=request.user, erasure_id=erasure_id)
+    services.cancel_erasure(actor=request.user, erasure=erasure, request=request)
+    return erasure_out(selectors.access_erasure(actor=request.user, erasure_id=erasure_id))
+
+
 def _retention_rows() -> list[dict[str, Any]]:
     return [
         {
@@ -143,6 +153,14 @@ def retention(request: AuthenticatedRequest) -> list[dict[str, Any]]:
     """Every data kind with its rule and the dry run: how much a purge would touch now."""
     _need(request, Perm.ERASE_CUSTOMER_DATA)
     return _retention_rows()
+
+
+@router.post("/privacy/retention/purge", response=PurgeOut)
+def purge(request: AuthenticatedRequest) -> dict[str, Any]:
+    """Purge now what the enabled rules say is past its time (as the daily schedule does;
+    audited): how many of each kind were purged."""
+    _need(request, Perm.ERASE_CUSTOMER_DATA)
+    return {"purged": services.purge_expired(actor=request.user)}
 
 
 @router.put("/privacy/retention/{kind}", response=list[RetentionOut])

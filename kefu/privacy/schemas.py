@@ -46,3 +46,7 @@ class RetentionOut(Schema):
 class RetentionIn(Schema):
     days: int = Field(..., ge=1, le=36500)
     enabled: bool = False
+
+
+class PurgeOut(Schema):
+    purged: dict[str, int]  # by data kind, for the enabled rules

@@ -245,8 +245,15 @@ def _erase(erasure: ErasureRequest, *, actor: User | None, request: Any = None) 
     customer = Customer.objects.select_for_update().get(pk=erasure.customer_id)
     about: dict[str, Any] = {"customer_id": customer.pk, "label": f"#{customer.pk}", "actor": actor}
     counts: dict[str, dict[str, int]] = {}
+    # What files kept on disk (uploads waiting to be imported) know the customer by, read before
+    # the erasers blank it.
+    known_by: set[str] = set()
+    for holder in pd.holders():
+        known_by |= holder.identifiers(customer)
+    terms = frozenset(term for term in known_by if len(term) >= 5)  # shorter ones match too much
     for holder in pd.holders():
         done = {k: int(v) for k, v in holder.erase(customer).items()}
+        done |= {k: int(v) for k, v in holder.erase_files(terms).items()}
         counts[holder.name] = done
         _audit_customer(
             AuditAction.PERSONAL_DATA_ERASURE,

@@ -1,5 +1,5 @@
 """What text messages hold about a customer (kefu/core/personal_data.py); and the retention of
-their text (the message, its status and times stay for the statistics)."""
+their text and the provider's error (the message, its status and times stay for the statistics)."""
 
 import datetime as dt
 from typing import Any
@@ -28,8 +28,20 @@ def _old(before: dt.datetime) -> Any:
     return SmsMessage.objects.filter(created_at__lt=before).exclude(body=pd.ERASED)
 
 
+def _purge(before: dt.datetime) -> int:
+    """The texts of old messages erased, and the provider's error (it may quote the number or the
+    text) where there is one, as the erasure does."""
+    pd.blank(_old(before).exclude(error=""), error=pd.ERASED)
+    return pd.blank(_old(before), params={}, body=pd.ERASED)
+
+
 def register() -> None:
     pd.register(pd.Holder("sms", _("Text messages"), export, erase, order=30))
     pd.register_retention(
-        pd.retention_of("sms_texts", _("Text message texts"), _old, params={}, body=pd.ERASED)
+        pd.RetentionKind(
+            "sms_texts",
+            _("Text message texts"),
+            count=lambda before: _old(before).count(),
+            purge=_purge,
+        )
     )

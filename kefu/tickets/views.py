@@ -21,7 +21,7 @@ from kefu.accounts.models import User
 from kefu.accounts.roles import Perm, Role
 from kefu.core.bodies import accepts_upload
 from kefu.core.decorators import require_perm
-from kefu.core.errors import Conflict, DomainError, PermissionRefused
+from kefu.core.errors import Conflict, DomainError, PermissionRefused, form_field
 from kefu.core.pagination import keyset_page
 from kefu.core.uploads import max_upload_bytes, protected_download
 from kefu.exports.http import export_response
@@ -164,7 +164,7 @@ def ticket_create(request):
                 complainant=data["complainant"],
             )
         except DomainError as refusal:
-            form.add_error(None, refusal.message)
+            form.add_error(form_field(refusal, form.fields), refusal.message)
         else:
             messages.success(request, _("Ticket %(number)s created.") % {"number": ticket.number})
             return redirect("tickets:detail", ticket_id=ticket.pk)

@@ -103,3 +103,42 @@ def test_deliveries_are_listed_and_a_finished_one_is_resent(make_user, receiver,
     answer = post(client, f"/api/v1/automation/deliveries/{old.pk}/resend", {})
     assert answer.status_code == 201
     assert Delivery.objects.count() == 2
+
+
+def test_rules_are_reordered_and_deleted_and_the_order_is_the_order_they_run_in(
+    make_user, django_capture_on_commit_callbacks
+):
+    """Two rules set the priority of every new ticket: the later one's value stays. Moved up
+    through the API, the other one runs last; a deleted rule runs no more (issue 18.1, 18.5)."""
+    manager = make_user(Role.MANAGER)
+    client = api(manager)
+    made = {}
+    for name, priority in [("高", "high"), ("紧急", "urgent")]:
+        body = {"name": name, "trigger": "ticket_created", "conditions": {}}
+        answer = post(
+            client, "/api/v1/automation/rules", {**body, "actions": {"set_priority": priority}}
+        )
+        made[name] = answer.json()["id"]
+        post(client, f"/api/v1/automation/rules/{made[name]}/switch", {"enabled": True})
+
+    def new_ticket_priority() -> str:
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket = create_ticket(actor=manager, type="consultation", subject="台灯")
+        ticket.refresh_from_db()
+        return ticket.priority
+
+    assert new_ticket_priority() == "urgent"
+    moved = post(client, f"/api/v1/automation/rules/{made['紧急']}/move", {"up": True})
+    assert moved.status_code == 200
+    assert [r["name"] for r in moved.json()] == ["紧急", "高"]
+    assert new_ticket_priority() == "high"
+
+    assert client.delete(f"/api/v1/automation/rules/{made['高']}").status_code == 204
+    assert list(Rule.objects.values_list("name", flat=True)) == ["紧急"]
+    assert new_ticket_priority() == "urgent"
+    assert client.delete(f"/api/v1/automation/rules/{made['高']}").status_code == 404
+    refused = api(make_user(Role.SUPERVISOR))  # the rules are out of their sight: 404
+    assert refused.delete(f"/api/v1/automation/rules/{made['紧急']}").status_code == 404
+    moving = post(refused, f"/api/v1/automation/rules/{made['紧急']}/move", {"up": False})
+    assert moving.status_code == 404
+    assert Rule.objects.count() == 1

@@ -283,3 +283,64 @@ def test_tags_and_words_are_checked_against_the_customer_and_the_ticket(make_use
     assert not matches({"tag": "学生"}, facts)
     assert not matches({"text": "退款"}, facts)
     assert not matches({"region": "浙江"}, facts)
+
+
+def test_a_breach_reroutes_the_ticket_and_a_closed_chat_notifies(
+    make_user, django_capture_on_commit_callbacks
+):
+    """The actions that move a ticket (category, department, assignee) on a time limit's breach;
+    "notify" on a conversation that closes (issue 18.1: triggers and actions not exercised above)."""
+    from kefu.automation import services
+    from kefu.conversations.models import Visitor
+    from kefu.conversations.services.lifecycle import close_conversation, start_conversation
+    from kefu.conversations.tests.conftest import make_inbox
+    from kefu.core.events import emit
+    from kefu.notifications.models import Notification
+    from kefu.tickets.events import TicketSlaBreached
+    from kefu.tickets.models import TicketCategory
+    from tests.factories import DepartmentFactory
+
+    manager = make_user(Role.MANAGER)
+    senior = make_user(Role.AGENT)
+    supervisor = make_user(Role.SUPERVISOR)
+    escalations = DepartmentFactory(code="esc", name="升级组")
+    urgent = TicketCategory.objects.create(name="超时升级")
+    for name, trigger, actions in [
+        (
+            "超时改派",
+            "sla_breached",
+            {"set_category": urgent.pk, "set_department": escalations.pk, "assign_to": senior.pk},
+        ),
+        ("会话结束告诉主管", "conversation_closed", {"notify_user": supervisor.pk}),
+    ]:
+        rule = services.save_rule(
+            actor=manager, rule=None, name=name, trigger=trigger, conditions={}, actions=actions
+        )
+        services.set_rule_enabled(actor=manager, rule_id=rule.pk, enabled=True)
+
+    ticket = create_ticket(actor=manager, type="consultation", subject="一直没人回")
+    with django_capture_on_commit_callbacks(execute=True):
+        emit(
+            TicketSlaBreached(
+                ticket_id=ticket.pk,
+                clock="resolution",
+                due_at="2026-12-01T00:00:00Z",
+                assignee_id=None,
+                department_id=None,
+                escalated_to_ids=(),
+            )
+        )
+    moved = Ticket.objects.get(pk=ticket.pk)
+    assert (moved.category_id, moved.department_id, moved.assignee_id) == (
+        urgent.pk,
+        escalations.pk,
+        senior.pk,
+    )
+    log = RuleLog.objects.get(rule__name="超时改派")
+    assert (log.outcome, [r["ok"] for r in log.results]) == (Outcome.DONE, [True, True, True])
+
+    chat = start_conversation(visitor=Visitor.objects.create(inbox=make_inbox()))
+    with django_capture_on_commit_callbacks(execute=True):
+        close_conversation(conversation=chat, actor=supervisor)
+    told = Notification.objects.get(recipient=supervisor, kind="automation")
+    assert "会话结束告诉主管" in told.title and told.link == f"/conversations/{chat.pk}/"

@@ -164,6 +164,35 @@ def test_a_target_that_turned_inner_is_refused_at_send(make_user, receiver, sett
     assert receiver.requests == []
 
 
+def test_the_checked_address_is_the_one_connected_to(receiver, loopback_allowed, monkeypatch):
+    """DNS rebinding: the name is looked up once, checked, and the connection goes to that address
+    (pinned); a second answer (an inner address) is never asked for nor used. The request still
+    names the host."""
+    import socket
+
+    from kefu.automation import outbound
+
+    real = socket.getaddrinfo
+    port = int(receiver.url.rsplit(":", 1)[1])
+    lookups: list[str] = []
+
+    def lookup(host, *args, **kwargs):
+        if host != "hook.example":
+            return real(host, *args, **kwargs)
+        lookups.append(host)
+        address = "127.0.0.1" if len(lookups) == 1 else "10.1.2.3"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    answer = outbound.post(f"http://hook.example:{port}/hook", b"{}", {})
+    assert answer.status == 200 and lookups == ["hook.example"]
+    [request] = receiver.requests
+    assert request["headers"]["Host"] == f"hook.example:{port}"
+    with pytest.raises(outbound.TargetRefused):  # the next send looks up again, and refuses
+        outbound.post(f"http://hook.example:{port}/hook", b"{}", {})
+    assert len(receiver.requests) == 1
+
+
 def test_resend_posts_the_same_body_again_as_a_new_delivery(
     client_for, receiver, loopback_allowed, django_capture_on_commit_callbacks
 ):
@@ -247,6 +276,80 @@ def test_breaches_and_report_packs_reach_the_robots_that_asked(
     got = {r["query"]["key"]: r["json"]["markdown"]["content"] for r in receiver.requests}
     assert ticket.number in got["a"]
     assert "2026-12-01" in got["b"]
+    # Each delivery names the record it is about (an erasure finds them by it); a pack, none.
+    about = {d.robot.url[-1]: (d.subject_kind, d.subject_id) for d in Delivery.objects.all()}
+    assert about == {"a": ("ticket", ticket.pk), "b": ("", None)}
+
+
+def test_a_rules_deliveries_and_their_resends_name_the_record_they_are_about(
+    make_user, django_capture_on_commit_callbacks
+):
+    from kefu.tickets.services.tickets import create_ticket
+
+    manager = make_user(Role.MANAGER)
+    webhook = Webhook.objects.create(name="ERP", url="http://127.0.0.1:9/h", secret="s" * 32)
+    robot = Robot.objects.create(name="群", kind="wecom", url="http://127.0.0.1:9/r")
+    rule = services.save_rule(
+        actor=manager,
+        rule=None,
+        name="新工单",
+        trigger="ticket_created",
+        conditions={},
+        actions={"webhook": webhook.pk, "robot": robot.pk},
+    )
+    services.set_rule_enabled(actor=manager, rule_id=rule.pk, enabled=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = create_ticket(actor=manager, type="consultation", subject="台灯不亮")
+    made = Delivery.objects.all()
+    assert sorted((d.webhook_id is None, d.subject_kind, d.subject_id) for d in made) == [
+        (False, "ticket", ticket.pk),
+        (True, "ticket", ticket.pk),
+    ]
+    sent = made.get(webhook=webhook)
+    Delivery.objects.filter(pk=sent.pk).update(state=DeliveryState.FAILED)
+    again = services.resend(actor=manager, delivery_id=sent.pk)
+    assert (again.subject_kind, again.subject_id) == ("ticket", ticket.pk)
+
+
+def test_the_migration_names_the_record_of_the_deliveries_made_before_from_their_bodies():
+    """Deliveries made before they named their record: a webhook's data names it, a robot's
+    message links to it; a report pack's and an unreadable body stay without."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("kefu.automation.migrations.0002_delivery_subject")
+    webhook = Webhook.objects.create(name="ERP", url="http://127.0.0.1:9/h", secret="s" * 32)
+    robot = Robot.objects.create(name="群", kind="dingtalk", url="http://127.0.0.1:9/r")
+    bodies = {
+        "webhook": (
+            webhook,
+            deliveries.body_for_webhook("e", {"id": 7, "kind": "conversation", "title": "x"}),
+        ),
+        "robot": (robot, deliveries.body_for_robot("dingtalk", "t", "TS-1 灯\n[/t](/tickets/12/)")),
+        "problem": (
+            robot,
+            deliveries.body_for_robot("wecom", "t", "x\n[/p](/feedback/problems/3/)"),
+        ),
+        "pack": (robot, deliveries.body_for_robot("wecom", "报表", "日报已出")),
+        "broken": (webhook, "not json"),
+    }
+    made = {}
+    for name, (target, body) in bodies.items():
+        field = "webhook" if isinstance(target, Webhook) else "robot"
+        made[name] = Delivery.objects.create(**{field: target}, event="e", body=body).pk
+    migration.fill_in(apps, None)
+    found = {
+        name: tuple(Delivery.objects.filter(pk=pk).values_list("subject_kind", "subject_id")[0])
+        for name, pk in made.items()
+    }
+    assert found == {
+        "webhook": ("conversation", 7),
+        "robot": ("ticket", 12),
+        "problem": ("problem", 3),
+        "pack": ("", None),
+        "broken": ("", None),
+    }
 
 
 def test_a_robot_that_answers_an_error_code_is_a_failed_delivery(

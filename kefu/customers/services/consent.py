@@ -32,7 +32,7 @@ def record_consent(
     if actor is not None and not actor.has_perm(Perm.SERVE_CUSTOMERS):
         raise PermissionRefused(_("You do not have permission to do this."))
     if purpose not in ConsentPurpose.values:
-        raise DomainError(_("Unknown consent purpose."))
+        raise DomainError(_("Unknown consent purpose."), field="purpose")
     if source not in ConsentSource.values:
         raise DomainError(_("Unknown consent source."))
     customer = Customer.objects.select_for_update().filter(pk=customer_id).first()

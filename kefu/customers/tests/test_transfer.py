@@ -1224,3 +1224,25 @@ def test_an_exported_file_imports_back(client_for, archive):
             "notes",
         ]
     )
+
+
+def test_an_erasure_blanks_a_kept_files_rows_or_drops_a_file_it_cannot_read(tmp_path):
+    """kefu/core/personal_data.py, files kept on disk: the rows holding one of the customer's
+    contact points are blanked in place (the others keep their numbers); a file with a row no
+    check could read is dropped whole if it holds one, and left alone if not."""
+    from kefu.customers.services.transfer.files import blank_rows
+
+    terms = frozenset({"13912345678"})
+    kept = tmp_path / "a.csv"
+    kept.write_bytes(csv_bytes([["姓名", "手机"], ["张伟", "13912345678"], ["王五", "137"]]))
+    assert blank_rows(kept, terms) == {2}
+    assert kept.read_text(encoding="utf-8-sig").splitlines() == ["姓名,手机", ",", "王五,137"]
+    assert blank_rows(kept, terms) == set()  # nothing left to blank: the file is not rewritten
+
+    too_long = '"' + "长" * 140_000 + '",137\n'  # over the CSV reader's cell limit
+    broken = tmp_path / "b.csv"
+    broken.write_text("姓名,手机\n张伟,13912345678\n" + too_long, encoding="utf-8")
+    other = tmp_path / "c.csv"
+    other.write_text("姓名,手机\n" + too_long, encoding="utf-8")
+    assert (blank_rows(broken, terms), broken.exists()) == ({1}, False)
+    assert (blank_rows(other, terms), other.exists()) == (set(), True)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.core.errors import Conflict, DomainError, InvalidState
-from kefu.customers.services.transfer.files import store_upload
+from kefu.customers.services.transfer.files import blank_rows, store_upload
 from kefu.customers.services.transfer.readers import ImportRefused, open_rows
 from kefu.orders.models import ImportStatus, Order, OrderImport
 from kefu.orders.services.orders import clean_order, record_orders, require_order_intake
@@ -112,10 +112,18 @@ def check_order_file(*, actor: User, upload: UploadedFile) -> OrderImport:
     file_name, relative = store_upload(upload)
     job = OrderImport(created_by=actor, file_name=file_name, stored_path=relative)
     try:
-        total, orders, problems = _grouped(job_path(job))
+        _count(job)
     except BaseException:
         _remove(job)
         raise
+    job.status = ImportStatus.CHECKED
+    job.save()
+    return job
+
+
+def _count(job: OrderImport) -> None:
+    """Set the job's figures from its file: rows, orders, new orders and the rows' problems."""
+    total, orders, problems = _grouped(job_path(job))
     numbers = {key[1] for key in orders}
     existing: set[tuple[str, str]] = set()
     chunk = list(numbers)
@@ -126,14 +134,25 @@ def check_order_file(*, actor: User, upload: UploadedFile) -> OrderImport:
             )
         )
     cleaned = [raw["_clean"] for raw in orders.values() if raw["_clean"] is not None]
-    job.status = ImportStatus.CHECKED
     job.total_rows = total
     job.order_count = len(orders)
     job.new_orders = sum(1 for d in cleaned if (d.platform, d.number) not in existing)
     job.error_rows = len(problems)
     job.report = problems[:MAX_REPORTED]
-    job.save()
-    return job
+
+
+def erase_kept_rows(job: OrderImport, terms: frozenset[str]) -> int:
+    """Blank a customer's rows in a checked file waiting for confirmation (transfer.files.blank_rows)
+    and count the file again: confirming the old count is refused as a changed check, and a file
+    left with no order cannot be imported. Returns the number of rows blanked."""
+    rows = blank_rows(job_path(job), terms)
+    if rows:
+        try:
+            _count(job)
+        except (ImportRefused, OSError):  # nothing but the header left, or the file dropped
+            job.total_rows = job.order_count = job.new_orders = 0
+        job.save()
+    return len(rows)
 
 
 def job_path(job: OrderImport) -> Path:

@@ -132,7 +132,8 @@ def held_everywhere(cast, held, make_user, settings, django_capture_on_commit_ca
     complaint flagged) and a call checked by its notes. A rule on new tickets calls a webhook, posts
     to a robot and texts the customer for a new ticket of theirs (the provider refuses the text,
     echoing the number; the webhook and robot point at this machine, which the send refuses: nothing
-    leaves it); the held ticket carries staff's notes; a customer file is checked whose row gives
+    leaves it); the held ticket carries staff's notes; an order file with an order of theirs waits to
+    be imported; a customer file is checked whose row gives
     their mobile to someone else."""
     from kefu.aftersales import money, reviews
     from kefu.aftersales import services as aftersales
@@ -408,7 +409,42 @@ def held_everywhere(cast, held, make_user, settings, django_capture_on_commit_ca
 
     import_job = start_import(
         actor=cast.supervisor,
-        upload=SimpleUploadedFile("客户.csv", csv_bytes([["姓名", "手机"], ["李四", MOBILE]])),
+        upload=SimpleUploadedFile(
+            "客户.csv",
+            csv_bytes([["姓名", "手机"], ["李四", MOBILE], ["王五", "13700000000"]]),
+        ),
+    )
+    # orders: a shop's file checked and waiting to be imported, with an order of 张伟's and
+    # another buyer's (an .xlsx, the customer file being a .csv).
+    from kefu.orders.services.importing import check_order_file
+    from kefu.orders.tests.test_import import ROWS, xlsx_upload
+
+    order_import = check_order_file(
+        actor=cast.supervisor,
+        upload=xlsx_upload(
+            [
+                [
+                    "淘宝",
+                    "T3003",
+                    BUYER_ID,
+                    NAME,
+                    MOBILE,
+                    ADDRESS,
+                    "LD-7",
+                    "吸顶灯",
+                    "",
+                    "1",
+                    "99.00",
+                    "99.00",
+                    "99.00",
+                    "支付宝",
+                    "已付款",
+                    "",
+                    "",
+                ],
+                ROWS[2],
+            ]
+        ),
     )
 
     # The technician may not see the ticket and tried: the audit log names it by its subject.
@@ -439,6 +475,7 @@ def held_everywhere(cast, held, make_user, settings, django_capture_on_commit_ca
         "robot": robot,
         "rule": rule,
         "import_job": import_job,
+        "order_import": order_import,
     }.items():
         setattr(held, name, value)
     return held

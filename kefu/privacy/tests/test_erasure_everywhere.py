@@ -8,10 +8,12 @@ import datetime as dt
 import json
 import re
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 from django.test import Client
 from django.utils import timezone
@@ -30,14 +32,18 @@ from kefu.automation import services as automation
 from kefu.automation.models import Delivery, DeliveryState, Outcome, RuleLog
 from kefu.core import personal_data as pd
 from kefu.core import search
+from kefu.core.errors import Conflict
 from kefu.customers.models import Customer, ImportJob
+from kefu.customers.services.transfer import files, readers
 from kefu.dispatch.models import WorkOrder, WorkOrderPhoto
 from kefu.dispatch.selectors import dispatch_figures
 from kefu.feedback.models import FeedbackReport, Problem, Screenshot
 from kefu.knowledge.models import MessageFlag, PastAnswer
 from kefu.notifications.models import Notification
-from kefu.orders.models import BankTransfer, ChangeRequest, Order
+from kefu.orders.models import BankTransfer, ChangeRequest, Order, OrderImport
 from kefu.orders.selectors import order_figures
+from kefu.orders.services import importing
+from kefu.orders.tests.test_import import ROWS
 from kefu.privacy import services
 from kefu.privacy.models import ErasureState
 from kefu.privacy.tests.conftest import ADDRESS, BUYER_ID, EMAIL, MOBILE, NAME
@@ -311,6 +317,33 @@ def leftovers() -> dict[str, list[str]]:
     return found
 
 
+# Files under DATA_DIR or MEDIA_ROOT that may still name the customer, and why.
+KEPT_FILES = {
+    "sms.log",  # the console SMS backend's outbox (development: nothing is sent; not for production)
+}
+
+
+def file_leftovers() -> dict[str, list[str]]:
+    """Every file kept on disk (uploads waiting to be imported and what their checks wrote beside
+    them, stored photos, built files) that holds one of TERMS; a zip (.xlsx) by its members."""
+    found: dict[str, list[str]] = {}
+    for root in (Path(settings.DATA_DIR), Path(settings.MEDIA_ROOT)):
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            name = str(path.relative_to(root))
+            if name in KEPT_FILES:
+                continue
+            if zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as archive:
+                    raw = b"".join(archive.read(member) for member in archive.namelist())
+            else:
+                raw = path.read_bytes()
+            text = raw.decode("utf-8", errors="replace")
+            hits = [term for term in TERMS.values() if term in text]
+            if hits:
+                found[name] = hits
+    return found
+
+
 def test_after_the_erasure_no_stored_value_anywhere_holds_the_customers_details(
     cast, held_everywhere, django_capture_on_commit_callbacks
 ):
@@ -326,8 +359,52 @@ def test_after_the_erasure_no_stored_value_anywhere_holds_the_customers_details(
         "customers.importjob",  # a checked file's row that gave 张伟's mobile to someone else
     ):
         assert label in before, before  # the scan sees them
-    erase(held_everywhere.customer, cast.manager, django_capture_on_commit_callbacks)
+    files = file_leftovers()
+    h = held_everywhere
+    for name in (
+        h.import_job.stored_path,  # the customer file's row with 张伟's mobile
+        h.order_import.stored_path,  # the order file's row of 张伟's order
+    ):
+        assert name in files, files  # the scan sees them
+    erase(h.customer, cast.manager, django_capture_on_commit_callbacks)
     assert leftovers() == {}
+    assert file_leftovers() == {}
+
+
+def test_erasure_blanks_the_customers_rows_in_files_waiting_to_be_imported(
+    cast, held_everywhere, django_capture_on_commit_callbacks
+):
+    """Uploads kept until their import is confirmed lose 张伟's rows; the other rows stay, under
+    the same row numbers, and the checks' counts follow (confirming the old count is refused)."""
+    h = held_everywhere
+    customers_file = files.stored_file(h.import_job)
+    assert ImportJob.objects.get(pk=h.import_job.pk).valid_rows == 1
+    assert h.order_import.order_count == 2 and h.order_import.total_rows == 2
+    erase(h.customer, cast.manager, django_capture_on_commit_callbacks)
+
+    _n, rows = readers.open_rows(customers_file)
+    assert list(rows) == [["姓名", "手机"], ["", ""], ["王五", "13700000000"]]
+    job = ImportJob.objects.get(pk=h.import_job.pk)
+    assert (job.status, job.valid_rows, job.error_rows) == ("checked", 1, 1)
+    assert files.header_of(job)["samples"] == [["", ""], ["王五", "13700000000"]]
+    assert '"王五"' in files.valid_rows_file(job).read_text(encoding="utf-8")
+    assert files.pairs_file(job).read_text(encoding="utf-8") == "3\tmobile\t+8613700000000\n"
+
+    order_import = OrderImport.objects.get(pk=h.order_import.pk)
+    _n, rows = readers.open_rows(importing.job_path(order_import))
+    header, blanked, kept = list(rows)
+    assert (header[:2], set(blanked), kept[:3]) == (["平台", "订单号"], {""}, ROWS[2][:3])
+    assert (order_import.status, order_import.order_count, order_import.total_rows) == (
+        "checked",
+        1,
+        1,
+    )
+    with pytest.raises(Conflict):
+        importing.confirm_order_import(actor=cast.supervisor, job=order_import, order_count=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        importing.confirm_order_import(actor=cast.supervisor, job=order_import, order_count=1)
+    assert not Order.objects.filter(number="T3003").exists()
+    assert Order.objects.filter(number=ROWS[2][1]).exists()
 
 
 # --- search --------------------------------------------------------------------------------------

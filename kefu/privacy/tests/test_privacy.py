@@ -2,6 +2,7 @@
 one who asked), erasure everywhere with statistics kept (and refused or queued while a complaint
 is open), retention rules with their dry run and purge, who may do what, hostile input."""
 
+import datetime as dt
 import io
 import json
 import re
@@ -128,6 +129,7 @@ def test_roles_without_the_permissions_are_refused_and_nothing_is_made(role, cli
     assert api.post("/api/v1/privacy/exports", body, "application/json").status_code == 403
     assert api.post("/api/v1/privacy/erasures", body, "application/json").status_code == 403
     assert api.get("/api/v1/privacy/retention").status_code == 403
+    assert api.post("/api/v1/privacy/retention/purge").status_code == 403
     assert not DataExport.objects.exists() and not ErasureRequest.objects.exists()
     assert Customer.objects.get(pk=held.customer.pk).name == "张伟"
 
@@ -310,6 +312,20 @@ def test_a_waiting_request_can_be_cancelled_and_a_second_one_is_refused(cast, he
     assert ErasureRequest.objects.get().state == ErasureState.CANCELLED
     assert steps(held.customer) == ["queued", "cancelled"]
 
+    # Through the API as well: a waiting request is cancelled; one already cancelled, 409.
+    api = api_client(cast.manager)
+    waiting = api.post(
+        "/api/v1/privacy/erasures",
+        {"customer_id": held.customer.pk, "reason": "申请", "wait_for_blockers": True},
+        "application/json",
+    ).json()
+    cancelled = api.post(f"/api/v1/privacy/erasures/{waiting['id']}/cancel")
+    assert (cancelled.status_code, cancelled.json()["state"]) == (200, "cancelled")
+    again = api.post(f"/api/v1/privacy/erasures/{waiting['id']}/cancel")
+    assert again.status_code == 409 and again.json()["detail"]
+    assert api.post("/api/v1/privacy/erasures/999999/cancel").status_code == 404
+    assert steps(held.customer) == ["queued", "cancelled"] * 2
+
 
 def test_the_api_exports_and_serves_the_zip_to_its_requester(cast, held):
     api = api_client(cast.admin)
@@ -365,6 +381,29 @@ def test_retention_dry_run_counts_then_the_purge_keeps_the_statistics(cast, held
     assert answer.status_code == 200
     assert services.purge_expired(now=timezone.now())["chat_messages"] == 0
     assert Message.objects.get(pk=held.message.pk).body.startswith("我的手机")
+
+    # A purge now through the API, as the page's button: nothing more is due.
+    purged = api.post("/api/v1/privacy/retention/purge")
+    assert purged.status_code == 200
+    assert purged.json() == {"purged": {"call_recordings": 0, "chat_messages": 0}}
+    assert AuditEntry.objects.filter(action=AuditAction.RETENTION_PURGE).count() == 5
+
+
+def test_the_sms_texts_purge_erases_the_providers_error_too(cast, held):
+    """A provider's error may quote the number or the text: purged with the text, the status and
+    the report code kept (and a message without an error keeps its empty one)."""
+    SmsMessage.objects.filter(pk=held.sms.pk).update(
+        status="failed", error=f"isv.MOBILE_NUMBER_ILLEGAL: +86{MOBILE} 为空号"
+    )
+    quiet = SmsMessage.objects.create(to="+8613700000000", template_code="notice", body="您好")
+    RetentionRule.objects.create(kind="sms_texts", days=1, enabled=True)
+    later = timezone.now() + dt.timedelta(days=2)
+    assert services.purge_expired(now=later)["sms_texts"] == 2
+    sms = SmsMessage.objects.get(pk=held.sms.pk)
+    assert (sms.body, sms.params, sms.error) == (ERASED, {}, ERASED)
+    assert (sms.status, sms.template_code, sms.to) == ("failed", "notice", "+86" + MOBILE)
+    assert SmsMessage.objects.get(pk=quiet.pk).error == ""
+    assert services.purge_expired(now=later)["sms_texts"] == 0  # purged once
 
 
 @pytest.mark.parametrize(

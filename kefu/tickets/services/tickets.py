@@ -80,10 +80,11 @@ def can_see_ticket(user: User, ticket: Ticket) -> bool:
 def _clean_subject(subject: str) -> str:
     subject = " ".join(subject.split())
     if not subject:
-        raise DomainError(_("A ticket needs a subject."))
+        raise DomainError(_("A ticket needs a subject."), field="subject")
     if len(subject) > SUBJECT_MAX:
         raise DomainError(
-            _("The subject is longer than %(max)d characters.") % {"max": SUBJECT_MAX}
+            _("The subject is longer than %(max)d characters.") % {"max": SUBJECT_MAX},
+            field="subject",
         )
     return subject
 
@@ -100,14 +101,16 @@ def active_category(category_id: int) -> TicketCategory:
     )
     category = found[0] if found else None
     if category is None:
-        raise DomainError(_("This category does not exist or is no longer in use."))
+        raise DomainError(
+            _("This category does not exist or is no longer in use."), field="category_id"
+        )
     return category
 
 
 def existing_department(department_id: int) -> Department:
     department = Department.objects.filter(pk=department_id).first()
     if department is None:
-        raise DomainError(_("This department does not exist."))
+        raise DomainError(_("This department does not exist."), field="department_id")
     return department
 
 
@@ -132,11 +135,11 @@ def create_ticket(
     if not actor.has_perm(Perm.SERVE_CUSTOMERS):
         raise PermissionRefused(_("Your role may not create tickets."))
     if type not in TicketType.values:
-        raise DomainError(_("Unknown ticket type."))
+        raise DomainError(_("Unknown ticket type."), field="type")
     if channel not in Channel.values:
-        raise DomainError(_("Unknown channel."))
+        raise DomainError(_("Unknown channel."), field="channel")
     if priority not in Priority.values:
-        raise DomainError(_("Unknown priority."))
+        raise DomainError(_("Unknown priority."), field="priority")
     now = now or timezone.now()
     ticket = Ticket(
         type=type,
@@ -154,7 +157,7 @@ def create_ticket(
             Customer.objects.filter(pk=customer_id).values_list("merged_into_id", "name")[:1]
         )
         if not found:
-            raise DomainError(_("This customer does not exist."))
+            raise DomainError(_("This customer does not exist."), field="customer_id")
         merged_into_id, name = found[0]
         ticket.customer_id = merged_into_id or customer_id
         if type == TicketType.COMPLAINT and not ticket.complainant:
@@ -344,7 +347,7 @@ def set_ticket_fields(
     changed: list[str] = []
     if priority is not None and priority != ticket.priority:
         if priority not in Priority.values:
-            raise DomainError(_("Unknown priority."))
+            raise DomainError(_("Unknown priority."), field="priority")
         ticket.priority = priority
         changed.append("priority")
     if category_id is not None and category_id != ticket.category_id:
@@ -419,9 +422,9 @@ def add_note(*, actor: User, ticket_id: int, kind: str, body: str) -> TicketNote
     notes and ask for information (补充信息)."""
     body = body.strip()
     if not body:
-        raise DomainError(_("The note is empty."))
+        raise DomainError(_("The note is empty."), field="body")
     if kind not in NoteKind.values:
-        raise DomainError(_("Unknown kind of note."))
+        raise DomainError(_("Unknown kind of note."), field="kind")
     ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
     if ticket is None or not can_see_ticket(actor, ticket):
         raise DomainError(_("This ticket does not exist."))

@@ -170,3 +170,30 @@ def test_creating_a_ticket_through_the_api_takes_a_fixed_number_of_statements(
     assert created.json()["category"] == "产品质量 / 屏幕故障"
     statements = [q["sql"].split(" ", 3)[:3] for q in queries.captured_queries]
     assert len(statements) == 11, "\n".join(q["sql"][:120] for q in queries.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        ({"category_id": 999999}, "category_id", "分类"),
+        ({"customer_id": 999999}, "customer_id", "客户"),
+        ({"type": "nonsense"}, "type", "类型"),
+        ({"priority": "asap"}, "priority", "优先级"),
+        ({"subject": "   "}, "subject", "主题"),
+    ],
+)
+def test_a_value_a_rule_refuses_is_a_422_naming_its_field(cast, change, field, reason):
+    """As a value the schema refuses (kefu.core.errors.DomainError's field, the API's handler):
+    the sentence names the field, the error beside it gives the rule's reason; nothing is made."""
+    refused = api(
+        sign_in(Client(), cast.agent),
+        "post",
+        "/tickets",
+        {"type": "consultation", "subject": "台灯不亮", **change},
+    )
+    assert refused.status_code == 422, refused.content
+    answer = refused.json()
+    assert field in answer["detail"]
+    [error] = answer["errors"]
+    assert error["loc"] == ["body", field] and reason in error["msg"]
+    assert not Ticket.objects.exists()

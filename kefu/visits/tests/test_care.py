@@ -109,6 +109,42 @@ def test_consent_shown_and_changed_on_the_customer_page(client_for):
     assert Consent.objects.count() == 1
 
 
+def test_consent_read_and_recorded_through_the_api(client_for):
+    """As on the customer page (issue 18.5): per purpose, the newest record holds; a new record is
+    audited with the API as its source; a bad purpose is a 422 naming it; a missing customer, 404;
+    a role without customer work, 403."""
+    import json
+
+    api, agent = client_for(Role.AGENT)
+    person = customer("张三", consent=None, owner=agent)
+    url = f"/api/v1/customers/{person.pk}/consents"
+    assert [(c["purpose"], c["given"], c["source"]) for c in api.get(url).json()] == [
+        ("care", False, None),
+        ("marketing", False, None),
+    ]
+
+    def record(purpose: str, given: bool, *, to: str = url):
+        body = json.dumps({"purpose": purpose, "given": given})
+        return api.post(to, body, content_type="application/json")
+
+    answer = record("marketing", True)
+    assert answer.status_code == 201
+    got = {c["purpose"]: c for c in answer.json()}
+    assert (got["marketing"]["given"], got["marketing"]["source"]) == (True, ConsentSource.API)
+    assert got["marketing"]["recorded_by_id"] == agent.pk and not got["care"]["given"]
+    assert record("marketing", False).status_code == 201
+    assert has_consent(person, "marketing") is False
+    assert AuditEntry.objects.filter(action=AuditAction.CONSENT_CHANGED).count() == 2
+
+    refused = record("spam", True)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["loc"] == ["body", "purpose"]
+    assert record("care", True, to="/api/v1/customers/999999/consents").status_code == 404
+    assert api.get("/api/v1/customers/999999/consents").status_code == 404
+    inspector, _user = client_for(Role.INSPECTOR)
+    assert inspector.get(url).status_code == 403
+    assert record("care", True).status_code == 201 and Consent.objects.count() == 3
+
+
 def test_consent_by_id_for_who_may_not_see_the_customer(client_for):
     person = customer("张三", consent=None)
     inspector, _user = client_for(Role.INSPECTOR)

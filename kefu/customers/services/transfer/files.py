@@ -3,19 +3,25 @@ user's), and beside it what the last check read (header and samples) and the row
 
 from __future__ import annotations
 
+import csv
 import json
 import uuid
+from collections.abc import Iterable
+from contextlib import closing
 from pathlib import Path
 
+import openpyxl
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from kefu.customers.models import ImportJob
 from kefu.customers.services.transfer.readers import (
     ImportRefused,
+    decode_csv,
     empty_sheet,
     inspect_csv,
     inspect_xlsx,
+    open_rows,
 )
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -123,3 +129,92 @@ def store_upload(upload) -> tuple[str, str]:
         path.unlink(missing_ok=True)
         raise
     return file_name, relative
+
+
+# --- erasure: a customer's rows in files kept on disk (kefu/core/personal_data.py) ----------------
+
+
+def _holds(text: str, terms: Iterable[str]) -> bool:
+    return any(term in text for term in terms)
+
+
+def blank_rows(path: Path, terms: frozenset[str]) -> set[int]:
+    """Blank every cell of each row of a kept upload (.xlsx or .csv, first sheet) that holds one of
+    `terms` (a customer's mobile, e-mail, buyer id), rewriting the file only if there is one. The
+    rows keep their numbers (a check's report still points at the right rows); a blank row is
+    skipped by the check and the import. Returns the numbers of the rows blanked (header: 1)."""
+    if not terms or not path.is_file():
+        return set()
+    try:
+        _estimate, rows = open_rows(path)
+        with closing(rows):
+            hit = {
+                n
+                for n, cells in enumerate(rows, start=1)
+                if n > 1 and _holds("\x1f".join(cells), terms)
+            }
+    except ImportRefused:  # a row its check could not read: the file can never be imported
+        try:
+            holds = path.suffix == ".xlsx" or _holds(decode_csv(path.read_bytes()), terms)
+        except ImportRefused:
+            holds = True
+        if holds:
+            path.unlink()  # dropped whole (row 1: the file)
+            return {1}
+        return set()
+    if not hit:
+        return hit
+    _estimate, rows = open_rows(path)
+    kept = path.with_name(path.name + ".erasing")
+    with closing(rows):
+        cleaned = ([""] * len(c) if n in hit else c for n, c in enumerate(rows, start=1))
+        if path.suffix == ".xlsx":
+            workbook = openpyxl.Workbook(write_only=True)
+            sheet = workbook.create_sheet()
+            for cells in cleaned:
+                sheet.append(cells)
+            workbook.save(kept)
+        else:
+            with kept.open("w", encoding="utf-8-sig", newline="") as out:
+                csv.writer(out).writerows(cleaned)
+    kept.replace(path)
+    return hit
+
+
+def drop_lines(path: Path, keep) -> int:
+    """Rewrite a kept text file (one record a line) with only the lines `keep(line)` accepts;
+    returns how many were dropped."""
+    if not path.is_file():
+        return 0
+    with path.open(encoding="utf-8") as lines:
+        every = lines.readlines()
+    kept = [line for line in every if keep(line)]
+    if len(kept) != len(every):
+        path.write_text("".join(kept), encoding="utf-8")
+    return len(every) - len(kept)
+
+
+def erase_kept_rows(job: ImportJob, terms: frozenset[str]) -> int:
+    """Remove a customer's rows from an import's kept files: blanked in the upload and in the
+    samples shown beside the columns, dropped from the rows that passed the check (the job counts
+    one valid row fewer each: confirming the old count is refused as a changed check) and from
+    their contact points. Returns the number of rows touched."""
+    rows = blank_rows(stored_file(job), terms)
+    header = header_of(job)
+    if header and any(_holds("\x1f".join(s), terms) for s in header.get("samples", [])):
+        samples = [[""] * len(s) if _holds("\x1f".join(s), terms) else s for s in header["samples"]]
+        write_header(job, header.get("header", []), samples)
+    dropped: set[int] = set()
+
+    def keep_valid(line: str) -> bool:
+        row = json.loads(line).get("row")
+        if row in rows or _holds(line, terms):
+            dropped.add(row)
+            return False
+        return True
+
+    if drop_lines(valid_rows_file(job), keep_valid):
+        ImportJob.objects.filter(pk=job.pk).update(valid_rows=max(job.valid_rows - len(dropped), 0))
+    gone = {str(n) for n in rows | dropped}
+    drop_lines(pairs_file(job), lambda line: line.split("\t", 1)[0] not in gone)
+    return len(rows | dropped)
