@@ -61,7 +61,7 @@ class DailyFact(models.Model):
     figure = models.CharField(max_length=40)
     day = models.DateField()
     dimension = models.CharField(max_length=20, blank=True)
-    key = models.CharField(max_length=200, null=True, blank=True)
+    key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001  null: no value
     n = models.BigIntegerField(default=0)  # records (with a value, for an average)
     hit = models.BigIntegerField(default=0)  # records matching a share's condition
     total = models.FloatField(null=True)  # sum of an average's field

@@ -339,7 +339,9 @@ def _summed_value(measure: Measure, sums: Row) -> Value:
 def _bucket_day(bucket: object) -> object:
     if isinstance(bucket, dt.datetime):
         zone = timezone.get_current_timezone()
-        return timezone.localtime(bucket, zone).date() if timezone.is_aware(bucket) else bucket.date()
+        return (
+            timezone.localtime(bucket, zone).date() if timezone.is_aware(bucket) else bucket.date()
+        )
     return bucket
 
 
@@ -406,6 +408,7 @@ def _fact_labels(figure: Figure, name: str, keys: list[Any]) -> dict[Any, str]:
     if plan is not None and dim.labels and known:
         field = plan.dimensions[name][1]
         related = field.related_model
+        assert isinstance(related, type)  # _own_dimension keeps relations to a model only
         lookups = [label.split("__", 1)[1] for label in dim.labels]
         for found in related._base_manager.filter(pk__in=known).values("pk", *lookups):
             rows[found["pk"]].update(
@@ -414,9 +417,7 @@ def _fact_labels(figure: Figure, name: str, keys: list[Any]) -> dict[Any, str]:
     return {key: _label(dim, row) for key, row in rows.items()}
 
 
-def _breakdown_from_facts(
-    figure: Figure, filters: ReportFilters, name: str
-) -> list[Group] | None:
+def _breakdown_from_facts(figure: Figure, filters: ReportFilters, name: str) -> list[Group] | None:
     current = _from_facts(figure, filters, name, name)
     if current is None:
         return None

@@ -115,7 +115,7 @@ def cases(desk) -> list[dict[str, str]]:
 
 
 def results(desk) -> list[tuple[object, ...]]:
-    found = []
+    found: list[tuple[object, ...]] = []
     for query in cases(desk):
         filters = selectors.parse_filters(query)
         for figure, _plan in facts.planned():  # the others are live either way
@@ -138,8 +138,10 @@ def assert_same(desk, monkeypatch) -> None:
 
 
 def reads_facts(filters: dict[str, str], key: str = "complaints") -> bool:
+    figure = registry.get_figure(key)
+    assert figure is not None
     with CaptureQueriesContext(connection) as queries:
-        selectors.figure_result(registry.get_figure(key), selectors.parse_filters(filters))
+        selectors.figure_result(figure, selectors.parse_filters(filters))
     return any(DailyFact._meta.db_table in q["sql"] for q in queries)
 
 
@@ -176,7 +178,10 @@ def test_facts_give_the_live_figures_and_stay_so_after_every_kind_of_change(desk
         t for t in Ticket.objects.filter(state=TicketState.CLOSED, closed_at__isnull=False)
     )
     reopen_ticket(
-        actor=supervisor, ticket_id=closed.pk, expected_version=closed.version, reason="客户再次来电"
+        actor=supervisor,
+        ticket_id=closed.pk,
+        expected_version=closed.version,
+        reason="客户再次来电",
     )
     moving = Ticket.objects.filter(department=desk["tech"]).exclude(state=TicketState.CLOSED)[0]
     set_ticket_fields(
