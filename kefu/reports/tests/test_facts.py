@@ -94,13 +94,9 @@ def cases(desk) -> list[dict[str, str]]:
     return [
         {"period": "year"},
         {"period": "30d"},
-        {"period": "last_month"},
         {"since": (TODAY - dt.timedelta(days=400)).isoformat(), "until": TODAY.isoformat()},
         {"since": (TODAY - dt.timedelta(days=41)).isoformat(), "until": TODAY.isoformat()},
-        {"period": "year", "by": "agent"},
-        {"period": "year", "by": "department"},
-        {"period": "year", "by": "channel"},
-        {"period": "year", "by": "type"},
+        {"period": "year", "by": "channel"},  # by agent, category, department, type: defaults
         {"period": "year", "agent": str(agent.pk)},
         {"period": "year", "agent": "~", "by": "agent"},
         {"period": "year", "category": str(category.pk), "by": "category"},
