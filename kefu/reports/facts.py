@@ -332,11 +332,11 @@ def refresh(*, today: dt.date | None = None) -> int:
 
 @dataclass(frozen=True)
 class Split:
-    """A period cut in two: the facts' days (untouched whole past days) and a condition on the
-    records for the rest (today, later days, touched days), both within [since, until]."""
+    """A period cut in two: the facts' days (untouched whole past days) and the stretches of days
+    read live from the records (today, later days, touched days), all within [since, until]."""
 
     fact_days: Q  # on DailyFact.day
-    live: Q  # on the records' date field
+    live: list[tuple[dt.date, dt.date]]  # (first, last) days, each read with its own date range
     has_facts: bool
 
 
@@ -348,7 +348,7 @@ def split(figure: Figure, p: Plan, since: dt.date, until: dt.date) -> Split | No
     today = timezone.localdate()
     last_fact_day = min(until, today - dt.timedelta(days=1))
     if last_fact_day < since:
-        return Split(fact_days=Q(pk__in=[]), live=Q(), has_facts=False)
+        return Split(fact_days=Q(pk__in=[]), live=[(since, until)], has_facts=False)
     at = TouchedInstant.objects.filter(
         table=p.table,
         at__gte=_local_start(since),
@@ -358,18 +358,11 @@ def split(figure: Figure, p: Plan, since: dt.date, until: dt.date) -> Split | No
     touched = set(
         at.annotate(d=TruncDate("at", tzinfo=zone)).values_list("d", flat=True).distinct()
     )
-    stretches = _stretches(touched)
-    if len(stretches) > MAX_LIVE_RANGES:
+    live = _stretches(touched)
+    if len(live) > MAX_LIVE_RANGES:
         return None
-    date = figure.date_field
-    live = Q(**{f"{date}__gte": _local_start(last_fact_day + dt.timedelta(days=1))})
-    for first, last in stretches:
-        live |= Q(
-            **{
-                f"{date}__gte": _local_start(first),
-                f"{date}__lt": _local_start(last + dt.timedelta(days=1)),
-            }
-        )
+    if until > last_fact_day:  # today (or later days) is in the period
+        live.append((last_fact_day + dt.timedelta(days=1), until))
     fact_days = Q(day__gte=since, day__lte=last_fact_day) & ~Q(day__in=sorted(touched))
     return Split(fact_days=fact_days, live=live, has_facts=True)
 
