@@ -167,7 +167,11 @@ def main() -> None:
     )
     parser.add_argument("--case-seconds", type=float, default=60)
     parser.add_argument("--keep", action="store_true", help="keep the data folder (and database)")
-    parser.add_argument("--only", default="", help="measure only the pages whose label has this")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="measure only the pages whose label has this (several: separated by |)",
+    )
     parser.add_argument(
         "--reuse", default="", help="a data folder kept by --keep (SQLite): no loading"
     )
@@ -234,7 +238,7 @@ def main() -> None:
         )
         print("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
         for label, path, aim in pages(ref):
-            if args.only not in label:
+            if not any(part in label for part in args.only.split("|")):
                 continue
             path = urllib.parse.quote(path, safe="/?=&")
             samples = args.board_samples if aim <= 100 else args.samples

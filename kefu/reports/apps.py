@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,3 +12,13 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from kefu.reports import exports  # noqa: F401  (registers the export kinds)
+
+        post_migrate.connect(_install_fact_triggers, sender=self)
+
+
+def _install_fact_triggers(*, using: str = "default", **kwargs: Any) -> None:
+    """The triggers that mark the days whose daily facts a write made out of date
+    (kefu/reports/facts.py), (re)created after every migrate: the figures decide the tables."""
+    from kefu.reports import facts
+
+    facts.install_triggers(using)

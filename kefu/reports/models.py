@@ -50,3 +50,54 @@ class PackRecipient(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class DailyFact(models.Model):
+    """One figure's sums over one whole past local (Asia/Shanghai) day, for the whole figure
+    (`dimension` empty) or for one group of one of its own-column dimensions (department, agent,
+    category, channel, type …): what the long-period pages read instead of scanning the records
+    (kefu/reports/facts.py). `key` is the group's value as text, null for records without one."""
+
+    figure = models.CharField(max_length=40)
+    day = models.DateField()
+    dimension = models.CharField(max_length=20, blank=True)
+    key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001  null: no value
+    n = models.BigIntegerField(default=0)  # records (with a value, for an average)
+    hit = models.BigIntegerField(default=0)  # records matching a share's condition
+    total = models.FloatField(null=True)  # sum of an average's field
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["figure", "dimension", "day"], name="daily_fact_figure_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.figure} {self.day} {self.dimension}={self.key}: {self.n}"
+
+
+class FactsBuilt(models.Model):
+    """A figure whose daily facts were built (rebuild_report_facts) for its definition as it was
+    (`signature`): a figure without one, or whose definition changed since, is computed live."""
+
+    figure = models.CharField(max_length=40, unique=True)
+    signature = models.CharField(max_length=64)
+    built_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.figure
+
+
+class TouchedInstant(models.Model):
+    """An instant of a record that was inserted, changed or deleted (written by a database
+    trigger on the records' table, so that QuerySet.update() and bulk writes are caught too): its
+    local day's facts are out of date until kefu/reports/facts.py re-aggregates that day."""
+
+    id = models.BigAutoField(primary_key=True)
+    table = models.CharField(max_length=100)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["table", "at"], name="touched_table_at")]
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.at}"

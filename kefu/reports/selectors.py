@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypedDict
 
-from django.db.models import Aggregate, Avg, Count, Model, QuerySet
+from django.db import connection
+from django.db.models import Aggregate, Avg, Count, F, Func, Model, QuerySet
 from django.db.models.functions import TruncDate, TruncMonth
 from django.http import QueryDict
 from django.utils import timezone
@@ -23,6 +24,7 @@ from django.utils.translation import pgettext_lazy
 
 from kefu.accounts.models import User
 from kefu.core.reporting import Dimension, Figure, Measure
+from kefu.reports import facts
 from kefu.reports.registry import records
 
 # A figure's value: a count, or an average or a share (None where no record has one).
@@ -316,7 +318,151 @@ def base(figure: Figure, filters: ReportFilters) -> QuerySet[Model]:
 
 
 def total(figure: Figure, filters: ReportFilters) -> Value:
+    combined = _from_facts(figure, filters, "", "total")
+    if combined is not None:
+        return _summed_value(figure.measure, combined.get("", {}))
     return _value(figure.measure, base(figure, filters).aggregate(**_aggregates(figure.measure)))
+
+
+# --- daily facts (kefu/reports/facts.py) ------------------------------------------------------
+
+
+def _summed_value(measure: Measure, sums: Row) -> Value:
+    """A group's figure from the sums of facts and live rows (n, hit, total)."""
+    n = sums.get("n") or 0
+    if measure.kind == "average":
+        summed = sums.get("total")
+        return _value(measure, {"n": n, "v": None if not n or summed is None else summed / n})
+    return _value(measure, {"n": n, "hit": sums.get("hit") or 0})
+
+
+def _bucket_day(bucket: object) -> object:
+    if isinstance(bucket, dt.datetime):
+        zone = timezone.get_current_timezone()
+        return (
+            timezone.localtime(bucket, zone).date() if timezone.is_aware(bucket) else bucket.date()
+        )
+    return bucket
+
+
+def _from_facts(
+    figure: Figure, filters: ReportFilters, dimension: str, group: str
+) -> dict[Any, dict[str, Any]] | None:
+    """The figure's sums (n, hit, total) per group — "total" (one group, ""), "day", "month" or
+    `dimension`'s values — from the daily facts of the untouched whole past days plus the records
+    of today and of the touched days; None when the facts cannot answer (computed live then)."""
+    used, _ignored = applicable(figure, filters)
+    found = facts.facts_for(figure, used, dimension)
+    if found is None:
+        return None
+    plan, chosen, rows = found
+    cut = facts.split(figure, plan, filters.since, filters.until)
+    if cut is None:
+        return None
+    sums: dict[Any, dict[str, Any]] = {}
+
+    def add(key: object, row: Row) -> None:
+        into = sums.setdefault(key, {"n": 0, "hit": 0, "total": None})
+        into["n"] += row.get("n") or 0
+        into["hit"] += row.get("hit") or 0
+        if row.get("total") is not None:
+            into["total"] = (into["total"] or 0) + float(row["total"])
+
+    zone = timezone.get_current_timezone()
+    lives = [base(figure, replace(filters, since=first, until=last)) for first, last in cut.live]
+    live_sums = facts.aggregates(figure)
+    fact_rows = rows.filter(cut.fact_days)
+    if group == "total":
+        if cut.has_facts:
+            add("", fact_rows.aggregate(**facts.fact_sums()))
+        for live in lives:
+            add("", live.aggregate(**live_sums))
+    elif group in ("day", "month"):
+        if cut.has_facts:
+            bucketed = (
+                fact_rows.annotate(bucket=facts.month_of())
+                if group == "month"
+                else fact_rows.annotate(bucket=F("day"))
+            )
+            for row in bucketed.values("bucket").annotate(**facts.fact_sums()).order_by():
+                add(_bucket_day(row["bucket"]), row)
+        trunc = (TruncMonth if group == "month" else TruncDate)(figure.date_field, tzinfo=zone)
+        for live in lives:
+            for row in (
+                live.annotate(bucket=trunc).values("bucket").annotate(**live_sums).order_by()
+            ):
+                add(_bucket_day(row["bucket"]), row)
+    else:
+        field = plan.dimensions[chosen][1]
+        path = plan.dimensions[chosen][0].path
+        if cut.has_facts:
+            for row in fact_rows.values("key").annotate(**facts.fact_sums()).order_by():
+                add(None if row["key"] is None else field.to_python(row["key"]), row)
+        for live in lives:
+            # Grouped by "+column" on SQLite: otherwise its planner walks the whole table in the
+            # order of that column's index (to spare a sort) instead of the date range's rows.
+            grouped = (
+                live.annotate(group_key=Func(F(path), template="+%(expressions)s"))
+                if connection.vendor == "sqlite"
+                else live.annotate(group_key=F(path))
+            )
+            for row in grouped.values("group_key").annotate(**live_sums).order_by():
+                add(row["group_key"], row)
+    return sums
+
+
+def _fact_labels(figure: Figure, name: str, keys: list[Any]) -> dict[Any, str]:
+    """The labels of a breakdown's groups read from facts (the rows the keys point to)."""
+    dim = figure.dimensions[name]
+    rows: dict[Any, dict[str, Any]] = {key: {dim.path: key} for key in keys}
+    plan = facts.plan(figure)
+    known = [k for k in keys if k is not None]
+    if plan is not None and dim.labels and known:
+        field = plan.dimensions[name][1]
+        related = field.related_model
+        assert isinstance(related, type)  # _own_dimension keeps relations to a model only
+        lookups = [label.split("__", 1)[1] for label in dim.labels]
+        for found in related._base_manager.filter(pk__in=known).values("pk", *lookups):
+            rows[found["pk"]].update(
+                {label: found[lookup] for label, lookup in zip(dim.labels, lookups, strict=True)}
+            )
+    return {key: _label(dim, row) for key, row in rows.items()}
+
+
+def _breakdown_from_facts(figure: Figure, filters: ReportFilters, name: str) -> list[Group] | None:
+    current = _from_facts(figure, filters, name, name)
+    if current is None:
+        return None
+    earlier = _from_facts(figure, filters.previous(), name, name)
+    if earlier is None:
+        return None
+    nulls_first = connection.vendor != "postgresql"  # as ORDER BY puts them
+
+    def order(item: tuple[Any, dict[str, Any]]) -> tuple[int, int, Any]:
+        key, sums = item
+        place = (0 if nulls_first else 2) if key is None else 1
+        return (-(sums["n"] or 0), place, "" if key is None else key)
+
+    top = sorted(current.items(), key=order)[:BREAKDOWN_ROWS]
+    labels = _fact_labels(figure, name, [k for k, _s in top])
+    table: list[Group] = []
+    for key, sums in top:
+        value = _summed_value(figure.measure, sums)
+        before = (
+            _summed_value(figure.measure, earlier[key])
+            if key in earlier
+            else (0 if figure.measure.kind == "count" else None)
+        )
+        table.append(
+            {
+                "key": NONE_KEY if key is None else str(key),
+                "label": labels[key],
+                "value": value,
+                "previous": before,
+                **change(value, before),
+            }
+        )
+    return table
 
 
 def monthly(filters: ReportFilters) -> bool:
@@ -337,6 +483,13 @@ def series(figure: Figure, filters: ReportFilters) -> list[tuple[dt.date, Value]
     """The figure by local day (or month, for a long period); days without records are 0 (None for
     an average or a share, which have no value then)."""
     zone = timezone.get_current_timezone()
+    combined = _from_facts(figure, filters, "", "month" if monthly(filters) else "day")
+    if combined is not None:
+        empty = 0 if figure.measure.kind == "count" else None
+        return [
+            (day, _summed_value(figure.measure, combined[day]) if day in combined else empty)
+            for day in buckets(filters)
+        ]
     trunc = (TruncMonth if monthly(filters) else TruncDate)(figure.date_field, tzinfo=zone)
     rows = (
         base(figure, filters)
@@ -386,6 +539,9 @@ def breakdown(figure: Figure, filters: ReportFilters) -> tuple[str, list[Group]]
     if not name:
         return "", []
     dim = figure.dimensions[name]
+    from_facts = _breakdown_from_facts(figure, filters, name)
+    if from_facts is not None:
+        return name, from_facts
     aggregates = _aggregates(figure.measure)
     rows = list(
         base(figure, filters)

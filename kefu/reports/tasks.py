@@ -5,9 +5,16 @@ midnight, long before 10:00; a run missed while the server was down is made up a
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from kefu.reports import services
+from kefu.reports import facts, services
 
 
 @db_periodic_task(crontab(minute="*/10"))
 def issue_due_packs() -> int:
     return len(services.issue_due_packs())
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def refresh_report_facts() -> int:
+    """Re-aggregate the past days whose daily facts a write made out of date (until then those
+    days are computed live, so this only keeps the pages fast)."""
+    return facts.refresh()

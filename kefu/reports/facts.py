@@ -1,0 +1,407 @@
+"""Daily facts: each figure's sums per whole past local day, for the whole figure and per group of
+each of its own-column dimensions (department, agent, category, channel, type …), so that a page
+over a year reads a few hundred sums instead of scanning a year of records (issue 13.7).
+
+How they stay identical to the live computation (kefu/reports/selectors.py):
+
+- A figure has facts only if its records, its measure and those dimensions read the records' own
+  table (no join, no subquery): `plan()`. A dimension through another table (the customer's
+  province, street or level, an agent's team) and a filter on one are computed live, because a
+  change there (a customer moving street, an erased customer) does not touch the records' table.
+- Every insert, update and delete of that table writes the instants of the record's date columns,
+  before and after, to `TouchedInstant` through a database trigger (installed after every
+  migrate), so no write is missed, QuerySet.update() and bulk writes included. A past day with such
+  a mark is "touched": its facts are not read, the day is computed live.
+- Today (and any later day) is always computed live. `refresh()` (every ten minutes, by the
+  scheduler) re-aggregates the touched past days and removes their marks; `rebuild()` (the command
+  `rebuild_report_facts`) builds every past day of every figure.
+- A figure whose facts were never built, or whose definition changed since (`signature`), is
+  computed live.
+
+So a page reads the facts for the untouched whole past days of its period, and computes today and
+the touched days with the same SQL as before: the figures are the live ones whatever the scheduler
+did, only faster.
+"""
+
+# ruff: noqa: S608  the triggers' SQL names tables and columns from the models, never from input
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connection, connections, transaction
+from django.db.models import Aggregate, Count, Field, Max, Model, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate, TruncMonth
+from django.utils import timezone
+
+from kefu.core.reporting import Dimension, Figure
+from kefu.reports.models import DailyFact, FactsBuilt, TouchedInstant
+from kefu.reports.registry import figures, records
+
+NONE_KEY = "~"  # as selectors.NONE_KEY: a filter on the records without a value
+MAX_LIVE_RANGES = 40  # more touched stretches of days than this: the whole period live
+REFRESH_BATCH = 20_000
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a figure's facts are made: its records' model and table, the date column, and its
+    dimensions that are a column of that table (name → (dimension, field))."""
+
+    model: type[Model]
+    table: str
+    date_column: str
+    dimensions: dict[str, tuple[Dimension, Field[Any, Any]]]
+    signature: str
+
+
+def aggregates(figure: Figure) -> dict[str, Aggregate]:
+    """The sums a fact keeps: n, and hit (a share) or total (an average)."""
+    measure = figure.measure
+    if measure.kind == "average":
+        return {"n": Count(measure.field), "total": Sum(measure.field)}
+    if measure.kind == "share":
+        return {"n": Count("pk"), "hit": Count("pk", filter=measure.condition)}
+    return {"n": Count("pk")}
+
+
+def _own_dimension(model: type[Model], dim: Dimension) -> Field[Any, Any] | None:
+    """The records' column a dimension groups by, if it is one (and its labels are on the row the
+    column points to, or it has none)."""
+    if "__" in dim.path:
+        return None
+    try:
+        field = model._meta.get_field(dim.path)
+    except FieldDoesNotExist:
+        return None
+    if not getattr(field, "concrete", False):
+        return None
+    labelled_here = all(
+        label.startswith(f"{field.name}__") and label.count("__") == 1 for label in dim.labels
+    )
+    if dim.labels and not (field.is_relation and labelled_here):
+        return None
+    return field  # type: ignore[return-value]
+
+
+def _one_table(sql: str) -> bool:
+    words = sql.upper()
+    return " JOIN " not in words and words.count(" FROM ") == 1 and " EXISTS" not in words
+
+
+def plan(figure: Figure) -> Plan | None:
+    """How the figure's facts are made, or None: the figure is always computed live."""
+    return _plan(figure.key)
+
+
+@cache
+def _plan(key: str) -> Plan | None:
+    figure = next(f for f in figures() if f.key == key)
+    queryset = records(figure)
+    model = queryset.model
+    try:
+        date_field = model._meta.get_field(figure.date_field)
+    except FieldDoesNotExist:
+        return None
+    if "__" in figure.date_field or not isinstance(date_field, Field):
+        return None
+    own = {
+        name: (dim, field)
+        for name, dim in figure.dimensions.items()
+        if (field := _own_dimension(model, dim)) is not None
+    }
+    probe = queryset.values(*(dim.path for dim, _f in own.values())).annotate(**aggregates(figure))
+    if not _one_table(str(probe.query)):
+        return None
+    definition = repr(
+        (
+            str(queryset.query),
+            figure.date_field,
+            figure.measure,
+            sorted((name, dim.path) for name, (dim, _f) in own.items()),
+        )
+    )
+    return Plan(
+        model=model,
+        table=model._meta.db_table,
+        date_column=str(date_field.column),
+        dimensions=own,
+        signature=hashlib.sha256(definition.encode()).hexdigest(),
+    )
+
+
+def planned() -> list[tuple[Figure, Plan]]:
+    return [(f, p) for f in figures() if (p := plan(f)) is not None]
+
+
+# --- the triggers ---------------------------------------------------------------------------
+
+
+def _columns_by_table() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for _figure, p in planned():
+        columns = found.setdefault(p.table, [])
+        if p.date_column not in columns:
+            columns.append(p.date_column)
+    return found
+
+
+def trigger_sql(vendor: str, table: str, columns: list[str]) -> list[str]:
+    """The statements that (re)create the trigger marking `table`'s changed instants."""
+    q = connection.ops.quote_name
+    touched = q(TouchedInstant._meta.db_table)
+    name = f"reports_touch_{table}"
+    if vendor == "postgresql":
+
+        def insert(row: str) -> str:
+            values = ", ".join(f"({row}.{q(c)})" for c in columns)
+            return (
+                f"INSERT INTO {touched} ({q('table')}, at) SELECT '{table}', v "
+                f"FROM (VALUES {values}) AS t(v) WHERE v IS NOT NULL;"
+            )
+
+        return [
+            f"CREATE OR REPLACE FUNCTION {q(name)}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN IF TG_OP <> 'INSERT' THEN {insert('OLD')} END IF; "
+            f"IF TG_OP <> 'DELETE' THEN {insert('NEW')} END IF; RETURN NULL; END $$",
+            f"DROP TRIGGER IF EXISTS {q(name)} ON {q(table)}",
+            f"CREATE TRIGGER {q(name)} AFTER INSERT OR UPDATE OR DELETE ON {q(table)} "
+            f"FOR EACH ROW EXECUTE FUNCTION {q(name)}()",
+        ]
+    if vendor != "sqlite":
+        return []
+
+    def sqlite_insert(rows: Iterable[str]) -> str:
+        union = " UNION ALL ".join(f"SELECT {row}.{q(c)} AS v" for row in rows for c in columns)
+        return (
+            f"INSERT INTO {touched} ({q('table')}, at) SELECT '{table}', v FROM ({union}) "
+            "WHERE v IS NOT NULL;"
+        )
+
+    statements = []
+    for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
+        trigger = q(f"{name}_{event.lower()}")
+        statements += [
+            f"DROP TRIGGER IF EXISTS {trigger}",
+            f"CREATE TRIGGER {trigger} AFTER {event} ON {q(table)} BEGIN {sqlite_insert(rows)} END",
+        ]
+    return statements
+
+
+def install_triggers(using: str = "default") -> None:
+    db = connections[using]
+    with db.cursor() as cursor:
+        for table, columns in _columns_by_table().items():
+            for statement in trigger_sql(db.vendor, table, columns):
+                cursor.execute(statement)
+
+
+# --- building -------------------------------------------------------------------------------
+
+
+def _local_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+def _stretches(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Sorted days as stretches of consecutive days (first, last)."""
+    found: list[tuple[dt.date, dt.date]] = []
+    for day in sorted(set(days)):
+        if found and day == found[-1][1] + dt.timedelta(days=1):
+            found[-1] = (found[-1][0], day)
+        else:
+            found.append((day, day))
+    return found
+
+
+def _key(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _facts(figure: Figure, p: Plan, first: dt.date, last: dt.date) -> list[DailyFact]:
+    zone = timezone.get_current_timezone()
+    period = records(figure).filter(
+        **{
+            f"{figure.date_field}__gte": _local_start(first),
+            f"{figure.date_field}__lt": _local_start(last + dt.timedelta(days=1)),
+        }
+    )
+    by_day = period.annotate(fact_day=TruncDate(figure.date_field, tzinfo=zone))
+    made: list[DailyFact] = []
+    groupings: list[tuple[str, str | None]] = [("", None)]
+    groupings += [(name, dim.path) for name, (dim, _f) in p.dimensions.items()]
+    for dimension, path in groupings:
+        fields = ("fact_day", path) if path else ("fact_day",)
+        for row in by_day.values(*fields).annotate(**aggregates(figure)).order_by():
+            made.append(
+                DailyFact(
+                    figure=figure.key,
+                    day=row["fact_day"],
+                    dimension=dimension,
+                    key=_key(row[path]) if path else None,
+                    n=row["n"],
+                    hit=row.get("hit") or 0,
+                    total=None if row.get("total") is None else float(row["total"]),
+                )
+            )
+    return made
+
+
+def build_days(figure: Figure, p: Plan, days: Iterable[dt.date]) -> int:
+    """Aggregate these past days of the figure again; the number of facts written."""
+    written = 0
+    with transaction.atomic():
+        for first, last in _stretches(days):
+            DailyFact.objects.filter(figure=figure.key, day__gte=first, day__lte=last).delete()
+            made = _facts(figure, p, first, last)
+            DailyFact.objects.bulk_create(made, batch_size=2000)
+            written += len(made)
+    return written
+
+
+def rebuild(keys: Iterable[str] = (), *, today: dt.date | None = None) -> dict[str, int]:
+    """Build every past day of the figures (all that can have facts, or those named): facts
+    written per figure. Safe while the server runs: a figure's days are replaced in one
+    transaction, and the pages compute it live until its facts are marked built."""
+    today = today or timezone.localdate()
+    chosen = set(keys)
+    start_today = _local_start(today)
+    # Marks written from now on (changes while the facts are built) stay, to be refreshed.
+    seen = TouchedInstant.objects.aggregate(last=Max("id"))["last"]
+    written: dict[str, int] = {}
+    for figure, p in planned():
+        if chosen and figure.key not in chosen:
+            continue
+        dates = records(figure).filter(**{f"{figure.date_field}__lt": start_today})
+        earliest = dates.order_by(figure.date_field).values_list(figure.date_field, flat=True)[:1]
+        with transaction.atomic():
+            DailyFact.objects.filter(figure=figure.key).delete()
+            made = 0
+            if earliest:
+                first = timezone.localtime(earliest[0]).date()
+                made = build_days(
+                    figure,
+                    p,
+                    [first + dt.timedelta(days=i) for i in range((today - first).days)],
+                )
+            FactsBuilt.objects.update_or_create(
+                figure=figure.key,
+                defaults={"signature": p.signature, "built_at": timezone.now()},
+            )
+        written[figure.key] = made
+    if not chosen and seen is not None:
+        # The past is built: its marks are done with (today's and later days' stay).
+        TouchedInstant.objects.filter(at__lt=start_today, id__lte=seen).delete()
+    return written
+
+
+def refresh(*, today: dt.date | None = None) -> int:
+    """Re-aggregate the touched past days of every built figure and drop their marks (the
+    scheduler's task); the number of (table, day) pairs done."""
+    today = today or timezone.localdate()
+    start_today = _local_start(today)
+    built = dict(FactsBuilt.objects.values_list("figure", "signature"))
+    done = 0
+    while True:
+        marks = list(
+            TouchedInstant.objects.filter(at__lt=start_today)
+            .order_by("id")
+            .values_list("id", "table", "at")[:REFRESH_BATCH]
+        )
+        if not marks:
+            return done
+        days: dict[str, set[dt.date]] = {}
+        for _id, table, at in marks:
+            days.setdefault(table, set()).add(timezone.localtime(at).date())
+        for figure, p in planned():
+            if built.get(figure.key) == p.signature and p.table in days:
+                build_days(figure, p, days[p.table])
+        done += sum(len(d) for d in days.values())
+        ids = [m[0] for m in marks]
+        for i in range(0, len(ids), 500):
+            TouchedInstant.objects.filter(id__in=ids[i : i + 500]).delete()
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Split:
+    """A period cut in two: the facts' days (untouched whole past days) and the stretches of days
+    read live from the records (today, later days, touched days), all within [since, until]."""
+
+    fact_days: Q  # on DailyFact.day
+    live: list[tuple[dt.date, dt.date]]  # (first, last) days, each read with its own date range
+    has_facts: bool
+
+
+def split(figure: Figure, p: Plan, since: dt.date, until: dt.date) -> Split | None:
+    """None when the figure must be computed live (no facts built for its definition, or too many
+    touched stretches)."""
+    if not FactsBuilt.objects.filter(figure=figure.key, signature=p.signature).exists():
+        return None
+    today = timezone.localdate()
+    last_fact_day = min(until, today - dt.timedelta(days=1))
+    if last_fact_day < since:
+        return Split(fact_days=Q(pk__in=[]), live=[(since, until)], has_facts=False)
+    at = TouchedInstant.objects.filter(
+        table=p.table,
+        at__gte=_local_start(since),
+        at__lt=_local_start(last_fact_day + dt.timedelta(days=1)),
+    )
+    zone = timezone.get_current_timezone()
+    touched = set(
+        at.annotate(d=TruncDate("at", tzinfo=zone)).values_list("d", flat=True).distinct()
+    )
+    live = _stretches(touched)
+    if len(live) > MAX_LIVE_RANGES:
+        return None
+    if until > last_fact_day:  # today (or later days) is in the period
+        live.append((last_fact_day + dt.timedelta(days=1), until))
+    fact_days = Q(day__gte=since, day__lte=last_fact_day) & ~Q(day__in=sorted(touched))
+    return Split(fact_days=fact_days, live=live, has_facts=True)
+
+
+def fact_key(field: Field[Any, Any], value: str) -> str | bool | None:
+    """A filter's value as the facts keep it: None for NONE_KEY, False if no record can have it."""
+    if value == NONE_KEY:
+        return None
+    try:
+        return str(field.to_python(value))
+    except (ValidationError, TypeError, ValueError):
+        return False
+
+
+def facts_for(
+    figure: Figure, used: dict[str, str], dimension: str
+) -> tuple[Plan, str, QuerySet[DailyFact]] | None:
+    """The figure's facts for a set of used filters, grouped later by `dimension` (a breakdown's
+    name, or "" for totals and series): None when facts cannot answer (two dimensions at once, a
+    dimension through another table)."""
+    p = plan(figure)
+    if p is None:
+        return None
+    names = set(used) | ({dimension} if dimension else set())
+    if len(names) > 1 or not names <= set(p.dimensions):
+        return None
+    chosen = next(iter(names), "")
+    facts = DailyFact.objects.filter(figure=figure.key, dimension=chosen)
+    if chosen in used:
+        key = fact_key(p.dimensions[chosen][1], used[chosen])
+        if key is False:
+            return None
+        facts = facts.filter(key__isnull=True) if key is None else facts.filter(key=key)
+    return p, chosen, facts
+
+
+def fact_sums() -> dict[str, Aggregate]:
+    return {"n": Sum("n"), "hit": Sum("hit"), "total": Sum("total")}
+
+
+def month_of(day_field: str = "day") -> TruncMonth:
+    return TruncMonth(day_field)

@@ -1,0 +1,225 @@
+"""Daily facts (issue 13.7, kefu/reports/facts.py): every figure read from the facts plus today's
+live records is the figure computed live from the records, over a varied year of tickets — after a
+ticket is reopened, moved to another department, its deadline marks written by QuerySet.update(),
+its customer erased — both before the scheduler refreshes the touched days and after it; a ticket
+at 00:30 in Asia/Shanghai counts on its local day; filters and breakdowns through the customer stay
+live."""
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from kefu.accounts.models import Department
+from kefu.accounts.roles import Role
+from kefu.customers.models import Customer
+from kefu.privacy import services as privacy
+from kefu.reports import facts, registry, selectors
+from kefu.reports.models import DailyFact, FactsBuilt, TouchedInstant
+from kefu.tickets.models import Channel, Ticket, TicketCategory
+from kefu.tickets.services.loop import reopen_ticket
+from kefu.tickets.services.tickets import create_ticket, set_ticket_fields
+from kefu.tickets.states import TicketState, TicketType
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+
+
+def local(days_ago: int, hour: int, minute: int = 0) -> dt.datetime:
+    day = TODAY - dt.timedelta(days=days_ago)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+@pytest.fixture
+def desk(make_user):
+    """About forty tickets over the last 400 days (so this year and the previous period both
+    hold some), of every type, on three channels, two categories (and none), two departments,
+    two agents (and none), some closed on another day, some rated, some breached, two at 00:30 and
+    23:30 local around the same midnight, three today."""
+    agents = [
+        make_user(Role.AGENT, username="wang", display_name="王芳"),
+        make_user(Role.AGENT, username="li", display_name=""),
+    ]
+    supervisor = make_user(Role.SUPERVISOR)
+    manager = make_user(Role.MANAGER)
+    tech = Department.objects.create(code="tech-f", name="技术部F")
+    store = Department.objects.create(code="store-f", name="仓库F")
+    categories = [TicketCategory.objects.create(name=n) for n in ("物流", "质量")]
+    customers = [
+        Customer.objects.create(name=f"客户{i}", region="广西", street=f"街道{i % 3}")
+        for i in range(4)
+    ]
+    kinds = [TicketType.CONSULTATION, TicketType.COMPLAINT, *TicketType.values]
+    channels = [Channel.PHONE, Channel.OTHER, Channel.values[-1]]
+    made: list[Ticket] = []
+    moments = [local(d, (d * 7) % 24, (d * 13) % 60) for d in range(1, 400, 11)]
+    moments += [local(40, 0, 30), local(41, 23, 30), local(0, 0, 30), local(0, 9)]
+    for i, when in enumerate(moments):
+        ticket = create_ticket(
+            actor=supervisor,
+            type=kinds[i % len(kinds)],
+            subject=f"工单 {i}",
+            customer_id=customers[i % 4].pk,
+            channel=channels[i % 3],
+            category_id=categories[i % 3].pk if i % 3 < 2 else None,
+            department_id=(tech, store, None)[i % 3].pk if i % 3 < 2 else None,
+            assignee_id=agents[i % 2].pk if i % 5 else None,
+            now=when,
+        )
+        closed = when + dt.timedelta(hours=5 + i * 3)
+        Ticket.objects.filter(pk=ticket.pk).update(
+            satisfaction=(i % 5) + 1 if i % 4 else None,
+            first_breach_at=when + dt.timedelta(hours=1) if i % 3 == 0 else None,
+            state=TicketState.CLOSED if i % 2 and closed < timezone.now() else ticket.state,
+            closed_at=closed if i % 2 and closed < timezone.now() else None,
+        )
+        made.append(ticket)
+    return {
+        "tickets": made,
+        "agents": agents,
+        "supervisor": supervisor,
+        "manager": manager,
+        "tech": tech,
+        "store": store,
+        "categories": categories,
+        "customers": customers,
+    }
+
+
+def cases(desk) -> list[dict[str, str]]:
+    agent, category = desk["agents"][0], desk["categories"][1]
+    return [
+        {"period": "year"},
+        {"period": "30d"},
+        {"since": (TODAY - dt.timedelta(days=400)).isoformat(), "until": TODAY.isoformat()},
+        {"since": (TODAY - dt.timedelta(days=41)).isoformat(), "until": TODAY.isoformat()},
+        {"period": "year", "by": "channel"},  # by agent, category, department, type: defaults
+        {"period": "year", "agent": str(agent.pk)},
+        {"period": "year", "agent": "~", "by": "agent"},
+        {"period": "year", "category": str(category.pk), "by": "category"},
+        {"period": "year", "department": str(desk["tech"].pk)},
+        {"period": "year", "channel": Channel.PHONE},
+        {"period": "year", "street": "街道1"},  # through the customer: live
+        {"period": "year", "by": "street"},
+        {"period": "year", "agent": "0" + str(agent.pk)},
+        {"period": "year", "agent": "abc"},
+        {"period": "today"},
+    ]
+
+
+def results(desk) -> list[tuple[object, ...]]:
+    found: list[tuple[object, ...]] = []
+    for query in cases(desk):
+        filters = selectors.parse_filters(query)
+        for figure, _plan in facts.planned():  # the others are live either way
+            r = selectors.figure_result(figure, filters)
+            found.append((figure.key, query, r.total, r.previous, r.series, r.by, r.rows))
+    return found
+
+
+def live_results(desk, monkeypatch) -> list[tuple[object, ...]]:
+    with monkeypatch.context() as patch:
+        patch.setattr(facts, "split", lambda *args, **kwargs: None)
+        return results(desk)
+
+
+def assert_same(desk, monkeypatch) -> None:
+    live = live_results(desk, monkeypatch)
+    read = results(desk)
+    for one, other in zip(live, read, strict=True):
+        assert one == other, one[:2]
+
+
+def reads_facts(filters: dict[str, str], key: str = "complaints") -> bool:
+    figure = registry.get_figure(key)
+    assert figure is not None
+    with CaptureQueriesContext(connection) as queries:
+        selectors.figure_result(figure, selectors.parse_filters(filters))
+    return any(DailyFact._meta.db_table in q["sql"] for q in queries)
+
+
+def test_the_ticket_figures_have_facts_and_those_through_another_table_do_not():
+    planned = {f.key: p for f, p in facts.planned()}
+    assert {"consultations", "complaints", "business", "workload", "satisfaction"} <= set(planned)
+    assert set(planned["complaints"].dimensions) == {"channel", "agent", "category", "department"}
+    assert "time_limits" in planned and "type" in planned["time_limits"].dimensions
+
+
+def test_facts_give_the_live_figures_and_stay_so_after_every_kind_of_change(desk, monkeypatch):
+    assert not reads_facts({"period": "year"})  # never built: live
+    call_command("rebuild_report_facts", verbosity=0)
+    assert FactsBuilt.objects.filter(figure="complaints").exists()
+    assert not TouchedInstant.objects.filter(at__lt=facts._local_start(TODAY)).exists()
+    assert reads_facts({"period": "year"})
+    assert reads_facts({"period": "year", "by": "agent"})
+    assert not reads_facts({"period": "year", "street": "街道1"})  # through the customer
+    assert_same(desk, monkeypatch)
+
+    # The 00:30 ticket of a day counts on that local day (16:30 UTC the day before).
+    edge = next(t for t in desk["tickets"] if t.created_at == local(40, 0, 30))
+    assert DailyFact.objects.filter(
+        figure=registry.get_figure("time_limits").key,
+        dimension="",
+        day=TODAY - dt.timedelta(days=40),
+    ).exists()
+    assert timezone.localtime(edge.created_at).date() == TODAY - dt.timedelta(days=40)
+
+    # A closed ticket reopened (its closing day loses it), one moved to another department, the
+    # deadline marks of a third written by QuerySet.update(), a customer erased.
+    supervisor, manager = desk["supervisor"], desk["manager"]
+    closed = next(
+        t for t in Ticket.objects.filter(state=TicketState.CLOSED, closed_at__isnull=False)
+    )
+    reopen_ticket(
+        actor=supervisor,
+        ticket_id=closed.pk,
+        expected_version=closed.version,
+        reason="客户再次来电",
+    )
+    moving = Ticket.objects.filter(department=desk["tech"]).exclude(state=TicketState.CLOSED)[0]
+    set_ticket_fields(
+        actor=supervisor,
+        ticket_id=moving.pk,
+        expected_version=moving.version,
+        department_id=desk["store"].pk,
+    )
+    marked = Ticket.objects.filter(first_breach_at__isnull=True, created_at__lt=local(30, 0))[0]
+    Ticket.objects.filter(pk=marked.pk).update(first_breach_at=marked.created_at)
+    erased = desk["customers"][2]
+    Ticket.objects.filter(customer=erased, type=TicketType.COMPLAINT).update(
+        state=TicketState.CLOSED, closed_at=local(3, 12)
+    )
+    privacy.request_erasure(actor=manager, customer=erased, reason="客户书面申请")
+    erased.refresh_from_db()
+    assert erased.street == ""
+
+    touched = TouchedInstant.objects.filter(at__lt=facts._local_start(TODAY)).count()
+    assert touched  # those days are computed live until the refresh
+    assert_same(desk, monkeypatch)
+
+    assert facts.refresh() > 0
+    assert not TouchedInstant.objects.filter(at__lt=facts._local_start(TODAY)).exists()
+    assert reads_facts({"period": "year"})
+    assert_same(desk, monkeypatch)
+
+
+def test_a_changed_definition_or_unbuilt_facts_are_computed_live(desk, monkeypatch):
+    call_command("rebuild_report_facts", "complaints", verbosity=0)
+    assert reads_facts({"period": "year"}, "complaints")
+    assert not reads_facts({"period": "year"}, "consultations")
+    FactsBuilt.objects.filter(figure="complaints").update(signature="an older definition")
+    assert not reads_facts({"period": "year"}, "complaints")
+    assert_same(desk, monkeypatch)
+
+
+def test_a_deleted_record_leaves_its_day(desk, monkeypatch):
+    call_command("rebuild_report_facts", verbosity=0)
+    gone = Ticket.objects.filter(created_at__lt=local(30, 0)).order_by("created_at")[0]
+    gone.delete()
+    assert TouchedInstant.objects.filter(at=gone.created_at).exists()
+    assert_same(desk, monkeypatch)
+    facts.refresh()
+    assert_same(desk, monkeypatch)
