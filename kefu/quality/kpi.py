@@ -338,7 +338,7 @@ def month_scores(
     month: dt.date, agent_ids: list[int]
 ) -> dict[int, tuple[dict[str, Any], list[dict[str, Any]], float | None]]:
     """Per agent: (facts, sheet lines, score) for `month`. The facts: chats, tickets, calls, the
-    attendance (shifts, late, absent, left_early) and `sums`, the measures' sums (MEASURES)."""
+    attendance (shifts, late, absent, left_early, unrecorded) and `sums`, the measures' sums (MEASURES)."""
     start, end = month_bounds(month)
     goals = targets()
     out = {}
@@ -353,6 +353,7 @@ def month_scores(
             "late": kept.late,
             "absent": kept.absent,
             "left_early": kept.left_early,
+            "unrecorded": kept.unrecorded,
             "sums": row.sums,
         }
         out[agent_id] = (detail, lines, score)

@@ -230,6 +230,28 @@ class Inspection(models.Model):
         return _("chat #%(id)s") % {"id": self.conversation_id}
 
 
+class PendingCheck(models.Model):
+    """A closed conversation waiting for its automatic check: marked when it closes
+    (subscribers.queue_closed), checked in batches by the worker (services.checks.check_queued)
+    and then removed."""
+
+    conversation = models.OneToOneField(
+        "conversations.Conversation",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    queued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conversation waiting for its check")
+        verbose_name_plural = _("conversations waiting for their check")
+        ordering = ["queued_at", "conversation_id"]
+
+    def __str__(self) -> str:
+        return f"#{self.conversation_id}"
+
+
 class Finding(models.Model):
     """One fault found in a conversation, pointing at the message it is about (none when something
     was missing from the whole conversation and no message stands for it)."""
