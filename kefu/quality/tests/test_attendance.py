@@ -99,7 +99,12 @@ def test_attendance_is_a_line_of_the_performance_sheet(make_user):
     sheet = PerformanceSheet.objects.get(agent=agent)
     [line] = [f for f in sheet.figures if f["indicator"] == "attendance"]
     detail = line["detail"]
-    assert (detail["shifts"], detail["late"], detail["absent"], detail["unrecorded"]) == (2, 1, 1, 0)
+    assert (detail["shifts"], detail["late"], detail["absent"], detail["unrecorded"]) == (
+        2,
+        1,
+        1,
+        0,
+    )
     assert line["value"] == 0.0 and line["weight"] == 0  # nothing kept; out of the score
     from django.test import Client
 
@@ -144,7 +149,9 @@ def test_shifts_before_the_first_presence_record_are_neither_kept_nor_absent(mak
     [line] = [f for f in sheet.figures if f["indicator"] == "attendance"]
     assert line["value"] == 100.0 and line["detail"]["unrecorded"] == 1
     [idle] = [
-        f for f in PerformanceSheet.objects.get(agent=never).figures if f["indicator"] == "attendance"
+        f
+        for f in PerformanceSheet.objects.get(agent=never).figures
+        if f["indicator"] == "attendance"
     ]
     assert idle["value"] is None  # no data, not 0 % kept
     page = sign_in(Client(), supervisor).get(f"/quality/performance/{sheet.pk}/").content.decode()

@@ -81,7 +81,11 @@ def test_the_demo_rosters_from_last_month_and_fills_last_months_sheets_once():
         states
     )
     assert not sheets.exclude(state=PerformanceState.DRAFT).filter(signed_by__isnull=True).exists()
-    made = (RosterEntry.objects.count(), PerformanceSheet.objects.count(), PresenceLog.objects.count())
+    made = (
+        RosterEntry.objects.count(),
+        PerformanceSheet.objects.count(),
+        PresenceLog.objects.count(),
+    )
     demo.build(password="x")
     assert (
         RosterEntry.objects.count(),
