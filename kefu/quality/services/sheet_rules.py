@@ -54,8 +54,9 @@ def rules() -> list[RewardRule]:
         for kind, (points, threshold) in DEFAULT_RULES.items()
         if kind not in existing
     ]
-    if missing:
-        RewardRule.objects.bulk_create(missing, ignore_conflicts=True)
+    if not missing:
+        return list(existing.values())
+    RewardRule.objects.bulk_create(missing, ignore_conflicts=True)
     return list(RewardRule.objects.all())
 
 

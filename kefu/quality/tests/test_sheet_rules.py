@@ -219,3 +219,25 @@ def test_the_drafts_are_ready_the_day_before_payday_without_anyone(monkeypatch, 
     assert sheet.month == dt.date(2026, 11, 1) and lines(sheet) == {RuleKind.TIME_LIMIT: -2}
     assert prepare_reward_sheets.call_local() == 1  # run twice: refreshed, not doubled
     assert SheetItem.objects.filter(sheet__agent=agent).count() == 1
+
+
+def test_the_rules_count_from_the_kpis_facts_alone(no_random_sample):
+    """One source: the rules read the month's facts as the KPIs compute them (kpi.facts) and the
+    rules themselves, nothing more (no second pass over the quality checks or the ratings)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kefu.quality import kpi
+
+    agent = old_agent()
+    a_month_of_facts(agent)
+    sheet_rules.rules()
+    month = timezone.localdate().replace(day=1)
+    start, end = kpi.month_bounds(month)
+    with CaptureQueriesContext(connection) as facts_alone:
+        row = kpi.facts(start=start, end=end, agent_ids=[agent.pk])[agent.pk]
+    with CaptureQueriesContext(connection) as drafting:
+        lines = {ln.rule: ln for ln in sheet_rules.rule_lines(month, [agent.pk])[agent.pk]}
+    assert len(drafting) == len(facts_alone) + 1  # + the rules
+    assert (row.complaints_upheld, row.severe, row.good_ratings, row.praised) == (1, 1, 1, 1)
+    assert lines[RuleKind.SEVERE].points == -10 and lines[RuleKind.GOOD_RATING].points == 1
