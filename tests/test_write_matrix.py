@@ -41,9 +41,11 @@ from kefu.core.models import TimelineEntry
 from kefu.customers.models import ContactIdentity, Customer, DuplicateCandidate
 from kefu.customers.services import profiles
 from kefu.quality.models import (
+    AgentRecord,
     Leave,
     PerformanceSheet,
     PerformanceState,
+    RecordKind,
     RewardPenaltySheet,
     RosterEntry,
     SheetItem,
@@ -190,6 +192,14 @@ class World:
             agent=self.agent2, first_day=dt.date(2026, 1, 5), last_day=dt.date(2026, 1, 6)
         )
         self.shift = ensure_shifts()[0]
+        self.record = AgentRecord.objects.create(  # a customer's praise on record, to withdraw
+            kind=RecordKind.PRAISE,
+            agent=self.agent,
+            source="letter",
+            words="表扬信",
+            recorded_by=self.agent2,
+            recorded_at=now,
+        )
         self.monday = week_start(timezone.localdate()) + dt.timedelta(days=7)
 
     def chat_version(self) -> int:
@@ -247,6 +257,7 @@ class World:
             tuple(SheetItem.objects.order_by("id").values_list("points", "reason")),
             tuple(RosterEntry.objects.order_by("id").values_list("agent", "day", "shift")),
             tuple(Leave.objects.order_by("id").values_list("agent", "first_day", "last_day")),
+            tuple(AgentRecord.objects.order_by("id").values_list("kind", "agent", "ticket")),
         )
 
 
@@ -735,6 +746,29 @@ MATRIX = [
         hidden=NOT_SETTINGS,
         method="delete",
     ),
+    # --- quality: pages of the supervisors' records (praise, upheld complaints) -----------------
+    W(
+        "quality:praise_add",
+        lambda w: "/quality/records/praise/",
+        lambda w: {"praise-agent": w.agent.pk, "praise-source": "phone", "praise-words": "谢谢"},
+        allowed=BOSSES,
+    ),
+    W(
+        "quality:upheld_add",
+        lambda w: "/quality/records/complaints/",
+        lambda w: {
+            "upheld-ticket": w.routed.pk,
+            "upheld-agent": w.agent.pk,
+            "upheld-words": "态度问题",
+        },
+        allowed=BOSSES,
+    ),
+    W(
+        "quality:record_withdraw",
+        lambda w: f"/quality/records/{w.record.pk}/withdraw/",
+        lambda w: {"reason": "记错了"},
+        allowed=BOSSES,
+    ),
     # --- quality: API (the pages' writes, through the same services: kefu/quality/api_writes.py;
     # a sheet the role may not see is 404) --------------------------------------------------------
     W(
@@ -844,6 +878,8 @@ ELSEWHERE = {
     "sms:sms_reply",
 }
 APPS = ("tickets", "tickets_settings", "conversations", "customers", "sms")
+# Pages of other apps with rows here (the rest of their pages' writes are tested in their app)
+PAGE_ROWS = {"quality:praise_add", "quality:upheld_add", "quality:record_withdraw"}
 API_PREFIXES = (
     "/api/v1/tickets",
     "/api/v1/conversations",
@@ -861,7 +897,7 @@ def _url_names() -> set[str]:
         for p in patterns:
             if hasattr(p, "url_patterns"):
                 walk(p.url_patterns, p.namespace or namespace)
-            elif namespace in APPS:
+            elif namespace in APPS or f"{namespace}:{p.name}" in PAGE_ROWS:
                 names.add(f"{namespace}:{p.name}")
 
     walk(get_resolver().url_patterns)

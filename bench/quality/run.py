@@ -9,8 +9,12 @@ sheets for N agents, and the performance pages' p95 over HTTP.
     messages each (greeting, question, answer, closing; one chat in twenty with a forbidden word, one
     in ten with a complaint), plus one closed ticket per ten chats.
 (b) Automatic checks (findings, sampling, the event), in one process: first --single chats one at a
-    time with `check_conversation`, as the worker runs it on each ConversationClosed; then the
-    others with `check_conversations` (batches of 500: a few reads and one transaction per batch).
+    time with `check_conversation` (the worker's path before the check queue); then --queued chats
+    as the worker now takes them: each marked as its close marks it (`queue_checks`, one insert a
+    chat, in the committing process), then `check_queued` (the nudge after a close, or the
+    minute's task) takes the marks in batches of 500, and 1,000 more nudges find the queue empty;
+    then the others with `check_conversations` (batches of 500: a few reads and one transaction
+    per batch).
     Chats per second (wall) and CPU milliseconds per chat (this process; the machine is shared).
 (c) The month's sheets: `generate_sheets` for every agent (the KPI facts over the month), seconds.
 (d) `kefu serve --no-worker --no-demo` on a free loopback port; a supervisor signs in; GET the month's
@@ -161,6 +165,9 @@ def main() -> None:
     parser.add_argument(
         "--single", type=int, default=1000, help="chats checked one at a time (the rest batched)"
     )
+    parser.add_argument(
+        "--queued", type=int, default=0, help="chats marked and checked from the queue"
+    )
     parser.add_argument("--checks-only", action="store_true", help="stop after the checks")
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--case-seconds", type=float, default=60)
@@ -182,8 +189,13 @@ def main() -> None:
         from django.db import connection
         from django.utils import timezone
 
-        from kefu.quality.models import Inspection, PerformanceSheet
-        from kefu.quality.services.checks import check_conversation, check_conversations
+        from kefu.quality.models import Inspection, PendingCheck, PerformanceSheet
+        from kefu.quality.services.checks import (
+            check_conversation,
+            check_conversations,
+            check_queued,
+            queue_checks,
+        )
         from kefu.quality.services.performance import generate_sheets
 
         print(f"$ {' '.join(sys.argv)}  — {mode}, {platform.node()}, load {os.getloadavg()[0]:.1f}")
@@ -193,17 +205,40 @@ def main() -> None:
         print()
         print("| step | count | seconds | per second | CPU ms per chat | load |")
         print("|---|---|---|---|---|---|")
-        single, rest = ref["ids"][: args.single], ref["ids"][args.single :]
-        for label, run in [
-            ("automatic checks, one at a time", lambda: [check_conversation(pk) for pk in single]),
-            ("automatic checks, batched", lambda: check_conversations(rest)),
+        single = ref["ids"][: args.single]
+        queued = ref["ids"][args.single : args.single + args.queued]
+        rest = ref["ids"][args.single + args.queued :]
+
+        def mark() -> None:
+            for pk in queued:
+                queue_checks([pk])
+
+        def nudge_empty() -> None:
+            for _n in range(1000):
+                check_queued()
+
+        for label, run, counted in [
+            (
+                "automatic checks, one at a time",
+                lambda: [check_conversation(pk) for pk in single],
+                None,
+            ),
+            ("closes marked (one insert each)", mark, PendingCheck),
+            ("worker: marked chats checked by check_queued", check_queued, None),
+            ("nudges finding the queue empty", nudge_empty, 1000),
+            ("automatic checks, batched", lambda: check_conversations(rest), None),
         ]:
-            before = Inspection.objects.count()
+            before = Inspection.objects.count() if counted is None else PendingCheck.objects.count()
             cpu, started = time.process_time(), time.perf_counter()
             run()
             seconds = time.perf_counter() - started
             cpu = time.process_time() - cpu
-            checked = Inspection.objects.count() - before
+            if counted is None:
+                checked = Inspection.objects.count() - before
+            elif counted is PendingCheck:
+                checked = PendingCheck.objects.count() - before
+            else:
+                checked = 1000
             if checked:
                 print(
                     f"| {label} | {checked} | {seconds:.1f} | {checked / seconds:.0f} "

@@ -1,8 +1,11 @@
 """Attendance 考勤: an agent's presence against the roster. Each rostered shift that has ended (not
-on a day of leave) is kept, late (present only from more than GRACE after its start), absent (never
+on a day of leave) and started after the first presence change the system holds for the agent is
+kept, late (present only from more than GRACE after its start), absent (never
 present during it) or left early (not present in its last GRACE and after). Present is any presence
 but offline (busy and away are at work). The presence changes are kept as they happen
-(`record_presence`, from accounts' PresenceChanged); the counts feed the KPIs (kpi.py)."""
+(`record_presence`, from accounts' PresenceChanged); the counts feed the KPIs (kpi.py). A shift
+that started before the agent's first recorded change (before the presence log existed, or before
+the agent first signed in to it) has no record: neither kept nor absent, counted apart."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db.models import Min
 from django.utils import timezone
 
 from kefu.accounts.models import AgentProfile, Presence
@@ -31,10 +35,11 @@ def record_presence(agent_id: int, presence: str) -> None:
 
 @dataclass
 class Attendance:
-    shifts: int = 0
+    shifts: int = 0  # the shifts judged (ended, not on leave, with a presence record)
     late: int = 0
     absent: int = 0
     left_early: int = 0
+    unrecorded: int = 0  # ended shifts that started before the agent's first presence record
 
     @property
     def kept(self) -> int:
@@ -81,7 +86,8 @@ def attendance(
     *, start: dt.date, end: dt.date, agent_ids: list[int], now: dt.datetime | None = None
 ) -> dict[int, Attendance]:
     """Per agent, their shifts from `start` to `end` (local days, both included) that have ended by
-    `now`, and how many were late, absent or left early. Three queries."""
+    `now`, and how many were late, absent or left early; the shifts that started before the agent's
+    first presence record are `unrecorded`, not judged. Four queries."""
     from kefu.quality.selectors import leave_days
     from kefu.quality.services.roster import interval
 
@@ -97,6 +103,13 @@ def attendance(
     if not entries:
         return out
     away = leave_days(agent_ids, start, end)
+    recorded_from = dict(
+        PresenceLog.objects.filter(agent_id__in=agent_ids)
+        .values("agent_id")
+        .annotate(first=Min("at"))
+        .values_list("agent_id", "first")
+        .order_by()
+    )
     first = min(s for _e, s, _f in entries)
     changes: dict[int, list[tuple[dt.datetime, str]]] = defaultdict(list)
     for agent_id, at, presence in PresenceLog.objects.filter(
@@ -107,6 +120,10 @@ def attendance(
         if (entry.agent_id, entry.day) in away:
             continue
         row = out[entry.agent_id]
+        since = recorded_from.get(entry.agent_id)
+        if since is None or shift_start < since:
+            row.unrecorded += 1
+            continue
         row.shifts += 1
         found = verdict(sorted(changes[entry.agent_id]), shift_start, shift_end)
         if found != "kept":

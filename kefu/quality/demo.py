@@ -1,17 +1,19 @@
 """Demo quality inspection: the rubric, the automatic checks of the demo's closed chats (their
 events were muted when they closed), a few forbidden words and slow replies among them, reviews by
-the inspector, and one appeal waiting for a supervisor; the roster of this week and next for the
-demo agents on the three shifts; last month's performance sheets computed from the facts, some
-signed by a supervisor and some acknowledged. Each part idempotent: nothing when it exists. Bulk
+the inspector, and one appeal waiting for a supervisor; the roster from the first of last month to the
+end of next week for the demo agents on the three shifts, and their presence changes 考勤 over the
+shifts that have ended (most kept, some late, a few left early or missed); last month's performance
+sheets computed from the facts, some signed by a supervisor and some acknowledged. Each part idempotent: nothing when it exists. Bulk
 writes: the demo runs in several tests."""
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 from django.utils import timezone
 
-from kefu.accounts.models import User
+from kefu.accounts.models import AgentProfile, Presence, User
 from kefu.accounts.roles import Role
 from kefu.conversations.models import Conversation, ConversationState, Message, SenderKind
 from kefu.core.events import muted
@@ -20,6 +22,7 @@ from kefu.quality.models import (
     Inspection,
     PerformanceSheet,
     PerformanceState,
+    PresenceLog,
     QualitySettings,
     Review,
     ReviewState,
@@ -27,7 +30,7 @@ from kefu.quality.models import (
 )
 from kefu.quality.services import performance, reviews
 from kefu.quality.services.checks import check_conversation
-from kefu.quality.services.roster import ensure_shifts, week_start
+from kefu.quality.services.roster import ensure_shifts, interval, week_start
 from kefu.quality.services.rubric import active_items, quality_settings, rubric_items
 
 MAX_CHECKED = 300
@@ -37,6 +40,7 @@ RUDE = ["你自己看说明书", "这个不归我管", "保证赔偿，百分之
 def build(*, password: str) -> None:
     _checks()
     _rosters()
+    _presence()
     _sheets()
 
 
@@ -49,14 +53,16 @@ def _demo_agents() -> list[int]:
 
 
 def _rosters() -> None:
-    """This week and next: each agent works five days of seven (their two days off move along the
-    team), on 早班, 中班 or 晚班 in turn, one shift a day (so never overlapping)."""
+    """From the first of last month to the end of next week: each agent works five days of seven
+    (their two days off move along the team), on 早班, 中班 or 晚班 in turn week by week, one shift
+    a day (so never overlapping)."""
     if RosterEntry.objects.exists():
         return
     shifts = [s for s in ensure_shifts() if s.is_active][:3]
     if not shifts:
         return
     monday = week_start(timezone.localdate())
+    first = default_month()
     RosterEntry.objects.bulk_create(
         [
             RosterEntry(
@@ -65,10 +71,75 @@ def _rosters() -> None:
                 shift=shifts[(n + day // 7) % len(shifts)],
             )
             for n, agent_id in enumerate(_demo_agents())
-            for day in range(14)
+            for day in range((first - monday).days, 14)
             if (day + n) % 7 not in (5, 6)
         ],
         ignore_conflicts=True,
+    )
+
+
+MINUTE = dt.timedelta(minutes=1)
+
+
+def _shift_changes(
+    rng: random.Random, start: dt.datetime, end: dt.datetime
+) -> list[tuple[dt.datetime, str]]:
+    """One shift's presence changes as an agent makes them: most sign in a few minutes early and
+    out a little after the end, with a break (away) or a busy spell; some come late, a few leave
+    early, now and then one does not come."""
+    draw = rng.random()
+    if draw < 0.03:
+        return []  # missed the shift
+    came = start + rng.randint(-12, 3) * MINUTE
+    left = end + rng.randint(0, 15) * MINUTE
+    if draw < 0.11:
+        came = start + rng.randint(8, 45) * MINUTE  # late
+    elif draw < 0.15:
+        left = end - rng.randint(30, 120) * MINUTE  # left early
+    changes = [(came, Presence.ONLINE.value)]
+    middle = came + (left - came) / 2
+    pause = rng.choice([Presence.AWAY.value, Presence.BUSY.value])
+    changes += [(middle, pause), (middle + rng.randint(10, 30) * MINUTE, Presence.ONLINE.value)]
+    changes.append((left, Presence.OFFLINE.value))
+    return changes
+
+
+def _presence() -> None:
+    """The rostered agents' presence changes over their shifts that have ended (the attendance
+    against the roster reads them), each agent's first change an hour before their first shift;
+    then the presence each agent has now (signed in at the start of a shift in progress). Seeded:
+    the same demo each time."""
+    agents = _demo_agents()
+    if PresenceLog.objects.filter(agent_id__in=agents).exists():
+        return
+    rng = random.Random(14)
+    now = timezone.now()
+    changes: dict[int, list[tuple[dt.datetime, str]]] = {pk: [] for pk in agents}
+    first_shift: dict[int, dt.datetime] = {}
+    in_progress: dict[int, dt.datetime] = {}
+    entries = RosterEntry.objects.filter(agent_id__in=agents).select_related("shift")
+    for entry in entries.order_by("day", "shift__start"):
+        start, end = interval(entry.day, entry.shift)
+        first_shift.setdefault(entry.agent_id, start)
+        if end <= now:
+            changes[entry.agent_id] += _shift_changes(rng, start, end)
+        elif start <= now:
+            in_progress[entry.agent_id] = start
+    for agent_id, presence in AgentProfile.objects.filter(user_id__in=agents).values_list(
+        "user_id", "presence"
+    ):
+        mine = changes[agent_id]
+        if agent_id in first_shift:
+            mine.insert(0, (first_shift[agent_id] - 60 * MINUTE, Presence.OFFLINE.value))
+        if presence != Presence.OFFLINE and agent_id in in_progress:
+            mine.append((in_progress[agent_id] - rng.randint(1, 10) * MINUTE, Presence.ONLINE))
+        was = mine[-1][1] if mine else None
+        if mine and presence != was:
+            mine.append((max(now, mine[-1][0] + MINUTE), presence))
+    PresenceLog.objects.bulk_create(
+        PresenceLog(agent_id=agent_id, presence=str(presence), at=at)
+        for agent_id, mine in changes.items()
+        for at, presence in mine
     )
 
 

@@ -1,7 +1,9 @@
 """KPIs 绩效指标 per agent for a month, from the facts already recorded: the chats' first response and
 satisfaction (会话统计, kefu/conversations/statistics.py), the chats, tickets and calls handled,
 tickets closed within their time limits, the quality score (`selectors.agent_quality`), the
-conversations where the customer complained and the shifts kept as rostered (attendance.py). Each indicator is scored against a manager's target and
+conversations where the customer complained, the customers' praise and the complaints upheld on
+record (AgentRecord) and the shifts kept as rostered (attendance.py). The reward/penalty rules
+(services/sheet_rules.py) count from the same facts. Each indicator is scored against a manager's target and
 weight (`KpiTarget`); the weighted sum over the indicators with data is the score out of 100."""
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.utils.translation import pgettext_lazy
 from kefu.conversations.models import Conversation
 from kefu.conversations.selectors import chat_totals
 from kefu.quality.attendance import Attendance, attendance
-from kefu.quality.models import Indicator, Inspection, KpiTarget
+from kefu.quality.models import AgentRecord, Indicator, Inspection, KpiTarget, RecordKind
 from kefu.telephony.models import Call, CallOutcome
 from kefu.tickets.models import Ticket
 from kefu.tickets.states import TicketState
@@ -61,7 +63,7 @@ MEASURES: dict[str, tuple[Any, Any, int]] = {
     "call_duration": (_("Average call duration"), _("seconds"), 0),
     "resolution": (_("Tickets resolved without reopening"), "%", 1),
     "visits": (_("Return visits done"), "", 0),
-    "praise": (_("Praise from customers (5-star ratings)"), "", 0),
+    "praise": (_("Praise from customers (5-star ratings and praise on record)"), "", 0),
 }
 SUMS = (
     "chats",
@@ -140,7 +142,11 @@ class AgentFacts:
     first_response: float | None = None
     satisfaction: float | None = None
     quality: float | None = None
-    complaints: int = 0
+    complaints: int = 0  # chats where the customer complained (the checks' complaint phrases)
+    severe: int = 0  # checked chats and calls with a forbidden word
+    good_ratings: int = 0  # chats the customer rated 5 (非常满意)
+    praised: int = 0  # customers' praise on record (AgentRecord)
+    complaints_upheld: int = 0  # complaints upheld against the agent (AgentRecord, 投诉成立)
     attendance: Attendance = field(default_factory=Attendance)
     values: dict[str, float | None] = field(default_factory=dict)
     sums: dict[str, float] = field(default_factory=dict)  # the measures' sums (SUMS)
@@ -227,7 +233,8 @@ def facts(*, start: dt.date, end: dt.date, agent_ids: list[int]) -> dict[int, Ag
             call_total=round((r["talk"] or 0) * r["answered"]),
         )
     # the same chats as 会话统计 (given to the agent in the period): the days worked, the closed
-    # ones (for the handling time's total) and the customers' praise 表扬 (rated 5, 非常满意)
+    # ones (for the handling time's total) and the customers' praise 表扬 (rated 5, 非常满意; the
+    # praise on record is added below)
     chats = (
         Conversation.objects.filter(
             assigned_at__gte=low, assigned_at__lt=high, assignee_id__in=wanted
@@ -241,6 +248,7 @@ def facts(*, start: dt.date, end: dt.date, agent_ids: list[int]) -> dict[int, Ag
         .order_by()
     )
     for r in chats:
+        rows[r["assignee_id"]].good_ratings = r["praise"]
         sums = rows[r["assignee_id"]].sums
         sums.update(chat_days=r["days"], closed_chats=r["closed"], praise=r["praise"])
         sums["handling_total"] = round((chat_handling.get(r["assignee_id"]) or 0) * r["closed"])
@@ -261,6 +269,21 @@ def facts(*, start: dt.date, end: dt.date, agent_ids: list[int]) -> dict[int, Ag
         rows[agent_id].quality = (
             quality.review_score if quality.review_score is not None else quality.auto_score
         )
+        rows[agent_id].severe = quality.severe
+    # a supervisor's records: the customers' praise 表扬 and the complaints upheld 投诉成立
+    records = (
+        AgentRecord.objects.filter(recorded_at__gte=low, recorded_at__lt=high, agent_id__in=wanted)
+        .values("agent_id")
+        .annotate(
+            praised=Count("id", filter=Q(kind=RecordKind.PRAISE)),
+            upheld=Count("id", filter=Q(kind=RecordKind.COMPLAINT_UPHELD)),
+        )
+        .order_by()
+    )
+    for r in records:
+        row = rows[r["agent_id"]]
+        row.praised, row.complaints_upheld = r["praised"], r["upheld"]
+        row.sums["praise"] += r["praised"]
     complained = (
         Inspection.objects.filter(
             closed_at__gte=low, closed_at__lt=high, agent_id__in=wanted, complained=True
@@ -338,7 +361,7 @@ def month_scores(
     month: dt.date, agent_ids: list[int]
 ) -> dict[int, tuple[dict[str, Any], list[dict[str, Any]], float | None]]:
     """Per agent: (facts, sheet lines, score) for `month`. The facts: chats, tickets, calls, the
-    attendance (shifts, late, absent, left_early) and `sums`, the measures' sums (MEASURES)."""
+    attendance (shifts, late, absent, left_early, unrecorded) and `sums`, the measures' sums (MEASURES)."""
     start, end = month_bounds(month)
     goals = targets()
     out = {}
@@ -353,6 +376,7 @@ def month_scores(
             "late": kept.late,
             "absent": kept.absent,
             "left_early": kept.left_early,
+            "unrecorded": kept.unrecorded,
             "sums": row.sums,
         }
         out[agent_id] = (detail, lines, score)

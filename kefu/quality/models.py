@@ -65,12 +65,13 @@ class RewardPenaltySheet(models.Model):
 class RuleKind(models.TextChoices):
     """What a reward/penalty rule 奖罚规则 counts in the agent's month (services/sheet_rules.py)."""
 
-    COMPLAINT = "complaint", _("Each chat where the customer complained")  # 投诉
+    COMPLAINT = "complaint", _("Each complaint upheld against the agent")  # 投诉成立 (AgentRecord)
     SEVERE = "severe", _("Each chat with a forbidden word")  # 服务禁语
     TIME_LIMIT = "time_limit", _("Each ticket closed after a time limit was breached")  # 超时
     QUALITY_BELOW = "quality_below", _("Quality score below the threshold")  # 质检不达标
     QUALITY_AT_LEAST = "quality_at_least", _("Quality score at or above the threshold")
     GOOD_RATING = "good_rating", _("Each chat the customer rated 5 (very satisfied)")  # 好评
+    PRAISE = "praise", _("Each praise from a customer on record")  # 表扬 (AgentRecord)
     LATE = "late", _("Each shift started late")  # 迟到
     ABSENT = "absent", _("Each shift missed")  # 缺勤
 
@@ -92,6 +93,84 @@ class RewardRule(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+class RecordKind(models.TextChoices):
+    PRAISE = "praise", _("Praise from a customer")  # 表扬
+    COMPLAINT_UPHELD = "complaint_upheld", _("Complaint upheld")  # 投诉成立
+
+
+class PraiseSource(models.TextChoices):
+    """Where the customer's praise came from."""
+
+    LETTER = "letter", _("Letter or pennant")  # 表扬信、锦旗
+    PHONE = "phone", _("Phone call")
+    CHAT = "chat", _("Chat or e-mail")
+    SURVEY = "survey", _("Survey or return visit")
+    OTHER = "other", _("Other")
+
+
+class AgentRecord(models.Model):
+    """A supervisor's record naming an agent: a customer's praise 表扬 (their words, where they came
+    from, the chat it was about) or a complaint upheld against the agent 投诉成立 (a complaint ticket
+    judged valid; seed 001: 判定客户投诉的理由是否充分). Counted in the month it was recorded by the
+    KPIs (praise) and the reward/penalty rules (services/sheet_rules.py)."""
+
+    kind = models.CharField(_("record"), max_length=20, choices=RecordKind.choices)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("complaint"),
+    )
+    conversation = models.ForeignKey(
+        "conversations.Conversation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chat"),
+    )
+    source = models.CharField(_("from"), max_length=10, choices=PraiseSource.choices, blank=True)
+    words = models.CharField(_("what was said"), max_length=500)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("praise or upheld complaint")
+        verbose_name_plural = _("praise and upheld complaints")
+        ordering = ["-recorded_at", "-id"]
+        indexes = [
+            models.Index(fields=["agent", "recorded_at"], name="agent_record_agent_at"),
+            models.Index(fields=["-recorded_at", "-id"], name="agent_record_recent"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "agent"],
+                condition=models.Q(kind="complaint_upheld"),
+                name="complaint_upheld_once_per_agent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="praise") | models.Q(ticket__isnull=False),
+                name="complaint_upheld_names_its_ticket",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.agent_id}"
 
 
 class SheetItem(models.Model):
@@ -228,6 +307,28 @@ class Inspection(models.Model):
         if self.call_id:
             return _("call #%(id)s") % {"id": self.call_id}
         return _("chat #%(id)s") % {"id": self.conversation_id}
+
+
+class PendingCheck(models.Model):
+    """A closed conversation waiting for its automatic check: marked when it closes
+    (subscribers.queue_closed), checked in batches by the worker (services.checks.check_queued)
+    and then removed."""
+
+    conversation = models.OneToOneField(
+        "conversations.Conversation",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    queued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conversation waiting for its check")
+        verbose_name_plural = _("conversations waiting for their check")
+        ordering = ["queued_at", "conversation_id"]
+
+    def __str__(self) -> str:
+        return f"#{self.conversation_id}"
 
 
 class Finding(models.Model):

@@ -1,7 +1,8 @@
 """What the quality app shows in the shell (kefu/core/shell.py): the reward/penalty sheets (views.py:
 sheet_list — those who draft or approve sheets, and agents, who see their own approved ones), the
 quality checks (inspection_views.py: inspection_list — inspectors, supervisors and managers), the
-agent's own reviews (my_reviews) and the rubric (rubric_page)."""
+agent's own reviews (my_reviews), the rubric (rubric_page), the supervisors' records of praise and
+upheld complaints (record_views.py) and, for managers, the reward/penalty rules (sheet_rules_page)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +56,22 @@ NAVIGATION = [
         "quality:my_shifts",
         perms=(Perm.SERVE_CUSTOMERS,),
         order=75,
+        group="performance",
+    ),
+    NavEntry(
+        "quality_records",
+        _("Praise and upheld complaints"),
+        "quality:records",
+        perms=(Perm.EVALUATE,),
+        order=77,
+        group="performance",
+    ),
+    NavEntry(
+        "quality_sheet_rules",
+        _("Reward/penalty rules"),
+        "quality:sheet_rules",
+        perms=(Perm.MANAGE_SETTINGS,),
+        order=78,
         group="performance",
     ),
     NavEntry(

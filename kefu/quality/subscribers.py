@@ -1,4 +1,5 @@
-"""The automatic checks run in the worker after a conversation closes; a low rating given after the
+"""A conversation that closes is marked for its automatic check at once (in the committing process)
+and the worker checks the marked ones in batches (services.checks.check_queued); a low rating given after the
 close puts the conversation up for review; a recorded call is checked by its notes; an agent's presence changes are kept for the attendance
 against the roster."""
 
@@ -8,10 +9,18 @@ from kefu.core.events import Delivery, subscribe
 from kefu.telephony.events import CallRecorded
 
 
-def check_closed(event: ConversationClosed) -> None:
-    from kefu.quality.services.checks import check_conversation
+def queue_closed(event: ConversationClosed) -> None:
+    from kefu.quality.services.checks import queue_checks
 
-    check_conversation(event.conversation_id)
+    queue_checks([event.conversation_id])
+
+
+def check_closed(event: ConversationClosed) -> None:
+    """The worker's nudge after a close: every conversation marked so far, in batches (under a
+    burst the first nudge takes them all and the others find nothing left)."""
+    from kefu.quality.services.checks import check_queued
+
+    check_queued()
 
 
 def sample_rated(event: ConversationRated) -> None:
@@ -33,6 +42,7 @@ def record_presence(event: PresenceChanged) -> None:
 
 
 def register() -> None:
+    subscribe(ConversationClosed, f"{__name__}.queue_closed", mode=Delivery.INLINE)
     subscribe(ConversationClosed, f"{__name__}.check_closed", mode=Delivery.TASK)
     subscribe(ConversationRated, f"{__name__}.sample_rated", mode=Delivery.TASK)
     subscribe(CallRecorded, f"{__name__}.check_recorded_call", mode=Delivery.TASK)

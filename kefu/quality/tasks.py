@@ -1,4 +1,6 @@
-"""Background work of quality: last month's performance sheets 绩效考核表 made ready by the 5th, and
+"""Background work of quality: the closed chats marked for their automatic check, checked in
+batches every minute (what the nudge after each close left, e.g. while the worker was down); last
+month's performance sheets 绩效考核表 made ready by the 5th, and
 the reward/penalty sheets 奖罚评分表 drafted from the rules the day before payday."""
 
 from django.utils import timezone
@@ -7,6 +9,15 @@ from huey.contrib.djhuey import db_periodic_task
 
 from kefu.quality.kpi import default_month
 from kefu.quality.services.performance import generate_sheets
+
+
+@db_periodic_task(crontab(minute="*"))
+def check_closed_chats() -> int:
+    """Every minute: the closed chats still waiting for their automatic check, in batches of 500,
+    each checked once (services.checks.check_queued). Returns how many were taken."""
+    from kefu.quality.services.checks import check_queued
+
+    return check_queued()
 
 
 @db_periodic_task(crontab(day="1-5", hour="2", minute="20"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -31,8 +30,9 @@ from kefu.orders.services.money import yuan
 from kefu.quality import selectors, services
 from kefu.quality.inspection_views import urlpatterns as inspection_urls
 from kefu.quality.leaderboard_views import urlpatterns as leaderboard_urls
-from kefu.quality.models import RuleKind, SheetState
+from kefu.quality.models import RewardRule, RuleKind, SheetState
 from kefu.quality.performance_views import urlpatterns as performance_urls
+from kefu.quality.record_views import urlpatterns as record_urls
 from kefu.quality.roster_views import urlpatterns as roster_urls
 from kefu.quality.services import sheet_rules
 from kefu.quality.services.rubric import quality_settings
@@ -144,51 +144,120 @@ def sheets_from_rules(request: AuthenticatedRequest) -> HttpResponseRedirect:
     return redirect(f"{reverse('quality:sheets')}?month={month:%Y-%m}")
 
 
-def _number(raw: str | None) -> float | None:
-    try:
-        value = float(raw or "")
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
+class RulesForm(StyledFormMixin, forms.Form):
+    """The reward/penalty rules 奖罚规则 and the payday, all at once: each rule's points (whole, within
+    ±MAX_POINTS), the threshold of a threshold rule (a score from 0 to 100) and whether it is on."""
+
+    payday = forms.IntegerField(
+        label=gettext_lazy("Payday (day of the month)"),
+        min_value=2,
+        max_value=28,
+        error_messages={
+            "required": gettext_lazy("Give the payday."),
+            "invalid": gettext_lazy("Payday is a day from the 2nd to the 28th."),
+            "min_value": gettext_lazy("Payday is a day from the 2nd to the 28th."),
+            "max_value": gettext_lazy("Payday is a day from the 2nd to the 28th."),
+        },
+    )
+
+    def __init__(self, *args: Any, rules: list[RewardRule], **kwargs: Any) -> None:
+        self.rules = rules
+        super().__init__(*args, **kwargs)
+        limit = services.MAX_POINTS
+        out_of_range = _("Points must be between -%(max)d and %(max)d.") % {"max": limit}
+        for rule in rules:
+            self.fields[f"points_{rule.kind}"] = forms.IntegerField(
+                label=rule.get_kind_display(),
+                min_value=-limit,
+                max_value=limit,
+                error_messages={
+                    "required": gettext_lazy("Give the points of every rule."),
+                    "invalid": gettext_lazy("Points are a whole number."),
+                    "min_value": out_of_range,
+                    "max_value": out_of_range,
+                },
+            )
+            if rule.kind in sheet_rules.THRESHOLD_KINDS:
+                self.fields[f"threshold_{rule.kind}"] = forms.FloatField(
+                    label=gettext_lazy("Threshold"),
+                    min_value=0,
+                    max_value=100,
+                    error_messages={
+                        key: gettext_lazy("A quality threshold is a score from 0 to 100.")
+                        for key in ("required", "invalid", "min_value", "max_value")
+                    },
+                )
+            self.fields[f"active_{rule.kind}"] = forms.BooleanField(
+                label=gettext_lazy("Active"), required=False
+            )
+        for name, field in self.fields.items():
+            if name != "payday":
+                css = "form-check-input" if name.startswith("active_") else "form-control"
+                field.widget.attrs["class"] = css
+                field.widget.attrs["aria-label"] = str(field.label)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Per rule, its fields, for the table."""
+        return [
+            {
+                "rule": rule,
+                "points": self[f"points_{rule.kind}"],
+                "threshold": self[f"threshold_{rule.kind}"]
+                if rule.kind in sheet_rules.THRESHOLD_KINDS
+                else None,
+                "active": self[f"active_{rule.kind}"],
+            }
+            for rule in self.rules
+        ]
+
+    def changes(self) -> list[sheet_rules.RuleChange]:
+        data = self.cleaned_data
+        return [
+            sheet_rules.RuleChange(
+                kind=rule.kind,
+                points=data[f"points_{rule.kind}"],
+                threshold=data.get(f"threshold_{rule.kind}"),
+                is_active=data[f"active_{rule.kind}"],
+            )
+            for rule in self.rules
+        ]
 
 
 @require_perm(Perm.MANAGE_SETTINGS)
 def sheet_rules_page(request: AuthenticatedRequest) -> HttpResponse:
     """The managers' reward/penalty rules 奖罚规则 and the payday."""
     current = sheet_rules.rules()
+    initial: dict[str, Any] = {"payday": quality_settings().payday}
+    for rule in current:
+        initial |= {
+            f"points_{rule.kind}": rule.points,
+            f"threshold_{rule.kind}": rule.threshold,
+            f"active_{rule.kind}": rule.is_active,
+        }
+    form = RulesForm(
+        request.POST if request.method == "POST" else None, rules=current, initial=initial
+    )
+    status = 200
     if request.method == "POST":
-        changes = []
-        points = {r.kind: _number(request.POST.get(f"points_{r.kind}")) for r in current}
-        payday = _number(request.POST.get("payday"))
-        if payday is None or any(p is None or p != int(p) for p in points.values()):
-            messages.error(request, _("Give every rule's points and the payday as whole numbers."))
-        else:
-            for rule in current:
-                changes.append(
-                    sheet_rules.RuleChange(
-                        kind=rule.kind,
-                        points=int(points[rule.kind] or 0),
-                        threshold=_number(request.POST.get(f"threshold_{rule.kind}")),
-                        is_active=request.POST.get(f"active_{rule.kind}") == "on",
-                    )
-                )
+        if form.is_valid():
             try:
                 sheet_rules.save_rules(
-                    actor=request.user, changes=changes, payday=int(payday), request=request
+                    actor=request.user,
+                    changes=form.changes(),
+                    payday=form.cleaned_data["payday"],
+                    request=request,
                 )
             except DomainError as refusal:
-                messages.error(request, refusal.message)
+                form.add_error(None, refusal.message)
             else:
                 messages.success(request, _("Rules saved."))
                 return redirect("quality:sheet_rules")
+        status = 400
     return render(
         request,
         "quality/sheet_rules.html",
-        {
-            "rules": current,
-            "threshold_kinds": sheet_rules.THRESHOLD_KINDS,
-            "payday": quality_settings().payday,
-        },
+        {"form": form, "rows": form.rows()},
+        status=status,
     )
 
 
@@ -348,4 +417,5 @@ urlpatterns = [
     *performance_urls,
     *roster_urls,
     *leaderboard_urls,
+    *record_urls,
 ]

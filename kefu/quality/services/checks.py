@@ -1,16 +1,19 @@
-"""The automatic checks 自动质检: run in the worker when a conversation closes (ConversationClosed,
-kefu/quality/subscribers.py). Each scoring item of the rubric looks at the transcript; a fault is a
+"""The automatic checks 自动质检, in the worker: a conversation that closes is marked
+(`queue_checks`, from ConversationClosed: kefu/quality/subscribers.py) and the worker checks the
+marked ones in batches (`check_queued`: right after a close, and every minute for whatever is left),
+so a burst or a backlog of closed chats goes at the batched rate, each checked once. Each scoring item of the rubric looks at the transcript; a fault is a
 Finding pointing at its message, and costs the item's weight. Then the sampling rules decide
 whether an inspector reviews the conversation by hand."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +33,7 @@ from kefu.quality.models import (
     CheckKind,
     Finding,
     Inspection,
+    PendingCheck,
     QualitySettings,
     Review,
     RubricItem,
@@ -277,6 +281,37 @@ def check_conversation(conversation_id: int) -> Inspection | None:
     """Check one closed conversation once (a retried task finds the inspection made). Nothing for a
     conversation no agent served."""
     return check_conversations([conversation_id]).get(conversation_id)
+
+
+def queue_checks(conversation_ids: Iterable[int]) -> None:
+    """Mark closed conversations for their automatic check (a mark already there stays one)."""
+    PendingCheck.objects.bulk_create(
+        [PendingCheck(conversation_id=pk) for pk in dict.fromkeys(conversation_ids)],
+        ignore_conflicts=True,
+    )
+
+
+def check_queued(*, batch_size: int = BATCH_SIZE, max_batches: int | None = None) -> int:
+    """Check the marked conversations, oldest mark first, by batches of `batch_size` until none is
+    left (or after `max_batches`), and remove their marks. Each is checked once, however many runs
+    meet (an inspection already made is kept; see check_conversations). On PostgreSQL each batch is
+    claimed (FOR UPDATE SKIP LOCKED) so two workers take different batches; SQLite has one writer.
+    Returns how many marks were taken."""
+    claim = connection.features.has_select_for_update_skip_locked
+    taken = batches = 0
+    while max_batches is None or batches < max_batches:
+        with transaction.atomic() if claim else contextlib.nullcontext():
+            marks = PendingCheck.objects.order_by("queued_at", "conversation_id")
+            if claim:
+                marks = marks.select_for_update(skip_locked=True)
+            ids = list(marks.values_list("conversation_id", flat=True)[:batch_size])
+            if not ids:
+                break
+            check_conversations(ids, batch_size=batch_size)
+            PendingCheck.objects.filter(conversation_id__in=ids).delete()
+        taken += len(ids)
+        batches += 1
+    return taken
 
 
 @dataclass

@@ -71,7 +71,7 @@ def save_targets(
 
 DETAILED = {  # the lines shown with the facts behind them
     "handled": ("chats", "tickets", "calls"),
-    "attendance": ("shifts", "late", "absent", "left_early"),
+    "attendance": ("shifts", "late", "absent", "left_early", "unrecorded"),
 }
 
 

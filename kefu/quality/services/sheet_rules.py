@@ -1,8 +1,8 @@
 """Reward/penalty sheets 奖罚评分表 drafted from a manager's rules (seed 002: the supervisor hands the
 month's sheet to a superior the day before payday; 根据买家表扬发奖励). Each rule turns a fact of the
-agent's month — a chat where the customer complained, a forbidden word, a ticket closed after a
-time limit was breached, the quality score against a threshold, a chat rated 5, a late or missed
-shift — into points. The drafts are made for the agents the rules give points to; their lines are
+agent's month — a complaint upheld against them, a forbidden word, a ticket closed after a time
+limit was breached, the quality score against a threshold, a chat rated 5, a customer's praise on
+record, a late or missed shift — into points. The facts are the KPIs' (`kpi.facts`), one source. The drafts are made for the agents the rules give points to; their lines are
 marked as from a rule and stay editable by the supervisor until the sheet is submitted. Drafting
 again refreshes only the drafts nobody has touched since."""
 
@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +19,6 @@ from django.utils.translation import gettext as _
 from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
 from kefu.accounts.roles import Perm
-from kefu.conversations.models import Conversation
 from kefu.core.errors import DomainError, PermissionRefused
 from kefu.quality import kpi
 from kefu.quality.models import (
@@ -42,6 +40,7 @@ DEFAULT_RULES: dict[str, tuple[int, float | None]] = {
     RuleKind.QUALITY_BELOW: (-10, 80),
     RuleKind.QUALITY_AT_LEAST: (10, 95),
     RuleKind.GOOD_RATING: (1, None),
+    RuleKind.PRAISE: (5, None),  # 表扬信 +5
     RuleKind.LATE: (-2, None),
     RuleKind.ABSENT: (-10, None),
 }
@@ -55,8 +54,9 @@ def rules() -> list[RewardRule]:
         for kind, (points, threshold) in DEFAULT_RULES.items()
         if kind not in existing
     ]
-    if missing:
-        RewardRule.objects.bulk_create(missing, ignore_conflicts=True)
+    if not missing:
+        return list(existing.values())
+    RewardRule.objects.bulk_create(missing, ignore_conflicts=True)
     return list(RewardRule.objects.all())
 
 
@@ -125,19 +125,6 @@ class Line:
     reason: str
 
 
-def _good_ratings(start: dt.date, end: dt.date, agent_ids: list[int]) -> dict[int, int]:
-    low = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
-    high = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
-    return dict(
-        Conversation.objects.filter(
-            assigned_at__gte=low, assigned_at__lt=high, assignee_id__in=agent_ids, rating=5
-        )
-        .values("assignee_id")
-        .annotate(n=Count("id"))
-        .values_list("assignee_id", "n")
-    )
-
-
 def _clamped(points: int) -> int:
     return max(-MAX_POINTS, min(MAX_POINTS, points))
 
@@ -145,30 +132,21 @@ def _clamped(points: int) -> int:
 def rule_lines(month: dt.date, agent_ids: list[int]) -> dict[int, list[Line]]:
     """Per agent, the lines the active rules give for `month` (agents given none are left out).
     A counted rule gives its points times the count (within ±MAX_POINTS); a threshold rule once."""
-    from kefu.quality.selectors import agent_quality
-
     active = [r for r in rules() if r.is_active and r.points]
     if not active or not agent_ids:
         return {}
     start, end = kpi.month_bounds(month)
     facts = kpi.facts(start=start, end=end, agent_ids=agent_ids)
-    severe = {
-        pk: q.severe for pk, q in agent_quality(start=start, end=end, agent_ids=agent_ids).items()
-    }
-    good = (
-        _good_ratings(start, end, agent_ids)
-        if any(r.kind == RuleKind.GOOD_RATING for r in active)
-        else {}
-    )
     labels = dict(RuleKind.choices)
     out: dict[int, list[Line]] = {}
     for agent_id in agent_ids:
         row = facts[agent_id]
         counts: dict[str, int] = {
-            RuleKind.COMPLAINT: row.complaints,
-            RuleKind.SEVERE: severe.get(agent_id, 0),
+            RuleKind.COMPLAINT: row.complaints_upheld,
+            RuleKind.SEVERE: row.severe,
             RuleKind.TIME_LIMIT: row.tickets - row.tickets_in_time,
-            RuleKind.GOOD_RATING: good.get(agent_id, 0),
+            RuleKind.GOOD_RATING: row.good_ratings,
+            RuleKind.PRAISE: row.praised,
             RuleKind.LATE: row.attendance.late,
             RuleKind.ABSENT: row.attendance.absent,
         }

@@ -51,6 +51,7 @@ def test_late_absent_and_left_early_against_the_roster(make_user):
         RosterEntry.objects.create(agent=agent, day=DAY, shift=shift)
     log(kept, "online", start - 10 * MINUTE)
     log(kept, "offline", end + 2 * MINUTE)
+    log(late, "offline", start - 12 * 60 * MINUTE)  # held from the evening before
     log(late, "online", start + 30 * MINUTE)  # online until now
     log(absent, "offline", start - 60 * MINUTE)
     log(early, "online", start - MINUTE)
@@ -88,19 +89,73 @@ def test_attendance_is_a_line_of_the_performance_sheet(make_user):
     first, second = DAY - dt.timedelta(days=1), DAY
     for day in (first, second):
         RosterEntry.objects.create(agent=agent, day=day, shift=shift)
+    first_start, _first_end = interval(first, shift)
     start, end = interval(second, shift)
-    log(agent, "online", start + 20 * MINUTE)  # late on the second day; absent the first
+    log(agent, "offline", first_start - 60 * MINUTE)  # recorded, and absent the first day
+    log(agent, "online", start + 20 * MINUTE)  # late on the second day
     log(agent, "offline", end)
     KpiTarget.objects.all().delete()  # the defaults again
     performance.generate_sheets(actor=supervisor, month=DAY)
     sheet = PerformanceSheet.objects.get(agent=agent)
     [line] = [f for f in sheet.figures if f["indicator"] == "attendance"]
-    assert (line["detail"]["shifts"], line["detail"]["late"], line["detail"]["absent"]) == (2, 1, 1)
+    detail = line["detail"]
+    assert (detail["shifts"], detail["late"], detail["absent"], detail["unrecorded"]) == (
+        2,
+        1,
+        1,
+        0,
+    )
     assert line["value"] == 0.0 and line["weight"] == 0  # nothing kept; out of the score
     from django.test import Client
 
     from conftest import sign_in
 
     page = sign_in(Client(), supervisor).get(f"/quality/performance/{sheet.pk}/").content.decode()
-    detail = page.split('data-testid="attendance-detail">')[1].split("</div>")[0]
-    assert "迟到 1" in detail and "出勤" in page
+    shown = page.split('data-testid="attendance-detail">')[1].split("</td>")[0]
+    assert "迟到 1" in shown and "缺勤 1" in shown and "出勤" in page
+    assert 'data-testid="attendance-unrecorded"' not in page
+
+
+def test_shifts_before_the_first_presence_record_are_neither_kept_nor_absent(make_user):
+    """A shift that started before the system held any presence change of the agent (the log did not
+    exist yet, or they never signed in to it) says nothing of their attendance: "no record", shown
+    as such, never absent — and the absent rule of the reward sheet does not count it."""
+    from django.test import Client
+
+    from conftest import sign_in
+    from kefu.quality.models import RuleKind
+    from kefu.quality.services import sheet_rules
+
+    supervisor = make_user(Role.SUPERVISOR)
+    agent, never = make_user(Role.AGENT), make_user(Role.AGENT)
+    shift = day_shift()
+    first, second = DAY - dt.timedelta(days=1), DAY
+    for someone in (agent, never):
+        for day in (first, second):
+            RosterEntry.objects.create(agent=someone, day=day, shift=shift)
+    start, end = interval(second, shift)
+    log(agent, "online", start - 2 * MINUTE)  # the first change held: the second day, on time
+    log(agent, "offline", end + MINUTE)
+
+    found = attendance(start=first, end=second, agent_ids=[agent.pk, never.pk])
+    as_tuple = {
+        pk: (row.shifts, row.late, row.absent, row.left_early, row.unrecorded, row.kept_percent)
+        for pk, row in found.items()
+    }
+    assert as_tuple == {agent.pk: (1, 0, 0, 0, 1, 100.0), never.pk: (0, 0, 0, 0, 2, None)}
+
+    performance.generate_sheets(actor=supervisor, month=DAY)
+    sheet = PerformanceSheet.objects.get(agent=agent)
+    [line] = [f for f in sheet.figures if f["indicator"] == "attendance"]
+    assert line["value"] == 100.0 and line["detail"]["unrecorded"] == 1
+    [idle] = [
+        f
+        for f in PerformanceSheet.objects.get(agent=never).figures
+        if f["indicator"] == "attendance"
+    ]
+    assert idle["value"] is None  # no data, not 0 % kept
+    page = sign_in(Client(), supervisor).get(f"/quality/performance/{sheet.pk}/").content.decode()
+    unrecorded = page.split('data-testid="attendance-unrecorded">')[1].split("</div>")[0]
+    assert "1 个班次无在岗记录" in unrecorded
+    rules = sheet_rules.rule_lines(DAY, [agent.pk, never.pk])
+    assert not any(ln.rule == RuleKind.ABSENT for lines in rules.values() for ln in lines)

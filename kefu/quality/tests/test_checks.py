@@ -296,3 +296,55 @@ def test_a_batch_of_chats_costs_the_queries_of_one(no_random_sample):
         check_conversations(chats[2:])
     assert Inspection.objects.count() == 6
     assert len(four) == len(one)
+
+
+def test_closed_chats_are_marked_and_checked_in_batches_each_once(no_random_sample):
+    """The background path: a close only marks the chat; the worker checks what is marked in
+    batches (the nudge after a close, and every minute), so two runs, or a run meeting a mark of a
+    chat already checked, still make one inspection and one ConversationChecked per chat."""
+    from kefu.core.events import Delivery, subscribe, unsubscribe
+    from kefu.quality.events import ConversationChecked
+    from kefu.quality.models import PendingCheck
+    from kefu.quality.services.checks import queue_checks
+    from kefu.quality.tasks import check_closed_chats
+
+    agent = old_agent()
+    closed = served_chat(agent, GOOD_CHAT)[0]  # through the service: marked, nudged, checked
+    assert Inspection.objects.filter(conversation=closed).count() == 1
+    assert not PendingCheck.objects.exists()  # the mark is gone once checked
+
+    backlog = [_closed_unchecked(agent, GOOD_CHAT)[0].pk for _ in range(5)]
+    still_open = served_chat(agent, GOOD_CHAT, close=False)[0]
+    queue_checks([*backlog, closed.pk, still_open.pk, backlog[0]])
+    assert PendingCheck.objects.count() == 7
+    got = []
+    subscribe(ConversationChecked, got.append, mode=Delivery.INLINE)
+    try:
+        assert check_closed_chats.call_local() == 7
+        assert check_closed_chats.call_local() == 0  # run twice: nothing left to take
+        queue_checks(backlog)  # marked again (a second close event, a retried nudge)
+        assert check_closed_chats.call_local() == 5
+    finally:
+        unsubscribe(ConversationChecked, got.append)
+    assert sorted(e.conversation_id for e in got) == sorted(backlog)
+    assert Inspection.objects.filter(conversation_id__in=backlog).count() == 5
+    assert Inspection.objects.filter(conversation=closed).count() == 1
+    assert not Inspection.objects.filter(conversation=still_open).exists()  # not closed: dropped
+    assert not PendingCheck.objects.exists()
+
+
+def test_the_check_queue_is_taken_in_batches(no_random_sample):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kefu.quality.services.checks import check_queued, queue_checks
+
+    agent = old_agent()
+    backlog = [_closed_unchecked(agent, GOOD_CHAT)[0].pk for _ in range(5)]
+    queue_checks(backlog)
+    assert check_queued(batch_size=2, max_batches=1) == 2  # oldest marks first
+    assert Inspection.objects.filter(conversation_id__in=backlog[:2]).count() == 2
+    with CaptureQueriesContext(connection) as run:
+        assert check_queued(batch_size=3) == 3
+    assert Inspection.objects.filter(conversation_id__in=backlog).count() == 5
+    assert len(run) < 40  # a batch's few reads and one write each, not ~10 queries a chat

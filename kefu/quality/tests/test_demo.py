@@ -30,11 +30,17 @@ def test_the_demo_checks_reviews_and_appeals_once():
     assert Inspection.objects.count() == checked
 
 
-def test_the_demo_rosters_two_weeks_and_fills_last_months_sheets_once():
+def test_the_demo_rosters_from_last_month_and_fills_last_months_sheets_once():
     from django.utils import timezone
 
-    from kefu.quality.kpi import default_month
-    from kefu.quality.models import PerformanceSheet, PerformanceState, RosterEntry
+    from kefu.quality.attendance import attendance
+    from kefu.quality.kpi import default_month, month_bounds
+    from kefu.quality.models import (
+        PerformanceSheet,
+        PerformanceState,
+        PresenceLog,
+        RosterEntry,
+    )
     from kefu.quality.selectors import on_duty
     from kefu.quality.services.roster import week_start
 
@@ -42,22 +48,47 @@ def test_the_demo_rosters_two_weeks_and_fills_last_months_sheets_once():
     supervisor = make_agent(role=Role.SUPERVISOR)
     demo.build(password="x")
     monday = week_start(timezone.localdate())
+    first = default_month()
     entries = RosterEntry.objects.all()
-    assert {e.day for e in entries} <= {monday + dt.timedelta(days=n) for n in range(14)}
+    span = (monday + dt.timedelta(days=14) - first).days
+    assert {e.day for e in entries} <= {first + dt.timedelta(days=n) for n in range(span)}
     assert {e.shift.name for e in entries} == {"早班", "中班", "晚班"}
     for agent in agents:  # five days a week, one shift a day
-        days = list(entries.filter(agent=agent).values_list("day", flat=True))
-        assert len(days) == len(set(days)) == 10
+        days = sorted(entries.filter(agent=agent).values_list("day", flat=True))
+        assert len(days) == len(set(days))
+        this_fortnight = [d for d in days if d >= monday]
+        assert len(this_fortnight) == 10
     assert supervisor.pk not in {e.agent_id for e in entries}
     on_duty()  # the grid's readers accept the demo's entries
 
+    # The rostered agents' presence is recorded over their shifts: last month's attendance looks
+    # like a real team's — most shifts kept, a few late or missed, none without a record.
+    assert set(PresenceLog.objects.values_list("agent_id", flat=True)) == {a.pk for a in agents}
+    start, end = month_bounds(first)
+    kept = attendance(start=start, end=end, agent_ids=[a.pk for a in agents])
+    shifts = sum(row.shifts for row in kept.values())
+    assert shifts >= 4 * 15 and not any(row.unrecorded for row in kept.values())
+    assert 0.75 <= sum(row.kept for row in kept.values()) / shifts < 1
+
     sheets = PerformanceSheet.objects.filter(month=default_month())
     assert set(sheets.values_list("agent_id", flat=True)) == {a.pk for a in agents}
+    attendance_values = [
+        f["value"] for sheet in sheets for f in sheet.figures if f["indicator"] == "attendance"
+    ]
+    assert all(value is not None and value > 50 for value in attendance_values)
     states = list(sheets.values_list("state", flat=True))
     assert {PerformanceState.DRAFT, PerformanceState.SIGNED, PerformanceState.ACKNOWLEDGED} == set(
         states
     )
     assert not sheets.exclude(state=PerformanceState.DRAFT).filter(signed_by__isnull=True).exists()
-    made = (RosterEntry.objects.count(), PerformanceSheet.objects.count())
+    made = (
+        RosterEntry.objects.count(),
+        PerformanceSheet.objects.count(),
+        PresenceLog.objects.count(),
+    )
     demo.build(password="x")
-    assert (RosterEntry.objects.count(), PerformanceSheet.objects.count()) == made
+    assert (
+        RosterEntry.objects.count(),
+        PerformanceSheet.objects.count(),
+        PresenceLog.objects.count(),
+    ) == made

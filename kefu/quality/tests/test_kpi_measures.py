@@ -111,7 +111,7 @@ def test_the_months_measures_from_the_recorded_facts(client_for, no_random_sampl
     body = next(r for r in rows if agent.username in r)
     assert body[header.index("日均处理会话数")] == "2.0"
     assert body[header.index("工单解决率（未重开）")] == "50.0"
-    assert body[header.index("客户表扬（5星评价）")] == "1"
+    assert body[header.index("客户表扬（5星评价及记录在案的表扬）")] == "1"
 
 
 def test_an_agent_with_no_facts_has_no_averages(client_for):

@@ -21,6 +21,7 @@ from kefu.quality.models import (
 from kefu.quality.services import sheet_rules
 from kefu.quality.tests.conftest import GOOD_CHAT, old_agent, served_chat
 from kefu.quality.tests.test_performance import COMPLAINT_CHAT, closed_ticket
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,12 +38,20 @@ def draft_now(client):
 
 
 def a_month_of_facts(agent):
-    """One chat where the customer complained, one with a forbidden word, one rated 5, two tickets
-    closed after a time limit was breached."""
+    """A chat where the customer complained (the rule counts none of it: no complaint is upheld
+    against the agent), a complaint upheld against the agent, one chat with a forbidden word, one
+    rated 5, a customer's praise on record, two tickets closed after a time limit was breached."""
+    from kefu.quality.services import records
+    from kefu.quality.tests.test_records import complaint
+
+    supervisor = UserFactory(role=Role.SUPERVISOR)
     served_chat(agent, COMPLAINT_CHAT)
+    upheld = complaint(agent)
+    records.uphold_complaint(actor=supervisor, ticket_id=upheld.pk, agent_id=agent.pk, words="态度")
     served_chat(agent, RUDE_CHAT)
     rated, _made = served_chat(agent, GOOD_CHAT)
     Conversation.objects.filter(pk=rated.pk).update(rating=5)
+    records.record_praise(actor=supervisor, agent_id=agent.pk, source="letter", words="表扬信")
     closed_ticket(agent, breached=True)
     closed_ticket(agent, breached=True)
 
@@ -69,12 +78,13 @@ def test_the_months_sheets_are_drafted_from_the_rules(client_for, no_random_samp
         RuleKind.SEVERE: -10,
         RuleKind.TIME_LIMIT: -4,  # two tickets × -2
         RuleKind.GOOD_RATING: 1,
+        RuleKind.PRAISE: 5,
         RuleKind.QUALITY_BELOW: -10,  # a forbidden word: below 100
     }
     assert not RewardPenaltySheet.objects.filter(agent=idle).exists()  # no rule gave points
     html = supervisor_client.get(f"/quality/sheets/{sheet.pk}/").content.decode()
     assert 'data-testid="drafted-from-rules"' in html and "按规则起草" in html
-    assert "2 × -2" in html and 'data-testid="total">-28<' in html
+    assert "2 × -2" in html and 'data-testid="total">-23<' in html
     listing = supervisor_client.get(f"/quality/sheets/?month={MONTH}").content.decode()
     assert f'data-testid="sheet-{sheet.pk}"' in listing
 
@@ -156,14 +166,26 @@ def test_a_manager_sets_the_rules_and_the_payday(client_for):
         action=AuditAction.SETTINGS_CHANGED, object_type="quality.rewardrule"
     ).exists()
 
-    for bad in (
-        {"payday": "31"},
-        {"payday": "15", "points_complaint": "-500"},
-        {"payday": "15", "threshold_quality_below": "abc"},
-        {"payday": "15", "points_severe": "x"},
+    for bad, field, error in (
+        ({"payday": "31"}, "payday", "发薪日须为每月 2 日至 28 日"),
+        ({"points_complaint": "-500"}, "points_complaint", "分数须在 -100 到 100 之间"),
+        (
+            {"threshold_quality_below": "abc"},
+            "threshold_quality_below",
+            "质检标准分须在 0 到 100 之间",
+        ),
+        (
+            {"threshold_quality_below": "nan"},
+            "threshold_quality_below",
+            "质检标准分须在 0 到 100 之间",
+        ),
+        ({"points_severe": "x"}, "points_severe", "分数须为整数"),
+        ({"points_severe": ""}, "points_severe", "请给出每条规则的分数"),
     ):
-        page = manager_client.post("/quality/sheets/rules/", {**form, **bad}, follow=True)
-        assert page.status_code == 200
+        page = manager_client.post("/quality/sheets/rules/", {**form, "payday": "15", **bad})
+        assert page.status_code == 400
+        shown = page.content.decode().split(f'data-testid="error-{field}">')[1].split("<")[0]
+        assert error in shown, shown
         assert RewardRule.objects.get(kind=RuleKind.COMPLAINT).points == -8
         assert QualitySettings.objects.get().payday == 15
     denied = supervisor_client.post("/quality/sheets/rules/", {**form, "payday": "3"})
@@ -197,3 +219,25 @@ def test_the_drafts_are_ready_the_day_before_payday_without_anyone(monkeypatch, 
     assert sheet.month == dt.date(2026, 11, 1) and lines(sheet) == {RuleKind.TIME_LIMIT: -2}
     assert prepare_reward_sheets.call_local() == 1  # run twice: refreshed, not doubled
     assert SheetItem.objects.filter(sheet__agent=agent).count() == 1
+
+
+def test_the_rules_count_from_the_kpis_facts_alone(no_random_sample):
+    """One source: the rules read the month's facts as the KPIs compute them (kpi.facts) and the
+    rules themselves, nothing more (no second pass over the quality checks or the ratings)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kefu.quality import kpi
+
+    agent = old_agent()
+    a_month_of_facts(agent)
+    sheet_rules.rules()
+    month = timezone.localdate().replace(day=1)
+    start, end = kpi.month_bounds(month)
+    with CaptureQueriesContext(connection) as facts_alone:
+        row = kpi.facts(start=start, end=end, agent_ids=[agent.pk])[agent.pk]
+    with CaptureQueriesContext(connection) as drafting:
+        lines = {ln.rule: ln for ln in sheet_rules.rule_lines(month, [agent.pk])[agent.pk]}
+    assert len(drafting) == len(facts_alone) + 1  # + the rules
+    assert (row.complaints_upheld, row.severe, row.good_ratings, row.praised) == (1, 1, 1, 1)
+    assert lines[RuleKind.SEVERE].points == -10 and lines[RuleKind.GOOD_RATING].points == 1
