@@ -67,6 +67,8 @@ class ReviewOut(Schema):
     appealed_at: dt.datetime | None
     decision_note: str
     decided_at: dt.datetime | None
+    item_points: dict[str, int]  # rubric item id → the points the inspector gave
+    version: int  # sent back with a review or a decision (another answers 409)
 
 
 class InspectionOut(Schema):
