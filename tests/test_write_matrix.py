@@ -51,6 +51,7 @@ from kefu.quality.models import (
     RewardPenaltySheet,
     RewardRule,
     RosterEntry,
+    RubricItem,
     SheetItem,
     SheetState,
     Shift,
@@ -302,6 +303,7 @@ class World:
             tuple(Shift.objects.order_by("id").values_list("name", "start", "end", "is_active")),
             tuple(ShiftSwap.objects.order_by("id").values_list("state", "colleague")),
             tuple(Review.objects.order_by("id").values_list("state", "version", "final_score")),
+            tuple(RubricItem.objects.order_by("id").values_list("label", "weight", "is_active")),
         )
 
 
@@ -861,6 +863,21 @@ MATRIX = [
         lambda w: {"points": -3},
         allowed=SETTINGS,
         method="patch",
+        json=True,
+    ),
+    W(
+        "PUT /api/v1/quality/rubric/items",
+        lambda w: "/api/v1/quality/rubric/items",
+        lambda w: {"items": []},
+        allowed=SETTINGS,
+        method="put",
+        json=True,
+    ),
+    W(
+        "POST /api/v1/quality/rubric/items",
+        lambda w: "/api/v1/quality/rubric/items",
+        lambda w: {"kind": "forbidden", "label": "承诺用语"},
+        allowed=SETTINGS,
         json=True,
     ),
     # kefu/quality/api_roster.py: shifts, the week copied, swaps

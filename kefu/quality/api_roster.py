@@ -41,15 +41,18 @@ def _require(user: User, *perms: str) -> None:
 class ShiftOut(Schema):
     id: int
     name: str
-    starts: dt.time
-    ends: dt.time  # not after `starts`: the shift runs past midnight
+    starts: reads.TimeOfDay
+    ends: reads.TimeOfDay  # not after `starts`: the shift runs past midnight
     is_active: bool
+
+
+HOURS = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
 
 
 class ShiftIn(Schema):
     name: str = Field(min_length=1, max_length=30)
-    starts: dt.time
-    ends: dt.time
+    starts: str = Field(pattern=HOURS, description="08:00, local time")
+    ends: str = Field(pattern=HOURS, description="16:00; not after `starts`: past midnight")
     is_active: bool = True
 
 
@@ -57,8 +60,8 @@ def _shift_out(shift: Shift) -> dict[str, Any]:
     return {
         "id": shift.pk,
         "name": shift.name,
-        "starts": shift.start,
-        "ends": shift.end,
+        "starts": reads.clock(shift.start),
+        "ends": reads.clock(shift.end),
         "is_active": shift.is_active,
     }
 
@@ -83,8 +86,8 @@ def add_shift(request: AuthenticatedRequest, body: ShiftIn) -> Status[Any]:
     shift = roster.save_shift(
         actor=request.user,
         name=body.name,
-        start=body.starts,
-        end=body.ends,
+        start=dt.time.fromisoformat(body.starts),
+        end=dt.time.fromisoformat(body.ends),
         is_active=body.is_active,
         request=request,
     )
@@ -105,8 +108,8 @@ def change_shift(request: AuthenticatedRequest, shift_id: int, body: ShiftIn) ->
         actor=request.user,
         shift_id=shift_id,
         name=body.name,
-        start=body.starts,
-        end=body.ends,
+        start=dt.time.fromisoformat(body.starts),
+        end=dt.time.fromisoformat(body.ends),
         is_active=body.is_active,
         request=request,
     )
@@ -141,8 +144,8 @@ class OnDutyOut(Schema):
     day: dt.date  # the shift's day: yesterday for a night shift running past midnight
     shift_id: int
     shift_name: str
-    starts: dt.time
-    ends: dt.time
+    starts: reads.TimeOfDay
+    ends: reads.TimeOfDay
 
 
 @router.get(
@@ -164,8 +167,8 @@ def on_duty(request: AuthenticatedRequest) -> list[dict[str, Any]]:
             "day": e.day,
             "shift_id": e.shift_id,
             "shift_name": e.shift.name,
-            "starts": e.shift.start,
-            "ends": e.shift.end,
+            "starts": reads.clock(e.shift.start),
+            "ends": reads.clock(e.shift.end),
         }
         for e in entries
     ]

@@ -1,6 +1,6 @@
 """Quality API of the managers' settings, as their pages have them (Perm.MANAGE_SETTINGS): the KPI
-targets and weights 绩效指标 (kpi/targets/) and the reward/penalty rules 奖罚规则 with the payday
-(sheets/rules/). Through the same services, so a refusal is the page's (400, nothing saved) and
+targets and weights 绩效指标 (kpi/targets/), the reward/penalty rules 奖罚规则 with the payday
+(sheets/rules/) and the rubric's items 质检标准 (rubric/; read with GET /quality/rubric). Through the same services, so a refusal is the page's (400, nothing saved) and
 every change is audited as on the page; a value of the wrong type or out of range is 422 naming
 the field."""
 
@@ -10,14 +10,15 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
+from kefu.quality import api as reads
 from kefu.quality import kpi
-from kefu.quality.models import Indicator, RewardRule, RuleKind
-from kefu.quality.services import MAX_POINTS, performance, sheet_rules
+from kefu.quality.models import CheckKind, Indicator, RewardRule, RuleKind
+from kefu.quality.services import MAX_POINTS, performance, rubric, sheet_rules
 from kefu.quality.services.performance import MAX_TARGET
 from kefu.quality.services.rubric import quality_settings
 
@@ -239,3 +240,70 @@ def change_reward_rule(
         actor=request.user, changes=changes, payday=quality_settings().payday, request=request
     )
     return _rule_out(next(rule for rule in saved if rule.kind == kind))
+
+
+# ---- The rubric 质检标准 -------------------------------------------------------------------------
+
+
+class RubricItemIn(Schema):
+    id: int
+    label: str = Field(min_length=1, max_length=80)
+    weight: int = Field(ge=0, le=100)
+    is_active: bool
+    phrases: list[str] = Field(default_factory=list, max_length=200)
+    triggers: list[str] = Field(
+        default_factory=list, max_length=200, description="a complaining customer's phrases"
+    )
+    limit: int | None = Field(None, ge=0, le=86_400, description="seconds, for the timed checks")
+
+
+class RubricIn(Schema):
+    items: list[RubricItemIn] = Field(
+        max_length=40, description="every item once; the active items' weights add up to 100"
+    )
+
+
+class NewRubricItemIn(Schema):
+    kind: CheckKind
+    label: str = Field(min_length=1, max_length=80)
+
+
+@router.put(
+    "/quality/rubric/items",
+    response=list[reads.RubricItemOut],
+    summary="Change the rubric's items all at once (the active items' weights adding up to 100; "
+    "each active phrase check with its phrases, each timed check with its limit); a refusal "
+    "saves nothing",
+)
+def save_rubric(request: AuthenticatedRequest, body: RubricIn) -> list[dict[str, Any]]:
+    _managers_only(request.user)
+    rubric.save_rubric(
+        actor=request.user,
+        changes=[
+            rubric.ItemChange(
+                id=item.id,
+                label=item.label,
+                weight=item.weight,
+                is_active=item.is_active,
+                phrases="\n".join(item.phrases),
+                triggers="\n".join(item.triggers),
+                limit=item.limit,
+            )
+            for item in body.items
+        ],
+        request=request,
+    )
+    return reads.rubric(request)
+
+
+@router.post(
+    "/quality/rubric/items",
+    response={201: reads.RubricItemOut},
+    summary="Add a rubric item, inactive with weight 0 (the weights still add up to 100)",
+)
+def add_rubric_item(request: AuthenticatedRequest, body: NewRubricItemIn) -> Status[Any]:
+    _managers_only(request.user)
+    item = rubric.add_rubric_item(
+        actor=request.user, kind=body.kind, label=body.label, request=request
+    )
+    return Status(201, next(i for i in reads.rubric(request) if i["id"] == item.pk))

@@ -668,3 +668,41 @@ def test_copying_last_week_and_computing_the_months_sheets_through_the_api():
         ).status_code
         == 403
     )
+
+
+def test_the_rubric_through_the_api_weights_adding_up_to_100_audited():
+    manager = UserFactory.create(role=M)
+    client = api_client(manager)
+    items = client.get("/api/v1/quality/rubric").json()
+    body = {
+        "items": [
+            {
+                k: item[k]
+                for k in ("id", "label", "weight", "is_active", "phrases", "triggers", "limit")
+            }
+            for item in items
+        ]
+    }
+    forbidden = next(i for i in body["items"] if i["label"] == "服务禁语")
+    forbidden["phrases"] = [*forbidden["phrases"], "爱买不买"]
+    weight = forbidden["weight"]
+    saved = call(client, "put", "/api/v1/quality/rubric/items", body)
+    assert saved.status_code == 200, saved.content
+    assert "爱买不买" in next(i for i in saved.json() if i["label"] == "服务禁语")["phrases"]
+    forbidden["weight"] += 1
+    refused = call(client, "put", "/api/v1/quality/rubric/items", body)
+    assert refused.status_code == 400 and "100" in refused.json()["detail"]
+    forbidden["weight"] = 101
+    refused = call(client, "put", "/api/v1/quality/rubric/items", body)
+    assert refused.status_code == 422 and "weight" in refused.json()["detail"]
+    added = call(
+        client, "post", "/api/v1/quality/rubric/items", {"kind": "forbidden", "label": "承诺用语"}
+    )
+    assert added.status_code == 201
+    assert (added.json()["weight"], added.json()["is_active"]) == (0, False)
+    wrong = call(client, "post", "/api/v1/quality/rubric/items", {"kind": "x", "label": "y"})
+    assert wrong.status_code == 422 and "kind" in wrong.json()["detail"]
+    assert AuditEntry.objects.filter(object_type="quality.rubricitem").count() == 2
+    inspector = api_client(UserFactory.create(role=Q))
+    forbidden["weight"] = weight  # a valid body: refused for the role, not the values
+    assert call(inspector, "put", "/api/v1/quality/rubric/items", body).status_code == 403
