@@ -38,6 +38,7 @@ ELSEWHERE = {
     "customers.imported": "kefu/customers/tests/test_transfer.py",
     "reports.issued": "kefu/reports/tests/test_reports.py::test_issuing_a_pack_emits_report_issued",
     "quality.conversation_checked": "kefu/quality/tests/test_checks.py",
+    "quality.call_checked": "kefu/quality/tests/test_call_checks.py::test_a_call_review_tells_the_agent_and_the_supervisors",
     "quality.reviewed": "kefu/quality/tests/test_checks.py",
     "quality.appealed": "kefu/quality/tests/test_checks.py",
     "quality.appeal_decided": "kefu/quality/tests/test_checks.py",

@@ -5,7 +5,7 @@ state: 2xx, 3xx, 400, 409, 422); a role that may not gets 403 — or 404 where i
 object — and nothing changes. A new write endpoint fails `test_every_write_endpoint_is_in_the_matrix`
 until it is added here.
 
-Quality inspectors read and score; they write nowhere here (they may follow a ticket: a
+Quality inspectors read and score; they write nowhere else here (they may follow a ticket: a
 subscription of their own, not a change to it)."""
 
 from __future__ import annotations
@@ -42,17 +42,26 @@ from kefu.customers.models import ContactIdentity, Customer, DuplicateCandidate
 from kefu.customers.services import profiles
 from kefu.quality.models import (
     AgentRecord,
+    Inspection,
+    KpiTarget,
     Leave,
     PerformanceSheet,
     PerformanceState,
     RecordKind,
+    Review,
+    ReviewState,
     RewardPenaltySheet,
+    RewardRule,
     RosterEntry,
+    RubricItem,
     SheetItem,
     SheetState,
+    Shift,
+    ShiftSwap,
 )
 from kefu.quality.services.roster import ensure_shifts, week_start
 from kefu.sms.models import SmsMessage, SmsTemplate
+from kefu.telephony.models import Call, CallDirection, CallOutcome
 from kefu.tickets.models import (
     RoutingRule,
     SlaPolicy,
@@ -91,6 +100,9 @@ PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
 )
+
+
+REVIEW_STATES = (ReviewState.PENDING, ReviewState.DONE, ReviewState.APPEALED)
 
 
 class World:
@@ -201,6 +213,45 @@ class World:
             recorded_at=now,
         )
         self.monday = week_start(timezone.localdate()) + dt.timedelta(days=7)
+        # The agent's shift of next week and a swap of it waiting; three checked calls of the
+        # agent's: one up for review, one reviewed (to appeal), one appealed (to decide).
+        self.entry = RosterEntry.objects.create(
+            agent=self.agent, day=self.monday + dt.timedelta(days=2), shift=self.shift
+        )
+        self.swap = ShiftSwap.objects.create(
+            entry=self.entry, requested_by=self.agent, colleague=self.agent2
+        )
+        self.to_review, self.to_appeal, self.to_decide = (
+            self._checked_call(state) for state in REVIEW_STATES
+        )
+
+    def _checked_call(self, state: str) -> Inspection:
+        now = timezone.now()
+        call = Call.objects.create(
+            direction=CallDirection.INBOUND,
+            number="13800000000",
+            agent=self.agent,
+            started_at=now,
+            ended_at=now,
+            outcome=CallOutcome.ANSWERED,
+            notes="你自己看说明书",
+            created_by=self.agent,
+        )
+        inspection = Inspection.objects.create(
+            call=call, agent=self.agent, channel="phone", score=80, severe=True, closed_at=now
+        )
+        reviewed = state != ReviewState.PENDING
+        Review.objects.create(
+            inspection=inspection,
+            reason="severe",
+            state=state,
+            score=80 if reviewed else None,
+            final_score=80 if reviewed else None,
+            reviewed_at=now if reviewed else None,
+            appeal_reason="客户先骂人" if state == ReviewState.APPEALED else "",
+            appealed_at=now if state == ReviewState.APPEALED else None,
+        )
+        return inspection
 
     def chat_version(self) -> int:
         return Conversation.objects.get(pk=self.chat.pk).version
@@ -258,6 +309,12 @@ class World:
             tuple(RosterEntry.objects.order_by("id").values_list("agent", "day", "shift")),
             tuple(Leave.objects.order_by("id").values_list("agent", "first_day", "last_day")),
             tuple(AgentRecord.objects.order_by("id").values_list("kind", "agent", "ticket")),
+            tuple(KpiTarget.objects.order_by("id").values_list("indicator", "target", "weight")),
+            tuple(RewardRule.objects.order_by("id").values_list("kind", "points", "is_active")),
+            tuple(Shift.objects.order_by("id").values_list("name", "start", "end", "is_active")),
+            tuple(ShiftSwap.objects.order_by("id").values_list("state", "colleague")),
+            tuple(Review.objects.order_by("id").values_list("state", "version", "final_score")),
+            tuple(RubricItem.objects.order_by("id").values_list("label", "weight", "is_active")),
         )
 
 
@@ -839,6 +896,115 @@ MATRIX = [
         lambda w: f"/api/v1/quality/leaves/{w.leave.pk}",
         allowed=BOSSES,
         method="delete",
+    ),  # kefu/quality/api_settings.py: the managers' settings
+    W(
+        "PUT /api/v1/quality/kpi-targets",
+        lambda w: "/api/v1/quality/kpi-targets",
+        lambda w: {"targets": [{"indicator": "quality", "target": 90, "weight": 100}]},
+        allowed=SETTINGS,
+        method="put",
+        json=True,
+    ),
+    W(
+        "PUT /api/v1/quality/reward-rules",
+        lambda w: "/api/v1/quality/reward-rules",
+        lambda w: {"payday": 12, "rules": [{"kind": "late", "points": -3}]},
+        allowed=SETTINGS,
+        method="put",
+        json=True,
+    ),
+    W(
+        "PATCH /api/v1/quality/reward-rules/{kind}",
+        lambda w: "/api/v1/quality/reward-rules/late",
+        lambda w: {"points": -3},
+        allowed=SETTINGS,
+        method="patch",
+        json=True,
+    ),
+    W(
+        "PUT /api/v1/quality/rubric/items",
+        lambda w: "/api/v1/quality/rubric/items",
+        lambda w: {"items": []},
+        allowed=SETTINGS,
+        method="put",
+        json=True,
+    ),
+    W(
+        "POST /api/v1/quality/rubric/items",
+        lambda w: "/api/v1/quality/rubric/items",
+        lambda w: {"kind": "forbidden", "label": "承诺用语"},
+        allowed=SETTINGS,
+        json=True,
+    ),
+    # kefu/quality/api_roster.py: shifts, the week copied, swaps
+    W(
+        "POST /api/v1/quality/shifts",
+        lambda w: "/api/v1/quality/shifts",
+        lambda w: {"name": "夜班", "starts": "00:00", "ends": "08:00"},
+        allowed=BOSSES,
+        json=True,
+    ),
+    W(
+        "PUT /api/v1/quality/shifts/{shift_id}",
+        lambda w: f"/api/v1/quality/shifts/{w.shift.pk}",
+        lambda w: {"name": "早班", "starts": "08:00", "ends": "16:00", "is_active": False},
+        allowed=BOSSES,
+        method="put",
+        json=True,
+    ),
+    W(
+        "POST /api/v1/quality/roster/weeks/{week}/copy-previous",
+        lambda w: f"/api/v1/quality/roster/weeks/{w.monday + dt.timedelta(days=7)}/copy-previous",
+        allowed=BOSSES,
+    ),
+    W(
+        "POST /api/v1/quality/swaps",
+        lambda w: "/api/v1/quality/swaps",
+        lambda w: {"entry_id": w.entry.pk, "colleague_id": w.agent2.pk},
+        allowed=CS,
+        json=True,
+    ),
+    W(
+        "POST /api/v1/quality/swaps/{swap_id}/decide",
+        lambda w: f"/api/v1/quality/swaps/{w.swap.pk}/decide",
+        lambda w: {"decision": "refuse"},
+        allowed=BOSSES,
+        json=True,
+    ),
+    # kefu/quality/api_reviews.py: the manual review (inspectors score: the one write they have)
+    W(
+        "POST /api/v1/quality/checks/{inspection_id}/pick",
+        lambda w: f"/api/v1/quality/checks/{w.to_review.pk}/pick",
+        allowed={A, M, S, Q},
+    ),
+    W(
+        "POST /api/v1/quality/checks/{inspection_id}/review",
+        lambda w: f"/api/v1/quality/checks/{w.to_review.pk}/review",
+        lambda w: {"items": [], "comment": "禁语"},
+        allowed={A, M, S, Q},
+        hidden={G, D},
+        json=True,
+    ),
+    W(
+        "POST /api/v1/quality/checks/{inspection_id}/appeal",
+        lambda w: f"/api/v1/quality/checks/{w.to_appeal.pk}/appeal",
+        lambda w: {"reason": "客户先骂人"},
+        allowed={G},
+        hidden={D},
+        json=True,
+    ),
+    W(
+        "POST /api/v1/quality/checks/{inspection_id}/decide",
+        lambda w: f"/api/v1/quality/checks/{w.to_decide.pk}/decide",
+        lambda w: {"decision": "uphold", "note": "维持"},
+        allowed=BOSSES,
+        hidden={D},
+        json=True,
+    ),
+    W(
+        "POST /api/v1/quality/performance/compute",
+        lambda w: "/api/v1/quality/performance/compute?month=2026-01",
+        allowed=BOSSES,
     ),
 ]
 
@@ -969,4 +1135,9 @@ def test_the_matrix_is_not_empty_for_any_role():
     for role in ROLES:
         refused = [w for w in MATRIX if role not in w.allowed]
         assert refused or role == A
-    assert not [w for w in MATRIX if Q in w.allowed and w.name != "tickets:watch"]
+    inspectors_write = {
+        "tickets:watch",
+        "POST /api/v1/quality/checks/{inspection_id}/pick",
+        "POST /api/v1/quality/checks/{inspection_id}/review",
+    }
+    assert not [w for w in MATRIX if Q in w.allowed and w.name not in inspectors_write]

@@ -27,6 +27,7 @@ from kefu.notifications.models import Notification
 from kefu.notifications.services import notify
 from kefu.quality.events import (
     AppealDecided,
+    CallChecked,
     ConversationChecked,
     ReviewAppealed,
     ReviewDone,
@@ -419,14 +420,22 @@ def on_work_order_late(event: WorkOrderLate) -> None:
         )
 
 
-def _inspection_link(conversation_id: int) -> str:
+def _inspection_link(event: ReviewDone | ReviewAppealed | AppealDecided) -> str:
+    """The check the review event is of (looked up by its chat for an event queued before the
+    events named the check)."""
     from kefu.quality.models import Inspection
 
-    inspection = Inspection.objects.filter(conversation_id=conversation_id).first()
-    return reverse("quality:inspection", args=[inspection.pk]) if inspection else ""
+    inspection_id = event.inspection_id
+    if inspection_id is None and event.conversation_id is not None:
+        inspection_id = (
+            Inspection.objects.filter(conversation_id=event.conversation_id)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    return reverse("quality:inspection", args=[inspection_id]) if inspection_id else ""
 
 
-def is_severe(event: ConversationChecked) -> bool:
+def is_severe(event: ConversationChecked | CallChecked) -> bool:
     return event.severe
 
 
@@ -446,15 +455,43 @@ def on_severe_finding(event: ConversationChecked) -> None:
         )
 
 
-def on_reviewed(event: ReviewDone) -> None:
+def on_severe_call(event: CallChecked) -> None:
+    """A forbidden word in a recorded call's notes: told as a chat's (the agent hears of it with
+    the review, once the check is theirs to see)."""
+    agent = User.objects.filter(pk=event.agent_id).first() if event.agent_id is not None else None
     with translation.override(settings.LANGUAGE_CODE):
+        notify(
+            recipient_ids=supervisors_to_escalate_to(),
+            kind=event.name,
+            link=reverse("quality:inspection", args=[event.inspection_id]),
+            exclude_id=event.agent_id,
+            title=_("Forbidden words in call #%(id)s of %(agent)s")
+            % {"id": event.call_id, "agent": agent or "—"},
+        )
+
+
+def _is_call(event: ReviewDone | ReviewAppealed | AppealDecided) -> bool:
+    return event.conversation_id is None and event.call_id is not None
+
+
+def _checked_id(event: ReviewDone | ReviewAppealed | AppealDecided) -> int | None:
+    return event.call_id if _is_call(event) else event.conversation_id
+
+
+def on_reviewed(event: ReviewDone) -> None:
+    """The agent is told their chat or call was scored (the check opens to them now)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        title = (
+            _("Call #%(id)s was reviewed: %(score)d points")
+            if _is_call(event)
+            else _("Chat #%(id)s was reviewed: %(score)d points")
+        )
         notify(
             recipient_ids=[event.agent_id],
             kind=event.name,
-            link=_inspection_link(event.conversation_id),
+            link=_inspection_link(event),
             exclude_id=event.reviewer_id,
-            title=_("Chat #%(id)s was reviewed: %(score)d points")
-            % {"id": event.conversation_id, "score": event.score},
+            title=title % {"id": _checked_id(event), "score": event.score},
         )
 
 
@@ -468,29 +505,40 @@ def on_appealed(event: ReviewAppealed) -> None:
     deciders = User.objects.filter(role__in=roles, is_active=True).values_list("pk", flat=True)
     agent = User.objects.filter(pk=event.agent_id).first()
     with translation.override(settings.LANGUAGE_CODE):
+        title = (
+            _("%(agent)s appeals the review of call #%(id)s")
+            if _is_call(event)
+            else _("%(agent)s appeals the review of chat #%(id)s")
+        )
         notify(
             recipient_ids=list(deciders),
             kind=event.name,
-            link=_inspection_link(event.conversation_id),
+            link=_inspection_link(event),
             exclude_id=event.agent_id,
-            title=_("%(agent)s appeals the review of chat #%(id)s")
-            % {"agent": agent or "—", "id": event.conversation_id},
+            title=title % {"agent": agent or "—", "id": _checked_id(event)},
         )
 
 
 def on_appeal_decided(event: AppealDecided) -> None:
     with translation.override(settings.LANGUAGE_CODE):
-        notify(
-            recipient_ids=[event.agent_id],
-            kind=event.name,
-            link=_inspection_link(event.conversation_id),
-            exclude_id=event.decided_by_id,
-            title=(
+        if _is_call(event):
+            title = (
+                _("Your appeal on call #%(id)s was turned down: %(score)d points")
+                if event.upheld
+                else _("Your appeal on call #%(id)s changed the score to %(score)d points")
+            )
+        else:
+            title = (
                 _("Your appeal on chat #%(id)s was turned down: %(score)d points")
                 if event.upheld
                 else _("Your appeal on chat #%(id)s changed the score to %(score)d points")
             )
-            % {"id": event.conversation_id, "score": event.final_score},
+        notify(
+            recipient_ids=[event.agent_id],
+            kind=event.name,
+            link=_inspection_link(event),
+            exclude_id=event.decided_by_id,
+            title=title % {"id": _checked_id(event), "score": event.final_score},
         )
 
 
@@ -534,6 +582,7 @@ def register() -> None:
         mode=Delivery.TASK,
         when=is_severe,
     )
+    subscribe(CallChecked, f"{__name__}.on_severe_call", mode=Delivery.TASK, when=is_severe)
     subscribe(TicketCreated, f"{__name__}.on_urgent_ticket", mode=Delivery.TASK, when=is_urgent)
     subscribe(
         TicketFieldsChanged, f"{__name__}.on_raised_to_urgent", mode=Delivery.TASK, when=is_raised

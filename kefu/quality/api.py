@@ -8,12 +8,12 @@ boards; an object the user may not see answers 404."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import P, QueryEx, Router, Schema
+from ninja import Field, P, QueryEx, Router, Schema
 
 from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.roles import Perm
@@ -67,6 +67,8 @@ class ReviewOut(Schema):
     appealed_at: dt.datetime | None
     decision_note: str
     decided_at: dt.datetime | None
+    item_points: dict[str, int]  # rubric item id → the points the inspector gave
+    version: int  # sent back with a review or a decision (another answers 409)
 
 
 class InspectionOut(Schema):
@@ -411,6 +413,16 @@ def performance_sheet(request: AuthenticatedRequest, sheet_id: int) -> dict[str,
     return {**_sheet_out(sheet), "lines": lines}
 
 
+# A time of day as the shifts keep it, 08:00:00 (no offset: the business's local time). Not
+# `dt.time`, whose OpenAPI format "time" (RFC 3339) wants an offset the shifts do not have.
+CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
+TimeOfDay = Annotated[str, Field(pattern=CLOCK, examples=["08:00:00"])]
+
+
+def clock(time: dt.time) -> str:
+    return time.strftime("%H:%M:%S")
+
+
 class RosterEntryOut(Schema):
     id: int
     day: dt.date
@@ -418,8 +430,8 @@ class RosterEntryOut(Schema):
     agent_name: str
     shift_id: int
     shift_name: str
-    starts: dt.time
-    ends: dt.time  # not after `starts`: the shift runs past midnight
+    starts: TimeOfDay
+    ends: TimeOfDay  # not after `starts`: the shift runs past midnight
 
 
 @router.get(
@@ -454,8 +466,8 @@ def roster(
             "agent_name": str(e.agent),
             "shift_id": e.shift_id,
             "shift_name": e.shift.name,
-            "starts": e.shift.start,
-            "ends": e.shift.end,
+            "starts": clock(e.shift.start),
+            "ends": clock(e.shift.end),
         }
         for e in entries.order_by("day", "shift__start", "agent__display_name", "id")[:5000]
     ]

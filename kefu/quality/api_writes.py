@@ -1,17 +1,20 @@
 """Quality API writes: what the pages do, through the same services and the same access checks (a
 sheet the user may not see answers 404, an action their role may not take 403): sign and
 acknowledge a performance sheet 绩效考核表; draft the month's reward/penalty sheets 奖罚评分表 from
-the rules, adjust a line, submit, approve or return a sheet; save a roster week 排班; record and
-take back a leave 请假. Each answers with the object read again, as the reads of api.py show it."""
+the rules, adjust a line, submit, approve or return a sheet; save a roster week 排班; list, record and
+take back the leaves 请假. Each answers with the object read again, as the reads of api.py show it."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Literal
 
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from kefu.accounts.http import AuthenticatedRequest
+from kefu.accounts.roles import Perm
 from kefu.core.reporting import checked_period
 from kefu.quality import api as reads
 from kefu.quality import selectors, services
@@ -195,6 +198,42 @@ class LeaveOut(Schema):
     first_day: dt.date
     last_day: dt.date
     reason: str
+
+
+class LeaveListOut(LeaveOut):
+    agent_name: str
+
+
+@router.get(
+    "/quality/leaves",
+    response=list[LeaveListOut],
+    summary="The leaves ending on or after `since` (today by default), soonest first: everyone's "
+    "for supervisors (or one agent's), their own for an agent",
+)
+def leaves(
+    request: AuthenticatedRequest, since: dt.date | None = None, agent: int | None = None
+) -> list[dict[str, Any]]:
+    user = request.user
+    if not (user.has_perm(Perm.ASSIGN_WORK) or user.has_perm(Perm.SERVE_CUSTOMERS)):
+        raise PermissionDenied
+    since = since or timezone.localdate()
+    checked_period(since, since)
+    found = selectors.leaves(since=since)
+    if not user.has_perm(Perm.ASSIGN_WORK):
+        found = found.filter(agent=user)
+    elif agent is not None:
+        found = found.filter(agent_id=agent)
+    return [
+        {
+            "id": leave.pk,
+            "agent_id": leave.agent_id,
+            "agent_name": str(leave.agent),
+            "first_day": leave.first_day,
+            "last_day": leave.last_day,
+            "reason": leave.reason,
+        }
+        for leave in found.order_by("first_day", "agent_id", "id")[:1000]
+    ]
 
 
 @router.post(

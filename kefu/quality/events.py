@@ -36,29 +36,53 @@ class ConversationChecked(DomainEvent):
 
 
 @dataclass(frozen=True)
+class CallChecked(DomainEvent):
+    """A recorded call was checked by its notes; `severe` when a forbidden word was found (the
+    supervisors are alerted at once, as for a chat)."""
+
+    name: ClassVar[str] = "quality.call_checked"
+    inspection_id: int
+    call_id: int
+    agent_id: int | None
+    score: int
+    severe: bool
+
+
+# The review events are of a chat (conversation_id) or of a call (call_id, conversation_id empty);
+# inspection_id is the check both open at (empty in events queued before it was added).
+
+
+@dataclass(frozen=True)
 class ReviewDone(DomainEvent):
     name: ClassVar[str] = "quality.reviewed"
     review_id: int
-    conversation_id: int
+    conversation_id: int | None
     agent_id: int | None
     reviewer_id: int
     score: int
+    inspection_id: int | None = None
+    call_id: int | None = None
+    findings: int = 0  # the automatic check's findings the review looked at
 
 
 @dataclass(frozen=True)
 class ReviewAppealed(DomainEvent):
     name: ClassVar[str] = "quality.appealed"
     review_id: int
-    conversation_id: int
+    conversation_id: int | None
     agent_id: int
+    inspection_id: int | None = None
+    call_id: int | None = None
 
 
 @dataclass(frozen=True)
 class AppealDecided(DomainEvent):
     name: ClassVar[str] = "quality.appeal_decided"
     review_id: int
-    conversation_id: int
+    conversation_id: int | None
     agent_id: int | None
     decided_by_id: int
     upheld: bool
     final_score: int
+    inspection_id: int | None = None
+    call_id: int | None = None

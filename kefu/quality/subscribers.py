@@ -30,9 +30,9 @@ def sample_rated(event: ConversationRated) -> None:
 
 
 def check_recorded_call(event: CallRecorded) -> None:
-    from kefu.quality.services.checks import check_call
+    from kefu.quality.services.calls import check_recorded_call as check
 
-    check_call(event.call_id)
+    check(event.call_id)
 
 
 def record_presence(event: PresenceChanged) -> None:

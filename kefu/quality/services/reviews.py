@@ -4,8 +4,6 @@ item; the agent sees the result and may appeal once within the appeal period; a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -15,7 +13,6 @@ from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
 from kefu.accounts.roles import Perm
 from kefu.core.errors import Conflict, DomainError, PermissionRefused
-from kefu.core.events import DomainEvent
 from kefu.core.events import emit as emit_event
 from kefu.core.text import strip_control_characters
 from kefu.quality.events import AppealDecided, ReviewAppealed, ReviewDone
@@ -121,15 +118,17 @@ def review_conversation(
             "conversation": review.inspection.conversation_id,
         },
     )
-    _emit(
-        review,
-        lambda chat: ReviewDone(
+    emit_event(
+        ReviewDone(
             review_id=review.pk,
-            conversation_id=chat,
             agent_id=review.inspection.agent_id,
             reviewer_id=actor.pk,
             score=score,
-        ),
+            findings=review.inspection.findings.count(),
+            inspection_id=review.inspection_id,
+            conversation_id=review.inspection.conversation_id,
+            call_id=review.inspection.call_id,
+        )
     )
     return review
 
@@ -156,13 +155,14 @@ def appeal_review(
         request=request,
         details={"step": "appealed", "conversation": review.inspection.conversation_id},
     )
-    _emit(
-        review,
-        lambda chat: ReviewAppealed(
+    emit_event(
+        ReviewAppealed(
             review_id=review.pk,
-            conversation_id=chat,
             agent_id=actor.pk,
-        ),
+            inspection_id=review.inspection_id,
+            conversation_id=review.inspection.conversation_id,
+            call_id=review.inspection.call_id,
+        )
     )
     return review
 
@@ -208,23 +208,16 @@ def decide_appeal(
             "conversation": review.inspection.conversation_id,
         },
     )
-    _emit(
-        review,
-        lambda chat: AppealDecided(
+    emit_event(
+        AppealDecided(
             review_id=review.pk,
-            conversation_id=chat,
             agent_id=review.inspection.agent_id,
             decided_by_id=actor.pk,
             upheld=uphold,
             final_score=final,
-        ),
+            inspection_id=review.inspection_id,
+            conversation_id=review.inspection.conversation_id,
+            call_id=review.inspection.call_id,
+        )
     )
     return review
-
-
-def _emit(review: Review, event: Callable[[int], DomainEvent]) -> None:
-    """The review's event, for a chat (its notifications name the chat). A call's review is audited
-    like a chat's; the events, whose readers expect a chat, are not sent for it yet."""
-    chat = review.inspection.conversation_id
-    if chat is not None:
-        emit_event(event(chat))

@@ -2,11 +2,14 @@
 its notes with the same rubric (a forbidden word is severe and sampled), reviewed on the same
 screen, appealed by the agent and decided by a supervisor; the agent sees only their own."""
 
+import json
+
 import pytest
 from django.utils import timezone
 
 from kefu.accounts.models import AuditAction, AuditEntry
 from kefu.accounts.roles import Role
+from kefu.notifications.models import Notification
 from kefu.quality.models import Inspection, Review, ReviewState, SampleReason
 from kefu.quality.services.checks import check_call
 from kefu.quality.services.rubric import rubric_items
@@ -94,3 +97,80 @@ def test_a_call_is_reviewed_appealed_and_decided_like_a_chat(client_for, no_rand
     # Another agent never sees it.
     other_client, _other = client_for(Role.AGENT)
     assert other_client.get(f"/quality/checks/{inspection.pk}/").status_code == 404
+
+
+def _api(client, url, body):
+    return client.post(url, data=json.dumps(body), content_type="application/json")
+
+
+def test_a_call_review_tells_the_agent_and_the_supervisors(client_for, no_random_sample):
+    """A call's forbidden word alerts the supervisors at once (CallChecked, as a chat's does); its
+    review tells the agent, the agent's appeal the supervisors, the decision the agent — each
+    linking to the check, through the API as on the pages."""
+    from kefu.core.events import Delivery, subscribe, unsubscribe
+    from kefu.quality.events import CallChecked
+
+    supervisor_client, supervisor = client_for(Role.SUPERVISOR)
+    inspector_client, inspector = client_for(Role.INSPECTOR)
+    agent_client, agent = client_for(Role.AGENT)
+    got: list[CallChecked] = []
+    subscribe(CallChecked, got.append, mode=Delivery.INLINE)
+    try:
+        call = record_call(
+            actor=agent,
+            agent=agent,
+            direction=CallDirection.INBOUND,
+            number="13800000002",
+            started_at=timezone.now(),
+            outcome=CallOutcome.ANSWERED,
+            notes="客户催发货，我说你自己看说明书",
+        )
+        clean = record_call(
+            actor=agent,
+            agent=agent,
+            direction=CallDirection.INBOUND,
+            number="13800000003",
+            started_at=timezone.now(),
+            outcome=CallOutcome.ANSWERED,
+            notes="客户问发票，已开具",
+        )
+    finally:
+        unsubscribe(CallChecked, got.append)
+    inspection = Inspection.objects.get(call=call)
+    link = f"/quality/checks/{inspection.pk}/"
+    assert [(e.call_id, e.inspection_id, e.agent_id, e.severe) for e in got] == [
+        (call.pk, inspection.pk, agent.pk, True),
+        (clean.pk, Inspection.objects.get(call=clean).pk, agent.pk, False),
+    ]
+    alert = Notification.objects.get(kind="quality.call_checked")
+    assert (alert.recipient, alert.link) == (supervisor, link)
+    assert f"通话 #{call.pk}" in alert.title and "服务禁语" in alert.title
+    assert not Notification.objects.filter(recipient=agent).exists()  # not theirs to see yet
+
+    items = [{"item_id": i.pk, "points": i.weight} for i in rubric_items() if i.is_active]
+    url = f"/api/v1/quality/checks/{inspection.pk}"
+    reviewed = _api(inspector_client, f"{url}/review", {"items": items, "comment": "禁语"})
+    assert reviewed.status_code == 200, reviewed.content
+    assert reviewed.json()["review"]["state"] == "done"
+    told = Notification.objects.get(recipient=agent, kind="quality.reviewed")
+    assert told.link == link and told.title == f"通话 #{call.pk} 已复核：100 分"
+
+    appealed = _api(agent_client, f"{url}/appeal", {"reason": "客户先骂人"})
+    assert appealed.status_code == 200, appealed.content
+    asked = Notification.objects.get(recipient=supervisor, kind="quality.appealed")
+    assert asked.link == link and f"对通话 #{call.pk} 的复核提出申诉" in asked.title
+    assert not Notification.objects.filter(recipient=inspector, kind="quality.appealed").exists()
+
+    decided = _api(
+        supervisor_client, f"{url}/decide", {"decision": "change", "score": 90, "note": "酌情"}
+    )
+    assert decided.status_code == 200, decided.content
+    assert decided.json()["review"]["final_score"] == 90
+    answer = Notification.objects.get(recipient=agent, kind="quality.appeal_decided")
+    assert answer.link == link and answer.title == f"通话 #{call.pk} 申诉成立，分数改为 90 分"
+    steps = list(
+        AuditEntry.objects.filter(action=AuditAction.QUALITY_REVIEW)
+        .order_by("id")
+        .values_list("details__step", flat=True)
+    )
+    assert steps == ["reviewed", "appealed", "decided"]
