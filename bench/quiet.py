@@ -7,6 +7,7 @@ writes nothing into bench/README.md: paste what it prints.
 
     .venv/bin/python bench/quiet.py --prepare              # build every dataset (not timed; ~1 h busy)
     .venv/bin/python bench/quiet.py --prepare sqlite pg    # some of them
+    .venv/bin/python bench/quiet.py --before-window        # after the last merge: migrate, settle
     .venv/bin/python bench/quiet.py --list                 # the cases, in order, with estimates
     .venv/bin/python bench/quiet.py                        # every case, in priority order
     .venv/bin/python bench/quiet.py orders board-sqlite    # chosen cases, in the order given
@@ -263,6 +264,43 @@ def prepare(paths: Paths, names: list[str]) -> None:
             [PYTHON, __file__, "--scale", paths.scale, "--prepare-job", name], check=True
         )
         print(f"== {name} ready in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def before_window(paths: Paths) -> None:
+    """Not timed, after the last merge and before the window: bring each prepared database to the
+    current migrations (so no case pays for a new index on 1,000,000 rows), checkpoint SQLite's WAL,
+    and VACUUM ANALYZE the PostgreSQL database (the visibility map and statistics a running server
+    has after autovacuum)."""
+    import psycopg
+
+    targets = [
+        (paths.sqlite, None),
+        (paths.pg_dir, paths.pg_url),
+        (paths.orders, None),
+    ]
+    for folder, url in targets:
+        if not (folder / "READY.json").exists():
+            print(f"{folder}: not prepared, skipped")
+            continue
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+        env.update({"KEFU_DATA_DIR": str(folder), "KEFU_DEMO": "0"})
+        if url:
+            env.update({"DATABASE_URL": url, "REDIS_URL": REDIS})
+        started = time.perf_counter()
+        subprocess.run(  # noqa: S603
+            [PYTHON, str(REPO / "manage.py"), "migrate", "--no-input"], env=env, check=True
+        )
+        if url:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("VACUUM (ANALYZE)")
+        else:
+            import sqlite3
+
+            with sqlite3.connect(folder / "kefu.sqlite3") as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        print(
+            f"{folder}: migrated and settled in {time.perf_counter() - started:.0f} s", flush=True
+        )
 
 
 def run_job(paths: Paths, name: str) -> None:
@@ -618,6 +656,11 @@ def main() -> None:
         "--prepare", action="store_true", help="build the datasets named (default: all)"
     )
     parser.add_argument("--prepare-job", default="", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--before-window",
+        action="store_true",
+        help="not timed: migrate the prepared databases to this tree, checkpoint, VACUUM ANALYZE",
+    )
     parser.add_argument("--list", action="store_true", help="the cases with their estimates")
     parser.add_argument("--board-samples", type=int, default=200)
     parser.add_argument("--search-samples", type=int, default=60)
@@ -639,6 +682,9 @@ def main() -> None:
         return
     if args.prepare:
         prepare(paths, args.cases)
+        return
+    if args.before_window:
+        before_window(paths)
         return
     samples = {
         "board": args.board_samples,

@@ -25,6 +25,8 @@
 Embedded mode (SQLite in a temporary KEFU_DATA_DIR) by default. With DATABASE_URL set to a
 PostgreSQL server, a scratch database is created on it and dropped at the end (no other database
 is touched). Nothing leaves the machine; the temporary folder is removed at the end.
+`--reuse DIR --only-search` measures the search cases on a kept folder (and, with DATABASE_URL, its
+database) whose tickets and search index are loaded already (bench/quiet.py --prepare makes them).
 """
 
 # ruff: noqa: S608  the SQL below names tables and columns from the models, never from input
