@@ -154,19 +154,33 @@ def _serve_once(folder: Path) -> float:
     return time.perf_counter() - started
 
 
-def job_tickets_data(paths: Paths, engine: str) -> None:
+STAGES = ("loaded", "messages", "search index", "pack")
+
+
+def job_tickets_data(paths: Paths, engine: str, fresh: bool) -> None:
     """(In a child process.) bench/pages' data + bench/reports' messages + the tickets' search index
-    + the pack once, kept in paths.sqlite, or in paths.pg_name with the folder paths.pg_dir."""
+    + the pack once, kept in paths.sqlite, or in paths.pg_name with the folder paths.pg_dir. Each
+    step done is written to the folder's STAGE file: a run stopped half-way resumes after its last
+    finished step (unless `fresh`)."""
     import shutil
 
     rows = paths.size["rows"]
     folder = paths.sqlite if engine == "sqlite" else paths.pg_dir
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    stage_file = folder / "STAGE"
+    done = stage_file.read_text().strip() if stage_file.exists() and not fresh else ""
+    if done not in STAGES:
+        done = ""
+    (folder / "READY.json").unlink(missing_ok=True)
+    if not done:
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+    else:
+        print(f"[{engine}] resuming after the step {done!r}", flush=True)
     if engine == "pg":
-        _pg_admin(f'DROP DATABASE IF EXISTS "{paths.pg_name}" WITH (FORCE)')
-        _pg_admin(f'CREATE DATABASE "{paths.pg_name}"')
+        if not done:
+            _pg_admin(f'DROP DATABASE IF EXISTS "{paths.pg_name}" WITH (FORCE)')
+            _pg_admin(f'CREATE DATABASE "{paths.pg_name}"')
         os.environ["DATABASE_URL"] = paths.pg_url
         os.environ["REDIS_URL"] = REDIS
     else:
@@ -175,34 +189,51 @@ def job_tickets_data(paths: Paths, engine: str) -> None:
     from bench.pages import run as pages_bench
     from bench.reports import run as reports_bench
 
+    def todo(step: str) -> bool:
+        return not done or STAGES.index(step) > STAGES.index(done)
+
+    def finished(step: str) -> None:
+        stage_file.write_text(step)
+
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     pages_bench.setup_django(folder)
     timings["migrate"] = time.perf_counter() - t0
-    loaded = pages_bench.load_data(rows)
-    timings.update(loaded["timings"])
-    print(f"[{engine}] loaded: {timings}", flush=True)
-    timings["messages"] = reports_bench.more_messages(5)
-    print(f"[{engine}] messages: {timings['messages']:.0f} s", flush=True)
+    if todo("loaded"):
+        loaded = pages_bench.load_data(rows)
+        timings.update(loaded["timings"])
+        print(f"[{engine}] loaded: {timings}", flush=True)
+        finished("loaded")
+    if todo("messages"):
+        timings["messages"] = reports_bench.more_messages(5)
+        print(f"[{engine}] messages: {timings['messages']:.0f} s", flush=True)
+        finished("messages")
 
     from django.db import connection
 
     from kefu.core import search
 
-    t0 = time.perf_counter()
-    written = search.rebuild(search.get("tickets.ticket"), batch_size=5000)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    timings["search index"] = time.perf_counter() - t0
-    print(
-        f"[{engine}] search index: {written:,} tickets in {timings['search index']:.0f} s",
-        flush=True,
-    )
+    if todo("search index"):
+        t0 = time.perf_counter()
+        written = search.rebuild(search.get("tickets.ticket"), batch_size=5000)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        timings["search index"] = time.perf_counter() - t0
+        print(
+            f"[{engine}] search index: {written:,} tickets in {timings['search index']:.0f} s",
+            flush=True,
+        )
+        finished("search index")
 
-    t0 = time.perf_counter()
-    pack = reports_bench.pack_timings()
-    timings["pack"] = time.perf_counter() - t0
-    print(f"[{engine}] pack: {[(label, round(s, 1)) for label, s, _ in pack]}", flush=True)
+    if todo("pack"):
+        from kefu.reports.models import IssuedReport
+
+        IssuedReport.objects.all().delete()  # a pack stopped half-way
+        t0 = time.perf_counter()
+        pack = reports_bench.pack_timings()
+        timings["pack"] = time.perf_counter() - t0
+        print(f"[{engine}] pack: {[(label, round(s, 1)) for label, s, _ in pack]}", flush=True)
+        finished("pack")
     if engine == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -266,7 +297,7 @@ def job_xlsx(paths: Paths) -> None:
 DATASETS = ("sqlite", "pg", "orders", "xlsx")
 
 
-def prepare(paths: Paths, names: list[str]) -> None:
+def prepare(paths: Paths, names: list[str], fresh: bool) -> None:
     for name in names or DATASETS:
         if name not in DATASETS:
             raise SystemExit(f"no dataset {name!r}; known: {', '.join(DATASETS)}")
@@ -274,7 +305,9 @@ def prepare(paths: Paths, names: list[str]) -> None:
         started = time.perf_counter()
         print(f"\n== preparing {name} ({paths.scale}) at {time.strftime('%H:%M:%S')}", flush=True)
         subprocess.run(  # noqa: S603  one process per dataset: Django is set up once per database
-            [PYTHON, __file__, "--scale", paths.scale, "--prepare-job", name], check=True
+            [PYTHON, __file__, "--scale", paths.scale, "--prepare-job", name]
+            + (["--fresh"] if fresh else []),
+            check=True,
         )
         print(f"== {name} ready in {time.perf_counter() - started:.0f} s", flush=True)
 
@@ -316,9 +349,9 @@ def before_window(paths: Paths) -> None:
         )
 
 
-def run_job(paths: Paths, name: str) -> None:
+def run_job(paths: Paths, name: str, fresh: bool) -> None:
     if name in ("sqlite", "pg"):
-        job_tickets_data(paths, name)
+        job_tickets_data(paths, name, fresh)
     elif name == "orders":
         job_orders(paths)
     elif name == "xlsx":
@@ -712,6 +745,11 @@ def main() -> None:
     )
     parser.add_argument("--prepare-job", default="", help=argparse.SUPPRESS)
     parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="with --prepare: start the sqlite and pg datasets again, not after their last step",
+    )
+    parser.add_argument(
         "--before-window",
         action="store_true",
         help="not timed: migrate the prepared databases to this tree, checkpoint, VACUUM ANALYZE",
@@ -733,10 +771,10 @@ def main() -> None:
     args = parser.parse_args()
     paths = Paths(args.scale)
     if args.prepare_job:
-        run_job(paths, args.prepare_job)
+        run_job(paths, args.prepare_job, args.fresh)
         return
     if args.prepare:
-        prepare(paths, args.cases)
+        prepare(paths, args.cases, args.fresh)
         return
     if args.before_window:
         before_window(paths)
