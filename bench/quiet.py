@@ -20,7 +20,8 @@ Datasets (full scale; `--scale small` puts them under <root>/small and uses kefu
   timeline entries, calls, SMS, chats), bench/reports' extra messages (5 per chat: 5,000,000), the
   tickets' search index (kefu.core.search, tickets only: the one kind the search cases read), the
   report pack issued once (the board bench needs an issued report), ANALYZE, WAL checkpointed, and
-  one start of `kefu serve` on it (a first start after a big load has been slow).
+  one start of `kefu serve` on it (a first start after a big load has been slow). Each finished step
+  is written to the folder's STAGE file: `--prepare sqlite` again resumes after it (`--fresh` restarts).
 - `pg`: the same in the PostgreSQL database `kefu_quiet_1m` (data folder <root>/pg-1m).
 - `orders`: <root>/orders-1m — bench/orders' pane data: 1,000,000 orders of 10,000 customers (SQLite).
 - `xlsx`: <root>/customers-100k.xlsx — bench/customers' import file, 100,000 rows.
@@ -28,11 +29,13 @@ Datasets (full scale; `--scale small` puts them under <root>/small and uses kefu
 The chat cases make their own data (1,000 chats; seconds) and need nothing prepared. The prepared data
 is relative to the day it was made (tickets over the year before it, "today's" counts): prepare on the
 day of the window. Each case's bench migrates the kept database first: a migration merged after the
-preparation runs then, inside the window (on 1,000,000 rows an index takes seconds to a minute).
+preparation would run inside the window (an index on 1,000,000 rows takes seconds to minutes), so run
+`--before-window` after the last merge. A case that runs past `--timeout-factor` times its estimate
+is interrupted (its script stops its server; a server left running is stopped by its process group).
 
 Environment: KEFU_QUIET_ROOT (default /work/benchdata), KEFU_QUIET_PG (the PostgreSQL server, default
 postgres://postgres@127.0.0.1:5432/postgres), KEFU_QUIET_REDIS (default redis://127.0.0.1:6379/13).
-Loopback only; every server a case starts is stopped by that case's script.
+Loopback only.
 """
 
 from __future__ import annotations
