@@ -633,6 +633,13 @@ def cases(paths: Paths, samples: dict[str, int]) -> list[Case]:
     ]
 
 
+def _prepared(needs: Path | None) -> bool:
+    """A file is there, or a folder's preparation finished (its READY.json)."""
+    if needs is None:
+        return True
+    return needs.is_file() if needs.suffix == ".xlsx" else (needs / "READY.json").is_file()
+
+
 def warm_cache(paths: Paths) -> float:
     """Read the SQLite files of the prepared data once, so the first requests do not wait for the
     disk (free if they are in the page cache already)."""
@@ -793,7 +800,7 @@ def main() -> None:
     if args.list:
         total = 0
         for c in every:
-            ready = "ready" if c.needs is None or c.needs.exists() else "NOT PREPARED"
+            ready = "ready" if _prepared(c.needs) else "NOT PREPARED"
             total += c.estimate
             print(f"{c.name:14} ~{c.estimate:4d} s  {ready:12}  {c.issue}")
         print(
@@ -804,7 +811,7 @@ def main() -> None:
     if unknown:
         raise SystemExit(f"no case {', '.join(unknown)}; known: {', '.join(by_name)}")
     chosen = [by_name[n] for n in args.cases] if args.cases else every
-    missing = [c.name for c in chosen if c.needs is not None and not c.needs.exists()]
+    missing = [c.name for c in chosen if not _prepared(c.needs)]
     if missing:
         raise SystemExit(
             f"not prepared: {', '.join(missing)} — run bench/quiet.py --scale {args.scale} --prepare"
