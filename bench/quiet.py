@@ -671,11 +671,29 @@ def _servers() -> dict[int, int]:
     return found
 
 
-def _stop_left_servers(before: dict[int, int]) -> None:
-    """Stop (by process group) any `kefu serve` a case started and left running, e.g. after it
-    was interrupted."""
+def _descends(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return False
+    return False
+
+
+def _watch_servers(proc: subprocess.Popen, seen: set[int]) -> None:
+    """Note every `kefu serve` the case's process starts (its descendants), while it runs."""
+    while proc.poll() is None:
+        seen.update(pid for pid in _servers() if _descends(pid, proc.pid))
+        time.sleep(1)
+
+
+def _stop_left_servers(seen: set[int]) -> None:
+    """Stop (by process group) a `kefu serve` the case started and left running, e.g. after it was
+    interrupted; no other server is touched."""
     for pid, group in _servers().items():
-        if pid in before:
+        if pid not in seen:
             continue
         print(f"!! a server the case left running (pid {pid}): stopped", flush=True)
         try:
@@ -703,7 +721,6 @@ def run_case(case: Case, timeout: float) -> tuple[str, float, int]:
         ]
     )
     print(f"\n## {case.name} — {case.issue}\n`{shown}`\n", flush=True)
-    servers_before = _servers()
     started = time.perf_counter()
     proc = subprocess.Popen(  # noqa: S603
         [PYTHON, *case.argv],
@@ -729,6 +746,9 @@ def run_case(case: Case, timeout: float) -> tuple[str, float, int]:
 
     thread = threading.Thread(target=reader, daemon=True)
     thread.start()
+    servers: set[int] = set()
+    watcher = threading.Thread(target=_watch_servers, args=(proc, servers), daemon=True)
+    watcher.start()
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -740,7 +760,8 @@ def run_case(case: Case, timeout: float) -> tuple[str, float, int]:
             proc.kill()
             proc.wait(timeout=30)
     thread.join(timeout=10)
-    _stop_left_servers(servers_before)
+    watcher.join(timeout=10)
+    _stop_left_servers(servers)
     return "".join(lines), time.perf_counter() - started, proc.returncode
 
 
