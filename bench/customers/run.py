@@ -567,15 +567,23 @@ def main() -> None:
         action="store_true",
         help="keep the data folder (and scratch database) to look at plans",
     )
+    parser.add_argument(
+        "--xlsx",
+        type=Path,
+        help="import this .xlsx (written before by --write-xlsx) instead of generating one; kept",
+    )
+    parser.add_argument(
+        "--write-xlsx", type=Path, help="only write the --rows .xlsx to this path, then stop"
+    )
     parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)  # the child process's job
     args = parser.parse_args()
     started = time.perf_counter()
 
     data_dir = Path(tempfile.mkdtemp(prefix="kefu-bench-customers-"))
-    if args.generate:
+    if args.generate or args.write_xlsx:
         os.environ.setdefault("KEFU_DATA_DIR", str(data_dir))
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
-        generate_xlsx(args.generate, args.rows)
+        generate_xlsx(args.generate or args.write_xlsx, args.rows)
         shutil.rmtree(data_dir, ignore_errors=True)
         return
 
@@ -590,22 +598,28 @@ def main() -> None:
         setup_django(data_dir)
         supervisor = make_supervisor()
         if not args.skip_import:
-            path = Path(tempfile.gettempdir()) / f"kefu-bench-customers-{os.getpid()}.xlsx"
-            t0 = time.perf_counter()
-            subprocess.run(  # noqa: S603
-                [sys.executable, __file__, "--generate", str(path), "--rows", str(args.rows)],
-                check=True,
-                timeout=1800,
-                env={**os.environ},
-            )
-            size = path.stat().st_size / 1024 / 1024
-            print(
-                f"generated {args.rows:,} rows ({size:.1f} MB .xlsx) in {time.perf_counter() - t0:.1f} s"
-            )
+            if args.xlsx:
+                path = args.xlsx
+                size = path.stat().st_size / 1024 / 1024
+                print(f"importing {path} ({size:.1f} MB .xlsx, written before)")
+            else:
+                path = Path(tempfile.gettempdir()) / f"kefu-bench-customers-{os.getpid()}.xlsx"
+                t0 = time.perf_counter()
+                subprocess.run(  # noqa: S603
+                    [sys.executable, __file__, "--generate", str(path), "--rows", str(args.rows)],
+                    check=True,
+                    timeout=1800,
+                    env={**os.environ},
+                )
+                size = path.stat().st_size / 1024 / 1024
+                print(
+                    f"generated {args.rows:,} rows ({size:.1f} MB .xlsx) in {time.perf_counter() - t0:.1f} s"
+                )
             try:
                 r = bench_import(path, supervisor)
             finally:
-                path.unlink(missing_ok=True)
+                if not args.xlsx:
+                    path.unlink(missing_ok=True)
             print()
             print(
                 "| import step | rows | seconds | rows/s | CPU s (client + server) | rows per CPU s | peak RSS |"

@@ -163,10 +163,14 @@ def bench_posting_http(data_dir: Path, posts: int, clients: int) -> None:
 
 
 def bench_pane(total: int, queries: int) -> None:
+    time_pane(load_pane_orders(total), total, queries)
+
+
+def load_pane_orders(total: int) -> list[int]:
+    """Bulk-load `total` orders for 10,000 new customers; returns the customers' ids."""
     from django.db import connection, transaction
 
     from kefu.customers.models import Customer
-    from kefu.orders import selectors
 
     customers = 10_000
     with transaction.atomic():
@@ -209,6 +213,13 @@ def bench_pane(total: int, queries: int) -> None:
             )
         cursor.execute("ANALYZE")
     print(f"| bulk load | {total:,} orders | {total / (time.perf_counter() - t0):,.0f} rows/s | |")
+    return ids
+
+
+def time_pane(ids: list[int], total: int, queries: int) -> None:
+    """`queries` calls of the pane's query for customers drawn from `ids`."""
+    from kefu.orders import selectors
+
     samples = []
     rng = random.Random(15)
     for _ in range(queries):
@@ -233,7 +244,22 @@ def main() -> None:
     parser.add_argument(
         "--only-http", action="store_true", help="the posting over HTTP only (no import, no pane)"
     )
+    parser.add_argument(
+        "--only-pane", action="store_true", help="the pane's look-up only (no import, no posting)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the data folder (printed at the end)"
+    )
+    parser.add_argument(
+        "--reuse",
+        default="",
+        help="a data folder kept by --only-pane --keep (or bench/quiet.py --prepare): time the "
+        "pane on its orders, no loading",
+    )
     args = parser.parse_args()
+    if args.reuse:
+        pane_reused(Path(args.reuse), args.queries)
+        return
     data_dir = Path(tempfile.mkdtemp(prefix="kefu-bench-orders-"))
     try:
         setup_django(data_dir)
@@ -243,15 +269,42 @@ def main() -> None:
         )
         print(f"# command: {' '.join([Path(sys.executable).name, *sys.argv])}")
         print("| step | size | rate | time |\n|---|---|---|---|")
-        if not args.only_http:
+        if not args.only_http and not args.only_pane:
             bench_import(actor, args.rows, data_dir)
             bench_posting(actor, args.posts, args.clients)
-        if args.http_posts:
+        if args.http_posts and not args.only_pane:
             bench_posting_http(data_dir, args.http_posts, args.clients)
         if not args.only_http:
             bench_pane(args.orders, args.queries)
     finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+        from django.db import connections
+
+        connections.close_all()
+        if args.keep:
+            print(f"kept: KEFU_DATA_DIR={data_dir}")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def pane_reused(data_dir: Path, queries: int) -> None:
+    """--reuse: the pane's look-up on a kept folder's orders (its customers are the pane's)."""
+    setup_django(data_dir)
+    from django.db import connections
+
+    from kefu.customers.models import Customer
+    from kefu.orders.models import Order
+
+    print(
+        f"# bench/orders — {time.strftime('%Y-%m-%d %H:%M')}, embedded (SQLite, WAL), reused data folder, "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+    )
+    print(f"# command: {' '.join([Path(sys.executable).name, *sys.argv])}")
+    print("| step | size | rate | time |\n|---|---|---|---|")
+    ids = list(Customer.objects.order_by("id").values_list("id", flat=True))
+    try:
+        time_pane(ids, Order.objects.count(), queries)
+    finally:
+        connections.close_all()
 
 
 if __name__ == "__main__":

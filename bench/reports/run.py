@@ -18,7 +18,8 @@ the live board, and the generation of the daily, weekly and monthly pack.
 Aims (issue 13, Benchmark): p95 ≤ 1 s per report page, ≤ 100 ms for the live board, the daily pack in
 under 60 s. Embedded (SQLite, throwaway KEFU_DATA_DIR) by default; with DATABASE_URL a scratch database on
 that server, dropped at the end. Loopback only. `--keep` keeps the data; `--reuse DIR` measures a kept data
-folder again (SQLite; the issued reports are deleted and issued again).
+folder again (SQLite; or PostgreSQL when DATABASE_URL names the kept database: the issued reports are deleted and
+issued again, or with `--no-pack` kept and not timed — bench/quiet.py prepares such folders).
 """
 
 # ruff: noqa: S608  the SQL below names tables and columns from the models, never from input
@@ -173,7 +174,14 @@ def main() -> None:
         help="measure only the pages whose label has this (several: separated by |)",
     )
     parser.add_argument(
-        "--reuse", default="", help="a data folder kept by --keep (SQLite): no loading"
+        "--reuse",
+        default="",
+        help="a data folder kept by --keep (with DATABASE_URL: its kept database): no loading",
+    )
+    parser.add_argument(
+        "--no-pack",
+        action="store_true",
+        help="with --reuse: keep the issued reports, do not time the pack",
     )
     args = parser.parse_args()
     started = time.perf_counter()
@@ -181,8 +189,13 @@ def main() -> None:
     drop_database = None
     data_dir = Path(args.reuse or tempfile.mkdtemp(prefix="kefu-bench-reports-"))
     if args.reuse:
-        os.environ.pop("DATABASE_URL", None)
-        mode = "embedded (SQLite, WAL), reused data folder"
+        mode = (
+            "scaled (PostgreSQL), reused database"
+            if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+            else "embedded (SQLite, WAL), reused data folder"
+        )
+        if not mode.startswith("scaled"):
+            os.environ.pop("DATABASE_URL", None)
     else:
         mode, drop_database = choose_database("reports")
     server = None
@@ -197,7 +210,8 @@ def main() -> None:
             from kefu.accounts.models import Department
             from kefu.reports.models import IssuedReport
 
-            IssuedReport.objects.all().delete()  # issued again below, and timed
+            if not args.no_pack:
+                IssuedReport.objects.all().delete()  # issued again below, and timed
             loaded = {"ref": {"departments": {"tech": Department.objects.get(code="tech").pk}}}
         else:
             loaded = pages_bench.load_data(args.rows)
@@ -211,13 +225,14 @@ def main() -> None:
                 flush=True,
             )
 
-        print(
-            f"\n**The pack** (in process, as the scheduler's task; load average {load():.1f} before)\n"
-        )
-        print("| report | figures | seconds | load |")
-        print("|---|---:|---:|---:|")
-        for label, seconds, figures in pack_timings():
-            print(f"| {label} | {figures} | {seconds:.1f} | {load():.1f} |", flush=True)
+        if not (args.reuse and args.no_pack):
+            print(
+                f"\n**The pack** (in process, as the scheduler's task; load average {load():.1f} before)\n"
+            )
+            print("| report | figures | seconds | load |")
+            print("|---|---:|---:|---:|")
+            for label, seconds, figures in pack_timings():
+                print(f"| {label} | {figures} | {seconds:.1f} | {load():.1f} |", flush=True)
 
         ref = references(loaded["ref"])
         from django.db import connection

@@ -25,6 +25,8 @@
 Embedded mode (SQLite in a temporary KEFU_DATA_DIR) by default. With DATABASE_URL set to a
 PostgreSQL server, a scratch database is created on it and dropped at the end (no other database
 is touched). Nothing leaves the machine; the temporary folder is removed at the end.
+`--reuse DIR --only-search` measures the search cases on a kept folder (and, with DATABASE_URL, its
+database) whose tickets and search index are loaded already (bench/quiet.py --prepare makes them).
 """
 
 # ruff: noqa: S608  the SQL below names tables and columns from the models, never from input
@@ -790,6 +792,55 @@ def bench_create_api(
 # --- main -----------------------------------------------------------------------------------------
 
 
+def search_reused(args, started: float) -> None:
+    """--reuse: the search cases over HTTP (and query only) on a kept data folder, nothing loaded or
+    rebuilt; the data folder and database are kept."""
+    from bench.tickets import search_cases
+
+    data_dir = Path(args.reuse)
+    url = os.environ.get("DATABASE_URL", "")
+    scaled = url.startswith(("postgres://", "postgresql://"))
+    if not scaled:
+        os.environ.pop("DATABASE_URL", None)
+    mode = "scaled (PostgreSQL), reused database" if scaled else "embedded (SQLite, WAL), reused"
+    print(
+        f"# bench/tickets — {time.strftime('%Y-%m-%d %H:%M')}, {mode}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
+    print(f"# command: {' '.join([Path(sys.executable).name, *sys.argv])}", flush=True)
+    setup_django(data_dir)
+    from django.db import connection
+
+    from kefu.accounts.models import User
+    from kefu.tickets.models import Ticket
+
+    ref = {
+        "supervisor": User.objects.get(username="bench-supervisor"),
+        "staff": User.objects.get(username="bench-tech"),
+    }
+    print(f"\n{Ticket.objects.count():,} tickets in the kept data", flush=True)
+    connection.close()
+    token = api_token("bench-supervisor")
+    staff_token = api_token("bench-tech")
+    try:
+        for line in search_cases.run(
+            ref,
+            token=token,
+            staff_token=staff_token,
+            samples=args.search_samples,
+            case_seconds=args.case_seconds,
+            data_dir=data_dir,
+            start_server=start_server,
+            stop_server=stop_server,
+            free_port=free_port,
+            build=False,
+        ):
+            print(line)
+    finally:
+        connection.close()
+    print(f"\ntotal {time.perf_counter() - started:.0f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -844,9 +895,18 @@ def main() -> None:
         action="store_true",
         help="keep the data folder (and scratch database) to look at plans",
     )
+    parser.add_argument(
+        "--reuse",
+        default="",
+        help="a kept data folder (with DATABASE_URL: its database) whose tickets and search index "
+        "are loaded (bench/quiet.py --prepare): measure the search cases only, no loading",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.tickets.split(",") if s.strip()]
     started = time.perf_counter()
+    if args.reuse:
+        search_reused(args, started)
+        return
 
     data_dir = Path(tempfile.mkdtemp(prefix="kefu-bench-tickets-"))
     mode, drop_database = choose_database("tickets")

@@ -147,15 +147,20 @@ def run(
     start_server,
     stop_server,
     free_port,
+    build: bool = True,
 ) -> list[str]:
-    """Build the index (when this tree has one), start the server, measure every case; returns
-    printable lines. The server helpers are run.py's."""
+    """Build the index (when this tree has one; not with build=False, for a kept data folder whose
+    index is built), start the server, measure every case; returns printable lines. The server
+    helpers are run.py's."""
     try:
-        seconds, written = build_index()
-        lines = [
-            f"\nsearch index built: {written:,} documents in {seconds:.1f} s "
-            f"({written / max(seconds, 0.001):,.0f}/s), then ANALYZE"
-        ]
+        if not build:
+            lines = ["\nsearch index as kept (not rebuilt)"]
+        else:
+            seconds, written = build_index()
+            lines = [
+                f"\nsearch index built: {written:,} documents in {seconds:.1f} s "
+                f"({written / max(seconds, 0.001):,.0f}/s), then ANALYZE"
+            ]
     except ImportError:  # a tree from before kefu.core.search: measure its LIKE search
         lines = ["\nno search index in this tree (before kefu.core.search)"]
     cookies = {
