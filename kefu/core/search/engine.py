@@ -47,6 +47,11 @@ def index(kind: Kind, obj: Model) -> None:
     _write(kind, [obj])
 
 
+def index_many(kind: Kind, objects: list[Model]) -> None:
+    """`index` for several objects at once: one write for all their documents."""
+    _write(kind, objects)
+
+
 def index_ids(kind: Kind, ids: Iterable[int]) -> int:
     """Write the documents of these objects (loaded through kind.objects()); returns how many."""
     ids = list(ids)
