@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,7 @@ def index(kind: Kind, obj: Model) -> None:
     _write(kind, [obj])
 
 
-def index_many(kind: Kind, objects: list[Model]) -> None:
+def index_many(kind: Kind, objects: Sequence[Model]) -> None:
     """`index` for several objects at once: one write for all their documents."""
     _write(kind, objects)
 
