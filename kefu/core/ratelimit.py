@@ -5,6 +5,7 @@ counts together; in embedded mode one process keeps them in memory."""
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -50,4 +51,4 @@ def charge(request: Any, items: int) -> None:
         if (wait := hit(key, limit, period, cost=items - 1)) is not None
     ]
     if waits:
-        raise Throttled(wait=max(waits))
+        raise Throttled(wait=math.ceil(max(waits)))
