@@ -13,9 +13,9 @@ class TicketIn(Schema):
     )
     subject: str = Field(max_length=200)
     content: str = Field("", max_length=4000)
-    customer_id: int | None = None
+    customer_id: int | None = Field(None, ge=1, le=2**31 - 1)
     channel: str = "api"
-    category_id: int | None = None
+    category_id: int | None = Field(None, ge=1, le=2**31 - 1)
     priority: str = "normal"
     complainant: str = Field("", max_length=60)
 
