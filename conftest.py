@@ -13,6 +13,17 @@ from tests.factories import PASSWORD, DepartmentFactory, UserFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Values a process keeps until their source changes (kefu.core.process_cache) are not carried
+    from one test to the next: a test's rows are rolled back without a signal."""
+    from kefu.core.process_cache import forget_all
+
+    forget_all()
+    yield
+    forget_all()
+
+
 HOSTILE_STRINGS = [
     "<script>alert('x')</script>",
     '"><img src=x onerror=alert(1)>',

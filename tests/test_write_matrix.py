@@ -40,6 +40,7 @@ from kefu.conversations.services.routing import give_conversation
 from kefu.core.models import TimelineEntry
 from kefu.customers.models import ContactIdentity, Customer, DuplicateCandidate
 from kefu.customers.services import profiles
+from kefu.orders.models import Order
 from kefu.quality.models import (
     AgentRecord,
     Inspection,
@@ -277,6 +278,7 @@ class World:
             Webhook,
             Robot,
             Delivery,
+            Order,
         )
         return (
             tuple(m.objects.count() for m in models),
@@ -446,6 +448,20 @@ MATRIX = [
         lambda w: "/api/v1/tickets",
         lambda w: {"type": "consultation", "subject": "问"},
         allowed=CS,
+        json=True,
+    ),
+    W(
+        "POST /api/v1/tickets/bulk",
+        lambda w: "/api/v1/tickets/bulk",
+        lambda w: {"items": [{"type": "consultation", "subject": "问"}]},
+        allowed=CS,
+        json=True,
+    ),
+    W(
+        "POST /api/v1/orders/bulk",
+        lambda w: "/api/v1/orders/bulk",
+        lambda w: {"items": [{"platform": "taobao", "number": "M1", "amount": "1.00"}]},
+        allowed=BOSSES,
         json=True,
     ),
     W(
@@ -1053,6 +1069,7 @@ API_PREFIXES = (
     "/api/v1/sms",
     "/api/v1/automation",
     "/api/v1/quality",
+    "/api/v1/orders/bulk",  # the other orders endpoints: kefu/orders/tests
 )
 
 

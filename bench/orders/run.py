@@ -13,7 +13,8 @@ order look-up p50/p95 over many orders.
     free loopback port, a supervisor's API token, and posts through bench/orders/http_post.py with 1
     and `--clients` keep-alive clients; prints posts/s, p50/p95, the 1-minute load average and the
     server's CPU ms per request. The rate limits are the settings' defaults unless
-    KEFU_API_RATE_PER_TOKEN / KEFU_API_RATE_PER_ADDRESS are set (empty: no limit).
+    KEFU_API_RATE_PER_TOKEN / KEFU_API_RATE_PER_ADDRESS are set (empty: no limit). `--batch 100`
+    adds the same posting in bulk calls (POST /api/v1/orders/bulk, 100 orders a call, `--clients`).
 (c) Pane: bulk-loads `--orders` orders (plain INSERTs, not the services) for 10,000 customers, then
     times `--queries` calls of selectors.customer_orders (the pane's query, items prefetched).
 
@@ -132,7 +133,7 @@ def bench_posting(actor, posts: int, clients: int) -> None:
     )
 
 
-def bench_posting_http(data_dir: Path, posts: int, clients: int) -> None:
+def bench_posting_http(data_dir: Path, posts: int, clients: int, batch: int = 1) -> None:
     from django.db import connection
 
     from bench.common import cpu_seconds
@@ -144,18 +145,22 @@ def bench_posting_http(data_dir: Path, posts: int, clients: int) -> None:
     port = free_port()
     server = start_server(port, data_dir / "serve.log", 1)
     try:
-        for n in sorted({1, clients}):
+        cases = [(n, 1) for n in sorted({1, clients})]
+        if batch > 1:
+            cases += [(clients, batch)]
+        for n, size in cases:
             load = os.getloadavg()[0]
             cpu = cpu_seconds(server.pid)
             elapsed, times, statuses, requests = post_orders(
-                f"http://127.0.0.1:{port}", token, posts, n
+                f"http://127.0.0.1:{port}", token, posts, n, batch=size
             )
             cpu_ms = (cpu_seconds(server.pid) - cpu) * 1000 / max(1, requests)
+            how = f"bulk, {size} a call" if size > 1 else "one by one"
             print(
-                f"| posting over HTTP (kefu serve, 1 web process, {n} client{'s' if n > 1 else ''}) | "
-                f"{requests:,} posts {statuses} | {requests / elapsed:,.0f} posts/s, p50 "
-                f"{percentile(times, 50):.1f} ms, p95 {percentile(times, 95):.1f} ms, server CPU "
-                f"{cpu_ms:.2f} ms/post, load {load:.1f} | {elapsed:.1f} s |",
+                f"| posting over HTTP ({how}; kefu serve, 1 web process, {n} client{'s' if n > 1 else ''}) | "
+                f"{requests:,} orders {statuses} | {requests / elapsed:,.0f} orders/s, p50 "
+                f"{percentile(times, 50):.1f} ms, p95 {percentile(times, 95):.1f} ms a call, server CPU "
+                f"{cpu_ms:.2f} ms/order, load {load:.1f} | {elapsed:.1f} s |",
                 flush=True,
             )
     finally:
@@ -242,6 +247,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1_000)
     parser.add_argument("--http-posts", type=int, default=2_000, help="0: skip the HTTP case")
     parser.add_argument(
+        "--batch", type=int, default=0, help="> 1: also post over HTTP in bulk calls of this size"
+    )
+    parser.add_argument(
         "--only-http", action="store_true", help="the posting over HTTP only (no import, no pane)"
     )
     parser.add_argument(
@@ -273,7 +281,7 @@ def main() -> None:
             bench_import(actor, args.rows, data_dir)
             bench_posting(actor, args.posts, args.clients)
         if args.http_posts and not args.only_pane:
-            bench_posting_http(data_dir, args.http_posts, args.clients)
+            bench_posting_http(data_dir, args.http_posts, args.clients, args.batch)
         if not args.only_http:
             bench_pane(args.orders, args.queries)
     finally:

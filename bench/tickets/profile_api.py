@@ -2,7 +2,9 @@
 /api/v1/orders through Django's test client (the whole middleware stack, the token, the throttle, the
 schema, the service), in process, under cProfile, and the SQL statements one request makes.
 
-    .venv/bin/python bench/tickets/profile_api.py --requests 300 [--top 40] [--only tickets|orders]
+    .venv/bin/python bench/tickets/profile_api.py --requests 300 [--top 40] [--only tickets|orders|tickets-bulk|orders-bulk]
+
+The bulk cases post --requests // 10 calls of 100 items each; their figures are per item.
 
 Embedded mode (SQLite, a temporary KEFU_DATA_DIR, removed at the end). The rate limits are switched
 off for the run (they are measured by the tests, not here). Prints ms per request without and with
@@ -24,6 +26,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+BULK = 100  # items per call of the bulk cases (POST /api/v1/tickets/bulk, /api/v1/orders/bulk)
 sys.path.insert(0, str(REPO))
 
 
@@ -43,7 +46,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=40)
-    parser.add_argument("--only", choices=["tickets", "orders"], default=None)
+    parser.add_argument(
+        "--only", choices=["tickets", "orders", "tickets-bulk", "orders-bulk"], default=None
+    )
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="kefu-bench-profile-"))
     os.environ["KEFU_API_RATE_PER_TOKEN"] = ""
@@ -69,16 +74,36 @@ def main() -> None:
         audiences.push = lambda group, payload: pushed.append((group, payload))
         client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
         n = args.requests
+        bulk = BULK
+        calls = max(3, n // 10)  # bulk cases: n // 10 calls of BULK items each
         cases = {
-            "tickets": ("/api/v1/tickets", creation_payloads(ref, 3 * n + 30, seed=5)),
-            "orders": ("/api/v1/orders", [order_body(i) for i in range(3 * n + 30)]),
+            "tickets": ("/api/v1/tickets", creation_payloads(ref, 3 * n + 30, seed=5), 1),
+            "orders": ("/api/v1/orders", [order_body(i) for i in range(3 * n + 30)], 1),
+            "tickets-bulk": (
+                "/api/v1/tickets/bulk",
+                creation_payloads(ref, (3 * calls + 30) * bulk, seed=6),
+                bulk,
+            ),
+            "orders-bulk": (
+                "/api/v1/orders/bulk",
+                [order_body(10_000_000 + i) for i in range((3 * calls + 30) * bulk)],
+                bulk,
+            ),
         }
-        for name, (url, bodies) in cases.items():
+        for name, (url, bodies, per_call) in cases.items():
             if args.only and name != args.only:
                 continue
             it = iter(bodies)
 
-            def post(url: str = url, it=it) -> None:
+            def post(url: str = url, it=it, per_call: int = per_call) -> None:
+                if per_call > 1:
+                    data = {"items": [next(it) for _ in range(per_call)]}
+                    response = client.post(url, json.dumps(data), content_type="application/json")
+                    if response.status_code != 200 or response.json()["created"] != per_call:
+                        raise SystemExit(
+                            f"{url}: {response.status_code} {response.content[:300]!r}"
+                        )
+                    return
                 response = client.post(url, json.dumps(next(it)), content_type="application/json")
                 if response.status_code != 201:
                     raise SystemExit(f"{url}: {response.status_code} {response.content[:300]!r}")
@@ -90,19 +115,21 @@ def main() -> None:
             print(f"\n## POST {url}: {len(queries)} statements in one request")
             for q in queries.captured_queries:
                 print(f"  {q['sql'][:160]}")
+            requests = calls if per_call > 1 else n
             t0 = time.perf_counter()
             cpu0 = time.process_time()
-            for _ in range(n):
+            for _ in range(requests):
                 post()
-            wall = (time.perf_counter() - t0) * 1000 / n
-            cpu = (time.process_time() - cpu0) * 1000 / n
+            items = requests * per_call
+            wall = (time.perf_counter() - t0) * 1000 / items
+            cpu = (time.process_time() - cpu0) * 1000 / items
             print(
-                f"\n{n} requests, no profiler: {wall:.2f} ms wall, {cpu:.2f} ms CPU per request "
-                f"({1000 / wall:.0f}/s; load {os.getloadavg()[0]:.1f})"
+                f"\n{requests} requests ({per_call} item(s) each), no profiler: {wall:.2f} ms wall, "
+                f"{cpu:.2f} ms CPU per item ({1000 / wall:.0f} items/s; load {os.getloadavg()[0]:.1f})"
             )
             profiler = cProfile.Profile()
             profiler.enable()
-            for _ in range(n):
+            for _ in range(requests):
                 post()
             profiler.disable()
             for key in ("tottime", "cumulative"):

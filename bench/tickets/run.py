@@ -730,13 +730,18 @@ def api_token(username: str) -> str:
 
 
 def bench_create_api(
-    ref: dict, port: int, token: str, count: int, clients: int, server_pid: int | None = None
+    ref: dict,
+    port: int,
+    token: str,
+    count: int,
+    clients: int,
+    server_pid: int | None = None,
+    batch: int = 1,
 ) -> tuple[float, list[float], int]:
-    """POST count tickets over `clients` connections. With server_pid, print the server's resident
-    memory after every RSS_EVERY tickets (a leak grows without end; a cache levels off)."""
-    payloads = [
-        json.dumps(p).encode() for p in creation_payloads(ref, count + 10 * clients, seed=33)
-    ]
+    """POST count tickets over `clients` connections (`batch` > 1: that many a call to POST
+    /api/v1/tickets/bulk; the times are then per call). With server_pid, print the server's resident
+    memory after every RSS_EVERY calls (a leak grows without end; a cache levels off)."""
+    payloads = creation_payloads(ref, count + 10 * clients, seed=33)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     lock = threading.Lock()
     times: list[float] = []
@@ -747,27 +752,40 @@ def bench_create_api(
     warm = 10
 
     def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         for _ in range(warm):  # warm-up: connection, caches
             with lock:
                 body = next(queue)
-            conn.request("POST", "/api/v1/tickets", body=body, headers=headers)
+            conn.request("POST", "/api/v1/tickets", body=json.dumps(body).encode(), headers=headers)
             conn.getresponse().read()
         barrier.wait(timeout=120)
         while True:
             with lock:
-                body = next(queue, None)
-            if body is None:
+                bodies = [b for b in (next(queue, None) for _ in range(batch)) if b is not None]
+            if not bodies:
                 break
             t0 = time.perf_counter()
-            conn.request("POST", "/api/v1/tickets", body=body, headers=headers)
+            if batch > 1:
+                data = json.dumps({"items": bodies}).encode()
+                conn.request("POST", "/api/v1/tickets/bulk", body=data, headers=headers)
+            else:
+                conn.request(
+                    "POST", "/api/v1/tickets", body=json.dumps(bodies[0]).encode(), headers=headers
+                )
             response = conn.getresponse()
-            response.read()
+            answer = response.read()
             elapsed = (time.perf_counter() - t0) * 1000
+            if batch > 1:
+                bad = (
+                    sum(r["status"] != 201 for r in json.loads(answer)["results"])
+                    if response.status == 200
+                    else len(bodies)
+                )
+            else:
+                bad = int(response.status != 201)
             with lock:
                 times.append(elapsed)
-                if response.status != 201:
-                    errors[0] += 1
+                errors[0] += bad
                 if server_pid and len(times) % RSS_EVERY == 0:
                     rss.append((len(times), rss_mb(server_pid)))
         conn.close()
@@ -782,7 +800,7 @@ def bench_create_api(
     elapsed = time.perf_counter() - started
     if rss:
         print(
-            f"  server RSS over {clients} client(s), MB after n tickets: "
+            f"  server RSS over {clients} client(s), MB after n calls: "
             + ", ".join(f"{n:,}: {mb:.0f}" for n, mb in rss),
             flush=True,
         )
@@ -870,6 +888,12 @@ def main() -> None:
         help="tickets created through the API (default 3000)",
     )
     parser.add_argument("--clients", type=int, default=4, help="concurrent API clients (default 4)")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=0,
+        help="> 1: also create --api-create tickets in bulk calls of this size (POST /tickets/bulk)",
+    )
     parser.add_argument(
         "--web-processes",
         type=int,
@@ -998,17 +1022,27 @@ def main() -> None:
             sys.stdout.flush()
             port = free_port()
             server = start_server(port, data_dir / "serve.log", args.web_processes)
-            for clients in sorted({1, args.clients}):
+            cases = [(n, 1) for n in sorted({1, args.clients})]
+            if args.batch > 1:
+                cases.append((args.clients, args.batch))
+            for clients, batch in cases:
                 cpu_before = cpu_seconds(server.pid)
+                load = os.getloadavg()[0]
                 elapsed, times, errors = bench_create_api(
-                    ref, port, token, args.api_create, clients, server.pid
+                    ref, port, token, args.api_create, clients, server.pid, batch=batch
                 )
-                cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / max(1, len(times))
+                made = args.api_create
+                cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / max(1, made)
+                what = (
+                    f"POST /api/v1/tickets/bulk ({batch} a call; p50/p95/p99 per call)"
+                    if batch > 1
+                    else "POST /api/v1/tickets"
+                )
                 print(
-                    f"| POST /api/v1/tickets (HTTP, kefu serve, {args.web_processes} web process) | {clients} | "
-                    f"{len(times):,} | {elapsed:.1f} | {len(times) / elapsed:,.0f} | {statistics.median(times):.1f} | "
+                    f"| {what} (HTTP, kefu serve, {args.web_processes} web process) | {clients} | "
+                    f"{made:,} | {elapsed:.1f} | {made / elapsed:,.0f} | {statistics.median(times):.1f} | "
                     f"{percentile(times, 95):.1f} | {percentile(times, 99):.1f} |"
-                    + f" server CPU {cpu_ms:.1f} ms/ticket"
+                    + f" server CPU {cpu_ms:.2f} ms/ticket, load {load:.1f}"
                     + (f" {errors} errors" if errors else "")
                 )
                 sys.stdout.flush()

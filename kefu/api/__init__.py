@@ -158,9 +158,13 @@ def on_unauthenticated(request, exc):
 def on_throttled(request, exc: Throttled):
     """429; ninja adds Retry-After (whole seconds) from the throttle's wait."""
     seconds = max(1, math.ceil(exc.wait or 1))
-    return _error(
+    response = _error(
         request, _("Too many requests; try again in %(seconds)d s.") % {"seconds": seconds}, 429
     )
+    response["Retry-After"] = str(
+        seconds
+    )  # also when a bulk call's items ran over (ratelimit.charge)
+    return response
 
 
 @api.exception_handler(RequestDataTooBig)

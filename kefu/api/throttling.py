@@ -47,7 +47,9 @@ class WindowThrottle(BaseThrottle):
 
     def allow_request(self, request) -> bool:
         limit, period = parse_rate(self.rate(request))
-        wait = ratelimit.hit(f"api:{self.scope}:{self.ident(request)}", limit, period)
+        key = f"api:{self.scope}:{self.ident(request)}"
+        wait = ratelimit.hit(key, limit, period)
+        ratelimit.note_window(request, key, limit, period)  # a bulk call's items: ratelimit.charge
         self._local.wait = wait
         return wait is None
 

@@ -16,6 +16,13 @@ class CoreConfig(AppConfig):
         events.set_task_sender(tasks.deliver_event)
         search.load()  # jieba's dictionary once per process, not on the first search
         post_migrate.connect(_fill_new_search_indexes, sender=self)
+        from django.db.models.signals import post_delete, post_save
+
+        from kefu.core.business_calendar import OVERRIDES
+        from kefu.core.models import CalendarDay
+
+        for signal in (post_save, post_delete):
+            signal.connect(OVERRIDES.changed, sender=CalendarDay, dispatch_uid=f"calendar-{signal}")
 
 
 def _fill_new_search_indexes(*, using: str = "default", verbosity: int = 1, **kwargs: Any) -> None:

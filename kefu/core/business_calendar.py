@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from kefu.core.errors import DomainError
 from kefu.core.models import CalendarDay, CalendarDayKind
+from kefu.core.process_cache import ProcessCache
 
 # Far enough for any deadline; stops a misconfigured calendar (every day a holiday) from looping forever.
 MAX_DAYS_SEARCHED = 3 * 366
@@ -84,6 +85,22 @@ def _statutory(year: int) -> holidays.HolidayBase:
     return holidays.China(years=year, language="zh_CN")  # type: ignore[no-untyped-call]
 
 
+# The managers' overrides, year by year, kept per process until a day is saved or deleted
+# (CoreConfig.ready connects OVERRIDES.changed to CalendarDay's post_save and post_delete).
+OVERRIDES: ProcessCache[dict[int, dict[dt.date, CalendarDay]]] = ProcessCache(
+    "core.calendar-overrides", load=dict
+)
+
+
+def _overrides_of(year: int) -> dict[dt.date, CalendarDay]:
+    years = OVERRIDES.get()
+    found = years.get(year)
+    if found is None:
+        found = {d.date: d for d in CalendarDay.objects.filter(date__year=year).order_by()}
+        years[year] = found
+    return found
+
+
 class BusinessCalendar:
     """Working-time arithmetic. Build one per computation: it caches the overrides it reads."""
 
@@ -105,9 +122,7 @@ class BusinessCalendar:
 
     def _override(self, day: dt.date) -> CalendarDay | None:
         if day.year not in self._overrides:
-            self._overrides[day.year] = {
-                d.date: d for d in CalendarDay.objects.filter(date__year=day.year).order_by()
-            }
+            self._overrides[day.year] = _overrides_of(day.year)
         return self._overrides[day.year].get(day)
 
     def is_working_day(self, day: dt.date) -> bool:

@@ -10,7 +10,9 @@ from ninja import P, QueryEx, Router, Status
 from kefu.accounts.http import AuthenticatedRequest
 from kefu.accounts.masking import PersonalKind, for_viewer
 from kefu.accounts.models import User
-from kefu.core.errors import PermissionRefused
+from kefu.core import ratelimit
+from kefu.core.bulk_api import checked_items, refused_by_rule
+from kefu.core.errors import DomainError, PermissionRefused
 from kefu.core.pagination import keyset_page
 from kefu.orders import selectors
 from kefu.orders.models import BankTransfer, ChangeRequest, Order, OrderRemark
@@ -21,6 +23,8 @@ from kefu.orders.schemas import (
     OrderIn,
     OrderOut,
     OrderPage,
+    OrdersBulkIn,
+    OrdersBulkOut,
     PromiseOut,
     RemarkIn,
     RemarkOut,
@@ -32,7 +36,13 @@ from kefu.orders.schemas import (
 )
 from kefu.orders.services import changes, orders, promises, remarks
 from kefu.orders.services.money import parse_fen
-from kefu.orders.services.orders import clean_order, record_order, require_order_intake
+from kefu.orders.services.orders import (
+    OrderInput,
+    clean_order,
+    record_order,
+    record_order_batch,
+    require_order_intake,
+)
 from kefu.orders.states import steps_for
 
 router = Router(tags=["orders"])
@@ -99,6 +109,48 @@ def post_order(request: AuthenticatedRequest, body: OrderIn) -> Status[dict[str,
     order, created = record_order(actor=request.user, data=data)
     prefetch_related_objects([order], "items")  # the order as written; its items as stored
     return Status(201 if created else 200, order_out(order, request.user, created=created))
+
+
+@router.post(
+    "/orders/bulk",
+    response=OrdersBulkOut,
+    summary="Post up to 100 orders in one call (idempotent by platform + number, a result per item)",
+    description=(
+        "Each item is the body of POST /orders, checked and recorded by the same rules, all in one "
+        "transaction: status 201 created, 200 already there (updated or unchanged), 409 refused "
+        "(a state that goes back, a closed order), 400 or 422 not valid — a refused item changes "
+        "nothing, the others still count. Counts as one call per item against the rate limits."
+    ),
+)
+def post_orders(request: AuthenticatedRequest, body: OrdersBulkIn) -> dict[str, Any]:
+    require_order_intake(request.user)
+    ratelimit.charge(request, len(body.items))
+    good, results = checked_items(OrderIn, body.items)
+    cleaned: dict[int, OrderInput] = {}
+    for index, item in good.items():
+        try:
+            cleaned[index] = clean_order(item.dict())
+        except DomainError as error:
+            results[index] = refused_by_rule(index, error)
+    indexes = list(cleaned)
+    outcomes = record_order_batch(actor=request.user, orders=[cleaned[i] for i in indexes])
+    for index, outcome in zip(indexes, outcomes, strict=True):
+        if isinstance(outcome, DomainError):
+            results[index] = refused_by_rule(index, outcome)
+        else:
+            order, created = outcome
+            results[index] = {
+                "index": index,
+                "status": 201 if created else 200,
+                "id": order.pk,
+                "number": order.number,
+            }
+    statuses = [r["status"] for r in results.values()]
+    return {
+        "created": statuses.count(201),
+        "updated_or_unchanged": statuses.count(200),
+        "results": [results[i] for i in range(len(body.items))],
+    }
 
 
 @router.get("/orders", response=OrderPage, summary="List orders (newest first)")

@@ -3,6 +3,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from kefu.core.bulk_api import BulkItemOut
+
 AMOUNT = 'yuan as a string with at most two decimals, e.g. "128.00" (stored as integer fen)'
 
 
@@ -34,6 +36,20 @@ class OrderIn(Schema):
     tracking_number: str = Field("", max_length=64)
     ordered_at: dt.datetime | None = None
     items: list[ItemIn] = Field(default_factory=list, max_length=200)
+
+
+class OrdersBulkIn(Schema):
+    items: list[Any] = Field(
+        min_length=1,
+        max_length=100,
+        description="1 to 100 orders, each as the body of POST /orders, checked one by one",
+    )
+
+
+class OrdersBulkOut(Schema):
+    created: int
+    updated_or_unchanged: int
+    results: list[BulkItemOut]
 
 
 class ItemOut(Schema):

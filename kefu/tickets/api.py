@@ -10,7 +10,9 @@ from ninja.files import UploadedFile
 
 from kefu.accounts.masking import mask_text
 from kefu.accounts.roles import Perm
+from kefu.core import ratelimit
 from kefu.core.bodies import accepts_upload
+from kefu.core.bulk_api import checked_items, refused_by_rule
 from kefu.core.errors import DomainError
 from kefu.core.pagination import keyset_page
 from kefu.core.uploads import max_upload_bytes
@@ -27,6 +29,8 @@ from kefu.tickets.schemas import (
     TicketIn,
     TicketOut,
     TicketPage,
+    TicketsBulkIn,
+    TicketsBulkOut,
 )
 from kefu.tickets.search import search_tickets
 from kefu.tickets.services import attachments
@@ -105,6 +109,36 @@ def _may_list(user) -> None:
 def create_ticket(request, body: TicketIn):
     ticket = ticket_services.create_ticket(actor=request.user, **body.dict())
     return Status(201, ticket_out(ticket, request.user))
+
+
+@router.post(
+    "/tickets/bulk",
+    response=TicketsBulkOut,
+    summary="Create up to 100 tickets in one call (each checked alone, a result per item)",
+    description=(
+        "Each item is the body of POST /tickets, checked and created by the same rules, all in one "
+        "transaction. A refused item (status 422 or 400, with `detail`) writes nothing; the others "
+        "are created (status 201, `id` and `number`). Counts as one call per item against the "
+        "rate limits."
+    ),
+)
+def create_tickets(request, body: TicketsBulkIn):
+    ratelimit.charge(request, len(body.items))
+    good, results = checked_items(TicketIn, body.items)
+    indexes = list(good)
+    made = ticket_services.create_tickets(
+        actor=request.user, items=[good[i].dict() for i in indexes]
+    )
+    for index, outcome in zip(indexes, made, strict=True):
+        results[index] = (
+            refused_by_rule(index, outcome)
+            if isinstance(outcome, DomainError)
+            else {"index": index, "status": 201, "id": outcome.pk, "number": outcome.number}
+        )
+    return {
+        "created": sum(1 for r in results.values() if r["status"] == 201),
+        "results": [results[i] for i in range(len(body.items))],
+    }
 
 
 @router.get(

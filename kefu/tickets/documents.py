@@ -3,6 +3,8 @@ services make to keep it current. Registered from TicketsConfig.ready()."""
 
 from __future__ import annotations
 
+from django.db.models import prefetch_related_objects
+
 from kefu.core import search
 from kefu.customers.identities import national
 from kefu.tickets.models import Ticket, TicketSearchDocument
@@ -57,3 +59,9 @@ def index_ticket(ticket: Ticket, changed: list[str] | None = None) -> None:
     (`changed` None: always). `ticket.customer` is read."""
     if changed is None or INDEXED_FIELDS.intersection(changed):
         search.index(TICKETS, ticket)
+
+
+def index_tickets(tickets: list[Ticket]) -> None:
+    """Write the documents of new tickets in one statement (a bulk creation); `customer` is read."""
+    prefetch_related_objects([t for t in tickets if t.customer_id], "customer")
+    search.index_many(TICKETS, tickets)

@@ -1,7 +1,10 @@
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from ninja import Field, Schema
+
+from kefu.core.bulk_api import BulkItemOut
 
 
 class TicketIn(Schema):
@@ -10,11 +13,24 @@ class TicketIn(Schema):
     )
     subject: str = Field(max_length=200)
     content: str = Field("", max_length=4000)
-    customer_id: int | None = None
+    customer_id: int | None = Field(None, ge=1, le=2**31 - 1)
     channel: str = "api"
-    category_id: int | None = None
+    category_id: int | None = Field(None, ge=1, le=2**31 - 1)
     priority: str = "normal"
     complainant: str = Field("", max_length=60)
+
+
+class TicketsBulkIn(Schema):
+    items: list[Any] = Field(
+        min_length=1,
+        max_length=100,
+        description="1 to 100 tickets, each as the body of POST /tickets, checked one by one",
+    )
+
+
+class TicketsBulkOut(Schema):
+    created: int
+    results: list[BulkItemOut]
 
 
 class TicketOut(Schema):

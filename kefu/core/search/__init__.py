@@ -29,7 +29,16 @@ An app registers each kind of document it wants found, from its AppConfig.ready(
 repair); a new kind's migration fills its index from documents already written.
 """
 
-from kefu.core.search.engine import add, filter, index, index_ids, ranked, rebuild, remove
+from kefu.core.search.engine import (
+    add,
+    filter,
+    index,
+    index_ids,
+    index_many,
+    ranked,
+    rebuild,
+    remove,
+)
 from kefu.core.search.registry import Document, Kind, get, kinds, register
 from kefu.core.search.tokens import clean_query, document_tokens, load, query_tokens
 
@@ -43,6 +52,7 @@ __all__ = [
     "get",
     "index",
     "index_ids",
+    "index_many",
     "kinds",
     "load",
     "query_tokens",

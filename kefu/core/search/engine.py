@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +45,11 @@ def index(kind: Kind, obj: Model) -> None:
     """Write `obj`'s document now, in the caller's transaction. `obj` must carry what
     `kind.document` reads (load it through `kind.objects()` when in doubt)."""
     _write(kind, [obj])
+
+
+def index_many(kind: Kind, objects: Sequence[Model]) -> None:
+    """`index` for several objects at once: one write for all their documents."""
+    _write(kind, objects)
 
 
 def index_ids(kind: Kind, ids: Iterable[int]) -> int:

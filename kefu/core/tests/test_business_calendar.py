@@ -192,3 +192,34 @@ def test_the_due_api_answers_at_its_largest_allowed_duration(client_for):
         "/api/v1/calendar/due", {"start": "2026-12-31T23:59:00+08:00", "minutes": MAX_MINUTES + 1}
     )
     assert too_long.status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_managers_day_off_counts_at_once_though_the_days_are_kept_per_process(
+    make_user, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """The overrides are read once per year and process (business_calendar.OVERRIDES, issue 11.3),
+    not once per deadline; a day set or removed on the calendar page, or changed by another process
+    (its stamp in the shared cache), counts for the next deadline."""
+    from django.core.cache import cache
+
+    from kefu.core.business_calendar import OVERRIDES
+
+    manager = make_user(Role.MANAGER)
+    monday = at(2026, 11, 23, 17)
+    assert BusinessCalendar().add_working_time(monday, 2 * H) == at(2026, 11, 24, 10)
+    with django_assert_num_queries(0):
+        assert BusinessCalendar().add_working_time(monday, 2 * H) == at(2026, 11, 24, 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        day = services.set_calendar_day(
+            actor=manager, date=dt.date(2026, 11, 24), kind=CalendarDayKind.HOLIDAY, name="停电"
+        )
+    assert BusinessCalendar().add_working_time(monday, 2 * H) == at(2026, 11, 25, 10)
+    CalendarDay.objects.filter(pk=day.pk).update(kind=CalendarDayKind.WORKDAY)  # "elsewhere"
+    assert BusinessCalendar().add_working_time(monday, 2 * H) == at(2026, 11, 25, 10)  # kept
+    cache.set(OVERRIDES.key, "another process's stamp", timeout=None)
+    assert BusinessCalendar().add_working_time(monday, 2 * H) == at(2026, 11, 24, 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.remove_calendar_day(actor=manager, day=CalendarDay.objects.get(pk=day.pk))
+    assert not CalendarDay.objects.exists()
+    assert BusinessCalendar().add_working_time(monday, 2 * H) == at(2026, 11, 24, 10)

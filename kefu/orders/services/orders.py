@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.core import timeline
+from kefu.core.bulk_api import BULK_MAX
 from kefu.core.errors import Conflict, DomainError, PermissionRefused, StrOrPromise
 from kefu.core.events import emit
 from kefu.core.text import strip_control_characters
@@ -346,6 +347,47 @@ def record_orders(*, actor: User, orders: list[OrderInput]) -> int:
                 new[key] = data  # a file's orders are unique by (platform, number) already
         created += len(_create_many(list(new.values())))
     return created
+
+
+@transaction.atomic
+def record_order_batch(
+    *, actor: User, orders: list[OrderInput]
+) -> list[tuple[Order, bool] | DomainError]:
+    """Many orders in one transaction (the API's bulk call), each with the outcome `record_order`
+    gives it — created, brought up to date, unchanged, or refused (Conflict) — returned item by
+    item as (order, created) or the error. A refused item changes nothing; the others still count.
+    New orders are written in bulk; stored ones, and a number repeated within the call, go through
+    record_order one by one, in the call's order (idempotent by platform + number)."""
+    require_order_intake(actor)
+    if len(orders) > BULK_MAX:
+        raise DomainError(_("At most %(max)d items in one call.") % {"max": BULK_MAX})
+    stored = set(
+        Order.objects.filter(number__in={d.number for d in orders}).values_list(
+            "platform", "number"
+        )
+    )
+    new: dict[tuple[str, str], int] = {}
+    one_by_one: list[int] = []
+    for index, data in enumerate(orders):
+        key = (data.platform, data.number)
+        if key in stored or key in new:
+            one_by_one.append(index)
+        else:
+            new[key] = index
+    results: dict[int, tuple[Order, bool] | DomainError] = {}
+    try:
+        with transaction.atomic():
+            made = _create_many([orders[i] for i in new.values()])
+    except IntegrityError:  # another call wrote one of them meanwhile (PostgreSQL): one by one
+        one_by_one = sorted([*one_by_one, *new.values()])
+    else:
+        results.update({i: (order, True) for i, order in zip(new.values(), made, strict=True)})
+    for index in one_by_one:
+        try:
+            results[index] = record_order(actor=actor, data=orders[index], check_permission=False)
+        except DomainError as error:
+            results[index] = error
+    return [results[i] for i in range(len(orders))]
 
 
 def _customers_by(kind: str, values: set[str]) -> dict[str, int]:

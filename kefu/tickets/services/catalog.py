@@ -11,6 +11,7 @@ from kefu.accounts.models import AuditAction, Department, User
 from kefu.accounts.roles import Perm
 from kefu.core.errors import DomainError, PermissionRefused
 from kefu.tickets.models import RoutingRule, SlaPolicy, Ticket, TicketCategory
+from kefu.tickets.services import sla
 from kefu.tickets.states import Priority
 
 
@@ -132,6 +133,7 @@ def set_sla_policy(
     SlaPolicy.objects.filter(category_id=category_id, priority=priority, is_active=True).update(
         is_active=False
     )
+    sla.POLICIES.changed()  # a queryset update sends no post_save
     return SlaPolicy.objects.create(
         name=name.strip()[:80] or _("Time limits"),
         category_id=category_id,

@@ -22,6 +22,7 @@ from kefu.accounts.roles import ROLE_PERMISSIONS, Perm, Role
 from kefu.core import timeline
 from kefu.core.business_calendar import BusinessCalendar
 from kefu.core.events import emit
+from kefu.core.process_cache import ProcessCache
 from kefu.tickets.events import TicketSlaBreached, TicketSlaWarning
 from kefu.tickets.models import SlaAlert, SlaClock, SlaLevel, SlaPolicy, Ticket, TicketCategory
 from kefu.tickets.states import TicketState
@@ -51,10 +52,8 @@ DEFAULT_LIMITS = Limits(
 )
 
 
-def limits_for(*, category: TicketCategory | None, priority: str) -> Limits:
-    """The most specific active policy: category+priority, category, each ancestor likewise,
-    then priority alone, then the default policy (no category, no priority), then DEFAULT_LIMITS."""
-    policies: dict[tuple[int | None, str], Limits] = {
+def _active_policies() -> dict[tuple[int | None, str], Limits]:
+    return {
         (category_id, policy_priority): Limits(
             first_response=dt.timedelta(minutes=first),
             stage=dt.timedelta(minutes=stage),
@@ -72,6 +71,17 @@ def limits_for(*, category: TicketCategory | None, priority: str) -> Limits:
             "resolution_minutes",
         )
     }
+
+
+# The active policies, kept per process until one is saved or deleted (TicketsConfig.ready connects
+# POLICIES.changed to SlaPolicy's post_save and post_delete): read once, not on every new ticket.
+POLICIES = ProcessCache("tickets.sla-policies", load=_active_policies)
+
+
+def limits_for(*, category: TicketCategory | None, priority: str) -> Limits:
+    """The most specific active policy: category+priority, category, each ancestor likewise,
+    then priority alone, then the default policy (no category, no priority), then DEFAULT_LIMITS."""
+    policies = POLICIES.get()
     if not policies:
         return DEFAULT_LIMITS
     keys: list[tuple[int | None, str]] = []

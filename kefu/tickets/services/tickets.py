@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,10 +13,12 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import Department, User
 from kefu.accounts.roles import Perm
 from kefu.core import timeline
+from kefu.core.bulk_api import BULK_MAX
+from kefu.core.business_calendar import BusinessCalendar
 from kefu.core.errors import Conflict, DomainError, InvalidState, PermissionRefused
 from kefu.core.events import emit
 from kefu.customers.models import Customer
-from kefu.tickets.documents import index_ticket
+from kefu.tickets.documents import index_ticket, index_tickets
 from kefu.tickets.events import (
     TicketAssigned,
     TicketCreated,
@@ -24,7 +28,7 @@ from kefu.tickets.events import (
 )
 from kefu.tickets.models import Channel, NoteKind, Ticket, TicketCategory, TicketNote
 from kefu.tickets.services import sla
-from kefu.tickets.services.numbering import next_ticket_number
+from kefu.tickets.services.numbering import next_ticket_number, next_ticket_numbers
 from kefu.tickets.states import Priority, TicketType
 
 SUBJECT_MAX = 200
@@ -114,10 +118,46 @@ def existing_department(department_id: int) -> Department:
     return department
 
 
-@transaction.atomic
-def create_ticket(
+def _customer_rows(ids: list[int]) -> dict[int, tuple[int | None, str]]:
+    """{customer id: (the customer it was merged into, name)}."""
+    return {
+        pk: (merged_into_id, name)
+        for pk, merged_into_id, name in Customer.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list("pk", "merged_into_id", "name")
+    }
+
+
+@dataclass
+class Known:
+    """What a bulk call's items refer to, read in two queries instead of two per item."""
+
+    customers: dict[int, tuple[int | None, str]]
+    categories: dict[int, TicketCategory]
+
+    @classmethod
+    def of(cls, items: list[dict[str, Any]]) -> Known:
+        customer_ids = {i["customer_id"] for i in items if i.get("customer_id") is not None}
+        category_ids = {i["category_id"] for i in items if i.get("category_id") is not None}
+        return cls(
+            customers=_customer_rows(list(customer_ids)) if customer_ids else {},
+            categories={
+                c.pk: c
+                for c in TicketCategory.objects.filter(pk__in=category_ids, is_active=True)
+                .select_related("parent__parent")
+                .order_by()
+            }
+            if category_ids
+            else {},
+        )
+
+
+def _new_ticket(
     *,
     actor: User,
+    now: dt.datetime,
+    calendar: BusinessCalendar | None = None,
+    known: Known | None = None,
     type: str,
     subject: str,
     content: str = "",
@@ -129,9 +169,10 @@ def create_ticket(
     assignee_id: int | None = None,
     complainant: str = "",
     complained_at: dt.datetime | None = None,
-    now: dt.datetime | None = None,
 ) -> Ticket:
-    """A new ticket in state `received`, numbered, with its deadlines in working time."""
+    """The ticket `create_ticket` writes, checked and with its deadlines, not yet numbered or saved.
+    Only reads: a DomainError here leaves nothing behind. `known`: the customers and categories of
+    a bulk call, read once for all its items."""
     if not actor.has_perm(Perm.SERVE_CUSTOMERS):
         raise PermissionRefused(_("Your role may not create tickets."))
     if type not in TicketType.values:
@@ -140,7 +181,6 @@ def create_ticket(
         raise DomainError(_("Unknown channel."), field="channel")
     if priority not in Priority.values:
         raise DomainError(_("Unknown priority."), field="priority")
-    now = now or timezone.now()
     ticket = Ticket(
         type=type,
         subject=_clean_subject(subject),
@@ -153,37 +193,51 @@ def create_ticket(
         created_at=now,
     )
     if customer_id is not None:
-        found = list(
-            Customer.objects.filter(pk=customer_id).values_list("merged_into_id", "name")[:1]
+        row = (
+            known.customers.get(customer_id)
+            if known is not None
+            else next(iter(_customer_rows([customer_id]).values()), None)
         )
-        if not found:
+        if row is None:
             raise DomainError(_("This customer does not exist."), field="customer_id")
-        merged_into_id, name = found[0]
+        merged_into_id, name = row
         ticket.customer_id = merged_into_id or customer_id
         if type == TicketType.COMPLAINT and not ticket.complainant:
             ticket.complainant = name
     if type == TicketType.COMPLAINT and ticket.complained_at is None:
         ticket.complained_at = now
     if category_id is not None:
-        ticket.category = active_category(category_id)
+        if known is None:
+            ticket.category = active_category(category_id)
+        elif category_id in known.categories:
+            ticket.category = known.categories[category_id]
+        else:
+            raise DomainError(
+                _("This category does not exist or is no longer in use."), field="category_id"
+            )
     if department_id is not None:
         ticket.department = existing_department(department_id)
     if assignee_id is not None:
         ticket.assignee = _assignable(actor=actor, assignee_id=assignee_id, current=None)
-    sla.set_deadlines_on_create(ticket, now=now)
-    ticket.number = next_ticket_number(at=now)
-    ticket.save()
-    index_ticket(ticket)
-    timeline.record(
-        subject=ticket,
-        customer_id=ticket.customer_id,
-        kind="tickets.created",
-        actor=actor,
-        occurred_at=now,
-        summary=_("%(number)s: %(type)s received: %(subject)s")
+    sla.set_deadlines_on_create(ticket, now=now, calendar=calendar)
+    return ticket
+
+
+def _created_entry(ticket: Ticket, *, actor: User, now: dt.datetime) -> dict[str, Any]:
+    """The timeline entry of a new ticket (timeline.record's arguments)."""
+    return {
+        "subject": ticket,
+        "customer_id": ticket.customer_id,
+        "kind": "tickets.created",
+        "actor": actor,
+        "occurred_at": now,
+        "summary": _("%(number)s: %(type)s received: %(subject)s")
         % {"number": ticket.number, "type": ticket.get_type_display(), "subject": ticket.subject},
-        data={"number": ticket.number, "type": ticket.type},
-    )
+        "data": {"number": ticket.number, "type": ticket.type},
+    }
+
+
+def _announce_created(ticket: Ticket, *, actor: User) -> None:
     emit(
         TicketCreated(
             ticket_id=ticket.pk,
@@ -202,7 +256,88 @@ def create_ticket(
                 assigned_by_id=actor.pk,
             )
         )
+
+
+@transaction.atomic
+def create_ticket(
+    *,
+    actor: User,
+    type: str,
+    subject: str,
+    content: str = "",
+    customer_id: int | None = None,
+    channel: str = Channel.OTHER,
+    category_id: int | None = None,
+    priority: str = Priority.NORMAL,
+    department_id: int | None = None,
+    assignee_id: int | None = None,
+    complainant: str = "",
+    complained_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """A new ticket in state `received`, numbered, with its deadlines in working time."""
+    now = now or timezone.now()
+    ticket = _new_ticket(
+        actor=actor,
+        now=now,
+        type=type,
+        subject=subject,
+        content=content,
+        customer_id=customer_id,
+        channel=channel,
+        category_id=category_id,
+        priority=priority,
+        department_id=department_id,
+        assignee_id=assignee_id,
+        complainant=complainant,
+        complained_at=complained_at,
+    )
+    ticket.number = next_ticket_number(at=now)
+    ticket.save()
+    index_ticket(ticket)
+    timeline.record(**_created_entry(ticket, actor=actor, now=now))
+    _announce_created(ticket, actor=actor)
     return ticket
+
+
+@transaction.atomic
+def create_tickets(
+    *, actor: User, items: list[dict[str, Any]], now: dt.datetime | None = None
+) -> list[Ticket | DomainError]:
+    """Many tickets in one transaction (the API's bulk call), each by the same rules as
+    create_ticket: checked alone, numbered, with its deadlines, timeline entry, search document and
+    events (after commit). Returns, item by item, the ticket or the DomainError that refused it; a
+    refused item writes nothing and the others are still created."""
+    if not actor.has_perm(Perm.SERVE_CUSTOMERS):
+        raise PermissionRefused(_("Your role may not create tickets."))
+    if len(items) > BULK_MAX:
+        raise DomainError(_("At most %(max)d items in one call.") % {"max": BULK_MAX})
+    now = now or timezone.now()
+    calendar = BusinessCalendar()  # one calendar: its days are read once for the whole call
+    known = Known.of(items)
+    results: list[Ticket | DomainError] = []
+    for fields in items:
+        try:
+            results.append(
+                _new_ticket(actor=actor, now=now, calendar=calendar, known=known, **fields)
+            )
+        except DomainError as error:
+            results.append(error)
+    tickets = [t for t in results if isinstance(t, Ticket)]
+    if not tickets:
+        return results
+    for ticket, number in zip(
+        tickets, next_ticket_numbers(at=now, count=len(tickets)), strict=True
+    ):
+        ticket.number = number
+    Ticket.objects.bulk_create(tickets)
+    index_tickets(tickets)
+    timeline.record_many(
+        [timeline.unsaved_entry(**_created_entry(t, actor=actor, now=now)) for t in tickets]
+    )
+    for ticket in tickets:
+        _announce_created(ticket, actor=actor)
+    return results
 
 
 def _assignable(*, actor: User, assignee_id: int | None, current: int | None) -> User | None:

@@ -241,3 +241,42 @@ def test_the_periodic_task_runs_the_sweep(ticket_due):
     assert (
         SlaAlert.objects.filter(level=SlaLevel.BREACH, clock=SlaClock.FIRST_RESPONSE).count() == 1
     )
+
+
+def test_a_new_time_limit_counts_at_once_for_the_next_ticket(
+    cast, django_capture_on_commit_callbacks
+):
+    """The policies are kept per process (sla.POLICIES, issue 11.3); saving one through the settings
+    service, or a change another process made (its stamp in the shared cache), counts for the very
+    next ticket."""
+    from django.core.cache import cache
+
+    from kefu.tickets.services import catalog
+    from kefu.tickets.services.sla import POLICIES
+    from kefu.tickets.services.tickets import create_ticket
+
+    now = NOW
+    first = create_ticket(actor=cast.agent, type="consultation", subject="一", now=now)
+    assert first.first_response_due_at == now + dt.timedelta(minutes=60)  # DEFAULT_LIMITS
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog.set_sla_policy(
+            actor=cast.manager,
+            name="快",
+            category_id=None,
+            priority="",
+            first_response_minutes=15,
+            stage_minutes=60,
+            resolution_minutes=120,
+        )
+    second = create_ticket(actor=cast.agent, type="consultation", subject="二", now=now)
+    assert second.first_response_due_at == now + dt.timedelta(minutes=15)
+    # Another process changed the policies: here only its stamp in the shared cache is seen.
+    SlaPolicy.objects.filter(is_active=True).update(first_response_minutes=5)
+    kept = create_ticket(actor=cast.agent, type="consultation", subject="三", now=now)
+    assert kept.first_response_due_at == now + dt.timedelta(minutes=15)  # not read again
+    cache.set(POLICIES.key, "another process's stamp", timeout=None)
+    third = create_ticket(actor=cast.agent, type="consultation", subject="四", now=now)
+    assert third.first_response_due_at == now + dt.timedelta(minutes=5)
+    SlaPolicy.objects.filter(is_active=True).delete()
+    fourth = create_ticket(actor=cast.agent, type="consultation", subject="五", now=now)
+    assert fourth.first_response_due_at == now + dt.timedelta(minutes=60)
