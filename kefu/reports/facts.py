@@ -8,19 +8,36 @@ How they stay identical to the live computation (kefu/reports/selectors.py):
   table (no join, no subquery): `plan()`. A dimension through another table (the customer's
   province, street or level, an agent's team) and a filter on one are computed live, because a
   change there (a customer moving street, an erased customer) does not touch the records' table.
+- Facts are built only for the days up to the day before yesterday: `rebuild()` (the command
+  `rebuild_report_facts`) builds every day of every figure up to it, and `refresh()` (every ten
+  minutes, by the scheduler) extends each built figure's facts to it as days close. The last day
+  built is `FactsBuilt.through`; yesterday, today and any later day (and any day after `through`,
+  if the scheduler lags) are always computed live.
 - Every insert, update and delete of that table writes the instants of the record's date columns,
   before and after, to `TouchedInstant` through a database trigger (installed after every
-  migrate), so no write is missed, QuerySet.update() and bulk writes included. A past day with such
-  a mark is "touched": its facts are not read, the day is computed live.
-- Today (and any later day) is always computed live. `refresh()` (every ten minutes, by the
-  scheduler) re-aggregates the touched past days and removes their marks; `rebuild()` (the command
-  `rebuild_report_facts`) builds every past day of every figure.
+  migrate), so no write is missed, QuerySet.update() and bulk writes included — except NULLs and
+  instants less than 20 hours old (below). A built day with such a mark is "touched": its facts are
+  not read, the day is computed live, until `refresh()` re-aggregates it and removes its marks.
 - A figure whose facts were never built, or whose definition changed since (`signature`), is
   computed live.
 
-So a page reads the facts for the untouched whole past days of its period, and computes today and
-the touched days with the same SQL as before: the figures are the live ones whatever the scheduler
-did, only faster.
+Why 20 hours: marks are needed only for instants in built days, i.e. days ≤ today − 2, and those
+are older than 20 hours whenever a write happens. Such an instant is before the start of
+yesterday, and the start of yesterday is at least 23 hours before the start of today (a local day
+lasts 24 hours, 23 on the day a DST shift of at most an hour skips one, as in any zone with shifts
+of ≤ 1 h; Asia/Shanghai has none), so it is more than 23 hours before now. The trigger compares
+with the database's clock in SQL (`v < now − 20 h`: PostgreSQL's statement_timestamp(), SQLite's
+'now' of the statement), which leaves three hours for a database clock behind the servers'. Since
+a day is built only once it is ≤ today − 2, every later write that changes it is marked. So the
+hot paths — a new ticket, an order, the chat writer updating a recent conversation again and
+again — write no mark at all, and a change to an old record writes one per distinct instant. (The
+one case left out: a transaction that writes a record of day D during day D + 1 and commits only
+after the refresh of day D + 2 built D — a transaction open across midnight. Requests and tasks
+do not live that long.)
+
+So a page reads the facts for the untouched built days of its period, and computes the other days
+with the same SQL as before: the figures are the live ones whatever the scheduler did, only
+faster.
 """
 
 # ruff: noqa: S608  the triggers' SQL names tables and columns from the models, never from input
@@ -44,6 +61,8 @@ from kefu.reports.models import DailyFact, FactsBuilt, TouchedInstant
 from kefu.reports.registry import figures, records
 
 NONE_KEY = "~"  # as selectors.NONE_KEY: a filter on the records without a value
+LIVE_DAYS = 2  # yesterday and today are always live: facts go up to today - LIVE_DAYS
+RECENT = "20 hours"  # the triggers leave out instants newer than this (see above)
 MAX_LIVE_RANGES = 40  # more touched stretches of days than this: the whole period live
 REFRESH_BATCH = 20_000
 
@@ -158,17 +177,19 @@ def trigger_sql(vendor: str, table: str, columns: list[str]) -> list[str]:
     name = f"reports_touch_{table}"
     if vendor == "postgresql":
 
-        def insert(row: str) -> str:
-            values = ", ".join(f"({row}.{q(c)})" for c in columns)
+        def insert(rows: Iterable[str]) -> str:
+            values = ", ".join(f"({row}.{q(c)})" for row in rows for c in columns)
             return (
-                f"INSERT INTO {touched} ({q('table')}, at) SELECT '{table}', v "
-                f"FROM (VALUES {values}) AS t(v) WHERE v IS NOT NULL;"
+                f"INSERT INTO {touched} ({q('table')}, at) SELECT DISTINCT '{table}', v "
+                f"FROM (VALUES {values}) AS t(v) "
+                f"WHERE v < statement_timestamp() - interval '{RECENT}';"
             )
 
         return [
             f"CREATE OR REPLACE FUNCTION {q(name)}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN IF TG_OP <> 'INSERT' THEN {insert('OLD')} END IF; "
-            f"IF TG_OP <> 'DELETE' THEN {insert('NEW')} END IF; RETURN NULL; END $$",
+            f"BEGIN IF TG_OP = 'INSERT' THEN {insert(['NEW'])} "
+            f"ELSIF TG_OP = 'UPDATE' THEN {insert(['OLD', 'NEW'])} "
+            f"ELSE {insert(['OLD'])} END IF; RETURN NULL; END $$",
             f"DROP TRIGGER IF EXISTS {q(name)} ON {q(table)}",
             f"CREATE TRIGGER {q(name)} AFTER INSERT OR UPDATE OR DELETE ON {q(table)} "
             f"FOR EACH ROW EXECUTE FUNCTION {q(name)}()",
@@ -177,10 +198,12 @@ def trigger_sql(vendor: str, table: str, columns: list[str]) -> list[str]:
         return []
 
     def sqlite_insert(rows: Iterable[str]) -> str:
-        union = " UNION ALL ".join(f"SELECT {row}.{q(c)} AS v" for row in rows for c in columns)
+        # Datetimes are text 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC, as strftime writes them; UNION
+        # (not ALL) writes an instant an update leaves as it was once.
+        union = " UNION ".join(f"SELECT {row}.{q(c)} AS v" for row in rows for c in columns)
         return (
             f"INSERT INTO {touched} ({q('table')}, at) SELECT '{table}', v FROM ({union}) "
-            "WHERE v IS NOT NULL;"
+            f"WHERE v < strftime('%Y-%m-%d %H:%M:%f', 'now', '-{RECENT}');"
         )
 
     statements = []
@@ -264,63 +287,89 @@ def build_days(figure: Figure, p: Plan, days: Iterable[dt.date]) -> int:
     return written
 
 
+def last_built_day(today: dt.date | None = None) -> dt.date:
+    """The last day facts are built for: the day before yesterday (later days are live)."""
+    return (today or timezone.localdate()) - dt.timedelta(days=LIVE_DAYS)
+
+
+def _days(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
 def rebuild(keys: Iterable[str] = (), *, today: dt.date | None = None) -> dict[str, int]:
-    """Build every past day of the figures (all that can have facts, or those named): facts
-    written per figure. Safe while the server runs: a figure's days are replaced in one
-    transaction, and the pages compute it live until its facts are marked built."""
-    today = today or timezone.localdate()
+    """Build every day of the figures (all that can have facts, or those named) up to the day
+    before yesterday: facts written per figure. Safe while the server runs: a figure's days are
+    replaced in one transaction, and the pages compute it live until its facts are marked built."""
+    through = last_built_day(today)
     chosen = set(keys)
-    start_today = _local_start(today)
+    end = _local_start(through + dt.timedelta(days=1))
     # Marks written from now on (changes while the facts are built) stay, to be refreshed.
     seen = TouchedInstant.objects.aggregate(last=Max("id"))["last"]
     written: dict[str, int] = {}
     for figure, p in planned():
         if chosen and figure.key not in chosen:
             continue
-        dates = records(figure).filter(**{f"{figure.date_field}__lt": start_today})
+        dates = records(figure).filter(**{f"{figure.date_field}__lt": end})
         earliest = dates.order_by(figure.date_field).values_list(figure.date_field, flat=True)[:1]
         with transaction.atomic():
             DailyFact.objects.filter(figure=figure.key).delete()
             made = 0
             if earliest:
                 first = timezone.localtime(earliest[0]).date()
-                made = build_days(
-                    figure,
-                    p,
-                    [first + dt.timedelta(days=i) for i in range((today - first).days)],
-                )
+                made = build_days(figure, p, _days(first, through))
             FactsBuilt.objects.update_or_create(
                 figure=figure.key,
-                defaults={"signature": p.signature, "built_at": timezone.now()},
+                defaults={"signature": p.signature, "built_at": timezone.now(), "through": through},
             )
         written[figure.key] = made
     if not chosen and seen is not None:
-        # The past is built: its marks are done with (today's and later days' stay).
-        TouchedInstant.objects.filter(at__lt=start_today, id__lte=seen).delete()
+        # The built days are done with their marks (later days' stay, for the refresh).
+        TouchedInstant.objects.filter(at__lt=end, id__lte=seen).delete()
     return written
 
 
 def refresh(*, today: dt.date | None = None) -> int:
-    """Re-aggregate the touched past days of every built figure and drop their marks (the
-    scheduler's task); the number of (table, day) pairs done."""
-    today = today or timezone.localdate()
-    start_today = _local_start(today)
-    built = dict(FactsBuilt.objects.values_list("figure", "signature"))
+    """Extend every built figure's facts to the day before yesterday (building the days closed
+    since), re-aggregate its touched built days and drop their marks (the scheduler's task); the
+    number of (table, day) pairs done."""
+    through = last_built_day(today)
+    end = _local_start(through + dt.timedelta(days=1))
+    built = {
+        figure: (signature, last)
+        for figure, signature, last in FactsBuilt.objects.values_list(
+            "figure", "signature", "through"
+        )
+    }
+    current = [
+        (figure, p, last)
+        for figure, p in planned()
+        if (found := built.get(figure.key)) and found[0] == p.signature and (last := found[1])
+    ]
     done = 0
+    extended = False
     while True:
+        # Marks read before the days are built: those written meanwhile stay for the next round.
         marks = list(
-            TouchedInstant.objects.filter(at__lt=start_today)
+            TouchedInstant.objects.filter(at__lt=end)
             .order_by("id")
             .values_list("id", "table", "at")[:REFRESH_BATCH]
         )
-        if not marks:
+        if not marks and extended:
             return done
         days: dict[str, set[dt.date]] = {}
         for _id, table, at in marks:
             days.setdefault(table, set()).add(timezone.localtime(at).date())
-        for figure, p in planned():
-            if built.get(figure.key) == p.signature and p.table in days:
-                build_days(figure, p, days[p.table])
+        for figure, p, last in current:
+            todo = set(days.get(p.table, ()))
+            if not extended and last < through:
+                todo.update(_days(last + dt.timedelta(days=1), through))
+            if todo:
+                with transaction.atomic():
+                    build_days(figure, p, todo)
+                    FactsBuilt.objects.filter(figure=figure.key, signature=p.signature).update(
+                        through=max(last, through)
+                    )
+        extended = True
         done += sum(len(d) for d in days.values())
         ids = [m[0] for m in marks]
         for i in range(0, len(ids), 500):
@@ -332,8 +381,9 @@ def refresh(*, today: dt.date | None = None) -> int:
 
 @dataclass(frozen=True)
 class Split:
-    """A period cut in two: the facts' days (untouched whole past days) and the stretches of days
-    read live from the records (today, later days, touched days), all within [since, until]."""
+    """A period cut in two: the facts' days (untouched built days) and the stretches of days read
+    live from the records (touched days, the days after the last built one: yesterday, today and
+    later days), all within [since, until]."""
 
     fact_days: Q  # on DailyFact.day
     live: list[tuple[dt.date, dt.date]]  # (first, last) days, each read with its own date range
@@ -343,10 +393,14 @@ class Split:
 def split(figure: Figure, p: Plan, since: dt.date, until: dt.date) -> Split | None:
     """None when the figure must be computed live (no facts built for its definition, or too many
     touched stretches)."""
-    if not FactsBuilt.objects.filter(figure=figure.key, signature=p.signature).exists():
+    through = (
+        FactsBuilt.objects.filter(figure=figure.key, signature=p.signature)
+        .values_list("through", flat=True)
+        .first()
+    )
+    if through is None:
         return None
-    today = timezone.localdate()
-    last_fact_day = min(until, today - dt.timedelta(days=1))
+    last_fact_day = min(until, through)
     if last_fact_day < since:
         return Split(fact_days=Q(pk__in=[]), live=[(since, until)], has_facts=False)
     at = TouchedInstant.objects.filter(
@@ -361,7 +415,7 @@ def split(figure: Figure, p: Plan, since: dt.date, until: dt.date) -> Split | No
     live = _stretches(touched)
     if len(live) > MAX_LIVE_RANGES:
         return None
-    if until > last_fact_day:  # today (or later days) is in the period
+    if until > last_fact_day:  # days not built (yesterday, today, …) are in the period
         live.append((last_fact_day + dt.timedelta(days=1), until))
     fact_days = Q(day__gte=since, day__lte=last_fact_day) & ~Q(day__in=sorted(touched))
     return Split(fact_days=fact_days, live=live, has_facts=True)

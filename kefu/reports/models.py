@@ -77,11 +77,14 @@ class DailyFact(models.Model):
 
 class FactsBuilt(models.Model):
     """A figure whose daily facts were built (rebuild_report_facts) for its definition as it was
-    (`signature`): a figure without one, or whose definition changed since, is computed live."""
+    (`signature`), up to the local day `through` (the refresh moves it to the day before
+    yesterday): a figure without one, or whose definition changed since, is computed live, and so
+    are its days after `through`."""
 
     figure = models.CharField(max_length=40, unique=True)
     signature = models.CharField(max_length=64)
     built_at = models.DateTimeField()
+    through = models.DateField(null=True)
 
     def __str__(self) -> str:
         return self.figure

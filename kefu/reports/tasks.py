@@ -15,6 +15,7 @@ def issue_due_packs() -> int:
 
 @db_periodic_task(crontab(minute="*/10"))
 def refresh_report_facts() -> int:
-    """Re-aggregate the past days whose daily facts a write made out of date (until then those
-    days are computed live, so this only keeps the pages fast)."""
+    """Build the days closed since (facts go up to the day before yesterday) and re-aggregate the
+    built days whose daily facts a write made out of date (until then those days are computed
+    live, so this only keeps the pages fast)."""
     return facts.refresh()

@@ -3,7 +3,9 @@ live records is the figure computed live from the records, over a varied year of
 ticket is reopened, moved to another department, its deadline marks written by QuerySet.update(),
 its customer erased — both before the scheduler refreshes the touched days and after it; a ticket
 at 00:30 in Asia/Shanghai counts on its local day; filters and breakdowns through the customer stay
-live."""
+live. Facts go up to the day before yesterday, and the refresh extends them as days close: a new
+ticket and a chat updated again and again write no mark, a change to a record of a built day writes
+one, and yesterday's figures are right before the refresh and after it."""
 
 import datetime as dt
 
@@ -15,6 +17,7 @@ from django.utils import timezone
 
 from kefu.accounts.models import Department
 from kefu.accounts.roles import Role
+from kefu.conversations.models import Conversation, ConversationState, Inbox, Visitor
 from kefu.customers.models import Customer
 from kefu.privacy import services as privacy
 from kefu.reports import facts, registry, selectors
@@ -26,6 +29,8 @@ from kefu.tickets.states import TicketState, TicketType
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
+THROUGH = TODAY - dt.timedelta(days=2)  # the last day with facts
+BUILT_END = facts._local_start(THROUGH + dt.timedelta(days=1))
 
 
 def local(days_ago: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -151,8 +156,8 @@ def test_the_ticket_figures_have_facts_and_those_through_another_table_do_not():
 def test_facts_give_the_live_figures_and_stay_so_after_every_kind_of_change(desk, monkeypatch):
     assert not reads_facts({"period": "year"})  # never built: live
     call_command("rebuild_report_facts", verbosity=0)
-    assert FactsBuilt.objects.filter(figure="complaints").exists()
-    assert not TouchedInstant.objects.filter(at__lt=facts._local_start(TODAY)).exists()
+    assert FactsBuilt.objects.get(figure="complaints").through == THROUGH
+    assert not TouchedInstant.objects.filter(at__lt=BUILT_END).exists()
     assert reads_facts({"period": "year"})
     assert reads_facts({"period": "year", "by": "agent"})
     assert not reads_facts({"period": "year", "street": "街道1"})  # through the customer
@@ -196,12 +201,12 @@ def test_facts_give_the_live_figures_and_stay_so_after_every_kind_of_change(desk
     erased.refresh_from_db()
     assert erased.street == ""
 
-    touched = TouchedInstant.objects.filter(at__lt=facts._local_start(TODAY)).count()
+    touched = TouchedInstant.objects.filter(at__lt=BUILT_END).count()
     assert touched  # those days are computed live until the refresh
     assert_same(desk, monkeypatch)
 
     assert facts.refresh() > 0
-    assert not TouchedInstant.objects.filter(at__lt=facts._local_start(TODAY)).exists()
+    assert not TouchedInstant.objects.filter(at__lt=BUILT_END).exists()
     assert reads_facts({"period": "year"})
     assert_same(desk, monkeypatch)
 
@@ -222,4 +227,75 @@ def test_a_deleted_record_leaves_its_day(desk, monkeypatch):
     assert TouchedInstant.objects.filter(at=gone.created_at).exists()
     assert_same(desk, monkeypatch)
     facts.refresh()
+    assert_same(desk, monkeypatch)
+
+
+def marks() -> int:
+    return TouchedInstant.objects.count()
+
+
+def test_only_changes_to_built_days_write_marks(desk, monkeypatch):
+    call_command("rebuild_report_facts", verbosity=0)
+    TouchedInstant.objects.all().delete()
+    supervisor = desk["supervisor"]
+
+    # The hot paths: a new ticket, a chat started and updated again and again, a NULL instant.
+    assert {"tickets_ticket", "conversations_conversation"} <= set(facts._columns_by_table())
+    new = create_ticket(
+        actor=supervisor,
+        type=TicketType.COMPLAINT,
+        subject="新工单",
+        customer_id=desk["customers"][0].pk,
+    )
+    Ticket.objects.filter(pk=new.pk).update(closed_at=timezone.now())  # NULL before
+    inbox = Inbox.objects.create(name="官网F")
+    chat = Conversation.objects.create(inbox=inbox, visitor=Visitor.objects.create(inbox=inbox))
+    for state in (ConversationState.OPEN, ConversationState.WAITING, ConversationState.OPEN):
+        chat.state = state
+        chat.save()
+    assert marks() == 0
+
+    # An update of a record of a built day: its one instant (unchanged by the update).
+    old = Ticket.objects.filter(created_at__lt=local(10, 0), closed_at__isnull=True)[0]
+    Ticket.objects.filter(pk=old.pk).update(subject="改过的标题")
+    assert list(TouchedInstant.objects.values_list("at", flat=True)) == [old.created_at]
+    assert_same(desk, monkeypatch)
+    facts.refresh()
+    assert marks() == 0
+    assert_same(desk, monkeypatch)
+
+
+def test_yesterday_is_live_until_it_is_built_and_right_after(desk, monkeypatch):
+    # Built the day before (through = today - 3): the days since are live until the refresh.
+    facts.rebuild(today=TODAY - dt.timedelta(days=1))
+    assert FactsBuilt.objects.get(figure="complaints").through == THROUGH - dt.timedelta(days=1)
+    assert not DailyFact.objects.filter(day__gt=THROUGH - dt.timedelta(days=1)).exists()
+    supervisor = desk["supervisor"]
+    for days_ago in (1, 2):  # yesterday's and the day before's tickets, written late
+        create_ticket(
+            actor=supervisor,
+            type=TicketType.COMPLAINT,
+            subject=f"补录 {days_ago}",
+            customer_id=desk["customers"][0].pk,
+            channel=Channel.PHONE,
+            now=local(days_ago, 23, 50),
+        )
+    assert reads_facts({"period": "year"})
+    assert_same(desk, monkeypatch)
+
+    facts.refresh()  # the day before yesterday has closed: built
+    assert FactsBuilt.objects.get(figure="complaints").through == THROUGH
+    assert DailyFact.objects.filter(figure="complaints", day=THROUGH).exists()
+    complaints = registry.get_figure("complaints")
+    assert complaints is not None
+    plan = facts.plan(complaints)
+    assert plan is not None
+    cut = facts.split(complaints, plan, TODAY - dt.timedelta(days=1), TODAY)
+    assert cut is not None and not cut.has_facts  # yesterday and today: still live
+    assert_same(desk, monkeypatch)
+
+    # The next day's refresh builds yesterday (its marks, if any, were read with it).
+    facts.refresh(today=TODAY + dt.timedelta(days=1))
+    assert FactsBuilt.objects.get(figure="complaints").through == TODAY - dt.timedelta(days=1)
+    assert DailyFact.objects.filter(figure="complaints", day=TODAY - dt.timedelta(days=1)).exists()
     assert_same(desk, monkeypatch)

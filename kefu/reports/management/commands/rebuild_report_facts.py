@@ -9,9 +9,9 @@ from kefu.reports import facts
 
 class Command(BaseCommand):
     help = (
-        "Build the reports' daily facts again: every past day of every figure that has them, or "
-        "of the figures named (e.g. complaints). Safe while the server runs: until a figure is "
-        "done its pages compute it live."
+        "Build the reports' daily facts again: every day up to the day before yesterday of every "
+        "figure that has them, or of the figures named (e.g. complaints). Safe while the server "
+        "runs: until a figure is done its pages compute it live."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
