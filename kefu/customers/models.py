@@ -148,6 +148,15 @@ class Customer(models.Model):
             models.Index(fields=["mobile_last4"], name="customer_mobile_last4"),
             models.Index(fields=["owner", "-id"], name="customer_owner_recent"),
             models.Index(fields=["level", "-id"], name="customer_level_recent"),
+            # The live records of a level, counted over this index only: the members (会员 and VIP)
+            # of the visits' coverage figure on the supervisors' workbench (visits.selectors.
+            # member_coverage), 285,000 of 1,000,000 customers; over customer_level_recent each
+            # one's row was read for merged_into (280 ms).
+            models.Index(
+                fields=["level"],
+                name="customer_live_level",
+                condition=models.Q(merged_into__isnull=True),
+            ),
             models.Index(fields=["region", "city", "district"], name="customer_region"),
             models.Index(fields=["created_by", "created_at"], name="customer_capture"),
             models.Index(

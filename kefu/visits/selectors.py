@@ -328,11 +328,13 @@ def member_coverage(*, start: dt.date, end: dt.date) -> dict[str, Any]:
     lo = dt.datetime.combine(start, dt.time(), zone)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone)
     members = Customer.objects.filter(merged_into__isnull=True, level__in=[Level.MEMBER, Level.VIP])
+    # Counted over the partial index customer_live_level (its entries only, no table rows).
     total = members.count()
-    reached = VisitRecord.objects.filter(
-        reached=True, recorded_at__gte=lo, recorded_at__lt=hi, visit__customer__in=members
-    )
-    visited = reached.values("visit__customer_id").distinct().count()
+    # The customers of the period's reached records (the recorded_at index), each looked up in
+    # customer_live_level by (level, id); not "customer IN (the members)", which walked every
+    # member to find their visits (450 ms at 1,000,000 customers).
+    reached = VisitRecord.objects.filter(reached=True, recorded_at__gte=lo, recorded_at__lt=hi)
+    visited = members.filter(pk__in=reached.values("visit__customer_id")).count()
     target = rules().member_coverage_percent
     percent = round(100 * visited / total) if total else 0
     return {

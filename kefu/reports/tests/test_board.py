@@ -16,6 +16,7 @@ from kefu.reports import board
 from kefu.tickets.models import Ticket
 from kefu.tickets.services.tickets import create_ticket
 from kefu.tickets.states import TicketState, TicketType
+from tests.plans import query_plan
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
@@ -87,16 +88,6 @@ def test_the_board_page_shows_the_capped_count(client_for, make_ticket, monkeypa
     assert re.search(r'data-testid="board-breaching">\s*3\+\s*<', html), html
 
 
-def _plan(sql: str) -> str:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_seqscan = off")  # tiny test tables: make it choose
-            cursor.execute("EXPLAIN " + sql)
-        else:
-            cursor.execute("EXPLAIN QUERY PLAN " + sql)
-        return " | ".join(str(r[-1]) for r in cursor.fetchall())
-
-
 def test_every_query_of_the_board_reads_an_index_and_the_count_stops_at_the_cap(make_ticket):
     """bench/reports: a plain COUNT of the tickets about to breach walked every open ticket past its
     deadline; each query here must be served by an index (no scan of a whole table) and the count
@@ -111,7 +102,7 @@ def test_every_query_of_the_board_reads_an_index_and_the_count_stops_at_the_cap(
     for sql in sqls:
         if not any(f'FROM "{table}"' in sql for table in big):
             continue  # the agents' profiles: one row per agent
-        plan = _plan(sql)
+        plan = query_plan(sql)
         assert "Seq Scan" not in plan, (sql, plan)
         assert not re.search(
             r"SCAN (tickets_ticket|conversations_conversation|customers_customer)(?! USING)", plan
