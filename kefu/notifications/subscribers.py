@@ -7,7 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import ROLE_PERMISSIONS, Perm, Role
@@ -439,10 +439,11 @@ def is_severe(event: ConversationChecked | CallChecked) -> bool:
     return event.severe
 
 
-def on_severe_finding(event: ConversationChecked) -> None:
-    """A forbidden word in a closed conversation: the supervisors who take escalations hear of it at
-    once (seed 002: 服务禁语)."""
-    # No agent (a conversation nobody served): nothing to look up, the title shows "—".
+def _tell_supervisors_of_forbidden_words(
+    event: ConversationChecked | CallChecked, title: str, record_id: int | None
+) -> None:
+    """The supervisors who take escalations hear of a severe finding at once (seed 002: 服务禁语)."""
+    # No agent (nobody served it): nothing to look up, the title shows "—".
     agent = User.objects.filter(pk=event.agent_id).first() if event.agent_id is not None else None
     with translation.override(settings.LANGUAGE_CODE):
         notify(
@@ -450,24 +451,23 @@ def on_severe_finding(event: ConversationChecked) -> None:
             kind=event.name,
             link=reverse("quality:inspection", args=[event.inspection_id]),
             exclude_id=event.agent_id,
-            title=_("Forbidden words in chat #%(id)s of %(agent)s")
-            % {"id": event.conversation_id, "agent": agent or "—"},
+            title=_(title) % {"id": record_id, "agent": agent or "—"},
         )
+
+
+def on_severe_finding(event: ConversationChecked) -> None:
+    """A forbidden word in a closed conversation."""
+    _tell_supervisors_of_forbidden_words(
+        event, gettext_noop("Forbidden words in chat #%(id)s of %(agent)s"), event.conversation_id
+    )
 
 
 def on_severe_call(event: CallChecked) -> None:
     """A forbidden word in a recorded call's notes: told as a chat's (the agent hears of it with
     the review, once the check is theirs to see)."""
-    agent = User.objects.filter(pk=event.agent_id).first() if event.agent_id is not None else None
-    with translation.override(settings.LANGUAGE_CODE):
-        notify(
-            recipient_ids=supervisors_to_escalate_to(),
-            kind=event.name,
-            link=reverse("quality:inspection", args=[event.inspection_id]),
-            exclude_id=event.agent_id,
-            title=_("Forbidden words in call #%(id)s of %(agent)s")
-            % {"id": event.call_id, "agent": agent or "—"},
-        )
+    _tell_supervisors_of_forbidden_words(
+        event, gettext_noop("Forbidden words in call #%(id)s of %(agent)s"), event.call_id
+    )
 
 
 def _is_call(event: ReviewDone | ReviewAppealed | AppealDecided) -> bool:
