@@ -19,16 +19,18 @@ from kefu.conversations.models import Conversation, ConversationState, Message, 
 from kefu.core.events import muted
 from kefu.quality.kpi import default_month
 from kefu.quality.models import (
+    AgentRecord,
     Inspection,
     PerformanceSheet,
     PerformanceState,
+    PraiseSource,
     PresenceLog,
     QualitySettings,
     Review,
     ReviewState,
     RosterEntry,
 )
-from kefu.quality.services import performance, reviews
+from kefu.quality.services import performance, records, reviews
 from kefu.quality.services.checks import check_conversation
 from kefu.quality.services.roster import ensure_shifts, interval, week_start
 from kefu.quality.services.rubric import active_items, quality_settings, rubric_items
@@ -41,6 +43,7 @@ def build(*, password: str) -> None:
     _checks()
     _rosters()
     _presence()
+    _records()
     _sheets()
 
 
@@ -141,6 +144,41 @@ def _presence() -> None:
         for agent_id, mine in changes.items()
         for at, presence in mine
     )
+
+
+PRAISE = [
+    (PraiseSource.LETTER, "送来锦旗：耐心细致，帮我们把退款办下来了"),
+    (PraiseSource.PHONE, "电话里专门表扬：一次就把问题说清楚了"),
+    (PraiseSource.SURVEY, "回访时说客服态度特别好，下次还找她"),
+]
+
+
+def _records() -> None:
+    """表扬与投诉成立 on record (the rules and the sheets count them): praise for the first agents,
+    last month and this, and the newest complaint judged valid upheld against its assignee."""
+    supervisor = User.objects.filter(role=Role.SUPERVISOR, is_active=True).order_by("id").first()
+    agents = _demo_agents()
+    if supervisor is None or not agents or AgentRecord.objects.exists():
+        return
+    first = default_month()
+    with muted():
+        for n, (source, words) in enumerate(PRAISE):
+            day = first + dt.timedelta(days=3 + 7 * n)
+            records.record_praise(
+                actor=supervisor,
+                agent_id=agents[n % len(agents)],
+                source=source,
+                words=words,
+                at=timezone.make_aware(dt.datetime.combine(day, dt.time(15, 30))),
+            )
+        complaint = next((t for t in records.upheld_complaints() if t.assignee_id in agents), None)
+        if complaint is not None and complaint.assignee_id is not None:
+            records.uphold_complaint(
+                actor=supervisor,
+                ticket_id=complaint.pk,
+                agent_id=complaint.assignee_id,
+                words="核实属实：答应的回电没有回",
+            )
 
 
 def _sheets() -> None:

@@ -70,6 +70,10 @@ def test_the_demo_rosters_from_last_month_and_fills_last_months_sheets_once():
     assert shifts >= 4 * 15 and not any(row.unrecorded for row in kept.values())
     assert 0.75 <= sum(row.kept for row in kept.values()) / shifts < 1
 
+    from kefu.quality.models import AgentRecord, RecordKind
+
+    # 表扬与投诉成立 is not empty on a fresh start: praise on record, once however often it runs
+    assert AgentRecord.objects.filter(kind=RecordKind.PRAISE).count() == 3
     sheets = PerformanceSheet.objects.filter(month=default_month())
     assert set(sheets.values_list("agent_id", flat=True)) == {a.pk for a in agents}
     attendance_values = [
@@ -85,10 +89,12 @@ def test_the_demo_rosters_from_last_month_and_fills_last_months_sheets_once():
         RosterEntry.objects.count(),
         PerformanceSheet.objects.count(),
         PresenceLog.objects.count(),
+        AgentRecord.objects.count(),
     )
     demo.build(password="x")
     assert (
         RosterEntry.objects.count(),
         PerformanceSheet.objects.count(),
         PresenceLog.objects.count(),
+        AgentRecord.objects.count(),
     ) == made
