@@ -3,9 +3,9 @@ ticket (same days, types, categories, departments, agents, customers; numbers su
 ANALYZE — a 1,000,000-ticket folder from a 100,000 one in a minute instead of the loader's 15–40
 minutes on a loaded machine. Customers, chats and messages stay as loaded.
 
-    .venv/bin/python bench/reports/run.py --rows 100000 --keep --only none   # prints the folder
-    .venv/bin/python bench/reports/widen.py /tmp/kefu-bench-reports-XXXX --times 10
-    .venv/bin/python bench/reports/run.py --reuse /tmp/kefu-bench-reports-XXXX --only year
+    .venv/bin/python bench/reports/run.py --rows 100000 --keep --only none   # prints the folder: FOLDER=that path
+    .venv/bin/python bench/reports/widen.py "$FOLDER" --times 10
+    .venv/bin/python bench/reports/run.py --reuse "$FOLDER" --only year
 """
 
 # ruff: noqa: S608  the SQL below names tables and columns from the models, never from input
