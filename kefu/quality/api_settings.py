@@ -137,7 +137,7 @@ class RewardRuleIn(Schema):
 
 
 class RewardRulesIn(Schema):
-    payday: int = Field(ge=2, le=28)
+    payday: int = Field(ge=sheet_rules.PAYDAYS.start, le=sheet_rules.PAYDAYS.stop - 1)
     rules: list[RewardRuleIn] = Field(max_length=len(RuleKind), description="every rule once")
 
 

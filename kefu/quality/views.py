@@ -150,8 +150,8 @@ class RulesForm(StyledFormMixin, forms.Form):
 
     payday = forms.IntegerField(
         label=gettext_lazy("Payday (day of the month)"),
-        min_value=2,
-        max_value=28,
+        min_value=sheet_rules.PAYDAYS.start,
+        max_value=sheet_rules.PAYDAYS.stop - 1,
         error_messages={
             "required": gettext_lazy("Give the payday."),
             "invalid": gettext_lazy("Payday is a day from the 2nd to the 28th."),

@@ -32,6 +32,8 @@ from kefu.quality.services import MAX_ITEMS, MAX_POINTS
 from kefu.quality.services.rubric import quality_settings
 
 THRESHOLD_KINDS = frozenset({RuleKind.QUALITY_BELOW, RuleKind.QUALITY_AT_LEAST})
+# A day every month has, after the 1st (the sheets are drafted the day before payday).
+PAYDAYS = range(2, 29)
 # kind → (points, threshold): seed 002's reward/penalty sheet, a manager changes them
 DEFAULT_RULES: dict[str, tuple[int, float | None]] = {
     RuleKind.COMPLAINT: (-5, None),
@@ -82,7 +84,7 @@ def save_rules(
     current = {r.kind: r for r in rules()}
     if sorted(c.kind for c in changes) != sorted(current):
         raise DomainError(_("Give the points of every rule."))
-    if not 2 <= payday <= 28:
+    if payday not in PAYDAYS:
         raise DomainError(_("Payday is a day from the 2nd to the 28th."))
     for change in changes:
         if not -MAX_POINTS <= change.points <= MAX_POINTS:
