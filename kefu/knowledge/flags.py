@@ -4,6 +4,7 @@ complaint repeated (the third message in a row that complains)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from django.utils.translation import gettext_lazy as _
@@ -45,14 +46,16 @@ def _has(text: str, words: tuple[str, ...]) -> bool:
     return any(w in text for w in words)
 
 
+# Every word of the lists in one pattern: may_flag runs for each customer's chat message on the
+# message writer's thread (a thousand a second), where one scan beats sixty `in` tests.
+_ANY_WORD = re.compile("|".join(re.escape(w) for w in ANGER + REGULATOR + BAD_REVIEW + COMPLAINT))
+
+
 def may_flag(body: str) -> bool:
     """Whether `body` could be flagged at all, with no query: reasons() flags only a message that
     holds one of the words (or six ! and ?). The subscriber queues its task only for those."""
     text = _clean(body)[:5000]
-    return (
-        _has(text, ANGER + REGULATOR + BAD_REVIEW + COMPLAINT)
-        or text.count("!") + text.count("?") >= 6
-    )
+    return _ANY_WORD.search(text) is not None or text.count("!") + text.count("?") >= 6
 
 
 def reasons(body: str, *, earlier: list[str] = ()) -> list[str]:  # type: ignore[assignment]

@@ -62,9 +62,9 @@ class LocalChannelLayer(InMemoryChannelLayer):
         self._clean_expired()
         expires = time.time() + self.expiry
         for channel in list(self.groups.get(group, ())):
-            queue = self.channels.setdefault(
-                channel, asyncio.Queue(maxsize=self.get_capacity(channel))
-            )
+            queue = self.channels.get(channel)
+            if queue is None:  # not setdefault(…, Queue()): that built a queue for every push
+                queue = self.channels[channel] = asyncio.Queue(maxsize=self.get_capacity(channel))
             try:
                 queue.put_nowait((expires, dict(message)))  # receivers copy what they change
             except asyncio.QueueFull:

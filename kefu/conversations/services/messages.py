@@ -221,16 +221,27 @@ def _numbered(conversation: Conversation, item: NewMessage, now) -> Message:
                 conversation.awaiting_reply_since = None
             if conversation.first_response_at is None:
                 conversation.first_response_at = now
-    return Message(
-        conversation=conversation,
+    message = Message(
+        conversation_id=conversation.pk,
         seq=conversation.last_seq,
         sender=item.sender,
-        author=item.author,
+        author_id=item.author.pk if item.author is not None else None,
         client_key=item.key,
         body=item.body,
         is_internal=item.is_internal,
         response_seconds=response_seconds,
     )
+    # The related objects the caller reads (message.conversation, .author) set by their ids and
+    # cached as they are: the relations' descriptors checked each on every message (a busy writer's
+    # most frequent Python work after the sockets).
+    _CONVERSATION_FIELD.set_cached_value(message, conversation)
+    if item.author is not None:
+        _AUTHOR_FIELD.set_cached_value(message, item.author)
+    return message
+
+
+_CONVERSATION_FIELD = Message.conversation.field
+_AUTHOR_FIELD = Message.author.field
 
 
 def check_agent_may_send(*, actor: User) -> None:

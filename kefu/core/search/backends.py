@@ -17,6 +17,7 @@ too few, the index alone (bitmap scan, then the top N sorted).
 # bound parameter, and only as tokens of letters and digits (_check).
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -240,3 +241,41 @@ def document_tokens_of(*, using: str, table: str, pk: str, ids: list[int]) -> di
     if connection.vendor == "sqlite":
         return {pk_: set(body.split()) for pk_, body in rows}
     return {pk_: set(_LEXEME.findall(body)) for pk_, body in rows}
+
+
+@functools.cache
+def _grow_sql(using: str, table: str, pk: str, count: int) -> str:
+    connection = connections[using]
+    t, k = connection.ops.quote_name(table), connection.ops.quote_name(pk)
+    if connection.vendor == "postgresql":
+        # tsvector || tsvector is the union of the lexemes: the new words join the stored ones in
+        # the statement itself, with no read of the documents first.
+        row = "(%s, array_to_tsvector(string_to_array(%s, ' ')))"
+        grown = f"{t}.body || EXCLUDED.body"
+    else:
+        row = "(%s, %s)"
+        grown = "EXCLUDED.body"
+    return (
+        f"INSERT INTO {t} ({k}, body) VALUES {', '.join([row] * count)} "  # noqa: S608  (names from the models)
+        f"ON CONFLICT ({k}) DO UPDATE SET body = {grown}"
+    )
+
+
+def grow_documents(
+    *, using: str, table: str, pk: str, tokens: dict[int, list[str]], merges: bool
+) -> None:
+    """Write documents by id in one statement (an upsert): with `merges`, each given token list
+    joins the stored document (PostgreSQL: `tsvector || tsvector`); without, it replaces it (the
+    caller has merged them: SQLite's FTS5 content is the text written)."""
+    if not tokens:
+        return
+    values: list[object] = []
+    for key, words in tokens.items():
+        values += [key, " ".join(words)]
+    with connections[using].cursor() as cursor:
+        cursor.execute(_grow_sql(using, table, pk, len(tokens)), values)
+
+
+def merges_on_write(using: str) -> bool:
+    """Whether grow_documents can join new words to a stored document by itself (no read first)."""
+    return connections[using].vendor == "postgresql"

@@ -64,27 +64,27 @@ def index_ids(kind: Kind, ids: Iterable[int]) -> int:
 def add(kind: Kind, documents: dict[int, Document]) -> None:
     """Add the words of `documents` (object id → what it now also says) to those objects' documents,
     in the caller's transaction, without reading the objects again: for a document that only grows
-    (a conversation's messages). One read of the documents and one write for all of them. The
-    caller keeps two writers of one document apart (it holds the object's row lock)."""
+    (a conversation's messages). One statement for all of them on PostgreSQL (the stored words
+    merged in the upsert); on SQLite one read of the documents and one write of those that grew.
+    The caller keeps two writers of one document apart (it holds the object's row lock)."""
     if not documents:
         return
     meta = kind.documents._meta
-    held = backends.document_tokens_of(
-        using=router.db_for_write(kind.documents),
-        table=meta.db_table,
-        pk=meta.pk.column,
-        ids=list(documents),
-    )
-    rows = []
-    for pk, doc in documents.items():
+    where = {"using": router.db_for_write(kind.documents), "table": meta.db_table, "pk": meta.pk.column}
+    tokens = {
+        pk: document_tokens(text=doc.text, keywords=doc.keywords) for pk, doc in documents.items()
+    }
+    if backends.merges_on_write(where["using"]):
+        backends.grow_documents(**where, tokens=tokens, merges=True)
+        return
+    held = backends.document_tokens_of(**where, ids=list(documents))
+    grown: dict[int, list[str]] = {}
+    for pk, words in tokens.items():
         old = held.get(pk, set())
-        new = [t for t in document_tokens(text=doc.text, keywords=doc.keywords) if t not in old]
+        new = [t for t in words if t not in old]
         if new or pk not in held:
-            rows.append(kind.documents(**{meta.pk.attname: pk, "body": " ".join([*old, *new])}))
-    if rows:
-        kind.documents._default_manager.bulk_create(
-            rows, update_conflicts=True, unique_fields=[meta.pk.name], update_fields=["body"]
-        )
+            grown[pk] = [*old, *new]
+    backends.grow_documents(**where, tokens=grown, merges=False)
 
 
 def remove(kind: Kind, ids: Iterable[int]) -> None:
