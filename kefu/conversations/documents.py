@@ -54,13 +54,24 @@ def add_messages(messages: Iterable[Message], names: Mapping[int, Sequence[str]]
     """Add the words of newly stored messages to their conversations' documents, in the caller's
     transaction (which holds the conversations' locks); `names`: each conversation's customer's
     and visitor's names, as the caller read them with the lock (batch_sql.lock_conversations)."""
+    search.add(CONVERSATIONS, _grown(messages, names))
+
+
+def add_messages_statement(
+    messages: Iterable[Message], names: Mapping[int, Sequence[str]]
+) -> tuple[str, list[object]] | None:
+    """add_messages as one statement for the caller to send with its own write (PostgreSQL: the
+    batch's writes in one round trip); None where add_messages must be called (SQLite)."""
+    return search.add_statement(CONVERSATIONS, _grown(messages, names))
+
+
+def _grown(
+    messages: Iterable[Message], names: Mapping[int, Sequence[str]]
+) -> dict[int, search.Document]:
     bodies: dict[int, list[str]] = {}
     for message in messages:
         bodies.setdefault(message.conversation_id, []).append(message.body)
-    search.add(
-        CONVERSATIONS,
-        {pk: search.Document(text=text, keywords=list(names[pk])) for pk, text in bodies.items()},
-    )
+    return {pk: search.Document(text=text, keywords=list(names[pk])) for pk, text in bodies.items()}
 
 
 def index_conversations(ids: Iterable[int]) -> None:

@@ -4,9 +4,11 @@ A batch of chat messages used to cost six round trips and most of its time compi
 (bench/README.md, chat): here the conversations are locked (read with the names their search
 documents carry) and the batch's keys looked up, then the messages inserted and the conversations'
 clocks saved, in statements built once per batch size and fed plain values. On PostgreSQL the two
-reads go in one round trip (a psycopg pipeline) and the insert and the update are one statement,
-so these are three round trips: reads, write, commit; the chats' search documents add one read
-and one write (documents.add_messages). kefu/conversations/tests/test_messages.py pins the count.
+reads go in one round trip (a psycopg pipeline), the insert and the update are one statement, and
+the chats' search documents' upsert (which merges the new words itself) goes in the same round
+trip as that write, so a batch costs three round trips: reads, write, commit. On SQLite the
+documents add one read and one write (documents.add_messages). kefu/conversations/tests/
+test_messages.py pins the count.
 
 Rows become model instances through the fields' own database converters, as the ORM makes them.
 Call inside the batch's transaction.
@@ -185,9 +187,12 @@ def _write_sql_postgresql(conversations: int, messages: int) -> str:
     return clocks + moved + _insert_sql(messages)
 
 
-def insert_messages(new: list[Message], changed: list[Conversation]) -> None:
+def insert_messages(
+    new: list[Message], changed: list[Conversation], also: tuple[str, list] | None = None
+) -> None:
     """Insert `new` (numbered, not saved) and save the clocks of `changed`; sets each new message's
-    id. The created_at of every new message must be set."""
+    id. The created_at of every new message must be set. `also`: a statement (SQL, parameters) of
+    the same batch sent with the insert in one round trip (PostgreSQL only)."""
     connection = _connection()
     ops = connection.ops
     values = []
@@ -215,11 +220,23 @@ def insert_messages(new: list[Message], changed: list[Conversation]) -> None:
     ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
+            write = (
                 _write_sql_postgresql(len(changed), len(new)),
                 [v for row in clocks for v in row] + values,
             )
+            if also is None:
+                cursor.execute(*write)
+            else:
+                raw = connection.connection
+                # The write and the batch's other statement in one round trip; an error is raised
+                # as the pipeline ends, as Django's (IntegrityError…) like any other.
+                with connection.wrap_database_errors, raw.cursor() as also_cursor:
+                    with raw.pipeline():
+                        cursor.execute(*write)
+                        also_cursor.execute(*also)
         else:
+            if also is not None:
+                raise ValueError("a statement sent along is PostgreSQL's pipeline only")
             cursor.execute(_insert_sql(len(new)), values)
         ids = {(conversation_id, seq): pk for pk, conversation_id, seq in cursor.fetchall()}
         if connection.vendor != "postgresql":

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
-from kefu.conversations.documents import add_messages
+from kefu.conversations.documents import add_messages, add_messages_statement
 from kefu.conversations.events import MessagePosted
 from kefu.conversations.models import Conversation, Message, SenderKind
 from kefu.conversations.selectors import can_serve
@@ -164,8 +164,12 @@ def store_messages(batch: list[NewMessage]) -> list[Message | Exception]:
                     known[item.conversation_id, item.key] = message
         if not new:
             return results
-        batch_sql.insert_messages(new, [locked[pk] for pk in sorted(changed)])
-        add_messages(new, read.names)  # their words, committed with them
+        # Their words, committed with them: on PostgreSQL the documents' upsert goes in the same
+        # round trip as the messages' insert (a pipeline); on SQLite after it.
+        words = add_messages_statement(new, read.names)
+        batch_sql.insert_messages(new, [locked[pk] for pk in sorted(changed)], also=words)
+        if words is None:
+            add_messages(new, read.names)
         for message in new:
             emit(
                 MessagePosted(

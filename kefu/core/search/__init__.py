@@ -31,6 +31,7 @@ repair); a new kind's migration fills its index from documents already written.
 
 from kefu.core.search.engine import (
     add,
+    add_statement,
     filter,
     index,
     index_ids,
@@ -46,6 +47,7 @@ __all__ = [
     "Document",
     "Kind",
     "add",
+    "add_statement",
     "clean_query",
     "document_tokens",
     "filter",

@@ -261,19 +261,24 @@ def _grow_sql(using: str, table: str, pk: str, count: int) -> str:
     )
 
 
-def grow_documents(
-    *, using: str, table: str, pk: str, tokens: dict[int, list[str]], merges: bool
-) -> None:
-    """Write documents by id in one statement (an upsert): with `merges`, each given token list
-    joins the stored document (PostgreSQL: `tsvector || tsvector`); without, it replaces it (the
-    caller has merged them: SQLite's FTS5 content is the text written)."""
-    if not tokens:
-        return
+def grow_statement(
+    *, using: str, table: str, pk: str, tokens: dict[int, list[str]]
+) -> tuple[str, list[object]]:
+    """The upsert that writes documents by id in one statement: on PostgreSQL each given token list
+    joins the stored document (`tsvector || tsvector`); on SQLite it replaces it (the caller has
+    merged them: FTS5's content is the text written)."""
     values: list[object] = []
     for key, words in tokens.items():
         values += [key, " ".join(words)]
+    return _grow_sql(using, table, pk, len(tokens)), values
+
+
+def grow_documents(*, using: str, table: str, pk: str, tokens: dict[int, list[str]]) -> None:
+    """Run grow_statement's upsert."""
+    if not tokens:
+        return
     with connections[using].cursor() as cursor:
-        cursor.execute(_grow_sql(using, table, pk, len(tokens)), values)
+        cursor.execute(*grow_statement(using=using, table=table, pk=pk, tokens=tokens))
 
 
 def merges_on_write(using: str) -> bool:

@@ -64,27 +64,47 @@ def index_ids(kind: Kind, ids: Iterable[int]) -> int:
 def add(kind: Kind, documents: dict[int, Document]) -> None:
     """Add the words of `documents` (object id → what it now also says) to those objects' documents,
     in the caller's transaction, without reading the objects again: for a document that only grows
-    (a conversation's messages). One statement for all of them on PostgreSQL (the stored words
-    merged in the upsert); on SQLite one read of the documents and one write of those that grew.
-    The caller keeps two writers of one document apart (it holds the object's row lock)."""
+    (a conversation's messages). One statement for all of them on PostgreSQL (add_statement); on
+    SQLite one read of the documents and one write of those that grew. The caller keeps two
+    writers of one document apart (it holds the object's row lock)."""
     if not documents:
         return
-    meta = kind.documents._meta
-    where = {"using": router.db_for_write(kind.documents), "table": meta.db_table, "pk": meta.pk.column}
+    statement = add_statement(kind, documents)
+    if statement is not None:
+        with connections[router.db_for_write(kind.documents)].cursor() as cursor:
+            cursor.execute(*statement)
+        return
+    where = _where(kind)
+    held = backends.document_tokens_of(**where, ids=list(documents))
+    grown: dict[int, list[str]] = {}
+    for pk, doc in documents.items():
+        old = held.get(pk, set())
+        new = [t for t in document_tokens(text=doc.text, keywords=doc.keywords) if t not in old]
+        if new or pk not in held:
+            grown[pk] = [*old, *new]
+    backends.grow_documents(**where, tokens=grown)
+
+
+def add_statement(kind: Kind, documents: dict[int, Document]) -> tuple[str, list[object]] | None:
+    """`add` as one statement (SQL and parameters) for the caller to send with its own (a
+    pipeline), where the database merges the words itself (PostgreSQL); None where `add` must read
+    the documents first (SQLite)."""
+    where = _where(kind)
+    if not documents or not backends.merges_on_write(where["using"]):
+        return None
     tokens = {
         pk: document_tokens(text=doc.text, keywords=doc.keywords) for pk, doc in documents.items()
     }
-    if backends.merges_on_write(where["using"]):
-        backends.grow_documents(**where, tokens=tokens, merges=True)
-        return
-    held = backends.document_tokens_of(**where, ids=list(documents))
-    grown: dict[int, list[str]] = {}
-    for pk, words in tokens.items():
-        old = held.get(pk, set())
-        new = [t for t in words if t not in old]
-        if new or pk not in held:
-            grown[pk] = [*old, *new]
-    backends.grow_documents(**where, tokens=grown, merges=False)
+    return backends.grow_statement(**where, tokens=tokens)
+
+
+def _where(kind: Kind) -> dict[str, str]:
+    meta = kind.documents._meta
+    return {
+        "using": router.db_for_write(kind.documents),
+        "table": meta.db_table,
+        "pk": meta.pk.column,
+    }
 
 
 def remove(kind: Kind, ids: Iterable[int]) -> None:
