@@ -48,6 +48,7 @@ import websockets
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 from bench.common import cpu_seconds  # noqa: E402
+
 PYTHON = sys.executable
 ORIGIN = "http://shop.bench.test:8080"
 MAX_CHATS = 50  # AgentProfile's check constraint: 1 to 50

@@ -230,10 +230,9 @@ def insert_messages(
                 raw = connection.connection
                 # The write and the batch's other statement in one round trip; an error is raised
                 # as the pipeline ends, as Django's (IntegrityError…) like any other.
-                with connection.wrap_database_errors, raw.cursor() as also_cursor:
-                    with raw.pipeline():
-                        cursor.execute(*write)
-                        also_cursor.execute(*also)
+                with connection.wrap_database_errors, raw.cursor() as also_cursor, raw.pipeline():
+                    cursor.execute(*write)
+                    also_cursor.execute(*also)
         else:
             if also is not None:
                 raise ValueError("a statement sent along is PostgreSQL's pipeline only")

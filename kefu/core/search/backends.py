@@ -256,7 +256,7 @@ def _grow_sql(using: str, table: str, pk: str, count: int) -> str:
         row = "(%s, %s)"
         grown = "EXCLUDED.body"
     return (
-        f"INSERT INTO {t} ({k}, body) VALUES {', '.join([row] * count)} "  # noqa: S608  (names from the models)
+        f"INSERT INTO {t} ({k}, body) VALUES {', '.join([row] * count)} "
         f"ON CONFLICT ({k}) DO UPDATE SET body = {grown}"
     )
 
