@@ -656,6 +656,12 @@ def main() -> None:
         "--drain", type=float, default=15, help="seconds to wait for late acks and pushes"
     )
     parser.add_argument(
+        "--start-timeout",
+        type=float,
+        default=300,
+        help="seconds the server may take to start (migrations on a loaded machine)",
+    )
+    parser.add_argument(
         "--scaled", action="store_true", help="PostgreSQL + Redis (also when DATABASE_URL is set)"
     )
     parser.add_argument(
@@ -676,7 +682,7 @@ def main() -> None:
     server = Server(e)
     try:
         load1 = os.getloadavg()[0]
-        server.start()
+        server.start(timeout=args.start_timeout)
         info = setup(e, agents)
         res = run_loop(load(args, server.port, info, server))
         load2 = os.getloadavg()[0]
