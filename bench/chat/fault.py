@@ -138,13 +138,13 @@ def main() -> None:
     server = Server(e)
     ok = False
     try:
-        server.start()
+        server.start(timeout=1200)
         info = setup(e, agents)
         st, visitors = asyncio.run(phase1(args, server, info))
         killed_with = {k for k in st.sched if k not in st.acked}
         restart = time.perf_counter()
         server = Server(e, port=server.port)
-        server.start()
+        server.start(timeout=1200)
         restart_s = time.perf_counter() - restart
         stored_at_restart = set(
             shell(e, STORED.replace("INBOX_KEY", repr(info["inbox_key"])))["keys"]

@@ -59,7 +59,7 @@ def add_messages(messages: Iterable[Message], names: Mapping[int, Sequence[str]]
 
 def add_messages_statement(
     messages: Iterable[Message], names: Mapping[int, Sequence[str]]
-) -> tuple[str, list[object]] | None:
+) -> tuple[str, list[int | str]] | None:
     """add_messages as one statement for the caller to send with its own write (PostgreSQL: the
     batch's writes in one round trip); None where add_messages must be called (SQLite)."""
     return search.add_statement(CONVERSATIONS, _grown(messages, names))

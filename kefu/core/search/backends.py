@@ -263,11 +263,11 @@ def _grow_sql(using: str, table: str, pk: str, count: int) -> str:
 
 def grow_statement(
     *, using: str, table: str, pk: str, tokens: dict[int, list[str]]
-) -> tuple[str, list[object]]:
+) -> tuple[str, list[int | str]]:
     """The upsert that writes documents by id in one statement: on PostgreSQL each given token list
     joins the stored document (`tsvector || tsvector`); on SQLite it replaces it (the caller has
     merged them: FTS5's content is the text written)."""
-    values: list[object] = []
+    values: list[int | str] = []
     for key, words in tokens.items():
         values += [key, " ".join(words)]
     return _grow_sql(using, table, pk, len(tokens)), values

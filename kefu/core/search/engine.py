@@ -85,7 +85,7 @@ def add(kind: Kind, documents: dict[int, Document]) -> None:
     backends.grow_documents(**where, tokens=grown)
 
 
-def add_statement(kind: Kind, documents: dict[int, Document]) -> tuple[str, list[object]] | None:
+def add_statement(kind: Kind, documents: dict[int, Document]) -> tuple[str, list[int | str]] | None:
     """`add` as one statement (SQL and parameters) for the caller to send with its own (a
     pipeline), where the database merges the words itself (PostgreSQL); None where `add` must read
     the documents first (SQLite)."""
