@@ -27,6 +27,7 @@ from kefu.core.forms import StyledFormMixin
 from kefu.core.pages import perform
 from kefu.core.pagination import keyset_page
 from kefu.quality import selectors
+from kefu.quality.forms import NewItemForm, SamplingForm
 from kefu.quality.models import CheckKind, QualitySettings, Review, ReviewState
 from kefu.quality.services import reviews, rubric
 from kefu.quality.states import REVIEW_FLOW
@@ -238,23 +239,6 @@ def review_queue(request: AuthenticatedRequest) -> HttpResponse:
 def my_reviews(request: AuthenticatedRequest) -> HttpResponse:
     page = keyset_page(selectors.my_reviews(request.user), cursor=request.GET.get("cursor"))
     return render(request, "quality/my_reviews.html", {"page": page, "reviews": page.items})
-
-
-if TYPE_CHECKING:  # the stubs make ModelForm generic; Django's own class is not subscriptable
-    _SettingsForm = forms.ModelForm[QualitySettings]
-else:
-    _SettingsForm = forms.ModelForm
-
-
-class SamplingForm(StyledFormMixin, _SettingsForm):
-    class Meta:
-        model = QualitySettings
-        fields = list(rubric.SAMPLING_FIELDS)
-
-
-class NewItemForm(StyledFormMixin, forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Check"), choices=CheckKind.choices)
-    label = forms.CharField(label=gettext_lazy("Name"), max_length=80)
 
 
 @require_perm(Perm.MANAGE_SETTINGS, Perm.INSPECT_QUALITY)
