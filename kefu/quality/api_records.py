@@ -34,7 +34,9 @@ class AgentRecordOut(Schema):
     ticket_id: int | None  # the complaint upheld
     ticket_number: str | None
     conversation_id: int | None  # the chat the praise was about, if any
-    source: str  # where the praise came from (letter, phone, chat, survey, other); "" for a complaint
+    source: (
+        str  # where the praise came from (letter, phone, chat, survey, other); "" for a complaint
+    )
     source_label: str
     words: str  # what the customer said, or what was found
     recorded_by_id: int | None  # empty: recorded by kefu from a survey answer

@@ -491,7 +491,10 @@ class Indicator(models.TextChoices):
     TIME_LIMITS = "time_limits", _("Tickets closed within the time limit")  # 时限达成率 (%)
     SATISFACTION = "satisfaction", _("Satisfaction")  # 满意度 (1–5)
     QUALITY = "quality", _("Quality score")  # 质检得分 (0–100)
-    COMPLAINTS = "complaints", _("Complaints upheld")  # 投诉: upheld against the agent (AgentRecord)
+    COMPLAINTS = (
+        "complaints",
+        _("Complaints upheld"),
+    )  # 投诉: upheld against the agent (AgentRecord)
     ATTENDANCE = (
         "attendance",
         _("Shifts kept"),

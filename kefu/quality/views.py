@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,15 +13,12 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kefu.accounts.http import AuthenticatedRequest
-from kefu.accounts.models import User
 from kefu.accounts.roles import Perm, Role
 from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
-from kefu.core.forms import StyledFormMixin, set_choices
 from kefu.core.pages import perform
 from kefu.exports.http import export_response
 from kefu.orders.services.money import yuan
@@ -32,7 +27,7 @@ from kefu.quality.forms import DraftForm, ItemForm, RulesForm
 from kefu.quality.inspection_views import urlpatterns as inspection_urls
 from kefu.quality.kpi import parse_month
 from kefu.quality.leaderboard_views import urlpatterns as leaderboard_urls
-from kefu.quality.models import RewardRule, RuleKind, SheetState
+from kefu.quality.models import RuleKind, SheetState
 from kefu.quality.performance_views import urlpatterns as performance_urls
 from kefu.quality.record_views import urlpatterns as record_urls
 from kefu.quality.roster_views import urlpatterns as roster_urls

@@ -82,9 +82,7 @@ def record_praise(
     if conversation_id is not None:
         conversation = Conversation.objects.filter(pk=conversation_id, assignee=agent).first()
         if conversation is None:
-            raise DomainError(
-                _("That chat was not served by this agent."), field="conversation_id"
-            )
+            raise DomainError(_("That chat was not served by this agent."), field="conversation_id")
     record = AgentRecord.objects.create(
         kind=RecordKind.PRAISE,
         agent=agent,
@@ -174,9 +172,9 @@ def survey_praise_words(answer: SurveyAnswer) -> str:
     said: list[str] = []
     for question in answer.invitation.survey.questions.all():
         value = answer.answers.get(str(question.pk))
-        if question.kind == QuestionKind.SCORE and value == TOP_SCORE:
-            top = True
-        elif question.kind == QuestionKind.NPS and isinstance(value, int) and value >= TOP_NPS:
+        if (question.kind == QuestionKind.SCORE and value == TOP_SCORE) or (
+            question.kind == QuestionKind.NPS and isinstance(value, int) and value >= TOP_NPS
+        ):
             top = True
         elif question.kind == QuestionKind.TEXT and isinstance(value, str) and value.strip():
             said.append(" ".join(value.split()))

@@ -18,9 +18,7 @@ from kefu.visits.services import surveys
 pytestmark = pytest.mark.django_db
 
 QUESTIONS = (
-    "score: 您对本次服务满意吗？\n"
-    "nps: 您有多大可能向朋友推荐我们？\n"
-    "text: 您想对客服说什么？"
+    "score: 您对本次服务满意吗？\nnps: 您有多大可能向朋友推荐我们？\ntext: 您想对客服说什么？"
 )
 
 
@@ -74,7 +72,13 @@ def test_a_top_score_with_words_praises_the_agent_once(people, django_capture_on
     ("score", "nps", "text", "agent", "praised"),
     [
         ("4", "9", "推荐给朋友了", True, True),  # NPS 9: a promoter
-        ("5", "10", "", True, False),  # top scores without a word of their own: a rating, not praise
+        (
+            "5",
+            "10",
+            "",
+            True,
+            False,
+        ),  # top scores without a word of their own: a rating, not praise
         ("4", "8", "还不错", True, False),  # no top score
         ("5", "7", "很好", False, False),  # nobody served: no agent to praise
     ],
