@@ -240,9 +240,12 @@ def _checks() -> None:
     Inspection.objects.filter(conversation_id__in=closed).update(
         checked_at=F("closed_at") + CHECK_DELAY
     )
-    Review.objects.filter(inspection__conversation_id__in=closed).update(
-        created_at=F("inspection__closed_at") + CHECK_DELAY
+    sampled = list(
+        Review.objects.filter(inspection__conversation_id__in=closed).select_related("inspection")
     )
+    for review in sampled:
+        review.created_at = review.inspection.closed_at + CHECK_DELAY
+    Review.objects.bulk_update(sampled, ["created_at"], batch_size=500)
     _reviews()
 
 
