@@ -48,6 +48,7 @@ from kefu.quality.models import (
     Leave,
     PerformanceSheet,
     PerformanceState,
+    QualitySettings,
     RecordKind,
     Review,
     ReviewState,
@@ -317,6 +318,11 @@ class World:
             tuple(ShiftSwap.objects.order_by("id").values_list("state", "colleague")),
             tuple(Review.objects.order_by("id").values_list("state", "version", "final_score")),
             tuple(RubricItem.objects.order_by("id").values_list("label", "weight", "is_active")),
+            tuple(
+                QualitySettings.objects.order_by("id").values_list(
+                    "random_percent", "appeal_days", "leaderboard_on"
+                )
+            ),
         )
 
 
@@ -842,6 +848,29 @@ MATRIX = [
         lambda w: {"reason": "记错了"},
         allowed=BOSSES,
     ),
+    # kefu/quality/api_records.py: the same records through the API (404 only by id, for
+    # those who evaluate: see kefu/quality/tests/test_api_records.py for another team's)
+    W(
+        "POST /api/v1/quality/records/praise",
+        lambda w: "/api/v1/quality/records/praise",
+        lambda w: {"agent_id": w.agent.pk, "source": "phone", "words": "谢谢"},
+        allowed=BOSSES,
+        json=True,
+    ),
+    W(
+        "POST /api/v1/quality/records/complaints",
+        lambda w: "/api/v1/quality/records/complaints",
+        lambda w: {"ticket_id": w.routed.pk, "agent_id": w.agent.pk, "words": "态度问题"},
+        allowed=BOSSES,
+        json=True,
+    ),
+    W(
+        "POST /api/v1/quality/records/{record_id}/withdraw",
+        lambda w: f"/api/v1/quality/records/{w.record.pk}/withdraw",
+        lambda w: {"reason": "记错了"},
+        allowed=BOSSES,
+        json=True,
+    ),
     # --- quality: API (the pages' writes, through the same services: kefu/quality/api_writes.py;
     # a sheet the role may not see is 404) --------------------------------------------------------
     W(
@@ -952,7 +981,37 @@ MATRIX = [
         allowed=SETTINGS,
         json=True,
     ),
-    # kefu/quality/api_roster.py: shifts, the week copied, swaps
+    W(
+        "PUT /api/v1/quality/sampling",
+        lambda w: "/api/v1/quality/sampling",
+        lambda w: {
+            "random_percent": 10,
+            "sample_complaints": True,
+            "sample_low_ratings": True,
+            "low_rating_max": 2,
+            "new_agent_days": 7,
+            "sample_severe": True,
+            "appeal_days": 4,
+            "leaderboard_on": True,
+            "fen_per_point": 1000,
+        },
+        allowed=SETTINGS,
+        method="put",
+        json=True,
+    ),
+    # kefu/quality/api_roster.py: shifts, the month's grid, the week copied, swaps
+    W(
+        "PUT /api/v1/quality/roster/months/{month}",
+        lambda w: f"/api/v1/quality/roster/months/{w.monday:%Y-%m}",
+        lambda w: {
+            "cells": [
+                {"agent_id": w.agent.pk, "day": w.monday.isoformat(), "shift_ids": [w.shift.pk]}
+            ]
+        },
+        allowed=BOSSES,
+        method="put",
+        json=True,
+    ),
     W(
         "POST /api/v1/quality/shifts",
         lambda w: "/api/v1/quality/shifts",

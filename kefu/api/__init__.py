@@ -205,6 +205,7 @@ from kefu.knowledge.api import router as knowledge_router  # noqa: E402
 from kefu.orders.api import router as orders_router  # noqa: E402
 from kefu.privacy.api import router as privacy_router  # noqa: E402
 from kefu.quality.api import router as quality_router  # noqa: E402
+from kefu.quality.api_records import router as quality_records_router  # noqa: E402
 from kefu.quality.api_reviews import router as quality_reviews_router  # noqa: E402
 from kefu.quality.api_roster import router as quality_roster_router  # noqa: E402
 from kefu.quality.api_settings import router as quality_settings_router  # noqa: E402
@@ -236,5 +237,6 @@ api.add_router("", quality_writes_router)
 api.add_router("", quality_reviews_router)
 api.add_router("", quality_roster_router)
 api.add_router("", quality_settings_router)
+api.add_router("", quality_records_router)
 api.add_router("", automation_router)
 api.add_router("", privacy_router)

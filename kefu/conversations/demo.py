@@ -40,7 +40,7 @@ from kefu.core.events import muted
 from kefu.customers.models import Customer
 
 DEFAULT_COUNT = 240
-HISTORY_DAYS = 14
+HISTORY_DAYS = 30  # a month of chats: the quality checks, reviews and KPIs span it
 LEFT_OPEN = 6
 LEFT_WAITING = 3
 

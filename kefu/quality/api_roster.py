@@ -1,5 +1,5 @@
 """Quality API of the rosters 排班/值班 beyond the week's grid (api_writes.py): the shifts (early,
-late, night…), last week copied, the swaps 换班 an agent asks for and a supervisor decides, the
+late, night…), the month's grid 值班表 read and edited as the page does (?month=2026-12), last week copied, the swaps 换班 an agent asks for and a supervisor decides, the
 leaves 请假 and who is on duty now. The pages' people: supervisors and managers
 (Perm.ASSIGN_WORK) everything, an agent their own shifts, swaps and leaves. Through the roster
 services, so every change is audited as on the page; a swap the user may not see is 404."""
@@ -15,11 +15,13 @@ from django.http import Http404
 from ninja import Field, P, QueryEx, Router, Schema, Status
 
 from kefu.accounts.http import AuthenticatedRequest
-from kefu.accounts.models import User
+from kefu.accounts.models import Team, User
 from kefu.accounts.roles import Perm
 from kefu.core.reporting import checked_period
 from kefu.quality import api as reads
 from kefu.quality import selectors
+from kefu.quality.api_writes import CellIn
+from kefu.quality.kpi import month_bounds
 from kefu.quality.models import Shift, ShiftSwap, SwapState
 from kefu.quality.services import roster
 
@@ -117,6 +119,107 @@ def change_shift(request: AuthenticatedRequest, shift_id: int, body: ShiftIn) ->
 
 
 # ---- The week 排班 --------------------------------------------------------------------------------
+
+
+class GridDayOut(Schema):
+    day: dt.date
+    name: str  # the business calendar's name of a holiday or adjusted working day, or ""
+    working: bool
+
+
+class GridCellOut(Schema):
+    day: dt.date
+    shift_ids: list[int]  # empty: a day off
+    leave: bool  # on leave 请假 that day
+
+
+class GridRowOut(Schema):
+    agent_id: int
+    agent_name: str
+    cells: list[GridCellOut]  # one per day of the month, in order
+
+
+class RosterMonthOut(Schema):
+    month: str  # 2026-12
+    team_id: int | None
+    days: list[GridDayOut]
+    rows: list[GridRowOut]
+
+
+class RosterMonthIn(Schema):
+    cells: list[CellIn] = Field(max_length=5000)
+
+
+def _month_grid(month: dt.date, team_id: int | None) -> dict[str, Any]:
+    first, last = month_bounds(month)
+    grid = selectors.roster_grid(first, last, team_id=team_id)
+    return {
+        "month": f"{month:%Y-%m}",
+        "team_id": team_id,
+        "days": [
+            {"day": d["day"], "name": str(d["name"] or ""), "working": d["working"]}
+            for d in grid["days"]
+        ],
+        "rows": [
+            {
+                "agent_id": row["agent"].pk,
+                "agent_name": str(row["agent"]),
+                "cells": [
+                    {"day": c["day"], "shift_ids": sorted(c["shifts"]), "leave": c["leave"]}
+                    for c in row["cells"]
+                ],
+            }
+            for row in grid["rows"]
+        ],
+    }
+
+
+def _team_id(team: int | None) -> int | None:
+    if team is not None and not Team.objects.filter(pk=team).exists():
+        raise Http404
+    return team
+
+
+@router.get(
+    "/quality/roster/months/{month}",
+    response=RosterMonthOut,
+    summary="The month's roster 值班表 (2026-12) as the page's grid: each agent (of a team) by "
+    "day, their shifts and leaves, the holidays marked",
+)
+def roster_month(
+    request: AuthenticatedRequest, month: str, team: int | None = None
+) -> dict[str, Any]:
+    _require(request.user, Perm.ASSIGN_WORK)
+    return _month_grid(reads._checked_month(month), _team_id(team))
+
+
+class RosterMonthSavedOut(Schema):
+    changed: int  # cells whose shifts changed
+    grid: RosterMonthOut
+
+
+@router.put(
+    "/quality/roster/months/{month}",
+    response=RosterMonthSavedOut,
+    summary="Save cells of the month's grid (2026-12): each cell given gets exactly its shifts "
+    "(empty: a day off), the others stay; overlapping shifts refuse the whole month, nothing "
+    "saved",
+)
+def save_roster_month(
+    request: AuthenticatedRequest, month: str, body: RosterMonthIn, team: int | None = None
+) -> dict[str, Any]:
+    _require(request.user, Perm.ASSIGN_WORK)
+    first_month = reads._checked_month(month)
+    team_id = _team_id(team)
+    first, last = month_bounds(first_month)
+    changed = roster.save_days(
+        actor=request.user,
+        first_day=first,
+        last_day=last,
+        cells={(c.agent_id, c.day): c.shift_ids for c in body.cells},
+        request=request,
+    )
+    return {"changed": changed, "grid": _month_grid(first_month, team_id)}
 
 
 class CopiedOut(Schema):

@@ -1,6 +1,7 @@
 """Quality API of the managers' settings, as their pages have them (Perm.MANAGE_SETTINGS): the KPI
 targets and weights 绩效指标 (kpi/targets/), the reward/penalty rules 奖罚规则 with the payday
-(sheets/rules/) and the rubric's items 质检标准 (rubric/; read with GET /quality/rubric). Through the same services, so a refusal is the page's (400, nothing saved) and
+(sheets/rules/), the rubric's items 质检标准 (rubric/; read with GET /quality/rubric) and the sampling
+rules of the manual review 抽检规则 with the appeal period (rubric/sampling/; inspectors read them). Through the same services, so a refusal is the page's (400, nothing saved) and
 every change is audited as on the page; a value of the wrong type or out of range is 422 naming
 the field."""
 
@@ -17,7 +18,7 @@ from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
 from kefu.quality import api as reads
 from kefu.quality import kpi
-from kefu.quality.models import CheckKind, Indicator, RewardRule, RuleKind
+from kefu.quality.models import CheckKind, Indicator, QualitySettings, RewardRule, RuleKind
 from kefu.quality.services import MAX_POINTS, performance, rubric, sheet_rules
 from kefu.quality.services.performance import MAX_TARGET
 from kefu.quality.services.rubric import quality_settings
@@ -307,3 +308,60 @@ def add_rubric_item(request: AuthenticatedRequest, body: NewRubricItemIn) -> Sta
         actor=request.user, kind=body.kind, label=body.label, request=request
     )
     return Status(201, next(i for i in reads.rubric(request) if i["id"] == item.pk))
+
+
+# ---- The sampling rules 抽检规则 -------------------------------------------------------------------
+
+
+class SamplingOut(Schema):
+    random_percent: int  # of the checked chats and calls, picked at random for a review
+    sample_complaints: bool  # every one where the customer complained
+    sample_low_ratings: bool  # every one rated at or below low_rating_max
+    low_rating_max: int
+    new_agent_days: int  # every one of an agent in their first days (0: none)
+    sample_severe: bool  # every one with a severe finding (a forbidden word)
+    appeal_days: int  # the agent may appeal a review once within these days
+    leaderboard_on: bool  # the leaderboard 评比 is switched on
+    fen_per_point: int  # one point of the reward/penalty sheet is this much money (fen)
+
+
+class SamplingIn(Schema):
+    random_percent: int = Field(ge=0, le=100)
+    sample_complaints: bool
+    sample_low_ratings: bool
+    low_rating_max: int = Field(ge=1, le=5)
+    new_agent_days: int = Field(ge=0, le=90)
+    sample_severe: bool
+    appeal_days: int = Field(ge=1, le=30)
+    leaderboard_on: bool
+    fen_per_point: int = Field(ge=0, le=1_000_000)
+
+
+def _sampling_out(current: QualitySettings) -> dict[str, Any]:
+    return {name: getattr(current, name) for name in rubric.SAMPLING_FIELDS}
+
+
+@router.get(
+    "/quality/sampling",
+    response=SamplingOut,
+    summary="The sampling rules of the manual review 抽检规则 (random %, every complaint, every "
+    "low rating, every new agent's first days, every severe finding), the appeal period and the "
+    "leaderboard's switch",
+)
+def sampling(request: AuthenticatedRequest) -> dict[str, Any]:
+    user = request.user
+    if not (user.has_perm(Perm.MANAGE_SETTINGS) or user.has_perm(Perm.INSPECT_QUALITY)):
+        raise PermissionDenied
+    return _sampling_out(quality_settings())
+
+
+@router.put(
+    "/quality/sampling",
+    response=SamplingOut,
+    summary="Set the sampling rules, the appeal period and the leaderboard's switch at once, as "
+    "the rubric page does; a value out of range refuses all (422 naming it), nothing saved",
+)
+def save_sampling(request: AuthenticatedRequest, body: SamplingIn) -> dict[str, Any]:
+    _managers_only(request.user)
+    saved = rubric.save_sampling(actor=request.user, values=body.dict(), request=request)
+    return _sampling_out(saved)

@@ -1,6 +1,7 @@
 """Demo quality inspection: the rubric, the automatic checks of the demo's closed chats (their
-events were muted when they closed), a few forbidden words and slow replies among them, reviews by
-the inspector, and one appeal waiting for a supervisor; the roster from the first of last month to the
+events were muted when they closed; the chats span the last month, and each check is dated when its
+chat closed), a few forbidden words and slow replies among them, reviews by the inspector spread over
+the month, and one appeal waiting for a supervisor; the roster from the first of last month to the
 end of next week for the demo agents on the three shifts, and their presence changes 考勤 over the
 shifts that have ended (most kept, some late, a few left early or missed); last month's performance
 sheets computed from the facts, some signed by a supervisor and some acknowledged. Each part idempotent: nothing when it exists. Bulk
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.db.models import F
 from django.utils import timezone
 
 from kefu.accounts.models import AgentProfile, Presence, User
@@ -36,6 +38,8 @@ from kefu.quality.services.roster import ensure_shifts, interval, week_start
 from kefu.quality.services.rubric import active_items, quality_settings, rubric_items
 
 MAX_CHECKED = 300
+REVIEWED = 6  # reviews by the inspector, spread over the checked chats' month
+CHECK_DELAY = dt.timedelta(minutes=2)
 RUDE = ["你自己看说明书", "这个不归我管", "保证赔偿，百分之百没问题"]
 
 
@@ -232,18 +236,39 @@ def _checks() -> None:
     with muted():
         for conversation_id in closed:
             check_conversation(conversation_id)
-        inspector = User.objects.filter(role=Role.INSPECTOR, is_active=True).first()
-        if inspector is None:
-            return
-        items = active_items()
-        pending = list(
-            Review.objects.filter(state=ReviewState.PENDING)
-            .select_related("inspection")
-            .order_by("id")[:6]
-        )
-        for n, review in enumerate(pending[:4]):
-            if review.inspection.agent_id == inspector.pk:
-                continue
+    # the check runs as a chat closes: the demo's checks carry their chats' days, over the month
+    Inspection.objects.filter(conversation_id__in=closed).update(
+        checked_at=F("closed_at") + CHECK_DELAY
+    )
+    sampled = list(
+        Review.objects.filter(inspection__conversation_id__in=closed).select_related("inspection")
+    )
+    for review in sampled:
+        review.created_at = review.inspection.closed_at + CHECK_DELAY
+    Review.objects.bulk_update(sampled, ["created_at"], batch_size=500)
+    _reviews()
+
+
+def _reviews() -> None:
+    """An inspector reviews sampled chats spread over the month, the day after each closed; the
+    agent of the newest one appeals it (within the appeal period, so it waits for a supervisor)."""
+    inspector = User.objects.filter(role=Role.INSPECTOR, is_active=True).first()
+    if inspector is None:
+        return
+    items = active_items()
+    pending = list(
+        Review.objects.filter(state=ReviewState.PENDING)
+        .exclude(inspection__agent=inspector)
+        .select_related("inspection")
+        .order_by("inspection__closed_at", "id")
+    )
+    if not pending:
+        return
+    step = max(1, len(pending) // REVIEWED)
+    chosen = pending[::step][:REVIEWED]
+    now = timezone.now()
+    with muted():
+        for review in chosen:
             lost = {f.item_id: f.points for f in review.inspection.findings.all()}
             reviews.review_conversation(
                 actor=inspector,
@@ -251,8 +276,13 @@ def _checks() -> None:
                 item_points={i.pk: max(0, i.weight - lost.get(i.pk, 0)) for i in items},
                 comment="请注意服务用语" if review.inspection.severe else "整体良好",
             )
-            if n == 0 and review.inspection.agent_id:
-                agent = User.objects.get(pk=review.inspection.agent_id)
-                reviews.appeal_review(
-                    actor=agent, review_id=review.pk, reason="客户先情绪激动，我在解释规则"
-                )
+        for review in chosen[:-1]:
+            Review.objects.filter(pk=review.pk).update(
+                reviewed_at=min(now, review.inspection.closed_at + dt.timedelta(days=1))
+            )
+        newest = chosen[-1]
+        if newest.inspection.agent_id:
+            agent = User.objects.get(pk=newest.inspection.agent_id)
+            reviews.appeal_review(
+                actor=agent, review_id=newest.pk, reason="客户先情绪激动，我在解释规则"
+            )

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kefu.accounts.http import AuthenticatedRequest
@@ -23,11 +20,11 @@ from kefu.accounts.models import User
 from kefu.accounts.roles import Perm, Role
 from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
-from kefu.core.forms import StyledFormMixin
 from kefu.core.pages import perform
 from kefu.core.pagination import keyset_page
 from kefu.quality import selectors
-from kefu.quality.models import CheckKind, QualitySettings, Review, ReviewState
+from kefu.quality.forms import NewItemForm, SamplingForm
+from kefu.quality.models import Review, ReviewState
 from kefu.quality.services import reviews, rubric
 from kefu.quality.states import REVIEW_FLOW
 
@@ -238,23 +235,6 @@ def review_queue(request: AuthenticatedRequest) -> HttpResponse:
 def my_reviews(request: AuthenticatedRequest) -> HttpResponse:
     page = keyset_page(selectors.my_reviews(request.user), cursor=request.GET.get("cursor"))
     return render(request, "quality/my_reviews.html", {"page": page, "reviews": page.items})
-
-
-if TYPE_CHECKING:  # the stubs make ModelForm generic; Django's own class is not subscriptable
-    _SettingsForm = forms.ModelForm[QualitySettings]
-else:
-    _SettingsForm = forms.ModelForm
-
-
-class SamplingForm(StyledFormMixin, _SettingsForm):
-    class Meta:
-        model = QualitySettings
-        fields = list(rubric.SAMPLING_FIELDS)
-
-
-class NewItemForm(StyledFormMixin, forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Check"), choices=CheckKind.choices)
-    label = forms.CharField(label=gettext_lazy("Name"), max_length=80)
 
 
 @require_perm(Perm.MANAGE_SETTINGS, Perm.INSPECT_QUALITY)

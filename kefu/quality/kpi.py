@@ -1,8 +1,9 @@
 """KPIs 绩效指标 per agent for a month, from the facts already recorded: the chats' first response and
 satisfaction (会话统计, kefu/conversations/statistics.py), the chats, tickets and calls handled,
 tickets closed within their time limits, the quality score (`selectors.agent_quality`), the
-conversations where the customer complained, the customers' praise and the complaints upheld on
-record (AgentRecord) and the shifts kept as rostered (attendance.py). The reward/penalty rules
+customers' praise and the complaints upheld against the agent on record (AgentRecord: 投诉 counts
+the complaints judged valid and upheld against the agent, not the chats where complaint words were
+said) and the shifts kept as rostered (attendance.py). The reward/penalty rules
 (services/sheet_rules.py) count from the same facts. Each indicator is scored against a manager's target and
 weight (`KpiTarget`); the weighted sum over the indicators with data is the score out of 100."""
 
@@ -21,7 +22,7 @@ from django.utils.translation import pgettext_lazy
 from kefu.conversations.models import Conversation
 from kefu.conversations.selectors import chat_totals
 from kefu.quality.attendance import Attendance, attendance
-from kefu.quality.models import AgentRecord, Indicator, Inspection, KpiTarget, RecordKind
+from kefu.quality.models import AgentRecord, Indicator, KpiTarget, RecordKind
 from kefu.telephony.models import Call, CallOutcome
 from kefu.tickets.models import Ticket
 from kefu.tickets.states import TicketState
@@ -142,7 +143,6 @@ class AgentFacts:
     first_response: float | None = None
     satisfaction: float | None = None
     quality: float | None = None
-    complaints: int = 0  # chats where the customer complained (the checks' complaint phrases)
     severe: int = 0  # checked chats and calls with a forbidden word
     good_ratings: int = 0  # chats the customer rated 5 (非常满意)
     praised: int = 0  # customers' praise on record (AgentRecord)
@@ -160,7 +160,13 @@ class AgentFacts:
             ),
             K.SATISFACTION: self.satisfaction,
             K.QUALITY: self.quality,
-            K.COMPLAINTS: float(self.complaints) if self.chats or self.complaints else None,
+            # 投诉: the complaints upheld against the agent (a supervisor's AgentRecord of a
+            # complaint judged valid), out of the score for an agent with no work and none upheld
+            K.COMPLAINTS: (
+                float(self.complaints_upheld)
+                if self.chats or self.tickets or self.calls or self.complaints_upheld
+                else None
+            ),
             K.ATTENDANCE: self.attendance.kept_percent,
         }
         return self
@@ -284,16 +290,6 @@ def facts(*, start: dt.date, end: dt.date, agent_ids: list[int]) -> dict[int, Ag
         row = rows[r["agent_id"]]
         row.praised, row.complaints_upheld = r["praised"], r["upheld"]
         row.sums["praise"] += r["praised"]
-    complained = (
-        Inspection.objects.filter(
-            closed_at__gte=low, closed_at__lt=high, agent_id__in=wanted, complained=True
-        )
-        .values("agent_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for r in complained:
-        rows[r["agent_id"]].complaints = r["n"]
     for agent_id, kept in attendance(start=start, end=end, agent_ids=agent_ids).items():
         rows[agent_id].attendance = kept
     return {pk: row.finish() for pk, row in rows.items()}

@@ -113,8 +113,10 @@ class PraiseSource(models.TextChoices):
 class AgentRecord(models.Model):
     """A supervisor's record naming an agent: a customer's praise 表扬 (their words, where they came
     from, the chat it was about) or a complaint upheld against the agent 投诉成立 (a complaint ticket
-    judged valid; seed 001: 判定客户投诉的理由是否充分). Counted in the month it was recorded by the
-    KPIs (praise) and the reward/penalty rules (services/sheet_rules.py)."""
+    judged valid; seed 001: 判定客户投诉的理由是否充分). A survey answered with a top score and the
+    customer's words makes a praise record by itself (services/records.record_survey_praise).
+    Counted in the month it was recorded by the KPIs and the reward/penalty rules
+    (services/sheet_rules.py)."""
 
     kind = models.CharField(_("record"), max_length=20, choices=RecordKind.choices)
     agent = models.ForeignKey(
@@ -141,13 +143,25 @@ class AgentRecord(models.Model):
     )
     source = models.CharField(_("from"), max_length=10, choices=PraiseSource.choices, blank=True)
     words = models.CharField(_("what was said"), max_length=500)
+    # empty: recorded by kefu itself, from a survey answer (`survey_answer`)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"))
+    # the survey answer the praise came from (a top score with the customer's words): once per answer
+    survey_answer = models.OneToOneField(
+        "visits.SurveyAnswer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("survey answer"),
+    )
 
     class Meta:
         verbose_name = _("praise or upheld complaint")
@@ -477,7 +491,10 @@ class Indicator(models.TextChoices):
     TIME_LIMITS = "time_limits", _("Tickets closed within the time limit")  # 时限达成率 (%)
     SATISFACTION = "satisfaction", _("Satisfaction")  # 满意度 (1–5)
     QUALITY = "quality", _("Quality score")  # 质检得分 (0–100)
-    COMPLAINTS = "complaints", _("Complaints")  # 投诉 (conversations)
+    COMPLAINTS = (
+        "complaints",
+        _("Complaints upheld"),
+    )  # 投诉: upheld against the agent (AgentRecord)
     ATTENDANCE = (
         "attendance",
         _("Shifts kept"),

@@ -17,6 +17,7 @@ from kefu.accounts.models import Team, User
 from kefu.accounts.roles import Perm
 from kefu.conversations.models import Message
 from kefu.quality.models import (
+    AgentRecord,
     Finding,
     Indicator,
     Inspection,
@@ -395,6 +396,50 @@ def _shown(value: float | None, digits: int) -> str:
     if value is None:
         return "—"
     return f"{value:.{digits}f}"
+
+
+# ---- The records naming an agent: praise 表扬 and complaints upheld 投诉成立 -----------------------
+
+
+def visible_records(user: User) -> QuerySet[AgentRecord]:
+    """Who sees which record: a supervisor the records of their teams' agents (every agent's when
+    in no team, a manager every record: `performance_teams`); an agent their own; nobody else any."""
+    qs = AgentRecord.objects.select_related("agent", "ticket", "recorded_by")
+    if user.has_perm(Perm.EVALUATE):
+        teams = performance_teams(user)
+        return qs if teams is None else qs.filter(agent_id__in=team_agent_ids(teams))
+    if user.has_perm(Perm.SERVE_CUSTOMERS):
+        return qs.filter(agent=user)
+    return qs.none()
+
+
+def month_records(user: User, month: dt.date, *, kind: str = "") -> QuerySet[AgentRecord]:
+    """The records of `month` (local days) the user sees, newest first."""
+    from kefu.quality.kpi import month_bounds
+
+    first, last = month_bounds(month)
+    qs = visible_records(user).filter(recorded_at__date__gte=first, recorded_at__date__lte=last)
+    return qs.filter(kind=kind) if kind else qs
+
+
+def access_record(*, actor: User, record_id: int) -> AgentRecord:
+    record = visible_records(actor).filter(pk=record_id).first()
+    if record is None:
+        raise Http404
+    return record
+
+
+def recordable_agents(actor: User) -> QuerySet[User]:
+    """The agents the actor may name in a record, for the forms' choices (`may_record_for`)."""
+    teams = performance_teams(actor)
+    agents = roster_agents()
+    return agents if teams is None else agents.filter(pk__in=team_agent_ids(teams))
+
+
+def may_record_for(actor: User, agent_id: int) -> bool:
+    """Whether `actor` may name this agent in a record: their teams' agents (any when in no team)."""
+    teams = performance_teams(actor)
+    return teams is None or team_agent_ids(teams).filter(pk=agent_id).exists()
 
 
 # ---- Rosters 排班/值班 ---------------------------------------------------------------------------

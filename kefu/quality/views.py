@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,22 +13,21 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kefu.accounts.http import AuthenticatedRequest
-from kefu.accounts.models import User
 from kefu.accounts.roles import Perm, Role
 from kefu.core.decorators import require_perm
 from kefu.core.errors import DomainError
-from kefu.core.forms import StyledFormMixin, set_choices
 from kefu.core.pages import perform
 from kefu.exports.http import export_response
 from kefu.orders.services.money import yuan
 from kefu.quality import selectors, services
+from kefu.quality.forms import DraftForm, ItemForm, RulesForm
 from kefu.quality.inspection_views import urlpatterns as inspection_urls
+from kefu.quality.kpi import parse_month
 from kefu.quality.leaderboard_views import urlpatterns as leaderboard_urls
-from kefu.quality.models import RewardRule, RuleKind, SheetState
+from kefu.quality.models import RuleKind, SheetState
 from kefu.quality.performance_views import urlpatterns as performance_urls
 from kefu.quality.record_views import urlpatterns as record_urls
 from kefu.quality.roster_views import urlpatterns as roster_urls
@@ -39,45 +36,11 @@ from kefu.quality.services.rubric import quality_settings
 from kefu.quality.states import SHEET_FLOW
 
 
-def _month(raw: str) -> dt.date | None:
-    year, _dash, month = (raw or "").partition("-")
-    try:
-        return dt.date(int(year), int(month), 1)
-    except ValueError:
-        return None
-
-
-class DraftForm(StyledFormMixin, forms.Form):
-    agent = forms.TypedChoiceField(label=gettext_lazy("Agent"), coerce=int)
-    month = forms.CharField(
-        label=gettext_lazy("Month"),
-        widget=forms.TextInput(attrs={"type": "month", "lang": "zh-CN"}),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        agents = User.objects.filter(role=Role.AGENT, is_active=True).order_by("display_name")
-        set_choices(self, "agent", [(a.pk, str(a)) for a in agents])
-
-    def clean_month(self) -> dt.date:
-        month = _month(self.cleaned_data["month"])
-        if month is None:
-            raise forms.ValidationError(_("Give the month as 2026-11."))
-        return month
-
-
-class ItemForm(StyledFormMixin, forms.Form):
-    points = forms.IntegerField(
-        label=gettext_lazy("Points"), min_value=-services.MAX_POINTS, max_value=services.MAX_POINTS
-    )
-    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
-
-
 @login_required
 def sheet_list(request: AuthenticatedRequest) -> HttpResponse:
     if not (selectors.may_open_sheets(request.user) or request.user.role == Role.AGENT):
         raise PermissionDenied
-    month = _month(request.GET.get("month", ""))
+    month = parse_month(request.GET.get("month", ""))
     state = request.GET.get("state", "")
     state = state if state in SheetState.values else ""
     sheets = selectors.sheet_list(request.user, month=month, state=state)[:500]
@@ -124,7 +87,7 @@ def sheet_draft(request: AuthenticatedRequest) -> HttpResponseRedirect:
 @require_POST
 def sheets_from_rules(request: AuthenticatedRequest) -> HttpResponseRedirect:
     """Draft the month's sheets from the rules now (the scheduler does it the day before payday)."""
-    month = _month(request.POST.get("month", ""))
+    month = parse_month(request.POST.get("month", ""))
     if month is None or not 2000 <= month.year <= 2100:
         messages.error(request, _("Give the month as 2026-11."))
         return redirect("quality:sheets")
@@ -142,85 +105,6 @@ def sheets_from_rules(request: AuthenticatedRequest) -> HttpResponseRedirect:
             % {"made": drafted.made, "refreshed": drafted.refreshed, "kept": drafted.kept},
         )
     return redirect(f"{reverse('quality:sheets')}?month={month:%Y-%m}")
-
-
-class RulesForm(StyledFormMixin, forms.Form):
-    """The reward/penalty rules 奖罚规则 and the payday, all at once: each rule's points (whole, within
-    ±MAX_POINTS), the threshold of a threshold rule (a score from 0 to 100) and whether it is on."""
-
-    payday = forms.IntegerField(
-        label=gettext_lazy("Payday (day of the month)"),
-        min_value=sheet_rules.PAYDAYS.start,
-        max_value=sheet_rules.PAYDAYS.stop - 1,
-        error_messages={
-            "required": gettext_lazy("Give the payday."),
-            "invalid": gettext_lazy("Payday is a day from the 2nd to the 28th."),
-            "min_value": gettext_lazy("Payday is a day from the 2nd to the 28th."),
-            "max_value": gettext_lazy("Payday is a day from the 2nd to the 28th."),
-        },
-    )
-
-    def __init__(self, *args: Any, rules: list[RewardRule], **kwargs: Any) -> None:
-        self.rules = rules
-        super().__init__(*args, **kwargs)
-        limit = services.MAX_POINTS
-        out_of_range = _("Points must be between -%(max)d and %(max)d.") % {"max": limit}
-        for rule in rules:
-            self.fields[f"points_{rule.kind}"] = forms.IntegerField(
-                label=rule.get_kind_display(),
-                min_value=-limit,
-                max_value=limit,
-                error_messages={
-                    "required": gettext_lazy("Give the points of every rule."),
-                    "invalid": gettext_lazy("Points are a whole number."),
-                    "min_value": out_of_range,
-                    "max_value": out_of_range,
-                },
-            )
-            if rule.kind in sheet_rules.THRESHOLD_KINDS:
-                self.fields[f"threshold_{rule.kind}"] = forms.FloatField(
-                    label=gettext_lazy("Threshold"),
-                    min_value=0,
-                    max_value=100,
-                    error_messages={
-                        key: gettext_lazy("A quality threshold is a score from 0 to 100.")
-                        for key in ("required", "invalid", "min_value", "max_value")
-                    },
-                )
-            self.fields[f"active_{rule.kind}"] = forms.BooleanField(
-                label=gettext_lazy("Active"), required=False
-            )
-        for name, field in self.fields.items():
-            if name != "payday":
-                css = "form-check-input" if name.startswith("active_") else "form-control"
-                field.widget.attrs["class"] = css
-                field.widget.attrs["aria-label"] = str(field.label)
-
-    def rows(self) -> list[dict[str, Any]]:
-        """Per rule, its fields, for the table."""
-        return [
-            {
-                "rule": rule,
-                "points": self[f"points_{rule.kind}"],
-                "threshold": self[f"threshold_{rule.kind}"]
-                if rule.kind in sheet_rules.THRESHOLD_KINDS
-                else None,
-                "active": self[f"active_{rule.kind}"],
-            }
-            for rule in self.rules
-        ]
-
-    def changes(self) -> list[sheet_rules.RuleChange]:
-        data = self.cleaned_data
-        return [
-            sheet_rules.RuleChange(
-                kind=rule.kind,
-                points=data[f"points_{rule.kind}"],
-                threshold=data.get(f"threshold_{rule.kind}"),
-                is_active=data[f"active_{rule.kind}"],
-            )
-            for rule in self.rules
-        ]
 
 
 @require_perm(Perm.MANAGE_SETTINGS)

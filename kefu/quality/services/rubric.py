@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -216,12 +217,17 @@ SAMPLING_FIELDS = (
 def save_sampling(
     *, actor: User, values: dict[str, Any], request: HttpRequest | None = None
 ) -> QualitySettings:
-    """The sampling rules, the appeal period and the leaderboard's switch (validated by the form)."""
+    """The sampling rules, the appeal period and the leaderboard's switch (checked by the form or
+    the API's schema; a value the model's own ranges refuse is a DomainError naming its field)."""
     _require(actor, Perm.MANAGE_SETTINGS)
     current = quality_settings()
     for name in SAMPLING_FIELDS:
         setattr(current, name, values[name])
-    current.full_clean()
+    try:
+        current.full_clean()
+    except ValidationError as refused:
+        field, messages = next(iter(refused.message_dict.items()))
+        raise DomainError(" ".join(messages), field=field) from refused
     current.save()
     audit(
         AuditAction.SETTINGS_CHANGED,

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from kefu.accounts.roles import Role
 from kefu.conversations import demo as chats
@@ -26,8 +27,34 @@ def test_the_demo_checks_reviews_and_appeals_once():
     assert Review.objects.filter(state=ReviewState.APPEALED).count() == 1
     assert Review.objects.filter(state=ReviewState.DONE).exists()
     checked = Inspection.objects.count()
+    reviewed = list(Review.objects.order_by("id").values_list("id", "state", "reviewed_at"))
     demo.build(password="x")
     assert Inspection.objects.count() == checked
+    assert list(Review.objects.order_by("id").values_list("id", "state", "reviewed_at")) == reviewed
+
+
+def test_the_demos_checked_chats_reviews_and_appeal_span_the_last_month():
+    """A month of checked conversations: the chats closed over the last 30 days, each check dated
+    when its chat closed (not all today), the reviews spread over the month, one appeal waiting."""
+    for _ in range(3):
+        make_agent(max_chats=50)
+    UserFactory(role=Role.INSPECTOR)
+    chats.build(password="x", count=60)
+    demo.build(password="x")
+    inspections = list(Inspection.objects.all())
+    closed = sorted(i.closed_at for i in inspections)
+    assert closed[-1] - closed[0] >= dt.timedelta(days=21)
+    assert closed[0] >= timezone.now() - dt.timedelta(days=31)
+    checked_days = {timezone.localdate(i.checked_at) for i in inspections}
+    assert len(checked_days) >= 10
+    assert all(i.checked_at - i.closed_at == demo.CHECK_DELAY for i in inspections)
+    done = Review.objects.exclude(state=ReviewState.PENDING)
+    assert done.count() == demo.REVIEWED
+    review_days = {timezone.localdate(r.reviewed_at) for r in done}
+    assert len(review_days) >= 4
+    [appealed] = Review.objects.filter(state=ReviewState.APPEALED)
+    assert appealed.reviewed_at >= timezone.now() - dt.timedelta(days=1)
+    assert all(r.reviewed_at >= r.inspection.closed_at for r in done.select_related("inspection"))
 
 
 def test_the_demo_rosters_from_last_month_and_fills_last_months_sheets_once():

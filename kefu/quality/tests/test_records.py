@@ -163,3 +163,32 @@ def test_an_agent_or_inspector_may_not_record(client_for):
         upheld = {"upheld-ticket": valid.pk, "upheld-agent": agent.pk, "upheld-words": "x"}
         assert client.post(PAGE + "complaints/", upheld).status_code == 403
     assert not AgentRecord.objects.exists()
+
+
+def test_the_complaints_indicator_counts_the_complaints_upheld_against_the_agent(
+    no_random_sample,
+):
+    """投诉 on the KPI sheet, counted by hand: 王芳 served a chat where the customer said 投诉 and
+    has two complaints upheld against her → 2; 李娜 served the same kind of chat, nothing upheld →
+    0 (complaint words are not complaints); 张敏 did nothing and has nothing upheld → no value; a
+    complaint judged valid but upheld against nobody counts for no one."""
+    from kefu.quality.kpi import K
+    from kefu.quality.services import records
+    from kefu.quality.tests.test_performance import COMPLAINT_CHAT
+
+    supervisor = old_agent(role=Role.SUPERVISOR)
+    wang, li, zhang = (old_agent(display_name=n) for n in ("王芳", "李娜", "张敏"))
+    served_chat(wang, COMPLAINT_CHAT)
+    served_chat(wang, GOOD_CHAT)
+    served_chat(li, COMPLAINT_CHAT)
+    for _ in range(2):
+        records.uphold_complaint(
+            actor=supervisor, ticket_id=complaint(li).pk, agent_id=wang.pk, words="核实属实"
+        )
+    complaint(li)  # judged valid, upheld against nobody
+
+    start, end = month()
+    rows = facts(start=start, end=end, agent_ids=[wang.pk, li.pk, zhang.pk])
+    assert rows[wang.pk].values[K.COMPLAINTS] == 2
+    assert rows[li.pk].values[K.COMPLAINTS] == 0
+    assert rows[zhang.pk].values[K.COMPLAINTS] is None
