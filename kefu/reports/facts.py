@@ -7,8 +7,9 @@ How they stay identical to the live computation (kefu/reports/selectors.py):
 - A figure has facts only if its records and its measure read the records' own table (no join,
   no subquery): `plan()`. Its dimensions with facts are its own columns and the *places*: a column
   of the row one of its foreign keys points to (the customer's province, street, level:
-  `customer__street`, `Place`). A dimension further away (an agent's team, `case__customer__street`)
-  and a filter on one are computed live.
+  `customer__street`; also a chat's inbox kind, a change request's order platform: `Place`). A
+  dimension further away (an agent's team, `case__customer__street`) and a filter on one are
+  computed live.
 - Places follow the customer as the live path does: a report by street counts the records of the
   customers who live on that street *now*, not where they lived when the record was written (the
   records do not keep a copy of the address, and a report must not change its figures depending
@@ -64,7 +65,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection, connections, transaction
-from django.db.models import Aggregate, Count, Field, Max, Model, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, Field, ForeignKey, Max, Model, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -145,25 +146,20 @@ def _place_dimension(model: type[Model], dim: Dimension) -> tuple[Field[Any, Any
         fk = model._meta.get_field(parts[0])
     except FieldDoesNotExist:
         return None
-    if not (getattr(fk, "concrete", False) and fk.many_to_one and isinstance(fk, Field)):
+    if not (isinstance(fk, ForeignKey) and fk.concrete):
         return None
     related = fk.related_model
-    assert isinstance(related, type)
+    assert isinstance(related, type) and issubclass(related, Model)
     try:
         column = related._meta.get_field(parts[1])
     except FieldDoesNotExist:
         return None
-    if (
-        not getattr(column, "concrete", False)
-        or column.is_relation
-        or not isinstance(column, Field)
-    ):
+    if not isinstance(column, Field) or not column.concrete or column.is_relation:
         return None
-    target = fk.target_field  # type: ignore[attr-defined]
     return column, Place(
         fk_column=str(fk.column),
         table=related._meta.db_table,
-        target_column=str(target.column),
+        target_column=str(fk.target_field.column),
         column=str(column.column),
     )
 

@@ -324,7 +324,8 @@ def test_the_places_through_the_customer_have_facts_and_farther_ones_do_not():
         "customer_id",
         "street",
     )
-    assert set(planned["chats"].places) == {"region", "street", "level"}
+    # Any column one foreign key away is kept so: the chats' channel is their inbox's kind.
+    assert set(planned["chats"].places) == {"region", "street", "level", "channel"}
     assert "customers_customer" in facts._places_by_table()
     # The customers figure's province and street are its own columns.
     assert not planned["customers"].places
