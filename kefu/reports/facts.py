@@ -4,10 +4,22 @@ over a year reads a few hundred sums instead of scanning a year of records (issu
 
 How they stay identical to the live computation (kefu/reports/selectors.py):
 
-- A figure has facts only if its records, its measure and those dimensions read the records' own
-  table (no join, no subquery): `plan()`. A dimension through another table (the customer's
-  province, street or level, an agent's team) and a filter on one are computed live, because a
-  change there (a customer moving street, an erased customer) does not touch the records' table.
+- A figure has facts only if its records and its measure read the records' own table (no join,
+  no subquery): `plan()`. Its dimensions with facts are its own columns and the *places*: a column
+  of the row one of its foreign keys points to (the customer's province, street, level:
+  `customer__street`; also a chat's inbox kind, a change request's order platform: `Place`). A
+  dimension further away (an agent's team, `case__customer__street`) and a filter on one are
+  computed live.
+- Places follow the customer as the live path does: a report by street counts the records of the
+  customers who live on that street *now*, not where they lived when the record was written (the
+  records do not keep a copy of the address, and a report must not change its figures depending
+  on whether a day was read from the facts or live). So a customer's move (a new province, street
+  or level, an erasure that blanks them, a merge) makes every built day holding one of that
+  customer's records out of date: a trigger on the customers' table, fired only when one of those
+  columns changes, writes those records' instants to `TouchedInstant` as a write to the records
+  would, and the refresh re-aggregates those days. An import that moves a hundred thousand
+  customers marks many days: the pages are computed live (as before the facts) until the next
+  refresh, never wrong.
 - Facts are built only for the days up to the day before yesterday: `rebuild()` (the command
   `rebuild_report_facts`) builds every day of every figure up to it, and `refresh()` (every ten
   minutes, by the scheduler) extends each built figure's facts to it as days close. The last day
@@ -43,6 +55,7 @@ faster.
 # ruff: noqa: S608  the triggers' SQL names tables and columns from the models, never from input
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
@@ -52,7 +65,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection, connections, transaction
-from django.db.models import Aggregate, Count, Field, Max, Model, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, Field, ForeignKey, Max, Model, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -75,8 +88,23 @@ class Plan:
     model: type[Model]
     table: str
     date_column: str
-    dimensions: dict[str, tuple[Dimension, Field[Any, Any]]]
+    dimensions: dict[str, tuple[Dimension, Field[Any, Any]]]  # a place's: the related column
     signature: str
+    places: dict[str, Place] = dataclasses.field(
+        default_factory=dict
+    )  # the dimensions that are places
+
+
+@dataclass(frozen=True)
+class Place:
+    """A dimension that is a column of the row a foreign key of the records points to (the
+    customer's street): `fk_column` of the records points to `target_column` of `table`, whose
+    `column` is the place."""
+
+    fk_column: str
+    table: str
+    target_column: str
+    column: str
 
 
 def aggregates(figure: Figure) -> dict[str, Aggregate]:
@@ -108,6 +136,34 @@ def _own_dimension(model: type[Model], dim: Dimension) -> Field[Any, Any] | None
     return field  # type: ignore[return-value]
 
 
+def _place_dimension(model: type[Model], dim: Dimension) -> tuple[Field[Any, Any], Place] | None:
+    """The related column a dimension groups by, if it is a place: `fk__column`, a concrete
+    foreign key of the records to a concrete plain column of the row it points to (no labels)."""
+    parts = dim.path.split("__")
+    if len(parts) != 2 or dim.labels:
+        return None
+    try:
+        fk = model._meta.get_field(parts[0])
+    except FieldDoesNotExist:
+        return None
+    if not (isinstance(fk, ForeignKey) and fk.concrete):
+        return None
+    related = fk.related_model
+    assert isinstance(related, type) and issubclass(related, Model)
+    try:
+        column = related._meta.get_field(parts[1])
+    except FieldDoesNotExist:
+        return None
+    if not isinstance(column, Field) or not column.concrete or column.is_relation:
+        return None
+    return column, Place(
+        fk_column=str(fk.column),
+        table=related._meta.db_table,
+        target_column=str(fk.target_field.column),
+        column=str(column.column),
+    )
+
+
 def _one_table(sql: str) -> bool:
     words = sql.upper()
     return " JOIN " not in words and words.count(" FROM ") == 1 and " EXISTS" not in words
@@ -137,6 +193,11 @@ def _plan(key: str) -> Plan | None:
     probe = queryset.values(*(dim.path for dim, _f in own.values())).annotate(**aggregates(figure))
     if not _one_table(str(probe.query)):
         return None
+    places: dict[str, Place] = {}
+    for name, dim in figure.dimensions.items():
+        if name not in own and (found := _place_dimension(model, dim)) is not None:
+            own[name] = (dim, found[0])
+            places[name] = found[1]
     definition = repr(
         (
             str(queryset.query),
@@ -151,6 +212,7 @@ def _plan(key: str) -> Plan | None:
         date_column=str(date_field.column),
         dimensions=own,
         signature=hashlib.sha256(definition.encode()).hexdigest(),
+        places=places,
     )
 
 
@@ -216,11 +278,84 @@ def trigger_sql(vendor: str, table: str, columns: list[str]) -> list[str]:
     return statements
 
 
+@dataclass
+class Watched:
+    """A related table whose place columns the facts read: the columns, and for each records'
+    table pointing to it, (its foreign key column, the target column) → its date columns."""
+
+    columns: list[str]
+    records: dict[tuple[str, str, str], list[str]]
+
+
+def _places_by_table() -> dict[str, Watched]:
+    found: dict[str, Watched] = {}
+    for _figure, p in planned():
+        for place in p.places.values():
+            watched = found.setdefault(place.table, Watched(columns=[], records={}))
+            if place.column not in watched.columns:
+                watched.columns.append(place.column)
+            dates = watched.records.setdefault((p.table, place.fk_column, place.target_column), [])
+            if p.date_column not in dates:
+                dates.append(p.date_column)
+    return found
+
+
+def place_trigger_sql(vendor: str, table: str, watched: Watched) -> list[str]:
+    """The statements that (re)create the trigger on a related table (the customers) marking the
+    instants of the records pointing to a row whose place columns changed (a customer's move)."""
+    q = connection.ops.quote_name
+    touched = q(TouchedInstant._meta.db_table)
+    name = f"reports_place_{table}"
+    changed = " OR ".join(
+        f"OLD.{q(c)} IS DISTINCT FROM NEW.{q(c)}"
+        if vendor == "postgresql"
+        else f"OLD.{q(c)} IS NOT NEW.{q(c)}"
+        for c in watched.columns
+    )
+
+    def union(records: str, fk: str, target: str, dates: list[str]) -> str:
+        return " UNION ".join(
+            f"SELECT {q(d)} AS v FROM {q(records)} WHERE {q(fk)} = OLD.{q(target)}" for d in dates
+        )
+
+    if vendor == "postgresql":
+        inserts = " ".join(
+            f"INSERT INTO {touched} ({q('table')}, at) SELECT DISTINCT '{records}', v "
+            f"FROM ({union(records, fk, target, dates)}) AS t "
+            f"WHERE v < statement_timestamp() - interval '{RECENT}';"
+            for (records, fk, target), dates in watched.records.items()
+        )
+        return [
+            f"CREATE OR REPLACE FUNCTION {q(name)}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN {inserts} RETURN NULL; END $$",
+            f"DROP TRIGGER IF EXISTS {q(name)} ON {q(table)}",
+            f"CREATE TRIGGER {q(name)} AFTER UPDATE ON {q(table)} FOR EACH ROW "
+            f"WHEN ({changed}) EXECUTE FUNCTION {q(name)}()",
+        ]
+    if vendor != "sqlite":
+        return []
+    inserts = " ".join(
+        f"INSERT INTO {touched} ({q('table')}, at) SELECT '{records}', v "
+        f"FROM ({union(records, fk, target, dates)}) "
+        f"WHERE v < strftime('%Y-%m-%d %H:%M:%f', 'now', '-{RECENT}');"
+        for (records, fk, target), dates in watched.records.items()
+    )
+    columns = ", ".join(q(c) for c in watched.columns)
+    return [
+        f"DROP TRIGGER IF EXISTS {q(name)}",
+        f"CREATE TRIGGER {q(name)} AFTER UPDATE OF {columns} ON {q(table)} "
+        f"WHEN {changed} BEGIN {inserts} END",
+    ]
+
+
 def install_triggers(using: str = "default") -> None:
     db = connections[using]
     with db.cursor() as cursor:
         for table, columns in _columns_by_table().items():
             for statement in trigger_sql(db.vendor, table, columns):
+                cursor.execute(statement)
+        for table, watched in _places_by_table().items():
+            for statement in place_trigger_sql(db.vendor, table, watched):
                 cursor.execute(statement)
 
 

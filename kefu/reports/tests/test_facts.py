@@ -2,8 +2,8 @@
 live records is the figure computed live from the records, over a varied year of tickets — after a
 ticket is reopened, moved to another department, its deadline marks written by QuerySet.update(),
 its customer erased — both before the scheduler refreshes the touched days and after it; a ticket
-at 00:30 in Asia/Shanghai counts on its local day; filters and breakdowns through the customer stay
-live. Facts go up to the day before yesterday, and the refresh extends them as days close: a new
+at 00:30 in Asia/Shanghai counts on its local day; the customer's province, street and level have
+facts that follow the customer when they move (hand-counted below). Facts go up to the day before yesterday, and the refresh extends them as days close: a new
 ticket and a chat updated again and again write no mark, a change to a record of a built day writes
 one, and yesterday's figures are right before the refresh and after it."""
 
@@ -107,7 +107,10 @@ def cases(desk) -> list[dict[str, str]]:
         {"period": "year", "category": str(category.pk), "by": "category"},
         {"period": "year", "department": str(desk["tech"].pk)},
         {"period": "year", "channel": Channel.PHONE},
-        {"period": "year", "street": "街道1"},  # through the customer: live
+        {"period": "year", "street": "街道1"},  # the total from facts, by category live
+        {"period": "year", "street": "街道1", "by": "street"},
+        {"period": "year", "region": "广西", "by": "region"},
+        {"period": "year", "level": "regular", "by": "level"},
         {"period": "year", "by": "street"},
         {"period": "year", "agent": "0" + str(agent.pk)},
         {"period": "year", "agent": "abc"},
@@ -149,7 +152,15 @@ def reads_facts(filters: dict[str, str], key: str = "complaints") -> bool:
 def test_the_ticket_figures_have_facts_and_those_through_another_table_do_not():
     planned = {f.key: p for f, p in facts.planned()}
     assert {"consultations", "complaints", "business", "workload", "satisfaction"} <= set(planned)
-    assert set(planned["complaints"].dimensions) == {"channel", "agent", "category", "department"}
+    assert set(planned["complaints"].dimensions) == {
+        "channel",
+        "agent",
+        "category",
+        "department",
+        "region",
+        "street",
+        "level",
+    }
     assert "time_limits" in planned and "type" in planned["time_limits"].dimensions
 
 
@@ -160,7 +171,7 @@ def test_facts_give_the_live_figures_and_stay_so_after_every_kind_of_change(desk
     assert not TouchedInstant.objects.filter(at__lt=BUILT_END).exists()
     assert reads_facts({"period": "year"})
     assert reads_facts({"period": "year", "by": "agent"})
-    assert not reads_facts({"period": "year", "street": "街道1"})  # through the customer
+    assert reads_facts({"period": "year", "street": "街道1"})  # the customer's place too
     assert_same(desk, monkeypatch)
 
     # The 00:30 ticket of a day counts on that local day (16:30 UTC the day before).
@@ -299,3 +310,154 @@ def test_yesterday_is_live_until_it_is_built_and_right_after(desk, monkeypatch):
     assert FactsBuilt.objects.get(figure="complaints").through == TODAY - dt.timedelta(days=1)
     assert DailyFact.objects.filter(figure="complaints", day=TODAY - dt.timedelta(days=1)).exists()
     assert_same(desk, monkeypatch)
+
+
+# --- places: the customer's province, street and level (issue 13 items 2 and 5) ----------------
+
+
+def test_the_places_through_the_customer_have_facts_and_farther_ones_do_not():
+    planned = {f.key: p for f, p in facts.planned()}
+    assert set(planned["complaints"].places) == {"region", "street", "level"}
+    street = planned["complaints"].places["street"]
+    assert (street.table, street.fk_column, street.column) == (
+        "customers_customer",
+        "customer_id",
+        "street",
+    )
+    # Any column one foreign key away is kept so: the chats' channel is their inbox's kind.
+    assert set(planned["chats"].places) == {"region", "street", "level", "channel"}
+    assert "customers_customer" in facts._places_by_table()
+    # The customers figure's province and street are its own columns.
+    assert not planned["customers"].places
+    assert {"region", "street", "level"} <= set(planned["customers"].dimensions)
+
+
+@pytest.fixture
+def streets(make_user):
+    """Hand-counted: three customers, complaints over the last 120 days and today.
+
+    李雷  广西 民族大道: complaints 10, 20 and 40 days ago (and a consultation 15 days ago)
+    韩梅梅 广西 朝阳路:   complaints 5 and 100 days ago
+    林涛  广东 民族大道: a complaint today (live whatever the facts)
+    """
+    supervisor = make_user(Role.SUPERVISOR)
+    people = {
+        name: Customer.objects.create(name=name, region=region, street=street)
+        for name, region, street in (
+            ("李雷", "广西", "民族大道"),
+            ("韩梅梅", "广西", "朝阳路"),
+            ("林涛", "广东", "民族大道"),
+        )
+    }
+    for name, kind, days_ago in (
+        ("李雷", TicketType.COMPLAINT, 10),
+        ("李雷", TicketType.COMPLAINT, 20),
+        ("李雷", TicketType.COMPLAINT, 40),
+        ("李雷", TicketType.CONSULTATION, 15),
+        ("韩梅梅", TicketType.COMPLAINT, 5),
+        ("韩梅梅", TicketType.COMPLAINT, 100),
+        ("林涛", TicketType.COMPLAINT, 0),
+    ):
+        create_ticket(
+            actor=supervisor,
+            type=kind,
+            subject=f"{name} {days_ago}",
+            customer_id=people[name].pk,
+            now=local(days_ago, 0, 30) if days_ago else timezone.now(),
+        )
+    return people
+
+
+def by_place(level: str, **values: str) -> dict[str, object]:
+    figure = registry.get_figure("complaints")
+    assert figure is not None
+    filters = selectors.ReportFilters(
+        since=TODAY - dt.timedelta(days=120), until=TODAY, values=values
+    )
+    table = selectors.region_table([figure], filters, level=level)
+    return {row["key"]: row["values"][0] for row in table["rows"]}
+
+
+def street_total(street: str) -> object:
+    figure = registry.get_figure("complaints")
+    assert figure is not None
+    filters = selectors.ReportFilters(
+        since=TODAY - dt.timedelta(days=120), until=TODAY, values={"street": street}
+    )
+    return selectors.total(figure, filters)
+
+
+def counted(monkeypatch) -> tuple[object, ...]:
+    """The hand-counted figures, read the way the pages read them now."""
+    return (
+        by_place("street"),
+        by_place("region"),
+        by_place("street", region="广西"),
+        street_total("民族大道"),
+        street_total("朝阳路"),
+    )
+
+
+def live_counted(monkeypatch) -> tuple[object, ...]:
+    with monkeypatch.context() as patch:
+        patch.setattr(facts, "split", lambda *args, **kwargs: None)
+        return counted(monkeypatch)
+
+
+def test_figures_by_street_are_the_hand_counted_ones_from_facts_and_live(streets, monkeypatch):
+    before = (
+        {"民族大道": 4, "朝阳路": 2},
+        {"广西": 5, "广东": 1},
+        {"民族大道": 3, "朝阳路": 2},
+        4,
+        2,
+    )
+    assert live_counted(monkeypatch) == before  # never built: live
+    call_command("rebuild_report_facts", verbosity=0)
+    assert reads_facts({"period": "year", "by": "street"})
+    assert reads_facts({"period": "year", "street": "民族大道", "by": "street"})
+    assert counted(monkeypatch) == before
+    assert live_counted(monkeypatch) == before
+
+    # 韩梅梅 moves to 民族大道: her complaints go with her, on the facts' days too (the place
+    # follows the customer, as the live path reads it), before the refresh and after it.
+    TouchedInstant.objects.all().delete()
+    moved = streets["韩梅梅"]
+    moved.street = "民族大道"
+    moved.save()
+    assert TouchedInstant.objects.filter(table="tickets_ticket").count() == 2
+    after = (
+        {"民族大道": 6},
+        {"广西": 5, "广东": 1},
+        {"民族大道": 5},
+        6,
+        0,
+    )
+    assert counted(monkeypatch) == after
+    assert live_counted(monkeypatch) == after
+    facts.refresh()
+    assert not TouchedInstant.objects.exists()
+    assert reads_facts({"period": "year", "by": "street"})
+    assert counted(monkeypatch) == after
+    assert live_counted(monkeypatch) == after
+
+    # A save that leaves the place as it was, and a new customer, write no mark.
+    moved.name = "韩梅梅（改名）"
+    moved.save()
+    Customer.objects.create(name="新客户", region="广西", street="朝阳路")
+    assert not TouchedInstant.objects.exists()
+
+    # Moved by QuerySet.update() (as an import does), province and level too.
+    Customer.objects.filter(pk=streets["李雷"].pk).update(region="广东", level="vip")
+    assert TouchedInstant.objects.filter(table="tickets_ticket").count() == 4
+    moved_again = (
+        {"民族大道": 6},
+        {"广东": 4, "广西": 2},
+        {"民族大道": 2},
+        6,
+        0,
+    )
+    assert counted(monkeypatch) == moved_again
+    assert live_counted(monkeypatch) == moved_again
+    facts.refresh()
+    assert counted(monkeypatch) == moved_again

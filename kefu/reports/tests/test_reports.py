@@ -431,6 +431,49 @@ def test_the_service_analysis_of_a_department(client_for, counted, make_user):
     assert told.link == f"/reports/departments/{tech.pk}/?since=2026-11-30&until=2026-12-06"
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "since=2016-12-01&until=2026-12-31",  # ten years
+        "since=1900-01-01&until=2999-01-01",  # longer: cut to the last ten years
+        "since=2020-01-01&until=2020-01-31",  # an empty period
+        "since=2026-12-31&until=2026-12-01",  # backwards
+        "since=x&until=&period=nope",
+        "street=无此街道&region=无此省",  # a street with no data
+        "street=%00%3Cscript%3E&agent=abc&category=1%27--&by=nope",
+    ],
+)
+def test_the_service_analysis_and_the_region_view_answer_bad_input(client_for, counted, query):
+    """Issue 13, Bad input and items 4–6: the service analysis's page, printable view and Excel
+    file, and the region view, for any period and filters — never a 5xx; another department's
+    link is a 404 for its staff, also printable or as a file."""
+    from tests.factories import DepartmentFactory
+
+    tech = DepartmentFactory(code="tech", name="技术部")
+    store = DepartmentFactory(code="store", name="仓库")
+    Ticket.objects.filter(pk=counted["tickets"][3].pk).update(department=tech)
+    client, _user = client_for(Role.MANAGER)
+    for suffix in ("", "&print=1", "&format=xlsx"):
+        answer = client.get(f"/reports/departments/{tech.pk}/?{query}{suffix}")
+        assert answer.status_code in (200, 302), suffix
+    for place in ("region", "street"):
+        assert client.get(f"/reports/regions/?{query}&place={place}").status_code == 200
+    staff, _s = client_for(Role.DEPARTMENT_STAFF, department=tech)
+    for suffix in ("", "&print=1", "&format=xlsx"):
+        assert staff.get(f"/reports/departments/{store.pk}/?{query}{suffix}").status_code == 404
+    assert client.get("/reports/departments/999999/").status_code == 404
+
+
+def test_a_street_with_no_data_gives_zeros_not_an_error(counted):
+    figure = registry.get_figure("complaints")
+    assert figure is not None
+    result = selectors.figure_result(figure, december(street="无此街道"))
+    assert (result.total, result.previous, result.rows) == (0, 0, [])
+    assert all(v == 0 for _d, v in result.series)
+    empty = selectors.region_table([figure], december(street="无此街道"), level="street")
+    assert empty["rows"] == []
+
+
 def test_the_drill_down_links_only_the_records_the_reader_may_open(client_for):
     """An inspector reads the reports but may not open the archive: the records behind 新增客户 are
     listed without links (each answered 403); a supervisor's list links them."""
