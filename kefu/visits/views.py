@@ -8,7 +8,6 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -35,7 +34,7 @@ from kefu.visits.models import (
     VisitState,
 )
 from kefu.visits.states import CAMPAIGN_FLOW, VISIT_FLOW
-from kefu.visits.tasks import issue_campaign_task
+from kefu.visits.tasks import start_issuing
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -316,14 +315,14 @@ def plan_decide(request: AuthenticatedRequest, campaign_id: int) -> HttpResponse
 @require_perm(Perm.ASSIGN_WORK)
 @require_POST
 def plan_issue(request: AuthenticatedRequest, campaign_id: int) -> HttpResponseRedirect:
-    def issue() -> None:
-        services.start_issuing(
+    return _act(
+        request,
+        campaign_id,
+        lambda: start_issuing(
             actor=request.user, campaign_id=campaign_id, expected_version=_version(request)
-        )
-        # After the commit: the worker must find the plan in state issuing.
-        transaction.on_commit(lambda: issue_campaign_task(campaign_id))
-
-    return _act(request, campaign_id, issue, _("Issuing: the agents get their visits."))
+        ),
+        _("Issuing: the agents get their visits."),
+    )
 
 
 @require_perm(Perm.ASSIGN_WORK)

@@ -468,7 +468,7 @@ def move_visits(*, actor: User, visit_ids: list[int], to_agent_id: int) -> int:
         raise DomainError(_("Choose the visits to move."))
     agent = selectors.agents_for(None).filter(pk=to_agent_id).first()
     if agent is None:
-        raise DomainError(_("Choose an active agent."))
+        raise DomainError(_("Choose an active agent."), field="agent_id")
     visits = list(
         ReturnVisit.objects.select_for_update(of=("self",))
         .select_related("campaign")
@@ -483,7 +483,8 @@ def move_visits(*, actor: User, visit_ids: list[int], to_agent_id: int) -> int:
         if not in_team and not selectors.agents_for(plan).filter(pk=agent.pk).exists():
             raise DomainError(
                 _("%(agent)s is not in the team %(team)s of plan %(plan)s.")
-                % {"agent": agent, "team": plan.team, "plan": plan.number}  # type: ignore[union-attr]
+                % {"agent": agent, "team": plan.team, "plan": plan.number},  # type: ignore[union-attr]
+                field="agent_id",
             )
     ReturnVisit.objects.filter(pk__in=ids).update(assignee=agent)
     emit(VisitsMoved(visit_ids=tuple(ids), to_agent_id=agent.pk, moved_by_id=actor.pk))
