@@ -8,7 +8,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import P, QueryEx, Router, Status
@@ -37,10 +36,10 @@ from kefu.visits.schemas import (
     SurveyAnswerPage,
     SurveyOut,
     SurveyResultsOut,
+    VersionIn,
     VisitFiguresOut,
     VisitOut,
     VisitPage,
-    VersionIn,
 )
 from kefu.visits.services import care
 from kefu.visits.tasks import start_issuing
@@ -163,9 +162,7 @@ def _plan_again(request: AuthenticatedRequest, plan_id: int) -> dict[str, Any]:
 def submit_plan(request: AuthenticatedRequest, plan_id: int, body: VersionIn) -> dict[str, Any]:
     _planner(request.user)
     selectors.access_campaign(actor=request.user, campaign_id=plan_id)
-    services.submit_campaign(
-        actor=request.user, campaign_id=plan_id, expected_version=body.version
-    )
+    services.submit_campaign(actor=request.user, campaign_id=plan_id, expected_version=body.version)
     return _plan_again(request, plan_id)
 
 
@@ -239,9 +236,7 @@ def _care_args(request: AuthenticatedRequest, body: CareIn) -> dict[str, Any]:
     summary="What a care campaign would send: by SMS and e-mail, and who is left out and why",
 )
 def preview_care(request: AuthenticatedRequest, body: CareIn) -> dict[str, Any]:
-    return care.preview_care(
-        **_care_args(request, body), kind=body.kind, rules=body.rules.dict()
-    )
+    return care.preview_care(**_care_args(request, body), kind=body.kind, rules=body.rules.dict())
 
 
 @router.post(
@@ -252,7 +247,12 @@ def preview_care(request: AuthenticatedRequest, body: CareIn) -> dict[str, Any]:
 def schedule_care(request: AuthenticatedRequest, body: CareIn) -> Status[dict[str, int]]:
     args = _care_args(request, body)
     send_at = dt.datetime.combine(body.occasion, body.send_time, ZoneInfo(settings.TIME_ZONE))
-    common = {**args, "send_at": send_at, "rules": body.rules.dict(), "template_code": body.template_code}
+    common = {
+        **args,
+        "send_at": send_at,
+        "rules": body.rules.dict(),
+        "template_code": body.template_code,
+    }
     if body.kind == "holiday":
         counts = care.schedule_holiday(**common)
     else:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -28,8 +27,8 @@ from kefu.visits.models import (
     SurveyChannel,
     SurveyTrigger,
     VisitCampaign,
-    VisitRecord,
     VisitChannel,
+    VisitRecord,
     VisitState,
 )
 from kefu.visits.services import care, surveys

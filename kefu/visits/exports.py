@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
@@ -52,8 +52,8 @@ def _findings(summary: dict[str, Any]) -> list[list[Any]]:
 def _summary_header() -> list[Any]:
     return [
         _("Section"),
-        pgettext_lazy("visit summary", "Item"),
-        pgettext_lazy("visit summary", "Number"),
+        pgettext("visit summary", "Item"),
+        pgettext("visit summary", "Number"),
         _("Out of"),
         _("Percent"),
     ]
@@ -146,7 +146,7 @@ def prepare(*, actor: User, filters: dict[str, Any]) -> Prepared:
             coverage["percent"],
         ],
     ]
-    rows += [[_("Nominations for excellent staff")], list(NOMINATION_COLUMNS)]
+    rows += [[_("Nominations for excellent staff")], [str(c) for c in NOMINATION_COLUMNS]]
     rows += _nomination_rows(report["nominations"])
     return Prepared(count=len(rows), rows=rows)
 

@@ -369,9 +369,11 @@ def _insert_visits(
     due: dt.datetime,
     now: dt.datetime,
 ) -> None:
-    """One multi-row INSERT of (customer, agent) visits, a customer already in the plan skipped
-    (ON CONFLICT DO NOTHING, SQLite and PostgreSQL alike): the ORM's bulk_create spent most of the
-    issuing time preparing each value (bench/visits)."""
+    """The chunk's (customer, agent) visits in one statement, a customer already in the plan
+    skipped (ON CONFLICT DO NOTHING): the ORM's bulk_create spent most of the issuing time
+    preparing each value (bench/visits). PostgreSQL takes the two columns as two arrays
+    (INSERT … SELECT … FROM unnest: one round trip; executemany sent a statement per row, 2,900
+    visits/s at 200,000); SQLite, in process, runs the prepared statement per row."""
     from django.db import connection
 
     ops = connection.ops
@@ -397,9 +399,24 @@ def _insert_visits(
     )
     # Only the model's own table and column names are put into the text; the values are parameters.
     names = ", ".join(ops.quote_name(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            sql = (
+                f"INSERT INTO {table} ({names}) SELECT %s, c, a, %s, %s, %s, %s, %s, %s"  # noqa: S608
+                " FROM unnest(%s::bigint[], %s::bigint[]) AS t(c, a) ON CONFLICT DO NOTHING"
+            )
+            cursor.execute(
+                sql,
+                (
+                    campaign.pk,
+                    *fixed,
+                    [customer_id for customer_id, _agent in rows],
+                    [agent_id for _customer, agent_id in rows],
+                ),
+            )
+            return
+        marks = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
         cursor.executemany(
             sql, [(campaign.pk, customer_id, agent_id, *fixed) for customer_id, agent_id in rows]
         )

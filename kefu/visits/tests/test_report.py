@@ -223,7 +223,7 @@ def test_the_month_summary_rule_compliance_and_the_nominations(month, make_user,
         )
     )
     rows = [tuple(c for c in row if c is not None) for row in rows]
-    assert ("合计", 4, 3, 2, 67, 1, 100) in rows
+    assert ("合计", 7, 3, 2, 67, 1, 100) in rows  # 小刘's two follow-ups of low scores planned
     summary_at = rows.index(("回访总结报告",))
     assert rows[summary_at + 1] == ("栏目", "项目", "数量", "总数", "百分比")
     assert ("进度", "已联系上", 2, 3, 67) in rows
@@ -317,7 +317,7 @@ def test_the_nominations_exported_audited_formula_safe_and_printable(month, make
     that looks like a formula written as text) and a printable page (the name escaped)."""
     from kefu.accounts.models import AuditAction, AuditEntry
 
-    hostile = make_user(Role.AGENT, display_name="=HYPERLINK(\"http://x\")<b>")
+    hostile = make_user(Role.AGENT, display_name='=HYPERLINK("http://x")<b>')
     survey = surveys.create_survey(
         actor=make_user(Role.SUPERVISOR), title="月度满意度", questions="score: 满意吗"
     )
@@ -331,7 +331,9 @@ def test_the_nominations_exported_audited_formula_safe_and_printable(month, make
             agent_id=hostile.pk,
             now=when - dt.timedelta(minutes=5),
         )
-        surveys.answer_survey(token=surveys.token_for(invitation), answers={question: "5"}, now=when)
+        surveys.answer_survey(
+            token=surveys.token_for(invitation), answers={question: "5"}, now=when
+        )
 
     client, manager = client_for(Role.MANAGER)
     AuditEntry.objects.all().delete()
@@ -344,7 +346,7 @@ def test_the_nominations_exported_audited_formula_safe_and_printable(month, make
         )
     )
     assert rows[0][:4] == ("名次", "坐席专员", "调查答卷", "调查平均分")
-    assert rows[1] == (1, "'=HYPERLINK(\"http://x\")<b>", 5, 5, 5, 0, 0, None, None)
+    assert rows[1] == (1, '\'=HYPERLINK("http://x")<b>', 5, 5, 5, 0, 0, None, None)
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.actor, entry.object_type) == (
         AuditAction.EXPORT,
