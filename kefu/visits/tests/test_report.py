@@ -361,7 +361,7 @@ def test_the_nominations_exported_audited_formula_safe_and_printable(month, make
     assert "&lt;b&gt;" in html and "<b>" not in html.split('data-testid="nominations"')[1]
     assert 'data-testid="print-title"' in html and 'data-testid="export-nominations"' not in html
     month_page = client.get("/visits/report/?month=2026-12").content.decode()
-    assert "/visits/report/nominations/?month=2026-12&amp;format=xlsx" in month_page
+    assert "/visits/report/nominations/?month=2026-12&format=xlsx" in month_page
 
     agent_client, _agent = client_for(Role.AGENT)
     assert agent_client.get("/visits/report/nominations/").status_code == 403
