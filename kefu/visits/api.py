@@ -230,13 +230,17 @@ def _care_args(request: AuthenticatedRequest, body: CareIn) -> dict[str, Any]:
     return {"actor": request.user, "occasion": body.occasion, "channel": body.channel}
 
 
+def _care_range(body: CareIn) -> dict[str, Any]:
+    return body.rules.dict() if body.rules is not None else {}
+
+
 @router.post(
     "/visits/care/preview",
     response=CarePreviewOut,
     summary="What a care campaign would send: by SMS and e-mail, and who is left out and why",
 )
 def preview_care(request: AuthenticatedRequest, body: CareIn) -> dict[str, Any]:
-    return care.preview_care(**_care_args(request, body), kind=body.kind, rules=body.rules.dict())
+    return care.preview_care(**_care_args(request, body), kind=body.kind, rules=_care_range(body))
 
 
 @router.post(
@@ -250,7 +254,7 @@ def schedule_care(request: AuthenticatedRequest, body: CareIn) -> Status[dict[st
     common = {
         **args,
         "send_at": send_at,
-        "rules": body.rules.dict(),
+        "rules": _care_range(body),
         "template_code": body.template_code,
     }
     if body.kind == "holiday":

@@ -226,7 +226,7 @@ class PlanIn(Schema):
     script: str = Field("", max_length=4000, description="empty: the seeds' script")
     planned_count: int = Field(0, ge=0, le=10_000_000, description="0: every selected customer")
     team_id: int | None = Field(None, ge=1, le=2**63 - 1)
-    rules: PlanRulesIn = Field(default_factory=PlanRulesIn)
+    rules: PlanRulesIn | None = None
 
 
 class PlanLevelCountOut(Schema):
@@ -274,7 +274,7 @@ class CareIn(Schema):
     text: str = Field("", max_length=60)
     channel: str = Field("", max_length=10, description="sms, email or empty: the SMS first")
     template_code: str = Field("", max_length=40)
-    rules: PlanRulesIn = Field(default_factory=PlanRulesIn)
+    rules: PlanRulesIn | None = None
 
 
 class CareLeftOutOut(Schema):
