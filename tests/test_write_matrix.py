@@ -1,5 +1,5 @@
 """The authorisation matrix of every write endpoint of tickets, conversations, customers and SMS,
-pages and API alike, and of the automation and quality APIs (issue 10.6; TESTING.md 2): each endpoint × each role. A role that may write
+pages and API alike, and of the automation, quality and return-visits APIs (issue 10.6; TESTING.md 2): each endpoint × each role. A role that may write
 gets past the permission check (its request may still be refused for its content or the object's
 state: 2xx, 3xx, 400, 409, 422); a role that may not gets 403 — or 404 where it may not even see the
 object — and nothing changes. A new write endpoint fails `test_every_write_endpoint_is_in_the_matrix`
@@ -74,6 +74,14 @@ from kefu.tickets.models import (
 )
 from kefu.tickets.services import loop
 from kefu.tickets.services.tickets import create_ticket
+from kefu.visits.models import (
+    CampaignState,
+    CareMessage,
+    ReturnVisit,
+    VisitCampaign,
+    VisitRecord,
+)
+from kefu.visits.services import create_campaign
 from tests.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -226,6 +234,30 @@ class World:
         self.to_review, self.to_appeal, self.to_decide = (
             self._checked_call(state) for state in REVIEW_STATES
         )
+        # Return visits: a draft plan (drafted by the scheduler: anyone with the right may decide)
+        # and an approved one, and an open visit task of the agent's.
+        self.plan = create_campaign(
+            actor=None,
+            title="会员回访",
+            purpose="满意度回访",
+            period_start=dt.date(2026, 1, 1),
+            period_end=dt.date(2026, 1, 31),
+        )
+        self.approved_plan = create_campaign(
+            actor=None,
+            title="投诉回访",
+            purpose="回访",
+            period_start=dt.date(2026, 1, 1),
+            period_end=dt.date(2026, 1, 31),
+        )
+        VisitCampaign.objects.filter(pk=self.approved_plan.pk).update(state=CampaignState.APPROVED)
+        self.visit = ReturnVisit.objects.create(
+            campaign=self.plan,
+            customer=self.customer,
+            assignee=self.agent,
+            scheduled_at=now,
+            due_at=now + dt.timedelta(days=3),
+        )
 
     def _checked_call(self, state: str) -> Inspection:
         now = timezone.now()
@@ -323,6 +355,10 @@ class World:
                     "random_percent", "appeal_days", "leaderboard_on"
                 )
             ),
+            tuple(VisitCampaign.objects.order_by("id").values_list("state", "version")),
+            tuple(ReturnVisit.objects.order_by("id").values_list("state", "assignee")),
+            VisitRecord.objects.count(),
+            CareMessage.objects.count(),
         )
 
 
@@ -1081,6 +1117,72 @@ MATRIX = [
         lambda w: "/api/v1/quality/performance/compute?month=2026-01",
         allowed=BOSSES,
     ),
+    # --- return visits: API (issue 12.9) ----------------------------------------------------------
+    W(
+        "POST /api/v1/visits/plans",
+        lambda w: "/api/v1/visits/plans",
+        lambda w: {
+            "title": "二月回访",
+            "purpose": "满意度回访",
+            "period_start": "2026-02-01",
+            "period_end": "2026-02-28",
+            "rules": {"levels": ["member"]},
+        },
+        allowed=BOSSES,
+        json=True,
+    ),
+    W(
+        "POST /api/v1/visits/plans/{plan_id}/submit",
+        lambda w: f"/api/v1/visits/plans/{w.plan.pk}/submit",
+        allowed=BOSSES,
+        json=True,
+    ),
+    W(
+        "POST /api/v1/visits/plans/{plan_id}/decide",
+        lambda w: f"/api/v1/visits/plans/{w.plan.pk}/decide",
+        lambda w: {"approve": False, "note": "范围太宽"},
+        allowed=BOSSES,
+        json=True,
+    ),
+    W(
+        "POST /api/v1/visits/plans/{plan_id}/issue",
+        lambda w: f"/api/v1/visits/plans/{w.approved_plan.pk}/issue",
+        allowed=BOSSES,
+        json=True,
+    ),
+    W(
+        "POST /api/v1/visits/plans/{plan_id}/close",
+        lambda w: f"/api/v1/visits/plans/{w.plan.pk}/close",
+        allowed=BOSSES,
+    ),
+    W(
+        "POST /api/v1/visits/tasks/move",
+        lambda w: "/api/v1/visits/tasks/move",
+        lambda w: {"visit_ids": [w.visit.pk], "agent_id": w.agent2.pk},
+        allowed=BOSSES,
+        json=True,
+    ),
+    W(
+        "POST /api/v1/visits/tasks/{visit_id}/record",
+        lambda w: f"/api/v1/visits/tasks/{w.visit.pk}/record",
+        lambda w: {"reached": True, "satisfaction": "satisfied"},
+        allowed=CS,  # the agent's own visit; who assigns work records any
+        json=True,
+    ),
+    W(
+        "POST /api/v1/visits/care/preview",
+        lambda w: "/api/v1/visits/care/preview",
+        lambda w: {"kind": "promotion", "occasion": "2027-03-03", "text": "会员日九折"},
+        allowed=BOSSES,
+        json=True,
+    ),
+    W(
+        "POST /api/v1/visits/care",
+        lambda w: "/api/v1/visits/care",
+        lambda w: {"kind": "promotion", "occasion": "2027-03-03", "text": "会员日九折"},
+        allowed=BOSSES,
+        json=True,
+    ),
 ]
 
 # Pages that only read, and writes covered elsewhere (with the reason).
@@ -1129,6 +1231,7 @@ API_PREFIXES = (
     "/api/v1/automation",
     "/api/v1/quality",
     "/api/v1/orders/bulk",  # the other orders endpoints: kefu/orders/tests
+    "/api/v1/visits",
 )
 
 

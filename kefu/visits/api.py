@@ -1,9 +1,13 @@
-"""Return visits API: plans, the visit tasks, their records and the figures. The same selectors
-and services as the pages."""
+"""Return visits API: plans (drafted, previewed, submitted, approved or sent back, issued, closed),
+the visit tasks (moved in bulk), their records, care campaigns, surveys and the figures. The same
+selectors and services as the pages: a plan or visit the user may not see answers 404, an action
+their role may not take 403, a rule refused 400/409/422 with the reason."""
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import P, QueryEx, Router, Status
@@ -16,18 +20,29 @@ from kefu.core.reporting import EARLIEST_DAY, LATEST_DAY, checked_period
 from kefu.visits import selectors, services
 from kefu.visits.models import ReturnVisit, Survey, SurveyAnswer, VisitCampaign, VisitRecord
 from kefu.visits.schemas import (
+    CareIn,
+    CarePreviewOut,
+    CareScheduledOut,
+    DecisionIn,
     MonthReportOut,
+    MovedOut,
+    MoveIn,
+    PlanIn,
     PlanOut,
     PlanPage,
+    PlanPreviewOut,
     RecordIn,
     RecordOut,
     SurveyAnswerPage,
     SurveyOut,
     SurveyResultsOut,
+    VersionIn,
     VisitFiguresOut,
     VisitOut,
     VisitPage,
 )
+from kefu.visits.services import care
+from kefu.visits.tasks import start_issuing
 
 router = Router(tags=["visits"])
 
@@ -108,6 +123,145 @@ def get_plan(request: AuthenticatedRequest, plan_id: int) -> dict[str, Any]:
     if not selectors.may_plan(request.user):
         raise PermissionDenied
     return plan_out(selectors.access_campaign(actor=request.user, campaign_id=plan_id))
+
+
+def _planner(user: User) -> None:
+    if not selectors.may_plan(user):
+        raise PermissionDenied
+
+
+@router.post("/visits/plans", response={201: PlanOut}, summary="Draft a visit plan 回访计划")
+def create_plan(request: AuthenticatedRequest, body: PlanIn) -> Status[dict[str, Any]]:
+    plan = services.create_campaign(actor=request.user, **body.dict())
+    return Status(201, plan_out(plan))
+
+
+@router.get(
+    "/visits/plans/{plan_id}/preview",
+    response=PlanPreviewOut,
+    summary="The plan's selection counted (by level, with an owner, with an open visit, kept)",
+)
+def preview_plan(request: AuthenticatedRequest, plan_id: int) -> dict[str, Any]:
+    _planner(request.user)
+    counted = selectors.preview(selectors.access_campaign(actor=request.user, campaign_id=plan_id))
+    return {
+        **counted,
+        "levels": [{"level": str(label), "count": n} for label, n in counted["levels"]],
+    }
+
+
+def _plan_again(request: AuthenticatedRequest, plan_id: int) -> dict[str, Any]:
+    return plan_out(selectors.access_campaign(actor=request.user, campaign_id=plan_id))
+
+
+@router.post(
+    "/visits/plans/{plan_id}/submit",
+    response=PlanOut,
+    summary="Submit the plan for approval with its selection counted",
+)
+def submit_plan(request: AuthenticatedRequest, plan_id: int, body: VersionIn) -> dict[str, Any]:
+    _planner(request.user)
+    selectors.access_campaign(actor=request.user, campaign_id=plan_id)
+    services.submit_campaign(actor=request.user, campaign_id=plan_id, expected_version=body.version)
+    return _plan_again(request, plan_id)
+
+
+@router.post(
+    "/visits/plans/{plan_id}/decide",
+    response=PlanOut,
+    summary="Approve a submitted plan, or send it back with the reason",
+)
+def decide_plan(request: AuthenticatedRequest, plan_id: int, body: DecisionIn) -> dict[str, Any]:
+    _planner(request.user)
+    selectors.access_campaign(actor=request.user, campaign_id=plan_id)
+    services.decide_campaign(
+        actor=request.user,
+        campaign_id=plan_id,
+        approve=body.approve,
+        note=body.note,
+        expected_version=body.version,
+    )
+    return _plan_again(request, plan_id)
+
+
+@router.post(
+    "/visits/plans/{plan_id}/issue",
+    response={202: PlanOut},
+    summary="Issue an approved plan: its visit tasks are made in the background (issued_count)",
+)
+def issue_plan(
+    request: AuthenticatedRequest, plan_id: int, body: VersionIn
+) -> Status[dict[str, Any]]:
+    _planner(request.user)
+    selectors.access_campaign(actor=request.user, campaign_id=plan_id)
+    start_issuing(actor=request.user, campaign_id=plan_id, expected_version=body.version)
+    return Status(202, _plan_again(request, plan_id))
+
+
+@router.post(
+    "/visits/plans/{plan_id}/close",
+    response=PlanOut,
+    summary="Close a plan: its open visits are cancelled",
+)
+def close_plan(request: AuthenticatedRequest, plan_id: int) -> dict[str, Any]:
+    _planner(request.user)
+    selectors.access_campaign(actor=request.user, campaign_id=plan_id)
+    services.close_campaign(actor=request.user, campaign_id=plan_id)
+    return _plan_again(request, plan_id)
+
+
+@router.post(
+    "/visits/tasks/move",
+    response=MovedOut,
+    summary="Move open visit tasks to another agent (调配); refused whole, with the reason, when "
+    "the agent is not in a plan's team (422) or a task is no longer open",
+)
+def move_tasks(request: AuthenticatedRequest, body: MoveIn) -> dict[str, int]:
+    if not request.user.has_perm(Perm.ASSIGN_WORK):
+        raise PermissionDenied
+    moved = services.move_visits(
+        actor=request.user, visit_ids=body.visit_ids, to_agent_id=body.agent_id
+    )
+    return {"moved": moved}
+
+
+def _care_args(request: AuthenticatedRequest, body: CareIn) -> dict[str, Any]:
+    _assigns(request.user)
+    return {"actor": request.user, "occasion": body.occasion, "channel": body.channel}
+
+
+def _care_range(body: CareIn) -> dict[str, Any]:
+    return body.rules.dict() if body.rules is not None else {}
+
+
+@router.post(
+    "/visits/care/preview",
+    response=CarePreviewOut,
+    summary="What a care campaign would send: by SMS and e-mail, and who is left out and why",
+)
+def preview_care(request: AuthenticatedRequest, body: CareIn) -> dict[str, Any]:
+    return care.preview_care(**_care_args(request, body), kind=body.kind, rules=_care_range(body))
+
+
+@router.post(
+    "/visits/care",
+    response={201: CareScheduledOut},
+    summary="Schedule a care campaign 关怀: a holiday greeting or an event/promotion message",
+)
+def schedule_care(request: AuthenticatedRequest, body: CareIn) -> Status[dict[str, int]]:
+    args = _care_args(request, body)
+    send_at = dt.datetime.combine(body.occasion, body.send_time, ZoneInfo(settings.TIME_ZONE))
+    common = {
+        **args,
+        "send_at": send_at,
+        "rules": _care_range(body),
+        "template_code": body.template_code,
+    }
+    if body.kind == "holiday":
+        counts = care.schedule_holiday(**common)
+    else:
+        counts = care.schedule_event(**common, kind=body.kind, text=body.text)
+    return Status(201, counts)
 
 
 @router.get("/visits/today", response=VisitPage, summary="My visits for today, soonest first")

@@ -1,5 +1,5 @@
-"""Pages of customer care 客户关怀 (the care messages and a holiday greeting scheduled) and of the
-monthly visit report 回访月报 (per agent, with its Excel export)."""
+"""Pages of customer care 客户关怀 (the care messages and a holiday greeting scheduled), of the
+monthly visit report 回访月报 (per agent, with its Excel export) and of the month's nominations."""
 
 from __future__ import annotations
 
@@ -154,7 +154,31 @@ def _month_report_page(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+@login_required
+def nominations(request: AuthenticatedRequest) -> HttpResponseBase:
+    """优秀员工提名名单 of a month, printable; with `format=xlsx` as Excel through the one export
+    service (rights, audit, formula-safe cells)."""
+    if request.GET.get("format") == "xlsx":
+        return export_response(request, kind="visit_nominations")
+    return _nominations_page(request)
+
+
+@require_perm(Perm.ASSIGN_WORK)
+def _nominations_page(request: AuthenticatedRequest) -> HttpResponse:
+    month = selectors.parse_month(request.GET.get("month", ""), today=selectors.local_today())
+    return render(
+        request,
+        "visits/nominations.html",
+        {
+            "nominations": selectors.nominations(month),
+            "month_value": month.strftime("%Y-%m"),
+            "min_answers": selectors.NOMINATION_MIN_ANSWERS,
+        },
+    )
+
+
 urlpatterns = [
     path("care/", care_list, name="care"),
     path("report/", month_report, name="report"),
+    path("report/nominations/", nominations, name="nominations"),
 ]

@@ -1,25 +1,37 @@
 """Demo data of return visits: this month's plan over the members, approved and issued, with some
-visits done (satisfied, average, dissatisfied, not reached)."""
+visits done (satisfied, average, dissatisfied, not reached); the surveys after them; and the last
+festival's care greeting 节日关怀, sent, with each SMS's delivery report and one customer who had
+opted out (退订) left out."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.utils import timezone
 
 from kefu.accounts.models import User
+from kefu.core.business_calendar import BusinessCalendar
+from kefu.customers.models import ConsentPurpose, ConsentSource, Customer
+from kefu.customers.services.consent import record_consent
+from kefu.sms.models import SmsMessage
+from kefu.sms.services import record_delivery
 from kefu.visits import selectors, services
 from kefu.visits.models import (
     CampaignState,
+    CareKind,
+    CareMessage,
     ReturnVisit,
     SurveyChannel,
     SurveyTrigger,
     VisitCampaign,
+    VisitChannel,
     VisitRecord,
     VisitState,
 )
-from kefu.visits.services import surveys
+from kefu.visits.services import care, surveys
 
 SCORES = {"satisfied": ("5", "4"), "average": ("3",), "dissatisfied": ("2", "1")}
 
@@ -33,6 +45,7 @@ ANSWERS = [
 
 
 def build(*, password: str) -> None:
+    build_care()
     if VisitCampaign.objects.exists():
         return
     drafter = User.objects.filter(username="supervisor1").first()
@@ -116,4 +129,79 @@ def build_surveys(*, drafter: User, rng: random.Random) -> None:
                 str(questions[1].pk): "已解决" if score >= "3" else "未解决",
                 str(questions[2].pk): record.suggestions,
             },
+        )
+
+
+CARED = 8  # customers greeted on the last festival
+# The delivery reports (回执) of the greetings, by position: delivered, or failed with the
+# provider's words; the rest delivered.
+FAILURES = {2: ("MOBILE_NOT_ON", "用户手机关机"), 5: ("MOBILE_ACCOUNT_ABNORMAL", "号码停机")}
+
+
+def build_care() -> None:
+    """The last festival of the business calendar (within a year): a holiday greeting to the first
+    customers with a mobile, who consented to care messages but one who replied T (退订, recorded
+    as consent withdrawn): it is scheduled through the care service, sent on the festival's
+    morning through the console SMS backend (nothing leaves the machine), and each message gets
+    its delivery report. Built once: nothing if a holiday greeting exists."""
+    if CareMessage.objects.filter(kind=CareKind.HOLIDAY).exists():
+        return
+    manager = User.objects.filter(username="manager").first()
+    today = timezone.localdate()
+    festivals = BusinessCalendar().holidays_between(today - dt.timedelta(days=365), today)
+    if manager is None or not festivals:
+        return
+    festival = festivals[-1]
+    people = list(
+        Customer.objects.filter(merged_into__isnull=True)
+        .exclude(mobile="")
+        .order_by("id")
+        .values_list("pk", flat=True)[:CARED]
+    )
+    if len(people) < 2:
+        return
+    zone = ZoneInfo(settings.TIME_ZONE)
+    for n, customer_id in enumerate(people):
+        opted_out = n == len(people) - 1
+        record_consent(
+            actor=None,
+            customer_id=customer_id,
+            purpose=ConsentPurpose.CARE,
+            given=True,
+            source=ConsentSource.IMPORT,
+            now=dt.datetime.combine(festival.date - dt.timedelta(days=30), dt.time(9), zone),
+        )
+        if opted_out:
+            record_consent(
+                actor=None,
+                customer_id=customer_id,
+                purpose=ConsentPurpose.CARE,
+                given=False,
+                source=ConsentSource.SMS_REPLY,
+                now=dt.datetime.combine(festival.date - dt.timedelta(days=3), dt.time(20), zone),
+            )
+    send_at = dt.datetime.combine(festival.date, care.SEND_HOUR, zone)
+    care.schedule_care(
+        actor=manager,
+        kind=CareKind.HOLIDAY,
+        occasion=festival.date,
+        customers=people,
+        send_at=send_at,
+        params={"holiday": festival.name},
+        channel=VisitChannel.SMS,
+    )
+    care.send_due_care(now=send_at + dt.timedelta(minutes=1), backend="console")
+    sent = CareMessage.objects.filter(
+        kind=CareKind.HOLIDAY, occasion=festival.date, sms_id__isnull=False
+    ).order_by("id")
+    messages = SmsMessage.objects.filter(pk__in=sent.values("sms_id")).order_by("id")
+    for n, message in enumerate(messages):
+        code, words = FAILURES.get(n, ("DELIVERED", ""))
+        record_delivery(
+            provider=message.provider,
+            provider_message_id=message.provider_message_id,
+            delivered=not words,
+            error=words,
+            code=code,
+            at=send_at + dt.timedelta(minutes=2 + n),
         )

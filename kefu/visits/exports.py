@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Perm
@@ -28,9 +28,76 @@ def _month(filters: dict[str, Any]) -> dt.date:
     return dt.date.fromisoformat(filters["month"])
 
 
+def _percent(part: int, whole: int) -> int | None:
+    return round(100 * part / whole) if whole else None
+
+
+def _findings(summary: dict[str, Any]) -> list[list[Any]]:
+    """What the records found, as (section, item, number, out of, percent): the reach, the
+    satisfaction split, the grouped opinions and suggestions. A plan's and a month's summary."""
+    done = summary["done"]
+    progress_label, satisfaction_label = _("Progress"), _("Satisfaction")
+    rows: list[list[Any]] = [
+        [progress_label, _("Reached"), summary["reached"], done, summary["reach_percent"]],
+    ]
+    rows += [
+        [satisfaction_label, str(label), n, done, _percent(n, done)]
+        for label, n in summary["satisfaction"]
+    ]
+    rows += [[_("Opinion"), text, n, None, None] for text, n in summary["opinions"]]
+    rows += [[_("Suggestion"), text, n, None, None] for text, n in summary["suggestions"]]
+    return rows
+
+
+def _summary_header() -> list[Any]:
+    return [
+        _("Section"),
+        pgettext("visit summary", "Item"),
+        pgettext("visit summary", "Number"),
+        _("Out of"),
+        _("Percent"),
+    ]
+
+
+NOMINATION_COLUMNS = (
+    gettext_lazy("Rank"),
+    gettext_lazy("Agent"),
+    gettext_lazy("Survey answers"),
+    gettext_lazy("Average survey score"),
+    gettext_lazy("5 points"),
+    gettext_lazy("Low scores"),
+    gettext_lazy("Visits done"),
+    gettext_lazy("On time %"),
+    gettext_lazy("Satisfied %"),
+)
+
+
+def _nomination_rows(nominations: list[dict[str, Any]]) -> list[list[Any]]:
+    """优秀员工提名名单 with the figures behind each name."""
+    return [
+        [
+            n["rank"],
+            n["agent"],
+            n["answers"],
+            n["average"],
+            n["top_scores"],
+            n["low"],
+            n["visits_done"],
+            n["on_time_percent"],
+            n["satisfied_percent"],
+        ]
+        for n in nominations
+    ]
+
+
 def prepare(*, actor: User, filters: dict[str, Any]) -> Prepared:
+    """The month's sheet: per agent (planned, done, on time, not reached, satisfied, surveys) and
+    the total; then the 回访总结报告 (reach, satisfaction split, grouped opinions and suggestions,
+    rule compliance: visited by the deadline, overdue, members covered against the target), then
+    the nominations for excellent staff with their figures. Each block under its heading row."""
     report = selectors.month_report(_month(filters))
-    rows = [
+    total = report["total"]
+    rows: list[list[Any]] = [
         [
             row["agent"],
             row["planned"],
@@ -44,6 +111,48 @@ def prepare(*, actor: User, filters: dict[str, Any]) -> Prepared:
         ]
         for row in report["rows"]
     ]
+    if rows:
+        rows.append(
+            [
+                _("Total"),
+                total["planned"],
+                total["done"],
+                total["on_time"],
+                total["on_time_percent"],
+                total["unreachable"],
+                total["satisfied_percent"],
+                None,
+                None,
+            ]
+        )
+    summary, coverage = report["summary"], report["coverage"]
+    compliance = _("Rule compliance")
+    rows += [[_("Visit summary report")], _summary_header()]
+    rows += _findings(summary)
+    rows += [
+        [
+            compliance,
+            _("Visited by the deadline"),
+            total["on_time"],
+            total["done"],
+            total["on_time_percent"],
+        ],
+        [compliance, _("Overdue"), summary["overdue"], None, None],
+        [
+            compliance,
+            _("Members visited (target %(target)d%%)") % {"target": coverage["target"]},
+            coverage["visited"],
+            coverage["members"],
+            coverage["percent"],
+        ],
+    ]
+    rows += [[_("Nominations for excellent staff")], [str(c) for c in NOMINATION_COLUMNS]]
+    rows += _nomination_rows(report["nominations"])
+    return Prepared(count=len(rows), rows=rows)
+
+
+def prepare_nominations(*, actor: User, filters: dict[str, Any]) -> Prepared:
+    rows = _nomination_rows(selectors.nominations(_month(filters)))
     return Prepared(count=len(rows), rows=rows)
 
 
@@ -60,21 +169,11 @@ def prepare_plan_summary(*, actor: User, filters: dict[str, Any]) -> Prepared:
     campaign = selectors.access_campaign(actor=actor, campaign_id=int(filters["campaign"]))
     summary = selectors.campaign_summary(campaign)
     progress = selectors.campaign_progress(campaign)
-    done = summary["done"]
-
-    def percent(part: int, whole: int) -> int | None:
-        return round(100 * part / whole) if whole else None
-
-    progress_label, satisfaction_label = _("Progress"), _("Satisfaction")
+    progress_label = _("Progress")
     rows: list[list[Any]] = [
         [progress_label, _("Visits"), progress["total"], None, None],
         [progress_label, _("Visited"), progress["done"], progress["total"], progress["percent"]],
-        [progress_label, _("Reached"), summary["reached"], done, summary["reach_percent"]],
         [progress_label, _("Overdue"), summary["overdue"], progress["open"], None],
-    ]
-    rows += [
-        [satisfaction_label, str(label), n, done, percent(n, done)]
-        for label, n in summary["satisfaction"]
     ]
     rows += [
         [
@@ -82,12 +181,11 @@ def prepare_plan_summary(*, actor: User, filters: dict[str, Any]) -> Prepared:
             row["assignee__display_name"] or row["assignee__username"] or _("Nobody"),
             row["done"],
             row["total"],
-            percent(row["done"], row["total"]),
+            _percent(row["done"], row["total"]),
         ]
         for row in progress["per_agent"]
     ]
-    rows += [[_("Opinion"), text, n, None, None] for text, n in summary["opinions"]]
-    rows += [[_("Suggestion"), text, n, None, None] for text, n in summary["suggestions"]]
+    rows += _findings(summary)
     return Prepared(count=len(rows), rows=rows)
 
 
@@ -144,6 +242,19 @@ def register_exports() -> None:
                 )
             ),
             prepare=prepare,
+            parse_filters=parse_filters,
+            view_perms=(Perm.ASSIGN_WORK,),
+            page="visits:report",
+        )
+    )
+    register(
+        ExportKind(
+            name="visit_nominations",
+            label=gettext_lazy("Nominations for excellent staff"),
+            title=gettext_lazy("Nominations for excellent staff"),
+            file_stem=lambda filters: f"nominations-{filters['month'][:7]}",
+            columns=tuple(ExportColumn(label) for label in NOMINATION_COLUMNS),
+            prepare=prepare_nominations,
             parse_filters=parse_filters,
             view_perms=(Perm.ASSIGN_WORK,),
             page="visits:report",

@@ -160,7 +160,12 @@ class ReturnVisit(models.Model):
         verbose_name_plural = _("return visits")
         ordering = ["scheduled_at", "id"]
         indexes = [
-            models.Index(fields=["assignee", "state", "scheduled_at"], name="visit_assignee_today"),
+            # the agent's list in its order (id breaks the ties of a plan's one start time: on
+            # PostgreSQL the page is read from the index, not sorted) and the overdue count
+            models.Index(
+                fields=["assignee", "state", "scheduled_at", "id"], name="visit_assignee_list"
+            ),
+            models.Index(fields=["assignee", "state", "due_at"], name="visit_assignee_due"),
             models.Index(fields=["campaign", "state"], name="visit_campaign_state"),
             models.Index(fields=["customer", "-id"], name="visit_customer"),
         ]

@@ -191,3 +191,107 @@ class MonthReportOut(Schema):
     month: dt.date
     rows: list[MonthRowOut]
     nominations: list[NominationOut]
+
+
+# --- writes -----------------------------------------------------------------------------------------
+
+
+class PlanRulesIn(Schema):
+    """A plan's range 回访范围 (every rule optional; none: every customer). The same rules as the
+    plan form: levels (member, vip, …), region/city/district/street, owner, tag, no contact for N
+    days, complaint closed or dispatch finished within N days, birthday in the period, card
+    expiring in the period."""
+
+    levels: list[str] = Field(default_factory=list, max_length=10)
+    region: str = Field("", max_length=40)
+    city: str = Field("", max_length=40)
+    district: str = Field("", max_length=40)
+    street: str = Field("", max_length=40)
+    owner_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    tag_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    no_contact_days: int | None = Field(None, ge=1, le=100_000)
+    complaint_closed_days: int | None = Field(None, ge=1, le=100_000)
+    dispatch_done_days: int | None = Field(None, ge=1, le=100_000)
+    birthday_in_period: bool = False
+    card_expiring: bool = False
+
+
+class PlanIn(Schema):
+    title: str = Field(..., max_length=100)
+    purpose: str = Field(..., max_length=200)
+    period_start: dt.date
+    period_end: dt.date
+    channel: str = Field("phone", max_length=10)
+    service_item: str = Field("", max_length=60)
+    script: str = Field("", max_length=4000, description="empty: the seeds' script")
+    planned_count: int = Field(0, ge=0, le=10_000_000, description="0: every selected customer")
+    team_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    rules: PlanRulesIn | None = None
+
+
+class PlanLevelCountOut(Schema):
+    level: str
+    count: int
+
+
+class PlanPreviewOut(Schema):
+    """The selection counted before a plan is submitted and issued."""
+
+    total: int
+    levels: list[PlanLevelCountOut]
+    with_owner: int
+    with_open_visit: int
+    kept: int
+
+
+class VersionIn(Schema):
+    version: int | None = Field(None, description="the version read; another answers 409")
+
+
+class DecisionIn(VersionIn):
+    approve: bool
+    note: str = Field("", max_length=300, description="required when the plan goes back")
+
+
+class MoveIn(Schema):
+    visit_ids: list[int] = Field(..., min_length=1, max_length=5000)
+    agent_id: int = Field(..., ge=1, le=2**63 - 1)
+
+
+class MovedOut(Schema):
+    moved: int
+
+
+class CareIn(Schema):
+    """A care campaign 关怀: a holiday greeting (occasion: a festival of the business calendar) or
+    an event/promotion message (its words in `text`), sent at `send_time` on the day (moved out of
+    quiet hours), to the customers in the range with the kind's consent (opted-out ones are left
+    out, with the reason, as on the care page)."""
+
+    kind: str = Field(..., max_length=12, description="holiday, event or promotion")
+    occasion: dt.date
+    send_time: dt.time = dt.time(10, 0)
+    text: str = Field("", max_length=60)
+    channel: str = Field("", max_length=10, description="sms, email or empty: the SMS first")
+    template_code: str = Field("", max_length=40)
+    rules: PlanRulesIn | None = None
+
+
+class CareLeftOutOut(Schema):
+    reason: str
+    count: int
+    names: list[str]
+
+
+class CarePreviewOut(Schema):
+    selected: int
+    sms: int
+    email: int
+    scheduled: int
+    skipped: int
+    left_out: list[CareLeftOutOut]
+
+
+class CareScheduledOut(Schema):
+    scheduled: int
+    skipped: int

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Perm, Role
+from kefu.core.querysets import CappedCount, count_up_to
 from kefu.customers.models import Customer, Level
 from kefu.dispatch.models import WorkOrder, WorkOrderState
 from kefu.dispatch.selectors import HandedVisit
@@ -208,7 +209,8 @@ def access_visit(*, actor: User, visit_id: int) -> ReturnVisit:
 
 def today_list(user: User, *, now: dt.datetime | None = None) -> QuerySet[ReturnVisit]:
     """The agent's open visits whose time has come by the end of today (Asia/Shanghai), soonest
-    deadline first: one range scan of visit_assignee_today."""
+    first: one range scan of visit_assignee_list in its order. Only the columns a list shows are
+    read (the customer's name and mobile, the plan's number and title)."""
     now = now or timezone.now()
     zone = ZoneInfo(settings.TIME_ZONE)
     end_of_today = dt.datetime.combine(local_today(now) + dt.timedelta(days=1), dt.time(), zone)
@@ -217,13 +219,34 @@ def today_list(user: User, *, now: dt.datetime | None = None) -> QuerySet[Return
             assignee=user, state=VisitState.OPEN, scheduled_at__lt=end_of_today
         )
         .select_related("customer", "campaign")
+        .only(*TODAY_FIELDS)
         .order_by("scheduled_at", "id")
     )
 
 
-def overdue_count(user: User, *, now: dt.datetime | None = None) -> int:
+TODAY_FIELDS = (
+    "campaign_id",
+    "customer_id",
+    "assignee_id",
+    "source",
+    "channel",
+    "state",
+    "scheduled_at",
+    "due_at",
+    "customer__name",
+    "customer__mobile",
+    "campaign__number",
+    "campaign__title",
+)
+
+
+def overdue_count(user: User, *, now: dt.datetime | None = None) -> CappedCount:
+    """The agent's open visits past their deadline, counted up to COUNT_CAP over
+    visit_assignee_due (shown as 1000+ beyond)."""
     now = now or timezone.now()
-    return ReturnVisit.objects.filter(assignee=user, state=VisitState.OPEN, due_at__lt=now).count()
+    return count_up_to(
+        ReturnVisit.objects.filter(assignee=user, state=VisitState.OPEN, due_at__lt=now)
+    )
 
 
 def campaign_visits(

@@ -3,9 +3,11 @@ alerts, survey SMS and the care messages."""
 
 import logging
 
+from django.db import transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from kefu.accounts.models import User
 from kefu.visits import services
 from kefu.visits.services import care, surveys
 
@@ -22,6 +24,13 @@ def remind_visit_plan() -> None:
 @db_task()
 def issue_campaign_task(campaign_id: int) -> None:
     services.issue_campaign(campaign_id=campaign_id)
+
+
+def start_issuing(*, actor: User, campaign_id: int, expected_version: int | None = None) -> None:
+    """Mark an approved plan as issuing and queue the making of its tasks once committed (the
+    worker must find the plan in state issuing): the page's and the API's one way to issue."""
+    services.start_issuing(actor=actor, campaign_id=campaign_id, expected_version=expected_version)
+    transaction.on_commit(lambda: issue_campaign_task(campaign_id))
 
 
 @db_periodic_task(crontab(minute="*/10"))

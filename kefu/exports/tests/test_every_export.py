@@ -61,13 +61,21 @@ EXPORTS = [
         {"month": f"{MONTH}-01"},
         0,
     ),
+    (
+        "visit_nominations",
+        f"/visits/report/nominations/?month={MONTH}&format=xlsx",
+        {"month": f"{MONTH}-01"},
+        0,
+    ),
     # {plan}: the visit plan the data holds; a plan not yet issued has its progress (4 rows) and
     # the satisfaction split (3 rows), all zero
     ("visit_plan_summary", "/visits/plans/{plan}/?format=xlsx", {"campaign": "{plan}"}, 7),
 ]
 MAY_EXPORT = {Role.ADMINISTRATOR, Role.MANAGER, Role.SUPERVISOR}
 # Rows a file has besides its data: the complaint statistics add each month's 小计 and the 合计.
-SUMMARY_ROWS = {"complaint_statistics": 2, "report": 4}
+# The month's visit report: its summary's heading and column row, the reach and the satisfaction
+# split (4), rule compliance (3), the nominations' heading and column row.
+SUMMARY_ROWS = {"complaint_statistics": 2, "report": 4, "visit_month_report": 11}
 
 
 @pytest.fixture(autouse=True)
@@ -175,6 +183,7 @@ def test_every_export_is_registered_with_the_one_service():
         "reward_penalty_sheets",
         "service_analysis",
         "visit_month_report",
+        "visit_nominations",
         "visit_plan_summary",
     ]
     root = Path(__file__).resolve().parents[2]

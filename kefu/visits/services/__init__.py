@@ -369,9 +369,11 @@ def _insert_visits(
     due: dt.datetime,
     now: dt.datetime,
 ) -> None:
-    """One multi-row INSERT of (customer, agent) visits, a customer already in the plan skipped
-    (ON CONFLICT DO NOTHING, SQLite and PostgreSQL alike): the ORM's bulk_create spent most of the
-    issuing time preparing each value (bench/visits)."""
+    """The chunk's (customer, agent) visits in one statement, a customer already in the plan
+    skipped (ON CONFLICT DO NOTHING): the ORM's bulk_create spent most of the issuing time
+    preparing each value (bench/visits). PostgreSQL takes the two columns as two arrays
+    (INSERT … SELECT … FROM unnest: one round trip; executemany sent a statement per row, 2,900
+    visits/s at 200,000); SQLite, in process, runs the prepared statement per row."""
     from django.db import connection
 
     ops = connection.ops
@@ -397,9 +399,24 @@ def _insert_visits(
     )
     # Only the model's own table and column names are put into the text; the values are parameters.
     names = ", ".join(ops.quote_name(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            sql = (
+                f"INSERT INTO {table} ({names}) SELECT %s, c, a, %s, %s, %s, %s, %s, %s"  # noqa: S608
+                " FROM unnest(%s::bigint[], %s::bigint[]) AS t(c, a) ON CONFLICT DO NOTHING"
+            )
+            cursor.execute(
+                sql,
+                (
+                    campaign.pk,
+                    *fixed,
+                    [customer_id for customer_id, _agent in rows],
+                    [agent_id for _customer, agent_id in rows],
+                ),
+            )
+            return
+        marks = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
         cursor.executemany(
             sql, [(campaign.pk, customer_id, agent_id, *fixed) for customer_id, agent_id in rows]
         )
@@ -468,7 +485,7 @@ def move_visits(*, actor: User, visit_ids: list[int], to_agent_id: int) -> int:
         raise DomainError(_("Choose the visits to move."))
     agent = selectors.agents_for(None).filter(pk=to_agent_id).first()
     if agent is None:
-        raise DomainError(_("Choose an active agent."))
+        raise DomainError(_("Choose an active agent."), field="agent_id")
     visits = list(
         ReturnVisit.objects.select_for_update(of=("self",))
         .select_related("campaign")
@@ -483,7 +500,8 @@ def move_visits(*, actor: User, visit_ids: list[int], to_agent_id: int) -> int:
         if not in_team and not selectors.agents_for(plan).filter(pk=agent.pk).exists():
             raise DomainError(
                 _("%(agent)s is not in the team %(team)s of plan %(plan)s.")
-                % {"agent": agent, "team": plan.team, "plan": plan.number}  # type: ignore[union-attr]
+                % {"agent": agent, "team": plan.team, "plan": plan.number},  # type: ignore[union-attr]
+                field="agent_id",
             )
     ReturnVisit.objects.filter(pk__in=ids).update(assignee=agent)
     emit(VisitsMoved(visit_ids=tuple(ids), to_agent_id=agent.pk, moved_by_id=actor.pk))

@@ -378,10 +378,12 @@ def schedule_after_purchase(*, customer_id: int, received_at: dt.datetime) -> di
         return None
 
 
-def send_due_care(*, now: dt.datetime | None = None, limit: int = 500) -> dict[str, int]:
+def send_due_care(
+    *, now: dt.datetime | None = None, limit: int = 500, backend: str | None = None
+) -> dict[str, int]:
     """Send the care messages whose time has come, consent checked again (退订 in the meantime
     wins: one query per purpose for the batch). In quiet hours nothing goes out: they wait for the
-    end of the window."""
+    end of the window. `backend`: the SMS provider (None: the configured one; the demo's console)."""
     from kefu.sms.services import send_sms
 
     now = now or timezone.now()
@@ -412,7 +414,9 @@ def send_due_care(*, now: dt.datetime | None = None, limit: int = 500) -> dict[s
             counts[_send_by_email(message, template, values, now=now)] += 1
             continue
         try:
-            result = send_sms(customer.mobile, message.template_code, values, customer=customer)
+            result = send_sms(
+                customer.mobile, message.template_code, values, customer=customer, backend=backend
+            )
         except DomainError as refusal:
             message.state, message.reason = CareState.FAILED, refusal.message[:300]
             message.save(update_fields=["state", "reason"])

@@ -215,6 +215,29 @@ def test_the_month_summary_rule_compliance_and_the_nominations(month, make_user,
             "satisfied_percent": None,
         },
     ]
+    # the month's Excel holds the same 回访总结报告 and the list, each block under its heading
+    export = client.get("/visits/report/", {"month": "2026-12", "format": "xlsx"})
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(b"".join(export.streaming_content))).active.iter_rows(
+            values_only=True
+        )
+    )
+    rows = [tuple(c for c in row if c is not None) for row in rows]
+    assert ("合计", 7, 3, 2, 67, 1, 100) in rows  # 小刘's two follow-ups of low scores planned
+    summary_at = rows.index(("回访总结报告",))
+    assert rows[summary_at + 1] == ("栏目", "项目", "数量", "总数", "百分比")
+    assert ("进度", "已联系上", 2, 3, 67) in rows
+    assert ("满意度", "满意", 2, 3, 67) in rows
+    assert ("建议", "多开几个充值点", 1) in rows
+    assert ("规范执行", "按期回访", 2, 3, 67) in rows
+    assert ("规范执行", "会员回访覆盖（目标 80%）", 1, 1, 100) in rows
+    listed = rows[rows.index(("优秀员工提名名单",)) + 2 :]
+    assert [r[:4] for r in listed] == [
+        (1, "小张", 6, 4.67),
+        (2, "小赵", 5, 4.6),
+        (3, "小李", 5, 4.6),
+    ]
+    assert listed[0][4:] == (4, 0, 1, 100, 100)
     november = client.get("/api/v1/visits/report", {"month": "2026-11"}).json()
     assert november["nominations"] == []  # one answer in November
     empty = client.get("/visits/report/?month=2026-11").content.decode()
@@ -287,3 +310,59 @@ def test_the_report_figures_visits_on_time_and_the_score_distribution(month, cli
     assert average["total"] == 4.0
     page = client.get(f"/reports/visits_on_time/?{period}")
     assert page.status_code == 200 and "按时" in page.content.decode()
+
+
+def test_the_nominations_exported_audited_formula_safe_and_printable(month, make_user, client_for):
+    """优秀员工提名名单 on its own: an Excel file through the one export service (audited, a name
+    that looks like a formula written as text) and a printable page (the name escaped)."""
+    from kefu.accounts.models import AuditAction, AuditEntry
+
+    hostile = make_user(Role.AGENT, display_name='=HYPERLINK("http://x")<b>')
+    survey = surveys.create_survey(
+        actor=make_user(Role.SUPERVISOR), title="月度满意度", questions="score: 满意吗"
+    )
+    question = str(survey.questions.get().pk)
+    for n in range(5):
+        when = at(2026, 12, 3, 10) + dt.timedelta(hours=n)
+        invitation = surveys.invite(
+            survey_id=survey.pk,
+            customer_id=month.customer.pk,
+            source=SurveyTrigger.MANUAL,
+            agent_id=hostile.pk,
+            now=when - dt.timedelta(minutes=5),
+        )
+        surveys.answer_survey(
+            token=surveys.token_for(invitation), answers={question: "5"}, now=when
+        )
+
+    client, manager = client_for(Role.MANAGER)
+    AuditEntry.objects.all().delete()
+    export = client.get("/visits/report/nominations/", {"month": "2026-12", "format": "xlsx"})
+    assert export.status_code == 200
+    assert export["Content-Disposition"].endswith('nominations-2026-12.xlsx"')
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(b"".join(export.streaming_content))).active.iter_rows(
+            values_only=True
+        )
+    )
+    assert rows[0][:4] == ("名次", "坐席专员", "调查答卷", "调查平均分")
+    assert rows[1] == (1, '\'=HYPERLINK("http://x")<b>', 5, 5, 5, 0, 0, None, None)
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.actor, entry.object_type) == (
+        AuditAction.EXPORT,
+        manager,
+        "visit_nominations",
+    )
+    assert entry.details["rows"] == 1 and entry.details["filters"] == {"month": "2026-12-01"}
+
+    printable = client.get("/visits/report/nominations/?month=2026-12")
+    html = printable.content.decode()
+    assert printable.status_code == 200
+    assert "&lt;b&gt;" in html and "<b>" not in html.split('data-testid="nominations"')[1]
+    assert 'data-testid="print-title"' in html and 'data-testid="export-nominations"' not in html
+    month_page = client.get("/visits/report/?month=2026-12").content.decode()
+    assert "/visits/report/nominations/?month=2026-12&format=xlsx" in month_page
+
+    agent_client, _agent = client_for(Role.AGENT)
+    assert agent_client.get("/visits/report/nominations/").status_code == 403
+    assert agent_client.get("/visits/report/nominations/?format=xlsx").status_code == 403
