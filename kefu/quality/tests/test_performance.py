@@ -315,12 +315,12 @@ def test_approval_needs_a_signed_sheet_and_nobody_adjusts_their_own(client_for, 
     _client, manager = client_for(Role.MANAGER)
     agent = make_user(Role.AGENT)
     draft = scored_sheet(agent)
-    with pytest.raises(DomainError, match="sign"):
+    with pytest.raises(DomainError, match="签字"):
         performance.approve_sheet(actor=manager, sheet_id=draft.pk)
     with pytest.raises(PermissionRefused):
         performance.adjust_sheet(actor=agent, sheet_id=draft.pk, points=10, reason="我很好")
     empty = scored_sheet(make_user(Role.AGENT), score=None)
-    with pytest.raises(DomainError, match="no score"):
+    with pytest.raises(DomainError, match="没有得分"):
         performance.adjust_sheet(actor=manager, sheet_id=empty.pk, points=1, reason="r")
     # a stale version is a conflict; 0 takes an adjustment back (no reason needed)
     performance.adjust_sheet(actor=manager, sheet_id=draft.pk, points=30, reason="表扬")
@@ -341,14 +341,13 @@ def test_approval_needs_a_signed_sheet_and_nobody_adjusts_their_own(client_for, 
 
 
 def test_the_api_adjusts_and_approves(client_for, make_user):
-    from kefu.quality.tests.test_api_writes import api_client, call
+    from kefu.quality.tests.test_api_writes import call
 
-    _c, supervisor = client_for(Role.SUPERVISOR)
-    _c, manager = client_for(Role.MANAGER)
+    supervisor_client, supervisor = client_for(Role.SUPERVISOR)
+    client, manager = client_for(Role.MANAGER)
     agent = make_user(Role.AGENT)
     sheet = scored_sheet(agent, state=PerformanceState.SIGNED, signed_by=supervisor)
     base = f"/api/v1/quality/performance/{sheet.pk}"
-    client = api_client(manager)
     assert call(client, "post", f"{base}/adjust", {"points": 2}).status_code == 400  # no reason
     assert call(client, "post", f"{base}/adjust", {"points": 101, "reason": "r"}).status_code in {
         400,
@@ -358,7 +357,7 @@ def test_the_api_adjusts_and_approves(client_for, make_user):
     assert adjusted.status_code == 200, adjusted.content
     body = adjusted.json()
     assert (body["adjustment"], body["final_score"], body["approved_at"]) == (2.5, 82.5, None)
-    assert call(api_client(supervisor), "post", f"{base}/approve", {}).status_code == 403
+    assert call(supervisor_client, "post", f"{base}/approve", {}).status_code == 403
     approved = call(client, "post", f"{base}/approve", {"version": body["version"]})
     assert approved.status_code == 200 and approved.json()["approved_by_id"] == manager.pk
     again = call(client, "post", f"{base}/adjust", {"points": 1, "reason": "r"})

@@ -208,14 +208,13 @@ def test_the_months_sheets_in_excel_for_payroll(client_for, make_user):
     from kefu.quality.models import QualitySettings
     from tests.spreadsheets import xlsx_rows
 
-    from kefu.accounts.models import AgentProfile, Department
+    from kefu.accounts.models import AgentProfile
     from tests.factories import TeamFactory
 
     supervisor_client, supervisor = client_for(Role.SUPERVISOR)
     manager = make_user(Role.MANAGER, display_name="周经理")
     QualitySettings.objects.update_or_create(pk=1, defaults={"fen_per_point": 1000})
-    service = Department.objects.get_or_create(code="kefu", defaults={"name": "客服部"})[0]
-    agent = make_user(Role.AGENT, username="lina", display_name="李娜", department=service)
+    agent = make_user(Role.AGENT, username="lina", display_name="李娜")
     AgentProfile.objects.get_or_create(user=agent)[0].teams.add(TeamFactory(name="售前组"))
     month = dt.date.fromisoformat(f"{LAST_MONTH}-01")
     sheet = RewardPenaltySheet.objects.create(
@@ -237,7 +236,8 @@ def test_the_months_sheets_in_excel_for_payroll(client_for, make_user):
     body = next(r for r in rows if "lina" in r)
     assert body[0] == LAST_MONTH and "李娜" in body
     at = body.index("lina")  # 工号, 姓名, 部门, 班组, then the points and the amounts
-    assert body[at : at + 9] == ["lina", "李娜", "客服部", "售前组", 6, -1, 5, "2.50", "12.50"]
+    department = agent.department.name
+    assert body[at : at + 9] == ["lina", "李娜", department, "售前组", 6, -1, 5, "2.50", "12.50"]
     assert body[-1] == "'=HYPERLINK(1)（-1）；表扬信（+6）"  # a formula is written as text
     # under the rows, the line signed on paper: prepared by, approved by, the date
     signed = [c for c in rows[-1] if c is not None]
