@@ -105,7 +105,9 @@ def load(agents: int, per_day: int) -> dict:
     service = Department.objects.get_or_create(
         code="kefu", defaults={"name": "客服部", "is_customer_service": True}
     )[0]
-    teams = [TeamFactory(name=name, department=service) for name in ("售前组", "售后组", "投诉组")]
+    teams = [
+        TeamFactory.create(name=name, department=service) for name in ("售前组", "售后组", "投诉组")
+    ]
     supervisor = User.objects.create_user("bench_zhuguan", role=Role.SUPERVISOR)
     manager = User.objects.create_user("bench_jingli", role=Role.MANAGER)
     staff = []
@@ -116,9 +118,7 @@ def load(agents: int, per_day: int) -> dict:
         profile = AgentProfile.objects.get_or_create(user=user)[0]
         profile.teams.add(teams[n % len(teams)])
         staff.append(user)
-    User.objects.filter(role=Role.AGENT).update(
-        date_joined=timezone.now() - dt.timedelta(days=500)
-    )
+    User.objects.filter(role=Role.AGENT).update(date_joined=timezone.now() - dt.timedelta(days=500))
     inbox = Inbox.objects.create(name="bench", allowed_origins=["http://127.0.0.1"])
     customer = Customer.objects.create(name="回访客户")
     shift = ensure_shifts()[0]  # 早班
@@ -143,7 +143,7 @@ def load(agents: int, per_day: int) -> dict:
 
     with settable(Conversation, Message, Visitor, Inspection, Review, Call, ReturnVisit):
         for agent in staff:
-            visitor = put(Visitor, [Visitor(inbox=inbox)])[0]
+            visitor = put(Visitor, [Visitor(inbox=inbox, created_at=timezone.now())])[0]
             for chunk in range(0, len(days), 60):  # about three months a transaction
                 with transaction.atomic():
                     chats, roster, presence, tickets, calls, visits, records = (
@@ -155,6 +155,7 @@ def load(agents: int, per_day: int) -> dict:
                         [],
                         [],
                     )
+                    times: list[tuple[dt.datetime, dt.datetime, dt.datetime]] = []
                     for day in days[chunk : chunk + 60]:
                         start = at(day, 8)  # 早班 08:00–16:00 (ensure_shifts' first)
                         roster.append(RosterEntry(agent=agent, day=day, shift=shift))
@@ -162,9 +163,7 @@ def load(agents: int, per_day: int) -> dict:
                         if luck >= 0.02:  # one day in fifty absent
                             late = dt.timedelta(minutes=20 if luck < 0.07 else -3)
                             presence += [
-                                PresenceLog(
-                                    agent=agent, presence=Presence.ONLINE, at=start + late
-                                ),
+                                PresenceLog(agent=agent, presence=Presence.ONLINE, at=start + late),
                                 PresenceLog(
                                     agent=agent,
                                     presence=Presence.OFFLINE,
@@ -173,6 +172,9 @@ def load(agents: int, per_day: int) -> dict:
                             ]
                         for k in range(per_day):
                             opened = start + dt.timedelta(minutes=rng.randint(0, 450))
+                            answered = opened + dt.timedelta(seconds=rng.randint(5, 90))
+                            closed = opened + dt.timedelta(minutes=rng.randint(2, 30))
+                            times.append((opened, answered, closed))
                             chats.append(
                                 Conversation(
                                     inbox=inbox,
@@ -181,9 +183,8 @@ def load(agents: int, per_day: int) -> dict:
                                     assignee=agent,
                                     assigned_at=opened,
                                     created_at=opened,
-                                    first_response_at=opened
-                                    + dt.timedelta(seconds=rng.randint(5, 90)),
-                                    closed_at=opened + dt.timedelta(minutes=rng.randint(2, 30)),
+                                    first_response_at=answered,
+                                    closed_at=closed,
                                     rating=rng.choice([5, 4, 3]) if k % 3 == 0 else None,
                                     last_seq=2,
                                 )
@@ -219,9 +220,7 @@ def load(agents: int, per_day: int) -> dict:
                                     agent=agent,
                                     started_at=begun,
                                     created_at=begun,
-                                    outcome=CallOutcome.ANSWERED
-                                    if k < 2
-                                    else CallOutcome.MISSED,
+                                    outcome=CallOutcome.ANSWERED if k < 2 else CallOutcome.MISSED,
                                     duration_seconds=rng.randint(30, 600) if k < 2 else 0,
                                 )
                             )
@@ -257,12 +256,10 @@ def load(agents: int, per_day: int) -> dict:
                                 sender=SenderKind.AGENT,
                                 author=agent,
                                 body="您好，很高兴为您服务",
-                                created_at=c.first_response_at,
-                                response_seconds=(
-                                    c.first_response_at - c.assigned_at
-                                ).total_seconds(),
+                                created_at=answered,
+                                response_seconds=(answered - opened).total_seconds(),
                             )
-                            for c in chats
+                            for c, (opened, answered, _closed) in zip(chats, times, strict=True)
                         ],
                     )
                     inspections = put(
@@ -275,10 +272,12 @@ def load(agents: int, per_day: int) -> dict:
                                 score=60 if i % 20 == 0 else 95,
                                 severe=i % 20 == 0,
                                 complained=i % 10 == 1,
-                                closed_at=c.closed_at,
-                                checked_at=c.closed_at,
+                                closed_at=closed,
+                                checked_at=closed,
                             )
-                            for i, c in enumerate(chats)
+                            for i, (c, (_o, _a, closed)) in enumerate(
+                                zip(chats, times, strict=True)
+                            )
                         ],
                     )
                     put(

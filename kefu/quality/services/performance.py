@@ -231,7 +231,9 @@ def adjust_sheet(
     score before and after."""
     sheet = _locked(sheet_id)
     if not actor.has_perm(Perm.EVALUATE) or actor.pk == sheet.agent_id:
-        raise PermissionRefused(_("Only a supervisor or a manager adjusts a sheet, never their own."))
+        raise PermissionRefused(
+            _("Only a supervisor or a manager adjusts a sheet, never their own.")
+        )
     _refuse_if_approved(sheet)
     if sheet.score is None:
         raise DomainError(_("This sheet has no score to adjust: the month has no facts yet."))

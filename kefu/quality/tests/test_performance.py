@@ -187,7 +187,7 @@ def test_the_month_in_excel_and_the_print_view(client_for, make_user):
     assert "'=HYPERLINK(1)" in body
     sheet = PerformanceSheet.objects.get(agent=agent)
     assert body[5 + 1] == "1"  # handled, the second indicator
-    assert [c for c in rows[-1] if c is not None][0] == "制表人"  # the signature line
+    assert next(c for c in rows[-1] if c is not None) == "制表人"  # the signature line
     assert AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
     printed = supervisor_client.get(f"/quality/performance/{sheet.pk}/?print=1")
     assert 'data-testid="performance-print-view"' in printed.content.decode()
@@ -257,9 +257,15 @@ def test_a_manager_adjusts_with_a_reason_then_a_superior_approves_and_the_sheet_
     sheet.refresh_from_db()
     assert sheet.state == PerformanceState.ACKNOWLEDGED
     page = manager_client.get(f"{url}/").content.decode()
-    assert 'data-testid="performance-adjust"' in page and 'data-testid="performance-approve"' in page
+    assert (
+        'data-testid="performance-adjust"' in page and 'data-testid="performance-approve"' in page
+    )
     # Bad input: no reason, out of range, not a number — each refused, nothing changed.
-    for data in ({"points": "-5", "reason": " "}, {"points": "150", "reason": "多"}, {"points": "x"}):
+    for data in (
+        {"points": "-5", "reason": " "},
+        {"points": "150", "reason": "多"},
+        {"points": "x"},
+    ):
         response = manager_client.post(f"{url}/adjust/", data, follow=True)
         assert response.status_code == 200
         sheet.refresh_from_db()
@@ -274,9 +280,13 @@ def test_a_manager_adjusts_with_a_reason_then_a_superior_approves_and_the_sheet_
     assert sheet.state == PerformanceState.SIGNED and sheet.acknowledged_at is None
     entry = AuditEntry.objects.get(details__step="performance_adjusted")
     assert entry.actor == manager and entry.details["before"]["final_score"] == 80.0
-    assert entry.details["after"]["final_score"] == 75.0 and entry.details["reason"] == "客户投诉成立"
+    assert (
+        entry.details["after"]["final_score"] == 75.0 and entry.details["reason"] == "客户投诉成立"
+    )
     # A supervisor has no right to approve; the one who signed may not approve either.
-    assert 'data-testid="performance-approve"' not in supervisor_client.get(f"{url}/").content.decode()
+    assert (
+        'data-testid="performance-approve"' not in supervisor_client.get(f"{url}/").content.decode()
+    )
     supervisor_client.post(f"{url}/approve/")
     with pytest.raises(PermissionRefused):
         performance.approve_sheet(actor=supervisor, sheet_id=sheet.pk)
@@ -366,9 +376,7 @@ def test_the_api_adjusts_and_approves(client_for, make_user):
     assert sheet.adjustment == 2.5
 
 
-def test_last_months_sheets_are_made_up_after_the_5th_when_none_were_made(
-    monkeypatch, make_user
-):
+def test_last_months_sheets_are_made_up_after_the_5th_when_none_were_made(monkeypatch, make_user):
     import datetime as dt
 
     from kefu.quality.tasks import prepare_last_months_sheets

@@ -204,12 +204,10 @@ def test_points_become_amounts_fixed_when_the_sheet_is_approved(client_for, make
 
 
 def test_the_months_sheets_in_excel_for_payroll(client_for, make_user):
-    from kefu.accounts.models import AuditAction, AuditEntry
+    from kefu.accounts.models import AgentProfile, AuditAction, AuditEntry
     from kefu.quality.models import QualitySettings
-    from tests.spreadsheets import xlsx_rows
-
-    from kefu.accounts.models import AgentProfile
     from tests.factories import TeamFactory
+    from tests.spreadsheets import xlsx_rows
 
     supervisor_client, supervisor = client_for(Role.SUPERVISOR)
     manager = make_user(Role.MANAGER, display_name="周经理")
