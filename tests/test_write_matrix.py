@@ -917,6 +917,21 @@ MATRIX = [
         hidden={G, Q, D},
         json=True,
     ),
+    W(  # the draft has no score yet: a 400 past the role check
+        "POST /api/v1/quality/performance/{sheet_id}/adjust",
+        lambda w: f"/api/v1/quality/performance/{w.performance.pk}/adjust",
+        lambda w: {"points": -2, "reason": "服务态度"},
+        allowed=BOSSES,
+        hidden={G, Q, D},
+        json=True,
+    ),
+    W(  # a superior (approve sheets), not the signer; the agent sees their own signed sheet: 403
+        "POST /api/v1/quality/performance/{sheet_id}/approve",
+        lambda w: f"/api/v1/quality/performance/{w.signed.pk}/approve",
+        allowed={A, M},
+        hidden={Q, D},
+        json=True,
+    ),
     W(
         "POST /api/v1/quality/performance/{sheet_id}/acknowledge",
         lambda w: f"/api/v1/quality/performance/{w.signed.pk}/acknowledge",

@@ -322,6 +322,11 @@ class PerformanceSheetOut(Schema):
     signed_at: dt.datetime | None
     comment: str
     acknowledged_at: dt.datetime | None
+    adjustment: float  # a manager's points added to the score (negative: deducted)
+    adjustment_reason: str
+    final_score: float | None  # the score with the adjustment, within 0–100
+    approved_by_id: int | None
+    approved_at: dt.datetime | None  # set: approved and locked
     version: int
     measures: list[PerformanceMeasureOut]  # empty: computed before the measures were kept
 
@@ -343,6 +348,11 @@ def _sheet_out(sheet: PerformanceSheet) -> dict[str, Any]:
         "signed_at": sheet.signed_at,
         "comment": sheet.comment,
         "acknowledged_at": sheet.acknowledged_at,
+        "adjustment": sheet.adjustment,
+        "adjustment_reason": sheet.adjustment_reason,
+        "final_score": sheet.final_score,
+        "approved_by_id": sheet.approved_by_id,
+        "approved_at": sheet.approved_at,
         "version": sheet.version,
         "measures": _measures_out(sheet.measures),
     }

@@ -1,6 +1,7 @@
 """Quality API writes: what the pages do, through the same services and the same access checks (a
-sheet the user may not see answers 404, an action their role may not take 403): sign and
-acknowledge a performance sheet 绩效考核表; draft the month's reward/penalty sheets 奖罚评分表 from
+sheet the user may not see answers 404, an action their role may not take 403): sign, adjust (a
+manager, with a reason), approve (a superior; it is locked) and acknowledge a performance sheet
+绩效考核表; draft the month's reward/penalty sheets 奖罚评分表 from
 the rules, adjust a line, submit, approve or return a sheet; save a roster week 排班; list, record and
 take back the leaves 请假. Each answers with the object read again, as the reads of api.py show it."""
 
@@ -59,6 +60,53 @@ def acknowledge_performance(
 ) -> dict[str, Any]:
     selectors.access_performance(actor=request.user, sheet_id=sheet_id)
     performance.acknowledge_sheet(
+        actor=request.user, sheet_id=sheet_id, expected_version=body.version, request=request
+    )
+    return reads.performance_sheet(request, sheet_id)
+
+
+class AdjustIn(VersionIn):
+    points: float = Field(
+        ge=-performance.MAX_ADJUSTMENT,
+        le=performance.MAX_ADJUSTMENT,
+        description="points added to the computed score (negative: deducted; 0 takes it back)",
+    )
+    reason: str = Field("", max_length=300, description="required unless points is 0")
+
+
+@router.post(
+    "/quality/performance/{sheet_id}/adjust",
+    response=reads.PerformanceSheetDetailOut,
+    summary="Adjust the score of a performance sheet by some points with a reason (a manager or "
+    "supervisor, never their own; audited), until it is approved; an acknowledged sheet goes back "
+    "to the agent",
+)
+def adjust_performance(
+    request: AuthenticatedRequest, sheet_id: int, body: AdjustIn
+) -> dict[str, Any]:
+    selectors.access_performance(actor=request.user, sheet_id=sheet_id)
+    performance.adjust_sheet(
+        actor=request.user,
+        sheet_id=sheet_id,
+        points=body.points,
+        reason=body.reason,
+        expected_version=body.version,
+        request=request,
+    )
+    return reads.performance_sheet(request, sheet_id)
+
+
+@router.post(
+    "/quality/performance/{sheet_id}/approve",
+    response=reads.PerformanceSheetDetailOut,
+    summary="Approve a signed performance sheet (a superior who did not sign it): it is locked, "
+    "nothing on it changes after",
+)
+def approve_performance(
+    request: AuthenticatedRequest, sheet_id: int, body: VersionIn
+) -> dict[str, Any]:
+    selectors.access_performance(actor=request.user, sheet_id=sheet_id)
+    performance.approve_sheet(
         actor=request.user, sheet_id=sheet_id, expected_version=body.version, request=request
     )
     return reads.performance_sheet(request, sheet_id)

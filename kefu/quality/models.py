@@ -558,6 +558,29 @@ class PerformanceSheet(models.Model):
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     comment = models.CharField(_("supervisor's comment"), max_length=300, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    # A manager's adjustment 调整 of the computed score (points added, may be negative), with the
+    # reason; the final score is the score plus it, kept within 0–100. Audited.
+    adjustment = models.FloatField(_("adjustment"), default=0)
+    adjustment_reason = models.CharField(_("reason for the adjustment"), max_length=300, blank=True)
+    adjusted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("adjusted by"),
+    )
+    # A superior's approval (Perm.APPROVE_SHEETS) of the signed sheet: from then on it is locked,
+    # nothing on it changes (the figure handed to payroll).
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -572,6 +595,17 @@ class PerformanceSheet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.agent}"
+
+    @property
+    def final_score(self) -> float | None:
+        """The score with the manager's adjustment, within 0–100 (None: no data to score)."""
+        if self.score is None:
+            return None
+        return round(max(0.0, min(100.0, self.score + self.adjustment)), 1)
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
 
 
 # ---- Rosters 排班/值班 -------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Pages of the KPIs and the monthly performance sheet 绩效考核表: the month's sheets (supervisors and
-managers: every agent's; an agent: their own signed ones), one sheet with its print view and the
-signature and acknowledgement, the month's Excel file (kefu/exports), the managers' targets."""
+managers: every agent's; an agent: their own signed ones), one sheet with its print view, the
+signature, a manager's adjustment, the superior's approval (locks it) and the acknowledgement, the month's Excel file (kefu/exports), the managers' targets."""
 
 from __future__ import annotations
 
@@ -83,6 +83,14 @@ def performance_detail(request: AuthenticatedRequest, sheet_id: int) -> HttpResp
         and request.user.pk != sheet.agent_id,
         "may_acknowledge": sheet.state == PerformanceState.SIGNED
         and request.user.pk == sheet.agent_id,
+        "may_adjust": not sheet.is_approved
+        and sheet.score is not None
+        and request.user.has_perm(Perm.EVALUATE)
+        and request.user.pk != sheet.agent_id,
+        "may_approve": not sheet.is_approved
+        and sheet.state != PerformanceState.DRAFT
+        and request.user.has_perm(Perm.APPROVE_SHEETS)
+        and request.user.pk not in (sheet.agent_id, sheet.signed_by_id),
         "may_export": selectors.may_see_all_performance(request.user)
         and request.user.has_perm(Perm.EXPORT_DATA),
     }
@@ -123,6 +131,50 @@ def performance_acknowledge(request: AuthenticatedRequest, sheet_id: int) -> Htt
             request=request,
         ),
         success=_("Acknowledged."),
+        then="quality:performance_sheet",
+        sheet_id=sheet_id,
+    )
+
+
+@login_required
+@require_POST
+def performance_adjust(request: AuthenticatedRequest, sheet_id: int) -> HttpResponseRedirect:
+    selectors.access_performance(actor=request.user, sheet_id=sheet_id)
+    raw = request.POST.get("points", "").strip()
+    try:
+        points = float(raw)
+    except ValueError:
+        messages.error(request, _("Give the adjustment as a number of points, e.g. -5 or 2.5."))
+        return redirect("quality:performance_sheet", sheet_id=sheet_id)
+    return perform(
+        request,
+        lambda: performance.adjust_sheet(
+            actor=request.user,
+            sheet_id=sheet_id,
+            points=points,
+            reason=request.POST.get("reason", ""),
+            expected_version=_version(request),
+            request=request,
+        ),
+        success=_("Score adjusted."),
+        then="quality:performance_sheet",
+        sheet_id=sheet_id,
+    )
+
+
+@login_required
+@require_POST
+def performance_approve(request: AuthenticatedRequest, sheet_id: int) -> HttpResponseRedirect:
+    selectors.access_performance(actor=request.user, sheet_id=sheet_id)
+    return perform(
+        request,
+        lambda: performance.approve_sheet(
+            actor=request.user,
+            sheet_id=sheet_id,
+            expected_version=_version(request),
+            request=request,
+        ),
+        success=_("Approved: the sheet is locked."),
         then="quality:performance_sheet",
         sheet_id=sheet_id,
     )
@@ -180,6 +232,8 @@ urlpatterns = [
     path("performance/export/", performance_export, name="performance_export"),
     path("performance/<int:sheet_id>/", performance_detail, name="performance_sheet"),
     path("performance/<int:sheet_id>/sign/", performance_sign, name="performance_sign"),
+    path("performance/<int:sheet_id>/adjust/", performance_adjust, name="performance_adjust"),
+    path("performance/<int:sheet_id>/approve/", performance_approve, name="performance_approve"),
     path(
         "performance/<int:sheet_id>/acknowledge/",
         performance_acknowledge,

@@ -302,7 +302,7 @@ def visible_performance(user: User) -> QuerySet[PerformanceSheet]:
     """Managers see every sheet; a supervisor the sheets of their teams' agents (every agent's when
     in no team: `performance_teams`); an agent their own once signed; nobody else sees any (the
     leaderboard is where agents see each other's scores)."""
-    qs = PerformanceSheet.objects.select_related("agent", "signed_by")
+    qs = PerformanceSheet.objects.select_related("agent", "signed_by", "approved_by", "adjusted_by")
     if may_see_all_performance(user):
         teams = performance_teams(user)
         return qs if teams is None else qs.filter(agent_id__in=team_agent_ids(teams))

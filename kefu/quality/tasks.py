@@ -20,14 +20,18 @@ def check_closed_chats() -> int:
     return check_queued()
 
 
-@db_periodic_task(crontab(day="1-5", hour="2", minute="20"))
+@db_periodic_task(crontab(hour="2", minute="20"))
 def prepare_last_months_sheets() -> int:
-    """From the 1st to the 5th of each month at 02:20 UTC (10:20 in China): last month's sheets of every active agent
-    are computed (drafts refreshed with facts recorded late; signed sheets stay), so a supervisor
-    finds them ready to sign by the 5th (seed 001: 绩效考核表 by the 5th)."""
-    if timezone.localdate().day > 5:  # run by hand later in the month: nothing to prepare
+    """Every day at 02:20 UTC (10:20 in China). From the 1st to the 5th: last month's sheets of every
+    active agent are computed (drafts refreshed with facts recorded late; signed sheets stay), so a
+    supervisor finds them ready to sign by the 5th (seed 001: 绩效考核表 by the 5th). Later in the
+    month only when none were made (the worker was down those days): made up once."""
+    from kefu.quality.models import PerformanceSheet
+
+    month = default_month()
+    if timezone.localdate().day > 5 and PerformanceSheet.objects.filter(month=month).exists():
         return 0
-    return generate_sheets(actor=None, month=default_month())
+    return generate_sheets(actor=None, month=month)
 
 
 @db_periodic_task(crontab(hour="16", minute="40"))
@@ -35,12 +39,16 @@ def prepare_reward_sheets() -> int:
     """Every day at 16:40 UTC (00:40 in China): when the day that starts is the day before payday
     (`QualitySettings.payday`), last month's reward/penalty sheets 奖罚评分表 are drafted from the
     rules (seed 002: handed to a superior the day before payday), for the supervisor to adjust and
-    submit that day. Drafts nobody has touched are refreshed; others stay. Returns the drafts
-    written."""
+    submit that day. Drafts nobody has touched are refreshed; others stay. A later day of the month
+    with no sheet of last month yet (the worker was down on the eve) makes them up. Returns the
+    drafts written."""
+    from kefu.quality.models import RewardPenaltySheet
     from kefu.quality.services.rubric import quality_settings
     from kefu.quality.services.sheet_rules import draft_from_rules, payday_eve
 
-    if not payday_eve(timezone.localdate(), quality_settings().payday):
+    today, payday, month = timezone.localdate(), quality_settings().payday, default_month()
+    missed = today.day >= payday and not RewardPenaltySheet.objects.filter(month=month).exists()
+    if not (payday_eve(today, payday) or missed):
         return 0
-    drafted = draft_from_rules(actor=None, month=default_month())
+    drafted = draft_from_rules(actor=None, month=month)
     return drafted.made + drafted.refreshed

@@ -1,6 +1,7 @@
 """Quality inspection in the browser (issue 14, items 2 and 3; then rosters and performance sheets): a chat with a forbidden word is
 flagged when it closes and sampled; the inspector reviews it on the review screen (the word
-highlighted), the agent appeals, the supervisor changes the score. Three people, three contexts."""
+highlighted), the agent appeals, the supervisor changes the score. Three people, three contexts.
+The month's sheets are generated, adjusted and approved (a manager, locked)."""
 
 import datetime as dt
 import re
@@ -94,6 +95,27 @@ def _person(browser, live_server, username):
     return page
 
 
+def _manager(browser, live_server, username):
+    """A manager signed in: the first sign-in enrols the second factor (TOTP) on the way."""
+    import base64
+
+    from django_otp.oath import TOTP
+
+    boss = browser.new_context(
+        base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900}
+    ).new_page()
+    boss.set_default_timeout(10_000)
+    sign_in(boss, username)
+    boss.wait_for_url(re.compile(r"/accounts/two-factor/"))
+    secret = boss.get_by_test_id("totp-secret").inner_text()
+    boss.get_by_label("6位验证码").fill(f"{TOTP(base64.b32decode(secret)).token():06d}")
+    boss.get_by_role("button", name="验证").click()
+    boss.wait_for_url(re.compile(r"/accounts/recovery-codes/"))
+    boss.get_by_role("link", name="我已保存").click()
+    boss.wait_for_url(re.compile(r"/$"))
+    return boss
+
+
 def test_a_supervisor_builds_next_weeks_roster_and_the_agent_sees_their_shifts(
     browser, live_server
 ):
@@ -121,9 +143,18 @@ def test_a_supervisor_builds_next_weeks_roster_and_the_agent_sees_their_shifts(
     screenshot(agent_page, "quality-my-shifts")
 
 
-def test_a_monthly_performance_sheet_is_signed_and_acknowledged(browser, live_server):
+def test_a_monthly_performance_sheet_is_signed_adjusted_approved_and_acknowledged(
+    browser, live_server
+):
+    """Issue 14 item 9: the month's performance sheets are generated from the facts, the
+    supervisor signs one, a manager adjusts its score with a reason and approves it (locked), the
+    agent reads the final score and acknowledges."""
+    from kefu.quality.tests.test_performance import closed_ticket
+
     agent = UserFactory(username="zuoxi3", display_name="赵强", role=Role.AGENT)
     UserFactory(username="zhuguan3", display_name="陈主管", role=Role.SUPERVISOR)
+    UserFactory(username="jingli3", display_name="周经理", role=Role.MANAGER)
+    closed_ticket(agent)
     month = timezone.localdate().strftime("%Y-%m")
 
     supervisor = _person(browser, live_server, "zhuguan3")
@@ -137,17 +168,36 @@ def test_a_monthly_performance_sheet_is_signed_and_acknowledged(browser, live_se
     supervisor.get_by_test_id("performance-sign").click()
     supervisor.wait_for_load_state()
     assert supervisor.get_by_test_id("performance-sign").count() == 0
+    assert supervisor.get_by_test_id("performance-approve").count() == 0  # not theirs to approve
     screenshot(supervisor, "quality-performance-signed")
+
+    boss = _manager(browser, live_server, "jingli3")
+    boss.goto(f"/quality/performance/{sheet.pk}/")
+    boss.get_by_test_id("performance-adjust-points").fill("-3")
+    boss.get_by_test_id("performance-adjust-reason").fill("客户投诉成立一次")
+    boss.get_by_test_id("performance-adjust").click()
+    boss.wait_for_load_state()
+    sheet.refresh_from_db()
+    assert boss.get_by_test_id("performance-adjustment").inner_text() == "-3"
+    assert boss.get_by_test_id("performance-final-score").inner_text() == str(sheet.final_score)
+    boss.get_by_test_id("performance-approve").click()
+    boss.wait_for_load_state()
+    assert "周经理" in boss.get_by_test_id("performance-approved").inner_text()
+    assert boss.get_by_test_id("performance-adjust").count() == 0  # locked
+    assert boss.get_by_test_id("performance-approve").count() == 0
+    screenshot(boss, "quality-performance-approved")
 
     agent_page = _person(browser, live_server, "zuoxi3")
     agent_page.goto("/quality/performance/")
     agent_page.get_by_test_id(f"performance-{sheet.pk}").get_by_role("link", name="赵强").click()
     assert "本月表现稳定" in agent_page.content()
+    assert "客户投诉成立一次" in agent_page.content()
     agent_page.get_by_test_id("performance-acknowledge").click()
     agent_page.wait_for_load_state()
     assert agent_page.get_by_test_id("performance-acknowledge").count() == 0
     sheet.refresh_from_db()
     assert sheet.state == PerformanceState.ACKNOWLEDGED
+    assert sheet.adjustment == -3 and sheet.approved_at is not None
 
 
 def test_a_chat_arriving_outside_an_agents_shift_goes_to_the_agent_on_shift(browser, live_server):
@@ -199,10 +249,6 @@ def test_the_months_reward_sheets_are_drafted_adjusted_submitted_and_approved(br
     """Issue 14 item 9: the month's reward/penalty sheets are drafted from the rules (a ticket
     closed after its time limit: -2 a ticket), the supervisor adjusts the line and submits, a
     manager approves, and the sheet is locked."""
-    import base64
-
-    from django_otp.oath import TOTP
-
     from kefu.quality.models import RewardPenaltySheet, SheetState
     from kefu.quality.tests.test_performance import closed_ticket
 
@@ -235,18 +281,7 @@ def test_the_months_reward_sheets_are_drafted_adjusted_submitted_and_approved(br
     assert supervisor.get_by_test_id("sheet-state").inner_text() == "待审批"
     screenshot(supervisor, "quality-reward-sheet-submitted")
 
-    boss = browser.new_context(
-        base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900}
-    ).new_page()
-    boss.set_default_timeout(10_000)
-    sign_in(boss, "jingli4")
-    boss.wait_for_url(re.compile(r"/accounts/two-factor/"))
-    secret = boss.get_by_test_id("totp-secret").inner_text()
-    boss.get_by_label("6位验证码").fill(f"{TOTP(base64.b32decode(secret)).token():06d}")
-    boss.get_by_role("button", name="验证").click()
-    boss.wait_for_url(re.compile(r"/accounts/recovery-codes/"))
-    boss.get_by_role("link", name="我已保存").click()
-    boss.wait_for_url(re.compile(r"/$"))
+    boss = _manager(browser, live_server, "jingli4")
     boss.goto(f"/quality/sheets/{sheet.pk}/")
     assert "超时两张" in boss.get_by_test_id("items").inner_text()
     boss.get_by_test_id("approve").click()

@@ -72,10 +72,17 @@ EXPORTS = [
     ("visit_plan_summary", "/visits/plans/{plan}/?format=xlsx", {"campaign": "{plan}"}, 7),
 ]
 MAY_EXPORT = {Role.ADMINISTRATOR, Role.MANAGER, Role.SUPERVISOR}
-# Rows a file has besides its data: the complaint statistics add each month's 小计 and the 合计.
-# The month's visit report: its summary's heading and column row, the reach and the satisfaction
-# split (4), rule compliance (3), the nominations' heading and column row.
-SUMMARY_ROWS = {"complaint_statistics": 2, "report": 4, "visit_month_report": 11}
+# Rows a file has besides its data: the complaint statistics add each month's 小计 and the 合计;
+# the monthly sheets their signature line. The month's visit report: its summary's heading and
+# column row, the reach and the satisfaction split (4), rule compliance (3), the nominations'
+# heading and column row.
+SUMMARY_ROWS = {
+    "complaint_statistics": 2,
+    "report": 4,
+    "visit_month_report": 11,
+    "performance_sheets": 2,  # an empty row and the signature line (prepared, approved, date)
+    "reward_penalty_sheets": 2,
+}
 
 
 @pytest.fixture(autouse=True)

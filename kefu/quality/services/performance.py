@@ -1,6 +1,8 @@
 """Writes of the KPIs and the monthly performance sheet 绩效考核表: a manager's targets and weights,
 the sheets computed for a month (refreshed from the facts until signed), the supervisor's signature
-(考核权, Perm.EVALUATE) and the agent's acknowledgement. Signing and acknowledging are audited."""
+(考核权, Perm.EVALUATE), a manager's adjustment with its reason, the agent's acknowledgement, and a
+superior's approval (Perm.APPROVE_SHEETS), which locks the sheet: after it nothing on the sheet
+changes. Signing, adjusting, acknowledging and approving are audited."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from kefu.quality import kpi
 from kefu.quality.models import KpiTarget, PerformanceSheet, PerformanceState
 
 MAX_TARGET = 1_000_000
+MAX_ADJUSTMENT = 100  # points, either way (the score is out of 100)
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,14 @@ def _check_version(sheet: PerformanceSheet, expected_version: int | None) -> Non
         raise Conflict(_("Someone changed this sheet meanwhile; look at it again."))
 
 
+def _refuse_if_approved(sheet: PerformanceSheet) -> None:
+    if sheet.is_approved:
+        raise DomainError(
+            _("This sheet was approved on %(day)s and is locked; nothing on it can be changed.")
+            % {"day": timezone.localtime(sheet.approved_at).strftime("%Y-%m-%d")}
+        )
+
+
 @transaction.atomic
 def sign_sheet(
     *,
@@ -156,6 +167,7 @@ def sign_sheet(
     sheet = _locked(sheet_id)
     if not actor.has_perm(Perm.EVALUATE) or actor.pk == sheet.agent_id:
         raise PermissionRefused(_("Only a supervisor signs an agent's sheet, never their own."))
+    _refuse_if_approved(sheet)
     if sheet.state != PerformanceState.DRAFT:
         raise DomainError(_("This sheet is signed already."))
     _check_version(sheet, expected_version)
@@ -199,5 +211,103 @@ def acknowledge_sheet(
         obj=sheet,
         request=request,
         details={"step": "performance_acknowledged", "score": sheet.score},
+    )
+    return sheet
+
+
+@transaction.atomic
+def adjust_sheet(
+    *,
+    actor: User,
+    sheet_id: int,
+    points: float,
+    reason: str,
+    expected_version: int | None = None,
+    request: HttpRequest | None = None,
+) -> PerformanceSheet:
+    """A manager (or the supervisor, 考核权) adjusts the computed score by `points` (0 takes the
+    adjustment back) with a reason, until the sheet is approved. An adjustment after the agent
+    acknowledged asks them to acknowledge again (the sheet goes back to signed). Audited with the
+    score before and after."""
+    sheet = _locked(sheet_id)
+    if not actor.has_perm(Perm.EVALUATE) or actor.pk == sheet.agent_id:
+        raise PermissionRefused(
+            _("Only a supervisor or a manager adjusts a sheet, never their own.")
+        )
+    _refuse_if_approved(sheet)
+    if sheet.score is None:
+        raise DomainError(_("This sheet has no score to adjust: the month has no facts yet."))
+    if not -MAX_ADJUSTMENT <= points <= MAX_ADJUSTMENT or points != points:  # NaN
+        raise DomainError(
+            _("Adjust by between -%(max)d and %(max)d points.") % {"max": MAX_ADJUSTMENT}
+        )
+    points = round(points, 1)
+    reason = " ".join(reason.split())
+    if points and not reason:
+        raise DomainError(_("Say why the score is adjusted."))
+    if len(reason) > 300:
+        raise DomainError(_("Give the reason in at most 300 characters."))
+    _check_version(sheet, expected_version)
+    before = {"adjustment": sheet.adjustment, "final_score": sheet.final_score}
+    sheet.adjustment, sheet.adjustment_reason = points, reason if points else ""
+    sheet.adjusted_by = actor if points else None
+    fields = ["adjustment", "adjustment_reason", "adjusted_by", "version"]
+    if sheet.state == PerformanceState.ACKNOWLEDGED:
+        sheet.state, sheet.acknowledged_at = PerformanceState.SIGNED, None
+        fields += ["state", "acknowledged_at"]
+    sheet.version += 1
+    sheet.save(update_fields=fields)
+    audit(
+        AuditAction.QUALITY_REVIEW,
+        actor=actor,
+        obj=sheet,
+        request=request,
+        details={
+            "step": "performance_adjusted",
+            "agent": sheet.agent_id,
+            "score": sheet.score,
+            "before": before,
+            "after": {"adjustment": sheet.adjustment, "final_score": sheet.final_score},
+            "reason": sheet.adjustment_reason,
+        },
+    )
+    return sheet
+
+
+@transaction.atomic
+def approve_sheet(
+    *,
+    actor: User,
+    sheet_id: int,
+    expected_version: int | None = None,
+    request: HttpRequest | None = None,
+) -> PerformanceSheet:
+    """A superior (Perm.APPROVE_SHEETS) approves the signed sheet — not one they signed themselves,
+    nor their own — and it is locked: no adjustment, signature or refresh changes it after."""
+    sheet = _locked(sheet_id)
+    if not actor.has_perm(Perm.APPROVE_SHEETS) or actor.pk == sheet.agent_id:
+        raise PermissionRefused(_("Only a superior approves an agent's sheet, never their own."))
+    _refuse_if_approved(sheet)
+    if sheet.state == PerformanceState.DRAFT:
+        raise DomainError(_("The supervisor signs the sheet before it is approved."))
+    if actor.pk == sheet.signed_by_id:
+        raise PermissionRefused(
+            _("The sheet must be approved by someone other than who signed it.")
+        )
+    _check_version(sheet, expected_version)
+    sheet.approved_by, sheet.approved_at = actor, timezone.now()
+    sheet.version += 1
+    sheet.save(update_fields=["approved_by", "approved_at", "version"])
+    audit(
+        AuditAction.QUALITY_REVIEW,
+        actor=actor,
+        obj=sheet,
+        request=request,
+        details={
+            "step": "performance_approved",
+            "agent": sheet.agent_id,
+            "score": sheet.score,
+            "final_score": sheet.final_score,
+        },
     )
     return sheet

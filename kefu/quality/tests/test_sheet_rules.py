@@ -221,6 +221,25 @@ def test_the_drafts_are_ready_the_day_before_payday_without_anyone(monkeypatch, 
     assert SheetItem.objects.filter(sheet__agent=agent).count() == 1
 
 
+def test_the_drafts_missed_on_the_eve_are_made_up_on_a_later_day(monkeypatch, no_random_sample):
+    """The worker was down on the payday's eve: a later day of the month with no sheet of last
+    month yet drafts them; once they exist, later days leave them (no refresh after payday)."""
+    from kefu.quality.tasks import prepare_reward_sheets
+    from kefu.tickets.models import Ticket
+
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    QualitySettings.objects.update_or_create(pk=1, defaults={"payday": 11, "random_percent": 0})
+    agent = old_agent(display_name="王芳")
+    closed_ticket(agent, breached=True)
+    november = dt.datetime(2026, 11, 20, 10, 0, tzinfo=shanghai)
+    Ticket.objects.update(closed_at=november, first_breach_at=november)
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 12, 14, 0, 40, tzinfo=shanghai))
+    assert prepare_reward_sheets.call_local() == 1
+    assert RewardPenaltySheet.objects.get(agent=agent).month == dt.date(2026, 11, 1)
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 12, 15, 0, 40, tzinfo=shanghai))
+    assert prepare_reward_sheets.call_local() == 0
+
+
 def test_the_rules_count_from_the_kpis_facts_alone(no_random_sample):
     """One source: the rules read the month's facts as the KPIs compute them (kpi.facts) and the
     rules themselves, nothing more (no second pass over the quality checks or the ratings)."""

@@ -204,18 +204,22 @@ def test_points_become_amounts_fixed_when_the_sheet_is_approved(client_for, make
 
 
 def test_the_months_sheets_in_excel_for_payroll(client_for, make_user):
-    from kefu.accounts.models import AuditAction, AuditEntry
+    from kefu.accounts.models import AgentProfile, AuditAction, AuditEntry
     from kefu.quality.models import QualitySettings
+    from tests.factories import TeamFactory
     from tests.spreadsheets import xlsx_rows
 
     supervisor_client, supervisor = client_for(Role.SUPERVISOR)
+    manager = make_user(Role.MANAGER, display_name="周经理")
     QualitySettings.objects.update_or_create(pk=1, defaults={"fen_per_point": 1000})
     agent = make_user(Role.AGENT, username="lina", display_name="李娜")
+    AgentProfile.objects.get_or_create(user=agent)[0].teams.add(TeamFactory(name="售前组"))
     month = dt.date.fromisoformat(f"{LAST_MONTH}-01")
     sheet = RewardPenaltySheet.objects.create(
         agent=agent,
         month=month,
         drafted_by=supervisor,
+        decided_by=manager,
         state=SheetState.APPROVED,
         fen_per_point=250,
     )
@@ -229,9 +233,13 @@ def test_the_months_sheets_in_excel_for_payroll(client_for, make_user):
     assert "奖励分" in [str(c) for c in rows[0]] or "奖励分" in str(rows[:3])
     body = next(r for r in rows if "lina" in r)
     assert body[0] == LAST_MONTH and "李娜" in body
-    at = body.index("lina")
-    assert body[at + 2 : at + 7] == [6, -1, 5, "2.50", "12.50"]
+    at = body.index("lina")  # 工号, 姓名, 部门, 班组, then the points and the amounts
+    department = agent.department.name
+    assert body[at : at + 9] == ["lina", "李娜", department, "售前组", 6, -1, 5, "2.50", "12.50"]
     assert body[-1] == "'=HYPERLINK(1)（-1）；表扬信（+6）"  # a formula is written as text
+    # under the rows, the line signed on paper: prepared by, approved by, the date
+    signed = [c for c in rows[-1] if c is not None]
+    assert signed[:4] == ["制表人", str(supervisor), "批准人", "周经理"]
     assert AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
     agent_client, _agent = client_for(Role.AGENT)
     assert agent_client.get(f"/quality/sheets/export/?month={LAST_MONTH}").status_code == 403
