@@ -39,6 +39,7 @@ from kefu.core.search.engine import (
     ranked,
     rebuild,
     remove,
+    write_documents,
 )
 from kefu.core.search.registry import Document, Kind, get, kinds, register
 from kefu.core.search.tokens import clean_query, document_tokens, load, query_tokens
@@ -62,4 +63,5 @@ __all__ = [
     "rebuild",
     "register",
     "remove",
+    "write_documents",
 ]

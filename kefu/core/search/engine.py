@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,14 +23,21 @@ from kefu.core.search.registry import Document, Kind
 from kefu.core.search.tokens import document_tokens, query_tokens
 
 
-def _body(kind: Kind, obj: Model) -> str:
-    doc = kind.document(obj)
-    return " ".join(document_tokens(text=doc.text, keywords=doc.keywords))
-
-
 def _write(kind: Kind, objects: Iterable[Model]) -> int:
+    return write_documents(kind, {obj.pk: kind.document(obj) for obj in objects})
+
+
+def write_documents(kind: Kind, documents: Mapping[int, Document]) -> int:
+    """Write these documents (object id → Document) as they are, in the caller's transaction, for a
+    writer that holds the objects' values already (an import): no read of the objects. Returns how
+    many."""
     pk_name = kind.documents._meta.pk.attname
-    rows = [kind.documents(**{pk_name: obj.pk, "body": _body(kind, obj)}) for obj in objects]
+    rows = [
+        kind.documents(
+            **{pk_name: pk, "body": " ".join(document_tokens(text=doc.text, keywords=doc.keywords))}
+        )
+        for pk, doc in documents.items()
+    ]
     if rows:
         kind.documents._default_manager.bulk_create(
             rows,

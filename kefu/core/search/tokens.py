@@ -16,6 +16,7 @@ tsquery can come out of here, whatever the user typed.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -87,9 +88,23 @@ def _with_prefixes(word: str, into: dict[str, None], shortest: int) -> None:
         into[word[:n]] = None
 
 
+def _han_document_words(piece: str) -> tuple[str, ...]:
+    """A document's words of one run of Chinese characters: jieba's search-mode words, then every
+    dictionary word of two or more characters inside."""
+    jieba = _segmenter()
+    words = dict.fromkeys(jieba.cut_for_search(piece))
+    words.update(dict.fromkeys(w for w in jieba.cut_all(piece) if len(w) > 1))
+    return tuple(words)
+
+
+# Short runs are remembered: the same places, names of products and phrases come back document
+# after document (an import's 100,000 addresses), and segmentation is the costly part of a document.
+_remembered_han_words = functools.lru_cache(maxsize=20_000)(_han_document_words)
+REMEMBERED_CHARS = 24  # longer runs (a message's sentences) are rarely seen twice
+
+
 def document_tokens(*, text: Iterable[str] = (), keywords: Iterable[str] = ()) -> list[str]:
     """The distinct tokens of a document, in first-seen order."""
-    jieba = _segmenter()
     found: dict[str, None] = {}
     for part in text:
         if not part:
@@ -97,11 +112,12 @@ def document_tokens(*, text: Iterable[str] = (), keywords: Iterable[str] = ()) -
         for run in _runs(_normalise(str(part)[:MAX_DOCUMENT_CHARS])):
             for is_han, piece in _pieces(run):
                 if is_han:
-                    for word in jieba.cut_for_search(piece):
-                        found[word] = None
-                    for word in jieba.cut_all(piece):
-                        if len(word) > 1:
-                            found[word] = None
+                    segment = (
+                        _remembered_han_words
+                        if len(piece) <= REMEMBERED_CHARS
+                        else _han_document_words
+                    )
+                    found.update(dict.fromkeys(segment(piece)))
                 else:
                     _with_prefixes(piece, found, PREFIX_FROM)
     for keyword in keywords:

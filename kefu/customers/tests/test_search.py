@@ -136,3 +136,56 @@ def test_search_rebuild_writes_the_documents_again(supervisor, zhang):
     assert api_ids(client, "建国路") == []
     call_command("search_rebuild", "customers.customer", verbosity=0)
     assert api_ids(client, "建国路") == [zhang.pk]
+
+
+def test_imported_customers_have_the_documents_the_services_write(supervisor):
+    """The import builds each document from the rows it wrote (no read back): the same words as a
+    document made from the saved customer, and the customers are found at once."""
+    from kefu.core import search
+    from kefu.customers.documents import CUSTOMERS
+    from kefu.customers.models import Customer
+    from kefu.customers.tests.test_transfer import confirm, csv_bytes, upload_job
+
+    client, _user = supervisor
+    rows = [
+        [
+            "姓名",
+            "手机",
+            "联系电话",
+            "邮箱",
+            "微信",
+            "省份",
+            "城市",
+            "街道",
+            "地址",
+            "会员号",
+            "备注",
+        ],
+        [
+            "欧阳娜娜",
+            "13800138000",
+            "0771-2345678",
+            "nana@example.cn",
+            "wx_nana",
+            "广西",
+            "南宁市",
+            "民族大道",
+            "青秀区民族大道100号",
+            "VIP0001",
+            "周末收货",
+        ],
+        ["张三丰", "139 0013 9000", "", "", "", "广东", "广州市", "", "天河路1号", "", "要发票"],
+    ]
+    job = upload_job(client, "名单.csv", csv_bytes(rows))
+    confirm(client, job)
+
+    customers = list(CUSTOMERS.objects())
+    assert len(customers) == 2
+    written = dict(CustomerSearchDocument.objects.values_list("pk", "body"))
+    for customer in customers:
+        expected = search.document_tokens(**vars(CUSTOMERS.document(customer)))
+        assert set(written[customer.pk].split()) == set(expected), customer.name
+    nana = Customer.objects.get(name="欧阳娜娜").pk
+    for query in ("欧阳", "民族大道", "138001", "7712345678", "nana", "wx_nana", "vip0001", "收货"):
+        assert api_ids(client, query) == [nana], query
+    assert api_ids(client, "13900139000") == [Customer.objects.get(name="张三丰").pk]
