@@ -10,9 +10,14 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
 
-from django.core.asgi import get_asgi_application
+import django
 
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)  # what django.core.asgi.get_asgi_application does first
+
+from kefu.core.asgi_handler import OneHopASGIHandler  # noqa: E402
+
+# The API's sync views in one trip to the sync thread (kefu/core/asgi_handler.py); pages as Django's.
+django_asgi_app = OneHopASGIHandler(sync_prefixes=("/api/",))
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
