@@ -27,9 +27,9 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.core import signals
+from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.base import BaseHandler
-from django.core.exceptions import RequestAborted
 from django.http import FileResponse, HttpResponseBase
 from django.urls import set_script_prefix
 
