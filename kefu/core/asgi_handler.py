@@ -69,12 +69,12 @@ class OneHopASGIHandler(ASGIHandler):
     def _serve_in_thread(self, scope: dict[str, Any], body_file: Any) -> HttpResponseBase:
         set_script_prefix(get_script_prefix(scope))
         signals.request_started.send(sender=self.__class__, scope=scope)
-        request, response = self.create_request(scope, body_file)
-        if request is not None:
-            response = self._sync.get_response(request)
-            if isinstance(response, FileResponse):
-                response.block_size = self.chunk_size  # as ASGIHandler: the server chunks it
-        response._handler_class = self.__class__  # type: ignore[union-attr]  request_finished's sender
-        if not response.streaming:  # type: ignore[union-attr]
-            response.close()  # type: ignore[union-attr]  request_finished, as Django's handler after sending
-        return response  # type: ignore[return-value]
+        request, refused = self.create_request(scope, body_file)
+        response = self._sync.get_response(request) if request is not None else refused
+        assert response is not None  # create_request gives a request or an answer
+        if isinstance(response, FileResponse):
+            response.block_size = self.chunk_size  # as ASGIHandler: the server chunks it
+        response._handler_class = self.__class__  # type: ignore[attr-defined]  # request_finished's sender
+        if not response.streaming:
+            response.close()  # request_finished, as Django's handler does after sending
+        return response

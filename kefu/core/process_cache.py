@@ -43,7 +43,7 @@ class SharedStamp:
             stamp = _random_stamp()
             if not cache.add(self.key, stamp, timeout=None):
                 stamp = cache.get(self.key, stamp)
-        return stamp
+        return int(stamp)
 
     def change(self) -> None:
         """A new stamp now (what processes hold under the old one is dropped on their next read)."""
