@@ -10,15 +10,21 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
 
-from django.core.asgi import get_asgi_application
+import django
 
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)  # what django.core.asgi.get_asgi_application does first
+
+from kefu.core.asgi_handler import OneHopASGIHandler  # noqa: E402
+
+# The API's sync views in one trip to the sync thread (kefu/core/asgi_handler.py); pages as Django's.
+django_asgi_app = OneHopASGIHandler(sync_prefixes=("/api/",))
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from kefu.core.bodies import LimitRequestBody  # noqa: E402
+from kefu.realtime import audiences  # noqa: E402
 from kefu.realtime.routing import (  # noqa: E402
     VISITOR_PATH_PREFIX,
     PathPrefixRouter,
@@ -26,9 +32,19 @@ from kefu.realtime.routing import (  # noqa: E402
     websocket_urlpatterns,
 )
 
+http_app = LimitRequestBody(django_asgi_app)
+
+
+async def http(scope, receive, send):
+    """Pushes a request makes (a new ticket tells the live boards) go to this loop's outbox and are
+    not waited for, as once a socket has connected (was: a blocking trip to the loop per push)."""
+    audiences.note_socket_loop()
+    await http_app(scope, receive, send)
+
+
 application = ProtocolTypeRouter(
     {
-        "http": LimitRequestBody(django_asgi_app),
+        "http": http,
         "websocket": PathPrefixRouter(
             prefix=VISITOR_PATH_PREFIX,
             matched=URLRouter(visitor_websocket_urlpatterns),

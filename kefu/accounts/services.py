@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -37,6 +36,7 @@ from kefu.accounts.models import (
 from kefu.accounts.roles import Perm, Role
 from kefu.core.errors import DomainError, PermissionRefused
 from kefu.core.events import emit
+from kefu.core.process_cache import SharedStamp
 
 
 class SignInRefused(DomainError):
@@ -463,28 +463,16 @@ def check_scopes(scopes: Iterable[str]) -> list[str]:
 
 
 # Verified tokens are kept per process for a few seconds (issue 11.3: the look-up was a sixth of an
-# API write). Keyed by the token's digest; an entry is trusted only while the shared generation
-# number it was read under is still current: any save or delete of a token or a user (a revoke, a
-# deactivation, a role change) bumps it in Django's cache (Redis when scaled, so every process sees
-# it) and clears this process's entries, so the change takes effect on the next request everywhere.
-# Whatever else a request reads through the user (its department…) is read fresh, as before.
+# API write). Keyed by the token's digest; an entry is trusted only while the shared stamp it was
+# read under (core.process_cache.SharedStamp) is still current: any save or delete of a token or a
+# user (a revoke, a deactivation, a role change) changes it in Django's cache (Redis when scaled, so
+# every process sees it) and clears this process's entries, so the change takes effect on the next
+# request everywhere. Whatever else a request reads through the user (its department…) is read
+# fresh, as before.
 TOKEN_CACHE_SECONDS = 10.0
-TOKEN_GENERATION_KEY = "accounts:api-token-generation"  # noqa: S105  a cache key, not a secret
-_verified: dict[str, tuple[float, int, ApiToken]] = {}  # digest → (until, generation, token)
-
-
-def _token_generation() -> int:
-    return cache.get(TOKEN_GENERATION_KEY, 0)
-
-
-def forget_verified_tokens() -> None:
-    """Tokens or users changed: every process checks its tokens against the database again."""
-    _verified.clear()
-    cache.add(TOKEN_GENERATION_KEY, 0, timeout=None)
-    try:
-        cache.incr(TOKEN_GENERATION_KEY)
-    except ValueError:  # evicted between add and incr
-        cache.set(TOKEN_GENERATION_KEY, 1, timeout=None)
+TOKENS_CHANGED = SharedStamp("accounts:api-token-generation")
+TOKEN_GENERATION_KEY = TOKENS_CHANGED.key
+_verified: dict[str, tuple[float, int, ApiToken]] = {}  # digest → (until, stamp, token)
 
 
 # Saves that cannot make a kept token wrong: a sign-in's time, a new password (a bearer token does
@@ -500,8 +488,7 @@ def token_or_user_changed(
     A new row or a save of harmless fields only changes nothing a kept token relies on."""
     if created or (update_fields and update_fields <= HARMLESS_FIELDS):
         return
-    forget_verified_tokens()
-    transaction.on_commit(forget_verified_tokens, robust=True)
+    TOKENS_CHANGED.change_now_and_on_commit(then=_verified.clear)
 
 
 def _private_copy(token: ApiToken) -> ApiToken:
@@ -519,7 +506,7 @@ def api_token_for(raw: str) -> ApiToken | None:
         return None
     now = timezone.now()
     digest = _digest(raw)
-    generation = _token_generation()  # read before the row: a change after it bumps it
+    generation = TOKENS_CHANGED.current()  # read before the row: a change after it changes it
     held = _verified.get(digest)
     if held is not None:
         until, seen, token = held

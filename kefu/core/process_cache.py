@@ -27,20 +27,56 @@ T = TypeVar("T")
 _all: list[ProcessCache[object]] = []
 
 
+class SharedStamp:
+    """A value in Django's cache (Redis when scaled) that changes whenever its source changes: what
+    a process kept while it read one stamp is trusted only while `current()` still returns it. The
+    one per-process invalidation of kefu (ProcessCache below, the API's verified tokens in
+    accounts.services). A random integer (an integer, so `cache.incr` from anywhere counts as a
+    change too); an evicted stamp is replaced by a new random one, which counts as a change."""
+
+    def __init__(self, key: str):
+        self.key = key
+
+    def current(self) -> int:
+        stamp = cache.get(self.key)
+        if stamp is None:
+            stamp = _random_stamp()
+            if not cache.add(self.key, stamp, timeout=None):
+                stamp = cache.get(self.key, stamp)
+        return int(stamp)
+
+    def change(self) -> None:
+        """A new stamp now (what processes hold under the old one is dropped on their next read)."""
+        cache.set(self.key, _random_stamp(), timeout=None)
+
+    def change_now_and_on_commit(self, then: Callable[[], None] | None = None) -> None:
+        """A new stamp now and again once the change commits, so a process that read the old rows
+        in between reads again; `then` (a process's own forgetting) runs with each."""
+
+        def change() -> None:
+            self.change()
+            if then is not None:
+                then()
+
+        change()
+        transaction.on_commit(change, robust=True)
+
+
+def _random_stamp() -> int:
+    return secrets.randbits(62)
+
+
 class ProcessCache(Generic[T]):
     def __init__(self, name: str, load: Callable[[], T]):
-        self.key = f"process-cache:{name}"
+        self.stamp = SharedStamp(f"process-cache:{name}")
+        self.key = self.stamp.key
         self.load = load
-        self._held: tuple[str, T] | None = None
+        self._held: tuple[int, T] | None = None
         self._lock = threading.Lock()
         _all.append(self)  # type: ignore[arg-type]
 
     def get(self) -> T:
-        stamp = cache.get(self.key)
-        if stamp is None:
-            stamp = secrets.token_hex(8)
-            if not cache.add(self.key, stamp, timeout=None):
-                stamp = cache.get(self.key) or stamp
+        stamp = self.stamp.current()
         held = self._held
         if held is not None and held[0] == stamp:
             return held[1]
@@ -51,12 +87,7 @@ class ProcessCache(Generic[T]):
 
     def changed(self, **_signal: object) -> None:
         """The source changed: every process loads it again (now, and once the change commits)."""
-        self._stamp()
-        transaction.on_commit(self._stamp, robust=True)
-
-    def _stamp(self) -> None:
-        self._held = None
-        cache.set(self.key, secrets.token_hex(8), timeout=None)
+        self.stamp.change_now_and_on_commit(then=self.forget)
 
     def forget(self) -> None:
         """This process's value only (tests: a rolled-back test's rows must not be kept)."""
