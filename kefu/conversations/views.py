@@ -62,9 +62,7 @@ def _lists(request) -> dict:
     current = request.GET.get("list") if request.GET.get("list") in selectors.LISTS else "mine"
     counts = list_counts(user)
     q = search.clean_query(request.GET.get("q", ""))[:200]  # search reads no more
-    items = selectors.conversation_page(
-        user, name=current, q=q, fields=selectors.ROW_FIELDS
-    ).items
+    items = selectors.conversation_page(user, name=current, q=q, fields=selectors.ROW_FIELDS).items
     selected_id = int(request.GET["c"]) if request.GET.get("c", "").isdigit() else None
     return {
         "lists": [

@@ -12,8 +12,8 @@ from kefu.accounts.roles import Role
 from kefu.conversations import selectors
 from kefu.conversations.models import Conversation
 from kefu.conversations.tests.conftest import make_conversation
-from kefu.customers.models import Customer
 from kefu.core import querysets
+from kefu.customers.models import Customer
 from tests.plans import query_plan
 
 pytestmark = pytest.mark.django_db

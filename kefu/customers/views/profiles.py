@@ -25,8 +25,8 @@ from kefu.customers.models import (
     ConsentPurpose,
     ConsentSource,
     ContactIdentity,
-    CustomField,
     Customer,
+    CustomField,
     IdentityKind,
     Level,
 )
@@ -59,7 +59,7 @@ def customer_rows_html(customers: list[Customer], *, selectable: bool) -> SafeSt
         place = c.city + "".join(f" · {p}" for p in (c.district, c.street) if p)
         parts.append(
             format_html(
-                "<tr>{tick}<td><a href=\"{prefix}{pk}/\">{name}</a></td>"
+                '<tr>{tick}<td><a href="{prefix}{pk}/">{name}</a></td>'
                 '<td class="font-monospace">{mobile}</td>'
                 '<td><span class="badge {badge}">{level}</span></td>'
                 "<td>{place}</td><td>{owner}</td><td>{tags}</td><td>{completeness}%</td></tr>\n",
@@ -81,7 +81,9 @@ def customer_rows_html(customers: list[Customer], *, selectable: bool) -> SafeSt
                 place=place,
                 owner=str(c.owner) if c.owner_id else "—",
                 tags=format_html_join(
-                    "", '<span class="badge bg-azure-lt me-1">{}</span>', ((t,) for t in c.tags.all())
+                    "",
+                    '<span class="badge bg-azure-lt me-1">{}</span>',
+                    ((t,) for t in c.tags.all()),
                 ),
                 completeness=c.completeness,
             )
