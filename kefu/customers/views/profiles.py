@@ -43,7 +43,7 @@ TIMELINE_KINDS = [
 ]
 
 
-LEVEL_BADGES = {Level.VIP: "bg-orange-lt", Level.MEMBER: "bg-blue-lt"}
+LEVEL_BADGES: dict[str, str] = {Level.VIP: "bg-orange-lt", Level.MEMBER: "bg-blue-lt"}
 
 
 def customer_rows_html(customers: list[Customer], *, selectable: bool) -> SafeString:
