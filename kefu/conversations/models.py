@@ -238,7 +238,13 @@ class Conversation(models.Model):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["state", "created_at"], name="conversation_queue"),
-            models.Index(fields=["assignee", "state"], name="conversation_assignee_state"),
+            # An agent's own chats by last activity (the workspace's "mine", newest first): the
+            # index gives the list's order, so a busy agent's page reads 100 entries, not all of
+            # their chats sorted (bench/README.md, pages). Its prefix counts them (list_counts).
+            models.Index(
+                fields=["assignee", "state", "-last_activity_at", "-id"],
+                name="conversation_assignee_active",
+            ),
             models.Index(fields=["visitor", "-id"], name="conversation_visitor_recent"),
             # The workspace's lists: open ones by last activity, ended ones by when they ended.
             models.Index(

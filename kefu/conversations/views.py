@@ -10,6 +10,9 @@ from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -59,7 +62,8 @@ def _lists(request) -> dict:
     current = request.GET.get("list") if request.GET.get("list") in selectors.LISTS else "mine"
     counts = list_counts(user)
     q = search.clean_query(request.GET.get("q", ""))[:200]  # search reads no more
-    items = selectors.conversation_page(user, name=current, q=q).items
+    items = selectors.conversation_page(user, name=current, q=q, fields=selectors.ROW_FIELDS).items
+    selected_id = int(request.GET["c"]) if request.GET.get("c", "").isdigit() else None
     return {
         "lists": [
             {"key": k, "label": LIST_LABELS[k], "count": counts.get(k)} for k in selectors.LISTS
@@ -67,7 +71,60 @@ def _lists(request) -> dict:
         "current_list": current,
         "q": q,
         "items": items,
+        "rows": conversation_rows_html(items, current, selected_id),
     }
+
+
+def conversation_rows_html(items: list, current_list: str, selected_id: int | None) -> SafeString:
+    """The lists' rows (up to LIST_SIZE, 100) as one escaped fragment, built in one pass: 100
+    iterations of the template language (a URL, three date filters, a translation per row) cost
+    the workspace 60–100 ms of CPU at 1,000,000 chats (bench/README.md, pages). Every value goes
+    through format_html, escaped as the template did."""
+    states = dict(ConversationState.choices)
+    prefix = reverse("conversations:workspace")
+    tz = timezone.get_current_timezone()
+    mine = current_list == "mine"
+    parts = []
+    for c in items:
+        if c.customer is not None:
+            name = c.customer.name
+        elif c.visitor.name:
+            name = c.visitor.name
+        else:
+            name = _("Visitor #%(id)s") % {"id": c.visitor_id}
+        when = (c.last_activity_at or c.created_at).astimezone(tz)
+        parts.append(
+            format_html(
+                '<a class="list-group-item list-group-item-action kefu-conv{active}" '
+                'href="?c={pk}&list={current}" hx-get="{prefix}{pk}/" hx-target="#chat" '
+                'hx-push-url="?c={pk}&list={current}" data-id="{pk}" data-last-seq="{seq}" '
+                'data-testid="conversation-{pk}">\n'
+                '<div class="d-flex align-items-center gap-1">'
+                '<strong class="text-truncate flex-fill">{name}</strong>'
+                '<span class="badge bg-red d-none kefu-unread" data-testid="unread-{pk}"></span>'
+                '<time class="small text-secondary text-nowrap" datetime="{iso}" title="{title}">'
+                "{hm}</time></div>\n"
+                '<div class="small text-secondary text-truncate">{body}</div>\n'
+                '<div class="small text-secondary d-flex gap-1 align-items-center">'
+                '<span class="badge kefu-state-{state}">{state_label}</span>'
+                '<span class="text-truncate">{inbox}{agent}</span></div>\n</a>\n',
+                active=" active" if c.pk == selected_id else "",
+                pk=c.pk,
+                current=current_list,
+                prefix=prefix,
+                seq=c.last_seq,
+                name=name,
+                iso=when.isoformat(),
+                title=f"{when:%Y-%m-%d %H:%M}",
+                hm=f"{when:%H:%M}",
+                body=c.last_body or "—",
+                state=c.state,
+                state_label=states.get(c.state, c.state),
+                inbox=c.inbox.name,
+                agent=f" · {c.assignee}" if c.assignee_id and not mine else "",
+            )
+        )
+    return mark_safe("".join(parts))  # noqa: S308  (each part is format_html's, escaped)
 
 
 def _chat_context(request, conversation) -> dict:

@@ -19,8 +19,4 @@ def openable_customers(context, rows, attr: str = "customer_id") -> frozenset[in
     ids = {i for i in (getattr(r, attr, None) for r in records) if i is not None}
     if not ids or not user.is_authenticated:
         return frozenset()
-    if selectors.sees_all_customers(user):
-        return frozenset(ids)
-    return frozenset(
-        selectors.visible_customers(user).filter(pk__in=ids).values_list("pk", flat=True)
-    )
+    return frozenset(selectors.openable_among(user, ids))

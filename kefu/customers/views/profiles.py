@@ -4,12 +4,14 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.html import escape
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kefu.accounts import services as account_services
+from kefu.accounts.masking import PersonalKind, mask
 from kefu.accounts.roles import Perm
 from kefu.core import timeline
 from kefu.core.decorators import require_perm
@@ -23,8 +25,10 @@ from kefu.customers.models import (
     ConsentPurpose,
     ConsentSource,
     ContactIdentity,
+    Customer,
     CustomField,
     IdentityKind,
+    Level,
 )
 from kefu.customers.panels import panels_for
 from kefu.customers.services import assignment, profiles
@@ -39,13 +43,62 @@ TIMELINE_KINDS = [
 ]
 
 
+LEVEL_BADGES: dict[str, str] = {Level.VIP: "bg-orange-lt", Level.MEMBER: "bg-blue-lt"}
+
+
+def customer_rows_html(customers: list[Customer], *, selectable: bool) -> SafeString:
+    """The list's rows (a page of 50) as one escaped fragment, built in one pass rather than 50
+    iterations of the template language (a URL, an include, filters per row: most of the page's
+    CPU at 1,000,000 customers, bench/README.md, pages). Same cells as customers/_level.html and
+    the mobile masked as the `masked` filter does; every value escaped by format_html."""
+    levels = dict(Level.choices)
+    prefix = reverse("customers:list")
+    select = _("Select")
+    parts = []
+    for c in customers:
+        place = c.city + "".join(f" · {p}" for p in (c.district, c.street) if p)
+        parts.append(
+            format_html(
+                '<tr>{tick}<td><a href="{prefix}{pk}/">{name}</a></td>'
+                '<td class="font-monospace">{mobile}</td>'
+                '<td><span class="badge {badge}">{level}</span></td>'
+                "<td>{place}</td><td>{owner}</td><td>{tags}</td><td>{completeness}%</td></tr>\n",
+                tick=format_html(
+                    '<td><input class="form-check-input" type="checkbox" name="customer" '
+                    'value="{}" aria-label="{} {}"></td>',
+                    c.pk,
+                    select,
+                    c.name,
+                )
+                if selectable
+                else "",
+                prefix=prefix,
+                pk=c.pk,
+                name=c.name,
+                mobile=mask(c.mobile, PersonalKind.MOBILE) or "—",
+                badge=LEVEL_BADGES.get(c.level, "bg-secondary-lt"),
+                level=levels.get(c.level, c.level),
+                place=place,
+                owner=str(c.owner) if c.owner_id else "—",
+                tags=format_html_join(
+                    "",
+                    '<span class="badge bg-azure-lt me-1">{}</span>',
+                    ((t,) for t in c.tags.all()),
+                ),
+                completeness=c.completeness,
+            )
+        )
+    return mark_safe("".join(parts))  # noqa: S308  (each part is format_html's, escaped)
+
+
 @require_perm(Perm.SERVE_CUSTOMERS)
 def customer_list(request):
     form = SearchForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     qs = selectors.search_customers(actor=request.user, **{k: v for k, v in data.items() if v})
     page = keyset_page(qs.prefetch_related("tags"), cursor=request.GET.get("cursor"))
-    return render(request, "customers/list.html", {"form": form, "page": page})
+    rows = customer_rows_html(page.items, selectable=request.user.has_perm(Perm.ASSIGN_WORK))
+    return render(request, "customers/list.html", {"form": form, "page": page, "rows": rows})
 
 
 @require_perm(Perm.SERVE_CUSTOMERS, Perm.WORK_ROUTED_TASKS)
