@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sql", action="store_true", help="print each statement of one request")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--save", default="", help="write each profile to SAVE-<n>.prof (pstats)")
     args = parser.parse_args()
     os.environ["KEFU_DATA_DIR"] = args.data_dir
     os.environ["DJANGO_SETTINGS_MODULE"] = "kefu.settings"
@@ -79,6 +80,8 @@ def main() -> None:
         for _ in range(args.requests):
             client.get(path)
         profiler.disable()
+        if args.save:
+            profiler.dump_stats(f"{args.save}-{args.paths.index(path)}.prof")
         for order in ("tottime", "cumulative"):
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(args.top)
