@@ -1,6 +1,7 @@
-from django import template
+from django import forms, template
 from django.db.models import Model
 from django.template.loader import render_to_string
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 
 from kefu.accounts.masking import PersonalKind, mask
@@ -75,3 +76,38 @@ def label(obj: Model, field_name: str) -> str:
     """{{ call|label:"outcome" }}: the display label of a choice field (as get_outcome_display)."""
     value = getattr(obj, field_name)
     return choice_labels(type(obj), field_name, get_language()).get(value, value)
+
+
+@register.filter
+def plain_select(field) -> str:
+    """{{ form.state|plain_select }}: a list's filter <select> written in one pass, the markup
+    Django's widget templates give, where they include one template per option (a list page's five
+    filters were a fifth of its server time, bench/README.md, pages-tickets). Anything but a
+    single, optional choice without help or errors is drawn by its widget as usual."""
+    widget = field.field.widget
+    choices = list(field.field.choices)
+    if (
+        type(widget) is not forms.Select
+        or field.field.required
+        or field.help_text
+        or field.errors
+        or any(isinstance(label, list | tuple) for _value, label in choices)
+    ):
+        return str(field)
+    value = field.value()
+    current = "" if value is None else str(value)
+    attrs = widget.build_attrs(widget.attrs, {"id": field.auto_id} if field.auto_id else {})
+    options = format_html_join(
+        "\n",
+        '  <option value="{}"{}>{}</option>',
+        (
+            (choice, " selected" if str(choice) == current else "", label)
+            for choice, label in choices
+        ),
+    )
+    return format_html(
+        '<select name="{}"{}>\n{}\n</select>',
+        field.html_name,
+        format_html_join("", ' {}="{}"', attrs.items()),
+        options,
+    )
