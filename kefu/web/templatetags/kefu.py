@@ -1,6 +1,5 @@
 from django import forms, template
 from django.db.models import Model
-from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 
@@ -50,8 +49,13 @@ def presence_choices():
 
 @register.simple_tag(takes_context=True)
 def render_card(context, card) -> str:
-    """A workbench card (kefu.core.workbench.Card) rendered with its own context."""
-    return render_to_string(card.template, card.context, request=context.get("request"))
+    """A workbench card (kefu.core.workbench.Card) or a panel, rendered with its own context over
+    the page's, as {% include %} does: the page's context processors (the navigation, the unread
+    count, the demo's progress) ran once for the page. render_to_string with the request ran them
+    again for each card, eight times a workbench (bench/README.md, pages-tickets)."""
+    template = context.template.engine.get_template(card.template)
+    with context.push(card.context):
+        return template.render(context)
 
 
 @register.filter
