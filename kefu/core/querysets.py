@@ -81,7 +81,7 @@ class EarliestOf(Func):
     function = "LEAST"
     output_field = DateTimeField()
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
         args = self.get_source_expressions()
         rotated = [Coalesce(*args[i:], *args[:i]) for i in range(len(args))]
         return Func(*rotated, function="MIN", output_field=self.output_field).as_sql(

@@ -15,7 +15,7 @@ from kefu.tickets.states import Priority, TicketState
 
 register = template.Library()
 
-STATE_COLOURS = {
+STATE_COLOURS: dict[str, str] = {
     TicketState.RECEIVED: "orange",
     TicketState.CONFIRMED: "orange",  # waiting
     TicketState.ROUTED: "blue",
@@ -27,7 +27,7 @@ STATE_COLOURS = {
     TicketState.ANSWERED: "green",  # done
     TicketState.CLOSED: "secondary",  # closed
 }
-PRIORITY_COLOURS = {
+PRIORITY_COLOURS: dict[str, str] = {
     Priority.LOW: "secondary",
     Priority.NORMAL: "azure",
     Priority.HIGH: "orange",
