@@ -2,7 +2,8 @@
 
 from typing import Any, TypeVar
 
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, DateTimeField, Func, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 
 QS = TypeVar("QS", bound=QuerySet[Any, Any])  # a list's queryset, handed back of the same kind
 
@@ -68,3 +69,21 @@ def narrow_to(qs: QS, condition: Q, *, many: bool) -> QS:
         When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
     )
     return qs.alias(visible_to_user=seen).filter(visible_to_user=True)
+
+
+class EarliestOf(Func):
+    """The earliest of its datetime arguments that are not NULL (NULL when all are), written alike
+    on both databases so that an index on it (a deadline a list is ordered by) serves the query:
+    LEAST on PostgreSQL, which skips NULLs; on SQLite, whose MIN(a, b, …) is NULL as soon as one
+    argument is, MIN over the arguments each coalesced with the others in turn. No constant in it:
+    SQLite matches an indexed expression only when the query's is the same, parameters included."""
+
+    function = "LEAST"
+    output_field = DateTimeField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        args = self.get_source_expressions()
+        rotated = [Coalesce(*args[i:], *args[:i]) for i in range(len(args))]
+        return Func(*rotated, function="MIN", output_field=self.output_field).as_sql(
+            compiler, connection, **extra_context
+        )

@@ -16,7 +16,7 @@ from kefu.core.errors import StrOrPromise
 from kefu.core.querysets import count_up_to
 from kefu.customers.models import Customer
 from kefu.tickets.models import Ticket
-from kefu.tickets.selectors import about_to_breach_q
+from kefu.tickets.selectors import about_to_breach_q, soonest_due_first
 from kefu.tickets.states import TicketType
 
 BREACH_HORIZON = dt.timedelta(hours=1)
@@ -134,7 +134,7 @@ def board(*, now: dt.datetime | None = None) -> Board:
         # past its deadline (68,230 at 1,000,000 tickets in bench/reports, 287 ms of the board).
         "breaching_count": count_up_to(breaching),
         "breaching": list(
-            breaching.order_by("resolve_due_at", "pk").values(
+            soonest_due_first(breaching).values(
                 "pk", "number", "subject", "resolve_due_at", "stage_due_at", "first_response_due_at"
             )[:10]
         ),

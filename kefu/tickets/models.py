@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.querysets import EarliestOf
 from kefu.core.satisfaction import Satisfaction, satisfaction_check
 from kefu.core.search.documents import SearchDocument
 from kefu.tickets.states import Priority, TicketState, TicketType, Validity
@@ -73,6 +74,23 @@ class TicketNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.last}"
+
+
+def running_due() -> EarliestOf:
+    """The deadline of a ticket's running time limit: the earliest of the first response's (until
+    answered), the stage's, the resolution's and the return visit's (until made). The about-to-breach
+    list is read in this order over the index ticket_open_running_due (Ticket.Meta); a query must
+    use this same expression for the index to serve it."""
+    return EarliestOf(
+        models.Case(
+            models.When(first_responded_at__isnull=True, then=models.F("first_response_due_at"))
+        ),
+        models.F("stage_due_at"),
+        models.F("resolve_due_at"),
+        models.Case(
+            models.When(return_visited_at__isnull=True, then=models.F("return_visit_due_at"))
+        ),
+    )
 
 
 class Ticket(models.Model):
@@ -268,6 +286,16 @@ class Ticket(models.Model):
                 name="ticket_assignee_open_due",
             ),
             models.Index(fields=["handler", "state", "-id"], name="ticket_handler_recent"),
+            # The running deadline of open tickets, then id: the about-to-breach list reads its first
+            # page here in deadline order and its figures count up to a cap here, instead of an OR of
+            # the four deadline indexes collecting every open ticket near its deadline and sorting
+            # them (480 ms at 1,000,000 tickets, bench/README.md).
+            models.Index(
+                running_due(),
+                models.F("id"),
+                condition=~models.Q(state=TicketState.CLOSED),
+                name="ticket_open_running_due",
+            ),
             models.Index(
                 fields=["return_visit_due_at"],
                 condition=models.Q(return_visited_at__isnull=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.lookups import LessThanOrEqual
 from django.http import Http404
 from django.utils import timezone
 
@@ -19,7 +20,7 @@ from kefu.accounts.roles import Perm
 from kefu.core.business_calendar import BusinessCalendar
 from kefu.core.models import TimelineEntry
 from kefu.core.statemachine import Transition
-from kefu.tickets.models import Ticket
+from kefu.tickets.models import Ticket, running_due
 from kefu.tickets.services.sla import WARNING_BEFORE
 from kefu.tickets.states import OPEN_STATES, TicketState, flow_for
 
@@ -80,16 +81,19 @@ SAVED_VIEWS = ("mine", "my_department", "unassigned", "about_to_breach", "awaiti
 
 
 def about_to_breach_q(*, now: dt.datetime, horizon: dt.datetime) -> Q:
-    """Open tickets with a deadline at or before `horizon` (passed ones included).
+    """Open tickets whose running deadline (models.running_due) is at or before `horizon` (passed
+    ones included).
 
-    Written as "not closed" (what OPEN_STATES means), the term the partial deadline indexes of open
-    tickets carry (models.Ticket.Meta), so both databases walk those instead of every ticket."""
-    return ~Q(state=TicketState.CLOSED) & (
-        Q(first_responded_at__isnull=True, first_response_due_at__lte=horizon)
-        | Q(stage_due_at__lte=horizon)
-        | Q(resolve_due_at__lte=horizon)
-        | Q(return_visited_at__isnull=True, return_visit_due_at__lte=horizon)
-    )
+    Written as "not closed" (what OPEN_STATES means) and the very expression of the partial index
+    ticket_open_running_due (models.Ticket.Meta), so both databases read that index's range."""
+    return ~Q(state=TicketState.CLOSED) & Q(LessThanOrEqual(running_due(), horizon))
+
+
+def soonest_due_first(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """`qs` (about to breach) by running deadline, then id: the order of ticket_open_running_due,
+    so a page is the index's first rows, not every match sorted. Page it with keyset_page (the
+    cursor is the deadline and id of the last row)."""
+    return qs.annotate(running_due=running_due()).order_by("running_due", "id")
 
 
 def saved_view(*, user: User, view: str, now: dt.datetime | None = None) -> QuerySet[Ticket]:

@@ -61,7 +61,10 @@ def _filtered(request, form: TicketFilterForm):
         {k: v for k, v in form.cleaned_data.items() if k != "order"} if form.is_valid() else {}
     )
     oldest = form.is_valid() and form.cleaned_data["order"] == "oldest"
-    return search_tickets(user=request.user, view=view, oldest_first=oldest, **filters), view
+    qs = search_tickets(user=request.user, view=view, oldest_first=oldest, **filters)
+    if view == "about_to_breach" and not filters.get("q"):
+        qs = selectors.soonest_due_first(qs)  # the most urgent first, read in its index's order
+    return qs, view
 
 
 @require_perm(Perm.SERVE_CUSTOMERS, Perm.WORK_ROUTED_TASKS, Perm.INSPECT_QUALITY)

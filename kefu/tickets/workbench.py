@@ -59,7 +59,7 @@ def supervision_card(request):
         {
             "breach_count": count_up_to(breach),
             "breach_tickets": list(
-                breach.order_by("resolve_due_at", "id").select_related("assignee")[:SHOWN]
+                selectors.soonest_due_first(breach).select_related("assignee")[:SHOWN]
             ),
             "approval_count": count_up_to(approval) if user.has_perm(Perm.APPROVE) else None,
             "unassigned_count": count_up_to(selectors.saved_view(user=user, view="unassigned")),
