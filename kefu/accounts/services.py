@@ -472,7 +472,7 @@ def check_scopes(scopes: Iterable[str]) -> list[str]:
 TOKEN_CACHE_SECONDS = 10.0
 TOKENS_CHANGED = SharedStamp("accounts:api-token-generation")
 TOKEN_GENERATION_KEY = TOKENS_CHANGED.key
-_verified: dict[str, tuple[float, int, ApiToken]] = {}  # digest → (until, stamp, token)
+_verified: dict[str, tuple[float, object, ApiToken]] = {}  # digest → (until, stamp, token)
 
 
 # Saves that cannot make a kept token wrong: a sign-in's time, a new password (a bearer token does

@@ -31,19 +31,20 @@ class SharedStamp:
     """A value in Django's cache (Redis when scaled) that changes whenever its source changes: what
     a process kept while it read one stamp is trusted only while `current()` still returns it. The
     one per-process invalidation of kefu (ProcessCache below, the API's verified tokens in
-    accounts.services). A random integer (an integer, so `cache.incr` from anywhere counts as a
-    change too); an evicted stamp is replaced by a new random one, which counts as a change."""
+    accounts.services). A random integer, compared as it is stored: any other value another process
+    or `cache.incr` puts there counts as a change too; an evicted stamp is replaced by a new random
+    one, which counts as a change."""
 
     def __init__(self, key: str):
         self.key = key
 
-    def current(self) -> int:
+    def current(self) -> object:
         stamp = cache.get(self.key)
         if stamp is None:
             stamp = _random_stamp()
             if not cache.add(self.key, stamp, timeout=None):
                 stamp = cache.get(self.key, stamp)
-        return int(stamp)
+        return stamp
 
     def change(self) -> None:
         """A new stamp now (what processes hold under the old one is dropped on their next read)."""
@@ -71,7 +72,7 @@ class ProcessCache(Generic[T]):
         self.stamp = SharedStamp(f"process-cache:{name}")
         self.key = self.stamp.key
         self.load = load
-        self._held: tuple[int, T] | None = None
+        self._held: tuple[object, T] | None = None
         self._lock = threading.Lock()
         _all.append(self)  # type: ignore[arg-type]
 

@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,7 +13,14 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from kefu.reports import exports  # noqa: F401  (registers the export kinds)
 
+        pre_migrate.connect(_drop_place_triggers, sender=self)
         post_migrate.connect(_install_fact_triggers, sender=self)
+
+
+def _drop_place_triggers(*, using: str = "default", **kwargs: Any) -> None:
+    from kefu.reports import facts
+
+    facts.drop_place_triggers(using)
 
 
 def _install_fact_triggers(*, using: str = "default", **kwargs: Any) -> None:

@@ -349,14 +349,45 @@ def place_trigger_sql(vendor: str, table: str, watched: Watched) -> list[str]:
 
 
 def install_triggers(using: str = "default") -> None:
+    """(Re)create the triggers over the tables the database has now (after a migrate backwards
+    some records' tables are gone: a place trigger then reads only the ones left)."""
     db = connections[using]
+    present = set(db.introspection.table_names())
     with db.cursor() as cursor:
         for table, columns in _columns_by_table().items():
-            for statement in trigger_sql(db.vendor, table, columns):
-                cursor.execute(statement)
+            if table in present:
+                for statement in trigger_sql(db.vendor, table, columns):
+                    cursor.execute(statement)
         for table, watched in _places_by_table().items():
-            for statement in place_trigger_sql(db.vendor, table, watched):
-                cursor.execute(statement)
+            records = {key: dates for key, dates in watched.records.items() if key[0] in present}
+            if table in present and records:
+                kept = Watched(columns=watched.columns, records=records)
+                for statement in place_trigger_sql(db.vendor, table, kept):
+                    cursor.execute(statement)
+
+
+def drop_place_triggers(using: str = "default") -> None:
+    """Remove the place triggers (before a migrate: SQLite checks every trigger naming a table
+    when a migration remakes that table, and a place trigger on the customers names the records'
+    tables, the remade one missing for a moment then). The records' own triggers name only the
+    facts' table and stay, so a data migration's writes to records are still marked; a customer's
+    move written by a migration is not (such a migration rebuilds the facts it moves)."""
+    db = connections[using]
+    with db.cursor() as cursor:
+        if db.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'reports_place%'"
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {db.ops.quote_name(name)}")
+        elif db.vendor == "postgresql":
+            cursor.execute(
+                "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE NOT t.tgisinternal AND t.tgname LIKE 'reports_place%'"
+            )
+            for name, table in cursor.fetchall():
+                q = db.ops.quote_name
+                cursor.execute(f"DROP TRIGGER IF EXISTS {q(name)} ON {q(table)}")
 
 
 # --- building -------------------------------------------------------------------------------
