@@ -114,7 +114,9 @@ def test_a_compensation_asked_approved_and_paid_through_the_pages(cast, case):
         "aftersales.money_approve",
         "aftersales.money_pay",
     } <= kinds
-    paid_sheet = finance.get("/aftersales/finance/").content.decode()
+    # The day it was paid (after the cut-off the sheet opens on the next day's, as handed over).
+    paid_day = timezone.localdate(line.paid_at)
+    paid_sheet = finance.get(f"/aftersales/finance/?day={paid_day}").content.decode()
     assert 'data-testid="lines-paid-total">¥20.00' in paid_sheet
 
 
