@@ -251,6 +251,9 @@ class Conversation(models.Model):
                 fields=["state", "-last_activity_at", "-id"], name="conversation_state_active"
             ),
             models.Index(fields=["state", "-closed_at", "-id"], name="conversation_state_closed"),
+            # The statistics (会话统计) and the agents' KPIs read a period's chats by when they were
+            # given to an agent: a range, not the whole table (11.5 s at 1,000,000 chats without it).
+            models.Index(fields=["assigned_at"], name="conversation_assigned_at"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -350,6 +353,15 @@ class Message(models.Model):
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["conversation", "seq"]
+        indexes = [
+            # A period's agent responses (每次响应时间) for the statistics and the KPIs: only the
+            # answers that carry a response time, so the chat writer's other inserts skip it.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(response_seconds__isnull=False),
+                name="message_responses_at",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["conversation", "seq"], name="message_unique_seq"),
             models.UniqueConstraint(

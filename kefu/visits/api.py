@@ -27,6 +27,7 @@ from kefu.visits.schemas import (
     MonthReportOut,
     MovedOut,
     MoveIn,
+    PlanEditIn,
     PlanIn,
     PlanOut,
     PlanPage,
@@ -58,10 +59,14 @@ def plan_out(plan: VisitCampaign) -> dict[str, Any]:
         "period_end": plan.period_end,
         "rules": plan.rules,
         "planned_count": plan.planned_count,
+        "service_item": plan.service_item,
+        "script": plan.script,
+        "team_id": plan.team_id,
         "state": plan.state,
         "state_label": str(plan.get_state_display()),
         "selected_count": plan.selected_count,
         "issued_count": plan.issued_count,
+        "version": plan.version,
     }
 
 
@@ -134,6 +139,22 @@ def _planner(user: User) -> None:
 def create_plan(request: AuthenticatedRequest, body: PlanIn) -> Status[dict[str, Any]]:
     plan = services.create_campaign(actor=request.user, **body.dict())
     return Status(201, plan_out(plan))
+
+
+@router.put(
+    "/visits/plans/{plan_id}",
+    response=PlanOut,
+    summary="Change a draft plan, or one sent back (it becomes a draft to submit again)",
+)
+def edit_plan(request: AuthenticatedRequest, plan_id: int, body: PlanEditIn) -> dict[str, Any]:
+    _planner(request.user)
+    selectors.access_campaign(actor=request.user, campaign_id=plan_id)
+    fields = body.dict()
+    version = fields.pop("version")
+    services.update_campaign(
+        actor=request.user, campaign_id=plan_id, expected_version=version, **fields
+    )
+    return _plan_again(request, plan_id)
 
 
 @router.get(

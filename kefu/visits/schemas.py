@@ -16,10 +16,14 @@ class PlanOut(Schema):
     period_end: dt.date
     rules: dict[str, Any]
     planned_count: int
+    service_item: str
+    script: str
+    team_id: int | None
     state: str
     state_label: str
     selected_count: int
     issued_count: int
+    version: int = Field(description="send it back with a change: another answers 409")
 
 
 class PlanPage(Schema):
@@ -227,6 +231,12 @@ class PlanIn(Schema):
     planned_count: int = Field(0, ge=0, le=10_000_000, description="0: every selected customer")
     team_id: int | None = Field(None, ge=1, le=2**63 - 1)
     rules: PlanRulesIn | None = None
+
+
+class PlanEditIn(PlanIn):
+    """The whole plan again (a draft, or one sent back: it becomes a draft to submit again)."""
+
+    version: int | None = Field(None, description="the version read; another answers 409")
 
 
 class PlanLevelCountOut(Schema):

@@ -123,6 +123,23 @@ def test_a_plan_drafted_previewed_approved_issued_and_its_tasks_moved_through_th
     assert api(agent_client, "get", f"/visits/plans/{plan['id']}/preview").status_code == 403
     assert api(sup_client, "get", "/visits/plans/999999/preview").status_code == 404
 
+    # the draft changed through the API: the whole plan again with the version read
+    assert plan["version"] == VisitCampaign.objects.get(pk=plan["id"]).version
+    edit = {**body, "title": "十二月会员关怀回访", "version": plan["version"]}
+    assert api(agent_client, "put", f"/visits/plans/{plan['id']}", edit).status_code == 403
+    assert api(sup_client, "put", "/visits/plans/999999", edit).status_code == 404
+    bad = api(sup_client, "put", f"/visits/plans/{plan['id']}", {**edit, "title": "  "})
+    assert bad.status_code == 400
+    edited = api(sup_client, "put", f"/visits/plans/{plan['id']}", edit)
+    assert edited.status_code == 200, edited.content
+    assert (edited.json()["title"], edited.json()["version"]) == (
+        "十二月会员关怀回访",
+        plan["version"] + 1,
+    )
+    stale_edit = api(sup_client, "put", f"/visits/plans/{plan['id']}", {**edit, "title": "旧的"})
+    assert stale_edit.status_code == 409
+    assert VisitCampaign.objects.get(pk=plan["id"]).title == "十二月会员关怀回访"
+
     version = VisitCampaign.objects.get(pk=plan["id"]).version
     stale = api(sup_client, "post", f"/visits/plans/{plan['id']}/submit", {"version": version + 5})
     assert stale.status_code == 409
@@ -140,6 +157,10 @@ def test_a_plan_drafted_previewed_approved_issued_and_its_tasks_moved_through_th
     assert no_reason.status_code == 400
     approved = api(boss_client, "post", f"/visits/plans/{plan['id']}/decide", {"approve": True})
     assert approved.json()["state"] == "approved"
+    approved_edit = {**edit, "version": approved.json()["version"]}
+    refused_edit = api(sup_client, "put", f"/visits/plans/{plan['id']}", approved_edit)
+    assert refused_edit.status_code in (400, 409) and refused_edit.json()["detail"]
+    assert VisitCampaign.objects.get(pk=plan["id"]).state == "approved"
     assert api(agent_client, "post", f"/visits/plans/{plan['id']}/issue", {}).status_code == 403
     with django_capture_on_commit_callbacks(execute=True):  # the worker's task, here
         issued = api(sup_client, "post", f"/visits/plans/{plan['id']}/issue", {})
