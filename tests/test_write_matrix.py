@@ -1147,6 +1147,20 @@ MATRIX = [
         json=True,
     ),
     W(
+        "PUT /api/v1/visits/plans/{plan_id}",
+        lambda w: f"/api/v1/visits/plans/{w.plan.pk}",
+        lambda w: {
+            "title": "二月会员回访",
+            "purpose": "满意度回访",
+            "period_start": "2026-02-01",
+            "period_end": "2026-02-28",
+            "rules": {"levels": ["member"]},
+        },
+        allowed=BOSSES,
+        method="put",
+        json=True,
+    ),
+    W(
         "POST /api/v1/visits/plans/{plan_id}/submit",
         lambda w: f"/api/v1/visits/plans/{w.plan.pk}/submit",
         allowed=BOSSES,

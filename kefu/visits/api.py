@@ -135,6 +135,12 @@ def _planner(user: User) -> None:
         raise PermissionDenied
 
 
+def _planners_plan(request: AuthenticatedRequest, plan_id: int) -> VisitCampaign:
+    """The plan for someone who plans (403 otherwise), if they may see it (404 otherwise)."""
+    _planner(request.user)
+    return selectors.access_campaign(actor=request.user, campaign_id=plan_id)
+
+
 @router.post("/visits/plans", response={201: PlanOut}, summary="Draft a visit plan 回访计划")
 def create_plan(request: AuthenticatedRequest, body: PlanIn) -> Status[dict[str, Any]]:
     plan = services.create_campaign(actor=request.user, **body.dict())
@@ -147,8 +153,7 @@ def create_plan(request: AuthenticatedRequest, body: PlanIn) -> Status[dict[str,
     summary="Change a draft plan, or one sent back (it becomes a draft to submit again)",
 )
 def edit_plan(request: AuthenticatedRequest, plan_id: int, body: PlanEditIn) -> dict[str, Any]:
-    _planner(request.user)
-    selectors.access_campaign(actor=request.user, campaign_id=plan_id)
+    _planners_plan(request, plan_id)
     fields = body.dict()
     version = fields.pop("version")
     services.update_campaign(
@@ -163,8 +168,7 @@ def edit_plan(request: AuthenticatedRequest, plan_id: int, body: PlanEditIn) -> 
     summary="The plan's selection counted (by level, with an owner, with an open visit, kept)",
 )
 def preview_plan(request: AuthenticatedRequest, plan_id: int) -> dict[str, Any]:
-    _planner(request.user)
-    counted = selectors.preview(selectors.access_campaign(actor=request.user, campaign_id=plan_id))
+    counted = selectors.preview(_planners_plan(request, plan_id))
     return {
         **counted,
         "levels": [{"level": str(label), "count": n} for label, n in counted["levels"]],
@@ -181,8 +185,7 @@ def _plan_again(request: AuthenticatedRequest, plan_id: int) -> dict[str, Any]:
     summary="Submit the plan for approval with its selection counted",
 )
 def submit_plan(request: AuthenticatedRequest, plan_id: int, body: VersionIn) -> dict[str, Any]:
-    _planner(request.user)
-    selectors.access_campaign(actor=request.user, campaign_id=plan_id)
+    _planners_plan(request, plan_id)
     services.submit_campaign(actor=request.user, campaign_id=plan_id, expected_version=body.version)
     return _plan_again(request, plan_id)
 
@@ -193,8 +196,7 @@ def submit_plan(request: AuthenticatedRequest, plan_id: int, body: VersionIn) ->
     summary="Approve a submitted plan, or send it back with the reason",
 )
 def decide_plan(request: AuthenticatedRequest, plan_id: int, body: DecisionIn) -> dict[str, Any]:
-    _planner(request.user)
-    selectors.access_campaign(actor=request.user, campaign_id=plan_id)
+    _planners_plan(request, plan_id)
     services.decide_campaign(
         actor=request.user,
         campaign_id=plan_id,
@@ -213,8 +215,7 @@ def decide_plan(request: AuthenticatedRequest, plan_id: int, body: DecisionIn) -
 def issue_plan(
     request: AuthenticatedRequest, plan_id: int, body: VersionIn
 ) -> Status[dict[str, Any]]:
-    _planner(request.user)
-    selectors.access_campaign(actor=request.user, campaign_id=plan_id)
+    _planners_plan(request, plan_id)
     start_issuing(actor=request.user, campaign_id=plan_id, expected_version=body.version)
     return Status(202, _plan_again(request, plan_id))
 
@@ -225,8 +226,7 @@ def issue_plan(
     summary="Close a plan: its open visits are cancelled",
 )
 def close_plan(request: AuthenticatedRequest, plan_id: int) -> dict[str, Any]:
-    _planner(request.user)
-    selectors.access_campaign(actor=request.user, campaign_id=plan_id)
+    _planners_plan(request, plan_id)
     services.close_campaign(actor=request.user, campaign_id=plan_id)
     return _plan_again(request, plan_id)
 
