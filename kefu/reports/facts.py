@@ -300,12 +300,15 @@ def _places_by_table() -> dict[str, Watched]:
     return found
 
 
+PLACE_TRIGGER_PREFIX = "reports_place_"
+
+
 def place_trigger_sql(vendor: str, table: str, watched: Watched) -> list[str]:
     """The statements that (re)create the trigger on a related table (the customers) marking the
     instants of the records pointing to a row whose place columns changed (a customer's move)."""
     q = connection.ops.quote_name
     touched = q(TouchedInstant._meta.db_table)
-    name = f"reports_place_{table}"
+    name = f"{PLACE_TRIGGER_PREFIX}{table}"
     changed = " OR ".join(
         f"OLD.{q(c)} IS DISTINCT FROM NEW.{q(c)}"
         if vendor == "postgresql"
@@ -366,28 +369,39 @@ def install_triggers(using: str = "default") -> None:
                     cursor.execute(statement)
 
 
-def drop_place_triggers(using: str = "default") -> None:
-    """Remove the place triggers (before a migrate: SQLite checks every trigger naming a table
-    when a migration remakes that table, and a place trigger on the customers names the records'
-    tables, the remade one missing for a moment then). The records' own triggers name only the
-    facts' table and stay, so a data migration's writes to records are still marked; a customer's
-    move written by a migration is not (such a migration rebuilds the facts it moves)."""
+def place_triggers(using: str = "default") -> list[tuple[str, str]]:
+    """The place triggers the database has now: (trigger, table)."""
     db = connections[using]
     with db.cursor() as cursor:
         if db.vendor == "sqlite":
             cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'reports_place%'"
+                "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+                [f"{PLACE_TRIGGER_PREFIX}%"],
             )
-            for (name,) in cursor.fetchall():
-                cursor.execute(f"DROP TRIGGER IF EXISTS {db.ops.quote_name(name)}")
         elif db.vendor == "postgresql":
             cursor.execute(
                 "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE NOT t.tgisinternal AND t.tgname LIKE 'reports_place%'"
+                "WHERE NOT t.tgisinternal AND t.tgname LIKE %s",
+                [f"{PLACE_TRIGGER_PREFIX}%"],
             )
-            for name, table in cursor.fetchall():
-                q = db.ops.quote_name
-                cursor.execute(f"DROP TRIGGER IF EXISTS {q(name)} ON {q(table)}")
+        else:
+            return []
+        return [(name, table) for name, table in cursor.fetchall()]
+
+
+def drop_place_triggers(using: str = "default") -> None:
+    """Remove the place triggers (before a migrate: SQLite checks every trigger naming a table
+    when a migration remakes that table, and a place trigger on the customers names the records'
+    tables, the remade one missing for a moment then); `install_triggers` puts them back after it.
+    The records' own triggers name only the facts' table and stay, so a data migration's writes to
+    records are still marked; a customer's move written by a migration is not, so such a
+    migration must rebuild the facts it moves (`rebuild`)."""
+    db = connections[using]
+    q = db.ops.quote_name
+    with db.cursor() as cursor:
+        for name, table in place_triggers(using):
+            on = f" ON {q(table)}" if db.vendor == "postgresql" else ""
+            cursor.execute(f"DROP TRIGGER IF EXISTS {q(name)}{on}")
 
 
 # --- building -------------------------------------------------------------------------------

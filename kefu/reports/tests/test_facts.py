@@ -461,3 +461,15 @@ def test_figures_by_street_are_the_hand_counted_ones_from_facts_and_live(streets
     assert live_counted(monkeypatch) == moved_again
     facts.refresh()
     assert counted(monkeypatch) == moved_again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_migrate_puts_back_the_place_triggers_it_drops_first():
+    """SQLite checks every trigger naming a table a migration remakes: the place triggers (which
+    name the records' tables) are dropped before a migrate and installed again after it."""
+    on_customers = ("reports_place_customers_customer", "customers_customer")
+    assert on_customers in facts.place_triggers()
+    facts.drop_place_triggers()
+    assert facts.place_triggers() == []
+    call_command("migrate", verbosity=0)
+    assert on_customers in facts.place_triggers()
