@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 
 from kefu.accounts.models import AuditAction, AuditEntry
 from kefu.accounts.roles import Role
@@ -24,47 +24,46 @@ from kefu.tickets.models import TicketCategory
 from kefu.tickets.services.tickets import create_ticket
 from kefu.tickets.states import TicketType
 from kefu.visits.services import create_campaign
+from tests.clock import this_month, today
 from tests.spreadsheets import xlsx_rows
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-MONTH = f"{TODAY:%Y-%m}"
-DAY = TODAY.isoformat()
-# (kind, the page's export URL, the filters the audit entry records, data rows)
+# (kind, the page's export URL, the filters the audit entry records, data rows); {month}, {day}
+# and {plan} are filled in when the test runs (see `data`)
 EXPORTS = [
     ("aftersales_register", "/aftersales/export/?state=done&format=xlsx", {"state": "done"}, 0),
     ("customers", "/customers/export/?city=南宁市&format=xlsx", {"city": "南宁市"}, 2),
     (
         "complaint_statistics",
-        f"/tickets/statistics/?since={MONTH}&until={MONTH}&format=xlsx",
-        {"since": f"{MONTH}-01", "until": f"{MONTH}-01"},
+        "/tickets/statistics/?since={month}&until={month}&format=xlsx",
+        {"since": "{month}-01", "until": "{month}-01"},
         1,
     ),
     (
         "chat_statistics",
-        f"/conversations/statistics/?since={DAY}&until={DAY}&format=xlsx",
-        {"since": DAY, "until": DAY},
+        "/conversations/statistics/?since={day}&until={day}&format=xlsx",
+        {"since": "{day}", "until": "{day}"},
         1,
     ),
     (
         "report",
-        f"/reports/complaints/?since={DAY}&until={DAY}&by=category&format=xlsx",
-        {"figure": "complaints", "since": DAY, "until": DAY, "by": "category"},
+        "/reports/complaints/?since={day}&until={day}&by=category&format=xlsx",
+        {"figure": "complaints", "since": "{day}", "until": "{day}", "by": "category"},
         1,  # the complaint by category; then the total, two headings and the one day
     ),
-    ("performance_sheets", f"/quality/performance/export/?month={MONTH}", {"month": MONTH}, 0),
-    ("reward_penalty_sheets", f"/quality/sheets/export/?month={MONTH}", {"month": MONTH}, 0),
+    ("performance_sheets", "/quality/performance/export/?month={month}", {"month": "{month}"}, 0),
+    ("reward_penalty_sheets", "/quality/sheets/export/?month={month}", {"month": "{month}"}, 0),
     (
         "visit_month_report",
-        f"/visits/report/?month={MONTH}&format=xlsx",
-        {"month": f"{MONTH}-01"},
+        "/visits/report/?month={month}&format=xlsx",
+        {"month": "{month}-01"},
         0,
     ),
     (
         "visit_nominations",
-        f"/visits/report/nominations/?month={MONTH}&format=xlsx",
-        {"month": f"{MONTH}-01"},
+        "/visits/report/nominations/?month={month}&format=xlsx",
+        {"month": "{month}-01"},
         0,
     ),
     # {plan}: the visit plan the data holds; a plan not yet issued has its progress (4 rows) and
@@ -117,11 +116,11 @@ def data(make_user):
         actor=supervisor,
         title="会员回访",
         purpose="满意度回访",
-        period_start=TODAY,
-        period_end=TODAY,
+        period_start=today(),
+        period_end=today(),
         rules={},
     )
-    return {"plan": plan.pk}
+    return {"plan": plan.pk, "month": this_month(), "day": today().isoformat()}
 
 
 @pytest.mark.parametrize("role", Role.values)

@@ -15,11 +15,11 @@ from kefu.quality.services import performance
 from kefu.quality.services.roster import ensure_shifts, week_start
 from kefu.quality.tests.test_leaderboard import in_team, switch_on
 from kefu.quality.tests.test_performance import closed_ticket
+from tests.clock import this_month
 from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-MONTH = timezone.localdate().strftime("%Y-%m")
 OUT_OF_RANGE = ["0001-01", "9999-12", "1999-12", "2101-01"]
 
 
@@ -38,19 +38,19 @@ def test_sheets_by_month_and_by_id_an_agent_only_their_own_signed_one(make_user)
     theirs = PerformanceSheet.objects.get(agent=colleague)
     boss, agent = api_for(supervisor), api_for(me)
 
-    listed = boss.get(f"/api/v1/quality/performance?month={MONTH}")
+    listed = boss.get(f"/api/v1/quality/performance?month={this_month()}")
     assert listed.status_code == 200
     assert {s["agent_id"]: s["state"] for s in listed.json()} == {
         me.pk: "draft",
         colleague.pk: "draft",
     }
     # A draft is the supervisor's: the agent sees nothing yet, not even by id.
-    assert agent.get(f"/api/v1/quality/performance?month={MONTH}").json() == []
+    assert agent.get(f"/api/v1/quality/performance?month={this_month()}").json() == []
     assert agent.get(f"/api/v1/quality/performance/{mine.pk}").status_code == 404
 
     performance.sign_sheet(actor=supervisor, sheet_id=mine.pk, comment="继续保持")
     performance.sign_sheet(actor=supervisor, sheet_id=theirs.pk)
-    [own] = agent.get(f"/api/v1/quality/performance?month={MONTH}").json()
+    [own] = agent.get(f"/api/v1/quality/performance?month={this_month()}").json()
     assert (own["id"], own["state"], own["comment"]) == (mine.pk, "signed", "继续保持")
     body = agent.get(f"/api/v1/quality/performance/{mine.pk}").json()
     handled = next(line for line in body["lines"] if line["indicator"] == "handled")
@@ -59,7 +59,7 @@ def test_sheets_by_month_and_by_id_an_agent_only_their_own_signed_one(make_user)
     assert boss.get(f"/api/v1/quality/performance/{theirs.pk}").status_code == 200
     assert (
         api_for(make_user(Role.INSPECTOR))
-        .get(f"/api/v1/quality/performance?month={MONTH}")
+        .get(f"/api/v1/quality/performance?month={this_month()}")
         .status_code
         == 403
     )
@@ -122,11 +122,11 @@ def test_the_leaderboard_as_the_page_shows_it(make_user):
         closed_ticket(busy)
     closed_ticket(me)
     agent = api_for(me)
-    off = agent.get(f"/api/v1/quality/leaderboard?month={MONTH}")
+    off = agent.get(f"/api/v1/quality/leaderboard?month={this_month()}")
     assert off.status_code == 409 and "评比排行榜未开启" in off.json()["detail"]
     switch_on()
 
-    board = agent.get(f"/api/v1/quality/leaderboard?month={MONTH}")
+    board = agent.get(f"/api/v1/quality/leaderboard?month={this_month()}")
     assert board.status_code == 200
     body = board.json()
     assert body["team_id"] == team.pk
@@ -136,17 +136,19 @@ def test_the_leaderboard_as_the_page_shows_it(make_user):
     ]
     # another team's board answers as a missing one
     assert (
-        agent.get(f"/api/v1/quality/leaderboard?month={MONTH}&team={other_team.pk}").status_code
+        agent.get(
+            f"/api/v1/quality/leaderboard?month={this_month()}&team={other_team.pk}"
+        ).status_code
         == 404
     )
     supervisor = api_for(make_user(Role.SUPERVISOR))
-    whole = supervisor.get(f"/api/v1/quality/leaderboard?month={MONTH}").json()
+    whole = supervisor.get(f"/api/v1/quality/leaderboard?month={this_month()}").json()
     assert {r["agent_id"] for r in whole["rows"]} == {me.pk, busy.pk, stranger.pk}
-    other = supervisor.get(f"/api/v1/quality/leaderboard?month={MONTH}&team={other_team.pk}")
+    other = supervisor.get(f"/api/v1/quality/leaderboard?month={this_month()}&team={other_team.pk}")
     assert [r["agent_id"] for r in other.json()["rows"]] == [stranger.pk]
     assert (
         api_for(make_user(Role.INSPECTOR))
-        .get(f"/api/v1/quality/leaderboard?month={MONTH}")
+        .get(f"/api/v1/quality/leaderboard?month={this_month()}")
         .status_code
         == 403
     )
@@ -221,12 +223,14 @@ def test_reward_sheets_through_the_api_an_agent_only_their_own_approved_one(make
     SheetItem.objects.create(sheet=mine, points=5, reason="客户表扬")
     SheetItem.objects.create(sheet=mine, points=-2, reason="迟到")
     RewardPenaltySheet.objects.create(agent=other, month=month, drafted_by=supervisor)
-    every = api_for(supervisor).get(f"/api/v1/quality/reward-sheets?month={MONTH}").json()
+    every = api_for(supervisor).get(f"/api/v1/quality/reward-sheets?month={this_month()}").json()
     assert {s["agent_id"] for s in every} == {me.pk, other.pk}
-    own = api_for(me).get(f"/api/v1/quality/reward-sheets?month={MONTH}").json()
+    own = api_for(me).get(f"/api/v1/quality/reward-sheets?month={this_month()}").json()
     assert [(s["id"], s["points"]) for s in own] == [(mine.pk, 3)]
     assert {i["reason"] for i in own[0]["items"]} == {"客户表扬", "迟到"}
     boss = api_for(supervisor)
     for month_raw in [*OUT_OF_RANGE, "x"]:
         assert boss.get(f"/api/v1/quality/reward-sheets?month={month_raw}").status_code == 400
-    assert boss.get(f"/api/v1/quality/reward-sheets?month={MONTH}&state=x").status_code == 400
+    assert (
+        boss.get(f"/api/v1/quality/reward-sheets?month={this_month()}&state=x").status_code == 400
+    )

@@ -8,7 +8,6 @@ import json
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from conftest import sign_in
 from kefu.accounts.models import AuditAction, AuditEntry
@@ -17,6 +16,7 @@ from kefu.quality.models import AgentRecord, QualitySettings, RecordKind, Roster
 from kefu.quality.services import records
 from kefu.quality.services.roster import ensure_shifts
 from kefu.quality.services.rubric import quality_settings
+from tests.clock import this_month
 from tests.factories import TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,10 +55,6 @@ def teams():
     return t
 
 
-def month() -> str:
-    return f"{timezone.localdate():%Y-%m}"
-
-
 def test_a_supervisor_records_praise_through_the_api_and_reads_it_back(teams):
     boss = client(teams.boss1)
     made = call(
@@ -86,14 +82,14 @@ def test_a_supervisor_records_praise_through_the_api_and_reads_it_back(teams):
         action=AuditAction.QUALITY_REVIEW, object_id=str(record.pk)
     ).exists()
 
-    listed = boss.get(f"{RECORDS}?month={month()}")
+    listed = boss.get(f"{RECORDS}?month={this_month()}")
     assert [r["id"] for r in listed.json()] == [record.pk]
-    assert boss.get(f"{RECORDS}?month={month()}&kind=complaint_upheld").json() == []
+    assert boss.get(f"{RECORDS}?month={this_month()}&kind=complaint_upheld").json() == []
     assert boss.get(f"{RECORDS}/{record.pk}").json()["words"] == "送来锦旗：耐心细致"
     # the agent reads their own; the other team's agent sees nothing of it
-    assert [r["id"] for r in client(teams.agent1).get(f"{RECORDS}?month={month()}").json()] == [
-        record.pk
-    ]
+    assert [
+        r["id"] for r in client(teams.agent1).get(f"{RECORDS}?month={this_month()}").json()
+    ] == [record.pk]
     assert client(teams.agent2).get(f"{RECORDS}/{record.pk}").status_code == 404
 
 
@@ -103,7 +99,7 @@ def test_another_teams_record_answers_404_and_nothing_changes(teams):
     )
     other = client(teams.boss2)
     assert other.get(f"{RECORDS}/{record.pk}").status_code == 404
-    assert other.get(f"{RECORDS}?month={month()}").json() == []
+    assert other.get(f"{RECORDS}?month={this_month()}").json() == []
     gone = call(other, "post", f"{RECORDS}/{record.pk}/withdraw", {"reason": "记错了"})
     assert gone.status_code == 404
     assert AgentRecord.objects.filter(pk=record.pk).exists()
@@ -135,7 +131,7 @@ def test_a_role_that_does_not_evaluate_may_not_record(teams, role):
     assert call(c, "post", f"{RECORDS}/complaints", upheld).status_code == 403
     assert not AgentRecord.objects.exists()
     if role != Role.AGENT:
-        assert c.get(f"{RECORDS}?month={month()}").status_code == 403
+        assert c.get(f"{RECORDS}?month={this_month()}").status_code == 403
 
 
 def test_a_complaint_not_judged_valid_is_refused_on_its_field(teams):

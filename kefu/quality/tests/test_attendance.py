@@ -13,13 +13,16 @@ from kefu.quality.attendance import attendance
 from kefu.quality.models import KpiTarget, Leave, PerformanceSheet, PresenceLog, RosterEntry, Shift
 from kefu.quality.services import performance
 from kefu.quality.services.roster import interval
+from tests.clock import today
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TODAY = timezone.localdate()
-# a day that has ended, not the first of its month (the sheet's test uses the day before it too)
-DAY = TODAY - dt.timedelta(days=1) if TODAY.day > 2 else (TODAY - dt.timedelta(days=20))
 MINUTE = dt.timedelta(minutes=1)
+
+
+def ended_day() -> dt.date:
+    """A day that has ended, not the first of its month (the sheet's test uses the day before it)."""
+    return today() - dt.timedelta(days=1) if today().day > 2 else (today() - dt.timedelta(days=20))
 
 
 def day_shift() -> Shift:
@@ -45,10 +48,10 @@ def test_a_presence_change_is_kept_when_it_is_made(make_user):
 
 def test_late_absent_and_left_early_against_the_roster(make_user):
     shift = day_shift()
-    start, end = interval(DAY, shift)
+    start, end = interval(ended_day(), shift)
     kept, late, absent, early, away, busy = (make_user(Role.AGENT) for _n in range(6))
     for agent in (kept, late, absent, early, away, busy):
-        RosterEntry.objects.create(agent=agent, day=DAY, shift=shift)
+        RosterEntry.objects.create(agent=agent, day=ended_day(), shift=shift)
     log(kept, "online", start - 10 * MINUTE)
     log(kept, "offline", end + 2 * MINUTE)
     log(late, "offline", start - 12 * 60 * MINUTE)  # held from the evening before
@@ -59,9 +62,13 @@ def test_late_absent_and_left_early_against_the_roster(make_user):
     log(busy, "online", start - 120 * MINUTE)  # busy and away are at work
     log(busy, "busy", start + 60 * MINUTE)
     log(busy, "away", start + 120 * MINUTE)
-    Leave.objects.create(agent=away, first_day=DAY, last_day=DAY)  # no presence at all: on leave
+    Leave.objects.create(
+        agent=away, first_day=ended_day(), last_day=ended_day()
+    )  # no presence at all: on leave
     found = attendance(
-        start=DAY, end=DAY, agent_ids=[a.pk for a in (kept, late, absent, early, away, busy)]
+        start=ended_day(),
+        end=ended_day(),
+        agent_ids=[a.pk for a in (kept, late, absent, early, away, busy)],
     )
     as_tuple = {pk: (row.shifts, row.late, row.absent, row.left_early) for pk, row in found.items()}
     assert as_tuple == {
@@ -77,7 +84,7 @@ def test_late_absent_and_left_early_against_the_roster(make_user):
         agent=absent, day=timezone.localdate() + dt.timedelta(days=1), shift=shift
     )
     again = attendance(
-        start=DAY, end=timezone.localdate() + dt.timedelta(days=1), agent_ids=[absent.pk]
+        start=ended_day(), end=timezone.localdate() + dt.timedelta(days=1), agent_ids=[absent.pk]
     )
     assert again[absent.pk].shifts == 1
 
@@ -86,7 +93,7 @@ def test_attendance_is_a_line_of_the_performance_sheet(make_user):
     supervisor = make_user(Role.SUPERVISOR)
     agent = make_user(Role.AGENT)
     shift = day_shift()
-    first, second = DAY - dt.timedelta(days=1), DAY
+    first, second = ended_day() - dt.timedelta(days=1), ended_day()
     for day in (first, second):
         RosterEntry.objects.create(agent=agent, day=day, shift=shift)
     first_start, _first_end = interval(first, shift)
@@ -95,7 +102,7 @@ def test_attendance_is_a_line_of_the_performance_sheet(make_user):
     log(agent, "online", start + 20 * MINUTE)  # late on the second day
     log(agent, "offline", end)
     KpiTarget.objects.all().delete()  # the defaults again
-    performance.generate_sheets(actor=supervisor, month=DAY)
+    performance.generate_sheets(actor=supervisor, month=ended_day())
     sheet = PerformanceSheet.objects.get(agent=agent)
     [line] = [f for f in sheet.figures if f["indicator"] == "attendance"]
     detail = line["detail"]
@@ -129,7 +136,7 @@ def test_shifts_before_the_first_presence_record_are_neither_kept_nor_absent(mak
     supervisor = make_user(Role.SUPERVISOR)
     agent, never = make_user(Role.AGENT), make_user(Role.AGENT)
     shift = day_shift()
-    first, second = DAY - dt.timedelta(days=1), DAY
+    first, second = ended_day() - dt.timedelta(days=1), ended_day()
     for someone in (agent, never):
         for day in (first, second):
             RosterEntry.objects.create(agent=someone, day=day, shift=shift)
@@ -144,7 +151,7 @@ def test_shifts_before_the_first_presence_record_are_neither_kept_nor_absent(mak
     }
     assert as_tuple == {agent.pk: (1, 0, 0, 0, 1, 100.0), never.pk: (0, 0, 0, 0, 2, None)}
 
-    performance.generate_sheets(actor=supervisor, month=DAY)
+    performance.generate_sheets(actor=supervisor, month=ended_day())
     sheet = PerformanceSheet.objects.get(agent=agent)
     [line] = [f for f in sheet.figures if f["indicator"] == "attendance"]
     assert line["value"] == 100.0 and line["detail"]["unrecorded"] == 1
@@ -157,5 +164,5 @@ def test_shifts_before_the_first_presence_record_are_neither_kept_nor_absent(mak
     page = sign_in(Client(), supervisor).get(f"/quality/performance/{sheet.pk}/").content.decode()
     unrecorded = page.split('data-testid="attendance-unrecorded">')[1].split("</div>")[0]
     assert "1 个班次无在岗记录" in unrecorded
-    rules = sheet_rules.rule_lines(DAY, [agent.pk, never.pk])
+    rules = sheet_rules.rule_lines(ended_day(), [agent.pk, never.pk])
     assert not any(ln.rule == RuleKind.ABSENT for lines in rules.values() for ln in lines)

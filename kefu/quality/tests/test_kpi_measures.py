@@ -16,10 +16,11 @@ from kefu.conversations.services.lifecycle import rate_conversation
 from kefu.customers.models import Customer
 from kefu.quality.models import PerformanceSheet, QualitySettings
 from kefu.quality.tests.conftest import GOOD_CHAT, old_agent, served_chat
-from kefu.quality.tests.test_performance import MONTH, closed_ticket, compute
+from kefu.quality.tests.test_performance import closed_ticket, compute
 from kefu.telephony.models import Call, CallDirection, CallOutcome
 from kefu.tickets.models import Ticket
 from kefu.visits.models import ReturnVisit, VisitSource, VisitState
+from tests.clock import this_month
 from tests.factories import TeamFactory
 from tests.spreadsheets import xlsx_rows
 
@@ -104,9 +105,9 @@ def test_the_months_measures_from_the_recorded_facts(client_for, no_random_sampl
     assert "30 秒" in page.split('data-testid="measure-response"')[1].split("</tr>")[0]
     api = supervisor_client.get(f"/api/v1/quality/performance/{sheet.pk}").json()
     assert measures(api) == expected
-    listed = supervisor_client.get(f"/api/v1/quality/performance?month={MONTH}").json()
+    listed = supervisor_client.get(f"/api/v1/quality/performance?month={this_month()}").json()
     assert measures(next(s for s in listed if s["agent_id"] == agent.pk)) == expected
-    rows = xlsx_rows(supervisor_client.get(f"/quality/performance/export/?month={MONTH}"))
+    rows = xlsx_rows(supervisor_client.get(f"/quality/performance/export/?month={this_month()}"))
     header = [str(c) for c in rows[0]]
     body = next(r for r in rows if agent.username in r)
     assert body[header.index("日均处理会话数")] == "2.0"
@@ -147,7 +148,7 @@ def test_a_supervisor_sees_only_their_teams_sheets_and_totals(client_for, make_u
     compute(supervisor_client)
     other = PerformanceSheet.objects.get(agent=theirs)
     # pages: the list, the sheet by id, its print view, signing it
-    listing = supervisor_client.get(f"/quality/performance/?month={MONTH}").content.decode()
+    listing = supervisor_client.get(f"/quality/performance/?month={this_month()}").content.decode()
     assert "北区甲" in listing and "北区乙" in listing and "南区丙" not in listing
     assert supervisor_client.get(f"/quality/performance/{other.pk}/").status_code == 404
     assert supervisor_client.get(f"/quality/performance/{other.pk}/?print=1").status_code == 404
@@ -162,29 +163,34 @@ def test_a_supervisor_sees_only_their_teams_sheets_and_totals(client_for, make_u
     )
     assert "66.7" in totals.split(f'data-testid="team-{north.pk}-resolution"')[1][:20]
     # the API
-    listed = supervisor_client.get(f"/api/v1/quality/performance?month={MONTH}").json()
+    listed = supervisor_client.get(f"/api/v1/quality/performance?month={this_month()}").json()
     assert {s["agent_id"] for s in listed} == {mine_a.pk, mine_b.pk}
     assert supervisor_client.get(f"/api/v1/quality/performance/{other.pk}").status_code == 404
-    teams = supervisor_client.get(f"/api/v1/quality/performance-teams?month={MONTH}").json()
+    teams = supervisor_client.get(f"/api/v1/quality/performance-teams?month={this_month()}").json()
     assert [(t["team_id"], t["agents"]) for t in teams] == [(north.pk, 2)]
     assert measures(teams[0])["resolution"] == 66.7
     # the Excel file
-    rows = xlsx_rows(supervisor_client.get(f"/quality/performance/export/?month={MONTH}"))
+    rows = xlsx_rows(supervisor_client.get(f"/quality/performance/export/?month={this_month()}"))
     names = {r[1] for r in rows[1:]}
     assert mine_a.username in names and theirs.username not in names
     # the leaderboard: their teams' boards only
     QualitySettings.objects.update_or_create(pk=1, defaults={"leaderboard_on": True})
     assert supervisor_client.get(f"/quality/leaderboard/?team={south.pk}").status_code == 404
-    board = supervisor_client.get(f"/api/v1/quality/leaderboard?month={MONTH}&team={south.pk}")
+    board = supervisor_client.get(
+        f"/api/v1/quality/leaderboard?month={this_month()}&team={south.pk}"
+    )
     assert board.status_code == 404
     # a manager sees every agent and every team
     manager_client, _manager = client_for(Role.MANAGER)
     assert manager_client.get(f"/quality/performance/{other.pk}/").status_code == 200
-    teams = manager_client.get(f"/api/v1/quality/performance-teams?month={MONTH}").json()
+    teams = manager_client.get(f"/api/v1/quality/performance-teams?month={this_month()}").json()
     assert {t["team_id"] for t in teams} == {north.pk, south.pk}
     # an agent sees no team totals
     agent_client, _agent = client_for(Role.AGENT)
-    assert agent_client.get(f"/api/v1/quality/performance-teams?month={MONTH}").status_code == 403
+    assert (
+        agent_client.get(f"/api/v1/quality/performance-teams?month={this_month()}").status_code
+        == 403
+    )
     assert (
         supervisor_client.get("/api/v1/quality/performance-teams?month=2026-13").status_code == 400
     )
@@ -213,5 +219,5 @@ def test_customers_praise_is_linked_to_the_agent_on_the_leaderboard(client_for, 
     page = client.get(f"/quality/leaderboard/?team={team.pk}").content.decode()
     assert page.split(f'data-testid="praise-{praised.pk}">')[1].startswith("2<")
     assert page.split(f'data-testid="praise-{other.pk}">')[1].startswith("0<")
-    board = client.get(f"/api/v1/quality/leaderboard?month={MONTH}&team={team.pk}").json()
+    board = client.get(f"/api/v1/quality/leaderboard?month={this_month()}&team={team.pk}").json()
     assert {r["agent_id"]: r["praise"] for r in board["rows"]} == {praised.pk: 2, other.pk: 0}

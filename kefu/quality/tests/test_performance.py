@@ -13,11 +13,11 @@ from kefu.telephony.models import Call, CallDirection, CallOutcome
 from kefu.tickets.models import Ticket
 from kefu.tickets.services.tickets import create_ticket
 from kefu.tickets.states import TicketState, TicketType
+from tests.clock import this_month
 from tests.spreadsheets import xlsx_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-MONTH = timezone.localdate().strftime("%Y-%m")
 COMPLAINT_CHAT = [
     ("visitor", "你们太慢了，我要投诉"),
     ("agent", "您好，很高兴为您服务，我帮您查一下"),
@@ -47,7 +47,7 @@ def a_call(agent):
 
 
 def compute(client):
-    return client.post("/quality/performance/compute/", {"month": MONTH})
+    return client.post("/quality/performance/compute/", {"month": this_month()})
 
 
 def line(sheet, key):
@@ -159,15 +159,18 @@ def test_an_agent_never_sees_another_agents_sheet(client_for, make_user):
     assert agent_client.get(f"/quality/performance/{theirs.pk}/").status_code == 404
     assert agent_client.get(f"/quality/performance/{theirs.pk}/?print=1").status_code == 404
     assert agent_client.post(f"/quality/performance/{theirs.pk}/acknowledge/").status_code == 404
-    listing = agent_client.get(f"/quality/performance/?month={MONTH}").content.decode()
+    listing = agent_client.get(f"/quality/performance/?month={this_month()}").content.decode()
     assert "赵强" not in listing
-    assert agent_client.get(f"/quality/performance/export/?month={MONTH}").status_code == 403
+    assert agent_client.get(f"/quality/performance/export/?month={this_month()}").status_code == 403
     inspector_client, _inspector = client_for(Role.INSPECTOR)
     assert inspector_client.get("/quality/performance/").status_code == 403
     assert inspector_client.get(f"/quality/performance/{theirs.pk}/").status_code == 404
     # An agent cannot compute or sign.
     mine = PerformanceSheet.objects.get(agent=agent)
-    assert agent_client.post("/quality/performance/compute/", {"month": MONTH}).status_code == 403
+    assert (
+        agent_client.post("/quality/performance/compute/", {"month": this_month()}).status_code
+        == 403
+    )
     agent_client.post(f"/quality/performance/{mine.pk}/sign/")
     mine.refresh_from_db()
     assert mine.state == PerformanceState.DRAFT
@@ -178,14 +181,14 @@ def test_the_month_in_excel_and_the_print_view(client_for, make_user):
     agent = make_user(Role.AGENT, display_name="=HYPERLINK(1)", username="wangfang")
     closed_ticket(agent)
     compute(supervisor_client)
-    response = supervisor_client.get(f"/quality/performance/export/?month={MONTH}")
+    response = supervisor_client.get(f"/quality/performance/export/?month={this_month()}")
     assert response.status_code == 200
     rows = xlsx_rows(response)
     header = [str(c) for c in rows[0] if c is not None]
     assert header[:5] == ["月份", "工号（用户名）", "姓名", "部门", "班组"]
     assert {"调整分", "调整原因", "最终分数", "批准人"} <= set(header)
     body = next(r for r in rows if "wangfang" in r)
-    assert body[0] == MONTH
+    assert body[0] == this_month()
     assert "'=HYPERLINK(1)" in body
     sheet = PerformanceSheet.objects.get(agent=agent)
     assert body[5 + 1] == "1"  # handled, the second indicator

@@ -8,10 +8,9 @@ from kefu.accounts.roles import Role
 from kefu.quality.models import PerformanceSheet
 from kefu.quality.tests.conftest import GOOD_CHAT, old_agent, served_chat
 from kefu.quality.tests.test_performance import COMPLAINT_CHAT
+from tests.clock import today
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-TODAY = timezone.localdate().isoformat()
 
 
 def test_the_quality_score_and_complaints_by_agent(client_for, no_random_sample):
@@ -21,9 +20,9 @@ def test_the_quality_score_and_complaints_by_agent(client_for, no_random_sample)
     served_chat(agent, COMPLAINT_CHAT)
     index = client.get("/reports/").content.decode()
     assert "/reports/quality_score/" in index and "/reports/complained_chats/" in index
-    page = client.get(f"/reports/quality_score/?since={TODAY}&until={TODAY}")
+    page = client.get(f"/reports/quality_score/?since={today()}&until={today()}")
     assert page.status_code == 200 and "质检对象" in page.content.decode()
-    share = client.get(f"/reports/complained_chats/?since={TODAY}&until={TODAY}")
+    share = client.get(f"/reports/complained_chats/?since={today()}&until={today()}")
     assert share.status_code == 200 and "50" in share.content.decode()
 
 
@@ -36,7 +35,7 @@ def test_the_performance_score_is_for_those_who_evaluate(client_for, make_user):
     sheet = PerformanceSheet.objects.get(agent=agent)
     PerformanceSheet.objects.filter(pk=sheet.pk).update(score=88.0)
     supervisor_client.post(f"/quality/performance/{sheet.pk}/sign/")
-    page = supervisor_client.get(f"/reports/performance_score/?since={TODAY}&until={TODAY}")
+    page = supervisor_client.get(f"/reports/performance_score/?since={today()}&until={today()}")
     assert page.status_code == 200 and "绩效对象" in page.content.decode()
     inspector_client, _inspector = client_for(Role.INSPECTOR)
     assert inspector_client.get("/reports/performance_score/").status_code in (403, 404)

@@ -15,10 +15,13 @@ from kefu.conversations.services.routing import assign_waiting
 from kefu.conversations.tests.conftest import make_agent, make_conversation
 from kefu.quality.models import Leave, RosterEntry, Shift, ShiftSwap, SwapState
 from kefu.quality.services.roster import ensure_shifts, week_start
+from tests.clock import today
 
 pytestmark = pytest.mark.django_db
 
-NEXT_WEEK = week_start(timezone.localdate()) + dt.timedelta(days=7)
+
+def next_week() -> dt.date:
+    return week_start(today()) + dt.timedelta(days=7)
 
 
 def shift(name):
@@ -30,18 +33,20 @@ def cell(agent, day):
     return f"cell-{agent.pk}-{day:%Y%m%d}"
 
 
-def save(client, cells, week=NEXT_WEEK):
-    return client.post("/quality/roster/", {"week": week.isoformat(), **cells}, follow=True)
+def save(client, cells, week=None):
+    return client.post(
+        "/quality/roster/", {"week": (week or next_week()).isoformat(), **cells}, follow=True
+    )
 
 
 def test_the_supervisor_builds_next_weeks_roster_and_the_agent_sees_it(client_for, make_user):
     supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
     agent_client, agent = client_for(Role.AGENT, display_name="李娜")
     other_client, _other = client_for(Role.AGENT)
-    page = supervisor_client.get(f"/quality/roster/?week={NEXT_WEEK.isoformat()}")
+    page = supervisor_client.get(f"/quality/roster/?week={next_week().isoformat()}")
     assert page.status_code == 200 and "李娜" in page.content.decode()
     early, late = shift("早班"), shift("晚班")
-    monday, tuesday = NEXT_WEEK, NEXT_WEEK + dt.timedelta(days=1)
+    monday, tuesday = next_week(), next_week() + dt.timedelta(days=1)
     save(supervisor_client, {cell(agent, monday): early.pk, cell(agent, tuesday): late.pk})
     assert set(RosterEntry.objects.filter(agent=agent).values_list("day", "shift__name")) == {
         (monday, "早班"),
@@ -62,8 +67,10 @@ def test_the_supervisor_builds_next_weeks_roster_and_the_agent_sees_it(client_fo
 def test_only_supervisors_and_managers_edit_the_roster(client_for, role):
     client, _user = client_for(role)
     assert client.get("/quality/roster/").status_code == 403
-    assert client.post("/quality/roster/", {"week": NEXT_WEEK.isoformat()}).status_code == 403
-    assert client.post("/quality/roster/copy/", {"week": NEXT_WEEK.isoformat()}).status_code == 403
+    assert client.post("/quality/roster/", {"week": next_week().isoformat()}).status_code == 403
+    assert (
+        client.post("/quality/roster/copy/", {"week": next_week().isoformat()}).status_code == 403
+    )
     assert client.get("/quality/roster/shifts/").status_code == 403
 
 
@@ -75,7 +82,7 @@ def test_overlapping_shifts_for_one_agent_are_refused_and_nothing_saved(client_f
     )
     night = Shift.objects.get(name="夜班")
     assert night.overnight
-    monday, tuesday = NEXT_WEEK, NEXT_WEEK + dt.timedelta(days=1)
+    monday, tuesday = next_week(), next_week() + dt.timedelta(days=1)
     response = save(
         supervisor_client,
         {cell(agent, monday): night.pk, cell(agent, tuesday): shift("早班").pk},
@@ -99,20 +106,20 @@ def test_overlapping_shifts_for_one_agent_are_refused_and_nothing_saved(client_f
 def test_last_week_is_copied_into_the_empty_days(client_for, make_user):
     supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
     agent = make_user(Role.AGENT)
-    this_week = NEXT_WEEK - dt.timedelta(days=7)
+    this_week = next_week() - dt.timedelta(days=7)
     for n in range(5):
         RosterEntry.objects.create(
             agent=agent, day=this_week + dt.timedelta(days=n), shift=shift("早班")
         )
-    RosterEntry.objects.create(agent=agent, day=NEXT_WEEK, shift=shift("中班"))
-    supervisor_client.post("/quality/roster/copy/", {"week": NEXT_WEEK.isoformat()})
+    RosterEntry.objects.create(agent=agent, day=next_week(), shift=shift("中班"))
+    supervisor_client.post("/quality/roster/copy/", {"week": next_week().isoformat()})
     days = dict(
-        RosterEntry.objects.filter(agent=agent, day__gte=NEXT_WEEK).values_list(
+        RosterEntry.objects.filter(agent=agent, day__gte=next_week()).values_list(
             "day", "shift__name"
         )
     )
-    assert days[NEXT_WEEK] == "中班"  # kept: the day was rostered already
-    assert [days[NEXT_WEEK + dt.timedelta(days=n)] for n in range(1, 5)] == ["早班"] * 4
+    assert days[next_week()] == "中班"  # kept: the day was rostered already
+    assert [days[next_week() + dt.timedelta(days=n)] for n in range(1, 5)] == ["早班"] * 4
     assert len(days) == 5
 
 
@@ -120,7 +127,7 @@ def test_a_swap_asked_by_the_agent_and_approved_by_a_supervisor(client_for):
     supervisor_client, _supervisor = client_for(Role.SUPERVISOR)
     agent_client, agent = client_for(Role.AGENT)
     colleague_client, colleague = client_for(Role.AGENT)
-    day = NEXT_WEEK + dt.timedelta(days=2)
+    day = next_week() + dt.timedelta(days=2)
     mine = RosterEntry.objects.create(agent=agent, day=day, shift=shift("早班"))
     RosterEntry.objects.create(agent=colleague, day=day, shift=shift("晚班"))
     # Nobody asks to swap somebody else's shift.
@@ -139,7 +146,9 @@ def test_a_swap_asked_by_the_agent_and_approved_by_a_supervisor(client_for):
         ).status_code
         == 403
     )
-    grid = supervisor_client.get(f"/quality/roster/?week={NEXT_WEEK.isoformat()}").content.decode()
+    grid = supervisor_client.get(
+        f"/quality/roster/?week={next_week().isoformat()}"
+    ).content.decode()
     assert "家里有事" in grid
     supervisor_client.post(f"/quality/roster/swaps/{swap.pk}/decide/", {"decision": "approve"})
     swap.refresh_from_db()

@@ -21,11 +21,11 @@ from kefu.quality.models import (
 from kefu.quality.services import sheet_rules
 from kefu.quality.tests.conftest import GOOD_CHAT, old_agent, served_chat
 from kefu.quality.tests.test_performance import COMPLAINT_CHAT, closed_ticket
+from tests.clock import this_month
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-MONTH = timezone.localdate().strftime("%Y-%m")
 RUDE_CHAT = [("visitor", "这个怎么用"), ("agent", "您好，你自己看说明书"), ("agent", "再见")]
 
 
@@ -34,7 +34,7 @@ def lines(sheet) -> dict[str, int]:
 
 
 def draft_now(client):
-    return client.post("/quality/sheets/from-rules/", {"month": MONTH})
+    return client.post("/quality/sheets/from-rules/", {"month": this_month()})
 
 
 def a_month_of_facts(agent):
@@ -71,7 +71,7 @@ def test_the_months_sheets_are_drafted_from_the_rules(client_for, no_random_samp
     assert (sheet.state, sheet.drafted_by, sheet.month.strftime("%Y-%m")) == (
         SheetState.DRAFT,
         None,
-        MONTH,
+        this_month(),
     )
     assert lines(sheet) == {
         RuleKind.COMPLAINT: -5,
@@ -85,7 +85,7 @@ def test_the_months_sheets_are_drafted_from_the_rules(client_for, no_random_samp
     html = supervisor_client.get(f"/quality/sheets/{sheet.pk}/").content.decode()
     assert 'data-testid="drafted-from-rules"' in html and "按规则起草" in html
     assert "2 × -2" in html and 'data-testid="total">-23<' in html
-    listing = supervisor_client.get(f"/quality/sheets/?month={MONTH}").content.decode()
+    listing = supervisor_client.get(f"/quality/sheets/?month={this_month()}").content.decode()
     assert f'data-testid="sheet-{sheet.pk}"' in listing
 
 

@@ -9,14 +9,13 @@ from django.utils import timezone
 from kefu.accounts.roles import Role
 from kefu.notifications.models import Notification
 from kefu.quality.models import RewardPenaltySheet, SheetItem, SheetState
+from tests.clock import last_month
 
 pytestmark = pytest.mark.django_db(transaction=True)  # notifications are sent after commit
 
-LAST_MONTH = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
 
-
-def draft(client, agent, month=LAST_MONTH):
-    return client.post("/quality/sheets/new/", {"agent": agent.pk, "month": month})
+def draft(client, agent, month=None):
+    return client.post("/quality/sheets/new/", {"agent": agent.pk, "month": month or last_month()})
 
 
 def sheet_of(agent) -> RewardPenaltySheet:
@@ -136,9 +135,9 @@ def test_an_empty_sheet_cannot_be_submitted_and_a_month_has_one_sheet(client_for
     client.post(page + "submit/")
     assert sheet_of(agent).state == SheetState.DRAFT
     html = client.post(
-        "/quality/sheets/new/", {"agent": agent.pk, "month": LAST_MONTH}, follow=True
+        "/quality/sheets/new/", {"agent": agent.pk, "month": last_month()}, follow=True
     ).content.decode()
-    assert f"{LAST_MONTH} 评分表已存在" in html
+    assert f"{last_month()} 评分表已存在" in html
     assert RewardPenaltySheet.objects.filter(agent=agent).count() == 1
 
 
@@ -187,7 +186,7 @@ def test_points_become_amounts_fixed_when_the_sheet_is_approved(client_for, make
     assert 'data-testid="total-amount">-16.50<' in manager_client.get(page).content.decode()
     from kefu.quality.tests.test_api import api_for
 
-    [out] = api_for(agent).get(f"/api/v1/quality/reward-sheets?month={LAST_MONTH}").json()
+    [out] = api_for(agent).get(f"/api/v1/quality/reward-sheets?month={last_month()}").json()
     assert (out["points"], out["fen_per_point"], out["amount_fen"]) == (-3, 550, -1650)
     # the rate is the manager's setting, refused out of range with nothing changed
     settings = {
@@ -214,7 +213,7 @@ def test_the_months_sheets_in_excel_for_payroll(client_for, make_user):
     QualitySettings.objects.update_or_create(pk=1, defaults={"fen_per_point": 1000})
     agent = make_user(Role.AGENT, username="lina", display_name="李娜")
     AgentProfile.objects.get_or_create(user=agent)[0].teams.add(TeamFactory(name="售前组"))
-    month = dt.date.fromisoformat(f"{LAST_MONTH}-01")
+    month = dt.date.fromisoformat(f"{last_month()}-01")
     sheet = RewardPenaltySheet.objects.create(
         agent=agent,
         month=month,
@@ -225,14 +224,14 @@ def test_the_months_sheets_in_excel_for_payroll(client_for, make_user):
     )
     SheetItem.objects.create(sheet=sheet, points=-1, reason="=HYPERLINK(1)")
     SheetItem.objects.create(sheet=sheet, points=6, reason="表扬信")
-    listing = supervisor_client.get(f"/quality/sheets/?month={LAST_MONTH}").content.decode()
-    assert f"/quality/sheets/export/?month={LAST_MONTH}" in listing
-    response = supervisor_client.get(f"/quality/sheets/export/?month={LAST_MONTH}")
+    listing = supervisor_client.get(f"/quality/sheets/?month={last_month()}").content.decode()
+    assert f"/quality/sheets/export/?month={last_month()}" in listing
+    response = supervisor_client.get(f"/quality/sheets/export/?month={last_month()}")
     assert response.status_code == 200
     rows = xlsx_rows(response)
     assert "奖励分" in [str(c) for c in rows[0]] or "奖励分" in str(rows[:3])
     body = next(r for r in rows if "lina" in r)
-    assert body[0] == LAST_MONTH and "李娜" in body
+    assert body[0] == last_month() and "李娜" in body
     at = body.index("lina")  # 工号, 姓名, 部门, 班组, then the points and the amounts
     department = agent.department.name
     assert body[at : at + 9] == ["lina", "李娜", department, "售前组", 6, -1, 5, "2.50", "12.50"]
@@ -242,4 +241,4 @@ def test_the_months_sheets_in_excel_for_payroll(client_for, make_user):
     assert signed[:4] == ["制表人", str(supervisor), "批准人", "周经理"]
     assert AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
     agent_client, _agent = client_for(Role.AGENT)
-    assert agent_client.get(f"/quality/sheets/export/?month={LAST_MONTH}").status_code == 403
+    assert agent_client.get(f"/quality/sheets/export/?month={last_month()}").status_code == 403

@@ -26,15 +26,22 @@ from kefu.tickets.models import Channel, Ticket, TicketCategory
 from kefu.tickets.services.loop import reopen_ticket
 from kefu.tickets.services.tickets import create_ticket, set_ticket_fields
 from kefu.tickets.states import TicketState, TicketType
+from tests.clock import today
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
-THROUGH = TODAY - dt.timedelta(days=2)  # the last day with facts
-BUILT_END = facts._local_start(THROUGH + dt.timedelta(days=1))
+
+
+def through() -> dt.date:
+    """The last day with facts once they are built: the day before yesterday."""
+    return today() - dt.timedelta(days=2)
+
+
+def built_end() -> dt.datetime:
+    return facts._local_start(through() + dt.timedelta(days=1))
 
 
 def local(days_ago: int, hour: int, minute: int = 0) -> dt.datetime:
-    day = TODAY - dt.timedelta(days=days_ago)
+    day = today() - dt.timedelta(days=days_ago)
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
 
 
@@ -99,8 +106,8 @@ def cases(desk) -> list[dict[str, str]]:
     return [
         {"period": "year"},
         {"period": "30d"},
-        {"since": (TODAY - dt.timedelta(days=400)).isoformat(), "until": TODAY.isoformat()},
-        {"since": (TODAY - dt.timedelta(days=41)).isoformat(), "until": TODAY.isoformat()},
+        {"since": (today() - dt.timedelta(days=400)).isoformat(), "until": today().isoformat()},
+        {"since": (today() - dt.timedelta(days=41)).isoformat(), "until": today().isoformat()},
         {"period": "year", "by": "channel"},  # by agent, category, department, type: defaults
         {"period": "year", "agent": str(agent.pk)},
         {"period": "year", "agent": "~", "by": "agent"},
@@ -167,8 +174,8 @@ def test_the_ticket_figures_have_facts_and_those_through_another_table_do_not():
 def test_facts_give_the_live_figures_and_stay_so_after_every_kind_of_change(desk, monkeypatch):
     assert not reads_facts({"period": "year"})  # never built: live
     call_command("rebuild_report_facts", verbosity=0)
-    assert FactsBuilt.objects.get(figure="complaints").through == THROUGH
-    assert not TouchedInstant.objects.filter(at__lt=BUILT_END).exists()
+    assert FactsBuilt.objects.get(figure="complaints").through == through()
+    assert not TouchedInstant.objects.filter(at__lt=built_end()).exists()
     assert reads_facts({"period": "year"})
     assert reads_facts({"period": "year", "by": "agent"})
     assert reads_facts({"period": "year", "street": "街道1"})  # the customer's place too
@@ -179,9 +186,9 @@ def test_facts_give_the_live_figures_and_stay_so_after_every_kind_of_change(desk
     assert DailyFact.objects.filter(
         figure=registry.get_figure("time_limits").key,
         dimension="",
-        day=TODAY - dt.timedelta(days=40),
+        day=today() - dt.timedelta(days=40),
     ).exists()
-    assert timezone.localtime(edge.created_at).date() == TODAY - dt.timedelta(days=40)
+    assert timezone.localtime(edge.created_at).date() == today() - dt.timedelta(days=40)
 
     # A closed ticket reopened (its closing day loses it), one moved to another department, the
     # deadline marks of a third written by QuerySet.update(), a customer erased.
@@ -212,12 +219,12 @@ def test_facts_give_the_live_figures_and_stay_so_after_every_kind_of_change(desk
     erased.refresh_from_db()
     assert erased.street == ""
 
-    touched = TouchedInstant.objects.filter(at__lt=BUILT_END).count()
+    touched = TouchedInstant.objects.filter(at__lt=built_end()).count()
     assert touched  # those days are computed live until the refresh
     assert_same(desk, monkeypatch)
 
     assert facts.refresh() > 0
-    assert not TouchedInstant.objects.filter(at__lt=BUILT_END).exists()
+    assert not TouchedInstant.objects.filter(at__lt=built_end()).exists()
     assert reads_facts({"period": "year"})
     assert_same(desk, monkeypatch)
 
@@ -278,9 +285,9 @@ def test_only_changes_to_built_days_write_marks(desk, monkeypatch):
 
 def test_yesterday_is_live_until_it_is_built_and_right_after(desk, monkeypatch):
     # Built the day before (through = today - 3): the days since are live until the refresh.
-    facts.rebuild(today=TODAY - dt.timedelta(days=1))
-    assert FactsBuilt.objects.get(figure="complaints").through == THROUGH - dt.timedelta(days=1)
-    assert not DailyFact.objects.filter(day__gt=THROUGH - dt.timedelta(days=1)).exists()
+    facts.rebuild(today=today() - dt.timedelta(days=1))
+    assert FactsBuilt.objects.get(figure="complaints").through == through() - dt.timedelta(days=1)
+    assert not DailyFact.objects.filter(day__gt=through() - dt.timedelta(days=1)).exists()
     supervisor = desk["supervisor"]
     for days_ago in (1, 2):  # yesterday's and the day before's tickets, written late
         create_ticket(
@@ -295,20 +302,22 @@ def test_yesterday_is_live_until_it_is_built_and_right_after(desk, monkeypatch):
     assert_same(desk, monkeypatch)
 
     facts.refresh()  # the day before yesterday has closed: built
-    assert FactsBuilt.objects.get(figure="complaints").through == THROUGH
-    assert DailyFact.objects.filter(figure="complaints", day=THROUGH).exists()
+    assert FactsBuilt.objects.get(figure="complaints").through == through()
+    assert DailyFact.objects.filter(figure="complaints", day=through()).exists()
     complaints = registry.get_figure("complaints")
     assert complaints is not None
     plan = facts.plan(complaints)
     assert plan is not None
-    cut = facts.split(complaints, plan, TODAY - dt.timedelta(days=1), TODAY)
+    cut = facts.split(complaints, plan, today() - dt.timedelta(days=1), today())
     assert cut is not None and not cut.has_facts  # yesterday and today: still live
     assert_same(desk, monkeypatch)
 
     # The next day's refresh builds yesterday (its marks, if any, were read with it).
-    facts.refresh(today=TODAY + dt.timedelta(days=1))
-    assert FactsBuilt.objects.get(figure="complaints").through == TODAY - dt.timedelta(days=1)
-    assert DailyFact.objects.filter(figure="complaints", day=TODAY - dt.timedelta(days=1)).exists()
+    facts.refresh(today=today() + dt.timedelta(days=1))
+    assert FactsBuilt.objects.get(figure="complaints").through == today() - dt.timedelta(days=1)
+    assert DailyFact.objects.filter(
+        figure="complaints", day=today() - dt.timedelta(days=1)
+    ).exists()
     assert_same(desk, monkeypatch)
 
 
@@ -372,7 +381,7 @@ def by_place(level: str, **values: str) -> dict[str, object]:
     figure = registry.get_figure("complaints")
     assert figure is not None
     filters = selectors.ReportFilters(
-        since=TODAY - dt.timedelta(days=120), until=TODAY, values=values
+        since=today() - dt.timedelta(days=120), until=today(), values=values
     )
     table = selectors.region_table([figure], filters, level=level)
     return {row["key"]: row["values"][0] for row in table["rows"]}
@@ -382,7 +391,7 @@ def street_total(street: str) -> object:
     figure = registry.get_figure("complaints")
     assert figure is not None
     filters = selectors.ReportFilters(
-        since=TODAY - dt.timedelta(days=120), until=TODAY, values={"street": street}
+        since=today() - dt.timedelta(days=120), until=today(), values={"street": street}
     )
     return selectors.total(figure, filters)
 
