@@ -60,9 +60,14 @@ def _served_by(user: User) -> Q:
 
 def _served_probe(user: User, customer: OuterRef) -> Exists:
     """Whether `user` has served the customer `customer` names (its timeline has an entry of
-    theirs): one probe of the (actor, customer_id) index per row tested."""
+    theirs): one probe of the (actor, customer_id) index per row tested. The `IS NOT NULL` is
+    implied by the equality; it is spelled out for PostgreSQL, which may run the probe once as a
+    hashed set of the user's entries and can then read that set from the partial index alone
+    (an agent's calls page: 31 → 3 ms of 1,000,000 calls, bench/README.md)."""
     return Exists(
-        TimelineEntry.objects.filter(actor=user, customer_id=customer).order_by().values("pk")
+        TimelineEntry.objects.filter(actor=user, customer_id__isnull=False, customer_id=customer)
+        .order_by()
+        .values("pk")
     )
 
 
