@@ -300,6 +300,11 @@ def main() -> None:
 
             agent = User.objects.get(username="bench-agent-01")
             ReturnVisit.objects.update(assignee=agent)
+            # What autovacuum's analyse does within a minute of a change this size: without it,
+            # PostgreSQL still thinks the agent has 2 open visits and sorts all of them for a page
+            # (404 ms p95 at 200,000, bench/README.md).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE visits_returnvisit")
             in_process("bench-agent-01")
             connection.close()
             _today_pages(
