@@ -16,10 +16,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from kefu.conversations.models import Conversation, Message, PresalesStep, PresalesTick, SenderKind
+from kefu.core.local_dates import LocalDate
 
 MAX_DAYS = 92
 
@@ -102,7 +102,7 @@ def _facts(*, since: dt.date, until: dt.date, by_day: bool) -> dict[tuple, Agent
 
     def grouped(queryset, at: str, agent: str, *more: str):
         if by_day:
-            return queryset.annotate(day=TruncDate(at, tzinfo=tz)).values("day", agent, *more)
+            return queryset.annotate(day=LocalDate(at, tzinfo=tz)).values("day", agent, *more)
         return queryset.values(agent, *more)
 
     def row(r, agent: str) -> AgentDay:

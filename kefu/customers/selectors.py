@@ -12,7 +12,6 @@ import unicodedata
 
 from django.apps import apps
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,6 +19,7 @@ from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
 from kefu.accounts.roles import Perm
 from kefu.core import search
+from kefu.core.local_dates import LocalDate
 from kefu.core.models import TimelineEntry
 from kefu.core.querysets import are_many, filter_given, narrow_to
 from kefu.customers import identities
@@ -310,7 +310,7 @@ def daily_capture_counts(*, days: int = 7) -> list[dict]:
     since = timezone.now() - dt.timedelta(days=days)
     return list(
         Customer.objects.filter(created_at__gte=since, created_by__isnull=False)
-        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .annotate(day=LocalDate("created_at", tzinfo=timezone.get_current_timezone()))
         .values("day", "created_by__username", "created_by__display_name")
         .annotate(count=Count("id"))
         .order_by("-day", "-count")

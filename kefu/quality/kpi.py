@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Avg, Count, Q
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kefu.conversations.models import Conversation
 from kefu.conversations.selectors import chat_totals
+from kefu.core.local_dates import LocalDate
 from kefu.quality.attendance import Attendance, attendance
 from kefu.quality.models import AgentRecord, Indicator, KpiTarget, RecordKind
 from kefu.telephony.models import Call, CallOutcome
@@ -226,7 +226,7 @@ def facts(*, start: dt.date, end: dt.date, agent_ids: list[int]) -> dict[int, Ag
         .annotate(
             n=Count("id"),
             answered=Count("id", filter=answered),
-            days=Count(TruncDate("started_at", tzinfo=tz), distinct=True, filter=answered),
+            days=Count(LocalDate("started_at", tzinfo=tz), distinct=True, filter=answered),
             talk=Avg("duration_seconds", filter=answered),
         )
         .order_by()
@@ -247,7 +247,7 @@ def facts(*, start: dt.date, end: dt.date, agent_ids: list[int]) -> dict[int, Ag
         )
         .values("assignee_id")
         .annotate(
-            days=Count(TruncDate("assigned_at", tzinfo=tz), distinct=True),
+            days=Count(LocalDate("assigned_at", tzinfo=tz), distinct=True),
             closed=Count("id", filter=Q(closed_at__isnull=False)),
             praise=Count("id", filter=Q(rating=5)),
         )

@@ -66,9 +66,10 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection, connections, transaction
 from django.db.models import Aggregate, Count, Field, ForeignKey, Max, Model, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from kefu.core.local_dates import LocalDate
 from kefu.core.reporting import Dimension, Figure
 from kefu.reports.models import DailyFact, FactsBuilt, TouchedInstant
 from kefu.reports.registry import figures, records
@@ -434,7 +435,7 @@ def _facts(figure: Figure, p: Plan, first: dt.date, last: dt.date) -> list[Daily
             f"{figure.date_field}__lt": _local_start(last + dt.timedelta(days=1)),
         }
     )
-    by_day = period.annotate(fact_day=TruncDate(figure.date_field, tzinfo=zone))
+    by_day = period.annotate(fact_day=LocalDate(figure.date_field, tzinfo=zone))
     made: list[DailyFact] = []
     groupings: list[tuple[str, str | None]] = [("", None)]
     groupings += [(name, dim.path) for name, (dim, _f) in p.dimensions.items()]
@@ -590,7 +591,7 @@ def split(figure: Figure, p: Plan, since: dt.date, until: dt.date) -> Split | No
     )
     zone = timezone.get_current_timezone()
     touched = set(
-        at.annotate(d=TruncDate("at", tzinfo=zone)).values_list("d", flat=True).distinct()
+        at.annotate(d=LocalDate("at", tzinfo=zone)).values_list("d", flat=True).distinct()
     )
     live = _stretches(touched)
     if len(live) > MAX_LIVE_RANGES:

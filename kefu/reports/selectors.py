@@ -15,7 +15,7 @@ from typing import Any, TypedDict
 
 from django.db import connection
 from django.db.models import Aggregate, Avg, Count, F, Func, Model, QuerySet
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kefu.accounts.models import User
+from kefu.core.local_dates import LocalDate
 from kefu.core.reporting import Dimension, Figure, Measure
 from kefu.reports import facts
 from kefu.reports.registry import records
@@ -386,7 +387,7 @@ def _from_facts(
             )
             for row in bucketed.values("bucket").annotate(**facts.fact_sums()).order_by():
                 add(_bucket_day(row["bucket"]), row)
-        trunc = (TruncMonth if group == "month" else TruncDate)(figure.date_field, tzinfo=zone)
+        trunc = (TruncMonth if group == "month" else LocalDate)(figure.date_field, tzinfo=zone)
         for live in lives:
             for row in (
                 live.annotate(bucket=trunc).values("bucket").annotate(**live_sums).order_by()
@@ -490,7 +491,7 @@ def series(figure: Figure, filters: ReportFilters) -> list[tuple[dt.date, Value]
             (day, _summed_value(figure.measure, combined[day]) if day in combined else empty)
             for day in buckets(filters)
         ]
-    trunc = (TruncMonth if monthly(filters) else TruncDate)(figure.date_field, tzinfo=zone)
+    trunc = (TruncMonth if monthly(filters) else LocalDate)(figure.date_field, tzinfo=zone)
     rows = (
         base(figure, filters)
         .annotate(bucket=trunc)

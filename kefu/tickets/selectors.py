@@ -126,14 +126,16 @@ def return_visit_satisfaction(*, start: dt.datetime, end: dt.datetime, tz=None, 
     {"agent", "day"?, "answers", "total"} on the 1–5 scale every channel shares, so that a chat
     statistic can add them to its ratings."""
     from django.db.models import Sum
-    from django.db.models.functions import Coalesce, TruncDate
+    from django.db.models.functions import Coalesce
+
+    from kefu.core.local_dates import LocalDate
 
     qs = Ticket.objects.filter(
         return_visited_at__gte=start, return_visited_at__lt=end, satisfaction__isnull=False
     ).annotate(agent=Coalesce("assignee_id", "return_visited_by_id"))
     keys = ["agent"]
     if by_day:
-        qs = qs.annotate(day=TruncDate("return_visited_at", tzinfo=tz))
+        qs = qs.annotate(day=LocalDate("return_visited_at", tzinfo=tz))
         keys.append("day")
     return (
         qs.filter(agent__isnull=False)

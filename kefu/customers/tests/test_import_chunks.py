@@ -45,7 +45,17 @@ def test_another_writer_gets_in_while_a_long_import_runs(make_user, monkeypatch)
     supervisor = make_user(Role.SUPERVISOR)
     agent = make_user(Role.AGENT)
     importer = sign_in(Client(), supervisor)
+    saver = sign_in(Client(), agent)  # before the import: only the save is timed against it
     job = upload_job(importer, "big.csv", a_file(ROWS))
+    # Each chunk takes at least 20 ms, so the 30 chunks outlast one save on a loaded machine (the
+    # save waits for one chunk at most; without a floor a fast import could end first).
+    write_chunk = writing._write_chunk
+
+    def paced_chunk(*args, **kwargs):
+        time.sleep(0.02)
+        return write_chunk(*args, **kwargs)
+
+    monkeypatch.setattr(writing, "_write_chunk", paced_chunk)
     assert job.valid_rows == ROWS
     finished = threading.Event()
     errors: list[BaseException] = []
@@ -65,13 +75,13 @@ def test_another_writer_gets_in_while_a_long_import_runs(make_user, monkeypatch)
     thread = threading.Thread(target=confirm)
     thread.start()
     deadline = time.monotonic() + 60
-    while not ImportJob.objects.filter(pk=job.pk, processed_rows__gt=0).exists():
+    while not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.IMPORTING).exists():
         assert time.monotonic() < deadline and not finished.is_set(), "the import never started"
         time.sleep(0.01)
 
     # When: an agent saves a customer of their own while the import is writing.
     started = time.monotonic()
-    response = sign_in(Client(), agent).post(
+    response = saver.post(
         "/customers/new/",
         {
             "name": "来电客户",
