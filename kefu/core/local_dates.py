@@ -52,12 +52,14 @@ def fixed_offset_since(zone: dt.tzinfo) -> tuple[dt.datetime, int] | None:
 class LocalDate(TruncDate):
     """TruncDate(field, tzinfo=zone): the date in `zone` (by default the current zone)."""
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, tuple]:
+    def as_sqlite(
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, tuple[Any, ...]]:
         zone = self.tzinfo or timezone.get_current_timezone()
         fixed = fixed_offset_since(zone)
         python_sql, python_params = self.as_sql(compiler, connection)
         if fixed is None:
-            return python_sql, python_params
+            return python_sql, tuple(python_params)
         since, seconds = fixed
         field_sql, field_params = compiler.compile(self.lhs)
         # Stored instants are UTC text 'YYYY-MM-DD HH:MM:SS[.ffffff]': compared as text, and the
