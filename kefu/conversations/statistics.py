@@ -15,11 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
 from kefu.conversations.models import Conversation, Message, PresalesStep, PresalesTick, SenderKind
-from kefu.core.local_dates import LocalDate
+from kefu.core.sql_time import Elapsed, LocalDate
 
 MAX_DAYS = 92
 
@@ -122,15 +122,10 @@ def _facts(*, since: dt.date, until: dt.date, by_day: bool) -> dict[tuple, Agent
             answered=Count("id", filter=Q(first_response_at__isnull=False)),
             messages=Sum("last_seq"),
             first_response=Avg(
-                ExpressionWrapper(
-                    F("first_response_at") - F("created_at"), output_field=DurationField()
-                ),
+                Elapsed("first_response_at", "created_at"),
                 filter=Q(first_response_at__isnull=False),
             ),
-            handling=Avg(
-                ExpressionWrapper(F("closed_at") - F("assigned_at"), output_field=DurationField()),
-                filter=Q(closed_at__isnull=False),
-            ),
+            handling=Avg(Elapsed("closed_at", "assigned_at"), filter=Q(closed_at__isnull=False)),
             average_rating=Avg("rating"),
             rated=Count("id", filter=Q(rating__isnull=False)),
             rating_total=Sum("rating"),

@@ -19,9 +19,9 @@ from kefu.accounts.audit import audit
 from kefu.accounts.models import AuditAction, User
 from kefu.accounts.roles import Perm
 from kefu.core import search
-from kefu.core.local_dates import LocalDate
 from kefu.core.models import TimelineEntry
 from kefu.core.querysets import are_many, filter_given, narrow_to
+from kefu.core.sql_time import LocalDate
 from kefu.customers import identities
 from kefu.customers.documents import CUSTOMERS
 from kefu.customers.models import (

@@ -20,7 +20,7 @@ from django.utils.translation import pgettext_lazy
 
 from kefu.conversations.models import Conversation
 from kefu.conversations.selectors import chat_totals
-from kefu.core.local_dates import LocalDate
+from kefu.core.sql_time import LocalDate
 from kefu.quality.attendance import Attendance, attendance
 from kefu.quality.models import AgentRecord, Indicator, KpiTarget, RecordKind
 from kefu.telephony.models import Call, CallOutcome

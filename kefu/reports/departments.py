@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import TypedDict
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, QuerySet
+from django.db.models import Avg, Count, QuerySet
 
 from kefu.accounts.models import Department, User
 from kefu.accounts.roles import Perm
+from kefu.core.sql_time import Elapsed
 from kefu.reports.selectors import Change, ReportFilters, change, local_range
 from kefu.tickets.models import Ticket
 from kefu.tickets.states import TicketType
@@ -116,12 +117,8 @@ def analysis(department: Department, filters: ReportFilters) -> DepartmentAnalys
     complaints = _complaints(filters, department=department)
     durations = complaints.aggregate(
         n=Count("pk"),
-        to_plan=Avg(
-            ExpressionWrapper(F("plan_decided_at") - F("created_at"), output_field=DurationField())
-        ),
-        to_close=Avg(
-            ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
-        ),
+        to_plan=Avg(Elapsed("plan_decided_at", "created_at")),
+        to_close=Avg(Elapsed("closed_at", "created_at")),
     )
     previous = _complaints(filters.previous(), department=department).count()
     categories = list(

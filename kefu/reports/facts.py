@@ -69,8 +69,8 @@ from django.db.models import Aggregate, Count, Field, ForeignKey, Max, Model, Q,
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from kefu.core.local_dates import LocalDate
 from kefu.core.reporting import Dimension, Figure
+from kefu.core.sql_time import LocalDate
 from kefu.reports.models import DailyFact, FactsBuilt, TouchedInstant
 from kefu.reports.registry import figures, records
 

@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kefu.accounts.models import User
-from kefu.core.local_dates import LocalDate
 from kefu.core.reporting import Dimension, Figure, Measure
+from kefu.core.sql_time import LocalDate
 from kefu.reports import facts
 from kefu.reports.registry import records
 

@@ -128,7 +128,7 @@ def return_visit_satisfaction(*, start: dt.datetime, end: dt.datetime, tz=None, 
     from django.db.models import Sum
     from django.db.models.functions import Coalesce
 
-    from kefu.core.local_dates import LocalDate
+    from kefu.core.sql_time import LocalDate
 
     qs = Ticket.objects.filter(
         return_visited_at__gte=start, return_visited_at__lt=end, satisfaction__isnull=False

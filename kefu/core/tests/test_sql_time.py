@@ -1,5 +1,6 @@
 """LocalDate gives every row the day TruncDate gives it, on SQLite through SQL for the instants
-since the zone's offset became fixed (Asia/Shanghai: +08:00 since September 1991)."""
+since the zone's offset became fixed (Asia/Shanghai: +08:00 since September 1991); Elapsed gives
+the durations Django's subtraction gives."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -7,12 +8,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F
 from django.db.models.functions import TruncDate
 from django.test.utils import CaptureQueriesContext
 
-from kefu.core.local_dates import LocalDate, fixed_offset_since
+from kefu.accounts.roles import Role
 from kefu.core.models import TimelineEntry
+from kefu.core.sql_time import Elapsed, LocalDate, fixed_offset_since
+from kefu.tickets.models import Ticket
+from kefu.tickets.services.tickets import create_ticket
+from kefu.tickets.states import TicketType
 
 UTC = dt.UTC
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -66,3 +71,29 @@ def test_grouping_by_the_local_day_counts_each_day_once():
         .values_list("day", "n")
     )
     assert days == {dt.date(2026, 11, 30): 1, dt.date(2026, 12, 1): 1, dt.date(2027, 1, 1): 1}
+
+
+@pytest.mark.django_db
+def test_elapsed_is_the_exact_difference_and_null_when_either_is_missing(make_user):
+    """Whole seconds, microseconds on either side (and a borrow across them), a day apart, and a
+    missing end: the same durations as Django's subtraction, averaged as the statistics do."""
+    agent = make_user(Role.AGENT)
+    start = dt.datetime(2026, 11, 30, 15, 59, 59, 999999, tzinfo=UTC)
+    gaps = [
+        dt.timedelta(seconds=30),
+        dt.timedelta(seconds=1, microseconds=2),  # 16:00:01.000001: the borrow
+        dt.timedelta(days=1, microseconds=500),
+        None,
+    ]
+    for gap in gaps:
+        ticket = create_ticket(actor=agent, type=TicketType.CONSULTATION, subject="t", now=start)
+        Ticket.objects.filter(pk=ticket.pk).update(
+            created_at=start, closed_at=None if gap is None else start + gap
+        )
+    rows = Ticket.objects.order_by("pk")
+    elapsed = list(rows.annotate(e=Elapsed("closed_at", "created_at")).values_list("e", flat=True))
+    assert elapsed == gaps
+    django = rows.aggregate(
+        a=Avg(ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField()))
+    )["a"]
+    assert rows.aggregate(a=Avg(Elapsed("closed_at", "created_at")))["a"] == django
