@@ -13,9 +13,10 @@ database: four queries for any period.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from kefu.conversations.models import Conversation, Message, PresalesStep, PresalesTick, SenderKind
@@ -31,11 +32,11 @@ class AgentDay:
     chats: int = 0
     answered: int = 0
     messages: int = 0
-    first_response_seconds: float | None = None
-    response_seconds: float | None = None
+    first_response_total: float = 0.0  # seconds, over the answered chats
     responses: int = 0
-    handling_seconds: float | None = None
-    rating: float | None = None
+    response_total: float = 0.0  # seconds, over the responses
+    closed: int = 0
+    handling_total: float = 0.0  # seconds, over the closed chats
     rated: int = 0  # chats with a rating
     rating_total: int = 0
     visits: int = 0  # complaints' return visits with a satisfaction
@@ -44,6 +45,25 @@ class AgentDay:
     steps_done: dict[str, int] = field(
         default_factory=dict
     )  # step → pre-sales chats with it ticked
+
+    # Sums and counts, not averages, so that a period's row is the sum of its days' rows
+    # (totals_of) and every average is its sum over its count, as SQL's AVG is.
+
+    @property
+    def first_response_seconds(self) -> float | None:
+        return self.first_response_total / self.answered if self.answered else None
+
+    @property
+    def response_seconds(self) -> float | None:
+        return self.response_total / self.responses if self.responses else None
+
+    @property
+    def handling_seconds(self) -> float | None:
+        return self.handling_total / self.closed if self.closed else None
+
+    @property
+    def rating(self) -> float | None:
+        return self.rating_total / self.rated if self.rated else None
 
     @property
     def response_rate(self) -> float | None:
@@ -75,9 +95,10 @@ class AgentDay:
         return [self.step_share(step) for step in PresalesStep.values]
 
 
-def _seconds(value) -> float | None:
+def _seconds(value) -> float:
+    """A sum of durations: a timedelta, or microseconds (SQLite's integer), or nothing (0)."""
     if value is None:
-        return None
+        return 0.0
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value) / 1_000_000
 
 
@@ -90,8 +111,27 @@ def agent_days(*, since: dt.date, until: dt.date) -> list[AgentDay]:
 
 def agent_totals(*, since: dt.date, until: dt.date) -> list[AgentDay]:
     """The same facts over the whole period, one row per agent (`day` is `since`), most chats first."""
-    rows = _facts(since=since, until=until, by_day=False)
-    return sorted(rows.values(), key=lambda d: (-d.chats, d.agent_id))
+    return _by_chats(_facts(since=since, until=until, by_day=False).values())
+
+
+def totals_of(days: list[AgentDay], *, since: dt.date) -> list[AgentDay]:
+    """agent_totals() from agent_days() of the same period, without reading the records again (a
+    page that shows both: the 92-day chat statistics read a quarter's chats once, not twice)."""
+    totals: dict[int, AgentDay] = {}
+    for d in days:
+        total = totals.setdefault(d.agent_id, AgentDay(day=since, agent_id=d.agent_id))
+        for name in SUMMED:
+            setattr(total, name, getattr(total, name) + getattr(d, name))
+        for step, n in d.steps_done.items():
+            total.steps_done[step] = total.steps_done.get(step, 0) + n
+    return _by_chats(totals.values())
+
+
+def _by_chats(rows: Iterable[AgentDay]) -> list[AgentDay]:
+    return sorted(rows, key=lambda d: (-d.chats, d.agent_id))
+
+
+SUMMED = tuple(f.name for f in fields(AgentDay) if f.name not in ("day", "agent_id", "steps_done"))
 
 
 def _facts(*, since: dt.date, until: dt.date, by_day: bool) -> dict[tuple, AgentDay]:
@@ -121,12 +161,12 @@ def _facts(*, since: dt.date, until: dt.date, by_day: bool) -> dict[tuple, Agent
             chats=Count("id"),
             answered=Count("id", filter=Q(first_response_at__isnull=False)),
             messages=Sum("last_seq"),
-            first_response=Avg(
+            first_response=Sum(
                 Elapsed("first_response_at", "created_at"),
                 filter=Q(first_response_at__isnull=False),
             ),
-            handling=Avg(Elapsed("closed_at", "assigned_at"), filter=Q(closed_at__isnull=False)),
-            average_rating=Avg("rating"),
+            closed=Count("id", filter=Q(closed_at__isnull=False)),
+            handling=Sum(Elapsed("closed_at", "assigned_at"), filter=Q(closed_at__isnull=False)),
             rated=Count("id", filter=Q(rating__isnull=False)),
             rating_total=Sum("rating"),
         )
@@ -135,9 +175,8 @@ def _facts(*, since: dt.date, until: dt.date, by_day: bool) -> dict[tuple, Agent
     for r in chats:
         fact = row(r, "assignee_id")
         fact.chats, fact.answered, fact.messages = r["chats"], r["answered"], r["messages"] or 0
-        fact.first_response_seconds = _seconds(r["first_response"])
-        fact.handling_seconds = _seconds(r["handling"])
-        fact.rating = r["average_rating"]
+        fact.first_response_total = _seconds(r["first_response"])
+        fact.closed, fact.handling_total = r["closed"], _seconds(r["handling"])
         fact.rated, fact.rating_total = r["rated"], r["rating_total"] or 0
     presales = (
         grouped(
@@ -189,10 +228,10 @@ def _facts(*, since: dt.date, until: dt.date, by_day: bool) -> dict[tuple, Agent
             "created_at",
             "author_id",
         )
-        .annotate(n=Count("id"), average=Avg("response_seconds"))
+        .annotate(n=Count("id"), total=Sum("response_seconds"))
         .order_by()
     )
     for r in responses:
         fact = row(r, "author_id")
-        fact.responses, fact.response_seconds = r["n"], r["average"]
+        fact.responses, fact.response_total = r["n"], float(r["total"] or 0)
     return rows

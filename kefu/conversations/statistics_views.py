@@ -41,7 +41,7 @@ def chat_statistics(request):
 def _page(request):
     since, until, note = exports.period(request.GET)
     days = statistics.agent_days(since=since, until=until)
-    totals = statistics.agent_totals(since=since, until=until)
+    totals = statistics.totals_of(days, since=since)
     names = exports.agent_names(totals + days)
     return render(
         request,

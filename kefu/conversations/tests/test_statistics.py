@@ -20,7 +20,7 @@ from kefu.conversations.services.lifecycle import (
     start_conversation,
 )
 from kefu.conversations.services.messages import post_message, send_agent_message
-from kefu.conversations.statistics import agent_days, agent_totals
+from kefu.conversations.statistics import agent_days, agent_totals, totals_of
 from kefu.conversations.tests.conftest import make_agent, make_inbox
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +135,20 @@ def test_a_day_is_a_shanghai_day_and_the_period_totals_add_up(served):
         )
     }
     assert totals == {served["wang"].pk: 2, served["li"].pk: 1}
+
+
+def test_the_period_row_folded_from_the_days_is_the_one_read_whole(served):
+    """The page reads the days once and adds them up (totals_of): every figure, averages included,
+    is what agent_totals reads over the whole period."""
+    since, until = MONDAY - dt.timedelta(days=6), MONDAY + dt.timedelta(days=1)
+    folded = totals_of(agent_days(since=since, until=until), since=since)
+    read = agent_totals(since=since, until=until)
+    assert folded == read and len(read) == 2
+    wang = next(t for t in folded if t.agent_id == served["wang"].pk)
+    assert (wang.handling_seconds, wang.response_seconds) == (
+        pytest.approx((570 + 300) / 2),
+        pytest.approx(45),
+    )
 
 
 def test_the_page_shows_the_facts_to_supervisors_only_and_exports_them(served):
