@@ -33,6 +33,7 @@ from django.utils import timezone
 from kefu.accounts.models import User
 from kefu.accounts.roles import Perm, Role
 from kefu.core.querysets import CappedCount, count_up_to
+from kefu.customers import level_counts
 from kefu.customers.models import Customer, Level
 from kefu.dispatch.models import WorkOrder, WorkOrderState
 from kefu.dispatch.selectors import HandedVisit
@@ -351,8 +352,8 @@ def member_coverage(*, start: dt.date, end: dt.date) -> dict[str, Any]:
     lo = dt.datetime.combine(start, dt.time(), zone)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone)
     members = Customer.objects.filter(merged_into__isnull=True, level__in=[Level.MEMBER, Level.VIP])
-    # Counted over the partial index customer_live_level (its entries only, no table rows).
-    total = members.count()
+    # Kept by the database (customers.LevelCount), not counted at every load.
+    total = level_counts.live([Level.MEMBER, Level.VIP])
     # The customers of the period's reached records (the recorded_at index), each looked up in
     # customer_live_level by (level, id); not "customer IN (the members)", which walked every
     # member to find their visits (450 ms at 1,000,000 customers).
