@@ -51,28 +51,28 @@ class AgentDay:
 
     @property
     def first_response_seconds(self) -> float | None:
-        return self.first_response_total / self.answered if self.answered else None
+        return _per(self.first_response_total, self.answered)
 
     @property
     def response_seconds(self) -> float | None:
-        return self.response_total / self.responses if self.responses else None
+        return _per(self.response_total, self.responses)
 
     @property
     def handling_seconds(self) -> float | None:
-        return self.handling_total / self.closed if self.closed else None
+        return _per(self.handling_total, self.closed)
 
     @property
     def rating(self) -> float | None:
-        return self.rating_total / self.rated if self.rated else None
+        return _per(self.rating_total, self.rated)
 
     @property
     def response_rate(self) -> float | None:
         """Share of the day's chats the agent answered (旺旺响应度), 0–1."""
-        return self.answered / self.chats if self.chats else None
+        return _per(self.answered, self.chats)
 
     @property
     def messages_per_chat(self) -> float | None:
-        return self.messages / self.chats if self.chats else None
+        return _per(self.messages, self.chats)
 
     @property
     def satisfaction_answers(self) -> int:
@@ -93,6 +93,11 @@ class AgentDay:
     @property
     def step_shares(self) -> list[float | None]:
         return [self.step_share(step) for step in PresalesStep.values]
+
+
+def _per(total: float, count: int) -> float | None:
+    """An average (or a share): the total over its count, none of nothing."""
+    return total / count if count else None
 
 
 def _seconds(value) -> float:

@@ -1,7 +1,7 @@
 """The rows of the chat statistics (会话统计) written in one pass: 92 days of thirty agents are
 about 2,800 rows of fourteen cells, which through the template's tags and filters one by one cost
 as much as reading the chats (bench/README.md). The cells are what the template wrote: the same
-filters (seconds_as_duration, floatformat) and widthratio's rounding."""
+filters (seconds_as_duration's duration_label, floatformat) and widthratio's rounding."""
 
 from django import template
 from django.template.defaultfilters import floatformat
@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from kefu.conversations.statistics import AgentDay
-from kefu.web.templatetags.kefu import seconds_as_duration
+from kefu.core.labels import duration_label
 
 register = template.Library()
 
@@ -36,9 +36,9 @@ def _cells(row: AgentDay, *, marked: bool) -> SafeString:
         END * 7 + '<td class="text-end"{}>{}</td>' + END,
         row.chats,
         _percent(row.answered, row.chats) if row.response_rate is not None else NONE,
-        seconds_as_duration(row.first_response_seconds),
-        seconds_as_duration(row.response_seconds),
-        seconds_as_duration(row.handling_seconds),
+        duration_label(row.first_response_seconds),
+        duration_label(row.response_seconds),
+        duration_label(row.handling_seconds),
         floatformat(row.messages_per_chat, 1) if row.messages_per_chat is not None else NONE,
         floatformat(row.rating, 2) if row.rating is not None else NONE,
         mark_safe(' data-testid="satisfaction"') if marked else "",

@@ -5,7 +5,7 @@ from django.utils.translation import get_language
 
 from kefu.accounts.masking import PersonalKind, mask
 from kefu.accounts.models import Presence
-from kefu.core.labels import choice_labels
+from kefu.core.labels import choice_labels, duration_label
 
 register = template.Library()
 
@@ -61,18 +61,7 @@ def render_card(context, card) -> str:
 @register.filter
 def seconds_as_duration(value) -> str:
     """{{ 75|seconds_as_duration }} → "1分15秒" (in the active language); "—" when there is none."""
-    from django.utils.translation import gettext
-
-    if value is None or value == "":
-        return "—"
-    seconds = round(float(value))
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return gettext("%(h)dh %(m)02dm") % {"h": hours, "m": minutes}
-    if minutes:
-        return gettext("%(m)dm %(s)02ds") % {"m": minutes, "s": seconds}
-    return gettext("%(s)ds") % {"s": seconds}
+    return duration_label(value)
 
 
 @register.filter

@@ -42,9 +42,8 @@ def test_the_supervisors_workbench_reads_indexes_only(client_for):
         plan = query_plan(sql)
         assert "Seq Scan" not in plan, (sql, plan)
         assert not re.search(rf"SCAN ({'|'.join(BIG)})(?! USING)", plan), (sql, plan)
+    # The members (三个必保's denominator) are a figure the database keeps (customers.LevelCount),
+    # not a count of the archive at each load; the archive is read only for the month's visited.
+    assert any('"customers_levelcount"' in s for s in sqls), sqls
     members = [s for s in sqls if "customers_customer" in s and "'member', 'vip'" in s]
-    assert members, sqls
-    if connection.vendor == "sqlite":
-        # The members are counted over the partial index of live records, not over
-        # customer_level_recent reading each member's row for merged_into.
-        assert "customer_live_level" in query_plan(members[0]), query_plan(members[0])
+    assert members and all("visits_visitrecord" in s for s in members), members
