@@ -381,6 +381,17 @@ def W(name, url, data=lambda w: {}, *, allowed, hidden=(), method="post", json=F
     return Write(name, url, data, frozenset(allowed), frozenset(hidden), method, json)
 
 
+def plan_body(title: str) -> dict:
+    """A February members' visit plan, as the plan API's create and change take it."""
+    return {
+        "title": title,
+        "purpose": "满意度回访",
+        "period_start": "2026-02-01",
+        "period_end": "2026-02-28",
+        "rules": {"levels": ["member"]},
+    }
+
+
 MATRIX = [
     # --- tickets: pages -------------------------------------------------------------------------
     W(
@@ -1136,26 +1147,14 @@ MATRIX = [
     W(
         "POST /api/v1/visits/plans",
         lambda w: "/api/v1/visits/plans",
-        lambda w: {
-            "title": "二月回访",
-            "purpose": "满意度回访",
-            "period_start": "2026-02-01",
-            "period_end": "2026-02-28",
-            "rules": {"levels": ["member"]},
-        },
+        lambda w: plan_body("二月回访"),
         allowed=BOSSES,
         json=True,
     ),
     W(
         "PUT /api/v1/visits/plans/{plan_id}",
         lambda w: f"/api/v1/visits/plans/{w.plan.pk}",
-        lambda w: {
-            "title": "二月会员回访",
-            "purpose": "满意度回访",
-            "period_start": "2026-02-01",
-            "period_end": "2026-02-28",
-            "rules": {"levels": ["member"]},
-        },
+        lambda w: plan_body("二月会员回访"),
         allowed=BOSSES,
         method="put",
         json=True,

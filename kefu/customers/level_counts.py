@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Sum
 
 from kefu.customers.models import LevelCount
@@ -44,74 +44,80 @@ SQLITE_TRIGGERS = {
         END""",
 }
 # PostgreSQL: one statement-level trigger per kind of write, over its transition tables, so an
-# import's insert of a thousand rows updates each level's row once, not a thousand times.
-PG_FUNCTION = f"""
-    CREATE OR REPLACE FUNCTION {PREFIX}() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        INSERT INTO {COUNTS} (level, live)
-        SELECT level, SUM(change) FROM (
-            SELECT level, 1 AS change FROM {PREFIX}_new WHERE merged_into_id IS NULL
-            UNION ALL
-            SELECT level, -1 FROM {PREFIX}_old WHERE merged_into_id IS NULL
-        ) AS changes GROUP BY level HAVING SUM(change) <> 0
-        ON CONFLICT (level) DO UPDATE SET live = {COUNTS}.live + EXCLUDED.live;
-        RETURN NULL;
-    END $$"""
+# import's insert of a thousand rows updates each level's row once, not a thousand times. A kind of
+# write has only the transition tables it names (an insert no old rows): the other side is empty.
 PG_EMPTY = f"(SELECT level, merged_into_id FROM {CUSTOMERS} WHERE false)"
-PG_TRIGGERS = {
-    # A trigger's function reads both transition tables; the one a kind of write lacks is given
-    # as an empty view of the same columns, through a wrapper per kind.
-    f"{PREFIX}_insert": ("INSERT", f"REFERENCING NEW TABLE AS {PREFIX}_new"),
-    f"{PREFIX}_delete": ("DELETE", f"REFERENCING OLD TABLE AS {PREFIX}_old"),
-    f"{PREFIX}_update": (
-        "UPDATE",
-        f"REFERENCING OLD TABLE AS {PREFIX}_old NEW TABLE AS {PREFIX}_new",
-    ),
+PG_TRIGGERS = {  # name: (event, new rows?, old rows?)
+    f"{PREFIX}_insert": ("INSERT", True, False),
+    f"{PREFIX}_delete": ("DELETE", False, True),
+    f"{PREFIX}_update": ("UPDATE", True, True),
 }
+
+
+def _pg_statements(name: str, event: str, new: bool, old: bool) -> list[str]:
+    """The function and the trigger that add a statement's new live rows and take away its old."""
+    new_rows, old_rows = f"{PREFIX}_new", f"{PREFIX}_old"
+    tables = " ".join(
+        part
+        for part, present in (
+            (f"NEW TABLE AS {new_rows}", new),
+            (f"OLD TABLE AS {old_rows}", old),
+        )
+        if present
+    )
+    function = f"""
+        CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO {COUNTS} (level, live)
+            SELECT level, SUM(change) FROM (
+                SELECT level, 1 AS change FROM {new_rows if new else PG_EMPTY} AS n
+                WHERE merged_into_id IS NULL
+                UNION ALL
+                SELECT level, -1 FROM {old_rows if old else PG_EMPTY} AS o
+                WHERE merged_into_id IS NULL
+            ) AS changes GROUP BY level HAVING SUM(change) <> 0
+            ON CONFLICT (level) DO UPDATE SET live = {COUNTS}.live + EXCLUDED.live;
+            RETURN NULL;
+        END $$"""
+    trigger = (
+        f"CREATE TRIGGER {name} AFTER {event} ON {CUSTOMERS} REFERENCING {tables} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+    )
+    return [function, trigger]
 
 
 def drop(using: str = "default") -> None:
     db = connections[using]
+    if db.vendor == "postgresql" and CUSTOMERS not in _tables(using):
+        return  # PostgreSQL's DROP TRIGGER names the table, which must exist
+    on = f" ON {CUSTOMERS}" if db.vendor == "postgresql" else ""
     with db.cursor() as cursor:
         for name in SQLITE_TRIGGERS:
-            on = f" ON {CUSTOMERS}" if db.vendor == "postgresql" else ""
-            if db.vendor == "postgresql" and CUSTOMERS not in _tables(using):
-                continue
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
 
 
 def install(using: str = "default") -> None:
-    """The triggers, and the counts recounted from the customers (in one transaction)."""
+    """The triggers, and the counts recounted from the customers, in one transaction."""
     tables = _tables(using)
     if CUSTOMERS not in tables or COUNTS not in tables:
         return
     db = connections[using]
-    drop(using)
-    with db.cursor() as cursor:
-        if db.vendor == "postgresql":
-            for name, (event, referencing) in PG_TRIGGERS.items():
-                cursor.execute(_pg_function(name, referencing))
-                cursor.execute(
-                    f"CREATE TRIGGER {name} AFTER {event} ON {CUSTOMERS} {referencing} "
-                    f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
-                )
-        else:
-            for sql in SQLITE_TRIGGERS.values():
+    if db.vendor == "postgresql":
+        statements = [
+            sql for name, kind in PG_TRIGGERS.items() for sql in _pg_statements(name, *kind)
+        ]
+    else:
+        statements = list(SQLITE_TRIGGERS.values())
+    with transaction.atomic(using=using):
+        drop(using)
+        with db.cursor() as cursor:
+            for sql in statements:
                 cursor.execute(sql)
-        cursor.execute(f"DELETE FROM {COUNTS}")
-        cursor.execute(
-            f"INSERT INTO {COUNTS} (level, live) SELECT level, COUNT(*) FROM {CUSTOMERS} "
-            "WHERE merged_into_id IS NULL GROUP BY level"
-        )
-
-
-def _pg_function(name: str, referencing: str) -> str:
-    """PG_FUNCTION for one kind of write: the transition table it lacks read as empty."""
-    body = PG_FUNCTION.replace(f"{PREFIX}()", f"{name}()")
-    for side in ("new", "old"):
-        if f"{PREFIX}_{side}" not in referencing:
-            body = body.replace(f"FROM {PREFIX}_{side}", f"FROM {PG_EMPTY} AS {PREFIX}_{side}")
-    return body
+            cursor.execute(f"DELETE FROM {COUNTS}")
+            cursor.execute(
+                f"INSERT INTO {COUNTS} (level, live) SELECT level, COUNT(*) FROM {CUSTOMERS} "
+                "WHERE merged_into_id IS NULL GROUP BY level"
+            )
 
 
 def _tables(using: str) -> set[str]:
