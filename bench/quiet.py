@@ -18,6 +18,7 @@ Datasets (full scale; `--scale small` puts them under <root>/small and uses kefu
 
 - `sqlite`: <root>/sqlite-1m — bench/pages' loader at 1,000,000 rows of each kind (tickets, customers,
   timeline entries, calls, SMS, chats), bench/reports' extra messages (5 per chat: 5,000,000), the
+  reports' daily facts (as `rebuild_report_facts`: the scheduler's refresh keeps them in use), the
   tickets' search index (kefu.core.search, tickets only: the one kind the search cases read; every other
   kind gets one document, or each `migrate` would index 1,000,000 customers and chats), the
   report pack issued once (the board bench needs an issued report), ANALYZE, WAL checkpointed, and
@@ -158,7 +159,7 @@ def _serve_once(folder: Path) -> float:
     return time.perf_counter() - started
 
 
-STAGES = ("loaded", "messages", "search index", "pack")
+STAGES = ("loaded", "messages", "search index", "facts", "pack")
 SEARCHED = "tickets.ticket"  # the one search index the cases read
 
 
@@ -258,6 +259,19 @@ def job_tickets_data(paths: Paths, engine: str, fresh: bool) -> None:
         )
         finished("search index")
 
+    if todo("facts"):
+        from kefu.reports import facts
+
+        t0 = time.perf_counter()
+        facts.install_triggers()
+        built = facts.rebuild()
+        timings["facts"] = time.perf_counter() - t0
+        print(
+            f"[{engine}] report facts: {sum(built.values()):,} in {timings['facts']:.0f} s",
+            flush=True,
+        )
+        finished("facts")
+
     if todo("pack"):
         from kefu.reports.models import IssuedReport
 
@@ -345,9 +359,13 @@ def prepare(paths: Paths, names: list[str], fresh: bool) -> None:
         print(f"== {name} ready in {time.perf_counter() - started:.0f} s", flush=True)
 
 
+REFRESH_FACTS = "from kefu.reports import facts; print('report facts refreshed:', facts.refresh())"
+
+
 def before_window(paths: Paths) -> None:
     """Not timed, after the last merge and before the window: bring each prepared database to the
-    current migrations (so no case pays for a new index on 1,000,000 rows), checkpoint SQLite's WAL,
+    current migrations (so no case pays for a new index on 1,000,000 rows), refresh the reports' daily
+    facts, checkpoint SQLite's WAL,
     and VACUUM ANALYZE the PostgreSQL database (the visibility map and statistics a running server
     has after autovacuum)."""
     import psycopg
@@ -369,6 +387,15 @@ def before_window(paths: Paths) -> None:
         subprocess.run(  # noqa: S603
             [PYTHON, str(REPO / "manage.py"), "migrate", "--no-input"], env=env, check=True
         )
+        if folder != paths.orders:
+            # The scheduler's refresh of the reports' daily facts, as a running server does every ten
+            # minutes: the days closed since the preparation, and the figures whose definition a
+            # merge changed built again.
+            subprocess.run(  # noqa: S603
+                [PYTHON, str(REPO / "manage.py"), "shell", "-c", REFRESH_FACTS],
+                env=env,
+                check=True,
+            )
         if url:
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute("VACUUM (ANALYZE)")

@@ -20,7 +20,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from kefu.conversations.models import Conversation, Message, PresalesStep, PresalesTick, SenderKind
-from kefu.core.sql_time import Elapsed, LocalDate
+from kefu.core.sql_time import LocalDate
 
 MAX_DAYS = 92
 
@@ -166,12 +166,10 @@ def _facts(*, since: dt.date, until: dt.date, by_day: bool) -> dict[tuple, Agent
             chats=Count("id"),
             answered=Count("id", filter=Q(first_response_at__isnull=False)),
             messages=Sum("last_seq"),
-            first_response=Sum(
-                Elapsed("first_response_at", "created_at"),
-                filter=Q(first_response_at__isnull=False),
-            ),
+            # The durations as the database keeps them (generated columns, NULL where unknown).
+            first_response=Sum("first_response_time"),
             closed=Count("id", filter=Q(closed_at__isnull=False)),
-            handling=Sum(Elapsed("closed_at", "assigned_at"), filter=Q(closed_at__isnull=False)),
+            handling=Sum("handling_time"),
             rated=Count("id", filter=Q(rating__isnull=False)),
             rating_total=Sum("rating"),
         )

@@ -54,7 +54,11 @@ class BulkTable:
         varying: tuple[str, ...],
         with_id: bool = False,
     ):
-        fields = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if (with_id or not f.primary_key) and not f.generated  # the database computes those
+        ]
         self.model = model
         self.columns = [f.column for f in fields]
         self.template: list[Any] = []

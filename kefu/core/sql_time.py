@@ -87,9 +87,13 @@ class Elapsed(Func):
     """`end` − `start` as a duration, what `ExpressionWrapper(F(end) - F(start),
     output_field=DurationField())` gives. PostgreSQL subtracts in SQL; on SQLite Django calls a
     Python function for each row (django_timestamp_diff parses both texts: 5 of the 6 seconds of
-    the 92-day chat statistics, bench/README.md). Here, on SQLite: the whole seconds by strftime
-    and the microseconds from the text ('YYYY-MM-DD HH:MM:SS.ffffff', the fraction absent when
-    zero), in integer microseconds as that function gives them — exact, NULL when either is."""
+    the 92-day chat statistics, bench/README.md). Here, on SQLite: the whole seconds from
+    julianday() of the texts cut to the second (a day count in a double, exact to the millisecond,
+    so the difference times 86,400 rounds to the exact whole seconds; strftime('%s') gave the same
+    but formats a text per value, and made the 92-day statistics' grouping of 250,000 chats 1.06 s
+    against 0.83 s) and the microseconds from the text ('YYYY-MM-DD HH:MM:SS.ffffff', the fraction
+    absent when zero), in integer microseconds as that function gives them — exact, NULL when
+    either is."""
 
     arity = 2
     output_field = DurationField()
@@ -103,8 +107,8 @@ class Elapsed(Func):
             compiler.compile(e) for e in self.get_source_expressions()
         )
         sql = (
-            f"((strftime('%%s', substr({end}, 1, 19)) - strftime('%%s', substr({start}, 1, 19)))"
-            f" * 1000000 + (CAST(substr({end}, 21, 6) AS INTEGER)"
+            f"(CAST(round((julianday(substr({end}, 1, 19)) - julianday(substr({start}, 1, 19)))"
+            f" * 86400) AS INTEGER) * 1000000 + (CAST(substr({end}, 21, 6) AS INTEGER)"
             f" - CAST(substr({start}, 21, 6) AS INTEGER)))"
         )
         return sql, (*end_params, *start_params, *end_params, *start_params)

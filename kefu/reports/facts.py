@@ -31,7 +31,8 @@ How they stay identical to the live computation (kefu/reports/selectors.py):
   instants less than 20 hours old (below). A built day with such a mark is "touched": its facts are
   not read, the day is computed live, until `refresh()` re-aggregates it and removes its marks.
 - A figure whose facts were never built, or whose definition changed since (`signature`), is
-  computed live.
+  computed live; the next refresh builds again the facts of a figure whose definition changed
+  (after an upgrade), so they do not stay unused.
 
 Why 20 hours: marks are needed only for instants in built days, i.e. days ≤ today − 2, and those
 are older than 20 hours whenever a write happens. Such an instant is before the start of
@@ -199,9 +200,15 @@ def _plan(key: str) -> Plan | None:
         if name not in own and (found := _place_dimension(model, dim)) is not None:
             own[name] = (dim, found[0])
             places[name] = found[1]
+    # The definition is what the facts are made of: the records' filter and the columns the sums
+    # read, not every column of the table (a column added to the records' model by a migration must
+    # not make every built day unusable).
+    made_of = queryset.values(figure.date_field, *(dim.path for dim, _f in own.values())).annotate(
+        **aggregates(figure)
+    )
     definition = repr(
         (
-            str(queryset.query),
+            str(made_of.query),
             figure.date_field,
             figure.measure,
             sorted((name, dim.path) for name, (dim, _f) in own.items()),
@@ -509,12 +516,25 @@ def rebuild(keys: Iterable[str] = (), *, today: dt.date | None = None) -> dict[s
     return written
 
 
+def _changed_definitions() -> list[str]:
+    """The figures whose facts were built for a definition they no longer have."""
+    built = dict(FactsBuilt.objects.values_list("figure", "signature"))
+    return [
+        figure.key
+        for figure, p in planned()
+        if figure.key in built and built[figure.key] != p.signature
+    ]
+
+
 def refresh(*, today: dt.date | None = None) -> int:
     """Extend every built figure's facts to the day before yesterday (building the days closed
     since), re-aggregate its touched built days and drop their marks (the scheduler's task); the
     number of (table, day) pairs done."""
     through = last_built_day(today)
     end = _local_start(through + dt.timedelta(days=1))
+    changed = _changed_definitions()
+    if changed:  # built once, for a definition changed since (an upgrade): built again
+        rebuild(changed, today=today)
     built = {
         figure: (signature, last)
         for figure, signature, last in FactsBuilt.objects.values_list(

@@ -83,6 +83,8 @@ def test_elapsed_is_the_exact_difference_and_null_when_either_is_missing(make_us
         dt.timedelta(seconds=30),
         dt.timedelta(seconds=1, microseconds=2),  # 16:00:01.000001: the borrow
         dt.timedelta(days=1, microseconds=500),
+        dt.timedelta(days=3650, seconds=86399, microseconds=999999),  # years: still to the µs
+        -dt.timedelta(minutes=5, microseconds=3),  # an end before its start
         None,
     ]
     for gap in gaps:
