@@ -15,7 +15,8 @@
     the chat lists, the SMS list and the calls. --samples requests per page after three warm-up requests;
     a page stops sampling after --case-seconds.
 (c) Concurrency: --clients connections (default 8) ask for the ticket list for --seconds; pages/s and p95.
-(d) Statistics pages (complaint table, chat statistics) three times each, then the web process's RSS.
+(d) Statistics pages (complaint table, chat statistics for 7 and for 92 days) three times each, then the
+    web process's RSS.
 
 Embedded (SQLite, throwaway KEFU_DATA_DIR) by default; with DATABASE_URL a scratch database on that server,
 dropped at the end. Loopback only. `--keep` keeps the data; `--reuse DIR` measures a kept data folder again
@@ -420,6 +421,8 @@ def main() -> None:
         for label, path in (
             ("complaint statistics", "/tickets/statistics/"),
             ("chat statistics", "/conversations/statistics/"),
+            # The longest period the page shows (statistics.MAX_DAYS; an earlier start is cut to it).
+            ("chat statistics, 92 days", "/conversations/statistics/?since=2000-01-01"),
         ):
             status, times = measure(browsers["supervisor"], path, 3, 60, server.pid)
             print(
