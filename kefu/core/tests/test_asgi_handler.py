@@ -97,3 +97,30 @@ def test_a_refused_api_call_and_a_page_are_answered_as_before(handler, signalled
     page = _call(handler, "GET", "/accounts/sign-in/")  # not the API: Django's own handler
     assert page["status"] == 200
     assert signalled == ["started", "finished", "started", "finished"]
+
+
+def test_a_page_s_thread_closes_its_database_connections(make_user, handler, monkeypatch):
+    """A page runs in a thread that ends with it: its database connection is closed there, not
+    left open (with its file handles and cache) for the garbage collector."""
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+    from django.test import Client
+
+    # As the embedded server keeps connections (the tests' settings close them at request_finished).
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", None)
+    user = make_user(Role.SUPERVISOR)
+    browser = Client()
+    browser.force_login(user)
+    cookie = f"sessionid={browser.cookies['sessionid'].value}".encode()
+    opened: list = []
+
+    def created(sender, connection, **_kwargs):
+        opened.append(connection)
+
+    connection_created.connect(created)
+    try:
+        page = _call(handler, "GET", "/", headers=[(b"cookie", cookie)])
+        assert page["status"] == 200
+        assert opened and all(c.connection is None for c in opened)  # closed in the page's thread
+    finally:
+        connection_created.disconnect(created)
