@@ -40,7 +40,8 @@ from kefu.core.events import muted
 from kefu.customers.models import Customer
 
 DEFAULT_COUNT = 240
-HISTORY_DAYS = 30  # a month of chats: the quality checks, reviews and KPIs span it
+HISTORY_DAYS = 30  # most chats in the last month: the quality checks, reviews and KPIs span it
+YEAR_SHARE = 0.25  # the others over the year before it, so the reports have a year of chats
 LEFT_OPEN = 6
 LEFT_WAITING = 3
 
@@ -169,7 +170,13 @@ def build(
     inbox = demo_inbox()
     customers = list(Customer.objects.filter(merged_into__isnull=True).order_by("id")[:500])
     starts = sorted(
-        now - dt.timedelta(seconds=rng.randint(600, HISTORY_DAYS * 86400)) for _ in range(count)
+        now
+        - dt.timedelta(
+            seconds=rng.randint(HISTORY_DAYS * 86400, 365 * 86400)
+            if rng.random() < YEAR_SHARE
+            else rng.randint(600, HISTORY_DAYS * 86400)
+        )
+        for _ in range(count)
     )
     with muted():
         for index, started in enumerate(starts):

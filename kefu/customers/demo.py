@@ -78,6 +78,11 @@ ROADS = [
 ]
 
 
+# Customers joined over the 13 months before the demo: before the year of tickets, chats and calls
+# that the reports show (issue 13).
+JOINED_DAYS = 400
+
+
 def build(*, password: str, count: int | None = None, seed: int = 2026) -> None:
     """Idempotent: does nothing when the archive already has customers. KEFU_DEMO_CUSTOMERS sets how
     many (5,000 by default; tests of the start command use fewer)."""
@@ -121,7 +126,7 @@ def build(*, password: str, count: int | None = None, seed: int = 2026) -> None:
             else fake.name()
         )
         owner = rng.choice(agents) if agents and rng.random() < 0.7 else None
-        created = now - dt.timedelta(days=rng.uniform(0, 180), minutes=rng.randint(0, 600))
+        created = now - dt.timedelta(days=rng.uniform(0, JOINED_DAYS), minutes=rng.randint(0, 600))
         customer = Customer(
             name=name,
             gender=gender,

@@ -236,7 +236,7 @@ def _checks() -> None:
     with muted():
         for conversation_id in closed:
             check_conversation(conversation_id)
-    # the check runs as a chat closes: the demo's checks carry their chats' days, over the month
+    # the check runs as a chat closes: the demo's checks carry their chats' days, over the year
     Inspection.objects.filter(conversation_id__in=closed).update(
         checked_at=F("closed_at") + CHECK_DELAY
     )
@@ -250,7 +250,7 @@ def _checks() -> None:
 
 
 def _reviews() -> None:
-    """An inspector reviews sampled chats spread over the month, the day after each closed; the
+    """An inspector reviews sampled chats spread over the demo's chats, the day after each closed; the
     agent of the newest one appeals it (within the appeal period, so it waits for a supervisor)."""
     inspector = User.objects.filter(role=Role.INSPECTOR, is_active=True).first()
     if inspector is None:

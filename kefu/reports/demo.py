@@ -1,5 +1,5 @@
-"""Demo issued reports: the pack as the scheduler would have issued it over the demo's history (the
-tickets' four months: kefu/tickets/demo.py), so 已发布报表 has something true to show. Idempotent;
+"""Demo issued reports: the pack as the scheduler would have issued it over the demo's history (a year
+of tickets, chats and calls: kefu/tickets/demo.py), so 已发布报表 has something true to show. Idempotent;
 nobody is notified of these past reports."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from django.utils import timezone
 from kefu.reports.models import PackKind
 from kefu.reports.services import issue_pack, latest_period
 
-DAILY, WEEKLY, MONTHLY = 14, 8, 4  # how many past reports of each kind
+DAILY, WEEKLY, MONTHLY = 14, 8, 12  # how many past reports of each kind
 
 
 def build(*, password: str) -> None:

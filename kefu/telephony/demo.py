@@ -60,7 +60,7 @@ SCRIPTS = {
 [不满意／一般] 非常谢谢您的反应，这一点我们的确做得不够，我们很快就会有改进，希望您监督，祝您生活愉快，再见！""",
 }
 DEFAULT_COUNT = 400
-HISTORY_DAYS = 120
+HISTORY_DAYS = 365  # a year, as the tickets (the reports read a year)
 SUBJECTS = {
     CallDirection.INBOUND: [
         "咨询订单物流",

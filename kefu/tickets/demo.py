@@ -1,4 +1,4 @@
-"""Demo tickets: the complaint categories 客诉分类, routing rules, time limits, and four months of tickets.
+"""Demo tickets: the complaint categories 客诉分类, routing rules, time limits, and a year of tickets.
 
 About 1,500 tickets (KEFU_DEMO_TICKETS; 0 builds only the categories, rules and time limits) of every
 type, channel and priority, linked to the demo customers and worked by the demo agents, department
@@ -79,7 +79,7 @@ from kefu.tickets.services.tickets import add_note, create_ticket, set_watching
 from kefu.tickets.states import Priority, TicketType
 
 DEFAULT_COUNT = 1500
-HISTORY_DAYS = 120
+HISTORY_DAYS = 365  # a year: every report has a year of history (issue 13)
 
 
 # 总结评价 when a complaint closes, and what resolving it cost (yuan).
