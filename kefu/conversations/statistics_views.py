@@ -10,6 +10,7 @@ from kefu.accounts.roles import Perm
 from kefu.conversations import exports, statistics
 from kefu.conversations.models import PresalesStep
 from kefu.core.decorators import require_perm
+from kefu.core.pagination import Page
 from kefu.exports.http import export_response
 
 # On the page the times are shown as durations (1分05秒); the Excel file keeps seconds (exports.HEADER).
@@ -42,17 +43,21 @@ def chat_statistics(request):
 DAYS_PER_PAGE = 7
 
 
-def days_page(days: list[statistics.AgentDay], asked: object) -> tuple[list, int, int]:
-    """The rows of one page of days (`asked`, 1-based, anything else: the first), that page's
-    number and the number of pages."""
+def days_page(days: list[statistics.AgentDay], cursor: object) -> Page:
+    """The rows of one page of days, for the lists' shared pager (includes/pagination.html):
+    `cursor` is the page's number (1 the newest; past the end the last, anything else the first)."""
     dates = sorted({d.day for d in days}, reverse=True)
     pages = max(1, -(-len(dates) // DAYS_PER_PAGE))
     try:
-        number = min(max(int(str(asked)), 1), pages)
+        number = min(max(int(str(cursor)), 1), pages)
     except ValueError:
         number = 1
     shown = set(dates[(number - 1) * DAYS_PER_PAGE : number * DAYS_PER_PAGE])
-    return [d for d in days if d.day in shown], number, pages
+    return Page(
+        items=[d for d in days if d.day in shown],
+        cursor=number if number > 1 else None,
+        next_cursor=number + 1 if number < pages else None,
+    )
 
 
 @require_perm(Perm.VIEW_REPORTS)
@@ -60,7 +65,8 @@ def _page(request):
     since, until, note = exports.period(request.GET)
     all_days = statistics.agent_days(since=since, until=until)
     totals = statistics.totals_of(all_days, since=since)
-    days, day_page, day_pages = days_page(all_days, request.GET.get("page", 1))
+    day_page = days_page(all_days, request.GET.get("cursor", 1))
+    days = day_page.items
     names = exports.agent_names(totals + days)
     return render(
         request,
@@ -72,7 +78,6 @@ def _page(request):
             "header": PAGE_HEADER,
             "totals": [(names.get(t.agent_id, "—"), t) for t in totals],
             "days": [(names.get(d.agent_id, "—"), d) for d in days],
-            "day_page": day_page,
-            "day_pages": day_pages,
+            "page": day_page,
         },
     )

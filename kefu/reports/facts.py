@@ -91,7 +91,8 @@ class Plan:
     table: str
     date_column: str
     dimensions: dict[str, tuple[Dimension, Field[Any, Any]]]  # a place's: the related column
-    signature: str
+    signature: str  # a hash of `definition`
+    definition: str  # the SQL of the sums and what else defines the facts (_plan)
     places: dict[str, Place] = dataclasses.field(
         default_factory=dict
     )  # the dimensions that are places
@@ -192,7 +193,12 @@ def _plan(key: str) -> Plan | None:
         for name, dim in figure.dimensions.items()
         if (field := _own_dimension(model, dim)) is not None
     }
-    probe = queryset.values(*(dim.path for dim, _f in own.values())).annotate(**aggregates(figure))
+    # What the facts are made of: the records' filter and the columns the sums read — also their
+    # definition (`signature`), not every column of the table (a column a migration adds to the
+    # records' model must not make every built day unusable).
+    probe = queryset.values(figure.date_field, *(dim.path for dim, _f in own.values())).annotate(
+        **aggregates(figure)
+    )
     if not _one_table(str(probe.query)):
         return None
     places: dict[str, Place] = {}
@@ -200,15 +206,9 @@ def _plan(key: str) -> Plan | None:
         if name not in own and (found := _place_dimension(model, dim)) is not None:
             own[name] = (dim, found[0])
             places[name] = found[1]
-    # The definition is what the facts are made of: the records' filter and the columns the sums
-    # read, not every column of the table (a column added to the records' model by a migration must
-    # not make every built day unusable).
-    made_of = queryset.values(figure.date_field, *(dim.path for dim, _f in own.values())).annotate(
-        **aggregates(figure)
-    )
     definition = repr(
         (
-            str(made_of.query),
+            str(probe.query),
             figure.date_field,
             figure.measure,
             sorted((name, dim.path) for name, (dim, _f) in own.items()),
@@ -220,6 +220,7 @@ def _plan(key: str) -> Plan | None:
         date_column=str(date_field.column),
         dimensions=own,
         signature=hashlib.sha256(definition.encode()).hexdigest(),
+        definition=definition,
         places=places,
     )
 

@@ -198,22 +198,21 @@ def test_the_day_table_shows_a_week_at_a_time_newest_first():
         for n in range(10)
         for agent in (1, 2)
     ]
-    first, number, pages = days_page(days, "1")
-    assert (number, pages) == (1, 2)
-    assert {d.day for d in first} == {MONDAY - dt.timedelta(days=n) for n in range(7)}
-    assert len(first) == 14
-    older, number, _pages = days_page(days, "2")
-    assert number == 2 and {d.day for d in older} == {
-        MONDAY - dt.timedelta(days=n) for n in (7, 8, 9)
-    }
+    first = days_page(days, "1")
+    assert (first.cursor, first.next_cursor) == (None, 2)
+    assert {d.day for d in first.items} == {MONDAY - dt.timedelta(days=n) for n in range(7)}
+    assert len(first.items) == 14
+    older = days_page(days, "2")
+    assert (older.cursor, older.next_cursor) == (2, None)
+    assert {d.day for d in older.items} == {MONDAY - dt.timedelta(days=n) for n in (7, 8, 9)}
     # A page past the end shows the last; nonsense shows the first.
-    assert days_page(days, "99")[1] == 2 and days_page(days, "<script>")[1] == 1
-    assert days_page([], "3") == ([], 1, 1)
+    assert days_page(days, "99").cursor == 2 and days_page(days, "<script>").cursor is None
+    empty = days_page([], "3")
+    assert (empty.items, empty.cursor, empty.next_cursor) == ([], None, None)
 
 
-def test_the_page_of_days_keeps_the_totals_of_the_whole_period(served):
+def test_a_page_of_days_past_the_end_shows_the_last_and_two_days_need_no_pager(served):
     client = sign_in(Client(), served["supervisor"])
     query = {"since": MONDAY.isoformat(), "until": (MONDAY + dt.timedelta(days=1)).isoformat()}
-    html = client.get("/conversations/statistics/", {**query, "page": "9"}).content.decode()
-    assert 'data-testid="chat-stats-day-pages"' not in html  # two days: one page
-    assert "2026-11-24" in html and "2026-11-23" in html
+    html = client.get("/conversations/statistics/", {**query, "cursor": "9"}).content.decode()
+    assert 'data-testid="next-page"' not in html and "2026-11-24" in html and "2026-11-23" in html

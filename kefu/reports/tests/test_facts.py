@@ -488,3 +488,12 @@ def test_a_migrate_puts_back_the_place_triggers_it_drops_first():
     assert facts.place_triggers() == []
     call_command("migrate", verbosity=0)
     assert on_customers in facts.place_triggers()
+
+
+def test_a_figure_s_definition_names_the_columns_its_sums_read_not_the_whole_table():
+    """So a column a migration adds to the records' table leaves the built facts in use."""
+    complaints = next(f for f in registry.figures() if f.key == "complaints")
+    plan = facts.plan(complaints)
+    assert plan is not None
+    assert '"created_at"' in plan.definition  # the date the facts are cut by
+    assert '"subject"' not in plan.definition and '"description"' not in plan.definition
