@@ -14,10 +14,12 @@ import django
 
 django.setup(set_prefix=False)  # what django.core.asgi.get_asgi_application does first
 
+from django.conf import settings  # noqa: E402
+
 from kefu.core.asgi_handler import OneHopASGIHandler  # noqa: E402
 
-# The API's sync views in one trip to the sync thread (kefu/core/asgi_handler.py); pages as Django's.
-django_asgi_app = OneHopASGIHandler(sync_prefixes=("/api/",))
+# Sync views in one trip to a long-lived worker thread (kefu/core/asgi_handler.py).
+django_asgi_app = OneHopASGIHandler(threads=settings.WEB_THREADS)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

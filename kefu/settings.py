@@ -175,6 +175,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Threads of a `kefu serve` process serving pages and the API, each keeping its database connection
+# (kefu/core/asgi_handler.py): the requests served at once; keep it below KEFU_DB_POOL_SIZE.
+WEB_THREADS = int(os.environ.get("KEFU_WEB_THREADS", "8"))
 
 # --- Redis: channel layer, Huey -----------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -100,9 +100,10 @@ def _view_limit(view: Callable[..., Any] | None) -> int | None:
 
 
 @functools.lru_cache(maxsize=2048)
-def _view_at(urlconf: str, path_info: str) -> Callable[..., Any] | None:
+def view_at(urlconf: str, path_info: str) -> Callable[..., Any] | None:
     """The view a path resolves to, remembered: every POST asked twice (the ASGI limit and the
-    middleware), a tenth of an API write's time in URL matching (issue 11.3). Keyed by the URL
+    middleware), a tenth of an API write's time in URL matching (issue 11.3); the ASGI handler asks
+    whether it is async. Keyed by the URL
     configuration too; cleared with Django's own URL caches (`setting_changed`)."""
     try:
         return resolve(path_info, urlconf).func
@@ -112,12 +113,12 @@ def _view_at(urlconf: str, path_info: str) -> Callable[..., Any] | None:
 
 @receiver(setting_changed)
 def _forget_views(**_kwargs: object) -> None:
-    _view_at.cache_clear()
+    view_at.cache_clear()
 
 
 def body_limit(path_info: str) -> int:
     """The most bytes a request to `path_info` may send."""
-    view = _view_at(get_urlconf() or settings.ROOT_URLCONF, path_info)
+    view = view_at(get_urlconf() or settings.ROOT_URLCONF, path_info)
     return _view_limit(view) or settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 

@@ -1,5 +1,6 @@
-"""The API over ASGI in one trip to the sync thread (kefu/core/asgi_handler.py): the same answers,
-middleware and signals as Django's own handler; other paths still go through Django's."""
+"""Sync requests over ASGI in one trip to a long-lived worker thread (kefu/core/asgi_handler.py):
+the same answers, middleware and signals as Django's own handler, a connection kept per worker
+instead of one per request; async views still go through Django's handler."""
 
 import json
 
@@ -49,7 +50,7 @@ def _call(application, method: str, path: str, *, headers=(), body: bytes = b"")
 def handler():
     from kefu.core.asgi_handler import OneHopASGIHandler
 
-    return OneHopASGIHandler(sync_prefixes=("/api/",))
+    return OneHopASGIHandler(threads=2)
 
 
 @pytest.fixture
@@ -94,33 +95,57 @@ def test_an_api_write_is_answered_with_the_signals_and_headers_of_django_s_handl
 def test_a_refused_api_call_and_a_page_are_answered_as_before(handler, signalled):
     assert _call(handler, "GET", "/api/v1/me")["status"] == 401
     assert signalled == ["started", "finished"]
-    page = _call(handler, "GET", "/accounts/sign-in/")  # not the API: Django's own handler
+    page = _call(handler, "GET", "/accounts/sign-in/")
     assert page["status"] == 200
+    cookies = [v.decode() for k, v in page["headers"].items() if k.lower() == b"set-cookie"]
+    assert any("csrftoken" in cookie for cookie in cookies)  # the page's middleware ran
     assert signalled == ["started", "finished", "started", "finished"]
+    assert _call(handler, "GET", "/no-such-page/")["status"] == 404
 
 
-def test_a_page_s_thread_closes_its_database_connections(make_user, handler, monkeypatch):
-    """A page runs in a thread that ends with it: its database connection is closed there, not
-    left open (with its file handles and cache) for the garbage collector."""
+@pytest.fixture
+def opened_connections(monkeypatch):
+    """The database connections opened while the test runs, with the embedded server's setting of
+    keeping them (the tests' settings close them at request_finished); closed at the end."""
     from django.db import connections
     from django.db.backends.signals import connection_created
-    from django.test import Client
 
-    # As the embedded server keeps connections (the tests' settings close them at request_finished).
     monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", None)
-    user = make_user(Role.SUPERVISOR)
-    browser = Client()
-    browser.force_login(user)
-    cookie = f"sessionid={browser.cookies['sessionid'].value}".encode()
     opened: list = []
 
     def created(sender, connection, **_kwargs):
         opened.append(connection)
 
     connection_created.connect(created)
-    try:
-        page = _call(handler, "GET", "/", headers=[(b"cookie", cookie)])
-        assert page["status"] == 200
-        assert opened and all(c.connection is None for c in opened)  # closed in the page's thread
-    finally:
-        connection_created.disconnect(created)
+    yield opened
+    connection_created.disconnect(created)
+    for connection in opened:
+        connection.inc_thread_sharing()  # opened by a worker thread of the handler
+        connection.close()
+
+
+def test_pages_and_api_calls_share_the_workers_and_their_kept_connections(
+    make_user, handler, opened_connections
+):
+    """Django's handler gave every request a thread and a connection of its own (the embedded
+    server's memory grew with the pages served); the workers keep one each."""
+    from django.test import Client
+
+    user = make_user(Role.SUPERVISOR)
+    browser = Client()
+    browser.force_login(user)
+    cookie = f"sessionid={browser.cookies['sessionid'].value}".encode()
+    for path in ["/", "/tickets/", "/customers/", "/", "/tickets/", "/customers/"]:
+        assert _call(handler, "GET", path, headers=[(b"cookie", cookie)])["status"] == 200
+    assert _call(handler, "GET", "/api/v1/me")["status"] == 401
+    assert 1 <= len(opened_connections) <= 2  # threads=2: at most one connection each
+    assert all(c.connection is not None for c in opened_connections)  # kept for the next request
+
+
+def test_an_async_view_goes_through_django_s_handler_and_closes_its_connections(
+    handler, opened_connections
+):
+    answer = _call(handler, "GET", "/healthz")
+    assert json.loads(answer["body"])["checks"]["database"]["state"] == "ok"
+    assert opened_connections  # its database check ran in a thread of the request's own
+    assert all(c.connection is None for c in opened_connections)  # closed when it ended
