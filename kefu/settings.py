@@ -149,10 +149,13 @@ SQLITE_OPTIONS = {
     ),
     "transaction_mode": "IMMEDIATE",
 }
+# Django's, with the process's writers taking turns at a lock instead of SQLite's busy polling.
+SQLITE_ENGINE = "kefu.core.sqlite"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["ENGINE"] = SQLITE_ENGINE
         DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
     elif env_bool("KEFU_DB_POOL", True):
         # Under ASGI Django opens a connection per request unless a pool keeps them (bench/README.md,
@@ -165,7 +168,7 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": SQLITE_ENGINE,
             "NAME": str(DATA_DIR / "kefu.sqlite3"),
             "OPTIONS": SQLITE_OPTIONS,
             # Keep connections: opening one per request or chat message cost 18% of the chat server's

@@ -36,7 +36,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # process (websockets need it; Django's live server speaks WSGI only). An in-memory SQLite database
 # cannot be shared by that server's threads, so SQLite tests use a file in the throwaway data folder
 # (Channels' documentation asks the same of its live-server tests).
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == SQLITE_ENGINE:  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(os.environ["KEFU_DATA_DIR"], "test.sqlite3")
     }
