@@ -36,7 +36,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         slot = write_slot(str(self.settings_dict["NAME"]))
         self._holds_write_slot = slot.acquire(timeout=WAIT_SECONDS)
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # not in django-stubs
         except BaseException:
             self._give_write_slot()
             raise
@@ -48,18 +48,18 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _commit(self) -> None:
         try:
-            super()._commit()
+            super()._commit()  # type: ignore[misc]  # not in django-stubs
         finally:
             self._give_write_slot()
 
     def _rollback(self) -> None:
         try:
-            super()._rollback()
+            super()._rollback()  # type: ignore[misc]  # not in django-stubs
         finally:
             self._give_write_slot()
 
     def _close(self) -> None:
         try:
-            super()._close()
+            super()._close()  # type: ignore[misc]  # not in django-stubs
         finally:
             self._give_write_slot()
