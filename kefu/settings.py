@@ -140,11 +140,13 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------------
 # SQLite: WAL, synchronous=NORMAL and IMMEDIATE transactions (ARCHITECTURE.md, measured facts).
+# How long a writer waits for another's transaction (SQLite, and the in-process write slot before it).
+SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_OPTIONS = {
     "init_command": (
         "PRAGMA journal_mode=WAL;"
         "PRAGMA synchronous=NORMAL;"
-        "PRAGMA busy_timeout=10000;"
+        f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS};"
         "PRAGMA foreign_keys=ON;"
         # Each kept connection's page cache (SQLite's default is 2 MB): at 1,000,000 rows the pages'
         # indexes outgrow 2 MB and every page read them again through the OS (bench/README.md,

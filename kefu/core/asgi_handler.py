@@ -47,11 +47,6 @@ from django.urls import get_urlconf, set_script_prefix
 from kefu.core.bodies import view_at
 
 
-def _close_connections() -> None:
-    for connection in connections.all(initialized_only=True):
-        connection.close()
-
-
 def _is_async_view(scope: dict[str, Any]) -> bool:
     path_info = scope["path"].removeprefix(scope.get("root_path", "")) or "/"
     view = view_at(get_urlconf() or settings.ROOT_URLCONF, path_info)
@@ -78,7 +73,7 @@ class OneHopASGIHandler(ASGIHandler):
             await super().handle(scope, receive, send)
         finally:
             # Inside the request's ThreadSensitiveContext: run on the request's own thread.
-            await sync_to_async(_close_connections)()
+            await sync_to_async(connections.close_all)()
 
     async def _handle_in_one_trip(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         try:

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import threading
 
+from django.conf import settings
 from django.db.backends.sqlite3 import base
-
-# As long as SQLite's own PRAGMA busy_timeout (settings.SQLITE_OPTIONS), in seconds.
-WAIT_SECONDS = 10.0
 
 _slots: dict[str, threading.Lock] = {}
 _slots_lock = threading.Lock()
@@ -30,11 +28,13 @@ def write_slot(name: str) -> threading.Lock:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    _holds_write_slot = False
+    _held_slot: threading.Lock | None = None  # the lock taken, released whatever NAME is by then
 
     def _start_transaction_under_autocommit(self) -> None:
         slot = write_slot(str(self.settings_dict["NAME"]))
-        self._holds_write_slot = slot.acquire(timeout=WAIT_SECONDS)
+        # As long as SQLite itself would wait (PRAGMA busy_timeout), then on to SQLite.
+        if slot.acquire(timeout=settings.SQLITE_BUSY_TIMEOUT_MS / 1000):
+            self._held_slot = slot
         try:
             super()._start_transaction_under_autocommit()  # type: ignore[misc]  # not in django-stubs
         except BaseException:
@@ -42,9 +42,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
             raise
 
     def _give_write_slot(self) -> None:
-        if self._holds_write_slot:
-            self._holds_write_slot = False
-            write_slot(str(self.settings_dict["NAME"])).release()
+        slot, self._held_slot = self._held_slot, None
+        if slot is not None:
+            slot.release()
 
     def _commit(self) -> None:
         try:
