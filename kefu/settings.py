@@ -185,7 +185,8 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Threads of a `kefu serve` process serving pages and the API, each keeping its database connection
-# (kefu/core/asgi_handler.py): the requests served at once; keep it below KEFU_DB_POOL_SIZE.
+# (kefu/core/asgi_handler.py): the requests served at once; at least 2 below KEFU_DB_POOL_SIZE
+# (checked: kefu/web/checks.py).
 WEB_THREADS = int(os.environ.get("KEFU_WEB_THREADS", "8"))
 
 # --- Redis: channel layer, Huey -----------------------------------------------------------------

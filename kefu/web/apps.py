@@ -9,3 +9,6 @@ class WebConfig(AppConfig):
     name = "kefu.web"
     label = "web"
     verbose_name = _("Application shell")
+
+    def ready(self) -> None:
+        from kefu.web import checks  # noqa: F401  (registers the settings checks)
