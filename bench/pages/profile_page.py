@@ -29,7 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dir")
     parser.add_argument("paths", nargs="+")
-    parser.add_argument("--as", dest="role", choices=["supervisor", "agent"], default="supervisor")
+    parser.add_argument("--as", dest="role", choices=["supervisor", "agent", "staff"], default="supervisor")
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sql", action="store_true", help="print each statement of one request")
@@ -50,7 +50,9 @@ def main() -> None:
 
     from kefu.accounts.models import User
 
-    username = "bench-supervisor" if args.role == "supervisor" else "bench-agent-01"
+    username = {"supervisor": "bench-supervisor", "agent": "bench-agent-01", "staff": "bench-tech"}[
+        args.role
+    ]  # staff: the search bench's department staff (bench/tickets)
     client = Client()
     client.force_login(User.objects.get(username=username))
     for path in args.paths:

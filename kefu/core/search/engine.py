@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 
 from kefu.core.querysets import QS
@@ -289,37 +289,58 @@ def page_ids(
     count: int,
     descending: bool,
 ) -> list[Model]:
-    """Up to `count` objects of `qs` that match, past `after`, in id order: the index is read in
-    order in growing batches and each batch is filtered by `qs` (its access rules and filters)."""
+    """Up to `count` objects of `qs` that match, past `after`, in id order.
+
+    Two ways through the ids, chosen again for each step by what the steps so far have seen: read the
+    index in order in growing batches and keep what `qs` lets through (its access rules and filters);
+    or, where `qs` lets through fewer of the matches than there are matches among the ids (a
+    department's staff searching a frequent word: 4% of the matches are theirs, 5% of the tickets
+    match) and the index can be probed by id (PostgreSQL), walk `qs`'s own ids in order and probe
+    their documents. Each step covers the ids past the last one, so either way every object is
+    found once and in order."""
     meta = match.kind.documents._meta
+    where = {"using": qs.db, "table": meta.db_table, "pk": meta.pk.column}
+    probes = backends.probes_by_id(qs.db)
+    own_ids = qs.order_by("-pk" if descending else "pk").values_list("pk", flat=True)
     found: list[Model] = []
+    matches_read = visible_matches = 0  # index batches: matches read, and how many `qs` let through
+    match_share = 0.0  # of the ids, how many match (last batch's density, or the probes')
     batch = max(count, 64)
-    scanned = 0
     while len(found) < count:
+        missing = count - len(found)
+        if probes and match_share and visible_matches < 2 * match_share * matches_read:
+            # A probe costs less than filtering a match, hence the factor.
+            chunk = int(min(max(missing * 1.5 / match_share, 256), 4096))
+            past = {"pk__lt": after} if descending else {"pk__gt": after}
+            ids = list(own_ids.filter(**past)[:chunk])
+            if not ids:
+                break
+            matching = backends.matching_among(**where, tokens=match.tokens, ids=ids)
+            hits = [pk for pk in ids if pk in matching][:missing]
+            rows = {obj.pk: obj for obj in backends.among(qs, hits)} if hits else {}
+            found += [rows[pk] for pk in hits if pk in rows]
+            match_share = max(len(matching), 1) / len(ids)
+            if len(ids) < chunk:
+                break
+            after = ids[-1]
+            continue
         ids = backends.matching_ids(
-            using=qs.db,
-            table=meta.db_table,
-            pk=meta.pk.column,
-            tokens=match.tokens,
-            after=after,
-            limit=batch,
-            descending=descending,
+            **where, tokens=match.tokens, after=after, limit=batch, descending=descending
         )
         if not ids:
             break
-        rows = {obj.pk: obj for obj in qs.filter(Q(pk__in=ids))}
-        for pk in ids:
-            if pk in rows:
-                found.append(rows[pk])
-                if len(found) == count:
-                    break
+        rows = {obj.pk: obj for obj in backends.among(qs, ids)}
+        visible = [rows[pk] for pk in ids if pk in rows]
+        found += visible[:missing]
         if len(ids) < batch:
             break
         after = ids[-1]
-        scanned += len(ids)
+        matches_read += len(ids)
+        visible_matches += len(visible)
+        match_share = len(ids) / (abs(ids[-1] - ids[0]) + 1)
         # The next batch: what the share of visible matches so far says is still needed (plus a
         # fifth), four times the last one while nothing was visible yet, at most 4,096 ids.
         missing = count - len(found)
-        guess = missing * scanned * 1.2 / len(found) if found else batch * 4
+        guess = missing * matches_read * 1.2 / visible_matches if visible_matches else batch * 4
         batch = int(min(max(guess, 64), 4096))
     return found

@@ -7,11 +7,13 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from conftest import sign_in
 from kefu.customers.services.profiles import ContactPoints, update_customer
-from kefu.tickets.models import TicketSearchDocument
+from kefu.tickets.models import Ticket, TicketSearchDocument
 from kefu.tickets.services import loop
 from kefu.tickets.services.tickets import create_ticket
 from kefu.tickets.states import TicketState, TicketType
@@ -225,6 +227,44 @@ def test_department_staff_page_past_many_tickets_they_may_not_see(cast, complain
     staff = sign_in(Client(), cast.staff)
     assert api_numbers(staff, q="亮点") == [routed.number]
     assert len(api_numbers(sign_in(Client(), cast.supervisor), q="亮点", limit=200)) == 151
+
+
+def test_department_staff_page_through_their_few_of_many_matches(cast):
+    """A twentieth of the matches are the staff's department's while two thirds of the tickets match:
+    past the first batch the pager walks the department's own tickets and probes each one's
+    document (PostgreSQL; SQLite reads on through the index). Every page newest first (or oldest
+    first), no ticket twice, none left out, none of theirs that does not match."""
+    made = [
+        create_ticket(
+            actor=cast.agent,
+            type=TicketType.CONSULTATION,
+            subject=f"{'发货时间' if i % 3 == 0 else '屏幕亮点'} {i}",
+        )
+        for i in range(300)
+    ]
+    theirs = [t for i, t in enumerate(made) if i % 20 == 1]
+    Ticket.objects.filter(pk__in=[t.pk for t in theirs]).update(
+        department_id=cast.staff.department_id
+    )  # as routing would have: only the department matters to what staff see
+    expected = [t.number for t in reversed(theirs) if "亮点" in t.subject]
+    assert len(expected) == 10
+    staff = sign_in(Client(), cast.staff)
+    seen, cursor = [], None
+    with CaptureQueriesContext(connection) as statements:
+        while True:
+            answer = staff.get(
+                "/api/v1/tickets",
+                {"q": "亮点", "limit": 4, **({"cursor": cursor} if cursor else {})},
+            ).json()
+            seen += [t["number"] for t in answer["items"]]
+            cursor = answer["next_cursor"]
+            if cursor is None:
+                break
+    assert seen == expected
+    if connection.vendor == "postgresql":  # the department's tickets were probed, not filtered
+        assert any("= ANY(" in q["sql"] and "@@" in q["sql"] for q in statements.captured_queries)
+    assert page_numbers(staff, q="亮点") == expected
+    assert page_numbers(staff, q="亮点", order="oldest") == expected[::-1]
 
 
 @pytest.mark.parametrize(("query", "finds"), HOSTILE_QUERIES, ids=range(len(HOSTILE_QUERIES)))
