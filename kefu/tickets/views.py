@@ -71,10 +71,7 @@ def _filtered(request, form: TicketFilterForm):
 def ticket_list(request):
     form = TicketFilterForm(request.GET)
     qs, view = _filtered(request, form)
-    page = keyset_page(
-        qs.select_related("customer", "department", "assignee", "category"),
-        cursor=request.GET.get("cursor"),
-    )
+    page = keyset_page(selectors.for_list_rows(qs), cursor=request.GET.get("cursor"))
     now = timezone.now()
     return render(
         request,

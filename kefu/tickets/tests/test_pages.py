@@ -358,3 +358,31 @@ def test_the_statistics_count_breaches_per_department_and_assignee(cast, complai
     )
     department_table = page.split('data-testid="breaches-by-department"')[1].split("</table>")[0]
     assert "技术部" in department_table
+
+
+def test_the_list_reads_its_rows_in_the_same_statements_however_many_there_are(
+    cast, customer, complaint_in, new_complaint
+):
+    """The list reads only what its rows show (selectors.for_list_rows); nothing a row shows may be
+    read again row by row: three tickets and thirteen, searched or not, cost the same statements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    supervisor = client_of(cast.supervisor)
+
+    def statements(**params) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            page = supervisor.get("/tickets/", params).content.decode()
+        assert "张伟" in page and "—" in page  # a customer's name; no assignee on a new one
+        return len(captured.captured_queries)
+
+    complaint_in(TicketState.ROUTED)  # a department, an assignee, a time limit
+    new_complaint()
+    new_complaint()
+    few = statements(), statements(q="亮点")
+    complaint_in(TicketState.ROUTED)
+    for _ in range(9):
+        new_complaint()
+    page = supervisor.get("/tickets/").content.decode()
+    assert page.count('data-state="routed"') == 2 and page.count('data-state="received"') == 11
+    assert (statements(), statements(q="亮点")) == few
