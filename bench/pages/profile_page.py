@@ -29,7 +29,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dir")
     parser.add_argument("paths", nargs="+")
-    parser.add_argument("--as", dest="role", choices=["supervisor", "agent", "staff"], default="supervisor")
+    parser.add_argument(
+        "--as", dest="role", choices=["supervisor", "agent", "staff"], default="supervisor"
+    )
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sql", action="store_true", help="print each statement of one request")

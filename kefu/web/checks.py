@@ -17,7 +17,7 @@ def web_threads_fit_the_pool(app_configs=None, **kwargs) -> list[checks.CheckMes
     if not isinstance(pool, dict):
         return []
     size = pool.get("max_size", 0)
-    if settings.WEB_THREADS + OTHER_CONNECTIONS <= size:
+    if size >= settings.WEB_THREADS + OTHER_CONNECTIONS:
         return []
     return [
         checks.Warning(
