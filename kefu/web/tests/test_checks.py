@@ -1,9 +1,13 @@
 """The settings checks `kefu serve` and `manage.py check` report."""
 
+import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
 from kefu.web.checks import web_threads_fit_the_pool
+
+# The cases below size a pool in DATABASES; nothing connects with it.
+pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 
 
 def _pooled(size: int) -> dict:
