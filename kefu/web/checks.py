@@ -3,8 +3,9 @@
 from django.conf import settings
 from django.core import checks
 
-# Besides the web threads, one `kefu serve` process reaches the database from the sockets' thread,
-# the chat writer and the in-process worker.
+# Besides the web threads, one `kefu serve` process reaches the database from the sockets' thread and
+# the chat writer. Not counted: the worker's threads (KEFU_WORKERS) when `kefu serve` runs the worker
+# in the same process instead of `kefu worker` on its own.
 OTHER_CONNECTIONS = 2
 
 

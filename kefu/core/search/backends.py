@@ -130,6 +130,11 @@ def matching_ids(
     )
 
 
+def _among_ids(column: str) -> str:
+    """PostgreSQL's condition "column is one of the ids", the ids bound as one bigint[] parameter."""
+    return f"{column} = ANY(%s::bigint[])"
+
+
 def among(qs: QuerySet[Any, Any], ids: list[int]) -> QuerySet[Any, Any]:
     """`qs` narrowed to the ids of one batch of matches. On PostgreSQL the ids go as one array
     parameter (`= ANY(%s)`): the batches hold up to 4,096 ids, and `IN (…)` with a parameter each
@@ -139,7 +144,7 @@ def among(qs: QuerySet[Any, Any], ids: list[int]) -> QuerySet[Any, Any]:
         return qs.filter(pk__in=ids)
     meta = qs.model._meta
     column = f"{_quote(connection, meta.db_table)}.{_quote(connection, meta.pk.column)}"
-    among_ids = RawSQL(f"{column} = ANY(%s::bigint[])", (ids,), output_field=BooleanField())  # noqa: S611  names from the model, ids bound
+    among_ids = RawSQL(_among_ids(column), (ids,), output_field=BooleanField())  # noqa: S611  names from the model, ids bound
     return qs.filter(among_ids)
 
 
@@ -231,7 +236,7 @@ def matching_among(
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {quote(pk)} FROM {quote(table)} "
-            f"WHERE {quote(pk)} = ANY(%s::bigint[]) AND body @@ %s::tsquery",
+            f"WHERE {_among_ids(quote(pk))} AND body @@ %s::tsquery",
             [ids, tsquery(tokens)],
         )
         return {row[0] for row in cursor.fetchall()}
